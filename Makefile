@@ -1,0 +1,143 @@
+# threatatlas build.
+#
+#   make            release build into build/rel (bin: build/rel/threatatlas)
+#   make check      install deps if needed, build with ASan+UBSan, run every test
+#   make asan       build the sanitizer variant only (build/asan)
+#   make fuzz       libFuzzer targets (clang) into build/fuzz
+#   make bench      benchmarks (see bench/README.md)
+#   make demo       install deps, build, generate an example, run on it
+#   make format-check
+#
+# Sources are discovered: every src/<stage>/*.c except src/cli goes into
+# libthreatatlas.a; src/cli/*.c is the CLI; tools/gen/*.c is threatatlas-gen;
+# tests/unit/**/test-*.c are cmocka programs; tests/fuzz/fuzz-*.c are fuzz
+# targets (LLVMFuzzerTestOneInput), also built as corpus replayers for check.
+
+VARIANT ?= rel
+B := build/$(VARIANT)
+
+PKGS := libpcap jansson sqlite3 zlib libmaxminddb
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Wimplicit-fallthrough -Wconversion \
+        -Wno-sign-conversion -Werror
+STD := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc
+
+ifeq ($(VARIANT),asan)
+  CC ?= cc
+  OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+  CC := clang
+  OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+  LDOPT := -fsanitize=fuzzer,address,undefined
+else
+  OPT := -O2 -g
+  LDOPT :=
+endif
+
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lm -lpthread $(LDLIBS)
+
+LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+GEN_SRC := $(sort $(wildcard tools/gen/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c tests/unit/*/test-*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+GEN_OBJ := $(GEN_SRC:%.c=$(B)/obj/%.o)
+LIB := $(B)/libthreatatlas.a
+UNIT_BIN := $(patsubst %.c,$(B)/tests/%,$(notdir $(UNIT_SRC)))
+REPLAY_BIN := $(patsubst tests/fuzz/fuzz-%.c,$(B)/replay/fuzz-%,$(FUZZ_SRC))
+FUZZ_BIN := $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(FUZZ_SRC))
+BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+.PHONY: all variant tests check asan fuzz bench demo format format-check deps clean
+
+all:
+	@$(MAKE) --no-print-directory VARIANT=rel variant
+
+variant: $(B)/threatatlas $(if $(GEN_SRC),$(B)/threatatlas-gen) $(BENCH_BIN)
+
+tests: variant $(UNIT_BIN) $(REPLAY_BIN)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/threatatlas: $(CLI_OBJ) $(LIB)
+	$(CC) $(OPT) $(LDOPT) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(B)/threatatlas-gen: $(GEN_OBJ) $(LIB)
+	$(CC) $(OPT) $(LDOPT) -o $@ $(GEN_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(B)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+# Unit tests: tests/unit/[stage/]test-x.c -> $(B)/tests/test-x
+define unit_rule
+$(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) tests/unit/testutil.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_ALL) -Itests/unit -o $$@ $(1) $$(LIB) $$(LDLIBS_ALL) -lcmocka
+endef
+$(foreach u,$(UNIT_SRC),$(eval $(call unit_rule,$(u))))
+
+# Fuzz targets as corpus replayers (any compiler, with the variant's sanitizers).
+$(B)/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay-main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
+
+# Real libFuzzer binaries.
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c
+	@$(MAKE) --no-print-directory VARIANT=fuzz build/fuzz/libthreatatlas.a
+	clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< \
+		build/fuzz/libthreatatlas.a $(LDLIBS_ALL)
+
+fuzz:
+	@$(MAKE) --no-print-directory VARIANT=fuzz build/fuzz/libthreatatlas.a
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@echo "fuzz targets in build/fuzz/; run e.g. build/fuzz/fuzz-decode tests/fuzz/corpus/decode"
+
+deps:
+	@scripts/install-deps
+
+asan:
+	@$(MAKE) --no-print-directory VARIANT=asan tests
+
+check: deps
+	@$(MAKE) --no-print-directory VARIANT=asan tests
+	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@scripts/lint
+	@tests/run-all.sh build/asan
+
+bench: deps
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@bench/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@scripts/demo
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(GEN_OBJ:.o=.d)

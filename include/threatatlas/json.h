@@ -1,0 +1,71 @@
+/*
+ * Minimal streaming JSON writer used by every EVE/IntelMQ/report producer.
+ *
+ * A ta_json accumulates one JSON document (typically one EVE line) in a
+ * growable buffer owned by the writer. Commas are inserted automatically.
+ * Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
+ * written as \u00XX so output is always valid JSON.
+ *
+ *   struct ta_json j; ta_json_init(&j);
+ *   ta_json_obj_open(&j);
+ *   ta_json_kv_str(&j, "event_type", "flow");
+ *   ta_json_obj_close(&j);
+ *   fwrite(j.buf, 1, j.len, out);  ...  ta_json_release(&j);
+ *
+ * Allocation failure sets j.oom and makes later calls no-ops; check it once
+ * at the end.
+ */
+#ifndef THREATATLAS_JSON_H
+#define THREATATLAS_JSON_H
+
+#include "threatatlas/common.h"
+
+#include <stdio.h>
+
+#define TA_JSON_MAX_DEPTH 32
+
+struct ta_json {
+    char *buf;
+    size_t len;
+    size_t cap;
+    bool oom;
+    int depth;
+    bool need_comma[TA_JSON_MAX_DEPTH];
+};
+
+void ta_json_init(struct ta_json *j);
+void ta_json_release(struct ta_json *j);
+/* Empty the buffer for the next document; keeps the allocation. */
+void ta_json_reset(struct ta_json *j);
+
+void ta_json_obj_open(struct ta_json *j);
+void ta_json_obj_close(struct ta_json *j);
+void ta_json_arr_open(struct ta_json *j);
+void ta_json_arr_close(struct ta_json *j);
+/* Write a key inside an object; follow with exactly one value. */
+void ta_json_key(struct ta_json *j, const char *key);
+
+void ta_json_str(struct ta_json *j, const char *s);
+void ta_json_strn(struct ta_json *j, const char *s, size_t n);
+void ta_json_int(struct ta_json *j, int64_t v);
+void ta_json_uint(struct ta_json *j, uint64_t v);
+void ta_json_double(struct ta_json *j, double v);
+void ta_json_bool(struct ta_json *j, bool v);
+void ta_json_null(struct ta_json *j);
+/* Insert pre-formatted JSON (caller guarantees validity). */
+void ta_json_raw(struct ta_json *j, const char *s, size_t n);
+
+/* Key + value shorthands. */
+void ta_json_kv_str(struct ta_json *j, const char *k, const char *v);
+void ta_json_kv_strn(struct ta_json *j, const char *k, const char *v, size_t n);
+void ta_json_kv_int(struct ta_json *j, const char *k, int64_t v);
+void ta_json_kv_uint(struct ta_json *j, const char *k, uint64_t v);
+void ta_json_kv_double(struct ta_json *j, const char *k, double v);
+void ta_json_kv_bool(struct ta_json *j, const char *k, bool v);
+void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t);
+void ta_json_kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a);
+
+/* Append '\n' and write the document to f; returns false on I/O error. */
+bool ta_json_write_line(struct ta_json *j, FILE *f);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * threatatlas command-line entry point: dispatches to subcommands.
+ * The CLI is a thin layer over the library; each subcommand parses its
+ * options, calls the library and turns ta_err values into one clear line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "threatatlas/common.h"
+
+#include "common/banned.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+};
+
+void ta_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("threatatlas: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void ta_cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("threatatlas: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: threatatlas <command> [options]\n"
+               "       threatatlas --help | --version\n\n"
+               "Network threat monitoring and attribution.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'threatatlas <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("threatatlas %s\n", TA_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    ta_cli_error("unknown command '%s' (see 'threatatlas --help')", argv[1]);
+    return 2;
+}

@@ -1,0 +1,115 @@
+/*
+ * Common helpers: error strings, address and time formatting.
+ */
+#include "threatatlas/common.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const err_names[TA_ERR__COUNT] = {
+    [TA_OK] = "success",
+    [TA_ERR_NOMEM] = "out of memory",
+    [TA_ERR_IO] = "input/output error",
+    [TA_ERR_FORMAT] = "unrecognised or malformed file format",
+    [TA_ERR_ARG] = "invalid argument",
+    [TA_ERR_NOTFOUND] = "not found",
+    [TA_ERR_LIMIT] = "limit reached",
+    [TA_ERR_DB] = "database error",
+    [TA_ERR_TRUNCATED] = "input truncated",
+    [TA_ERR_UNSUPPORTED] = "unsupported",
+    [TA_ERR_INTERRUPTED] = "interrupted",
+};
+
+const char *ta_strerror(ta_err err)
+{
+    if ((unsigned)err >= TA_ERR__COUNT || err_names[err] == NULL)
+        return "unknown error";
+    return err_names[err];
+}
+
+void ta_addr_set_v4(struct ta_addr *a, const uint8_t v4[4])
+{
+    memset(a->b, 0, 10);
+    a->b[10] = 0xff;
+    a->b[11] = 0xff;
+    memcpy(a->b + 12, v4, 4);
+    a->family = 4;
+}
+
+void ta_addr_set_v6(struct ta_addr *a, const uint8_t v6[16])
+{
+    memcpy(a->b, v6, 16);
+    a->family = 6;
+}
+
+bool ta_addr_parse(struct ta_addr *a, const char *s)
+{
+    uint8_t buf[16];
+    if (inet_pton(AF_INET, s, buf) == 1) {
+        ta_addr_set_v4(a, buf);
+        return true;
+    }
+    if (inet_pton(AF_INET6, s, buf) == 1) {
+        ta_addr_set_v6(a, buf);
+        return true;
+    }
+    return false;
+}
+
+char *ta_addr_format(const struct ta_addr *a, char *buf, size_t len)
+{
+    const char *r = NULL;
+    if (a->family == 4)
+        r = inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len);
+    else if (a->family == 6)
+        r = inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+    if (r == NULL && len > 0)
+        buf[0] = '\0';
+    return buf;
+}
+
+int ta_addr_cmp(const struct ta_addr *a, const struct ta_addr *b)
+{
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->b, b->b, 16);
+}
+
+char *ta_time_format(ta_time_us t, char *buf, size_t len)
+{
+    time_t secs = (time_t)(t / 1000000u);
+    unsigned usec = (unsigned)(t % 1000000u);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm) == NULL) {
+        snprintf(buf, len, "1970-01-01T00:00:00.000000+0000");
+        return buf;
+    }
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+    return buf;
+}
+
+bool ta_date_parse(const char *s, ta_time_us *out)
+{
+    int y, m, d;
+    char tail;
+    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return false;
+    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return false;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 ? leap : 0))
+        return false;
+    /* Days from civil, Howard Hinnant's public-domain algorithm. */
+    int yy = y - (m <= 2);
+    int era = yy / 400;
+    unsigned yoe = (unsigned)(yy - era * 400);
+    unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + (int64_t)doe - 719468;
+    *out = (ta_time_us)days * 86400u * 1000000u;
+    return true;
+}

@@ -1,0 +1,338 @@
+/*
+ * Streaming JSON writer: the serialisation layer under EVE, IntelMQ and
+ * report output. See include/threatatlas/json.h for the contract.
+ */
+#include "threatatlas/json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/banned.h"
+
+void ta_json_init(struct ta_json *j)
+{
+    memset(j, 0, sizeof(*j));
+}
+
+void ta_json_release(struct ta_json *j)
+{
+    free(j->buf);
+    memset(j, 0, sizeof(*j));
+}
+
+void ta_json_reset(struct ta_json *j)
+{
+    j->len = 0;
+    j->depth = 0;
+    j->need_comma[0] = false;
+    j->oom = false;
+}
+
+static bool reserve(struct ta_json *j, size_t extra)
+{
+    if (j->oom)
+        return false;
+    if (j->len + extra + 1 <= j->cap)
+        return true;
+    size_t ncap = j->cap ? j->cap : 1024;
+    while (ncap < j->len + extra + 1)
+        ncap *= 2;
+    char *nb = realloc(j->buf, ncap);
+    if (nb == NULL) {
+        j->oom = true;
+        return false;
+    }
+    j->buf = nb;
+    j->cap = ncap;
+    return true;
+}
+
+static void put(struct ta_json *j, const char *s, size_t n)
+{
+    if (!reserve(j, n))
+        return;
+    memcpy(j->buf + j->len, s, n);
+    j->len += n;
+    j->buf[j->len] = '\0';
+}
+
+static void putc1(struct ta_json *j, char c)
+{
+    if (!reserve(j, 1))
+        return;
+    j->buf[j->len++] = c;
+    j->buf[j->len] = '\0';
+}
+
+/* Called before every value or key: emits the separating comma. */
+static void sep(struct ta_json *j)
+{
+    if (j->need_comma[j->depth])
+        putc1(j, ',');
+    j->need_comma[j->depth] = true;
+}
+
+static void open_c(struct ta_json *j, char c)
+{
+    sep(j);
+    putc1(j, c);
+    if (j->depth + 1 < TA_JSON_MAX_DEPTH)
+        j->depth++;
+    j->need_comma[j->depth] = false;
+}
+
+static void close_c(struct ta_json *j, char c)
+{
+    putc1(j, c);
+    if (j->depth > 0)
+        j->depth--;
+}
+
+void ta_json_obj_open(struct ta_json *j)
+{
+    open_c(j, '{');
+}
+
+void ta_json_obj_close(struct ta_json *j)
+{
+    close_c(j, '}');
+}
+
+void ta_json_arr_open(struct ta_json *j)
+{
+    open_c(j, '[');
+}
+
+void ta_json_arr_close(struct ta_json *j)
+{
+    close_c(j, ']');
+}
+
+/* Length of a valid UTF-8 sequence starting at s (max n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2;
+        cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3;
+        cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return need;
+}
+
+static void put_escaped(struct ta_json *j, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    putc1(j, '"');
+    size_t run = 0; /* start of a run of bytes that need no escaping */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t l = utf8_len(s + i, n - i);
+            if (l > 0) {
+                i += l;
+                continue;
+            }
+        }
+        put(j, str + run, i - run);
+        char esc[6];
+        switch (c) {
+        case '"':
+            put(j, "\\\"", 2);
+            break;
+        case '\\':
+            put(j, "\\\\", 2);
+            break;
+        case '\n':
+            put(j, "\\n", 2);
+            break;
+        case '\r':
+            put(j, "\\r", 2);
+            break;
+        case '\t':
+            put(j, "\\t", 2);
+            break;
+        default:
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            put(j, esc, 6);
+            break;
+        }
+        i++;
+        run = i;
+    }
+    put(j, str + run, n - run);
+    putc1(j, '"');
+}
+
+void ta_json_key(struct ta_json *j, const char *key)
+{
+    sep(j);
+    put_escaped(j, key, strlen(key));
+    putc1(j, ':');
+    /* The value that follows must not emit a comma. */
+    j->need_comma[j->depth] = false;
+}
+
+/* After a value inside an object, the next key needs a comma. */
+static void after_value(struct ta_json *j)
+{
+    j->need_comma[j->depth] = true;
+}
+
+void ta_json_strn(struct ta_json *j, const char *s, size_t n)
+{
+    sep(j);
+    put_escaped(j, s, n);
+    after_value(j);
+}
+
+void ta_json_str(struct ta_json *j, const char *s)
+{
+    ta_json_strn(j, s, strlen(s));
+}
+
+void ta_json_int(struct ta_json *j, int64_t v)
+{
+    char b[32];
+    int n = snprintf(b, sizeof(b), "%" PRId64, v);
+    sep(j);
+    put(j, b, (size_t)n);
+    after_value(j);
+}
+
+void ta_json_uint(struct ta_json *j, uint64_t v)
+{
+    char b[32];
+    char *p = b + sizeof(b);
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sep(j);
+    put(j, p, (size_t)(b + sizeof(b) - p));
+    after_value(j);
+}
+
+void ta_json_double(struct ta_json *j, double v)
+{
+    char b[64];
+    int n;
+    if (!isfinite(v))
+        n = snprintf(b, sizeof(b), "null");
+    else
+        n = snprintf(b, sizeof(b), "%.6g", v);
+    sep(j);
+    put(j, b, (size_t)n);
+    after_value(j);
+}
+
+void ta_json_bool(struct ta_json *j, bool v)
+{
+    sep(j);
+    if (v)
+        put(j, "true", 4);
+    else
+        put(j, "false", 5);
+    after_value(j);
+}
+
+void ta_json_null(struct ta_json *j)
+{
+    sep(j);
+    put(j, "null", 4);
+    after_value(j);
+}
+
+void ta_json_raw(struct ta_json *j, const char *s, size_t n)
+{
+    sep(j);
+    put(j, s, n);
+    after_value(j);
+}
+
+void ta_json_kv_str(struct ta_json *j, const char *k, const char *v)
+{
+    ta_json_key(j, k);
+    ta_json_str(j, v);
+}
+
+void ta_json_kv_strn(struct ta_json *j, const char *k, const char *v, size_t n)
+{
+    ta_json_key(j, k);
+    ta_json_strn(j, v, n);
+}
+
+void ta_json_kv_int(struct ta_json *j, const char *k, int64_t v)
+{
+    ta_json_key(j, k);
+    ta_json_int(j, v);
+}
+
+void ta_json_kv_uint(struct ta_json *j, const char *k, uint64_t v)
+{
+    ta_json_key(j, k);
+    ta_json_uint(j, v);
+}
+
+void ta_json_kv_double(struct ta_json *j, const char *k, double v)
+{
+    ta_json_key(j, k);
+    ta_json_double(j, v);
+}
+
+void ta_json_kv_bool(struct ta_json *j, const char *k, bool v)
+{
+    ta_json_key(j, k);
+    ta_json_bool(j, v);
+}
+
+void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t)
+{
+    char b[TA_TS_STRLEN];
+    ta_json_kv_str(j, k, ta_time_format(t, b, sizeof(b)));
+}
+
+void ta_json_kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a)
+{
+    char b[TA_ADDR_STRLEN];
+    ta_json_kv_str(j, k, ta_addr_format(a, b, sizeof(b)));
+}
+
+bool ta_json_write_line(struct ta_json *j, FILE *f)
+{
+    putc1(j, '\n');
+    if (j->oom)
+        return false;
+    return fwrite(j->buf, 1, j->len, f) == j->len;
+}
