@@ -14,6 +14,9 @@
 # targets (LLVMFuzzerTestOneInput), also built as corpus replayers for check.
 
 VARIANT ?= rel
+
+# Where downloaded data (GeoIP databases) lives; the CLI reads the same variable.
+export THREATATLAS_DATA_DIR ?= $(CURDIR)/data
 B := build/$(VARIANT)
 
 PKGS := libpcap jansson sqlite3 zlib libmaxminddb
