@@ -570,6 +570,23 @@ static ta_err load_csv(const char *path, size_t max_rows, struct dbinfo *d,
     return TA_OK;
 }
 
+/*
+ * ip-location-db versions end in the build hour, YYYYMMDDHH; a CSV has no
+ * metadata of its own (and npm tarballs carry fixed mtimes), so use it.
+ */
+static void epoch_from_version(struct dbinfo *d)
+{
+    const char *v = d->pkgver ? strrchr(d->pkgver, '.') : NULL;
+    if (v == NULL || strlen(v + 1) != 10 || strspn(v + 1, "0123456789") != 10)
+        return;
+    char date[11];
+    snprintf(date, sizeof(date), "%.4s-%.2s-%.2s", v + 1, v + 5, v + 7);
+    ta_time_us t;
+    int hour = (v[9] - '0') * 10 + (v[10] - '0');
+    if (hour < 24 && ta_date_parse(date, &t))
+        d->epoch = t / 1000000u + (uint64_t)hour * 3600u;
+}
+
 static ta_err open_asn(const char *path, size_t max_rows, struct dbinfo *d,
                        struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
                        struct ta__geo_pool *pool, char *errbuf, size_t errlen)
@@ -585,7 +602,11 @@ static ta_err open_asn(const char *path, size_t max_rows, struct dbinfo *d,
         ta_err err = load_csv(path, max_rows, d, v4, v6, pool, errbuf, errlen);
         if (err == TA_OK)
             err = dir_of(path, dir, sizeof(dir));
-        return err == TA_OK ? read_package(dir, d) : err;
+        if (err == TA_OK)
+            err = read_package(dir, d);
+        if (err == TA_OK)
+            epoch_from_version(d);
+        return err;
     }
     static const char *const files[] = {"asn-ipv4.csv", "asn-ipv6.csv"};
     for (size_t i = 0; i < 2; i++) {
@@ -596,7 +617,10 @@ static ta_err open_asn(const char *path, size_t max_rows, struct dbinfo *d,
         if (err != TA_OK)
             return err;
     }
-    return read_package(path, d);
+    ta_err err = read_package(path, d);
+    if (err == TA_OK)
+        epoch_from_version(d);
+    return err;
 }
 
 static ta_err load_cidr_file(const char *path, bool with_asn, size_t max_lines,
