@@ -14,6 +14,8 @@
 # targets (LLVMFuzzerTestOneInput), also built as corpus replayers for check.
 
 VARIANT ?= rel
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
 
 # Where downloaded data (GeoIP databases) lives; the CLI reads the same variable.
 export THREATATLAS_DATA_DIR ?= $(CURDIR)/data
@@ -71,35 +73,42 @@ tests: variant $(UNIT_BIN) $(REPLAY_BIN)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(B)/threatatlas: $(CLI_OBJ) $(LIB)
-	$(CC) $(OPT) $(LDOPT) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(LDOPT) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
 
 $(B)/threatatlas-gen: $(GEN_OBJ) $(LIB)
-	$(CC) $(OPT) $(LDOPT) -o $@ $(GEN_OBJ) $(LIB) $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(LDOPT) -o $@ $(GEN_OBJ) $(LIB) $(LDLIBS_ALL)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 # Unit tests: tests/unit/[stage/]test-x.c -> $(B)/tests/test-x
 define unit_rule
 $(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) tests/unit/testutil.h
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_ALL) -Itests/unit -o $$@ $(1) $$(LIB) $$(LDLIBS_ALL) -lcmocka
+	@echo "  TEST    $$@"
+	$$(Q)$$(CC) $$(CFLAGS_ALL) -Itests/unit -o $$@ $(1) $$(LIB) $$(LDLIBS_ALL) -lcmocka
 endef
 $(foreach u,$(UNIT_SRC),$(eval $(call unit_rule,$(u))))
 
 # Fuzz targets as corpus replayers (any compiler, with the variant's sanitizers).
 $(B)/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay-main.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
+	@echo "  REPLAY  $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
 
 # Real libFuzzer binaries.
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c
