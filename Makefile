@@ -14,6 +14,7 @@
 # targets (LLVMFuzzerTestOneInput), also built as corpus replayers for check.
 
 VARIANT ?= rel
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
 
@@ -65,7 +66,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .PHONY: all variant tests check asan fuzz bench demo format format-check deps clean
 
 all:
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 
 variant: $(B)/threatatlas $(if $(GEN_SRC),$(B)/threatatlas-gen) $(BENCH_BIN)
 
@@ -125,21 +126,21 @@ deps:
 	@scripts/install-deps
 
 asan:
-	@$(MAKE) --no-print-directory VARIANT=asan tests
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
 
 check: deps
-	@$(MAKE) --no-print-directory VARIANT=asan tests
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@scripts/lint
 	@tests/run-all.sh build/asan
 
 bench: deps
 	@scripts/install-deps --bench
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@bench/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@scripts/demo
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
