@@ -132,8 +132,7 @@ static double bench_mmdb(MMDB_s *db, const struct stream *s, bool fetch_cc, uint
         acc += res.netmask;
         if (fetch_cc && res.found_entry) {
             MMDB_entry_data_s d;
-            if (MMDB_get_value(&res.entry, &d, "country_code", NULL) == MMDB_SUCCESS &&
-                d.has_data)
+            if (MMDB_get_value(&res.entry, &d, "country_code", NULL) == MMDB_SUCCESS && d.has_data)
                 acc += (uint8_t)d.utf8_string[0];
         }
     }
@@ -232,8 +231,8 @@ int main(int argc, char **argv)
 
     printf("data: %s %s (%s), %s %s\n", info[0].package, info[0].package_version,
            info[0].database_type, info[1].package, info[1].package_version);
-    printf("open + table build: %.2f s; tables %llu v4 ranges, %llu v6 ranges, %.1f MiB\n",
-           open_s, (unsigned long long)st.v4_ranges, (unsigned long long)st.v6_ranges,
+    printf("open + table build: %.2f s; tables %llu v4 ranges, %llu v6 ranges, %.1f MiB\n", open_s,
+           (unsigned long long)st.v4_ranges, (unsigned long long)st.v6_ranges,
            (double)st.table_bytes / 1048576.0);
     printf("resident memory: %ld KiB before open, %ld KiB after open (tables built, "
            "sources freed)\n\n",
@@ -250,9 +249,8 @@ int main(int argc, char **argv)
             m2 = fmax(m2, bench_mmdb(&db, &s[k], true, &b));
             ours = fmax(ours, bench_ours(g, &s[k], &c));
         }
-        printf("%-10s %10zu %22.0f %22.0f %26.0f   (checksums %llu %llu %llu)\n", s[k].name,
-               s[k].n, m1, m2, ours, (unsigned long long)a, (unsigned long long)b,
-               (unsigned long long)c);
+        printf("%-10s %10zu %22.0f %22.0f %26.0f   (checksums %llu %llu %llu)\n", s[k].name, s[k].n,
+               m1, m2, ours, (unsigned long long)a, (unsigned long long)b, (unsigned long long)c);
     }
     printf("\npeak resident memory (incl. streams): %ld KiB\n", rss_kb("VmHWM:"));
     for (int k = 0; k < 3; k++) {

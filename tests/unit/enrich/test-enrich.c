@@ -298,6 +298,7 @@ static void test_pinned_data(void **state)
     assert_string_equal(info[0].package_version, TA_GEO_PKG_VERSION);
     assert_string_equal(info[1].package, TA_GEO_PKG_ASN);
     assert_string_equal(info[1].format, "csv");
+    assert_int_equal(info[1].build_epoch, 1781722800); /* 2026061719: 2026-06-17 19:00 UTC */
     assert_int_equal(info[1].malformed, 0);
     ta_geo_close(g);
 }
@@ -603,6 +604,31 @@ static void test_corrupt_mmdb(void **state)
     assert_non_null(strstr(err, "geo install"));
 }
 
+static void test_data_dir(void **state)
+{
+    (void)state;
+    char buf[256];
+    char *saved = getenv("THREATATLAS_DATA_DIR") ? strdup(getenv("THREATATLAS_DATA_DIR")) : NULL;
+    assert_true(ta_geo_data_dir("/x/y", buf, sizeof(buf)));
+    assert_string_equal(buf, "/x/y");
+    setenv("THREATATLAS_DATA_DIR", "/env/dir", 1);
+    assert_true(ta_geo_data_dir(NULL, buf, sizeof(buf)));
+    assert_string_equal(buf, "/env/dir");
+    unsetenv("THREATATLAS_DATA_DIR");
+    setenv("XDG_DATA_HOME", "/xdg", 1);
+    assert_true(ta_geo_data_dir(NULL, buf, sizeof(buf)));
+    assert_string_equal(buf, "/xdg/threatatlas");
+    unsetenv("XDG_DATA_HOME");
+    setenv("HOME", "/home/u", 1);
+    assert_true(ta_geo_data_dir("", buf, sizeof(buf)));
+    assert_string_equal(buf, "/home/u/.local/share/threatatlas");
+    assert_false(ta_geo_data_dir("/a/very/long/path", buf, 5));
+    if (saved != NULL) {
+        setenv("THREATATLAS_DATA_DIR", saved, 1);
+        free(saved);
+    }
+}
+
 /* ---- parser details ---- */
 
 static void test_csv_parser_limits(void **state)
@@ -641,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_overrides),      cmocka_unit_test(test_overrides_beat_db),
         cmocka_unit_test(test_bad_overrides),  cmocka_unit_test(test_home),
         cmocka_unit_test(test_corrupt_mmdb),   cmocka_unit_test(test_csv_parser_limits),
+        cmocka_unit_test(test_data_dir),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
