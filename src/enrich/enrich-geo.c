@@ -80,6 +80,7 @@ struct ta_geo {
     size_t n_home_cc;
     uint64_t n_overrides, n_home_nets;
     size_t max_cidr_lines;
+    bool map_6to4; /* the country database aliases 2002::/16 to IPv4 */
 };
 
 static const char *const reason_names[TA_GEO_REASON__COUNT] = {
@@ -429,8 +430,8 @@ void ta_geo_lookup(const ta_geo *g, const struct ta_addr *a, struct ta_geo_resul
     if (a->family == 4 || (a->family == 6 && memcmp(b, mapped, 12) == 0)) {
         x = find4(&g->t4,
                   (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]);
-    } else if (a->family == 6 && b[0] == 0x20 && b[1] == 0x02) {
-        /* 6to4: the embedded IPv4 address, as MaxMind's aliases do. */
+    } else if (a->family == 6 && b[0] == 0x20 && b[1] == 0x02 && g->map_6to4) {
+        /* 6to4, in a database that aliases it: the embedded IPv4 address. */
         x = find4(&g->t4, (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5]);
     } else if (a->family == 6) {
         ta__u128 k = 0;
@@ -538,7 +539,7 @@ static ta_err dir_of(const char *path, char *buf, size_t len)
 
 static ta_err open_mmdb(const char *path, enum ta__geo_mmdb_kind kind, struct dbinfo *d,
                         struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
-                        struct ta__geo_pool *pool, char *errbuf, size_t errlen)
+                        struct ta__geo_pool *pool, bool *alias_6to4, char *errbuf, size_t errlen)
 {
     MMDB_s db;
     int rc = MMDB_open(path, MMDB_MODE_MMAP, &db);
@@ -549,7 +550,7 @@ static ta_err open_mmdb(const char *path, enum ta__geo_mmdb_kind kind, struct db
             snprintf(errbuf, errlen, "%s: %s", path, MMDB_strerror(rc));
         return rc == MMDB_IO_ERROR ? TA_ERR_IO : TA_ERR_FORMAT;
     }
-    ta_err err = ta__geo_mmdb_walk(&db, kind, v4, v6, pool, errbuf, errlen);
+    ta_err err = ta__geo_mmdb_walk(&db, kind, v4, v6, pool, alias_6to4, errbuf, errlen);
     if (err == TA_OK) {
         d->format = "mmdb";
         d->dbtype = xstrdup(db.metadata.database_type ? db.metadata.database_type : "");
@@ -609,8 +610,10 @@ static ta_err open_asn(const char *path, size_t max_rows, struct dbinfo *d,
                        struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
                        struct ta__geo_pool *pool, char *errbuf, size_t errlen)
 {
-    if (ends_with(path, ".mmdb"))
-        return open_mmdb(path, TA__GEO_MMDB_ASN, d, v4, v6, pool, errbuf, errlen);
+    if (ends_with(path, ".mmdb")) {
+        bool alias_6to4;
+        return open_mmdb(path, TA__GEO_MMDB_ASN, d, v4, v6, pool, &alias_6to4, errbuf, errlen);
+    }
     d->format = "csv";
     d->dbtype = xstrdup("");
     if (d->dbtype == NULL)
@@ -836,8 +839,8 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
             err = TA_ERR_NOTFOUND;
             goto fail;
         }
-        err = open_mmdb(path, TA__GEO_MMDB_COUNTRY, &g->info[0], &l[C4], &l[C6], &g->pool, errbuf,
-                        errlen);
+        err = open_mmdb(path, TA__GEO_MMDB_COUNTRY, &g->info[0], &l[C4], &l[C6], &g->pool,
+                        &g->map_6to4, errbuf, errlen);
         if (err != TA_OK)
             goto fail;
         g->info[0].used = true;
@@ -948,9 +951,9 @@ void ta_geo_stats(const ta_geo *g, struct ta_geo_stats *out)
     out->v6_ranges = g->t6.n;
     out->overrides = g->n_overrides;
     out->home_nets = g->n_home_nets;
-    out->table_bytes = g->t4.n * (sizeof(uint32_t) + sizeof(struct rec)) +
-                       g->t6.n * (sizeof(ta__u128) + sizeof(struct rec)) +
-                       (((size_t)1 << JUMP4_BITS) + ((size_t)1 << JUMP6_BITS) + 2) *
-                           sizeof(uint32_t) +
-                       g->pool.cap;
+    out->table_bytes =
+        g->t4.n * (sizeof(uint32_t) + sizeof(struct rec)) +
+        g->t6.n * (sizeof(ta__u128) + sizeof(struct rec)) +
+        (((size_t)1 << JUMP4_BITS) + ((size_t)1 << JUMP6_BITS) + 2) * sizeof(uint32_t) +
+        g->pool.cap;
 }

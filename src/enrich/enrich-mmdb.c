@@ -5,7 +5,8 @@
  * (MMDB_read_node, MMDB_get_value), so lookups afterwards never touch the
  * database. IPv4 networks come from the IPv4 subtree (::/96 in an IPv6
  * database); the IPv6 walk skips that subtree and the aliases that point to
- * it (::ffff:0:0/96, 2002::/16), which lookups resolve through IPv4.
+ * it (::ffff:0:0/96, 2002::/16), which lookups resolve through IPv4 (6to4
+ * only when the database has that alias, reported through alias_6to4).
  */
 #include "enrich/enrich-mmdb.h"
 
@@ -91,6 +92,8 @@ struct walk {
     struct dcache cache;
     uint64_t visits, max_visits;
     uint64_t skip_node; /* UINT64_MAX = none */
+    bool in_v6;
+    bool alias_6to4; /* 2002::/16 points at the IPv4 subtree */
     char *errbuf;
     size_t errlen;
 };
@@ -202,8 +205,11 @@ static ta_err walk_record(struct walk *w, uint8_t type, uint64_t rec, MMDB_entry
         return ta__geo_ivlist_push(w->out, prefix, prefix | mask, 0, a, b);
     }
     case MMDB_RECORD_TYPE_SEARCH_NODE:
-        if (rec == w->skip_node)
+        if (rec == w->skip_node) {
+            if (w->in_v6 && depth == 16 && prefix == (ta__u128)0x2002 << 112)
+                w->alias_6to4 = true;
             return TA_OK;
+        }
         if (depth >= bits) {
             snprintf(w->errbuf, w->errlen, "%s: search tree deeper than %u bits", w->db->filename,
                      bits);
@@ -237,9 +243,10 @@ static ta_err walk_node(struct walk *w, uint64_t node, ta__u128 prefix, unsigned
 }
 
 ta_err ta__geo_mmdb_walk(MMDB_s *db, enum ta__geo_mmdb_kind kind, struct ta__geo_ivlist *v4,
-                         struct ta__geo_ivlist *v6, struct ta__geo_pool *pool, char *errbuf,
-                         size_t errlen)
+                         struct ta__geo_ivlist *v6, struct ta__geo_pool *pool, bool *alias_6to4,
+                         char *errbuf, size_t errlen)
 {
+    *alias_6to4 = false;
     struct walk w = {.db = db,
                      .kind = kind,
                      .pool = pool,
@@ -281,7 +288,9 @@ ta_err ta__geo_mmdb_walk(MMDB_s *db, enum ta__geo_mmdb_kind kind, struct ta__geo
     if (db->metadata.ip_version == 6) {
         w.out = v6;
         w.visits = 0;
+        w.in_v6 = true;
         err = walk_node(&w, 0, 0, 0, 128);
+        *alias_6to4 = w.alias_6to4;
     }
 out:
     dcache_free(&w.cache);

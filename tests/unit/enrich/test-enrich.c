@@ -294,6 +294,60 @@ static void test_pinned_data(void **state)
     assert_int_equal(r.reason, TA_GEO_PRIVATE);
     struct ta_geo_db_info info[2];
     assert_int_equal(ta_geo_info(g, info, 2), 2);
+
+    /*
+     * Differential check against libmaxminddb itself on random addresses:
+     * the flattened table must give the database's country everywhere
+     * outside the special ranges.
+     */
+    MMDB_s db;
+    assert_int_equal(MMDB_open(info[0].path, MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
+    uint64_t x = 88172645463325252ull;
+    unsigned compared = 0, special = 0;
+    for (int i = 0; i < 30000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        struct ta_addr a;
+        uint8_t b[16];
+        for (int k = 0; k < 16; k++)
+            b[k] = (uint8_t)(x >> (8 * (k % 8))) ^ (uint8_t)(k * 37);
+        if (i % 3 == 2) {
+            b[0] = (uint8_t)(0x20 | (b[0] & 0x0f));
+            ta_addr_set_v6(&a, b);
+        } else {
+            ta_addr_set_v4(&a, b);
+        }
+        struct ta_geo_result res;
+        ta_geo_lookup(g, &a, &res);
+        if (res.reason != TA_GEO_OK && res.reason != TA_GEO_NOT_FOUND) {
+            assert_string_equal(res.cc, "");
+            special++;
+            continue;
+        }
+        char ip[TA_ADDR_STRLEN];
+        ta_addr_format(&a, ip, sizeof(ip));
+        int gai, mrc;
+        MMDB_lookup_result_s m = MMDB_lookup_string(&db, ip, &gai, &mrc);
+        assert_int_equal(gai, 0);
+        assert_int_equal(mrc, MMDB_SUCCESS);
+        char want[3] = "";
+        MMDB_entry_data_s d;
+        if (m.found_entry && MMDB_get_value(&m.entry, &d, "country_code", NULL) == MMDB_SUCCESS &&
+            d.has_data && d.data_size == 2) {
+            want[0] = d.utf8_string[0];
+            want[1] = d.utf8_string[1];
+        }
+        if (strcmp(res.cc, want) != 0)
+            fail_msg("%s: table says '%s', libmaxminddb '%s'", ip, res.cc, want);
+        compared++;
+    }
+    MMDB_close(&db);
+    print_message("pinned data: %u random addresses agree with libmaxminddb, %u special\n",
+                  compared, special);
+    assert_int_equal(compared + special, 30000);
+    assert_true(compared > 20000);
+
     assert_string_equal(info[0].package, TA_GEO_PKG_COUNTRY);
     assert_string_equal(info[0].package_version, TA_GEO_PKG_VERSION);
     assert_string_equal(info[1].package, TA_GEO_PKG_ASN);
@@ -396,7 +450,6 @@ static void test_special_ranges(void **state)
         {"ff02::1", TA_GEO_MULTICAST},
         {"2001:db8::1", TA_GEO_DOCUMENTATION},
         {"::ffff:10.0.0.1", TA_GEO_PRIVATE},
-        {"2002:c0a8:0101::1", TA_GEO_PRIVATE}, /* 6to4 of 192.168.1.1 */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ta_geo_result r;
@@ -470,6 +523,19 @@ static void test_overrides_beat_db(void **state)
     assert_int_equal(ta_geo_open(&o, &g, err, sizeof(err)), TA_OK);
     struct ta_geo_result r;
     lookup(g, "2.125.160.216", &r);
+    assert_string_equal(r.cc, "GB");
+    /* This database aliases 6to4 to IPv4: so does the table, as libmaxminddb. */
+    MMDB_s db;
+    assert_int_equal(MMDB_open(dbp, MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
+    int gai, mrc;
+    MMDB_lookup_result_s m = MMDB_lookup_string(&db, "2002:27d:a0d8::1", &gai, &mrc);
+    assert_true(m.found_entry);
+    MMDB_entry_data_s ed;
+    assert_int_equal(MMDB_get_value(&m.entry, &ed, "country", "iso_code", NULL), MMDB_SUCCESS);
+    assert_int_equal(ed.data_size, 2);
+    assert_memory_equal(ed.utf8_string, "GB", 2);
+    MMDB_close(&db);
+    lookup(g, "2002:27d:a0d8::1", &r);
     assert_string_equal(r.cc, "GB");
     ta_geo_close(g);
     o.overrides = write_tmp_str("ov2.txt", "2.125.160.216/30 US\n");
