@@ -50,12 +50,30 @@ struct rec {
     uint8_t flags; /* F_HOME, F_ASN_OV, source << F_SRC_SHIFT */
 };
 
+/*
+ * A jump slot covers 2^(32 - JUMP4_BITS) IPv4 (or 2^(128 - JUMP6_BITS) IPv6)
+ * addresses: lo is the range holding the slot's first address; uid is the
+ * slot's answer when one range covers all of it (most slots), else NOT_UNIFORM.
+ */
+#define NOT_UNIFORM UINT32_MAX
+struct jslot {
+    uint32_t lo;
+    uint32_t uid;
+};
+
+/*
+ * Ranges start at s4[i] / s6[i] and answer u[ridx[i]]: answers are
+ * deduplicated (far fewer distinct answers than ranges), which keeps the
+ * hot part of the table small.
+ */
 struct table {
     size_t n;
-    uint32_t *s4; /* IPv4 starts */
-    ta__u128 *s6; /* IPv6 starts */
-    struct rec *recs;
-    uint32_t *jump; /* (1 << jump_bits) + 1 entries */
+    uint32_t *s4;   /* IPv4 starts */
+    ta__u128 *s6;   /* IPv6 starts */
+    uint32_t *ridx; /* answer of each range, index into u */
+    struct rec *u;  /* distinct answers */
+    size_t nu;
+    struct jslot *jump; /* (1 << jump_bits) + 1 entries */
     unsigned jump_bits;
 };
 
@@ -330,9 +348,52 @@ static void table_free(struct table *t)
 {
     free(t->s4);
     free(t->s6);
-    free(t->recs);
+    free(t->ridx);
+    free(t->u);
     free(t->jump);
     memset(t, 0, sizeof(*t));
+}
+
+static uint32_t rec_hash(const struct rec *r)
+{
+    uint32_t h = r->asn * 2654435761u;
+    h ^= r->name * 2246822519u;
+    h ^= ((uint32_t)(uint8_t)r->cc[0] << 24 | (uint32_t)(uint8_t)r->cc[1] << 16 |
+          (uint32_t)r->reason << 8 | r->flags) *
+         3266489917u;
+    return h ^ (h >> 15);
+}
+
+/* Deduplicate b's answers into t->u / t->ridx. */
+static ta_err dedupe_recs(struct table *t, const struct build *b)
+{
+    size_t ns = 1024;
+    while (ns < b->n * 2)
+        ns *= 2;
+    uint32_t *slots = malloc(ns * sizeof(uint32_t));
+    t->ridx = malloc(b->n * sizeof(uint32_t));
+    t->u = malloc(b->n * sizeof(struct rec));
+    if (slots == NULL || t->ridx == NULL || t->u == NULL) {
+        free(slots);
+        return TA_ERR_NOMEM;
+    }
+    memset(slots, 0xff, ns * sizeof(uint32_t));
+    t->nu = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        size_t j = rec_hash(&b->r[i]) & (ns - 1);
+        while (slots[j] != UINT32_MAX && memcmp(&t->u[slots[j]], &b->r[i], sizeof(struct rec)))
+            j = (j + 1) & (ns - 1);
+        if (slots[j] == UINT32_MAX) {
+            slots[j] = (uint32_t)t->nu;
+            t->u[t->nu++] = b->r[i];
+        }
+        t->ridx[i] = slots[j];
+    }
+    free(slots);
+    struct rec *shrunk = realloc(t->u, (t->nu ? t->nu : 1) * sizeof(struct rec));
+    if (shrunk != NULL)
+        t->u = shrunk;
+    return TA_OK;
 }
 
 /* Move a build into a compact table and index it. */
@@ -341,24 +402,25 @@ static ta_err table_from_build(struct table *t, struct build *b, bool v4)
     memset(t, 0, sizeof(*t));
     t->jump_bits = v4 ? JUMP4_BITS : JUMP6_BITS;
     size_t nj = (size_t)1 << t->jump_bits;
-    t->jump = malloc((nj + 1) * sizeof(uint32_t));
-    if (t->jump == NULL)
-        return TA_ERR_NOMEM;
-    if (v4) {
+    t->jump = malloc((nj + 1) * sizeof(struct jslot));
+    ta_err err = t->jump == NULL ? TA_ERR_NOMEM : dedupe_recs(t, b);
+    if (err == TA_OK && v4) {
         t->s4 = malloc(b->n * sizeof(uint32_t));
-        if (t->s4 == NULL) {
-            table_free(t);
-            return TA_ERR_NOMEM;
-        }
+        if (t->s4 == NULL)
+            err = TA_ERR_NOMEM;
+    }
+    if (err != TA_OK) {
+        table_free(t);
+        return err;
+    }
+    if (v4) {
         for (size_t i = 0; i < b->n; i++)
             t->s4[i] = (uint32_t)b->s[i];
         free(b->s);
     } else {
         t->s6 = b->s;
     }
-    t->recs = realloc(b->r, b->n * sizeof(struct rec));
-    if (t->recs == NULL)
-        t->recs = b->r;
+    free(b->r);
     t->n = b->n;
     b->s = NULL;
     b->r = NULL;
@@ -369,9 +431,14 @@ static ta_err table_from_build(struct table *t, struct build *b, bool v4)
         ta__u128 key = (ta__u128)p << shift;
         while (i + 1 < t->n && (v4 ? (ta__u128)t->s4[i + 1] : t->s6[i + 1]) <= key)
             i++;
-        t->jump[p] = (uint32_t)i;
+        t->jump[p].lo = (uint32_t)i;
+        /* Uniform when the next range starts at or after the next slot. */
+        ta__u128 next = i + 1 < t->n ? (v4 ? (ta__u128)t->s4[i + 1] : t->s6[i + 1]) : 0;
+        bool uniform = i + 1 >= t->n || (p + 1 < nj && next >= (ta__u128)(p + 1) << shift);
+        t->jump[p].uid = uniform ? t->ridx[i] : NOT_UNIFORM;
     }
-    t->jump[nj] = (uint32_t)(t->n - 1);
+    t->jump[nj].lo = (uint32_t)(t->n - 1);
+    t->jump[nj].uid = NOT_UNIFORM;
     return TA_OK;
 }
 
@@ -387,7 +454,8 @@ static ta_err build_from_table(const struct table *t, struct build *b, bool v4)
     }
     for (size_t i = 0; i < t->n; i++)
         b->s[i] = v4 ? (ta__u128)t->s4[i] : t->s6[i];
-    memcpy(b->r, t->recs, t->n * sizeof(struct rec));
+    for (size_t i = 0; i < t->n; i++)
+        b->r[i] = t->u[t->ridx[i]];
     b->n = b->cap = t->n;
     return TA_OK;
 }
@@ -396,8 +464,10 @@ static ta_err build_from_table(const struct table *t, struct build *b, bool v4)
 
 static inline const struct rec *find4(const struct table *t, uint32_t ip)
 {
-    const uint32_t *j = &t->jump[ip >> (32 - JUMP4_BITS)];
-    uint32_t lo = j[0], hi = j[1];
+    const struct jslot *j = &t->jump[ip >> (32 - JUMP4_BITS)];
+    if (j->uid != NOT_UNIFORM)
+        return &t->u[j->uid];
+    uint32_t lo = j[0].lo, hi = j[1].lo;
     while (lo < hi) {
         uint32_t mid = (lo + hi + 1) / 2;
         if (t->s4[mid] <= ip)
@@ -405,13 +475,15 @@ static inline const struct rec *find4(const struct table *t, uint32_t ip)
         else
             hi = mid - 1;
     }
-    return &t->recs[lo];
+    return &t->u[t->ridx[lo]];
 }
 
 static inline const struct rec *find6(const struct table *t, ta__u128 ip)
 {
-    uint32_t top = (uint32_t)(ip >> (128 - JUMP6_BITS));
-    uint32_t lo = t->jump[top], hi = t->jump[top + 1];
+    const struct jslot *j = &t->jump[(uint32_t)(ip >> (128 - JUMP6_BITS))];
+    if (j->uid != NOT_UNIFORM)
+        return &t->u[j->uid];
+    uint32_t lo = j[0].lo, hi = j[1].lo;
     while (lo < hi) {
         uint32_t mid = (lo + hi + 1) / 2;
         if (t->s6[mid] <= ip)
@@ -419,7 +491,7 @@ static inline const struct rec *find6(const struct table *t, ta__u128 ip)
         else
             hi = mid - 1;
     }
-    return &t->recs[lo];
+    return &t->u[t->ridx[lo]];
 }
 
 void ta_geo_lookup(const ta_geo *g, const struct ta_addr *a, struct ta_geo_result *r)
@@ -952,8 +1024,8 @@ void ta_geo_stats(const ta_geo *g, struct ta_geo_stats *out)
     out->overrides = g->n_overrides;
     out->home_nets = g->n_home_nets;
     out->table_bytes =
-        g->t4.n * (sizeof(uint32_t) + sizeof(struct rec)) +
-        g->t6.n * (sizeof(ta__u128) + sizeof(struct rec)) +
-        (((size_t)1 << JUMP4_BITS) + ((size_t)1 << JUMP6_BITS) + 2) * sizeof(uint32_t) +
+        g->t4.n * 2 * sizeof(uint32_t) + g->t6.n * (sizeof(ta__u128) + 4) +
+        (g->t4.nu + g->t6.nu) * sizeof(struct rec) +
+        (((size_t)1 << JUMP4_BITS) + ((size_t)1 << JUMP6_BITS) + 2) * sizeof(struct jslot) +
         g->pool.cap;
 }
