@@ -1,5 +1,5 @@
 /*
- * Packet decoding, link layer: Ethernet (802.1Q, 802.1ad QinQ, 0x9100),
+ * Packet decoding, link layer: Ethernet (802.1Q, 802.1ad QinQ, 0x9100, PPPoE),
  * Linux cooked capture v1/v2, raw IP, BSD null/loopback; plus the decoder
  * lifecycle and its per-reason counters.
  *
@@ -151,6 +151,19 @@ static enum ta_decode_result decode_ethertype(struct ta_decoder *d, struct ta_cu
         return ta__decode_ipv4(d, c, p, snapped);
     case 0x86dd:
         return ta__decode_ipv6(d, c, p, snapped);
+    case 0x8864: { /* PPPoE session: 6-byte header, then the PPP protocol */
+        uint16_t ppp;
+        if (!ta_cursor_skip(c, 6) || !ta_cursor_u16be(c, &ppp)) {
+            dc_count(d, DC_LINK_TRUNCATED);
+            return TA_DECODE_INVALID;
+        }
+        if (ppp == 0x0021)
+            return ta__decode_ipv4(d, c, p, snapped);
+        if (ppp == 0x0057)
+            return ta__decode_ipv6(d, c, p, snapped);
+        dc_count(d, DC_NON_IP);
+        return TA_DECODE_SKIPPED;
+    }
     default:
         dc_count(d, DC_NON_IP);
         return TA_DECODE_SKIPPED;
