@@ -20,6 +20,7 @@ struct command {
 
 static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+    {"geo", ta_cli_geo, "geolocation data: install, lookup, info"},
 };
 
 void ta_cli_error(const char *fmt, ...)
