@@ -142,7 +142,8 @@ struct ta_intel_load_opts {
 #define TA_INTEL_REASON_LEN       96
 
 struct ta_intel_reject {
-    uint64_t line; /* 1-based line; for JSON the element index */
+    char file[160]; /* import: the file (inside a directory); "" for a parse */
+    uint64_t line;  /* 1-based line; for JSON the element index */
     char reason[TA_INTEL_REASON_LEN];
 };
 
@@ -204,6 +205,14 @@ ta_err ta_intel_db_import_path(struct ta_intel_db *db, const char *path,
 ta_err ta_intel_db_import_buffer(struct ta_intel_db *db, const char *name, const uint8_t *buf,
                                  size_t len, const struct ta_intel_load_opts *opts,
                                  struct ta_intel_load_result *res);
+
+/*
+ * Store indicators given directly (generators, tests, the bench) in one
+ * transaction. Values are canonicalised as their type; bad ones are rejected
+ * and counted in res like a feed's lines (line = array index + 1).
+ */
+ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicator *inds, size_t n,
+                          struct ta_intel_load_result *res);
 
 /* Filter for listing; zero = everything. */
 struct ta_intel_filter {

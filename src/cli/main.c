@@ -20,6 +20,7 @@ struct command {
 
 static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+    {"intel", ta_cli_intel, "import threat-intel feeds, list, look up and expire indicators"},
 };
 
 void ta_cli_error(const char *fmt, ...)

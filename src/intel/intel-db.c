@@ -21,6 +21,7 @@
 
 struct ta_intel_db {
     sqlite3 *db;
+    sqlite3_stmt *insert;
     sqlite3_stmt *upsert;
     char msg[256];
 };
@@ -49,6 +50,10 @@ static const char *const schema_sql =
  * descriptive fields follow the newest feed version. The WHERE makes a
  * re-import of the same data a no-op (changes() == 0).
  */
+static const char *const insert_sql =
+    "INSERT OR IGNORE INTO intel_indicator(type, value, source, kind, confidence, exact, family,"
+    " brand, country, first_seen, last_seen, valid_until, import_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char *const upsert_sql =
     "INSERT INTO intel_indicator(type, value, source, kind, confidence, exact, family, brand,"
     " country, first_seen, last_seen, valid_until, import_id)"
@@ -165,6 +170,7 @@ void ta_intel_db_close(struct ta_intel_db *db)
     if (db == NULL)
         return;
     sqlite3_finalize(db->upsert);
+    sqlite3_finalize(db->insert);
     sqlite3_close(db->db);
     free(db);
 }
@@ -182,10 +188,8 @@ static int64_t secs(ta_time_us t)
     return (int64_t)(t / 1000000u);
 }
 
-static ta_err upsert_cb(void *user, const struct ta_intel_indicator *ind)
+static void bind_ind(sqlite3_stmt *st, const struct ta_intel_indicator *ind, int64_t import_id)
 {
-    struct import *im = user;
-    sqlite3_stmt *st = im->db->upsert;
     sqlite3_reset(st);
     sqlite3_bind_int(st, 1, (int)ind->type);
     sqlite3_bind_text(st, 2, ind->value, -1, SQLITE_STATIC);
@@ -199,16 +203,26 @@ static ta_err upsert_cb(void *user, const struct ta_intel_indicator *ind)
     sqlite3_bind_int64(st, 10, secs(ind->first_seen));
     sqlite3_bind_int64(st, 11, secs(ind->last_seen));
     sqlite3_bind_int64(st, 12, secs(ind->valid_until));
-    sqlite3_bind_int64(st, 13, im->import_id);
-    sqlite3_int64 before = sqlite3_last_insert_rowid(im->db->db);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    sqlite3_bind_int64(st, 13, import_id);
+}
+
+/* Insert a new row, or else update an existing one only if the data changed:
+ * the two statements tell "new" from "updated" from "unchanged". */
+static ta_err upsert_cb(void *user, const struct ta_intel_indicator *ind)
+{
+    struct import *im = user;
+    bind_ind(im->db->insert, ind, im->import_id);
+    if (sqlite3_step(im->db->insert) != SQLITE_DONE)
         return fail(im->db);
     if (sqlite3_changes(im->db->db) > 0) {
-        if (sqlite3_last_insert_rowid(im->db->db) != before)
-            im->res->inserted++;
-        else
-            im->res->updated++;
+        im->res->inserted++;
+        return TA_OK;
     }
+    bind_ind(im->db->upsert, ind, im->import_id);
+    if (sqlite3_step(im->db->upsert) != SQLITE_DONE)
+        return fail(im->db);
+    if (sqlite3_changes(im->db->db) > 0)
+        im->res->updated++;
     return TA_OK;
 }
 
@@ -259,6 +273,10 @@ static ta_err import_one(struct import *im, const char *name, const uint8_t *buf
     im->res = r;
     ta_err e = ta_intel_parse(buf, len, &o, upsert_cb, im, r);
     im->res = saved;
+    for (size_t i = 0; i < r->nshown; i++)
+        snprintf(r->shown[i].file, sizeof(r->shown[i].file), "%s", name);
+    for (size_t i = 0; i < r->nunsup_shown; i++)
+        snprintf(r->unsup_shown[i].file, sizeof(r->unsup_shown[i].file), "%s", name);
     if (e == TA_OK || e == TA_ERR_FORMAT) {
         ta_err e2 = record_rejects(im, name, r);
         if (e2 != TA_OK)
@@ -391,9 +409,9 @@ static ta_err import_path(struct import *im, const char *path,
         if (im->res->nshown < TA_INTEL_MAX_REJECT_SHOWN) {
             struct ta_intel_reject *rj = &im->res->shown[im->res->nshown++];
             rj->line = 0;
-            const char *b = strrchr(path, '/');
-            snprintf(rj->reason, sizeof(rj->reason), "%.60s: nothing parsed",
-                     b != NULL ? b + 1 : path);
+            snprintf(rj->file, sizeof(rj->file), "%s", path);
+            snprintf(rj->reason, sizeof(rj->reason), "nothing parsed (format %s)",
+                     ta_intel_format_name(r.format));
         }
         return TA_OK;
     }
@@ -413,6 +431,9 @@ static ta_err begin_import(struct ta_intel_db *db, struct import *im, const char
     im->res = res;
     if (db->upsert == NULL &&
         sqlite3_prepare_v2(db->db, upsert_sql, -1, &db->upsert, NULL) != SQLITE_OK)
+        return fail(db);
+    if (db->insert == NULL &&
+        sqlite3_prepare_v2(db->db, insert_sql, -1, &db->insert, NULL) != SQLITE_OK)
         return fail(db);
     ta_err e = exec(db, "BEGIN IMMEDIATE");
     if (e != TA_OK)
@@ -502,6 +523,23 @@ ta_err ta_intel_db_import_buffer(struct ta_intel_db *db, const char *name, const
     memcpy(res, &r, sizeof(r));
     im.res = res;
     return end_import(&im, keep);
+}
+
+ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicator *inds, size_t n,
+                          struct ta_intel_load_result *res)
+{
+    struct import im;
+    ta_err e = begin_import(db, &im, "(api)", res);
+    if (e != TA_OK)
+        return e;
+    struct ta_intel_load_opts o = {.feed_time = (ta_time_us)time(NULL) * 1000000ull};
+    struct ta__intel_sink s = {&o, upsert_cb, &im, res, TA_OK};
+    for (size_t i = 0; i < n && s.err == TA_OK; i++) {
+        const char *v = inds[i].value != NULL ? inds[i].value : "";
+        ta__intel_add(&s, i + 1, v, strlen(v), inds[i].type, &inds[i]);
+    }
+    res->format = TA_INTEL_FMT_PLAIN;
+    return end_import(&im, s.err);
 }
 
 /* ---- queries -------------------------------------------------------------- */

@@ -104,6 +104,11 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         i++;
     if (i < n && (s[i] == '{' || s[i] == '['))
         return detect_json(s + i, n - i);
+    /* Rules: a line starting with an action and containing "(msg:". */
+    if ((has(s, n, "\nalert ") || (n >= 6 && memcmp(s + i, "alert ", 6) == 0) ||
+         has(s, n, "\ndrop ")) &&
+        has(s, n, "msg:\""))
+        return TA_INTEL_FMT_ET_RULES;
     if (has(s, n, "#fields\tindicator"))
         return TA_INTEL_FMT_ZEEK;
     if (has(s, n, "Maltrail") || has(s, n, "maltrail"))
@@ -120,11 +125,6 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         return TA_INTEL_FMT_PHISHTANK_CSV;
     if ((has(s, n, "url,brand") || has(s, n, "\"url\",\"brand\"")))
         return TA_INTEL_FMT_OPENPHISH_CSV;
-    /* Rules: a line starting with an action and containing "(msg:". */
-    if ((has(s, n, "\nalert ") || (n >= 6 && memcmp(s + i, "alert ", 6) == 0) ||
-         has(s, n, "\ndrop ")) &&
-        has(s, n, "msg:\""))
-        return TA_INTEL_FMT_ET_RULES;
     /* Look at the first data lines: iprep triples or a list of URLs. */
     struct ta__intel_lines it;
     const char *line;
