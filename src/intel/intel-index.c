@@ -296,7 +296,8 @@ static bool make_entries(struct builder *B, enum ta_intel_type type, uint32_t va
                          uint32_t *efirst, uint16_t *ecount, uint8_t *flags)
 {
     struct ta_intel_index *x = B->x;
-    qsort(B->rows, B->nrows, sizeof(*B->rows), row_cmp);
+    if (B->nrows > 1)
+        qsort(B->rows, B->nrows, sizeof(*B->rows), row_cmp);
     *efirst = (uint32_t)x->nent;
     *ecount = 0;
     *flags = 0;
@@ -634,7 +635,8 @@ static bool sweep(struct ta_intel_index *x, const struct pitem *it, size_t n, u1
 static bool build_ranges(struct builder *B)
 {
     struct ta_intel_index *x = B->x;
-    qsort(B->items, B->nitems, sizeof(*B->items), pitem_cmp);
+    if (B->nitems > 1)
+        qsort(B->items, B->nitems, sizeof(*B->items), pitem_cmp);
     size_t n4 = 0;
     while (n4 < B->nitems && !B->items[n4].v6)
         n4++;

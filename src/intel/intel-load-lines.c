@@ -276,6 +276,7 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
         ind.kind = TA_INTEL_KIND_C2;
         ind.confidence = 90;
         ind.source = "feodo";
+        type = TA_INTEL_IP;
         break;
     case TA_INTEL_FMT_MALTRAIL:
         ind.source = "maltrail";

@@ -70,7 +70,8 @@ bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap,
         }
         out[i] = c;
     }
-    if (label == 0 || !alpha)
+    /* A single label is not an internet name (and is how junk lines look). */
+    if (label == 0 || !alpha || memchr(out, '.', len) == NULL)
         return false;
     out[len] = '\0';
     *outlen = len;
@@ -223,7 +224,9 @@ bool ta_intel_url_normalize(const char *url, size_t len, char *out, size_t outca
         return false;
     for (size_t j = a; j < he; j++) {
         char c = lower(url[j]);
-        if ((unsigned char)c <= 0x20 || c == '%' || c == '"' || c == '<' || c == '>')
+        bool okc = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                   c == '_' || (unsigned char)c >= 0x80 || c == '[' || c == ']' || c == ':';
+        if (!okc)
             return false;
         oput(&o, c);
     }
