@@ -122,6 +122,17 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
+static void shrink(void **p, size_t *cap, size_t n, size_t elem)
+{
+    if (n == 0 || n >= *cap)
+        return;
+    void *np = realloc(*p, n * elem);
+    if (np != NULL) {
+        *p = np;
+        *cap = n;
+    }
+}
+
 #define GROW(arr, n, cap) grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)))
 
 static bool pool_add(struct ta_intel_index *x, const char *s, size_t n, uint32_t *off)
@@ -776,6 +787,14 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     }
     if (!build_strings(x) || !build_ipport(x) || !build_ranges(&B))
         goto fail;
+    /* Give back the slack of the doubling growth: the index lives for hours. */
+    shrink((void **)&x->pool, &x->pool_cap, x->pool_len, 1);
+    shrink((void **)&x->ent, &x->cap_ent, x->nent, sizeof(*x->ent));
+    shrink((void **)&x->src, &x->cap_src, x->nsrc, sizeof(*x->src));
+    shrink((void **)&x->keys, &x->cap_keys, x->nkeys, sizeof(*x->keys));
+    shrink((void **)&x->pfx, &x->cap_pfx, x->npfx, sizeof(*x->pfx));
+    shrink((void **)&x->lists, &x->cap_lists, x->nlists, sizeof(*x->lists));
+    shrink((void **)&x->ipp, &x->cap_ipp, x->nipp, sizeof(*x->ipp));
     x->st.memory = x->pool_cap + x->cap_ent * sizeof(struct entry) +
                    x->cap_src * sizeof(struct src) + x->cap_keys * sizeof(struct skey) +
                    x->nslots * 8 + x->cap_pfx * sizeof(struct pfx) + x->nv4 * 9 + 65537 * 4 +

@@ -105,7 +105,7 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
     if (i < n && (s[i] == '{' || s[i] == '['))
         return detect_json(s + i, n - i);
     /* Rules: a line starting with an action and containing "(msg:". */
-    if ((has(s, n, "\nalert ") || (n >= 6 && memcmp(s + i, "alert ", 6) == 0) ||
+    if ((has(s, n, "\nalert ") || (n - i >= 6 && memcmp(s + i, "alert ", 6) == 0) ||
          has(s, n, "\ndrop ")) &&
         has(s, n, "msg:\""))
         return TA_INTEL_FMT_ET_RULES;

@@ -385,7 +385,8 @@ bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, c
     return ok;
 }
 
-static void note(struct ta_intel_reject *arr, size_t *n, uint64_t line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void note(struct ta_intel_reject *arr, size_t *n,
+                                                       uint64_t line, const char *fmt, va_list ap)
 {
     if (*n >= TA_INTEL_MAX_REJECT_SHOWN)
         return;

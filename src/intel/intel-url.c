@@ -218,7 +218,7 @@ bool ta_intel_url_normalize(const char *url, size_t len, char *out, size_t outca
                 break;
             }
     }
-    if (he > a && url[he - 1] == '.')
+    while (he > a && url[he - 1] == '.')
         he--;
     if (he == a)
         return false;
