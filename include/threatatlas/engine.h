@@ -86,5 +86,7 @@ struct ta_engine_stats {
 };
 void ta_engine_get_stats(const struct ta_engine *e, struct ta_engine_stats *st);
 const struct ta_decoder *ta_engine_decoder(const struct ta_engine *e);
+/* The latest packet time seen (0 before the first packet). */
+ta_time_us ta_engine_now(const struct ta_engine *e);
 
 #endif
