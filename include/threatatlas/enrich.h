@@ -152,7 +152,8 @@ struct ta_geo_db_info {
     const char *path;            /* file or directory opened */
     const char *format;          /* "mmdb" or "csv" */
     const char *database_type;   /* mmdb metadata database_type, "" for csv */
-    uint64_t build_epoch;        /* mmdb build epoch, file mtime for csv */
+    uint64_t build_epoch;        /* mmdb: metadata build epoch; csv: the YYYYMMDDHH
+                                    of the package version, else the file mtime */
     const char *package;         /* npm package name from package.json, "" if none */
     const char *package_version; /* npm package version, "" if none */
     uint64_t records;            /* IPv4+IPv6 networks or CSV rows loaded */
