@@ -447,7 +447,9 @@ static void clause_c2(FILE *f, const struct ta_report_row *w, bool suspected)
             suspected ? pl(w->attackers, "suspected C&C server", "suspected C&C servers")
                       : pl(w->attackers, "trojan or botnet control server",
                            "trojan or botnet control servers"),
-            cc_or_unknown(w->src_cc), suspected ? "were contacted by" : "directly controlled",
+            cc_or_unknown(w->src_cc),
+            suspected ? pl(w->attackers, "was contacted by", "were contacted by")
+                      : "directly controlled",
             num(w->targets, b), pl(w->targets, "host", "hosts"), cc_or_unknown(w->dst_cc));
 }
 
@@ -464,9 +466,9 @@ static void clause_phish(FILE *f, const struct ta_report_row *w, bool suspected)
 static void clause_backdoor(FILE *f, const struct ta_report_row *w, bool suspected)
 {
     char a[32], b[32], c[32];
-    fprintf(f, "%s IP %s located in %s %s in %s %s in %s, in %s %s", num(w->attackers, a),
+    fprintf(f, "%s IP %s located in %s %s %s %s in %s, in %s %s", num(w->attackers, a),
             pl(w->attackers, "address", "addresses"), cc_or_unknown(w->src_cc),
-            suspected ? "sent suspected backdoor requests to" : "planted backdoors",
+            suspected ? "sent suspected backdoor requests to" : "planted backdoors in",
             num(w->targets, b), pl(w->targets, "website", "websites"), cc_or_unknown(w->dst_cc),
             num(w->events, c),
             suspected ? pl(w->events, "suspected backdoor request", "suspected backdoor requests")
