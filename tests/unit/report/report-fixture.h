@@ -123,16 +123,23 @@ static inline ta_err fx_add(struct ta_store *st, size_t from, size_t to)
     return TA_OK;
 }
 
-/* One complete run of the fixture into st. */
-static inline ta_err fx_run(struct ta_store *st, uint8_t seed)
+/* Run description of the fixture (in must hold 2 inputs). */
+static inline struct ta_store_run_info fx_info(struct ta_store_input in[2], uint8_t seed)
 {
-    struct ta_store_input in[2];
     fx_inputs(in, seed);
     struct ta_store_run_info info = {.inputs = in,
                                      .n_inputs = 2,
                                      .home = "CN",
                                      .intel_version = "feedA 2014-03-18; feedB 2014-03-17",
                                      .geoip_version = "ip-location-db 2014-03-01"};
+    return info;
+}
+
+/* One complete run of the fixture into st. */
+static inline ta_err fx_run(struct ta_store *st, uint8_t seed)
+{
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, seed);
     bool done;
     ta_err err = ta_store_run_begin(st, &info, &done);
     if (err || done)
