@@ -20,6 +20,9 @@ struct command {
 
 static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+    {"report", ta_cli_report,
+     "attribution report by country pair over a period (or --list evidence)"},
+    {"events", ta_cli_events, "export stored detection events (EVE, IntelMQ, CSV)"},
 };
 
 void ta_cli_error(const char *fmt, ...)
