@@ -42,9 +42,12 @@
  *     before any event is written.
  *   - Events are written in batches of TA_STORE_BATCH per transaction into
  *     store_event only. Nothing that the report counts is touched.
- *   - ta_store_run_finish, in ONE transaction, folds the run's events into
- *     the per-day rollups and marks the run done. The rollups therefore only
- *     ever contain complete runs.
+ *   - ta_store_run_finish, in ONE transaction, writes the run's rollups and
+ *     marks the run done. The rollups therefore only ever contain complete
+ *     runs. (The rollups are collected in process memory during the run,
+ *     capped by ta_store_set_memcap; past the cap finish recomputes them
+ *     from the run's stored events with SQL. A crash loses the memory, which
+ *     is fine: the run is redone.)
  *   - Every reader (report, lists, events export) only looks at runs in state
  *     done, so a half-written run is invisible.
  *   - Rerunning the same inputs finds the run in state running (its digest is
@@ -76,6 +79,8 @@
 /* Events per write transaction during a run. */
 #define TA_STORE_BATCH  20000
 #define TA_STORE_ERRLEN 256
+/* Default memory cap of a run's in-memory rollups (see ta_store_set_memcap). */
+#define TA_STORE_MEMCAP ((size_t)512 << 20)
 
 struct ta_store;
 
@@ -158,11 +163,20 @@ void ta_store_run_abort(struct ta_store *st);
 /* Events per write transaction (default TA_STORE_BATCH; 0 restores it). */
 void ta_store_set_batch(struct ta_store *st, unsigned events);
 
+/*
+ * During a run the distinct rollup tuples and counters are collected in
+ * memory and written once at finish. Past `bytes` they are dropped and
+ * finish folds the run's stored events with SQL instead (slower, same
+ * result). Takes effect for runs begun afterwards.
+ */
+void ta_store_set_memcap(struct ta_store *st, size_t bytes);
+
 /* Counters for the open (or last) run. */
 struct ta_store_stats {
-    uint64_t events;      /* events added to the current run */
-    uint64_t commits;     /* write transactions committed */
-    uint64_t runs_redone; /* unfinished runs discarded and redone by run_begin */
+    uint64_t events;        /* events added to the current run */
+    uint64_t commits;       /* write transactions committed */
+    uint64_t runs_redone;   /* unfinished runs discarded and redone by run_begin */
+    uint64_t mem_overflows; /* runs whose in-memory rollups hit the memcap */
 };
 void ta_store_get_stats(const struct ta_store *st, struct ta_store_stats *out);
 

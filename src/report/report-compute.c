@@ -159,61 +159,42 @@ static ta_err load_counters(struct ta_store *st, struct ta_report *r, int kind)
 }
 
 /*
- * Exact distinct count per pair: rows come ordered by (src, dst, member)
- * from the primary key, so a member is new when it differs from the last.
+ * Exact distinct count per pair from the spans: a member whose first or
+ * last day lies in the range was seen in it; one whose span strictly
+ * contains the range is looked up in the per-day set.
  */
-static ta_err load_distinct(struct ta_store *st, struct ta_report *r, int kind, const char *table,
+static ta_err load_distinct(struct ta_store *st, struct ta_report *r, int kind, const char *set,
                             const char *member, bool targets)
 {
-    char where[160], sql[400];
-    where_clause(&r->q, where, sizeof(where));
-    snprintf(sql, sizeof(sql), "SELECT src_cc, dst_cc, %s FROM %s %s ORDER BY src_cc, dst_cc, %s",
-             member, table, where, member);
+    char sql[900];
+    long long from = (long long)r->q.from_day, to = (long long)r->q.to_day;
+    char s_cc[32] = "", d_cc[32] = "";
+    if (r->q.src_cc[0])
+        snprintf(s_cc, sizeof(s_cc), " AND src_cc='%.2s'", r->q.src_cc);
+    if (r->q.dst_cc[0])
+        snprintf(d_cc, sizeof(d_cc), " AND dst_cc='%.2s'", r->q.dst_cc);
+    snprintf(sql, sizeof(sql),
+             "SELECT src_cc, dst_cc, COUNT(*) FROM store_span_%s m"
+             " WHERE kind=?1%s%s AND first_day <= %lld AND last_day >= %lld"
+             " AND (first_day >= %lld OR last_day <= %lld OR EXISTS (SELECT 1 FROM store_day_%s d"
+             "  WHERE d.kind = m.kind AND d.src_cc = m.src_cc AND d.dst_cc = m.dst_cc"
+             "  AND d.%s = m.%s AND d.day BETWEEN %lld AND %lld))"
+             " GROUP BY src_cc, dst_cc",
+             set, s_cc, d_cc, to, from, from, to, set, member, member, from, to);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
         return ta__store_dberr(st, "report distinct");
     sqlite3_bind_int(s, 1, kind);
-    struct ta_report_row *row = NULL;
-    uint8_t last[256];
-    int last_len = -1;
-    uint64_t count = 0;
     int rc;
     ta_err err = TA_OK;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *src = col_text(s, 0), *dst = col_text(s, 1);
-        if (row == NULL || strcmp(row->src_cc, src) != 0 || strcmp(row->dst_cc, dst) != 0) {
-            if (row != NULL)
-                *(targets ? &row->targets : &row->attackers) = count;
-            row = row_get(&r->rows[kind], src, dst);
-            if (row == NULL) {
-                err = TA_ERR_NOMEM;
-                break;
-            }
-            count = 0;
-            last_len = -1;
+        struct ta_report_row *row = row_get(&r->rows[kind], col_text(s, 0), col_text(s, 1));
+        if (row == NULL) {
+            err = TA_ERR_NOMEM;
+            break;
         }
-        const void *m = sqlite3_column_blob(s, 2);
-        int len = sqlite3_column_bytes(s, 2);
-        if (len > (int)sizeof(last)) {
-            /* Longer members (long page URLs) are compared by digest. */
-            uint8_t d[TA_SHA256_LEN];
-            ta_sha256(m, (size_t)len, d);
-            if (last_len != TA_SHA256_LEN + 1000 || memcmp(last, d, TA_SHA256_LEN) != 0) {
-                count++;
-                memcpy(last, d, TA_SHA256_LEN);
-                last_len = TA_SHA256_LEN + 1000;
-            }
-            continue;
-        }
-        if (len != last_len || (len > 0 && memcmp(last, m, (size_t)len) != 0)) {
-            count++;
-            if (len > 0)
-                memcpy(last, m, (size_t)len);
-            last_len = len;
-        }
+        *(targets ? &row->targets : &row->attackers) = (uint64_t)sqlite3_column_int64(s, 2);
     }
-    if (row != NULL && err == TA_OK)
-        *(targets ? &row->targets : &row->attackers) = count;
     if (err == TA_OK && rc != SQLITE_DONE)
         err = ta__store_dberr(st, "report distinct");
     sqlite3_finalize(s);
@@ -336,9 +317,9 @@ ta_err ta_report_compute(struct ta_store *st, const struct ta_report_query *q,
     for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
         bool c2 = k == TA_EVENT_C2 || k == TA_EVENT_C2_SUSPECTED;
         if ((err = load_counters(st, r, k)) != TA_OK ||
-            (err = load_distinct(st, r, k, "store_day_attacker", "ip", false)) != TA_OK ||
-            (err = load_distinct(st, r, k, c2 ? "store_day_victim" : "store_day_item",
-                                 c2 ? "ip" : "item", true)) != TA_OK)
+            (err = load_distinct(st, r, k, "attacker", "ip", false)) != TA_OK ||
+            (err = load_distinct(st, r, k, c2 ? "victim" : "item", c2 ? "ip" : "item", true)) !=
+                TA_OK)
             goto out_err;
         if (r->rows[k].n > 1)
             qsort_r(r->rows[k].v, r->rows[k].n, sizeof(struct ta_report_row), cmp_rows, &k);

@@ -4,6 +4,7 @@
  * design; the rollups are built in store_fold() when a run finishes.
  */
 #include "store/store-int.h"
+#include "store/store-kset.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +28,10 @@ struct ta_store {
     ta_time_us ev_first, ev_last;
     sqlite3_stmt *ins_event;
     struct ta_store_stats stats;
+    /* The open run's rollups, collected in memory while mem_ok. */
+    bool mem_ok;
+    size_t memcap;
+    struct ta__kset tuples, counters, flows;
 };
 
 static const char schema_sql[] =
@@ -75,6 +80,22 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS store_day_item(kind INTEGER NOT NULL,"
     " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, item TEXT NOT NULL, day INTEGER NOT NULL,"
     " PRIMARY KEY(kind, src_cc, dst_cc, item, day)) WITHOUT ROWID;"
+    /* Spans: first and last day each member was seen. A member counts in
+     * [from, to] at once if its first or last day falls inside; only when
+     * the range lies strictly inside its span do the per-day sets decide.
+     * That keeps a report over the whole history a scan of members. */
+    "CREATE TABLE IF NOT EXISTS store_span_attacker(kind INTEGER NOT NULL,"
+    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, ip BLOB NOT NULL,"
+    " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, src_cc, dst_cc, ip)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS store_span_victim(kind INTEGER NOT NULL,"
+    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, ip BLOB NOT NULL,"
+    " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, src_cc, dst_cc, ip)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS store_span_item(kind INTEGER NOT NULL,"
+    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, item TEXT NOT NULL,"
+    " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, src_cc, dst_cc, item)) WITHOUT ROWID;"
     /* Per-day counters: events, and flows dated by their first event. */
     "CREATE TABLE IF NOT EXISTS store_day_count(kind INTEGER NOT NULL,"
     " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, day INTEGER NOT NULL,"
@@ -160,6 +181,7 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     }
     st->readonly = (flags & TA_STORE_READONLY) != 0;
     st->batch_max = TA_STORE_BATCH;
+    st->memcap = TA_STORE_MEMCAP;
     int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (!st->readonly && (flags & TA_STORE_CREATE))
         oflags |= SQLITE_OPEN_CREATE;
@@ -210,7 +232,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     } else {
         st->has_tables = v >= 1 && table_exists(st->db, "store_run");
     }
-    sqlite3_exec(st->db, "PRAGMA cache_size=-65536", NULL, NULL, NULL);
+    /* 256 MiB page cache; checkpoint the WAL every ~80 MB rather than 4 MB
+     * so bulk runs are not throttled by checkpoints. */
+    sqlite3_exec(st->db, "PRAGMA cache_size=-262144; PRAGMA wal_autocheckpoint=20000;", NULL, NULL,
+                 NULL);
     *out = st;
     return TA_OK;
 
@@ -315,6 +340,8 @@ static const char *nz(const char *s)
 {
     return s ? s : "";
 }
+
+static void mem_drop(struct ta_store *st);
 
 static ta_err prepare_insert(struct ta_store *st)
 {
@@ -432,6 +459,8 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     st->sticky = TA_OK;
     st->ev_first = st->ev_last = 0;
     st->stats.events = 0;
+    mem_drop(st);
+    st->mem_ok = true;
     return TA_OK;
 
 out_dberr:
@@ -481,30 +510,26 @@ static void bind_side(sqlite3_stmt *s, int col, const struct ta_event_side *sd)
 /*
  * The report identity of an event's item (README definitions): phishing =
  * the page, falling back to indicator, then host; backdoor = the website
- * (Host lower case without port), falling back to the server IP.
+ * (Host lower case without port), falling back to the server IP. NULL for
+ * c2. buf (256 bytes) holds computed values.
  */
-static void bind_item(sqlite3_stmt *s, int col, const struct ta_event *ev)
+static const char *item_of(const struct ta_event *ev, char buf[256])
 {
-    char buf[256];
     switch (ev->kind) {
     case TA_EVENT_PHISHING:
     case TA_EVENT_PHISHING_SUSPECTED:
         if (ev->page)
-            bind_opt(s, col, ev->page);
-        else if (ev->indicator)
-            bind_opt(s, col, ev->indicator);
-        else
-            bind_opt(s, col, ev->hostname);
-        return;
+            return ev->page;
+        if (ev->indicator)
+            return ev->indicator;
+        return ev->hostname;
     case TA_EVENT_BACKDOOR:
     case TA_EVENT_BACKDOOR_SUSPECTED:
-        if (ev->website) {
-            bind_opt(s, col, ev->website);
-            return;
-        }
+        if (ev->website)
+            return ev->website;
         if (ev->hostname && ev->hostname[0]) {
             size_t n = 0;
-            for (const char *p = ev->hostname; *p && n + 1 < sizeof(buf); p++) {
+            for (const char *p = ev->hostname; *p && n + 1 < 256; p++) {
                 /* Stop at a port, but keep IPv6 literals in brackets whole. */
                 if (*p == ':' && ev->hostname[0] != '[')
                     break;
@@ -513,15 +538,288 @@ static void bind_item(sqlite3_stmt *s, int col, const struct ta_event *ev)
                     break;
             }
             buf[n] = '\0';
-            sqlite3_bind_text(s, col, buf, -1, SQLITE_TRANSIENT);
-            return;
+            return buf;
         }
-        ta_addr_format(&ev->victim.ip, buf, sizeof(buf));
-        sqlite3_bind_text(s, col, buf, -1, SQLITE_TRANSIENT);
-        return;
+        ta_addr_format(&ev->victim.ip, buf, 256);
+        return buf[0] ? buf : NULL;
     default:
-        sqlite3_bind_null(s, col);
+        return NULL;
     }
+}
+
+/* ---- in-memory rollups of the open run ---- */
+
+enum { SET_ATTACKER = 0, SET_VICTIM, SET_ITEM, SET__COUNT };
+static const char *const set_table[SET__COUNT] = {"attacker", "victim", "item"};
+static const char *const set_col[SET__COUNT] = {"ip", "ip", "item"};
+
+/* Key prefix: kind, src cc, dst cc (2 bytes each, zero padded). */
+static size_t key_prefix(uint8_t *k, const struct ta_event *ev)
+{
+    k[0] = (uint8_t)ev->kind;
+    for (int i = 0; i < 2; i++) {
+        char a = i < (int)strnlen(ev->attacker.cc, 2) ? ev->attacker.cc[i] : 0;
+        char v = i < (int)strnlen(ev->victim.cc, 2) ? ev->victim.cc[i] : 0;
+        k[1 + i] = (uint8_t)((a >= 'a' && a <= 'z') ? a - 32 : a);
+        k[3 + i] = (uint8_t)((v >= 'a' && v <= 'z') ? v - 32 : v);
+    }
+    return 5;
+}
+
+static size_t ip_bytes(const struct ta_addr *a, const uint8_t **p)
+{
+    if (a->family == 4) {
+        *p = a->b + 12;
+        return 4;
+    }
+    if (a->family == 6) {
+        *p = a->b;
+        return 16;
+    }
+    return 0;
+}
+
+static void mem_drop(struct ta_store *st)
+{
+    ta__kset_release(&st->tuples);
+    ta__kset_release(&st->counters);
+    ta__kset_release(&st->flows);
+    st->mem_ok = false;
+}
+
+/* Tuple key: set, prefix, day (4 bytes BE), member. */
+static bool mem_tuple(struct ta_store *st, int set, const uint8_t *prefix, uint32_t day,
+                      const void *member, size_t mlen)
+{
+    uint8_t k[300];
+    if (mlen > sizeof(k) - 10) {
+        /* Such members (very long URLs) take the SQL path. */
+        return false;
+    }
+    k[0] = (uint8_t)set;
+    memcpy(k + 1, prefix, 5);
+    k[6] = (uint8_t)(day >> 24);
+    k[7] = (uint8_t)(day >> 16);
+    k[8] = (uint8_t)(day >> 8);
+    k[9] = (uint8_t)day;
+    memcpy(k + 10, member, mlen);
+    return ta__kset_get(&st->tuples, k, 10 + mlen, NULL) != NULL;
+}
+
+static void mem_record(struct ta_store *st, const struct ta_event *ev, const char *item)
+{
+    uint8_t pre[5], k[64];
+    key_prefix(pre, ev);
+    int64_t d = ta_store_day(ev->ts);
+    uint32_t day = (uint32_t)d;
+    const uint8_t *ip;
+    size_t n;
+    bool ok = true;
+    if ((n = ip_bytes(&ev->attacker.ip, &ip)) > 0)
+        ok = mem_tuple(st, SET_ATTACKER, pre, day, ip, n);
+    if (ok && (ev->kind == TA_EVENT_C2 || ev->kind == TA_EVENT_C2_SUSPECTED) &&
+        (n = ip_bytes(&ev->victim.ip, &ip)) > 0)
+        ok = mem_tuple(st, SET_VICTIM, pre, day, ip, n);
+    if (ok && item != NULL)
+        ok = mem_tuple(st, SET_ITEM, pre, day, item, strlen(item));
+    if (ok) {
+        memcpy(k, pre, 5);
+        memcpy(k + 5, &day, 4);
+        uint64_t *v = ta__kset_get(&st->counters, k, 9, NULL);
+        ok = v != NULL;
+        if (ok)
+            v[0]++;
+    }
+    if (ok && (ev->kind == TA_EVENT_PHISHING || ev->kind == TA_EVENT_PHISHING_SUSPECTED)) {
+        /* A visit is a flow: (pair, attacker, victim, flow id), dated by its
+         * first event; without a flow id the event is its own flow. */
+        size_t o = 5;
+        memcpy(k, pre, 5);
+        n = ip_bytes(&ev->attacker.ip, &ip);
+        k[o++] = (uint8_t)n;
+        memcpy(k + o, ip, n);
+        o += n;
+        n = ip_bytes(&ev->victim.ip, &ip);
+        k[o++] = (uint8_t)n;
+        memcpy(k + o, ip, n);
+        o += n;
+        uint64_t f = ev->flow_id ? ev->flow_id : st->stats.events;
+        k[o++] = ev->flow_id ? 1 : 0;
+        memcpy(k + o, &f, 8);
+        o += 8;
+        bool created;
+        uint64_t *v = ta__kset_get(&st->flows, k, o, &created);
+        ok = v != NULL;
+        if (ok && (created || (uint64_t)day + 1 < v[0]))
+            v[0] = (uint64_t)day + 1;
+    }
+    if (!ok ||
+        ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) + ta__kset_bytes(&st->flows) >
+            st->memcap) {
+        /* Over the cap: finish will fold from the stored events instead. */
+        mem_drop(st);
+        st->stats.mem_overflows++;
+    }
+}
+
+static int cmp_tuple(const void *a, const void *b, void *ctx)
+{
+    const struct ta__kset *s = ctx;
+    size_t la, lb;
+    const uint8_t *ka = ta__kset_key(s, *(const uint32_t *)a, &la);
+    const uint8_t *kb = ta__kset_key(s, *(const uint32_t *)b, &lb);
+    /* (set, kind, src, dst), then member as SQLite compares blobs/text,
+     * then day: the primary-key order of the rollup tables. */
+    int c = memcmp(ka, kb, 6);
+    if (c)
+        return c;
+    size_t ma = la - 10, mb = lb - 10;
+    c = memcmp(ka + 10, kb + 10, ma < mb ? ma : mb);
+    if (c)
+        return c;
+    if (ma != mb)
+        return ma < mb ? -1 : 1;
+    return memcmp(ka + 6, kb + 6, 4);
+}
+
+/* Same set, kind, pair and member (any day). */
+static bool same_member(const struct ta__kset *s, uint32_t a, uint32_t b)
+{
+    size_t la, lb;
+    const uint8_t *ka = ta__kset_key(s, a, &la);
+    const uint8_t *kb = ta__kset_key(s, b, &lb);
+    return la == lb && memcmp(ka, kb, 6) == 0 && memcmp(ka + 10, kb + 10, la - 10) == 0;
+}
+
+static void bind_key_cc(sqlite3_stmt *s, int col, const uint8_t *cc)
+{
+    sqlite3_bind_text(s, col, (const char *)cc, cc[0] ? (cc[1] ? 2 : 1) : 0, SQLITE_TRANSIENT);
+}
+
+/* Write the in-memory rollups (inside the finishing transaction). */
+static ta_err fold_mem(struct ta_store *st)
+{
+    ta_err err = TA_OK;
+    sqlite3_stmt *day_ins[SET__COUNT] = {0}, *span_up[SET__COUNT] = {0}, *cnt = NULL;
+    uint32_t *idx = NULL;
+    char sql[512];
+    for (int i = 0; i < SET__COUNT; i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT OR IGNORE INTO store_day_%s(kind, src_cc, dst_cc, %s, day)"
+                 " VALUES(?,?,?,?,?)",
+                 set_table[i], set_col[i]);
+        if (sqlite3_prepare_v2(st->db, sql, -1, &day_ins[i], NULL) != SQLITE_OK)
+            goto out_dberr;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
+                 " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                 " first_day = MIN(first_day, excluded.first_day),"
+                 " last_day = MAX(last_day, excluded.last_day)",
+                 set_table[i], set_col[i]);
+        if (sqlite3_prepare_v2(st->db, sql, -1, &span_up[i], NULL) != SQLITE_OK)
+            goto out_dberr;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
+                           " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                           " events = events + excluded.events, flows = flows + excluded.flows",
+                           -1, &cnt, NULL) != SQLITE_OK)
+        goto out_dberr;
+
+    size_t n = st->tuples.n;
+    if (n > 0) {
+        idx = malloc(n * sizeof(*idx));
+        if (idx == NULL) {
+            err = TA_ERR_NOMEM;
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (uint32_t)i;
+    int64_t first = 0;
+    if (n > 1)
+        qsort_r(idx, n, sizeof(*idx), cmp_tuple, &st->tuples);
+    /* Each tuple is one per-day row; runs of the same member make a span. */
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
+        int set = k[0];
+        int64_t day =
+            (int64_t)((uint32_t)k[6] << 24 | (uint32_t)k[7] << 16 | (uint32_t)k[8] << 8 | k[9]);
+        sqlite3_stmt *s = day_ins[set];
+        sqlite3_reset(s);
+        sqlite3_bind_int(s, 1, k[1]);
+        bind_key_cc(s, 2, k + 2);
+        bind_key_cc(s, 3, k + 4);
+        if (set == SET_ITEM)
+            sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 5, day);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto out_dberr;
+        /* Sorted by day within a member: the first tuple has the first day,
+         * the last one the last day. */
+        if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i]))
+            first = day;
+        if (i + 1 == n || !same_member(&st->tuples, idx[i], idx[i + 1])) {
+            s = span_up[set];
+            sqlite3_reset(s);
+            sqlite3_bind_int(s, 1, k[1]);
+            bind_key_cc(s, 2, k + 2);
+            bind_key_cc(s, 3, k + 4);
+            if (set == SET_ITEM)
+                sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+            sqlite3_bind_int64(s, 5, first);
+            sqlite3_bind_int64(s, 6, day);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                goto out_dberr;
+        }
+    }
+    /* Visits into the counters of their first day. */
+    for (size_t i = 0; i < st->flows.n; i++) {
+        size_t len;
+        const uint8_t *fk = ta__kset_key(&st->flows, i, &len);
+        uint32_t day = (uint32_t)(st->flows.vals[2 * i] - 1);
+        uint8_t k[9];
+        memcpy(k, fk, 5);
+        memcpy(k + 5, &day, 4);
+        uint64_t *v = ta__kset_get(&st->counters, k, 9, NULL);
+        if (v == NULL) {
+            err = TA_ERR_NOMEM;
+            goto out;
+        }
+        v[1]++;
+    }
+    for (size_t i = 0; i < st->counters.n; i++) {
+        size_t len;
+        const uint8_t *k = ta__kset_key(&st->counters, i, &len);
+        uint32_t day;
+        memcpy(&day, k + 5, 4);
+        sqlite3_reset(cnt);
+        sqlite3_bind_int(cnt, 1, k[0]);
+        bind_key_cc(cnt, 2, k + 1);
+        bind_key_cc(cnt, 3, k + 3);
+        sqlite3_bind_int64(cnt, 4, (int64_t)day);
+        sqlite3_bind_int64(cnt, 5, (sqlite3_int64)st->counters.vals[2 * i]);
+        sqlite3_bind_int64(cnt, 6, (sqlite3_int64)st->counters.vals[2 * i + 1]);
+        if (sqlite3_step(cnt) != SQLITE_DONE)
+            goto out_dberr;
+    }
+    goto out;
+
+out_dberr:
+    err = ta__store_dberr(st, "write rollups");
+out:
+    free(idx);
+    for (int i = 0; i < SET__COUNT; i++) {
+        sqlite3_finalize(day_ins[i]);
+        sqlite3_finalize(span_up[i]);
+    }
+    sqlite3_finalize(cnt);
+    return err;
 }
 
 #define BODY_MAX 512
@@ -567,9 +865,13 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
                           SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(s, 29);
-    bind_item(s, 30, ev);
+    char itembuf[256];
+    const char *item = item_of(ev, itembuf);
+    bind_opt(s, 30, item);
     if (sqlite3_step(s) != SQLITE_DONE)
         return ta__store_dberr(st, "insert event");
+    if (st->mem_ok)
+        mem_record(st, ev, item);
     sqlite3_clear_bindings(s);
     if (st->stats.events == 0 || ev->ts < st->ev_first)
         st->ev_first = ev->ts;
@@ -602,30 +904,48 @@ void ta_store_event_sink(void *ctx, const struct ta_event *ev)
  */
 static ta_err store_fold(struct ta_store *st, int64_t id)
 {
-    char sql[2048];
+    /* For each distinct set: the run's (member, day) pairs in key order, so
+     * that the inserts walk the B-tree in order, then the spans. */
+    static const struct {
+        const char *table, *col, *expr, *cond;
+    } sets[] = {
+        {"attacker", "ip", "a_ip", "a_ip IS NOT NULL"},
+        {"victim", "ip", "v_ip", "v_ip IS NOT NULL AND kind IN (0, 1)"},
+        {"item", "item", "item", "item IS NOT NULL"},
+    };
+    char sql[1024];
+    ta_err err;
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT OR IGNORE INTO store_day_%s(kind, src_cc, dst_cc, %s, day)"
+                 " SELECT DISTINCT kind, a_cc, v_cc, %s, day FROM store_event"
+                 " WHERE run_id=%lld AND %s ORDER BY 1, 2, 3, 4, 5;"
+                 "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
+                 " SELECT kind, a_cc, v_cc, %s, MIN(day), MAX(day) FROM store_event"
+                 " WHERE run_id=%lld AND %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+                 " ON CONFLICT DO UPDATE SET first_day = MIN(first_day, excluded.first_day),"
+                 " last_day = MAX(last_day, excluded.last_day);",
+                 sets[i].table, sets[i].col, sets[i].expr, (long long)id, sets[i].cond,
+                 sets[i].table, sets[i].col, sets[i].expr, (long long)id, sets[i].cond);
+        if ((err = exec(st, sql, "fold run into rollups")) != TA_OK)
+            return err;
+    }
+    /* Counters. A phishing visit is a flow, dated by its first event; an
+     * event without a flow id is its own flow. */
     snprintf(sql, sizeof(sql),
-             "INSERT OR IGNORE INTO store_day_attacker(kind, src_cc, dst_cc, ip, day)"
-             " SELECT kind, a_cc, v_cc, a_ip, day FROM store_event"
-             " WHERE run_id=%lld AND a_ip IS NOT NULL;"
-             "INSERT OR IGNORE INTO store_day_victim(kind, src_cc, dst_cc, ip, day)"
-             " SELECT kind, a_cc, v_cc, v_ip, day FROM store_event"
-             " WHERE run_id=%lld AND kind IN (%d, %d) AND v_ip IS NOT NULL;"
-             "INSERT OR IGNORE INTO store_day_item(kind, src_cc, dst_cc, item, day)"
-             " SELECT kind, a_cc, v_cc, item, day FROM store_event"
-             " WHERE run_id=%lld AND item IS NOT NULL;"
              "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
              " SELECT kind, a_cc, v_cc, day, COUNT(*), 0 FROM store_event WHERE run_id=%lld"
              " GROUP BY kind, a_cc, v_cc, day"
              " ON CONFLICT DO UPDATE SET events = events + excluded.events;"
              "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
              " SELECT kind, a_cc, v_cc, d, 0, COUNT(*) FROM"
-             " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event WHERE run_id=%lld"
+             " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event"
+             "  WHERE run_id=%lld AND kind IN (2, 3)"
              "  GROUP BY kind, a_cc, v_cc, a_ip, v_ip, flow_id,"
              "  CASE WHEN flow_id = 0 THEN id ELSE 0 END)"
              " WHERE true GROUP BY kind, a_cc, v_cc, d"
              " ON CONFLICT DO UPDATE SET flows = flows + excluded.flows;",
-             (long long)id, (long long)id, (int)TA_EVENT_C2, (int)TA_EVENT_C2_SUSPECTED,
-             (long long)id, (long long)id, (long long)id);
+             (long long)id, (long long)id);
     return exec(st, sql, "fold run into rollups");
 }
 
@@ -648,8 +968,9 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
             goto out_abort;
         st->in_txn = true;
     }
-    if ((err = store_fold(st, st->run_id)) != TA_OK)
+    if ((err = st->mem_ok ? fold_mem(st) : store_fold(st, st->run_id)) != TA_OK)
         goto out_abort;
+    mem_drop(st);
     if (first == 0 && last == 0) {
         first = st->ev_first;
         last = st->ev_last;
@@ -680,6 +1001,12 @@ void ta_store_run_abort(struct ta_store *st)
     st->in_txn = false;
     st->run_id = 0;
     st->batch = 0;
+    mem_drop(st);
+}
+
+void ta_store_set_memcap(struct ta_store *st, size_t bytes)
+{
+    st->memcap = bytes;
 }
 
 void ta_store_set_batch(struct ta_store *st, unsigned events)
