@@ -470,12 +470,13 @@ out_rollback:
     return err;
 }
 
+/* Values are bound SQLITE_STATIC: they outlive the step that uses them. */
 static void bind_ip(sqlite3_stmt *s, int col, const struct ta_addr *a)
 {
     if (a->family == 4)
-        sqlite3_bind_blob(s, col, a->b + 12, 4, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, col, a->b + 12, 4, SQLITE_STATIC);
     else if (a->family == 6)
-        sqlite3_bind_blob(s, col, a->b, 16, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, col, a->b, 16, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, col);
 }
@@ -483,7 +484,7 @@ static void bind_ip(sqlite3_stmt *s, int col, const struct ta_addr *a)
 static void bind_opt(sqlite3_stmt *s, int col, const char *v)
 {
     if (v != NULL)
-        sqlite3_bind_text(s, col, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, col, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, col);
 }
@@ -568,6 +569,7 @@ static size_t key_prefix(uint8_t *k, const struct ta_event *ev)
 
 static size_t ip_bytes(const struct ta_addr *a, const uint8_t **p)
 {
+    *p = a->b;
     if (a->family == 4) {
         *p = a->b + 12;
         return 4;
@@ -612,7 +614,7 @@ static void mem_record(struct ta_store *st, const struct ta_event *ev, const cha
     key_prefix(pre, ev);
     int64_t d = ta_store_day(ev->ts);
     uint32_t day = (uint32_t)d;
-    const uint8_t *ip;
+    const uint8_t *ip = NULL;
     size_t n;
     bool ok = true;
     if ((n = ip_bytes(&ev->attacker.ip, &ip)) > 0)
@@ -693,7 +695,7 @@ static bool same_member(const struct ta__kset *s, uint32_t a, uint32_t b)
 
 static void bind_key_cc(sqlite3_stmt *s, int col, const uint8_t *cc)
 {
-    sqlite3_bind_text(s, col, (const char *)cc, cc[0] ? (cc[1] ? 2 : 1) : 0, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, col, (const char *)cc, cc[0] ? (cc[1] ? 2 : 1) : 0, SQLITE_STATIC);
 }
 
 /* Write the in-memory rollups (inside the finishing transaction). */
@@ -752,9 +754,9 @@ static ta_err fold_mem(struct ta_store *st)
         bind_key_cc(s, 2, k + 2);
         bind_key_cc(s, 3, k + 4);
         if (set == SET_ITEM)
-            sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+            sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_STATIC);
         else
-            sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+            sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_STATIC);
         sqlite3_bind_int64(s, 5, day);
         if (sqlite3_step(s) != SQLITE_DONE)
             goto out_dberr;
@@ -769,9 +771,9 @@ static ta_err fold_mem(struct ta_store *st)
             bind_key_cc(s, 2, k + 2);
             bind_key_cc(s, 3, k + 4);
             if (set == SET_ITEM)
-                sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+                sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_STATIC);
             else
-                sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_TRANSIENT);
+                sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_STATIC);
             sqlite3_bind_int64(s, 5, first);
             sqlite3_bind_int64(s, 6, day);
             if (sqlite3_step(s) != SQLITE_DONE)
@@ -862,7 +864,7 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     bind_opt(s, 28, ev->dns_answer);
     if (ev->body != NULL && ev->body_len > 0)
         sqlite3_bind_blob(s, 29, ev->body, (int)(ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX),
-                          SQLITE_TRANSIENT);
+                          SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 29);
     char itembuf[256];
