@@ -158,6 +158,13 @@ static void test_period_cuts_data(void **state)
     ta_report_free(r);
 
     /* D2 alone: flow 104 is dated by its first event (D1), so no visit. */
+    /* D1 alone: 7.7.7.7 and shop.example (seen D0 and D2) are not in it. */
+    r = compute(c, 1, 1, NULL, NULL);
+    assert_row(r, TA_REPORT_BOTNET, false, 0, "US", "CN", 2, 2, 0, 2);
+    assert_row(r, TA_REPORT_PHISHING, false, 0, "RU", "CN", 1, 2, 3, 3);
+    assert_int_equal(nrows(r, TA_REPORT_BACKDOOR, false), 0);
+    ta_report_free(r);
+
     r = compute(c, 2, 2, NULL, NULL);
     assert_row(r, TA_REPORT_PHISHING, false, 0, "RU", "CN", 1, 1, 0, 1);
     assert_row(r, TA_REPORT_BOTNET, false, 0, "US", "CN", 1, 1, 0, 1);
@@ -429,6 +436,58 @@ static void test_events_export(void **state)
     fclose(f);
 }
 
+/*
+ * A period strictly inside a member's span (first day before it, last day
+ * after it) is decided by the per-day sets: X is seen on D0, D1, D2 and
+ * counts in [D1, D1]; Y is seen on D0 and D2 only and does not.
+ */
+static void test_period_inside_span(void **state)
+{
+    const size_t *memcap = *state;
+    char path[64], err[TA_STORE_ERRLEN];
+    snprintf(path, sizeof(path), "/tmp/ta-report-span-%d.db", (int)getpid());
+    unlink(path);
+    struct ta_store *st = NULL;
+    assert_int_equal(ta_store_open(path, TA_STORE_CREATE, &st, err), TA_OK);
+    if (memcap != NULL)
+        ta_store_set_memcap(st, *memcap);
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, 42);
+    bool done;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    static const struct fx_ev evs[] = {
+        {TA_EVENT_C2, 0, 10, "1.1.1.1", "US", "10.0.0.1", "CN", 1, NULL, NULL, NULL},
+        {TA_EVENT_C2, 1, 10, "1.1.1.1", "US", "10.0.0.1", "CN", 2, NULL, NULL, NULL},
+        {TA_EVENT_C2, 2, 10, "1.1.1.1", "US", "10.0.0.1", "CN", 3, NULL, NULL, NULL},
+        {TA_EVENT_C2, 0, 20, "1.1.1.2", "US", "10.0.0.2", "CN", 4, NULL, NULL, NULL},
+        {TA_EVENT_C2, 2, 20, "1.1.1.2", "US", "10.0.0.2", "CN", 5, NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        struct ta_event ev;
+        fx_make(&evs[i], &ev);
+        assert_int_equal(ta_store_add_event(st, &ev), TA_OK);
+    }
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+    struct ta_report_query q;
+    query(&q, 1, 1, NULL, NULL);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    assert_int_equal(nrows(r, TA_REPORT_BOTNET, false), 1);
+    assert_row(r, TA_REPORT_BOTNET, false, 0, "US", "CN", 1, 1, 0, 1);
+    ta_report_free(r);
+    query(&q, 0, 2, NULL, NULL);
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    assert_row(r, TA_REPORT_BOTNET, false, 0, "US", "CN", 2, 2, 0, 5);
+    ta_report_free(r);
+    ta_store_close(st);
+    unlink(path);
+    char p[96];
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
 static void test_query_parsing(void **state)
 {
     (void)state;
@@ -518,6 +577,8 @@ int main(void)
         SQL_PATH(test_filters),
         SQL_PATH(test_json_shape),
         SQL_PATH(test_lists),
+        cmocka_unit_test(test_period_inside_span),
+        cmocka_unit_test_prestate(test_period_inside_span, &sql_path_memcap),
         cmocka_unit_test(test_query_parsing),
         cmocka_unit_test(test_empty),
     };
