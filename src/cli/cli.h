@@ -66,5 +66,7 @@ void ta_opts_help(const struct ta_cmd_spec *spec, FILE *f);
 int ta_cli_observe(int argc, char **argv);
 int ta_cli_geo(int argc, char **argv);
 int ta_cli_intel(int argc, char **argv);
+int ta_cli_report(int argc, char **argv);
+int ta_cli_events(int argc, char **argv);
 
 #endif

@@ -22,6 +22,9 @@ static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
     {"geo", ta_cli_geo, "geolocation data: install, lookup, info"},
     {"intel", ta_cli_intel, "import threat-intel feeds, list, look up and expire indicators"},
+    {"report", ta_cli_report,
+     "attribution report by country pair over a period (or --list evidence)"},
+    {"events", ta_cli_events, "export stored detection events (EVE, IntelMQ, CSV)"},
 };
 
 void ta_cli_error(const char *fmt, ...)
