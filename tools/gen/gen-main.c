@@ -115,6 +115,28 @@ static char *find_geo_db(void)
     return best;
 }
 
+/* mkdir -p: create dir and any missing parents. */
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof(buf), "%s", dir);
+    if (n <= 0 || (size_t)n >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct tg_gen_opts o = {.seed = 1, .scale = 1.0, .size = 100ull << 20, .flows = 5000000};
@@ -213,7 +235,7 @@ int main(int argc, char **argv)
     if ((o.to - o.from) / 86400000000ull >= 3660)
         return die("the period is longer than ten years", to);
 
-    if (mkdir(o.out, 0777) != 0 && errno != EEXIST) {
+    if (mkdir_p(o.out) != 0) {
         fprintf(stderr, "threatatlas-gen: cannot create %s: %s\n", o.out, strerror(errno));
         return 1;
     }

@@ -84,9 +84,9 @@ ta_err tg_scenario_mixed(const struct tg_gen_opts *o, struct tg_geo *geo)
     ta_time_us t = T0, flushed = T0;
     uint64_t sessions = 0;
     /* Stop when the file holds `size` bytes of records (headers included). */
-    while (e == TA_OK && 24 + tg_pcap_bytes(w) + 16 * tg_pcap_packets(w) < o->size) {
+    while (e == TA_OK && 24 + tg_sink_total_bytes(c.sink) < o->size) {
         t += tg_rng_range(&rng, 1, 2000);
-        if (t > flushed + 5 * SEC) {
+        if (t > flushed + SEC / 4) {
             e = tg_sink_flush(c.sink, t);
             flushed = t;
         }
@@ -502,7 +502,9 @@ ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo)
     edge_http(&ef, &rng, &f, t, 50100);
     edge_dns(&ef, &f, t + 2 * SEC, 7);
     edge_http(&ef, &rng, &f, t + 3 * SEC, 50101);
-    e = edge_close(&ef, &j, o, "snaplen60.pcap", 1, "snaplen 60: records cut to 60 bytes");
+    e = edge_close(&ef, &j, o, "snaplen60.pcap", 1,
+                   "snaplen 60: two HTTP sessions and a DNS exchange, records cut to 60 bytes "
+                   "(inside the TCP header; tcp_flows counts the sessions written)");
     if (e != TA_OK)
         goto out;
 

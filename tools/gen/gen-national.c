@@ -75,7 +75,10 @@ static uint32_t scaled(double v, double scale)
 enum c2kind { C2_IPPORT, C2_IP, C2_DOM_SNI, C2_DOM_HTTP, C2_DOM_RAW };
 static const char *const c2kind_name[] = {"ip:port", "ip", "domain/tls-sni", "domain/http-host",
                                           "domain/dns-then-connect"};
-static const char *const families[] = {"Dridex", "Emotet", "TrickBot", "QakBot", "Heodo"};
+static const char *const families[] = {"Dridex", "Emotet", "TrickBot", "QakBot", "BazarLoader"};
+/* Malpedia names, as ThreatFox's fk_malware column uses them. */
+static const char *const families_fk[] = {"win.dridex", "win.emotet", "win.trickbot", "win.qakbot",
+                                          "win.bazarbackdoor"};
 
 struct c2 {
     uint32_t ip;
@@ -249,8 +252,9 @@ static ta_err build_botnet(struct nat *n, double scale)
             if (e != TA_OK)
                 return e;
             c->pair = (uint8_t)p;
-            /* The first servers of a pair cover every kind, then a mix. */
-            uint64_t k = i < 5 ? i : tg_rng_below(&n->rng, 100);
+            /* The first servers cover every kind (across pairs at tiny
+             * scales), then a mix. */
+            uint64_t k = i < 5 ? (i + p) % 5 : tg_rng_below(&n->rng, 100);
             if (i >= 5)
                 k = k < 35   ? C2_IPPORT
                     : k < 50 ? C2_IP
@@ -349,7 +353,9 @@ static ta_err build_phishing(struct nat *n, double scale)
             rand_label(&n->rng, l, 6, 12);
             snprintf(d->name, sizeof(d->name), "%s-%s.com", brands[tg_rng_below(&n->rng, 10)], l);
             d->host = h0 + (i < nh ? i : (uint32_t)tg_rng_below(&n->rng, nh));
-            d->https = (i % 10) >= 7; /* 30% HTTPS, seen through SNI only */
+            /* 30% HTTPS, seen through SNI only; at tiny scales the third pair's
+             * first domain is one of them. */
+            d->https = (i + p) % 10 == 2 || (i + p) % 10 == 5 || (i + p) % 10 == 8;
         }
         /* Pages: one per domain first; extra pages go to HTTP domains, and to
          * every fifth HTTPS domain (so the "host has several URLs" rule of
@@ -461,7 +467,7 @@ static ta_err build_backdoor(struct nat *n, double scale)
             if (e != TA_OK)
                 return e;
             a->pair = (uint8_t)p;
-            a->tool = (uint8_t)(i % 4);
+            a->tool = (uint8_t)((i + 3 * p) % 4); /* all four tools even at tiny scales */
         }
         /* Sessions of 1-3 requests until exactly nr requests; the first ones
          * cover every attacker and every site. */
@@ -519,7 +525,7 @@ static ta_err build_background(struct nat *n, double scale)
     if (n->nclients < 30)
         n->nclients = 30;
     n->clients = calloc(n->nclients, sizeof(uint32_t));
-    n->nupdaters = scaled(2000, scale);
+    n->nupdaters = scaled(800, scale);
     if (n->nupdaters < 3)
         n->nupdaters = 3;
     n->updaters = calloc(n->nupdaters, sizeof(uint32_t));
@@ -1184,7 +1190,9 @@ static ta_err gen_days(struct nat *n)
     snprintf(path, sizeof(path), "%s/pcap", n->o->out);
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
         return TA_ERR_IO;
-    uint32_t bg_per_day = scaled(20000, n->o->scale);
+    /* Background sessions per day (plus the update pollers): at scale 1.0
+     * about 60% of the bytes, the rest mostly C&C beacons. */
+    uint32_t bg_per_day = scaled(8000, n->o->scale);
     if (bg_per_day < 200)
         bg_per_day = 200;
     for (unsigned d = 0; d < n->ndays && e == TA_OK; d++) {
@@ -1333,13 +1341,18 @@ static ta_err write_feeds(struct nat *n)
         else
             fprintf(tf,
                     "\"%s 00:%02u:%02u\", \"%u\", \"%s\", \"domain\", \"botnet_cc\", "
-                    "\"win.%s\", \"None\", \"%s\", \"\", \"100\", \"None\", \"%s\", \"0\", "
+                    "\"%s\", \"None\", \"%s\", \"\", \"100\", \"None\", \"%s\", \"0\", "
                     "\"abuse_ch\"\n",
-                    d0, i % 60, (i * 7) % 60, 100000 + i, c->domain, families[c->fam],
+                    d0, i % 60, (i * 7) % 60, 100000 + i, c->domain, families_fk[c->fam],
                     families[c->fam], families[c->fam]);
     }
-    fprintf(csv, "# Number of entries: see above\n");
-    fprintf(tf, "# Number of entries: see above\n");
+    unsigned ncsv = 0, ntf = 0;
+    for (uint32_t i = 0; i < n->nc2; i++) {
+        ncsv += n->c2[i].kind == C2_IPPORT;
+        ntf += n->c2[i].kind >= C2_DOM_SNI;
+    }
+    fprintf(csv, "# Number of entries: %u\n", ncsv);
+    fprintf(tf, "# Number of entries: %u\n", ntf);
     int bad = ferror(csv) | ferror(txt) | ferror(tf);
     bad |= fclose(csv) | fclose(txt) | fclose(tf);
     if (bad)

@@ -318,7 +318,13 @@ struct tg_sink {
     uint64_t seq;
     uint8_t *tmp;
     size_t tcap;
+    uint64_t total;
 };
+
+uint64_t tg_sink_total_bytes(const struct tg_sink *s)
+{
+    return s->total;
+}
 
 ta_err tg_sink_new(struct tg_sink **out, struct tg_pcap *w)
 {
@@ -359,6 +365,7 @@ ta_err tg_sink_emit(void *ctx, ta_time_us ts, const uint8_t *frame, size_t len)
     memcpy(s->data + s->dlen, frame, len);
     s->rec[s->n++] = (struct sink_rec){ts, s->seq++, s->dlen, (uint32_t)len};
     s->dlen += len;
+    s->total += 16 + len;
     return TA_OK;
 }
 

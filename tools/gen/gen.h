@@ -62,6 +62,9 @@ void tg_sink_free(struct tg_sink *s);
 /* A tg_emit_fn; ctx is the sink. */
 ta_err tg_sink_emit(void *ctx, ta_time_us ts, const uint8_t *frame, size_t len);
 ta_err tg_sink_flush(struct tg_sink *s, ta_time_us before);
+/* Bytes handed to the sink so far, counted as a pcap file would store them
+ * (16-byte record header plus the frame). */
+uint64_t tg_sink_total_bytes(const struct tg_sink *s);
 /* Switch to a new output file (after flushing everything). */
 void tg_sink_set_writer(struct tg_sink *s, struct tg_pcap *w);
 
