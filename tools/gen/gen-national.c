@@ -998,11 +998,21 @@ static ta_err emit_backdoor(struct nat *n, const struct bdsess *bs, ta_time_us t
         }
         default:
             if (q > 0) {
+                /* md5(pass + key) split around the payload; a stand-in
+                 * digest derived from the password keeps it per-shell. */
+                struct tg_rng hr;
+                uint64_t hseed = 0;
+                for (const char *pc = w->pass; *pc; pc++)
+                    hseed = hseed * 131 + (uint8_t)*pc;
+                tg_rng_seed(&hr, hseed);
+                char hex[33];
+                for (int k = 0; k < 32; k++)
+                    hex[k] = "0123456789abcdef"[tg_rng_below(&hr, 16)];
                 uint8_t ct[48];
-                tg_buf_str(&body, "11cd6a8758984163");
+                tg_buf_put(&body, hex, 16);
                 tg_rng_bytes(r, ct, sizeof(ct));
                 tg_buf_base64(&body, ct, sizeof(ct));
-                tg_buf_str(&body, "fL1tMGI4YTljMX0=");
+                tg_buf_put(&body, hex + 16, 16);
             }
             break;
         }
