@@ -1,0 +1,92 @@
+/*
+ * The observation engine: decode -> flow table -> app layer -> observers.
+ *
+ * A ta_engine takes frames from any source and produces observations (flows,
+ * and through the app layer dns/http/tls records) that it hands to the
+ * registered sinks. Detectors and the EVE writer are sinks; they never know
+ * where an observation came from. Time comes only from the packets.
+ */
+#ifndef THREATATLAS_ENGINE_H
+#define THREATATLAS_ENGINE_H
+
+#include "threatatlas/common.h"
+#include "threatatlas/decode.h"
+#include "threatatlas/flow.h"
+
+/* Observation records from the app layer (defined in proto.h). */
+struct ta_dns_record;
+struct ta_http_tx;
+struct ta_tls_record;
+
+/*
+ * An observation consumer. Any callback may be NULL. Pointers passed are
+ * borrowed for the duration of the call only.
+ */
+struct ta_obs_sink {
+    void *ud;
+    /* A flow ended (timeout, teardown, eviction, end of input). */
+    void (*on_flow)(void *ud, const struct ta_flow *f);
+    void (*on_dns)(void *ud, const struct ta_flow *f, const struct ta_dns_record *r);
+    void (*on_http)(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx);
+    void (*on_tls)(void *ud, const struct ta_flow *f, const struct ta_tls_record *t);
+};
+
+/*
+ * App-layer hooks (implemented by the proto module, registered by the
+ * caller). The engine calls packet() for every packet of a flow after flow
+ * accounting, and flow_end() once when the flow ends, before on_flow sinks
+ * run and before the flow is freed; flow_end must release f->app.
+ * `emit` is the engine's fan-out to all sinks.
+ */
+struct ta_app_hooks {
+    void (*packet)(void *ctx, struct ta_flow *f, const struct ta_packet *p, enum ta_flow_dir dir,
+                   const struct ta_obs_sink *emit);
+    void (*flow_end)(void *ctx, struct ta_flow *f, const struct ta_obs_sink *emit);
+};
+
+struct ta_engine_opts {
+    struct ta_decode_opts decode;
+    uint32_t max_flows;          /* flow table cap (default 1,000,000) */
+    uint32_t tcp_new_timeout;    /* seconds, flows not yet established (default 30) */
+    uint32_t tcp_est_timeout;    /* seconds idle, established TCP (default 300) */
+    uint32_t tcp_closed_timeout; /* seconds after FIN/RST teardown (default 10) */
+    uint32_t udp_timeout;        /* seconds idle (default 60) */
+    uint32_t other_timeout;      /* seconds idle, ICMP and others (default 30) */
+};
+
+void ta_engine_opts_default(struct ta_engine_opts *o);
+
+struct ta_engine;
+
+ta_err ta_engine_new(const struct ta_engine_opts *opts, struct ta_engine **out);
+void ta_engine_free(struct ta_engine *e);
+
+/* Sinks are called in registration order. At most 8. */
+ta_err ta_engine_add_sink(struct ta_engine *e, const struct ta_obs_sink *sink);
+/* At most one app layer; without one, only flow observations are made. */
+void ta_engine_set_app_layer(struct ta_engine *e, const struct ta_app_hooks *hooks, void *ctx);
+
+/* Feed one captured frame. */
+void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const uint8_t *frame,
+                      uint32_t caplen, uint32_t wirelen);
+/* End of input: end every flow (reason shutdown), in a deterministic order. */
+void ta_engine_flush(struct ta_engine *e);
+
+struct ta_engine_stats {
+    uint64_t packets;   /* frames fed */
+    uint64_t decoded;   /* frames decoded to an IP packet */
+    uint64_t bytes;     /* sum of wire lengths */
+    uint64_t skipped;   /* not IP */
+    uint64_t invalid;   /* malformed (see decoder counters by reason) */
+    uint64_t frag_held; /* fragments stored for reassembly */
+    uint64_t flows_created;
+    uint64_t flows_ended;
+    uint64_t flows_evicted; /* ended early at the max_flows cap */
+    uint64_t flows_active;
+};
+void ta_engine_get_stats(const struct ta_engine *e, struct ta_engine_stats *st);
+const struct ta_decoder *ta_engine_decoder(const struct ta_engine *e);
+/* The latest packet time seen (0 before the first packet). */
+ta_time_us ta_engine_now(const struct ta_engine *e);
+
+#endif
