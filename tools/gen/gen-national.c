@@ -357,9 +357,10 @@ static ta_err build_phishing(struct nat *n, double scale)
              * first domain is one of them. */
             d->https = (i + p) % 10 == 2 || (i + p) % 10 == 5 || (i + p) % 10 == 8;
         }
-        /* Pages: one per domain first; extra pages go to HTTP domains, and to
-         * every fifth HTTPS domain (so the "host has several URLs" rule of
-         * SNI-only visits is exercised). */
+        /* Pages: one per domain first; extra pages go to HTTP domains, and,
+         * outside the main pair (whose page count stays the statement's), to
+         * every fifth HTTPS domain, so the "host has several URLs" rule of
+         * SNI-only visits is exercised. */
         uint32_t *cnt = calloc(nd, sizeof(uint32_t));
         if (cnt == NULL)
             return TA_ERR_NOMEM;
@@ -371,7 +372,7 @@ static ta_err build_phishing(struct nat *n, double scale)
                 for (int tries = 0;; tries++) {
                     di = (uint32_t)tg_rng_below(&n->rng, nd);
                     const struct pdomain *d = &n->pdoms[d0 + di];
-                    if (!d->https || (di % 5 == 0 && cnt[di] < 2) || tries > 50)
+                    if (!d->https || (p > 0 && di % 5 == 0 && cnt[di] < 2) || tries > 50)
                         break;
                 }
             }
