@@ -89,6 +89,9 @@ struct ta_beacon_opts {
     uint32_t min_interval_s; /* median interval below this is not a beacon (default 5) */
     uint32_t max_interval_s; /* median interval above this is not a beacon (default 1800) */
     double threshold;        /* score at or above which a pair is reported (default 0.8) */
+    /* Ignore infrastructure timers: UDP/TCP ports 53, 67, 68, 123 (NTP), 137,
+     * 138, 1900, 5353 (default true). */
+    bool exclude_infra_ports;
 };
 void ta_beacon_opts_default(struct ta_beacon_opts *o);
 
@@ -139,10 +142,11 @@ typedef void (*ta_beacon_fn)(void *ud, const struct ta_beacon_hit *hit);
 /*
  * Score every pair with at least min_conns connections whose median
  * interval lies within the configured bounds, in a deterministic order
- * (host, server, port), calling fn for each at or above the threshold that
- * was not reported before.
+ * (host, server, port, proto), calling fn for each at or above the
+ * threshold that was not reported before. TA_ERR_NOMEM if the sort buffer
+ * cannot be allocated (nothing is reported then).
  */
-void ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud);
+ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud);
 
 struct ta_beacon_stats {
     uint64_t pairs;           /* pairs currently tracked */
