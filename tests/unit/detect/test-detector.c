@@ -10,7 +10,10 @@
 #include <ctype.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "threatatlas/detect.h"
+#include "threatatlas/json.h"
 
 /* ---- fake intel -------------------------------------------------------- */
 
@@ -560,12 +563,103 @@ static void test_caps(void **state)
     assert_int_equal(ta_detector_new(NULL, &fake_intel, NULL, NULL, NULL, &d), TA_ERR_ARG);
 }
 
+static void test_output(void **state)
+{
+    (void)state;
+    struct ta_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = TA_EVENT_BACKDOOR;
+    ev.method = TA_METHOD_CONTENT;
+    ev.ts = 1749221920559553ull;
+    ev.flow_id = 42;
+    ev.proto = 6;
+    ta_addr_parse(&ev.attacker.ip, "203.0.113.77");
+    ev.attacker.port = 42000;
+    memcpy(ev.attacker.cc, "US", 3);
+    ev.attacker.asn = 64500;
+    ta_addr_parse(&ev.victim.ip, "10.0.2.1");
+    ev.victim.port = 80;
+    memcpy(ev.victim.cc, "CN", 3);
+    ev.victim.home = true;
+    ev.confidence = 95;
+    ev.signature = "Godzilla encrypted parameter with md5-framed response";
+    ev.family = "godzilla";
+    ev.url = "/g.php";
+    ev.body = (const uint8_t *)"pass=abc";
+    ev.body_len = 8;
+    ev.website = "www.victim.example";
+    struct ta_json j;
+    ta_json_init(&j);
+    ta_event_write_eve(&j, &ev);
+    json_error_t err;
+    json_t *o = json_loads(j.buf, 0, &err);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "event_type")), "alert");
+    assert_string_equal(json_string_value(json_object_get(o, "src_ip")), "203.0.113.77");
+    assert_string_equal(json_string_value(json_object_get(o, "dest_ip")), "10.0.2.1");
+    assert_string_equal(json_string_value(json_object_get(o, "timestamp")),
+                        "2025-06-06T14:58:40.559553+0000");
+    json_t *a = json_object_get(o, "alert");
+    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9100406);
+    assert_int_equal(json_integer_value(json_object_get(a, "severity")), 1);
+    assert_string_equal(json_string_value(json_object_get(a, "category")),
+                        "Web Application Attack");
+    json_t *t = json_object_get(o, "threatatlas");
+    assert_string_equal(json_string_value(json_object_get(t, "kind")), "backdoor");
+    assert_string_equal(json_string_value(json_object_get(t, "website")), "www.victim.example");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(t, "evidence"), "body_b64")),
+        "cGFzcz1hYmM=");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(t, "attacker"), "cc")),
+                        "US");
+    assert_true(json_is_true(json_object_get(json_object_get(t, "victim"), "home")));
+    json_decref(o);
+
+    ta_json_reset(&j);
+    ta_event_write_intelmq(&j, &ev, NULL);
+    o = json_loads(j.buf, 0, &err);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "classification.taxonomy")),
+                        "intrusions");
+    assert_string_equal(json_string_value(json_object_get(o, "classification.type")),
+                        "system-compromise");
+    /* source = the compromised web server. */
+    assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "10.0.2.1");
+    assert_string_equal(json_string_value(json_object_get(o, "destination.geolocation.cc")), "US");
+    assert_int_equal(json_integer_value(json_object_get(o, "destination.asn")), 64500);
+    assert_string_equal(json_string_value(json_object_get(o, "feed.name")), "threatatlas");
+    json_decref(o);
+
+    ev.kind = TA_EVENT_C2;
+    ev.method = TA_METHOD_IP;
+    ev.family = "emotet";
+    ta_json_reset(&j);
+    ta_event_write_intelmq(&j, &ev, "sensor-1");
+    o = json_loads(j.buf, 0, &err);
+    assert_string_equal(json_string_value(json_object_get(o, "classification.taxonomy")),
+                        "malicious-code");
+    assert_string_equal(json_string_value(json_object_get(o, "classification.type")), "c2-server");
+    assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "203.0.113.77");
+    assert_string_equal(json_string_value(json_object_get(o, "source.geolocation.cc")), "US");
+    assert_string_equal(json_string_value(json_object_get(o, "malware.name")), "emotet");
+    json_decref(o);
+    ev.kind = TA_EVENT_C2_SUSPECTED;
+    ta_json_reset(&j);
+    ta_event_write_intelmq(&j, &ev, NULL);
+    o = json_loads(j.buf, 0, &err);
+    assert_string_equal(json_string_value(json_object_get(o, "classification.taxonomy")), "other");
+    assert_string_equal(json_string_value(json_object_get(o, "classification.identifier")),
+                        "c2-suspected");
+    json_decref(o);
+    ta_json_release(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_c2),      cmocka_unit_test(test_phishing),
         cmocka_unit_test(test_content), cmocka_unit_test(test_beacon_allowlist),
-        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_caps),    cmocka_unit_test(test_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
