@@ -315,6 +315,47 @@ struct ta_detect_stats {
 void ta_detector_get_stats(const struct ta_detector *d, struct ta_detect_stats *st);
 
 /* ---------------------------------------------------------------------- */
+/* 4b. Wiring to the real modules                                          */
+/*
+ * These connect the detector to the proto, intel and enrich modules. They
+ * are compiled only when those modules' headers are part of the build
+ * (src/detect/detect-glue.c checks with __has_include);
+ * TA_DETECT_HAVE_GLUE is defined to 1 by this header when they are.
+ */
+#if defined(__has_include)
+#if __has_include("threatatlas/proto.h") &&                                                        \
+                  __has_include("threatatlas/intel.h") &&                                          \
+                                __has_include("threatatlas/enrich.h") &&                           \
+                                              __has_include("threatatlas/engine.h")
+#define TA_DETECT_HAVE_GLUE 1
+#endif
+#endif
+
+struct ta_intel_db;
+struct ta_intel_index;
+struct ta_geo;
+struct ta_obs_sink;
+
+/*
+ * Intel adapter over a match index. db (may be NULL) is read once to learn
+ * the phishing URL indicators per host (for SNI page identity); idx is
+ * borrowed and must outlive the adapter. Allowlist hits are detected through
+ * the index's suppression counter.
+ */
+struct ta_detect_intel_adapter;
+ta_err ta_detect_intel_adapter_new(struct ta_intel_db *db, const struct ta_intel_index *idx,
+                                   struct ta_detect_intel_adapter **out);
+void ta_detect_intel_adapter_free(struct ta_detect_intel_adapter *a);
+/* The interface to hand to ta_detector_new() / ta_detector_set_intel(). */
+void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_detect_intel *out);
+
+/* Geolocation adapter over an open ta_geo (borrowed). */
+void ta_detect_geo_ops(const struct ta_geo *g, struct ta_detect_geo *out);
+
+/* An observation sink that feeds the detector from the proto module's records. */
+void ta_detector_sink(struct ta_detector *d, struct ta_obs_sink *out);
+
+/* ---------------------------------------------------------------------- */
 /* 5. Event output                                                         */
 
 struct ta_json;

@@ -15,5 +15,6 @@ void ta_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Subcommands: argv[0] is the subcommand name. Return the process exit code. */
 int ta_cli_observe(int argc, char **argv);
+int ta_cli_analyze(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ struct command {
 
 static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+    {"analyze", ta_cli_analyze, "detect C&C, phishing and backdoor events in captures or live"},
 };
 
 void ta_cli_error(const char *fmt, ...)
