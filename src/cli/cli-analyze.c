@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "threatatlas/engine.h"
 #include "threatatlas/enrich.h"
@@ -253,9 +254,20 @@ int ta_cli_analyze(int argc, char **argv)
         nsrc++;
     }
 
-    if (cfg.db != NULL && intel_load(cfg.db, &intel) != TA_OK) {
-        rc = 1;
-        goto out;
+    if (cfg.db != NULL) {
+        /* The clock only times the load for the stderr line, never the output. */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (intel_load(cfg.db, &intel) != TA_OK) {
+            rc = 1;
+            goto out;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        struct ta_intel_index_stats ist;
+        ta_intel_index_stats(intel.idx, &ist);
+        fprintf(stderr, "analyze: intel loaded in %.2f s (%llu entries)\n",
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                (unsigned long long)ist.entries);
     }
     struct ta_geo_opts go = {.country_db = cfg.country_db,
                              .asn_db = cfg.asn_db,
