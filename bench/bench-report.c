@@ -213,7 +213,10 @@ int main(int argc, char **argv)
     printf("events:            %llu over %llu days\n", (unsigned long long)n,
            (unsigned long long)days);
     printf("insert (CPU):      %.2f s (%.0f events/s)\n", t1 - t0, (double)n / (t1 - t0));
-    printf("finish (rollups):  %.2f s\n", t2 - t1);
+    struct ta_store_stats stats;
+    ta_store_get_stats(st, &stats);
+    printf("finish (rollups):  %.2f s (%s)\n", t2 - t1,
+           stats.mem_overflows ? "memcap exceeded: SQL fold" : "in-memory rollups");
     printf("store total:       %.2f s (%.0f events/s)\n", t2 - t0, (double)n / (t2 - t0));
 
     struct ta_report_query q;

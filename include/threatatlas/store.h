@@ -80,7 +80,7 @@
 #define TA_STORE_BATCH  20000
 #define TA_STORE_ERRLEN 256
 /* Default memory cap of a run's in-memory rollups (see ta_store_set_memcap). */
-#define TA_STORE_MEMCAP ((size_t)512 << 20)
+#define TA_STORE_MEMCAP ((size_t)1 << 30)
 
 struct ta_store;
 
