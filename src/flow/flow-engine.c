@@ -56,6 +56,7 @@ struct ta_engine {
     uint32_t nbucket;
     struct clist cl[CLS__COUNT];
     struct fentry *created_head, *created_tail;
+    bool flushing;
     ta_time_us tmo[CLS__COUNT];
     uint64_t seq;
     ta_time_us now;
@@ -400,8 +401,11 @@ static void hash_remove(struct ta_engine *e, struct fentry *x)
 
 static void end_flow(struct ta_engine *e, struct fentry *x, enum ta_flow_reason reason)
 {
-    hash_remove(e, x);
-    cl_remove(e, x);
+    /* A flush empties the hash table and class lists wholesale afterwards. */
+    if (!e->flushing) {
+        hash_remove(e, x);
+        cl_remove(e, x);
+    }
     if (x->cprev)
         x->cprev->cnext = x->cnext;
     else
@@ -674,8 +678,12 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
 void ta_engine_flush(struct ta_engine *e)
 {
     /* Creation order: deterministic, and the order the input introduced them. */
+    e->flushing = true;
     while (e->created_head != NULL)
         end_flow(e, e->created_head, TA_FLOW_REASON_SHUTDOWN);
+    e->flushing = false;
+    memset(e->bucket, 0, (size_t)e->nbucket * sizeof(*e->bucket));
+    memset(e->cl, 0, sizeof(e->cl));
 }
 
 void ta_engine_get_stats(const struct ta_engine *e, struct ta_engine_stats *st)
