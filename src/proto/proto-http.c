@@ -499,8 +499,13 @@ static void parse_headers(struct ta__http *h, struct htx *t, int dir, const uint
     }
 }
 
-/* Split the start line into three space-separated parts. */
-static size_t start_line(const uint8_t *b, size_t n, const uint8_t **p1, size_t *l1,
+/*
+ * Split the start line into three parts at spaces. For a request the third
+ * part is the last token when it is "HTTP/..." and the URI is everything
+ * between (some clients send unescaped spaces in the URI); otherwise the
+ * URI is the rest of the line (HTTP/0.9).
+ */
+static size_t start_line(const uint8_t *b, size_t n, bool req, const uint8_t **p1, size_t *l1,
                          const uint8_t **p2, size_t *l2, const uint8_t **p3, size_t *l3)
 {
     size_t e = 0;
@@ -508,6 +513,8 @@ static size_t start_line(const uint8_t *b, size_t n, const uint8_t **p1, size_t 
         e++;
     size_t ll = e;
     if (ll > 0 && b[ll - 1] == '\r')
+        ll--;
+    while (ll > 0 && b[ll - 1] == ' ')
         ll--;
     size_t i = 0;
     *p1 = b;
@@ -518,6 +525,23 @@ static size_t start_line(const uint8_t *b, size_t n, const uint8_t **p1, size_t 
         i++;
     *p2 = b + i;
     size_t s2 = i;
+    if (req) {
+        size_t k = ll;
+        while (k > s2 && b[k - 1] != ' ')
+            k--;
+        if (k > s2 && ll - k >= 5 && memcmp(b + k, "HTTP/", 5) == 0) {
+            *p3 = b + k;
+            *l3 = ll - k;
+            while (k > s2 && b[k - 1] == ' ')
+                k--;
+            *l2 = k - s2;
+        } else {
+            *l2 = ll - s2;
+            *p3 = b + ll;
+            *l3 = 0;
+        }
+        return e < n ? e + 1 : n;
+    }
     while (i < ll && b[i] != ' ')
         i++;
     *l2 = i - s2;
@@ -564,7 +588,7 @@ static void headers_complete(struct ta__http *h, struct hdir *d, int dir, const 
     size_t n = d->hlen;
     const uint8_t *p1, *p2, *p3;
     size_t l1, l2, l3;
-    size_t hdr_off = start_line(b, n, &p1, &l1, &p2, &l2, &p3, &l3);
+    size_t hdr_off = start_line(b, n, dir == 0, &p1, &l1, &p2, &l2, &p3, &l3);
     struct hfields hf;
     memset(&hf, 0, sizeof(hf));
     if (dir == 0) {

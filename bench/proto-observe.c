@@ -1,0 +1,273 @@
+/*
+ * proto-observe: a standalone driver for the app layer, used by the proto
+ * integration tests and bench/proto.sh until (and besides) the engine:
+ * reads a capture with libpcap, decodes Ethernet/VLAN/SLL/raw/null to
+ * IPv4/IPv6 TCP/UDP with a minimal decoder of its own (no fragments), keeps
+ * a simple flow table and feeds the proto hooks; writes dns/http/tls EVE
+ * lines to stdout (or nothing with -q) and the proto counters to stderr.
+ *
+ *   proto-observe [-q] [-H] [-B bytes] FILE...
+ */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "threatatlas/eve-app.h"
+#include "threatatlas/proto.h"
+
+#include "common/banned.h"
+
+#define NFLOWS (1u << 18)
+
+struct key {
+    uint8_t a[16], b[16];
+    uint16_t pa, pb;
+    uint8_t proto;
+};
+
+struct slot {
+    bool used;
+    struct key k;
+    struct ta_flow f;
+};
+
+static struct slot *tab;
+static uint32_t nflows;
+static uint64_t npkts;
+
+static uint64_t hash_key(const struct key *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    const uint8_t *p = (const uint8_t *)k;
+    for (size_t i = 0; i < sizeof(*k); i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void end_flow(struct slot *s, const struct ta_obs_sink *sink, struct ta_proto *pr)
+{
+    ta_proto_hooks()->flow_end(pr, &s->f, sink);
+    s->used = false;
+}
+
+static void packet(struct ta_packet *p, const struct ta_obs_sink *sink, struct ta_proto *pr)
+{
+    struct key k;
+    memset(&k, 0, sizeof(k));
+    bool fwd = memcmp(p->src.b, p->dst.b, 16) < 0 ||
+               (memcmp(p->src.b, p->dst.b, 16) == 0 && p->sport <= p->dport);
+    memcpy(k.a, fwd ? p->src.b : p->dst.b, 16);
+    memcpy(k.b, fwd ? p->dst.b : p->src.b, 16);
+    k.pa = fwd ? p->sport : p->dport;
+    k.pb = fwd ? p->dport : p->sport;
+    k.proto = p->ip_proto;
+    uint64_t h = hash_key(&k);
+    uint32_t i = (uint32_t)h & (NFLOWS - 1);
+    while (tab[i].used && memcmp(&tab[i].k, &k, sizeof(k)) != 0)
+        i = (i + 1) & (NFLOWS - 1);
+    struct slot *s = &tab[i];
+    if (!s->used) {
+        if (nflows >= NFLOWS / 2)
+            return; /* full: this driver is for tests and benchmarks only */
+        s->used = true;
+        nflows++;
+        s->k = k;
+        memset(&s->f, 0, sizeof(s->f));
+        s->f.id = (h >> 11) & ((1ull << 51) - 1);
+        s->f.src = p->src;
+        s->f.dst = p->dst;
+        s->f.sp = p->sport;
+        s->f.dp = p->dport;
+        s->f.proto = p->ip_proto;
+        s->f.start = p->ts;
+        /* A SYN/ACK first means the server spoke first in our capture. */
+        if (p->ip_proto == 6 && (p->tcp_flags & (TA_TCP_SYN | TA_TCP_ACK)) ==
+                                    (TA_TCP_SYN | TA_TCP_ACK)) {
+            s->f.src = p->dst;
+            s->f.dst = p->src;
+            s->f.sp = p->dport;
+            s->f.dp = p->sport;
+        }
+    }
+    s->f.last = p->ts;
+    enum ta_flow_dir dir = (memcmp(p->src.b, s->f.src.b, 16) == 0 && p->sport == s->f.sp)
+                               ? TA_DIR_TOSERVER
+                               : TA_DIR_TOCLIENT;
+    ta_proto_hooks()->packet(pr, &s->f, p, dir, sink);
+}
+
+static bool decode(int dlt, const uint8_t *d, uint32_t n, struct ta_packet *p)
+{
+    uint16_t et = 0;
+    size_t off = 0;
+    switch (dlt) {
+    case DLT_EN10MB:
+        if (n < 14)
+            return false;
+        et = (uint16_t)(d[12] << 8 | d[13]);
+        off = 14;
+        while ((et == 0x8100 || et == 0x88a8) && n >= off + 4) {
+            et = (uint16_t)(d[off + 2] << 8 | d[off + 3]);
+            off += 4;
+        }
+        break;
+    case DLT_LINUX_SLL:
+        if (n < 16)
+            return false;
+        et = (uint16_t)(d[14] << 8 | d[15]);
+        off = 16;
+        break;
+    case 276: /* SLL2 */
+        if (n < 20)
+            return false;
+        et = (uint16_t)(d[0] << 8 | d[1]);
+        off = 20;
+        break;
+    case DLT_NULL:
+    case DLT_LOOP:
+        if (n < 4)
+            return false;
+        off = 4;
+        et = (d[4] >> 4) == 6 ? 0x86dd : 0x0800;
+        break;
+    case DLT_RAW:
+    case 228:
+    case 229:
+        if (n < 1)
+            return false;
+        et = (d[0] >> 4) == 6 ? 0x86dd : 0x0800;
+        break;
+    default:
+        return false;
+    }
+    if (n < off + 20)
+        return false;
+    const uint8_t *ip = d + off;
+    size_t left = n - off, l4off;
+    uint8_t proto;
+    if (et == 0x0800 && (ip[0] >> 4) == 4) {
+        size_t ihl = (size_t)(ip[0] & 15) * 4;
+        size_t tot = (size_t)(ip[2] << 8 | ip[3]);
+        if (ihl < 20 || tot < ihl || left < ihl)
+            return false;
+        if ((ip[6] & 0x3f) != 0 || ip[7] != 0)
+            return false; /* fragment */
+        if (tot < left)
+            left = tot;
+        ta_addr_set_v4(&p->src, ip + 12);
+        ta_addr_set_v4(&p->dst, ip + 16);
+        proto = ip[9];
+        l4off = ihl;
+    } else if (et == 0x86dd && (ip[0] >> 4) == 6 && left >= 40) {
+        size_t plen = (size_t)(ip[4] << 8 | ip[5]);
+        if (plen + 40 < left)
+            left = plen + 40;
+        ta_addr_set_v6(&p->src, ip + 8);
+        ta_addr_set_v6(&p->dst, ip + 24);
+        proto = ip[6];
+        l4off = 40;
+        while ((proto == 0 || proto == 43 || proto == 60) && left >= l4off + 8) {
+            proto = ip[l4off];
+            l4off += (size_t)(ip[l4off + 1] + 1) * 8;
+        }
+    } else {
+        return false;
+    }
+    if (l4off > left)
+        return false;
+    const uint8_t *l4 = ip + l4off;
+    size_t l4len = left - l4off;
+    p->ip_proto = proto;
+    if (proto == 6) {
+        if (l4len < 20)
+            return false;
+        size_t doff = (size_t)(l4[12] >> 4) * 4;
+        if (doff < 20 || doff > l4len)
+            return false;
+        p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+        p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+        p->tcp_seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+        p->tcp_ack = (uint32_t)l4[8] << 24 | (uint32_t)l4[9] << 16 | (uint32_t)l4[10] << 8 | l4[11];
+        p->tcp_flags = l4[13];
+        p->payload = l4 + doff;
+        p->payload_len = (uint32_t)(l4len - doff);
+        return true;
+    }
+    if (proto == 17) {
+        if (l4len < 8)
+            return false;
+        p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+        p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+        p->payload = l4 + 8;
+        p->payload_len = (uint32_t)(l4len - 8);
+        return true;
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    bool quiet = false, headers = false;
+    struct ta_proto_opts o;
+    ta_proto_opts_default(&o);
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-q") == 0)
+            quiet = true;
+        else if (strcmp(argv[i], "-H") == 0)
+            headers = true;
+        else if (strcmp(argv[i], "-B") == 0 && i + 1 < argc)
+            o.http_body_limit = (uint32_t)strtoul(argv[++i], NULL, 10);
+    }
+    o.http_keep_headers = headers;
+    struct ta_proto *pr;
+    if (ta_proto_new(&o, &pr) != TA_OK)
+        return 2;
+    tab = calloc(NFLOWS, sizeof(*tab));
+    if (tab == NULL)
+        return 2;
+    struct ta_eve_app_out eo;
+    ta_eve_app_out_init(&eo, stdout, headers);
+    struct ta_obs_sink sink;
+    memset(&sink, 0, sizeof(sink));
+    if (!quiet)
+        ta_eve_app_sink(&eo, &sink);
+    int rc = 0;
+    for (; i < argc; i++) {
+        char err[PCAP_ERRBUF_SIZE];
+        pcap_t *pc = pcap_open_offline(argv[i], err);
+        if (pc == NULL) {
+            fprintf(stderr, "%s: %s\n", argv[i], err);
+            rc = 1;
+            continue;
+        }
+        int dlt = pcap_datalink(pc);
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        while (pcap_next_ex(pc, &h, &data) == 1) {
+            struct ta_packet p;
+            memset(&p, 0, sizeof(p));
+            p.ts = (ta_time_us)h->ts.tv_sec * 1000000u + (ta_time_us)h->ts.tv_usec;
+            npkts++;
+            if (decode(dlt, data, h->caplen, &p))
+                packet(&p, &sink, pr);
+        }
+        pcap_close(pc);
+        /* Flows end with their file, in table order. */
+        for (uint32_t s = 0; s < NFLOWS; s++)
+            if (tab[s].used)
+                end_flow(&tab[s], &sink, pr);
+        nflows = 0;
+    }
+    fflush(stdout);
+    fprintf(stderr, "packets %llu\n", (unsigned long long)npkts);
+    for (size_t c = 0; c < ta_proto_counter_count(); c++)
+        if (ta_proto_counter(pr, c))
+            fprintf(stderr, "%s %llu\n", ta_proto_counter_name(c),
+                    (unsigned long long)ta_proto_counter(pr, c));
+    ta_eve_app_out_release(&eo);
+    ta_proto_free(pr);
+    free(tab);
+    return rc;
+}
