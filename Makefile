@@ -14,6 +14,9 @@
 # targets (LLVMFuzzerTestOneInput), also built as corpus replayers for check.
 
 VARIANT ?= rel
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
 
 # Where downloaded data (GeoIP databases) lives; the CLI reads the same variable.
 export THREATATLAS_DATA_DIR ?= $(CURDIR)/data
@@ -63,7 +66,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .PHONY: all variant tests check asan fuzz bench demo format format-check deps clean
 
 all:
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 
 variant: $(B)/threatatlas $(if $(GEN_SRC),$(B)/threatatlas-gen) $(BENCH_BIN)
 
@@ -71,35 +74,42 @@ tests: variant $(UNIT_BIN) $(REPLAY_BIN)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(B)/threatatlas: $(CLI_OBJ) $(LIB)
-	$(CC) $(OPT) $(LDOPT) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(LDOPT) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
 
 $(B)/threatatlas-gen: $(GEN_OBJ) $(LIB)
-	$(CC) $(OPT) $(LDOPT) -o $@ $(GEN_OBJ) $(LIB) $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(LDOPT) -o $@ $(GEN_OBJ) $(LIB) $(LDLIBS_ALL)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 # Unit tests: tests/unit/[stage/]test-x.c -> $(B)/tests/test-x
 define unit_rule
 $(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) tests/unit/testutil.h
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_ALL) -Itests/unit -o $$@ $(1) $$(LIB) $$(LDLIBS_ALL) -lcmocka
+	@echo "  TEST    $$@"
+	$$(Q)$$(CC) $$(CFLAGS_ALL) -Itests/unit -o $$@ $(1) $$(LIB) $$(LDLIBS_ALL) -lcmocka
 endef
 $(foreach u,$(UNIT_SRC),$(eval $(call unit_rule,$(u))))
 
 # Fuzz targets as corpus replayers (any compiler, with the variant's sanitizers).
 $(B)/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay-main.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
+	@echo "  REPLAY  $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
 
 # Real libFuzzer binaries.
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c
@@ -116,21 +126,21 @@ deps:
 	@scripts/install-deps
 
 asan:
-	@$(MAKE) --no-print-directory VARIANT=asan tests
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
 
 check: deps
-	@$(MAKE) --no-print-directory VARIANT=asan tests
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@scripts/lint
 	@tests/run-all.sh build/asan
 
 bench: deps
 	@scripts/install-deps --bench
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@bench/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory VARIANT=rel variant
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@scripts/demo
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
