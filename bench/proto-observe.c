@@ -82,8 +82,8 @@ static void packet(struct ta_packet *p, const struct ta_obs_sink *sink, struct t
         s->f.proto = p->ip_proto;
         s->f.start = p->ts;
         /* A SYN/ACK first means the server spoke first in our capture. */
-        if (p->ip_proto == 6 && (p->tcp_flags & (TA_TCP_SYN | TA_TCP_ACK)) ==
-                                    (TA_TCP_SYN | TA_TCP_ACK)) {
+        if (p->ip_proto == 6 &&
+            (p->tcp_flags & (TA_TCP_SYN | TA_TCP_ACK)) == (TA_TCP_SYN | TA_TCP_ACK)) {
             s->f.src = p->dst;
             s->f.dst = p->src;
             s->f.sp = p->dport;

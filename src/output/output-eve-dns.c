@@ -32,6 +32,13 @@ void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
     ta_json_kv_time(j, "timestamp", ts);
     ta_json_kv_uint(j, "flow_id", f->id);
     ta_json_kv_str(j, "event_type", event_type);
+    if (f->vlan_count > 0) {
+        ta_json_key(j, "vlan");
+        ta_json_arr_open(j);
+        for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
+            ta_json_uint(j, f->vlan_id[i]);
+        ta_json_arr_close(j);
+    }
     ta_json_kv_addr(j, "src_ip", swap ? &f->dst : &f->src);
     ta_json_kv_uint(j, "src_port", swap ? f->dp : f->sp);
     ta_json_kv_addr(j, "dest_ip", swap ? &f->src : &f->dst);

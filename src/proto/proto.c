@@ -141,7 +141,7 @@ static void detect_tcp(struct dctx *x, const uint8_t *d, size_t n)
         set_proto(x->p, f, TA_APP_HTTP);
     } else if (ta__tls_probe(d, n)) {
         set_proto(x->p, f, TA_APP_TLS);
-    } else if (n >= 14) {
+    } else if (n >= 2) {
         size_t fl = ta_rd16be(d);
         if (fl >= 12 && ((fl <= n - 2 && ta__dns_probe(d + 2, fl)) || (fl > n - 2 && dns_port(f))))
             set_proto(x->p, f, TA_APP_DNS);
