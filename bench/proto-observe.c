@@ -220,6 +220,10 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-B") == 0 && i + 1 < argc)
             o.http_body_limit = (uint32_t)strtoul(argv[++i], NULL, 10);
     }
+    if (i >= argc) {
+        fprintf(stderr, "usage: proto-observe [-q] [-H] [-B bytes] FILE... (see bench/proto.sh)\n");
+        return 77;
+    }
     o.http_keep_headers = headers;
     struct ta_proto *pr;
     if (ta_proto_new(&o, &pr) != TA_OK)
