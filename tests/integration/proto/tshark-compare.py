@@ -17,6 +17,7 @@ Prints "tshark-compare: A/T agree (P%)" last; exit 1 if P < 99.5.
 import collections
 import ipaddress
 import json
+import re
 import multiprocessing
 import os
 import subprocess
@@ -58,23 +59,14 @@ def split(v):
 
 
 def unescape(s):
-    """threatatlas (like Suricata) writes non-UTF-8 bytes as the text \\xNN; tshark
-    writes the raw bytes. Compare both as bytes decoded with replacement."""
-    if s is None or "\\x" not in s:
+    """threatatlas (like Suricata) writes each byte that is not valid UTF-8 as
+    the text \\xNN; tshark writes U+FFFD for each such byte. Map ours to
+    tshark's rendering so that equal bytes compare equal."""
+    if s is None:
         return s
-    b = bytearray()
-    i = 0
-    while i < len(s):
-        if s.startswith("\\x", i) and i + 4 <= len(s):
-            try:
-                b.append(int(s[i + 2:i + 4], 16))
-                i += 4
-                continue
-            except ValueError:
-                pass
-        b += s[i].encode()
-        i += 1
-    return b.decode("utf-8", "replace")
+    # Runs are collapsed: tshark uses one U+FFFD per maximal invalid
+    # subsequence, we one escape per byte.
+    return re.sub("\ufffd+", "\ufffd", re.sub(r"\\x[0-9a-f]{2}", "\ufffd", s))
 
 
 def tshark(path):
@@ -128,7 +120,7 @@ def compare(path, cmd):
             rtypes = split(r["dns.resp.type"])[:nan]
             na, n6, nc = rtypes.count("1"), rtypes.count("28"), rtypes.count("5")
             ts_dns[k].append({
-                "qname": (split(r["dns.qry.name"]) or [""])[0],
+                "qname": unescape((split(r["dns.qry.name"]) or [""])[0]),
                 "qtype": int(types[0]) if types else None,
                 "a": sorted(split(r["dns.a"])[:na]),
                 "aaaa": sorted(norm_ip(x) for x in split(r["dns.aaaa"])[:n6]),
