@@ -28,6 +28,7 @@ struct key {
 
 struct slot {
     bool used;
+    uint8_t fin; /* FIN seen: bit 0 client, bit 1 server */
     struct key k;
     struct ta_flow f;
 };
@@ -95,6 +96,25 @@ static void packet(struct ta_packet *p, const struct ta_obs_sink *sink, struct t
                                ? TA_DIR_TOSERVER
                                : TA_DIR_TOCLIENT;
     ta_proto_hooks()->packet(pr, &s->f, p, dir, sink);
+    /* Like the engine, end a TCP flow at FIN both ways or RST. */
+    if (p->ip_proto == 6 && (p->tcp_flags & (TA_TCP_FIN | TA_TCP_RST))) {
+        s->fin |= (p->tcp_flags & TA_TCP_RST) ? 3 : dir == TA_DIR_TOSERVER ? 1 : 2;
+        if (s->fin == 3) {
+            end_flow(s, sink, pr);
+            nflows--;
+            /* Keep the probe chain intact: re-insert followers. */
+            uint32_t j = (i + 1) & (NFLOWS - 1);
+            while (tab[j].used) {
+                struct slot tmp = tab[j];
+                tab[j].used = false;
+                uint32_t h2 = (uint32_t)hash_key(&tmp.k) & (NFLOWS - 1);
+                while (tab[h2].used)
+                    h2 = (h2 + 1) & (NFLOWS - 1);
+                tab[h2] = tmp;
+                j = (j + 1) & (NFLOWS - 1);
+            }
+        }
+    }
 }
 
 static bool decode(int dlt, const uint8_t *d, uint32_t n, struct ta_packet *p)

@@ -99,6 +99,24 @@ static struct ta_str bytes_str(struct ta_proto *p, const uint8_t *b, size_t n)
     return ta__str(p, &p->scratch, txt, tl, sizeof(txt));
 }
 
+/* Dotted quad of 4 bytes into t; returns the length. */
+static size_t v4_text(const uint8_t *b, char *t)
+{
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (i)
+            t[n++] = '.';
+        if (v >= 100)
+            t[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            t[n++] = (char)('0' + v / 10 % 10);
+        t[n++] = (char)('0' + v % 10);
+    }
+    t[n] = '\0';
+    return n;
+}
+
 /*
  * Parse one RR at *off. Appends entries to arr (cap `max`, count *n); a TXT
  * record may append several. Returns false if the RR is malformed.
@@ -129,8 +147,7 @@ static bool parse_rr(struct ta_proto *p, const uint8_t *msg, size_t len, size_t 
         if (rdlen != 4)
             return false;
         ta_addr_set_v4(&rr.addr, r);
-        snprintf(txt, sizeof(txt), "%u.%u.%u.%u", r[0], r[1], r[2], r[3]);
-        rr.rdata = ta__str(p, &p->scratch, txt, strlen(txt), sizeof(txt));
+        rr.rdata = ta__str(p, &p->scratch, txt, v4_text(r, txt), sizeof(txt));
         break;
     case 28: /* AAAA: Suricata prints all eight groups, zero-padded */
         if (rdlen != 16)
@@ -240,10 +257,12 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     r->response = (r->flags & 0x8000) != 0;
     uint16_t qd = ta_rd16be(msg + 4), an = ta_rd16be(msg + 6), ns = ta_rd16be(msg + 8);
     size_t off = 12;
-    uint32_t maxq = p->o.dns_max_queries, maxa = p->o.dns_max_answers;
-    struct ta_dns_query *q = ta__arena_alloc(&p->scratch, sizeof(*q) * maxq);
-    struct ta_dns_rr *ans = an ? ta__arena_alloc(&p->scratch, sizeof(*ans) * maxa) : NULL;
-    struct ta_dns_rr *aut = ns ? ta__arena_alloc(&p->scratch, sizeof(*aut) * maxa) : NULL;
+    uint32_t maxq = p->o.dns_max_queries < qd ? p->o.dns_max_queries : qd;
+    /* Room for the cap: a TXT record can expand to several entries. */
+    uint32_t maxa = p->o.dns_max_answers, na = maxa, nn = maxa;
+    struct ta_dns_query *q = ta__arena_alloc(&p->scratch, sizeof(*q) * (maxq ? maxq : 1));
+    struct ta_dns_rr *ans = an ? ta__arena_alloc(&p->scratch, sizeof(*ans) * na) : NULL;
+    struct ta_dns_rr *aut = ns ? ta__arena_alloc(&p->scratch, sizeof(*aut) * nn) : NULL;
     if (q == NULL || (an && ans == NULL) || (ns && aut == NULL)) {
         p->c[TA_PC_APP_NOMEM]++;
         return false;
@@ -270,10 +289,10 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     /* A truncated tail still yields the RRs before it (counted). */
     bool trunc = false;
     for (uint16_t i = 0; i < an && !trunc; i++)
-        if (!parse_rr(p, msg, len, &off, ans, maxa, &r->n_answers, &r->dropped_rrs))
+        if (!parse_rr(p, msg, len, &off, ans, na, &r->n_answers, &r->dropped_rrs))
             trunc = true;
     for (uint16_t i = 0; i < ns && !trunc; i++)
-        if (!parse_rr(p, msg, len, &off, aut, maxa, &r->n_authorities, &r->dropped_rrs))
+        if (!parse_rr(p, msg, len, &off, aut, nn, &r->n_authorities, &r->dropped_rrs))
             trunc = true;
     if (trunc)
         p->c[TA_PC_DNS_RR_TRUNCATED]++;

@@ -686,25 +686,37 @@ static size_t feed_headers(struct ta__http *h, struct hdir *d, int dir, const ui
         if (i == n)
             return n;
     }
-    if (d->hbuf == NULL) {
-        d->hcap = h->p->o.http_max_header_bytes;
-        d->hbuf = malloc(d->hcap);
-        if (d->hbuf == NULL) {
-            h->p->c[TA_PC_APP_NOMEM]++;
-            d->state = ST_STOPPED;
-            return n;
-        }
-    }
     for (; i < n; i++) {
         if (d->hlen >= d->hcap) {
-            h->p->c[TA_PC_HTTP_LINE_TOO_LONG]++;
-            d->hlen = 0;
-            d->state = ST_RESYNC;
-            return i;
+            /* Grow the header buffer by doubling, up to the cap. */
+            uint32_t max = h->p->o.http_max_header_bytes;
+            if (d->hcap >= max) {
+                h->p->c[TA_PC_HTTP_LINE_TOO_LONG]++;
+                d->hlen = 0;
+                d->state = ST_RESYNC;
+                return i;
+            }
+            uint32_t nc = d->hcap ? d->hcap * 2 : 1024;
+            if (nc > max)
+                nc = max;
+            uint8_t *nb = realloc(d->hbuf, nc);
+            if (nb == NULL) {
+                h->p->c[TA_PC_APP_NOMEM]++;
+                d->state = ST_STOPPED;
+                return n;
+            }
+            d->hbuf = nb;
+            d->hcap = nc;
         }
-        uint8_t c = p[i];
-        d->hbuf[d->hlen++] = c;
-        if (c != '\n')
+        /* Copy up to and including the next LF in one go. */
+        const uint8_t *lf = memchr(p + i, '\n', n - i);
+        size_t want = lf ? (size_t)(lf - (p + i)) + 1 : n - i;
+        size_t room = d->hcap - d->hlen;
+        size_t k = want < room ? want : room;
+        memcpy(d->hbuf + d->hlen, p + i, k);
+        d->hlen += (uint32_t)k;
+        i += k - 1;
+        if (k < want || lf == NULL)
             continue;
         /* End of block: "\n\n" or "\n\r\n". */
         uint32_t l = d->hlen;

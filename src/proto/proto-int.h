@@ -67,6 +67,7 @@ struct ta__arena {
     struct ta__arena_blk *head;
     size_t used; /* bytes handed out since the last reset */
     size_t max;  /* cap on used */
+    size_t blk;  /* size of a new block (4 KiB unless set after init) */
 };
 
 void ta__arena_init(struct ta__arena *a, size_t max);

@@ -95,9 +95,21 @@ struct sb {
 static void sb_add(struct sb *s, bool hex, unsigned v, bool sep, char sepc)
 {
     char tmp[16];
-    int n = hex ? snprintf(tmp, sizeof(tmp), "%04x", v) : snprintf(tmp, sizeof(tmp), "%u", v);
-    if (n < 0)
-        return;
+    int n = 0;
+    if (hex) {
+        static const char hx[] = "0123456789abcdef";
+        for (int i = 3; i >= 0; i--)
+            tmp[n++] = hx[(v >> (4 * i)) & 15];
+    } else {
+        char r[12];
+        int k = 0;
+        do {
+            r[k++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v > 0 && k < 11);
+        while (k > 0)
+            tmp[n++] = r[--k];
+    }
     if (s->len + (size_t)n + 2 >= sizeof(s->buf)) {
         s->over = true;
         return;
@@ -434,7 +446,8 @@ static void hs_data(struct ta__tls *t, struct tdir *d, int dir, const uint8_t *p
         } else {
             if (!d->hskip) {
                 if (d->hbuf == NULL) {
-                    d->hbuf = malloc(t->p->o.tls_max_handshake);
+                    /* Sized for this message, freed when it is complete. */
+                    d->hbuf = malloc(d->hneed);
                     if (d->hbuf == NULL) {
                         t->p->c[TA_PC_APP_NOMEM]++;
                         d->stopped = true;
@@ -448,6 +461,8 @@ static void hs_data(struct ta__tls *t, struct tdir *d, int dir, const uint8_t *p
                 if (!d->hskip)
                     handshake_msg(t, dir, d->hh[0], d->hbuf, d->hneed, em);
                 d->hhlen = 0;
+                free(d->hbuf);
+                d->hbuf = NULL;
             }
         }
         p += take;

@@ -19,13 +19,12 @@ struct ta__arena_blk {
     _Alignas(8) uint8_t data[];
 };
 
-#define ARENA_BLK 8192
-
 void ta__arena_init(struct ta__arena *a, size_t max)
 {
     a->head = NULL;
     a->used = 0;
     a->max = max;
+    a->blk = 4096;
 }
 
 void ta__arena_reset(struct ta__arena *a)
@@ -65,7 +64,7 @@ void *ta__arena_alloc(struct ta__arena *a, size_t n)
         return NULL;
     struct ta__arena_blk *b = a->head;
     if (b == NULL || b->cap - b->len < n) {
-        size_t cap = n > ARENA_BLK ? n : ARENA_BLK;
+        size_t cap = n > a->blk ? n : a->blk;
         struct ta__arena_blk *nb = malloc(sizeof(*nb) + cap);
         if (nb == NULL)
             return NULL;

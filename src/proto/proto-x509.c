@@ -190,6 +190,20 @@ static bool asn1_time(uint8_t tag, struct ta_cursor v, int64_t *out)
     return true;
 }
 
+/* "AB:CD:..." of n bytes into out (3n bytes); returns the length. */
+static size_t colon_hex(const uint8_t *b, size_t n, const char *digits, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            out[o++] = ':';
+        out[o++] = digits[b[i] >> 4];
+        out[o++] = digits[b[i] & 15];
+    }
+    out[o] = '\0';
+    return o;
+}
+
 bool ta__x509_parse(struct ta_proto *p, struct ta__arena *a, const uint8_t *der, size_t len,
                     struct ta_tls_record *r)
 {
@@ -223,16 +237,13 @@ bool ta__x509_parse(struct ta_proto *p, struct ta__arena *a, const uint8_t *der,
     r->subject = ta__str(p, a, dn, dl, DN_MAX);
     /* Serial: uppercase colon hex of the content octets, as Suricata. */
     char sb[3 * 64 + 1];
-    size_t sl = 0, sn = ta_cursor_left(&serial);
-    for (size_t i = 0; i < sn && i < 64; i++)
-        sl += (size_t)snprintf(sb + sl, sizeof(sb) - sl, "%s%02X", i ? ":" : "", serial.p[i]);
+    size_t sl = colon_hex(serial.p, ta_cursor_left(&serial) < 64 ? ta_cursor_left(&serial) : 64,
+                          "0123456789ABCDEF", sb);
     r->serial = ta__str(p, a, sb, sl, sizeof(sb));
     uint8_t h[20];
     ta__sha1(der, cert_len, h);
     char fb[60];
-    size_t fl = 0;
-    for (int i = 0; i < 20; i++)
-        fl += (size_t)snprintf(fb + fl, sizeof(fb) - fl, "%s%02x", i ? ":" : "", h[i]);
+    size_t fl = colon_hex(h, 20, "0123456789abcdef", fb);
     r->fingerprint = ta__str(p, a, fb, fl, sizeof(fb));
     return true;
 }

@@ -89,6 +89,8 @@ ta_err ta_proto_new(const struct ta_proto_opts *opts, struct ta_proto **out)
     ta__arena_init(&p->scratch, (size_t)(p->o.dns_max_answers * 2 + p->o.dns_max_queries) *
                                         (sizeof(struct ta_dns_rr) + 3 * 1100) +
                                     65536);
+    /* One block holds a typical record: reset keeps it, so no malloc per message. */
+    p->scratch.blk = 64 * 1024;
     *out = p;
     return TA_OK;
 }
@@ -225,8 +227,10 @@ static void hook_packet(void *ctx, struct ta_flow *f, const struct ta_packet *pk
         if (pkt->payload_len == 0)
             return;
         if (f->app_proto == TA_APP_UNKNOWN) {
+            /* NetBIOS name service uses the DNS message format but is not DNS. */
+            bool nbns = f->sp == 137 || f->dp == 137;
             bool dns = dns_port(f) ? pkt->payload_len >= 12
-                                   : ta__dns_probe(pkt->payload, pkt->payload_len);
+                                   : !nbns && ta__dns_probe(pkt->payload, pkt->payload_len);
             set_proto(p, f, dns ? TA_APP_DNS : TA_APP_FAILED);
         }
         if (f->app_proto != TA_APP_DNS)
