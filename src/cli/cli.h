@@ -6,6 +6,9 @@
 #ifndef TA_CLI_H
 #define TA_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Print "threatatlas: <message>" to stderr (one line). */
@@ -13,7 +16,55 @@ void ta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "threatatlas: warning: <message>" to stderr. */
 void ta_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Option tables: one entry per option (name, type, default, bounds, help)
+ * from which parsing, validation and --help are derived. Every subcommand
+ * declares a table over its own config struct (fields found by offsetof).
+ */
+enum ta_opt_type {
+    TA_OPT_FLAG,    /* bool, no argument */
+    TA_OPT_STR,     /* const char * (borrowed from argv) */
+    TA_OPT_STRLIST, /* struct ta_strlist, repeatable */
+    TA_OPT_U32,     /* uint32_t within [min, max] */
+    TA_OPT_U64,     /* uint64_t within [min, max] */
+};
+
+struct ta_strlist {
+    const char **v; /* borrowed strings; the array is freed by ta_opts_release() */
+    size_t n;
+};
+
+struct ta_opt {
+    const char *name; /* long name, used as --name */
+    char short_name;  /* -x, or 0 */
+    enum ta_opt_type type;
+    size_t offset;   /* offsetof(config, field) */
+    const char *def; /* default as text, parsed like a command-line value; NULL = none */
+    uint64_t min, max;
+    const char *metavar;
+    const char *help;
+};
+
+struct ta_cmd_spec {
+    const char *name;    /* "observe" */
+    const char *usage;   /* synopsis after "usage: threatatlas " */
+    const char *summary; /* one paragraph under the synopsis */
+    const struct ta_opt *opts;
+    size_t nopts;
+    const char *epilog; /* printed after the options (exit codes...), or NULL */
+};
+
+/*
+ * Apply defaults then parse argv[1..] into cfg. Returns 0 to run, 1 when
+ * --help was printed (exit 0), 2 after printing one error line (exit 2).
+ */
+int ta_opts_parse(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg);
+void ta_opts_release(const struct ta_cmd_spec *spec, void *cfg);
+void ta_opts_help(const struct ta_cmd_spec *spec, FILE *f);
+
 /* Subcommands: argv[0] is the subcommand name. Return the process exit code. */
 int ta_cli_observe(int argc, char **argv);
+int ta_cli_geo(int argc, char **argv);
+int ta_cli_intel(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ struct command {
 
 static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+    {"geo", ta_cli_geo, "geolocation data: install, lookup, info"},
+    {"intel", ta_cli_intel, "import threat-intel feeds, list, look up and expire indicators"},
 };
 
 void ta_cli_error(const char *fmt, ...)

@@ -1,0 +1,247 @@
+/*
+ * Intel benchmark: index build time, resident memory and single-core lookup
+ * rates for IPs, domains and URLs.
+ *
+ *   bench-intel [--ips N] [--domains N] [--urls N] [--lookups N] [--tmp DIR]
+ *       generate N random CIDRs+addresses, N domains, N URLs into a fresh
+ *       database, build the index, run lookups.
+ *   bench-intel --db FILE
+ *       build the index from an existing database (e.g. 10M imported rows)
+ *       and report build time and memory only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "threatatlas/intel.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this thread: the machine is shared, so rates are per core-second. */
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t kl = strlen(key);
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, key, kl) == 0)
+            v = strtol(line + kl + 1, NULL, 10);
+    if (f != NULL)
+        fclose(f);
+    return v;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static void rand_label(char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)('a' + rnd() % 26);
+    out[n] = '\0';
+}
+
+static void report_index(struct ta_intel_index *idx, double secs)
+{
+    struct ta_intel_index_stats st;
+    ta_intel_index_stats(idx, &st);
+    printf("index: %llu rows, %llu entries, %llu ip ranges, %llu string keys, built in %.2f s, "
+           "index memory %.1f MB, VmRSS %.1f MB, VmHWM %.1f MB\n",
+           (unsigned long long)st.rows, (unsigned long long)st.entries,
+           (unsigned long long)st.ip_ranges, (unsigned long long)st.strings, secs,
+           (double)st.memory / 1048576.0, (double)status_kb("VmRSS:") / 1024.0,
+           (double)status_kb("VmHWM:") / 1024.0);
+}
+
+int main(int argc, char **argv)
+{
+    size_t nip = 1000000, ndom = 1000000, nurl = 200000, nlook = 10000000;
+    const char *existing = NULL, *tmp = "/tmp";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--ips") == 0)
+            nip = strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--domains") == 0)
+            ndom = strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--urls") == 0)
+            nurl = strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--lookups") == 0)
+            nlook = strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--db") == 0)
+            existing = argv[i + 1];
+        else if (strcmp(argv[i], "--tmp") == 0)
+            tmp = argv[i + 1];
+    }
+    char err[512];
+    struct ta_intel_db *db;
+    if (existing != NULL) {
+        if (ta_intel_db_open(existing, &db, err, sizeof(err)) != TA_OK) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        double t0 = now();
+        struct ta_intel_index *idx;
+        if (ta_intel_index_build(db, NULL, &idx) != TA_OK) {
+            fprintf(stderr, "index build failed\n");
+            return 1;
+        }
+        report_index(idx, now() - t0);
+        ta_intel_index_free(idx);
+        ta_intel_db_close(db);
+        return 0;
+    }
+    char path[512];
+    snprintf(path, sizeof(path), "%s/bench-intel-%d.db", tmp, (int)getpid());
+    if (ta_intel_db_open(path, &db, err, sizeof(err)) != TA_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    size_t total = nip + ndom + nurl;
+    struct ta_intel_indicator *inds = calloc(total, sizeof(*inds));
+    char *text = malloc(total * 64);
+    uint32_t *ips = malloc(nip * sizeof(uint32_t));
+    if (inds == NULL || text == NULL || ips == NULL)
+        return 1;
+    size_t k = 0;
+    for (size_t i = 0; i < nip; i++, k++) {
+        uint32_t a = (uint32_t)rnd();
+        char *t = text + k * 64;
+        unsigned plen = (i % 2 == 0) ? 32 : 16 + (unsigned)(rnd() % 13);
+        if (plen < 32)
+            a &= ~((1u << (32 - plen)) - 1);
+        ips[i] = a;
+        if (plen == 32)
+            snprintf(t, 64, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        else
+            snprintf(t, 64, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+                     plen);
+        inds[k] = (struct ta_intel_indicator){.type = plen == 32 ? TA_INTEL_IP : TA_INTEL_CIDR,
+                                              .kind = TA_INTEL_KIND_C2,
+                                              .value = t,
+                                              .source = i % 3 ? "feodo" : "threatfox",
+                                              .confidence = 80};
+    }
+    for (size_t i = 0; i < ndom; i++, k++) {
+        char *t = text + k * 64;
+        char l1[12], l2[10];
+        rand_label(l1, 4 + rnd() % 8);
+        rand_label(l2, 3 + rnd() % 6);
+        snprintf(t, 64, "%s.%s.%s", l1, l2, i % 2 ? "com" : "net");
+        inds[k] = (struct ta_intel_indicator){.type = TA_INTEL_DOMAIN,
+                                              .kind = TA_INTEL_KIND_C2,
+                                              .value = t,
+                                              .source = "maltrail",
+                                              .confidence = 80};
+    }
+    for (size_t i = 0; i < nurl; i++, k++) {
+        char *t = text + k * 64;
+        char h[12], p[12];
+        rand_label(h, 8);
+        rand_label(p, 8);
+        snprintf(t, 64, "http://%s.test/%s/login.php", h, p);
+        inds[k] = (struct ta_intel_indicator){.type = TA_INTEL_URL,
+                                              .kind = TA_INTEL_KIND_PHISHING,
+                                              .value = t,
+                                              .source = "openphish",
+                                              .confidence = 90};
+    }
+    double t0 = now(), c0 = cpu();
+    struct ta_intel_load_result r;
+    if (ta_intel_db_insert(db, inds, total, &r) != TA_OK) {
+        fprintf(stderr, "insert failed: %s\n", ta_intel_db_errmsg(db));
+        return 1;
+    }
+    printf("insert: %zu indicators (%llu new) in %.2f s wall, %.2f cpu-s\n", total,
+           (unsigned long long)r.inserted, now() - t0, cpu() - c0);
+    t0 = now();
+    c0 = cpu();
+    struct ta_intel_index *idx;
+    if (ta_intel_index_build(db, NULL, &idx) != TA_OK) {
+        fprintf(stderr, "index build failed\n");
+        return 1;
+    }
+    report_index(idx, now() - t0);
+    printf("index build: %.2f cpu-s\n", cpu() - c0);
+    struct ta_intel_match m[8];
+    /* IPs: half drawn near indexed prefixes (hits), half uniformly random. */
+    uint64_t hits = 0;
+    struct ta_addr *qa = malloc(4096 * sizeof(*qa));
+    for (size_t i = 0; i < 4096; i++) {
+        uint32_t a = (i % 2) ? (uint32_t)rnd() : ips[rnd() % nip] | (uint32_t)(rnd() & 0xff);
+        uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+        ta_addr_set_v4(&qa[i], b);
+    }
+    t0 = cpu();
+    for (size_t i = 0; i < nlook; i++)
+        hits += ta_intel_match_ip(idx, &qa[(i * 2654435761u) & 4095], 0, 0, m, 8) > 0;
+    double dt = cpu() - t0;
+    printf("ip lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nlook, dt,
+           (double)nlook / dt / 1e6, (unsigned long long)hits);
+    /* Domains: subdomains of indexed names (parent match) and random misses. */
+    char(*qd)[80] = malloc(4096 * sizeof(*qd));
+    for (size_t i = 0; i < 4096; i++) {
+        char l[10];
+        rand_label(l, 5);
+        if (i % 2)
+            snprintf(qd[i], 80, "www.%s.%s", l, inds[nip + rnd() % ndom].value);
+        else
+            snprintf(qd[i], 80, "cdn.%s.example.org", l);
+    }
+    size_t dl[4096];
+    for (size_t i = 0; i < 4096; i++)
+        dl[i] = strlen(qd[i]);
+    hits = 0;
+    t0 = cpu();
+    for (size_t i = 0; i < nlook; i++) {
+        size_t j = (i * 2654435761u) & 4095;
+        hits += ta_intel_match_domain(idx, qd[j], dl[j], 0, m, 8) > 0;
+    }
+    dt = cpu() - t0;
+    printf("domain lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nlook, dt,
+           (double)nlook / dt / 1e6, (unsigned long long)hits);
+    size_t nl = nlook / 4;
+    hits = 0;
+    t0 = cpu();
+    for (size_t i = 0; i < nl && nurl > 0; i++) {
+        const char *u = inds[nip + ndom + (i * 2654435761u) % nurl].value;
+        hits += ta_intel_match_url(idx, u, strlen(u), 0, m, 8) > 0;
+    }
+    dt = cpu() - t0;
+    printf("url lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nl, dt,
+           (double)nl / dt / 1e6, (unsigned long long)hits);
+    ta_intel_index_free(idx);
+    ta_intel_db_close(db);
+    free(inds);
+    free(text);
+    free(ips);
+    free(qa);
+    free(qd);
+    unlink(path);
+    char w[600];
+    snprintf(w, sizeof(w), "%s-wal", path);
+    unlink(w);
+    snprintf(w, sizeof(w), "%s-shm", path);
+    unlink(w);
+    return 0;
+}

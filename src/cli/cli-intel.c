@@ -1,0 +1,439 @@
+/*
+ * threatatlas intel: import feeds into the database, list and count what is
+ * stored, look values up through the match index, expire old indicators.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "threatatlas/intel.h"
+#include "threatatlas/json.h"
+
+#include "common/banned.h"
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f, "usage: threatatlas intel import --db FILE [--format NAME] [--kind KIND]\n"
+           "                                [--source NAME] [--confidence N] [--family NAME]\n"
+           "                                [--valid-days N] [--misp-all] PATH...\n"
+           "       threatatlas intel list   --db FILE [--kind KIND] [--source NAME] [--type TYPE]\n"
+           "                                [--json]\n"
+           "       threatatlas intel stats  --db FILE\n"
+           "       threatatlas intel lookup --db FILE [--kind KIND] [--json] VALUE...\n"
+           "       threatatlas intel expire --db FILE --before YYYY-MM-DD\n\n"
+           "formats: ");
+    for (int i = 1; i < TA_INTEL_FMT__COUNT; i++)
+        fprintf(f, "%s%s", ta_intel_format_name((enum ta_intel_format)i),
+                i + 1 < TA_INTEL_FMT__COUNT ? ", " : "\n");
+    fprintf(f, "kinds:   ");
+    for (int i = 0; i < TA_INTEL_KIND__COUNT; i++)
+        fprintf(f, "%s%s", ta_intel_kind_name((enum ta_intel_kind)i),
+                i + 1 < TA_INTEL_KIND__COUNT ? ", " : "\n");
+}
+
+struct args {
+    const char *db;
+    struct ta_intel_load_opts load;
+    struct ta_intel_filter filter;
+    const char *before;
+    bool json;
+    char **pos;
+    int npos;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->pos = calloc((size_t)argc, sizeof(char *));
+    if (a->pos == NULL)
+        return 1;
+    for (int i = 2; i < argc; i++) {
+        const char *o = argv[i];
+        bool has_val = i + 1 < argc;
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            usage(stdout);
+            return -1;
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(o, "--misp-all") == 0) {
+            a->load.misp_all = true;
+        } else if (o[0] == '-' && o[1] == '-' && !has_val) {
+            ta_cli_error("intel: option %s needs a value", o);
+            return 1;
+        } else if (strcmp(o, "--db") == 0) {
+            a->db = argv[++i];
+        } else if (strcmp(o, "--format") == 0) {
+            if (!ta_intel_format_parse(argv[++i], &a->load.format)) {
+                ta_cli_error("intel: unknown format '%s' (see --help)", argv[i]);
+                return 1;
+            }
+        } else if (strcmp(o, "--kind") == 0) {
+            if (!ta_intel_kind_parse(argv[++i], &a->load.kind)) {
+                ta_cli_error("intel: unknown kind '%s' (see --help)", argv[i]);
+                return 1;
+            }
+            a->load.have_kind = true;
+            a->filter.have_kind = true;
+            a->filter.kind = a->load.kind;
+        } else if (strcmp(o, "--type") == 0) {
+            if (!ta_intel_type_parse(argv[++i], &a->filter.type)) {
+                ta_cli_error("intel: unknown type '%s'", argv[i]);
+                return 1;
+            }
+            a->filter.have_type = true;
+        } else if (strcmp(o, "--source") == 0) {
+            a->load.source = argv[++i];
+            a->filter.source = argv[i];
+        } else if (strcmp(o, "--family") == 0) {
+            a->load.family = argv[++i];
+        } else if (strcmp(o, "--confidence") == 0) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || v < 1 || v > 100) {
+                ta_cli_error("intel: --confidence must be 1-100");
+                return 1;
+            }
+            a->load.confidence = (int)v;
+        } else if (strcmp(o, "--valid-days") == 0) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || v < 0 || v > 36500) {
+                ta_cli_error("intel: --valid-days must be 0-36500");
+                return 1;
+            }
+            a->load.valid_days = (unsigned)v;
+        } else if (strcmp(o, "--before") == 0) {
+            a->before = argv[++i];
+        } else if (o[0] == '-' && o[1] == '-') {
+            ta_cli_error("intel: unknown option %s", o);
+            return 1;
+        } else {
+            a->pos[a->npos++] = argv[i];
+        }
+    }
+    if (a->db == NULL) {
+        ta_cli_error("intel: --db FILE is required");
+        return 1;
+    }
+    return 0;
+}
+
+static int open_db(const struct args *a, struct ta_intel_db **db)
+{
+    char err[512] = "";
+    ta_err e = ta_intel_db_open(a->db, db, err, sizeof(err));
+    if (e != TA_OK) {
+        ta_cli_error("%s", err[0] ? err : ta_strerror(e));
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_import(struct args *a, struct ta_intel_db *db)
+{
+    if (a->npos == 0) {
+        ta_cli_error("intel import: no input files");
+        return 2;
+    }
+    if (a->load.format == TA_INTEL_FMT_PLAIN && !a->load.have_kind) {
+        ta_cli_error("intel import: a plain list needs --kind");
+        return 2;
+    }
+    int rc = 0;
+    for (int i = 0; i < a->npos; i++) {
+        struct ta_intel_load_result r;
+        ta_err e = ta_intel_db_import_path(db, a->pos[i], &a->load, &r);
+        const char *fmt = r.format < TA_INTEL_FMT__COUNT ? ta_intel_format_name(r.format) : "mixed";
+        for (size_t k = 0; k < r.nshown; k++)
+            fprintf(stderr, "%s:%llu: %s\n", r.shown[k].file[0] ? r.shown[k].file : a->pos[i],
+                    (unsigned long long)r.shown[k].line, r.shown[k].reason);
+        if (r.rejected > r.nshown)
+            fprintf(stderr, "%s: ... %llu more rejected lines\n", a->pos[i],
+                    (unsigned long long)(r.rejected - r.nshown));
+        for (size_t k = 0; k < r.nunsup_shown; k++)
+            fprintf(stderr, "%s:%llu: unsupported: %s\n",
+                    r.unsup_shown[k].file[0] ? r.unsup_shown[k].file : a->pos[i],
+                    (unsigned long long)r.unsup_shown[k].line, r.unsup_shown[k].reason);
+        if (e != TA_OK) {
+            if (e == TA_ERR_FORMAT && r.format == TA_INTEL_FMT_AUTO)
+                ta_cli_error("%s: cannot detect the feed format; give --format (or --kind for "
+                             "a plain list)",
+                             a->pos[i]);
+            else if (e == TA_ERR_FORMAT)
+                ta_cli_error("%s: nothing parsed as %s (%llu rejected); nothing stored", a->pos[i],
+                             fmt, (unsigned long long)r.rejected);
+            else if (e == TA_ERR_ARG)
+                ta_cli_error("%s: a plain list needs --kind", a->pos[i]);
+            else if (e == TA_ERR_DB)
+                ta_cli_error("%s: database error: %s", a->pos[i], ta_intel_db_errmsg(db));
+            else
+                ta_cli_error("%s: %s", a->pos[i], ta_strerror(e));
+            rc = 1;
+            continue;
+        }
+        printf("%s: format %s: %llu accepted, %llu new, %llu updated, %llu rejected, "
+               "%llu unsupported, %llu skipped\n",
+               a->pos[i], fmt, (unsigned long long)r.accepted, (unsigned long long)r.inserted,
+               (unsigned long long)r.updated, (unsigned long long)r.rejected,
+               (unsigned long long)r.unsupported, (unsigned long long)r.skipped);
+    }
+    return rc;
+}
+
+static void fmt_day(ta_time_us t, char *buf, size_t len)
+{
+    if (t == 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    char full[TA_TS_STRLEN];
+    ta_time_format(t, full, sizeof(full));
+    snprintf(buf, len, "%.10s", full);
+}
+
+struct list_ctx {
+    bool json;
+    struct ta_json j;
+    uint64_t n;
+};
+
+static ta_err list_cb(void *user, const struct ta_intel_indicator *ind)
+{
+    struct list_ctx *c = user;
+    c->n++;
+    if (c->json) {
+        ta_json_reset(&c->j);
+        ta_json_obj_open(&c->j);
+        ta_json_kv_str(&c->j, "value", ind->value);
+        ta_json_kv_str(&c->j, "type", ta_intel_type_name(ind->type));
+        ta_json_kv_str(&c->j, "kind", ta_intel_kind_name(ind->kind));
+        ta_json_kv_str(&c->j, "source", ind->source);
+        ta_json_kv_uint(&c->j, "confidence", ind->confidence);
+        if (ind->family[0])
+            ta_json_kv_str(&c->j, "family", ind->family);
+        if (ind->brand[0])
+            ta_json_kv_str(&c->j, "brand", ind->brand);
+        if (ind->country[0])
+            ta_json_kv_str(&c->j, "country", ind->country);
+        if (ind->first_seen)
+            ta_json_kv_time(&c->j, "first_seen", ind->first_seen);
+        if (ind->last_seen)
+            ta_json_kv_time(&c->j, "last_seen", ind->last_seen);
+        if (ind->valid_until)
+            ta_json_kv_time(&c->j, "valid_until", ind->valid_until);
+        ta_json_obj_close(&c->j);
+        return ta_json_write_line(&c->j, stdout) ? TA_OK : TA_ERR_IO;
+    }
+    char f[16], l[16];
+    fmt_day(ind->first_seen, f, sizeof(f));
+    fmt_day(ind->last_seen, l, sizeof(l));
+    printf("%s\t%s\t%s\t%s\t%u\t%s\t%s\t%s\n", ind->value, ta_intel_type_name(ind->type),
+           ta_intel_kind_name(ind->kind), ind->source, ind->confidence,
+           ind->family[0] ? ind->family : "-", f, l);
+    return TA_OK;
+}
+
+static int cmd_list(struct args *a, struct ta_intel_db *db)
+{
+    struct list_ctx c = {.json = a->json};
+    ta_json_init(&c.j);
+    if (!a->json)
+        printf("value\ttype\tkind\tsource\tconfidence\tfamily\tfirst_seen\tlast_seen\n");
+    ta_err e = ta_intel_db_list(db, &a->filter, list_cb, &c);
+    ta_json_release(&c.j);
+    if (e != TA_OK) {
+        ta_cli_error("intel list: %s: %s", ta_strerror(e), ta_intel_db_errmsg(db));
+        return 1;
+    }
+    return 0;
+}
+
+static void stats_count(void *user, const char *what, const char *name, uint64_t count)
+{
+    (void)user;
+    printf("%-8s %-24s %llu\n", what, name, (unsigned long long)count);
+}
+
+static void stats_run(void *user, const struct ta_intel_import_run *r)
+{
+    (void)user;
+    char at[TA_TS_STRLEN];
+    ta_time_format(r->at, at, sizeof(at));
+    printf("import   #%lld %.19s %s [%s] accepted %llu new %llu updated %llu rejected %llu "
+           "unsupported %llu\n",
+           (long long)r->id, at, r->file, r->format[0] ? r->format : "failed",
+           (unsigned long long)r->accepted, (unsigned long long)r->inserted,
+           (unsigned long long)r->updated, (unsigned long long)r->rejected,
+           (unsigned long long)r->unsupported);
+}
+
+static int cmd_stats(struct ta_intel_db *db)
+{
+    ta_err e = ta_intel_db_stats(db, stats_count, stats_run, NULL);
+    if (e != TA_OK) {
+        ta_cli_error("intel stats: %s", ta_intel_db_errmsg(db));
+        return 1;
+    }
+    return 0;
+}
+
+static void print_match(const struct ta_intel_index *idx, const char *query,
+                        const struct ta_intel_match *m, bool json)
+{
+    if (json) {
+        struct ta_json j;
+        ta_json_init(&j);
+        ta_json_obj_open(&j);
+        ta_json_kv_str(&j, "query", query);
+        ta_json_kv_str(&j, "value", m->value);
+        ta_json_kv_str(&j, "type", ta_intel_type_name(m->type));
+        ta_json_kv_str(&j, "kind", ta_intel_kind_name(m->kind));
+        ta_json_kv_uint(&j, "confidence", m->confidence);
+        if (m->family[0])
+            ta_json_kv_str(&j, "family", m->family);
+        if (m->brand[0])
+            ta_json_kv_str(&j, "brand", m->brand);
+        ta_json_key(&j, "sources");
+        ta_json_arr_open(&j);
+        for (uint32_t i = 0; i < m->nsources; i++) {
+            struct ta_intel_source_info s;
+            ta_intel_match_source(idx, m, i, &s);
+            ta_json_obj_open(&j);
+            ta_json_kv_str(&j, "source", s.source);
+            ta_json_kv_uint(&j, "confidence", s.confidence);
+            if (s.family[0])
+                ta_json_kv_str(&j, "family", s.family);
+            ta_json_obj_close(&j);
+        }
+        ta_json_arr_close(&j);
+        ta_json_obj_close(&j);
+        ta_json_write_line(&j, stdout);
+        ta_json_release(&j);
+        return;
+    }
+    printf("%s\tmatch\t%s\t%s\t%s\tconfidence=%u", query, m->value, ta_intel_type_name(m->type),
+           ta_intel_kind_name(m->kind), m->confidence);
+    if (m->family[0])
+        printf("\tfamily=%s", m->family);
+    if (m->brand[0])
+        printf("\tbrand=%s", m->brand);
+    printf("\tsources=");
+    for (uint32_t i = 0; i < m->nsources; i++) {
+        struct ta_intel_source_info s;
+        ta_intel_match_source(idx, m, i, &s);
+        printf("%s%s", i ? "," : "", s.source);
+    }
+    printf("\n");
+}
+
+static int cmd_lookup(struct args *a, struct ta_intel_db *db)
+{
+    struct ta_intel_index *idx;
+    struct ta_intel_index_opts io = {0};
+    ta_err e = ta_intel_index_build(db, &io, &idx);
+    if (e != TA_OK) {
+        ta_cli_error("intel lookup: building the index: %s", ta_strerror(e));
+        return 1;
+    }
+    uint32_t kinds = a->filter.have_kind ? TA_INTEL_KIND_BIT(a->filter.kind) : 0;
+    int found = 0;
+    for (int i = 0; i < a->npos; i++) {
+        const char *q = a->pos[i];
+        size_t ql = strlen(q);
+        struct ta_intel_match m[16];
+        size_t n = 0;
+        struct ta_addr addr;
+        enum ta_intel_type t = TA_INTEL_TYPE__COUNT;
+        char canon[TA_INTEL_URL_MAX + 32];
+        struct ta_intel_index_stats before, after;
+        ta_intel_index_stats(idx, &before);
+        if (ta_addr_parse(&addr, q)) {
+            n = ta_intel_match_ip(idx, &addr, 0, kinds, m, 16);
+        } else if (ta_intel_value_canon(q, ql, &t, canon, sizeof(canon), NULL)) {
+            if (t == TA_INTEL_IP_PORT) {
+                char *colon = strrchr(canon, ':');
+                *colon = '\0';
+                char *as = canon[0] == '[' ? canon + 1 : canon;
+                if (as != canon)
+                    as[strlen(as) - 1] = '\0';
+                if (ta_addr_parse(&addr, as))
+                    n = ta_intel_match_ip(idx, &addr, (uint16_t)atoi(colon + 1), kinds, m, 16);
+            } else if (t == TA_INTEL_DOMAIN) {
+                n = ta_intel_match_domain(idx, q, ql, kinds, m, 16);
+            } else if (t == TA_INTEL_URL || t == TA_INTEL_URL_PATH) {
+                n = ta_intel_match_url(idx, q, ql, kinds, m, 16);
+            } else if (t >= TA_INTEL_JA3) {
+                n = ta_intel_match_hash(idx, t, q, ql, kinds, m, 16);
+                if (n == 0 && t == TA_INTEL_MD5)
+                    n = ta_intel_match_hash(idx, TA_INTEL_JA3, q, ql, kinds, m, 16);
+            }
+        }
+        ta_intel_index_stats(idx, &after);
+        for (size_t k = 0; k < n; k++)
+            print_match(idx, q, &m[k], a->json);
+        if (n > 0)
+            found++;
+        else if (!a->json)
+            printf("%s\t%s\n", q, after.suppressed > before.suppressed ? "allowlisted" : "none");
+    }
+    ta_intel_index_free(idx);
+    /* Like grep: 0 when something matched, 1 when nothing did. */
+    return found > 0 ? 0 : 1;
+}
+
+static int cmd_expire(struct args *a, struct ta_intel_db *db)
+{
+    ta_time_us t;
+    if (a->before == NULL || !ta_date_parse(a->before, &t)) {
+        ta_cli_error("intel expire: --before YYYY-MM-DD is required");
+        return 2;
+    }
+    uint64_t n;
+    ta_err e = ta_intel_db_expire(db, t, &n);
+    if (e != TA_OK) {
+        ta_cli_error("intel expire: %s", ta_intel_db_errmsg(db));
+        return 1;
+    }
+    printf("expired %llu indicators last valid before %s\n", (unsigned long long)n, a->before);
+    return 0;
+}
+
+int ta_cli_intel(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "import") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "stats") != 0 &&
+        strcmp(sub, "lookup") != 0 && strcmp(sub, "expire") != 0) {
+        ta_cli_error("intel: unknown subcommand '%s' (see 'threatatlas intel --help')", sub);
+        return 2;
+    }
+    struct args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        free(a.pos);
+        return rc < 0 ? 0 : 2;
+    }
+    struct ta_intel_db *db;
+    if (open_db(&a, &db) != 0) {
+        free(a.pos);
+        return 1;
+    }
+    if (strcmp(sub, "import") == 0)
+        rc = cmd_import(&a, db);
+    else if (strcmp(sub, "list") == 0)
+        rc = cmd_list(&a, db);
+    else if (strcmp(sub, "stats") == 0)
+        rc = cmd_stats(db);
+    else if (strcmp(sub, "lookup") == 0)
+        rc = cmd_lookup(&a, db);
+    else
+        rc = cmd_expire(&a, db);
+    ta_intel_db_close(db);
+    free(a.pos);
+    return rc;
+}

@@ -1,0 +1,583 @@
+/*
+ * Enrichment input parsing: the ASN CSV ranges, the overrides and home-nets
+ * CIDR files, the AS-name string pool and the interval-list helpers that
+ * turn each source into sorted disjoint ranges (see enrich-internal.h).
+ *
+ * All of these read untrusted text through explicit lengths; nothing here
+ * relies on NUL termination of the input.
+ */
+#include "enrich/enrich-internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/banned.h"
+
+void ta__geo_ivlist_free(struct ta__geo_ivlist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+ta_err ta__geo_ivlist_push(struct ta__geo_ivlist *l, ta__u128 lo, ta__u128 hi, uint32_t cc,
+                           uint32_t asn, uint32_t name)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 256;
+        struct ta__geo_iv *nv = realloc(l->v, nc * sizeof(*nv));
+        if (nv == NULL)
+            return TA_ERR_NOMEM;
+        l->v = nv;
+        l->cap = nc;
+    }
+    struct ta__geo_iv *e = &l->v[l->n];
+    e->lo = lo;
+    e->hi = hi;
+    e->cc = cc;
+    e->asn = asn;
+    e->name = name;
+    e->seq = (uint32_t)l->n;
+    l->n++;
+    return TA_OK;
+}
+
+static int cmp_start(const void *pa, const void *pb)
+{
+    const struct ta__geo_iv *a = pa, *b = pb;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    return 0;
+}
+
+/* Larger networks first at equal start, then input order. */
+static int cmp_cidr(const void *pa, const void *pb)
+{
+    const struct ta__geo_iv *a = pa, *b = pb;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    if (a->hi != b->hi)
+        return a->hi > b->hi ? -1 : 1;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    return 0;
+}
+
+static bool same_value(const struct ta__geo_iv *a, const struct ta__geo_iv *b)
+{
+    return a->cc == b->cc && a->asn == b->asn && a->name == b->name;
+}
+
+ta_err ta__geo_ivlist_disjoint(struct ta__geo_ivlist *l)
+{
+    if (l->n == 0)
+        return TA_OK;
+    qsort(l->v, l->n, sizeof(l->v[0]), cmp_start);
+    size_t w = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        struct ta__geo_iv e = l->v[i];
+        if (e.hi < e.lo)
+            continue;
+        if (w > 0) {
+            struct ta__geo_iv *p = &l->v[w - 1];
+            if (e.lo <= p->hi) {
+                if (e.hi <= p->hi)
+                    continue;
+                e.lo = p->hi + 1;
+            }
+            if (p->hi + 1 == e.lo && same_value(p, &e)) {
+                p->hi = e.hi;
+                continue;
+            }
+        }
+        l->v[w++] = e;
+    }
+    l->n = w;
+    return TA_OK;
+}
+
+static ta_err emit(struct ta__geo_ivlist *out, ta__u128 lo, ta__u128 hi,
+                   const struct ta__geo_iv *src)
+{
+    if (out->n > 0) {
+        struct ta__geo_iv *p = &out->v[out->n - 1];
+        if (p->hi + 1 == lo && same_value(p, src)) {
+            p->hi = hi;
+            return TA_OK;
+        }
+    }
+    return ta__geo_ivlist_push(out, lo, hi, src->cc, src->asn, src->name);
+}
+
+ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l)
+{
+    if (l->n == 0)
+        return TA_OK;
+    qsort(l->v, l->n, sizeof(l->v[0]), cmp_cidr);
+    /* A CIDR family nests at most 129 deep. */
+    size_t stack[130];
+    size_t sp = 0;
+    struct ta__geo_ivlist out = {0};
+    ta__u128 cur = 0;
+    bool cur_done = false; /* cur wrapped past the top of the key space */
+    ta_err err = TA_OK;
+    for (size_t i = 0; i <= l->n && err == TA_OK; i++) {
+        const struct ta__geo_iv *e = i < l->n ? &l->v[i] : NULL;
+        /* Close every open network that ends before e starts. */
+        while (sp > 0 && (e == NULL || l->v[stack[sp - 1]].hi < e->lo)) {
+            const struct ta__geo_iv *t = &l->v[stack[--sp]];
+            if (!cur_done && cur <= t->hi) {
+                err = emit(&out, cur, t->hi, t);
+                if (err != TA_OK)
+                    break;
+                cur = t->hi + 1;
+                cur_done = cur == 0;
+            }
+        }
+        if (e == NULL || err != TA_OK)
+            break;
+        if (e->lo > e->hi)
+            continue;
+        if (sp > 0) {
+            const struct ta__geo_iv *t = &l->v[stack[sp - 1]];
+            if (!cur_done && cur < e->lo) {
+                err = emit(&out, cur, e->lo - 1, t);
+                if (err != TA_OK)
+                    break;
+            }
+        }
+        /* Same-or-larger network pushed while one is open is impossible
+         * after sorting unless it duplicates it; the later one then wins. */
+        if (sp == sizeof(stack) / sizeof(stack[0])) {
+            err = TA_ERR_LIMIT;
+            break;
+        }
+        cur = e->lo;
+        cur_done = false;
+        stack[sp++] = i;
+    }
+    if (err != TA_OK) {
+        ta__geo_ivlist_free(&out);
+        return err;
+    }
+    ta__geo_ivlist_free(l);
+    *l = out;
+    return TA_OK;
+}
+
+/* ---- string pool ---- */
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+ta_err ta__geo_pool_init(struct ta__geo_pool *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->cap = 4096;
+    p->buf = malloc(p->cap);
+    p->nslots = 1024;
+    p->slots = calloc(p->nslots, sizeof(uint32_t));
+    if (p->buf == NULL || p->slots == NULL) {
+        ta__geo_pool_release(p);
+        return TA_ERR_NOMEM;
+    }
+    p->buf[0] = '\0';
+    p->len = 1;
+    return TA_OK;
+}
+
+void ta__geo_pool_release(struct ta__geo_pool *p)
+{
+    free(p->buf);
+    free(p->slots);
+    memset(p, 0, sizeof(*p));
+}
+
+static ta_err pool_grow_slots(struct ta__geo_pool *p)
+{
+    size_t nn = p->nslots * 2;
+    uint32_t *ns = calloc(nn, sizeof(uint32_t));
+    if (ns == NULL)
+        return TA_ERR_NOMEM;
+    for (size_t i = 0; i < p->nslots; i++) {
+        uint32_t v = p->slots[i];
+        if (v == 0)
+            continue;
+        const char *s = p->buf + (v - 1);
+        size_t j = hash_bytes(s, strlen(s)) & (nn - 1);
+        while (ns[j] != 0)
+            j = (j + 1) & (nn - 1);
+        ns[j] = v;
+    }
+    free(p->slots);
+    p->slots = ns;
+    p->nslots = nn;
+    return TA_OK;
+}
+
+ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint32_t *off)
+{
+    const char *nul = memchr(s, '\0', n);
+    if (nul != NULL)
+        n = (size_t)(nul - s);
+    if (n == 0) {
+        *off = 0;
+        return TA_OK;
+    }
+    if ((p->used + 1) * 2 > p->nslots) {
+        ta_err err = pool_grow_slots(p);
+        if (err != TA_OK)
+            return err;
+    }
+    size_t j = hash_bytes(s, n) & (p->nslots - 1);
+    while (p->slots[j] != 0) {
+        const char *c = p->buf + (p->slots[j] - 1);
+        if (strncmp(c, s, n) == 0 && c[n] == '\0') {
+            *off = p->slots[j] - 1;
+            return TA_OK;
+        }
+        j = (j + 1) & (p->nslots - 1);
+    }
+    if (p->len + n + 1 > UINT32_MAX - 1)
+        return TA_ERR_LIMIT;
+    if (p->len + n + 1 > p->cap) {
+        size_t nc = p->cap;
+        while (p->len + n + 1 > nc)
+            nc *= 2;
+        char *nb = realloc(p->buf, nc);
+        if (nb == NULL)
+            return TA_ERR_NOMEM;
+        p->buf = nb;
+        p->cap = nc;
+    }
+    *off = (uint32_t)p->len;
+    memcpy(p->buf + p->len, s, n);
+    p->buf[p->len + n] = '\0';
+    p->len += n + 1;
+    p->slots[j] = *off + 1;
+    p->used++;
+    return TA_OK;
+}
+
+/* ---- addresses ---- */
+
+bool ta__geo_parse_addr(const char *s, size_t n, ta__u128 *key, bool *is_v4)
+{
+    char tmp[64];
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    uint8_t b[16];
+    if (inet_pton(AF_INET, tmp, b) == 1) {
+        *key = (ta__u128)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
+        *is_v4 = true;
+        return true;
+    }
+    if (inet_pton(AF_INET6, tmp, b) == 1) {
+        ta__u128 k = 0;
+        for (int i = 0; i < 16; i++)
+            k = k << 8 | b[i];
+        *key = k;
+        *is_v4 = false;
+        return true;
+    }
+    return false;
+}
+
+static bool parse_u32(const char *s, size_t n, uint32_t *out)
+{
+    if (n == 0 || n > 10)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* ---- ASN CSV ---- */
+
+/*
+ * Split one CSV field starting at *pos within line[0..n): handles quoted
+ * fields with "" escapes by copying into out (capped). Returns false on a
+ * malformed quoted field.
+ */
+static bool csv_field(const char *line, size_t n, size_t *pos, char *out, size_t cap,
+                      size_t *outlen)
+{
+    size_t i = *pos, w = 0;
+    if (i < n && line[i] == '"') {
+        i++;
+        for (;;) {
+            if (i >= n)
+                return false;
+            if (line[i] == '"') {
+                if (i + 1 < n && line[i + 1] == '"') {
+                    if (w < cap)
+                        out[w++] = '"';
+                    i += 2;
+                    continue;
+                }
+                i++;
+                break;
+            }
+            if (w < cap)
+                out[w++] = line[i];
+            i++;
+        }
+        if (i < n && line[i] != ',')
+            return false;
+    } else {
+        while (i < n && line[i] != ',') {
+            if (line[i] == '"')
+                return false;
+            if (w < cap)
+                out[w++] = line[i];
+            i++;
+        }
+    }
+    if (i < n)
+        i++; /* the comma */
+    *pos = i;
+    *outlen = w;
+    return true;
+}
+
+ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
+                             struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
+                             struct ta__geo_pool *pool, uint64_t *rows, uint64_t *malformed)
+{
+    size_t off = 0;
+    while (off < len) {
+        const char *line = buf + off;
+        const char *nl = memchr(line, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - line) : len - off;
+        off += n + (nl ? 1 : 0);
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        if (n == 0 || line[0] == '#')
+            continue;
+        if (*rows >= max_rows)
+            return TA_ERR_LIMIT;
+        char f[4][256];
+        size_t fl[4];
+        size_t pos = 0;
+        bool ok = true;
+        for (int k = 0; k < 4 && ok; k++) {
+            if (k < 3 && pos >= n)
+                ok = false;
+            else
+                ok = csv_field(line, n, &pos, f[k], sizeof(f[k]), &fl[k]);
+        }
+        ta__u128 lo, hi;
+        bool lo4, hi4;
+        uint32_t asn = 0;
+        if (!ok || pos < n || !ta__geo_parse_addr(f[0], fl[0], &lo, &lo4) ||
+            !ta__geo_parse_addr(f[1], fl[1], &hi, &hi4) || lo4 != hi4 || hi < lo ||
+            !parse_u32(f[2], fl[2], &asn)) {
+            (*malformed)++;
+            continue;
+        }
+        uint32_t name = 0;
+        ta_err err = ta__geo_pool_intern(pool, f[3], fl[3], &name);
+        if (err == TA_OK)
+            err = ta__geo_ivlist_push(lo4 ? v4 : v6, lo, hi, 0, asn, name);
+        if (err != TA_OK)
+            return err;
+        (*rows)++;
+    }
+    return TA_OK;
+}
+
+/* ---- CIDR files ---- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Next whitespace-separated token of line[0..n) from *pos. */
+static bool next_token(const char *line, size_t n, size_t *pos, const char **tok, size_t *tl)
+{
+    size_t i = *pos;
+    while (i < n && is_space(line[i]))
+        i++;
+    if (i >= n)
+        return false;
+    size_t s = i;
+    while (i < n && !is_space(line[i]))
+        i++;
+    *tok = line + s;
+    *tl = i - s;
+    *pos = i;
+    return true;
+}
+
+static bool parse_cidr(const char *s, size_t n, ta__u128 *lo, ta__u128 *hi, bool *is_v4)
+{
+    const char *slash = memchr(s, '/', n);
+    size_t an = slash ? (size_t)(slash - s) : n;
+    if (!ta__geo_parse_addr(s, an, lo, is_v4))
+        return false;
+    unsigned bits = *is_v4 ? 32 : 128;
+    uint32_t plen = bits;
+    if (slash != NULL && !parse_u32(slash + 1, n - an - 1, &plen))
+        return false;
+    if (plen > bits)
+        return false;
+    unsigned host = bits - (unsigned)plen;
+    ta__u128 mask = host == 128 ? ~(ta__u128)0 : (((ta__u128)1 << host) - 1);
+    if ((*lo & mask) != 0)
+        return false; /* host bits set: almost always a typo */
+    *hi = *lo | mask;
+    return true;
+}
+
+static bool parse_cc(const char *s, size_t n, uint32_t *cc)
+{
+    if (n == 1 && s[0] == '-') {
+        *cc = 0;
+        return true;
+    }
+    if (n != 2)
+        return false;
+    char a = s[0], b = s[1];
+    if (a >= 'a' && a <= 'z')
+        a = (char)(a - 32);
+    if (b >= 'a' && b <= 'z')
+        b = (char)(b - 32);
+    if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z')
+        return false;
+    *cc = ta__geo_cc_pack(a, b);
+    return true;
+}
+
+ta_err ta__geo_cidr_parse(const char *buf, size_t len, bool with_asn, size_t max_lines,
+                          struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
+                          struct ta__geo_pool *pool, uint64_t *lines, char *errbuf, size_t errlen)
+{
+    size_t off = 0;
+    unsigned lineno = 0;
+    while (off < len) {
+        const char *line = buf + off;
+        const char *nl = memchr(line, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - line) : len - off;
+        off += n + (nl ? 1 : 0);
+        lineno++;
+        const char *hash = memchr(line, '#', n);
+        if (hash != NULL)
+            n = (size_t)(hash - line);
+        while (n > 0 && (is_space(line[n - 1]) || line[n - 1] == '\r'))
+            n--;
+        size_t pos = 0;
+        const char *tok;
+        size_t tl;
+        if (!next_token(line, n, &pos, &tok, &tl))
+            continue;
+        if (*lines >= max_lines) {
+            snprintf(errbuf, errlen, "line %u: more than %zu entries", lineno, max_lines);
+            return TA_ERR_LIMIT;
+        }
+        ta__u128 lo, hi;
+        bool v4f;
+        if (!parse_cidr(tok, tl, &lo, &hi, &v4f)) {
+            snprintf(errbuf, errlen, "line %u: '%.*s' is not a network (CIDR)", lineno,
+                     (int)(tl > 60 ? 60 : tl), tok);
+            return TA_ERR_FORMAT;
+        }
+        uint32_t cc = 0, asn = 0, name = 0;
+        if (next_token(line, n, &pos, &tok, &tl) && !parse_cc(tok, tl, &cc)) {
+            snprintf(errbuf, errlen, "line %u: '%.*s' is not a country code (XX or -)", lineno,
+                     (int)(tl > 60 ? 60 : tl), tok);
+            return TA_ERR_FORMAT;
+        }
+        if (with_asn && next_token(line, n, &pos, &tok, &tl)) {
+            if (!(tl == 1 && tok[0] == '-')) {
+                if (tl > 2 && (tok[0] == 'A' || tok[0] == 'a') &&
+                    (tok[1] == 'S' || tok[1] == 's')) {
+                    tok += 2;
+                    tl -= 2;
+                }
+                if (!parse_u32(tok, tl, &asn) || asn == 0) {
+                    snprintf(errbuf, errlen, "line %u: '%.*s' is not an AS number", lineno,
+                             (int)(tl > 60 ? 60 : tl), tok);
+                    return TA_ERR_FORMAT;
+                }
+            }
+            while (pos < n && is_space(line[pos]))
+                pos++;
+            if (pos < n) {
+                ta_err err = ta__geo_pool_intern(pool, line + pos, n - pos, &name);
+                if (err != TA_OK)
+                    return err;
+            }
+        }
+        if (!with_asn && next_token(line, n, &pos, &tok, &tl)) {
+            snprintf(errbuf, errlen, "line %u: unexpected '%.*s' (expected: CIDR [CC])", lineno,
+                     (int)(tl > 60 ? 60 : tl), tok);
+            return TA_ERR_FORMAT;
+        }
+        if (with_asn && cc == 0 && asn == 0) {
+            snprintf(errbuf, errlen, "line %u: an override needs a country or an AS number",
+                     lineno);
+            return TA_ERR_FORMAT;
+        }
+        ta_err err = ta__geo_ivlist_push(v4f ? v4 : v6, lo, hi, cc, asn, name);
+        if (err != TA_OK)
+            return err;
+        (*lines)++;
+    }
+    return TA_OK;
+}
+
+ta_err ta__geo_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return TA_ERR_IO;
+    }
+    if ((uint64_t)st.st_size > max) {
+        fclose(f);
+        return TA_ERR_LIMIT;
+    }
+    size_t n = (size_t)st.st_size;
+    char *b = malloc(n + 1);
+    if (b == NULL) {
+        fclose(f);
+        return TA_ERR_NOMEM;
+    }
+    size_t got = fread(b, 1, n, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != n) {
+        free(b);
+        return TA_ERR_IO;
+    }
+    b[n] = '\0';
+    *out = b;
+    *len = n;
+    return TA_OK;
+}

@@ -1,0 +1,653 @@
+/*
+ * The flow table and the observation engine.
+ *
+ * Stage 2 of the pipeline: every decoded packet is looked up in a hash table
+ * keyed by the normalised 5-tuple plus VLAN ids; the first packet's sender is
+ * the client (for TCP, the SYN sender when the SYN or SYN/ACK is seen).
+ * Flows sit on one of five lists by timeout class (TCP new, TCP established,
+ * TCP closed, UDP, other), each ordered by last activity, so expiry walks
+ * each list from its oldest end and stops at the first live flow, and the
+ * memory cap evicts the least recently active flow over all lists.
+ * Expiry runs when packet time crosses a second boundary, never on the
+ * clock. Ended flows go to the app layer (flow_end) then to every sink.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "threatatlas/engine.h"
+
+#include "common/banned.h"
+
+#define MAX_SINKS 8
+#define US        1000000u
+
+enum cls { CLS_TCP_NEW, CLS_TCP_EST, CLS_TCP_CLOSED, CLS_UDP, CLS_OTHER, CLS__COUNT };
+
+struct fkey {
+    uint8_t a[16], b[16]; /* (a, pa) <= (b, pb) */
+    uint16_t pa, pb;
+    uint16_t vlan[2];
+    uint8_t proto, family, nvlan, pad_[5]; /* zeroed: the key is hashed and compared as bytes */
+};
+
+struct fentry {
+    struct ta_flow f;
+    struct fkey k;
+    struct fentry *hnext;
+    struct fentry *prev, *next; /* class list, oldest at head */
+    uint64_t seq;               /* creation order, for a deterministic flush */
+    uint32_t hash;
+    uint8_t cls;
+    bool client_is_a;
+};
+
+struct clist {
+    struct fentry *head, *tail;
+};
+
+struct ta_engine {
+    struct ta_engine_opts o;
+    struct ta_decoder *dec;
+    struct fentry **bucket;
+    uint32_t nbucket;
+    struct clist cl[CLS__COUNT];
+    ta_time_us tmo[CLS__COUNT];
+    uint64_t seq;
+    ta_time_us now;
+    uint64_t last_expire_sec;
+    struct ta_obs_sink sinks[MAX_SINKS];
+    size_t nsinks;
+    struct ta_obs_sink emit;
+    struct ta_app_hooks app;
+    void *app_ctx;
+    bool has_app;
+    struct ta_engine_stats st;
+};
+
+const char *ta_app_proto_name(enum ta_app_proto p)
+{
+    switch (p) {
+    case TA_APP_HTTP:
+        return "http";
+    case TA_APP_TLS:
+        return "tls";
+    case TA_APP_DNS:
+        return "dns";
+    case TA_APP_FAILED:
+        return "failed";
+    default:
+        return "unknown";
+    }
+}
+
+const char *ta_flow_state_name(enum ta_flow_state s)
+{
+    switch (s) {
+    case TA_FLOW_STATE_ESTABLISHED:
+        return "established";
+    case TA_FLOW_STATE_CLOSED:
+        return "closed";
+    default:
+        return "new";
+    }
+}
+
+const char *ta_flow_reason_name(enum ta_flow_reason r)
+{
+    switch (r) {
+    case TA_FLOW_REASON_FORCED:
+        return "forced";
+    case TA_FLOW_REASON_SHUTDOWN:
+        return "shutdown";
+    default:
+        return "timeout";
+    }
+}
+
+const char *ta_tcp_state_name(enum ta_tcp_state s)
+{
+    static const char *const names[] = {"none",      "syn_sent",   "syn_recv", "established",
+                                        "fin_wait1", "close_wait", "closed"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "none";
+}
+
+void ta_engine_opts_default(struct ta_engine_opts *o)
+{
+    ta_decode_opts_default(&o->decode);
+    o->max_flows = 1000000;
+    o->tcp_new_timeout = 30;
+    o->tcp_est_timeout = 300;
+    o->tcp_closed_timeout = 10;
+    o->udp_timeout = 60;
+    o->other_timeout = 30;
+}
+
+/* Fan-out sink handed to the app layer. */
+static void fan_flow(void *ud, const struct ta_flow *f)
+{
+    struct ta_engine *e = ud;
+    for (size_t i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].on_flow)
+            e->sinks[i].on_flow(e->sinks[i].ud, f);
+}
+
+static void fan_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
+{
+    struct ta_engine *e = ud;
+    for (size_t i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].on_dns)
+            e->sinks[i].on_dns(e->sinks[i].ud, f, r);
+}
+
+static void fan_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+{
+    struct ta_engine *e = ud;
+    for (size_t i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].on_http)
+            e->sinks[i].on_http(e->sinks[i].ud, f, tx);
+}
+
+static void fan_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
+{
+    struct ta_engine *e = ud;
+    for (size_t i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].on_tls)
+            e->sinks[i].on_tls(e->sinks[i].ud, f, t);
+}
+
+ta_err ta_engine_new(const struct ta_engine_opts *opts, struct ta_engine **out)
+{
+    struct ta_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return TA_ERR_NOMEM;
+    if (opts != NULL)
+        e->o = *opts;
+    else
+        ta_engine_opts_default(&e->o);
+    if (e->o.max_flows == 0) {
+        free(e);
+        return TA_ERR_ARG;
+    }
+    ta_err err = ta_decoder_new(&e->o.decode, &e->dec);
+    if (err != TA_OK) {
+        free(e);
+        return err;
+    }
+    /* About one bucket per flow at the cap; pages are touched lazily. */
+    e->nbucket = 1024;
+    while (e->nbucket < e->o.max_flows && e->nbucket < (1u << 26))
+        e->nbucket <<= 1;
+    e->bucket = calloc(e->nbucket, sizeof(*e->bucket));
+    if (e->bucket == NULL) {
+        ta_decoder_free(e->dec);
+        free(e);
+        return TA_ERR_NOMEM;
+    }
+    e->tmo[CLS_TCP_NEW] = (ta_time_us)e->o.tcp_new_timeout * US;
+    e->tmo[CLS_TCP_EST] = (ta_time_us)e->o.tcp_est_timeout * US;
+    e->tmo[CLS_TCP_CLOSED] = (ta_time_us)e->o.tcp_closed_timeout * US;
+    e->tmo[CLS_UDP] = (ta_time_us)e->o.udp_timeout * US;
+    e->tmo[CLS_OTHER] = (ta_time_us)e->o.other_timeout * US;
+    e->emit = (struct ta_obs_sink){e, fan_flow, fan_dns, fan_http, fan_tls};
+    *out = e;
+    return TA_OK;
+}
+
+void ta_engine_free(struct ta_engine *e)
+{
+    if (e == NULL)
+        return;
+    /* Flows still held are released without being reported. */
+    for (int c = 0; c < CLS__COUNT; c++) {
+        struct fentry *x = e->cl[c].head;
+        while (x != NULL) {
+            struct fentry *n = x->next;
+            if (e->has_app && x->f.app != NULL && e->app.flow_end) {
+                struct ta_obs_sink none = {0};
+                e->app.flow_end(e->app_ctx, &x->f, &none);
+            }
+            free(x);
+            x = n;
+        }
+    }
+    free(e->bucket);
+    ta_decoder_free(e->dec);
+    free(e);
+}
+
+ta_err ta_engine_add_sink(struct ta_engine *e, const struct ta_obs_sink *sink)
+{
+    if (e->nsinks >= MAX_SINKS)
+        return TA_ERR_LIMIT;
+    e->sinks[e->nsinks++] = *sink;
+    return TA_OK;
+}
+
+void ta_engine_set_app_layer(struct ta_engine *e, const struct ta_app_hooks *hooks, void *ctx)
+{
+    if (hooks == NULL) {
+        e->has_app = false;
+        return;
+    }
+    e->app = *hooks;
+    e->app_ctx = ctx;
+    e->has_app = true;
+}
+
+/* ---- class lists ---- */
+
+static void cl_remove(struct ta_engine *e, struct fentry *x)
+{
+    struct clist *l = &e->cl[x->cls];
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        l->head = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    else
+        l->tail = x->prev;
+    x->prev = x->next = NULL;
+}
+
+static void cl_append(struct ta_engine *e, struct fentry *x, uint8_t cls)
+{
+    struct clist *l = &e->cl[cls];
+    x->cls = cls;
+    x->next = NULL;
+    x->prev = l->tail;
+    if (l->tail)
+        l->tail->next = x;
+    else
+        l->head = x;
+    l->tail = x;
+}
+
+/* ---- hashing ---- */
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t key_hash64(const struct fkey *k)
+{
+    uint64_t w[5];
+    memcpy(w, k, sizeof(w)); /* a, b, then ports/vlan/proto/family */
+    uint64_t tail;
+    memcpy(&tail, (const uint8_t *)k + 40, sizeof(tail));
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 4; i++)
+        h = mix64(h ^ w[i]);
+    h = mix64(h ^ w[4]);
+    return mix64(h ^ tail);
+}
+
+_Static_assert(sizeof(struct fkey) == 48, "fkey layout is hashed as 6 words");
+
+static bool key_eq(const struct fkey *x, const struct fkey *y)
+{
+    return memcmp(x, y, sizeof(*x)) == 0;
+}
+
+/* ICMP: requests and their replies share a flow (as Suricata does). */
+static uint8_t icmp_counterpart(uint8_t proto, uint8_t type)
+{
+    if (proto == 1) {
+        switch (type) {
+        case 8:
+            return 0;
+        case 0:
+            return 8;
+        case 13:
+            return 14;
+        case 14:
+            return 13;
+        case 15:
+            return 16;
+        case 16:
+            return 15;
+        case 17:
+            return 18;
+        case 18:
+            return 17;
+        case 10:
+            return 9;
+        case 9:
+            return 10;
+        default:
+            return type;
+        }
+    }
+    switch (type) {
+    case 128:
+        return 129;
+    case 129:
+        return 128;
+    case 133:
+        return 134;
+    case 134:
+        return 133;
+    case 135:
+        return 136;
+    case 136:
+        return 135;
+    default:
+        return type;
+    }
+}
+
+/* Build the normalised key; *src_is_a says whether the packet's source is side a. */
+static void make_key(const struct ta_packet *p, struct fkey *k, bool *src_is_a)
+{
+    uint16_t sp = p->sport, dp = p->dport;
+    memset(k, 0, sizeof(*k));
+    if (p->ip_proto == 1 || p->ip_proto == 58) {
+        sp = p->icmp_type;
+        dp = icmp_counterpart(p->ip_proto, p->icmp_type);
+    } else if (p->ip_proto != 6 && p->ip_proto != 17 && p->ip_proto != 132) {
+        sp = dp = 0;
+    }
+    int c = memcmp(p->src.b, p->dst.b, 16);
+    bool a = c < 0 || (c == 0 && sp <= dp);
+    if (a) {
+        memcpy(k->a, p->src.b, 16);
+        memcpy(k->b, p->dst.b, 16);
+        k->pa = sp;
+        k->pb = dp;
+    } else {
+        memcpy(k->a, p->dst.b, 16);
+        memcpy(k->b, p->src.b, 16);
+        k->pa = dp;
+        k->pb = sp;
+    }
+    k->proto = p->ip_proto;
+    k->family = p->ip_version;
+    k->nvlan = p->vlan_count;
+    k->vlan[0] = p->vlan_id[0];
+    k->vlan[1] = p->vlan_id[1];
+    *src_is_a = a;
+}
+
+/* ---- ending flows ---- */
+
+static void hash_remove(struct ta_engine *e, struct fentry *x)
+{
+    struct fentry **pp = &e->bucket[x->hash & (e->nbucket - 1)];
+    while (*pp != NULL && *pp != x)
+        pp = &(*pp)->hnext;
+    if (*pp == x)
+        *pp = x->hnext;
+}
+
+static void end_flow(struct ta_engine *e, struct fentry *x, enum ta_flow_reason reason)
+{
+    hash_remove(e, x);
+    cl_remove(e, x);
+    x->f.reason = (uint8_t)reason;
+    if (e->has_app && e->app.flow_end)
+        e->app.flow_end(e->app_ctx, &x->f, &e->emit);
+    fan_flow(e, &x->f);
+    e->st.flows_ended++;
+    e->st.flows_active--;
+    if (reason == TA_FLOW_REASON_FORCED)
+        e->st.flows_evicted++;
+    free(x);
+}
+
+static void expire(struct ta_engine *e)
+{
+    for (int c = 0; c < CLS__COUNT; c++) {
+        struct fentry *x;
+        while ((x = e->cl[c].head) != NULL && x->f.last + e->tmo[c] < e->now)
+            end_flow(e, x, TA_FLOW_REASON_TIMEOUT);
+    }
+}
+
+/* The least recently active flow over all classes. */
+static void evict_one(struct ta_engine *e)
+{
+    struct fentry *best = NULL;
+    for (int c = 0; c < CLS__COUNT; c++) {
+        struct fentry *x = e->cl[c].head;
+        if (x != NULL && (best == NULL || x->f.last < best->f.last ||
+                          (x->f.last == best->f.last && x->seq < best->seq)))
+            best = x;
+    }
+    if (best != NULL)
+        end_flow(e, best, TA_FLOW_REASON_FORCED);
+}
+
+/* ---- per-packet flow update ---- */
+
+static uint8_t class_of(const struct fentry *x)
+{
+    if (x->f.proto == 6) {
+        if (x->f.tcp_state == TA_TCP_STATE_CLOSED)
+            return CLS_TCP_CLOSED;
+        return x->f.state == TA_FLOW_STATE_ESTABLISHED ? CLS_TCP_EST : CLS_TCP_NEW;
+    }
+    return x->f.proto == 17 ? CLS_UDP : CLS_OTHER;
+}
+
+static void tcp_update(struct ta_flow *f, uint8_t fl, enum ta_flow_dir dir)
+{
+    bool ts = dir == TA_DIR_TOSERVER;
+    if (fl & TA_TCP_RST) {
+        f->tcp_state = TA_TCP_STATE_CLOSED;
+        return;
+    }
+    switch (f->tcp_state) {
+    case TA_TCP_STATE_NONE:
+    case TA_TCP_STATE_SYN_SENT:
+        if ((fl & (TA_TCP_SYN | TA_TCP_ACK)) == TA_TCP_SYN && ts)
+            f->tcp_state = TA_TCP_STATE_SYN_SENT;
+        else if ((fl & (TA_TCP_SYN | TA_TCP_ACK)) == (TA_TCP_SYN | TA_TCP_ACK) && !ts)
+            f->tcp_state = TA_TCP_STATE_SYN_RECV;
+        break;
+    case TA_TCP_STATE_SYN_RECV:
+        if (ts && (fl & TA_TCP_ACK) && !(fl & TA_TCP_SYN))
+            f->tcp_state = TA_TCP_STATE_ESTABLISHED;
+        break;
+    default:
+        break;
+    }
+    if (fl & TA_TCP_FIN) {
+        bool other = ts ? (f->tcp_flags_tc & TA_TCP_FIN) : (f->tcp_flags_ts & TA_TCP_FIN);
+        if (other)
+            f->tcp_state = TA_TCP_STATE_CLOSED;
+        else if (f->tcp_state != TA_TCP_STATE_CLOSED)
+            f->tcp_state = ts ? TA_TCP_STATE_FIN_WAIT1 : TA_TCP_STATE_CLOSE_WAIT;
+    }
+}
+
+static void flow_update(struct ta_engine *e, struct fentry *x, const struct ta_packet *p,
+                        enum ta_flow_dir dir)
+{
+    struct ta_flow *f = &x->f;
+    if (p->ts > f->last)
+        f->last = p->ts;
+    if (dir == TA_DIR_TOSERVER) {
+        f->pkts_toserver++;
+        f->bytes_toserver += p->wirelen;
+    } else {
+        f->pkts_toclient++;
+        f->bytes_toclient += p->wirelen;
+        if ((f->proto == 1 || f->proto == 58) && !f->icmp_resp_seen) {
+            f->icmp_resp_seen = true;
+            f->icmp_resp_type = p->icmp_type;
+            f->icmp_resp_code = p->icmp_code;
+        }
+    }
+    if (f->proto == 6) {
+        tcp_update(f, p->tcp_flags, dir);
+        if (dir == TA_DIR_TOSERVER)
+            f->tcp_flags_ts |= p->tcp_flags;
+        else
+            f->tcp_flags_tc |= p->tcp_flags;
+        if (f->tcp_state == TA_TCP_STATE_CLOSED)
+            f->state = TA_FLOW_STATE_CLOSED;
+        else if (f->tcp_state >= TA_TCP_STATE_ESTABLISHED ||
+                 (f->tcp_state == TA_TCP_STATE_NONE && f->pkts_toserver && f->pkts_toclient))
+            f->state = TA_FLOW_STATE_ESTABLISHED;
+    } else if (f->pkts_toserver && f->pkts_toclient) {
+        f->state = TA_FLOW_STATE_ESTABLISHED;
+    }
+    /* Move to the tail of its (possibly new) class list: most recently active. */
+    cl_remove(e, x);
+    cl_append(e, x, class_of(x));
+}
+
+static uint64_t flow_id(const struct fkey *k, ta_time_us start)
+{
+    uint64_t id = mix64(key_hash64(k) ^ mix64(start)) & ((1ull << 53) - 1);
+    return id ? id : 1;
+}
+
+static struct fentry *flow_new(struct ta_engine *e, const struct ta_packet *p, const struct fkey *k,
+                               uint32_t h, bool src_is_a)
+{
+    while (e->st.flows_active >= e->o.max_flows)
+        evict_one(e);
+    struct fentry *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return NULL;
+    x->k = *k;
+    x->hash = h;
+    x->seq = e->seq++;
+    /* The sender is the client, except for a SYN/ACK seen first. */
+    bool sender_client = !(p->ip_proto == 6 &&
+                           (p->tcp_flags & (TA_TCP_SYN | TA_TCP_ACK)) == (TA_TCP_SYN | TA_TCP_ACK));
+    x->client_is_a = sender_client ? src_is_a : !src_is_a;
+    struct ta_flow *f = &x->f;
+    f->src = sender_client ? p->src : p->dst;
+    f->dst = sender_client ? p->dst : p->src;
+    if (p->ip_proto == 1 || p->ip_proto == 58) {
+        f->sp = p->icmp_type;
+        f->dp = p->icmp_code;
+        f->icmp_type = p->icmp_type;
+        f->icmp_code = p->icmp_code;
+    } else if (k->pa == 0 && k->pb == 0) {
+        f->sp = f->dp = 0;
+    } else {
+        f->sp = sender_client ? p->sport : p->dport;
+        f->dp = sender_client ? p->dport : p->sport;
+    }
+    f->proto = p->ip_proto;
+    f->ip_version = p->ip_version;
+    f->vlan_count = p->vlan_count;
+    f->vlan_id[0] = p->vlan_id[0];
+    f->vlan_id[1] = p->vlan_id[1];
+    f->start = f->last = p->ts;
+    f->id = flow_id(k, p->ts);
+    x->hnext = e->bucket[h & (e->nbucket - 1)];
+    e->bucket[h & (e->nbucket - 1)] = x;
+    cl_append(e, x, class_of(x));
+    e->st.flows_created++;
+    e->st.flows_active++;
+    return x;
+}
+
+static void flow_packet(struct ta_engine *e, const struct ta_packet *p)
+{
+    struct fkey k;
+    bool src_is_a;
+    make_key(p, &k, &src_is_a);
+    uint32_t h = (uint32_t)key_hash64(&k);
+    struct fentry *x = e->bucket[h & (e->nbucket - 1)];
+    while (x != NULL && !(x->hash == h && key_eq(&x->k, &k)))
+        x = x->hnext;
+    /* A new SYN on a closed connection's tuple starts a new flow (port reuse). */
+    if (x != NULL && x->f.tcp_state == TA_TCP_STATE_CLOSED &&
+        (p->tcp_flags & (TA_TCP_SYN | TA_TCP_ACK | TA_TCP_RST)) == TA_TCP_SYN) {
+        end_flow(e, x, TA_FLOW_REASON_TIMEOUT);
+        x = NULL;
+    }
+    if (x == NULL) {
+        x = flow_new(e, p, &k, h, src_is_a);
+        if (x == NULL)
+            return;
+    }
+    enum ta_flow_dir dir = src_is_a == x->client_is_a ? TA_DIR_TOSERVER : TA_DIR_TOCLIENT;
+    flow_update(e, x, p, dir);
+    if (e->has_app && e->app.packet)
+        e->app.packet(e->app_ctx, &x->f, p, dir, &e->emit);
+}
+
+void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const uint8_t *frame,
+                      uint32_t caplen, uint32_t wirelen)
+{
+    struct ta_packet p;
+    e->st.packets++;
+    e->st.bytes += wirelen;
+    if (ts > e->now)
+        e->now = ts;
+    switch (ta_decoder_decode(e->dec, linktype, ts, frame, caplen, wirelen, &p)) {
+    case TA_DECODE_OK:
+        e->st.decoded++;
+        flow_packet(e, &p);
+        break;
+    case TA_DECODE_FRAG_HELD:
+        e->st.frag_held++;
+        break;
+    case TA_DECODE_SKIPPED:
+        e->st.skipped++;
+        break;
+    default:
+        e->st.invalid++;
+        break;
+    }
+    /* Timeouts are checked once per second of packet time: cheap, deterministic. */
+    uint64_t sec = e->now / US;
+    if (sec != e->last_expire_sec) {
+        e->last_expire_sec = sec;
+        expire(e);
+    }
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+    const struct fentry *x = *(const struct fentry *const *)a;
+    const struct fentry *y = *(const struct fentry *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void ta_engine_flush(struct ta_engine *e)
+{
+    size_t n = (size_t)e->st.flows_active, i = 0;
+    struct fentry **all = n ? malloc(n * sizeof(*all)) : NULL;
+    if (all == NULL) {
+        /* No memory for sorting: end them class by class, still deterministic. */
+        for (int c = 0; c < CLS__COUNT; c++)
+            while (e->cl[c].head != NULL)
+                end_flow(e, e->cl[c].head, TA_FLOW_REASON_SHUTDOWN);
+        return;
+    }
+    for (int c = 0; c < CLS__COUNT; c++)
+        for (struct fentry *x = e->cl[c].head; x != NULL; x = x->next)
+            all[i++] = x;
+    qsort(all, i, sizeof(*all), cmp_seq);
+    for (size_t j = 0; j < i; j++)
+        end_flow(e, all[j], TA_FLOW_REASON_SHUTDOWN);
+    free(all);
+}
+
+void ta_engine_get_stats(const struct ta_engine *e, struct ta_engine_stats *st)
+{
+    *st = e->st;
+}
+
+const struct ta_decoder *ta_engine_decoder(const struct ta_engine *e)
+{
+    return e->dec;
+}
+
+ta_time_us ta_engine_now(const struct ta_engine *e)
+{
+    return e->now;
+}

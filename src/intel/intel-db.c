@@ -1,0 +1,688 @@
+/*
+ * Intel store: indicators in the shared SQLite database (WAL mode). One row
+ * per (type, value, source); each import is one transaction, so a killed or
+ * failed import leaves the database as it was. Tables are prefixed intel_;
+ * the shared meta(key, value) table records schema.intel.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "intel/intel-internal.h"
+
+#include "common/banned.h"
+
+struct ta_intel_db {
+    sqlite3 *db;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *upsert;
+    char msg[256];
+};
+
+static const char *const schema_sql =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS intel_indicator("
+    " id INTEGER PRIMARY KEY,"
+    " type INTEGER NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL,"
+    " kind INTEGER NOT NULL, confidence INTEGER NOT NULL, exact INTEGER NOT NULL DEFAULT 0,"
+    " family TEXT NOT NULL DEFAULT '', brand TEXT NOT NULL DEFAULT '',"
+    " country TEXT NOT NULL DEFAULT '',"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, valid_until INTEGER NOT NULL,"
+    " import_id INTEGER NOT NULL,"
+    " UNIQUE(type, value, source));"
+    "CREATE INDEX IF NOT EXISTS intel_indicator_source ON intel_indicator(source);"
+    "CREATE TABLE IF NOT EXISTS intel_import("
+    " id INTEGER PRIMARY KEY, at INTEGER NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL,"
+    " accepted INTEGER, rejected INTEGER, unsupported INTEGER, inserted INTEGER,"
+    " updated INTEGER);"
+    "CREATE TABLE IF NOT EXISTS intel_reject("
+    " import_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER, reason TEXT);";
+
+/*
+ * The upsert keeps the oldest first_seen and the newest last_seen/validity;
+ * descriptive fields follow the newest feed version. The WHERE makes a
+ * re-import of the same data a no-op (changes() == 0).
+ */
+static const char *const insert_sql =
+    "INSERT OR IGNORE INTO intel_indicator(type, value, source, kind, confidence, exact, family,"
+    " brand, country, first_seen, last_seen, valid_until, import_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char *const upsert_sql =
+    "INSERT INTO intel_indicator(type, value, source, kind, confidence, exact, family, brand,"
+    " country, first_seen, last_seen, valid_until, import_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    " ON CONFLICT(type, value, source) DO UPDATE SET"
+    "  kind = CASE WHEN excluded.last_seen >= last_seen THEN excluded.kind ELSE kind END,"
+    "  confidence = CASE WHEN excluded.last_seen >= last_seen THEN excluded.confidence"
+    "   ELSE confidence END,"
+    "  exact = excluded.exact,"
+    "  family = CASE WHEN excluded.family <> '' THEN excluded.family ELSE family END,"
+    "  brand = CASE WHEN excluded.brand <> '' THEN excluded.brand ELSE brand END,"
+    "  country = CASE WHEN excluded.country <> '' THEN excluded.country ELSE country END,"
+    "  first_seen = min(first_seen, excluded.first_seen),"
+    "  last_seen = max(last_seen, excluded.last_seen),"
+    "  valid_until = max(valid_until, excluded.valid_until),"
+    "  import_id = excluded.import_id"
+    " WHERE excluded.last_seen > last_seen OR excluded.valid_until > valid_until"
+    "  OR excluded.first_seen < first_seen OR excluded.kind <> kind"
+    "  OR excluded.confidence <> confidence OR excluded.exact <> exact"
+    "  OR (excluded.family <> '' AND excluded.family <> family)"
+    "  OR (excluded.brand <> '' AND excluded.brand <> brand)"
+    "  OR (excluded.country <> '' AND excluded.country <> country)";
+
+static ta_err fail(struct ta_intel_db *db)
+{
+    snprintf(db->msg, sizeof(db->msg), "%s", sqlite3_errmsg(db->db));
+    return TA_ERR_DB;
+}
+
+static ta_err exec(struct ta_intel_db *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        snprintf(db->msg, sizeof(db->msg), "%s", err != NULL ? err : "?");
+        sqlite3_free(err);
+        return TA_ERR_DB;
+    }
+    return TA_OK;
+}
+
+const char *ta_intel_db_errmsg(const struct ta_intel_db *db)
+{
+    return db != NULL ? db->msg : "";
+}
+
+ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct ta_intel_db *db = calloc(1, sizeof(*db));
+    if (db == NULL)
+        return TA_ERR_NOMEM;
+    ta_err e = TA_ERR_DB;
+    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
+        goto out_close;
+    }
+    sqlite3_busy_timeout(db->db, 10000);
+    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != TA_OK ||
+        exec(db, "BEGIN IMMEDIATE") != TA_OK) {
+        snprintf(err, errlen, "%s: %s", path, db->msg);
+        goto out_close;
+    }
+    if (exec(db, schema_sql) != TA_OK) {
+        snprintf(err, errlen, "%s: %s", path, db->msg);
+        exec(db, "ROLLBACK");
+        goto out_close;
+    }
+    sqlite3_stmt *st;
+    int have = -1;
+    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
+                           NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->db));
+        exec(db, "ROLLBACK");
+        goto out_close;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (have > TA_INTEL_SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "%s: intel schema version %d is newer than this threatatlas supports (%d); "
+                 "upgrade threatatlas",
+                 path, have, TA_INTEL_SCHEMA_VERSION);
+        exec(db, "ROLLBACK");
+        e = TA_ERR_UNSUPPORTED;
+        goto out_close;
+    }
+    if (have < 0) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "INSERT INTO meta(key, value) VALUES('schema.intel', '%d')",
+                 TA_INTEL_SCHEMA_VERSION);
+        if (exec(db, sql) != TA_OK) {
+            snprintf(err, errlen, "%s: %s", path, db->msg);
+            exec(db, "ROLLBACK");
+            goto out_close;
+        }
+    }
+    if (exec(db, "COMMIT") != TA_OK) {
+        snprintf(err, errlen, "%s: %s", path, db->msg);
+        goto out_close;
+    }
+    *out = db;
+    return TA_OK;
+out_close:
+    sqlite3_close(db->db);
+    free(db);
+    return e;
+}
+
+void ta_intel_db_close(struct ta_intel_db *db)
+{
+    if (db == NULL)
+        return;
+    sqlite3_finalize(db->upsert);
+    sqlite3_finalize(db->insert);
+    sqlite3_close(db->db);
+    free(db);
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+struct import {
+    struct ta_intel_db *db;
+    int64_t import_id;
+    struct ta_intel_load_result *res;
+};
+
+static int64_t secs(ta_time_us t)
+{
+    return (int64_t)(t / 1000000u);
+}
+
+static void bind_ind(sqlite3_stmt *st, const struct ta_intel_indicator *ind, int64_t import_id)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_int(st, 1, (int)ind->type);
+    sqlite3_bind_text(st, 2, ind->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ind->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)ind->kind);
+    sqlite3_bind_int(st, 5, ind->confidence);
+    sqlite3_bind_int(st, 6, ind->exact ? 1 : 0);
+    sqlite3_bind_text(st, 7, ind->family != NULL ? ind->family : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ind->brand != NULL ? ind->brand : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, ind->country != NULL ? ind->country : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, secs(ind->first_seen));
+    sqlite3_bind_int64(st, 11, secs(ind->last_seen));
+    sqlite3_bind_int64(st, 12, secs(ind->valid_until));
+    sqlite3_bind_int64(st, 13, import_id);
+}
+
+/* Insert a new row, or else update an existing one only if the data changed:
+ * the two statements tell "new" from "updated" from "unchanged". */
+static ta_err upsert_cb(void *user, const struct ta_intel_indicator *ind)
+{
+    struct import *im = user;
+    bind_ind(im->db->insert, ind, im->import_id);
+    if (sqlite3_step(im->db->insert) != SQLITE_DONE)
+        return fail(im->db);
+    if (sqlite3_changes(im->db->db) > 0) {
+        im->res->inserted++;
+        return TA_OK;
+    }
+    bind_ind(im->db->upsert, ind, im->import_id);
+    if (sqlite3_step(im->db->upsert) != SQLITE_DONE)
+        return fail(im->db);
+    if (sqlite3_changes(im->db->db) > 0)
+        im->res->updated++;
+    return TA_OK;
+}
+
+static void add_counts(struct ta_intel_load_result *t, const struct ta_intel_load_result *r)
+{
+    t->accepted += r->accepted;
+    t->rejected += r->rejected;
+    t->unsupported += r->unsupported;
+    t->skipped += r->skipped;
+    t->inserted += r->inserted;
+    t->updated += r->updated;
+}
+
+static ta_err record_rejects(struct import *im, const char *file,
+                             const struct ta_intel_load_result *r)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(im->db->db,
+                           "INSERT INTO intel_reject(import_id, file, line, reason) "
+                           "VALUES(?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(im->db);
+    for (size_t i = 0; i < r->nshown; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, im->import_id);
+        sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)r->shown[i].line);
+        sqlite3_bind_text(st, 4, r->shown[i].reason, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return fail(im->db);
+        }
+    }
+    sqlite3_finalize(st);
+    return TA_OK;
+}
+
+/* Parse one buffer inside the open transaction. */
+static ta_err import_one(struct import *im, const char *name, const uint8_t *buf, size_t len,
+                         const struct ta_intel_load_opts *opts, ta_time_us mtime,
+                         struct ta_intel_load_result *r)
+{
+    struct ta_intel_load_opts o = *opts;
+    o.file_name = name;
+    if (o.feed_time == 0)
+        o.feed_time = mtime;
+    struct ta_intel_load_result *saved = im->res;
+    im->res = r;
+    ta_err e = ta_intel_parse(buf, len, &o, upsert_cb, im, r);
+    im->res = saved;
+    for (size_t i = 0; i < r->nshown; i++)
+        snprintf(r->shown[i].file, sizeof(r->shown[i].file), "%s", name);
+    for (size_t i = 0; i < r->nunsup_shown; i++)
+        snprintf(r->unsup_shown[i].file, sizeof(r->unsup_shown[i].file), "%s", name);
+    if (e == TA_OK || e == TA_ERR_FORMAT) {
+        ta_err e2 = record_rejects(im, name, r);
+        if (e2 != TA_OK)
+            return e2;
+    }
+    return e;
+}
+
+static ta_err read_file(const char *path, uint8_t **buf, size_t *len, ta_time_us *mtime)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return TA_ERR_IO;
+    }
+    *mtime = (ta_time_us)st.st_mtim.tv_sec * 1000000ull;
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    uint8_t *b = malloc(cap);
+    if (b == NULL) {
+        close(fd);
+        return TA_ERR_NOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            uint8_t *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                free(b);
+                close(fd);
+                return TA_ERR_NOMEM;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            free(b);
+            close(fd);
+            return TA_ERR_IO;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *len = n;
+    return TA_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Import path (file or directory). top: a file where nothing parses is an error. */
+static ta_err import_path(struct import *im, const char *path,
+                          const struct ta_intel_load_opts *opts, bool top, int depth)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
+    if (S_ISDIR(st.st_mode)) {
+        if (depth > 16)
+            return TA_ERR_LIMIT;
+        DIR *d = opendir(path);
+        if (d == NULL)
+            return TA_ERR_IO;
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        ta_err e = TA_OK;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.')
+                continue;
+            size_t nl = strlen(path) + strlen(de->d_name) + 2;
+            /* License, readme and manifest files sit beside feeds; they are not feeds. */
+            if (strstr(de->d_name, "LICENSE") != NULL || strstr(de->d_name, "README") != NULL ||
+                strstr(de->d_name, "MANIFEST") != NULL ||
+                strstr(de->d_name, "PROVENANCE") != NULL || strstr(de->d_name, ".license") != NULL)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                char **nn = realloc(names, nc * sizeof(*nn));
+                if (nn == NULL) {
+                    e = TA_ERR_NOMEM;
+                    break;
+                }
+                names = nn;
+                cap = nc;
+            }
+            names[n] = malloc(nl);
+            if (names[n] == NULL) {
+                e = TA_ERR_NOMEM;
+                break;
+            }
+            snprintf(names[n], nl, "%s/%s", path, de->d_name);
+            n++;
+        }
+        closedir(d);
+        if (e == TA_OK && n > 1)
+            qsort(names, n, sizeof(*names), name_cmp);
+        for (size_t i = 0; i < n && e == TA_OK; i++)
+            e = import_path(im, names[i], opts, false, depth + 1);
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        return e;
+    }
+    uint8_t *buf;
+    size_t len;
+    ta_time_us mtime;
+    ta_err e = read_file(path, &buf, &len, &mtime);
+    if (e != TA_OK)
+        return e;
+    struct ta_intel_load_result r;
+    e = import_one(im, path, buf, len, opts, mtime, &r);
+    free(buf);
+    if (im->res->format == TA_INTEL_FMT_AUTO)
+        im->res->format = r.format;
+    else if (im->res->format != r.format)
+        im->res->format = TA_INTEL_FMT__COUNT; /* mixed */
+    if (!top && (e == TA_ERR_FORMAT || e == TA_ERR_ARG)) {
+        /* Inside a directory a file of unknown format is counted, not fatal. */
+        im->res->rejected++;
+        if (im->res->nshown < TA_INTEL_MAX_REJECT_SHOWN) {
+            struct ta_intel_reject *rj = &im->res->shown[im->res->nshown++];
+            rj->line = 0;
+            snprintf(rj->file, sizeof(rj->file), "%s", path);
+            snprintf(rj->reason, sizeof(rj->reason), "nothing parsed (format %s)",
+                     ta_intel_format_name(r.format));
+        }
+        return TA_OK;
+    }
+    add_counts(im->res, &r);
+    for (size_t i = 0; i < r.nshown && im->res->nshown < TA_INTEL_MAX_REJECT_SHOWN; i++)
+        im->res->shown[im->res->nshown++] = r.shown[i];
+    for (size_t i = 0; i < r.nunsup_shown && im->res->nunsup_shown < TA_INTEL_MAX_REJECT_SHOWN; i++)
+        im->res->unsup_shown[im->res->nunsup_shown++] = r.unsup_shown[i];
+    return e;
+}
+
+static ta_err begin_import(struct ta_intel_db *db, struct import *im, const char *file,
+                           struct ta_intel_load_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    im->db = db;
+    im->res = res;
+    if (db->upsert == NULL &&
+        sqlite3_prepare_v2(db->db, upsert_sql, -1, &db->upsert, NULL) != SQLITE_OK)
+        return fail(db);
+    if (db->insert == NULL &&
+        sqlite3_prepare_v2(db->db, insert_sql, -1, &db->insert, NULL) != SQLITE_OK)
+        return fail(db);
+    ta_err e = exec(db, "BEGIN IMMEDIATE");
+    if (e != TA_OK)
+        return e;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db, "INSERT INTO intel_import(at, file, format) VALUES(?, ?, '')",
+                           -1, &st, NULL) != SQLITE_OK) {
+        e = fail(db);
+        exec(db, "ROLLBACK");
+        return e;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        e = fail(db);
+        sqlite3_finalize(st);
+        exec(db, "ROLLBACK");
+        return e;
+    }
+    sqlite3_finalize(st);
+    im->import_id = sqlite3_last_insert_rowid(db->db);
+    return TA_OK;
+}
+
+static ta_err end_import(struct import *im, ta_err e)
+{
+    struct ta_intel_db *db = im->db;
+    if (e == TA_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db->db,
+                               "UPDATE intel_import SET format=?, accepted=?, rejected=?,"
+                               " unsupported=?, inserted=?, updated=? WHERE id=?",
+                               -1, &st, NULL) != SQLITE_OK) {
+            e = fail(db);
+        } else {
+            const struct ta_intel_load_result *r = im->res;
+            sqlite3_bind_text(
+                st, 1, r->format < TA_INTEL_FMT__COUNT ? ta_intel_format_name(r->format) : "mixed",
+                -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)r->accepted);
+            sqlite3_bind_int64(st, 3, (sqlite3_int64)r->rejected);
+            sqlite3_bind_int64(st, 4, (sqlite3_int64)r->unsupported);
+            sqlite3_bind_int64(st, 5, (sqlite3_int64)r->inserted);
+            sqlite3_bind_int64(st, 6, (sqlite3_int64)r->updated);
+            sqlite3_bind_int64(st, 7, im->import_id);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                e = fail(db);
+            sqlite3_finalize(st);
+        }
+    }
+    if (e == TA_OK)
+        e = exec(db, "COMMIT");
+    if (e != TA_OK) {
+        char keep[sizeof(db->msg)];
+        memcpy(keep, db->msg, sizeof(keep));
+        exec(db, "ROLLBACK");
+        memcpy(db->msg, keep, sizeof(keep));
+    }
+    return e;
+}
+
+ta_err ta_intel_db_import_path(struct ta_intel_db *db, const char *path,
+                               const struct ta_intel_load_opts *opts,
+                               struct ta_intel_load_result *res)
+{
+    struct import im;
+    ta_err e = begin_import(db, &im, path, res);
+    if (e != TA_OK)
+        return e;
+    e = import_path(&im, path, opts, true, 0);
+    if (e == TA_OK && res->accepted == 0 && res->rejected > 0)
+        e = TA_ERR_FORMAT;
+    return end_import(&im, e);
+}
+
+ta_err ta_intel_db_import_buffer(struct ta_intel_db *db, const char *name, const uint8_t *buf,
+                                 size_t len, const struct ta_intel_load_opts *opts,
+                                 struct ta_intel_load_result *res)
+{
+    struct import im;
+    ta_err e = begin_import(db, &im, name, res);
+    if (e != TA_OK)
+        return e;
+    struct ta_intel_load_result r;
+    e = import_one(&im, name, buf, len, opts, (ta_time_us)time(NULL) * 1000000ull, &r);
+    ta_err keep = e;
+    memcpy(res, &r, sizeof(r));
+    im.res = res;
+    return end_import(&im, keep);
+}
+
+ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicator *inds, size_t n,
+                          struct ta_intel_load_result *res)
+{
+    struct import im;
+    ta_err e = begin_import(db, &im, "(api)", res);
+    if (e != TA_OK)
+        return e;
+    struct ta_intel_load_opts o = {.feed_time = (ta_time_us)time(NULL) * 1000000ull};
+    struct ta__intel_sink s = {&o, upsert_cb, &im, res, TA_OK};
+    for (size_t i = 0; i < n && s.err == TA_OK; i++) {
+        const char *v = inds[i].value != NULL ? inds[i].value : "";
+        ta__intel_add(&s, i + 1, v, strlen(v), inds[i].type, &inds[i]);
+    }
+    res->format = TA_INTEL_FMT_PLAIN;
+    return end_import(&im, s.err);
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t != NULL ? (const char *)t : "";
+}
+
+ta_err ta_intel_db_list(struct ta_intel_db *db, const struct ta_intel_filter *filter,
+                        ta_intel_emit_fn fn, void *user)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT type, value, source, kind, confidence, exact, family, brand,"
+                      " country, first_seen, last_seen, valid_until FROM intel_indicator"
+                      " WHERE (?1 < 0 OR kind = ?1) AND (?2 IS NULL OR source = ?2)"
+                      " AND (?3 < 0 OR type = ?3) ORDER BY type, value, source";
+    if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    sqlite3_bind_int(st, 1, filter != NULL && filter->have_kind ? (int)filter->kind : -1);
+    if (filter != NULL && filter->source != NULL)
+        sqlite3_bind_text(st, 2, filter->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, filter != NULL && filter->have_type ? (int)filter->type : -1);
+    ta_err e = TA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ta_intel_indicator ind = {
+            .type = (enum ta_intel_type)sqlite3_column_int(st, 0),
+            .value = col_text(st, 1),
+            .source = col_text(st, 2),
+            .kind = (enum ta_intel_kind)sqlite3_column_int(st, 3),
+            .confidence = (uint8_t)sqlite3_column_int(st, 4),
+            .exact = sqlite3_column_int(st, 5) != 0,
+            .family = col_text(st, 6),
+            .brand = col_text(st, 7),
+            .country = col_text(st, 8),
+            .first_seen = (ta_time_us)sqlite3_column_int64(st, 9) * 1000000ull,
+            .last_seen = (ta_time_us)sqlite3_column_int64(st, 10) * 1000000ull,
+            .valid_until = (ta_time_us)sqlite3_column_int64(st, 11) * 1000000ull,
+        };
+        if ((unsigned)ind.type >= TA_INTEL_TYPE__COUNT ||
+            (unsigned)ind.kind >= TA_INTEL_KIND__COUNT)
+            continue;
+        e = fn(user, &ind);
+        if (e != TA_OK)
+            break;
+    }
+    if (e == TA_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = fail(db);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static ta_err count_query(struct ta_intel_db *db, const char *sql, const char *what,
+                          bool name_is_kind, bool name_is_type, ta_intel_count_fn fn, void *user)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = col_text(st, 0);
+        if (name_is_kind)
+            name = ta_intel_kind_name((enum ta_intel_kind)sqlite3_column_int(st, 0));
+        if (name_is_type)
+            name = ta_intel_type_name((enum ta_intel_type)sqlite3_column_int(st, 0));
+        fn(user, what, name, (uint64_t)sqlite3_column_int64(st, 1));
+    }
+    sqlite3_finalize(st);
+    return TA_OK;
+}
+
+ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_intel_run_fn runs,
+                         void *user)
+{
+    ta_err e;
+    if (counts != NULL) {
+        if ((e = count_query(db, "SELECT 'rows', count(*) FROM intel_indicator", "total", false,
+                             false, counts, user)) != TA_OK ||
+            (e = count_query(db,
+                             "SELECT 'values', count(*) FROM (SELECT DISTINCT type, value FROM "
+                             "intel_indicator)",
+                             "total", false, false, counts, user)) != TA_OK ||
+            (e = count_query(db,
+                             "SELECT source, count(*) FROM intel_indicator GROUP BY source "
+                             "ORDER BY source",
+                             "source", false, false, counts, user)) != TA_OK ||
+            (e = count_query(db,
+                             "SELECT kind, count(*) FROM intel_indicator GROUP BY kind "
+                             "ORDER BY kind",
+                             "kind", true, false, counts, user)) != TA_OK ||
+            (e = count_query(db,
+                             "SELECT type, count(*) FROM intel_indicator GROUP BY type "
+                             "ORDER BY type",
+                             "type", false, true, counts, user)) != TA_OK)
+            return e;
+    }
+    if (runs != NULL) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db->db,
+                               "SELECT id, at, file, format, accepted, rejected, unsupported,"
+                               " inserted, updated FROM intel_import ORDER BY id",
+                               -1, &st, NULL) != SQLITE_OK)
+            return fail(db);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            struct ta_intel_import_run r = {
+                .id = sqlite3_column_int64(st, 0),
+                .at = (ta_time_us)sqlite3_column_int64(st, 1) * 1000000ull,
+                .file = col_text(st, 2),
+                .format = col_text(st, 3),
+                .accepted = (uint64_t)sqlite3_column_int64(st, 4),
+                .rejected = (uint64_t)sqlite3_column_int64(st, 5),
+                .unsupported = (uint64_t)sqlite3_column_int64(st, 6),
+                .inserted = (uint64_t)sqlite3_column_int64(st, 7),
+                .updated = (uint64_t)sqlite3_column_int64(st, 8),
+            };
+            runs(user, &r);
+        }
+        sqlite3_finalize(st);
+    }
+    return TA_OK;
+}
+
+ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *deleted)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db,
+                           "DELETE FROM intel_indicator WHERE CASE WHEN valid_until > 0 THEN "
+                           "valid_until ELSE last_seen END < ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    sqlite3_bind_int64(st, 1, secs(before));
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(db);
+    *deleted = (uint64_t)sqlite3_changes(db->db);
+    return TA_OK;
+}
+
+/* Internal: the index builder reads rows through this. */
+sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
+sqlite3 *ta__intel_db_handle(struct ta_intel_db *db)
+{
+    return db->db;
+}

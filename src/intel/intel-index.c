@@ -1,0 +1,1118 @@
+/*
+ * The intel match index: a compact, read-only structure built from the
+ * database at start-up and queried by the detectors at line rate.
+ *
+ *   IP/CIDR   all prefixes flattened into disjoint ranges, each with the
+ *             list of prefixes covering it (longest first); IPv4 ranges are
+ *             found through a /16 directory plus a short binary search,
+ *             IPv6 by binary search.
+ *   IP:port   open-addressing hash on the address into (address, port)
+ *             items sorted by address.
+ *   strings   domains, URLs (without scheme), URL paths and hashes share one
+ *             open-addressing table keyed by (type, text). Hashes are taken
+ *             over the text from its end, so a domain's parent suffixes are
+ *             probed in one right-to-left pass.
+ *
+ * Lookups never allocate and never write to the index except for a relaxed
+ * atomic counter of allowlist suppressions.
+ */
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cursor.h"
+#include "intel/intel-internal.h"
+
+#include "common/banned.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
+
+#define F_ALLOW 1u /* a key/prefix carries an allow entry */
+#define F_EXACT 2u /* entry: exact-only domain */
+
+struct src {
+    uint32_t source, family, brand, country; /* pool offsets */
+    uint32_t first, last, valid;             /* seconds */
+    uint8_t conf;
+};
+
+struct entry {
+    uint32_t value; /* pool offset of the display value */
+    uint32_t src_first;
+    uint32_t nsrc;
+    uint32_t family, brand, country;
+    uint32_t first, last, valid;
+    uint8_t type, kind, conf, flags;
+};
+
+struct skey {
+    uint32_t str; /* pool offset of the key text */
+    uint32_t efirst;
+    uint16_t len;
+    uint16_t ecount;
+    uint8_t type, flags;
+};
+
+struct pfx {
+    uint32_t efirst;
+    uint16_t ecount;
+    uint8_t plen; /* in the family's own bits (v4: 0-32) */
+    uint8_t flags;
+};
+
+struct ipport {
+    uint8_t addr[16];
+    uint16_t port;
+    uint16_t ecount;
+    uint32_t efirst;
+    uint8_t flags;
+};
+
+struct ta_intel_index {
+    char *pool;
+    size_t pool_len, pool_cap;
+    struct entry *ent;
+    size_t nent, cap_ent;
+    struct src *src;
+    size_t nsrc, cap_src;
+    struct skey *keys;
+    size_t nkeys, cap_keys;
+    uint64_t *slots; /* (hash32 << 32) | (key index + 1) */
+    size_t nslots;
+    struct pfx *pfx;
+    size_t npfx, cap_pfx;
+    /* IPv4 ranges */
+    uint32_t *v4_start;
+    uint32_t *v4_list; /* offset into lists */
+    uint8_t *v4_nlist;
+    size_t nv4;
+    uint32_t *v4_dir; /* 65537 entries */
+    /* IPv6 ranges */
+    u128 *v6_start;
+    uint32_t *v6_list;
+    uint8_t *v6_nlist;
+    size_t nv6;
+    uint32_t *lists; /* prefix indices */
+    size_t nlists, cap_lists;
+    struct ipport *ipp;
+    size_t nipp, cap_ipp;
+    uint32_t *ipp_slots; /* index + 1 of the first item for an address */
+    size_t nipp_slots;
+    struct ta_intel_index_stats st;
+    _Atomic uint64_t *suppressed;
+};
+
+/* ---- growable arrays and the string pool -------------------------------- */
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (np == NULL)
+        return false;
+    *p = np;
+    *cap = nc;
+    return true;
+}
+
+static void shrink(void **p, size_t *cap, size_t n, size_t elem)
+{
+    if (n == 0 || n >= *cap)
+        return;
+    void *np = realloc(*p, n * elem);
+    if (np != NULL) {
+        *p = np;
+        *cap = n;
+    }
+}
+
+#define GROW(arr, n, cap) grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)))
+
+static bool pool_add(struct ta_intel_index *x, const char *s, size_t n, uint32_t *off)
+{
+    if (x->pool_len + n + 1 > UINT32_MAX)
+        return false;
+    if (!grow((void **)&x->pool, &x->pool_cap, x->pool_len + n + 1, 1))
+        return false;
+    memcpy(x->pool + x->pool_len, s, n);
+    x->pool[x->pool_len + n] = '\0';
+    *off = (uint32_t)x->pool_len;
+    x->pool_len += n + 1;
+    return true;
+}
+
+/* Interning of the short repeated strings (sources, families, brands). */
+struct intern {
+    uint32_t *slot; /* pool offset + 1 */
+    size_t n, cap;
+};
+
+static uint64_t hash_fwd(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static bool intern(struct ta_intel_index *x, struct intern *t, const char *s, uint32_t *off)
+{
+    size_t n = strlen(s);
+    if (t->n * 2 >= t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 1024;
+        uint32_t *ns = calloc(nc, sizeof(*ns));
+        if (ns == NULL)
+            return false;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slot[i] != 0) {
+                const char *k = x->pool + t->slot[i] - 1;
+                size_t j = hash_fwd(k, strlen(k)) & (nc - 1);
+                while (ns[j] != 0)
+                    j = (j + 1) & (nc - 1);
+                ns[j] = t->slot[i];
+            }
+        free(t->slot);
+        t->slot = ns;
+        t->cap = nc;
+    }
+    size_t j = hash_fwd(s, n) & (t->cap - 1);
+    while (t->slot[j] != 0) {
+        const char *k = x->pool + t->slot[j] - 1;
+        if (strcmp(k, s) == 0) {
+            *off = t->slot[j] - 1;
+            return true;
+        }
+        j = (j + 1) & (t->cap - 1);
+    }
+    if (!pool_add(x, s, n, off))
+        return false;
+    t->slot[j] = *off + 1;
+    t->n++;
+    return true;
+}
+
+/* ---- hashing of string keys --------------------------------------------- */
+
+#define H_SEED 0x9e3779b97f4a7c15ull
+#define H_MUL  0xff51afd7ed558ccdull
+
+static inline uint64_t h_init(unsigned type)
+{
+    return H_SEED ^ ((uint64_t)type * 0x100000001b3ull);
+}
+
+static inline uint64_t h_step(uint64_t h, uint8_t c)
+{
+    return (h ^ c) * H_MUL;
+}
+
+static inline uint32_t h_fin(uint64_t h)
+{
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (uint32_t)h;
+}
+
+/* Hash of text taken from its last byte to its first. */
+static uint32_t hash_rev(unsigned type, const char *s, size_t n)
+{
+    uint64_t h = h_init(type);
+    while (n > 0)
+        h = h_step(h, (uint8_t)s[--n]);
+    return h_fin(h);
+}
+
+static const struct skey *probe(const struct ta_intel_index *x, unsigned type, uint32_t h,
+                                const char *s, size_t n)
+{
+    if (x->nslots == 0)
+        return NULL;
+    size_t mask = x->nslots - 1;
+    size_t j = h & mask;
+    for (;;) {
+        uint64_t v = x->slots[j];
+        if (v == 0)
+            return NULL;
+        if ((uint32_t)(v >> 32) == h) {
+            const struct skey *k = &x->keys[(uint32_t)v - 1];
+            if (k->type == type && k->len == n && memcmp(x->pool + k->str, s, n) == 0)
+                return k;
+        }
+        j = (j + 1) & mask;
+    }
+}
+
+/* ---- build ---------------------------------------------------------------- */
+
+struct row {
+    int kind;
+    uint32_t source, family, brand, country;
+    uint32_t first, last, valid;
+    uint8_t conf, exact;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x->source < y->source ? -1 : x->source > y->source;
+}
+
+struct pitem {
+    u128 start, end;
+    uint32_t pid;
+    uint8_t v6;
+};
+
+static int pitem_cmp(const void *a, const void *b)
+{
+    const struct pitem *x = a, *y = b;
+    if (x->v6 != y->v6)
+        return x->v6 < y->v6 ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+struct builder {
+    struct ta_intel_index *x;
+    struct intern strs;
+    struct pitem *items;
+    size_t nitems, cap_items;
+    struct row *rows;
+    size_t nrows, cap_rows;
+};
+
+static u128 addr_u128(const uint8_t b[16])
+{
+    u128 v = 0;
+    for (int i = 0; i < 16; i++)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+/* Turn the rows of one (type, value) into entries + sources; returns false on OOM. */
+static bool make_entries(struct builder *B, enum ta_intel_type type, uint32_t value_off,
+                         uint32_t *efirst, uint16_t *ecount, uint8_t *flags)
+{
+    struct ta_intel_index *x = B->x;
+    if (B->nrows > 1)
+        qsort(B->rows, B->nrows, sizeof(*B->rows), row_cmp);
+    *efirst = (uint32_t)x->nent;
+    *ecount = 0;
+    *flags = 0;
+    for (size_t i = 0; i < B->nrows;) {
+        size_t j = i;
+        while (j < B->nrows && B->rows[j].kind == B->rows[i].kind)
+            j++;
+        if (!GROW(x->ent, x->nent, x->cap_ent))
+            return false;
+        struct entry *e = &x->ent[x->nent++];
+        memset(e, 0, sizeof(*e));
+        e->value = value_off;
+        e->type = (uint8_t)type;
+        e->kind = (uint8_t)B->rows[i].kind;
+        e->src_first = (uint32_t)x->nsrc;
+        e->nsrc = (uint32_t)(j - i);
+        e->first = UINT32_MAX;
+        e->flags = F_EXACT;
+        int best = -1;
+        for (size_t k = i; k < j; k++) {
+            const struct row *r = &B->rows[k];
+            if (!GROW(x->src, x->nsrc, x->cap_src))
+                return false;
+            struct src *s = &x->src[x->nsrc++];
+            s->source = r->source;
+            s->family = r->family;
+            s->brand = r->brand;
+            s->country = r->country;
+            s->first = r->first;
+            s->last = r->last;
+            s->valid = r->valid;
+            s->conf = r->conf;
+            if (r->conf > e->conf)
+                e->conf = r->conf;
+            if (r->first < e->first)
+                e->first = r->first;
+            if (r->last > e->last)
+                e->last = r->last;
+            if (r->valid > e->valid)
+                e->valid = r->valid;
+            if (!r->exact)
+                e->flags &= (uint8_t)~F_EXACT;
+            if (best < 0 || r->conf > B->rows[best].conf)
+                best = (int)k;
+        }
+        /* Descriptive fields from the most confident source that has them. */
+        uint32_t none = UINT32_MAX;
+        e->family = e->brand = e->country = none;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t k = i; k < j; k++) {
+                const struct row *r = &B->rows[k];
+                if (pass == 0 && (int)k != best)
+                    continue;
+                if (e->family == none && x->pool[r->family] != '\0')
+                    e->family = r->family;
+                if (e->brand == none && x->pool[r->brand] != '\0')
+                    e->brand = r->brand;
+                if (e->country == none && x->pool[r->country] != '\0')
+                    e->country = r->country;
+            }
+        if (e->family == none)
+            e->family = B->rows[best].family;
+        if (e->brand == none)
+            e->brand = B->rows[best].brand;
+        if (e->country == none)
+            e->country = B->rows[best].country;
+        if (e->first == UINT32_MAX)
+            e->first = 0;
+        if (e->kind == TA_INTEL_KIND_ALLOW)
+            *flags |= F_ALLOW;
+        x->st.entries++;
+        if (e->kind < TA_INTEL_KIND__COUNT)
+            x->st.by_kind[e->kind]++;
+        if (type < TA_INTEL_TYPE__COUNT)
+            x->st.by_type[type]++;
+        (*ecount)++;
+        i = j;
+    }
+    return true;
+}
+
+/* Parse "a.b.c.d/len" or an address into (addr, plen in 128-bit space). */
+static bool value_prefix(const char *v, struct ta_addr *a, unsigned *plen)
+{
+    char tmp[64];
+    size_t n = strlen(v);
+    if (n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, v, n + 1);
+    char *slash = strchr(tmp, '/');
+    unsigned p = 128;
+    if (slash != NULL) {
+        *slash = '\0';
+        p = (unsigned)strtoul(slash + 1, NULL, 10);
+    }
+    if (!ta_addr_parse(a, tmp))
+        return false;
+    if (a->family == 4) {
+        if (slash == NULL)
+            p = 32;
+        if (p > 32)
+            return false;
+        p += 96;
+    } else if (p > 128) {
+        return false;
+    }
+    *plen = p;
+    return true;
+}
+
+static bool add_key(struct builder *B, enum ta_intel_type type, const char *value,
+                    uint32_t value_off, uint32_t efirst, uint16_t ecount, uint8_t flags)
+{
+    struct ta_intel_index *x = B->x;
+    if (type == TA_INTEL_IP || type == TA_INTEL_CIDR) {
+        struct ta_addr a;
+        unsigned plen;
+        if (!value_prefix(value, &a, &plen))
+            return true; /* not representable: skipped */
+        if (!GROW(x->pfx, x->npfx, x->cap_pfx) || !GROW(B->items, B->nitems, B->cap_items))
+            return false;
+        struct pfx *p = &x->pfx[x->npfx];
+        p->efirst = efirst;
+        p->ecount = ecount;
+        p->flags = flags;
+        p->plen = (uint8_t)(a.family == 4 ? plen - 96 : plen);
+        struct pitem *it = &B->items[B->nitems++];
+        it->v6 = a.family == 6;
+        u128 v = addr_u128(a.b);
+        if (!it->v6)
+            v &= 0xffffffffu;
+        unsigned hb = 128 - plen; /* host bits (v4 values live in the low 32 bits) */
+        u128 hostmask = hb >= 128 ? ~(u128)0 : (((u128)1 << hb) - 1);
+        it->start = v & ~hostmask;
+        it->end = it->start | hostmask;
+        it->pid = (uint32_t)x->npfx++;
+        return true;
+    }
+    if (type == TA_INTEL_IP_PORT) {
+        char tmp[80];
+        size_t n = strlen(value);
+        if (n >= sizeof(tmp))
+            return true;
+        memcpy(tmp, value, n + 1);
+        char *colon = strrchr(tmp, ':');
+        if (colon == NULL)
+            return true;
+        *colon = '\0';
+        char *as = tmp;
+        if (as[0] == '[') {
+            as++;
+            char *rb = strchr(as, ']');
+            if (rb != NULL)
+                *rb = '\0';
+        }
+        struct ta_addr a;
+        if (!ta_addr_parse(&a, as))
+            return true;
+        if (!GROW(x->ipp, x->nipp, x->cap_ipp))
+            return false;
+        struct ipport *ip = &x->ipp[x->nipp++];
+        memcpy(ip->addr, a.b, 16);
+        ip->port = (uint16_t)strtoul(colon + 1, NULL, 10);
+        ip->efirst = efirst;
+        ip->ecount = ecount;
+        ip->flags = flags;
+        return true;
+    }
+    /* String keys: URLs are keyed without their scheme. */
+    const char *k = value;
+    if (type == TA_INTEL_URL) {
+        const char *sep = strstr(value, "://");
+        if (sep != NULL)
+            k = sep + 3;
+    }
+    size_t kl = strlen(k);
+    if (kl > UINT16_MAX)
+        return true;
+    if (!GROW(x->keys, x->nkeys, x->cap_keys))
+        return false;
+    struct skey *sk = &x->keys[x->nkeys++];
+    sk->str = value_off + (uint32_t)(k - value);
+    sk->len = (uint16_t)kl;
+    sk->type = (uint8_t)type;
+    sk->flags = flags;
+    sk->efirst = efirst;
+    sk->ecount = ecount;
+    return true;
+}
+
+static int ipp_cmp(const void *a, const void *b)
+{
+    const struct ipport *x = a, *y = b;
+    int c = memcmp(x->addr, y->addr, 16);
+    if (c != 0)
+        return c;
+    return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static uint32_t addr_hash(const uint8_t *a)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, a, 8);
+    memcpy(&hi, a + 8, 8);
+    return h_fin(lo * 0x9e3779b97f4a7c15ull ^ hi);
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t s = 16;
+    while (s < n)
+        s *= 2;
+    return s;
+}
+
+static bool build_strings(struct ta_intel_index *x)
+{
+    x->nslots = pow2_at_least(x->nkeys * 2 + 1);
+    x->slots = calloc(x->nslots, sizeof(*x->slots));
+    if (x->slots == NULL)
+        return false;
+    for (size_t i = 0; i < x->nkeys; i++) {
+        const struct skey *k = &x->keys[i];
+        uint32_t h = hash_rev(k->type, x->pool + k->str, k->len);
+        size_t j = h & (x->nslots - 1);
+        while (x->slots[j] != 0)
+            j = (j + 1) & (x->nslots - 1);
+        x->slots[j] = (uint64_t)h << 32 | (uint64_t)(i + 1);
+    }
+    x->st.strings = x->nkeys;
+    return true;
+}
+
+static bool build_ipport(struct ta_intel_index *x)
+{
+    if (x->nipp == 0)
+        return true;
+    qsort(x->ipp, x->nipp, sizeof(*x->ipp), ipp_cmp);
+    x->nipp_slots = pow2_at_least(x->nipp * 2 + 1);
+    x->ipp_slots = calloc(x->nipp_slots, sizeof(*x->ipp_slots));
+    if (x->ipp_slots == NULL)
+        return false;
+    for (size_t i = 0; i < x->nipp; i++) {
+        if (i > 0 && memcmp(x->ipp[i].addr, x->ipp[i - 1].addr, 16) == 0)
+            continue;
+        size_t j = addr_hash(x->ipp[i].addr) & (x->nipp_slots - 1);
+        while (x->ipp_slots[j] != 0)
+            j = (j + 1) & (x->nipp_slots - 1);
+        x->ipp_slots[j] = (uint32_t)(i + 1);
+    }
+    return true;
+}
+
+/* Range sweep output for one family. */
+struct segs {
+    u128 *start;
+    uint32_t *list;
+    uint8_t *nlist;
+    size_t n, cap;
+};
+
+static bool seg_emit(struct ta_intel_index *x, struct segs *S, u128 start, const uint32_t *stack,
+                     size_t sp)
+{
+    if (S->n == S->cap) {
+        size_t nc = S->cap ? S->cap * 2 : 256;
+        u128 *ns = realloc(S->start, nc * sizeof(*ns));
+        if (ns == NULL)
+            return false;
+        S->start = ns;
+        uint32_t *nl = realloc(S->list, nc * sizeof(*nl));
+        if (nl == NULL)
+            return false;
+        S->list = nl;
+        uint8_t *nn = realloc(S->nlist, nc);
+        if (nn == NULL)
+            return false;
+        S->nlist = nn;
+        S->cap = nc;
+    }
+    if (!grow((void **)&x->lists, &x->cap_lists, x->nlists + sp + 1, sizeof(*x->lists)))
+        return false;
+    S->start[S->n] = start;
+    S->list[S->n] = (uint32_t)x->nlists;
+    S->nlist[S->n] = (uint8_t)sp;
+    for (size_t i = 0; i < sp; i++)
+        x->lists[x->nlists++] = stack[sp - 1 - i];
+    S->n++;
+    return true;
+}
+
+static bool sweep(struct ta_intel_index *x, const struct pitem *it, size_t n, u128 max,
+                  struct segs *S)
+{
+    u128 ends[130];
+    uint32_t stack[130];
+    size_t sp = 0;
+    u128 p = 0;
+    bool done = false;
+    for (size_t i = 0; i < n; i++) {
+        while (sp > 0 && ends[sp - 1] < it[i].start) {
+            if (p <= ends[sp - 1]) {
+                if (!seg_emit(x, S, p, stack, sp))
+                    return false;
+                p = ends[sp - 1] + 1;
+            }
+            sp--;
+        }
+        if (it[i].start > p) {
+            if (!seg_emit(x, S, p, stack, sp))
+                return false;
+            p = it[i].start;
+        }
+        if (sp >= 129)
+            continue; /* cannot nest deeper than the address width */
+        ends[sp] = it[i].end;
+        stack[sp++] = it[i].pid;
+    }
+    while (sp > 0) {
+        if (!done && p <= ends[sp - 1]) {
+            if (!seg_emit(x, S, p, stack, sp))
+                return false;
+            if (ends[sp - 1] == max)
+                done = true;
+            else
+                p = ends[sp - 1] + 1;
+        }
+        sp--;
+    }
+    if (!done && !seg_emit(x, S, p, stack, 0))
+        return false;
+    return true;
+}
+
+static bool build_ranges(struct builder *B)
+{
+    struct ta_intel_index *x = B->x;
+    if (B->nitems > 1)
+        qsort(B->items, B->nitems, sizeof(*B->items), pitem_cmp);
+    size_t n4 = 0;
+    while (n4 < B->nitems && !B->items[n4].v6)
+        n4++;
+    struct segs S4 = {0}, S6 = {0};
+    bool ok = sweep(x, B->items, n4, 0xffffffffu, &S4) &&
+              sweep(x, B->items + n4, B->nitems - n4, ~(u128)0, &S6);
+    if (ok) {
+        x->nv4 = S4.n;
+        x->v4_start = malloc(S4.n * sizeof(uint32_t));
+        x->v4_dir = malloc(65537 * sizeof(uint32_t));
+        ok = x->v4_start != NULL && x->v4_dir != NULL;
+        if (ok) {
+            for (size_t i = 0; i < S4.n; i++)
+                x->v4_start[i] = (uint32_t)S4.start[i];
+            size_t s = 0;
+            for (size_t b = 0; b <= 65536; b++) {
+                uint64_t lo = (uint64_t)b << 16;
+                while (s < S4.n && x->v4_start[s] < lo)
+                    s++;
+                x->v4_dir[b] = (uint32_t)s;
+            }
+            x->v4_list = S4.list;
+            x->v4_nlist = S4.nlist;
+            S4.list = NULL;
+            S4.nlist = NULL;
+            x->nv6 = S6.n;
+            x->v6_start = S6.start;
+            x->v6_list = S6.list;
+            x->v6_nlist = S6.nlist;
+            S6.start = NULL;
+            S6.list = NULL;
+            S6.nlist = NULL;
+        }
+    }
+    free(S4.start);
+    free(S4.list);
+    free(S4.nlist);
+    free(S6.start);
+    free(S6.list);
+    free(S6.nlist);
+    x->st.ip_ranges = x->nv4 + x->nv6;
+    return ok;
+}
+
+static uint32_t to_secs(sqlite3_int64 v)
+{
+    return v <= 0 ? 0 : v > (sqlite3_int64)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_opts *opts,
+                            struct ta_intel_index **out)
+{
+    *out = NULL;
+    struct ta_intel_index *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return TA_ERR_NOMEM;
+    x->suppressed = calloc(1, sizeof(*x->suppressed));
+    struct builder B = {.x = x};
+    ta_err e = TA_ERR_NOMEM;
+    sqlite3_stmt *st = NULL;
+    char *cur = NULL;
+    size_t cur_cap = 0;
+    uint32_t empty;
+    if (x->suppressed == NULL || !pool_add(x, "", 0, &empty))
+        goto fail;
+    sqlite3 *h = ta__intel_db_handle(db);
+    if (sqlite3_prepare_v2(h,
+                           "SELECT type, value, kind, source, confidence, exact, family, brand,"
+                           " country, first_seen, last_seen, valid_until FROM intel_indicator"
+                           " WHERE ?1 = 0 OR valid_until = 0 OR valid_until >= ?1"
+                           " ORDER BY type, value",
+                           -1, &st, NULL) != SQLITE_OK) {
+        e = TA_ERR_DB;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, opts != NULL ? (sqlite3_int64)(opts->valid_at / 1000000u) : 0);
+    int cur_type = -1;
+    int rc;
+    for (;;) {
+        rc = sqlite3_step(st);
+        int type = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        const char *value = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
+        if (rc == SQLITE_ROW && value == NULL)
+            continue;
+        bool flush =
+            B.nrows > 0 && (rc != SQLITE_ROW || type != cur_type || strcmp(value, cur) != 0);
+        if (flush) {
+            uint32_t voff, efirst;
+            uint16_t ecount;
+            uint8_t flags;
+            if (!pool_add(x, cur, strlen(cur), &voff) ||
+                !make_entries(&B, (enum ta_intel_type)cur_type, voff, &efirst, &ecount, &flags) ||
+                !add_key(&B, (enum ta_intel_type)cur_type, cur, voff, efirst, ecount, flags))
+                goto fail;
+            B.nrows = 0;
+        }
+        if (rc != SQLITE_ROW)
+            break;
+        int kind = sqlite3_column_int(st, 2);
+        if (type < 0 || type >= TA_INTEL_TYPE__COUNT || kind < 0 || kind >= TA_INTEL_KIND__COUNT)
+            continue;
+        if (B.nrows == 0) {
+            size_t vl = strlen(value);
+            if (!grow((void **)&cur, &cur_cap, vl + 1, 1))
+                goto fail;
+            memcpy(cur, value, vl + 1);
+            cur_type = type;
+        }
+        if (!GROW(B.rows, B.nrows, B.cap_rows))
+            goto fail;
+        struct row *r = &B.rows[B.nrows];
+        const char *t;
+        r->kind = kind;
+        t = (const char *)sqlite3_column_text(st, 3);
+        if (!intern(x, &B.strs, t != NULL ? t : "", &r->source))
+            goto fail;
+        r->conf = (uint8_t)sqlite3_column_int(st, 4);
+        r->exact = (uint8_t)(sqlite3_column_int(st, 5) != 0);
+        t = (const char *)sqlite3_column_text(st, 6);
+        if (!intern(x, &B.strs, t != NULL ? t : "", &r->family))
+            goto fail;
+        t = (const char *)sqlite3_column_text(st, 7);
+        if (!intern(x, &B.strs, t != NULL ? t : "", &r->brand))
+            goto fail;
+        t = (const char *)sqlite3_column_text(st, 8);
+        if (!intern(x, &B.strs, t != NULL ? t : "", &r->country))
+            goto fail;
+        r->first = to_secs(sqlite3_column_int64(st, 9));
+        r->last = to_secs(sqlite3_column_int64(st, 10));
+        r->valid = to_secs(sqlite3_column_int64(st, 11));
+        B.nrows++;
+        x->st.rows++;
+    }
+    if (rc != SQLITE_DONE) {
+        e = TA_ERR_DB;
+        goto fail;
+    }
+    if (!build_strings(x) || !build_ipport(x) || !build_ranges(&B))
+        goto fail;
+    /* Give back the slack of the doubling growth: the index lives for hours. */
+    shrink((void **)&x->pool, &x->pool_cap, x->pool_len, 1);
+    shrink((void **)&x->ent, &x->cap_ent, x->nent, sizeof(*x->ent));
+    shrink((void **)&x->src, &x->cap_src, x->nsrc, sizeof(*x->src));
+    shrink((void **)&x->keys, &x->cap_keys, x->nkeys, sizeof(*x->keys));
+    shrink((void **)&x->pfx, &x->cap_pfx, x->npfx, sizeof(*x->pfx));
+    shrink((void **)&x->lists, &x->cap_lists, x->nlists, sizeof(*x->lists));
+    shrink((void **)&x->ipp, &x->cap_ipp, x->nipp, sizeof(*x->ipp));
+    x->st.memory = x->pool_cap + x->cap_ent * sizeof(struct entry) +
+                   x->cap_src * sizeof(struct src) + x->cap_keys * sizeof(struct skey) +
+                   x->nslots * 8 + x->cap_pfx * sizeof(struct pfx) + x->nv4 * 9 + 65537 * 4 +
+                   x->nv6 * 21 + x->cap_lists * 4 + x->cap_ipp * sizeof(struct ipport) +
+                   x->nipp_slots * 4;
+    sqlite3_finalize(st);
+    free(cur);
+    free(B.rows);
+    free(B.items);
+    free(B.strs.slot);
+    *out = x;
+    return TA_OK;
+fail:
+    sqlite3_finalize(st);
+    free(cur);
+    free(B.rows);
+    free(B.items);
+    free(B.strs.slot);
+    ta_intel_index_free(x);
+    return e;
+}
+
+void ta_intel_index_free(struct ta_intel_index *x)
+{
+    if (x == NULL)
+        return;
+    free(x->pool);
+    free(x->ent);
+    free(x->src);
+    free(x->keys);
+    free(x->slots);
+    free(x->pfx);
+    free(x->v4_start);
+    free(x->v4_list);
+    free(x->v4_nlist);
+    free(x->v4_dir);
+    free(x->v6_start);
+    free(x->v6_list);
+    free(x->v6_nlist);
+    free(x->lists);
+    free(x->ipp);
+    free(x->ipp_slots);
+    free((void *)x->suppressed);
+    free(x);
+}
+
+void ta_intel_index_stats(const struct ta_intel_index *x, struct ta_intel_index_stats *out)
+{
+    *out = x->st;
+    out->suppressed = atomic_load_explicit(x->suppressed, memory_order_relaxed);
+}
+
+/* ---- lookups -------------------------------------------------------------- */
+
+static inline ta_time_us us(uint32_t s)
+{
+    return (ta_time_us)s * 1000000ull;
+}
+
+static size_t put_entries(const struct ta_intel_index *x, uint32_t efirst, uint16_t ecount,
+                          uint32_t kinds, uint8_t plen, bool parent, struct ta_intel_match *out,
+                          size_t n, size_t max)
+{
+    for (uint32_t i = 0; i < ecount && n < max; i++) {
+        const struct entry *e = &x->ent[efirst + i];
+        if (!(kinds & (1u << e->kind)))
+            continue;
+        if (parent && (e->flags & F_EXACT))
+            continue;
+        struct ta_intel_match *m = &out[n++];
+        m->value = x->pool + e->value;
+        m->type = (enum ta_intel_type)e->type;
+        m->kind = (enum ta_intel_kind)e->kind;
+        m->confidence = e->conf;
+        m->exact = (e->flags & F_EXACT) != 0;
+        m->prefix_len = plen;
+        m->family = x->pool + e->family;
+        m->brand = x->pool + e->brand;
+        m->country = x->pool + e->country;
+        m->first_seen = us(e->first);
+        m->last_seen = us(e->last);
+        m->valid_until = us(e->valid);
+        m->nsources = e->nsrc;
+        m->src_first = e->src_first;
+    }
+    return n;
+}
+
+/* Does an allow entry apply (respecting exact-only for parents)? */
+static bool allows(const struct ta_intel_index *x, uint32_t efirst, uint16_t ecount, bool parent)
+{
+    for (uint32_t i = 0; i < ecount; i++) {
+        const struct entry *e = &x->ent[efirst + i];
+        if (e->kind == TA_INTEL_KIND_ALLOW && !(parent && (e->flags & F_EXACT)))
+            return true;
+    }
+    return false;
+}
+
+static inline uint32_t norm_kinds(uint32_t kinds)
+{
+    return kinds == 0 ? ((1u << TA_INTEL_KIND__COUNT) - 1) & ~(1u << TA_INTEL_KIND_ALLOW) : kinds;
+}
+
+static size_t suppressed(const struct ta_intel_index *x)
+{
+    atomic_fetch_add_explicit(x->suppressed, 1, memory_order_relaxed);
+    return 0;
+}
+
+void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel_match *m,
+                           uint32_t i, struct ta_intel_source_info *out)
+{
+    const struct src *s = &x->src[m->src_first + (i < m->nsources ? i : 0)];
+    out->source = x->pool + s->source;
+    out->confidence = s->conf;
+    out->family = x->pool + s->family;
+    out->brand = x->pool + s->brand;
+    out->country = x->pool + s->country;
+    out->first_seen = us(s->first);
+    out->last_seen = us(s->last);
+    out->valid_until = us(s->valid);
+}
+
+size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *addr, uint16_t port,
+                         uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    kinds = norm_kinds(kinds);
+    const uint32_t *list = NULL;
+    size_t nlist = 0;
+    if (addr->family == 4) {
+        if (x->nv4 > 0) {
+            uint32_t ip = ta_rd32be(addr->b + 12);
+            uint32_t b = ip >> 16;
+            size_t lo = x->v4_dir[b], hi = x->v4_dir[b + 1];
+            /* Last range starting at or before ip: in [lo, hi) or lo - 1. */
+            size_t ans = lo > 0 ? lo - 1 : 0;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (x->v4_start[mid] <= ip) {
+                    ans = mid;
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            list = x->lists + x->v4_list[ans];
+            nlist = x->v4_nlist[ans];
+        }
+    } else if (addr->family == 6 && x->nv6 > 0) {
+        u128 v = addr_u128(addr->b);
+        size_t lo = 0, hi = x->nv6, ans = 0;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (x->v6_start[mid] <= v) {
+                ans = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        list = x->lists + x->v6_list[ans];
+        nlist = x->v6_nlist[ans];
+    }
+    size_t ipp_first = 0, ipp_n = 0;
+    if (x->nipp_slots > 0) {
+        size_t j = addr_hash(addr->b) & (x->nipp_slots - 1);
+        while (x->ipp_slots[j] != 0) {
+            size_t k = x->ipp_slots[j] - 1;
+            if (memcmp(x->ipp[k].addr, addr->b, 16) == 0) {
+                ipp_first = k;
+                while (k < x->nipp && memcmp(x->ipp[k].addr, addr->b, 16) == 0)
+                    k++;
+                ipp_n = k - ipp_first;
+                break;
+            }
+            j = (j + 1) & (x->nipp_slots - 1);
+        }
+    }
+    if (nlist == 0 && ipp_n == 0)
+        return 0;
+    for (size_t i = 0; i < nlist; i++) {
+        const struct pfx *p = &x->pfx[list[i]];
+        if ((p->flags & F_ALLOW) && allows(x, p->efirst, p->ecount, false))
+            return suppressed(x);
+    }
+    for (size_t i = 0; i < ipp_n; i++) {
+        const struct ipport *p = &x->ipp[ipp_first + i];
+        if ((p->flags & F_ALLOW) && (port == 0 || p->port == port) &&
+            allows(x, p->efirst, p->ecount, false))
+            return suppressed(x);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < ipp_n && n < max; i++) {
+        const struct ipport *p = &x->ipp[ipp_first + i];
+        if (port == 0 || p->port == port)
+            n = put_entries(x, p->efirst, p->ecount, kinds, addr->family == 4 ? 32 : 128, false,
+                            out, n, max);
+    }
+    for (size_t i = 0; i < nlist && n < max; i++) {
+        const struct pfx *p = &x->pfx[list[i]];
+        n = put_entries(x, p->efirst, p->ecount, kinds, p->plen, false, out, n, max);
+    }
+    return n;
+}
+
+size_t ta_intel_match_domain(const struct ta_intel_index *x, const char *name, size_t len,
+                             uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    kinds = norm_kinds(kinds);
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    if (len == 0 || len > 253 || x->nkeys == 0)
+        return 0;
+    char buf[256];
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    /* Right-to-left: each label boundary is a candidate suffix. */
+    const struct skey *hit[128];
+    bool parent[128];
+    size_t nh = 0;
+    uint64_t h = h_init(TA_INTEL_DOMAIN);
+    for (size_t i = len; i > 0; i--) {
+        char c = buf[i - 1];
+        if (c == '.') {
+            if (i == len)
+                return 0; /* empty label */
+            const struct skey *k = probe(x, TA_INTEL_DOMAIN, h_fin(h), buf + i, len - i);
+            if (k != NULL && nh < 128) {
+                hit[nh] = k;
+                parent[nh++] = true;
+            }
+        }
+        h = h_step(h, (uint8_t)c);
+    }
+    const struct skey *k = probe(x, TA_INTEL_DOMAIN, h_fin(h), buf, len);
+    if (k != NULL && nh < 128) {
+        hit[nh] = k;
+        parent[nh++] = false;
+    }
+    if (nh == 0)
+        return 0;
+    for (size_t i = 0; i < nh; i++)
+        if ((hit[i]->flags & F_ALLOW) && allows(x, hit[i]->efirst, hit[i]->ecount, parent[i]))
+            return suppressed(x);
+    size_t n = 0;
+    for (size_t i = nh; i > 0 && n < max; i--)
+        n = put_entries(x, hit[i - 1]->efirst, hit[i - 1]->ecount, kinds, 0, parent[i - 1], out, n,
+                        max);
+    return n;
+}
+
+size_t ta_intel_match_url(const struct ta_intel_index *x, const char *url, size_t len,
+                          uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    kinds = norm_kinds(kinds);
+    if (x->nkeys == 0)
+        return 0;
+    char buf[TA_INTEL_URL_MAX + 16];
+    size_t nl;
+    if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
+        return 0;
+    const char *sep = strstr(buf, "://");
+    const char *rest = sep != NULL ? sep + 3 : buf;
+    size_t rl = nl - (size_t)(rest - buf);
+    const char *q = memchr(rest, '?', rl);
+    const char *path = memchr(rest, '/', rl);
+    const struct skey *hit[4];
+    size_t nh = 0;
+    const struct skey *k = probe(x, TA_INTEL_URL, hash_rev(TA_INTEL_URL, rest, rl), rest, rl);
+    if (k != NULL)
+        hit[nh++] = k;
+    if (q != NULL) {
+        size_t ql = (size_t)(q - rest);
+        k = probe(x, TA_INTEL_URL, hash_rev(TA_INTEL_URL, rest, ql), rest, ql);
+        if (k != NULL)
+            hit[nh++] = k;
+    }
+    if (path != NULL) {
+        size_t pl = rl - (size_t)(path - rest);
+        k = probe(x, TA_INTEL_URL_PATH, hash_rev(TA_INTEL_URL_PATH, path, pl), path, pl);
+        if (k != NULL)
+            hit[nh++] = k;
+        if (q != NULL) {
+            pl = (size_t)(q - path);
+            k = probe(x, TA_INTEL_URL_PATH, hash_rev(TA_INTEL_URL_PATH, path, pl), path, pl);
+            if (k != NULL)
+                hit[nh++] = k;
+        }
+    }
+    if (nh == 0)
+        return 0;
+    for (size_t i = 0; i < nh; i++)
+        if ((hit[i]->flags & F_ALLOW) && allows(x, hit[i]->efirst, hit[i]->ecount, false))
+            return suppressed(x);
+    size_t n = 0;
+    for (size_t i = 0; i < nh && n < max; i++)
+        n = put_entries(x, hit[i]->efirst, hit[i]->ecount, kinds, 0, false, out, n, max);
+    return n;
+}
+
+size_t ta_intel_match_hash(const struct ta_intel_index *x, enum ta_intel_type type, const char *hex,
+                           size_t len, uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    kinds = norm_kinds(kinds);
+    if (x->nkeys == 0 || len == 0 || len > 128 || type < TA_INTEL_JA3 || type > TA_INTEL_SHA256)
+        return 0;
+    char buf[128];
+    for (size_t i = 0; i < len; i++) {
+        char c = hex[i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    const struct skey *k = probe(x, type, hash_rev(type, buf, len), buf, len);
+    if (k == NULL)
+        return 0;
+    if ((k->flags & F_ALLOW) && allows(x, k->efirst, k->ecount, false))
+        return suppressed(x);
+    return put_entries(x, k->efirst, k->ecount, kinds, 0, false, out, 0, max);
+}

@@ -1,0 +1,79 @@
+/*
+ * Internal helpers shared by the intel loaders, store and index.
+ */
+#ifndef TA_INTEL_INTERNAL_H
+#define TA_INTEL_INTERNAL_H
+
+#include "threatatlas/intel.h"
+
+#include <stdio.h>
+
+/* Longest canonical value we store (URLs are capped by TA_INTEL_URL_MAX). */
+#define TA__INTEL_VALUE_MAX (TA_INTEL_URL_MAX + 16)
+
+/* State every loader shares: options, the emit callback, the result. */
+struct ta__intel_sink {
+    const struct ta_intel_load_opts *opts;
+    ta_intel_emit_fn emit;
+    void *user;
+    struct ta_intel_load_result *res;
+    ta_err err; /* first error from emit; stops the parse */
+};
+
+/* Count a rejected line with a reason (formatted). */
+void ta__intel_reject(struct ta__intel_sink *s, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Count an unsupported element (well-formed but not representable). */
+void ta__intel_unsupported(struct ta__intel_sink *s, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Canonicalise raw (len bytes) as type (TA_INTEL_TYPE__COUNT = guess), apply
+ * option overrides (source, kind, confidence, valid_days) to a copy of *ind,
+ * and emit. A bad value is rejected at line with its reason. Returns false
+ * only when emit failed (s->err set).
+ */
+bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, size_t len,
+                   enum ta_intel_type type, const struct ta_intel_indicator *ind);
+
+/* Source, confidence defaults for a format when options give none. */
+const char *ta__intel_source(const struct ta__intel_sink *s, const char *dflt);
+
+/* Parse common feed timestamps ("2021-01-17 07:44:46", "2022-11-16T14:08:44+00:00",
+ * "2022-11-15", with optional " UTC"/"Z"), or an integer epoch. 0 if invalid. */
+ta_time_us ta__intel_time(const char *s, size_t len);
+
+/* Line iteration over a buffer: returns false at the end. Strips CR. */
+struct ta__intel_lines {
+    const char *p, *end;
+    uint64_t lineno;
+};
+void ta__intel_lines_init(struct ta__intel_lines *it, const uint8_t *buf, size_t len);
+bool ta__intel_lines_next(struct ta__intel_lines *it, const char **line, size_t *len);
+
+/* Trim ASCII whitespace from both ends of (*s, *len). */
+void ta__intel_trim(const char **s, size_t *len);
+
+/* CSV: split one line into up to max fields (quotes, "" escapes, spaces around
+ * fields trimmed). Fields are copied NUL-terminated into buf. Returns the
+ * number of fields, or -1 if malformed (unterminated quote, too long). */
+#define TA__INTEL_CSV_MAXF 32
+int ta__intel_csv_split(const char *line, size_t len, char *buf, size_t bufcap, const char **fields,
+                        int max);
+
+/* Loader entry points (one per family; format already decided). */
+void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
+                          struct ta__intel_sink *s);
+void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
+                        struct ta__intel_sink *s);
+/* Returns TA_ERR_FORMAT if the document is not valid JSON. */
+ta_err ta__intel_load_json(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
+                           struct ta__intel_sink *s);
+
+/* Domain text check+lowercase: returns false if not a plausible DNS name. */
+bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap, size_t *outlen);
+
+/* Case-insensitive ASCII compare of n bytes. */
+bool ta__intel_ieq(const char *a, const char *b, size_t n);
+
+#endif

@@ -1,0 +1,350 @@
+/*
+ * CSV feed loaders: abuse.ch Feodo Tracker, URLhaus and ThreatFox exports,
+ * OpenPhish premium CSV, PhishTank CSV and Suricata iprep lists. Columns are
+ * found by header name when the feed has a header (abuse.ch writes it as a
+ * "# " comment), otherwise by the format's documented order.
+ */
+#include <string.h>
+
+#include "intel/intel-internal.h"
+
+#include "common/banned.h"
+
+enum col {
+    C_VALUE,   /* the indicator */
+    C_PORT,    /* Feodo dst_port */
+    C_TYPE,    /* ThreatFox ioc_type */
+    C_THREAT,  /* ThreatFox threat_type, URLhaus threat */
+    C_STATUS,  /* c2_status / url_status / online */
+    C_FIRST,   /* first seen */
+    C_LAST,    /* last seen */
+    C_FAMILY,  /* malware family */
+    C_CONF,    /* confidence / score */
+    C_BRAND,   /* phishing target */
+    C_COUNTRY, /* phishing target country */
+    C_VERIFIED,
+    C__COUNT
+};
+
+struct layout {
+    const char *names[C__COUNT]; /* header names ("a|b" alternatives) */
+    int dflt[C__COUNT];          /* default positions, -1 = absent */
+    const char *key;             /* header name that identifies the header row */
+};
+
+static const struct layout layouts[TA_INTEL_FMT__COUNT] =
+    {
+        [TA_INTEL_FMT_FEODO_CSV] = {.names = {[C_VALUE] = "dst_ip",
+                                              [C_PORT] = "dst_port",
+                                              [C_STATUS] = "c2_status",
+                                              [C_FIRST] = "first_seen_utc",
+                                              [C_LAST] = "last_online",
+                                              [C_FAMILY] = "malware"},
+                                    .dflt = {[C_VALUE] = 1,
+                                             [C_PORT] = 2,
+                                             [C_TYPE] = -1,
+                                             [C_THREAT] = -1,
+                                             [C_STATUS] = 3,
+                                             [C_FIRST] = 0,
+                                             [C_LAST] = 4,
+                                             [C_FAMILY] = 5,
+                                             [C_CONF] = -1,
+                                             [C_BRAND] = -1,
+                                             [C_COUNTRY] = -1,
+                                             [C_VERIFIED] = -1},
+                                    .key = "dst_ip"},
+        [TA_INTEL_FMT_URLHAUS_CSV] =
+            {.names = {[C_VALUE] = "url",
+                       [C_THREAT] = "threat",
+                       [C_STATUS] = "url_status",
+                       [C_FIRST] = "dateadded",
+                       [C_LAST] = "last_online"},
+             .dflt = {[C_VALUE] = 2,
+                      [C_PORT] = -1,
+                      [C_TYPE] = -1,
+                      [C_THREAT] = 5,
+                      [C_STATUS] = 3,
+                      [C_FIRST] = 1,
+                      [C_LAST] = 4,
+                      [C_FAMILY] = -1,
+                      [C_CONF] = -1,
+                      [C_BRAND] = -1,
+                      [C_COUNTRY] = -1,
+                      [C_VERIFIED] = -1},
+             .key = "url_status"},
+        [TA_INTEL_FMT_THREATFOX_CSV] = {.names = {[C_VALUE] = "ioc_value",
+                                                  [C_TYPE] = "ioc_type",
+                                                  [C_THREAT] = "threat_type",
+                                                  [C_FIRST] = "first_seen_utc",
+                                                  [C_LAST] = "last_seen_utc",
+                                                  [C_FAMILY] = "malware_printable",
+                                                  [C_CONF] = "confidence_level"},
+                                        .dflt = {[C_VALUE] = 2,
+                                                 [C_PORT] = -1,
+                                                 [C_TYPE] = 3,
+                                                 [C_THREAT] = 4,
+                                                 [C_STATUS] = -1,
+                                                 [C_FIRST] = 0,
+                                                 [C_LAST] = 8,
+                                                 [C_FAMILY] = 7,
+                                                 [C_CONF] = 9,
+                                                 [C_BRAND] = -1,
+                                                 [C_COUNTRY] = -1,
+                                                 [C_VERIFIED] = -1},
+                                        .key = "ioc_value"},
+        [TA_INTEL_FMT_OPENPHISH_CSV] = {.names = {[C_VALUE] = "url",
+                                                  [C_BRAND] = "brand",
+                                                  [C_COUNTRY] = "country_code",
+                                                  [C_FIRST] = "discover_time|isotime",
+                                                  [C_FAMILY] = "family_id"},
+                                        .dflt = {[C_VALUE] = 0,
+                                                 [C_PORT] = -1,
+                                                 [C_TYPE] = -1,
+                                                 [C_THREAT] = -1,
+                                                 [C_STATUS] = -1,
+                                                 [C_FIRST] = -1,
+                                                 [C_LAST] = -1,
+                                                 [C_FAMILY] = -1,
+                                                 [C_CONF] = -1,
+                                                 [C_BRAND] = 1,
+                                                 [C_COUNTRY] = -1,
+                                                 [C_VERIFIED] = -1},
+                                        .key = "brand"},
+        [TA_INTEL_FMT_PHISHTANK_CSV] = {.names = {[C_VALUE] = "url",
+                                                  [C_FIRST] = "submission_time",
+                                                  [C_LAST] = "verification_time",
+                                                  [C_STATUS] = "online",
+                                                  [C_BRAND] = "target",
+                                                  [C_VERIFIED] = "verified"},
+                                        .dflt = {[C_VALUE] = 1,
+                                                 [C_PORT] = -1,
+                                                 [C_TYPE] = -1,
+                                                 [C_THREAT] = -1,
+                                                 [C_STATUS] = 6,
+                                                 [C_FIRST] = 3,
+                                                 [C_LAST] = 5,
+                                                 [C_FAMILY] = -1,
+                                                 [C_CONF] = -1,
+                                                 [C_BRAND] = 7,
+                                                 [C_COUNTRY] = -1,
+                                                 [C_VERIFIED] = 4},
+                                        .key = "phish_id"},
+        [TA_INTEL_FMT_IPREP] = {.names = {[C_VALUE] = "ip"},
+                                .dflt = {[C_VALUE] = 0,
+                                         [C_PORT] = -1,
+                                         [C_TYPE] = -1,
+                                         [C_THREAT] = 1,
+                                         [C_STATUS] = -1,
+                                         [C_FIRST] = -1,
+                                         [C_LAST] = -1,
+                                         [C_FAMILY] = -1,
+                                         [C_CONF] = 2,
+                                         [C_BRAND] = -1,
+                                         [C_COUNTRY] = -1,
+                                         [C_VERIFIED] = -1},
+                                .key = NULL},
+};
+
+static bool name_is(const char *field, const char *alts)
+{
+    size_t fl = strlen(field);
+    while (alts != NULL && *alts != '\0') {
+        const char *bar = strchr(alts, '|');
+        size_t al = bar != NULL ? (size_t)(bar - alts) : strlen(alts);
+        if (al == fl && memcmp(field, alts, al) == 0)
+            return true;
+        alts = bar != NULL ? bar + 1 : NULL;
+    }
+    return false;
+}
+
+/* If fields form the format's header row, set pos[] from it and return true. */
+static bool take_header(const struct layout *L, const char **f, int nf, int *pos)
+{
+    if (L->key == NULL)
+        return false;
+    bool found = false;
+    for (int i = 0; i < nf; i++)
+        if (strcmp(f[i], L->key) == 0)
+            found = true;
+    if (!found)
+        return false;
+    for (int c = 0; c < C__COUNT; c++) {
+        pos[c] = -1;
+        for (int i = 0; i < nf && L->names[c] != NULL; i++)
+            if (name_is(f[i], L->names[c])) {
+                pos[c] = i;
+                break;
+            }
+    }
+    return true;
+}
+
+static const char *col(const char **f, int nf, const int *pos, enum col c)
+{
+    int p = pos[c];
+    if (p < 0 || p >= nf)
+        return "";
+    return f[p];
+}
+
+/* "None", "null", "-", "Other" carry no information. */
+static const char *opt_str(const char *s)
+{
+    if (strcmp(s, "None") == 0 || strcmp(s, "null") == 0 || strcmp(s, "-") == 0 ||
+        strcmp(s, "Other") == 0 || strcmp(s, "n/a") == 0)
+        return "";
+    return s;
+}
+
+static bool threatfox_type(const char *t, enum ta_intel_type *out)
+{
+    static const struct {
+        const char *n;
+        enum ta_intel_type t;
+    } map[] = {{"ip:port", TA_INTEL_IP_PORT}, {"domain", TA_INTEL_DOMAIN},
+               {"url", TA_INTEL_URL},         {"md5_hash", TA_INTEL_MD5},
+               {"sha1_hash", TA_INTEL_SHA1},  {"sha256_hash", TA_INTEL_SHA256},
+               {"ja3_hash", TA_INTEL_JA3}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(t, map[i].n) == 0) {
+            *out = map[i].t;
+            return true;
+        }
+    return false;
+}
+
+static enum ta_intel_kind threat_kind(const char *t)
+{
+    if (strcmp(t, "botnet_cc") == 0)
+        return TA_INTEL_KIND_C2;
+    if (strcmp(t, "payload_delivery") == 0 || strcmp(t, "malware_download") == 0)
+        return TA_INTEL_KIND_MALWARE_DIST;
+    return TA_INTEL_KIND_OTHER;
+}
+
+void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
+                        struct ta__intel_sink *s)
+{
+    const struct layout *L = &layouts[fmt];
+    int pos[C__COUNT];
+    memcpy(pos, L->dflt, sizeof(pos));
+    char fb[TA__INTEL_VALUE_MAX * 2];
+    const char *f[TA__INTEL_CSV_MAXF];
+    struct ta__intel_lines it;
+    const char *line;
+    size_t n;
+    int minf = 0;
+    for (int c = 0; c < C__COUNT; c++)
+        if (pos[c] + 1 > minf)
+            minf = pos[c] + 1;
+    minf = pos[C_VALUE] + 1;
+    ta__intel_lines_init(&it, buf, len);
+    while (ta__intel_lines_next(&it, &line, &n) && s->err == TA_OK) {
+        ta__intel_trim(&line, &n);
+        if (n == 0)
+            continue;
+        bool comment = line[0] == '#';
+        const char *body = line;
+        size_t bl = n;
+        if (comment) {
+            body++;
+            bl--;
+            ta__intel_trim(&body, &bl);
+        }
+        int nf = ta__intel_csv_split(body, bl, fb, sizeof(fb), f, TA__INTEL_CSV_MAXF);
+        if (nf > 0 && take_header(L, f, nf, pos)) {
+            minf = pos[C_VALUE] + 1;
+            if (pos[C_VALUE] < 0) {
+                ta__intel_reject(s, it.lineno, "header has no indicator column");
+                return;
+            }
+            continue;
+        }
+        if (comment)
+            continue;
+        if (nf < 0) {
+            ta__intel_reject(s, it.lineno, "malformed CSV (quotes or length)");
+            continue;
+        }
+        if (nf < minf) {
+            ta__intel_reject(s, it.lineno, "expected at least %d fields, got %d", minf, nf);
+            continue;
+        }
+        struct ta_intel_indicator ind = {0};
+        enum ta_intel_type type = TA_INTEL_TYPE__COUNT;
+        const char *value = col(f, nf, pos, C_VALUE);
+        char vbuf[TA__INTEL_VALUE_MAX];
+        ind.first_seen = ta__intel_time(col(f, nf, pos, C_FIRST), strlen(col(f, nf, pos, C_FIRST)));
+        ind.last_seen = ta__intel_time(col(f, nf, pos, C_LAST), strlen(col(f, nf, pos, C_LAST)));
+        ind.family = opt_str(col(f, nf, pos, C_FAMILY));
+        const char *status = col(f, nf, pos, C_STATUS);
+        switch (fmt) {
+        case TA_INTEL_FMT_FEODO_CSV:
+            ind.source = "feodo";
+            ind.kind = TA_INTEL_KIND_C2;
+            ind.confidence = strcmp(status, "offline") == 0 ? 75 : 90;
+            type = TA_INTEL_IP;
+            break;
+        case TA_INTEL_FMT_URLHAUS_CSV:
+            ind.source = "urlhaus";
+            ind.kind = TA_INTEL_KIND_MALWARE_DIST;
+            ind.confidence = strcmp(status, "offline") == 0 ? 70 : 85;
+            type = TA_INTEL_URL;
+            break;
+        case TA_INTEL_FMT_THREATFOX_CSV: {
+            const char *ty = col(f, nf, pos, C_TYPE);
+            if (!threatfox_type(ty, &type)) {
+                ta__intel_unsupported(s, it.lineno, "ioc_type '%.32s'", ty);
+                continue;
+            }
+            ind.source = "threatfox";
+            ind.kind = threat_kind(col(f, nf, pos, C_THREAT));
+            const char *cf = col(f, nf, pos, C_CONF);
+            int cv = 0;
+            for (const char *p = cf; *p >= '0' && *p <= '9' && cv <= 100; p++)
+                cv = cv * 10 + (*p - '0');
+            ind.confidence = (uint8_t)(cf[0] == '\0' ? 50 : cv > 100 ? 100 : cv);
+            break;
+        }
+        case TA_INTEL_FMT_OPENPHISH_CSV:
+            ind.source = "openphish";
+            ind.kind = TA_INTEL_KIND_PHISHING;
+            ind.confidence = 90;
+            ind.brand = opt_str(col(f, nf, pos, C_BRAND));
+            ind.country = col(f, nf, pos, C_COUNTRY);
+            type = TA_INTEL_URL;
+            break;
+        case TA_INTEL_FMT_PHISHTANK_CSV:
+            ind.source = "phishtank";
+            ind.kind = TA_INTEL_KIND_PHISHING;
+            ind.confidence = strcmp(col(f, nf, pos, C_VERIFIED), "yes") == 0 ? 90 : 60;
+            ind.brand = opt_str(col(f, nf, pos, C_BRAND));
+            type = TA_INTEL_URL;
+            break;
+        case TA_INTEL_FMT_IPREP: {
+            ind.source = "iprep";
+            ind.kind = TA_INTEL_KIND_OTHER;
+            const char *sc = col(f, nf, pos, C_CONF);
+            const char *cat = col(f, nf, pos, C_THREAT);
+            int v = 0;
+            size_t k = 0;
+            for (; sc[k] >= '0' && sc[k] <= '9' && k < 4; k++)
+                v = v * 10 + (sc[k] - '0');
+            if (sc[k] != '\0' || k == 0 || v > 127 || cat[0] < '0' || cat[0] > '9') {
+                ta__intel_reject(s, it.lineno, "expected ip,category,score (score 0-127)");
+                continue;
+            }
+            ind.confidence = (uint8_t)(v * 100 / 127);
+            type = memchr(value, '/', strlen(value)) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
+            break;
+        }
+        default:
+            return;
+        }
+        if (ind.country != NULL && strlen(ind.country) != 2)
+            ind.country = "";
+        (void)vbuf;
+        ta__intel_add(s, it.lineno, value, strlen(value), type, &ind);
+    }
+}

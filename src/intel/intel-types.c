@@ -1,0 +1,597 @@
+/*
+ * Intel indicator model: type and kind names, value canonicalisation, and
+ * the helpers every loader shares (line iteration, CSV splitting, feed
+ * timestamps, reject counting).
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "intel/intel-internal.h"
+
+#include "common/banned.h"
+
+static const char *const type_names[TA_INTEL_TYPE__COUNT] = {
+    [TA_INTEL_IP] = "ip",         [TA_INTEL_CIDR] = "cidr", [TA_INTEL_IP_PORT] = "ip:port",
+    [TA_INTEL_DOMAIN] = "domain", [TA_INTEL_URL] = "url",   [TA_INTEL_URL_PATH] = "url-path",
+    [TA_INTEL_JA3] = "ja3",       [TA_INTEL_JA3S] = "ja3s", [TA_INTEL_JA4] = "ja4",
+    [TA_INTEL_MD5] = "md5",       [TA_INTEL_SHA1] = "sha1", [TA_INTEL_SHA256] = "sha256",
+};
+
+static const char *const kind_names[TA_INTEL_KIND__COUNT] = {
+    [TA_INTEL_KIND_C2] = "c2",
+    [TA_INTEL_KIND_PHISHING] = "phishing",
+    [TA_INTEL_KIND_MALWARE_DIST] = "malware-distribution",
+    [TA_INTEL_KIND_WEBSHELL] = "webshell",
+    [TA_INTEL_KIND_SCANNER] = "scanner",
+    [TA_INTEL_KIND_COMPROMISED] = "compromised",
+    [TA_INTEL_KIND_OTHER] = "other",
+    [TA_INTEL_KIND_ALLOW] = "allow",
+};
+
+const char *ta_intel_type_name(enum ta_intel_type t)
+{
+    return (unsigned)t < TA_INTEL_TYPE__COUNT ? type_names[t] : "?";
+}
+
+bool ta_intel_type_parse(const char *name, enum ta_intel_type *out)
+{
+    for (unsigned i = 0; i < TA_INTEL_TYPE__COUNT; i++)
+        if (strcmp(name, type_names[i]) == 0) {
+            *out = (enum ta_intel_type)i;
+            return true;
+        }
+    return false;
+}
+
+const char *ta_intel_kind_name(enum ta_intel_kind k)
+{
+    return (unsigned)k < TA_INTEL_KIND__COUNT ? kind_names[k] : "?";
+}
+
+bool ta_intel_kind_parse(const char *name, enum ta_intel_kind *out)
+{
+    for (unsigned i = 0; i < TA_INTEL_KIND__COUNT; i++)
+        if (strcmp(name, kind_names[i]) == 0) {
+            *out = (enum ta_intel_kind)i;
+            return true;
+        }
+    /* IntelMQ spellings and common aliases. */
+    static const struct {
+        const char *n;
+        enum ta_intel_kind k;
+    } alias[] = {
+        {"c&c", TA_INTEL_KIND_C2},
+        {"cc", TA_INTEL_KIND_C2},
+        {"botnet_cc", TA_INTEL_KIND_C2},
+        {"infected-system", TA_INTEL_KIND_COMPROMISED},
+        {"malware", TA_INTEL_KIND_MALWARE_DIST},
+        {"payload_delivery", TA_INTEL_KIND_MALWARE_DIST},
+        {"allowlist", TA_INTEL_KIND_ALLOW},
+        {"whitelist", TA_INTEL_KIND_ALLOW},
+        {"scan", TA_INTEL_KIND_SCANNER},
+    };
+    for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+        if (strcmp(name, alias[i].n) == 0) {
+            *out = alias[i].k;
+            return true;
+        }
+    return false;
+}
+
+void ta__intel_trim(const char **s, size_t *len)
+{
+    const char *p = *s;
+    size_t n = *len;
+    while (n > 0 && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n' || p[0] == '\v' ||
+                     p[0] == '\f')) {
+        p++;
+        n--;
+    }
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n' ||
+                     p[n - 1] == '\v' || p[n - 1] == '\f'))
+        n--;
+    *s = p;
+    *len = n;
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* Parse an address from (s, n) into a; false if not an address. */
+static bool parse_addr(const char *s, size_t n, struct ta_addr *a)
+{
+    char tmp[64];
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    return ta_addr_parse(a, tmp);
+}
+
+static bool put(char *out, size_t outcap, const char *s, size_t n)
+{
+    if (n + 1 > outcap)
+        return false;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return true;
+}
+
+static bool canon_cidr(const char *s, size_t len, char *out, size_t outcap, const char **why)
+{
+    const char *slash = memchr(s, '/', len);
+    struct ta_addr a;
+    if (slash == NULL || !parse_addr(s, (size_t)(slash - s), &a)) {
+        *why = "bad network address";
+        return false;
+    }
+    size_t dl = len - (size_t)(slash - s) - 1;
+    unsigned plen = 0;
+    if (dl == 0 || dl > 3) {
+        *why = "bad prefix length";
+        return false;
+    }
+    for (size_t i = 0; i < dl; i++) {
+        char c = slash[1 + i];
+        if (c < '0' || c > '9') {
+            *why = "bad prefix length";
+            return false;
+        }
+        plen = plen * 10 + (unsigned)(c - '0');
+    }
+    unsigned max = a.family == 4 ? 32 : 128;
+    if (plen > max) {
+        *why = "prefix length out of range";
+        return false;
+    }
+    /* Clear host bits so "10.1.2.3/8" and "10.0.0.0/8" are one indicator. */
+    unsigned bits = a.family == 4 ? plen + 96 : plen;
+    for (unsigned b = bits; b < 128; b++)
+        a.b[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+    char ab[TA_ADDR_STRLEN];
+    ta_addr_format(&a, ab, sizeof(ab));
+    int n = snprintf(out, outcap, "%s/%u", ab, plen);
+    if (n < 0 || (size_t)n >= outcap) {
+        *why = "too long";
+        return false;
+    }
+    return true;
+}
+
+static bool canon_ip_port(const char *s, size_t len, char *out, size_t outcap, const char **why)
+{
+    struct ta_addr a;
+    const char *colon;
+    size_t al;
+    const char *as = s;
+    if (len > 0 && s[0] == '[') {
+        const char *rb = memchr(s, ']', len);
+        if (rb == NULL || (size_t)(rb - s) + 1 >= len || rb[1] != ':') {
+            *why = "bad [address]:port";
+            return false;
+        }
+        as = s + 1;
+        al = (size_t)(rb - s) - 1;
+        colon = rb + 1;
+    } else {
+        colon = memchr(s, ':', len);
+        if (colon == NULL) {
+            *why = "no port";
+            return false;
+        }
+        al = (size_t)(colon - s);
+    }
+    if (!parse_addr(as, al, &a)) {
+        *why = "bad address";
+        return false;
+    }
+    size_t pl = len - (size_t)(colon - s) - 1;
+    unsigned long port = 0;
+    if (pl == 0 || pl > 5) {
+        *why = "bad port";
+        return false;
+    }
+    for (size_t i = 0; i < pl; i++) {
+        char c = colon[1 + i];
+        if (c < '0' || c > '9') {
+            *why = "bad port";
+            return false;
+        }
+        port = port * 10 + (unsigned long)(c - '0');
+    }
+    if (port == 0 || port > 65535) {
+        *why = "port out of range";
+        return false;
+    }
+    char ab[TA_ADDR_STRLEN];
+    ta_addr_format(&a, ab, sizeof(ab));
+    int n = a.family == 6 ? snprintf(out, outcap, "[%s]:%lu", ab, port)
+                          : snprintf(out, outcap, "%s:%lu", ab, port);
+    if (n < 0 || (size_t)n >= outcap) {
+        *why = "too long";
+        return false;
+    }
+    return true;
+}
+
+static bool canon_path(const char *s, size_t len, char *out, size_t outcap, const char **why)
+{
+    char tmp[TA__INTEL_VALUE_MAX + 8];
+    char norm[TA__INTEL_VALUE_MAX + 16];
+    size_t nl;
+    if (len + 8 > sizeof(tmp)) {
+        *why = "too long";
+        return false;
+    }
+    memcpy(tmp, "http://h", 8);
+    memcpy(tmp + 8, s, len);
+    if (!ta_intel_url_normalize(tmp, len + 8, norm, sizeof(norm), &nl) || nl < 8) {
+        *why = "bad path";
+        return false;
+    }
+    return put(out, outcap, norm + 8, nl - 8) || (*why = "too long", false);
+}
+
+static bool digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    if (n > 9)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return n > 0;
+}
+
+static bool looks_like_url(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 2 < len && i < 16; i++)
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+            return true;
+    return false;
+}
+
+bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, char *out,
+                          size_t outcap, const char **why)
+{
+    const char *dummy;
+    if (why == NULL)
+        why = &dummy;
+    ta__intel_trim(&s, &len);
+    if (len == 0) {
+        *why = "empty value";
+        return false;
+    }
+    if (len > TA_INTEL_URL_MAX) {
+        *why = "value too long";
+        return false;
+    }
+    enum ta_intel_type t = *type;
+    struct ta_addr a;
+    if (t == TA_INTEL_TYPE__COUNT) {
+        if (looks_like_url(s, len))
+            t = TA_INTEL_URL;
+        else if (s[0] == '/')
+            t = TA_INTEL_URL_PATH;
+        else if (memchr(s, '/', len) != NULL) {
+            size_t al = (size_t)((const char *)memchr(s, '/', len) - s);
+            int pl;
+            t = parse_addr(s, al, &a) && digits(s + al + 1, len - al - 1, &pl) ? TA_INTEL_CIDR
+                                                                               : TA_INTEL_URL;
+        } else if (parse_addr(s, len, &a))
+            t = TA_INTEL_IP;
+        else if (memchr(s, ':', len) != NULL && memchr(s, '.', len) != NULL)
+            t = TA_INTEL_IP_PORT;
+        else if (len > 2 && s[0] == '[')
+            t = TA_INTEL_IP_PORT;
+        else if (len == 32 && is_hex(s, len))
+            t = TA_INTEL_MD5;
+        else if (len == 40 && is_hex(s, len))
+            t = TA_INTEL_SHA1;
+        else if (len == 64 && is_hex(s, len))
+            t = TA_INTEL_SHA256;
+        else
+            t = TA_INTEL_DOMAIN;
+        /* "host:port" with a domain host is a URL without a scheme. */
+        if (t == TA_INTEL_IP_PORT) {
+            const char *c = memchr(s, ':', len);
+            if (s[0] != '[' && !parse_addr(s, (size_t)(c - s), &a))
+                t = TA_INTEL_URL;
+        }
+    }
+    bool ok = false;
+    size_t n;
+    switch (t) {
+    case TA_INTEL_IP:
+        if (!parse_addr(s, len, &a)) {
+            *why = "bad IP address";
+            return false;
+        }
+        ta_addr_format(&a, out, outcap);
+        ok = out[0] != '\0';
+        break;
+    case TA_INTEL_CIDR:
+        ok = canon_cidr(s, len, out, outcap, why);
+        break;
+    case TA_INTEL_IP_PORT:
+        ok = canon_ip_port(s, len, out, outcap, why);
+        break;
+    case TA_INTEL_DOMAIN:
+        ok = ta__intel_domain_canon(s, len, out, outcap, &n);
+        if (!ok)
+            *why = "bad domain name";
+        break;
+    case TA_INTEL_URL:
+        ok = ta_intel_url_normalize(s, len, out, outcap, &n);
+        if (!ok)
+            *why = "bad URL";
+        break;
+    case TA_INTEL_URL_PATH:
+        if (s[0] != '/') {
+            *why = "path does not start with /";
+            return false;
+        }
+        ok = canon_path(s, len, out, outcap, why);
+        break;
+    case TA_INTEL_MD5:
+    case TA_INTEL_SHA1:
+    case TA_INTEL_SHA256:
+    case TA_INTEL_JA3:
+    case TA_INTEL_JA3S: {
+        size_t want = t == TA_INTEL_SHA1 ? 40 : t == TA_INTEL_SHA256 ? 64 : 32;
+        if (len != want || !is_hex(s, len)) {
+            *why = "bad hash";
+            return false;
+        }
+        ok = put(out, outcap, s, len);
+        for (size_t i = 0; ok && i < len; i++)
+            if (out[i] >= 'A' && out[i] <= 'F')
+                out[i] = (char)(out[i] - 'A' + 'a');
+        break;
+    }
+    case TA_INTEL_JA4:
+        for (size_t i = 0; i < len; i++) {
+            char c = s[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  c == '_')) {
+                *why = "bad JA4";
+                return false;
+            }
+        }
+        ok = put(out, outcap, s, len);
+        for (size_t i = 0; ok && i < len; i++)
+            if (out[i] >= 'A' && out[i] <= 'Z')
+                out[i] = (char)(out[i] - 'A' + 'a');
+        break;
+    default:
+        *why = "unknown type";
+        return false;
+    }
+    if (ok)
+        *type = t;
+    return ok;
+}
+
+__attribute__((format(printf, 4, 0))) static void note(struct ta_intel_reject *arr, size_t *n,
+                                                       uint64_t line, const char *fmt, va_list ap)
+{
+    if (*n >= TA_INTEL_MAX_REJECT_SHOWN)
+        return;
+    arr[*n].line = line;
+    vsnprintf(arr[*n].reason, sizeof(arr[*n].reason), fmt, ap);
+    (*n)++;
+}
+
+void ta__intel_reject(struct ta__intel_sink *s, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    s->res->rejected++;
+    va_start(ap, fmt);
+    note(s->res->shown, &s->res->nshown, line, fmt, ap);
+    va_end(ap);
+}
+
+void ta__intel_unsupported(struct ta__intel_sink *s, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    s->res->unsupported++;
+    va_start(ap, fmt);
+    note(s->res->unsup_shown, &s->res->nunsup_shown, line, fmt, ap);
+    va_end(ap);
+}
+
+const char *ta__intel_source(const struct ta__intel_sink *s, const char *dflt)
+{
+    if (s->opts->source != NULL && s->opts->source[0] != '\0')
+        return s->opts->source;
+    return dflt;
+}
+
+bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, size_t len,
+                   enum ta_intel_type type, const struct ta_intel_indicator *ind)
+{
+    if (s->err != TA_OK)
+        return false;
+    char val[TA__INTEL_VALUE_MAX];
+    const char *why = "bad value";
+    enum ta_intel_type t = type;
+    if (!ta_intel_value_canon(raw, len, &t, val, sizeof(val), &why)) {
+        const char *r = raw;
+        size_t rl = len;
+        ta__intel_trim(&r, &rl);
+        ta__intel_reject(s, line, "%s: '%.*s'", why, (int)(rl > 48 ? 48 : rl), r);
+        return true;
+    }
+    struct ta_intel_indicator c = *ind;
+    c.type = t;
+    c.value = val;
+    const struct ta_intel_load_opts *o = s->opts;
+    if (o->source != NULL && o->source[0] != '\0')
+        c.source = o->source;
+    if (c.source == NULL || c.source[0] == '\0')
+        c.source = "unknown";
+    if (o->have_kind)
+        c.kind = o->kind;
+    if (o->confidence > 0 && o->confidence <= 100)
+        c.confidence = (uint8_t)o->confidence;
+    if (c.confidence > 100)
+        c.confidence = 100;
+    if ((c.family == NULL || c.family[0] == '\0') && o->family != NULL)
+        c.family = o->family;
+    ta_time_us ft = o->feed_time;
+    if (c.last_seen == 0)
+        c.last_seen = c.first_seen > ft ? c.first_seen : ft;
+    if (c.first_seen == 0 || c.first_seen > c.last_seen)
+        c.first_seen = c.first_seen == 0 ? c.last_seen : c.first_seen;
+    if (c.valid_until == 0 && o->valid_days > 0)
+        c.valid_until = c.last_seen + (ta_time_us)o->valid_days * 86400ull * 1000000ull;
+    if (c.type != TA_INTEL_DOMAIN)
+        c.exact = false;
+    ta_err e = s->emit(s->user, &c);
+    if (e != TA_OK) {
+        s->err = e;
+        return false;
+    }
+    s->res->accepted++;
+    return true;
+}
+
+ta_time_us ta__intel_time(const char *s, size_t len)
+{
+    ta__intel_trim(&s, &len);
+    if (len == 0)
+        return 0;
+    /* Integer epoch seconds (MISP timestamps). */
+    if (len <= 11) {
+        uint64_t v = 0;
+        size_t i = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            v = v * 10 + (uint64_t)(s[i++] - '0');
+        if (i == len)
+            return (ta_time_us)v * 1000000ull;
+    }
+    if (len < 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    char d[11];
+    memcpy(d, s, 10);
+    d[10] = '\0';
+    ta_time_us t;
+    if (!ta_date_parse(d, &t))
+        return 0;
+    if (len >= 19 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':') {
+        int h, m, sec;
+        if (!digits(s + 11, 2, &h) || !digits(s + 14, 2, &m) || !digits(s + 17, 2, &sec) ||
+            h > 23 || m > 59 || sec > 60)
+            return 0;
+        t += ((ta_time_us)h * 3600u + (ta_time_us)m * 60u + (ta_time_us)sec) * 1000000u;
+        /* An explicit "+hh:mm" offset is applied; Z/UTC/none mean UTC. */
+        size_t k = 19;
+        while (k < len && (s[k] == '.' || (s[k] >= '0' && s[k] <= '9')))
+            k++;
+        if (k + 6 <= len && (s[k] == '+' || s[k] == '-') && s[k + 3] == ':') {
+            int oh, om;
+            if (digits(s + k + 1, 2, &oh) && digits(s + k + 4, 2, &om)) {
+                ta_time_us off = ((ta_time_us)oh * 3600u + (ta_time_us)om * 60u) * 1000000u;
+                if (s[k] == '+' && t >= off)
+                    t -= off;
+                else if (s[k] == '-')
+                    t += off;
+            }
+        }
+    }
+    return t;
+}
+
+void ta__intel_lines_init(struct ta__intel_lines *it, const uint8_t *buf, size_t len)
+{
+    it->p = (const char *)buf;
+    it->end = (const char *)buf + len;
+    it->lineno = 0;
+    /* Skip a UTF-8 byte-order mark. */
+    if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
+        it->p += 3;
+}
+
+bool ta__intel_lines_next(struct ta__intel_lines *it, const char **line, size_t *len)
+{
+    if (it->p >= it->end)
+        return false;
+    size_t left = (size_t)(it->end - it->p);
+    const char *nl = memchr(it->p, '\n', left);
+    size_t n = nl != NULL ? (size_t)(nl - it->p) : left;
+    *line = it->p;
+    *len = n;
+    if (n > 0 && it->p[n - 1] == '\r')
+        (*len)--;
+    it->p += nl != NULL ? n + 1 : n;
+    it->lineno++;
+    return true;
+}
+
+int ta__intel_csv_split(const char *line, size_t len, char *buf, size_t bufcap, const char **fields,
+                        int max)
+{
+    size_t i = 0, o = 0;
+    int nf = 0;
+    for (;;) {
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        if (nf >= max)
+            return -1;
+        size_t start = o;
+        if (i < len && line[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= len)
+                    return -1; /* unterminated quote */
+                if (line[i] == '"') {
+                    if (i + 1 < len && line[i + 1] == '"') {
+                        if (o + 1 >= bufcap)
+                            return -1;
+                        buf[o++] = '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                if (o + 1 >= bufcap)
+                    return -1;
+                buf[o++] = line[i++];
+            }
+            while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+            if (i < len && line[i] != ',')
+                return -1; /* junk after closing quote */
+        } else {
+            while (i < len && line[i] != ',') {
+                if (o + 1 >= bufcap)
+                    return -1;
+                buf[o++] = line[i++];
+            }
+            while (o > start && (buf[o - 1] == ' ' || buf[o - 1] == '\t'))
+                o--;
+        }
+        if (o + 1 > bufcap)
+            return -1;
+        buf[o++] = '\0';
+        fields[nf++] = buf + start;
+        if (i >= len)
+            break;
+        i++; /* the comma */
+    }
+    return nf;
+}

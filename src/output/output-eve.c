@@ -1,0 +1,233 @@
+/*
+ * EVE JSON writer: the common record header, event_type "flow" records and
+ * the final "stats" record, in Suricata's field names and shapes.
+ *
+ * Output stage; a struct ta_obs_sink. Other event types are written by
+ * src/output/output-eve-<type>.c through ta_eve_begin()/ta_eve_end().
+ */
+#include "threatatlas/eve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/banned.h"
+
+struct ta_eve_writer {
+    FILE *out;
+    struct ta_eve_opts o;
+    struct ta_json j;
+    uint64_t records;
+    ta_err err;
+};
+
+ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w)
+{
+    struct ta_eve_writer *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return TA_ERR_NOMEM;
+    x->out = out;
+    if (opts != NULL)
+        x->o = *opts;
+    ta_json_init(&x->j);
+    *w = x;
+    return TA_OK;
+}
+
+void ta_eve_writer_free(struct ta_eve_writer *w)
+{
+    if (w == NULL)
+        return;
+    ta_json_release(&w->j);
+    free(w);
+}
+
+uint64_t ta_eve_writer_records(const struct ta_eve_writer *w)
+{
+    return w->records;
+}
+
+ta_err ta_eve_writer_error(const struct ta_eve_writer *w)
+{
+    return w->err;
+}
+
+const char *ta_eve_proto_name(uint8_t proto, char *buf, size_t len)
+{
+    switch (proto) {
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
+    case 132:
+        return "SCTP";
+    default:
+        snprintf(buf, len, "%u", proto);
+        return buf;
+    }
+}
+
+static bool has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
+
+struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
+                             const char *event_type, ta_time_us ts)
+{
+    struct ta_json *j = &w->j;
+    ta_json_reset(j);
+    ta_json_obj_open(j);
+    ta_json_kv_time(j, "timestamp", ts);
+    if (f != NULL)
+        ta_json_kv_uint(j, "flow_id", f->id);
+    if (w->o.in_iface != NULL)
+        ta_json_kv_str(j, "in_iface", w->o.in_iface);
+    ta_json_kv_str(j, "event_type", event_type);
+    if (f == NULL)
+        return j;
+    if (f->vlan_count > 0) {
+        ta_json_key(j, "vlan");
+        ta_json_arr_open(j);
+        for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
+            ta_json_uint(j, f->vlan_id[i]);
+        ta_json_arr_close(j);
+    }
+    char pb[8];
+    ta_json_kv_addr(j, "src_ip", &f->src);
+    if (has_ports(f->proto))
+        ta_json_kv_uint(j, "src_port", f->sp);
+    ta_json_kv_addr(j, "dest_ip", &f->dst);
+    if (has_ports(f->proto))
+        ta_json_kv_uint(j, "dest_port", f->dp);
+    ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
+    if (f->proto == 1 || f->proto == 58) {
+        ta_json_kv_uint(j, "icmp_type", f->icmp_type);
+        ta_json_kv_uint(j, "icmp_code", f->icmp_code);
+        if (f->icmp_resp_seen) {
+            ta_json_kv_uint(j, "response_icmp_type", f->icmp_resp_type);
+            ta_json_kv_uint(j, "response_icmp_code", f->icmp_resp_code);
+        }
+    }
+    return j;
+}
+
+void ta_eve_end(struct ta_eve_writer *w)
+{
+    ta_json_obj_close(&w->j);
+    if (w->j.oom) {
+        if (w->err == TA_OK)
+            w->err = TA_ERR_NOMEM;
+        return;
+    }
+    if (!ta_json_write_line(&w->j, w->out)) {
+        if (w->err == TA_OK)
+            w->err = TA_ERR_IO;
+        return;
+    }
+    w->records++;
+}
+
+static void kv_flags(struct ta_json *j, const char *k, uint8_t fl)
+{
+    char b[4];
+    snprintf(b, sizeof(b), "%02x", fl);
+    ta_json_kv_str(j, k, b);
+}
+
+void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
+{
+    struct ta_json *j = ta_eve_begin(w, f, "flow", f->start);
+    if (f->app_proto != TA_APP_UNKNOWN)
+        ta_json_kv_str(j, "app_proto", ta_app_proto_name((enum ta_app_proto)f->app_proto));
+    ta_json_key(j, "flow");
+    ta_json_obj_open(j);
+    ta_json_kv_uint(j, "pkts_toserver", f->pkts_toserver);
+    ta_json_kv_uint(j, "pkts_toclient", f->pkts_toclient);
+    ta_json_kv_uint(j, "bytes_toserver", f->bytes_toserver);
+    ta_json_kv_uint(j, "bytes_toclient", f->bytes_toclient);
+    ta_json_kv_time(j, "start", f->start);
+    ta_json_kv_time(j, "end", f->last);
+    /* Suricata's age: whole seconds between the start and end seconds. */
+    ta_json_kv_uint(j, "age", f->last / 1000000u - f->start / 1000000u);
+    ta_json_kv_str(j, "state", ta_flow_state_name((enum ta_flow_state)f->state));
+    ta_json_kv_str(j, "reason", ta_flow_reason_name((enum ta_flow_reason)f->reason));
+    ta_json_kv_bool(j, "alerted", false);
+    ta_json_obj_close(j);
+    if (f->proto == 6) {
+        uint8_t all = (uint8_t)(f->tcp_flags_ts | f->tcp_flags_tc);
+        ta_json_key(j, "tcp");
+        ta_json_obj_open(j);
+        kv_flags(j, "tcp_flags", all);
+        kv_flags(j, "tcp_flags_ts", f->tcp_flags_ts);
+        kv_flags(j, "tcp_flags_tc", f->tcp_flags_tc);
+        static const struct {
+            uint8_t bit;
+            const char *name;
+        } bits[] = {{TA_TCP_SYN, "syn"}, {TA_TCP_FIN, "fin"}, {TA_TCP_RST, "rst"},
+                    {TA_TCP_PSH, "psh"}, {TA_TCP_ACK, "ack"}, {TA_TCP_URG, "urg"}};
+        for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+            if (all & bits[i].bit)
+                ta_json_kv_bool(j, bits[i].name, true);
+        ta_json_kv_str(j, "state", ta_tcp_state_name((enum ta_tcp_state)f->tcp_state));
+        ta_json_obj_close(j);
+    }
+    ta_eve_end(w);
+}
+
+static void sink_flow(void *ud, const struct ta_flow *f)
+{
+    ta_eve_write_flow(ud, f);
+}
+
+struct ta_obs_sink ta_eve_writer_sink(struct ta_eve_writer *w)
+{
+    /* Writers for dns/http/tls (output-eve-<type>.c) add their callbacks here. */
+    struct ta_obs_sink s = {.ud = w, .on_flow = sink_flow};
+    return s;
+}
+
+void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
+                        const struct ta_capture_stats *cap, ta_time_us ts)
+{
+    struct ta_engine_stats st;
+    ta_engine_get_stats(e, &st);
+    const struct ta_decoder *d = ta_engine_decoder(e);
+    struct ta_json *j = ta_eve_begin(w, NULL, "stats", ts);
+    ta_json_key(j, "stats");
+    ta_json_obj_open(j);
+    if (cap != NULL) {
+        ta_json_key(j, "capture");
+        ta_json_obj_open(j);
+        ta_json_kv_uint(j, "files", cap->files);
+        ta_json_kv_uint(j, "truncated_files", cap->truncated_files);
+        ta_json_kv_uint(j, "kernel_drops", cap->kernel_drops);
+        ta_json_obj_close(j);
+    }
+    ta_json_key(j, "decoder");
+    ta_json_obj_open(j);
+    ta_json_kv_uint(j, "pkts", st.packets);
+    ta_json_kv_uint(j, "bytes", st.bytes);
+    ta_json_kv_uint(j, "decoded", st.decoded);
+    ta_json_kv_uint(j, "skipped", st.skipped);
+    ta_json_kv_uint(j, "invalid", st.invalid);
+    ta_json_kv_uint(j, "frag_held", st.frag_held);
+    ta_json_key(j, "event");
+    ta_json_obj_open(j);
+    for (size_t i = 0; i < ta_decoder_counter_count(); i++)
+        ta_json_kv_uint(j, ta_decoder_counter_name(i), ta_decoder_counter(d, i));
+    ta_json_obj_close(j);
+    ta_json_obj_close(j);
+    ta_json_key(j, "flow");
+    ta_json_obj_open(j);
+    ta_json_kv_uint(j, "created", st.flows_created);
+    ta_json_kv_uint(j, "ended", st.flows_ended);
+    ta_json_kv_uint(j, "evicted", st.flows_evicted);
+    ta_json_kv_uint(j, "active", st.flows_active);
+    ta_json_obj_close(j);
+    ta_json_obj_close(j);
+    ta_eve_end(w);
+}

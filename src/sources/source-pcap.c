@@ -1,0 +1,277 @@
+/*
+ * Packet sources through libpcap: pcap/pcapng files, gzip-compressed files
+ * (decompressed on the fly through a stdio cookie over zlib), live
+ * interfaces, and BPF filters on both.
+ *
+ * Stage 1 of the pipeline; see include/threatatlas/source.h.
+ */
+#include "threatatlas/source.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/banned.h"
+
+struct ta_source {
+    pcap_t *pc;
+    char *name;
+    bool live;
+    volatile sig_atomic_t stop;
+    struct ta_source_stats st;
+};
+
+void ta_source_opts_default(struct ta_source_opts *o)
+{
+    o->bpf = NULL;
+    o->snaplen = 262144;
+    o->promisc = true;
+    o->timeout_ms = 100;
+}
+
+/* stdio cookie over a gzFile so that pcap_fopen_offline() reads plain bytes. */
+static ssize_t gz_read(void *cookie, char *buf, size_t size)
+{
+    unsigned n = size > (1u << 30) ? (1u << 30) : (unsigned)size;
+    int r = gzread((gzFile)cookie, buf, n);
+    if (r < 0) {
+        /* A damaged gzip stream ends the input like a truncated file does. */
+        errno = EIO;
+        return -1;
+    }
+    return r;
+}
+
+static int gz_close(void *cookie)
+{
+    return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
+}
+
+static ta_err apply_filter(struct ta_source *s, const char *bpf, char *errbuf, size_t errlen)
+{
+    if (bpf == NULL || bpf[0] == '\0')
+        return TA_OK;
+    struct bpf_program prog;
+    if (pcap_compile(s->pc, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(errbuf, errlen, "invalid filter '%s': %s", bpf, pcap_geterr(s->pc));
+        return TA_ERR_ARG;
+    }
+    int rc = pcap_setfilter(s->pc, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        snprintf(errbuf, errlen, "%s: cannot set filter '%s': %s", s->name, bpf,
+                 pcap_geterr(s->pc));
+        return TA_ERR_ARG;
+    }
+    return TA_OK;
+}
+
+static struct ta_source *source_alloc(const char *name)
+{
+    struct ta_source *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(name) + 1;
+    s->name = malloc(n);
+    if (s->name == NULL) {
+        free(s);
+        return NULL;
+    }
+    memcpy(s->name, name, n);
+    return s;
+}
+
+ta_err ta_source_open_file(const char *path, const struct ta_source_opts *o, struct ta_source **out,
+                           char *errbuf, size_t errlen)
+{
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    struct ta_source_opts def;
+    if (o == NULL) {
+        ta_source_opts_default(&def);
+        o = &def;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path, strerror(errno));
+        return TA_ERR_IO;
+    }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        snprintf(errbuf, errlen, "cannot read %s: %s", path,
+                 S_ISDIR(sb.st_mode) ? "is a directory" : strerror(errno));
+        fclose(f);
+        return TA_ERR_IO;
+    }
+    if (sb.st_size == 0) {
+        snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture (empty file)", path);
+        fclose(f);
+        return TA_ERR_FORMAT;
+    }
+    uint8_t magic[2] = {0, 0};
+    size_t got = fread(magic, 1, 2, f);
+    if (ferror(f)) {
+        snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
+        fclose(f);
+        return TA_ERR_IO;
+    }
+    rewind(f);
+    bool gz = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (gz) {
+        int fd = dup(fileno(f));
+        fclose(f);
+        gzFile z = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+        if (z == NULL) {
+            snprintf(errbuf, errlen, "cannot read %s: gzip open failed", path);
+            return TA_ERR_IO;
+        }
+        gzbuffer(z, 1u << 18);
+        cookie_io_functions_t io = {.read = gz_read, .close = gz_close};
+        f = fopencookie(z, "rb", io);
+        if (f == NULL) {
+            gzclose(z);
+            snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
+            return TA_ERR_NOMEM;
+        }
+    }
+    /* libpcap owns f from here and closes it with pcap_close(). */
+    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, pe);
+    if (pc == NULL) {
+        fclose(f);
+        snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture%s (%s)", path,
+                 gz ? " after gzip decompression" : "", pe);
+        return TA_ERR_FORMAT;
+    }
+    struct ta_source *s = source_alloc(path);
+    if (s == NULL) {
+        pcap_close(pc);
+        snprintf(errbuf, errlen, "%s: out of memory", path);
+        return TA_ERR_NOMEM;
+    }
+    s->pc = pc;
+    ta_err err = apply_filter(s, o->bpf, errbuf, errlen);
+    if (err != TA_OK) {
+        ta_source_close(s);
+        return err;
+    }
+    *out = s;
+    return TA_OK;
+}
+
+ta_err ta_source_open_live(const char *iface, const struct ta_source_opts *o,
+                           struct ta_source **out, char *errbuf, size_t errlen)
+{
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    struct ta_source_opts def;
+    if (o == NULL) {
+        ta_source_opts_default(&def);
+        o = &def;
+    }
+    pcap_t *pc = pcap_create(iface, pe);
+    if (pc == NULL) {
+        snprintf(errbuf, errlen, "cannot open interface %s: %s", iface, pe);
+        return TA_ERR_IO;
+    }
+    pcap_set_snaplen(pc, (int)o->snaplen);
+    pcap_set_promisc(pc, o->promisc ? 1 : 0);
+    pcap_set_timeout(pc, (int)o->timeout_ms);
+    pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_MICRO);
+    int rc = pcap_activate(pc);
+    if (rc < 0) {
+        const char *why = rc == PCAP_ERROR ? pcap_geterr(pc) : pcap_statustostr(rc);
+        snprintf(errbuf, errlen, "cannot capture on interface %s: %s", iface, why);
+        pcap_close(pc);
+        return rc == PCAP_ERROR_NO_SUCH_DEVICE ? TA_ERR_NOTFOUND : TA_ERR_IO;
+    }
+    struct ta_source *s = source_alloc(iface);
+    if (s == NULL) {
+        pcap_close(pc);
+        snprintf(errbuf, errlen, "%s: out of memory", iface);
+        return TA_ERR_NOMEM;
+    }
+    s->pc = pc;
+    s->live = true;
+    ta_err err = apply_filter(s, o->bpf, errbuf, errlen);
+    if (err != TA_OK) {
+        ta_source_close(s);
+        return err;
+    }
+    *out = s;
+    return TA_OK;
+}
+
+void ta_source_close(struct ta_source *s)
+{
+    if (s == NULL)
+        return;
+    if (s->pc != NULL)
+        pcap_close(s->pc);
+    free(s->name);
+    free(s);
+}
+
+int ta_source_linktype(const struct ta_source *s)
+{
+    return pcap_datalink(s->pc);
+}
+
+const char *ta_source_name(const struct ta_source *s)
+{
+    return s->name;
+}
+
+void ta_source_stop(struct ta_source *s)
+{
+    s->stop = 1;
+    pcap_breakloop(s->pc);
+}
+
+ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbuf, size_t errlen)
+{
+    int lt = pcap_datalink(s->pc);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    for (;;) {
+        if (s->stop)
+            return TA_ERR_INTERRUPTED;
+        int rc = pcap_next_ex(s->pc, &h, &data);
+        if (rc == 1) {
+            ta_time_us ts = 0;
+            if (h->ts.tv_sec >= 0 && h->ts.tv_usec >= 0)
+                ts = (ta_time_us)h->ts.tv_sec * 1000000u + (ta_time_us)h->ts.tv_usec;
+            uint32_t wire = h->len < h->caplen ? h->caplen : h->len;
+            s->st.packets++;
+            s->st.bytes += wire;
+            cb(ud, lt, ts, data, h->caplen, wire);
+        } else if (rc == 0) {
+            continue; /* live read timeout: check the stop flag */
+        } else if (rc == PCAP_ERROR_BREAK) {
+            return s->stop ? TA_ERR_INTERRUPTED : TA_OK;
+        } else {
+            if (s->live) {
+                snprintf(errbuf, errlen, "capture on %s failed: %s", s->name, pcap_geterr(s->pc));
+                return TA_ERR_IO;
+            }
+            snprintf(errbuf, errlen, "%s: capture is damaged after %llu packets (%s)", s->name,
+                     (unsigned long long)s->st.packets, pcap_geterr(s->pc));
+            return TA_ERR_TRUNCATED;
+        }
+    }
+}
+
+void ta_source_get_stats(struct ta_source *s, struct ta_source_stats *st)
+{
+    if (s->live) {
+        struct pcap_stat ps;
+        if (pcap_stats(s->pc, &ps) == 0) {
+            s->st.kernel_drops = ps.ps_drop;
+            s->st.iface_drops = ps.ps_ifdrop;
+        }
+    }
+    *st = s->st;
+}

@@ -1,0 +1,40 @@
+/*
+ * Fuzz target: the intel json loaders. The first byte picks the format
+ * (or auto-detection); the rest is the feed.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "threatatlas/intel.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static ta_err sink(void *user, const struct ta_intel_indicator *ind)
+{
+    /* Touch every field so sanitizers see bad pointers. */
+    size_t *n = user;
+    *n += strlen(ind->value) + strlen(ind->source) + (ind->family ? strlen(ind->family) : 0) +
+          (ind->brand ? strlen(ind->brand) : 0) + (ind->country ? strlen(ind->country) : 0);
+    return TA_OK;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const enum ta_intel_format fmts[] = {
+        TA_INTEL_FMT_AUTO,           TA_INTEL_FMT_FEODO_JSON, TA_INTEL_FMT_THREATFOX_JSON,
+        TA_INTEL_FMT_PHISHTANK_JSON, TA_INTEL_FMT_STIX2,      TA_INTEL_FMT_MISP};
+    if (size < 1)
+        return 0;
+    struct ta_intel_load_opts o = {.format = fmts[data[0] % (sizeof(fmts) / sizeof(fmts[0]))],
+                                   .feed_time = 1700000000ull * 1000000ull,
+                                   .have_kind = (data[0] & 0x80) != 0,
+                                   .kind = TA_INTEL_KIND_C2,
+                                   .misp_all = (data[0] & 0x40) != 0,
+                                   .valid_days = 30,
+                                   .file_name = "/trails/static/malware/x.txt"};
+    struct ta_intel_load_result r;
+    size_t n = 0;
+    (void)ta_intel_parse(data + 1, size - 1, &o, sink, &n, &r);
+    return 0;
+}
