@@ -117,6 +117,76 @@ static void packet(struct ta_packet *p, const struct ta_obs_sink *sink, struct t
     }
 }
 
+/*
+ * Minimal IP fragment reassembly (a few datagrams at once, first copy of
+ * each byte wins, 64 KiB each): enough for DNS answers split in fragments.
+ */
+#define NFRAG 16
+struct frag {
+    bool used;
+    uint8_t v, proto;
+    uint8_t src[16], dst[16];
+    uint32_t id;
+    uint32_t total; /* known once the last fragment came; 0 before */
+    uint32_t have;  /* bytes present */
+    uint8_t seen[65536 / 8];
+    uint8_t data[65536];
+    uint64_t stamp;
+};
+static struct frag *frags;
+static uint8_t fragout[65536 + 40];
+
+/* Adds a fragment; returns the reassembled payload length (into fragout) or 0. */
+static size_t frag_add(uint8_t v, const uint8_t *src, const uint8_t *dst, uint32_t id,
+                       uint8_t proto, uint32_t off, bool more, const uint8_t *b, size_t n)
+{
+    static uint64_t clock;
+    struct frag *f = NULL, *oldest = &frags[0];
+    size_t al = v == 4 ? 4 : 16;
+    for (int i = 0; i < NFRAG; i++) {
+        struct frag *g = &frags[i];
+        if (g->used && g->v == v && g->id == id && g->proto == proto &&
+            memcmp(g->src, src, al) == 0 && memcmp(g->dst, dst, al) == 0) {
+            f = g;
+            break;
+        }
+        if (!g->used || g->stamp < oldest->stamp)
+            oldest = g;
+    }
+    if (f == NULL) {
+        f = oldest;
+        memset(f->seen, 0, sizeof(f->seen));
+        f->used = true;
+        f->v = v;
+        f->proto = proto;
+        f->id = id;
+        memcpy(f->src, src, al);
+        memcpy(f->dst, dst, al);
+        f->total = 0;
+        f->have = 0;
+    }
+    f->stamp = ++clock;
+    if (off + n > 65535)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t o = off + i;
+        if (!(f->seen[o / 8] & (1u << (o % 8)))) {
+            f->seen[o / 8] = (uint8_t)(f->seen[o / 8] | (1u << (o % 8)));
+            f->data[o] = b[i];
+            f->have++;
+        }
+    }
+    if (!more)
+        f->total = off + (uint32_t)n;
+    if (f->total == 0 || f->have < f->total)
+        return 0;
+    memcpy(fragout, f->data, f->total);
+    f->used = false;
+    return f->total;
+}
+
+static bool l4(struct ta_packet *p, uint8_t proto, const uint8_t *l4, size_t l4len);
+
 static bool decode(int dlt, const uint8_t *d, uint32_t n, struct ta_packet *p)
 {
     uint16_t et = 0;
@@ -171,14 +241,18 @@ static bool decode(int dlt, const uint8_t *d, uint32_t n, struct ta_packet *p)
         size_t tot = (size_t)(ip[2] << 8 | ip[3]);
         if (ihl < 20 || tot < ihl || left < ihl)
             return false;
-        if ((ip[6] & 0x3f) != 0 || ip[7] != 0)
-            return false; /* fragment */
         if (tot < left)
             left = tot;
         ta_addr_set_v4(&p->src, ip + 12);
         ta_addr_set_v4(&p->dst, ip + 16);
         proto = ip[9];
         l4off = ihl;
+        if ((ip[6] & 0x3f) != 0 || ip[7] != 0) {
+            uint32_t fo = (uint32_t)((ip[6] & 0x1f) << 8 | ip[7]) * 8;
+            size_t r = frag_add(4, ip + 12, ip + 16, (uint32_t)(ip[4] << 8 | ip[5]), proto, fo,
+                                (ip[6] & 0x20) != 0, ip + ihl, left - ihl);
+            return r > 0 && l4(p, proto, fragout, r);
+        }
     } else if (et == 0x86dd && (ip[0] >> 4) == 6 && left >= 40) {
         size_t plen = (size_t)(ip[4] << 8 | ip[5]);
         if (plen + 40 < left)
@@ -187,7 +261,16 @@ static bool decode(int dlt, const uint8_t *d, uint32_t n, struct ta_packet *p)
         ta_addr_set_v6(&p->dst, ip + 24);
         proto = ip[6];
         l4off = 40;
-        while ((proto == 0 || proto == 43 || proto == 60) && left >= l4off + 8) {
+        while ((proto == 0 || proto == 43 || proto == 60 || proto == 44) && left >= l4off + 8) {
+            if (proto == 44) {
+                const uint8_t *fh = ip + l4off;
+                uint32_t fo = (uint32_t)(fh[2] << 8 | (fh[3] & 0xf8));
+                uint32_t id =
+                    (uint32_t)fh[4] << 24 | (uint32_t)fh[5] << 16 | (uint32_t)fh[6] << 8 | fh[7];
+                size_t r = frag_add(6, ip + 8, ip + 24, id, fh[0], fo, (fh[3] & 1) != 0, fh + 8,
+                                    left - l4off - 8);
+                return r > 0 && l4(p, fh[0], fragout, r);
+            }
             proto = ip[l4off];
             l4off += (size_t)(ip[l4off + 1] + 1) * 8;
         }
@@ -196,8 +279,11 @@ static bool decode(int dlt, const uint8_t *d, uint32_t n, struct ta_packet *p)
     }
     if (l4off > left)
         return false;
-    const uint8_t *l4 = ip + l4off;
-    size_t l4len = left - l4off;
+    return l4(p, proto, ip + l4off, left - l4off);
+}
+
+static bool l4(struct ta_packet *p, uint8_t proto, const uint8_t *l4, size_t l4len)
+{
     p->ip_proto = proto;
     if (proto == 6) {
         if (l4len < 20)
@@ -249,7 +335,8 @@ int main(int argc, char **argv)
     if (ta_proto_new(&o, &pr) != TA_OK)
         return 2;
     tab = calloc(NFLOWS, sizeof(*tab));
-    if (tab == NULL)
+    frags = calloc(NFRAG, sizeof(*frags));
+    if (tab == NULL || frags == NULL)
         return 2;
     struct ta_eve_app_out eo;
     ta_eve_app_out_init(&eo, stdout, headers);
@@ -293,5 +380,6 @@ int main(int argc, char **argv)
     ta_eve_app_out_release(&eo);
     ta_proto_free(pr);
     free(tab);
+    free(frags);
     return rc;
 }
