@@ -1,6 +1,6 @@
 /*
- * proto-observe: a standalone driver for the app layer, used by the proto
- * integration tests and bench/proto.sh until (and besides) the engine:
+ * proto-observe: a standalone driver for the app layer (bench/proto.sh, and
+ * a cross-check of the engine in the proto integration test):
  * reads a capture with libpcap, decodes Ethernet/VLAN/SLL/raw/null to
  * IPv4/IPv6 TCP/UDP with a minimal decoder of its own (no fragments), keeps
  * a simple flow table and feeds the proto hooks; writes dns/http/tls EVE
@@ -338,8 +338,10 @@ int main(int argc, char **argv)
     frags = calloc(NFRAG, sizeof(*frags));
     if (tab == NULL || frags == NULL)
         return 2;
-    struct ta_eve_app_out eo;
-    ta_eve_app_out_init(&eo, stdout, headers);
+    struct ta_eve_writer *w;
+    if (ta_eve_writer_new(stdout, NULL, &w) != TA_OK)
+        return 2;
+    struct ta_eve_app_out eo = {w, headers};
     struct ta_obs_sink sink;
     memset(&sink, 0, sizeof(sink));
     if (!quiet)
@@ -377,7 +379,7 @@ int main(int argc, char **argv)
         if (ta_proto_counter(pr, c))
             fprintf(stderr, "%s %llu\n", ta_proto_counter_name(c),
                     (unsigned long long)ta_proto_counter(pr, c));
-    ta_eve_app_out_release(&eo);
+    ta_eve_writer_free(w);
     ta_proto_free(pr);
     free(tab);
     free(frags);

@@ -157,6 +157,12 @@ static void grouped(struct ta_json *j, const struct ta_dns_rr *a, uint32_t n)
 void ta_eve_dns(struct ta_json *j, const struct ta_flow *f, const struct ta_dns_record *r)
 {
     ta__eve_app_head(j, f, r->ts, "dns", r->dir == TA_DIR_TOCLIENT);
+    ta_eve_dns_fields(j, r);
+    ta_json_obj_close(j);
+}
+
+void ta_eve_dns_fields(struct ta_json *j, const struct ta_dns_record *r)
+{
     ta_json_key(j, "dns");
     ta_json_obj_open(j);
     ta_json_kv_uint(j, "version", 3);
@@ -199,6 +205,5 @@ void ta_eve_dns(struct ta_json *j, const struct ta_flow *f, const struct ta_dns_
     rrs(j, "answers", r->answers, r->n_answers);
     rrs(j, "authorities", r->authorities, r->n_authorities);
     grouped(j, r->answers, r->n_answers);
-    ta_json_obj_close(j);
     ta_json_obj_close(j);
 }

@@ -27,6 +27,12 @@ void ta_eve_http(struct ta_json *j, const struct ta_flow *f, const struct ta_htt
                  bool with_headers)
 {
     ta__eve_app_head(j, f, tx->ts, "http", false);
+    ta_eve_http_fields(j, tx, with_headers);
+    ta_json_obj_close(j);
+}
+
+void ta_eve_http_fields(struct ta_json *j, const struct ta_http_tx *tx, bool with_headers)
+{
     ta_json_kv_uint(j, "tx_id", tx->tx_id);
     ta_json_key(j, "http");
     ta_json_obj_open(j);
@@ -50,6 +56,5 @@ void ta_eve_http(struct ta_json *j, const struct ta_flow *f, const struct ta_htt
         headers(j, "request_headers", tx->req_headers, tx->n_req_headers);
         headers(j, "response_headers", tx->resp_headers, tx->n_resp_headers);
     }
-    ta_json_obj_close(j);
     ta_json_obj_close(j);
 }

@@ -37,6 +37,12 @@ static void tls_date(struct ta_json *j, const char *k, int64_t t)
 void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_record *t)
 {
     ta__eve_app_head(j, f, t->ts, "tls", false);
+    ta_eve_tls_fields(j, t);
+    ta_json_obj_close(j);
+}
+
+void ta_eve_tls_fields(struct ta_json *j, const struct ta_tls_record *t)
+{
     ta_json_key(j, "tls");
     ta_json_obj_open(j);
     if (t->has_cert) {
@@ -68,54 +74,39 @@ void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_
     if (t->ja4[0] != '\0')
         ta_json_kv_str(j, "ja4", t->ja4);
     ta_json_obj_close(j);
-    ta_json_obj_close(j);
 }
 
 /* ----- the sink ----- */
 
-static void put(struct ta_eve_app_out *o)
-{
-    if (!o->j.oom && ta_json_write_line(&o->j, o->out))
-        o->written++;
-    else
-        o->write_errors++;
-}
-
 static void on_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
 {
     struct ta_eve_app_out *o = ud;
-    ta_json_reset(&o->j);
-    ta_eve_dns(&o->j, f, r);
-    put(o);
+    struct ta_flow g;
+    if (r->dir == TA_DIR_TOCLIENT) {
+        /* A response is written from the server's side, as Suricata does. */
+        g = *f;
+        g.src = f->dst;
+        g.dst = f->src;
+        g.sp = f->dp;
+        g.dp = f->sp;
+        f = &g;
+    }
+    ta_eve_dns_fields(ta_eve_begin(o->w, f, "dns", r->ts), r);
+    ta_eve_end(o->w);
 }
 
 static void on_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
 {
     struct ta_eve_app_out *o = ud;
-    ta_json_reset(&o->j);
-    ta_eve_http(&o->j, f, tx, o->http_headers);
-    put(o);
+    ta_eve_http_fields(ta_eve_begin(o->w, f, "http", tx->ts), tx, o->http_headers);
+    ta_eve_end(o->w);
 }
 
 static void on_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
 {
     struct ta_eve_app_out *o = ud;
-    ta_json_reset(&o->j);
-    ta_eve_tls(&o->j, f, t);
-    put(o);
-}
-
-void ta_eve_app_out_init(struct ta_eve_app_out *o, FILE *out, bool http_headers)
-{
-    memset(o, 0, sizeof(*o));
-    o->out = out;
-    o->http_headers = http_headers;
-    ta_json_init(&o->j);
-}
-
-void ta_eve_app_out_release(struct ta_eve_app_out *o)
-{
-    ta_json_release(&o->j);
+    ta_eve_tls_fields(ta_eve_begin(o->w, f, "tls", t->ts), t);
+    ta_eve_end(o->w);
 }
 
 void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink)
@@ -124,4 +115,13 @@ void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink)
     sink->on_dns = on_dns;
     sink->on_http = on_http;
     sink->on_tls = on_tls;
+}
+
+void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p)
+{
+    ta_json_key(j, "app_layer");
+    ta_json_obj_open(j);
+    for (size_t i = 0; i < ta_proto_counter_count(); i++)
+        ta_json_kv_uint(j, ta_proto_counter_name(i), ta_proto_counter(p, i));
+    ta_json_obj_close(j);
 }

@@ -18,7 +18,16 @@ struct ta_eve_writer {
     struct ta_json j;
     uint64_t records;
     ta_err err;
+    void (*stats_extra)(struct ta_json *j, void *ud);
+    void *stats_ud;
 };
+
+void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta_json *j, void *ud),
+                                   void *ud)
+{
+    w->stats_extra = fn;
+    w->stats_ud = ud;
+}
 
 ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w)
 {
@@ -228,6 +237,8 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
     ta_json_kv_uint(j, "evicted", st.flows_evicted);
     ta_json_kv_uint(j, "active", st.flows_active);
     ta_json_obj_close(j);
+    if (w->stats_extra != NULL)
+        w->stats_extra(j, w->stats_ud);
     ta_json_obj_close(j);
     ta_eve_end(w);
 }

@@ -11,6 +11,17 @@ printed with its key and both values; the known causes are explained in
 README.md ("Compatibility") and classified here where they can be
 recognised.
 
+Known differences, each labelled "[known: ...]" where it is printed:
+- a URI with a space ("GET /a b HTTP/1.1", seen in attack traffic): tshark
+  ends the URI at the first space, we (like libhtp) at the last " HTTP/";
+- an absolute URI ("GET http://host/ HTTP/1.1", proxies): we name the URI's
+  host as hostname (libhtp does too), tshark the Host header;
+- an HTTP response cut by RST, a gap or the end of the capture: tshark shows
+  it only once its body is complete, we emit the transaction at flow end;
+- traffic inside GRE/ERSPAN: the decoder does not decapsulate it.
+Not counted as disagreement: a DNS message both sides reject (tshark marks it
+malformed, we count dns_malformed). Out of scope: DNS inside HTTP/2 (DoH).
+
 Usage: tshark-compare.py DIR OBSERVE_CMD...   (the pcap path is appended)
 Prints "tshark-compare: A/T agree (P%)" last; exit 1 if P < 99.5.
 """
@@ -29,7 +40,7 @@ FIELDS = ["frame.number", "ip.src", "ipv6.src", "tcp.srcport", "udp.srcport", "i
           "http.request.method", "http.request.uri", "http.host", "http.user_agent",
           "http.response.code", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
           "icmp.type", "icmpv6.type", "tcp.stream", "dns.count.answers", "dns.resp.type",
-          "_ws.malformed"]
+          "_ws.malformed", "gre.proto"]
 AGG = "\x1e"  # aggregator: a byte that never occurs in the compared fields
 RRTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "NULL": 10, "PTR": 12, "HINFO": 13, "MX": 15,
            "TXT": 16, "AAAA": 28, "SRV": 33, "NAPTR": 35, "OPT": 41, "DS": 43, "RRSIG": 46,
@@ -204,7 +215,7 @@ def compare(path, cmd):
                     i, len(split(r["http.request.uri"])) - 1)] if r["http.request.uri"] else "",
                 "host": host[min(i, len(host) - 1)].lower().rsplit(":", 1)[0]
                 if host[0] and not host[0].startswith("[") else host[0].lower(),
-                "frame": r["frame.number"]})
+                "frame": r["frame.number"], "gre": bool(r["gre.proto"])})
         for c in split(r["http.response.code"]):
             ts_resp[conn(d, dp, s, sp)].append(int(c))
     ta_req = collections.defaultdict(list)
@@ -225,13 +236,15 @@ def compare(path, cmd):
             x = a[i] if i < len(a) else None
             y = b[i] if i < len(b) else None
             if x is not None and y is not None:
-                x2 = {kk: vv for kk, vv in x.items() if kk != "frame"}
+                x2 = {kk: vv for kk, vv in x.items() if kk not in ("frame", "gre")}
                 # tshark shows no host when the header is absent; neither do we.
                 if x2 == y:
                     agree += 1
                     continue
             why = ""
-            if x and y and " " in y["uri"] and y["uri"].startswith(x["uri"]):
+            if x and y is None and x.get("gre"):
+                why = " [known: inside GRE/ERSPAN, which the decoder does not decapsulate]"
+            elif x and y and " " in y["uri"] and y["uri"].startswith(x["uri"]):
                 why = " [known: URI with a space; tshark cuts at it, we keep up to ' HTTP/']"
             elif x and y and x["uri"].lower().startswith("http") and x["uri"] == y["uri"]:
                 why = " [known: absolute URI; we name the URI's host, tshark the Host header]"
