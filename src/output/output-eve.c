@@ -21,7 +21,16 @@ struct ta_eve_writer {
     /* "YYYY-MM-DDTHH:MM:SS" of cached_sec: timestamps repeat their second a lot. */
     uint64_t cached_sec;
     char cached[24];
+    void (*stats_extra)(struct ta_json *j, void *ud);
+    void *stats_ud;
 };
+
+void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta_json *j, void *ud),
+                                   void *ud)
+{
+    w->stats_extra = fn;
+    w->stats_ud = ud;
+}
 
 /* Unsigned decimal into b (at least 21 bytes); returns the length. */
 static size_t fmt_u64(char *b, uint64_t v)
@@ -278,6 +287,8 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
     ta_json_kv_uint(j, "evicted", st.flows_evicted);
     ta_json_kv_uint(j, "active", st.flows_active);
     ta_json_obj_close(j);
+    if (w->stats_extra != NULL)
+        w->stats_extra(j, w->stats_ud);
     ta_json_obj_close(j);
     ta_eve_end(w);
 }
