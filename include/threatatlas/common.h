@@ -17,14 +17,14 @@
 
 typedef enum ta_err {
     TA_OK = 0,
-    TA_ERR_NOMEM,    /* allocation failed */
-    TA_ERR_IO,       /* read/write/open failed; see errno-derived detail */
-    TA_ERR_FORMAT,   /* input file is not in the expected format */
-    TA_ERR_ARG,      /* invalid argument or option value */
-    TA_ERR_NOTFOUND, /* named thing does not exist */
-    TA_ERR_LIMIT,    /* a configured limit was reached */
-    TA_ERR_DB,       /* database error */
-    TA_ERR_TRUNCATED,/* input ended early (e.g. capture cut mid-packet) */
+    TA_ERR_NOMEM,     /* allocation failed */
+    TA_ERR_IO,        /* read/write/open failed; see errno-derived detail */
+    TA_ERR_FORMAT,    /* input file is not in the expected format */
+    TA_ERR_ARG,       /* invalid argument or option value */
+    TA_ERR_NOTFOUND,  /* named thing does not exist */
+    TA_ERR_LIMIT,     /* a configured limit was reached */
+    TA_ERR_DB,        /* database error */
+    TA_ERR_TRUNCATED, /* input ended early (e.g. capture cut mid-packet) */
     TA_ERR_UNSUPPORTED,
     TA_ERR_INTERRUPTED,
     TA_ERR__COUNT

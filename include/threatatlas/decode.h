@@ -12,12 +12,12 @@
 #include "threatatlas/common.h"
 
 /* Link types (values are libpcap's DLT_/LINKTYPE_ numbers). */
-#define TA_LINK_NULL 0
-#define TA_LINK_ETHERNET 1
-#define TA_LINK_RAW 101
-#define TA_LINK_LINUX_SLL 113
-#define TA_LINK_IPV4 228
-#define TA_LINK_IPV6 229
+#define TA_LINK_NULL       0
+#define TA_LINK_ETHERNET   1
+#define TA_LINK_RAW        101
+#define TA_LINK_LINUX_SLL  113
+#define TA_LINK_IPV4       228
+#define TA_LINK_IPV6       229
 #define TA_LINK_LINUX_SLL2 276
 
 /* TCP flag bits as on the wire. */
@@ -48,17 +48,17 @@ struct ta_packet {
     uint32_t tcp_seq, tcp_ack;
     uint16_t tcp_win;
     uint8_t icmp_type, icmp_code;
-    bool reassembled; /* payload comes from IP fragment reassembly */
+    bool reassembled;       /* payload comes from IP fragment reassembly */
     const uint8_t *payload; /* transport payload */
     uint32_t payload_len;
 };
 
 /* Result of decoding one frame. */
 enum ta_decode_result {
-    TA_DECODE_OK = 0,      /* pkt is filled */
-    TA_DECODE_FRAG_HELD,   /* an IP fragment was stored; nothing to process yet */
-    TA_DECODE_SKIPPED,     /* not IP (ARP, LLDP...): counted, not an error */
-    TA_DECODE_INVALID,     /* malformed/truncated: counted by reason */
+    TA_DECODE_OK = 0,    /* pkt is filled */
+    TA_DECODE_FRAG_HELD, /* an IP fragment was stored; nothing to process yet */
+    TA_DECODE_SKIPPED,   /* not IP (ARP, LLDP...): counted, not an error */
+    TA_DECODE_INVALID,   /* malformed/truncated: counted by reason */
 };
 
 struct ta_decode_opts {

@@ -46,12 +46,12 @@ struct ta_app_hooks {
 
 struct ta_engine_opts {
     struct ta_decode_opts decode;
-    uint32_t max_flows;       /* flow table cap (default 1,000,000) */
-    uint32_t tcp_new_timeout; /* seconds, flows not yet established (default 30) */
-    uint32_t tcp_est_timeout; /* seconds idle, established TCP (default 300) */
+    uint32_t max_flows;          /* flow table cap (default 1,000,000) */
+    uint32_t tcp_new_timeout;    /* seconds, flows not yet established (default 30) */
+    uint32_t tcp_est_timeout;    /* seconds idle, established TCP (default 300) */
     uint32_t tcp_closed_timeout; /* seconds after FIN/RST teardown (default 10) */
-    uint32_t udp_timeout;     /* seconds idle (default 60) */
-    uint32_t other_timeout;   /* seconds idle, ICMP and others (default 30) */
+    uint32_t udp_timeout;        /* seconds idle (default 60) */
+    uint32_t other_timeout;      /* seconds idle, ICMP and others (default 30) */
 };
 
 void ta_engine_opts_default(struct ta_engine_opts *o);
@@ -73,12 +73,12 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
 void ta_engine_flush(struct ta_engine *e);
 
 struct ta_engine_stats {
-    uint64_t packets;      /* frames fed */
-    uint64_t decoded;      /* frames decoded to an IP packet */
-    uint64_t bytes;        /* sum of wire lengths */
-    uint64_t skipped;      /* not IP */
-    uint64_t invalid;      /* malformed (see decoder counters by reason) */
-    uint64_t frag_held;    /* fragments stored for reassembly */
+    uint64_t packets;   /* frames fed */
+    uint64_t decoded;   /* frames decoded to an IP packet */
+    uint64_t bytes;     /* sum of wire lengths */
+    uint64_t skipped;   /* not IP */
+    uint64_t invalid;   /* malformed (see decoder counters by reason) */
+    uint64_t frag_held; /* fragments stored for reassembly */
     uint64_t flows_created;
     uint64_t flows_ended;
     uint64_t flows_evicted; /* ended early at the max_flows cap */

@@ -34,14 +34,14 @@ bool ta_event_kind_confirmed(enum ta_event_kind k);
 
 /* How the detection was made (evidence type). */
 enum ta_event_method {
-    TA_METHOD_IP = 0,    /* flow to a listed IP / CIDR */
-    TA_METHOD_IP_PORT,   /* flow to a listed IP:port */
-    TA_METHOD_DNS,       /* host resolved a listed domain, then connected */
-    TA_METHOD_SNI,       /* TLS SNI matched */
-    TA_METHOD_HOST,      /* HTTP Host matched */
-    TA_METHOD_URL,       /* HTTP URL matched */
-    TA_METHOD_CONTENT,   /* request/response content (webshell shapes, phishing forms) */
-    TA_METHOD_BEACON,    /* timing regularity, no indicator */
+    TA_METHOD_IP = 0,  /* flow to a listed IP / CIDR */
+    TA_METHOD_IP_PORT, /* flow to a listed IP:port */
+    TA_METHOD_DNS,     /* host resolved a listed domain, then connected */
+    TA_METHOD_SNI,     /* TLS SNI matched */
+    TA_METHOD_HOST,    /* HTTP Host matched */
+    TA_METHOD_URL,     /* HTTP URL matched */
+    TA_METHOD_CONTENT, /* request/response content (webshell shapes, phishing forms) */
+    TA_METHOD_BEACON,  /* timing regularity, no indicator */
     TA_METHOD__COUNT
 };
 const char *ta_event_method_name(enum ta_event_method m);
@@ -59,13 +59,13 @@ struct ta_event_side {
 struct ta_event {
     enum ta_event_kind kind;
     enum ta_event_method method;
-    ta_time_us ts;       /* time of the observation that triggered the event */
-    uint64_t flow_id;    /* EVE flow_id of the evidence flow */
-    uint8_t proto;       /* IP protocol of the flow */
+    ta_time_us ts;    /* time of the observation that triggered the event */
+    uint64_t flow_id; /* EVE flow_id of the evidence flow */
+    uint8_t proto;    /* IP protocol of the flow */
     struct ta_event_side attacker, victim;
-    uint8_t confidence;  /* 0-100 */
-    const char *signature;  /* human-readable signature name */
-    const char *family;     /* malware / webshell family, may be NULL */
+    uint8_t confidence;    /* 0-100 */
+    const char *signature; /* human-readable signature name */
+    const char *family;    /* malware / webshell family, may be NULL */
     /* Matched indicator (NULL for content/beacon detections). */
     const char *indicator;
     const char *indicator_type; /* "ipv4", "domain", "url", ... */
@@ -77,8 +77,8 @@ struct ta_event {
     const uint8_t *body;    /* first bytes of the request body (webshells) */
     size_t body_len;
     /* Report identities, computed by the detector per README definitions. */
-    const char *page;       /* phishing: the page (normalised indicator URL, or host) */
-    const char *website;    /* backdoor: Host lower case without port, or server IP */
+    const char *page;    /* phishing: the page (normalised indicator URL, or host) */
+    const char *website; /* backdoor: Host lower case without port, or server IP */
 };
 
 #endif

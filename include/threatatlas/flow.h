@@ -35,12 +35,12 @@ enum ta_app_proto {
 const char *ta_app_proto_name(enum ta_app_proto p);
 
 struct ta_flow {
-    uint64_t id; /* EVE flow_id: deterministic hash of 5-tuple + start, < 2^53 */
+    uint64_t id;             /* EVE flow_id: deterministic hash of 5-tuple + start, < 2^53 */
     struct ta_addr src, dst; /* src = client (initiator) */
     uint16_t sp, dp;
-    uint8_t proto; /* IP protocol number */
-    uint8_t state; /* enum ta_flow_state */
-    uint8_t reason; /* enum ta_flow_reason, set when the flow ends */
+    uint8_t proto;     /* IP protocol number */
+    uint8_t state;     /* enum ta_flow_state */
+    uint8_t reason;    /* enum ta_flow_reason, set when the flow ends */
     uint8_t app_proto; /* enum ta_app_proto, set by the app layer */
     uint16_t vlan_id[2];
     uint8_t vlan_count;
@@ -48,13 +48,13 @@ struct ta_flow {
     ta_time_us start, last;
     uint64_t pkts_toserver, pkts_toclient;
     uint64_t bytes_toserver, bytes_toclient; /* frame (wire) lengths */
-    void *app; /* app-layer state; owned by the app layer hooks */
+    void *app;                               /* app-layer state; owned by the app layer hooks */
     /* Added by the flow module (after the pinned fields). */
-    uint8_t tcp_state;              /* enum ta_tcp_state (EVE tcp.state) */
-    uint8_t icmp_type, icmp_code;   /* ICMP: first packet toserver */
-    bool icmp_resp_seen;            /* ICMP: a packet toclient was seen */
+    uint8_t tcp_state;            /* enum ta_tcp_state (EVE tcp.state) */
+    uint8_t icmp_type, icmp_code; /* ICMP: first packet toserver */
+    bool icmp_resp_seen;          /* ICMP: a packet toclient was seen */
     uint8_t icmp_resp_type, icmp_resp_code;
-    uint8_t ip_version;             /* 4 or 6 */
+    uint8_t ip_version; /* 4 or 6 */
 };
 
 /* TCP connection state as reported in EVE tcp.state. */
@@ -63,9 +63,9 @@ enum ta_tcp_state {
     TA_TCP_STATE_SYN_SENT,
     TA_TCP_STATE_SYN_RECV,
     TA_TCP_STATE_ESTABLISHED,
-    TA_TCP_STATE_FIN_WAIT1, /* the client sent the first FIN */
+    TA_TCP_STATE_FIN_WAIT1,  /* the client sent the first FIN */
     TA_TCP_STATE_CLOSE_WAIT, /* the server sent the first FIN */
-    TA_TCP_STATE_CLOSED,    /* FIN both ways, or RST */
+    TA_TCP_STATE_CLOSED,     /* FIN both ways, or RST */
 };
 
 /* EVE strings: "new"/"established"/"closed", "timeout"/"forced"/"shutdown",

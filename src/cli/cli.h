@@ -64,7 +64,10 @@ void ta_opts_help(const struct ta_cmd_spec *spec, FILE *f);
 
 /* Subcommands: argv[0] is the subcommand name. Return the process exit code. */
 int ta_cli_observe(int argc, char **argv);
+int ta_cli_analyze(int argc, char **argv);
 int ta_cli_geo(int argc, char **argv);
 int ta_cli_intel(int argc, char **argv);
+int ta_cli_report(int argc, char **argv);
+int ta_cli_events(int argc, char **argv);
 
 #endif

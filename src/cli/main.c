@@ -20,8 +20,12 @@ struct command {
 
 static const struct command commands[] = {
     {"observe", ta_cli_observe, "decode captures or an interface into EVE JSON observations"},
+    {"analyze", ta_cli_analyze, "detect C&C, phishing and backdoor events in captures or live"},
     {"geo", ta_cli_geo, "geolocation data: install, lookup, info"},
     {"intel", ta_cli_intel, "import threat-intel feeds, list, look up and expire indicators"},
+    {"report", ta_cli_report,
+     "attribution report by country pair over a period (or --list evidence)"},
+    {"events", ta_cli_events, "export stored detection events (EVE, IntelMQ, CSV)"},
 };
 
 void ta_cli_error(const char *fmt, ...)

@@ -115,8 +115,9 @@ static void put_escaped(struct obuf *o, const char *s, size_t n)
                 oput(o, hx[c & 15]);
             }
             i += 2;
-        } else if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) {
-            /* Raw spaces, controls and non-ASCII bytes are escaped as a browser would. */
+        } else if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '%') {
+            /* Raw spaces, controls and non-ASCII bytes are escaped as a browser would; a
+             * stray '%' becomes %25 so that normalising twice changes nothing. */
             unsigned char c = (unsigned char)s[i];
             oput(o, '%');
             oput(o, hx[c >> 4]);

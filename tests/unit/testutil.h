@@ -32,7 +32,7 @@ static inline const char *tu_shared_data(void)
 #define TU_SKIP_NO_DATA(d)                                                                         \
     do {                                                                                           \
         if ((d) == NULL) {                                                                         \
-            print_message("skip: ../shared/data is absent\n");                                    \
+            print_message("skip: ../shared/data is absent\n");                                     \
             skip();                                                                                \
         }                                                                                          \
     } while (0)

@@ -156,6 +156,7 @@ static void test_url_normalize(void **state)
     check_url("http://example.com./a/b/../c/./d", "http://example.com/a/c/d");
     check_url("http://example.com/a/%7Euser/%2e%2E/x", "http://example.com/a/x");
     check_url("http://example.com/%3a%2f?q=%41%3d", "http://example.com/%3A%2F?q=A%3D");
+    check_url("http://example.com/100%/%zz", "http://example.com/100%25/%25zz");
     check_url("http://example.com/p#frag", "http://example.com/p");
     check_url("http://user:pw@Example.com/p?x=1#f", "http://example.com/p?x=1");
     check_url("example.com/login.php", "http://example.com/login.php");

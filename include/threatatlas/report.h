@@ -1,0 +1,114 @@
+/*
+ * The attribution report (stage 8): counts of confirmed detections by
+ * attacker country -> victim country over whole UTC days, as a national
+ * CERT publishes them, computed from the store's per-day rollups; the
+ * evidence lists behind each count; and the event export.
+ *
+ * Counting definitions (also in README.md, "Report"):
+ *   botnet   c2_servers       distinct C&C server IPs in X that exchanged
+ *                             traffic in the period with a host in Y
+ *            controlled_hosts distinct host IPs in Y that contacted a C&C
+ *                             server in X
+ *   phishing phishing_hosts   distinct server IPs in X serving phishing pages
+ *                             visited from Y
+ *            phishing_pages   distinct pages (normalised indicator URL, or
+ *                             host for SNI-only visits)
+ *            phishing_attacks visits = flows from Y on which a page was
+ *                             requested or whose SNI matched (a flow is
+ *                             dated by its first phishing event)
+ *   backdoor attacker_ips     distinct client IPs in X making backdoor
+ *                             requests to websites hosted in Y
+ *            compromised_websites distinct websites (Host, lower case, no
+ *                             port; server IP without Host)
+ *            backdoor_attacks backdoor requests (one event each)
+ * Suspected kinds are counted the same way in separate rows, never mixed in.
+ *
+ *   struct ta_report_query q; ta_report_query_init(&q);
+ *   ta_report_query_dates(&q, "2014-03-19", "2014-05-18");
+ *   struct ta_report *r; ta_report_compute(st, &q, &r);
+ *   ta_report_write(r, TA_REPORT_FMT_TEXT, stdout); ta_report_free(r);
+ */
+#ifndef THREATATLAS_REPORT_H
+#define THREATATLAS_REPORT_H
+
+#include <stdio.h>
+
+#include "threatatlas/common.h"
+#include "threatatlas/store.h"
+
+#define TA_REPORT_GEO_CREDIT "IP geolocation: ip-location-db (CC BY 4.0)"
+
+struct ta_report_query {
+    int64_t from_day, to_day; /* day numbers (ta_store_day), both included */
+    char src_cc[3];           /* "" = every attacker country */
+    char dst_cc[3];           /* "" = every victim country */
+};
+
+void ta_report_query_init(struct ta_report_query *q);
+/* Parse "YYYY-MM-DD" dates; TA_ERR_ARG if invalid or from > to. */
+ta_err ta_report_query_dates(struct ta_report_query *q, const char *from, const char *to);
+/* Set a country filter ("US"; case-insensitive); TA_ERR_ARG unless 2 letters. */
+ta_err ta_report_query_cc(char cc[3], const char *text);
+
+enum ta_report_format { TA_REPORT_FMT_TEXT = 0, TA_REPORT_FMT_JSON, TA_REPORT_FMT_CSV };
+bool ta_report_format_parse(const char *s, enum ta_report_format *out);
+
+enum ta_report_section { TA_REPORT_BOTNET = 0, TA_REPORT_PHISHING, TA_REPORT_BACKDOOR };
+
+/* One country pair of one section. */
+struct ta_report_row {
+    char src_cc[3], dst_cc[3];
+    uint64_t attackers; /* c2_servers | phishing_hosts | attacker_ips */
+    uint64_t targets;   /* controlled_hosts | phishing_pages | compromised_websites */
+    uint64_t flows;     /* phishing: phishing_attacks */
+    uint64_t events;    /* backdoor: backdoor_attacks; others: events seen */
+};
+
+struct ta_report;
+
+/* Compute the report; *out owned by the caller (ta_report_free). */
+ta_err ta_report_compute(struct ta_store *st, const struct ta_report_query *q,
+                         struct ta_report **out);
+void ta_report_free(struct ta_report *r);
+
+/* Rows of a section, sorted largest first; suspected rows kept apart. */
+size_t ta_report_rows(const struct ta_report *r, enum ta_report_section sec, bool suspected,
+                      const struct ta_report_row **rows);
+/* true if no completed analysis is stored at all. */
+bool ta_report_db_empty(const struct ta_report *r);
+/* true if the period (with filters) holds no detection. */
+bool ta_report_period_empty(const struct ta_report *r);
+
+/* Write in fmt. TA_ERR_IO on write failure. */
+ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FILE *out);
+
+/* Evidence lists (confirmed events of the period, filters applied). */
+enum ta_report_list {
+    TA_LIST_C2_SERVERS = 0,
+    TA_LIST_CONTROLLED_HOSTS,
+    TA_LIST_PHISHING_HOSTS,
+    TA_LIST_PHISHING_PAGES,
+    TA_LIST_BACKDOOR_SOURCES,
+    TA_LIST_BACKDOORED_SITES,
+    TA_LIST__COUNT
+};
+/* "c2-servers", ...; parse returns false for an unknown name. */
+const char *ta_report_list_name(enum ta_report_list l);
+bool ta_report_list_parse(const char *s, enum ta_report_list *out);
+/* Write the list, largest first; limit 0 = no limit. */
+ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q,
+                            enum ta_report_list l, size_t limit, enum ta_report_format fmt,
+                            FILE *out);
+
+/* Event export (threatatlas events). */
+enum ta_events_format { TA_EVENTS_FMT_EVE = 0, TA_EVENTS_FMT_INTELMQ, TA_EVENTS_FMT_CSV };
+bool ta_events_format_parse(const char *s, enum ta_events_format *out);
+/*
+ * Write the stored events of completed runs with ts >= since, oldest first.
+ * type: "c2", "phishing", "backdoor" (each with its suspected kind) or NULL
+ * for all. *count receives the number written.
+ */
+ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us since,
+                              enum ta_events_format fmt, FILE *out, uint64_t *count);
+
+#endif

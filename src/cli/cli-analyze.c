@@ -1,0 +1,455 @@
+/*
+ * threatatlas analyze: the whole pipeline (observe, match, detect,
+ * geolocate, store) over captures or a live interface, writing each
+ * detection as an EVE alert or an IntelMQ event.
+ *
+ * Built only when the modules it needs are in the build (see
+ * TA_DETECT_HAVE_GLUE in detect.h); otherwise it says so.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "threatatlas/detect.h"
+
+#if defined(TA_DETECT_HAVE_GLUE) && __has_include("threatatlas/source.h")
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "threatatlas/engine.h"
+#include "threatatlas/enrich.h"
+#include "threatatlas/intel.h"
+#include "threatatlas/json.h"
+#include "threatatlas/proto.h"
+#include "threatatlas/source.h"
+#if __has_include("threatatlas/store.h")
+#include "threatatlas/store.h"
+#define HAVE_STORE 1
+#endif
+
+#include "common/banned.h"
+
+#define MAX_FILES 4096
+
+struct analyze_cfg {
+    struct ta_strlist read;
+    const char *iface;
+    const char *filter;
+    const char *db;
+    const char *home;
+    const char *home_nets;
+    const char *format;
+    const char *output;
+    const char *feed_name;
+    const char *country_db;
+    const char *asn_db;
+    bool no_store;
+    bool no_beacon;
+};
+
+#define OFF(f) offsetof(struct analyze_cfg, f)
+static const struct ta_opt analyze_opts[] = {
+    {"read", 'r', TA_OPT_STRLIST, OFF(read), NULL, 0, 0, "FILE",
+     "capture to read (pcap/pcapng); repeat to read several in order"},
+    {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
+     "capture live until SIGINT/SIGTERM; SIGHUP reloads the intel from --db"},
+    {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
+    {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE",
+     "database: indicators are read from it, events are stored in it"},
+    {"home", 0, TA_OPT_STR, OFF(home), NULL, 0, 0, "CC[,CC]", "home constituency countries"},
+    {"home-nets", 0, TA_OPT_STR, OFF(home_nets), NULL, 0, 0, "FILE",
+     "file of CIDRs in the home constituency"},
+    {"format", 0, TA_OPT_STR, OFF(format), "eve", 0, 0, "eve|intelmq", "event output format"},
+    {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "event output, - for stdout"},
+    {"feed-name", 0, TA_OPT_STR, OFF(feed_name), "threatatlas", 0, 0, "NAME", "IntelMQ feed.name"},
+    {"country-db", 0, TA_OPT_STR, OFF(country_db), NULL, 0, 0, "FILE",
+     "country .mmdb (default: the installed package)"},
+    {"asn-db", 0, TA_OPT_STR, OFF(asn_db), NULL, 0, 0, "PATH",
+     "ASN .mmdb/.csv/directory (default: the installed package)"},
+    {"no-store", 0, TA_OPT_FLAG, OFF(no_store), NULL, 0, 0, NULL, "do not store events in --db"},
+    {"no-beacon", 0, TA_OPT_FLAG, OFF(no_beacon), NULL, 0, 0, NULL,
+     "do not run the beaconing scorer"},
+};
+
+static const struct ta_cmd_spec analyze_spec = {
+    "analyze",
+    "analyze -r FILE [-r FILE ...] | -i IFACE [--db FILE] [--home CC] [--format eve|intelmq] "
+    "[-o OUT]",
+    "Run observe, intel matching, detection and geolocation; write each detection (C&C,\n"
+    "phishing, backdoor, and their -suspected kinds) as an EVE alert or IntelMQ event,\n"
+    "and store it in --db. Statistics go to stderr.",
+    analyze_opts,
+    sizeof(analyze_opts) / sizeof(analyze_opts[0]),
+    "exit status: 0 success, 1 input/output/database error, 2 usage error.\n",
+};
+
+static struct ta_source *volatile g_running;
+static volatile sig_atomic_t g_reload;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    struct ta_source *s = g_running;
+    if (s != NULL)
+        ta_source_stop(s);
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    g_reload = 1;
+    struct ta_source *s = g_running;
+    if (s != NULL)
+        ta_source_stop(s); /* the run loop reloads and resumes */
+}
+
+struct intel_state {
+    struct ta_intel_db *db;
+    struct ta_intel_index *idx;
+    struct ta_detect_intel_adapter *ad;
+};
+
+static void intel_release(struct intel_state *s)
+{
+    ta_detect_intel_adapter_free(s->ad);
+    ta_intel_index_free(s->idx);
+    ta_intel_db_close(s->db);
+    memset(s, 0, sizeof(*s));
+}
+
+static ta_err intel_load(const char *path, struct intel_state *s)
+{
+    char err[256];
+    memset(s, 0, sizeof(*s));
+    ta_err e = ta_intel_db_open(path, &s->db, err, sizeof(err));
+    if (e != TA_OK) {
+        ta_cli_error("analyze: %s", err);
+        return e;
+    }
+    struct ta_intel_index_opts io = {0};
+    e = ta_intel_index_build(s->db, &io, &s->idx);
+    if (e == TA_OK)
+        e = ta_detect_intel_adapter_new(s->db, s->idx, &s->ad);
+    if (e != TA_OK) {
+        ta_cli_error("analyze: cannot load the indicators from %s: %s", path, ta_strerror(e));
+        intel_release(s);
+    }
+    return e;
+}
+
+struct out_ctx {
+    FILE *f;
+    bool intelmq;
+    const char *feed;
+    struct ta_json j;
+    bool io_error;
+#ifdef HAVE_STORE
+    struct ta_store *store;
+#endif
+    uint64_t n;
+};
+
+static void on_event(void *ud, const struct ta_event *ev)
+{
+    struct out_ctx *o = ud;
+    ta_json_reset(&o->j);
+    if (o->intelmq)
+        ta_event_write_intelmq(&o->j, ev, o->feed);
+    else
+        ta_event_write_eve(&o->j, ev);
+    if (!ta_json_write_line(&o->j, o->f))
+        o->io_error = true;
+#ifdef HAVE_STORE
+    if (o->store != NULL)
+        ta_store_event_sink(o->store, ev);
+#endif
+    o->n++;
+}
+
+static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
+                     uint32_t wirelen)
+{
+    ta_engine_packet(ud, lt, ts, frame, caplen, wirelen);
+}
+
+static void print_stats(const struct ta_detector *d, uint64_t n)
+{
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    fprintf(stderr, "analyze: %llu events", (unsigned long long)n);
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        fprintf(stderr, ", %s %llu", ta_event_kind_name((enum ta_event_kind)k),
+                (unsigned long long)st.events[k]);
+    fprintf(stderr,
+            "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
+            "resolutions evicted %llu, beacon pairs evicted %llu\n",
+            (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
+            (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
+            (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
+            (unsigned long long)st.resolutions_evicted,
+            (unsigned long long)st.beacon.pairs_evicted);
+}
+
+int ta_cli_analyze(int argc, char **argv)
+{
+    struct analyze_cfg cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    int rc = ta_opts_parse(&analyze_spec, argc, argv, &cfg);
+    if (rc != 0) {
+        ta_opts_release(&analyze_spec, &cfg);
+        return rc == 1 ? 0 : 2;
+    }
+    struct ta_source **src = NULL;
+    size_t nsrc = 0;
+    struct ta_engine *e = NULL;
+    struct ta_proto *proto = NULL;
+    struct ta_detector *det = NULL;
+    ta_geo *geo = NULL;
+    struct intel_state intel = {0};
+    struct out_ctx oc = {0};
+    char err[512];
+    ta_err te;
+    rc = 0;
+    ta_json_init(&oc.j);
+
+    if ((cfg.read.n == 0) == (cfg.iface == NULL)) {
+        ta_cli_error("analyze: give captures (-r FILE) or an interface (-i IFACE); see --help");
+        rc = 2;
+        goto out;
+    }
+    if (strcmp(cfg.format, "eve") != 0 && strcmp(cfg.format, "intelmq") != 0) {
+        ta_cli_error("analyze: --format must be eve or intelmq, not '%s'", cfg.format);
+        rc = 2;
+        goto out;
+    }
+    if (cfg.read.n > MAX_FILES) {
+        ta_cli_error("analyze: too many capture files (at most %d)", MAX_FILES);
+        rc = 2;
+        goto out;
+    }
+    oc.intelmq = strcmp(cfg.format, "intelmq") == 0;
+    oc.feed = cfg.feed_name;
+
+    struct ta_source_opts so;
+    ta_source_opts_default(&so);
+    so.bpf = cfg.filter;
+    size_t want = cfg.iface ? 1 : cfg.read.n;
+    src = calloc(want, sizeof(*src));
+    if (src == NULL) {
+        rc = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < want; i++) {
+        te = cfg.iface ? ta_source_open_live(cfg.iface, &so, &src[i], err, sizeof(err))
+                       : ta_source_open_file(cfg.read.v[i], &so, &src[i], err, sizeof(err));
+        if (te != TA_OK) {
+            ta_cli_error("%s", err);
+            rc = te == TA_ERR_ARG ? 2 : 1;
+            goto out;
+        }
+        nsrc++;
+    }
+
+    if (cfg.db != NULL) {
+        /* The clock only times the load for the stderr line, never the output. */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (intel_load(cfg.db, &intel) != TA_OK) {
+            rc = 1;
+            goto out;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        struct ta_intel_index_stats ist;
+        ta_intel_index_stats(intel.idx, &ist);
+        fprintf(stderr, "analyze: intel loaded in %.2f s (%llu entries)\n",
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                (unsigned long long)ist.entries);
+    }
+    struct ta_geo_opts go = {.country_db = cfg.country_db,
+                             .asn_db = cfg.asn_db,
+                             .home_countries = cfg.home,
+                             .home_nets = cfg.home_nets,
+                             .country_optional = cfg.country_db == NULL,
+                             .asn_optional = cfg.asn_db == NULL};
+    te = ta_geo_open(&go, &geo, err, sizeof(err));
+    if (te != TA_OK) {
+        ta_cli_error("analyze: %s", err);
+        rc = 1;
+        goto out;
+    }
+
+#ifdef HAVE_STORE
+    struct ta_store_input *inputs = NULL;
+    if (cfg.db != NULL && !cfg.no_store && cfg.iface == NULL) {
+        char serr[TA_STORE_ERRLEN];
+        te = ta_store_open(cfg.db, TA_STORE_CREATE, &oc.store, serr);
+        if (te != TA_OK) {
+            ta_cli_error("analyze: %s", serr);
+            rc = 1;
+            goto out;
+        }
+        inputs = calloc(cfg.read.n, sizeof(*inputs));
+        if (inputs == NULL) {
+            rc = 1;
+            goto out;
+        }
+        for (size_t i = 0; i < cfg.read.n; i++) {
+            if (ta_store_input_hash(cfg.read.v[i], &inputs[i]) != TA_OK) {
+                ta_cli_error("analyze: cannot read %s", cfg.read.v[i]);
+                free(inputs);
+                rc = 1;
+                goto out;
+            }
+        }
+        struct ta_store_run_info ri = {.inputs = inputs, .n_inputs = cfg.read.n, .home = cfg.home};
+        bool done = false;
+        te = ta_store_run_begin(oc.store, &ri, &done);
+        free(inputs);
+        if (te != TA_OK) {
+            ta_cli_error("analyze: %s", ta_store_errmsg(oc.store));
+            rc = 1;
+            goto out;
+        }
+        if (done) {
+            fprintf(stderr, "analyze: these inputs were already analysed into %s; nothing to do\n",
+                    cfg.db);
+            ta_store_close(oc.store);
+            oc.store = NULL;
+            goto out;
+        }
+    }
+#endif
+
+    if (strcmp(cfg.output, "-") == 0) {
+        oc.f = stdout;
+    } else {
+        oc.f = fopen(cfg.output, "w");
+        if (oc.f == NULL) {
+            ta_cli_error("cannot write %s: %s", cfg.output, strerror(errno));
+            rc = 1;
+            goto out;
+        }
+    }
+
+    struct ta_detect_opts dopts;
+    ta_detect_opts_default(&dopts);
+    dopts.beacon = !cfg.no_beacon;
+    struct ta_detect_intel iops = {0};
+    if (intel.ad != NULL)
+        ta_detect_intel_adapter_ops(intel.ad, &iops);
+    struct ta_detect_geo gops;
+    ta_detect_geo_ops(geo, &gops);
+    te = ta_detector_new(&dopts, &iops, &gops, on_event, &oc, &det);
+    if (te == TA_OK) {
+        struct ta_engine_opts eo;
+        ta_engine_opts_default(&eo);
+        te = ta_engine_new(&eo, &e);
+    }
+    struct ta_proto_opts po;
+    ta_proto_opts_default(&po);
+    po.http_keep_headers = true; /* Content-Type and Accept of requests feed the webshell check */
+    if (te == TA_OK)
+        te = ta_proto_new(&po, &proto);
+    if (te != TA_OK) {
+        ta_cli_error("analyze: %s", ta_strerror(te));
+        rc = 1;
+        goto out;
+    }
+    ta_engine_set_app_layer(e, ta_proto_hooks(), proto);
+    struct ta_obs_sink sink;
+    ta_detector_sink(det, &sink);
+    ta_engine_add_sink(e, &sink);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+
+    for (size_t i = 0; i < nsrc; i++) {
+        for (;;) {
+            g_running = src[i];
+            te = ta_source_run(src[i], on_frame, e, err, sizeof(err));
+            g_running = NULL;
+            if (g_reload && cfg.iface != NULL && cfg.db != NULL) {
+                g_reload = 0;
+                struct intel_state fresh;
+                if (intel_load(cfg.db, &fresh) == TA_OK) {
+                    ta_detect_intel_adapter_ops(fresh.ad, &iops);
+                    ta_detector_set_intel(det, &iops);
+                    intel_release(&intel);
+                    intel = fresh;
+                    fprintf(stderr, "analyze: intel reloaded from %s\n", cfg.db);
+                }
+                continue;
+            }
+            break;
+        }
+        if (te != TA_OK && te != TA_ERR_TRUNCATED && te != TA_ERR_INTERRUPTED) {
+            ta_cli_error("%s", err);
+            rc = 1;
+            break;
+        }
+        if (te == TA_ERR_TRUNCATED)
+            ta_cli_warn("%s", err);
+    }
+    ta_engine_flush(e);
+    ta_detector_finish(det);
+    fflush(oc.f);
+    if (oc.io_error || ferror(oc.f)) {
+        ta_cli_error("analyze: error writing %s", cfg.output);
+        rc = 1;
+    }
+#ifdef HAVE_STORE
+    if (oc.store != NULL && rc == 0) {
+        te = ta_store_run_finish(oc.store, 0, 0);
+        if (te != TA_OK) {
+            ta_cli_error("analyze: storing events: %s", ta_store_errmsg(oc.store));
+            rc = 1;
+        }
+    }
+#endif
+    print_stats(det, oc.n);
+
+out:
+#ifdef HAVE_STORE
+    ta_store_close(oc.store);
+#endif
+    if (oc.f != NULL && oc.f != stdout)
+        fclose(oc.f);
+    ta_json_release(&oc.j);
+    ta_engine_free(e);
+    ta_proto_free(proto);
+    ta_detector_free(det);
+    intel_release(&intel);
+    ta_geo_close(geo);
+    for (size_t i = 0; i < nsrc; i++)
+        ta_source_close(src[i]);
+    free(src);
+    ta_opts_release(&analyze_spec, &cfg);
+    return rc;
+}
+
+#else
+
+#include "common/banned.h"
+
+int ta_cli_analyze(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: threatatlas analyze -r FILE... | -i IFACE [--db F] [--home CC] "
+               "[--format eve|intelmq] [-o OUT]\n");
+        return 0;
+    }
+    ta_cli_error("analyze: this build lacks the capture, protocol, intel or geolocation modules");
+    return 1;
+}
+
+#endif

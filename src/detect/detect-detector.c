@@ -1,0 +1,555 @@
+/*
+ * The detector: turns flow, DNS, HTTP and TLS observations plus threat
+ * intel into C&C, phishing and backdoor events with their evidence.
+ *
+ * Stage 6 of the pipeline. Intel and geolocation are reached through the
+ * function-pointer interfaces of detect.h. State is bounded:
+ *   - resolutions: (host, address) -> c2 domain answered to that host, so a
+ *     later connection to the address is C&C by DNS (LRU, max_resolutions);
+ *   - names: server address -> last name seen for it (DNS/SNI/Host), used to
+ *     apply the allowlist to beaconing pairs (LRU, max_resolutions);
+ *   - marks: flow id -> kinds already reported on the flow, so a flow gives
+ *     at most one event per kind for C&C and phishing (LRU, max_flow_marks;
+ *     dropped when the flow ends);
+ *   - the beaconing scorer's pairs.
+ * Every cap evicts and counts.
+ */
+#include "threatatlas/detect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect-cache.h"
+
+#include "common/banned.h"
+
+#define NAME_MAX_LEN 256
+#define URL_BUF      2048
+
+struct resolution {
+    ta_time_us ts;
+    uint8_t confidence;
+    char domain[NAME_MAX_LEN];
+    char value[NAME_MAX_LEN];
+    char family[64];
+    char sources[192];
+};
+
+struct name_val {
+    char name[NAME_MAX_LEN];
+};
+
+struct mark_val {
+    uint32_t kinds; /* bit per enum ta_event_kind */
+};
+
+struct ta_detector {
+    struct ta_detect_opts o;
+    struct ta_detect_intel intel;
+    struct ta_detect_geo geo;
+    bool have_geo;
+    ta_detect_event_fn fn;
+    void *ud;
+    struct ta_beacon *beacon;
+    struct ta__cache res, names, marks;
+    const struct ta_phish_brand *brands;
+    size_t nbrands;
+    struct ta_detect_stats st;
+};
+
+void ta_detect_opts_default(struct ta_detect_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->max_resolutions = 100000;
+    o->max_flow_marks = 200000;
+    o->resolution_ttl_s = 3600;
+    o->evidence_body_bytes = 256;
+    o->beacon = true;
+    o->phish_content = true;
+    o->webshell_suspected = true;
+    ta_beacon_opts_default(&o->beacon_opts);
+}
+
+ta_err ta_detector_new(const struct ta_detect_opts *opts, const struct ta_detect_intel *intel,
+                       const struct ta_detect_geo *geo, ta_detect_event_fn fn, void *ud,
+                       struct ta_detector **out)
+{
+    *out = NULL;
+    if (fn == NULL)
+        return TA_ERR_ARG;
+    struct ta_detector *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return TA_ERR_NOMEM;
+    if (opts != NULL)
+        d->o = *opts;
+    else
+        ta_detect_opts_default(&d->o);
+    if (intel != NULL)
+        d->intel = *intel;
+    if (geo != NULL && geo->lookup != NULL) {
+        d->geo = *geo;
+        d->have_geo = true;
+    }
+    d->fn = fn;
+    d->ud = ud;
+    d->brands = ta_phish_brands_builtin(&d->nbrands);
+    ta_err err = ta__cache_init(&d->res, d->o.max_resolutions, sizeof(struct resolution));
+    if (err == TA_OK)
+        err = ta__cache_init(&d->names, d->o.max_resolutions, sizeof(struct name_val));
+    if (err == TA_OK)
+        err = ta__cache_init(&d->marks, d->o.max_flow_marks, sizeof(struct mark_val));
+    if (err == TA_OK && d->o.beacon)
+        err = ta_beacon_new(&d->o.beacon_opts, &d->beacon);
+    if (err != TA_OK) {
+        ta_detector_free(d);
+        return err;
+    }
+    *out = d;
+    return TA_OK;
+}
+
+void ta_detector_free(struct ta_detector *d)
+{
+    if (d == NULL)
+        return;
+    ta__cache_release(&d->res);
+    ta__cache_release(&d->names);
+    ta__cache_release(&d->marks);
+    ta_beacon_free(d->beacon);
+    free(d);
+}
+
+void ta_detector_set_intel(struct ta_detector *d, const struct ta_detect_intel *intel)
+{
+    memset(&d->intel, 0, sizeof(d->intel));
+    if (intel != NULL)
+        d->intel = *intel;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    if (src == NULL) {
+        dst[0] = 0;
+        return;
+    }
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* Host header -> lower case, without port and trailing dot. */
+static void host_clean(const char *host, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (host != NULL) {
+        const char *p = host;
+        if (*p == '[') { /* [v6]:port */
+            p++;
+            while (*p && *p != ']' && o + 1 < cap)
+                out[o++] = *p++;
+        } else {
+            while (*p && *p != ':' && o + 1 < cap) {
+                char c = *p++;
+                out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+            }
+        }
+    }
+    while (o > 0 && out[o - 1] == '.')
+        o--;
+    out[o] = 0;
+}
+
+static bool imatch_ip(struct ta_detector *d, const struct ta_addr *a, uint16_t port,
+                      enum ta_detect_ikind k, struct ta_detect_match *m)
+{
+    return d->intel.match_ip != NULL &&
+           d->intel.match_ip(d->intel.ctx, a, port, TA_DETECT_IK_BIT(k), m);
+}
+
+static bool imatch_domain(struct ta_detector *d, const char *name, enum ta_detect_ikind k,
+                          struct ta_detect_match *m)
+{
+    return name != NULL && name[0] != 0 && d->intel.match_domain != NULL &&
+           d->intel.match_domain(d->intel.ctx, name, TA_DETECT_IK_BIT(k), m);
+}
+
+static bool imatch_url(struct ta_detector *d, const char *url, enum ta_detect_ikind k,
+                       struct ta_detect_match *m)
+{
+    return d->intel.match_url != NULL &&
+           d->intel.match_url(d->intel.ctx, url, TA_DETECT_IK_BIT(k), m);
+}
+
+static void side_fill(struct ta_detector *d, struct ta_event_side *s, const struct ta_addr *ip,
+                      uint16_t port)
+{
+    memset(s, 0, sizeof(*s));
+    s->ip = *ip;
+    s->port = port;
+    if (d->have_geo)
+        d->geo.lookup(d->geo.ctx, s);
+}
+
+/* attacker = server side of the flow (C&C, phishing) or client (backdoor). */
+static void event_init(struct ta_detector *d, struct ta_event *ev, enum ta_event_kind kind,
+                       enum ta_event_method method, const struct ta_flow *f, ta_time_us ts)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = kind;
+    ev->method = method;
+    ev->ts = ts;
+    ev->flow_id = f->id;
+    ev->proto = f->proto;
+    bool server_attacks = kind != TA_EVENT_BACKDOOR && kind != TA_EVENT_BACKDOOR_SUSPECTED;
+    if (server_attacks) {
+        side_fill(d, &ev->attacker, &f->dst, f->dp);
+        side_fill(d, &ev->victim, &f->src, f->sp);
+    } else {
+        side_fill(d, &ev->attacker, &f->src, f->sp);
+        side_fill(d, &ev->victim, &f->dst, f->dp);
+    }
+}
+
+static void event_match(struct ta_event *ev, const struct ta_detect_match *m)
+{
+    ev->indicator = m->value;
+    ev->indicator_type = m->type;
+    ev->sources = m->sources;
+    ev->confidence = m->confidence;
+    ev->family = (m->family != NULL && m->family[0] != 0) ? m->family : NULL;
+}
+
+/* true if kind was already reported on this flow; marks it otherwise. */
+static bool flow_seen(struct ta_detector *d, const struct ta_flow *f, enum ta_event_kind kind)
+{
+    struct ta__ckey k;
+    ta__ckey_make(&k, NULL, NULL, f->id);
+    uint64_t before = d->marks.evicted;
+    bool fresh;
+    struct mark_val *v = ta__cache_put(&d->marks, &k, &fresh);
+    d->st.marks_evicted += d->marks.evicted - before;
+    if (v == NULL)
+        return false;
+    if (v->kinds & (1u << kind)) {
+        d->st.deduplicated++;
+        return true;
+    }
+    v->kinds |= 1u << kind;
+    return false;
+}
+
+static void emit(struct ta_detector *d, struct ta_event *ev)
+{
+    d->st.events[ev->kind]++;
+    d->fn(d->ud, ev);
+}
+
+static void remember_name(struct ta_detector *d, const struct ta_addr *server, const char *name)
+{
+    if (name == NULL || name[0] == 0)
+        return;
+    struct ta__ckey k;
+    ta__ckey_make(&k, server, NULL, 0);
+    bool fresh;
+    struct name_val *v = ta__cache_put(&d->names, &k, &fresh);
+    if (v != NULL)
+        copy_str(v->name, sizeof(v->name), name);
+}
+
+/* ---- observations ------------------------------------------------------ */
+
+void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struct ta_detect_dns *r)
+{
+    d->st.dns_seen++;
+    if (r->qname == NULL || r->qname[0] == 0)
+        return;
+    char q[NAME_MAX_LEN];
+    host_clean(r->qname, q, sizeof(q));
+    for (size_t i = 0; i < r->nanswers; i++)
+        remember_name(d, &r->answers[i], q);
+    struct ta_detect_match m;
+    if (!imatch_domain(d, q, TA_DETECT_IK_C2, &m))
+        return;
+    for (size_t i = 0; i < r->nanswers; i++) {
+        struct ta__ckey k;
+        ta__ckey_make(&k, &f->src, &r->answers[i], 0);
+        uint64_t before = d->res.evicted;
+        bool fresh;
+        struct resolution *v = ta__cache_put(&d->res, &k, &fresh);
+        d->st.resolutions_evicted += d->res.evicted - before;
+        if (v == NULL)
+            continue;
+        v->ts = r->ts;
+        v->confidence = m.confidence;
+        copy_str(v->domain, sizeof(v->domain), q);
+        copy_str(v->value, sizeof(v->value), m.value);
+        copy_str(v->family, sizeof(v->family), m.family);
+        copy_str(v->sources, sizeof(v->sources), m.sources);
+    }
+}
+
+void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struct ta_detect_tls *t)
+{
+    d->st.tls_seen++;
+    if (t->sni == NULL || t->sni[0] == 0)
+        return;
+    char sni[NAME_MAX_LEN];
+    host_clean(t->sni, sni, sizeof(sni));
+    remember_name(d, &f->dst, sni);
+    struct ta_detect_match m;
+    struct ta_event ev;
+    if (imatch_domain(d, sni, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_SNI, f, t->ts);
+        event_match(&ev, &m);
+        ev.signature = "C&C domain in TLS SNI";
+        ev.hostname = sni;
+        emit(d, &ev);
+    }
+    /*
+     * Phishing: the SNI is a listed phishing domain, or the host of listed
+     * phishing URLs. The page is the indicator URL when the host has exactly
+     * one, otherwise the host.
+     */
+    char page[URL_BUF];
+    size_t nurls = 0;
+    if (d->intel.phish_urls_for_host != NULL)
+        nurls = d->intel.phish_urls_for_host(d->intel.ctx, sni, page, sizeof(page));
+    bool by_domain = imatch_domain(d, sni, TA_DETECT_IK_PHISHING, &m);
+    bool by_url = !by_domain && nurls > 0 && imatch_url(d, page, TA_DETECT_IK_PHISHING, &m);
+    if ((by_domain || by_url) && !flow_seen(d, f, TA_EVENT_PHISHING)) {
+        if (nurls != 1)
+            copy_str(page, sizeof(page), sni);
+        event_init(d, &ev, TA_EVENT_PHISHING, TA_METHOD_SNI, f, t->ts);
+        event_match(&ev, &m);
+        if (by_url && nurls != 1) {
+            ev.indicator = sni;
+            ev.indicator_type = "url-host";
+        }
+        ev.signature = by_domain ? "Phishing domain in TLS SNI" : "Phishing URL host in TLS SNI";
+        ev.hostname = sni;
+        ev.page = page;
+        emit(d, &ev);
+    }
+}
+
+static bool html_like(const char *ctype)
+{
+    return ctype == NULL || ctype[0] == 0 || strstr(ctype, "html") != NULL ||
+           strstr(ctype, "HTML") != NULL;
+}
+
+void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
+                      const struct ta_detect_http *tx)
+{
+    d->st.http_seen++;
+    char host[NAME_MAX_LEN], ipbuf[TA_ADDR_STRLEN];
+    host_clean(tx->host, host, sizeof(host));
+    const char *path = tx->url != NULL ? tx->url : "/";
+    char url[URL_BUF];
+    bool absolute = strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0;
+    if (absolute) {
+        copy_str(url, sizeof(url), path);
+    } else {
+        const char *h = tx->host != NULL && tx->host[0]
+                            ? tx->host
+                            : ta_addr_format(&f->dst, ipbuf, sizeof(ipbuf));
+        snprintf(url, sizeof(url), "http://%s%s%s", h, path[0] == '/' ? "" : "/", path);
+        if (host[0] == 0 && f->dst.family == 6) /* an IPv6 literal needs brackets */
+            snprintf(url, sizeof(url), "http://[%s]%s%s", ipbuf, path[0] == '/' ? "" : "/", path);
+    }
+    if (host[0] != 0)
+        remember_name(d, &f->dst, host);
+    const char *website = host[0] != 0 ? host : ta_addr_format(&f->dst, ipbuf, sizeof(ipbuf));
+    struct ta_detect_match m;
+    struct ta_event ev;
+
+    /* C&C by Host. */
+    if (imatch_domain(d, host, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_HOST, f, tx->ts);
+        event_match(&ev, &m);
+        ev.signature = "C&C domain in HTTP Host";
+        ev.hostname = host;
+        ev.url = path;
+        emit(d, &ev);
+    }
+
+    /* Phishing by URL, URL without query, or domain. */
+    bool phish_url = imatch_url(d, url, TA_DETECT_IK_PHISHING, &m);
+    bool phish = phish_url || imatch_domain(d, host, TA_DETECT_IK_PHISHING, &m);
+    if (phish && !flow_seen(d, f, TA_EVENT_PHISHING)) {
+        char page[URL_BUF];
+        if (phish_url)
+            copy_str(page, sizeof(page), m.value);
+        else if (d->intel.normalize_url == NULL ||
+                 !d->intel.normalize_url(d->intel.ctx, url, page, sizeof(page)))
+            copy_str(page, sizeof(page), url);
+        event_init(d, &ev, TA_EVENT_PHISHING, phish_url ? TA_METHOD_URL : TA_METHOD_HOST, f,
+                   tx->ts);
+        event_match(&ev, &m);
+        ev.signature = phish_url ? "Phishing URL requested" : "Phishing domain in HTTP Host";
+        ev.hostname = host[0] ? host : NULL;
+        ev.url = path;
+        ev.page = page;
+        emit(d, &ev);
+    }
+
+    /* Backdoor: webshell URL indicator and/or webshell content; one event per request. */
+    struct ta_detect_match wm;
+    bool ws_url = imatch_url(d, url, TA_DETECT_IK_WEBSHELL, &wm);
+    struct ta_webshell_input in = {
+        .method = tx->method,
+        .url = path,
+        .content_type = tx->content_type,
+        .user_agent = tx->user_agent,
+        .accept = tx->accept,
+        .req_body = tx->req_body,
+        .req_len = tx->req_len,
+        .resp_body = tx->resp_body,
+        .resp_len = tx->resp_len,
+        .have_resp = tx->have_resp,
+    };
+    struct ta_webshell_verdict v;
+    bool ws = ta_webshell_analyze(&in, &v);
+    if (ws && v.suspected && !d->o.webshell_suspected)
+        ws = false;
+    if (ws_url || ws) {
+        bool confirmed = ws_url || !v.suspected;
+        event_init(d, &ev, confirmed ? TA_EVENT_BACKDOOR : TA_EVENT_BACKDOOR_SUSPECTED,
+                   ws ? TA_METHOD_CONTENT : TA_METHOD_URL, f, tx->ts);
+        if (ws_url)
+            event_match(&ev, &wm);
+        if (ws) {
+            ev.signature = v.signature;
+            ev.family = ta_webshell_family_name(v.family);
+            if (!ws_url || v.confidence > ev.confidence)
+                ev.confidence = v.confidence;
+        } else {
+            ev.signature = "Request to a webshell URL indicator";
+        }
+        ev.hostname = host[0] ? host : NULL;
+        ev.url = path;
+        ev.body = tx->req_body;
+        ev.body_len =
+            tx->req_len < d->o.evidence_body_bytes ? tx->req_len : d->o.evidence_body_bytes;
+        ev.website = website;
+        emit(d, &ev);
+    }
+
+    /* Phishing content (suspected), unless the flow is already a known phishing visit. */
+    struct ta_phish_verdict pv;
+    if (d->o.phish_content && tx->have_resp && tx->resp_len > 0 &&
+        html_like(tx->resp_content_type) && host[0] != 0 &&
+        ta_phish_content_check(host, tx->resp_body, tx->resp_len, d->brands, d->nbrands, &pv) &&
+        !flow_seen(d, f, TA_EVENT_PHISHING) && !flow_seen(d, f, TA_EVENT_PHISHING_SUSPECTED)) {
+        char page[URL_BUF];
+        if (d->intel.normalize_url == NULL ||
+            !d->intel.normalize_url(d->intel.ctx, url, page, sizeof(page)))
+            copy_str(page, sizeof(page), url);
+        event_init(d, &ev, TA_EVENT_PHISHING_SUSPECTED, TA_METHOD_CONTENT, f, tx->ts);
+        ev.confidence = pv.confidence;
+        ev.signature = pv.signature;
+        ev.family = pv.brand;
+        ev.hostname = host;
+        ev.url = path;
+        ev.page = page;
+        emit(d, &ev);
+    }
+}
+
+void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
+{
+    d->st.flows_seen++;
+    struct ta_detect_match m;
+    struct ta_event ev;
+    if (imatch_ip(d, &f->dst, f->dp, TA_DETECT_IK_C2, &m)) {
+        if (!flow_seen(d, f, TA_EVENT_C2)) {
+            event_init(d, &ev, TA_EVENT_C2, m.has_port ? TA_METHOD_IP_PORT : TA_METHOD_IP, f,
+                       f->start);
+            event_match(&ev, &m);
+            ev.signature = m.has_port ? "Flow to a C&C IP:port" : "Flow to a C&C IP";
+            emit(d, &ev);
+        }
+    } else {
+        struct ta__ckey k;
+        ta__ckey_make(&k, &f->src, &f->dst, 0);
+        const struct resolution *r = ta__cache_get(&d->res, &k);
+        /* The answer must precede the connection (1 s of capture reordering
+         * allowed) and still be fresh. */
+        if (r != NULL && r->ts <= f->start + 1000000 &&
+            (r->ts >= f->start ||
+             f->start - r->ts <= (ta_time_us)d->o.resolution_ttl_s * 1000000) &&
+            !flow_seen(d, f, TA_EVENT_C2)) {
+            char ans[TA_ADDR_STRLEN];
+            event_init(d, &ev, TA_EVENT_C2, TA_METHOD_DNS, f, f->start);
+            ev.indicator = r->value;
+            ev.indicator_type = "domain";
+            ev.sources = r->sources;
+            ev.confidence = r->confidence;
+            ev.family = r->family[0] ? r->family : NULL;
+            ev.signature = "Connection to an address a C&C domain resolved to";
+            ev.hostname = r->domain;
+            ev.dns_answer = ta_addr_format(&f->dst, ans, sizeof(ans));
+            emit(d, &ev);
+        }
+    }
+    if (d->beacon != NULL && (f->proto == 6 || f->proto == 17))
+        ta_beacon_add(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->start,
+                      f->bytes_toserver + f->bytes_toclient, f->id);
+    struct ta__ckey mk;
+    ta__ckey_make(&mk, NULL, NULL, f->id);
+    ta__cache_del(&d->marks, &mk);
+}
+
+struct beacon_ctx {
+    struct ta_detector *d;
+};
+
+static void on_beacon(void *ud, const struct ta_beacon_hit *h)
+{
+    struct ta_detector *d = ((struct beacon_ctx *)ud)->d;
+    struct ta__ckey k;
+    ta__ckey_make(&k, &h->server, NULL, 0);
+    const struct name_val *nv = ta__cache_get(&d->names, &k);
+    const char *name = nv != NULL ? nv->name : NULL;
+    if (d->intel.allowed != NULL && d->intel.allowed(d->intel.ctx, &h->server, name)) {
+        d->st.allowlisted++;
+        return;
+    }
+    struct ta_flow f;
+    memset(&f, 0, sizeof(f));
+    f.id = h->last_flow_id;
+    f.src = h->host;
+    f.dst = h->server;
+    f.dp = h->port;
+    f.proto = h->proto;
+    struct ta_event ev;
+    event_init(d, &ev, TA_EVENT_C2_SUSPECTED, TA_METHOD_BEACON, &f, h->last);
+    double c = h->s.score * 100.0;
+    ev.confidence = (uint8_t)(c > 100.0 ? 100.0 : c);
+    char sig[160];
+    snprintf(sig, sizeof(sig), "Periodic beaconing (score %.2f, median interval %.0f s, %u conns)",
+             h->s.score, h->s.median_interval_s, h->s.conns);
+    ev.signature = sig;
+    ev.hostname = name;
+    emit(d, &ev);
+}
+
+void ta_detector_finish(struct ta_detector *d)
+{
+    if (d->beacon == NULL)
+        return;
+    struct beacon_ctx bc = {d};
+    (void)ta_beacon_report(d->beacon, on_beacon, &bc);
+}
+
+void ta_detector_get_stats(const struct ta_detector *d, struct ta_detect_stats *st)
+{
+    *st = d->st;
+    st->resolutions = d->res.n;
+    if (d->beacon != NULL)
+        ta_beacon_get_stats(d->beacon, &st->beacon);
+    st->memory = sizeof(*d) + d->res.memory + d->names.memory + d->marks.memory + st->beacon.memory;
+}

@@ -1,0 +1,372 @@
+/*
+ * Wiring of the detector to the real modules: the intel match index, the
+ * geolocation tables and the proto module's observation records.
+ *
+ * Compiled only when those modules are in the build (TA_DETECT_HAVE_GLUE,
+ * see detect.h); otherwise this file is empty.
+ */
+#include "threatatlas/detect.h"
+
+#ifdef TA_DETECT_HAVE_GLUE
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "threatatlas/engine.h"
+#include "threatatlas/enrich.h"
+#include "threatatlas/intel.h"
+#include "threatatlas/proto.h"
+
+#include "common/banned.h"
+
+#define SRC_BUFS 4
+#define SRC_LEN  256
+#define HOST_LEN 256
+
+/* host -> phishing URL indicators on it (count and the first one). */
+struct host_urls {
+    struct host_urls *next;
+    uint32_t count;
+    char *url;
+    char host[];
+};
+
+struct ta_detect_intel_adapter {
+    const struct ta_intel_index *idx;
+    struct host_urls **buckets;
+    size_t nbuckets;
+    char sources[SRC_BUFS][SRC_LEN]; /* rotating: a few matches stay valid at once */
+    unsigned next_src;
+};
+
+static size_t shash(const char *s, size_t n)
+{
+    uint64_t x = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        x = (x ^ (uint8_t)s[i]) * 1099511628211ull;
+    return (size_t)x;
+}
+
+/* Host part of a normalised URL "scheme://host[:port]/...". */
+static bool url_host(const char *url, const char **h, size_t *n)
+{
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return false;
+    p += 3;
+    size_t len = strcspn(p, ":/?#");
+    if (len == 0 || len >= HOST_LEN)
+        return false;
+    *h = p;
+    *n = len;
+    return true;
+}
+
+static struct host_urls *host_find(const struct ta_detect_intel_adapter *a, const char *h, size_t n)
+{
+    for (struct host_urls *e = a->buckets[shash(h, n) & (a->nbuckets - 1)]; e != NULL; e = e->next)
+        if (strlen(e->host) == n && memcmp(e->host, h, n) == 0)
+            return e;
+    return NULL;
+}
+
+static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
+{
+    struct ta_detect_intel_adapter *a = user;
+    const char *h;
+    size_t n;
+    if (ind->type != TA_INTEL_URL || !url_host(ind->value, &h, &n))
+        return TA_OK;
+    struct host_urls *e = host_find(a, h, n);
+    if (e != NULL) {
+        /* One row per (value, source): count distinct URLs only. */
+        if (strcmp(e->url, ind->value) != 0)
+            e->count++;
+        return TA_OK;
+    }
+    e = calloc(1, sizeof(*e) + n + 1);
+    if (e == NULL)
+        return TA_ERR_NOMEM;
+    e->url = strdup(ind->value);
+    if (e->url == NULL) {
+        free(e);
+        return TA_ERR_NOMEM;
+    }
+    memcpy(e->host, h, n);
+    e->count = 1;
+    size_t b = shash(h, n) & (a->nbuckets - 1);
+    e->next = a->buckets[b];
+    a->buckets[b] = e;
+    return TA_OK;
+}
+
+ta_err ta_detect_intel_adapter_new(struct ta_intel_db *db, const struct ta_intel_index *idx,
+                                   struct ta_detect_intel_adapter **out)
+{
+    *out = NULL;
+    struct ta_detect_intel_adapter *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return TA_ERR_NOMEM;
+    a->idx = idx;
+    a->nbuckets = 1u << 16;
+    a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
+    if (a->buckets == NULL) {
+        free(a);
+        return TA_ERR_NOMEM;
+    }
+    if (db != NULL) {
+        struct ta_intel_filter f = {.have_kind = true,
+                                    .kind = TA_INTEL_KIND_PHISHING,
+                                    .have_type = true,
+                                    .type = TA_INTEL_URL};
+        ta_err err = ta_intel_db_list(db, &f, on_phish_url, a);
+        if (err != TA_OK) {
+            ta_detect_intel_adapter_free(a);
+            return err;
+        }
+    }
+    *out = a;
+    return TA_OK;
+}
+
+void ta_detect_intel_adapter_free(struct ta_detect_intel_adapter *a)
+{
+    if (a == NULL)
+        return;
+    for (size_t i = 0; i < a->nbuckets; i++) {
+        struct host_urls *e = a->buckets[i];
+        while (e != NULL) {
+            struct host_urls *n = e->next;
+            free(e->url);
+            free(e);
+            e = n;
+        }
+    }
+    free(a->buckets);
+    free(a);
+}
+
+static uint32_t kinds_of(uint32_t mask)
+{
+    uint32_t k = 0;
+    if (mask & TA_DETECT_IK_BIT(TA_DETECT_IK_C2))
+        k |= TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2);
+    if (mask & TA_DETECT_IK_BIT(TA_DETECT_IK_PHISHING))
+        k |= TA_INTEL_KIND_BIT(TA_INTEL_KIND_PHISHING);
+    if (mask & TA_DETECT_IK_BIT(TA_DETECT_IK_WEBSHELL))
+        k |= TA_INTEL_KIND_BIT(TA_INTEL_KIND_WEBSHELL);
+    return k;
+}
+
+static bool convert(struct ta_detect_intel_adapter *a, const struct ta_intel_match *m,
+                    struct ta_detect_match *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (m->kind) {
+    case TA_INTEL_KIND_C2:
+        out->kind = TA_DETECT_IK_C2;
+        break;
+    case TA_INTEL_KIND_PHISHING:
+        out->kind = TA_DETECT_IK_PHISHING;
+        break;
+    case TA_INTEL_KIND_WEBSHELL:
+        out->kind = TA_DETECT_IK_WEBSHELL;
+        break;
+    default:
+        return false;
+    }
+    out->value = m->value;
+    out->type = ta_intel_type_name(m->type);
+    out->confidence = m->confidence;
+    out->has_port = m->type == TA_INTEL_IP_PORT;
+    out->family = m->family;
+    char *buf = a->sources[a->next_src++ % SRC_BUFS];
+    size_t o = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < m->nsources; i++) {
+        struct ta_intel_source_info si;
+        ta_intel_match_source(a->idx, m, i, &si);
+        size_t n = strlen(si.source);
+        if (o + n + 2 >= SRC_LEN)
+            break;
+        if (o > 0)
+            buf[o++] = ',';
+        memcpy(buf + o, si.source, n);
+        o += n;
+        buf[o] = 0;
+    }
+    out->sources = buf;
+    return true;
+}
+
+static bool a_ip(void *ctx, const struct ta_addr *addr, uint16_t port, uint32_t kinds,
+                 struct ta_detect_match *out)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_match m;
+    if (ta_intel_match_ip(a->idx, addr, port, kinds_of(kinds), &m, 1) == 0)
+        return false;
+    /* An IP:port indicator only counts on its port. */
+    return convert(a, &m, out);
+}
+
+static bool a_domain(void *ctx, const char *name, uint32_t kinds, struct ta_detect_match *out)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_match m;
+    if (ta_intel_match_domain(a->idx, name, strlen(name), kinds_of(kinds), &m, 1) == 0)
+        return false;
+    return convert(a, &m, out);
+}
+
+static bool a_url(void *ctx, const char *url, uint32_t kinds, struct ta_detect_match *out)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_match m;
+    if (ta_intel_match_url(a->idx, url, strlen(url), kinds_of(kinds), &m, 1) == 0)
+        return false;
+    return convert(a, &m, out);
+}
+
+static size_t a_urls_for_host(void *ctx, const char *host, char *buf, size_t cap)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    const struct host_urls *e = host_find(a, host, strlen(host));
+    if (e == NULL)
+        return 0;
+    size_t n = strlen(e->url);
+    if (cap > 0) {
+        if (n >= cap)
+            n = cap - 1;
+        memcpy(buf, e->url, n);
+        buf[n] = 0;
+    }
+    return e->count;
+}
+
+static bool a_norm(void *ctx, const char *url, char *buf, size_t cap)
+{
+    (void)ctx;
+    size_t n;
+    return ta_intel_url_normalize(url, strlen(url), buf, cap, &n);
+}
+
+static bool a_allowed(void *ctx, const struct ta_addr *addr, const char *name)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_index_stats before, after;
+    struct ta_intel_match m;
+    ta_intel_index_stats(a->idx, &before);
+    if (addr != NULL)
+        (void)ta_intel_match_ip(a->idx, addr, 0, 0, &m, 1);
+    if (name != NULL && name[0] != 0)
+        (void)ta_intel_match_domain(a->idx, name, strlen(name), 0, &m, 1);
+    ta_intel_index_stats(a->idx, &after);
+    return after.suppressed > before.suppressed;
+}
+
+void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_detect_intel *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->ctx = a;
+    out->match_ip = a_ip;
+    out->match_domain = a_domain;
+    out->match_url = a_url;
+    out->phish_urls_for_host = a_urls_for_host;
+    out->normalize_url = a_norm;
+    out->allowed = a_allowed;
+}
+
+static void geo_lookup(void *ctx, struct ta_event_side *s)
+{
+    struct ta_geo_result r;
+    ta_geo_lookup(ctx, &s->ip, &r);
+    memcpy(s->cc, r.cc, sizeof(s->cc));
+    s->asn = r.asn;
+    s->as_name = r.as_name[0] != 0 ? r.as_name : NULL;
+    s->home = r.is_home;
+}
+
+void ta_detect_geo_ops(const struct ta_geo *g, struct ta_detect_geo *out)
+{
+    out->ctx = (void *)(uintptr_t)g;
+    out->lookup = geo_lookup;
+}
+
+/* ---- observation sink -------------------------------------------------- */
+
+#define MAX_ANSWERS 64
+
+static void s_flow(void *ud, const struct ta_flow *f)
+{
+    ta_detector_flow_end(ud, f);
+}
+
+static void s_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
+{
+    if (!r->response || r->n_queries == 0 || r->queries[0].rrname.ptr == NULL)
+        return;
+    struct ta_addr ans[MAX_ANSWERS];
+    size_t n = 0;
+    for (uint32_t i = 0; i < r->n_answers && n < MAX_ANSWERS; i++)
+        if (r->answers[i].addr.family != 0)
+            ans[n++] = r->answers[i].addr;
+    struct ta_detect_dns d = {r->ts, r->queries[0].rrname.ptr, ans, n};
+    ta_detector_dns(ud, f, &d);
+}
+
+static const char *req_header(const struct ta_http_tx *tx, const char *name)
+{
+    for (uint32_t i = 0; i < tx->n_req_headers; i++)
+        if (tx->req_headers[i].name.ptr != NULL &&
+            strcasecmp(tx->req_headers[i].name.ptr, name) == 0)
+            return tx->req_headers[i].value.ptr;
+    return NULL;
+}
+
+static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+{
+    if (!tx->has_request)
+        return;
+    struct ta_detect_http h = {
+        .ts = tx->ts,
+        .method = tx->method.ptr,
+        .host = tx->hostname.ptr,
+        .url = tx->url.ptr,
+        .user_agent = tx->user_agent.ptr,
+        .content_type = req_header(tx, "Content-Type"),
+        .accept = req_header(tx, "Accept"),
+        .resp_content_type = tx->content_type.ptr,
+        .status = tx->status,
+        .req_body = tx->req_body,
+        .req_len = tx->req_body_kept,
+        .resp_body = tx->resp_body,
+        .resp_len = tx->resp_body_kept,
+        .have_resp = tx->has_response,
+    };
+    ta_detector_http(ud, f, &h);
+}
+
+static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
+{
+    if (!t->has_client_hello || t->sni.ptr == NULL)
+        return;
+    struct ta_detect_tls r = {t->ts, t->sni.ptr};
+    ta_detector_tls(ud, f, &r);
+}
+
+void ta_detector_sink(struct ta_detector *d, struct ta_obs_sink *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->ud = d;
+    out->on_flow = s_flow;
+    out->on_dns = s_dns;
+    out->on_http = s_http;
+    out->on_tls = s_tls;
+}
+
+#else
+/* ISO C forbids an empty translation unit. */
+typedef int ta__detect_glue_unused;
+#endif

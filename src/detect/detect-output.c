@@ -1,0 +1,258 @@
+/*
+ * Event output: EVE `alert` records and IntelMQ events, so SIEM and CERT
+ * tooling takes the detections as they are. Writes into a ta_json.
+ */
+#include "threatatlas/detect.h"
+#include "threatatlas/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/banned.h"
+
+uint32_t ta_event_signature_id(const struct ta_event *ev)
+{
+    return 9100000u + 100u * (uint32_t)ev->kind + (uint32_t)ev->method;
+}
+
+static const char *proto_name(uint8_t p)
+{
+    switch (p) {
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
+    default:
+        return NULL;
+    }
+}
+
+static bool server_attacks(enum ta_event_kind k)
+{
+    return k != TA_EVENT_BACKDOOR && k != TA_EVENT_BACKDOOR_SUSPECTED;
+}
+
+static void eve_category(enum ta_event_kind k, const char **cat, int *sev)
+{
+    switch (k) {
+    case TA_EVENT_C2:
+        *cat = "A Network Trojan was detected";
+        *sev = 1;
+        return;
+    case TA_EVENT_PHISHING:
+        *cat = "Possible Social Engineering Attempted";
+        *sev = 2;
+        return;
+    case TA_EVENT_BACKDOOR:
+        *cat = "Web Application Attack";
+        *sev = 1;
+        return;
+    case TA_EVENT_C2_SUSPECTED:
+        *cat = "Potentially Bad Traffic";
+        *sev = 3;
+        return;
+    case TA_EVENT_PHISHING_SUSPECTED:
+        *cat = "Possible Social Engineering Attempted";
+        *sev = 3;
+        return;
+    default:
+        *cat = "Attempted Administrator Privilege Gain";
+        *sev = 3;
+        return;
+    }
+}
+
+static void b64(struct ta_json *j, const char *key, const uint8_t *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char out[1400];
+    if (n > 1024)
+        n = 1024;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        out[o++] = tab[v >> 18 & 63];
+        out[o++] = tab[v >> 12 & 63];
+        out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    ta_json_kv_strn(j, key, out, o);
+}
+
+static void kv_opt(struct ta_json *j, const char *k, const char *v)
+{
+    if (v != NULL && v[0] != 0)
+        ta_json_kv_str(j, k, v);
+}
+
+static void side(struct ta_json *j, const char *key, const struct ta_event_side *s)
+{
+    ta_json_key(j, key);
+    ta_json_obj_open(j);
+    ta_json_kv_addr(j, "ip", &s->ip);
+    ta_json_kv_uint(j, "port", s->port);
+    kv_opt(j, "cc", s->cc);
+    if (s->asn != 0)
+        ta_json_kv_uint(j, "asn", s->asn);
+    kv_opt(j, "as_name", s->as_name);
+    ta_json_kv_bool(j, "home", s->home);
+    ta_json_obj_close(j);
+}
+
+void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev)
+{
+    const struct ta_event_side *client = server_attacks(ev->kind) ? &ev->victim : &ev->attacker;
+    const struct ta_event_side *server = server_attacks(ev->kind) ? &ev->attacker : &ev->victim;
+    ta_json_obj_open(j);
+    ta_json_kv_time(j, "timestamp", ev->ts);
+    ta_json_kv_uint(j, "flow_id", ev->flow_id);
+    ta_json_kv_str(j, "event_type", "alert");
+    ta_json_kv_addr(j, "src_ip", &client->ip);
+    ta_json_kv_uint(j, "src_port", client->port);
+    ta_json_kv_addr(j, "dest_ip", &server->ip);
+    ta_json_kv_uint(j, "dest_port", server->port);
+    const char *pn = proto_name(ev->proto);
+    if (pn != NULL)
+        ta_json_kv_str(j, "proto", pn);
+    else
+        ta_json_kv_uint(j, "proto", ev->proto);
+    const char *cat;
+    int sev;
+    eve_category(ev->kind, &cat, &sev);
+    ta_json_key(j, "alert");
+    ta_json_obj_open(j);
+    ta_json_kv_str(j, "action", "allowed");
+    ta_json_kv_uint(j, "gid", 1);
+    ta_json_kv_uint(j, "signature_id", ta_event_signature_id(ev));
+    ta_json_kv_uint(j, "rev", 1);
+    ta_json_kv_str(j, "signature", ev->signature != NULL ? ev->signature : "");
+    ta_json_kv_str(j, "category", cat);
+    ta_json_kv_int(j, "severity", sev);
+    ta_json_obj_close(j);
+
+    ta_json_key(j, "threatatlas");
+    ta_json_obj_open(j);
+    ta_json_kv_str(j, "kind", ta_event_kind_name(ev->kind));
+    ta_json_kv_str(j, "method", ta_event_method_name(ev->method));
+    ta_json_kv_bool(j, "confirmed", ta_event_kind_confirmed(ev->kind));
+    ta_json_kv_uint(j, "confidence", ev->confidence);
+    kv_opt(j, "family", ev->family);
+    side(j, "attacker", &ev->attacker);
+    side(j, "victim", &ev->victim);
+    if (ev->indicator != NULL) {
+        ta_json_key(j, "indicator");
+        ta_json_obj_open(j);
+        ta_json_kv_str(j, "value", ev->indicator);
+        kv_opt(j, "type", ev->indicator_type);
+        kv_opt(j, "sources", ev->sources);
+        ta_json_obj_close(j);
+    }
+    ta_json_key(j, "evidence");
+    ta_json_obj_open(j);
+    kv_opt(j, "hostname", ev->hostname);
+    kv_opt(j, "url", ev->url);
+    kv_opt(j, "dns_answer", ev->dns_answer);
+    if (ev->body != NULL && ev->body_len > 0)
+        b64(j, "body_b64", ev->body, ev->body_len);
+    ta_json_obj_close(j);
+    kv_opt(j, "page", ev->page);
+    kv_opt(j, "website", ev->website);
+    ta_json_obj_close(j);
+    ta_json_obj_close(j);
+}
+
+static void im_side(struct ta_json *j, const char *prefix, const struct ta_event_side *s)
+{
+    char k[64];
+    snprintf(k, sizeof(k), "%s.ip", prefix);
+    ta_json_kv_addr(j, k, &s->ip);
+    if (s->port != 0) {
+        snprintf(k, sizeof(k), "%s.port", prefix);
+        ta_json_kv_uint(j, k, s->port);
+    }
+    if (s->cc[0] != 0) {
+        snprintf(k, sizeof(k), "%s.geolocation.cc", prefix);
+        ta_json_kv_str(j, k, s->cc);
+    }
+    if (s->asn != 0) {
+        snprintf(k, sizeof(k), "%s.asn", prefix);
+        ta_json_kv_uint(j, k, s->asn);
+    }
+    if (s->as_name != NULL && s->as_name[0] != 0) {
+        snprintf(k, sizeof(k), "%s.as_name", prefix);
+        ta_json_kv_str(j, k, s->as_name);
+    }
+}
+
+void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const char *feed_name)
+{
+    const char *tax = "other", *type = "undetermined";
+    switch (ev->kind) {
+    case TA_EVENT_C2:
+        tax = "malicious-code";
+        type = "c2-server";
+        break;
+    case TA_EVENT_PHISHING:
+        tax = "fraud";
+        type = "phishing";
+        break;
+    case TA_EVENT_BACKDOOR:
+        tax = "intrusions";
+        type = "system-compromise";
+        break;
+    default:
+        break;
+    }
+    /* source = what the event is about: the C&C / phishing server, or the
+     * compromised web server (the victim of a backdoor attack). */
+    bool about_attacker = server_attacks(ev->kind);
+    const struct ta_event_side *src = about_attacker ? &ev->attacker : &ev->victim;
+    const struct ta_event_side *dst = about_attacker ? &ev->victim : &ev->attacker;
+    ta_json_obj_open(j);
+    ta_json_kv_str(j, "feed.name", feed_name != NULL ? feed_name : "threatatlas");
+    ta_json_kv_uint(j, "feed.accuracy", ev->confidence);
+    ta_json_kv_str(j, "classification.taxonomy", tax);
+    ta_json_kv_str(j, "classification.type", type);
+    ta_json_kv_str(j, "classification.identifier", ta_event_kind_name(ev->kind));
+    ta_json_kv_time(j, "time.source", ev->ts);
+    im_side(j, "source", src);
+    im_side(j, "destination", dst);
+    const char *pn = proto_name(ev->proto);
+    if (pn != NULL)
+        ta_json_kv_str(j, "protocol.transport",
+                       ev->proto == 6    ? "tcp"
+                       : ev->proto == 17 ? "udp"
+                                         : "icmp");
+    if (ev->hostname != NULL && ev->hostname[0] != 0)
+        ta_json_kv_str(j, about_attacker ? "source.fqdn" : "destination.fqdn", ev->hostname);
+    if (ev->kind == TA_EVENT_PHISHING && ev->page != NULL)
+        ta_json_kv_str(j, "source.url", ev->page);
+    if ((ev->kind == TA_EVENT_C2 || ev->kind == TA_EVENT_C2_SUSPECTED) && ev->family != NULL)
+        ta_json_kv_str(j, "malware.name", ev->family);
+    ta_json_kv_str(j, "event_description.text", ev->signature != NULL ? ev->signature : "");
+    ta_json_kv_uint(j, "extra.flow_id", ev->flow_id);
+    ta_json_kv_str(j, "extra.method", ta_event_method_name(ev->method));
+    ta_json_kv_bool(j, "extra.source_is_attacker", about_attacker);
+    if (ev->kind == TA_EVENT_BACKDOOR || ev->kind == TA_EVENT_BACKDOOR_SUSPECTED)
+        kv_opt(j, "extra.webshell_family", ev->family);
+    kv_opt(j, "extra.indicator", ev->indicator);
+    kv_opt(j, "extra.indicator_type", ev->indicator_type);
+    kv_opt(j, "extra.indicator_sources", ev->sources);
+    kv_opt(j, "extra.url", ev->url);
+    kv_opt(j, "extra.dns_answer", ev->dns_answer);
+    kv_opt(j, "extra.page", ev->page);
+    kv_opt(j, "extra.website", ev->website);
+    ta_json_kv_bool(j, "extra.source_home", src->home);
+    ta_json_kv_bool(j, "extra.destination_home", dst->home);
+    if (ev->body != NULL && ev->body_len > 0)
+        b64(j, "extra.body_b64", ev->body, ev->body_len);
+    ta_json_obj_close(j);
+}

@@ -1,0 +1,139 @@
+/*
+ * Byte helpers for the detectors: bounded, allocation-free.
+ */
+#include "detect/detect-util.h"
+
+#include <string.h>
+
+#include "common/banned.h"
+
+static inline uint8_t lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+long ta__detect_ifind(const uint8_t *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m == 0)
+        return 0;
+    if (n < m)
+        return -1;
+    uint8_t first = lower((uint8_t)needle[0]);
+    for (size_t i = 0; i + m <= n; i++) {
+        if (lower(hay[i]) != first)
+            continue;
+        size_t k = 1;
+        while (k < m && lower(hay[i + k]) == lower((uint8_t)needle[k]))
+            k++;
+        if (k == m)
+            return (long)i;
+    }
+    return -1;
+}
+
+size_t ta__detect_icount(const uint8_t *hay, size_t n, const char *needle, size_t max)
+{
+    size_t m = strlen(needle), count = 0, off = 0;
+    if (m == 0)
+        return 0;
+    while (count < max && off < n) {
+        long at = ta__detect_ifind(hay + off, n - off, needle);
+        if (at < 0)
+            break;
+        count++;
+        off += (size_t)at + m;
+    }
+    return count;
+}
+
+size_t ta__detect_urldecode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < cap; i++) {
+        uint8_t c = src[i];
+        if (c == '%' && n - i >= 3 && ta__detect_is_hex(src[i + 1]) &&
+            ta__detect_is_hex(src[i + 2])) {
+            dst[o++] =
+                (uint8_t)(ta__detect_hexval(src[i + 1]) << 4 | ta__detect_hexval(src[i + 2]));
+            i += 2;
+        } else if (c == '+') {
+            dst[o++] = ' ';
+        } else {
+            dst[o++] = c;
+        }
+    }
+    return o;
+}
+
+static int b64val(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+bool ta__detect_is_base64(const uint8_t *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    size_t pad = 0;
+    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
+        pad++;
+    for (size_t i = 0; i < n - pad; i++)
+        if (b64val(s[i]) < 0)
+            return false;
+    size_t body = n - pad;
+    if (body % 4 == 1)
+        return false;
+    if (pad > 0 && n % 4 != 0)
+        return false;
+    return body > 0;
+}
+
+size_t ta__detect_base64_len(const uint8_t *s, size_t n)
+{
+    while (n > 0 && s[n - 1] == '=')
+        n--;
+    return n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
+}
+
+size_t ta__detect_base64_decode(const uint8_t *s, size_t n, uint8_t *dst, size_t cap)
+{
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < cap; i++) {
+        int v = b64val(s[i]);
+        if (v < 0)
+            break;
+        acc = (acc << 6 | (uint32_t)v) & 0xffffffu;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            dst[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return o;
+}
+
+double ta__detect_binary_fraction(const uint8_t *s, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    size_t bin = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c >= 0x7f)
+            bin++;
+    }
+    return (double)bin / (double)n;
+}

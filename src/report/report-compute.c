@@ -1,0 +1,684 @@
+/*
+ * Report (stage 8): counts by country pair over a range of whole UTC days,
+ * from the store's per-day rollups. Distinct counts scan each pair's
+ * per-day members in member order and count changes, so they are exact over
+ * any range; counters are summed.
+ */
+#include "threatatlas/report.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store-int.h"
+#include "threatatlas/json.h"
+
+#include "common/banned.h"
+
+#define DAY_US (86400ull * 1000000ull)
+
+struct rowset {
+    struct ta_report_row *v;
+    size_t n, cap;
+};
+
+struct ta_report {
+    struct ta_report_query q;
+    struct rowset rows[TA_EVENT_KIND__COUNT]; /* by event kind */
+    bool db_empty;
+    /* Data versions of the runs overlapping the period. */
+    char **homes, **intel, **geoip;
+    size_t n_homes, n_intel, n_geoip;
+    uint64_t runs;
+};
+
+void ta_report_query_init(struct ta_report_query *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->to_day = INT32_MAX;
+}
+
+ta_err ta_report_query_dates(struct ta_report_query *q, const char *from, const char *to)
+{
+    ta_time_us f, t;
+    if (from == NULL || to == NULL || !ta_date_parse(from, &f) || !ta_date_parse(to, &t) || f > t)
+        return TA_ERR_ARG;
+    q->from_day = ta_store_day(f);
+    q->to_day = ta_store_day(t);
+    return TA_OK;
+}
+
+ta_err ta_report_query_cc(char cc[3], const char *text)
+{
+    if (text == NULL || strlen(text) != 2 || !isalpha((unsigned char)text[0]) ||
+        !isalpha((unsigned char)text[1]))
+        return TA_ERR_ARG;
+    cc[0] = (char)toupper((unsigned char)text[0]);
+    cc[1] = (char)toupper((unsigned char)text[1]);
+    cc[2] = '\0';
+    return TA_OK;
+}
+
+bool ta_report_format_parse(const char *s, enum ta_report_format *out)
+{
+    static const char *const names[] = {"text", "json", "csv"};
+    for (unsigned i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum ta_report_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void ta_report_free(struct ta_report *r)
+{
+    if (r == NULL)
+        return;
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        free(r->rows[k].v);
+    free_strv(r->homes, r->n_homes);
+    free_strv(r->intel, r->n_intel);
+    free_strv(r->geoip, r->n_geoip);
+    free(r);
+}
+
+static struct ta_report_row *row_get(struct rowset *rs, const char *src, const char *dst)
+{
+    for (size_t i = rs->n; i-- > 0;) {
+        if (strcmp(rs->v[i].src_cc, src) == 0 && strcmp(rs->v[i].dst_cc, dst) == 0)
+            return &rs->v[i];
+    }
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 16;
+        struct ta_report_row *v = realloc(rs->v, cap * sizeof(*v));
+        if (v == NULL)
+            return NULL;
+        rs->v = v;
+        rs->cap = cap;
+    }
+    struct ta_report_row *row = &rs->v[rs->n++];
+    memset(row, 0, sizeof(*row));
+    snprintf(row->src_cc, sizeof(row->src_cc), "%s", src);
+    snprintf(row->dst_cc, sizeof(row->dst_cc), "%s", dst);
+    return row;
+}
+
+/* WHERE clause for a rollup table with the query's day range and filters. */
+static void where_clause(const struct ta_report_query *q, char *buf, size_t len)
+{
+    char s[32] = "", d[32] = "";
+    if (q->src_cc[0])
+        snprintf(s, sizeof(s), " AND src_cc='%.2s'", q->src_cc);
+    if (q->dst_cc[0])
+        snprintf(d, sizeof(d), " AND dst_cc='%.2s'", q->dst_cc);
+    snprintf(buf, len, "WHERE kind=?1 AND day BETWEEN %lld AND %lld%s%s", (long long)q->from_day,
+             (long long)q->to_day, s, d);
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? (const char *)t : "";
+}
+
+static ta_err load_counters(struct ta_store *st, struct ta_report *r, int kind)
+{
+    char where[160], sql[400];
+    where_clause(&r->q, where, sizeof(where));
+    snprintf(sql, sizeof(sql),
+             "SELECT src_cc, dst_cc, SUM(events), SUM(flows) FROM store_day_count %s"
+             " GROUP BY src_cc, dst_cc",
+             where);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "report counters");
+    sqlite3_bind_int(s, 1, kind);
+    int rc;
+    ta_err err = TA_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct ta_report_row *row = row_get(&r->rows[kind], col_text(s, 0), col_text(s, 1));
+        if (row == NULL) {
+            err = TA_ERR_NOMEM;
+            break;
+        }
+        row->events = (uint64_t)sqlite3_column_int64(s, 2);
+        row->flows = (uint64_t)sqlite3_column_int64(s, 3);
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = ta__store_dberr(st, "report counters");
+    sqlite3_finalize(s);
+    return err;
+}
+
+/*
+ * Exact distinct count per pair from the spans: a member whose first or
+ * last day lies in the range was seen in it; one whose span strictly
+ * contains the range is looked up in the per-day set.
+ */
+static ta_err load_distinct(struct ta_store *st, struct ta_report *r, int kind, const char *set,
+                            const char *member, bool targets)
+{
+    char sql[900];
+    long long from = (long long)r->q.from_day, to = (long long)r->q.to_day;
+    char s_cc[32] = "", d_cc[32] = "";
+    if (r->q.src_cc[0])
+        snprintf(s_cc, sizeof(s_cc), " AND src_cc='%.2s'", r->q.src_cc);
+    if (r->q.dst_cc[0])
+        snprintf(d_cc, sizeof(d_cc), " AND dst_cc='%.2s'", r->q.dst_cc);
+    snprintf(sql, sizeof(sql),
+             "SELECT src_cc, dst_cc, COUNT(*) FROM store_span_%s m"
+             " WHERE kind=?1%s%s AND first_day <= %lld AND last_day >= %lld"
+             " AND (first_day >= %lld OR last_day <= %lld OR EXISTS (SELECT 1 FROM store_day_%s d"
+             "  WHERE d.kind = m.kind AND d.src_cc = m.src_cc AND d.dst_cc = m.dst_cc"
+             "  AND d.%s = m.%s AND d.day BETWEEN %lld AND %lld))"
+             " GROUP BY src_cc, dst_cc",
+             set, s_cc, d_cc, to, from, from, to, set, member, member, from, to);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "report distinct");
+    sqlite3_bind_int(s, 1, kind);
+    int rc;
+    ta_err err = TA_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct ta_report_row *row = row_get(&r->rows[kind], col_text(s, 0), col_text(s, 1));
+        if (row == NULL) {
+            err = TA_ERR_NOMEM;
+            break;
+        }
+        *(targets ? &row->targets : &row->attackers) = (uint64_t)sqlite3_column_int64(s, 2);
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = ta__store_dberr(st, "report distinct");
+    sqlite3_finalize(s);
+    return err;
+}
+
+/* Add s to a sorted unique string vector. */
+static ta_err strv_add(char ***v, size_t *n, const char *s, size_t len)
+{
+    if (len == 0)
+        return TA_OK;
+    for (size_t i = 0; i < *n; i++) {
+        if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
+            return TA_OK;
+    }
+    char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+    if (nv == NULL)
+        return TA_ERR_NOMEM;
+    *v = nv;
+    char *c = malloc(len + 1);
+    if (c == NULL)
+        return TA_ERR_NOMEM;
+    memcpy(c, s, len);
+    c[len] = '\0';
+    size_t i = *n;
+    while (i > 0 && strcmp(nv[i - 1], c) > 0) {
+        nv[i] = nv[i - 1];
+        i--;
+    }
+    nv[i] = c;
+    (*n)++;
+    return TA_OK;
+}
+
+static ta_err load_runs(struct ta_store *st, struct ta_report *r)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st),
+                           "SELECT home, intel_version, geoip_version, ts_first, ts_last"
+                           " FROM store_run WHERE state=1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "report runs");
+    ta_time_us from = (ta_time_us)r->q.from_day * DAY_US;
+    ta_time_us to_excl = (ta_time_us)(r->q.to_day + 1) * DAY_US;
+    int rc;
+    ta_err err = TA_OK;
+    r->db_empty = true;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        r->db_empty = false;
+        ta_time_us f = (ta_time_us)sqlite3_column_int64(s, 3);
+        ta_time_us l = (ta_time_us)sqlite3_column_int64(s, 4);
+        if (l < from || f >= to_excl)
+            continue;
+        r->runs++;
+        /* home is a comma-separated list of country codes. */
+        const char *h = col_text(s, 0);
+        while (*h && err == TA_OK) {
+            size_t n = strcspn(h, ", ");
+            char cc[3];
+            if (n == 2 && ta_report_query_cc(cc, (char[3]){h[0], h[1], 0}) == TA_OK)
+                err = strv_add(&r->homes, &r->n_homes, cc, 2);
+            h += n;
+            h += strspn(h, ", ");
+        }
+        const char *iv = col_text(s, 1), *gv = col_text(s, 2);
+        if (err == TA_OK)
+            err = strv_add(&r->intel, &r->n_intel, iv, strlen(iv));
+        if (err == TA_OK)
+            err = strv_add(&r->geoip, &r->n_geoip, gv, strlen(gv));
+        if (err)
+            break;
+    }
+    if (err == TA_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        err = ta__store_dberr(st, "report runs");
+    sqlite3_finalize(s);
+    return err;
+}
+
+static uint64_t main_count(int kind, const struct ta_report_row *row)
+{
+    switch (kind) {
+    case TA_EVENT_C2:
+    case TA_EVENT_C2_SUSPECTED:
+        return row->targets;
+    case TA_EVENT_PHISHING:
+    case TA_EVENT_PHISHING_SUSPECTED:
+        return row->flows;
+    default:
+        return row->events;
+    }
+}
+
+static int cmp_rows(const void *a, const void *b, void *ctx)
+{
+    const struct ta_report_row *x = a, *y = b;
+    int kind = *(const int *)ctx;
+    uint64_t mx = main_count(kind, x), my = main_count(kind, y);
+    if (mx != my)
+        return mx > my ? -1 : 1;
+    if (x->attackers != y->attackers)
+        return x->attackers > y->attackers ? -1 : 1;
+    int c = strcmp(x->src_cc, y->src_cc);
+    return c ? c : strcmp(x->dst_cc, y->dst_cc);
+}
+
+ta_err ta_report_compute(struct ta_store *st, const struct ta_report_query *q,
+                         struct ta_report **out)
+{
+    *out = NULL;
+    struct ta_report *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return TA_ERR_NOMEM;
+    r->q = *q;
+    r->db_empty = true;
+    ta_err err = TA_OK;
+    if (!ta__store_has_tables(st))
+        goto out_ok;
+    if ((err = load_runs(st, r)) != TA_OK)
+        goto out_err;
+    for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
+        bool c2 = k == TA_EVENT_C2 || k == TA_EVENT_C2_SUSPECTED;
+        if ((err = load_counters(st, r, k)) != TA_OK ||
+            (err = load_distinct(st, r, k, "attacker", "ip", false)) != TA_OK ||
+            (err = load_distinct(st, r, k, c2 ? "victim" : "item", c2 ? "ip" : "item", true)) !=
+                TA_OK)
+            goto out_err;
+        if (r->rows[k].n > 1)
+            qsort_r(r->rows[k].v, r->rows[k].n, sizeof(struct ta_report_row), cmp_rows, &k);
+    }
+out_ok:
+    *out = r;
+    return TA_OK;
+out_err:
+    ta_report_free(r);
+    return err;
+}
+
+static int kind_of(enum ta_report_section sec, bool suspected)
+{
+    static const int k[3][2] = {{TA_EVENT_C2, TA_EVENT_C2_SUSPECTED},
+                                {TA_EVENT_PHISHING, TA_EVENT_PHISHING_SUSPECTED},
+                                {TA_EVENT_BACKDOOR, TA_EVENT_BACKDOOR_SUSPECTED}};
+    return k[(unsigned)sec % 3][suspected ? 1 : 0];
+}
+
+size_t ta_report_rows(const struct ta_report *r, enum ta_report_section sec, bool suspected,
+                      const struct ta_report_row **rows)
+{
+    const struct rowset *rs = &r->rows[kind_of(sec, suspected)];
+    *rows = rs->v;
+    return rs->n;
+}
+
+bool ta_report_db_empty(const struct ta_report *r)
+{
+    return r->db_empty;
+}
+
+bool ta_report_period_empty(const struct ta_report *r)
+{
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++) {
+        if (r->rows[k].n > 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- output ---- */
+
+static void day_str(int64_t day, char buf[16])
+{
+    ta_time_format((ta_time_us)day * DAY_US, buf, 16);
+    buf[10] = '\0';
+}
+
+static char *num(uint64_t v, char buf[32])
+{
+    char t[32];
+    int n = snprintf(t, sizeof(t), "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = t[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static const char *cc_or_unknown(const char *cc)
+{
+    return cc[0] ? cc : "an unknown country";
+}
+
+struct pair {
+    char src[3], dst[3];
+    uint64_t weight, sweight;
+};
+
+static int cmp_pairs(const void *a, const void *b)
+{
+    const struct pair *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    if (x->sweight != y->sweight)
+        return x->sweight > y->sweight ? -1 : 1;
+    int c = strcmp(x->src, y->src);
+    return c ? c : strcmp(x->dst, y->dst);
+}
+
+static const struct ta_report_row *find_row(const struct ta_report *r, int kind, const char *src,
+                                            const char *dst)
+{
+    const struct rowset *rs = &r->rows[kind];
+    for (size_t i = 0; i < rs->n; i++) {
+        if (strcmp(rs->v[i].src_cc, src) == 0 && strcmp(rs->v[i].dst_cc, dst) == 0)
+            return &rs->v[i];
+    }
+    return NULL;
+}
+
+static const char *pl(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+static void clause_c2(FILE *f, const struct ta_report_row *w, bool suspected)
+{
+    char a[32], b[32];
+    fprintf(f, "%s %s located in %s %s %s %s in %s", num(w->attackers, a),
+            suspected ? pl(w->attackers, "suspected C&C server", "suspected C&C servers")
+                      : pl(w->attackers, "trojan or botnet control server",
+                           "trojan or botnet control servers"),
+            cc_or_unknown(w->src_cc),
+            suspected ? pl(w->attackers, "was contacted by", "were contacted by")
+                      : "directly controlled",
+            num(w->targets, b), pl(w->targets, "host", "hosts"), cc_or_unknown(w->dst_cc));
+}
+
+static void clause_phish(FILE *f, const struct ta_report_row *w, bool suspected)
+{
+    char a[32], b[32], c[32];
+    fprintf(f, "%s %s located in %s served %s %s%s to visitors in %s, causing %s %s",
+            num(w->attackers, a), pl(w->attackers, "host", "hosts"), cc_or_unknown(w->src_cc),
+            num(w->targets, b), suspected ? "suspected " : "",
+            pl(w->targets, "phishing page", "phishing pages"), cc_or_unknown(w->dst_cc),
+            num(w->flows, c), pl(w->flows, "fraud event", "fraud events"));
+}
+
+static void clause_backdoor(FILE *f, const struct ta_report_row *w, bool suspected)
+{
+    char a[32], b[32], c[32];
+    fprintf(f, "%s IP %s located in %s %s %s %s in %s, in %s %s", num(w->attackers, a),
+            pl(w->attackers, "address", "addresses"), cc_or_unknown(w->src_cc),
+            suspected ? "sent suspected backdoor requests to" : "planted backdoors in",
+            num(w->targets, b), pl(w->targets, "website", "websites"), cc_or_unknown(w->dst_cc),
+            num(w->events, c),
+            suspected ? pl(w->events, "suspected backdoor request", "suspected backdoor requests")
+                      : pl(w->events, "backdoor attack event", "backdoor attack events"));
+}
+
+typedef void (*clause_fn)(FILE *, const struct ta_report_row *, bool);
+
+static void write_footer(const struct ta_report *r, FILE *f)
+{
+    char from[16], to[16];
+    day_str(r->q.from_day, from);
+    day_str(r->q.to_day, to);
+    fprintf(f, "Period: %s to %s (UTC, both days included)", from, to);
+    if (r->q.src_cc[0] || r->q.dst_cc[0])
+        fprintf(f, "; attacker country %s, victim country %s", r->q.src_cc[0] ? r->q.src_cc : "any",
+                r->q.dst_cc[0] ? r->q.dst_cc : "any");
+    fprintf(f, "\nHome constituency: ");
+    for (size_t i = 0; i < r->n_homes; i++)
+        fprintf(f, "%s%s", i ? ", " : "", r->homes[i]);
+    fprintf(f, "%s\nThreat intel: ", r->n_homes ? "" : "(not recorded)");
+    for (size_t i = 0; i < r->n_intel; i++)
+        fprintf(f, "%s%s", i ? "; " : "", r->intel[i]);
+    fprintf(f, "%s\nGeoIP: ", r->n_intel ? "" : "(not recorded)");
+    for (size_t i = 0; i < r->n_geoip; i++)
+        fprintf(f, "%s%s", i ? "; " : "", r->geoip[i]);
+    fprintf(f, "%s\n%s\n", r->n_geoip ? "" : "(not recorded)", TA_REPORT_GEO_CREDIT);
+}
+
+static ta_err write_text(const struct ta_report *r, FILE *f)
+{
+    char from[16], to[16];
+    day_str(r->q.from_day, from);
+    day_str(r->q.to_day, to);
+    if (r->db_empty) {
+        fprintf(f, "No data: the database holds no completed analysis.\n");
+        return TA_OK;
+    }
+    if (ta_report_period_empty(r)) {
+        fprintf(f, "No detections from %s to %s%s.\n\n", from, to,
+                r->q.src_cc[0] || r->q.dst_cc[0] ? " for the selected countries" : "");
+        write_footer(r, f);
+        return TA_OK;
+    }
+    /* Collect the country pairs seen in any section. */
+    size_t np = 0, cap = 0;
+    struct pair *pairs = NULL;
+    for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
+        for (size_t i = 0; i < r->rows[k].n; i++) {
+            const struct ta_report_row *w = &r->rows[k].v[i];
+            size_t j;
+            for (j = 0; j < np; j++) {
+                if (strcmp(pairs[j].src, w->src_cc) == 0 && strcmp(pairs[j].dst, w->dst_cc) == 0)
+                    break;
+            }
+            if (j == np) {
+                if (np == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    struct pair *p = realloc(pairs, cap * sizeof(*p));
+                    if (p == NULL) {
+                        free(pairs);
+                        return TA_ERR_NOMEM;
+                    }
+                    pairs = p;
+                }
+                memset(&pairs[np], 0, sizeof(pairs[np]));
+                memcpy(pairs[np].src, w->src_cc, 3);
+                memcpy(pairs[np].dst, w->dst_cc, 3);
+                np++;
+            }
+            if (ta_event_kind_confirmed((enum ta_event_kind)k))
+                pairs[j].weight += main_count(k, w);
+            else
+                pairs[j].sweight += main_count(k, w);
+        }
+    }
+    qsort(pairs, np, sizeof(*pairs), cmp_pairs);
+    static const clause_fn clauses[3] = {clause_c2, clause_phish, clause_backdoor};
+    for (size_t j = 0; j < np; j++) {
+        bool any = false;
+        for (int sec = 0; sec < 3; sec++) {
+            const struct ta_report_row *w =
+                find_row(r, kind_of(sec, false), pairs[j].src, pairs[j].dst);
+            if (w == NULL)
+                continue;
+            fputs(any ? "; " : "", f);
+            clauses[sec](f, w, false);
+            any = true;
+        }
+        if (any)
+            fputs(".\n", f);
+        bool sany = false;
+        for (int sec = 0; sec < 3; sec++) {
+            const struct ta_report_row *w =
+                find_row(r, kind_of(sec, true), pairs[j].src, pairs[j].dst);
+            if (w == NULL)
+                continue;
+            fputs(sany ? "; " : "  Suspected, not counted above: ", f);
+            clauses[sec](f, w, true);
+            sany = true;
+        }
+        if (sany)
+            fputs(".\n", f);
+    }
+    free(pairs);
+    fputc('\n', f);
+    write_footer(r, f);
+    return TA_OK;
+}
+
+static const char *const sec_names[3] = {"botnet", "phishing", "backdoor"};
+static const char *const field_names[3][3] = {
+    {"c2_servers", "controlled_hosts", NULL},
+    {"phishing_hosts", "phishing_pages", "phishing_attacks"},
+    {"attacker_ips", "compromised_websites", "backdoor_attacks"},
+};
+
+static void json_rows(struct ta_json *j, const struct ta_report *r, int sec, bool suspected)
+{
+    const struct rowset *rs = &r->rows[kind_of(sec, suspected)];
+    ta_json_key(j, sec_names[sec]);
+    ta_json_arr_open(j);
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct ta_report_row *w = &rs->v[i];
+        ta_json_obj_open(j);
+        ta_json_kv_str(j, "src_cc", w->src_cc);
+        ta_json_kv_str(j, "dst_cc", w->dst_cc);
+        ta_json_kv_uint(j, field_names[sec][0], w->attackers);
+        if (sec == TA_REPORT_BACKDOOR) {
+            /* Key order as in the published shape. */
+            ta_json_kv_uint(j, field_names[sec][2], w->events);
+            ta_json_kv_uint(j, field_names[sec][1], w->targets);
+        } else {
+            ta_json_kv_uint(j, field_names[sec][1], w->targets);
+            if (sec == TA_REPORT_PHISHING)
+                ta_json_kv_uint(j, field_names[sec][2], w->flows);
+        }
+        ta_json_obj_close(j);
+    }
+    ta_json_arr_close(j);
+}
+
+static void json_strv(struct ta_json *j, const char *k, char **v, size_t n)
+{
+    ta_json_key(j, k);
+    ta_json_arr_open(j);
+    for (size_t i = 0; i < n; i++)
+        ta_json_str(j, v[i]);
+    ta_json_arr_close(j);
+}
+
+static ta_err write_json(const struct ta_report *r, FILE *f)
+{
+    struct ta_json j;
+    char from[16], to[16];
+    day_str(r->q.from_day, from);
+    day_str(r->q.to_day, to);
+    ta_json_init(&j);
+    ta_json_obj_open(&j);
+    ta_json_key(&j, "period");
+    ta_json_obj_open(&j);
+    ta_json_kv_str(&j, "from", from);
+    ta_json_kv_str(&j, "to", to);
+    ta_json_obj_close(&j);
+    json_strv(&j, "home", r->homes, r->n_homes);
+    for (int sec = 0; sec < 3; sec++)
+        json_rows(&j, r, sec, false);
+    /* Extra keys (allowed by the shape): suspected rows, data versions. */
+    ta_json_key(&j, "suspected");
+    ta_json_obj_open(&j);
+    for (int sec = 0; sec < 3; sec++)
+        json_rows(&j, r, sec, true);
+    ta_json_obj_close(&j);
+    ta_json_key(&j, "data");
+    ta_json_obj_open(&j);
+    json_strv(&j, "intel", r->intel, r->n_intel);
+    json_strv(&j, "geoip", r->geoip, r->n_geoip);
+    ta_json_kv_str(&j, "credit", TA_REPORT_GEO_CREDIT);
+    ta_json_kv_uint(&j, "runs", r->runs);
+    ta_json_obj_close(&j);
+    if (r->db_empty || ta_report_period_empty(r))
+        ta_json_kv_str(&j, "note",
+                       r->db_empty ? "no data: the database holds no completed analysis"
+                                   : "no detections in the period");
+    ta_json_obj_close(&j);
+    ta_err err = j.oom ? TA_ERR_NOMEM : (ta_json_write_line(&j, f) ? TA_OK : TA_ERR_IO);
+    ta_json_release(&j);
+    return err;
+}
+
+static ta_err write_csv(const struct ta_report *r, FILE *f)
+{
+    fprintf(f, "section,status,src_cc,dst_cc,c2_servers,controlled_hosts,phishing_hosts,"
+               "phishing_pages,phishing_attacks,attacker_ips,compromised_websites,"
+               "backdoor_attacks\n");
+    for (int s = 0; s < 2; s++) {
+        for (int sec = 0; sec < 3; sec++) {
+            const struct rowset *rs = &r->rows[kind_of(sec, s == 1)];
+            for (size_t i = 0; i < rs->n; i++) {
+                const struct ta_report_row *w = &rs->v[i];
+                fprintf(f, "%s,%s,%s,%s,", sec_names[sec], s ? "suspected" : "confirmed", w->src_cc,
+                        w->dst_cc);
+                unsigned long long a = w->attackers, t = w->targets, fl = w->flows, e = w->events;
+                if (sec == 0)
+                    fprintf(f, "%llu,%llu,,,,,,\n", a, t);
+                else if (sec == 1)
+                    fprintf(f, ",,%llu,%llu,%llu,,,\n", a, t, fl);
+                else
+                    fprintf(f, ",,,,,%llu,%llu,%llu\n", a, t, e);
+            }
+        }
+    }
+    return TA_OK;
+}
+
+ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FILE *out)
+{
+    ta_err err;
+    switch (fmt) {
+    case TA_REPORT_FMT_JSON:
+        err = write_json(r, out);
+        break;
+    case TA_REPORT_FMT_CSV:
+        err = write_csv(r, out);
+        break;
+    default:
+        err = write_text(r, out);
+    }
+    if (err == TA_OK && (fflush(out) != 0 || ferror(out)))
+        err = TA_ERR_IO;
+    return err;
+}

@@ -1,0 +1,73 @@
+/*
+ * Fuzz target for the webshell request/response analysis.
+ *
+ * Input layout: four '\n'-terminated lines (method, url, user agent,
+ * accept), then the request body, optionally followed by the two bytes
+ * 0xff 0xfe and the response body. Strings are copied to NUL-terminated
+ * buffers; bodies are passed as exact-size views so ASan sees overreads.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "threatatlas/detect.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t *line(const uint8_t *p, const uint8_t *end, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (p < end && *p != '\n') {
+        if (n + 1 < cap)
+            out[n++] = (char)*p;
+        p++;
+    }
+    out[n] = 0;
+    return p < end ? p + 1 : p;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char method[32], url[2048], ua[256], accept[256];
+    const uint8_t *p = data, *end = data + size;
+    p = line(p, end, method, sizeof(method));
+    p = line(p, end, url, sizeof(url));
+    p = line(p, end, ua, sizeof(ua));
+    p = line(p, end, accept, sizeof(accept));
+    size_t rest = (size_t)(end - p);
+    size_t qlen = rest, split = rest;
+    for (size_t i = 0; i + 1 < rest; i++) {
+        if (p[i] == 0xff && p[i + 1] == 0xfe) {
+            qlen = i;
+            split = i + 2;
+            break;
+        }
+    }
+    uint8_t *q = malloc(qlen ? qlen : 1);
+    size_t rlen = rest - split;
+    uint8_t *r = malloc(rlen ? rlen : 1);
+    if (q == NULL || r == NULL) {
+        free(q);
+        free(r);
+        return 0;
+    }
+    memcpy(q, p, qlen);
+    memcpy(r, p + split, rlen);
+    struct ta_webshell_input in = {
+        .method = method,
+        .url = url,
+        .user_agent = ua,
+        .accept = accept,
+        .content_type = "application/x-www-form-urlencoded",
+        .req_body = q,
+        .req_len = qlen,
+        .resp_body = r,
+        .resp_len = rlen,
+        .have_resp = split != rest,
+    };
+    struct ta_webshell_verdict v;
+    (void)ta_webshell_analyze(&in, &v);
+    free(q);
+    free(r);
+    return 0;
+}

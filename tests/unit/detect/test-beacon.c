@@ -1,0 +1,213 @@
+/*
+ * Unit tests for the beaconing scorer: synthetic series of jittered
+ * beacons next to benign traffic (irregular browsing, NTP, hourly update
+ * polls, short-lived pairs); precision and recall are printed.
+ */
+#include "testutil.h"
+
+#include <math.h>
+
+#include "threatatlas/detect.h"
+
+static uint64_t rs = 88172645463325252ull;
+static double urand(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (double)(rs >> 11) / 9007199254740992.0;
+}
+
+#define T0 1700000000000000ull
+#define S  1000000ull
+
+static void addr(struct ta_addr *a, uint8_t net, uint8_t x, uint8_t y)
+{
+    uint8_t v4[4] = {net, 0, x, y};
+    ta_addr_set_v4(a, v4);
+}
+
+struct truth {
+    bool positive[256];
+    unsigned npos;
+    bool hit[256];
+};
+
+static void on_hit(void *ud, const struct ta_beacon_hit *h)
+{
+    struct truth *t = ud;
+    unsigned id = h->server.b[15];
+    t->hit[id] = true;
+}
+
+static void test_score_series(void **state)
+{
+    (void)state;
+    ta_time_us ts[20];
+    uint64_t sz[20];
+    double scratch[40];
+    for (int i = 0; i < 20; i++) {
+        ts[i] = T0 + (ta_time_us)i * 60 * S;
+        sz[i] = 300;
+    }
+    struct ta_beacon_score s;
+    ta_beacon_score_series(ts, sz, 20, scratch, &s);
+    /* A perfect beacon: every part scores 1 but the size smallness. */
+    assert_true(fabs(s.ts_score - 1.0) < 1e-9);
+    assert_true(fabs(s.median_interval_s - 60.0) < 1e-9);
+    assert_true(fabs(s.ds_small - (1.0 - 300.0 / 65535.0)) < 1e-9);
+    assert_true(s.score > 0.99);
+    /* Half the expected connections (a gap in the middle): count score 0.5-ish. */
+    for (int i = 10; i < 20; i++)
+        ts[i] = T0 + (ta_time_us)(i + 10) * 60 * S;
+    ta_beacon_score_series(ts, sz, 20, scratch, &s);
+    assert_true(s.ts_count < 0.7);
+    assert_int_equal(s.conns, 20);
+}
+
+static void test_precision_recall(void **state)
+{
+    (void)state;
+    struct ta_beacon_opts o;
+    ta_beacon_opts_default(&o);
+    struct ta_beacon *b;
+    assert_int_equal(ta_beacon_new(&o, &b), TA_OK);
+    struct truth t;
+    memset(&t, 0, sizeof(t));
+    struct ta_addr host, srv;
+    unsigned id = 0;
+    /* 40 beacons: periods 30 s - 10 min, uniform jitter 0-40%, 6 hours. */
+    static const double periods[] = {30, 60, 120, 300, 600};
+    static const double jitters[] = {0.0, 0.1, 0.2, 0.3, 0.4};
+    for (unsigned p = 0; p < 5; p++) {
+        for (unsigned j = 0; j < 5; j++) {
+            for (unsigned rep = 0; rep < (j < 3 ? 2u : 1u); rep++) {
+                id++;
+                addr(&host, 10, 1, (uint8_t)id);
+                addr(&srv, 203, 0, (uint8_t)id);
+                t.positive[id] = true;
+                t.npos++;
+                double at = urand() * periods[p];
+                uint64_t base = 200 + (uint64_t)(urand() * 800);
+                while (at < 6 * 3600) {
+                    /* Mostly the same check-in size; a tenth carry a task. */
+                    uint64_t size = urand() < 0.1 ? base * 8 : base + (uint64_t)(urand() * 16);
+                    ta_beacon_add(b, &host, &srv, 443, 6, T0 + (ta_time_us)(at * 1e6), size, id);
+                    at += periods[p] * (1.0 + jitters[j] * (2.0 * urand() - 1.0));
+                }
+            }
+        }
+    }
+    /* Benign: 40 browsing pairs (bursts of page loads at random times). */
+    for (unsigned k = 0; k < 40; k++) {
+        id++;
+        addr(&host, 10, 2, (uint8_t)k);
+        addr(&srv, 198, 51, (uint8_t)id);
+        double at = urand() * 600;
+        while (at < 6 * 3600) {
+            unsigned burst = 1 + (unsigned)(urand() * 6);
+            for (unsigned q = 0; q < burst; q++) {
+                uint64_t size = (uint64_t)(500 + exp(urand() * 10.0));
+                ta_beacon_add(b, &host, &srv, 443, 6, T0 + (ta_time_us)((at + q * urand()) * 1e6),
+                              size, id);
+            }
+            at += -log(1.0 - urand()) * 900.0;
+        }
+    }
+    /* NTP every 64 s: a perfect timer, excluded by port. */
+    for (unsigned k = 0; k < 5; k++) {
+        id++;
+        addr(&host, 10, 3, (uint8_t)k);
+        addr(&srv, 192, 0, (uint8_t)id);
+        for (unsigned i = 0; i < 300; i++)
+            ta_beacon_add(b, &host, &srv, 123, 17, T0 + (ta_time_us)i * 64 * S, 90, id);
+    }
+    /* Software update polls every hour for a day: slower than max_interval. */
+    for (unsigned k = 0; k < 5; k++) {
+        id++;
+        addr(&host, 10, 4, (uint8_t)k);
+        addr(&srv, 192, 0, (uint8_t)id);
+        for (unsigned i = 0; i < 24; i++)
+            ta_beacon_add(b, &host, &srv, 443, 6,
+                          T0 + (ta_time_us)((i * 3600.0 + urand() * 60) * 1e6), 5200, id);
+    }
+    /* Regular but short-lived: fewer than min_conns connections. */
+    for (unsigned k = 0; k < 5; k++) {
+        id++;
+        addr(&host, 10, 5, (uint8_t)k);
+        addr(&srv, 192, 0, (uint8_t)id);
+        for (unsigned i = 0; i < 6; i++)
+            ta_beacon_add(b, &host, &srv, 80, 6, T0 + (ta_time_us)i * 30 * S, 400, id);
+    }
+    assert_true(id < 256);
+    assert_int_equal(ta_beacon_report(b, on_hit, &t), TA_OK);
+    unsigned tp = 0, fp = 0, fn = 0;
+    for (unsigned i = 1; i <= id; i++) {
+        if (t.hit[i] && t.positive[i])
+            tp++;
+        else if (t.hit[i])
+            fp++;
+        else if (t.positive[i])
+            fn++;
+    }
+    double precision = tp + fp ? (double)tp / (tp + fp) : 0.0;
+    double recall = (double)tp / t.npos;
+    print_message("beacon: %u beacons, %u benign pairs; tp=%u fp=%u fn=%u precision=%.3f "
+                  "recall=%.3f\n",
+                  t.npos, id - t.npos, tp, fp, fn, precision, recall);
+    struct ta_beacon_stats st;
+    ta_beacon_get_stats(b, &st);
+    assert_int_equal(st.pairs, id - 5); /* NTP pairs are never tracked */
+    assert_int_equal(st.reported, tp + fp);
+    assert_int_equal(st.pairs_evicted, 0);
+    assert_int_equal(fp, 0);
+    assert_true(recall >= 0.9);
+    /* Reporting again reports nothing new. */
+    memset(t.hit, 0, sizeof(t.hit));
+    assert_int_equal(ta_beacon_report(b, on_hit, &t), TA_OK);
+    ta_beacon_get_stats(b, &st);
+    assert_int_equal(st.reported, tp);
+    ta_beacon_free(b);
+}
+
+static void test_caps(void **state)
+{
+    (void)state;
+    struct ta_beacon_opts o;
+    ta_beacon_opts_default(&o);
+    o.max_pairs = 4;
+    o.max_samples = 16;
+    struct ta_beacon *b;
+    assert_int_equal(ta_beacon_new(&o, &b), TA_OK);
+    struct ta_addr h, s;
+    addr(&h, 10, 9, 9);
+    for (unsigned k = 0; k < 10; k++) {
+        addr(&s, 203, 9, (uint8_t)k);
+        for (unsigned i = 0; i < 20; i++)
+            ta_beacon_add(b, &h, &s, 443, 6, T0 + (ta_time_us)i * 60 * S, 100, k);
+    }
+    struct ta_beacon_stats st;
+    ta_beacon_get_stats(b, &st);
+    assert_int_equal(st.pairs, 4);
+    assert_int_equal(st.pairs_evicted, 6);
+    assert_int_equal(st.samples_dropped, 10 * 4);
+    struct truth t;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(ta_beacon_report(b, on_hit, &t), TA_OK);
+    /* The four most recent pairs survive and are perfect beacons. */
+    for (unsigned k = 0; k < 10; k++)
+        assert_int_equal(t.hit[k], k >= 6);
+    ta_beacon_free(b);
+    o.max_pairs = 0;
+    assert_int_equal(ta_beacon_new(&o, &b), TA_ERR_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_score_series),
+        cmocka_unit_test(test_precision_recall),
+        cmocka_unit_test(test_caps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

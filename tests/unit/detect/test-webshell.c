@@ -1,0 +1,489 @@
+/*
+ * Unit tests for the webshell request/response analysis: synthetic requests
+ * of each family and benign look-alikes, and the real Godzilla/Behinder lab
+ * capture (n3tfl0w-webshell-traffic), reassembled here with a minimal
+ * in-order TCP/HTTP reader good enough for that capture.
+ */
+#include "testutil.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+#include <pcap/pcap.h>
+#include <zlib.h>
+
+#include "threatatlas/detect.h"
+
+static const char b64tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static size_t b64enc(const uint8_t *in, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        out[o++] = b64tab[v >> 18 & 63];
+        out[o++] = b64tab[v >> 12 & 63];
+        out[o++] = i + 1 < n ? b64tab[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? b64tab[v & 63] : '=';
+    }
+    out[o] = 0;
+    return o;
+}
+
+static void urlenc(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *in && o + 4 < cap; in++) {
+        unsigned char ch = (unsigned char)*in;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '_' || ch == '.' || ch == '-') {
+            out[o++] = (char)ch;
+        } else {
+            snprintf(out + o, cap - o, "%%%02X", ch);
+            o += 3;
+        }
+    }
+    out[o] = 0;
+}
+
+static uint32_t rng_state = 12345;
+static uint8_t rnd8(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (uint8_t)(rng_state >> 16);
+}
+
+static bool analyze_post(const char *url, const char *body, const char *resp,
+                         struct ta_webshell_verdict *v)
+{
+    struct ta_webshell_input in = {
+        .method = "POST",
+        .url = url,
+        .content_type = "application/x-www-form-urlencoded",
+        .req_body = (const uint8_t *)body,
+        .req_len = strlen(body),
+        .resp_body = (const uint8_t *)resp,
+        .resp_len = resp ? strlen(resp) : 0,
+        .have_resp = resp != NULL,
+    };
+    return ta_webshell_analyze(&in, v);
+}
+
+static const char chopper_payload[] =
+    "@ini_set(\"display_errors\",\"0\");@set_time_limit(0);@set_magic_quotes_runtime(0);"
+    "echo(\"->|\");;$D=dirname($_SERVER[\"SCRIPT_FILENAME\"]);echo $D;echo(\"|<-\");die();";
+static const char antsword_payload[] =
+    "@ini_set(\"display_errors\", \"0\");@set_time_limit(0);$opdir=@ini_get(\"open_basedir\");"
+    "function asenc($out){return $out;};echo @asenc(getcwd());die();";
+
+static void test_chopper(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    char b64[1024], body[2048];
+    b64enc((const uint8_t *)chopper_payload, strlen(chopper_payload), b64);
+    char enc[1024];
+    urlenc(b64, enc, sizeof(enc));
+    snprintf(body, sizeof(body),
+             "caidao=%%40eval%%28base64_decode%%28%%24_POST%%5Bz0%%5D%%29%%29%%3B&z0=%s", enc);
+    assert_true(analyze_post("/uploads/1.php", body, "->|/var/www|<-", &v));
+    assert_int_equal(v.family, TA_WS_CHOPPER);
+    assert_int_equal(v.confidence, 95);
+    assert_false(v.suspected);
+    /* z0/z1 with an eval stub but a payload without the framing. */
+    assert_true(analyze_post("/a.asp", "z=eval(base64_decode($_POST[z0]))&z0=aWQ%3D&z1=Lw%3D%3D",
+                             NULL, &v));
+    assert_int_equal(v.family, TA_WS_CHOPPER);
+    assert_int_equal(v.confidence, 90);
+    /* Response framing alone. */
+    assert_true(analyze_post("/b.php", "x=1", "->|root|<-", &v));
+    assert_int_equal(v.family, TA_WS_CHOPPER);
+    assert_string_equal(ta_webshell_family_name(v.family), "china-chopper");
+}
+
+static void test_antsword(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    char enc[2048], body[4096], b64[1024];
+    /* Default encoder: the payload in clear under a random name. */
+    urlenc(antsword_payload, enc, sizeof(enc));
+    snprintf(body, sizeof(body), "k7d2a1=%s", enc);
+    assert_true(analyze_post("/shell.php", body, "2fa1a/var/www8c3e", &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    assert_int_equal(v.confidence, 85);
+    /* base64 encoder with a two-character random prefix. */
+    b64enc((const uint8_t *)antsword_payload, strlen(antsword_payload), b64);
+    char pre[1100];
+    snprintf(pre, sizeof(pre), "Xq%s", b64);
+    urlenc(pre, enc, sizeof(enc));
+    snprintf(body, sizeof(body),
+             "pass=%%40eval(%%40base64_decode(substr(%%24_POST%%5Bm3%%5D%%2C2)))%%3B&m3=%s", enc);
+    assert_true(analyze_post("/shell.php", body, NULL, &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    /* rot13 encoder. */
+    char r13[512];
+    size_t n = strlen(antsword_payload);
+    for (size_t i = 0; i <= n; i++) {
+        char ch = antsword_payload[i];
+        if (ch >= 'a' && ch <= 'z')
+            ch = (char)('a' + (ch - 'a' + 13) % 26);
+        else if (ch >= 'A' && ch <= 'Z')
+            ch = (char)('A' + (ch - 'A' + 13) % 26);
+        r13[i] = ch;
+    }
+    urlenc(r13, enc, sizeof(enc));
+    snprintf(body, sizeof(body), "pass=%%40eval(%%40str_rot13(%%24_POST%%5Bq%%5D))%%3B&q=%s", enc);
+    assert_true(analyze_post("/shell.php", body, NULL, &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    /* chr() encoder. */
+    char chr[8192];
+    size_t o = 0;
+    o += (size_t)snprintf(chr, sizeof(chr), "pass=eval(");
+    for (size_t i = 0; i < n && o + 16 < sizeof(chr); i++)
+        o += (size_t)snprintf(chr + o, sizeof(chr) - o, "%schr(%d)", i ? "." : "",
+                              (unsigned char)antsword_payload[i]);
+    snprintf(chr + o, sizeof(chr) - o, ");");
+    assert_true(analyze_post("/shell.php", chr, NULL, &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    /* 0x-hex argument carrying the preamble. */
+    o = (size_t)snprintf(chr, sizeof(chr), "a=1&x0b=0x");
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(chr + o, sizeof(chr) - o, "%02x", (unsigned char)antsword_payload[i]);
+    assert_true(analyze_post("/shell.php", chr, NULL, &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    /* The tool's default user agent. */
+    struct ta_webshell_input in = {.method = "POST",
+                                   .url = "/x.php",
+                                   .user_agent = "antSword/v2.1",
+                                   .req_body = (const uint8_t *)"cmd=ls",
+                                   .req_len = 6};
+    assert_true(ta_webshell_analyze(&in, &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    assert_int_equal(v.confidence, 95);
+}
+
+static void test_behinder_godzilla(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    uint8_t ct[96];
+    for (size_t i = 0; i < sizeof(ct); i++)
+        ct[i] = rnd8();
+    char b64[256], resp[256];
+    b64enc(ct, sizeof(ct), b64);
+    b64enc(ct, 48, resp);
+    assert_true(analyze_post("/behinder.php", b64, resp, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_int_equal(v.confidence, 80);
+    /* With Behinder v3's fixed Accept header. */
+    struct ta_webshell_input in = {.method = "POST",
+                                   .url = "/shell.jsp",
+                                   .content_type = "application/octet-stream",
+                                   .accept = "application/json, text/javascript, */*; q=0.01",
+                                   .req_body = ct,
+                                   .req_len = sizeof(ct)};
+    assert_true(ta_webshell_analyze(&in, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_int_equal(v.confidence, 90);
+    assert_string_equal(v.signature, "Behinder AES-encrypted raw body");
+    /* Not a multiple of the block size: not Behinder. */
+    in.req_len = 95;
+    in.url = "/upload";
+    assert_false(ta_webshell_analyze(&in, &v));
+
+    /* Godzilla: pass=<base64 of XOR'd bytes>, md5-halves framed response. */
+    uint8_t x[40];
+    for (size_t i = 0; i < sizeof(x); i++)
+        x[i] = (uint8_t)(rnd8() & 0x3f);
+    char xb[128], enc[256], body[300];
+    b64enc(x, sizeof(x), xb);
+    urlenc(xb, enc, sizeof(enc));
+    snprintf(body, sizeof(body), "pass=%s", enc);
+    char gresp[400];
+    snprintf(gresp, sizeof(gresp), "11cd6a8758984163%s6c37ac826a2a04bc", resp);
+    assert_true(analyze_post("/godzilla.php", body, gresp, &v));
+    assert_int_equal(v.family, TA_WS_GODZILLA);
+    assert_int_equal(v.confidence, 95);
+    assert_true(analyze_post("/godzilla.php", body, "", &v));
+    assert_int_equal(v.family, TA_WS_GODZILLA);
+    assert_int_equal(v.confidence, 75);
+    /* Behinder v2 key exchange. */
+    struct ta_webshell_input kx = {.method = "GET",
+                                   .url = "/b.php?pass=742",
+                                   .resp_body = (const uint8_t *)"e45e329feb5d925b",
+                                   .resp_len = 16,
+                                   .have_resp = true};
+    assert_true(ta_webshell_analyze(&kx, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+}
+
+static void test_generic_and_benign(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    assert_true(analyze_post("/x.php", "a=%40eval(%24_POST%5B'b'%5D)%3B&b=phpinfo()%3B", NULL, &v));
+    assert_int_equal(v.family, TA_WS_GENERIC);
+    assert_int_equal(v.confidence, 80);
+    assert_true(analyze_post("/x.php", "cmd=whoami", "www-data\n", &v));
+    assert_int_equal(v.family, TA_WS_GENERIC);
+    assert_int_equal(v.confidence, 70);
+    /* GET with an assert payload in the query. */
+    struct ta_webshell_input g = {.method = "GET",
+                                  .url = "/1.php?x=assert(base64_decode('cGhwaW5mbygpOw=='))"};
+    assert_true(ta_webshell_analyze(&g, &v));
+    assert_int_equal(v.family, TA_WS_GENERIC);
+
+    /* Benign: login form, JSON, search, a short GET. */
+    assert_false(analyze_post("/login.php", "username=alice&password=s3cret%21&remember=on",
+                              "<html>welcome</html>", &v));
+    assert_int_equal(v.family, TA_WS_NONE);
+    assert_false(analyze_post(
+        "/api.php", "{\"id\":1,\"items\":[\"a\",\"b\"],\"q\":\"system design\"}", "{}", &v));
+    assert_false(analyze_post("/search.aspx", "q=how+to+exec+a+query+in+sql&page=2", "ok", &v));
+    struct ta_webshell_input get = {.method = "GET", .url = "/index.php?id=3"};
+    assert_false(ta_webshell_analyze(&get, &v));
+
+    /* Weak signal: random-looking body to a script, no known shape. */
+    char body[400];
+    for (size_t i = 0; i < 300; i++)
+        body[i] = b64tab[rnd8() & 63];
+    body[300] = 0;
+    body[10] = '=';
+    assert_true(analyze_post("/up.php", body, "<html>ok</html>", &v));
+    assert_int_equal(v.family, TA_WS_STATS);
+    assert_true(v.suspected);
+    assert_true(v.entropy > 5.3);
+    /* The same body to a static path: nothing. */
+    assert_false(analyze_post("/upload", body, "<html>ok</html>", &v));
+    assert_true(ta_detect_entropy((const uint8_t *)"aaaa", 4) == 0.0);
+}
+
+/* ---- the real capture ------------------------------------------------- */
+
+struct conn {
+    uint16_t cport;
+    uint32_t next[2];
+    bool have[2];
+    uint8_t *buf[2];
+    size_t len[2], cap[2];
+};
+
+static void append(struct conn *c, int dir, const uint8_t *p, size_t n)
+{
+    if (c->len[dir] + n > c->cap[dir]) {
+        size_t nc = (c->len[dir] + n) * 2;
+        c->buf[dir] = realloc(c->buf[dir], nc);
+        assert_non_null(c->buf[dir]);
+        c->cap[dir] = nc;
+    }
+    memcpy(c->buf[dir] + c->len[dir], p, n);
+    c->len[dir] += n;
+}
+
+/* Parse one HTTP message at *off: returns header/body views, advances *off. */
+static bool http_msg(const uint8_t *b, size_t n, size_t *off, const uint8_t **hdr, size_t *hlen,
+                     uint8_t **body, size_t *blen)
+{
+    size_t s = *off;
+    const uint8_t *e = memmem(b + s, n - s, "\r\n\r\n", 4);
+    if (e == NULL)
+        return false;
+    *hdr = b + s;
+    *hlen = (size_t)(e - (b + s));
+    size_t p = (size_t)(e - b) + 4;
+    char h[4096];
+    size_t hl = *hlen < sizeof(h) - 1 ? *hlen : sizeof(h) - 1;
+    memcpy(h, *hdr, hl);
+    h[hl] = 0;
+    for (char *q = h; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    char *cl = strstr(h, "content-length:");
+    bool chunked = strstr(h, "transfer-encoding: chunked") != NULL;
+    bool gz = strstr(h, "content-encoding: gzip") != NULL;
+    uint8_t *raw = malloc(n - p + 1);
+    size_t rl = 0;
+    if (chunked) {
+        while (p < n) {
+            size_t sz = strtoul((const char *)b + p, NULL, 16);
+            const uint8_t *le = memmem(b + p, n - p, "\r\n", 2);
+            p = (size_t)(le - b) + 2;
+            if (sz == 0) {
+                p += 2;
+                break;
+            }
+            memcpy(raw + rl, b + p, sz);
+            rl += sz;
+            p += sz + 2;
+        }
+    } else {
+        size_t want = cl ? strtoul(cl + 15, NULL, 10) : 0;
+        if (want > n - p)
+            want = n - p;
+        memcpy(raw, b + p, want);
+        rl = want;
+        p += want;
+    }
+    if (gz && rl > 0) {
+        uint8_t *out = malloc(1 << 20);
+        z_stream z = {0};
+        inflateInit2(&z, 16 + MAX_WBITS);
+        z.next_in = raw;
+        z.avail_in = (uInt)rl;
+        z.next_out = out;
+        z.avail_out = 1 << 20;
+        inflate(&z, Z_FINISH);
+        size_t ol = z.total_out;
+        inflateEnd(&z);
+        free(raw);
+        raw = out;
+        rl = ol;
+    }
+    *body = raw;
+    *blen = rl;
+    *off = p;
+    return true;
+}
+
+static void hdr_value(const uint8_t *h, size_t hl, const char *name, char *out, size_t cap)
+{
+    out[0] = 0;
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + nl < hl; i++) {
+        if ((i == 0 || h[i - 1] == '\n') && strncasecmp((const char *)h + i, name, nl) == 0 &&
+            h[i + nl] == ':') {
+            size_t s = i + nl + 1;
+            while (s < hl && h[s] == ' ')
+                s++;
+            size_t e = s;
+            while (e < hl && h[e] != '\r')
+                e++;
+            size_t l = e - s < cap - 1 ? e - s : cap - 1;
+            memcpy(out, h + s, l);
+            out[l] = 0;
+            return;
+        }
+    }
+}
+
+static void test_godzilla_capture(void **state)
+{
+    (void)state;
+    const char *d = tu_shared_data();
+    TU_SKIP_NO_DATA(d);
+    char path[4096], err[PCAP_ERRBUF_SIZE];
+    snprintf(path, sizeof(path), "%s/n3tfl0w-webshell-traffic/demoTraffic/PHP_XOR_BASE64.pcap", d);
+    pcap_t *pc = pcap_open_offline(path, err);
+    if (pc == NULL) {
+        print_message("skip: %s\n", err);
+        skip();
+    }
+    assert_int_equal(pcap_datalink(pc), 276); /* LINUX_SLL2 */
+    struct conn conns[32];
+    size_t nconn = 0;
+    memset(conns, 0, sizeof(conns));
+    struct pcap_pkthdr *ph;
+    const u_char *pkt;
+    while (pcap_next_ex(pc, &ph, &pkt) == 1) {
+        if (ph->caplen < 20 + 20 + 20 || pkt[0] != 0x08 || pkt[1] != 0x00)
+            continue;
+        const uint8_t *ip = pkt + 20;
+        size_t ihl = (size_t)(ip[0] & 15) * 4;
+        if (ip[9] != 6)
+            continue;
+        size_t tot = (size_t)ip[2] << 8 | ip[3];
+        const uint8_t *tcp = ip + ihl;
+        size_t thl = (size_t)(tcp[12] >> 4) * 4;
+        uint16_t sp = (uint16_t)(tcp[0] << 8 | tcp[1]), dp = (uint16_t)(tcp[2] << 8 | tcp[3]);
+        uint32_t seq =
+            (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+        int dir = dp == 80 ? 0 : 1;
+        uint16_t cport = dir == 0 ? sp : dp;
+        struct conn *c = NULL;
+        for (size_t i = 0; i < nconn; i++)
+            if (conns[i].cport == cport)
+                c = &conns[i];
+        if (c == NULL) {
+            assert_true(nconn < 32);
+            c = &conns[nconn++];
+            c->cport = cport;
+        }
+        size_t plen = tot - ihl - thl;
+        if (tcp[13] & 0x02) { /* SYN */
+            c->next[dir] = seq + 1;
+            c->have[dir] = true;
+            continue;
+        }
+        if (plen == 0 || !c->have[dir] || seq != c->next[dir])
+            continue; /* retransmission or out of order: the lab capture has none we need */
+        append(c, dir, tcp + thl, plen);
+        c->next[dir] = seq + (uint32_t)plen;
+    }
+    pcap_close(pc);
+
+    unsigned requests = 0, godzilla = 0, behinder = 0, other = 0;
+    for (size_t i = 0; i < nconn; i++) {
+        struct conn *c = &conns[i];
+        size_t qo = 0, ro = 0;
+        const uint8_t *qh, *rh;
+        size_t qhl, rhl, ql, rl;
+        uint8_t *qb, *rb;
+        while (http_msg(c->buf[0], c->len[0], &qo, &qh, &qhl, &qb, &ql)) {
+            bool have_resp = http_msg(c->buf[1], c->len[1], &ro, &rh, &rhl, &rb, &rl);
+            char method[16] = {0}, url[256] = {0}, ua[256], accept[256], ctype[128];
+            sscanf((const char *)qh, "%15s %255s", method, url);
+            hdr_value(qh, qhl, "User-Agent", ua, sizeof(ua));
+            hdr_value(qh, qhl, "Accept", accept, sizeof(accept));
+            hdr_value(qh, qhl, "Content-Type", ctype, sizeof(ctype));
+            struct ta_webshell_input in = {.method = method,
+                                           .url = url,
+                                           .user_agent = ua,
+                                           .accept = accept,
+                                           .content_type = ctype,
+                                           .req_body = qb,
+                                           .req_len = ql,
+                                           .resp_body = have_resp ? rb : NULL,
+                                           .resp_len = have_resp ? rl : 0,
+                                           .have_resp = have_resp};
+            struct ta_webshell_verdict v;
+            requests++;
+            bool hit = ta_webshell_analyze(&in, &v);
+            if (hit && !v.suspected && v.family == TA_WS_GODZILLA &&
+                strcmp(url, "/godzilla_1.php") == 0)
+                godzilla++;
+            else if (hit && !v.suspected && v.family == TA_WS_BEHINDER &&
+                     strcmp(url, "/behinder.php") == 0)
+                behinder++;
+            else {
+                other++;
+                print_message("unexpected: %s %s -> %s %s\n", method, url,
+                              ta_webshell_family_name(v.family), hit ? v.signature : "-");
+            }
+            free(qb);
+            if (have_resp)
+                free(rb);
+        }
+        free(c->buf[0]);
+        free(c->buf[1]);
+    }
+    print_message("godzilla capture: %u requests, %u godzilla, %u behinder, %u other\n", requests,
+                  godzilla, behinder, other);
+    assert_int_equal(requests, 19);
+    assert_int_equal(godzilla, 18);
+    assert_int_equal(behinder, 1);
+    assert_int_equal(other, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chopper),           cmocka_unit_test(test_antsword),
+        cmocka_unit_test(test_behinder_godzilla), cmocka_unit_test(test_generic_and_benign),
+        cmocka_unit_test(test_godzilla_capture),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

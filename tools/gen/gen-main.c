@@ -1,0 +1,265 @@
+/*
+ * threatatlas-gen: writes synthetic captures with known ground truth.
+ *
+ *   threatatlas-gen --scenario national --out DIR --seed 42 --scale 0.001 \
+ *                   --from 2014-03-19 --to 2014-05-18
+ *
+ * Deterministic for a seed: every random choice comes from the generator's
+ * own PRNG (xoshiro256** seeded with splitmix64), never from rand() or the
+ * clock. See README.md, "Scenario generator".
+ */
+#include "gen-scenarios.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/banned.h"
+
+static const char usage[] =
+    "usage: threatatlas-gen --scenario NAME --out DIR [--seed N] [options]\n"
+    "\n"
+    "scenarios:\n"
+    "  national   per-day captures of a national CERT's view (C&C, phishing, webshells,\n"
+    "             background), threat-intel feeds and truth.json (the report's JSON shape)\n"
+    "  mixed      one large capture of realistic mixed traffic (decode/flow benchmark)\n"
+    "  flood      N distinct short flows (flow-table memory cap test)\n"
+    "  edge       small edge-case captures with a manifest of exact counts\n"
+    "\n"
+    "options:\n"
+    "  --scenario NAME   one of the above (required)\n"
+    "  --out DIR         output directory, created if missing (required)\n"
+    "  --seed N          PRNG seed (default 1); same seed, same bytes\n"
+    "  --scale F         national: multiply every count (default 1.0; 0.001 = test size)\n"
+    "  --from DATE       national: first day, YYYY-MM-DD (default 2014-03-19)\n"
+    "  --to DATE         national: last day, included (default 2014-05-18)\n"
+    "  --size BYTES      mixed: capture size, suffix K/M/G allowed (default 100M)\n"
+    "  --flows N         flood: number of flows (default 5000000)\n"
+    "  --gzip            mixed/flood: write capture.pcap.gz\n"
+    "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the first\n"
+    "                    *.mmdb under $THREATATLAS_DATA_DIR/geo/\n"
+    "  --quiet           no progress on stderr\n"
+    "  --help            this text\n";
+
+static int die(const char *msg, const char *arg)
+{
+    fprintf(stderr, "threatatlas-gen: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "threatatlas-gen: try --help\n");
+    return 2;
+}
+
+static bool parse_u64(const char *s, uint64_t *out, bool suffix)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || s[0] == '-')
+        return false;
+    uint64_t mul = 1;
+    if (suffix && *end) {
+        switch (*end) {
+        case 'k':
+        case 'K':
+            mul = 1ull << 10;
+            break;
+        case 'm':
+        case 'M':
+            mul = 1ull << 20;
+            break;
+        case 'g':
+        case 'G':
+            mul = 1ull << 30;
+            break;
+        default:
+            return false;
+        }
+        end++;
+    }
+    if (*end != '\0')
+        return false;
+    *out = (uint64_t)v * mul;
+    return true;
+}
+
+/* The default database: prefer the combined file, else the first *.mmdb. */
+static char *find_geo_db(void)
+{
+    const char *dir = getenv("THREATATLAS_DATA_DIR");
+    if (dir == NULL || *dir == '\0')
+        return NULL;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/geo", dir);
+    struct dirent **names = NULL;
+    int n = scandir(path, &names, NULL, alphasort);
+    if (n < 0)
+        return NULL;
+    char *best = NULL;
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        size_t l = strlen(nm);
+        bool mmdb = l > 5 && strcmp(nm + l - 5, ".mmdb") == 0;
+        /* An IPv6-only database cannot place IPv4 addresses. */
+        if (mmdb && strstr(nm, "ipv6") == NULL && best == NULL) {
+            size_t bl = strlen(path) + l + 2;
+            best = malloc(bl);
+            if (best != NULL)
+                snprintf(best, bl, "%s/%s", path, nm);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return best;
+}
+
+/* mkdir -p: create dir and any missing parents. */
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof(buf), "%s", dir);
+    if (n <= 0 || (size_t)n >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct tg_gen_opts o = {.seed = 1, .scale = 1.0, .size = 100ull << 20, .flows = 5000000};
+    const char *from = "2014-03-19", *to = "2014-05-18", *geo_path = NULL;
+    static const struct option longs[] = {
+        {"scenario", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'},
+        {"scale", required_argument, NULL, 'x'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"size", required_argument, NULL, 'z'},
+        {"flows", required_argument, NULL, 'n'},
+        {"gzip", no_argument, NULL, 'g'},
+        {"geo-db", required_argument, NULL, 'G'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            o.scenario = optarg;
+            break;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 'S':
+            if (!parse_u64(optarg, &o.seed, false))
+                return die("--seed wants a non-negative integer", optarg);
+            break;
+        case 'x': {
+            char *end;
+            o.scale = strtod(optarg, &end);
+            if (*end != '\0' || !(o.scale > 0) || o.scale > 100)
+                return die("--scale wants a number in (0, 100]", optarg);
+            break;
+        }
+        case 'f':
+            from = optarg;
+            break;
+        case 't':
+            to = optarg;
+            break;
+        case 'z':
+            if (!parse_u64(optarg, &o.size, true) || o.size < 1024)
+                return die("--size wants a byte count of at least 1K (suffix K/M/G)", optarg);
+            break;
+        case 'n':
+            if (!parse_u64(optarg, &o.flows, false) || o.flows == 0 || o.flows > (1ull << 32))
+                return die("--flows wants an integer in [1, 2^32]", optarg);
+            break;
+        case 'g':
+            o.gzip = true;
+            break;
+        case 'G':
+            geo_path = optarg;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            if (optopt != 0)
+                return die("option needs a value or is unknown", argv[optind - 1]);
+            return die("unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return die("unexpected argument", argv[optind]);
+    if (o.scenario == NULL)
+        return die("--scenario is required", NULL);
+    if (o.out == NULL)
+        return die("--out is required", NULL);
+    ta_err (*run)(const struct tg_gen_opts *, struct tg_geo *) = NULL;
+    if (strcmp(o.scenario, "national") == 0)
+        run = tg_scenario_national;
+    else if (strcmp(o.scenario, "mixed") == 0)
+        run = tg_scenario_mixed;
+    else if (strcmp(o.scenario, "flood") == 0)
+        run = tg_scenario_flood;
+    else if (strcmp(o.scenario, "edge") == 0)
+        run = tg_scenario_edge;
+    else
+        return die("unknown scenario (national, mixed, flood, edge)", o.scenario);
+    if (!ta_date_parse(from, &o.from))
+        return die("--from wants YYYY-MM-DD", from);
+    if (!ta_date_parse(to, &o.to))
+        return die("--to wants YYYY-MM-DD", to);
+    if (o.to < o.from)
+        return die("--to is before --from", to);
+    if ((o.to - o.from) / 86400000000ull >= 3660)
+        return die("the period is longer than ten years", to);
+
+    if (mkdir_p(o.out) != 0) {
+        fprintf(stderr, "threatatlas-gen: cannot create %s: %s\n", o.out, strerror(errno));
+        return 1;
+    }
+    char *found = geo_path == NULL ? find_geo_db() : NULL;
+    const char *db = geo_path ? geo_path : found;
+    struct tg_geo *geo = NULL;
+    ta_err e = tg_geo_open(&geo, db);
+    if (e != TA_OK) {
+        fprintf(stderr, "threatatlas-gen: cannot open GeoIP database %s: %s\n", db, ta_strerror(e));
+        free(found);
+        return 1;
+    }
+    if (db == NULL && strcmp(o.scenario, "national") == 0)
+        fprintf(stderr, "threatatlas-gen: warning: no GeoIP database (--geo-db or "
+                        "$THREATATLAS_DATA_DIR/geo/*.mmdb); using built-in prefixes, "
+                        "geolocation of generated addresses is unverified\n");
+    else if (db != NULL && !o.quiet)
+        fprintf(stderr, "threatatlas-gen: GeoIP database %s\n", db);
+    free(found);
+    e = run(&o, geo);
+    tg_geo_free(geo);
+    if (e != TA_OK) {
+        fprintf(stderr, "threatatlas-gen: %s: %s\n", o.scenario, ta_strerror(e));
+        return 1;
+    }
+    return 0;
+}

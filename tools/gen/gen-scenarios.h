@@ -1,0 +1,29 @@
+/*
+ * threatatlas-gen scenarios: one entry point per scenario, called by
+ * gen-main.c with the parsed options.
+ */
+#ifndef TG_GEN_SCENARIOS_H
+#define TG_GEN_SCENARIOS_H
+
+#include "gen.h"
+
+struct tg_gen_opts {
+    const char *scenario;
+    const char *out; /* output directory (created) */
+    uint64_t seed;
+    double scale;        /* national: multiplies every count */
+    ta_time_us from, to; /* national: first and last day (UTC midnight) */
+    uint64_t size;       /* mixed: target capture size in bytes */
+    uint64_t flows;      /* flood: number of distinct flows */
+    bool gzip;           /* mixed/flood: gzip the capture */
+    bool quiet;
+};
+
+/* Each writes into o->out (which exists). geo may be consulted for country
+ * addresses; it is never NULL (the built-in table when no database). */
+ta_err tg_scenario_national(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_mixed(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_flood(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo);
+
+#endif
