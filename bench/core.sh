@@ -1,101 +1,153 @@
 #!/usr/bin/env bash
-# Core benchmark (run by bench/run.sh): throughput of the bare libpcap read loop (the floor), of decode
-# + flow tracking in process, of `threatatlas observe -o /dev/null`, and of
-# `tshark -r ... -T fields` extracting the same fields, on one >= 1 GB mixed
-# capture; then the 5,000,000-flow flood with --max-flows 100000. Medians of
-# BENCH_RUNS runs (default 3; tshark BENCH_TSHARK_RUNS, default 1 because it
-# takes minutes per GB). Writes bench/results.md.
+# Core benchmark (issues 2 and 3, and the packet-level peers): on one mixed
+# capture of TA_BENCH_SIZE_MB (default 1024) read from the page cache, the
+# median of TA_BENCH_RUNS runs of
+#   floor     bench-decode FILE: bare libpcap pcap_next_ex loop
+#   engine    bench-decode FILE --engine: decode + flow tracking in process
+#   observe   threatatlas observe -r FILE -o /dev/null: full observation (flows,
+#             reassembly, DNS/HTTP/TLS, EVE formatted)
+#   tshark    tshark -T fields, flow-level fields of every packet
+#   nfpcapd   nfpcapd -r FILE -w DIR (flows from packets), then nfdump -s/-A
+#             aggregation by address of those flows
+#   ndpi      ndpiReader -i FILE -q (protocol detection; threatatlas: app_proto)
+#   flood     TA_BENCH_FLOOD_FLOWS (default 5,000,000) one-packet flows with
+#             --max-flows 100000: peak RSS against the memory budget
+# Each peer's time is divided by threatatlas observe's time in the same run.
 #
-#   BENCH_SIZE_MB=1024 BENCH_RUNS=3 BENCH_TSHARK_RUNS=1 bench/core.sh
-#   BENCH_ONLY=floor|engine|observe|tshark|flood bench/core.sh   one figure
-set -euo pipefail
-cd "$(dirname "$0")/.."
-B=build/rel
-SIZE_MB=${BENCH_SIZE_MB:-1024}
-RUNS=${BENCH_RUNS:-3}
-TRUNS=${BENCH_TSHARK_RUNS:-1}
-ONLY=${BENCH_ONLY:-}
-OUT=bench/out
-mkdir -p "$OUT"
-CAP=$OUT/mixed-${SIZE_MB}M.pcap
-want() { [[ -z "$ONLY" || "$ONLY" == "$1" ]]; }
+#   TA_BENCH_SIZE_MB=1024 TA_BENCH_RUNS=3 TA_BENCH_TSHARK_RUNS=3 bench/core.sh
+#   TA_BENCH_ONLY="floor observe" bench/core.sh      some figures only
+# Writes $TA_BENCH_DIR/results/core.md (see bench/lib.sh for the settings).
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+SIZE_MB=${TA_BENCH_SIZE_MB:-${BENCH_SIZE_MB:-1024}}
+TRUNS=${TA_BENCH_TSHARK_RUNS:-$RUNS}
+FLOWS=${TA_BENCH_FLOOD_FLOWS:-5000000}
+ONLY=${TA_BENCH_ONLY:-${BENCH_ONLY:-}}
+want() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
+[[ -x $B/threatatlas && -x $B/bench/bench-decode ]] || { echo "$B not built (make)"; exit 77; }
 
+# The capture: threatatlas-gen's mixed scenario (DNS, HTTP, TLS sessions and
+# other traffic), else bench/gen-capture's.
+CAPDIR=$OUT/mixed-${SIZE_MB}M
+CAP=$CAPDIR/mixed.pcap
 if [[ ! -s $CAP ]]; then
-    echo "bench: generating $CAP (${SIZE_MB} MB of mixed traffic)" >&2
-    if [[ -x $B/threatatlas-gen ]] && $B/threatatlas-gen --scenario mixed --size "${SIZE_MB}M" --out "$CAP" --seed 42 2>/dev/null; then
-        GEN="threatatlas-gen --scenario mixed"
+    rm -rf "$CAPDIR"
+    if [[ -x $B/threatatlas-gen ]] &&
+        $B/threatatlas-gen --scenario mixed --size "${SIZE_MB}M" --out "$CAPDIR" --seed 42 --quiet; then
+        echo "threatatlas-gen --scenario mixed --size ${SIZE_MB}M --seed 42" >"$CAPDIR/gen"
     else
-        $B/bench/gen-capture mixed "$CAP" "$SIZE_MB" 42
-        GEN="bench/gen-capture mixed (threatatlas-gen not available)"
+        mkdir -p "$CAPDIR"
+        $B/bench/gen-capture mixed "$CAP" "$SIZE_MB" 42 || exit 1
+        echo "bench/gen-capture mixed $CAP $SIZE_MB 42 (threatatlas-gen not available)" >"$CAPDIR/gen"
     fi
-    echo "$GEN" >"$CAP.gen"
 fi
-GEN=$(cat "$CAP.gen" 2>/dev/null || echo unknown)
+GEN=$(cat "$CAPDIR/gen")
 read -r NPKT NBYTES _ < <($B/bench/bench-decode "$CAP")
-cat "$CAP" >/dev/null # warm the page cache so every tool reads from memory
+cat "$CAP" >/dev/null # every tool reads from the page cache
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-secs() { # secs CMD...: wall seconds of one run
-    local t0 t1
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
+# bench-decode times its own loop (no process start-up); its third field.
+decode_secs() {
+    local i
+    for ((i = 0; i < RUNS; i++)); do $B/bench/bench-decode "$@" | awk '{print $3}'; done | median
 }
-declare -A T
-echo "bench: $CAP: $NPKT packets; floor, engine, observe x$RUNS, tshark x$TRUNS" >&2
 if want floor; then
-    T[floor]=$(for i in $(seq "$RUNS"); do $B/bench/bench-decode "$CAP" | awk '{print $3}'; done | median)
+    WALL[floor]=$(decode_secs "$CAP")
+    CMD[floor]="$B/bench/bench-decode $CAP"
 fi
 if want engine; then
-    T[engine]=$(for i in $(seq "$RUNS"); do $B/bench/bench-decode "$CAP" --engine | awk '{print $3}'; done | median)
+    WALL[engine]=$(decode_secs "$CAP" --engine)
+    CMD[engine]="$B/bench/bench-decode $CAP --engine"
 fi
+want observe && measure observe "$RUNS" $B/threatatlas observe -r "$CAP" -o /dev/null
+if want tshark && have tshark; then
+    measure tshark "$TRUNS" tshark -n -r "$CAP" -T fields -e frame.time_epoch -e frame.len \
+        -e ip.src -e ip.dst -e ip.proto -e tcp.srcport -e tcp.dstport -e udp.srcport \
+        -e udp.dstport -e tcp.flags
+fi
+NF=$OUT/nfcapd
+if want nfpcapd && have nfpcapd && have nfdump; then
+    measure nfpcapd "$RUNS" bash -c "rm -rf $NF && mkdir -p $NF && nfpcapd -r $CAP -w $NF"
+    CMD[nfpcapd]="nfpcapd -r $CAP -w $NF"
+    measure nfdump_s "$RUNS" nfdump -R "$NF" -q -s srcip/bytes -n 20
+    measure nfdump_A "$RUNS" nfdump -R "$NF" -q -A srcip,dstip
+    NF_FLOWS=$(nfdump -R "$NF" -I 2>/dev/null | awk '/^Flows:/ {print $2}')
+    # Country aggregation needs an nfdump geoDB (nfdump -G), built from
+    # MaxMind CSV files by nfdump's geolookup tool.
+    if ! command -v geolookup >/dev/null; then
+        SKIPPED+=("nfdump aggregation by country: nfdump $(nfdump -V 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1) has \`-G geoDB\`, but Debian's package does not ship \`geolookup\`, the tool that builds that geoDB, so there is no country database for it")
+    fi
+fi
+if want ndpi && have ndpiReader; then
+    measure ndpi "$RUNS" ndpiReader -i "$CAP" -q
+fi
+# One observe run into a file for the counts the peers are compared on.
 if want observe; then
-    T[observe]=$(for i in $(seq "$RUNS"); do secs $B/threatatlas observe -r "$CAP" -o /dev/null; done | median)
+    $B/threatatlas observe -r "$CAP" -o "$OUT/core.eve" 2>/dev/null
+    TA_FLOWS=$(tail -1 "$OUT/core.eve" | grep -o '"created":[0-9]*' | head -1 | cut -d: -f2)
+    TA_APP=$(grep -o '"app_proto":"[a-z-]*"' "$OUT/core.eve" | sort | uniq -c |
+        awk '{gsub(/"app_proto":|"/, "", $2); printf "%s%s %s", sep, $2, $1; sep = ", "}')
+    rm -f "$OUT/core.eve"
 fi
-if want tshark && command -v tshark >/dev/null; then
-    T[tshark]=$(for i in $(seq "$TRUNS"); do
-        secs tshark -n -r "$CAP" -T fields -e frame.time_epoch -e frame.len -e ip.src -e ip.dst \
-            -e ip.proto -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport -e tcp.flags
-    done | median)
+if [[ -n ${WALL[ndpi]:-} ]]; then
+    NDPI=$(ndpiReader -i "$CAP" 2>/dev/null | sed -n '/Detected protocols:/,/^$/p' |
+        awk '/flows:/ {n += $NF; if ($1 == "DNS" || $1 == "HTTP" || $1 == "TLS") { s = s sep $1 " " $NF; sep = ", " }; if ($1 == "Unknown") u = $NF}
+             END {printf "%d flows (bidirectional); %s; unknown %d", n, s, u}')
 fi
-
-row() { # row NAME SECONDS
-    awk -v n="$1" -v s="$2" -v p="$NPKT" -v b="$NBYTES" -v f="${T[floor]:-0}" 'BEGIN {
-        rel = (f > 0) ? sprintf("%.0f%%", 100 * f / s) : "-"
-        printf "| %s | %.2f | %.2f M | %.2f | %s |\n", n, s, p / s / 1e6, b * 8 / s / 1e9, rel }'
-}
 
 FLOOD=""
 if want flood; then
-    FC=$OUT/flood-5M.pcap
-    [[ -s $FC ]] || $B/bench/gen-capture flood "$FC" 5000000
+    FC=$OUT/flood-$FLOWS.pcap
+    [[ -s $FC ]] || $B/bench/gen-capture flood "$FC" "$FLOWS"
     rss=$(/usr/bin/time -f %M $B/threatatlas observe -r "$FC" --max-flows 100000 -o "$OUT/flood.eve" 2>&1 >/dev/null | tail -1)
     ev=$(tail -1 "$OUT/flood.eve" | grep -o '"evicted":[0-9]*' | cut -d: -f2)
     budget=$((8 * 1024 + 100000 * 320 / 1024))
-    FLOOD="5,000,000 one-packet UDP flows, --max-flows 100000: peak RSS $rss kB (budget $budget kB = 8 MiB + 320 B x 100000), evictions reported: $ev (expected 4900000)"
+    ok=yes
+    [[ $rss -le $budget && $ev -eq $((FLOWS - 100000)) ]] || ok=NO
+    FLOOD="$FLOWS one-packet UDP flows (\`bench/gen-capture flood\`), \`threatatlas observe --max-flows 100000\`: peak RSS $rss kB (budget $budget kB = 8 MiB + 320 B x 100000), evictions reported $ev (expected $((FLOWS - 100000))); within budget and exact: $ok"
     rm -f "$OUT/flood.eve"
-    echo "bench: $FLOOD" >&2
-    [[ $rss -le $budget && $ev -eq 4900000 ]] || { echo "bench: flood over budget or wrong evictions" >&2; exit 1; }
+    cleanup "$FC"
 fi
 
-{
-    echo "# Benchmark results"
-    echo
-    echo "Measured by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d), $(nproc) cores"
-    echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared with other jobs:"
-    echo "figures are indicative and vary between runs."
-    echo
-    echo "Capture: $CAP, $NPKT packets, $NBYTES bytes on the wire, made by $GEN;"
-    echo "read from the page cache. Medians of $RUNS runs (tshark: $TRUNS)."
-    echo
-    echo "| what | seconds | packets/s | Gbit/s | of floor |"
-    echo "|---|---|---|---|---|"
-    [[ -n ${T[floor]:-} ]] && row "bare libpcap read loop (floor)" "${T[floor]}"
-    [[ -n ${T[engine]:-} ]] && row "decode + flow tracking, in process" "${T[engine]}"
-    [[ -n ${T[observe]:-} ]] && row "threatatlas observe -o /dev/null" "${T[observe]}"
-    [[ -n ${T[tshark]:-} ]] && row "tshark -r -T fields (same fields)" "${T[tshark]}"
-    echo
-    [[ -n $FLOOD ]] && echo "Flow flood: $FLOOD."
-} >bench/results.md.new
-if [[ -z "$ONLY" ]]; then mv bench/results.md.new bench/results.md; else cat bench/results.md.new; rm bench/results.md.new; fi
-cat bench/results.md 2>/dev/null | sed -n '1,40p' >&2 || true
-
+# row NAME KEY [PEER]: seconds, packets/s, Gbit/s, share of the floor, and for
+# a peer its time divided by threatatlas observe's.
+row() {
+    local s=${WALL[$2]:-}
+    [[ -n $s ]] || return 0
+    awk -v n="$1" -v s="$s" -v p="$NPKT" -v b="$NBYTES" -v f="${WALL[floor]:-0}" \
+        -v o="${WALL[observe]:-0}" -v peer="${3:-}" 'BEGIN {
+        rel = (f > 0) ? sprintf("%.0f%%", 100 * f / s) : "-"
+        r = (peer != "" && o > 0) ? sprintf("%.2f", s / o) : "-"
+        printf "| %s | %.2f | %.2f M | %.2f | %s | %s |\n", n, s, p / s / 1e6, b * 8 / s / 1e9, rel, r }'
+}
+frag_begin "Packets: decode, flows, observation and packet-level peers (issues 2, 3)"
+frag "Capture: \`$CAP\`, $NPKT packets, $NBYTES bytes on the wire (${SIZE_MB} MB file), made by \`$GEN\`;" \
+    "read from the page cache. Medians of $RUNS runs (tshark: $TRUNS). \"peer / observe\" is the" \
+    "peer's time divided by \`threatatlas observe\`'s in this run (above 1: threatatlas is faster)." ""
+frag "| what | seconds | packets/s | Gbit/s | of floor | peer / observe |" "|---|---:|---:|---:|---:|---:|"
+for r in "$(row "bare libpcap read loop (floor)" floor)" \
+    "$(row "decode + flow tracking, in process (issue 2)" engine)" \
+    "$(row "threatatlas observe: full observation (issue 3)" observe)" \
+    "$(row "tshark -T fields (flow fields of each packet)" tshark peer)" \
+    "$(row "nfpcapd (flows from packets)" nfpcapd peer)" \
+    "$(row "ndpiReader -q (protocol detection)" ndpi peer)"; do
+    [[ -n $r ]] && frag "$r"
+done
+frag ""
+if [[ -n ${WALL[observe]:-} ]]; then
+    frag "- observe, per CPU-second: $(fmt_rate "$NPKT" "${CPU[observe]}") packets/s (${CPU[observe]} s user+sys; target >= 1.5 M packets/s per core), peak RSS ${RSS[observe]} kB."
+    [[ -n ${TA_FLOWS:-} ]] && frag "- observe: $TA_FLOWS flows; app_proto of the flows: $TA_APP."
+fi
+[[ -n ${WALL[engine]:-} ]] && frag "- decode + flow tracking: $(fmt_rate "$NPKT" "${WALL[engine]}") packets/s (target >= 2 M packets/s per core and >= 60% of the floor)."
+[[ -n ${WALL[ndpi]:-} ]] && frag "- ndpiReader found ${NDPI:-?}."
+if [[ -n ${WALL[nfpcapd]:-} ]]; then
+    frag "- nfpcapd wrote ${NF_FLOWS:-?} flows (unidirectional; threatatlas counts a connection once)." \
+        "- nfdump aggregation of those flows (no threatatlas counterpart on flows: threatatlas aggregates events by country pair, see Report and National): \`${CMD[nfdump_s]}\` ${WALL[nfdump_s]} s, \`${CMD[nfdump_A]}\` ${WALL[nfdump_A]} s (medians)."
+fi
+[[ -n $FLOOD ]] && frag "- Flow flood: $FLOOD."
+frag "" "Commands:" ""
+for k in floor engine observe tshark nfpcapd ndpi; do
+    [[ -n ${CMD[$k]:-} ]] && frag "- $k: \`${CMD[$k]}\`"
+done
+rm -rf "$NF"
+cleanup "$CAPDIR"
+frag_end

@@ -1,41 +1,53 @@
 #!/usr/bin/env bash
-# App-layer benchmark: full observation (decode + flows + reassembly + DNS/
-# HTTP/TLS parsers, EVE to /dev/null) on a generated mixed capture, beside
-# tshark extracting the same fields from the same file.
-#   bench/proto.sh [SIZE_MB] [BUILD_DIR]      (default 1024 MB, build/rel)
-# Rates are packets per CPU-second (user+sys) of the single process, so one
-# core; the machine may be shared, so wall-clock time is printed too.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-MB=${1:-${TA_BENCH_PROTO_MB:-1024}}
-B=${2:-build/rel}
-T=$(mktemp -d "${TMPDIR:-/tmp}/ta-bench-proto.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-"$B/bench/proto-gen" "$T/mixed.pcap" "$MB" 42
-pk=$(capinfos -c -M "$T/mixed.pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
-echo "capture: $(du -h "$T/mixed.pcap" | cut -f1), $pk packets (DNS, HTTP, TLS, other; proto-gen seed 42)"
-cat "$T/mixed.pcap" >/dev/null # warm the page cache for every run alike
-run() { # name, command...
-    local name=$1
-    shift
-    /usr/bin/time -f "%U %S %e %M" -o "$T/time" "$@" >/dev/null 2>"$T/err" || {
-        cat "$T/err"
-        return 1
-    }
-    read -r u s e m <"$T/time"
-    awk -v n="$name" -v p="$pk" -v u="$u" -v s="$s" -v e="$e" -v m="$m" 'BEGIN {
-        cpu = u + s; if (cpu <= 0) cpu = 0.001;
-        printf "%-34s %10.0f packets/CPU-s  (%.2f s CPU, %.2f s wall, %d MB RSS)\n",
-               n, p / cpu, cpu, e, m / 1024 }'
-}
-run "threatatlas proto-observe" "$B/bench/proto-observe" -q "$T/mixed.pcap"
-if "$B/threatatlas" observe --help 2>&1 | grep -q -- '--http-body-limit'; then
-    run "threatatlas observe (EVE /dev/null)" "$B/threatatlas" observe -r "$T/mixed.pcap" -o /dev/null
-fi
-if command -v tshark >/dev/null; then
-    run "tshark -T fields (same fields)" tshark -n -r "$T/mixed.pcap" -T fields \
+# App-layer benchmark (issue 3): full observation (decode + flows + reassembly
+# + DNS/HTTP/TLS parsers, EVE to /dev/null) on a capture made of DNS, HTTP and
+# TLS sessions (bench/proto-gen), beside tshark extracting the same
+# application fields from the same file. Medians of TA_BENCH_RUNS runs
+# (tshark: TA_BENCH_TSHARK_RUNS); packets per CPU-second (user+sys) of the
+# single process, i.e. per core, and per wall-clock second.
+#   bench/proto.sh [SIZE_MB] [BUILD_DIR]   (default TA_BENCH_PROTO_MB or 256 MB, build/rel)
+# Writes $TA_BENCH_DIR/results/proto.md (see bench/lib.sh for the settings).
+set -uo pipefail
+export TA_BENCH_BUILD=${2:-${TA_BENCH_BUILD:-build/rel}}
+source "$(dirname "$0")/lib.sh"
+MB=${1:-${TA_BENCH_PROTO_MB:-256}}
+TRUNS=${TA_BENCH_TSHARK_RUNS:-$RUNS}
+[[ -x $B/bench/proto-gen && -x $B/threatatlas ]] || { echo "$B not built (make)"; exit 77; }
+CAP=$OUT/proto-${MB}M.pcap
+[[ -s $CAP ]] || "$B/bench/proto-gen" "$CAP" "$MB" 42 || exit 1
+pk=$(capinfos -c -M "$CAP" 2>/dev/null | awk '/Number of packets/ {print $NF}')
+cat "$CAP" >/dev/null # warm the page cache for every run alike
+
+measure proto_observe "$RUNS" "$B/bench/proto-observe" -q "$CAP"
+measure observe "$RUNS" "$B/threatatlas" observe -r "$CAP" -o /dev/null
+if have tshark; then
+    measure tshark "$TRUNS" tshark -n -r "$CAP" -T fields \
         -e dns.qry.name -e dns.qry.type -e dns.a -e dns.aaaa -e http.host -e http.request.uri \
         -e http.request.method -e http.response.code -e http.user_agent \
         -e tls.handshake.extensions_server_name -e tls.handshake.ja3
 fi
-echo "floor (issue 3): 1,500,000 packets/s per core"
+
+row() { # row NAME KEY [peer]
+    [[ -n ${WALL[$2]:-} ]] || return 0
+    awk -v n="$1" -v p="$pk" -v c="${CPU[$2]}" -v w="${WALL[$2]}" -v m="${RSS[$2]}" \
+        -v o="${WALL[observe]:-0}" -v peer="${3:-}" 'BEGIN {
+        if (c <= 0) c = 0.001
+        r = (peer != "" && o > 0) ? sprintf("%.2f", w / o) : "-"
+        printf "| %s | %.2f | %.2f | %.2f M | %.2f M | %d | %s |\n", n, w, c, p / c / 1e6, p / w / 1e6, m / 1024, r }'
+}
+frag_begin "Application layer: full observation (issue 3)"
+frag "Capture: \`$CAP\` ($(du -h "$CAP" | cut -f1), $pk packets of DNS, HTTP, TLS and other sessions, \`$B/bench/proto-gen $CAP $MB 42\`)," \
+    "from the page cache. Medians of $RUNS runs (tshark: $TRUNS). Target: >= 1.5 M packets/s per core." ""
+frag "| what | wall s | CPU s | packets/CPU-s | packets/wall-s | peak RSS MB | peer / observe (wall) |" \
+    "|---|---:|---:|---:|---:|---:|---:|"
+for r in "$(row "proto-observe (app layer with a minimal driver)" proto_observe)" \
+    "$(row "threatatlas observe (EVE to /dev/null)" observe)" \
+    "$(row "tshark -T fields (DNS/HTTP/TLS fields)" tshark peer)"; do
+    [[ -n $r ]] && frag "$r"
+done
+frag "" "Commands:" ""
+for k in proto_observe observe tshark; do
+    [[ -n ${CMD[$k]:-} ]] && frag "- $k: \`${CMD[$k]}\`"
+done
+cleanup "$CAP"
+frag_end
