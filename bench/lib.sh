@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the benchmark scripts (sourced, not run). Each bench/<fig>.sh
 # measures one area and writes its section of bench/results.md as a fragment,
 # $TA_BENCH_DIR/results/<fig>.md; bench/run.sh assembles the fragments.
@@ -8,7 +9,7 @@
 #   TA_BENCH_RUNS   runs per figure; the median is reported (default 3)
 #   TA_BENCH_KEEP=1 keep the large generated files (captures, databases)
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 B=${TA_BENCH_BUILD:-build/rel}
 OUT=${TA_BENCH_DIR:-bench/out}
 RUNS=${TA_BENCH_RUNS:-3}

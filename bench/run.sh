@@ -39,7 +39,9 @@ for f in "${figs[@]}"; do
             printf '## %s\n\nFailed (exit %d); log: %s\n\n' "$f" "$rc" "$OUT/logs/$f.log" >"$OUT/results/$f.md"
         status=1
     fi
-    echo "$f $((t1 - t0))" >>"$OUT/results/durations"
+    settings=$(env | grep -E '^(TA_BENCH_|BENCH_)' | sort | sed 's/^/`/; s/$/`/' | paste -sd' ' -)
+    printf '_Run %s, %d s; settings: %s._\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$((t1 - t0))" \
+        "${settings:-defaults}" >>"$OUT/results/$f.md"
     echo "== bench/$f.sh took $((t1 - t0)) s"
 done
 
@@ -68,7 +70,6 @@ ver() { "$@" 2>&1 | grep -o '[0-9]\+\.[0-9]\+\(\.[0-9]\+\)*' | head -1 | grep . 
     echo "# Benchmark results"
     echo
     echo "Written by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
-    echo "Sections rerun alone later carry the date of their own run in bench/out/logs."
     echo
     echo "| machine | |"
     echo "|---|---|"
@@ -80,10 +81,8 @@ ver() { "$@" 2>&1 | grep -o '[0-9]\+\.[0-9]\+\(\.[0-9]\+\)*' | head -1 | grep . 
     echo "| compiler | $(ver cc --version) (-O2 release build) |"
     echo "| peers | tshark $(ver tshark --version), nfdump/nfpcapd $(ver nfdump -V), ndpiReader (libndpi) $(dpkg-query -W -f='${Version}' libndpi-bin 2>/dev/null || echo "not installed"), libmaxminddb $(pkg-config --modversion libmaxminddb 2>/dev/null || echo "not installed") |"
     echo
-    echo "Settings of this run: $(env | grep -E '^(TA_BENCH_|BENCH_)' | sort | sed 's/^/`/; s/$/`/' | paste -sd' ' - | sed 's/^$/defaults (see bench\/README.md)/')."
-    if [[ -s $OUT/results/durations ]]; then
-        echo "Duration of each figure in seconds (latest run): $(awk '{d[$1] = $2} END {for (k in d) printf "%s %s, ", k, d[k]}' "$OUT/results/durations" | sed 's/, $//')."
-    fi
+    echo "Each section ends with the date, duration and settings (environment) of its own run;"
+    echo "the settings are described in bench/README.md."
     echo
     for f in "${ALL[@]}"; do
         [[ -s $OUT/results/$f.md ]] && cat "$OUT/results/$f.md"
