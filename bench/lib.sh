@@ -8,6 +8,7 @@
 #   TA_BENCH_BUILD  build to measure (default build/rel)
 #   TA_BENCH_RUNS   runs per figure; the median is reported (default 3)
 #   TA_BENCH_KEEP=1 keep the large generated files (captures, databases)
+#   TA_BENCH_SKIP   peers to leave out, e.g. "tshark ndpiReader"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 B=${TA_BENCH_BUILD:-build/rel}
@@ -55,9 +56,14 @@ measure() {
     echo "bench: $key: median ${WALL[$key]} s wall, ${CPU[$key]} s CPU over $n run(s)" >&2
 }
 
-# have PROG: true when PROG is on PATH; otherwise records why it is skipped.
+# have PROG: true when PROG is on PATH and not named in TA_BENCH_SKIP (a space-
+# separated list of peers to leave out); otherwise records why it is skipped.
 declare -a SKIPPED=() FAILED=()
 have() {
+    if [[ " ${TA_BENCH_SKIP:-} " == *" $1 "* ]]; then
+        SKIPPED+=("\`$1\`: left out by TA_BENCH_SKIP")
+        return 1
+    fi
     if command -v "$1" >/dev/null 2>&1; then return 0; fi
     SKIPPED+=("\`$1\`: not installed (scripts/install-deps --bench installs the peers)")
     return 1

@@ -10,11 +10,13 @@
 #
 #   bench/run.sh                 every figure
 #   bench/run.sh core national   some figures
+# TA_BENCH_RESULTS names another file than bench/results.md.
 # Settings: see bench/lib.sh and the head of each bench/<fig>.sh; bench/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ALL=(core proto intel enrich detect report national)
 OUT=${TA_BENCH_DIR:-bench/out}
+RESULTS=${TA_BENCH_RESULTS:-bench/results.md}
 mkdir -p "$OUT/results" "$OUT/logs"
 figs=("$@")
 [[ ${#figs[@]} -gt 0 ]] || figs=("${ALL[@]}")
@@ -87,6 +89,6 @@ ver() { "$@" 2>&1 | grep -o '[0-9]\+\.[0-9]\+\(\.[0-9]\+\)*' | head -1 | grep . 
     for f in "${ALL[@]}"; do
         [[ -s $OUT/results/$f.md ]] && cat "$OUT/results/$f.md"
     done
-} >bench/results.md
-echo "bench: wrote bench/results.md"
+} >"$RESULTS"
+echo "bench: wrote $RESULTS"
 exit $status
