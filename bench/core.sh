@@ -14,13 +14,13 @@
 #             --max-flows 100000: peak RSS against the memory budget
 # Each peer's time is divided by threatatlas observe's time in the same run.
 #
-#   TA_BENCH_SIZE_MB=1024 TA_BENCH_RUNS=3 TA_BENCH_TSHARK_RUNS=3 bench/core.sh
+#   TA_BENCH_SIZE_MB=1024 TA_BENCH_RUNS=3 TA_BENCH_TSHARK_RUNS=1 bench/core.sh
 #   TA_BENCH_ONLY="floor observe" bench/core.sh      some figures only
 # Writes $TA_BENCH_DIR/results/core.md (see bench/lib.sh for the settings).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 SIZE_MB=${TA_BENCH_SIZE_MB:-${BENCH_SIZE_MB:-1024}}
-TRUNS=${TA_BENCH_TSHARK_RUNS:-$RUNS}
+TRUNS=${TA_BENCH_TSHARK_RUNS:-1}
 FLOWS=${TA_BENCH_FLOOD_FLOWS:-5000000}
 ONLY=${TA_BENCH_ONLY:-${BENCH_ONLY:-}}
 want() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }

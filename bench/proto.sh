@@ -3,7 +3,7 @@
 # + DNS/HTTP/TLS parsers, EVE to /dev/null) on a capture made of DNS, HTTP and
 # TLS sessions (bench/proto-gen), beside tshark extracting the same
 # application fields from the same file. Medians of TA_BENCH_RUNS runs
-# (tshark: TA_BENCH_TSHARK_RUNS); packets per CPU-second (user+sys) of the
+# (tshark: TA_BENCH_TSHARK_RUNS, default 1); packets per CPU-second (user+sys) of the
 # single process, i.e. per core, and per wall-clock second.
 #   bench/proto.sh [SIZE_MB] [BUILD_DIR]   (default TA_BENCH_PROTO_MB or 256 MB, build/rel)
 # Writes $TA_BENCH_DIR/results/proto.md (see bench/lib.sh for the settings).
@@ -11,7 +11,7 @@ set -uo pipefail
 export TA_BENCH_BUILD=${2:-${TA_BENCH_BUILD:-build/rel}}
 source "$(dirname "$0")/lib.sh"
 MB=${1:-${TA_BENCH_PROTO_MB:-256}}
-TRUNS=${TA_BENCH_TSHARK_RUNS:-$RUNS}
+TRUNS=${TA_BENCH_TSHARK_RUNS:-1}
 [[ -x $B/bench/proto-gen && -x $B/threatatlas ]] || { echo "$B not built (make)"; exit 77; }
 CAP=$OUT/proto-${MB}M.pcap
 [[ -s $CAP ]] || "$B/bench/proto-gen" "$CAP" "$MB" 42 || exit 1
