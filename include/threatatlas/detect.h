@@ -308,6 +308,7 @@ struct ta_detect_stats {
     uint64_t resolutions;         /* c2 resolutions cached now */
     uint64_t resolutions_evicted; /* dropped at max_resolutions */
     uint64_t marks_evicted;       /* de-duplication marks dropped at the cap */
+    uint64_t suspected_to_c2;     /* suspected webshell requests to known C&C servers, dropped */
     uint64_t http_seen, dns_seen, tls_seen, flows_seen;
     struct ta_beacon_stats beacon;
     size_t memory;

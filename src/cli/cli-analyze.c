@@ -175,11 +175,12 @@ static void print_stats(const struct ta_detector *d, uint64_t n)
                 (unsigned long long)st.events[k]);
     fprintf(stderr,
             "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
-            "resolutions evicted %llu, beacon pairs evicted %llu\n",
+            "suspected webshell requests to C&C servers dropped %llu, resolutions evicted %llu, "
+            "beacon pairs evicted %llu\n",
             (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
             (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
             (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
-            (unsigned long long)st.resolutions_evicted,
+            (unsigned long long)st.suspected_to_c2, (unsigned long long)st.resolutions_evicted,
             (unsigned long long)st.beacon.pairs_evicted);
 }
 
