@@ -317,19 +317,8 @@ void ta_detector_get_stats(const struct ta_detector *d, struct ta_detect_stats *
 /* ---------------------------------------------------------------------- */
 /* 4b. Wiring to the real modules                                          */
 /*
- * These connect the detector to the proto, intel and enrich modules. They
- * are compiled only when those modules' headers are part of the build
- * (src/detect/detect-glue.c checks with __has_include);
- * TA_DETECT_HAVE_GLUE is defined to 1 by this header when they are.
+ * These connect the detector to the proto, intel and enrich modules.
  */
-#if defined(__has_include)
-#if __has_include("threatatlas/proto.h") &&                                                        \
-                  __has_include("threatatlas/intel.h") &&                                          \
-                                __has_include("threatatlas/enrich.h") &&                           \
-                                              __has_include("threatatlas/engine.h")
-#define TA_DETECT_HAVE_GLUE 1
-#endif
-#endif
 
 struct ta_intel_db;
 struct ta_intel_index;

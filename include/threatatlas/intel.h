@@ -118,7 +118,7 @@ enum ta_intel_format {
     TA_INTEL_FMT__COUNT
 };
 
-const char *ta_intel_format_name(enum ta_intel_format f); /* "feodo-csv", ... */
+const char *ta_intel_format_name(enum ta_intel_format f); /* "feodo", "stix2", ... */
 bool ta_intel_format_parse(const char *name, enum ta_intel_format *out);
 /* Guess a format from content (name is the file name, may be NULL). */
 enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, const char *name,

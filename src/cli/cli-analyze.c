@@ -3,16 +3,12 @@
  * geolocate, store) over captures or a live interface, writing each
  * detection as an EVE alert or an IntelMQ event.
  *
- * Built only when the modules it needs are in the build (see
- * TA_DETECT_HAVE_GLUE in detect.h); otherwise it says so.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "threatatlas/detect.h"
-
-#if defined(TA_DETECT_HAVE_GLUE) && __has_include("threatatlas/source.h")
 
 #include <errno.h>
 #include <signal.h>
@@ -26,10 +22,7 @@
 #include "threatatlas/json.h"
 #include "threatatlas/proto.h"
 #include "threatatlas/source.h"
-#if __has_include("threatatlas/store.h")
 #include "threatatlas/store.h"
-#define HAVE_STORE 1
-#endif
 
 #include "common/banned.h"
 
@@ -147,9 +140,7 @@ struct out_ctx {
     const char *feed;
     struct ta_json j;
     bool io_error;
-#ifdef HAVE_STORE
     struct ta_store *store;
-#endif
     uint64_t n;
 };
 
@@ -163,10 +154,8 @@ static void on_event(void *ud, const struct ta_event *ev)
         ta_event_write_eve(&o->j, ev);
     if (!ta_json_write_line(&o->j, o->f))
         o->io_error = true;
-#ifdef HAVE_STORE
     if (o->store != NULL)
         ta_store_event_sink(o->store, ev);
-#endif
     o->n++;
 }
 
@@ -282,7 +271,6 @@ int ta_cli_analyze(int argc, char **argv)
         goto out;
     }
 
-#ifdef HAVE_STORE
     struct ta_store_input *inputs = NULL;
     if (cfg.db != NULL && !cfg.no_store && cfg.iface == NULL) {
         char serr[TA_STORE_ERRLEN];
@@ -322,7 +310,6 @@ int ta_cli_analyze(int argc, char **argv)
             goto out;
         }
     }
-#endif
 
     if (strcmp(cfg.output, "-") == 0) {
         oc.f = stdout;
@@ -407,7 +394,6 @@ int ta_cli_analyze(int argc, char **argv)
         ta_cli_error("analyze: error writing %s", cfg.output);
         rc = 1;
     }
-#ifdef HAVE_STORE
     if (oc.store != NULL && rc == 0) {
         te = ta_store_run_finish(oc.store, 0, 0);
         if (te != TA_OK) {
@@ -415,13 +401,10 @@ int ta_cli_analyze(int argc, char **argv)
             rc = 1;
         }
     }
-#endif
     print_stats(det, oc.n);
 
 out:
-#ifdef HAVE_STORE
     ta_store_close(oc.store);
-#endif
     if (oc.f != NULL && oc.f != stdout)
         fclose(oc.f);
     ta_json_release(&oc.j);
@@ -436,20 +419,3 @@ out:
     ta_opts_release(&analyze_spec, &cfg);
     return rc;
 }
-
-#else
-
-#include "common/banned.h"
-
-int ta_cli_analyze(int argc, char **argv)
-{
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        printf("usage: threatatlas analyze -r FILE... | -i IFACE [--db F] [--home CC] "
-               "[--format eve|intelmq] [-o OUT]\n");
-        return 0;
-    }
-    ta_cli_error("analyze: this build lacks the capture, protocol, intel or geolocation modules");
-    return 1;
-}
-
-#endif
