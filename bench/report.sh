@@ -3,7 +3,7 @@
 # synthetic events over 60 days (one analysis run), then times the report over
 # the whole period, over a period cutting through it, and one evidence list.
 # Sizes: BENCH_REPORT_EVENTS (default "1000000 10000000"); the 10M database
-# takes about 2.5 GB in /tmp while it runs. Figures: bench/README.md, "Report".
+# takes about 1.5 GB in /tmp while it runs. Figures: bench/README.md, "Report".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/rel}
