@@ -392,6 +392,17 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         emit(d, &ev);
     }
 
+    /* C&C by URL: the URL (or URL without query, or path) is a c2 URL indicator, as
+     * ThreatFox botnet_cc URLs and maltrail URL trails are. */
+    if (imatch_url(d, url, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_URL, f, tx->ts);
+        event_match(&ev, &m);
+        ev.signature = "C&C URL requested";
+        ev.hostname = host[0] ? host : NULL;
+        ev.url = path;
+        emit(d, &ev);
+    }
+
     /* Phishing by URL, URL without query, or domain. */
     bool phish_url = imatch_url(d, url, TA_DETECT_IK_PHISHING, &m);
     bool phish = phish_url || imatch_domain(d, host, TA_DETECT_IK_PHISHING, &m);
@@ -436,7 +447,8 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
     if (ws && v.suspected && !ws_url) {
         struct ta_detect_match cm;
         if (imatch_ip(d, &f->dst, f->dp, TA_DETECT_IK_C2, &cm) ||
-            imatch_domain(d, host, TA_DETECT_IK_C2, &cm) || c2_resolution(d, f) != NULL) {
+            imatch_domain(d, host, TA_DETECT_IK_C2, &cm) ||
+            imatch_url(d, url, TA_DETECT_IK_C2, &cm) || c2_resolution(d, f) != NULL) {
             ws = false;
             d->st.suspected_to_c2++;
         }
