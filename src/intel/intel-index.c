@@ -1057,6 +1057,20 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     free(x->pfx);
     x->pfx = NULL;
     x->cap_pfx = x->npfx = 0;
+    /* The build's scratch goes first: finish() copies tables one at a time
+     * and the peak should not hold both. */
+    sqlite3_finalize(st);
+    st = NULL;
+    free(cur);
+    cur = NULL;
+    free(B.rows);
+    B.rows = NULL;
+    free(B.items);
+    B.items = NULL;
+    free(B.strs.slot);
+    B.strs.slot = NULL;
+    free(B.aslot);
+    B.aslot = NULL;
     /* Give back the slack of the doubling growth: the index lives for hours. */
     finish((void **)&x->pool, &x->pool_cap, x->pool_len, 1);
     finish((void **)&x->ent, &x->cap_ent, x->nent, sizeof(*x->ent));
@@ -1083,12 +1097,6 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
                    x->nv6 * (sizeof(u128) + sizeof(uint32_t)) +
                    (((size_t)1 << D6_BITS) + 1) * sizeof(uint32_t) +
                    x->cap_ipp * sizeof(struct ipport) + x->nipp_slots * sizeof(uint32_t);
-    sqlite3_finalize(st);
-    free(cur);
-    free(B.rows);
-    free(B.items);
-    free(B.strs.slot);
-    free(B.aslot);
     *out = x;
     return TA_OK;
 fail:
