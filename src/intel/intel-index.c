@@ -883,22 +883,30 @@ static unsigned ceil_log2(size_t n)
 /* Fill the IPv4 jump table: slot b covers [b << 12, (b + 1) << 12). */
 static bool build_dir4(struct ta_intel_index *x)
 {
+    const unsigned sh = 32 - D4_BITS;
     size_t nd = (size_t)1 << D4_BITS;
     x->v4_dir = malloc(nd * sizeof(*x->v4_dir));
     if (x->v4_dir == NULL)
         return false;
     size_t r = 0; /* range containing the slot's first address */
-    for (size_t b = 0; b < nd; b++) {
-        uint64_t lo = (uint64_t)b << (32 - D4_BITS), hi = lo + ((uint64_t)1 << (32 - D4_BITS));
+    for (size_t b = 0; b < nd;) {
+        uint64_t lo = (uint64_t)b << sh, hi = lo + ((uint64_t)1 << sh);
         while (r + 1 < x->nv4 && x->v4[r + 1].start <= lo)
             r++;
         size_t last = r; /* last range starting inside the slot */
         while (last + 1 < x->nv4 && x->v4[last + 1].start < hi)
             last++;
-        if (last == r)
-            x->v4_dir[b] = D4_UNIFORM | x->v4[r].ans;
-        else
-            x->v4_dir[b] = (uint32_t)r | (uint32_t)ceil_log2(last - r + 1) << 27;
+        if (last != r) {
+            x->v4_dir[b++] = (uint32_t)r | (uint32_t)ceil_log2(last - r + 1) << 27;
+            continue;
+        }
+        /* Range r covers this slot and every following one up to its end:
+         * fill the run at once (large prefixes and gaps span many slots). */
+        uint64_t end = r + 1 < x->nv4 ? x->v4[r + 1].start : (uint64_t)1 << 32;
+        size_t stop = (size_t)(end >> sh);
+        uint32_t v = D4_UNIFORM | x->v4[r].ans;
+        for (; b < stop; b++) /* stop > b: r's end is at or past hi */
+            x->v4_dir[b] = v;
     }
     return true;
 }
