@@ -940,8 +940,10 @@ static bool build_ranges(struct builder *B)
     while (n4 < B->nitems && !B->items[n4].v6)
         n4++;
     struct segs S4 = {0}, S6 = {0};
+    /* No IP items at all leaves items NULL: no offset from it. */
+    const struct pitem *items6 = B->items != NULL ? B->items + n4 : NULL;
     bool ok = sweep(B, B->items, n4, 0xffffffffu, &S4) &&
-              sweep(B, B->items + n4, B->nitems - n4, ~(u128)0, &S6) && S4.n < D4_MAX_RNG &&
+              sweep(B, items6, B->nitems - n4, ~(u128)0, &S6) && S4.n < D4_MAX_RNG &&
               S6.n <= UINT32_MAX;
     if (ok) {
         x->nv4 = S4.n;
