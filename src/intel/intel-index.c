@@ -794,8 +794,12 @@ static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint
     return true;
 }
 
-/* Range sweep output for one family. */
+/* Range sweep output for one family: IPv4 straight into the final 8-byte
+ * ranges (a 128-bit start per range would add ~140 MB to the peak at 10M
+ * indicators), IPv6 as starts + answer ids. */
 struct segs {
+    bool v4;
+    struct r4 *r4;
     u128 *start;
     uint32_t *ans;
     size_t n, cap;
@@ -808,22 +812,34 @@ static bool seg_emit(struct builder *B, struct segs *S, u128 start, const uint32
     if (!answer_for(B, stack, sp, &id))
         return false;
     /* Neighbours with the same answer are one range. */
-    if (S->n > 0 && S->ans[S->n - 1] == id)
+    if (S->n > 0 && (S->v4 ? S->r4[S->n - 1].ans : S->ans[S->n - 1]) == id)
         return true;
     if (S->n == S->cap) {
         size_t nc = S->cap ? S->cap * 2 : 256;
-        u128 *ns = realloc(S->start, nc * sizeof(*ns));
-        if (ns == NULL)
-            return false;
-        S->start = ns;
-        uint32_t *na = realloc(S->ans, nc * sizeof(*na));
-        if (na == NULL)
-            return false;
-        S->ans = na;
+        if (S->v4) {
+            struct r4 *nr = realloc(S->r4, nc * sizeof(*nr));
+            if (nr == NULL)
+                return false;
+            S->r4 = nr;
+        } else {
+            u128 *ns = realloc(S->start, nc * sizeof(*ns));
+            if (ns == NULL)
+                return false;
+            S->start = ns;
+            uint32_t *na = realloc(S->ans, nc * sizeof(*na));
+            if (na == NULL)
+                return false;
+            S->ans = na;
+        }
         S->cap = nc;
     }
-    S->start[S->n] = start;
-    S->ans[S->n] = id;
+    if (S->v4) {
+        S->r4[S->n].start = (uint32_t)start;
+        S->r4[S->n].ans = id;
+    } else {
+        S->start[S->n] = start;
+        S->ans[S->n] = id;
+    }
     S->n++;
     return true;
 }
@@ -939,29 +955,31 @@ static bool build_ranges(struct builder *B)
     size_t n4 = 0;
     while (n4 < B->nitems && !B->items[n4].v6)
         n4++;
-    struct segs S4 = {0}, S6 = {0};
+    struct segs S4 = {.v4 = true}, S6 = {0};
     /* No IP items at all leaves items NULL: no offset from it. */
     const struct pitem *items6 = B->items != NULL ? B->items + n4 : NULL;
     bool ok = sweep(B, B->items, n4, 0xffffffffu, &S4) &&
               sweep(B, items6, B->nitems - n4, ~(u128)0, &S6) && S4.n < D4_MAX_RNG &&
               S6.n <= UINT32_MAX;
+    /* The sweep's inputs are done with: give them back before the tables. */
+    free(B->items);
+    B->items = NULL;
+    B->nitems = B->cap_items = 0;
+    free(B->aslot);
+    B->aslot = NULL;
+    B->naslot = 0;
     if (ok) {
         x->nv4 = S4.n;
-        x->v4 = malloc(S4.n * sizeof(*x->v4));
-        ok = x->v4 != NULL;
-        for (size_t i = 0; ok && i < S4.n; i++) {
-            x->v4[i].start = (uint32_t)S4.start[i];
-            x->v4[i].ans = S4.ans[i];
-        }
+        x->v4 = S4.r4;
+        S4.r4 = NULL;
         x->nv6 = S6.n;
         x->v6_start = S6.start;
         x->v6_ans = S6.ans;
         S6.start = NULL;
         S6.ans = NULL;
-        ok = ok && build_dir4(x) && build_dir6(x);
+        ok = build_dir4(x) && build_dir6(x);
     }
-    free(S4.start);
-    free(S4.ans);
+    free(S4.r4);
     free(S6.start);
     free(S6.ans);
     x->st.ip_ranges = x->nv4 + x->nv6;
