@@ -6,7 +6,8 @@
  *             a 32-bit answer id into a deduplicated answer table (most
  *             ranges share "nothing", and neighbours of one prefix share its
  *             answer). An answer is the list of prefixes covering the range
- *             (longest first, copied inline), the union of their kinds and
+ *             (longest first; the first one inline in the answer, the others
+ *             copied into a shared list array), the union of their kinds and
  *             whether an allow entry or an IP:port indicator is inside.
  *             IPv4: a 2^20 jump table on the top 20 bits; a slot that lies
  *             inside one range holds its answer directly (so most lookups,
@@ -116,6 +117,9 @@ struct r4 {
 #define D4_MAX_RNG  ((size_t)D4_IDX_MASK + 1)
 #define D6_BITS     16
 #define IPP_MARK    UINT32_MAX /* pitem of an IP:port address, not a prefix */
+
+/* Kind masks of entries, prefixes and answers are kept in one byte. */
+_Static_assert(TA_INTEL_KIND__COUNT <= 8, "kind masks are uint8_t");
 
 struct ta_intel_index {
     char *pool;
