@@ -112,13 +112,13 @@ $(B)/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay-main.c $(LIB)
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
 
 # Real libFuzzer binaries.
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c
-	@$(MAKE) --no-print-directory VARIANT=fuzz build/fuzz/libthreatatlas.a
+# The fuzz library is brought up to date by the `fuzz` target before these run.
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c build/fuzz/libthreatatlas.a
 	clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< \
 		build/fuzz/libthreatatlas.a $(LDLIBS_ALL)
 
 fuzz:
-	@$(MAKE) --no-print-directory VARIANT=fuzz build/fuzz/libthreatatlas.a
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=fuzz build/fuzz/libthreatatlas.a
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 	@echo "fuzz targets in build/fuzz/; run e.g. build/fuzz/fuzz-decode tests/fuzz/corpus/decode"
 
@@ -133,6 +133,7 @@ check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@$(MAKE) --no-print-directory geo-data
 	@scripts/lint
+	@$(MAKE) --no-print-directory format-check >/dev/null || { $(MAKE) --no-print-directory format-check; exit 1; }
 	@tests/run-all.sh build/asan
 
 bench: deps

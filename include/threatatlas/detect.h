@@ -308,6 +308,7 @@ struct ta_detect_stats {
     uint64_t resolutions;         /* c2 resolutions cached now */
     uint64_t resolutions_evicted; /* dropped at max_resolutions */
     uint64_t marks_evicted;       /* de-duplication marks dropped at the cap */
+    uint64_t suspected_to_c2;     /* suspected webshell requests to known C&C servers, dropped */
     uint64_t http_seen, dns_seen, tls_seen, flows_seen;
     struct ta_beacon_stats beacon;
     size_t memory;
@@ -317,19 +318,8 @@ void ta_detector_get_stats(const struct ta_detector *d, struct ta_detect_stats *
 /* ---------------------------------------------------------------------- */
 /* 4b. Wiring to the real modules                                          */
 /*
- * These connect the detector to the proto, intel and enrich modules. They
- * are compiled only when those modules' headers are part of the build
- * (src/detect/detect-glue.c checks with __has_include);
- * TA_DETECT_HAVE_GLUE is defined to 1 by this header when they are.
+ * These connect the detector to the proto, intel and enrich modules.
  */
-#if defined(__has_include)
-#if __has_include("threatatlas/proto.h") &&                                                        \
-                  __has_include("threatatlas/intel.h") &&                                          \
-                                __has_include("threatatlas/enrich.h") &&                           \
-                                              __has_include("threatatlas/engine.h")
-#define TA_DETECT_HAVE_GLUE 1
-#endif
-#endif
 
 struct ta_intel_db;
 struct ta_intel_index;

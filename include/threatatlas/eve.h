@@ -45,6 +45,14 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
                         const struct ta_capture_stats *cap, ta_time_us ts);
 
 /*
+ * Extra members of the stats record (the app layer's counters, say): fn is
+ * called with the JSON document inside the "stats" object, after the core
+ * members, and adds its own keys. fn NULL removes it.
+ */
+void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta_json *j, void *ud),
+                                   void *ud);
+
+/*
  * For per-event-type writers: open a record with the common fields for flow
  * f (may be NULL: no flow fields) and return the JSON document to add the
  * event's own fields to; then call ta_eve_end() to close and write the line.

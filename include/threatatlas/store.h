@@ -13,9 +13,15 @@
  *                    C&C server and the hosts it controls stay linked.
  *   store_day_*      per-day rollups used by the report: distinct sets
  *                    (attacker IPs, C&C victims, phishing pages / backdoored
- *                    websites) keyed by (kind, src_cc, dst_cc, day, member)
+ *                    websites) keyed by (kind, src_cc, dst_cc, member, day)
  *                    so that distinct counts over any range of days are exact,
- *                    and per-day counters (events, flows).
+ *                    and per-day counters (events; phishing visits, each
+ *                    flow dated by its first event).
+ *   store_span_*     per member, its first and last day: a member counts in a
+ *                    period when either day falls inside; only for a period
+ *                    strictly inside its span are the per-day sets consulted.
+ *                    A report over the whole history is thus one scan of the
+ *                    members, however many days it covers.
  *
  * Call sequence for an analysis (threatatlas analyze):
  *
@@ -80,7 +86,7 @@
 #define TA_STORE_BATCH  20000
 #define TA_STORE_ERRLEN 256
 /* Default memory cap of a run's in-memory rollups (see ta_store_set_memcap). */
-#define TA_STORE_MEMCAP ((size_t)512 << 20)
+#define TA_STORE_MEMCAP ((size_t)1 << 30)
 
 struct ta_store;
 

@@ -3,8 +3,6 @@
  * geolocate, store) over captures or a live interface, writing each
  * detection as an EVE alert or an IntelMQ event.
  *
- * Built only when the modules it needs are in the build (see
- * TA_DETECT_HAVE_GLUE in detect.h); otherwise it says so.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,9 +10,8 @@
 #include "cli/cli.h"
 #include "threatatlas/detect.h"
 
-#if defined(TA_DETECT_HAVE_GLUE) && __has_include("threatatlas/source.h")
-
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -26,10 +23,7 @@
 #include "threatatlas/json.h"
 #include "threatatlas/proto.h"
 #include "threatatlas/source.h"
-#if __has_include("threatatlas/store.h")
 #include "threatatlas/store.h"
-#define HAVE_STORE 1
-#endif
 
 #include "common/banned.h"
 
@@ -147,9 +141,7 @@ struct out_ctx {
     const char *feed;
     struct ta_json j;
     bool io_error;
-#ifdef HAVE_STORE
     struct ta_store *store;
-#endif
     uint64_t n;
 };
 
@@ -163,10 +155,8 @@ static void on_event(void *ud, const struct ta_event *ev)
         ta_event_write_eve(&o->j, ev);
     if (!ta_json_write_line(&o->j, o->f))
         o->io_error = true;
-#ifdef HAVE_STORE
     if (o->store != NULL)
         ta_store_event_sink(o->store, ev);
-#endif
     o->n++;
 }
 
@@ -174,6 +164,80 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
                      uint32_t wirelen)
 {
     ta_engine_packet(ud, lt, ts, frame, caplen, wirelen);
+}
+
+/* A bounded text accumulator for the data-version strings of a run. */
+struct vbuf {
+    char s[2048];
+    size_t n;
+};
+
+static void vbuf_add(struct vbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vbuf_add(struct vbuf *b, const char *fmt, ...)
+{
+    if (b->n >= sizeof(b->s) - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->n += (size_t)k < sizeof(b->s) - b->n ? (size_t)k : sizeof(b->s) - 1 - b->n;
+}
+
+struct intel_ver {
+    struct vbuf b;
+    unsigned nsources;
+    ta_time_us last_import;
+};
+
+static void intel_ver_count(void *user, const char *what, const char *name, uint64_t count)
+{
+    struct intel_ver *v = user;
+    if (strcmp(what, "source") != 0)
+        return;
+    vbuf_add(&v->b, "%s%s %llu", v->nsources++ ? ", " : "", name, (unsigned long long)count);
+}
+
+static void intel_ver_run(void *user, const struct ta_intel_import_run *run)
+{
+    struct intel_ver *v = user;
+    if (run->at > v->last_import)
+        v->last_import = run->at;
+}
+
+/* "feodo 6, openphish 6, ... indicators; last import <time>" */
+static void intel_version(struct ta_intel_db *db, struct vbuf *out)
+{
+    struct intel_ver v;
+    memset(&v, 0, sizeof(v));
+    if (db == NULL || ta_intel_db_stats(db, intel_ver_count, intel_ver_run, &v) != TA_OK) {
+        vbuf_add(out, "none loaded");
+        return;
+    }
+    char ts[TA_TS_STRLEN];
+    vbuf_add(out, "%s indicators", v.nsources ? v.b.s : "no");
+    if (v.last_import)
+        vbuf_add(out, "; last import %s", ta_time_format(v.last_import, ts, sizeof(ts)));
+}
+
+/* One entry per database: "country: <package> <version> (<file>, built <date>)". */
+static void geoip_version(const ta_geo *g, struct vbuf *out)
+{
+    struct ta_geo_db_info info[8];
+    size_t n = ta_geo_info(g, info, 8);
+    if (n == 0)
+        vbuf_add(out, "none");
+    for (size_t i = 0; i < n && i < 8; i++) {
+        const char *file = info[i].path ? strrchr(info[i].path, '/') : NULL;
+        file = file ? file + 1 : (info[i].path ? info[i].path : "?");
+        char ts[TA_TS_STRLEN];
+        ta_time_format((ta_time_us)info[i].build_epoch * 1000000u, ts, sizeof(ts));
+        ts[10] = '\0';
+        vbuf_add(out, "%s%s: %s %s (%s, built %s)", i ? "; " : "", info[i].role,
+                 info[i].package && info[i].package[0] ? info[i].package : info[i].database_type,
+                 info[i].package_version ? info[i].package_version : "", file, ts);
+    }
 }
 
 static void print_stats(const struct ta_detector *d, uint64_t n)
@@ -186,11 +250,12 @@ static void print_stats(const struct ta_detector *d, uint64_t n)
                 (unsigned long long)st.events[k]);
     fprintf(stderr,
             "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
-            "resolutions evicted %llu, beacon pairs evicted %llu\n",
+            "suspected webshell requests to C&C servers dropped %llu, resolutions evicted %llu, "
+            "beacon pairs evicted %llu\n",
             (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
             (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
             (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
-            (unsigned long long)st.resolutions_evicted,
+            (unsigned long long)st.suspected_to_c2, (unsigned long long)st.resolutions_evicted,
             (unsigned long long)st.beacon.pairs_evicted);
 }
 
@@ -282,7 +347,6 @@ int ta_cli_analyze(int argc, char **argv)
         goto out;
     }
 
-#ifdef HAVE_STORE
     struct ta_store_input *inputs = NULL;
     if (cfg.db != NULL && !cfg.no_store && cfg.iface == NULL) {
         char serr[TA_STORE_ERRLEN];
@@ -305,7 +369,15 @@ int ta_cli_analyze(int argc, char **argv)
                 goto out;
             }
         }
-        struct ta_store_run_info ri = {.inputs = inputs, .n_inputs = cfg.read.n, .home = cfg.home};
+        struct vbuf iv = {.n = 0}, gv = {.n = 0};
+        iv.s[0] = gv.s[0] = '\0';
+        intel_version(intel.db, &iv);
+        geoip_version(geo, &gv);
+        struct ta_store_run_info ri = {.inputs = inputs,
+                                       .n_inputs = cfg.read.n,
+                                       .home = cfg.home,
+                                       .intel_version = iv.s,
+                                       .geoip_version = gv.s};
         bool done = false;
         te = ta_store_run_begin(oc.store, &ri, &done);
         free(inputs);
@@ -322,7 +394,6 @@ int ta_cli_analyze(int argc, char **argv)
             goto out;
         }
     }
-#endif
 
     if (strcmp(cfg.output, "-") == 0) {
         oc.f = stdout;
@@ -407,7 +478,6 @@ int ta_cli_analyze(int argc, char **argv)
         ta_cli_error("analyze: error writing %s", cfg.output);
         rc = 1;
     }
-#ifdef HAVE_STORE
     if (oc.store != NULL && rc == 0) {
         te = ta_store_run_finish(oc.store, 0, 0);
         if (te != TA_OK) {
@@ -415,13 +485,10 @@ int ta_cli_analyze(int argc, char **argv)
             rc = 1;
         }
     }
-#endif
     print_stats(det, oc.n);
 
 out:
-#ifdef HAVE_STORE
     ta_store_close(oc.store);
-#endif
     if (oc.f != NULL && oc.f != stdout)
         fclose(oc.f);
     ta_json_release(&oc.j);
@@ -436,20 +503,3 @@ out:
     ta_opts_release(&analyze_spec, &cfg);
     return rc;
 }
-
-#else
-
-#include "common/banned.h"
-
-int ta_cli_analyze(int argc, char **argv)
-{
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        printf("usage: threatatlas analyze -r FILE... | -i IFACE [--db F] [--home CC] "
-               "[--format eve|intelmq] [-o OUT]\n");
-        return 0;
-    }
-    ta_cli_error("analyze: this build lacks the capture, protocol, intel or geolocation modules");
-    return 1;
-}
-
-#endif

@@ -17,7 +17,9 @@
 
 #include "cli/cli.h"
 #include "threatatlas/engine.h"
+#include "threatatlas/eve-app.h"
 #include "threatatlas/eve.h"
+#include "threatatlas/proto.h"
 #include "threatatlas/source.h"
 
 #include "common/banned.h"
@@ -35,6 +37,8 @@ struct observe_cfg {
     uint32_t snaplen;
     bool progress;
     bool no_stats;
+    bool http_headers;
+    uint32_t http_body_limit;
 };
 
 #define OFF(f) offsetof(struct observe_cfg, f)
@@ -68,13 +72,18 @@ static const struct ta_opt observe_opts[] = {
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"no-stats", 0, TA_OPT_FLAG, OFF(no_stats), NULL, 0, 0, NULL,
      "do not write the final stats record"},
+    {"http-headers", 0, TA_OPT_FLAG, OFF(http_headers), NULL, 0, 0, NULL,
+     "add request_headers and response_headers to http records"},
+    {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
+     "bytes of each decoded HTTP body kept for the detectors"},
 };
 
 static const struct ta_cmd_spec observe_spec = {
     "observe",
     "observe -r FILE [-r FILE ...] | -i IFACE [-f FILTER] [-o OUT] [options]",
     "Decode captures or a live interface into Suricata EVE JSON: one \"flow\" record per\n"
-    "flow, then one \"stats\" record. Timestamps come from the packets.",
+    "flow, \"dns\", \"http\" and \"tls\" records from the application layer, then one\n"
+    "\"stats\" record. Timestamps come from the packets.",
     observe_opts,
     sizeof(observe_opts) / sizeof(observe_opts[0]),
     "exit status: 0 success (a truncated capture is a warning), 1 input/output error,\n"
@@ -124,6 +133,11 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
     }
 }
 
+static void stats_extra(struct ta_json *j, void *ud)
+{
+    ta_eve_proto_stats(j, ud);
+}
+
 static int exit_for(ta_err err)
 {
     return err == TA_ERR_ARG ? 2 : 1;
@@ -142,6 +156,7 @@ int ta_cli_observe(int argc, char **argv)
     size_t nsrc = 0;
     struct ta_engine *e = NULL;
     struct ta_eve_writer *w = NULL;
+    struct ta_proto *proto = NULL;
     FILE *out = NULL;
     char err[TA_SOURCE_ERRLEN];
     ta_err te;
@@ -220,7 +235,25 @@ int ta_cli_observe(int argc, char **argv)
         goto out;
     }
     struct ta_obs_sink sink = ta_eve_writer_sink(w);
+    struct ta_proto_opts po;
+    ta_proto_opts_default(&po);
+    po.http_keep_headers = cfg.http_headers;
+    po.http_body_limit = cfg.http_body_limit;
+    te = ta_proto_new(&po, &proto);
+    if (te != TA_OK) {
+        ta_cli_error("observe: cannot create the app layer: %s", ta_strerror(te));
+        rc = exit_for(te);
+        goto out;
+    }
+    ta_engine_set_app_layer(e, ta_proto_hooks(), proto);
     ta_engine_add_sink(e, &sink);
+    /* dns/http/tls records, written through the same writer. */
+    struct ta_eve_app_out app = {w, cfg.http_headers};
+    struct ta_obs_sink asink;
+    memset(&asink, 0, sizeof(asink));
+    ta_eve_app_sink(&app, &asink);
+    ta_engine_add_sink(e, &asink);
+    ta_eve_writer_set_stats_extra(w, stats_extra, proto);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -271,6 +304,7 @@ out:
         rc = 1;
     }
     ta_engine_free(e);
+    ta_proto_free(proto);
     for (size_t i = 0; i < nsrc; i++)
         ta_source_close(src[i]);
     free(src);

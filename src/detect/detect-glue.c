@@ -7,8 +7,6 @@
  */
 #include "threatatlas/detect.h"
 
-#ifdef TA_DETECT_HAVE_GLUE
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -365,8 +363,3 @@ void ta_detector_sink(struct ta_detector *d, struct ta_obs_sink *out)
     out->on_http = s_http;
     out->on_tls = s_tls;
 }
-
-#else
-/* ISO C forbids an empty translation unit. */
-typedef int ta__detect_glue_unused;
-#endif

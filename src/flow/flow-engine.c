@@ -7,7 +7,9 @@
  * Flows sit on one of five lists by timeout class (TCP new, TCP established,
  * TCP closed, UDP, other), each ordered by last activity, so expiry walks
  * each list from its oldest end and stops at the first live flow, and the
- * memory cap evicts the least recently active flow over all lists.
+ * memory cap evicts the least recently active flow over all lists. Recency
+ * is kept at one-second resolution of packet time (a flow is requeued at
+ * most once per second), so a flow ends within a second after its timeout.
  * Expiry runs when packet time crosses a second boundary, never on the
  * clock. Ended flows go to the app layer (flow_end) then to every sink.
  */
@@ -34,8 +36,10 @@ struct fentry {
     struct ta_flow f;
     struct fkey k;
     struct fentry *hnext;
-    struct fentry *prev, *next; /* class list, oldest at head */
-    uint64_t seq;               /* creation order, for a deterministic flush */
+    struct fentry *prev, *next;   /* class list, least recently active at head */
+    struct fentry *cprev, *cnext; /* all flows in creation order, for the flush */
+    uint64_t seq;                 /* creation order */
+    uint64_t qsec;                /* packet-time second when last queued on its class list */
     uint32_t hash;
     uint8_t cls;
     bool client_is_a;
@@ -51,6 +55,8 @@ struct ta_engine {
     struct fentry **bucket;
     uint32_t nbucket;
     struct clist cl[CLS__COUNT];
+    struct fentry *created_head, *created_tail;
+    bool flushing;
     ta_time_us tmo[CLS__COUNT];
     uint64_t seq;
     ta_time_us now;
@@ -173,10 +179,8 @@ ta_err ta_engine_new(const struct ta_engine_opts *opts, struct ta_engine **out)
         free(e);
         return err;
     }
-    /* About one bucket per flow at the cap; pages are touched lazily. */
+    /* The bucket array starts small and doubles with the flows (see grow()). */
     e->nbucket = 1024;
-    while (e->nbucket < e->o.max_flows && e->nbucket < (1u << 26))
-        e->nbucket <<= 1;
     e->bucket = calloc(e->nbucket, sizeof(*e->bucket));
     if (e->bucket == NULL) {
         ta_decoder_free(e->dec);
@@ -277,18 +281,28 @@ static uint64_t mix64(uint64_t h)
 
 static uint64_t key_hash64(const struct fkey *k)
 {
-    uint64_t w[5];
-    memcpy(w, k, sizeof(w)); /* a, b, then ports/vlan/proto/family */
-    uint64_t tail;
-    memcpy(&tail, (const uint8_t *)k + 40, sizeof(tail));
-    uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (int i = 0; i < 4; i++)
-        h = mix64(h ^ w[i]);
-    h = mix64(h ^ w[4]);
-    return mix64(h ^ tail);
+    /*
+     * Multiply-rotate rounds over the two addresses and the small fields,
+     * then one final mix. The small fields are combined arithmetically
+     * rather than loaded as a word, which would stall on the byte stores
+     * that just built the key.
+     */
+    uint64_t w[4];
+    memcpy(w, k->a, 16);
+    memcpy(w + 2, k->b, 16);
+    uint64_t t = (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->vlan[0] << 32 |
+                 (uint64_t)k->vlan[1] << 48;
+    uint64_t u = (uint64_t)k->proto | (uint64_t)k->family << 8 | (uint64_t)k->nvlan << 16;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ u;
+    for (int i = 0; i < 4; i++) {
+        h ^= w[i] * 0xff51afd7ed558ccdull;
+        h = (h << 27 | h >> 37) * 0xc4ceb9fe1a85ec53ull;
+    }
+    h ^= t * 0xff51afd7ed558ccdull;
+    return mix64(h);
 }
 
-_Static_assert(sizeof(struct fkey) == 48, "fkey layout is hashed as 6 words");
+_Static_assert(sizeof(struct fkey) == 48, "fkey is hashed as 6 words");
 
 static bool key_eq(const struct fkey *x, const struct fkey *y)
 {
@@ -387,8 +401,19 @@ static void hash_remove(struct ta_engine *e, struct fentry *x)
 
 static void end_flow(struct ta_engine *e, struct fentry *x, enum ta_flow_reason reason)
 {
-    hash_remove(e, x);
-    cl_remove(e, x);
+    /* A flush empties the hash table and class lists wholesale afterwards. */
+    if (!e->flushing) {
+        hash_remove(e, x);
+        cl_remove(e, x);
+    }
+    if (x->cprev)
+        x->cprev->cnext = x->cnext;
+    else
+        e->created_head = x->cnext;
+    if (x->cnext)
+        x->cnext->cprev = x->cprev;
+    else
+        e->created_tail = x->cprev;
     x->f.reason = (uint8_t)reason;
     if (e->has_app && e->app.flow_end)
         e->app.flow_end(e->app_ctx, &x->f, &e->emit);
@@ -498,9 +523,19 @@ static void flow_update(struct ta_engine *e, struct fentry *x, const struct ta_p
     } else if (f->pkts_toserver && f->pkts_toclient) {
         f->state = TA_FLOW_STATE_ESTABLISHED;
     }
-    /* Move to the tail of its (possibly new) class list: most recently active. */
-    cl_remove(e, x);
-    cl_append(e, x, class_of(x));
+    /*
+     * Move to the tail of its (possibly new) class list: most recently active.
+     * Within one second of packet time the order is left as it is (timeouts
+     * are checked once per second anyway), which spares most packets the two
+     * extra cache misses of relinking.
+     */
+    uint8_t cls = class_of(x);
+    uint64_t sec = p->ts / US;
+    if (cls != x->cls || sec > x->qsec) {
+        cl_remove(e, x);
+        cl_append(e, x, cls);
+        x->qsec = sec;
+    }
 }
 
 static uint64_t flow_id(const struct fkey *k, ta_time_us start)
@@ -509,11 +544,34 @@ static uint64_t flow_id(const struct fkey *k, ta_time_us start)
     return id ? id : 1;
 }
 
+/*
+ * Keep about one bucket per active flow: a table sized for what is active
+ * (not for max_flows) stays small enough to be cache friendly. Growth failure
+ * is harmless: chains just get longer.
+ */
+static void grow(struct ta_engine *e)
+{
+    uint32_t n = e->nbucket * 2;
+    struct fentry **nb = calloc(n, sizeof(*nb));
+    if (nb == NULL)
+        return;
+    for (struct fentry *x = e->created_head; x != NULL; x = x->cnext) {
+        struct fentry **b = &nb[x->hash & (n - 1)];
+        x->hnext = *b;
+        *b = x;
+    }
+    free(e->bucket);
+    e->bucket = nb;
+    e->nbucket = n;
+}
+
 static struct fentry *flow_new(struct ta_engine *e, const struct ta_packet *p, const struct fkey *k,
                                uint32_t h, bool src_is_a)
 {
     while (e->st.flows_active >= e->o.max_flows)
         evict_one(e);
+    if (e->st.flows_active >= e->nbucket && e->nbucket < (1u << 26))
+        grow(e);
     struct fentry *x = calloc(1, sizeof(*x));
     if (x == NULL)
         return NULL;
@@ -548,6 +606,13 @@ static struct fentry *flow_new(struct ta_engine *e, const struct ta_packet *p, c
     x->hnext = e->bucket[h & (e->nbucket - 1)];
     e->bucket[h & (e->nbucket - 1)] = x;
     cl_append(e, x, class_of(x));
+    x->qsec = p->ts / US;
+    x->cprev = e->created_tail;
+    if (e->created_tail)
+        e->created_tail->cnext = x;
+    else
+        e->created_head = x;
+    e->created_tail = x;
     e->st.flows_created++;
     e->st.flows_active++;
     return x;
@@ -610,31 +675,15 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
     }
 }
 
-static int cmp_seq(const void *a, const void *b)
-{
-    const struct fentry *x = *(const struct fentry *const *)a;
-    const struct fentry *y = *(const struct fentry *const *)b;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 void ta_engine_flush(struct ta_engine *e)
 {
-    size_t n = (size_t)e->st.flows_active, i = 0;
-    struct fentry **all = n ? malloc(n * sizeof(*all)) : NULL;
-    if (all == NULL) {
-        /* No memory for sorting: end them class by class, still deterministic. */
-        for (int c = 0; c < CLS__COUNT; c++)
-            while (e->cl[c].head != NULL)
-                end_flow(e, e->cl[c].head, TA_FLOW_REASON_SHUTDOWN);
-        return;
-    }
-    for (int c = 0; c < CLS__COUNT; c++)
-        for (struct fentry *x = e->cl[c].head; x != NULL; x = x->next)
-            all[i++] = x;
-    qsort(all, i, sizeof(*all), cmp_seq);
-    for (size_t j = 0; j < i; j++)
-        end_flow(e, all[j], TA_FLOW_REASON_SHUTDOWN);
-    free(all);
+    /* Creation order: deterministic, and the order the input introduced them. */
+    e->flushing = true;
+    while (e->created_head != NULL)
+        end_flow(e, e->created_head, TA_FLOW_REASON_SHUTDOWN);
+    e->flushing = false;
+    memset(e->bucket, 0, (size_t)e->nbucket * sizeof(*e->bucket));
+    memset(e->cl, 0, sizeof(e->cl));
 }
 
 void ta_engine_get_stats(const struct ta_engine *e, struct ta_engine_stats *st)

@@ -18,7 +18,65 @@ struct ta_eve_writer {
     struct ta_json j;
     uint64_t records;
     ta_err err;
+    /* "YYYY-MM-DDTHH:MM:SS" of cached_sec: timestamps repeat their second a lot. */
+    uint64_t cached_sec;
+    char cached[24];
+    void (*stats_extra)(struct ta_json *j, void *ud);
+    void *stats_ud;
 };
+
+void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta_json *j, void *ud),
+                                   void *ud)
+{
+    w->stats_extra = fn;
+    w->stats_ud = ud;
+}
+
+/* Unsigned decimal into b (at least 21 bytes); returns the length. */
+static size_t fmt_u64(char *b, uint64_t v)
+{
+    char t[20];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++)
+        b[i] = t[n - 1 - i];
+    return n;
+}
+
+static void kv_u64(struct ta_json *j, const char *k, uint64_t v)
+{
+    char b[24];
+    ta_json_key(j, k);
+    ta_json_raw(j, b, fmt_u64(b, v));
+}
+
+/* A quoted Suricata timestamp, formatted without printf for the common case. */
+static void kv_time(struct ta_eve_writer *w, const char *k, ta_time_us t)
+{
+    uint64_t sec = t / 1000000u;
+    uint32_t us = (uint32_t)(t % 1000000u);
+    if (w->cached[0] == '\0' || sec != w->cached_sec) {
+        char full[TA_TS_STRLEN];
+        ta_time_format(sec * 1000000u, full, sizeof(full));
+        memcpy(w->cached, full, 19);
+        w->cached[19] = '\0';
+        w->cached_sec = sec;
+    }
+    char b[40];
+    b[0] = '"';
+    memcpy(b + 1, w->cached, 19);
+    b[20] = '.';
+    for (int i = 26; i >= 21; i--) {
+        b[i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    memcpy(b + 27, "+0000\"", 6);
+    ta_json_key(&w->j, k);
+    ta_json_raw(&w->j, b, 33);
+}
 
 ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w)
 {
@@ -81,9 +139,9 @@ struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
     struct ta_json *j = &w->j;
     ta_json_reset(j);
     ta_json_obj_open(j);
-    ta_json_kv_time(j, "timestamp", ts);
+    kv_time(w, "timestamp", ts);
     if (f != NULL)
-        ta_json_kv_uint(j, "flow_id", f->id);
+        kv_u64(j, "flow_id", f->id);
     if (w->o.in_iface != NULL)
         ta_json_kv_str(j, "in_iface", w->o.in_iface);
     ta_json_kv_str(j, "event_type", event_type);
@@ -99,10 +157,10 @@ struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
     char pb[8];
     ta_json_kv_addr(j, "src_ip", &f->src);
     if (has_ports(f->proto))
-        ta_json_kv_uint(j, "src_port", f->sp);
+        kv_u64(j, "src_port", f->sp);
     ta_json_kv_addr(j, "dest_ip", &f->dst);
     if (has_ports(f->proto))
-        ta_json_kv_uint(j, "dest_port", f->dp);
+        kv_u64(j, "dest_port", f->dp);
     ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
     if (f->proto == 1 || f->proto == 58) {
         ta_json_kv_uint(j, "icmp_type", f->icmp_type);
@@ -133,9 +191,10 @@ void ta_eve_end(struct ta_eve_writer *w)
 
 static void kv_flags(struct ta_json *j, const char *k, uint8_t fl)
 {
-    char b[4];
-    snprintf(b, sizeof(b), "%02x", fl);
-    ta_json_kv_str(j, k, b);
+    static const char hex[] = "0123456789abcdef";
+    char b[4] = {'"', hex[fl >> 4], hex[fl & 15], '"'};
+    ta_json_key(j, k);
+    ta_json_raw(j, b, 4);
 }
 
 void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
@@ -145,14 +204,14 @@ void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
         ta_json_kv_str(j, "app_proto", ta_app_proto_name((enum ta_app_proto)f->app_proto));
     ta_json_key(j, "flow");
     ta_json_obj_open(j);
-    ta_json_kv_uint(j, "pkts_toserver", f->pkts_toserver);
-    ta_json_kv_uint(j, "pkts_toclient", f->pkts_toclient);
-    ta_json_kv_uint(j, "bytes_toserver", f->bytes_toserver);
-    ta_json_kv_uint(j, "bytes_toclient", f->bytes_toclient);
-    ta_json_kv_time(j, "start", f->start);
-    ta_json_kv_time(j, "end", f->last);
+    kv_u64(j, "pkts_toserver", f->pkts_toserver);
+    kv_u64(j, "pkts_toclient", f->pkts_toclient);
+    kv_u64(j, "bytes_toserver", f->bytes_toserver);
+    kv_u64(j, "bytes_toclient", f->bytes_toclient);
+    kv_time(w, "start", f->start);
+    kv_time(w, "end", f->last);
     /* Suricata's age: whole seconds between the start and end seconds. */
-    ta_json_kv_uint(j, "age", f->last / 1000000u - f->start / 1000000u);
+    kv_u64(j, "age", f->last / 1000000u - f->start / 1000000u);
     ta_json_kv_str(j, "state", ta_flow_state_name((enum ta_flow_state)f->state));
     ta_json_kv_str(j, "reason", ta_flow_reason_name((enum ta_flow_reason)f->reason));
     ta_json_kv_bool(j, "alerted", false);
@@ -228,6 +287,8 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
     ta_json_kv_uint(j, "evicted", st.flows_evicted);
     ta_json_kv_uint(j, "active", st.flows_active);
     ta_json_obj_close(j);
+    if (w->stats_extra != NULL)
+        w->stats_extra(j, w->stats_ud);
     ta_json_obj_close(j);
     ta_eve_end(w);
 }

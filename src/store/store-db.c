@@ -460,6 +460,9 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     st->ev_first = st->ev_last = 0;
     st->stats.events = 0;
     mem_drop(st);
+    ta__kset_init(&st->tuples, 0);
+    ta__kset_init(&st->counters, 2);
+    ta__kset_init(&st->flows, 1);
     st->mem_ok = true;
     return TA_OK;
 
@@ -784,7 +787,7 @@ static ta_err fold_mem(struct ta_store *st)
     for (size_t i = 0; i < st->flows.n; i++) {
         size_t len;
         const uint8_t *fk = ta__kset_key(&st->flows, i, &len);
-        uint32_t day = (uint32_t)(st->flows.vals[2 * i] - 1);
+        uint32_t day = (uint32_t)(st->flows.vals[i] - 1);
         uint8_t k[9];
         memcpy(k, fk, 5);
         memcpy(k + 5, &day, 4);

@@ -12,9 +12,10 @@
 
 #include "common/banned.h"
 
-void ta__kset_init(struct ta__kset *s)
+void ta__kset_init(struct ta__kset *s, unsigned nvals)
 {
     memset(s, 0, sizeof(*s));
+    s->nvals = nvals;
 }
 
 void ta__kset_release(struct ta__kset *s)
@@ -23,7 +24,9 @@ void ta__kset_release(struct ta__kset *s)
     free(s->offs);
     free(s->vals);
     free(s->table);
+    unsigned nvals = s->nvals;
     memset(s, 0, sizeof(*s));
+    s->nvals = nvals;
 }
 
 size_t ta__kset_bytes(const struct ta__kset *s)
@@ -83,7 +86,7 @@ uint64_t *ta__kset_get(struct ta__kset *s, const uint8_t *key, size_t len, bool 
         size_t i = s->table[j] - 1, klen;
         const uint8_t *k = ta__kset_key(s, i, &klen);
         if (klen == len && memcmp(k, key, len) == 0)
-            return &s->vals[2 * i];
+            return s->nvals ? &s->vals[s->nvals * i] : &s->dummy;
         j = (j + 1) & (s->tcap - 1);
     }
     if (s->alen + len + 2 > s->acap) {
@@ -104,10 +107,12 @@ uint64_t *ta__kset_get(struct ta__kset *s, const uint8_t *key, size_t len, bool 
         if (o == NULL)
             return NULL;
         s->offs = o;
-        uint64_t *v = realloc(s->vals, cap * 2 * sizeof(*v));
-        if (v == NULL)
-            return NULL;
-        s->vals = v;
+        if (s->nvals) {
+            uint64_t *v = realloc(s->vals, cap * s->nvals * sizeof(*v));
+            if (v == NULL)
+                return NULL;
+            s->vals = v;
+        }
         s->ncap = cap;
     }
     s->offs[s->n] = (uint32_t)s->alen;
@@ -115,11 +120,11 @@ uint64_t *ta__kset_get(struct ta__kset *s, const uint8_t *key, size_t len, bool 
     s->arena[s->alen + 1] = (uint8_t)(len >> 8);
     memcpy(s->arena + s->alen + 2, key, len);
     s->alen += len + 2;
-    s->vals[2 * s->n] = 0;
-    s->vals[2 * s->n + 1] = 0;
+    for (unsigned v = 0; v < s->nvals; v++)
+        s->vals[s->nvals * s->n + v] = 0;
     s->table[j] = (uint32_t)(s->n + 1);
     s->n++;
     if (created)
         *created = true;
-    return &s->vals[2 * (s->n - 1)];
+    return s->nvals ? &s->vals[s->nvals * (s->n - 1)] : &s->dummy;
 }

@@ -9,8 +9,8 @@
  * clock. See README.md, "Scenario generator".
  */
 #include "gen-scenarios.h"
+#include "threatatlas/enrich.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -40,8 +40,8 @@ static const char usage[] =
     "  --size BYTES      mixed: capture size, suffix K/M/G allowed (default 100M)\n"
     "  --flows N         flood: number of flows (default 5000000)\n"
     "  --gzip            mixed/flood: write capture.pcap.gz\n"
-    "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the first\n"
-    "                    *.mmdb under $THREATATLAS_DATA_DIR/geo/\n"
+    "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the pinned\n"
+    "                    database installed by 'threatatlas geo install'\n"
     "  --quiet           no progress on stderr\n"
     "  --help            this text\n";
 
@@ -85,34 +85,26 @@ static bool parse_u64(const char *s, uint64_t *out, bool suffix)
     return true;
 }
 
-/* The default database: prefer the combined file, else the first *.mmdb. */
+/*
+ * The default database: the pinned country database where `threatatlas geo
+ * install` puts it (the same data directory resolution as the analyzer).
+ */
 static char *find_geo_db(void)
 {
-    const char *dir = getenv("THREATATLAS_DATA_DIR");
-    if (dir == NULL || *dir == '\0')
+    char dir[4096];
+    if (!ta_geo_data_dir(NULL, dir, sizeof(dir)))
         return NULL;
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/geo", dir);
-    struct dirent **names = NULL;
-    int n = scandir(path, &names, NULL, alphasort);
-    if (n < 0)
+    size_t bl = strlen(dir) + sizeof("/geo/" TA_GEO_PKG_COUNTRY_DIR "/" TA_GEO_PKG_COUNTRY_FILE);
+    char *path = malloc(bl);
+    if (path == NULL)
         return NULL;
-    char *best = NULL;
-    for (int i = 0; i < n; i++) {
-        const char *nm = names[i]->d_name;
-        size_t l = strlen(nm);
-        bool mmdb = l > 5 && strcmp(nm + l - 5, ".mmdb") == 0;
-        /* An IPv6-only database cannot place IPv4 addresses. */
-        if (mmdb && strstr(nm, "ipv6") == NULL && best == NULL) {
-            size_t bl = strlen(path) + l + 2;
-            best = malloc(bl);
-            if (best != NULL)
-                snprintf(best, bl, "%s/%s", path, nm);
-        }
-        free(names[i]);
+    snprintf(path, bl, "%s/geo/%s/%s", dir, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_COUNTRY_FILE);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        free(path);
+        return NULL;
     }
-    free(names);
-    return best;
+    return path;
 }
 
 /* mkdir -p: create dir and any missing parents. */
@@ -249,8 +241,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (db == NULL && strcmp(o.scenario, "national") == 0)
-        fprintf(stderr, "threatatlas-gen: warning: no GeoIP database (--geo-db or "
-                        "$THREATATLAS_DATA_DIR/geo/*.mmdb); using built-in prefixes, "
+        fprintf(stderr, "threatatlas-gen: warning: no GeoIP database (--geo-db, or run "
+                        "'threatatlas geo install'); using built-in prefixes, "
                         "geolocation of generated addresses is unverified\n");
     else if (db != NULL && !o.quiet)
         fprintf(stderr, "threatatlas-gen: GeoIP database %s\n", db);

@@ -470,6 +470,12 @@ static void test_content(void **state)
     assert_int_equal(s.n, 4);
     assert_int_equal(s.r[3].kind, TA_EVENT_BACKDOOR_SUSPECTED);
     assert_int_equal(s.r[3].body_len, 256);
+    /* The same body posted to a known C&C server is the bot's C&C traffic,
+     * not a webshell: no suspected backdoor, counted. */
+    struct ta_flow cf;
+    mkflow(&cf, "10.0.0.9", 40100, "203.0.113.5", 80, T);
+    ta_detector_http(d, &cf, &weak);
+    assert_int_equal(s.n, 4);
     /* Phishing content on a foreign host; the brand's own host is fine. */
     mkflow(&f, "10.0.2.2", 42001, "203.0.113.90", 80, T);
     struct ta_detect_http ph = {.ts = T,
@@ -494,6 +500,7 @@ static void test_content(void **state)
     assert_int_equal(st.events[TA_EVENT_BACKDOOR], 3);
     assert_int_equal(st.events[TA_EVENT_BACKDOOR_SUSPECTED], 1);
     assert_int_equal(st.events[TA_EVENT_PHISHING_SUSPECTED], 1);
+    assert_int_equal(st.suspected_to_c2, 1);
     ta_detector_free(d);
 }
 

@@ -159,10 +159,11 @@ static void test_cap_evicts_lru(void **state)
     (void)state;
     struct rec r;
     struct ta_engine *e = mk(&r, 2);
-    udp(e, 1, C, S, 1, 53);
-    udp(e, 2, C, S, 2, 53);
-    udp(e, 3, S, C, 53, 1); /* flow 1 active again: flow 2 is now the oldest */
-    udp(e, 4, C, S, 3, 53);
+    /* Recency is kept at one-second resolution of packet time. */
+    udp(e, 1 * SEC, C, S, 1, 53);
+    udp(e, 2 * SEC, C, S, 2, 53);
+    udp(e, 3 * SEC, S, C, 53, 1); /* flow 1 active again: flow 2 is now the oldest */
+    udp(e, 4 * SEC, C, S, 3, 53);
     assert_int_equal(r.n, 1);
     assert_int_equal(r.f[0].sp, 2);
     assert_int_equal(r.f[0].reason, TA_FLOW_REASON_FORCED);

@@ -1,0 +1,15 @@
+/*
+ * Internal: the common head of app-layer EVE records.
+ */
+#ifndef TA_OUTPUT_EVE_APP_H
+#define TA_OUTPUT_EVE_APP_H
+
+#include "threatatlas/eve-app.h"
+
+/* Opens the object and writes timestamp ... proto; swap = server is the source. */
+void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
+                      const char *event_type, bool swap);
+/* Key + ta_str value, skipped when absent. */
+void ta__eve_kv_s(struct ta_json *j, const char *k, struct ta_str s);
+
+#endif

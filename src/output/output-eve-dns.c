@@ -1,0 +1,190 @@
+/*
+ * EVE "dns" records (Suricata 8, DNS log format version 3), plus the common
+ * head used by the http and tls writers and the app-layer EVE sink.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "output/output-eve-app.h"
+#include "threatatlas/eve.h"
+
+#include "common/banned.h"
+
+void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
+                      const char *event_type, bool swap)
+{
+    ta_json_obj_open(j);
+    ta_json_kv_time(j, "timestamp", ts);
+    ta_json_kv_uint(j, "flow_id", f->id);
+    ta_json_kv_str(j, "event_type", event_type);
+    if (f->vlan_count > 0) {
+        ta_json_key(j, "vlan");
+        ta_json_arr_open(j);
+        for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
+            ta_json_uint(j, f->vlan_id[i]);
+        ta_json_arr_close(j);
+    }
+    ta_json_kv_addr(j, "src_ip", swap ? &f->dst : &f->src);
+    ta_json_kv_uint(j, "src_port", swap ? f->dp : f->sp);
+    ta_json_kv_addr(j, "dest_ip", swap ? &f->src : &f->dst);
+    ta_json_kv_uint(j, "dest_port", swap ? f->sp : f->dp);
+    char pb[8];
+    ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
+}
+
+void ta__eve_kv_s(struct ta_json *j, const char *k, struct ta_str s)
+{
+    if (s.ptr != NULL)
+        ta_json_kv_strn(j, k, s.ptr, s.len);
+}
+
+static void rrtype(struct ta_json *j, const char *k, uint16_t t)
+{
+    const char *n = ta_dns_rrtype_name(t);
+    char buf[8];
+    if (n == NULL) {
+        snprintf(buf, sizeof(buf), "%u", t);
+        n = buf;
+    }
+    ta_json_kv_str(j, k, n);
+}
+
+static void soa(struct ta_json *j, const struct ta_dns_rr *rr)
+{
+    ta_json_obj_open(j);
+    ta__eve_kv_s(j, "mname", rr->soa.mname);
+    ta__eve_kv_s(j, "rname", rr->soa.rname);
+    ta_json_kv_uint(j, "serial", rr->soa.serial);
+    ta_json_kv_uint(j, "refresh", rr->soa.refresh);
+    ta_json_kv_uint(j, "retry", rr->soa.retry);
+    ta_json_kv_uint(j, "expire", rr->soa.expire);
+    ta_json_kv_uint(j, "minimum", rr->soa.minimum);
+    ta_json_obj_close(j);
+}
+
+static void srv(struct ta_json *j, const struct ta_dns_rr *rr)
+{
+    ta_json_obj_open(j);
+    ta_json_kv_uint(j, "priority", rr->srv.priority);
+    ta_json_kv_uint(j, "weight", rr->srv.weight);
+    ta_json_kv_uint(j, "port", rr->srv.port);
+    ta__eve_kv_s(j, "name", rr->srv.target);
+    ta_json_obj_close(j);
+}
+
+static void rrs(struct ta_json *j, const char *k, const struct ta_dns_rr *a, uint32_t n)
+{
+    if (n == 0)
+        return;
+    ta_json_key(j, k);
+    ta_json_arr_open(j);
+    for (uint32_t i = 0; i < n; i++) {
+        ta_json_obj_open(j);
+        ta__eve_kv_s(j, "rrname", a[i].rrname);
+        rrtype(j, "rrtype", a[i].rrtype);
+        ta_json_kv_uint(j, "ttl", a[i].ttl);
+        if (a[i].rrtype == 6) {
+            ta_json_key(j, "soa");
+            soa(j, &a[i]);
+        } else if (a[i].rrtype == 33) {
+            ta_json_key(j, "srv");
+            srv(j, &a[i]);
+        } else {
+            ta__eve_kv_s(j, "rdata", a[i].rdata);
+        }
+        ta_json_obj_close(j);
+    }
+    ta_json_arr_close(j);
+}
+
+/* "grouped": rdata by rrtype, types in order of first appearance. */
+static void grouped(struct ta_json *j, const struct ta_dns_rr *a, uint32_t n)
+{
+    if (n == 0)
+        return;
+    ta_json_key(j, "grouped");
+    ta_json_obj_open(j);
+    for (uint32_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (uint32_t k = 0; k < i && !seen; k++)
+            seen = a[k].rrtype == a[i].rrtype;
+        if (seen)
+            continue;
+        const char *tn = ta_dns_rrtype_name(a[i].rrtype);
+        char buf[8];
+        if (tn == NULL) {
+            snprintf(buf, sizeof(buf), "%u", a[i].rrtype);
+            tn = buf;
+        }
+        ta_json_key(j, tn);
+        ta_json_arr_open(j);
+        for (uint32_t k = i; k < n; k++) {
+            if (a[k].rrtype != a[i].rrtype)
+                continue;
+            if (a[k].rrtype == 6)
+                soa(j, &a[k]);
+            else if (a[k].rrtype == 33)
+                srv(j, &a[k]);
+            else if (a[k].rdata.ptr != NULL)
+                ta_json_strn(j, a[k].rdata.ptr, a[k].rdata.len);
+            else
+                ta_json_str(j, "");
+        }
+        ta_json_arr_close(j);
+    }
+    ta_json_obj_close(j);
+}
+
+void ta_eve_dns(struct ta_json *j, const struct ta_flow *f, const struct ta_dns_record *r)
+{
+    ta__eve_app_head(j, f, r->ts, "dns", r->dir == TA_DIR_TOCLIENT);
+    ta_eve_dns_fields(j, r);
+    ta_json_obj_close(j);
+}
+
+void ta_eve_dns_fields(struct ta_json *j, const struct ta_dns_record *r)
+{
+    ta_json_key(j, "dns");
+    ta_json_obj_open(j);
+    ta_json_kv_uint(j, "version", 3);
+    ta_json_kv_str(j, "type", r->response ? "response" : "request");
+    ta_json_kv_uint(j, "tx_id", r->tx_id);
+    ta_json_kv_uint(j, "id", r->id);
+    char fl[8];
+    snprintf(fl, sizeof(fl), "%x", r->flags);
+    ta_json_kv_str(j, "flags", fl);
+    if (r->flags & 0x8000)
+        ta_json_kv_bool(j, "qr", true);
+    if (r->flags & 0x0400)
+        ta_json_kv_bool(j, "aa", true);
+    if (r->flags & 0x0200)
+        ta_json_kv_bool(j, "tc", true);
+    if (r->flags & 0x0100)
+        ta_json_kv_bool(j, "rd", true);
+    if (r->flags & 0x0080)
+        ta_json_kv_bool(j, "ra", true);
+    if (r->flags & 0x0040)
+        ta_json_kv_bool(j, "z", true);
+    ta_json_kv_uint(j, "opcode", (r->flags >> 11) & 0xf);
+    const char *rc = ta_dns_rcode_name(ta_dns_rcode(r));
+    if (rc != NULL) {
+        ta_json_kv_str(j, "rcode", rc);
+    } else {
+        ta_json_kv_uint(j, "rcode", ta_dns_rcode(r));
+    }
+    if (r->n_queries > 0) {
+        ta_json_key(j, "queries");
+        ta_json_arr_open(j);
+        for (uint32_t i = 0; i < r->n_queries; i++) {
+            ta_json_obj_open(j);
+            ta__eve_kv_s(j, "rrname", r->queries[i].rrname);
+            rrtype(j, "rrtype", r->queries[i].rrtype);
+            ta_json_obj_close(j);
+        }
+        ta_json_arr_close(j);
+    }
+    rrs(j, "answers", r->answers, r->n_answers);
+    rrs(j, "authorities", r->authorities, r->n_authorities);
+    grouped(j, r->answers, r->n_answers);
+    ta_json_obj_close(j);
+}

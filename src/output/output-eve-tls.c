@@ -1,0 +1,127 @@
+/*
+ * EVE "tls" records: subject, issuerdn, serial, fingerprint, sni, version,
+ * notbefore, notafter, ja3, ja3s, ja4 (Suricata's names and formats), and
+ * the app-layer EVE sink that writes dns/http/tls lines to a stream.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "output/output-eve-app.h"
+
+#include "common/banned.h"
+
+/* "YYYY-MM-DDTHH:MM:SS" for seconds since the epoch (negative allowed). */
+static void tls_date(struct ta_json *j, const char *k, int64_t t)
+{
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t sod = t - days * 86400;
+    /* Civil date from days (Hinnant's algorithm). */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", (long long)y,
+             (long long)m, (long long)d, (long long)(sod / 3600), (long long)(sod / 60 % 60),
+             (long long)(sod % 60));
+    ta_json_kv_str(j, k, buf);
+}
+
+void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_record *t)
+{
+    ta__eve_app_head(j, f, t->ts, "tls", false);
+    ta_eve_tls_fields(j, t);
+    ta_json_obj_close(j);
+}
+
+void ta_eve_tls_fields(struct ta_json *j, const struct ta_tls_record *t)
+{
+    ta_json_key(j, "tls");
+    ta_json_obj_open(j);
+    if (t->has_cert) {
+        ta__eve_kv_s(j, "subject", t->subject);
+        ta__eve_kv_s(j, "issuerdn", t->issuerdn);
+        ta__eve_kv_s(j, "serial", t->serial);
+        ta__eve_kv_s(j, "fingerprint", t->fingerprint);
+    }
+    ta__eve_kv_s(j, "sni", t->sni);
+    ta_json_kv_str(j, "version", ta_tls_version_name(t->version));
+    if (t->has_cert) {
+        tls_date(j, "notbefore", t->notbefore);
+        tls_date(j, "notafter", t->notafter);
+    }
+    if (t->has_client_hello) {
+        ta_json_key(j, "ja3");
+        ta_json_obj_open(j);
+        ta_json_kv_str(j, "hash", t->ja3_hash);
+        ta__eve_kv_s(j, "string", t->ja3_string);
+        ta_json_obj_close(j);
+    }
+    if (t->has_server_hello) {
+        ta_json_key(j, "ja3s");
+        ta_json_obj_open(j);
+        ta_json_kv_str(j, "hash", t->ja3s_hash);
+        ta__eve_kv_s(j, "string", t->ja3s_string);
+        ta_json_obj_close(j);
+    }
+    if (t->ja4[0] != '\0')
+        ta_json_kv_str(j, "ja4", t->ja4);
+    ta_json_obj_close(j);
+}
+
+/* ----- the sink ----- */
+
+static void on_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
+{
+    struct ta_eve_app_out *o = ud;
+    struct ta_flow g;
+    if (r->dir == TA_DIR_TOCLIENT) {
+        /* A response is written from the server's side, as Suricata does. */
+        g = *f;
+        g.src = f->dst;
+        g.dst = f->src;
+        g.sp = f->dp;
+        g.dp = f->sp;
+        f = &g;
+    }
+    ta_eve_dns_fields(ta_eve_begin(o->w, f, "dns", r->ts), r);
+    ta_eve_end(o->w);
+}
+
+static void on_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+{
+    struct ta_eve_app_out *o = ud;
+    ta_eve_http_fields(ta_eve_begin(o->w, f, "http", tx->ts), tx, o->http_headers);
+    ta_eve_end(o->w);
+}
+
+static void on_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
+{
+    struct ta_eve_app_out *o = ud;
+    ta_eve_tls_fields(ta_eve_begin(o->w, f, "tls", t->ts), t);
+    ta_eve_end(o->w);
+}
+
+void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink)
+{
+    sink->ud = o;
+    sink->on_dns = on_dns;
+    sink->on_http = on_http;
+    sink->on_tls = on_tls;
+}
+
+void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p)
+{
+    ta_json_key(j, "app_layer");
+    ta_json_obj_open(j);
+    for (size_t i = 0; i < ta_proto_counter_count(); i++)
+        ta_json_kv_uint(j, ta_proto_counter_name(i), ta_proto_counter(p, i));
+    ta_json_obj_close(j);
+}

@@ -1,0 +1,103 @@
+/*
+ * Shared by the app-layer fuzz targets: one ta_proto, a sink that renders
+ * every record to EVE JSON (so the writers are fuzzed too), helpers to feed
+ * a TCP flow.
+ */
+#ifndef TA_FUZZ_PROTO_COMMON_H
+#define TA_FUZZ_PROTO_COMMON_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "threatatlas/eve-app.h"
+#include "threatatlas/proto.h"
+
+static struct ta_json fz_j;
+
+static void fz_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
+{
+    (void)ud;
+    ta_json_reset(&fz_j);
+    ta_eve_dns(&fz_j, f, r);
+}
+static void fz_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+{
+    (void)ud;
+    ta_json_reset(&fz_j);
+    ta_eve_http(&fz_j, f, tx, true);
+    /* Touch the kept bodies so ASan checks their bounds. */
+    volatile uint8_t s = 0;
+    for (uint32_t i = 0; i < tx->req_body_kept; i++)
+        s = (uint8_t)(s + tx->req_body[i]);
+    for (uint32_t i = 0; i < tx->resp_body_kept; i++)
+        s = (uint8_t)(s + tx->resp_body[i]);
+    (void)s;
+}
+static void fz_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
+{
+    (void)ud;
+    ta_json_reset(&fz_j);
+    ta_eve_tls(&fz_j, f, t);
+}
+
+static const struct ta_obs_sink fz_sink = {NULL, NULL, fz_dns, fz_http, fz_tls};
+
+static inline struct ta_proto *fz_proto(void)
+{
+    static struct ta_proto *p;
+    if (p == NULL) {
+        struct ta_proto_opts o;
+        ta_proto_opts_default(&o);
+        o.http_keep_headers = true;
+        o.http_body_limit = 4096;
+        o.stream_flow_memcap = 16384;
+        if (ta_proto_new(&o, &p) != TA_OK)
+            abort();
+        ta_json_init(&fz_j);
+    }
+    return p;
+}
+
+static inline void fz_flow(struct ta_flow *f, uint8_t proto, uint16_t dport)
+{
+    memset(f, 0, sizeof(*f));
+    f->id = 1;
+    ta_addr_parse(&f->src, "192.0.2.1");
+    ta_addr_parse(&f->dst, "192.0.2.2");
+    f->sp = 1234;
+    f->dp = dport;
+    f->proto = proto;
+}
+
+static inline void fz_tcp(struct ta_flow *f, enum ta_flow_dir d, uint32_t seq, uint8_t flags,
+                          const uint8_t *data, size_t n)
+{
+    struct ta_packet pk;
+    memset(&pk, 0, sizeof(pk));
+    pk.ip_proto = 6;
+    pk.tcp_seq = seq;
+    pk.tcp_flags = flags;
+    pk.payload = data;
+    pk.payload_len = (uint32_t)n;
+    ta_proto_hooks()->packet(fz_proto(), f, &pk, d, &fz_sink);
+}
+
+/*
+ * Feed data to direction d of f in pieces whose sizes come from the first
+ * bytes of data (the fuzzer chooses the split points).
+ */
+static inline void fz_split(struct ta_flow *f, enum ta_flow_dir d, uint32_t *seq,
+                            const uint8_t *data, size_t n, const uint8_t *cuts, size_t ncuts)
+{
+    size_t off = 0, ci = 0;
+    while (off < n) {
+        size_t k = ci < ncuts ? (size_t)cuts[ci++] + 1 : n - off;
+        if (k > n - off)
+            k = n - off;
+        fz_tcp(f, d, *seq, 0x10, data + off, k);
+        *seq += (uint32_t)k;
+        off += k;
+    }
+}
+
+#endif
