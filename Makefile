@@ -133,6 +133,7 @@ check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=rel variant
 	@$(MAKE) --no-print-directory geo-data
 	@scripts/lint
+	@$(MAKE) --no-print-directory format-check >/dev/null || { $(MAKE) --no-print-directory format-check; exit 1; }
 	@tests/run-all.sh build/asan
 
 # A peer that cannot be installed is not an error: the suite reports it as skipped.

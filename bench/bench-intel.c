@@ -8,6 +8,14 @@
  *   bench-intel --db FILE
  *       build the index from an existing database (e.g. 10M imported rows)
  *       and report build time and memory only.
+ *   bench-intel --keep FILE [...]
+ *       use FILE as the generated database and keep it; if FILE exists it is
+ *       reused without inserting (generation is deterministic, so the same
+ *       arguments give the same indicators). For comparing index layouts.
+ *
+ * Streams: "mixed" replays 4096 queries, half of them hits (the original
+ * figures); "miss99" replays 1M distinct queries of which 99% match nothing
+ * and 1% are listed values, closer to real traffic and to a cold cache.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +40,9 @@ static double cpu(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static long status_kb(const char *key)
+static long file_kb(const char *file, const char *key)
 {
-    FILE *f = fopen("/proc/self/status", "r");
+    FILE *f = fopen(file, "r");
     char line[256];
     long v = -1;
     size_t kl = strlen(key);
@@ -44,6 +52,11 @@ static long status_kb(const char *key)
     if (f != NULL)
         fclose(f);
     return v;
+}
+
+static long status_kb(const char *key)
+{
+    return file_kb("/proc/self/status", key);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -73,12 +86,111 @@ static void report_index(struct ta_intel_index *idx, double secs)
            (unsigned long long)st.ip_ranges, (unsigned long long)st.strings, secs,
            (double)st.memory / 1048576.0, (double)status_kb("VmRSS:") / 1024.0,
            (double)status_kb("VmHWM:") / 1024.0);
+    /* The index asks for transparent huge pages for its big tables. */
+    printf("index: AnonHugePages %.1f MB\n",
+           (double)file_kb("/proc/self/smaps_rollup", "AnonHugePages:") / 1024.0);
+}
+
+#define NQ (1u << 20)
+
+static void rate(const char *what, size_t n, double dt, uint64_t hits)
+{
+    printf("%s: %zu in %.2f s = %.1f M/s (%llu with a match)\n", what, n, dt, (double)n / dt / 1e6,
+           (unsigned long long)hits);
+}
+
+/* 1M distinct queries, 99% of them misses: what a sensor mostly sees. */
+static void miss99(struct ta_intel_index *idx, const struct ta_intel_indicator *inds, size_t nip,
+                   size_t ndom, size_t nurl, const uint32_t *ips, size_t nlook)
+{
+    struct ta_intel_match m[8];
+    struct ta_addr *qa = malloc(NQ * sizeof(*qa));
+    char(*qs)[80] = malloc((size_t)NQ * sizeof(*qs));
+    uint8_t *ql = malloc(NQ);
+    if (qa == NULL || qs == NULL || ql == NULL)
+        goto out;
+    /* IPs: misses are random addresses the index does not cover (found by
+     * asking it), hits are listed prefixes' addresses. */
+    size_t tries = 0, covered = 0;
+    for (size_t i = 0; i < NQ; i++) {
+        uint32_t a;
+        for (unsigned t = 0;; t++) {
+            a = i % 100 == 0 && nip > 0 ? ips[rnd() % nip] | (uint32_t)(rnd() & 0xff)
+                                        : (uint32_t)rnd();
+            uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+            ta_addr_set_v4(&qa[i], b);
+            if (i % 100 == 0 || t == 64) /* 64: the index covers nearly everything */
+                break;
+            tries++;
+            if (ta_intel_match_ip(idx, &qa[i], 0, 0, m, 8) == 0)
+                break;
+            covered++;
+        }
+    }
+    printf("miss99: %.1f%% of uniformly random IPv4 addresses are covered by the listed prefixes\n",
+           tries > 0 ? 100.0 * (double)covered / (double)tries : 0.0);
+    uint64_t hits = 0;
+    double t0 = cpu();
+    for (size_t i = 0; i < nlook; i++)
+        hits += ta_intel_match_ip(idx, &qa[i & (NQ - 1)], 0, 0, m, 8) > 0;
+    rate("miss99 ip lookups", nlook, cpu() - t0, hits);
+    hits = 0;
+    t0 = cpu();
+    for (size_t i = 0; i < nlook; i++)
+        hits += ta_intel_match_ip(idx, &qa[i & (NQ - 1)], 443, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2),
+                                  m, 8) > 0;
+    rate("miss99 ip lookups (port 443, c2 only)", nlook, cpu() - t0, hits);
+    /* Domains: random names under common TLDs, 1% subdomains of listed ones. */
+    static const char *const tld[] = {"com", "net", "org", "de", "co.uk", "io"};
+    for (size_t i = 0; i < NQ; i++) {
+        char l1[12], l2[12];
+        rand_label(l1, 3 + rnd() % 6);
+        rand_label(l2, 4 + rnd() % 8);
+        if (i % 100 == 0 && ndom > 0)
+            snprintf(qs[i], 80, "%s.%s", l1, inds[nip + rnd() % ndom].value);
+        else if (i % 3 == 0)
+            snprintf(qs[i], 80, "%s.%s.%s", l1, l2, tld[rnd() % 6]);
+        else
+            snprintf(qs[i], 80, "www.%s.%s", l2, tld[rnd() % 6]);
+        ql[i] = (uint8_t)strlen(qs[i]);
+    }
+    hits = 0;
+    t0 = cpu();
+    for (size_t i = 0; i < nlook; i++) {
+        size_t j = i & (NQ - 1);
+        hits += ta_intel_match_domain(idx, qs[j], ql[j], 0, m, 8) > 0;
+    }
+    rate("miss99 domain lookups", nlook, cpu() - t0, hits);
+    /* URLs: random pages on random hosts, 1% listed URLs. */
+    for (size_t i = 0; i < NQ; i++) {
+        char h[12], p[12];
+        rand_label(h, 4 + rnd() % 8);
+        rand_label(p, 3 + rnd() % 8);
+        if (i % 100 == 0 && nurl > 0)
+            snprintf(qs[i], 80, "%s", inds[nip + ndom + rnd() % nurl].value);
+        else
+            snprintf(qs[i], 80, "http://www.%s.com/%s/index.html?id=%u", h, p,
+                     (unsigned)(rnd() % 1000));
+        ql[i] = (uint8_t)strlen(qs[i]);
+    }
+    size_t nl = nlook / 4;
+    hits = 0;
+    t0 = cpu();
+    for (size_t i = 0; i < nl; i++) {
+        size_t j = i & (NQ - 1);
+        hits += ta_intel_match_url(idx, qs[j], ql[j], 0, m, 8) > 0;
+    }
+    rate("miss99 url lookups", nl, cpu() - t0, hits);
+out:
+    free(qa);
+    free(qs);
+    free(ql);
 }
 
 int main(int argc, char **argv)
 {
     size_t nip = 1000000, ndom = 1000000, nurl = 200000, nlook = 10000000;
-    const char *existing = NULL, *tmp = "/tmp";
+    const char *existing = NULL, *tmp = "/tmp", *keep = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--ips") == 0)
             nip = strtoul(argv[i + 1], NULL, 10);
@@ -92,6 +204,8 @@ int main(int argc, char **argv)
             existing = argv[i + 1];
         else if (strcmp(argv[i], "--tmp") == 0)
             tmp = argv[i + 1];
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep = argv[i + 1];
     }
     char err[512];
     struct ta_intel_db *db;
@@ -113,6 +227,11 @@ int main(int argc, char **argv)
     }
     char path[512];
     snprintf(path, sizeof(path), "%s/bench-intel-%d.db", tmp, (int)getpid());
+    bool reuse = false;
+    if (keep != NULL) {
+        snprintf(path, sizeof(path), "%s", keep);
+        reuse = access(path, F_OK) == 0;
+    }
     if (ta_intel_db_open(path, &db, err, sizeof(err)) != TA_OK) {
         fprintf(stderr, "%s\n", err);
         return 1;
@@ -168,12 +287,16 @@ int main(int argc, char **argv)
     }
     double t0 = now(), c0 = cpu();
     struct ta_intel_load_result r;
-    if (ta_intel_db_insert(db, inds, total, &r) != TA_OK) {
-        fprintf(stderr, "insert failed: %s\n", ta_intel_db_errmsg(db));
-        return 1;
+    if (reuse) {
+        printf("insert: skipped, reusing %s\n", path);
+    } else {
+        if (ta_intel_db_insert(db, inds, total, &r) != TA_OK) {
+            fprintf(stderr, "insert failed: %s\n", ta_intel_db_errmsg(db));
+            return 1;
+        }
+        printf("insert: %zu indicators (%llu new) in %.2f s wall, %.2f cpu-s\n", total,
+               (unsigned long long)r.inserted, now() - t0, cpu() - c0);
     }
-    printf("insert: %zu indicators (%llu new) in %.2f s wall, %.2f cpu-s\n", total,
-           (unsigned long long)r.inserted, now() - t0, cpu() - c0);
     t0 = now();
     c0 = cpu();
     struct ta_intel_index *idx;
@@ -188,7 +311,8 @@ int main(int argc, char **argv)
     uint64_t hits = 0;
     struct ta_addr *qa = malloc(4096 * sizeof(*qa));
     for (size_t i = 0; i < 4096; i++) {
-        uint32_t a = (i % 2) ? (uint32_t)rnd() : ips[rnd() % nip] | (uint32_t)(rnd() & 0xff);
+        uint32_t a =
+            (i % 2 || nip == 0) ? (uint32_t)rnd() : ips[rnd() % nip] | (uint32_t)(rnd() & 0xff);
         uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
         ta_addr_set_v4(&qa[i], b);
     }
@@ -230,6 +354,7 @@ int main(int argc, char **argv)
     dt = cpu() - t0;
     printf("url lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nl, dt,
            (double)nl / dt / 1e6, (unsigned long long)hits);
+    miss99(idx, inds, nip, ndom, nurl, ips, nlook);
     ta_intel_index_free(idx);
     ta_intel_db_close(db);
     free(inds);
@@ -237,6 +362,8 @@ int main(int argc, char **argv)
     free(ips);
     free(qa);
     free(qd);
+    if (keep != NULL)
+        return 0;
     unlink(path);
     char w[600];
     snprintf(w, sizeof(w), "%s-wal", path);

@@ -166,7 +166,8 @@ int main(int argc, char **argv)
             addr_of(&ev.attacker.ip, 0x0b000000u, s);
             addr_of(&ev.victim.ip, 0x64000000u, h);
             memcpy(ev.attacker.cc, ccs[s % NCC], 3);
-            memcpy(ev.victim.cc, ccs[(h * 7) % 4 == 0 ? 1 : skewed(NCC)], 3);
+            /* A host stays in its country: a quarter in CN, the rest spread. */
+            memcpy(ev.victim.cc, ccs[h % 4 == 0 ? 1 : (h / 4) % NCC], 3);
             ev.family = "zeus";
             ev.method = TA_METHOD_IP;
         } else if (r < 85) {

@@ -51,7 +51,8 @@ idx=$(grep '^index:' "$LOG/intel-index.txt" | head -1)
 [[ -n $idx ]] && frag "| index build from that database (one run) | ${idx#index: } |"
 ins=$(grep '^insert:' "$LOG/intel-lookups.txt" | head -1)
 [[ -n $ins ]] && frag "| bench-intel: generated set, inserted via the API (first run) | ${ins#insert: } |"
-for k in ip domain url; do
+# "miss99": 1M distinct queries of which 99% miss, as a sensor mostly sees.
+for k in ip domain url "miss99 ip" "miss99 domain" "miss99 url"; do
     line=$(grep "^$k lookups:" "$LOG/intel-lookups.txt" | head -1)
     [[ -n $line ]] && frag "| $k lookups per core (median of $RUNS; $(echo "$line" | sed 's/.*lookups: \([0-9]*\) in.*/\1/') per run) | $(rate "$k") M/s |"
 done

@@ -4,7 +4,7 @@
 # cost), then times the report over the whole period, over a period cutting
 # through it, and one evidence list. Medians of TA_BENCH_RUNS runs per size.
 # Sizes: TA_BENCH_REPORT_EVENTS (default "1000000"; the 10M:
-# TA_BENCH_REPORT_EVENTS="1000000 10000000", about 2.5 GB of database).
+# TA_BENCH_REPORT_EVENTS="1000000 10000000", about 1.5 GB of database).
 #   bench/report.sh [BUILD_DIR]
 # Writes $TA_BENCH_DIR/results/report.md (see bench/lib.sh for the settings).
 set -uo pipefail

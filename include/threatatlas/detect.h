@@ -87,11 +87,20 @@ struct ta_beacon_opts {
     uint32_t max_samples;    /* connection starts kept per pair, newest win (default 256) */
     uint32_t min_conns;      /* connections needed before a pair is scored (default 10) */
     uint32_t min_interval_s; /* median interval below this is not a beacon (default 5) */
-    uint32_t max_interval_s; /* median interval above this is not a beacon (default 1800) */
+    uint32_t max_interval_s; /* median interval above this is not a beacon (default 2700) */
     double threshold;        /* score at or above which a pair is reported (default 0.8) */
     /* Ignore infrastructure timers: UDP/TCP ports 53, 67, 68, 123 (NTP), 137,
      * 138, 1900, 5353 (default true). */
     bool exclude_infra_ports;
+    /*
+     * Prevalence: a server (address, port, proto) that at least
+     * prevalence_min_hosts hosts and at least prevalence_ratio of all the
+     * hosts tracked contact is shared infrastructure (update and telemetry
+     * services polled by every machine), not reported (default 10 and 0.5;
+     * ratio 0 turns the rule off).
+     */
+    uint32_t prevalence_min_hosts;
+    double prevalence_ratio;
 };
 void ta_beacon_opts_default(struct ta_beacon_opts *o);
 
@@ -154,6 +163,7 @@ struct ta_beacon_stats {
     uint64_t samples_dropped; /* samples overwritten at max_samples */
     uint64_t scored;          /* pairs scored by ta_beacon_report */
     uint64_t reported;        /* pairs reported */
+    uint64_t prevalent;       /* pairs above the threshold dropped for a prevalent server */
     size_t memory;            /* bytes held */
 };
 void ta_beacon_get_stats(const struct ta_beacon *b, struct ta_beacon_stats *st);
@@ -308,6 +318,7 @@ struct ta_detect_stats {
     uint64_t resolutions;         /* c2 resolutions cached now */
     uint64_t resolutions_evicted; /* dropped at max_resolutions */
     uint64_t marks_evicted;       /* de-duplication marks dropped at the cap */
+    uint64_t suspected_to_c2;     /* suspected webshell requests to known C&C servers, dropped */
     uint64_t http_seen, dns_seen, tls_seen, flows_seen;
     struct ta_beacon_stats beacon;
     size_t memory;

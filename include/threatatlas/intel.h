@@ -115,6 +115,8 @@ enum ta_intel_format {
     TA_INTEL_FMT_ZEEK,     /* Zeek intel framework file */
     TA_INTEL_FMT_IPREP,    /* Suricata iprep list "ip,category,score" */
     TA_INTEL_FMT_ET_RULES, /* Emerging Threats rules: the IP lists inside them */
+    /* maltrail's compiled trails.csv: "trail,info,reference" (kind from info) */
+    TA_INTEL_FMT_MALTRAIL_CSV,
     TA_INTEL_FMT__COUNT
 };
 

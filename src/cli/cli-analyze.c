@@ -11,6 +11,7 @@
 #include "threatatlas/detect.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -165,6 +166,80 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
     ta_engine_packet(ud, lt, ts, frame, caplen, wirelen);
 }
 
+/* A bounded text accumulator for the data-version strings of a run. */
+struct vbuf {
+    char s[2048];
+    size_t n;
+};
+
+static void vbuf_add(struct vbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vbuf_add(struct vbuf *b, const char *fmt, ...)
+{
+    if (b->n >= sizeof(b->s) - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->n += (size_t)k < sizeof(b->s) - b->n ? (size_t)k : sizeof(b->s) - 1 - b->n;
+}
+
+struct intel_ver {
+    struct vbuf b;
+    unsigned nsources;
+    ta_time_us last_import;
+};
+
+static void intel_ver_count(void *user, const char *what, const char *name, uint64_t count)
+{
+    struct intel_ver *v = user;
+    if (strcmp(what, "source") != 0)
+        return;
+    vbuf_add(&v->b, "%s%s %llu", v->nsources++ ? ", " : "", name, (unsigned long long)count);
+}
+
+static void intel_ver_run(void *user, const struct ta_intel_import_run *run)
+{
+    struct intel_ver *v = user;
+    if (run->at > v->last_import)
+        v->last_import = run->at;
+}
+
+/* "feodo 6, openphish 6, ... indicators; last import <time>" */
+static void intel_version(struct ta_intel_db *db, struct vbuf *out)
+{
+    struct intel_ver v;
+    memset(&v, 0, sizeof(v));
+    if (db == NULL || ta_intel_db_stats(db, intel_ver_count, intel_ver_run, &v) != TA_OK) {
+        vbuf_add(out, "none loaded");
+        return;
+    }
+    char ts[TA_TS_STRLEN];
+    vbuf_add(out, "%s indicators", v.nsources ? v.b.s : "no");
+    if (v.last_import)
+        vbuf_add(out, "; last import %s", ta_time_format(v.last_import, ts, sizeof(ts)));
+}
+
+/* One entry per database: "country: <package> <version> (<file>, built <date>)". */
+static void geoip_version(const ta_geo *g, struct vbuf *out)
+{
+    struct ta_geo_db_info info[8];
+    size_t n = ta_geo_info(g, info, 8);
+    if (n == 0)
+        vbuf_add(out, "none");
+    for (size_t i = 0; i < n && i < 8; i++) {
+        const char *file = info[i].path ? strrchr(info[i].path, '/') : NULL;
+        file = file ? file + 1 : (info[i].path ? info[i].path : "?");
+        char ts[TA_TS_STRLEN];
+        ta_time_format((ta_time_us)info[i].build_epoch * 1000000u, ts, sizeof(ts));
+        ts[10] = '\0';
+        vbuf_add(out, "%s%s: %s %s (%s, built %s)", i ? "; " : "", info[i].role,
+                 info[i].package && info[i].package[0] ? info[i].package : info[i].database_type,
+                 info[i].package_version ? info[i].package_version : "", file, ts);
+    }
+}
+
 static void print_stats(const struct ta_detector *d, uint64_t n)
 {
     struct ta_detect_stats st;
@@ -175,12 +250,13 @@ static void print_stats(const struct ta_detector *d, uint64_t n)
                 (unsigned long long)st.events[k]);
     fprintf(stderr,
             "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
-            "resolutions evicted %llu, beacon pairs evicted %llu\n",
+            "suspected webshell requests to C&C servers dropped %llu, resolutions evicted %llu, "
+            "beacon pairs evicted %llu, beacon pairs to prevalent servers %llu\n",
             (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
             (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
             (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
-            (unsigned long long)st.resolutions_evicted,
-            (unsigned long long)st.beacon.pairs_evicted);
+            (unsigned long long)st.suspected_to_c2, (unsigned long long)st.resolutions_evicted,
+            (unsigned long long)st.beacon.pairs_evicted, (unsigned long long)st.beacon.prevalent);
 }
 
 int ta_cli_analyze(int argc, char **argv)
@@ -293,7 +369,15 @@ int ta_cli_analyze(int argc, char **argv)
                 goto out;
             }
         }
-        struct ta_store_run_info ri = {.inputs = inputs, .n_inputs = cfg.read.n, .home = cfg.home};
+        struct vbuf iv = {.n = 0}, gv = {.n = 0};
+        iv.s[0] = gv.s[0] = '\0';
+        intel_version(intel.db, &iv);
+        geoip_version(geo, &gv);
+        struct ta_store_run_info ri = {.inputs = inputs,
+                                       .n_inputs = cfg.read.n,
+                                       .home = cfg.home,
+                                       .intel_version = iv.s,
+                                       .geoip_version = gv.s};
         bool done = false;
         te = ta_store_run_begin(oc.store, &ri, &done);
         free(inputs);

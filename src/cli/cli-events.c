@@ -2,7 +2,7 @@
  * threatatlas events: export the stored detection events (EVE alerts,
  * IntelMQ events or CSV), oldest first.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,54 +12,38 @@
 
 #include "common/banned.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: threatatlas events --db FILE [--type c2|phishing|backdoor]\n"
-               "                          [--since YYYY-MM-DD] [--format eve|intelmq|csv]\n\n"
-               "Writes the events of completed analyses; a type includes its suspected kind.\n");
-}
+struct events_cfg {
+    const char *db, *type, *since, *format;
+};
+
+static const struct ta_opt events_opts[] = {
+    {"db", 0, TA_OPT_STR, offsetof(struct events_cfg, db), NULL, 0, 0, "FILE",
+     "database written by 'threatatlas analyze' (required)"},
+    {"type", 0, TA_OPT_STR, offsetof(struct events_cfg, type), NULL, 0, 0, "TYPE",
+     "c2, phishing or backdoor (each with its suspected kind); default all"},
+    {"since", 0, TA_OPT_STR, offsetof(struct events_cfg, since), NULL, 0, 0, "YYYY-MM-DD",
+     "only events from this UTC day on"},
+    {"format", 0, TA_OPT_STR, offsetof(struct events_cfg, format), "eve", 0, 0, "FMT",
+     "eve (Suricata-style alerts), intelmq or csv"},
+};
+
+static const struct ta_cmd_spec events_spec = {
+    "events",
+    "events --db FILE [--type c2|phishing|backdoor] [--since YYYY-MM-DD]\n"
+    "                          [--format eve|intelmq|csv]",
+    "Writes the stored events of completed analyses, oldest first.",
+    events_opts,
+    sizeof(events_opts) / sizeof(events_opts[0]),
+    "Exit status: 0 ok, 1 database error, 2 bad options.\n",
+};
 
 int ta_cli_events(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},    {"type", required_argument, NULL, 't'},
-        {"since", required_argument, NULL, 's'}, {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
-    };
-    const char *db = NULL, *type = NULL, *since_s = NULL, *format = "eve";
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 't':
-            type = optarg;
-            break;
-        case 's':
-            since_s = optarg;
-            break;
-        case 'F':
-            format = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case ':':
-            ta_cli_error("events: option '%s' needs a value", argv[optind - 1]);
-            return 2;
-        default:
-            ta_cli_error("events: unknown option '%s' (see 'threatatlas events --help')",
-                         argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        ta_cli_error("events: unexpected argument '%s'", argv[optind]);
-        return 2;
-    }
+    struct events_cfg cfg = {0};
+    int prc = ta_opts_parse(&events_spec, argc, argv, &cfg);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
+    const char *db = cfg.db, *type = cfg.type, *since_s = cfg.since, *format = cfg.format;
     if (db == NULL) {
         ta_cli_error("events: --db FILE is required");
         return 2;

@@ -2,8 +2,7 @@
  * threatatlas report: the attribution report over whole UTC days, or with
  * --list the evidence behind one of its counts.
  */
-#include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,79 +13,50 @@
 
 #include "common/banned.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: threatatlas report --db FILE --from YYYY-MM-DD --to YYYY-MM-DD\n"
-               "                          [--src-cc CC] [--dst-cc CC] [--format text|json|csv]\n"
-               "                          [--list LIST [--limit N]]\n\n"
-               "Counts confirmed detections by attacker country -> victim country over the\n"
-               "period (whole UTC days, both included); suspected ones on their own lines.\n\n"
-               "  --db FILE        database written by 'threatatlas analyze'\n"
-               "  --from, --to     first and last day of the period (UTC)\n"
-               "  --src-cc CC      only attackers located in CC (ISO 3166 alpha-2)\n"
-               "  --dst-cc CC      only victims located in CC\n"
-               "  --format F       text (CERT sentences, default), json, csv\n"
-               "  --list LIST      evidence: c2-servers, controlled-hosts, phishing-hosts,\n"
-               "                   phishing-pages, backdoor-sources, backdoored-sites\n"
-               "  --limit N        at most N list entries (default: all)\n");
-}
+struct report_cfg {
+    const char *db, *from, *to, *src, *dst, *format, *list;
+    uint64_t limit;
+};
+
+static const struct ta_opt report_opts[] = {
+    {"db", 0, TA_OPT_STR, offsetof(struct report_cfg, db), NULL, 0, 0, "FILE",
+     "database written by 'threatatlas analyze' (required)"},
+    {"from", 0, TA_OPT_STR, offsetof(struct report_cfg, from), NULL, 0, 0, "YYYY-MM-DD",
+     "first day of the period, UTC (required)"},
+    {"to", 0, TA_OPT_STR, offsetof(struct report_cfg, to), NULL, 0, 0, "YYYY-MM-DD",
+     "last day of the period, UTC, included (required)"},
+    {"src-cc", 0, TA_OPT_STR, offsetof(struct report_cfg, src), NULL, 0, 0, "CC",
+     "only attackers located in CC (ISO 3166 alpha-2)"},
+    {"dst-cc", 0, TA_OPT_STR, offsetof(struct report_cfg, dst), NULL, 0, 0, "CC",
+     "only victims located in CC"},
+    {"format", 0, TA_OPT_STR, offsetof(struct report_cfg, format), "text", 0, 0, "FMT",
+     "text (CERT sentences), json or csv"},
+    {"list", 0, TA_OPT_STR, offsetof(struct report_cfg, list), NULL, 0, 0, "LIST",
+     "evidence: c2-servers, controlled-hosts, phishing-hosts, phishing-pages, "
+     "backdoor-sources, backdoored-sites"},
+    {"limit", 0, TA_OPT_U64, offsetof(struct report_cfg, limit), NULL, 1, UINT64_MAX, "N",
+     "at most N list entries (default: all)"},
+};
+
+static const struct ta_cmd_spec report_spec = {
+    "report",
+    "report --db FILE --from YYYY-MM-DD --to YYYY-MM-DD [--src-cc CC] [--dst-cc CC]\n"
+    "                          [--format text|json|csv] [--list LIST [--limit N]]",
+    "Counts confirmed detections by attacker country -> victim country over the period\n"
+    "(whole UTC days, both included); suspected ones on their own lines.",
+    report_opts,
+    sizeof(report_opts) / sizeof(report_opts[0]),
+    "Exit status: 0 ok, 1 database error, 2 bad options.\n",
+};
 
 int ta_cli_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},     {"src-cc", required_argument, NULL, 's'},
-        {"dst-cc", required_argument, NULL, 'D'}, {"format", required_argument, NULL, 'F'},
-        {"list", required_argument, NULL, 'l'},   {"limit", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
-    const char *db = NULL, *from = NULL, *to = NULL, *src = NULL, *dst = NULL;
-    const char *format = "text", *list = NULL, *limit_s = NULL;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'f':
-            from = optarg;
-            break;
-        case 't':
-            to = optarg;
-            break;
-        case 's':
-            src = optarg;
-            break;
-        case 'D':
-            dst = optarg;
-            break;
-        case 'F':
-            format = optarg;
-            break;
-        case 'l':
-            list = optarg;
-            break;
-        case 'n':
-            limit_s = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case ':':
-            ta_cli_error("report: option '%s' needs a value", argv[optind - 1]);
-            return 2;
-        default:
-            ta_cli_error("report: unknown option '%s' (see 'threatatlas report --help')",
-                         argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        ta_cli_error("report: unexpected argument '%s'", argv[optind]);
-        return 2;
-    }
+    struct report_cfg cfg = {0};
+    int prc = ta_opts_parse(&report_spec, argc, argv, &cfg);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
+    const char *db = cfg.db, *from = cfg.from, *to = cfg.to, *src = cfg.src, *dst = cfg.dst;
+    const char *format = cfg.format, *list = cfg.list;
     if (db == NULL) {
         ta_cli_error("report: --db FILE is required");
         return 2;
@@ -127,21 +97,11 @@ int ta_cli_report(int argc, char **argv)
                      list);
         return 2;
     }
-    size_t limit = 0;
-    if (limit_s != NULL) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long long v = strtoull(limit_s, &end, 10);
-        if (list == NULL) {
-            ta_cli_error("report: --limit only applies to --list");
-            return 2;
-        }
-        if (errno != 0 || end == limit_s || *end != '\0' || limit_s[0] == '-' || v == 0) {
-            ta_cli_error("report: invalid --limit '%s' (expected a positive number)", limit_s);
-            return 2;
-        }
-        limit = (size_t)v;
+    if (cfg.limit != 0 && list == NULL) {
+        ta_cli_error("report: --limit only applies to --list");
+        return 2;
     }
+    size_t limit = (size_t)cfg.limit;
 
     char errbuf[TA_STORE_ERRLEN];
     struct ta_store *st = NULL;

@@ -8,7 +8,9 @@
  * (counted). Scoring follows the idea of RITA's published beacon score:
  * timing regularity (Bowley skew, MAD over median, connection count against
  * the count expected at the median interval) and size regularity (skew,
- * MAD over median, smallness of the most common size), averaged.
+ * MAD over median, smallness of the most common size), averaged. A server
+ * that most of the tracked hosts contact (prevalence, as in RITA's threat
+ * modifiers) is shared infrastructure and is not reported.
  */
 #include "threatatlas/detect.h"
 
@@ -23,6 +25,7 @@ struct pair {
     uint16_t port;
     uint8_t proto;
     bool reported;
+    uint32_t server_hosts;      /* hosts contacting the server (set by report) */
     struct pair *hnext;         /* hash chain */
     struct pair *lprev, *lnext; /* activity list, most recent at head */
     ta_time_us first, last;
@@ -48,9 +51,11 @@ void ta_beacon_opts_default(struct ta_beacon_opts *o)
     o->max_samples = 256;
     o->min_conns = 10;
     o->min_interval_s = 5;
-    o->max_interval_s = 1800;
+    o->max_interval_s = 2700;
     o->threshold = 0.8;
     o->exclude_infra_ports = true;
+    o->prevalence_min_hosts = 10;
+    o->prevalence_ratio = 0.5;
 }
 
 ta_err ta_beacon_new(const struct ta_beacon_opts *opts, struct ta_beacon **out)
@@ -348,6 +353,50 @@ static int cmp_pair(const void *x, const void *y)
     return c;
 }
 
+static int cmp_server(const void *x, const void *y)
+{
+    const struct pair *a = *(const struct pair *const *)x, *b = *(const struct pair *const *)y;
+    int c = ta_addr_cmp(&a->server, &b->server);
+    if (c == 0)
+        c = (int)a->port - (int)b->port;
+    if (c == 0)
+        c = (int)a->proto - (int)b->proto;
+    return c;
+}
+
+static int cmp_host(const void *x, const void *y)
+{
+    const struct pair *a = *(const struct pair *const *)x, *b = *(const struct pair *const *)y;
+    return ta_addr_cmp(&a->host, &b->host);
+}
+
+/*
+ * Set every pair's server_hosts (pairs are per host, so the pairs sharing a
+ * server key are its distinct hosts) and return the number of distinct
+ * hosts. v has room for every pair.
+ */
+static uint64_t prevalence(struct ta_beacon *b, struct pair **v)
+{
+    size_t n = 0;
+    for (struct pair *p = b->lhead; p != NULL; p = p->lnext)
+        v[n++] = p;
+    qsort(v, n, sizeof(*v), cmp_server);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && cmp_server(&v[i], &v[j]) == 0)
+            j++;
+        for (size_t k = i; k < j; k++)
+            v[k]->server_hosts = (uint32_t)(j - i);
+        i = j;
+    }
+    qsort(v, n, sizeof(*v), cmp_host);
+    uint64_t hosts = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || cmp_host(&v[i - 1], &v[i]) != 0)
+            hosts++;
+    return hosts;
+}
+
 ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud)
 {
     size_t n = 0;
@@ -356,13 +405,17 @@ ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud)
             n++;
     if (n == 0)
         return TA_OK;
-    struct pair **v = malloc(n * sizeof(*v));
+    struct pair **v = malloc((size_t)b->npairs * sizeof(*v));
     double *scratch = malloc(2 * (size_t)b->o.max_samples * sizeof(double));
     if (v == NULL || scratch == NULL) {
         free(v);
         free(scratch);
         return TA_ERR_NOMEM;
     }
+    uint64_t hosts = prevalence(b, v);
+    double prevalent = b->o.prevalence_ratio * (double)hosts;
+    if (prevalent < (double)b->o.prevalence_min_hosts)
+        prevalent = (double)b->o.prevalence_min_hosts;
     size_t k = 0;
     for (struct pair *p = b->lhead; p != NULL; p = p->lnext)
         if (!p->reported && p->n >= b->o.min_conns && p->n >= 3)
@@ -376,6 +429,10 @@ ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud)
         if (hit.s.median_interval_s < (double)b->o.min_interval_s ||
             hit.s.median_interval_s > (double)b->o.max_interval_s || hit.s.score < b->o.threshold)
             continue;
+        if (b->o.prevalence_ratio > 0.0 && (double)p->server_hosts >= prevalent) {
+            b->st.prevalent++;
+            continue;
+        }
         p->reported = true;
         hit.host = p->host;
         hit.server = p->server;

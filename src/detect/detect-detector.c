@@ -341,6 +341,22 @@ static bool html_like(const char *ctype)
            strstr(ctype, "HTML") != NULL;
 }
 
+/*
+ * The C&C resolution that explains a connection from f's client to f's
+ * server: an answer for a c2 domain that precedes the connection (1 s of
+ * capture reordering allowed) and is still fresh. NULL if none.
+ */
+static const struct resolution *c2_resolution(struct ta_detector *d, const struct ta_flow *f)
+{
+    struct ta__ckey k;
+    ta__ckey_make(&k, &f->src, &f->dst, 0);
+    const struct resolution *r = ta__cache_get(&d->res, &k);
+    if (r != NULL && r->ts <= f->start + 1000000 &&
+        (r->ts >= f->start || f->start - r->ts <= (ta_time_us)d->o.resolution_ttl_s * 1000000))
+        return r;
+    return NULL;
+}
+
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
                       const struct ta_detect_http *tx)
 {
@@ -372,6 +388,17 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         event_match(&ev, &m);
         ev.signature = "C&C domain in HTTP Host";
         ev.hostname = host;
+        ev.url = path;
+        emit(d, &ev);
+    }
+
+    /* C&C by URL: the URL (or URL without query, or path) is a c2 URL indicator, as
+     * ThreatFox botnet_cc URLs and maltrail URL trails are. */
+    if (imatch_url(d, url, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_URL, f, tx->ts);
+        event_match(&ev, &m);
+        ev.signature = "C&C URL requested";
+        ev.hostname = host[0] ? host : NULL;
         ev.url = path;
         emit(d, &ev);
     }
@@ -415,6 +442,17 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
     bool ws = ta_webshell_analyze(&in, &v);
     if (ws && v.suspected && !d->o.webshell_suspected)
         ws = false;
+    /* A bot's encrypted POST to its C&C server looks like a webshell request
+     * by body statistics alone; the C&C detection already explains it. */
+    if (ws && v.suspected && !ws_url) {
+        struct ta_detect_match cm;
+        if (imatch_ip(d, &f->dst, f->dp, TA_DETECT_IK_C2, &cm) ||
+            imatch_domain(d, host, TA_DETECT_IK_C2, &cm) ||
+            imatch_url(d, url, TA_DETECT_IK_C2, &cm) || c2_resolution(d, f) != NULL) {
+            ws = false;
+            d->st.suspected_to_c2++;
+        }
+    }
     if (ws_url || ws) {
         bool confirmed = ws_url || !v.suspected;
         event_init(d, &ev, confirmed ? TA_EVENT_BACKDOOR : TA_EVENT_BACKDOOR_SUSPECTED,
@@ -473,15 +511,8 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
             emit(d, &ev);
         }
     } else {
-        struct ta__ckey k;
-        ta__ckey_make(&k, &f->src, &f->dst, 0);
-        const struct resolution *r = ta__cache_get(&d->res, &k);
-        /* The answer must precede the connection (1 s of capture reordering
-         * allowed) and still be fresh. */
-        if (r != NULL && r->ts <= f->start + 1000000 &&
-            (r->ts >= f->start ||
-             f->start - r->ts <= (ta_time_us)d->o.resolution_ttl_s * 1000000) &&
-            !flow_seen(d, f, TA_EVENT_C2)) {
+        const struct resolution *r = c2_resolution(d, f);
+        if (r != NULL && !flow_seen(d, f, TA_EVENT_C2)) {
             char ans[TA_ADDR_STRLEN];
             event_init(d, &ev, TA_EVENT_C2, TA_METHOD_DNS, f, f->start);
             ev.indicator = r->value;

@@ -8,27 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "threatatlas/eve.h"
+
 #include "common/banned.h"
 
 uint32_t ta_event_signature_id(const struct ta_event *ev)
 {
     return 9100000u + 100u * (uint32_t)ev->kind + (uint32_t)ev->method;
-}
-
-static const char *proto_name(uint8_t p)
-{
-    switch (p) {
-    case 6:
-        return "TCP";
-    case 17:
-        return "UDP";
-    case 1:
-        return "ICMP";
-    case 58:
-        return "IPv6-ICMP";
-    default:
-        return NULL;
-    }
 }
 
 static bool server_attacks(enum ta_event_kind k)
@@ -119,11 +105,8 @@ void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev)
     ta_json_kv_uint(j, "src_port", client->port);
     ta_json_kv_addr(j, "dest_ip", &server->ip);
     ta_json_kv_uint(j, "dest_port", server->port);
-    const char *pn = proto_name(ev->proto);
-    if (pn != NULL)
-        ta_json_kv_str(j, "proto", pn);
-    else
-        ta_json_kv_uint(j, "proto", ev->proto);
+    char pb[8];
+    ta_json_kv_str(j, "proto", ta_eve_proto_name(ev->proto, pb, sizeof(pb)));
     const char *cat;
     int sev;
     eve_category(ev->kind, &cat, &sev);
@@ -225,8 +208,7 @@ void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const 
     ta_json_kv_time(j, "time.source", ev->ts);
     im_side(j, "source", src);
     im_side(j, "destination", dst);
-    const char *pn = proto_name(ev->proto);
-    if (pn != NULL)
+    if (ev->proto == 6 || ev->proto == 17 || ev->proto == 1 || ev->proto == 58)
         ta_json_kv_str(j, "protocol.transport",
                        ev->proto == 6    ? "tcp"
                        : ev->proto == 17 ? "udp"

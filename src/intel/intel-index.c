@@ -2,16 +2,30 @@
  * The intel match index: a compact, read-only structure built from the
  * database at start-up and queried by the detectors at line rate.
  *
- *   IP/CIDR   all prefixes flattened into disjoint ranges, each with the
- *             list of prefixes covering it (longest first); IPv4 ranges are
- *             found through a /16 directory plus a short binary search,
- *             IPv6 by binary search.
+ *   IP/CIDR   all prefixes flattened into disjoint ranges; each range holds
+ *             a 32-bit answer id into a deduplicated answer table (most
+ *             ranges share "nothing", and neighbours of one prefix share its
+ *             answer). An answer is the list of prefixes covering the range
+ *             (longest first; the first one inline in the answer, the others
+ *             copied into a shared list array), the union of their kinds and
+ *             whether an allow entry or an IP:port indicator is inside.
+ *             IPv4: a 2^20 jump table on the top 20 bits; a slot that lies
+ *             inside one range holds its answer directly (so most lookups,
+ *             and nearly every miss, cost one cache line), other slots hold
+ *             the first range and the log2 of how many ranges to search.
+ *             IPv6: a 2^16 jump table plus a binary search.
  *   IP:port   open-addressing hash on the address into (address, port)
- *             items sorted by address.
+ *             items sorted by address; probed only when the range's answer
+ *             says an IP:port address lies in it.
  *   strings   domains, URLs (without scheme), URL paths and hashes share one
- *             open-addressing table keyed by (type, text). Hashes are taken
- *             over the text from its end, so a domain's parent suffixes are
- *             probed in one right-to-left pass.
+ *             open-addressing table keyed by (type, text); a slot holds a
+ *             32-bit tag of the hash and the key index, so a miss never
+ *             leaves the slot array. In front of it a blocked Bloom filter
+ *             (one 64-bit word per key, 3 bits) answers most misses from a
+ *             table small enough to stay in cache. Hashes are taken over the
+ *             text from its end, so all parent suffixes of a domain are
+ *             hashed in one right-to-left pass, then filtered and probed
+ *             with prefetches issued together.
  *
  * Lookups never allocate and never write to the index except for a relaxed
  * atomic counter of allowlist suppressions.
@@ -20,6 +34,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/cursor.h"
 #include "intel/intel-internal.h"
@@ -61,6 +76,7 @@ struct pfx {
     uint16_t ecount;
     uint8_t plen; /* in the family's own bits (v4: 0-32) */
     uint8_t flags;
+    uint8_t kinds; /* TA_INTEL_KIND_BIT of its entries */
 };
 
 struct ipport {
@@ -69,7 +85,41 @@ struct ipport {
     uint16_t ecount;
     uint32_t efirst;
     uint8_t flags;
+    uint8_t v6;
 };
+
+/* The answer for a range: the n prefixes covering it, longest first. The
+ * first is inline (most covered ranges have one prefix, so a hit reads no
+ * list); lists[off .. off + n - 1) hold the others. 16 bytes. */
+#define A_ALLOW 1u /* one of the prefixes carries an allow entry */
+#define A_IPP   2u /* an IP:port indicator's address lies in the range */
+struct answer {
+    uint32_t efirst; /* first prefix: its entries, length, flags */
+    uint16_t ecount;
+    uint8_t plen, pflags;
+    uint32_t off;
+    uint8_t n;
+    uint8_t kinds; /* union of the prefixes' kinds */
+    uint8_t flags;
+    uint8_t pkinds; /* first prefix's kinds */
+};
+
+/* IPv4 range: starts at start, ends where the next one starts. */
+struct r4 {
+    uint32_t start;
+    uint32_t ans;
+};
+
+/* IPv4 jump table slot: the answer itself, or (first range, log2 span). */
+#define D4_BITS     20
+#define D4_UNIFORM  0x80000000u
+#define D4_IDX_MASK 0x07ffffffu
+#define D4_MAX_RNG  ((size_t)D4_IDX_MASK + 1)
+#define D6_BITS     16
+#define IPP_MARK    UINT32_MAX /* pitem of an IP:port address, not a prefix */
+
+/* Kind masks of entries, prefixes and answers are kept in one byte. */
+_Static_assert(TA_INTEL_KIND__COUNT <= 8, "kind masks are uint8_t");
 
 struct ta_intel_index {
     char *pool;
@@ -80,23 +130,25 @@ struct ta_intel_index {
     size_t nsrc, cap_src;
     struct skey *keys;
     size_t nkeys, cap_keys;
-    uint64_t *slots; /* (hash32 << 32) | (key index + 1) */
+    uint64_t *slots; /* (tag32 << 32) | (key index + 1) */
     size_t nslots;
-    struct pfx *pfx;
+    uint64_t *bloom; /* blocked Bloom filter over the string keys' hashes */
+    size_t bloom_mask;
+    struct pfx *pfx; /* build only; answers copy the prefixes they list */
     size_t npfx, cap_pfx;
+    struct answer *ans; /* ans[0] is the empty answer */
+    size_t nans, cap_ans;
+    struct pfx *lists;
+    size_t nlists, cap_lists;
     /* IPv4 ranges */
-    uint32_t *v4_start;
-    uint32_t *v4_list; /* offset into lists */
-    uint8_t *v4_nlist;
+    struct r4 *v4;
     size_t nv4;
-    uint32_t *v4_dir; /* 65537 entries */
+    uint32_t *v4_dir; /* 2^D4_BITS slots */
     /* IPv6 ranges */
     u128 *v6_start;
-    uint32_t *v6_list;
-    uint8_t *v6_nlist;
+    uint32_t *v6_ans;
     size_t nv6;
-    uint32_t *lists; /* prefix indices */
-    size_t nlists, cap_lists;
+    uint32_t *v6_dir; /* 2^D6_BITS + 1 entries: first range starting in the slot */
     struct ipport *ipp;
     size_t nipp, cap_ipp;
     uint32_t *ipp_slots; /* index + 1 of the first item for an address */
@@ -122,15 +174,40 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
-static void shrink(void **p, size_t *cap, size_t n, size_t elem)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/*
+ * Give back the slack of the doubling growth (the index lives for hours) and,
+ * for arrays of 2 MiB or more, move them to 2 MiB-aligned memory advised for
+ * transparent huge pages: lookups touch these tables at random, and with
+ * 4 KiB pages nearly every probe of a large index also misses the TLB. Where
+ * the kernel gives no huge pages this is only a copy. Failure keeps the old
+ * array (slower, still correct).
+ */
+static void finish(void **p, size_t *cap, size_t n, size_t elem)
 {
-    if (n == 0 || n >= *cap)
+    size_t bytes = n * elem;
+    if (*p == NULL || n == 0)
         return;
-    void *np = realloc(*p, n * elem);
-    if (np != NULL) {
-        *p = np;
-        *cap = n;
+    if (bytes < HUGE_PAGE) {
+        if (n < *cap) {
+            void *np = realloc(*p, bytes);
+            if (np != NULL) {
+                *p = np;
+                *cap = n;
+            }
+        }
+        return;
     }
+    size_t sz = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *np = aligned_alloc(HUGE_PAGE, sz);
+    if (np == NULL)
+        return;
+    madvise(np, sz, MADV_HUGEPAGE);
+    memcpy(np, *p, bytes);
+    free(*p);
+    *p = np;
+    *cap = n;
 }
 
 #define GROW(arr, n, cap) grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)))
@@ -213,16 +290,20 @@ static inline uint64_t h_step(uint64_t h, uint8_t c)
     return (h ^ c) * H_MUL;
 }
 
-static inline uint32_t h_fin(uint64_t h)
+/* 64-bit finaliser: the low 32 bits are the slot tag (and position), the
+ * high ones pick the Bloom word and bits. */
+static inline uint64_t h_fin(uint64_t h)
 {
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return (uint32_t)h;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
 }
 
 /* Hash of text taken from its last byte to its first. */
-static uint32_t hash_rev(unsigned type, const char *s, size_t n)
+static uint64_t hash_rev(unsigned type, const char *s, size_t n)
 {
     uint64_t h = h_init(type);
     while (n > 0)
@@ -230,24 +311,49 @@ static uint32_t hash_rev(unsigned type, const char *s, size_t n)
     return h_fin(h);
 }
 
-static const struct skey *probe(const struct ta_intel_index *x, unsigned type, uint32_t h,
-                                const char *s, size_t n)
+static inline size_t bloom_word(const struct ta_intel_index *x, uint64_t h)
 {
-    if (x->nslots == 0)
-        return NULL;
+    return (size_t)(h >> 32) & x->bloom_mask;
+}
+
+static inline uint64_t bloom_bits(uint64_t h)
+{
+    return 1ull << (h >> 58) | 1ull << ((h >> 26) & 63) | 1ull << ((h >> 20) & 63);
+}
+
+/* False: no key has this hash. True: maybe. */
+static inline bool bloom_maybe(const struct ta_intel_index *x, uint64_t h)
+{
+    uint64_t b = bloom_bits(h);
+    return (x->bloom[bloom_word(x, h)] & b) == b;
+}
+
+/* Find the key (type, s[0..n)) whose hash is h; the caller checked the Bloom filter. */
+static const struct skey *probe_slots(const struct ta_intel_index *x, unsigned type, uint64_t h,
+                                      const char *s, size_t n)
+{
     size_t mask = x->nslots - 1;
-    size_t j = h & mask;
+    uint32_t tag = (uint32_t)h;
+    size_t j = tag & mask;
     for (;;) {
         uint64_t v = x->slots[j];
         if (v == 0)
             return NULL;
-        if ((uint32_t)(v >> 32) == h) {
+        if ((uint32_t)(v >> 32) == tag) {
             const struct skey *k = &x->keys[(uint32_t)v - 1];
             if (k->type == type && k->len == n && memcmp(x->pool + k->str, s, n) == 0)
                 return k;
         }
         j = (j + 1) & mask;
     }
+}
+
+static const struct skey *probe(const struct ta_intel_index *x, unsigned type, uint64_t h,
+                                const char *s, size_t n)
+{
+    if (x->nslots == 0 || !bloom_maybe(x, h))
+        return NULL;
+    return probe_slots(x, type, h, s, n);
 }
 
 /* ---- build ---------------------------------------------------------------- */
@@ -292,14 +398,16 @@ struct builder {
     size_t nitems, cap_items;
     struct row *rows;
     size_t nrows, cap_rows;
+    uint32_t *aslot; /* answer dedup: answer id + 1 */
+    size_t naslot;
 };
 
-static u128 addr_u128(const uint8_t b[16])
+static inline u128 addr_u128(const uint8_t b[16])
 {
-    u128 v = 0;
-    for (int i = 0; i < 16; i++)
-        v = (v << 8) | b[i];
-    return v;
+    uint64_t hi, lo;
+    memcpy(&hi, b, 8);
+    memcpy(&lo, b + 8, 8);
+    return (u128)__builtin_bswap64(hi) << 64 | __builtin_bswap64(lo);
 }
 
 /* Turn the rows of one (type, value) into entries + sources; returns false on OOM. */
@@ -435,6 +543,9 @@ static bool add_key(struct builder *B, enum ta_intel_type type, const char *valu
         p->ecount = ecount;
         p->flags = flags;
         p->plen = (uint8_t)(a.family == 4 ? plen - 96 : plen);
+        p->kinds = 0;
+        for (uint32_t i = 0; i < ecount; i++)
+            p->kinds |= (uint8_t)(1u << x->ent[efirst + i].kind);
         struct pitem *it = &B->items[B->nitems++];
         it->v6 = a.family == 6;
         u128 v = addr_u128(a.b);
@@ -471,6 +582,7 @@ static bool add_key(struct builder *B, enum ta_intel_type type, const char *valu
             return false;
         struct ipport *ip = &x->ipp[x->nipp++];
         memcpy(ip->addr, a.b, 16);
+        ip->v6 = a.family == 6;
         ip->port = (uint16_t)strtoul(colon + 1, NULL, 10);
         ip->efirst = efirst;
         ip->ecount = ecount;
@@ -513,7 +625,7 @@ static uint32_t addr_hash(const uint8_t *a)
     uint64_t lo, hi;
     memcpy(&lo, a, 8);
     memcpy(&hi, a + 8, 8);
-    return h_fin(lo * 0x9e3779b97f4a7c15ull ^ hi);
+    return (uint32_t)h_fin(lo * 0x9e3779b97f4a7c15ull ^ hi);
 }
 
 static size_t pow2_at_least(size_t n)
@@ -528,22 +640,30 @@ static bool build_strings(struct ta_intel_index *x)
 {
     x->nslots = pow2_at_least(x->nkeys * 2 + 1);
     x->slots = calloc(x->nslots, sizeof(*x->slots));
-    if (x->slots == NULL)
+    /* About 12 bits per key with 3 bits set: ~1.5% false positives. */
+    size_t nwords = pow2_at_least((x->nkeys * 12 + 63) / 64);
+    x->bloom = calloc(nwords, sizeof(*x->bloom));
+    if (x->slots == NULL || x->bloom == NULL)
         return false;
+    x->bloom_mask = nwords - 1;
     for (size_t i = 0; i < x->nkeys; i++) {
         const struct skey *k = &x->keys[i];
-        uint32_t h = hash_rev(k->type, x->pool + k->str, k->len);
-        size_t j = h & (x->nslots - 1);
+        uint64_t h = hash_rev(k->type, x->pool + k->str, k->len);
+        x->bloom[bloom_word(x, h)] |= bloom_bits(h);
+        size_t j = (uint32_t)h & (x->nslots - 1);
         while (x->slots[j] != 0)
             j = (j + 1) & (x->nslots - 1);
-        x->slots[j] = (uint64_t)h << 32 | (uint64_t)(i + 1);
+        x->slots[j] = (uint64_t)(uint32_t)h << 32 | (uint64_t)(i + 1);
     }
     x->st.strings = x->nkeys;
     return true;
 }
 
-static bool build_ipport(struct ta_intel_index *x)
+/* Sort the IP:port items, hash their distinct addresses, and mark each
+ * address in the range sweep so that only ranges holding one probe the hash. */
+static bool build_ipport(struct builder *B)
 {
+    struct ta_intel_index *x = B->x;
     if (x->nipp == 0)
         return true;
     qsort(x->ipp, x->nipp, sizeof(*x->ipp), ipp_cmp);
@@ -558,78 +678,207 @@ static bool build_ipport(struct ta_intel_index *x)
         while (x->ipp_slots[j] != 0)
             j = (j + 1) & (x->nipp_slots - 1);
         x->ipp_slots[j] = (uint32_t)(i + 1);
+        if (!GROW(B->items, B->nitems, B->cap_items))
+            return false;
+        struct pitem *it = &B->items[B->nitems++];
+        it->v6 = x->ipp[i].v6;
+        it->start = addr_u128(x->ipp[i].addr);
+        if (!it->v6)
+            it->start &= 0xffffffffu;
+        it->end = it->start;
+        it->pid = IPP_MARK;
     }
     return true;
 }
 
-/* Range sweep output for one family. */
+static uint64_t answer_hash(const struct pfx *l, size_t n, uint8_t flags)
+{
+    uint64_t h = h_init(flags);
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ l[i].efirst) * H_MUL;
+    return h_fin(h);
+}
+
+/* Prefix i (< a->n) of an answer. */
+static inline struct pfx answer_pfx(const struct ta_intel_index *x, const struct answer *a,
+                                    size_t i)
+{
+    if (i > 0)
+        return x->lists[a->off + i - 1];
+    return (struct pfx){.efirst = a->efirst,
+                        .ecount = a->ecount,
+                        .plen = a->plen,
+                        .flags = a->pflags,
+                        .kinds = a->pkinds};
+}
+
+static bool answer_eq(const struct ta_intel_index *x, const struct answer *a, const struct pfx *l,
+                      size_t n, uint8_t flags)
+{
+    if (a->n != n || a->flags != flags)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (answer_pfx(x, a, i).efirst != l[i].efirst)
+            return false;
+    return true;
+}
+
+/* The answer id for a stack of covering items (outermost first). */
+static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint32_t *id)
+{
+    struct ta_intel_index *x = B->x;
+    struct pfx l[132];
+    size_t n = 0;
+    uint8_t flags = 0, kinds = 0;
+    for (size_t i = sp; i > 0; i--) {
+        uint32_t pid = stack[i - 1];
+        if (pid == IPP_MARK) {
+            flags |= A_IPP;
+            continue;
+        }
+        l[n] = x->pfx[pid];
+        if (l[n].flags & F_ALLOW)
+            flags |= A_ALLOW;
+        kinds |= l[n].kinds;
+        n++;
+    }
+    if (n == 0 && flags == 0) {
+        *id = 0;
+        return true;
+    }
+    /* Equal (list, flags) share one answer: keep the table at most half full. */
+    if (x->nans * 2 >= B->naslot) {
+        size_t nc = B->naslot ? B->naslot * 2 : 1024;
+        uint32_t *ns = calloc(nc, sizeof(*ns));
+        if (ns == NULL)
+            return false;
+        for (size_t i = 1; i < x->nans; i++) {
+            const struct answer *a = &x->ans[i];
+            struct pfx al[132];
+            for (size_t k = 0; k < a->n; k++)
+                al[k] = answer_pfx(x, a, k);
+            size_t j = answer_hash(al, a->n, a->flags) & (nc - 1);
+            while (ns[j] != 0)
+                j = (j + 1) & (nc - 1);
+            ns[j] = (uint32_t)i;
+        }
+        free(B->aslot);
+        B->aslot = ns;
+        B->naslot = nc;
+    }
+    size_t j = answer_hash(l, n, flags) & (B->naslot - 1);
+    while (B->aslot[j] != 0) {
+        if (answer_eq(x, &x->ans[B->aslot[j]], l, n, flags)) {
+            *id = B->aslot[j];
+            return true;
+        }
+        j = (j + 1) & (B->naslot - 1);
+    }
+    if (x->nans >= D4_UNIFORM ||
+        !grow((void **)&x->lists, &x->cap_lists, x->nlists + n, sizeof(*x->lists)) ||
+        !GROW(x->ans, x->nans, x->cap_ans))
+        return false;
+    struct answer *a = &x->ans[x->nans];
+    memset(a, 0, sizeof(*a));
+    a->off = (uint32_t)x->nlists;
+    a->n = (uint8_t)n;
+    a->kinds = kinds;
+    a->flags = flags;
+    if (n > 0) {
+        a->efirst = l[0].efirst;
+        a->ecount = l[0].ecount;
+        a->plen = l[0].plen;
+        a->pflags = l[0].flags;
+        a->pkinds = l[0].kinds;
+        memcpy(x->lists + x->nlists, l + 1, (n - 1) * sizeof(*l));
+        x->nlists += n - 1;
+    }
+    *id = (uint32_t)x->nans;
+    B->aslot[j] = (uint32_t)x->nans++;
+    return true;
+}
+
+/* Range sweep output for one family: IPv4 straight into the final 8-byte
+ * ranges (a 128-bit start per range would add ~140 MB to the peak at 10M
+ * indicators), IPv6 as starts + answer ids. */
 struct segs {
+    bool v4;
+    struct r4 *r4;
     u128 *start;
-    uint32_t *list;
-    uint8_t *nlist;
+    uint32_t *ans;
     size_t n, cap;
 };
 
-static bool seg_emit(struct ta_intel_index *x, struct segs *S, u128 start, const uint32_t *stack,
+static bool seg_emit(struct builder *B, struct segs *S, u128 start, const uint32_t *stack,
                      size_t sp)
 {
+    uint32_t id;
+    if (!answer_for(B, stack, sp, &id))
+        return false;
+    /* Neighbours with the same answer are one range. */
+    if (S->n > 0 && (S->v4 ? S->r4[S->n - 1].ans : S->ans[S->n - 1]) == id)
+        return true;
     if (S->n == S->cap) {
         size_t nc = S->cap ? S->cap * 2 : 256;
-        u128 *ns = realloc(S->start, nc * sizeof(*ns));
-        if (ns == NULL)
-            return false;
-        S->start = ns;
-        uint32_t *nl = realloc(S->list, nc * sizeof(*nl));
-        if (nl == NULL)
-            return false;
-        S->list = nl;
-        uint8_t *nn = realloc(S->nlist, nc);
-        if (nn == NULL)
-            return false;
-        S->nlist = nn;
+        if (S->v4) {
+            struct r4 *nr = realloc(S->r4, nc * sizeof(*nr));
+            if (nr == NULL)
+                return false;
+            S->r4 = nr;
+        } else {
+            u128 *ns = realloc(S->start, nc * sizeof(*ns));
+            if (ns == NULL)
+                return false;
+            S->start = ns;
+            uint32_t *na = realloc(S->ans, nc * sizeof(*na));
+            if (na == NULL)
+                return false;
+            S->ans = na;
+        }
         S->cap = nc;
     }
-    if (!grow((void **)&x->lists, &x->cap_lists, x->nlists + sp + 1, sizeof(*x->lists)))
-        return false;
-    S->start[S->n] = start;
-    S->list[S->n] = (uint32_t)x->nlists;
-    S->nlist[S->n] = (uint8_t)sp;
-    for (size_t i = 0; i < sp; i++)
-        x->lists[x->nlists++] = stack[sp - 1 - i];
+    if (S->v4) {
+        S->r4[S->n].start = (uint32_t)start;
+        S->r4[S->n].ans = id;
+    } else {
+        S->start[S->n] = start;
+        S->ans[S->n] = id;
+    }
     S->n++;
     return true;
 }
 
-static bool sweep(struct ta_intel_index *x, const struct pitem *it, size_t n, u128 max,
-                  struct segs *S)
+/* Items are sorted by start, then widest first: a stack of the covering
+ * items gives, at each boundary, the list for the range that follows. */
+static bool sweep(struct builder *B, const struct pitem *it, size_t n, u128 max, struct segs *S)
 {
-    u128 ends[130];
-    uint32_t stack[130];
+    u128 ends[132];
+    uint32_t stack[132];
     size_t sp = 0;
     u128 p = 0;
     bool done = false;
     for (size_t i = 0; i < n; i++) {
         while (sp > 0 && ends[sp - 1] < it[i].start) {
             if (p <= ends[sp - 1]) {
-                if (!seg_emit(x, S, p, stack, sp))
+                if (!seg_emit(B, S, p, stack, sp))
                     return false;
                 p = ends[sp - 1] + 1;
             }
             sp--;
         }
         if (it[i].start > p) {
-            if (!seg_emit(x, S, p, stack, sp))
+            if (!seg_emit(B, S, p, stack, sp))
                 return false;
             p = it[i].start;
         }
-        if (sp >= 129)
-            continue; /* cannot nest deeper than the address width */
+        if (sp >= 131)
+            continue; /* cannot nest deeper than the address width (+ an IP:port mark) */
         ends[sp] = it[i].end;
         stack[sp++] = it[i].pid;
     }
     while (sp > 0) {
         if (!done && p <= ends[sp - 1]) {
-            if (!seg_emit(x, S, p, stack, sp))
+            if (!seg_emit(B, S, p, stack, sp))
                 return false;
             if (ends[sp - 1] == max)
                 done = true;
@@ -638,56 +887,105 @@ static bool sweep(struct ta_intel_index *x, const struct pitem *it, size_t n, u1
         }
         sp--;
     }
-    if (!done && !seg_emit(x, S, p, stack, 0))
+    if (!done && !seg_emit(B, S, p, stack, 0))
         return false;
+    return true;
+}
+
+static unsigned ceil_log2(size_t n)
+{
+    unsigned k = 0;
+    while (((size_t)1 << k) < n)
+        k++;
+    return k;
+}
+
+/* Fill the IPv4 jump table: slot b covers [b << 12, (b + 1) << 12). */
+static bool build_dir4(struct ta_intel_index *x)
+{
+    const unsigned sh = 32 - D4_BITS;
+    size_t nd = (size_t)1 << D4_BITS;
+    x->v4_dir = malloc(nd * sizeof(*x->v4_dir));
+    if (x->v4_dir == NULL)
+        return false;
+    size_t r = 0; /* range containing the slot's first address */
+    for (size_t b = 0; b < nd;) {
+        uint64_t lo = (uint64_t)b << sh, hi = lo + ((uint64_t)1 << sh);
+        while (r + 1 < x->nv4 && x->v4[r + 1].start <= lo)
+            r++;
+        size_t last = r; /* last range starting inside the slot */
+        while (last + 1 < x->nv4 && x->v4[last + 1].start < hi)
+            last++;
+        if (last != r) {
+            x->v4_dir[b++] = (uint32_t)r | (uint32_t)ceil_log2(last - r + 1) << 27;
+            continue;
+        }
+        /* Range r covers this slot and every following one up to its end:
+         * fill the run at once (large prefixes and gaps span many slots). */
+        uint64_t end = r + 1 < x->nv4 ? x->v4[r + 1].start : (uint64_t)1 << 32;
+        size_t stop = (size_t)(end >> sh);
+        uint32_t v = D4_UNIFORM | x->v4[r].ans;
+        for (; b < stop; b++) /* stop > b: r's end is at or past hi */
+            x->v4_dir[b] = v;
+    }
+    return true;
+}
+
+static bool build_dir6(struct ta_intel_index *x)
+{
+    size_t nd = ((size_t)1 << D6_BITS) + 1;
+    x->v6_dir = malloc(nd * sizeof(*x->v6_dir));
+    if (x->v6_dir == NULL)
+        return false;
+    size_t s = 0;
+    for (size_t b = 0; b < nd; b++) {
+        u128 lo = (u128)b << (128 - D6_BITS);
+        while (s < x->nv6 && (b == nd - 1 || x->v6_start[s] < lo))
+            s++;
+        x->v6_dir[b] = (uint32_t)s;
+    }
     return true;
 }
 
 static bool build_ranges(struct builder *B)
 {
     struct ta_intel_index *x = B->x;
+    if (!GROW(x->ans, x->nans, x->cap_ans))
+        return false;
+    memset(&x->ans[0], 0, sizeof(x->ans[0])); /* the empty answer */
+    x->nans = 1;
     if (B->nitems > 1)
         qsort(B->items, B->nitems, sizeof(*B->items), pitem_cmp);
     size_t n4 = 0;
     while (n4 < B->nitems && !B->items[n4].v6)
         n4++;
-    struct segs S4 = {0}, S6 = {0};
-    bool ok = sweep(x, B->items, n4, 0xffffffffu, &S4) &&
-              sweep(x, B->items + n4, B->nitems - n4, ~(u128)0, &S6);
+    struct segs S4 = {.v4 = true}, S6 = {0};
+    /* No IP items at all leaves items NULL: no offset from it. */
+    const struct pitem *items6 = B->items != NULL ? B->items + n4 : NULL;
+    bool ok = sweep(B, B->items, n4, 0xffffffffu, &S4) &&
+              sweep(B, items6, B->nitems - n4, ~(u128)0, &S6) && S4.n < D4_MAX_RNG &&
+              S6.n <= UINT32_MAX;
+    /* The sweep's inputs are done with: give them back before the tables. */
+    free(B->items);
+    B->items = NULL;
+    B->nitems = B->cap_items = 0;
+    free(B->aslot);
+    B->aslot = NULL;
+    B->naslot = 0;
     if (ok) {
         x->nv4 = S4.n;
-        x->v4_start = malloc(S4.n * sizeof(uint32_t));
-        x->v4_dir = malloc(65537 * sizeof(uint32_t));
-        ok = x->v4_start != NULL && x->v4_dir != NULL;
-        if (ok) {
-            for (size_t i = 0; i < S4.n; i++)
-                x->v4_start[i] = (uint32_t)S4.start[i];
-            size_t s = 0;
-            for (size_t b = 0; b <= 65536; b++) {
-                uint64_t lo = (uint64_t)b << 16;
-                while (s < S4.n && x->v4_start[s] < lo)
-                    s++;
-                x->v4_dir[b] = (uint32_t)s;
-            }
-            x->v4_list = S4.list;
-            x->v4_nlist = S4.nlist;
-            S4.list = NULL;
-            S4.nlist = NULL;
-            x->nv6 = S6.n;
-            x->v6_start = S6.start;
-            x->v6_list = S6.list;
-            x->v6_nlist = S6.nlist;
-            S6.start = NULL;
-            S6.list = NULL;
-            S6.nlist = NULL;
-        }
+        x->v4 = S4.r4;
+        S4.r4 = NULL;
+        x->nv6 = S6.n;
+        x->v6_start = S6.start;
+        x->v6_ans = S6.ans;
+        S6.start = NULL;
+        S6.ans = NULL;
+        ok = build_dir4(x) && build_dir6(x);
     }
-    free(S4.start);
-    free(S4.list);
-    free(S4.nlist);
+    free(S4.r4);
     free(S6.start);
-    free(S6.list);
-    free(S6.nlist);
+    free(S6.ans);
     x->st.ip_ranges = x->nv4 + x->nv6;
     return ok;
 }
@@ -785,26 +1083,52 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
         e = TA_ERR_DB;
         goto fail;
     }
-    if (!build_strings(x) || !build_ipport(x) || !build_ranges(&B))
+    if (!build_strings(x) || !build_ipport(&B) || !build_ranges(&B))
         goto fail;
+    /* The answers hold copies of the prefixes. */
+    free(x->pfx);
+    x->pfx = NULL;
+    x->cap_pfx = x->npfx = 0;
+    /* The build's scratch goes first: finish() copies tables one at a time
+     * and the peak should not hold both. */
+    sqlite3_finalize(st);
+    st = NULL;
+    free(cur);
+    cur = NULL;
+    free(B.rows);
+    B.rows = NULL;
+    free(B.items);
+    B.items = NULL;
+    free(B.strs.slot);
+    B.strs.slot = NULL;
+    free(B.aslot);
+    B.aslot = NULL;
     /* Give back the slack of the doubling growth: the index lives for hours. */
-    shrink((void **)&x->pool, &x->pool_cap, x->pool_len, 1);
-    shrink((void **)&x->ent, &x->cap_ent, x->nent, sizeof(*x->ent));
-    shrink((void **)&x->src, &x->cap_src, x->nsrc, sizeof(*x->src));
-    shrink((void **)&x->keys, &x->cap_keys, x->nkeys, sizeof(*x->keys));
-    shrink((void **)&x->pfx, &x->cap_pfx, x->npfx, sizeof(*x->pfx));
-    shrink((void **)&x->lists, &x->cap_lists, x->nlists, sizeof(*x->lists));
-    shrink((void **)&x->ipp, &x->cap_ipp, x->nipp, sizeof(*x->ipp));
+    finish((void **)&x->pool, &x->pool_cap, x->pool_len, 1);
+    finish((void **)&x->ent, &x->cap_ent, x->nent, sizeof(*x->ent));
+    finish((void **)&x->src, &x->cap_src, x->nsrc, sizeof(*x->src));
+    finish((void **)&x->keys, &x->cap_keys, x->nkeys, sizeof(*x->keys));
+    finish((void **)&x->lists, &x->cap_lists, x->nlists, sizeof(*x->lists));
+    finish((void **)&x->ans, &x->cap_ans, x->nans, sizeof(*x->ans));
+    finish((void **)&x->ipp, &x->cap_ipp, x->nipp, sizeof(*x->ipp));
+    size_t c = x->nslots;
+    finish((void **)&x->slots, &c, x->nslots, sizeof(*x->slots));
+    c = x->bloom_mask + 1;
+    finish((void **)&x->bloom, &c, x->bloom_mask + 1, sizeof(*x->bloom));
+    c = x->nv4;
+    finish((void **)&x->v4, &c, x->nv4, sizeof(*x->v4));
+    c = (size_t)1 << D4_BITS;
+    finish((void **)&x->v4_dir, &c, c, sizeof(*x->v4_dir));
+    c = x->nv6;
+    finish((void **)&x->v6_start, &c, x->nv6, sizeof(*x->v6_start));
     x->st.memory = x->pool_cap + x->cap_ent * sizeof(struct entry) +
                    x->cap_src * sizeof(struct src) + x->cap_keys * sizeof(struct skey) +
-                   x->nslots * 8 + x->cap_pfx * sizeof(struct pfx) + x->nv4 * 9 + 65537 * 4 +
-                   x->nv6 * 21 + x->cap_lists * 4 + x->cap_ipp * sizeof(struct ipport) +
-                   x->nipp_slots * 4;
-    sqlite3_finalize(st);
-    free(cur);
-    free(B.rows);
-    free(B.items);
-    free(B.strs.slot);
+                   x->nslots * sizeof(*x->slots) + (x->bloom_mask + 1) * sizeof(*x->bloom) +
+                   x->cap_ans * sizeof(struct answer) + x->cap_lists * sizeof(struct pfx) +
+                   x->nv4 * sizeof(struct r4) + ((size_t)1 << D4_BITS) * sizeof(uint32_t) +
+                   x->nv6 * (sizeof(u128) + sizeof(uint32_t)) +
+                   (((size_t)1 << D6_BITS) + 1) * sizeof(uint32_t) +
+                   x->cap_ipp * sizeof(struct ipport) + x->nipp_slots * sizeof(uint32_t);
     *out = x;
     return TA_OK;
 fail:
@@ -813,6 +1137,7 @@ fail:
     free(B.rows);
     free(B.items);
     free(B.strs.slot);
+    free(B.aslot);
     ta_intel_index_free(x);
     return e;
 }
@@ -826,15 +1151,15 @@ void ta_intel_index_free(struct ta_intel_index *x)
     free(x->src);
     free(x->keys);
     free(x->slots);
+    free(x->bloom);
     free(x->pfx);
-    free(x->v4_start);
-    free(x->v4_list);
-    free(x->v4_nlist);
+    free(x->ans);
+    free(x->lists);
+    free(x->v4);
     free(x->v4_dir);
     free(x->v6_start);
-    free(x->v6_list);
-    free(x->v6_nlist);
-    free(x->lists);
+    free(x->v6_ans);
+    free(x->v6_dir);
     free(x->ipp);
     free(x->ipp_slots);
     free((void *)x->suppressed);
@@ -919,48 +1244,61 @@ void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel
     out->valid_until = us(s->valid);
 }
 
+/* Answer id of an IPv4 address: one jump-table load, and for slots that
+ * several ranges share a search over at most 2^k contiguous ranges. */
+static inline uint32_t answer_v4(const struct ta_intel_index *x, uint32_t ip)
+{
+    uint32_t d = x->v4_dir[ip >> (32 - D4_BITS)];
+    if (d & D4_UNIFORM)
+        return d & ~D4_UNIFORM;
+    size_t base = d & D4_IDX_MASK;
+    for (size_t half = ((size_t)1 << (d >> 27 & 15u)) >> 1; half > 0; half >>= 1) {
+        size_t mid = base + half;
+        if (mid < x->nv4 && x->v4[mid].start <= ip)
+            base = mid;
+    }
+    return x->v4[base].ans;
+}
+
+static inline uint32_t answer_v6(const struct ta_intel_index *x, u128 v)
+{
+    size_t b = (size_t)(v >> (128 - D6_BITS));
+    size_t lo = x->v6_dir[b], hi = x->v6_dir[b + 1];
+    /* Last range starting at or before v: in [lo, hi) or lo - 1. */
+    size_t ans = lo > 0 ? lo - 1 : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->v6_start[mid] <= v) {
+            ans = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return x->v6_ans[ans];
+}
+
 size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *addr, uint16_t port,
                          uint32_t kinds, struct ta_intel_match *out, size_t max)
 {
     kinds = norm_kinds(kinds);
-    const uint32_t *list = NULL;
-    size_t nlist = 0;
-    if (addr->family == 4) {
-        if (x->nv4 > 0) {
-            uint32_t ip = ta_rd32be(addr->b + 12);
-            uint32_t b = ip >> 16;
-            size_t lo = x->v4_dir[b], hi = x->v4_dir[b + 1];
-            /* Last range starting at or before ip: in [lo, hi) or lo - 1. */
-            size_t ans = lo > 0 ? lo - 1 : 0;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (x->v4_start[mid] <= ip) {
-                    ans = mid;
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            list = x->lists + x->v4_list[ans];
-            nlist = x->v4_nlist[ans];
-        }
-    } else if (addr->family == 6 && x->nv6 > 0) {
-        u128 v = addr_u128(addr->b);
-        size_t lo = 0, hi = x->nv6, ans = 0;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (x->v6_start[mid] <= v) {
-                ans = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        list = x->lists + x->v6_list[ans];
-        nlist = x->v6_nlist[ans];
-    }
+    uint32_t id;
+    if (addr->family == 4)
+        id = answer_v4(x, ta_rd32be(addr->b + 12));
+    else if (addr->family == 6)
+        id = answer_v6(x, addr_u128(addr->b));
+    else
+        return 0;
+    /* Most traffic ends here: nothing covers the address, or nothing of the
+     * kinds asked for (allow entries and IP:port items need the slow path). */
+    if (id == 0)
+        return 0;
+    const struct answer *A = &x->ans[id];
+    if (A->flags == 0 && !(A->kinds & kinds))
+        return 0;
+    size_t nlist = A->n;
     size_t ipp_first = 0, ipp_n = 0;
-    if (x->nipp_slots > 0) {
+    if ((A->flags & A_IPP) && x->nipp_slots > 0) {
         size_t j = addr_hash(addr->b) & (x->nipp_slots - 1);
         while (x->ipp_slots[j] != 0) {
             size_t k = x->ipp_slots[j] - 1;
@@ -976,11 +1314,12 @@ size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *a
     }
     if (nlist == 0 && ipp_n == 0)
         return 0;
-    for (size_t i = 0; i < nlist; i++) {
-        const struct pfx *p = &x->pfx[list[i]];
-        if ((p->flags & F_ALLOW) && allows(x, p->efirst, p->ecount, false))
-            return suppressed(x);
-    }
+    if (A->flags & A_ALLOW)
+        for (size_t i = 0; i < nlist; i++) {
+            struct pfx p = answer_pfx(x, A, i);
+            if ((p.flags & F_ALLOW) && allows(x, p.efirst, p.ecount, false))
+                return suppressed(x);
+        }
     for (size_t i = 0; i < ipp_n; i++) {
         const struct ipport *p = &x->ipp[ipp_first + i];
         if ((p->flags & F_ALLOW) && (port == 0 || p->port == port) &&
@@ -995,8 +1334,9 @@ size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *a
                             out, n, max);
     }
     for (size_t i = 0; i < nlist && n < max; i++) {
-        const struct pfx *p = &x->pfx[list[i]];
-        n = put_entries(x, p->efirst, p->ecount, kinds, p->plen, false, out, n, max);
+        struct pfx p = answer_pfx(x, A, i);
+        if (p.kinds & kinds)
+            n = put_entries(x, p.efirst, p.ecount, kinds, p.plen, false, out, n, max);
     }
     return n;
 }
@@ -1014,28 +1354,48 @@ size_t ta_intel_match_domain(const struct ta_intel_index *x, const char *name, s
         char c = name[i];
         buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    /* Right-to-left: each label boundary is a candidate suffix. */
-    const struct skey *hit[128];
-    bool parent[128];
-    size_t nh = 0;
+    /* One right-to-left pass hashes every candidate suffix (each label
+     * boundary, then the whole name); shortest first. */
+    uint64_t hs[128];
+    uint8_t at[128];
+    size_t ns = 0;
     uint64_t h = h_init(TA_INTEL_DOMAIN);
     for (size_t i = len; i > 0; i--) {
         char c = buf[i - 1];
         if (c == '.') {
             if (i == len)
                 return 0; /* empty label */
-            const struct skey *k = probe(x, TA_INTEL_DOMAIN, h_fin(h), buf + i, len - i);
-            if (k != NULL && nh < 128) {
-                hit[nh] = k;
-                parent[nh++] = true;
+            if (ns < 127) {
+                hs[ns] = h_fin(h);
+                at[ns++] = (uint8_t)i;
             }
         }
         h = h_step(h, (uint8_t)c);
     }
-    const struct skey *k = probe(x, TA_INTEL_DOMAIN, h_fin(h), buf, len);
-    if (k != NULL && nh < 128) {
-        hit[nh] = k;
-        parent[nh++] = false;
+    hs[ns] = h_fin(h);
+    at[ns++] = 0;
+    /* The filter answers most suffixes; the slot loads of the survivors are
+     * independent, so issue them together. */
+    size_t nm = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (bloom_maybe(x, hs[i])) {
+            hs[nm] = hs[i];
+            at[nm++] = at[i];
+        }
+    if (nm == 0)
+        return 0;
+    for (size_t i = 0; i < nm; i++)
+        __builtin_prefetch(&x->slots[(uint32_t)hs[i] & (x->nslots - 1)]);
+    const struct skey *hit[128];
+    bool parent[128];
+    size_t nh = 0;
+    for (size_t i = 0; i < nm; i++) {
+        const struct skey *k =
+            probe_slots(x, TA_INTEL_DOMAIN, hs[i], buf + at[i], len - (size_t)at[i]);
+        if (k != NULL) {
+            hit[nh] = k;
+            parent[nh++] = at[i] != 0;
+        }
     }
     if (nh == 0)
         return 0;

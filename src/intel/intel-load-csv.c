@@ -1,6 +1,7 @@
 /*
  * CSV feed loaders: abuse.ch Feodo Tracker, URLhaus and ThreatFox exports,
- * OpenPhish premium CSV, PhishTank CSV and Suricata iprep lists. Columns are
+ * OpenPhish premium CSV, PhishTank CSV, Suricata iprep lists and maltrail's
+ * compiled trails.csv. Columns are
  * found by header name when the feed has a header (abuse.ch writes it as a
  * "# " comment), otherwise by the format's documented order.
  */
@@ -143,6 +144,19 @@ static const struct layout layouts[TA_INTEL_FMT__COUNT] =
                                          [C_COUNTRY] = -1,
                                          [C_VERIFIED] = -1},
                                 .key = NULL},
+        [TA_INTEL_FMT_MALTRAIL_CSV] = {.dflt = {[C_VALUE] = 0,
+                                                [C_PORT] = -1,
+                                                [C_TYPE] = -1,
+                                                [C_THREAT] = 1,
+                                                [C_STATUS] = -1,
+                                                [C_FIRST] = -1,
+                                                [C_LAST] = -1,
+                                                [C_FAMILY] = -1,
+                                                [C_CONF] = -1,
+                                                [C_BRAND] = -1,
+                                                [C_COUNTRY] = -1,
+                                                [C_VERIFIED] = -1},
+                                       .key = NULL},
 };
 
 static bool name_is(const char *field, const char *alts)
@@ -223,6 +237,71 @@ static enum ta_intel_kind threat_kind(const char *t)
     return TA_INTEL_KIND_OTHER;
 }
 
+static bool has_ci(const char *s, const char *needle)
+{
+    size_t n = strlen(s), k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (ta__intel_ieq(s + i, needle, k))
+            return true;
+    return false;
+}
+
+/*
+ * maltrail's info column names the threat: "<family> (malware)", "malware",
+ * "botnet c2", "phishing", "known attacker", "mass scanner", "sinkhole <x>
+ * (malware)", "parking site (suspicious)", "bad reputation", "... (suspicious)".
+ * Sinkholes and parking pages come first: they name malware but are not it.
+ * family receives "<family>" of "<family> (malware)" (or "").
+ */
+static void maltrail_info(const char *info, struct ta_intel_indicator *ind, char *fam,
+                          size_t famcap)
+{
+    fam[0] = '\0';
+    ind->family = NULL;
+    if (has_ci(info, "sinkhole") || has_ci(info, "parking")) {
+        ind->kind = TA_INTEL_KIND_OTHER;
+        ind->confidence = 40;
+    } else if (has_ci(info, "phish")) {
+        ind->kind = TA_INTEL_KIND_PHISHING;
+        ind->confidence = 70;
+    } else if (has_ci(info, "web shell") || has_ci(info, "webshell") || has_ci(info, "web_shell")) {
+        ind->kind = TA_INTEL_KIND_WEBSHELL;
+        ind->confidence = 40;
+    } else if (has_ci(info, "scanner") || has_ci(info, "attacker")) {
+        ind->kind = TA_INTEL_KIND_SCANNER;
+        ind->confidence = 80;
+    } else if (has_ci(info, "suspicious") || has_ci(info, "reputation")) {
+        ind->kind = TA_INTEL_KIND_OTHER;
+        ind->confidence = 40;
+    } else if (has_ci(info, "malware") || has_ci(info, "c2") || has_ci(info, "c&c") ||
+               has_ci(info, "botnet") || has_ci(info, "ransomware")) {
+        ind->kind = TA_INTEL_KIND_C2;
+        ind->confidence = 80;
+        size_t il = strlen(info);
+        static const char tag[] = " (malware)";
+        size_t tl = sizeof(tag) - 1;
+        if (il > tl && ta__intel_ieq(info + il - tl, tag, tl) && il - tl < famcap) {
+            memcpy(fam, info, il - tl);
+            fam[il - tl] = '\0';
+            ind->family = fam;
+        }
+    } else {
+        ind->kind = TA_INTEL_KIND_OTHER;
+        ind->confidence = 40;
+    }
+}
+
+/* A maltrail trail we cannot hold: a regular expression, or a single label
+ * (maltrail matches those inside lookup-service names). Returns the reason. */
+static const char *maltrail_unsupported(const char *v)
+{
+    if (strpbrk(v, "\\*+?()|^$") != NULL || (v[0] != '[' && strchr(v, '[') != NULL))
+        return "maltrail regular-expression trail";
+    if (v[0] != '/' && v[0] != '[' && strchr(v, '.') == NULL && strchr(v, ':') == NULL)
+        return "maltrail single-label trail";
+    return NULL;
+}
+
 void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
                         struct ta__intel_sink *s)
 {
@@ -278,6 +357,7 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
         ind.first_seen = ta__intel_time(col(f, nf, pos, C_FIRST), strlen(col(f, nf, pos, C_FIRST)));
         ind.last_seen = ta__intel_time(col(f, nf, pos, C_LAST), strlen(col(f, nf, pos, C_LAST)));
         ind.family = opt_str(col(f, nf, pos, C_FAMILY));
+        vbuf[0] = '\0';
         const char *status = col(f, nf, pos, C_STATUS);
         switch (fmt) {
         case TA_INTEL_FMT_FEODO_CSV:
@@ -339,12 +419,21 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             type = memchr(value, '/', strlen(value)) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
             break;
         }
+        case TA_INTEL_FMT_MALTRAIL_CSV: {
+            const char *why = maltrail_unsupported(value);
+            if (why != NULL) {
+                ta__intel_unsupported(s, it.lineno, "%s '%.48s'", why, value);
+                continue;
+            }
+            ind.source = "maltrail";
+            maltrail_info(col(f, nf, pos, C_THREAT), &ind, vbuf, sizeof(vbuf));
+            break;
+        }
         default:
             return;
         }
         if (ind.country != NULL && strlen(ind.country) != 2)
             ind.country = "";
-        (void)vbuf;
         ta__intel_add(s, it.lineno, value, strlen(value), type, &ind);
     }
 }

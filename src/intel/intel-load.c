@@ -28,6 +28,7 @@ static const char *const fmt_names[TA_INTEL_FMT__COUNT] = {
     [TA_INTEL_FMT_ZEEK] = "zeek",
     [TA_INTEL_FMT_IPREP] = "iprep",
     [TA_INTEL_FMT_ET_RULES] = "et-rules",
+    [TA_INTEL_FMT_MALTRAIL_CSV] = "maltrail-csv",
 };
 
 const char *ta_intel_format_name(enum ta_intel_format f)
@@ -55,6 +56,7 @@ bool ta_intel_format_parse(const char *name, enum ta_intel_format *out)
         {"suricata-iprep", TA_INTEL_FMT_IPREP},
         {"zeek-intel", TA_INTEL_FMT_ZEEK},
         {"list", TA_INTEL_FMT_PLAIN},
+        {"trails-csv", TA_INTEL_FMT_MALTRAIL_CSV},
     };
     for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
         if (strcmp(name, alias[i].n) == 0) {
@@ -129,7 +131,7 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
     struct ta__intel_lines it;
     const char *line;
     size_t ll;
-    int data = 0, urls = 0, iprep = 0;
+    int data = 0, urls = 0, iprep = 0, trails = 0;
     ta__intel_lines_init(&it, buf, n);
     while (data < 20 && ta__intel_lines_next(&it, &line, &ll)) {
         ta__intel_trim(&line, &ll);
@@ -144,6 +146,18 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         if (c2 != NULL && c1[1] >= '0' && c1[1] <= '9' && c2 + 1 < line + ll && c2[1] >= '0' &&
             c2[1] <= '9' && memchr(c2 + 1, ',', ll - (size_t)(c2 - line) - 1) == NULL)
             iprep++;
+        /* maltrail trails.csv: "trail,info,(reference)" with a non-numeric info. */
+        if (c2 != NULL && c1 > line && c1[1] != ',' && (c1[1] < '0' || c1[1] > '9') &&
+            memchr(c2 + 1, ',', ll - (size_t)(c2 - line) - 1) == NULL && c2 + 1 < line + ll &&
+            c2[1] == '(' && line[ll - 1] == ')')
+            trails++;
+    }
+    if (data > 0 && trails == data)
+        return TA_INTEL_FMT_MALTRAIL_CSV;
+    if (name != NULL) {
+        size_t nl = strlen(name);
+        if (nl >= 10 && strcmp(name + nl - 10, "trails.csv") == 0)
+            return TA_INTEL_FMT_MALTRAIL_CSV;
     }
     if (data > 0 && iprep == data)
         return TA_INTEL_FMT_IPREP;
@@ -187,6 +201,7 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
     case TA_INTEL_FMT_OPENPHISH_CSV:
     case TA_INTEL_FMT_PHISHTANK_CSV:
     case TA_INTEL_FMT_IPREP:
+    case TA_INTEL_FMT_MALTRAIL_CSV:
         ta__intel_load_csv(buf, len, f, &s);
         break;
     default:

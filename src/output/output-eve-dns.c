@@ -6,24 +6,9 @@
 #include <string.h>
 
 #include "output/output-eve-app.h"
+#include "threatatlas/eve.h"
 
 #include "common/banned.h"
-
-static const char *proto_name(uint8_t p)
-{
-    switch (p) {
-    case 6:
-        return "TCP";
-    case 17:
-        return "UDP";
-    case 1:
-        return "ICMP";
-    case 58:
-        return "IPv6-ICMP";
-    default:
-        return NULL;
-    }
-}
 
 void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
                       const char *event_type, bool swap)
@@ -43,12 +28,8 @@ void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
     ta_json_kv_uint(j, "src_port", swap ? f->dp : f->sp);
     ta_json_kv_addr(j, "dest_ip", swap ? &f->src : &f->dst);
     ta_json_kv_uint(j, "dest_port", swap ? f->sp : f->dp);
-    const char *pn = proto_name(f->proto);
-    if (pn != NULL) {
-        ta_json_kv_str(j, "proto", pn);
-    } else {
-        ta_json_kv_uint(j, "proto", f->proto);
-    }
+    char pb[8];
+    ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
 }
 
 void ta__eve_kv_s(struct ta_json *j, const char *k, struct ta_str s)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/cursor.h"
+#include "threatatlas/hash.h"
 #include "proto/proto-int.h"
 
 #include "common/banned.h"
@@ -139,9 +140,9 @@ static int cmp_u16(const void *a, const void *b)
 
 static void sha12(const char *s, size_t n, char out[13])
 {
-    uint8_t h[32];
-    char hx[65];
-    ta__sha256((const uint8_t *)s, n, h);
+    uint8_t h[TA_SHA256_LEN];
+    char hx[TA_SHA256_HEXLEN];
+    ta_sha256(s, n, h);
     ta__hex(h, 32, hx);
     memcpy(out, hx, 12);
     out[12] = '\0';

@@ -1,15 +1,14 @@
 /*
  * Event export (threatatlas events): the stored events of completed runs as
- * EVE-style alert lines, IntelMQ events (one JSON object per line) or CSV.
- * In EVE lines src is the flow's client (the controlled host / the visitor
- * for c2 and phishing, the attacker for backdoors), as Suricata writes it;
- * the "threatatlas" object names the attacker and victim explicitly.
+ * EVE alert lines or IntelMQ events (one JSON object per line), written by
+ * the same functions as `analyze` (ta_event_write_eve/_intelmq), or CSV.
  */
 #include "threatatlas/report.h"
 
 #include <string.h>
 
 #include "store/store-int.h"
+#include "threatatlas/detect.h"
 #include "threatatlas/json.h"
 
 #include "common/banned.h"
@@ -50,6 +49,12 @@ enum {
     F_HOST,
     F_URL,
     F_ITEM,
+    F_AASNAME,
+    F_AHOME,
+    F_VASNAME,
+    F_VHOME,
+    F_DNSANS,
+    F_BODY,
 };
 
 static const char *txt(sqlite3_stmt *s, int i)
@@ -73,146 +78,64 @@ static void ip_col(sqlite3_stmt *s, int i, char *buf, size_t cap)
     ta_addr_format(&a, buf, cap);
 }
 
-static void kv_opt(struct ta_json *j, const char *k, const char *v)
+static bool addr_col(sqlite3_stmt *s, int i, struct ta_addr *a)
 {
-    if (v != NULL)
-        ta_json_kv_str(j, k, v);
-}
-
-static const char *proto_name(int p)
-{
-    switch (p) {
-    case 6:
-        return "TCP";
-    case 17:
-        return "UDP";
-    case 1:
-        return "ICMP";
-    default:
-        return NULL;
-    }
-}
-
-static void side(struct ta_json *j, const char *k, const char *ip, int port, const char *cc,
-                 int64_t asn)
-{
-    ta_json_key(j, k);
-    ta_json_obj_open(j);
-    ta_json_kv_str(j, "ip", ip);
-    ta_json_kv_int(j, "port", port);
-    ta_json_kv_str(j, "cc", cc);
-    ta_json_kv_int(j, "asn", asn);
-    ta_json_obj_close(j);
-}
-
-static void write_eve(struct ta_json *j, sqlite3_stmt *s, int kind)
-{
-    char aip[TA_ADDR_STRLEN], vip[TA_ADDR_STRLEN];
-    ip_col(s, F_AIP, aip, sizeof(aip));
-    ip_col(s, F_VIP, vip, sizeof(vip));
-    bool attacker_is_client = kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED;
-    const char *sip = attacker_is_client ? aip : vip, *dip = attacker_is_client ? vip : aip;
-    int sport = sqlite3_column_int(s, attacker_is_client ? F_APORT : F_VPORT);
-    int dport = sqlite3_column_int(s, attacker_is_client ? F_VPORT : F_APORT);
-    ta_json_kv_time(j, "timestamp", (ta_time_us)sqlite3_column_int64(s, F_TS));
-    ta_json_kv_uint(j, "flow_id", (uint64_t)sqlite3_column_int64(s, F_FLOW));
-    ta_json_kv_str(j, "event_type", "alert");
-    ta_json_kv_str(j, "src_ip", sip);
-    ta_json_kv_int(j, "src_port", sport);
-    ta_json_kv_str(j, "dest_ip", dip);
-    ta_json_kv_int(j, "dest_port", dport);
-    const char *pn = proto_name(sqlite3_column_int(s, F_PROTO));
-    if (pn)
-        ta_json_kv_str(j, "proto", pn);
+    int len = sqlite3_column_bytes(s, i);
+    const void *b = sqlite3_column_blob(s, i);
+    memset(a, 0, sizeof(*a));
+    if (len == 4)
+        ta_addr_set_v4(a, b);
+    else if (len == 16)
+        ta_addr_set_v6(a, b);
     else
-        ta_json_kv_int(j, "proto", sqlite3_column_int(s, F_PROTO));
-    ta_json_key(j, "alert");
-    ta_json_obj_open(j);
-    ta_json_kv_str(j, "action", "allowed");
-    kv_opt(j, "signature", txt(s, F_SIG));
-    ta_json_kv_str(j, "category", ta_event_kind_name((enum ta_event_kind)kind));
-    ta_json_kv_int(j, "severity", ta_event_kind_confirmed((enum ta_event_kind)kind) ? 1 : 2);
-    ta_json_obj_close(j);
-    ta_json_key(j, "threatatlas");
-    ta_json_obj_open(j);
-    ta_json_kv_str(j, "kind", ta_event_kind_name((enum ta_event_kind)kind));
-    ta_json_kv_str(j, "method", ta_event_method_name(sqlite3_column_int(s, F_METHOD)));
-    ta_json_kv_int(j, "confidence", sqlite3_column_int(s, F_CONF));
-    side(j, "attacker", aip, sqlite3_column_int(s, F_APORT), txt(s, F_ACC) ? txt(s, F_ACC) : "",
-         sqlite3_column_int64(s, F_AASN));
-    side(j, "victim", vip, sqlite3_column_int(s, F_VPORT), txt(s, F_VCC) ? txt(s, F_VCC) : "",
-         sqlite3_column_int64(s, F_VASN));
-    kv_opt(j, "family", txt(s, F_FAMILY));
-    kv_opt(j, "indicator", txt(s, F_IND));
-    kv_opt(j, "indicator_type", txt(s, F_INDTYPE));
-    kv_opt(j, "sources", txt(s, F_SOURCES));
-    kv_opt(j, "hostname", txt(s, F_HOST));
-    kv_opt(j, "url", txt(s, F_URL));
+        return false;
+    return true;
+}
+
+static void side_col(sqlite3_stmt *s, struct ta_event_side *side, int ip, int port, int cc, int asn,
+                     int as_name, int home)
+{
+    memset(side, 0, sizeof(*side));
+    addr_col(s, ip, &side->ip);
+    side->port = (uint16_t)sqlite3_column_int(s, port);
+    const char *c = txt(s, cc);
+    if (c != NULL && strlen(c) == 2)
+        memcpy(side->cc, c, 3);
+    side->asn = (uint32_t)sqlite3_column_int64(s, asn);
+    side->as_name = txt(s, as_name);
+    side->home = sqlite3_column_int(s, home) != 0;
+}
+
+/*
+ * A stored row as the event the detector emitted, so that export writes
+ * exactly what `analyze` wrote (one writer per format: detect-output.c).
+ * Strings borrow from the statement's current row.
+ */
+static void row_event(sqlite3_stmt *s, int kind, struct ta_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = (enum ta_event_kind)kind;
+    ev->method = (enum ta_event_method)sqlite3_column_int(s, F_METHOD);
+    ev->ts = (ta_time_us)sqlite3_column_int64(s, F_TS);
+    ev->flow_id = (uint64_t)sqlite3_column_int64(s, F_FLOW);
+    ev->proto = (uint8_t)sqlite3_column_int(s, F_PROTO);
+    side_col(s, &ev->attacker, F_AIP, F_APORT, F_ACC, F_AASN, F_AASNAME, F_AHOME);
+    side_col(s, &ev->victim, F_VIP, F_VPORT, F_VCC, F_VASN, F_VASNAME, F_VHOME);
+    ev->confidence = (uint8_t)sqlite3_column_int(s, F_CONF);
+    ev->signature = txt(s, F_SIG);
+    ev->family = txt(s, F_FAMILY);
+    ev->indicator = txt(s, F_IND);
+    ev->indicator_type = txt(s, F_INDTYPE);
+    ev->sources = txt(s, F_SOURCES);
+    ev->hostname = txt(s, F_HOST);
+    ev->url = txt(s, F_URL);
+    ev->dns_answer = txt(s, F_DNSANS);
+    ev->body = sqlite3_column_blob(s, F_BODY);
+    ev->body_len = (size_t)sqlite3_column_bytes(s, F_BODY);
     if (kind == TA_EVENT_PHISHING || kind == TA_EVENT_PHISHING_SUSPECTED)
-        kv_opt(j, "page", txt(s, F_ITEM));
-    else
-        kv_opt(j, "website", txt(s, F_ITEM));
-    ta_json_obj_close(j);
-}
-
-/* IntelMQ harmonisation: source = the attacker side. */
-static void write_intelmq(struct ta_json *j, sqlite3_stmt *s, int kind)
-{
-    char aip[TA_ADDR_STRLEN], vip[TA_ADDR_STRLEN];
-    ip_col(s, F_AIP, aip, sizeof(aip));
-    ip_col(s, F_VIP, vip, sizeof(vip));
-    const char *taxonomy = "malicious-code", *type = "c2-server";
-    if (kind == TA_EVENT_PHISHING || kind == TA_EVENT_PHISHING_SUSPECTED) {
-        taxonomy = "fraud";
-        type = "phishing";
-    } else if (kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED) {
-        taxonomy = "intrusions";
-        type = "system-compromise";
-    }
-    ta_json_kv_str(j, "feed.name", "threatatlas");
-    ta_json_kv_str(j, "classification.taxonomy", taxonomy);
-    ta_json_kv_str(j, "classification.type", type);
-    kv_opt(j, "classification.identifier", txt(s, F_FAMILY));
-    ta_json_kv_time(j, "time.source", (ta_time_us)sqlite3_column_int64(s, F_TS));
-    if (aip[0])
-        ta_json_kv_str(j, "source.ip", aip);
-    if (sqlite3_column_int(s, F_APORT))
-        ta_json_kv_int(j, "source.port", sqlite3_column_int(s, F_APORT));
-    if (txt(s, F_ACC) && txt(s, F_ACC)[0])
-        ta_json_kv_str(j, "source.geolocation.cc", txt(s, F_ACC));
-    if (sqlite3_column_int64(s, F_AASN))
-        ta_json_kv_int(j, "source.asn", sqlite3_column_int64(s, F_AASN));
-    if (vip[0])
-        ta_json_kv_str(j, "destination.ip", vip);
-    if (sqlite3_column_int(s, F_VPORT))
-        ta_json_kv_int(j, "destination.port", sqlite3_column_int(s, F_VPORT));
-    if (txt(s, F_VCC) && txt(s, F_VCC)[0])
-        ta_json_kv_str(j, "destination.geolocation.cc", txt(s, F_VCC));
-    if (sqlite3_column_int64(s, F_VASN))
-        ta_json_kv_int(j, "destination.asn", sqlite3_column_int64(s, F_VASN));
-    kv_opt(j, "malware.name", txt(s, F_FAMILY));
-    const char *pn = proto_name(sqlite3_column_int(s, F_PROTO));
-    if (pn)
-        ta_json_kv_str(j, "protocol.transport",
-                       pn[0] == 'T'   ? "tcp"
-                       : pn[0] == 'U' ? "udp"
-                                      : "icmp");
-    if (kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED)
-        kv_opt(j, "destination.fqdn", txt(s, F_HOST));
-    else
-        kv_opt(j, "source.fqdn", txt(s, F_HOST));
-    kv_opt(j, "event_description.text", txt(s, F_SIG));
-    ta_json_key(j, "extra");
-    ta_json_obj_open(j);
-    ta_json_kv_str(j, "kind", ta_event_kind_name((enum ta_event_kind)kind));
-    ta_json_kv_str(j, "method", ta_event_method_name(sqlite3_column_int(s, F_METHOD)));
-    ta_json_kv_int(j, "confidence", sqlite3_column_int(s, F_CONF));
-    kv_opt(j, "indicator", txt(s, F_IND));
-    kv_opt(j, "sources", txt(s, F_SOURCES));
-    kv_opt(j, "url", txt(s, F_URL));
-    kv_opt(j, "item", txt(s, F_ITEM));
-    ta_json_kv_uint(j, "flow_id", (uint64_t)sqlite3_column_int64(s, F_FLOW));
-    ta_json_obj_close(j);
+        ev->page = txt(s, F_ITEM);
+    else if (kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED)
+        ev->website = txt(s, F_ITEM);
 }
 
 static void csv_str(FILE *f, const char *v)
@@ -274,11 +197,12 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
               out);
     if (!ta__store_has_tables(st))
         return TA_OK;
-    char sql[700];
+    char sql[900];
     snprintf(sql, sizeof(sql),
              "SELECT e.id, e.kind, e.method, e.ts, e.flow_id, e.proto, e.a_ip, e.a_port, e.a_cc,"
              " e.a_asn, e.v_ip, e.v_port, e.v_cc, e.v_asn, e.confidence, e.signature, e.family,"
-             " e.indicator, e.indicator_type, e.sources, e.hostname, e.url, e.item"
+             " e.indicator, e.indicator_type, e.sources, e.hostname, e.url, e.item,"
+             " e.a_as_name, e.a_home, e.v_as_name, e.v_home, e.dns_answer, e.body"
              " FROM store_event e JOIN store_run r ON r.id = e.run_id AND r.state = 1"
              " WHERE e.ts >= ?1 %s ORDER BY e.ts, e.id",
              k1 >= 0 ? "AND e.kind IN (?2, ?3)" : "");
@@ -301,13 +225,13 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
         if (fmt == TA_EVENTS_FMT_CSV) {
             write_csv_row(out, s, kind);
         } else {
+            struct ta_event ev;
+            row_event(s, kind, &ev);
             ta_json_reset(&j);
-            ta_json_obj_open(&j);
             if (fmt == TA_EVENTS_FMT_EVE)
-                write_eve(&j, s, kind);
+                ta_event_write_eve(&j, &ev);
             else
-                write_intelmq(&j, s, kind);
-            ta_json_obj_close(&j);
+                ta_event_write_intelmq(&j, &ev, NULL);
             if (j.oom) {
                 err = TA_ERR_NOMEM;
                 break;

@@ -67,6 +67,11 @@ done
 compare "$t/s/truth.json" "$t/f.json" "US->CN" US CN || fail=1
 [[ $fail -eq 0 ]] || { echo "report differs from truth.json"; exit 1; }
 
+# The stored events, exported, are exactly the alerts analyze wrote.
+"$BIN" events --db "$db" --format eve > "$t/exported.json"
+cmp -s <(sort "$t/events.json") <(sort "$t/exported.json") \
+    || { echo "events --format eve differs from analyze's alerts"; exit 1; }
+
 # The same inputs again add nothing.
 "$BIN" analyze "${args[@]}" --db "$db" --home CN -o /dev/null 2>"$t/again.err"
 "$BIN" report --db "$db" --from $FROM --to $TO --format json > "$t/r2.json"

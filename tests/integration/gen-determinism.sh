@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # threatatlas-gen is deterministic for a seed: the same seed writes identical
-# files, a different seed different ones (national, edge, mixed, flood).
+# files, a different seed different ones (national, edge, mixed, flood, beacon).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GEN=${TA_GEN:-build/asan/threatatlas-gen}
@@ -13,13 +13,14 @@ run() { # seed dir
     "$GEN" --scenario edge --seed "$1" --out "$2/edge" --quiet
     "$GEN" --scenario mixed --size 2M --seed "$1" --out "$2/mixed" --quiet 2>/dev/null
     "$GEN" --scenario flood --flows 5000 --seed "$1" --out "$2/flood" --quiet
+    "$GEN" --scenario beacon --hours 2 --scale 0.5 --seed "$1" --out "$2/beacon" --quiet 2>/dev/null
 }
 run 42 "$tmp/a"
 run 42 "$tmp/b"
 run 43 "$tmp/c"
 diff -r "$tmp/a" "$tmp/b"
 for f in national/truth.json national/pcap/2014-03-19.pcap national/feodo-ipblocklist.csv \
-    edge/truncated.pcap mixed/mixed.pcap flood/flood.pcap; do
+    edge/truncated.pcap mixed/mixed.pcap flood/flood.pcap beacon/beacon.pcap beacon/truth-beacon.json; do
     if cmp -s "$tmp/a/$f" "$tmp/c/$f"; then
         echo "seed 43 wrote the same $f as seed 42"
         exit 1

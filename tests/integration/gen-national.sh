@@ -14,10 +14,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 data=${THREATATLAS_DATA_DIR:-$PWD/data}
-db=""
-for f in "$data"/geo/*.mmdb; do
-    [[ -f $f && $f != *ipv6* ]] && { db=$f; break; }
-done
+# Where `threatatlas geo install` puts the pinned country database.
+db=$data/geo/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb
+[[ -f $db ]] || db=""
 args=()
 if [[ -n $db ]]; then
     args=(--geo-db "$db")

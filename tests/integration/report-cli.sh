@@ -38,9 +38,11 @@ expect_err 2 "invalid --dst-cc '1'" "${R[@]}" --dst-cc 1
 expect_err 2 "invalid --format 'xml'" "${R[@]}" --format xml
 expect_err 2 "invalid --list 'servers'" "${R[@]}" --list servers
 expect_err 2 'limit only applies to --list' "${R[@]}" --limit 3
-expect_err 2 "invalid --limit '-1'" "${R[@]}" --list c2-servers --limit -1
+expect_err 2 "limit: '-1' is not a number" "${R[@]}" --list c2-servers --limit -1
+expect_err 2 "limit: 0 is out of range" "${R[@]}" --list c2-servers --limit 0
 expect_err 2 "unknown option '--bogus'" "${R[@]}" --bogus
 expect_err 2 "option '--format' needs a value" "${R[@]}" --format
+expect_err 2 "unexpected argument 'extra'" "${R[@]}" extra
 expect_err 1 'cannot open database' report --db "$T/missing.db" --from 2014-03-19 --to 2014-03-20
 expect_err 2 "invalid --type 'dns'" events --db "$T/a.db" --type dns
 expect_err 2 "invalid --since date '19/03/2014'" events --db "$T/a.db" --since 19/03/2014

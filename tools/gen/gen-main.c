@@ -29,17 +29,21 @@ static const char usage[] =
     "  mixed      one large capture of realistic mixed traffic (decode/flow benchmark)\n"
     "  flood      N distinct short flows (flow-table memory cap test)\n"
     "  edge       small edge-case captures with a manifest of exact counts\n"
+    "  beacon     bots beaconing to C&C servers with jitter next to benign timers (update\n"
+    "             polls, NTP, DNS) and browsing; beacon.pcap and truth-beacon.json\n"
     "\n"
     "options:\n"
     "  --scenario NAME   one of the above (required)\n"
     "  --out DIR         output directory, created if missing (required)\n"
     "  --seed N          PRNG seed (default 1); same seed, same bytes\n"
-    "  --scale F         national: multiply every count (default 1.0; 0.001 = test size)\n"
-    "  --from DATE       national: first day, YYYY-MM-DD (default 2014-03-19)\n"
+    "  --scale F         national, beacon: multiply every count (default 1.0; 0.001 = test\n"
+    "                    size); beacon: 24 hosts and 8 bots at 1.0\n"
+    "  --from DATE       national, beacon: first day, YYYY-MM-DD (default 2014-03-19)\n"
     "  --to DATE         national: last day, included (default 2014-05-18)\n"
     "  --size BYTES      mixed: capture size, suffix K/M/G allowed (default 100M)\n"
     "  --flows N         flood: number of flows (default 5000000)\n"
     "  --gzip            mixed/flood: write capture.pcap.gz\n"
+    "  --hours N         beacon: length of the capture in hours (default 8, 1-168)\n"
     "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the pinned\n"
     "                    database installed by 'threatatlas geo install'\n"
     "  --quiet           no progress on stderr\n"
@@ -131,22 +135,17 @@ static int mkdir_p(const char *dir)
 
 int main(int argc, char **argv)
 {
-    struct tg_gen_opts o = {.seed = 1, .scale = 1.0, .size = 100ull << 20, .flows = 5000000};
+    struct tg_gen_opts o = {
+        .seed = 1, .scale = 1.0, .size = 100ull << 20, .flows = 5000000, .hours = 8};
     const char *from = "2014-03-19", *to = "2014-05-18", *geo_path = NULL;
     static const struct option longs[] = {
-        {"scenario", required_argument, NULL, 's'},
-        {"out", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 'S'},
-        {"scale", required_argument, NULL, 'x'},
-        {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},
-        {"size", required_argument, NULL, 'z'},
-        {"flows", required_argument, NULL, 'n'},
-        {"gzip", no_argument, NULL, 'g'},
-        {"geo-db", required_argument, NULL, 'G'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"scenario", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'},     {"scale", required_argument, NULL, 'x'},
+        {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
+        {"size", required_argument, NULL, 'z'},     {"flows", required_argument, NULL, 'n'},
+        {"gzip", no_argument, NULL, 'g'},           {"hours", required_argument, NULL, 'H'},
+        {"geo-db", required_argument, NULL, 'G'},   {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     opterr = 0;
     int c;
@@ -186,6 +185,13 @@ int main(int argc, char **argv)
         case 'g':
             o.gzip = true;
             break;
+        case 'H': {
+            uint64_t h;
+            if (!parse_u64(optarg, &h, false) || h == 0 || h > 168)
+                return die("--hours wants an integer in [1, 168]", optarg);
+            o.hours = (uint32_t)h;
+            break;
+        }
         case 'G':
             geo_path = optarg;
             break;
@@ -216,8 +222,10 @@ int main(int argc, char **argv)
         run = tg_scenario_flood;
     else if (strcmp(o.scenario, "edge") == 0)
         run = tg_scenario_edge;
+    else if (strcmp(o.scenario, "beacon") == 0)
+        run = tg_scenario_beacon;
     else
-        return die("unknown scenario (national, mixed, flood, edge)", o.scenario);
+        return die("unknown scenario (national, mixed, flood, edge, beacon)", o.scenario);
     if (!ta_date_parse(from, &o.from))
         return die("--from wants YYYY-MM-DD", from);
     if (!ta_date_parse(to, &o.to))

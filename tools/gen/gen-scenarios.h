@@ -16,6 +16,7 @@ struct tg_gen_opts {
     uint64_t size;       /* mixed: target capture size in bytes */
     uint64_t flows;      /* flood: number of distinct flows */
     bool gzip;           /* mixed/flood: gzip the capture */
+    uint32_t hours;      /* beacon: capture length in hours (from --from) */
     bool quiet;
 };
 
@@ -25,5 +26,6 @@ ta_err tg_scenario_national(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_mixed(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_flood(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo);
 
 #endif

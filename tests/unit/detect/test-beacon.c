@@ -202,12 +202,68 @@ static void test_caps(void **state)
     assert_int_equal(ta_beacon_new(&o, &b), TA_ERR_ARG);
 }
 
+/*
+ * Prevalence: a 10-minute timer that 15 of 20 hosts run against one server
+ * (an update service) is not reported; the same timer from 3 hosts to
+ * another server is. A 30-minute beacon with symmetric jitter (median
+ * interval above 1800 s) is still scored; hourly polls are not.
+ */
+static void test_prevalence(void **state)
+{
+    (void)state;
+    struct ta_beacon_opts o;
+    ta_beacon_opts_default(&o);
+    assert_int_equal(o.prevalence_min_hosts, 10);
+    assert_int_equal(o.max_interval_s, 2700);
+    for (int ratio_off = 0; ratio_off < 2; ratio_off++) {
+        if (ratio_off)
+            o.prevalence_ratio = 0.0;
+        struct ta_beacon *b;
+        assert_int_equal(ta_beacon_new(&o, &b), TA_OK);
+        struct ta_addr h, upd, c2, slow, hourly;
+        addr(&upd, 198, 51, 1);
+        addr(&c2, 203, 0, 113);
+        addr(&slow, 203, 0, 114);
+        addr(&hourly, 192, 0, 2);
+        for (unsigned k = 0; k < 20; k++) {
+            addr(&h, 10, 7, (uint8_t)k);
+            ta_time_us at = T0 + (ta_time_us)k * 7 * S;
+            for (unsigned i = 0; i < 36; i++) {
+                ta_time_us t = at + (ta_time_us)i * 600 * S;
+                if (k < 15)
+                    ta_beacon_add(b, &h, &upd, 443, 6, t, 700, k);
+                if (k >= 17)
+                    ta_beacon_add(b, &h, &c2, 443, 6, t, 700, k);
+                if (k == 16 && i < 16)
+                    ta_beacon_add(b, &h, &slow, 80, 6,
+                                  T0 + (ta_time_us)i * 1900 * S + (i % 2) * 120 * S, 400, k);
+                if (k == 16 && i < 24)
+                    ta_beacon_add(b, &h, &hourly, 443, 6, T0 + (ta_time_us)i * 3600 * S, 900, k);
+            }
+        }
+        struct truth t;
+        memset(&t, 0, sizeof(t));
+        assert_int_equal(ta_beacon_report(b, on_hit, &t), TA_OK);
+        struct ta_beacon_stats st;
+        ta_beacon_get_stats(b, &st);
+        /* on_hit marks by the server's last byte. */
+        assert_int_equal(t.hit[1], ratio_off == 1);
+        assert_true(t.hit[113]);
+        assert_true(t.hit[114]);
+        assert_false(t.hit[2]);
+        assert_int_equal(st.prevalent, ratio_off ? 0 : 15);
+        assert_int_equal(st.reported, ratio_off ? 15 + 3 + 1 : 3 + 1);
+        ta_beacon_free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_score_series),
         cmocka_unit_test(test_precision_recall),
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_prevalence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,8 @@ static const struct ind inds[] = {
     {"http://two.example/b", "url", TA_DETECT_IK_PHISHING, 90, "", "openphish"},
     {"bad-bank.example", "domain", TA_DETECT_IK_PHISHING, 70, "", "phishtank"},
     {"/shell.php", "url-path", TA_DETECT_IK_WEBSHELL, 60, "", "webshell-paths"},
+    {"http://panel.example/gate/admin.php", "url", TA_DETECT_IK_C2, 75, "zeus", "threatfox"},
+    {"/bot/checkin.php", "url-path", TA_DETECT_IK_C2, 80, "", "maltrail"},
 };
 static const char *const allow[] = {"updates.vendor.example", "192.0.2.99"};
 
@@ -352,6 +354,49 @@ static void test_c2(void **state)
     ta_detector_free(d);
 }
 
+/* C&C by URL (ThreatFox botnet_cc URLs, maltrail URL trails): full URL without
+ * its query, or a path indicator; one event per flow. */
+static void test_c2_url(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "10.0.0.7", 41000, "198.51.100.20", 80, T);
+    struct ta_detect_http tx = {
+        .ts = T, .method = "GET", .host = "Panel.Example", .url = "/gate/admin.php?id=5"};
+    ta_detector_http(d, &f, &tx);
+    ta_detector_http(d, &f, &tx);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_C2);
+    assert_int_equal(s.r[0].method, TA_METHOD_URL);
+    assert_string_equal(s.r[0].indicator, "http://panel.example/gate/admin.php");
+    assert_string_equal(s.r[0].attacker, "198.51.100.20");
+    assert_string_equal(s.r[0].victim, "10.0.0.7");
+    assert_string_equal(s.r[0].family, "zeus");
+    /* A path indicator matches on any host; a longer path does not. */
+    mkflow(&f, "10.0.0.7", 41001, "198.51.100.21", 8080, T + SEC);
+    struct ta_detect_http tx2 = {
+        .ts = T + SEC, .method = "POST", .host = "other.example", .url = "/bot/checkin.php"};
+    ta_detector_http(d, &f, &tx2);
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.0.7", 41002, "198.51.100.22", 80, T + 2 * SEC);
+    struct ta_detect_http tx3 = {
+        .ts = T + 2 * SEC, .method = "GET", .host = "x.example", .url = "/bot/checkin.php.bak"};
+    ta_detector_http(d, &f, &tx3);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.r[1].method, TA_METHOD_URL);
+    assert_string_equal(s.r[1].indicator, "/bot/checkin.php");
+    assert_string_equal(s.r[1].host, "other.example");
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_C2], 2);
+    assert_int_equal(st.deduplicated, 1);
+    ta_detector_free(d);
+}
+
 static void test_phishing(void **state)
 {
     (void)state;
@@ -470,6 +515,12 @@ static void test_content(void **state)
     assert_int_equal(s.n, 4);
     assert_int_equal(s.r[3].kind, TA_EVENT_BACKDOOR_SUSPECTED);
     assert_int_equal(s.r[3].body_len, 256);
+    /* The same body posted to a known C&C server is the bot's C&C traffic,
+     * not a webshell: no suspected backdoor, counted. */
+    struct ta_flow cf;
+    mkflow(&cf, "10.0.0.9", 40100, "203.0.113.5", 80, T);
+    ta_detector_http(d, &cf, &weak);
+    assert_int_equal(s.n, 4);
     /* Phishing content on a foreign host; the brand's own host is fine. */
     mkflow(&f, "10.0.2.2", 42001, "203.0.113.90", 80, T);
     struct ta_detect_http ph = {.ts = T,
@@ -494,6 +545,7 @@ static void test_content(void **state)
     assert_int_equal(st.events[TA_EVENT_BACKDOOR], 3);
     assert_int_equal(st.events[TA_EVENT_BACKDOOR_SUSPECTED], 1);
     assert_int_equal(st.events[TA_EVENT_PHISHING_SUSPECTED], 1);
+    assert_int_equal(st.suspected_to_c2, 1);
     ta_detector_free(d);
 }
 
@@ -657,9 +709,13 @@ static void test_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_c2),      cmocka_unit_test(test_phishing),
-        cmocka_unit_test(test_content), cmocka_unit_test(test_beacon_allowlist),
-        cmocka_unit_test(test_caps),    cmocka_unit_test(test_output),
+        cmocka_unit_test(test_c2),
+        cmocka_unit_test(test_c2_url),
+        cmocka_unit_test(test_phishing),
+        cmocka_unit_test(test_content),
+        cmocka_unit_test(test_beacon_allowlist),
+        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

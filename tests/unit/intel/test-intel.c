@@ -296,6 +296,58 @@ static void test_real_stix_misp(void **state)
     assert_int_equal(c.v[0].kind, TA_INTEL_KIND_MALWARE_DIST);
 }
 
+/* maltrail's compiled trails.csv: kind from the info column, regex and
+ * single-label trails unsupported, detection by content and by file name. */
+static void test_maltrail_csv(void **state)
+{
+    (void)state;
+    struct collect c;
+    struct ta_intel_load_result r;
+    const char *t = "66.66.66.66,malware (test),(static)\n"
+                    "6.6.6.6:8443,emotet (malware),(static)\n"
+                    "7.7.7.7,phishing (test),(static)\n"
+                    "198.51.100.53,known attacker,(static)\n"
+                    "198.51.100.90,sinkhole testsink (malware),(static)\n"
+                    "198.51.100.91,parking site (suspicious),(static)\n"
+                    "198.51.100.66,botnet c2 (test),(static)\n"
+                    "/malicious-login.php,malware (test),(static)\n"
+                    "evil-url.example/bad/path,malware (test),(static)\n"
+                    "\"[dead::beef]:443\",malware (test),(static)\n"
+                    "evilname,malware (test),(static)\n"
+                    "dga[0-9]+\\.wildcard-test\\.com,malware (test),(static)\n"
+                    "x.example,web shell (suspicious),(static)\n"
+                    "bad..value.example,malware,(static)\n";
+    assert_int_equal(parse_str(t, TA_INTEL_FMT_AUTO, &c, &r), TA_OK);
+    assert_int_equal(r.format, TA_INTEL_FMT_MALTRAIL_CSV);
+    assert_int_equal(r.accepted, 11);
+    assert_int_equal(r.unsupported, 2);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(c.v[0].kind, TA_INTEL_KIND_C2);
+    assert_string_equal(c.v[0].source, "maltrail");
+    assert_string_equal(c.v[0].family, "");
+    assert_int_equal(c.v[1].type, TA_INTEL_IP_PORT);
+    assert_string_equal(c.v[1].family, "emotet");
+    assert_int_equal(c.v[2].kind, TA_INTEL_KIND_PHISHING);
+    assert_int_equal(c.v[3].kind, TA_INTEL_KIND_SCANNER);
+    assert_int_equal(c.v[4].kind, TA_INTEL_KIND_OTHER);
+    assert_int_equal(c.v[5].kind, TA_INTEL_KIND_OTHER);
+    assert_int_equal(c.v[6].kind, TA_INTEL_KIND_C2);
+    assert_int_equal(c.v[7].type, TA_INTEL_URL_PATH);
+    assert_int_equal(c.v[8].type, TA_INTEL_URL);
+    assert_string_equal(c.v[8].value, "http://evil-url.example/bad/path");
+    assert_int_equal(c.v[9].type, TA_INTEL_IP_PORT);
+    assert_int_equal(c.v[10].kind, TA_INTEL_KIND_WEBSHELL);
+    /* Detected by file name when the content is ambiguous; named on the command line. */
+    assert_int_equal(ta_intel_format_detect((const uint8_t *)"1.2.3.4,malware,feed.org\n", 25,
+                                            "/x/trails.csv", false),
+                     TA_INTEL_FMT_MALTRAIL_CSV);
+    enum ta_intel_format f;
+    assert_true(ta_intel_format_parse("maltrail-csv", &f));
+    assert_int_equal(f, TA_INTEL_FMT_MALTRAIL_CSV);
+    assert_true(ta_intel_format_parse("trails-csv", &f));
+    assert_int_equal(f, TA_INTEL_FMT_MALTRAIL_CSV);
+}
+
 static void test_real_et_maltrail_iprep(void **state)
 {
     (void)state;
@@ -800,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_real_phishtank_openphish),
         cmocka_unit_test(test_real_stix_misp),
         cmocka_unit_test(test_real_et_maltrail_iprep),
+        cmocka_unit_test(test_maltrail_csv),
         cmocka_unit_test(test_generated_abusech),
         cmocka_unit_test(test_generated_phish_zeek_plain),
         cmocka_unit_test(test_malformed_everything),

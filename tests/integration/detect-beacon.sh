@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Beaconing precision and recall on generated traffic: threatatlas-gen's
+# `beacon` scenario (bots beaconing to C&C servers with 0-30 % jitter next to
+# update polls, NTP, DNS and browsing; no indicators anywhere) analysed with
+# no intel. Every c2-suspected alert is matched to truth-beacon.json by
+# (host, server, port); precision and recall must stay above the floors, and
+# no confirmed event may appear (there is nothing to confirm against).
+set -euo pipefail
+probe=$("$TA_BIN" analyze 2>&1 || true)
+if [[ $probe == *"this build lacks"* ]]; then
+    echo "analyze is not in this build (capture/proto/intel/geo modules missing)"; exit 77
+fi
+if ! "$TA_GEN" --help | grep -q '^  beacon'; then echo "threatatlas-gen has no beacon scenario"; exit 77; fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+for seed in 7 11; do
+    "$TA_GEN" --scenario beacon --out "$tmp/s$seed" --seed "$seed" --quiet
+    "$TA_BIN" analyze -r "$tmp/s$seed/beacon.pcap" --db "$tmp/s$seed/empty.db" --no-store \
+        -o "$tmp/s$seed/ev.json" 2>"$tmp/s$seed/err" || { cat "$tmp/s$seed/err"; exit 1; }
+done
+python3 - "$tmp" <<'PY'
+import json, sys
+root = sys.argv[1]
+TP = FP = FN = 0
+for seed in (7, 11):
+    d = "%s/s%d" % (root, seed)
+    truth = json.load(open(d + "/truth-beacon.json"))
+    pos = {(b["host"], b["server"], b["port"]): b for b in truth["beacon"]}
+    ben = {(b["host"], b["server"], b["port"]): b["what"] for b in truth["benign"]}
+    assert len(pos) >= 8 and len(ben) >= 300, (len(pos), len(ben))
+    assert 20000 <= truth["packets"] <= 120000, truth["packets"]
+    ev = [json.loads(l) for l in open(d + "/ev.json")]
+    confirmed = [e for e in ev if e["threatatlas"]["confirmed"]]
+    for e in confirmed:
+        print("CONFIRMED", e["threatatlas"]["kind"], e["alert"]["signature"], e["dest_ip"])
+    assert not confirmed, "confirmed events without any indicator"
+    got = set()
+    for e in ev:
+        if e["threatatlas"]["kind"] != "c2-suspected":
+            continue
+        k = (e["src_ip"], e["dest_ip"], e["dest_port"])
+        assert k not in got, ("c2-suspected twice for a pair", k)
+        got.add(k)
+        if k not in pos:
+            print("FP seed %d: %s -> %s:%d (%s) %s" % (seed, k[0], k[1], k[2],
+                  ben.get(k, "not in truth"), e["alert"]["signature"]))
+    for k in sorted(set(pos) - got):
+        b = pos[k]
+        print("FN seed %d: %s -> %s:%d %s period %d s jitter %.2f (%s), %d connections" % (
+            seed, k[0], k[1], k[2], b["channel"], b["period_s"], b["jitter"], b["jitter_style"],
+            b["connections"]))
+    tp, fp, fn = len(got & set(pos)), len(got - set(pos)), len(set(pos) - got)
+    print("note: seed %d: %d packets, %d beacon pairs, %d benign pairs, %d suspected events" % (
+        seed, truth["packets"], len(pos), len(ben), len(ev)))
+    TP, FP, FN = TP + tp, FP + fp, FN + fn
+P = TP / (TP + FP) if TP + FP else 0.0
+R = TP / (TP + FN) if TP + FN else 0.0
+print("info: c2-suspected precision %.3f recall %.3f (%d/%d/%d)" % (P, R, TP, FP, FN))
+assert P >= 0.9, "precision below 0.9"
+assert R >= 0.8, "recall below 0.8"
+PY
