@@ -100,10 +100,10 @@ if want flood; then
     [[ -s $FC ]] || $B/bench/gen-capture flood "$FC" "$FLOWS"
     rss=$(/usr/bin/time -f %M $B/threatatlas observe -r "$FC" --max-flows 100000 -o "$OUT/flood.eve" 2>&1 >/dev/null | tail -1)
     ev=$(tail -1 "$OUT/flood.eve" | grep -o '"evicted":[0-9]*' | cut -d: -f2)
-    budget=$((8 * 1024 + 100000 * 320 / 1024))
+    budget=$((8 * 1024 + 100000 * 448 / 1024))
     ok=yes
     [[ $rss -le $budget && $ev -eq $((FLOWS - 100000)) ]] || ok=NO
-    FLOOD="$FLOWS one-packet UDP flows (\`bench/gen-capture flood\`), \`threatatlas observe --max-flows 100000\`: peak RSS $rss kB (budget $budget kB = 8 MiB + 320 B x 100000), evictions reported $ev (expected $((FLOWS - 100000))); within budget and exact: $ok"
+    FLOOD="$FLOWS one-packet UDP flows (\`bench/gen-capture flood\`), \`threatatlas observe --max-flows 100000\`: peak RSS $rss kB (budget $budget kB = 8 MiB + 448 B x 100000), evictions reported $ev (expected $((FLOWS - 100000))); within budget and exact: $ok"
     rm -f "$OUT/flood.eve"
     cleanup "$FC"
 fi
