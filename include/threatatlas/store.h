@@ -80,8 +80,12 @@
 #include "threatatlas/event.h"
 #include "threatatlas/hash.h"
 
-/* Version of the store_ tables written as meta.schema.store. */
-#define TA_STORE_SCHEMA_VERSION 1
+/*
+ * Version of the store_ tables written as meta.schema.store. Databases of
+ * another version are refused (TA_ERR_UNSUPPORTED, both versions named).
+ * 2: event ids are (run id << 32 | sequence in the run), no run_id index.
+ */
+#define TA_STORE_SCHEMA_VERSION 2
 /* Events per write transaction during a run. */
 #define TA_STORE_BATCH  20000
 #define TA_STORE_ERRLEN 256
@@ -97,9 +101,9 @@ enum ta_store_flags {
 
 /*
  * Open (and with TA_STORE_CREATE create or upgrade) the database at path.
- * A database whose schema.store is newer than TA_STORE_SCHEMA_VERSION is
- * refused with TA_ERR_UNSUPPORTED and a message in errbuf naming both
- * versions. On failure *out is NULL and errbuf holds one line.
+ * A database whose schema.store is newer or older than
+ * TA_STORE_SCHEMA_VERSION is refused with TA_ERR_UNSUPPORTED and a message
+ * in errbuf naming both versions. On failure *out is NULL and errbuf holds one line.
  */
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN]);

@@ -12,9 +12,14 @@
 #include "common/sha256-int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TA_SHA_X86 1
@@ -273,22 +278,45 @@ char *ta_sha256_hex(const uint8_t d[TA_SHA256_LEN], char hex[TA_SHA256_HEXLEN])
 
 ta_err ta_sha256_file(const char *path, uint8_t out[TA_SHA256_LEN], uint64_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return TA_ERR_IO;
     struct ta_sha256 s;
     ta_sha256_init(&s);
-    uint8_t buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        ta_sha256_update(&s, buf, n);
-    int err = ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (err) {
-        errno = saved;
-        return TA_ERR_IO;
+    struct stat sb;
+    /* A regular file is hashed through a read-only mapping: no copy into a
+     * buffer (captures are tens of MB to GB). Anything else is read. */
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uint64_t)sb.st_size <= SIZE_MAX) {
+        size_t len = (size_t)sb.st_size;
+        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            (void)madvise(m, len, MADV_SEQUENTIAL);
+            ta_sha256_update(&s, m, len);
+            munmap(m, len);
+            close(fd);
+            ta_sha256_final(&s, out);
+            if (size != NULL)
+                *size = s.nbytes;
+            return TA_OK;
+        }
     }
+    uint8_t buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return TA_ERR_IO;
+        }
+        ta_sha256_update(&s, buf, (size_t)n);
+    }
+    close(fd);
     ta_sha256_final(&s, out);
     if (size != NULL)
         *size = s.nbytes;

@@ -66,7 +66,6 @@ static const char schema_sql[] =
     " indicator_type TEXT, sources TEXT, hostname TEXT, url TEXT, dns_answer TEXT,"
     " body BLOB,"
     " item TEXT);" /* phishing: the page; backdoor: the website */
-    "CREATE INDEX IF NOT EXISTS store_event_run ON store_event(run_id);"
     "CREATE INDEX IF NOT EXISTS store_event_kind_day ON store_event(kind, day);"
     /* Per-day distinct sets: attackers (all kinds), C&C victims (c2 kinds),
      * items (phishing pages, backdoored websites). Member before day so a
@@ -182,7 +181,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     st->readonly = (flags & TA_STORE_READONLY) != 0;
     st->batch_max = TA_STORE_BATCH;
     st->memcap = TA_STORE_MEMCAP;
-    int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    /* One connection per handle, used by one thread at a time (like every
+     * ta_ handle): no SQLite connection mutex. */
+    int oflags =
+        SQLITE_OPEN_NOMUTEX | (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     if (!st->readonly && (flags & TA_STORE_CREATE))
         oflags |= SQLITE_OPEN_CREATE;
     ta_err err = TA_ERR_DB;
@@ -205,6 +207,17 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         snprintf(errbuf, TA_STORE_ERRLEN,
                  "%s: store schema version %ld is newer than this threatatlas supports (%d); "
                  "upgrade threatatlas",
+                 path, v, TA_STORE_SCHEMA_VERSION);
+        err = TA_ERR_UNSUPPORTED;
+        goto out_close;
+    }
+    if (v != 0 && v < TA_STORE_SCHEMA_VERSION) {
+        /* Version 1 kept events under an index on run_id with automatic ids;
+         * version 2 numbers them per run (see event_id). No version 1
+         * database was ever deployed, so there is no migration. */
+        snprintf(errbuf, TA_STORE_ERRLEN,
+                 "%s: store schema version %ld is older than this threatatlas supports (%d); "
+                 "analyse the captures again into a new database",
                  path, v, TA_STORE_SCHEMA_VERSION);
         err = TA_ERR_UNSUPPORTED;
         goto out_close;
@@ -336,6 +349,18 @@ ta_err ta_store_run_is_done(struct ta_store *st, const uint8_t digest[TA_SHA256_
     return err;
 }
 
+/*
+ * Event ids: run id in the high 32 bits, the event's sequence number in the
+ * run below. A run's events are then one rowid range of store_event, which
+ * needs no index on run_id to find or delete them.
+ */
+#define EVENTS_PER_RUN ((uint64_t)1 << 32)
+
+static int64_t event_id(int64_t run_id, uint64_t seq)
+{
+    return (int64_t)((uint64_t)run_id << 32 | seq);
+}
+
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -352,8 +377,8 @@ static ta_err prepare_insert(struct ta_store *st)
         " a_ip, a_port, a_cc, a_asn, a_as_name, a_home,"
         " v_ip, v_port, v_cc, v_asn, v_as_name, v_home,"
         " confidence, signature, family, indicator, indicator_type, sources,"
-        " hostname, url, dns_answer, body, item)"
-        " VALUES(?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)";
+        " hostname, url, dns_answer, body, item, id)"
+        " VALUES(?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?, ?)";
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->ins_event, NULL) !=
         SQLITE_OK)
         return ta__store_dberr(st, "prepare event insert");
@@ -398,9 +423,10 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
          * never reached the rollups; drop them and redo the run. */
         char sql[160];
         snprintf(sql, sizeof(sql),
-                 "DELETE FROM store_event WHERE run_id=%lld;"
+                 "DELETE FROM store_event WHERE id BETWEEN %lld AND %lld;"
                  "DELETE FROM store_input WHERE run_id=%lld;",
-                 (long long)id, (long long)id);
+                 (long long)event_id(id, 0), (long long)event_id(id, EVENTS_PER_RUN - 1),
+                 (long long)id);
         if ((err = exec(st, sql, "discard unfinished run")) != TA_OK)
             goto out_rollback;
         st->stats.runs_redone++;
@@ -492,20 +518,21 @@ static void bind_opt(sqlite3_stmt *s, int col, const char *v)
         sqlite3_bind_null(s, col);
 }
 
-static void bind_cc(sqlite3_stmt *s, int col, const char cc[3])
+/* up (3 bytes) holds the upper-cased code until the statement has run. */
+static void bind_cc(sqlite3_stmt *s, int col, const char cc[3], char *up)
 {
     size_t n = strnlen(cc, 2);
-    char up[3] = {0};
     for (size_t i = 0; i < n; i++)
         up[i] = (cc[i] >= 'a' && cc[i] <= 'z') ? (char)(cc[i] - 32) : cc[i];
-    sqlite3_bind_text(s, col, up, (int)n, SQLITE_TRANSIENT);
+    up[n] = '\0';
+    sqlite3_bind_text(s, col, up, (int)n, SQLITE_STATIC);
 }
 
-static void bind_side(sqlite3_stmt *s, int col, const struct ta_event_side *sd)
+static void bind_side(sqlite3_stmt *s, int col, const struct ta_event_side *sd, char *cc_up)
 {
     bind_ip(s, col, &sd->ip);
     sqlite3_bind_int(s, col + 1, sd->port);
-    bind_cc(s, col + 2, sd->cc);
+    bind_cc(s, col + 2, sd->cc, cc_up);
     sqlite3_bind_int64(s, col + 3, sd->asn);
     bind_opt(s, col + 4, sd->as_name);
     sqlite3_bind_int(s, col + 5, sd->home);
@@ -839,6 +866,10 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
         snprintf(st->errmsg, sizeof(st->errmsg), "invalid event kind %d", (int)ev->kind);
         return TA_ERR_ARG;
     }
+    if (st->stats.events >= EVENTS_PER_RUN - 1) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "too many events in one run");
+        return TA_ERR_LIMIT;
+    }
     if (!st->in_txn) {
         ta_err err = exec(st, "BEGIN IMMEDIATE", "begin event batch");
         if (err)
@@ -854,8 +885,9 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     sqlite3_bind_int64(s, 5, ta_store_day(ev->ts));
     sqlite3_bind_int64(s, 6, (sqlite3_int64)ev->flow_id);
     sqlite3_bind_int(s, 7, ev->proto);
-    bind_side(s, 8, &ev->attacker);
-    bind_side(s, 14, &ev->victim);
+    char cc_up[2][3];
+    bind_side(s, 8, &ev->attacker, cc_up[0]);
+    bind_side(s, 14, &ev->victim, cc_up[1]);
     sqlite3_bind_int(s, 20, ev->confidence);
     bind_opt(s, 21, ev->signature);
     bind_opt(s, 22, ev->family);
@@ -873,11 +905,14 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     char itembuf[256];
     const char *item = item_of(ev, itembuf);
     bind_opt(s, 30, item);
+    sqlite3_bind_int64(s, 31, event_id(st->run_id, st->stats.events));
     if (sqlite3_step(s) != SQLITE_DONE)
         return ta__store_dberr(st, "insert event");
+    /* Every parameter is bound again for the next event, so the bindings
+     * (which point into ev and this frame) are not cleared: they are never
+     * used after this step. */
     if (st->mem_ok)
         mem_record(st, ev, item);
-    sqlite3_clear_bindings(s);
     if (st->stats.events == 0 || ev->ts < st->ev_first)
         st->ev_first = ev->ts;
     if (ev->ts > st->ev_last)
@@ -918,39 +953,41 @@ static ta_err store_fold(struct ta_store *st, int64_t id)
         {"victim", "ip", "v_ip", "v_ip IS NOT NULL AND kind IN (0, 1)"},
         {"item", "item", "item", "item IS NOT NULL"},
     };
-    char sql[1024];
+    char sql[2048];
     ta_err err;
+    long long lo = event_id(id, 0), hi = event_id(id, EVENTS_PER_RUN - 1);
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
         snprintf(sql, sizeof(sql),
                  "INSERT OR IGNORE INTO store_day_%s(kind, src_cc, dst_cc, %s, day)"
                  " SELECT DISTINCT kind, a_cc, v_cc, %s, day FROM store_event"
-                 " WHERE run_id=%lld AND %s ORDER BY 1, 2, 3, 4, 5;"
+                 " WHERE id BETWEEN %lld AND %lld AND %s ORDER BY 1, 2, 3, 4, 5;"
                  "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
                  " SELECT kind, a_cc, v_cc, %s, MIN(day), MAX(day) FROM store_event"
-                 " WHERE run_id=%lld AND %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+                 " WHERE id BETWEEN %lld AND %lld AND %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
                  " ON CONFLICT DO UPDATE SET first_day = MIN(first_day, excluded.first_day),"
                  " last_day = MAX(last_day, excluded.last_day);",
-                 sets[i].table, sets[i].col, sets[i].expr, (long long)id, sets[i].cond,
-                 sets[i].table, sets[i].col, sets[i].expr, (long long)id, sets[i].cond);
+                 sets[i].table, sets[i].col, sets[i].expr, lo, hi, sets[i].cond, sets[i].table,
+                 sets[i].col, sets[i].expr, lo, hi, sets[i].cond);
         if ((err = exec(st, sql, "fold run into rollups")) != TA_OK)
             return err;
     }
     /* Counters. A phishing visit is a flow, dated by its first event; an
      * event without a flow id is its own flow. */
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-             " SELECT kind, a_cc, v_cc, day, COUNT(*), 0 FROM store_event WHERE run_id=%lld"
-             " GROUP BY kind, a_cc, v_cc, day"
-             " ON CONFLICT DO UPDATE SET events = events + excluded.events;"
-             "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-             " SELECT kind, a_cc, v_cc, d, 0, COUNT(*) FROM"
-             " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event"
-             "  WHERE run_id=%lld AND kind IN (2, 3)"
-             "  GROUP BY kind, a_cc, v_cc, a_ip, v_ip, flow_id,"
-             "  CASE WHEN flow_id = 0 THEN id ELSE 0 END)"
-             " WHERE true GROUP BY kind, a_cc, v_cc, d"
-             " ON CONFLICT DO UPDATE SET flows = flows + excluded.flows;",
-             (long long)id, (long long)id);
+    snprintf(
+        sql, sizeof(sql),
+        "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
+        " SELECT kind, a_cc, v_cc, day, COUNT(*), 0 FROM store_event WHERE id BETWEEN %lld AND %lld"
+        " GROUP BY kind, a_cc, v_cc, day"
+        " ON CONFLICT DO UPDATE SET events = events + excluded.events;"
+        "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
+        " SELECT kind, a_cc, v_cc, d, 0, COUNT(*) FROM"
+        " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event"
+        "  WHERE id BETWEEN %lld AND %lld AND kind IN (2, 3)"
+        "  GROUP BY kind, a_cc, v_cc, a_ip, v_ip, flow_id,"
+        "  CASE WHEN flow_id = 0 THEN id ELSE 0 END)"
+        " WHERE true GROUP BY kind, a_cc, v_cc, d"
+        " ON CONFLICT DO UPDATE SET flows = flows + excluded.flows;",
+        lo, hi, lo, hi);
     return exec(st, sql, "fold run into rollups");
 }
 

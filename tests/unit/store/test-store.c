@@ -273,13 +273,21 @@ static void test_newer_schema_refused(void **state)
     struct ta_store *st = open_db(g_path);
     assert_int_equal(fx_run(st, 1), TA_OK);
     ta_store_close(st);
-    exec_sql(g_path, "UPDATE meta SET value='2' WHERE key='schema.store'");
+    exec_sql(g_path, "UPDATE meta SET value='3' WHERE key='schema.store'");
     char err[TA_STORE_ERRLEN];
     st = (struct ta_store *)1;
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
-    assert_non_null(strstr(err, "store schema version 2 is newer than this threatatlas supports "
-                                "(1); upgrade threatatlas"));
+    assert_non_null(strstr(err, "store schema version 3 is newer than this threatatlas supports "
+                                "(2); upgrade threatatlas"));
+    assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
+    /* A version 1 database (events numbered differently) is refused, not
+     * written to with the new numbering. */
+    exec_sql(g_path, "UPDATE meta SET value='1' WHERE key='schema.store'");
+    assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
+    assert_null(st);
+    assert_non_null(strstr(err, "store schema version 1 is older than this threatatlas supports "
+                                "(2); analyse the captures again into a new database"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* Garbage in the version is refused too, not taken for 0. */
     exec_sql(g_path, "UPDATE meta SET value='x' WHERE key='schema.store'");
@@ -305,7 +313,7 @@ static void test_shared_with_intel(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.intel=3");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=1");
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=2");
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
