@@ -31,7 +31,8 @@ struct ta_store {
     /* The open run's rollups, collected in memory while mem_ok. */
     bool mem_ok;
     size_t memcap;
-    struct ta__kset tuples, counters, flows;
+    /* zones: (kind, day) -> lowest, highest event id of the run. */
+    struct ta__kset tuples, counters, flows, zones;
 };
 
 static const char schema_sql[] =
@@ -66,7 +67,14 @@ static const char schema_sql[] =
     " indicator_type TEXT, sources TEXT, hostname TEXT, url TEXT, dns_answer TEXT,"
     " body BLOB,"
     " item TEXT);" /* phishing: the page; backdoor: the website */
-    "CREATE INDEX IF NOT EXISTS store_event_kind_day ON store_event(kind, day);"
+    /* Where a run's events of one kind and day are: the lowest and highest
+     * id (a run's events are stored in capture order, so a day's ids form a
+     * narrow range). Readers select events by kind and day through it
+     * instead of an index on store_event, which would cost a B-tree insert
+     * per event. Written when the run finishes. */
+    "CREATE TABLE IF NOT EXISTS store_event_zone(kind INTEGER NOT NULL, day INTEGER NOT NULL,"
+    " run_id INTEGER NOT NULL, id_lo INTEGER NOT NULL, id_hi INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, day, run_id)) WITHOUT ROWID;"
     /* Per-day distinct sets: attackers (all kinds), C&C victims (c2 kinds),
      * items (phishing pages, backdoored websites). Member before day so a
      * pair's members come out sorted for exact distinct counting. */
@@ -489,6 +497,7 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     ta__kset_init(&st->tuples, 0);
     ta__kset_init(&st->counters, 2);
     ta__kset_init(&st->flows, 1);
+    ta__kset_init(&st->zones, 2);
     st->mem_ok = true;
     return TA_OK;
 
@@ -616,6 +625,7 @@ static void mem_drop(struct ta_store *st)
     ta__kset_release(&st->tuples);
     ta__kset_release(&st->counters);
     ta__kset_release(&st->flows);
+    ta__kset_release(&st->zones);
     st->mem_ok = false;
 }
 
@@ -638,7 +648,7 @@ static bool mem_tuple(struct ta_store *st, int set, const uint8_t *prefix, uint3
     return ta__kset_get(&st->tuples, k, 10 + mlen, NULL) != NULL;
 }
 
-static void mem_record(struct ta_store *st, const struct ta_event *ev, const char *item)
+static void mem_record(struct ta_store *st, const struct ta_event *ev, const char *item, int64_t id)
 {
     uint8_t pre[5], k[64];
     key_prefix(pre, ev);
@@ -685,9 +695,21 @@ static void mem_record(struct ta_store *st, const struct ta_event *ev, const cha
         if (ok && (created || (uint64_t)day + 1 < v[0]))
             v[0] = (uint64_t)day + 1;
     }
-    if (!ok ||
-        ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) + ta__kset_bytes(&st->flows) >
-            st->memcap) {
+    if (ok) {
+        /* Widen the zone of (kind, day) to include this event's id. */
+        k[0] = (uint8_t)ev->kind;
+        memcpy(k + 1, &d, 8);
+        bool created;
+        uint64_t *v = ta__kset_get(&st->zones, k, 9, &created);
+        ok = v != NULL;
+        if (ok && (created || (uint64_t)id < v[0]))
+            v[0] = (uint64_t)id;
+        if (ok && (created || (uint64_t)id > v[1]))
+            v[1] = (uint64_t)id;
+    }
+    if (!ok || ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) +
+                       ta__kset_bytes(&st->flows) + ta__kset_bytes(&st->zones) >
+                   st->memcap) {
         /* Over the cap: finish will fold from the stored events instead. */
         mem_drop(st);
         st->stats.mem_overflows++;
@@ -854,6 +876,45 @@ out:
     return err;
 }
 
+/* Write the run's zones (inside the finishing transaction): from memory,
+ * or past the memcap from the stored events. */
+static ta_err write_zones(struct ta_store *st)
+{
+    if (!st->mem_ok) {
+        char sql[320];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi)"
+                 " SELECT kind, day, %lld, MIN(id), MAX(id) FROM store_event"
+                 " WHERE id BETWEEN %lld AND %lld GROUP BY kind, day",
+                 (long long)st->run_id, (long long)event_id(st->run_id, 0),
+                 (long long)event_id(st->run_id, EVENTS_PER_RUN - 1));
+        return exec(st, sql, "write event zones");
+    }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi)"
+                           " VALUES(?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "write event zones");
+    ta_err err = TA_OK;
+    for (size_t i = 0; i < st->zones.n && err == TA_OK; i++) {
+        size_t len;
+        const uint8_t *k = ta__kset_key(&st->zones, i, &len);
+        int64_t day;
+        memcpy(&day, k + 1, 8);
+        sqlite3_reset(s);
+        sqlite3_bind_int(s, 1, k[0]);
+        sqlite3_bind_int64(s, 2, day);
+        sqlite3_bind_int64(s, 3, st->run_id);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)st->zones.vals[2 * i]);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)st->zones.vals[2 * i + 1]);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            err = ta__store_dberr(st, "write event zones");
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
 #define BODY_MAX 512
 
 ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
@@ -905,14 +966,15 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     char itembuf[256];
     const char *item = item_of(ev, itembuf);
     bind_opt(s, 30, item);
-    sqlite3_bind_int64(s, 31, event_id(st->run_id, st->stats.events));
+    int64_t seq_id = event_id(st->run_id, st->stats.events);
+    sqlite3_bind_int64(s, 31, seq_id);
     if (sqlite3_step(s) != SQLITE_DONE)
         return ta__store_dberr(st, "insert event");
     /* Every parameter is bound again for the next event, so the bindings
      * (which point into ev and this frame) are not cleared: they are never
      * used after this step. */
     if (st->mem_ok)
-        mem_record(st, ev, item);
+        mem_record(st, ev, item, seq_id);
     if (st->stats.events == 0 || ev->ts < st->ev_first)
         st->ev_first = ev->ts;
     if (ev->ts > st->ev_last)
@@ -1010,7 +1072,8 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
             goto out_abort;
         st->in_txn = true;
     }
-    if ((err = st->mem_ok ? fold_mem(st) : store_fold(st, st->run_id)) != TA_OK)
+    if ((err = st->mem_ok ? fold_mem(st) : store_fold(st, st->run_id)) != TA_OK ||
+        (err = write_zones(st)) != TA_OK)
         goto out_abort;
     mem_drop(st);
     if (first == 0 && last == 0) {

@@ -52,7 +52,8 @@ static struct ta_store *open_db(const char *path)
     return st;
 }
 
-/* The full report (all days of the fixture and around) as JSON text. */
+/* The full report (all days of the fixture and around) as JSON text,
+ * followed by the evidence lists and the events export. */
 static char *report_json(struct ta_store *st)
 {
     struct ta_report_query q;
@@ -65,6 +66,13 @@ static char *report_json(struct ta_store *st)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_int_equal(ta_report_write(r, TA_REPORT_FMT_JSON, f), TA_OK);
+    /* With the evidence: every list (read through the event zones) and the
+     * events export, which must come out the same as well. */
+    for (int l = 0; l < TA_LIST__COUNT; l++)
+        assert_int_equal(
+            ta_report_list_write(st, &q, (enum ta_report_list)l, 0, TA_REPORT_FMT_CSV, f), TA_OK);
+    uint64_t n = 0;
+    assert_int_equal(ta_report_events_write(st, NULL, 0, TA_EVENTS_FMT_CSV, f, &n), TA_OK);
     fclose(f);
     ta_report_free(r);
     return buf;
