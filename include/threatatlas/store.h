@@ -11,6 +11,14 @@
  *   store_event      every detection event as a typed attacker -> victim
  *                    edge with its evidence (see threatatlas/event.h), so a
  *                    C&C server and the hosts it controls stay linked.
+ *                    Its id is (run id << 32 | sequence number in the run):
+ *                    a run's events are one id range, found without an
+ *                    index. Request bodies are kept up to 512 bytes.
+ *   store_event_zone per completed run, kind and day, the lowest and highest
+ *                    id of those events; lists select events by kind and
+ *                    day through it (events are stored in capture order, so
+ *                    the ranges are narrow) instead of an index on
+ *                    store_event, which would cost a B-tree insert per event.
  *   store_day_*      per-day rollups used by the report: distinct sets
  *                    (attacker IPs, C&C victims, phishing pages / backdoored
  *                    websites) keyed by (kind, src_cc, dst_cc, member, day)
@@ -49,7 +57,7 @@
  *   - Events are written in batches of TA_STORE_BATCH per transaction into
  *     store_event only. Nothing that the report counts is touched.
  *   - ta_store_run_finish, in ONE transaction, writes the run's rollups and
- *     marks the run done. The rollups therefore only ever contain complete
+ *     event zones and marks the run done. The rollups therefore only ever contain complete
  *     runs. (The rollups are collected in process memory during the run,
  *     capped by ta_store_set_memcap; past the cap finish recomputes them
  *     from the run's stored events with SQL. A crash loses the memory, which
@@ -80,8 +88,12 @@
 #include "threatatlas/event.h"
 #include "threatatlas/hash.h"
 
-/* Version of the store_ tables written as meta.schema.store. */
-#define TA_STORE_SCHEMA_VERSION 1
+/*
+ * Version of the store_ tables written as meta.schema.store. Databases of
+ * another version are refused (TA_ERR_UNSUPPORTED, both versions named).
+ * 2: event ids are (run id << 32 | sequence in the run), no run_id index.
+ */
+#define TA_STORE_SCHEMA_VERSION 2
 /* Events per write transaction during a run. */
 #define TA_STORE_BATCH  20000
 #define TA_STORE_ERRLEN 256
@@ -97,9 +109,9 @@ enum ta_store_flags {
 
 /*
  * Open (and with TA_STORE_CREATE create or upgrade) the database at path.
- * A database whose schema.store is newer than TA_STORE_SCHEMA_VERSION is
- * refused with TA_ERR_UNSUPPORTED and a message in errbuf naming both
- * versions. On failure *out is NULL and errbuf holds one line.
+ * A database whose schema.store is newer or older than
+ * TA_STORE_SCHEMA_VERSION is refused with TA_ERR_UNSUPPORTED and a message
+ * in errbuf naming both versions. On failure *out is NULL and errbuf holds one line.
  */
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN]);

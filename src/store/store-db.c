@@ -31,8 +31,24 @@ struct ta_store {
     /* The open run's rollups, collected in memory while mem_ok. */
     bool mem_ok;
     size_t memcap;
-    struct ta__kset tuples, counters, flows;
+    /* zones: (kind, day) -> lowest, highest event id of the run. */
+    struct ta__kset tuples, counters, flows, zones;
+    /* Events added but not yet inserted (copies; strings in pend_arena). */
+    struct ta_event *pend;
+    size_t npend;
+    char *pend_arena;
+    size_t pend_used;
 };
+
+/*
+ * Events are inserted PEND_MAX at a time: between two events the packet
+ * path evicts SQLite's code and B-tree pages from the CPU caches, so
+ * inserting one event per callback costs about twice as much as inserting
+ * a burst. Buffered events are not committed anyway until their batch is,
+ * so crash safety is unchanged; a burst never crosses a batch boundary.
+ */
+#define PEND_MAX   256
+#define PEND_ARENA ((size_t)256 << 10)
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -66,8 +82,14 @@ static const char schema_sql[] =
     " indicator_type TEXT, sources TEXT, hostname TEXT, url TEXT, dns_answer TEXT,"
     " body BLOB,"
     " item TEXT);" /* phishing: the page; backdoor: the website */
-    "CREATE INDEX IF NOT EXISTS store_event_run ON store_event(run_id);"
-    "CREATE INDEX IF NOT EXISTS store_event_kind_day ON store_event(kind, day);"
+    /* Where a run's events of one kind and day are: the lowest and highest
+     * id (a run's events are stored in capture order, so a day's ids form a
+     * narrow range). Readers select events by kind and day through it
+     * instead of an index on store_event, which would cost a B-tree insert
+     * per event. Written when the run finishes. */
+    "CREATE TABLE IF NOT EXISTS store_event_zone(kind INTEGER NOT NULL, day INTEGER NOT NULL,"
+    " run_id INTEGER NOT NULL, id_lo INTEGER NOT NULL, id_hi INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, day, run_id)) WITHOUT ROWID;"
     /* Per-day distinct sets: attackers (all kinds), C&C victims (c2 kinds),
      * items (phishing pages, backdoored websites). Member before day so a
      * pair's members come out sorted for exact distinct counting. */
@@ -182,7 +204,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     st->readonly = (flags & TA_STORE_READONLY) != 0;
     st->batch_max = TA_STORE_BATCH;
     st->memcap = TA_STORE_MEMCAP;
-    int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    /* One connection per handle, used by one thread at a time (like every
+     * ta_ handle): no SQLite connection mutex. */
+    int oflags =
+        SQLITE_OPEN_NOMUTEX | (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     if (!st->readonly && (flags & TA_STORE_CREATE))
         oflags |= SQLITE_OPEN_CREATE;
     ta_err err = TA_ERR_DB;
@@ -205,6 +230,17 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         snprintf(errbuf, TA_STORE_ERRLEN,
                  "%s: store schema version %ld is newer than this threatatlas supports (%d); "
                  "upgrade threatatlas",
+                 path, v, TA_STORE_SCHEMA_VERSION);
+        err = TA_ERR_UNSUPPORTED;
+        goto out_close;
+    }
+    if (v != 0 && v < TA_STORE_SCHEMA_VERSION) {
+        /* Version 1 kept events under an index on run_id with automatic ids;
+         * version 2 numbers them per run (see event_id). No version 1
+         * database was ever deployed, so there is no migration. */
+        snprintf(errbuf, TA_STORE_ERRLEN,
+                 "%s: store schema version %ld is older than this threatatlas supports (%d); "
+                 "analyse the captures again into a new database",
                  path, v, TA_STORE_SCHEMA_VERSION);
         err = TA_ERR_UNSUPPORTED;
         goto out_close;
@@ -252,6 +288,8 @@ void ta_store_close(struct ta_store *st)
     if (st->run_id != 0)
         ta_store_run_abort(st);
     sqlite3_finalize(st->ins_event);
+    free(st->pend);
+    free(st->pend_arena);
     sqlite3_close(st->db);
     free(st);
 }
@@ -336,6 +374,18 @@ ta_err ta_store_run_is_done(struct ta_store *st, const uint8_t digest[TA_SHA256_
     return err;
 }
 
+/*
+ * Event ids: run id in the high 32 bits, the event's sequence number in the
+ * run below. A run's events are then one rowid range of store_event, which
+ * needs no index on run_id to find or delete them.
+ */
+#define EVENTS_PER_RUN ((uint64_t)1 << 32)
+
+static int64_t event_id(int64_t run_id, uint64_t seq)
+{
+    return (int64_t)((uint64_t)run_id << 32 | seq);
+}
+
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -352,8 +402,8 @@ static ta_err prepare_insert(struct ta_store *st)
         " a_ip, a_port, a_cc, a_asn, a_as_name, a_home,"
         " v_ip, v_port, v_cc, v_asn, v_as_name, v_home,"
         " confidence, signature, family, indicator, indicator_type, sources,"
-        " hostname, url, dns_answer, body, item)"
-        " VALUES(?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)";
+        " hostname, url, dns_answer, body, item, id)"
+        " VALUES(?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?, ?)";
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->ins_event, NULL) !=
         SQLITE_OK)
         return ta__store_dberr(st, "prepare event insert");
@@ -398,9 +448,10 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
          * never reached the rollups; drop them and redo the run. */
         char sql[160];
         snprintf(sql, sizeof(sql),
-                 "DELETE FROM store_event WHERE run_id=%lld;"
+                 "DELETE FROM store_event WHERE id BETWEEN %lld AND %lld;"
                  "DELETE FROM store_input WHERE run_id=%lld;",
-                 (long long)id, (long long)id);
+                 (long long)event_id(id, 0), (long long)event_id(id, EVENTS_PER_RUN - 1),
+                 (long long)id);
         if ((err = exec(st, sql, "discard unfinished run")) != TA_OK)
             goto out_rollback;
         st->stats.runs_redone++;
@@ -463,6 +514,7 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     ta__kset_init(&st->tuples, 0);
     ta__kset_init(&st->counters, 2);
     ta__kset_init(&st->flows, 1);
+    ta__kset_init(&st->zones, 2);
     st->mem_ok = true;
     return TA_OK;
 
@@ -492,20 +544,21 @@ static void bind_opt(sqlite3_stmt *s, int col, const char *v)
         sqlite3_bind_null(s, col);
 }
 
-static void bind_cc(sqlite3_stmt *s, int col, const char cc[3])
+/* up (3 bytes) holds the upper-cased code until the statement has run. */
+static void bind_cc(sqlite3_stmt *s, int col, const char cc[3], char *up)
 {
     size_t n = strnlen(cc, 2);
-    char up[3] = {0};
     for (size_t i = 0; i < n; i++)
         up[i] = (cc[i] >= 'a' && cc[i] <= 'z') ? (char)(cc[i] - 32) : cc[i];
-    sqlite3_bind_text(s, col, up, (int)n, SQLITE_TRANSIENT);
+    up[n] = '\0';
+    sqlite3_bind_text(s, col, up, (int)n, SQLITE_STATIC);
 }
 
-static void bind_side(sqlite3_stmt *s, int col, const struct ta_event_side *sd)
+static void bind_side(sqlite3_stmt *s, int col, const struct ta_event_side *sd, char *cc_up)
 {
     bind_ip(s, col, &sd->ip);
     sqlite3_bind_int(s, col + 1, sd->port);
-    bind_cc(s, col + 2, sd->cc);
+    bind_cc(s, col + 2, sd->cc, cc_up);
     sqlite3_bind_int64(s, col + 3, sd->asn);
     bind_opt(s, col + 4, sd->as_name);
     sqlite3_bind_int(s, col + 5, sd->home);
@@ -589,6 +642,7 @@ static void mem_drop(struct ta_store *st)
     ta__kset_release(&st->tuples);
     ta__kset_release(&st->counters);
     ta__kset_release(&st->flows);
+    ta__kset_release(&st->zones);
     st->mem_ok = false;
 }
 
@@ -611,7 +665,7 @@ static bool mem_tuple(struct ta_store *st, int set, const uint8_t *prefix, uint3
     return ta__kset_get(&st->tuples, k, 10 + mlen, NULL) != NULL;
 }
 
-static void mem_record(struct ta_store *st, const struct ta_event *ev, const char *item)
+static void mem_record(struct ta_store *st, const struct ta_event *ev, const char *item, int64_t id)
 {
     uint8_t pre[5], k[64];
     key_prefix(pre, ev);
@@ -658,9 +712,21 @@ static void mem_record(struct ta_store *st, const struct ta_event *ev, const cha
         if (ok && (created || (uint64_t)day + 1 < v[0]))
             v[0] = (uint64_t)day + 1;
     }
-    if (!ok ||
-        ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) + ta__kset_bytes(&st->flows) >
-            st->memcap) {
+    if (ok) {
+        /* Widen the zone of (kind, day) to include this event's id. */
+        k[0] = (uint8_t)ev->kind;
+        memcpy(k + 1, &d, 8);
+        bool created;
+        uint64_t *v = ta__kset_get(&st->zones, k, 9, &created);
+        ok = v != NULL;
+        if (ok && (created || (uint64_t)id < v[0]))
+            v[0] = (uint64_t)id;
+        if (ok && (created || (uint64_t)id > v[1]))
+            v[1] = (uint64_t)id;
+    }
+    if (!ok || ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) +
+                       ta__kset_bytes(&st->flows) + ta__kset_bytes(&st->zones) >
+                   st->memcap) {
         /* Over the cap: finish will fold from the stored events instead. */
         mem_drop(st);
         st->stats.mem_overflows++;
@@ -827,18 +893,50 @@ out:
     return err;
 }
 
+/* Write the run's zones (inside the finishing transaction): from memory,
+ * or past the memcap from the stored events. */
+static ta_err write_zones(struct ta_store *st)
+{
+    if (!st->mem_ok) {
+        char sql[320];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi)"
+                 " SELECT kind, day, %lld, MIN(id), MAX(id) FROM store_event"
+                 " WHERE id BETWEEN %lld AND %lld GROUP BY kind, day",
+                 (long long)st->run_id, (long long)event_id(st->run_id, 0),
+                 (long long)event_id(st->run_id, EVENTS_PER_RUN - 1));
+        return exec(st, sql, "write event zones");
+    }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi)"
+                           " VALUES(?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "write event zones");
+    ta_err err = TA_OK;
+    for (size_t i = 0; i < st->zones.n && err == TA_OK; i++) {
+        size_t len;
+        const uint8_t *k = ta__kset_key(&st->zones, i, &len);
+        int64_t day;
+        memcpy(&day, k + 1, 8);
+        sqlite3_reset(s);
+        sqlite3_bind_int(s, 1, k[0]);
+        sqlite3_bind_int64(s, 2, day);
+        sqlite3_bind_int64(s, 3, st->run_id);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)st->zones.vals[2 * i]);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)st->zones.vals[2 * i + 1]);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            err = ta__store_dberr(st, "write event zones");
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
 #define BODY_MAX 512
 
-ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
+/* Insert one event into the open batch (committing it when full). */
+static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
 {
-    if (st->run_id == 0) {
-        snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
-        return TA_ERR_ARG;
-    }
-    if ((unsigned)ev->kind >= TA_EVENT_KIND__COUNT) {
-        snprintf(st->errmsg, sizeof(st->errmsg), "invalid event kind %d", (int)ev->kind);
-        return TA_ERR_ARG;
-    }
     if (!st->in_txn) {
         ta_err err = exec(st, "BEGIN IMMEDIATE", "begin event batch");
         if (err)
@@ -854,8 +952,9 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     sqlite3_bind_int64(s, 5, ta_store_day(ev->ts));
     sqlite3_bind_int64(s, 6, (sqlite3_int64)ev->flow_id);
     sqlite3_bind_int(s, 7, ev->proto);
-    bind_side(s, 8, &ev->attacker);
-    bind_side(s, 14, &ev->victim);
+    char cc_up[2][3];
+    bind_side(s, 8, &ev->attacker, cc_up[0]);
+    bind_side(s, 14, &ev->victim, cc_up[1]);
     sqlite3_bind_int(s, 20, ev->confidence);
     bind_opt(s, 21, ev->signature);
     bind_opt(s, 22, ev->family);
@@ -873,11 +972,15 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     char itembuf[256];
     const char *item = item_of(ev, itembuf);
     bind_opt(s, 30, item);
+    int64_t seq_id = event_id(st->run_id, st->stats.events);
+    sqlite3_bind_int64(s, 31, seq_id);
     if (sqlite3_step(s) != SQLITE_DONE)
         return ta__store_dberr(st, "insert event");
+    /* Every parameter is bound again for the next event, so the bindings
+     * (which point into ev and this frame) are not cleared: they are never
+     * used after this step. */
     if (st->mem_ok)
-        mem_record(st, ev, item);
-    sqlite3_clear_bindings(s);
+        mem_record(st, ev, item, seq_id);
     if (st->stats.events == 0 || ev->ts < st->ev_first)
         st->ev_first = ev->ts;
     if (ev->ts > st->ev_last)
@@ -891,6 +994,107 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
         st->batch = 0;
         st->stats.commits++;
     }
+    return TA_OK;
+}
+
+/* Copy n bytes of p (NUL-terminated if text) into the arena. */
+static const void *pend_copy(struct ta_store *st, const void *p, size_t n, bool text)
+{
+    char *d = st->pend_arena + st->pend_used;
+    memcpy(d, p, n);
+    if (text)
+        d[n++] = '\0';
+    st->pend_used += n;
+    return d;
+}
+
+static const char *pend_str(struct ta_store *st, const char *v)
+{
+    return v ? pend_copy(st, v, strlen(v), true) : NULL;
+}
+
+/* Insert the buffered events; on error the rest are dropped (the run can
+ * then only be aborted and redone). */
+static ta_err pend_flush(struct ta_store *st)
+{
+    ta_err err = TA_OK;
+    for (size_t i = 0; i < st->npend && err == TA_OK; i++)
+        err = insert_event(st, &st->pend[i]);
+    st->npend = 0;
+    st->pend_used = 0;
+    return err;
+}
+
+/* Bytes of ev's strings and body as buffered. */
+static size_t pend_size(const struct ta_event *ev)
+{
+    const char *v[] = {ev->attacker.as_name, ev->victim.as_name, ev->signature,
+                       ev->family,           ev->indicator,      ev->indicator_type,
+                       ev->sources,          ev->hostname,       ev->url,
+                       ev->dns_answer,       ev->page,           ev->website};
+    size_t n = ev->body ? (ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX) : 0;
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        n += v[i] ? strlen(v[i]) + 1 : 0;
+    return n;
+}
+
+ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
+{
+    if (st->run_id == 0) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
+        return TA_ERR_ARG;
+    }
+    if ((unsigned)ev->kind >= TA_EVENT_KIND__COUNT) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "invalid event kind %d", (int)ev->kind);
+        return TA_ERR_ARG;
+    }
+    if (st->stats.events + st->npend >= EVENTS_PER_RUN - 1) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "too many events in one run");
+        return TA_ERR_LIMIT;
+    }
+    if (st->pend == NULL) {
+        st->pend = malloc(PEND_MAX * sizeof(*st->pend));
+        st->pend_arena = malloc(PEND_ARENA);
+        if (st->pend == NULL || st->pend_arena == NULL) {
+            free(st->pend);
+            free(st->pend_arena);
+            st->pend = NULL;
+            st->pend_arena = NULL;
+            /* Without the buffer, insert directly. */
+            return insert_event(st, ev);
+        }
+    }
+    size_t need = pend_size(ev);
+    ta_err err;
+    if (st->pend_used + need > PEND_ARENA && (err = pend_flush(st)) != TA_OK)
+        return err;
+    if (need > PEND_ARENA)
+        return insert_event(st, ev); /* huge evidence strings: not buffered */
+    struct ta_event *c = &st->pend[st->npend++];
+    *c = *ev;
+    c->attacker.as_name = pend_str(st, ev->attacker.as_name);
+    c->victim.as_name = pend_str(st, ev->victim.as_name);
+    c->signature = pend_str(st, ev->signature);
+    c->family = pend_str(st, ev->family);
+    c->indicator = pend_str(st, ev->indicator);
+    c->indicator_type = pend_str(st, ev->indicator_type);
+    c->sources = pend_str(st, ev->sources);
+    c->hostname = pend_str(st, ev->hostname);
+    c->url = pend_str(st, ev->url);
+    c->dns_answer = pend_str(st, ev->dns_answer);
+    c->page = pend_str(st, ev->page);
+    c->website = pend_str(st, ev->website);
+    if (ev->body != NULL && ev->body_len > 0) {
+        c->body_len = ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX;
+        c->body = pend_copy(st, ev->body, c->body_len, false);
+    } else {
+        c->body = NULL;
+        c->body_len = 0;
+    }
+    /* Flush at PEND_MAX, and where the batch commits, so that batches
+     * commit after the same events as without the buffer. */
+    if (st->npend == PEND_MAX || st->batch + st->npend >= st->batch_max)
+        return pend_flush(st);
     return TA_OK;
 }
 
@@ -918,39 +1122,41 @@ static ta_err store_fold(struct ta_store *st, int64_t id)
         {"victim", "ip", "v_ip", "v_ip IS NOT NULL AND kind IN (0, 1)"},
         {"item", "item", "item", "item IS NOT NULL"},
     };
-    char sql[1024];
+    char sql[2048];
     ta_err err;
+    long long lo = event_id(id, 0), hi = event_id(id, EVENTS_PER_RUN - 1);
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
         snprintf(sql, sizeof(sql),
                  "INSERT OR IGNORE INTO store_day_%s(kind, src_cc, dst_cc, %s, day)"
                  " SELECT DISTINCT kind, a_cc, v_cc, %s, day FROM store_event"
-                 " WHERE run_id=%lld AND %s ORDER BY 1, 2, 3, 4, 5;"
+                 " WHERE id BETWEEN %lld AND %lld AND %s ORDER BY 1, 2, 3, 4, 5;"
                  "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
                  " SELECT kind, a_cc, v_cc, %s, MIN(day), MAX(day) FROM store_event"
-                 " WHERE run_id=%lld AND %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+                 " WHERE id BETWEEN %lld AND %lld AND %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
                  " ON CONFLICT DO UPDATE SET first_day = MIN(first_day, excluded.first_day),"
                  " last_day = MAX(last_day, excluded.last_day);",
-                 sets[i].table, sets[i].col, sets[i].expr, (long long)id, sets[i].cond,
-                 sets[i].table, sets[i].col, sets[i].expr, (long long)id, sets[i].cond);
+                 sets[i].table, sets[i].col, sets[i].expr, lo, hi, sets[i].cond, sets[i].table,
+                 sets[i].col, sets[i].expr, lo, hi, sets[i].cond);
         if ((err = exec(st, sql, "fold run into rollups")) != TA_OK)
             return err;
     }
     /* Counters. A phishing visit is a flow, dated by its first event; an
      * event without a flow id is its own flow. */
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-             " SELECT kind, a_cc, v_cc, day, COUNT(*), 0 FROM store_event WHERE run_id=%lld"
-             " GROUP BY kind, a_cc, v_cc, day"
-             " ON CONFLICT DO UPDATE SET events = events + excluded.events;"
-             "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-             " SELECT kind, a_cc, v_cc, d, 0, COUNT(*) FROM"
-             " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event"
-             "  WHERE run_id=%lld AND kind IN (2, 3)"
-             "  GROUP BY kind, a_cc, v_cc, a_ip, v_ip, flow_id,"
-             "  CASE WHEN flow_id = 0 THEN id ELSE 0 END)"
-             " WHERE true GROUP BY kind, a_cc, v_cc, d"
-             " ON CONFLICT DO UPDATE SET flows = flows + excluded.flows;",
-             (long long)id, (long long)id);
+    snprintf(
+        sql, sizeof(sql),
+        "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
+        " SELECT kind, a_cc, v_cc, day, COUNT(*), 0 FROM store_event WHERE id BETWEEN %lld AND %lld"
+        " GROUP BY kind, a_cc, v_cc, day"
+        " ON CONFLICT DO UPDATE SET events = events + excluded.events;"
+        "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
+        " SELECT kind, a_cc, v_cc, d, 0, COUNT(*) FROM"
+        " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event"
+        "  WHERE id BETWEEN %lld AND %lld AND kind IN (2, 3)"
+        "  GROUP BY kind, a_cc, v_cc, a_ip, v_ip, flow_id,"
+        "  CASE WHEN flow_id = 0 THEN id ELSE 0 END)"
+        " WHERE true GROUP BY kind, a_cc, v_cc, d"
+        " ON CONFLICT DO UPDATE SET flows = flows + excluded.flows;",
+        lo, hi, lo, hi);
     return exec(st, sql, "fold run into rollups");
 }
 
@@ -965,7 +1171,9 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
         ta_store_run_abort(st);
         return e;
     }
-    ta_err err = TA_OK;
+    ta_err err = pend_flush(st);
+    if (err != TA_OK)
+        goto out_abort;
     /* The last batch and the fold share one transaction: either the run is
      * done with all its events folded, or nothing of the fold happened. */
     if (!st->in_txn) {
@@ -973,7 +1181,8 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
             goto out_abort;
         st->in_txn = true;
     }
-    if ((err = st->mem_ok ? fold_mem(st) : store_fold(st, st->run_id)) != TA_OK)
+    if ((err = st->mem_ok ? fold_mem(st) : store_fold(st, st->run_id)) != TA_OK ||
+        (err = write_zones(st)) != TA_OK)
         goto out_abort;
     mem_drop(st);
     if (first == 0 && last == 0) {
@@ -1006,6 +1215,8 @@ void ta_store_run_abort(struct ta_store *st)
     st->in_txn = false;
     st->run_id = 0;
     st->batch = 0;
+    st->npend = 0;
+    st->pend_used = 0;
     mem_drop(st);
 }
 

@@ -52,7 +52,8 @@ static struct ta_store *open_db(const char *path)
     return st;
 }
 
-/* The full report (all days of the fixture and around) as JSON text. */
+/* The full report (all days of the fixture and around) as JSON text,
+ * followed by the evidence lists and the events export. */
 static char *report_json(struct ta_store *st)
 {
     struct ta_report_query q;
@@ -65,6 +66,13 @@ static char *report_json(struct ta_store *st)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_int_equal(ta_report_write(r, TA_REPORT_FMT_JSON, f), TA_OK);
+    /* With the evidence: every list (read through the event zones) and the
+     * events export, which must come out the same as well. */
+    for (int l = 0; l < TA_LIST__COUNT; l++)
+        assert_int_equal(
+            ta_report_list_write(st, &q, (enum ta_report_list)l, 0, TA_REPORT_FMT_CSV, f), TA_OK);
+    uint64_t n = 0;
+    assert_int_equal(ta_report_events_write(st, NULL, 0, TA_EVENTS_FMT_CSV, f, &n), TA_OK);
     fclose(f);
     ta_report_free(r);
     return buf;
@@ -273,13 +281,21 @@ static void test_newer_schema_refused(void **state)
     struct ta_store *st = open_db(g_path);
     assert_int_equal(fx_run(st, 1), TA_OK);
     ta_store_close(st);
-    exec_sql(g_path, "UPDATE meta SET value='2' WHERE key='schema.store'");
+    exec_sql(g_path, "UPDATE meta SET value='3' WHERE key='schema.store'");
     char err[TA_STORE_ERRLEN];
     st = (struct ta_store *)1;
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
-    assert_non_null(strstr(err, "store schema version 2 is newer than this threatatlas supports "
-                                "(1); upgrade threatatlas"));
+    assert_non_null(strstr(err, "store schema version 3 is newer than this threatatlas supports "
+                                "(2); upgrade threatatlas"));
+    assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
+    /* A version 1 database (events numbered differently) is refused, not
+     * written to with the new numbering. */
+    exec_sql(g_path, "UPDATE meta SET value='1' WHERE key='schema.store'");
+    assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
+    assert_null(st);
+    assert_non_null(strstr(err, "store schema version 1 is older than this threatatlas supports "
+                                "(2); analyse the captures again into a new database"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* Garbage in the version is refused too, not taken for 0. */
     exec_sql(g_path, "UPDATE meta SET value='x' WHERE key='schema.store'");
@@ -305,7 +321,7 @@ static void test_shared_with_intel(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.intel=3");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=1");
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=2");
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -386,6 +402,72 @@ static void test_input_hash(void **state)
     unlink(g_path);
 }
 
+/*
+ * Events are buffered and inserted in bursts: every event comes out intact
+ * and in order whatever its size, through the arena-full flush (600 events
+ * with 1,500-byte URLs), an event too large to buffer (a 300,000-byte URL,
+ * inserted directly) and the default batch size; bodies are kept up to
+ * 512 bytes.
+ */
+static void test_buffered_events(void **state)
+{
+    (void)state;
+    char err[TA_STORE_ERRLEN];
+    struct ta_store *st = NULL;
+    assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_OK);
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, 7);
+    bool done;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    enum { N = 601, BIG = 300000 };
+    char *url = malloc(BIG + 1);
+    assert_non_null(url);
+    uint8_t body[700];
+    memset(body, 'b', sizeof(body));
+    for (size_t i = 0; i < N; i++) {
+        struct ta_event ev;
+        fx_make(&fx_events[i % 3], &ev);
+        size_t len = i == 300 ? BIG : 1500;
+        memset(url, 'a' + (int)(i % 26), len);
+        int p = snprintf(url, 16, "/%zu/", i);
+        url[p] = 'x';
+        url[len] = '\0';
+        ev.url = url;
+        ev.body = body;
+        ev.body_len = i % 2 ? sizeof(body) : 10;
+        assert_int_equal(ta_store_add_event(st, &ev), TA_OK);
+        /* The caller's strings may change right after the call. */
+        memset(url, 'z', len);
+    }
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+    ta_store_close(st);
+    free(url);
+
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT id & 4294967295, url, length(url), length(body)"
+                                        " FROM store_event ORDER BY id",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    size_t i = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        assert_int_equal(sqlite3_column_int64(s, 0), (int64_t)i);
+        char want[16];
+        snprintf(want, sizeof(want), "/%zu/x", i);
+        const char *got = (const char *)sqlite3_column_text(s, 1);
+        assert_int_equal(strncmp(got, want, strlen(want)), 0);
+        assert_int_equal(got[strlen(got) - 1], 'a' + (int)(i % 26));
+        assert_int_equal(sqlite3_column_int(s, 2), i == 300 ? BIG : 1500);
+        assert_int_equal(sqlite3_column_int(s, 3), i % 2 ? 512 : 10);
+        i++;
+    }
+    assert_int_equal(i, N);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink_sticky_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buffered_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
