@@ -435,13 +435,9 @@ static void parse_headers(struct ta__http *h, struct htx *t, int dir, const uint
     uint32_t na = 0;
     if (h->p->o.http_keep_headers)
         arr = ta__arena_alloc(&t->ar, sizeof(*arr) * h->p->o.http_max_headers);
-    /* Folded values are rebuilt in this buffer. */
+    /* Folded values are rebuilt in this buffer, allocated at the first (rare) folded line. */
     uint32_t cap = h->p->o.http_max_header_line;
-    uint8_t *fold = malloc(cap);
-    if (fold == NULL) {
-        h->p->c[TA_PC_APP_NOMEM]++;
-        return;
-    }
+    uint8_t *fold = NULL;
     size_t i = 0;
     while (i < n) {
         size_t e = i;
@@ -464,6 +460,10 @@ static void parse_headers(struct ta__http *h, struct htx *t, int dir, const uint
         size_t vl = ll - nl - 1;
         /* Continuation lines (obs-fold) start with SP or HT. */
         if (i < n && (b[i] == ' ' || b[i] == '\t')) {
+            if (fold == NULL && (fold = malloc(cap)) == NULL) {
+                h->p->c[TA_PC_APP_NOMEM]++;
+                break;
+            }
             size_t fl = vl < cap ? vl : cap;
             memcpy(fold, val, fl);
             while (i < n && (b[i] == ' ' || b[i] == '\t')) {

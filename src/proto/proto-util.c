@@ -136,13 +136,29 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
 /* Append bytes to out (cap outcap) escaping invalid UTF-8; returns new length. */
 size_t ta__safe_append(char *out, size_t olen, size_t outcap, const uint8_t *s, size_t n)
 {
+    static const char hx[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n && olen < outcap) {
+        /* Runs of ASCII, the usual content, are copied without per-byte decoding. */
+        if (s[i] < 0x80) {
+            size_t m = n - i < outcap - olen ? n - i : outcap - olen;
+            size_t r = 0;
+            while (r < m && s[i + r] < 0x80) {
+                out[olen + r] = (char)s[i + r];
+                r++;
+            }
+            olen += r;
+            i += r;
+            continue;
+        }
         size_t k = utf8_seq(s + i, n - i);
         if (k == 0) {
             if (outcap - olen < 4)
                 break;
-            snprintf(out + olen, 5, "\\x%02x", s[i]);
+            out[olen] = '\\';
+            out[olen + 1] = 'x';
+            out[olen + 2] = hx[s[i] >> 4];
+            out[olen + 3] = hx[s[i] & 15];
             olen += 4;
             i++;
         } else {
