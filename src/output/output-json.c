@@ -236,24 +236,28 @@ static void put_escaped(struct ta_json *j, const char *str, size_t n)
     putc1(j, '"');
 }
 
+/* Keys up to this long take the one-pass path of ta_json_key. */
+#define KEY_FAST_MAX 64
+
 void ta_json_key(struct ta_json *j, const char *key)
 {
-    /* Keys are nearly always short plain literals: comma, quotes and colon in one go. */
+    /*
+     * Keys are nearly always short plain literals: comma, quotes, key and
+     * colon are written in one pass that also finds the end of the key.
+     */
     const unsigned char *k = (const unsigned char *)key;
-    size_t n = strlen(key);
-    if (reserve(j, n + 4)) {
+    if (reserve(j, KEY_FAST_MAX + 4)) {
         char *d = j->buf + j->len;
-        size_t o = 0;
-        if (j->need_comma[j->depth])
-            d[o++] = ',';
+        size_t o = j->need_comma[j->depth] ? 1 : 0;
+        d[0] = ',';
         d[o++] = '"';
         size_t i = 0;
-        while (i < n && plain[k[i]]) {
+        while (i < KEY_FAST_MAX && plain[k[i]]) {
             d[o + i] = (char)k[i];
             i++;
         }
-        if (i == n) {
-            o += n;
+        if (k[i] == '\0') {
+            o += i;
             d[o++] = '"';
             d[o++] = ':';
             d[o] = '\0';
@@ -264,7 +268,7 @@ void ta_json_key(struct ta_json *j, const char *key)
         }
     }
     sep(j);
-    put_escaped(j, key, n);
+    put_escaped(j, key, strlen(key));
     putc1(j, ':');
     j->need_comma[j->depth] = false;
 }
