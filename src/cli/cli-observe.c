@@ -228,6 +228,14 @@ int ta_cli_observe(int argc, char **argv)
             goto out;
         }
     }
+    /*
+     * Reading files, EVE lines go out in large blocks (stdio's default is the
+     * 4 KiB block size, a write() every few records). A live capture or a
+     * terminal keeps the default so records show up promptly.
+     */
+    static char outbuf[1u << 18];
+    if (!cfg.iface && !isatty(fileno(out)))
+        setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
     struct ta_eve_opts wo = {.in_iface = cfg.iface};
     if (ta_eve_writer_new(out, &wo, &w) != TA_OK) {
         ta_cli_error("observe: out of memory");

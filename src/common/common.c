@@ -58,9 +58,32 @@ bool ta_addr_parse(struct ta_addr *a, const char *s)
     return false;
 }
 
+/* Dotted quad of v4 into buf (at least 16 bytes), as inet_ntop writes it. */
+static void v4_format(const uint8_t v4[4], char *buf)
+{
+    char *p = buf;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = v4[i];
+        if (v >= 100) {
+            *p++ = (char)('0' + v / 100);
+            v %= 100;
+            *p++ = (char)('0' + v / 10);
+        } else if (v >= 10) {
+            *p++ = (char)('0' + v / 10);
+        }
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+}
+
 char *ta_addr_format(const struct ta_addr *a, char *buf, size_t len)
 {
     const char *r = NULL;
+    /* IPv4 is written by hand: inet_ntop goes through sprintf, a hot spot of EVE output. */
+    if (a->family == 4 && len >= 16) {
+        v4_format(a->b + 12, buf);
+        return buf;
+    }
     if (a->family == 4)
         r = inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len);
     else if (a->family == 6)
@@ -79,15 +102,46 @@ int ta_addr_cmp(const struct ta_addr *a, const struct ta_addr *b)
 
 char *ta_time_format(ta_time_us t, char *buf, size_t len)
 {
-    time_t secs = (time_t)(t / 1000000u);
+    /*
+     * Records come in bursts within one second: the date and time of the
+     * last second formatted is kept (per thread), and only the microseconds
+     * are written without printf.
+     */
+    static _Thread_local uint64_t cached_sec = UINT64_MAX;
+    static _Thread_local char cached[20];
+    uint64_t sec = t / 1000000u;
     unsigned usec = (unsigned)(t % 1000000u);
-    struct tm tm;
-    if (gmtime_r(&secs, &tm) == NULL) {
-        snprintf(buf, len, "1970-01-01T00:00:00.000000+0000");
-        return buf;
+    if (sec != cached_sec) {
+        time_t secs = (time_t)sec;
+        struct tm tm;
+        char full[TA_TS_STRLEN];
+        if (gmtime_r(&secs, &tm) == NULL) {
+            snprintf(buf, len, "1970-01-01T00:00:00.000000+0000");
+            return buf;
+        }
+        if (snprintf(full, sizeof(full), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 19) {
+            /* Years past 9999: not cached, written as before in one go. */
+            snprintf(buf, len, "%s.%06u+0000", full, usec);
+            return buf;
+        }
+        memcpy(cached, full, 20);
+        cached_sec = sec;
     }
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+    char out[TA_TS_STRLEN];
+    memcpy(out, cached, 19);
+    out[19] = '.';
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + usec % 10);
+        usec /= 10;
+    }
+    memcpy(out + 26, "+0000", 6);
+    /* As snprintf would: truncated to len - 1 bytes and terminated. */
+    if (len > 0) {
+        size_t n = len - 1 < 31 ? len - 1 : 31;
+        memcpy(buf, out, n);
+        buf[n] = '\0';
+    }
     return buf;
 }
 

@@ -150,9 +150,14 @@ void ta_eve_dns_fields(struct ta_json *j, const struct ta_dns_record *r)
     ta_json_kv_str(j, "type", r->response ? "response" : "request");
     ta_json_kv_uint(j, "tx_id", r->tx_id);
     ta_json_kv_uint(j, "id", r->id);
-    char fl[8];
-    snprintf(fl, sizeof(fl), "%x", r->flags);
-    ta_json_kv_str(j, "flags", fl);
+    /* Lower-case hex without leading zeros, as "%x" writes it. */
+    static const char hx[] = "0123456789abcdef";
+    char fl[4];
+    size_t fn = 0;
+    for (int sh = 12; sh >= 0; sh -= 4)
+        if ((r->flags >> sh) != 0 || sh == 0)
+            fl[fn++] = hx[(r->flags >> sh) & 15];
+    ta_json_kv_strn(j, "flags", fl, fn);
     if (r->flags & 0x8000)
         ta_json_kv_bool(j, "qr", true);
     if (r->flags & 0x0400)

@@ -28,6 +28,23 @@ static void tls_date(struct ta_json *j, const char *k, int64_t t)
     if (m <= 2)
         y++;
     char buf[128];
+    if (y >= 0 && y <= 9999) {
+        /* The common case without printf: fixed-width fields. */
+        int64_t v[6] = {y, m, d, sod / 3600, sod / 60 % 60, sod % 60};
+        char *p = buf;
+        for (int i = 0; i < 6; i++) {
+            if (i == 0) {
+                *p++ = (char)('0' + v[0] / 1000);
+                *p++ = (char)('0' + v[0] / 100 % 10);
+            } else {
+                *p++ = "--T::"[i - 1];
+            }
+            *p++ = (char)('0' + v[i] / 10 % 10);
+            *p++ = (char)('0' + v[i] % 10);
+        }
+        ta_json_kv_strn(j, k, buf, (size_t)(p - buf));
+        return;
+    }
     snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", (long long)y,
              (long long)m, (long long)d, (long long)(sod / 3600), (long long)(sod / 60 % 60),
              (long long)(sod % 60));

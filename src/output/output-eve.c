@@ -53,6 +53,18 @@ static void kv_u64(struct ta_json *j, const char *k, uint64_t v)
     ta_json_raw(j, b, fmt_u64(b, v));
 }
 
+/* A quoted address: its text is plain ASCII, so it needs no escaping pass. */
+static void kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a)
+{
+    char b[TA_ADDR_STRLEN + 2];
+    ta_addr_format(a, b + 1, TA_ADDR_STRLEN);
+    size_t n = strlen(b + 1);
+    b[0] = '"';
+    b[n + 1] = '"';
+    ta_json_key(j, k);
+    ta_json_raw(j, b, n + 2);
+}
+
 /* A quoted Suricata timestamp, formatted without printf for the common case. */
 static void kv_time(struct ta_eve_writer *w, const char *k, ta_time_us t)
 {
@@ -155,10 +167,10 @@ struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
         ta_json_arr_close(j);
     }
     char pb[8];
-    ta_json_kv_addr(j, "src_ip", &f->src);
+    kv_addr(j, "src_ip", &f->src);
     if (has_ports(f->proto))
         kv_u64(j, "src_port", f->sp);
-    ta_json_kv_addr(j, "dest_ip", &f->dst);
+    kv_addr(j, "dest_ip", &f->dst);
     if (has_ports(f->proto))
         kv_u64(j, "dest_port", f->dp);
     ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));

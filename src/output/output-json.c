@@ -30,12 +30,11 @@ void ta_json_reset(struct ta_json *j)
     j->oom = false;
 }
 
-static bool reserve(struct ta_json *j, size_t extra)
+/* Grows the buffer to hold extra more bytes plus the terminating NUL. */
+static bool grow(struct ta_json *j, size_t extra)
 {
     if (j->oom)
         return false;
-    if (j->len + extra + 1 <= j->cap)
-        return true;
     size_t ncap = j->cap ? j->cap : 1024;
     while (ncap < j->len + extra + 1)
         ncap *= 2;
@@ -49,7 +48,15 @@ static bool reserve(struct ta_json *j, size_t extra)
     return true;
 }
 
-static void put(struct ta_json *j, const char *s, size_t n)
+/* The common case (room left, no earlier failure) stays inline at every call site. */
+static inline bool reserve(struct ta_json *j, size_t extra)
+{
+    if (j->len + extra + 1 <= j->cap && !j->oom)
+        return true;
+    return grow(j, extra);
+}
+
+static inline void put(struct ta_json *j, const char *s, size_t n)
 {
     if (!reserve(j, n))
         return;
@@ -58,7 +65,7 @@ static void put(struct ta_json *j, const char *s, size_t n)
     j->buf[j->len] = '\0';
 }
 
-static void putc1(struct ta_json *j, char c)
+static inline void putc1(struct ta_json *j, char c)
 {
     if (!reserve(j, 1))
         return;
@@ -141,15 +148,27 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return need;
 }
 
-static void put_escaped(struct ta_json *j, const char *str, size_t n)
+/* 1 for the bytes a JSON string carries as they are: printable ASCII but '"' and '\\'. */
+static const uint8_t plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Escapes str[0..n) after the opening quote, from the first byte that is not plain. */
+static void put_escaped_slow(struct ta_json *j, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
-    putc1(j, '"');
     size_t run = 0; /* start of a run of bytes that need no escaping */
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        if (plain[c]) {
             i++;
             continue;
         }
@@ -192,15 +211,65 @@ static void put_escaped(struct ta_json *j, const char *str, size_t n)
         run = i;
     }
     put(j, str + run, n - run);
+}
+
+/*
+ * A quoted, escaped string. Most strings are plain ASCII: they are copied in
+ * one pass straight into the buffer, and only the rest goes through the
+ * escaping loop.
+ */
+static void put_escaped(struct ta_json *j, const char *str, size_t n)
+{
+    if (!reserve(j, n + 2))
+        return;
+    const unsigned char *s = (const unsigned char *)str;
+    char *d = j->buf + j->len + 1;
+    size_t i = 0;
+    while (i < n && plain[s[i]]) {
+        d[i] = (char)s[i];
+        i++;
+    }
+    d[-1] = '"';
+    j->len += 1 + i;
+    if (i < n)
+        put_escaped_slow(j, str + i, n - i);
     putc1(j, '"');
 }
 
+/* Keys up to this long take the one-pass path of ta_json_key. */
+#define KEY_FAST_MAX 64
+
 void ta_json_key(struct ta_json *j, const char *key)
 {
+    /*
+     * Keys are nearly always short plain literals: comma, quotes, key and
+     * colon are written in one pass that also finds the end of the key.
+     */
+    const unsigned char *k = (const unsigned char *)key;
+    if (reserve(j, KEY_FAST_MAX + 4)) {
+        char *d = j->buf + j->len;
+        size_t o = j->need_comma[j->depth] ? 1 : 0;
+        d[0] = ',';
+        d[o++] = '"';
+        size_t i = 0;
+        while (i < KEY_FAST_MAX && plain[k[i]]) {
+            d[o + i] = (char)k[i];
+            i++;
+        }
+        if (k[i] == '\0') {
+            o += i;
+            d[o++] = '"';
+            d[o++] = ':';
+            d[o] = '\0';
+            j->len += o;
+            /* The value that follows must not emit a comma. */
+            j->need_comma[j->depth] = false;
+            return;
+        }
+    }
     sep(j);
     put_escaped(j, key, strlen(key));
     putc1(j, ':');
-    /* The value that follows must not emit a comma. */
     j->need_comma[j->depth] = false;
 }
 
@@ -222,25 +291,36 @@ void ta_json_str(struct ta_json *j, const char *s)
     ta_json_strn(j, s, strlen(s));
 }
 
+/* Decimal digits of v, right-aligned to end; returns the first digit. */
+static char *fmt_dec(char *end, uint64_t v)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 void ta_json_int(struct ta_json *j, int64_t v)
 {
     char b[32];
-    int n = snprintf(b, sizeof(b), "%" PRId64, v);
+    char *end = b + sizeof(b);
+    char *p = fmt_dec(end, v < 0 ? 0u - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
     sep(j);
-    put(j, b, (size_t)n);
+    put(j, p, (size_t)(end - p));
     after_value(j);
 }
 
 void ta_json_uint(struct ta_json *j, uint64_t v)
 {
     char b[32];
-    char *p = b + sizeof(b);
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    char *end = b + sizeof(b);
+    char *p = fmt_dec(end, v);
     sep(j);
-    put(j, p, (size_t)(b + sizeof(b) - p));
+    put(j, p, (size_t)(end - p));
     after_value(j);
 }
 

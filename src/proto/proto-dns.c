@@ -153,9 +153,15 @@ static bool parse_rr(struct ta_proto *p, const uint8_t *msg, size_t len, size_t 
         if (rdlen != 16)
             return false;
         ta_addr_set_v6(&rr.addr, r);
-        for (int i = 0; i < 8; i++)
-            snprintf(txt + 5 * i, 6, "%02x%02x%s", r[2 * i], r[2 * i + 1], i < 7 ? ":" : "");
-        rr.rdata = ta__str(p, &p->scratch, txt, strlen(txt), sizeof(txt));
+        for (int i = 0; i < 16; i++) {
+            static const char hx[] = "0123456789abcdef";
+            char *t = txt + 5 * (i / 2) + 2 * (i % 2);
+            t[0] = hx[r[i] >> 4];
+            t[1] = hx[r[i] & 15];
+            if (i % 2 == 1)
+                t[2] = i < 15 ? ':' : '\0';
+        }
+        rr.rdata = ta__str(p, &p->scratch, txt, 39, sizeof(txt));
         break;
     case 2:  /* NS */
     case 3:  /* MD */

@@ -82,6 +82,55 @@ static void tx_free(struct htx *t)
     free(t);
 }
 
+/*
+ * Finished transactions go back to a small pool in the ta_proto with their
+ * arena block and body buffers (up to POOL_BODY_MAX each), so that a busy
+ * HTTP stream does not malloc and free them for every transaction.
+ */
+#define POOL_BODY_MAX 65536u
+
+static void tx_recycle(struct ta_proto *p, struct htx *t)
+{
+    size_t n = sizeof(p->http_spare) / sizeof(p->http_spare[0]);
+    if (p->n_http_spare >= n) {
+        tx_free(t);
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (t->body_cap[i] > POOL_BODY_MAX) {
+            free(t->body[i]);
+            t->body[i] = NULL;
+            t->body_cap[i] = 0;
+        }
+    }
+    ta__arena_reset(&t->ar);
+    p->http_spare[p->n_http_spare++] = t;
+}
+
+/* A zeroed transaction, reusing a pooled one's buffers when there is one. */
+static struct htx *tx_alloc(struct ta_proto *p)
+{
+    if (p->n_http_spare == 0)
+        return calloc(1, sizeof(struct htx));
+    struct htx *t = p->http_spare[--p->n_http_spare];
+    struct ta__arena ar = t->ar;
+    uint8_t *body[2] = {t->body[0], t->body[1]};
+    uint32_t cap[2] = {t->body_cap[0], t->body_cap[1]};
+    memset(t, 0, sizeof(*t));
+    t->ar = ar;
+    for (int i = 0; i < 2; i++) {
+        t->body[i] = body[i];
+        t->body_cap[i] = cap[i];
+    }
+    return t;
+}
+
+void ta__http_pool_release(struct ta_proto *p)
+{
+    while (p->n_http_spare > 0)
+        tx_free(p->http_spare[--p->n_http_spare]);
+}
+
 void ta__http_free(struct ta__http *h)
 {
     if (h == NULL)
@@ -93,7 +142,7 @@ void ta__http_free(struct ta__http *h)
     struct htx *t = h->head;
     while (t != NULL) {
         struct htx *n = t->next;
-        tx_free(t);
+        tx_recycle(h->p, t);
         t = n;
     }
     free(h);
@@ -180,14 +229,18 @@ static struct ta_str sstr(struct ta__http *h, struct htx *t, const uint8_t *s, s
 
 static struct htx *tx_new(struct ta__http *h)
 {
-    struct htx *t = calloc(1, sizeof(*t));
+    struct htx *t = tx_alloc(h->p);
     if (t == NULL) {
         h->p->c[TA_PC_APP_NOMEM]++;
         return NULL;
     }
     size_t cap = (size_t)h->p->o.http_max_header_bytes * 4 +
                  (size_t)h->p->o.http_max_headers * 2 * sizeof(struct ta_http_header) + 4096;
-    ta__arena_init(&t->ar, cap);
+    /* max only: a recycled arena keeps its block. */
+    if (t->ar.head == NULL)
+        ta__arena_init(&t->ar, cap);
+    else
+        t->ar.max = cap;
     t->pub.tx_id = h->next_tx++;
     t->pub.http_port = -1;
     if (h->tail != NULL)
@@ -213,12 +266,13 @@ static void emit_head(struct ta__http *h, const struct ta__emit *em)
         if (h->d[i].cur == t)
             h->d[i].cur = NULL;
     t->pub.ts = em->ts;
-    t->pub.req_body = t->body[0];
-    t->pub.resp_body = t->body[1];
+    /* NULL when nothing was kept (a recycled transaction may hold an old buffer). */
+    t->pub.req_body = t->pub.req_body_kept > 0 ? t->body[0] : NULL;
+    t->pub.resp_body = t->pub.resp_body_kept > 0 ? t->body[1] : NULL;
     h->p->c[TA_PC_HTTP_TX]++;
     if (em->sink != NULL && em->sink->on_http != NULL)
         em->sink->on_http(em->sink->ud, em->f, &t->pub);
-    tx_free(t);
+    tx_recycle(h->p, t);
 }
 
 /* Emit finished transactions from the head of the queue, in order. */
@@ -435,13 +489,9 @@ static void parse_headers(struct ta__http *h, struct htx *t, int dir, const uint
     uint32_t na = 0;
     if (h->p->o.http_keep_headers)
         arr = ta__arena_alloc(&t->ar, sizeof(*arr) * h->p->o.http_max_headers);
-    /* Folded values are rebuilt in this buffer. */
+    /* Folded values are rebuilt in this buffer, allocated at the first (rare) folded line. */
     uint32_t cap = h->p->o.http_max_header_line;
-    uint8_t *fold = malloc(cap);
-    if (fold == NULL) {
-        h->p->c[TA_PC_APP_NOMEM]++;
-        return;
-    }
+    uint8_t *fold = NULL;
     size_t i = 0;
     while (i < n) {
         size_t e = i;
@@ -464,6 +514,10 @@ static void parse_headers(struct ta__http *h, struct htx *t, int dir, const uint
         size_t vl = ll - nl - 1;
         /* Continuation lines (obs-fold) start with SP or HT. */
         if (i < n && (b[i] == ' ' || b[i] == '\t')) {
+            if (fold == NULL && (fold = malloc(cap)) == NULL) {
+                h->p->c[TA_PC_APP_NOMEM]++;
+                break;
+            }
             size_t fl = vl < cap ? vl : cap;
             memcpy(fold, val, fl);
             while (i < n && (b[i] == ' ' || b[i] == '\t')) {

@@ -85,11 +85,15 @@ void ta__hex(const uint8_t *in, size_t n, char *out);
 
 /* ----- the module context ----- */
 
+struct htx; /* an HTTP transaction (proto-http.c) */
 struct ta_proto {
     struct ta_proto_opts o;
     uint64_t c[TA_PC__COUNT];
     uint64_t stream_mem;      /* out-of-order bytes held, all flows */
     struct ta__arena scratch; /* per-record scratch for DNS and TLS records */
+    /* Finished HTTP transactions kept for reuse with their buffers (proto-http.c). */
+    struct htx *http_spare[4];
+    unsigned n_http_spare;
 };
 
 /* Copy a string into the arena, truncating at max (counted); NUL-terminated. */
@@ -168,6 +172,8 @@ bool ta__dns_tcp_data(struct ta__dns_tcp *d, const struct ta__emit *em, enum ta_
 struct ta__http;
 struct ta__http *ta__http_new(struct ta_proto *p);
 void ta__http_free(struct ta__http *h);
+/* Free the spare transactions kept in p (at ta_proto_free). */
+void ta__http_pool_release(struct ta_proto *p);
 void ta__http_data(struct ta__http *h, const struct ta__emit *em, enum ta_flow_dir dir,
                    const uint8_t *data, size_t len, bool gap);
 /* Flow end: finish bodies delimited by close, emit every open transaction. */

@@ -287,9 +287,19 @@ static void client_hello(struct ta__tls *t, const uint8_t *m, size_t len)
             al[1] = hx[alpn[alpn_len - 1] & 15];
         }
     }
-    char a[16];
-    snprintf(a, sizeof(a), "t%s%c%02u%02u%s", vs, has_sni ? 'd' : 'i',
-             (unsigned)(nc > 99 ? 99 : nc), (unsigned)(ne > 99 ? 99 : ne), al);
+    /* "t" version sni-flag cipher-count extension-count alpn: 10 fixed-width characters. */
+    unsigned ncc = (unsigned)(nc > 99 ? 99 : nc), nec = (unsigned)(ne > 99 ? 99 : ne);
+    char a[16] = {'t',
+                  vs[0],
+                  vs[1],
+                  has_sni ? 'd' : 'i',
+                  (char)('0' + ncc / 10),
+                  (char)('0' + ncc % 10),
+                  (char)('0' + nec / 10),
+                  (char)('0' + nec % 10),
+                  al[0],
+                  al[1],
+                  '\0'};
     char b[13] = "000000000000", cc[13] = "000000000000";
     if (nc > 0) {
         uint16_t sorted[512];

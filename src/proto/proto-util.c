@@ -136,13 +136,29 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
 /* Append bytes to out (cap outcap) escaping invalid UTF-8; returns new length. */
 size_t ta__safe_append(char *out, size_t olen, size_t outcap, const uint8_t *s, size_t n)
 {
+    static const char hx[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n && olen < outcap) {
+        /* Runs of ASCII, the usual content, are copied without per-byte decoding. */
+        if (s[i] < 0x80) {
+            size_t m = n - i < outcap - olen ? n - i : outcap - olen;
+            size_t r = 0;
+            while (r < m && s[i + r] < 0x80) {
+                out[olen + r] = (char)s[i + r];
+                r++;
+            }
+            olen += r;
+            i += r;
+            continue;
+        }
         size_t k = utf8_seq(s + i, n - i);
         if (k == 0) {
             if (outcap - olen < 4)
                 break;
-            snprintf(out + olen, 5, "\\x%02x", s[i]);
+            out[olen] = '\\';
+            out[olen + 1] = 'x';
+            out[olen + 2] = hx[s[i] >> 4];
+            out[olen + 3] = hx[s[i] & 15];
             olen += 4;
             i++;
         } else {
@@ -274,28 +290,21 @@ static void sha1_block(uint32_t st[5], const uint8_t *blk)
     for (int i = 16; i < 80; i++)
         w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5a827999;
-        } else if (i < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ed9eba1;
-        } else if (i < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8f1bbcdc;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xca62c1d6;
-        }
-        uint32_t t = rol32(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = rol32(b, 30);
-        b = a;
-        a = t;
+    /* Four loops of 20 rounds, one per round function, so the loop body has no branch. */
+#define SHA1_ROUNDS(from, f, k)                                                                    \
+    for (int i = (from); i < (from) + 20; i++) {                                                   \
+        uint32_t t = rol32(a, 5) + (f) + e + (k) + w[i];                                           \
+        e = d;                                                                                     \
+        d = c;                                                                                     \
+        c = rol32(b, 30);                                                                          \
+        b = a;                                                                                     \
+        a = t;                                                                                     \
     }
+    SHA1_ROUNDS(0, (b & c) | (~b & d), 0x5a827999u)
+    SHA1_ROUNDS(20, b ^ c ^ d, 0x6ed9eba1u)
+    SHA1_ROUNDS(40, (b & c) | (b & d) | (c & d), 0x8f1bbcdcu)
+    SHA1_ROUNDS(60, b ^ c ^ d, 0xca62c1d6u)
+#undef SHA1_ROUNDS
     st[0] += a;
     st[1] += b;
     st[2] += c;

@@ -100,6 +100,7 @@ void ta_proto_free(struct ta_proto *p)
     if (p == NULL)
         return;
     ta__arena_release(&p->scratch);
+    ta__http_pool_release(p);
     free(p);
 }
 

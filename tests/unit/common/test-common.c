@@ -3,6 +3,12 @@
  */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "threatatlas/common.h"
 #include "threatatlas/json.h"
 
@@ -62,6 +68,89 @@ static void test_json_shape(void **state)
     ta_json_release(&j);
 }
 
+/* The hand-written IPv4 formatter against inet_ntop, over octets of every width. */
+static void test_addr_format_v4_matches_inet_ntop(void **state)
+{
+    (void)state;
+    static const uint8_t oct[] = {0, 1, 9, 10, 42, 99, 100, 101, 199, 200, 255};
+    size_t no = sizeof(oct);
+    for (size_t i = 0; i < no * no * no * no; i += 7) {
+        uint8_t v4[4] = {oct[i % no], oct[i / no % no], oct[i / no / no % no],
+                         oct[i / no / no / no % no]};
+        struct ta_addr a;
+        ta_addr_set_v4(&a, v4);
+        char got[TA_ADDR_STRLEN], want[INET_ADDRSTRLEN];
+        assert_non_null(inet_ntop(AF_INET, v4, want, sizeof(want)));
+        assert_string_equal(ta_addr_format(&a, got, sizeof(got)), want);
+    }
+    /* Too small for the text: empty, as inet_ntop leaves it. */
+    struct ta_addr a;
+    ta_addr_set_v4(&a, (const uint8_t[]){192, 168, 100, 200});
+    char small[8];
+    assert_string_equal(ta_addr_format(&a, small, sizeof(small)), "");
+}
+
+/* The per-second cache against gmtime + printf, across seconds and back, and truncation. */
+static void test_time_format_cache(void **state)
+{
+    (void)state;
+    static const ta_time_us ts[] = {
+        1395216062123456ull, 1395216062000001ull, 1395216063999999ull, 1395216062000000ull, 0ull,
+        951782399500000ull,  4102444800000000ull, 1395216062123456ull,
+    };
+    for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+        time_t sec = (time_t)(ts[i] / 1000000u);
+        struct tm tm;
+        assert_non_null(gmtime_r(&sec, &tm));
+        char want[64], got[TA_TS_STRLEN];
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (unsigned)(ts[i] % 1000000u));
+        assert_string_equal(ta_time_format(ts[i], got, sizeof(got)), want);
+        char shortbuf[12];
+        assert_string_equal(ta_time_format(ts[i], shortbuf, sizeof(shortbuf)),
+                            (want[11] = '\0', want));
+    }
+    /* A year past 9999 is not cached; 32 bytes cut its text, as before. */
+    char big[TA_TS_STRLEN];
+    assert_string_equal(ta_time_format(253402300800000001ull, big, sizeof(big)),
+                        "10000-01-01T00:00:00.000001+000");
+}
+
+/* Integers at the edges, keys that need escaping, long strings that grow the buffer. */
+static void test_json_edges(void **state)
+{
+    (void)state;
+    struct ta_json j;
+    ta_json_init(&j);
+    ta_json_obj_open(&j);
+    ta_json_kv_int(&j, "min", INT64_MIN);
+    ta_json_kv_int(&j, "max", INT64_MAX);
+    ta_json_kv_int(&j, "zero", 0);
+    ta_json_kv_uint(&j, "umax", UINT64_MAX);
+    ta_json_kv_str(&j, "k\"\x01", "v");
+    ta_json_kv_str(&j, "\xc3\xa9", "\x7f");
+    ta_json_obj_close(&j);
+    assert_false(j.oom);
+    assert_string_equal(j.buf, "{\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+                               "\"zero\":0,\"umax\":18446744073709551615,"
+                               "\"k\\\"\\u0001\":\"v\",\"\xc3\xa9\":\"\x7f\"}");
+    char want[8192];
+    char s[3000];
+    memset(s, 'a', sizeof(s));
+    s[1500] = '\\';
+    ta_json_reset(&j);
+    ta_json_arr_open(&j);
+    ta_json_strn(&j, s, sizeof(s));
+    ta_json_strn(&j, s, sizeof(s));
+    ta_json_arr_close(&j);
+    int n = snprintf(want, sizeof(want), "[\"%.1500s\\\\%.1499s\",\"%.1500s\\\\%.1499s\"]", s,
+                     s + 1501, s, s + 1501);
+    assert_int_equal(j.len, (size_t)n);
+    assert_string_equal(j.buf, want);
+    ta_json_release(&j);
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -76,6 +165,9 @@ int main(void)
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_json_shape),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_addr_format_v4_matches_inet_ntop),
+        cmocka_unit_test(test_time_format_cache),
+        cmocka_unit_test(test_json_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,6 +278,119 @@ static void test_malformed_no_crash(void **state)
     tu_reset();
 }
 
+/* What the recycling test's sink saw of each transaction. */
+static struct {
+    int n;
+    bool req_null[16], resp_null[16];
+    uint32_t req_kept[16], resp_kept[16], nreq_headers[16];
+    char resp[16][8];
+} seen;
+
+static void seen_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+{
+    (void)ud;
+    (void)f;
+    if (seen.n >= 16)
+        return;
+    int k = seen.n++;
+    seen.req_null[k] = tx->req_body == NULL;
+    seen.resp_null[k] = tx->resp_body == NULL;
+    seen.req_kept[k] = tx->req_body_kept;
+    seen.resp_kept[k] = tx->resp_body_kept;
+    seen.nreq_headers[k] = tx->n_req_headers;
+    if (tx->resp_body_kept > 0 && tx->resp_body_kept < 8)
+        memcpy(seen.resp[k], tx->resp_body, tx->resp_body_kept);
+}
+
+/*
+ * Finished transactions are recycled with their buffers: a transaction
+ * after one with large bodies must show no body and only its own headers,
+ * across more transactions than the pool holds and across flows.
+ */
+static void test_recycled_transactions(void **state)
+{
+    (void)state;
+    struct ta_proto_opts o;
+    ta_proto_opts_default(&o);
+    o.http_keep_headers = true;
+    struct ta_proto *p = mk(&o);
+    static const struct ta_obs_sink sink = {NULL, NULL, NULL, seen_http, NULL};
+    memset(&seen, 0, sizeof(seen));
+    static char big[6000];
+    memset(big, 'b', sizeof(big));
+    for (int flow = 0; flow < 2; flow++) {
+        struct ta_flow f;
+        tu_flow(&f, 6, 80);
+        uint32_t seq[2] = {100, 5000};
+        const struct {
+            const char *req, *resp;
+            bool big;
+        } tx[] = {
+            {"POST /u HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 6000\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: 6000\r\n\r\n", true},
+            {"GET /e HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n", false},
+            {"GET /x HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nxy",
+             false},
+            {"POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 6000\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: 6000\r\n\r\n", true},
+            {"GET /e HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 304 Not Modified\r\n\r\n", false},
+            {"GET /x HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nxy",
+             false},
+        };
+        struct ta_packet pk;
+        for (size_t i = 0; i < sizeof(tx) / sizeof(tx[0]); i++) {
+            for (int d = 0; d < 2; d++) {
+                const char *h = d == 0 ? tx[i].req : tx[i].resp;
+                for (int part = 0; part < (tx[i].big ? 2 : 1); part++) {
+                    memset(&pk, 0, sizeof(pk));
+                    pk.ts = f.last;
+                    pk.ip_proto = 6;
+                    pk.src = d == 0 ? f.src : f.dst;
+                    pk.dst = d == 0 ? f.dst : f.src;
+                    pk.sport = d == 0 ? f.sp : f.dp;
+                    pk.dport = d == 0 ? f.dp : f.sp;
+                    pk.tcp_seq = seq[d];
+                    pk.tcp_flags = TA_TCP_ACK | TA_TCP_PSH;
+                    pk.payload = part == 0 ? (const uint8_t *)h : (const uint8_t *)big;
+                    pk.payload_len = (uint32_t)(part == 0 ? strlen(h) : sizeof(big));
+                    ta_proto_hooks()->packet(p, &f, &pk, (enum ta_flow_dir)d, &sink);
+                    seq[d] += pk.payload_len;
+                }
+            }
+        }
+        /* The second flow ends with a request pending: it goes back to the pool too. */
+        if (flow == 1) {
+            memset(&pk, 0, sizeof(pk));
+            pk.ts = f.last;
+            pk.ip_proto = 6;
+            pk.src = f.src;
+            pk.dst = f.dst;
+            pk.sport = f.sp;
+            pk.dport = f.dp;
+            pk.tcp_seq = seq[0];
+            pk.tcp_flags = TA_TCP_ACK | TA_TCP_PSH;
+            pk.payload = (const uint8_t *)"GET /p HTTP/1.1\r\n";
+            pk.payload_len = 17;
+            ta_proto_hooks()->packet(p, &f, &pk, TA_DIR_TOSERVER, &sink);
+        }
+        ta_proto_hooks()->flow_end(p, &f, &sink);
+    }
+    assert_int_equal(seen.n, 12);
+    for (int k = 0; k < 12; k++) {
+        int i = k % 6;
+        bool big_tx = i == 0 || i == 3;
+        assert_int_equal(seen.req_kept[k], big_tx ? 6000 : 0);
+        assert_int_equal(seen.req_null[k], !big_tx);
+        assert_int_equal(seen.resp_kept[k], big_tx ? 6000 : i == 1 || i == 4 ? 0 : 2);
+        assert_int_equal(seen.resp_null[k], i == 1 || i == 4);
+        assert_int_equal(seen.nreq_headers[k], i == 0 ? 4 : i == 3 ? 2 : 1);
+        if (i == 2 || i == 5)
+            assert_memory_equal(seen.resp[k], "xy", 2);
+    }
+    ta_proto_free(p);
+    tu_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_midstream_and_head),
         cmocka_unit_test(test_body_limit_and_gap),
         cmocka_unit_test(test_malformed_no_crash),
+        cmocka_unit_test(test_recycled_transactions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
