@@ -40,7 +40,7 @@ frag "Capture: \`$CAP\` ($(du -h "$CAP" | cut -f1), $pk packets of DNS, HTTP, TL
     "from the page cache. Medians of $RUNS runs (tshark: $TRUNS). Target: >= 1.5 M packets/s per core." ""
 frag "| what | wall s | CPU s | packets/CPU-s | packets/wall-s | peak RSS MB | peer / observe (wall) |" \
     "|---|---:|---:|---:|---:|---:|---:|"
-for r in "$(row "proto-observe (app layer with a minimal driver)" proto_observe)" \
+for r in "$(row "proto-observe (engine + app layer, no flow records)" proto_observe)" \
     "$(row "threatatlas observe (EVE to /dev/null)" observe)" \
     "$(row "tshark -T fields (DNS/HTTP/TLS fields)" tshark peer)"; do
     [[ -n $r ]] && frag "$r"
