@@ -60,6 +60,12 @@ struct ta_proto_opts {
     uint32_t http_max_pending;      /* requests awaiting a response per flow [32] */
     bool http_keep_headers;         /* fill req/resp header arrays [false] */
     bool http_decompress;           /* gunzip/inflate bodies for body_* [true] */
+    /*
+     * Keep body bytes for req_body/resp_body [true]. A consumer that reads
+     * no bodies (observe) sets false: nothing is copied or decompressed,
+     * body lengths are still counted, the truncation counter stays 0.
+     */
+    bool http_keep_bodies;
     /* TLS */
     uint32_t tls_max_extensions; /* extensions parsed per hello [64] */
     uint32_t tls_max_handshake;  /* bytes in one handshake message [131072] */

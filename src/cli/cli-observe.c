@@ -38,7 +38,6 @@ struct observe_cfg {
     bool progress;
     bool no_stats;
     bool http_headers;
-    uint32_t http_body_limit;
 };
 
 #define OFF(f) offsetof(struct observe_cfg, f)
@@ -74,8 +73,6 @@ static const struct ta_opt observe_opts[] = {
      "do not write the final stats record"},
     {"http-headers", 0, TA_OPT_FLAG, OFF(http_headers), NULL, 0, 0, NULL,
      "add request_headers and response_headers to http records"},
-    {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
-     "bytes of each decoded HTTP body kept for the detectors"},
 };
 
 static const struct ta_cmd_spec observe_spec = {
@@ -246,7 +243,7 @@ int ta_cli_observe(int argc, char **argv)
     struct ta_proto_opts po;
     ta_proto_opts_default(&po);
     po.http_keep_headers = cfg.http_headers;
-    po.http_body_limit = cfg.http_body_limit;
+    po.http_keep_bodies = false; /* no detector here reads bodies: none kept or inflated */
     te = ta_proto_new(&po, &proto);
     if (te != TA_OK) {
         ta_cli_error("observe: cannot create the app layer: %s", ta_strerror(te));

@@ -325,7 +325,7 @@ static void body_keep(struct ta__http *h, struct htx *t, int dir, const uint8_t 
 static void body_data(struct ta__http *h, struct hdir *d, int dir, const uint8_t *p, size_t n)
 {
     struct htx *t = d->cur;
-    if (t == NULL || n == 0)
+    if (t == NULL || n == 0 || !h->p->o.http_keep_bodies)
         return;
     if (d->ce == CE_IDENTITY || !h->p->o.http_decompress || d->z_failed) {
         if (d->ce == CE_IDENTITY || !h->p->o.http_decompress)

@@ -44,6 +44,7 @@ void ta_proto_opts_default(struct ta_proto_opts *o)
     o->http_max_pending = 32;
     o->http_keep_headers = false;
     o->http_decompress = true;
+    o->http_keep_bodies = true;
     o->tls_max_extensions = 64;
     o->tls_max_handshake = 131072;
     o->tls_max_ciphers = 256;
