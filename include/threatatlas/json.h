@@ -21,6 +21,7 @@
 #include "threatatlas/common.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define TA_JSON_MAX_DEPTH 32
 
@@ -64,6 +65,46 @@ void ta_json_kv_double(struct ta_json *j, const char *k, double v);
 void ta_json_kv_bool(struct ta_json *j, const char *k, bool v);
 void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t);
 void ta_json_kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a);
+
+/*
+ * Keys written as string literals, the usual case, skip the escaping scan:
+ * TA_JSON_KEY(j, "name") compiles only with a literal, which must need no
+ * escaping (plain ASCII names, as every key in this project is). The
+ * TA_JSON_KV_* forms are the key + value shorthands above for such keys.
+ */
+#define TA_JSON_QKEY(lit)             "\"" lit "\":"
+#define TA_JSON_KEY(j, lit)           ta__json_key_lit((j), TA_JSON_QKEY(lit), sizeof(TA_JSON_QKEY(lit)) - 1)
+#define TA_JSON_KV_STR(j, lit, v)     (TA_JSON_KEY(j, lit), ta_json_str((j), (v)))
+#define TA_JSON_KV_STRN(j, lit, v, n) (TA_JSON_KEY(j, lit), ta_json_strn((j), (v), (n)))
+#define TA_JSON_KV_INT(j, lit, v)     (TA_JSON_KEY(j, lit), ta_json_int((j), (v)))
+#define TA_JSON_KV_UINT(j, lit, v)    (TA_JSON_KEY(j, lit), ta_json_uint((j), (v)))
+#define TA_JSON_KV_DOUBLE(j, lit, v)  (TA_JSON_KEY(j, lit), ta_json_double((j), (v)))
+#define TA_JSON_KV_BOOL(j, lit, v)    (TA_JSON_KEY(j, lit), ta_json_bool((j), (v)))
+#define TA_JSON_KV_TIME(j, lit, v)    (TA_JSON_KEY(j, lit), ta_json_time((j), (v)))
+#define TA_JSON_KV_ADDR(j, lit, v)    (TA_JSON_KEY(j, lit), ta_json_addr((j), (v)))
+
+/* A timestamp / an address as a JSON string value (the _kv_ forms' values). */
+void ta_json_time(struct ta_json *j, ta_time_us t);
+void ta_json_addr(struct ta_json *j, const struct ta_addr *a);
+
+/* Internal: the slow path of ta__json_key_lit (buffer growth). */
+void ta__json_key_lit_grow(struct ta_json *j, const char *qk, size_t n);
+
+/* Internal: write the pre-quoted key qk ("\"name\":", n bytes). */
+static inline void ta__json_key_lit(struct ta_json *j, const char *qk, size_t n)
+{
+    if (j->cap - j->len > n + 1 && !j->oom) {
+        char *d = j->buf + j->len;
+        size_t c = j->need_comma[j->depth] ? 1 : 0;
+        d[0] = ',';
+        memcpy(d + c, qk, n);
+        d[c + n] = '\0';
+        j->len += c + n;
+        j->need_comma[j->depth] = false;
+    } else {
+        ta__json_key_lit_grow(j, qk, n);
+    }
+}
 
 /* Append '\n' and write the document to f; returns false on I/O error. */
 bool ta_json_write_line(struct ta_json *j, FILE *f);

@@ -83,13 +83,13 @@ static void side(struct ta_json *j, const char *key, const struct ta_event_side 
 {
     ta_json_key(j, key);
     ta_json_obj_open(j);
-    ta_json_kv_addr(j, "ip", &s->ip);
-    ta_json_kv_uint(j, "port", s->port);
+    TA_JSON_KV_ADDR(j, "ip", &s->ip);
+    TA_JSON_KV_UINT(j, "port", s->port);
     kv_opt(j, "cc", s->cc);
     if (s->asn != 0)
-        ta_json_kv_uint(j, "asn", s->asn);
+        TA_JSON_KV_UINT(j, "asn", s->asn);
     kv_opt(j, "as_name", s->as_name);
-    ta_json_kv_bool(j, "home", s->home);
+    TA_JSON_KV_BOOL(j, "home", s->home);
     ta_json_obj_close(j);
 }
 
@@ -98,47 +98,47 @@ void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev)
     const struct ta_event_side *client = server_attacks(ev->kind) ? &ev->victim : &ev->attacker;
     const struct ta_event_side *server = server_attacks(ev->kind) ? &ev->attacker : &ev->victim;
     ta_json_obj_open(j);
-    ta_json_kv_time(j, "timestamp", ev->ts);
-    ta_json_kv_uint(j, "flow_id", ev->flow_id);
-    ta_json_kv_str(j, "event_type", "alert");
-    ta_json_kv_addr(j, "src_ip", &client->ip);
-    ta_json_kv_uint(j, "src_port", client->port);
-    ta_json_kv_addr(j, "dest_ip", &server->ip);
-    ta_json_kv_uint(j, "dest_port", server->port);
+    TA_JSON_KV_TIME(j, "timestamp", ev->ts);
+    TA_JSON_KV_UINT(j, "flow_id", ev->flow_id);
+    TA_JSON_KV_STR(j, "event_type", "alert");
+    TA_JSON_KV_ADDR(j, "src_ip", &client->ip);
+    TA_JSON_KV_UINT(j, "src_port", client->port);
+    TA_JSON_KV_ADDR(j, "dest_ip", &server->ip);
+    TA_JSON_KV_UINT(j, "dest_port", server->port);
     char pb[8];
-    ta_json_kv_str(j, "proto", ta_eve_proto_name(ev->proto, pb, sizeof(pb)));
+    TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(ev->proto, pb, sizeof(pb)));
     const char *cat;
     int sev;
     eve_category(ev->kind, &cat, &sev);
-    ta_json_key(j, "alert");
+    TA_JSON_KEY(j, "alert");
     ta_json_obj_open(j);
-    ta_json_kv_str(j, "action", "allowed");
-    ta_json_kv_uint(j, "gid", 1);
-    ta_json_kv_uint(j, "signature_id", ta_event_signature_id(ev));
-    ta_json_kv_uint(j, "rev", 1);
-    ta_json_kv_str(j, "signature", ev->signature != NULL ? ev->signature : "");
-    ta_json_kv_str(j, "category", cat);
-    ta_json_kv_int(j, "severity", sev);
+    TA_JSON_KV_STR(j, "action", "allowed");
+    TA_JSON_KV_UINT(j, "gid", 1);
+    TA_JSON_KV_UINT(j, "signature_id", ta_event_signature_id(ev));
+    TA_JSON_KV_UINT(j, "rev", 1);
+    TA_JSON_KV_STR(j, "signature", ev->signature != NULL ? ev->signature : "");
+    TA_JSON_KV_STR(j, "category", cat);
+    TA_JSON_KV_INT(j, "severity", sev);
     ta_json_obj_close(j);
 
-    ta_json_key(j, "threatatlas");
+    TA_JSON_KEY(j, "threatatlas");
     ta_json_obj_open(j);
-    ta_json_kv_str(j, "kind", ta_event_kind_name(ev->kind));
-    ta_json_kv_str(j, "method", ta_event_method_name(ev->method));
-    ta_json_kv_bool(j, "confirmed", ta_event_kind_confirmed(ev->kind));
-    ta_json_kv_uint(j, "confidence", ev->confidence);
+    TA_JSON_KV_STR(j, "kind", ta_event_kind_name(ev->kind));
+    TA_JSON_KV_STR(j, "method", ta_event_method_name(ev->method));
+    TA_JSON_KV_BOOL(j, "confirmed", ta_event_kind_confirmed(ev->kind));
+    TA_JSON_KV_UINT(j, "confidence", ev->confidence);
     kv_opt(j, "family", ev->family);
     side(j, "attacker", &ev->attacker);
     side(j, "victim", &ev->victim);
     if (ev->indicator != NULL) {
-        ta_json_key(j, "indicator");
+        TA_JSON_KEY(j, "indicator");
         ta_json_obj_open(j);
-        ta_json_kv_str(j, "value", ev->indicator);
+        TA_JSON_KV_STR(j, "value", ev->indicator);
         kv_opt(j, "type", ev->indicator_type);
         kv_opt(j, "sources", ev->sources);
         ta_json_obj_close(j);
     }
-    ta_json_key(j, "evidence");
+    TA_JSON_KEY(j, "evidence");
     ta_json_obj_open(j);
     kv_opt(j, "hostname", ev->hostname);
     kv_opt(j, "url", ev->url);
@@ -200,29 +200,29 @@ void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const 
     const struct ta_event_side *src = about_attacker ? &ev->attacker : &ev->victim;
     const struct ta_event_side *dst = about_attacker ? &ev->victim : &ev->attacker;
     ta_json_obj_open(j);
-    ta_json_kv_str(j, "feed.name", feed_name != NULL ? feed_name : "threatatlas");
-    ta_json_kv_uint(j, "feed.accuracy", ev->confidence);
-    ta_json_kv_str(j, "classification.taxonomy", tax);
-    ta_json_kv_str(j, "classification.type", type);
-    ta_json_kv_str(j, "classification.identifier", ta_event_kind_name(ev->kind));
-    ta_json_kv_time(j, "time.source", ev->ts);
+    TA_JSON_KV_STR(j, "feed.name", feed_name != NULL ? feed_name : "threatatlas");
+    TA_JSON_KV_UINT(j, "feed.accuracy", ev->confidence);
+    TA_JSON_KV_STR(j, "classification.taxonomy", tax);
+    TA_JSON_KV_STR(j, "classification.type", type);
+    TA_JSON_KV_STR(j, "classification.identifier", ta_event_kind_name(ev->kind));
+    TA_JSON_KV_TIME(j, "time.source", ev->ts);
     im_side(j, "source", src);
     im_side(j, "destination", dst);
     if (ev->proto == 6 || ev->proto == 17 || ev->proto == 1 || ev->proto == 58)
-        ta_json_kv_str(j, "protocol.transport",
+        TA_JSON_KV_STR(j, "protocol.transport",
                        ev->proto == 6    ? "tcp"
                        : ev->proto == 17 ? "udp"
                                          : "icmp");
     if (ev->hostname != NULL && ev->hostname[0] != 0)
         ta_json_kv_str(j, about_attacker ? "source.fqdn" : "destination.fqdn", ev->hostname);
     if (ev->kind == TA_EVENT_PHISHING && ev->page != NULL)
-        ta_json_kv_str(j, "source.url", ev->page);
+        TA_JSON_KV_STR(j, "source.url", ev->page);
     if ((ev->kind == TA_EVENT_C2 || ev->kind == TA_EVENT_C2_SUSPECTED) && ev->family != NULL)
-        ta_json_kv_str(j, "malware.name", ev->family);
-    ta_json_kv_str(j, "event_description.text", ev->signature != NULL ? ev->signature : "");
-    ta_json_kv_uint(j, "extra.flow_id", ev->flow_id);
-    ta_json_kv_str(j, "extra.method", ta_event_method_name(ev->method));
-    ta_json_kv_bool(j, "extra.source_is_attacker", about_attacker);
+        TA_JSON_KV_STR(j, "malware.name", ev->family);
+    TA_JSON_KV_STR(j, "event_description.text", ev->signature != NULL ? ev->signature : "");
+    TA_JSON_KV_UINT(j, "extra.flow_id", ev->flow_id);
+    TA_JSON_KV_STR(j, "extra.method", ta_event_method_name(ev->method));
+    TA_JSON_KV_BOOL(j, "extra.source_is_attacker", about_attacker);
     if (ev->kind == TA_EVENT_BACKDOOR || ev->kind == TA_EVENT_BACKDOOR_SUSPECTED)
         kv_opt(j, "extra.webshell_family", ev->family);
     kv_opt(j, "extra.indicator", ev->indicator);
@@ -232,8 +232,8 @@ void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const 
     kv_opt(j, "extra.dns_answer", ev->dns_answer);
     kv_opt(j, "extra.page", ev->page);
     kv_opt(j, "extra.website", ev->website);
-    ta_json_kv_bool(j, "extra.source_home", src->home);
-    ta_json_kv_bool(j, "extra.destination_home", dst->home);
+    TA_JSON_KV_BOOL(j, "extra.source_home", src->home);
+    TA_JSON_KV_BOOL(j, "extra.destination_home", dst->home);
     if (ev->body != NULL && ev->body_len > 0)
         b64(j, "extra.body_b64", ev->body, ev->body_len);
     ta_json_obj_close(j);

@@ -14,22 +14,22 @@ void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
                       const char *event_type, bool swap)
 {
     ta_json_obj_open(j);
-    ta_json_kv_time(j, "timestamp", ts);
-    ta_json_kv_uint(j, "flow_id", f->id);
-    ta_json_kv_str(j, "event_type", event_type);
+    TA_JSON_KV_TIME(j, "timestamp", ts);
+    TA_JSON_KV_UINT(j, "flow_id", f->id);
+    TA_JSON_KV_STR(j, "event_type", event_type);
     if (f->vlan_count > 0) {
-        ta_json_key(j, "vlan");
+        TA_JSON_KEY(j, "vlan");
         ta_json_arr_open(j);
         for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
             ta_json_uint(j, f->vlan_id[i]);
         ta_json_arr_close(j);
     }
-    ta_json_kv_addr(j, "src_ip", swap ? &f->dst : &f->src);
-    ta_json_kv_uint(j, "src_port", swap ? f->dp : f->sp);
-    ta_json_kv_addr(j, "dest_ip", swap ? &f->src : &f->dst);
-    ta_json_kv_uint(j, "dest_port", swap ? f->sp : f->dp);
+    TA_JSON_KV_ADDR(j, "src_ip", swap ? &f->dst : &f->src);
+    TA_JSON_KV_UINT(j, "src_port", swap ? f->dp : f->sp);
+    TA_JSON_KV_ADDR(j, "dest_ip", swap ? &f->src : &f->dst);
+    TA_JSON_KV_UINT(j, "dest_port", swap ? f->sp : f->dp);
     char pb[8];
-    ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
+    TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
 }
 
 void ta__eve_kv_s(struct ta_json *j, const char *k, struct ta_str s)
@@ -54,20 +54,20 @@ static void soa(struct ta_json *j, const struct ta_dns_rr *rr)
     ta_json_obj_open(j);
     ta__eve_kv_s(j, "mname", rr->soa.mname);
     ta__eve_kv_s(j, "rname", rr->soa.rname);
-    ta_json_kv_uint(j, "serial", rr->soa.serial);
-    ta_json_kv_uint(j, "refresh", rr->soa.refresh);
-    ta_json_kv_uint(j, "retry", rr->soa.retry);
-    ta_json_kv_uint(j, "expire", rr->soa.expire);
-    ta_json_kv_uint(j, "minimum", rr->soa.minimum);
+    TA_JSON_KV_UINT(j, "serial", rr->soa.serial);
+    TA_JSON_KV_UINT(j, "refresh", rr->soa.refresh);
+    TA_JSON_KV_UINT(j, "retry", rr->soa.retry);
+    TA_JSON_KV_UINT(j, "expire", rr->soa.expire);
+    TA_JSON_KV_UINT(j, "minimum", rr->soa.minimum);
     ta_json_obj_close(j);
 }
 
 static void srv(struct ta_json *j, const struct ta_dns_rr *rr)
 {
     ta_json_obj_open(j);
-    ta_json_kv_uint(j, "priority", rr->srv.priority);
-    ta_json_kv_uint(j, "weight", rr->srv.weight);
-    ta_json_kv_uint(j, "port", rr->srv.port);
+    TA_JSON_KV_UINT(j, "priority", rr->srv.priority);
+    TA_JSON_KV_UINT(j, "weight", rr->srv.weight);
+    TA_JSON_KV_UINT(j, "port", rr->srv.port);
     ta__eve_kv_s(j, "name", rr->srv.target);
     ta_json_obj_close(j);
 }
@@ -82,12 +82,12 @@ static void rrs(struct ta_json *j, const char *k, const struct ta_dns_rr *a, uin
         ta_json_obj_open(j);
         ta__eve_kv_s(j, "rrname", a[i].rrname);
         rrtype(j, "rrtype", a[i].rrtype);
-        ta_json_kv_uint(j, "ttl", a[i].ttl);
+        TA_JSON_KV_UINT(j, "ttl", a[i].ttl);
         if (a[i].rrtype == 6) {
-            ta_json_key(j, "soa");
+            TA_JSON_KEY(j, "soa");
             soa(j, &a[i]);
         } else if (a[i].rrtype == 33) {
-            ta_json_key(j, "srv");
+            TA_JSON_KEY(j, "srv");
             srv(j, &a[i]);
         } else {
             ta__eve_kv_s(j, "rdata", a[i].rdata);
@@ -102,7 +102,7 @@ static void grouped(struct ta_json *j, const struct ta_dns_rr *a, uint32_t n)
 {
     if (n == 0)
         return;
-    ta_json_key(j, "grouped");
+    TA_JSON_KEY(j, "grouped");
     ta_json_obj_open(j);
     for (uint32_t i = 0; i < n; i++) {
         bool seen = false;
@@ -144,12 +144,12 @@ void ta_eve_dns(struct ta_json *j, const struct ta_flow *f, const struct ta_dns_
 
 void ta_eve_dns_fields(struct ta_json *j, const struct ta_dns_record *r)
 {
-    ta_json_key(j, "dns");
+    TA_JSON_KEY(j, "dns");
     ta_json_obj_open(j);
-    ta_json_kv_uint(j, "version", 3);
-    ta_json_kv_str(j, "type", r->response ? "response" : "request");
-    ta_json_kv_uint(j, "tx_id", r->tx_id);
-    ta_json_kv_uint(j, "id", r->id);
+    TA_JSON_KV_UINT(j, "version", 3);
+    TA_JSON_KV_STR(j, "type", r->response ? "response" : "request");
+    TA_JSON_KV_UINT(j, "tx_id", r->tx_id);
+    TA_JSON_KV_UINT(j, "id", r->id);
     /* Lower-case hex without leading zeros, as "%x" writes it. */
     static const char hx[] = "0123456789abcdef";
     char fl[4];
@@ -157,28 +157,28 @@ void ta_eve_dns_fields(struct ta_json *j, const struct ta_dns_record *r)
     for (int sh = 12; sh >= 0; sh -= 4)
         if ((r->flags >> sh) != 0 || sh == 0)
             fl[fn++] = hx[(r->flags >> sh) & 15];
-    ta_json_kv_strn(j, "flags", fl, fn);
+    TA_JSON_KV_STRN(j, "flags", fl, fn);
     if (r->flags & 0x8000)
-        ta_json_kv_bool(j, "qr", true);
+        TA_JSON_KV_BOOL(j, "qr", true);
     if (r->flags & 0x0400)
-        ta_json_kv_bool(j, "aa", true);
+        TA_JSON_KV_BOOL(j, "aa", true);
     if (r->flags & 0x0200)
-        ta_json_kv_bool(j, "tc", true);
+        TA_JSON_KV_BOOL(j, "tc", true);
     if (r->flags & 0x0100)
-        ta_json_kv_bool(j, "rd", true);
+        TA_JSON_KV_BOOL(j, "rd", true);
     if (r->flags & 0x0080)
-        ta_json_kv_bool(j, "ra", true);
+        TA_JSON_KV_BOOL(j, "ra", true);
     if (r->flags & 0x0040)
-        ta_json_kv_bool(j, "z", true);
-    ta_json_kv_uint(j, "opcode", (r->flags >> 11) & 0xf);
+        TA_JSON_KV_BOOL(j, "z", true);
+    TA_JSON_KV_UINT(j, "opcode", (r->flags >> 11) & 0xf);
     const char *rc = ta_dns_rcode_name(ta_dns_rcode(r));
     if (rc != NULL) {
-        ta_json_kv_str(j, "rcode", rc);
+        TA_JSON_KV_STR(j, "rcode", rc);
     } else {
-        ta_json_kv_uint(j, "rcode", ta_dns_rcode(r));
+        TA_JSON_KV_UINT(j, "rcode", ta_dns_rcode(r));
     }
     if (r->n_queries > 0) {
-        ta_json_key(j, "queries");
+        TA_JSON_KEY(j, "queries");
         ta_json_arr_open(j);
         for (uint32_t i = 0; i < r->n_queries; i++) {
             ta_json_obj_open(j);

@@ -33,12 +33,12 @@ void ta_eve_http(struct ta_json *j, const struct ta_flow *f, const struct ta_htt
 
 void ta_eve_http_fields(struct ta_json *j, const struct ta_http_tx *tx, bool with_headers)
 {
-    ta_json_kv_uint(j, "tx_id", tx->tx_id);
-    ta_json_key(j, "http");
+    TA_JSON_KV_UINT(j, "tx_id", tx->tx_id);
+    TA_JSON_KEY(j, "http");
     ta_json_obj_open(j);
     ta__eve_kv_s(j, "hostname", tx->hostname);
     if (tx->http_port >= 0)
-        ta_json_kv_int(j, "http_port", tx->http_port);
+        TA_JSON_KV_INT(j, "http_port", tx->http_port);
     ta__eve_kv_s(j, "url", tx->url);
     ta__eve_kv_s(j, "http_user_agent", tx->user_agent);
     ta__eve_kv_s(j, "http_content_type", tx->content_type);
@@ -49,9 +49,9 @@ void ta_eve_http_fields(struct ta_json *j, const struct ta_http_tx *tx, bool wit
     else
         ta__eve_kv_s(j, "protocol", tx->resp_protocol);
     if (tx->has_response)
-        ta_json_kv_uint(j, "status", tx->status);
+        TA_JSON_KV_UINT(j, "status", tx->status);
     ta__eve_kv_s(j, "redirect", tx->redirect);
-    ta_json_kv_uint(j, "length", tx->response_body_len);
+    TA_JSON_KV_UINT(j, "length", tx->response_body_len);
     if (with_headers) {
         headers(j, "request_headers", tx->req_headers, tx->n_req_headers);
         headers(j, "response_headers", tx->resp_headers, tx->n_resp_headers);

@@ -60,7 +60,7 @@ void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_
 
 void ta_eve_tls_fields(struct ta_json *j, const struct ta_tls_record *t)
 {
-    ta_json_key(j, "tls");
+    TA_JSON_KEY(j, "tls");
     ta_json_obj_open(j);
     if (t->has_cert) {
         ta__eve_kv_s(j, "subject", t->subject);
@@ -69,27 +69,27 @@ void ta_eve_tls_fields(struct ta_json *j, const struct ta_tls_record *t)
         ta__eve_kv_s(j, "fingerprint", t->fingerprint);
     }
     ta__eve_kv_s(j, "sni", t->sni);
-    ta_json_kv_str(j, "version", ta_tls_version_name(t->version));
+    TA_JSON_KV_STR(j, "version", ta_tls_version_name(t->version));
     if (t->has_cert) {
         tls_date(j, "notbefore", t->notbefore);
         tls_date(j, "notafter", t->notafter);
     }
     if (t->has_client_hello) {
-        ta_json_key(j, "ja3");
+        TA_JSON_KEY(j, "ja3");
         ta_json_obj_open(j);
-        ta_json_kv_str(j, "hash", t->ja3_hash);
+        TA_JSON_KV_STR(j, "hash", t->ja3_hash);
         ta__eve_kv_s(j, "string", t->ja3_string);
         ta_json_obj_close(j);
     }
     if (t->has_server_hello) {
-        ta_json_key(j, "ja3s");
+        TA_JSON_KEY(j, "ja3s");
         ta_json_obj_open(j);
-        ta_json_kv_str(j, "hash", t->ja3s_hash);
+        TA_JSON_KV_STR(j, "hash", t->ja3s_hash);
         ta__eve_kv_s(j, "string", t->ja3s_string);
         ta_json_obj_close(j);
     }
     if (t->ja4[0] != '\0')
-        ta_json_kv_str(j, "ja4", t->ja4);
+        TA_JSON_KV_STR(j, "ja4", t->ja4);
     ta_json_obj_close(j);
 }
 
@@ -136,7 +136,7 @@ void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink)
 
 void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p)
 {
-    ta_json_key(j, "app_layer");
+    TA_JSON_KEY(j, "app_layer");
     ta_json_obj_open(j);
     for (size_t i = 0; i < ta_proto_counter_count(); i++)
         ta_json_kv_uint(j, ta_proto_counter_name(i), ta_proto_counter(p, i));

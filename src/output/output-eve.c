@@ -46,27 +46,34 @@ static size_t fmt_u64(char *b, uint64_t v)
     return n;
 }
 
-static void kv_u64(struct ta_json *j, const char *k, uint64_t v)
+/* The helpers below take literal keys (see TA_JSON_KEY), pre-quoted as qk, n. */
+#define LITKEY(k)         TA_JSON_QKEY(k), sizeof(TA_JSON_QKEY(k)) - 1
+#define kv_u64(j, k, v)   kv_u64_((j), LITKEY(k), (v))
+#define kv_addr(j, k, a)  kv_addr_((j), LITKEY(k), (a))
+#define kv_time(w, k, t)  kv_time_((w), LITKEY(k), (t))
+#define kv_flags(j, k, f) kv_flags_((j), LITKEY(k), (f))
+
+static void kv_u64_(struct ta_json *j, const char *qk, size_t qn, uint64_t v)
 {
     char b[24];
-    ta_json_key(j, k);
+    ta__json_key_lit(j, qk, qn);
     ta_json_raw(j, b, fmt_u64(b, v));
 }
 
 /* A quoted address: its text is plain ASCII, so it needs no escaping pass. */
-static void kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a)
+static void kv_addr_(struct ta_json *j, const char *qk, size_t qn, const struct ta_addr *a)
 {
     char b[TA_ADDR_STRLEN + 2];
     ta_addr_format(a, b + 1, TA_ADDR_STRLEN);
     size_t n = strlen(b + 1);
     b[0] = '"';
     b[n + 1] = '"';
-    ta_json_key(j, k);
+    ta__json_key_lit(j, qk, qn);
     ta_json_raw(j, b, n + 2);
 }
 
 /* A quoted Suricata timestamp, formatted without printf for the common case. */
-static void kv_time(struct ta_eve_writer *w, const char *k, ta_time_us t)
+static void kv_time_(struct ta_eve_writer *w, const char *qk, size_t qn, ta_time_us t)
 {
     uint64_t sec = t / 1000000u;
     uint32_t us = (uint32_t)(t % 1000000u);
@@ -86,7 +93,7 @@ static void kv_time(struct ta_eve_writer *w, const char *k, ta_time_us t)
         us /= 10;
     }
     memcpy(b + 27, "+0000\"", 6);
-    ta_json_key(&w->j, k);
+    ta__json_key_lit(&w->j, qk, qn);
     ta_json_raw(&w->j, b, 33);
 }
 
@@ -155,12 +162,12 @@ struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
     if (f != NULL)
         kv_u64(j, "flow_id", f->id);
     if (w->o.in_iface != NULL)
-        ta_json_kv_str(j, "in_iface", w->o.in_iface);
-    ta_json_kv_str(j, "event_type", event_type);
+        TA_JSON_KV_STR(j, "in_iface", w->o.in_iface);
+    TA_JSON_KV_STR(j, "event_type", event_type);
     if (f == NULL)
         return j;
     if (f->vlan_count > 0) {
-        ta_json_key(j, "vlan");
+        TA_JSON_KEY(j, "vlan");
         ta_json_arr_open(j);
         for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
             ta_json_uint(j, f->vlan_id[i]);
@@ -173,13 +180,13 @@ struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
     kv_addr(j, "dest_ip", &f->dst);
     if (has_ports(f->proto))
         kv_u64(j, "dest_port", f->dp);
-    ta_json_kv_str(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
+    TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
     if (f->proto == 1 || f->proto == 58) {
-        ta_json_kv_uint(j, "icmp_type", f->icmp_type);
-        ta_json_kv_uint(j, "icmp_code", f->icmp_code);
+        TA_JSON_KV_UINT(j, "icmp_type", f->icmp_type);
+        TA_JSON_KV_UINT(j, "icmp_code", f->icmp_code);
         if (f->icmp_resp_seen) {
-            ta_json_kv_uint(j, "response_icmp_type", f->icmp_resp_type);
-            ta_json_kv_uint(j, "response_icmp_code", f->icmp_resp_code);
+            TA_JSON_KV_UINT(j, "response_icmp_type", f->icmp_resp_type);
+            TA_JSON_KV_UINT(j, "response_icmp_code", f->icmp_resp_code);
         }
     }
     return j;
@@ -201,11 +208,11 @@ void ta_eve_end(struct ta_eve_writer *w)
     w->records++;
 }
 
-static void kv_flags(struct ta_json *j, const char *k, uint8_t fl)
+static void kv_flags_(struct ta_json *j, const char *qk, size_t qn, uint8_t fl)
 {
     static const char hex[] = "0123456789abcdef";
     char b[4] = {'"', hex[fl >> 4], hex[fl & 15], '"'};
-    ta_json_key(j, k);
+    ta__json_key_lit(j, qk, qn);
     ta_json_raw(j, b, 4);
 }
 
@@ -213,8 +220,8 @@ void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
 {
     struct ta_json *j = ta_eve_begin(w, f, "flow", f->start);
     if (f->app_proto != TA_APP_UNKNOWN)
-        ta_json_kv_str(j, "app_proto", ta_app_proto_name((enum ta_app_proto)f->app_proto));
-    ta_json_key(j, "flow");
+        TA_JSON_KV_STR(j, "app_proto", ta_app_proto_name((enum ta_app_proto)f->app_proto));
+    TA_JSON_KEY(j, "flow");
     ta_json_obj_open(j);
     kv_u64(j, "pkts_toserver", f->pkts_toserver);
     kv_u64(j, "pkts_toclient", f->pkts_toclient);
@@ -224,13 +231,13 @@ void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
     kv_time(w, "end", f->last);
     /* Suricata's age: whole seconds between the start and end seconds. */
     kv_u64(j, "age", f->last / 1000000u - f->start / 1000000u);
-    ta_json_kv_str(j, "state", ta_flow_state_name((enum ta_flow_state)f->state));
-    ta_json_kv_str(j, "reason", ta_flow_reason_name((enum ta_flow_reason)f->reason));
-    ta_json_kv_bool(j, "alerted", false);
+    TA_JSON_KV_STR(j, "state", ta_flow_state_name((enum ta_flow_state)f->state));
+    TA_JSON_KV_STR(j, "reason", ta_flow_reason_name((enum ta_flow_reason)f->reason));
+    TA_JSON_KV_BOOL(j, "alerted", false);
     ta_json_obj_close(j);
     if (f->proto == 6) {
         uint8_t all = (uint8_t)(f->tcp_flags_ts | f->tcp_flags_tc);
-        ta_json_key(j, "tcp");
+        TA_JSON_KEY(j, "tcp");
         ta_json_obj_open(j);
         kv_flags(j, "tcp_flags", all);
         kv_flags(j, "tcp_flags_ts", f->tcp_flags_ts);
@@ -243,7 +250,7 @@ void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
         for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
             if (all & bits[i].bit)
                 ta_json_kv_bool(j, bits[i].name, true);
-        ta_json_kv_str(j, "state", ta_tcp_state_name((enum ta_tcp_state)f->tcp_state));
+        TA_JSON_KV_STR(j, "state", ta_tcp_state_name((enum ta_tcp_state)f->tcp_state));
         ta_json_obj_close(j);
     }
     ta_eve_end(w);
@@ -268,36 +275,36 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
     ta_engine_get_stats(e, &st);
     const struct ta_decoder *d = ta_engine_decoder(e);
     struct ta_json *j = ta_eve_begin(w, NULL, "stats", ts);
-    ta_json_key(j, "stats");
+    TA_JSON_KEY(j, "stats");
     ta_json_obj_open(j);
     if (cap != NULL) {
-        ta_json_key(j, "capture");
+        TA_JSON_KEY(j, "capture");
         ta_json_obj_open(j);
-        ta_json_kv_uint(j, "files", cap->files);
-        ta_json_kv_uint(j, "truncated_files", cap->truncated_files);
-        ta_json_kv_uint(j, "kernel_drops", cap->kernel_drops);
+        TA_JSON_KV_UINT(j, "files", cap->files);
+        TA_JSON_KV_UINT(j, "truncated_files", cap->truncated_files);
+        TA_JSON_KV_UINT(j, "kernel_drops", cap->kernel_drops);
         ta_json_obj_close(j);
     }
-    ta_json_key(j, "decoder");
+    TA_JSON_KEY(j, "decoder");
     ta_json_obj_open(j);
-    ta_json_kv_uint(j, "pkts", st.packets);
-    ta_json_kv_uint(j, "bytes", st.bytes);
-    ta_json_kv_uint(j, "decoded", st.decoded);
-    ta_json_kv_uint(j, "skipped", st.skipped);
-    ta_json_kv_uint(j, "invalid", st.invalid);
-    ta_json_kv_uint(j, "frag_held", st.frag_held);
-    ta_json_key(j, "event");
+    TA_JSON_KV_UINT(j, "pkts", st.packets);
+    TA_JSON_KV_UINT(j, "bytes", st.bytes);
+    TA_JSON_KV_UINT(j, "decoded", st.decoded);
+    TA_JSON_KV_UINT(j, "skipped", st.skipped);
+    TA_JSON_KV_UINT(j, "invalid", st.invalid);
+    TA_JSON_KV_UINT(j, "frag_held", st.frag_held);
+    TA_JSON_KEY(j, "event");
     ta_json_obj_open(j);
     for (size_t i = 0; i < ta_decoder_counter_count(); i++)
         ta_json_kv_uint(j, ta_decoder_counter_name(i), ta_decoder_counter(d, i));
     ta_json_obj_close(j);
     ta_json_obj_close(j);
-    ta_json_key(j, "flow");
+    TA_JSON_KEY(j, "flow");
     ta_json_obj_open(j);
-    ta_json_kv_uint(j, "created", st.flows_created);
-    ta_json_kv_uint(j, "ended", st.flows_ended);
-    ta_json_kv_uint(j, "evicted", st.flows_evicted);
-    ta_json_kv_uint(j, "active", st.flows_active);
+    TA_JSON_KV_UINT(j, "created", st.flows_created);
+    TA_JSON_KV_UINT(j, "ended", st.flows_ended);
+    TA_JSON_KV_UINT(j, "evicted", st.flows_evicted);
+    TA_JSON_KV_UINT(j, "active", st.flows_active);
     ta_json_obj_close(j);
     if (w->stats_extra != NULL)
         w->stats_extra(j, w->stats_ud);

@@ -273,6 +273,13 @@ void ta_json_key(struct ta_json *j, const char *key)
     j->need_comma[j->depth] = false;
 }
 
+void ta__json_key_lit_grow(struct ta_json *j, const char *qk, size_t n)
+{
+    if (!reserve(j, n + 1))
+        return;
+    ta__json_key_lit(j, qk, n);
+}
+
 /* After a value inside an object, the next key needs a comma. */
 static void after_value(struct ta_json *j)
 {
@@ -397,16 +404,28 @@ void ta_json_kv_bool(struct ta_json *j, const char *k, bool v)
     ta_json_bool(j, v);
 }
 
-void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t)
+void ta_json_time(struct ta_json *j, ta_time_us t)
 {
     char b[TA_TS_STRLEN];
-    ta_json_kv_str(j, k, ta_time_format(t, b, sizeof(b)));
+    ta_json_str(j, ta_time_format(t, b, sizeof(b)));
+}
+
+void ta_json_addr(struct ta_json *j, const struct ta_addr *a)
+{
+    char b[TA_ADDR_STRLEN];
+    ta_json_str(j, ta_addr_format(a, b, sizeof(b)));
+}
+
+void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t)
+{
+    ta_json_key(j, k);
+    ta_json_time(j, t);
 }
 
 void ta_json_kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a)
 {
-    char b[TA_ADDR_STRLEN];
-    ta_json_kv_str(j, k, ta_addr_format(a, b, sizeof(b)));
+    ta_json_key(j, k);
+    ta_json_addr(j, a);
 }
 
 bool ta_json_write_line(struct ta_json *j, FILE *f)
