@@ -9,6 +9,13 @@
 
 #include "proto/proto-int.h"
 
+#include "common/sha256-int.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TA_SHA1_X86 1
+#include <immintrin.h>
+#endif
+
 #include "common/banned.h"
 
 /* ----- arena ----- */
@@ -312,10 +319,76 @@ static void sha1_block(uint32_t st[5], const uint8_t *blk)
     st[4] += e;
 }
 
+#ifdef TA_SHA1_X86
+/*
+ * One block with the SHA extensions (the CPUs that have them for SHA-256,
+ * see common/sha256.c, have them for SHA-1). Each sha1rnds4 does four
+ * rounds with round function f; the E input carries W[t] + E of the first
+ * of them in its top lane, and sha1nexte derives the next group's E from
+ * the A of the group before. Message words are kept four to a register,
+ * W[t] in the top lane; M[g+4] = msg2(msg1(M[g], M[g+1]) ^ M[g+2], M[g+3]).
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha1_block_shani(uint32_t st[5],
+                                                                         const uint8_t *blk)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+    __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)st), 0x1B);
+    __m128i e0 = _mm_set_epi32((int)st[4], 0, 0, 0);
+    const __m128i abcd0 = abcd, e00 = e0;
+    __m128i m[4];
+    for (int i = 0; i < 4; i++)
+        m[i] =
+            _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(blk + 16 * i)), bswap);
+    __m128i e = _mm_add_epi32(e0, m[0]);
+    __m128i prev;
+#define SHA1_GROUP(g, f)                                                                           \
+    do {                                                                                           \
+        prev = abcd;                                                                               \
+        abcd = _mm_sha1rnds4_epu32(abcd, e, f);                                                    \
+        if ((g) < 16)                                                                              \
+            m[(g)&3] = _mm_sha1msg2_epu32(                                                         \
+                _mm_xor_si128(_mm_sha1msg1_epu32(m[(g)&3], m[((g) + 1) & 3]), m[((g) + 2) & 3]),   \
+                m[((g) + 3) & 3]);                                                                 \
+        if ((g) < 19)                                                                              \
+            e = _mm_sha1nexte_epu32(prev, m[((g) + 1) & 3]);                                       \
+    } while (0)
+    SHA1_GROUP(0, 0);
+    SHA1_GROUP(1, 0);
+    SHA1_GROUP(2, 0);
+    SHA1_GROUP(3, 0);
+    SHA1_GROUP(4, 0);
+    SHA1_GROUP(5, 1);
+    SHA1_GROUP(6, 1);
+    SHA1_GROUP(7, 1);
+    SHA1_GROUP(8, 1);
+    SHA1_GROUP(9, 1);
+    SHA1_GROUP(10, 2);
+    SHA1_GROUP(11, 2);
+    SHA1_GROUP(12, 2);
+    SHA1_GROUP(13, 2);
+    SHA1_GROUP(14, 2);
+    SHA1_GROUP(15, 3);
+    SHA1_GROUP(16, 3);
+    SHA1_GROUP(17, 3);
+    SHA1_GROUP(18, 3);
+    SHA1_GROUP(19, 3);
+#undef SHA1_GROUP
+    e0 = _mm_sha1nexte_epu32(prev, e00);
+    abcd = _mm_add_epi32(abcd, abcd0);
+    _mm_storeu_si128((__m128i *)(void *)st, _mm_shuffle_epi32(abcd, 0x1B));
+    st[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+#endif
+
 void ta__sha1(const uint8_t *data, size_t len, uint8_t out[20])
 {
     uint32_t st[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-    md_run(data, len, true, sha1_block, st);
+#ifdef TA_SHA1_X86
+    if (ta__sha256_accelerated())
+        md_run(data, len, true, sha1_block_shani, st);
+    else
+#endif
+        md_run(data, len, true, sha1_block, st);
     for (int i = 0; i < 5; i++)
         for (int k = 0; k < 4; k++)
             out[4 * i + k] = (uint8_t)(st[i] >> (24 - 8 * k));
