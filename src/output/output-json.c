@@ -160,6 +160,22 @@ static const uint8_t plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/*
+ * True when none of the 8 bytes of w needs escaping (see plain[]): no byte
+ * below 0x20 or from 0x80, no '"' and no '\\'. Each test is the exact
+ * "has a byte less than / equal to" word trick.
+ */
+static inline bool word_plain(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t ctrl = (w - ones * 0x20) & ~w;
+    uint64_t q = w ^ (ones * 0x22);
+    uint64_t b = w ^ (ones * 0x5c);
+    q = (q - ones) & ~q;
+    b = (b - ones) & ~b;
+    return ((w | ctrl | q | b) & high) == 0;
+}
+
 /* Escapes str[0..n) after the opening quote, from the first byte that is not plain. */
 static void put_escaped_slow(struct ta_json *j, const char *str, size_t n)
 {
@@ -225,6 +241,12 @@ static void put_escaped(struct ta_json *j, const char *str, size_t n)
     const unsigned char *s = (const unsigned char *)str;
     char *d = j->buf + j->len + 1;
     size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (!word_plain(w))
+            break;
+        memcpy(d + i, &w, 8);
+    }
     while (i < n && plain[s[i]]) {
         d[i] = (char)s[i];
         i++;

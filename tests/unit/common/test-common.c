@@ -151,6 +151,64 @@ static void test_json_edges(void **state)
     ta_json_release(&j);
 }
 
+/* The escaping a JSON string value must get, byte by byte (the writer's definition). */
+static size_t ref_escape(const unsigned char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s[i];
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            out[o++] = '\\';
+            out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20 || c >= 0x80) { /* lone bytes here are never valid UTF-8 */
+            o += (size_t)snprintf(out + o, 7, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return o;
+}
+
+/* Every byte value at every offset of strings longer than a machine word, and with literal keys. */
+static void test_json_escape_every_byte(void **state)
+{
+    (void)state;
+    struct ta_json j;
+    ta_json_init(&j);
+    unsigned char s[19];
+    char want[19 * 6 + 3];
+    for (unsigned c = 0; c < 256; c++) {
+        for (size_t pos = 0; pos < sizeof(s); pos++) {
+            memset(s, 'a' + (int)(pos % 26), sizeof(s));
+            s[pos] = (unsigned char)c;
+            if (c >= 0x80 && pos + 1 < sizeof(s))
+                s[pos + 1] = 'z'; /* keep the high byte a lone, invalid UTF-8 byte */
+            ta_json_reset(&j);
+            ta_json_strn(&j, (const char *)s, sizeof(s));
+            size_t n = ref_escape(s, sizeof(s), want);
+            assert_int_equal(j.len, n);
+            assert_memory_equal(j.buf, want, n);
+        }
+    }
+    ta_json_reset(&j);
+    ta_json_obj_open(&j);
+    TA_JSON_KV_UINT(&j, "a", 1);
+    TA_JSON_KV_STR(&j, "bb", "x\"y");
+    TA_JSON_KEY(&j, "c");
+    ta_json_arr_open(&j);
+    ta_json_arr_close(&j);
+    ta_json_kv_str(&j, "d\"", "z");
+    ta_json_obj_close(&j);
+    assert_string_equal(j.buf, "{\"a\":1,\"bb\":\"x\\\"y\",\"c\":[],\"d\\\"\":\"z\"}");
+    ta_json_release(&j);
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -168,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_addr_format_v4_matches_inet_ntop),
         cmocka_unit_test(test_time_format_cache),
         cmocka_unit_test(test_json_edges),
+        cmocka_unit_test(test_json_escape_every_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
