@@ -32,20 +32,6 @@ void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta
     w->stats_ud = ud;
 }
 
-/* Unsigned decimal into b (at least 21 bytes); returns the length. */
-static size_t fmt_u64(char *b, uint64_t v)
-{
-    char t[20];
-    size_t n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++)
-        b[i] = t[n - 1 - i];
-    return n;
-}
-
 /* The helpers below take literal keys (see TA_JSON_KEY), pre-quoted as qk, n. */
 #define LITKEY(k)         TA_JSON_QKEY(k), sizeof(TA_JSON_QKEY(k)) - 1
 #define kv_u64(j, k, v)   kv_u64_((j), LITKEY(k), (v))
@@ -55,9 +41,8 @@ static size_t fmt_u64(char *b, uint64_t v)
 
 static void kv_u64_(struct ta_json *j, const char *qk, size_t qn, uint64_t v)
 {
-    char b[24];
     ta__json_key_lit(j, qk, qn);
-    ta_json_raw(j, b, fmt_u64(b, v));
+    ta_json_uint(j, v);
 }
 
 /* A quoted address: its text is plain ASCII, so it needs no escaping pass. */

@@ -320,14 +320,25 @@ void ta_json_str(struct ta_json *j, const char *s)
     ta_json_strn(j, s, strlen(s));
 }
 
-/* Decimal digits of v, right-aligned to end; returns the first digit. */
+/* Decimal digits of v, right-aligned to end, two at a time; returns the first digit. */
 static char *fmt_dec(char *end, uint64_t v)
 {
+    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                             "34353637383940414243444546474849505152535455565758596061626364656667"
+                             "6869707172737475767778798081828384858687888990919293949596979899";
     char *p = end;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, d2 + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, d2 + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
     return p;
 }
 
@@ -426,16 +437,25 @@ void ta_json_kv_bool(struct ta_json *j, const char *k, bool v)
     ta_json_bool(j, v);
 }
 
+/* Formatted timestamps and addresses are plain ASCII: written quoted, without the escaping scan. */
 void ta_json_time(struct ta_json *j, ta_time_us t)
 {
-    char b[TA_TS_STRLEN];
-    ta_json_str(j, ta_time_format(t, b, sizeof(b)));
+    char b[TA_TS_STRLEN + 2];
+    ta_time_format(t, b + 1, TA_TS_STRLEN);
+    size_t n = strlen(b + 1);
+    b[0] = '"';
+    b[n + 1] = '"';
+    ta_json_raw(j, b, n + 2);
 }
 
 void ta_json_addr(struct ta_json *j, const struct ta_addr *a)
 {
-    char b[TA_ADDR_STRLEN];
-    ta_json_str(j, ta_addr_format(a, b, sizeof(b)));
+    char b[TA_ADDR_STRLEN + 2];
+    ta_addr_format(a, b + 1, TA_ADDR_STRLEN);
+    size_t n = strlen(b + 1);
+    b[0] = '"';
+    b[n + 1] = '"';
+    ta_json_raw(j, b, n + 2);
 }
 
 void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t)

@@ -119,10 +119,17 @@ static bool dn_text(struct ta_cursor name, char *out, size_t *olen)
             char ob[128];
             const char *sn = oid_name(oid.p, ta_cursor_left(&oid), ob, sizeof(ob));
             const char *sep = first_rdn ? "" : first_ava ? ", " : " + ";
-            int w = snprintf(out + ol, DN_MAX - ol, "%s%s=", sep, sn);
-            if (w < 0 || (size_t)w >= DN_MAX - ol)
+            size_t sepl = strlen(sep), snl = strlen(sn);
+            /* As snprintf("%s%s=") did: a DN that does not fit ends before this part. */
+            if (sepl + snl + 1 >= DN_MAX - ol) {
+                out[ol] = '\0';
+                *olen = ol;
                 return true;
-            ol += (size_t)w;
+            }
+            memcpy(out + ol, sep, sepl);
+            memcpy(out + ol + sepl, sn, snl);
+            ol += sepl + snl;
+            out[ol++] = '=';
             const uint8_t *vp = val.p;
             size_t vl = ta_cursor_left(&val);
             if (t3 == 0x1e) {
