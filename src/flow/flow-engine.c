@@ -18,6 +18,8 @@
 
 #include "threatatlas/engine.h"
 
+#include "common/pool.h"
+
 #include "common/banned.h"
 
 #define MAX_SINKS 8
@@ -51,6 +53,8 @@ struct fentry {
 
 #define FENTRY_ALIGN 64
 #define FENTRY_SIZE  ((sizeof(struct fentry) + FENTRY_ALIGN - 1) & ~(size_t)(FENTRY_ALIGN - 1))
+/* Spare entries kept for reuse: at most FLOW_POOL_MAX * FENTRY_SIZE bytes (256 KiB). */
+#define FLOW_POOL_MAX 1024u
 
 struct clist {
     struct fentry *head, *tail;
@@ -61,6 +65,7 @@ struct ta_engine {
     struct ta_decoder *dec;
     struct fentry **bucket;
     uint32_t nbucket;
+    struct ta_pool fpool; /* ended flows' entries, for the next ones */
     struct clist cl[CLS__COUNT];
     struct fentry *created_head, *created_tail;
     bool flushing;
@@ -200,6 +205,7 @@ ta_err ta_engine_new(const struct ta_engine_opts *opts, struct ta_engine **out)
     e->tmo[CLS_UDP] = (ta_time_us)e->o.udp_timeout * US;
     e->tmo[CLS_OTHER] = (ta_time_us)e->o.other_timeout * US;
     e->emit = (struct ta_obs_sink){e, fan_flow, fan_dns, fan_http, fan_tls};
+    ta_pool_init(&e->fpool, FENTRY_SIZE, FENTRY_ALIGN, FLOW_POOL_MAX);
     *out = e;
     return TA_OK;
 }
@@ -221,6 +227,7 @@ void ta_engine_free(struct ta_engine *e)
             x = n;
         }
     }
+    ta_pool_drain(&e->fpool);
     free(e->bucket);
     ta_decoder_free(e->dec);
     free(e);
@@ -435,7 +442,7 @@ static void end_flow(struct ta_engine *e, struct fentry *x, enum ta_flow_reason 
     e->st.flows_active--;
     if (reason == TA_FLOW_REASON_FORCED)
         e->st.flows_evicted++;
-    free(x);
+    ta_pool_put(&e->fpool, x);
 }
 
 static void expire(struct ta_engine *e)
@@ -585,7 +592,7 @@ static struct fentry *flow_new(struct ta_engine *e, const struct ta_packet *p, c
         evict_one(e);
     if (e->st.flows_active >= e->nbucket && e->nbucket < (1u << 26))
         grow(e);
-    struct fentry *x = aligned_alloc(FENTRY_ALIGN, FENTRY_SIZE);
+    struct fentry *x = ta_pool_get(&e->fpool);
     if (x == NULL)
         return NULL;
     memset(x, 0, sizeof(*x));

@@ -59,11 +59,18 @@ struct ta__http {
     uint64_t next_tx;
 };
 
+void ta__http_pool_init(struct ta_proto *p)
+{
+    ta_pool_init(&p->pool_http, sizeof(struct ta__http), 0, 256);
+}
+
 struct ta__http *ta__http_new(struct ta_proto *p)
 {
-    struct ta__http *h = calloc(1, sizeof(*h));
-    if (h != NULL)
+    struct ta__http *h = ta_pool_get(&p->pool_http);
+    if (h != NULL) {
+        memset(h, 0, sizeof(*h));
         h->p = p;
+    }
     return h;
 }
 
@@ -145,7 +152,7 @@ void ta__http_free(struct ta__http *h)
         tx_recycle(h->p, t);
         t = n;
     }
-    free(h);
+    ta_pool_put(&h->p->pool_http, h);
 }
 
 /* ----- probes ----- */

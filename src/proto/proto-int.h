@@ -8,6 +8,8 @@
 
 #include "threatatlas/proto.h"
 
+#include "common/pool.h"
+
 /* ----- counters ----- */
 
 #define TA_PROTO_COUNTERS(X)                                                                       \
@@ -64,6 +66,7 @@ enum ta__pc {
 
 struct ta__arena_blk;
 struct ta__arena {
+    struct ta_pool *pool; /* where standard blocks come from and go back to, or NULL */
     struct ta__arena_blk *head;
     size_t used; /* bytes handed out since the last reset */
     size_t max;  /* cap on used */
@@ -71,6 +74,10 @@ struct ta__arena {
 };
 
 void ta__arena_init(struct ta__arena *a, size_t max);
+/* Size of a standard (4 KiB) arena block, for a pool to pass to ta__arena_init_pooled. */
+size_t ta__arena_block_size(void);
+/* As ta__arena_init; standard blocks are taken from and returned to pool. */
+void ta__arena_init_pooled(struct ta__arena *a, size_t max, struct ta_pool *pool);
 void ta__arena_reset(struct ta__arena *a);
 void ta__arena_release(struct ta__arena *a);
 /* n bytes aligned to 8, or NULL at the cap / on allocation failure. */
@@ -94,6 +101,12 @@ struct ta_proto {
     /* Finished HTTP transactions kept for reuse with their buffers (proto-http.c). */
     struct htx *http_spare[4];
     unsigned n_http_spare;
+    /*
+     * Spare per-flow state and buffers (common/pool.h), capped: appflow
+     * structs, TLS and HTTP parser states, 4 KiB blocks for TLS arenas and
+     * handshake buffers. They add at most about 1 MiB to what is in use.
+     */
+    struct ta_pool pool_app, pool_tls, pool_http, pool_blk;
 };
 
 /* Copy a string into the arena, truncating at max (counted); NUL-terminated. */
@@ -170,6 +183,7 @@ bool ta__dns_tcp_data(struct ta__dns_tcp *d, const struct ta__emit *em, enum ta_
 
 /* HTTP per-flow state. */
 struct ta__http;
+void ta__http_pool_init(struct ta_proto *p);
 struct ta__http *ta__http_new(struct ta_proto *p);
 void ta__http_free(struct ta__http *h);
 /* Free the spare transactions kept in p (at ta_proto_free). */
@@ -183,6 +197,7 @@ bool ta__http_probe_response(const uint8_t *d, size_t len);
 
 /* TLS per-flow state. */
 struct ta__tls;
+void ta__tls_pool_init(struct ta_proto *p);
 struct ta__tls *ta__tls_new(struct ta_proto *p);
 void ta__tls_free(struct ta__tls *t);
 void ta__tls_data(struct ta__tls *t, const struct ta__emit *em, enum ta_flow_dir dir,

@@ -46,24 +46,48 @@ struct ta__tls {
     bool emitted;
 };
 
+void ta__tls_pool_init(struct ta_proto *p)
+{
+    ta_pool_init(&p->pool_tls, sizeof(struct ta__tls), 0, 256);
+}
+
 struct ta__tls *ta__tls_new(struct ta_proto *p)
 {
-    struct ta__tls *t = calloc(1, sizeof(*t));
+    struct ta__tls *t = ta_pool_get(&p->pool_tls);
     if (t == NULL)
         return NULL;
+    memset(t, 0, sizeof(*t));
     t->p = p;
-    ta__arena_init(&t->ar, 65536);
+    ta__arena_init_pooled(&t->ar, 65536, &p->pool_blk);
     return t;
+}
+
+/*
+ * Handshake messages split over records or segments are gathered in a
+ * buffer of their size; those that fit a pooled block take one.
+ */
+static uint8_t *hbuf_get(struct ta_proto *p, uint32_t need)
+{
+    return need <= p->pool_blk.size ? ta_pool_get(&p->pool_blk) : malloc(need);
+}
+
+static void hbuf_put(struct ta_proto *p, uint8_t *b, uint32_t need)
+{
+    if (need <= p->pool_blk.size)
+        ta_pool_put(&p->pool_blk, b);
+    else
+        free(b);
 }
 
 void ta__tls_free(struct ta__tls *t)
 {
     if (t == NULL)
         return;
-    free(t->d[0].hbuf);
-    free(t->d[1].hbuf);
+    for (int i = 0; i < 2; i++)
+        if (t->d[i].hbuf != NULL)
+            hbuf_put(t->p, t->d[i].hbuf, t->d[i].hneed);
     ta__arena_release(&t->ar);
-    free(t);
+    ta_pool_put(&t->p->pool_tls, t);
 }
 
 bool ta__tls_probe(const uint8_t *d, size_t len)
@@ -458,7 +482,7 @@ static void hs_data(struct ta__tls *t, struct tdir *d, int dir, const uint8_t *p
             if (!d->hskip) {
                 if (d->hbuf == NULL) {
                     /* Sized for this message, freed when it is complete. */
-                    d->hbuf = malloc(d->hneed);
+                    d->hbuf = hbuf_get(t->p, d->hneed);
                     if (d->hbuf == NULL) {
                         t->p->c[TA_PC_APP_NOMEM]++;
                         d->stopped = true;
@@ -472,7 +496,7 @@ static void hs_data(struct ta__tls *t, struct tdir *d, int dir, const uint8_t *p
                 if (!d->hskip)
                     handshake_msg(t, dir, d->hh[0], d->hbuf, d->hneed, em);
                 d->hhlen = 0;
-                free(d->hbuf);
+                hbuf_put(t->p, d->hbuf, d->hneed);
                 d->hbuf = NULL;
             }
         }

@@ -9,6 +9,7 @@
 
 #include "proto/proto-int.h"
 
+#include "common/pool.h"
 #include "common/sha256-int.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -26,12 +27,34 @@ struct ta__arena_blk {
     _Alignas(8) uint8_t data[];
 };
 
+#define ARENA_BLK 4096u
+
+size_t ta__arena_block_size(void)
+{
+    return sizeof(struct ta__arena_blk) + ARENA_BLK;
+}
+
+static void blk_free(struct ta__arena *a, struct ta__arena_blk *b)
+{
+    if (a->pool != NULL && b->cap == ARENA_BLK)
+        ta_pool_put(a->pool, b);
+    else
+        free(b);
+}
+
+void ta__arena_init_pooled(struct ta__arena *a, size_t max, struct ta_pool *pool)
+{
+    ta__arena_init(a, max);
+    a->pool = pool;
+}
+
 void ta__arena_init(struct ta__arena *a, size_t max)
 {
+    a->pool = NULL;
     a->head = NULL;
     a->used = 0;
     a->max = max;
-    a->blk = 4096;
+    a->blk = ARENA_BLK;
 }
 
 void ta__arena_reset(struct ta__arena *a)
@@ -41,7 +64,7 @@ void ta__arena_reset(struct ta__arena *a)
         struct ta__arena_blk *b = a->head->next;
         while (b != NULL) {
             struct ta__arena_blk *n = b->next;
-            free(b);
+            blk_free(a, b);
             b = n;
         }
         a->head->next = NULL;
@@ -55,7 +78,7 @@ void ta__arena_release(struct ta__arena *a)
     struct ta__arena_blk *b = a->head;
     while (b != NULL) {
         struct ta__arena_blk *n = b->next;
-        free(b);
+        blk_free(a, b);
         b = n;
     }
     a->head = NULL;
@@ -72,7 +95,8 @@ void *ta__arena_alloc(struct ta__arena *a, size_t n)
     struct ta__arena_blk *b = a->head;
     if (b == NULL || b->cap - b->len < n) {
         size_t cap = n > a->blk ? n : a->blk;
-        struct ta__arena_blk *nb = malloc(sizeof(*nb) + cap);
+        struct ta__arena_blk *nb =
+            a->pool != NULL && cap == ARENA_BLK ? ta_pool_get(a->pool) : malloc(sizeof(*nb) + cap);
         if (nb == NULL)
             return NULL;
         nb->cap = cap;

@@ -92,6 +92,10 @@ ta_err ta_proto_new(const struct ta_proto_opts *opts, struct ta_proto **out)
                                     65536);
     /* One block holds a typical record: reset keeps it, so no malloc per message. */
     p->scratch.blk = 64 * 1024;
+    ta_pool_init(&p->pool_app, sizeof(struct appflow), 0, 1024);
+    ta__tls_pool_init(p);
+    ta__http_pool_init(p);
+    ta_pool_init(&p->pool_blk, ta__arena_block_size(), 0, 64);
     *out = p;
     return TA_OK;
 }
@@ -102,6 +106,10 @@ void ta_proto_free(struct ta_proto *p)
         return;
     ta__arena_release(&p->scratch);
     ta__http_pool_release(p);
+    ta_pool_drain(&p->pool_app);
+    ta_pool_drain(&p->pool_tls);
+    ta_pool_drain(&p->pool_http);
+    ta_pool_drain(&p->pool_blk);
     free(p);
 }
 
@@ -212,9 +220,11 @@ static void deliver(void *ud, const uint8_t *data, size_t len, bool gap)
 static struct appflow *flow_state(struct ta_proto *p, struct ta_flow *f)
 {
     if (f->app == NULL) {
-        f->app = calloc(1, sizeof(struct appflow));
+        f->app = ta_pool_get(&p->pool_app);
         if (f->app == NULL)
             p->c[TA_PC_APP_NOMEM]++;
+        else
+            memset(f->app, 0, sizeof(struct appflow));
     }
     return f->app;
 }
@@ -282,7 +292,7 @@ static void hook_flow_end(void *ctx, struct ta_flow *f, const struct ta_obs_sink
         ta__tls_end(a->tls, &em);
         ta__tls_free(a->tls);
     }
-    free(a);
+    ta_pool_put(&p->pool_app, a);
     f->app = NULL;
 }
 
