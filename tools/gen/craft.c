@@ -302,10 +302,15 @@ static void derive_mac(uint8_t mac[6], const struct ta_addr *a)
     memcpy(mac + 2, a->b + 12, 4);
 }
 
-static bool mac_zero(const uint8_t m[6])
+/* The frame's MAC, or one derived from the address when it is all-zero. */
+static void put_mac(uint8_t *p, const struct tg_frame *f, const uint8_t mac[6],
+                    const struct ta_addr *a)
 {
     static const uint8_t z[6] = {0};
-    return memcmp(m, z, 6) == 0;
+    if (memcmp(mac, z, 6) == 0 && !f->zero_macs)
+        derive_mac(p, a);
+    else
+        memcpy(p, mac, 6);
 }
 
 /*
@@ -339,10 +344,7 @@ static size_t put_headers(uint8_t *out, size_t cap, const struct tg_frame *f, ui
         put16(p + 8, 1); /* ARPHRD_ETHER */
         p[10] = 0;       /* packet type: to us */
         p[11] = 6;       /* address length */
-        if (mac_zero(f->src_mac) && !f->zero_macs)
-            derive_mac(p + 12, &f->src);
-        else
-            memcpy(p + 12, f->src_mac, 6);
+        put_mac(p + 12, f, f->src_mac, &f->src);
         p[18] = 0;
         p[19] = 0;
         p += 20;
@@ -350,23 +352,14 @@ static size_t put_headers(uint8_t *out, size_t cap, const struct tg_frame *f, ui
         put16(p, 0);     /* packet type: to us */
         put16(p + 2, 1); /* ARPHRD_ETHER */
         put16(p + 4, 6); /* address length */
-        if (mac_zero(f->src_mac) && !f->zero_macs)
-            derive_mac(p + 6, &f->src);
-        else
-            memcpy(p + 6, f->src_mac, 6);
+        put_mac(p + 6, f, f->src_mac, &f->src);
         p[12] = 0;
         p[13] = 0;
         put16(p + 14, etype);
         p += 16;
     } else if (f->linktype != TG_LINK_RAW) {
-        if (mac_zero(f->dst_mac) && !f->zero_macs)
-            derive_mac(p, &f->dst);
-        else
-            memcpy(p, f->dst_mac, 6);
-        if (mac_zero(f->src_mac) && !f->zero_macs)
-            derive_mac(p + 6, &f->src);
-        else
-            memcpy(p + 6, f->src_mac, 6);
+        put_mac(p, f, f->dst_mac, &f->dst);
+        put_mac(p + 6, f, f->src_mac, &f->src);
         p += 12;
         unsigned nv = f->nvlan > 2 ? 2 : f->nvlan;
         for (unsigned i = 0; i < nv; i++) {
