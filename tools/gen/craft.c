@@ -558,6 +558,22 @@ size_t tg_build_icmp_echo(uint8_t *out, size_t cap, const struct tg_frame *f, bo
 
 /* ---- 3. IPv4 and IPv6 fragmentation ------------------------------------- */
 
+/*
+ * Where piece i of nfrag of a payload of pl bytes starts and how long it is:
+ * pieces of ceil(pl / nfrag) rounded up to a multiple of 8, the last takes
+ * the rest. False when pl is too short for nfrag pieces.
+ */
+static bool frag_piece(size_t pl, unsigned nfrag, unsigned i, size_t *start, size_t *n)
+{
+    size_t piece = (pl + nfrag - 1) / nfrag;
+    piece = (piece + 7) & ~(size_t)7;
+    if (piece == 0 || (size_t)(nfrag - 1) * piece >= pl)
+        return false;
+    *start = (size_t)i * piece;
+    *n = i + 1 == nfrag ? pl - *start : piece;
+    return true;
+}
+
 size_t tg_ipv4_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len, size_t l2len,
                         unsigned nfrag, unsigned i)
 {
@@ -570,15 +586,8 @@ size_t tg_ipv4_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t l
     size_t total = (size_t)ip[2] << 8 | ip[3];
     if (total > len - l2len || total < ihl)
         return 0;
-    size_t pl = total - ihl;
-    /* Piece size: ceil(pl / nfrag) rounded up to a multiple of 8. */
-    size_t piece = (pl + nfrag - 1) / nfrag;
-    piece = (piece + 7) & ~(size_t)7;
-    if (piece == 0 || (size_t)(nfrag - 1) * piece >= pl)
-        return 0;
-    size_t start = (size_t)i * piece;
-    size_t n = i + 1 == nfrag ? pl - start : piece;
-    if (l2len + ihl + n > cap)
+    size_t start, n;
+    if (!frag_piece(total - ihl, nfrag, i, &start, &n) || l2len + ihl + n > cap)
         return 0;
     memcpy(out, frame, l2len + ihl);
     uint8_t *h = out + l2len;
@@ -605,13 +614,8 @@ size_t tg_ipv6_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t l
     size_t pl = (size_t)ip[4] << 8 | ip[5];
     if (pl > len - l2len - 40)
         return 0;
-    size_t piece = (pl + nfrag - 1) / nfrag;
-    piece = (piece + 7) & ~(size_t)7;
-    if (piece == 0 || (size_t)(nfrag - 1) * piece >= pl)
-        return 0;
-    size_t start = (size_t)i * piece;
-    size_t n = i + 1 == nfrag ? pl - start : piece;
-    if (l2len + 48 + n > cap)
+    size_t start, n;
+    if (!frag_piece(pl, nfrag, i, &start, &n) || l2len + 48 + n > cap)
         return 0;
     memcpy(out, frame, l2len + 40);
     uint8_t *h = out + l2len;
