@@ -96,12 +96,14 @@ $(B)/bench/%: bench/%.c $(LIB)
 	@echo "  BENCH   $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
-# Unit tests: tests/unit/[stage/]test-x.c -> $(B)/tests/test-x
+# Unit tests: tests/unit/[stage/]test-x.c -> $(B)/tests/test-x. They build
+# packets and captures with threatatlas-gen's crafting layer (tools/gen/craft.h).
+CRAFT_OBJ := $(B)/obj/tools/gen/craft.o
 define unit_rule
-$(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) tests/unit/testutil.h
+$(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) $(CRAFT_OBJ) tests/unit/testutil.h tests/unit/pktbuild.h tools/gen/craft.h
 	@mkdir -p $$(dir $$@)
 	@echo "  TEST    $$@"
-	$$(Q)$$(CC) $$(CFLAGS_ALL) -Itests/unit -o $$@ $(1) $$(LIB) $$(LDLIBS_ALL) -lcmocka
+	$$(Q)$$(CC) $$(CFLAGS_ALL) -Itests/unit -Itools/gen -o $$@ $(1) $(CRAFT_OBJ) $$(LIB) $$(LDLIBS_ALL) -lcmocka
 endef
 $(foreach u,$(UNIT_SRC),$(eval $(call unit_rule,$(u))))
 

@@ -24,22 +24,16 @@ TRUNS=${TA_BENCH_TSHARK_RUNS:-1}
 FLOWS=${TA_BENCH_FLOOD_FLOWS:-5000000}
 ONLY=${TA_BENCH_ONLY:-${BENCH_ONLY:-}}
 want() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
-[[ -x $B/threatatlas && -x $B/bench/bench-decode ]] || { echo "$B not built (make)"; exit 77; }
+[[ -x $B/threatatlas && -x $B/threatatlas-gen && -x $B/bench/bench-decode ]] || { echo "$B not built (make)"; exit 77; }
 
 # The capture: threatatlas-gen's mixed scenario (DNS, HTTP, TLS sessions and
-# other traffic), else bench/gen-capture's.
+# other traffic).
 CAPDIR=$OUT/mixed-${SIZE_MB}M
 CAP=$CAPDIR/mixed.pcap
 if [[ ! -s $CAP ]]; then
     rm -rf "$CAPDIR"
-    if [[ -x $B/threatatlas-gen ]] &&
-        $B/threatatlas-gen --scenario mixed --size "${SIZE_MB}M" --out "$CAPDIR" --seed 42 --quiet; then
-        echo "threatatlas-gen --scenario mixed --size ${SIZE_MB}M --seed 42" >"$CAPDIR/gen"
-    else
-        mkdir -p "$CAPDIR"
-        $B/bench/gen-capture mixed "$CAP" "$SIZE_MB" 42 || exit 1
-        echo "bench/gen-capture mixed $CAP $SIZE_MB 42 (threatatlas-gen not available)" >"$CAPDIR/gen"
-    fi
+    $B/threatatlas-gen --scenario mixed --size "${SIZE_MB}M" --out "$CAPDIR" --seed 42 --quiet || exit 1
+    echo "threatatlas-gen --scenario mixed --size ${SIZE_MB}M --seed 42" >"$CAPDIR/gen"
 fi
 GEN=$(cat "$CAPDIR/gen")
 read -r NPKT NBYTES _ < <($B/bench/bench-decode "$CAP")
@@ -96,16 +90,16 @@ fi
 
 FLOOD=""
 if want flood; then
-    FC=$OUT/flood-$FLOWS.pcap
-    [[ -s $FC ]] || $B/bench/gen-capture flood "$FC" "$FLOWS"
+    FC=$OUT/flood-$FLOWS/flood.pcap
+    [[ -s $FC ]] || $B/threatatlas-gen --scenario flood --flows "$FLOWS" --out "$OUT/flood-$FLOWS" --quiet
     rss=$(/usr/bin/time -f %M $B/threatatlas observe -r "$FC" --max-flows 100000 -o "$OUT/flood.eve" 2>&1 >/dev/null | tail -1)
     ev=$(tail -1 "$OUT/flood.eve" | grep -o '"evicted":[0-9]*' | cut -d: -f2)
     budget=$((8 * 1024 + 100000 * 448 / 1024))
     ok=yes
     [[ $rss -le $budget && $ev -eq $((FLOWS - 100000)) ]] || ok=NO
-    FLOOD="$FLOWS one-packet UDP flows (\`bench/gen-capture flood\`), \`threatatlas observe --max-flows 100000\`: peak RSS $rss kB (budget $budget kB = 8 MiB + 448 B x 100000), evictions reported $ev (expected $((FLOWS - 100000))); within budget and exact: $ok"
+    FLOOD="$FLOWS one-packet flows, half TCP SYN, half UDP (\`threatatlas-gen --scenario flood --flows $FLOWS\`), \`threatatlas observe --max-flows 100000\`: peak RSS $rss kB (budget $budget kB = 8 MiB + 448 B x 100000), evictions reported $ev (expected $((FLOWS - 100000))); within budget and exact: $ok"
     rm -f "$OUT/flood.eve"
-    cleanup "$FC"
+    cleanup "$OUT/flood-$FLOWS"
 fi
 
 # row NAME KEY [PEER]: seconds, packets/s, Gbit/s, share of the floor, and for

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # App-layer benchmark (issue 3): full observation (decode + flows + reassembly
 # + DNS/HTTP/TLS parsers, EVE to /dev/null) on a capture made of DNS, HTTP and
-# TLS sessions (bench/proto-gen), beside tshark extracting the same
+# TLS sessions (threatatlas-gen --scenario appmix), beside tshark extracting the same
 # application fields from the same file. Medians of TA_BENCH_RUNS runs
 # (tshark: TA_BENCH_TSHARK_RUNS, default 1); packets per CPU-second (user+sys) of the
 # single process, i.e. per core, and per wall-clock second.
@@ -12,9 +12,14 @@ export TA_BENCH_BUILD=${2:-${TA_BENCH_BUILD:-build/rel}}
 source "$(dirname "$0")/lib.sh"
 MB=${1:-${TA_BENCH_PROTO_MB:-256}}
 TRUNS=${TA_BENCH_TSHARK_RUNS:-1}
-[[ -x $B/bench/proto-gen && -x $B/threatatlas ]] || { echo "$B not built (make)"; exit 77; }
+[[ -x $B/threatatlas-gen && -x $B/threatatlas ]] || { echo "$B not built (make)"; exit 77; }
+# appmix writes the same bytes as the former bench/proto-gen (same MB, seed 42),
+# so a capture kept from either is reused.
 CAP=$OUT/proto-${MB}M.pcap
-[[ -s $CAP ]] || "$B/bench/proto-gen" "$CAP" "$MB" 42 || exit 1
+if [[ ! -s $CAP ]]; then
+    "$B/threatatlas-gen" --scenario appmix --size "${MB}M" --seed 42 --out "$CAP.d" --quiet &&
+        mv "$CAP.d/appmix.pcap" "$CAP" && rm -rf "$CAP.d" || exit 1
+fi
 pk=$(capinfos -c -M "$CAP" 2>/dev/null | awk '/Number of packets/ {print $NF}')
 cat "$CAP" >/dev/null # warm the page cache for every run alike
 
@@ -36,7 +41,7 @@ row() { # row NAME KEY [peer]
         printf "| %s | %.2f | %.2f | %.2f M | %.2f M | %d | %s |\n", n, w, c, p / c / 1e6, p / w / 1e6, m / 1024, r }'
 }
 frag_begin "Application layer: full observation (issue 3)"
-frag "Capture: \`$CAP\` ($(du -h "$CAP" | cut -f1), $pk packets of DNS, HTTP, TLS and other sessions, \`$B/bench/proto-gen $CAP $MB 42\`)," \
+frag "Capture: \`$CAP\` ($(du -h "$CAP" | cut -f1), $pk packets of DNS, HTTP, TLS and other sessions, \`$B/threatatlas-gen --scenario appmix --size ${MB}M --seed 42\`)," \
     "from the page cache. Medians of $RUNS runs (tshark: $TRUNS). Target: >= 1.5 M packets/s per core." ""
 frag "| what | wall s | CPU s | packets/CPU-s | packets/wall-s | peak RSS MB | peer / observe (wall) |" \
     "|---|---:|---:|---:|---:|---:|---:|"

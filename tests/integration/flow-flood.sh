@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Flow flood, scaled for `make check`: 300,000 distinct one-packet UDP flows
-# with --max-flows 10000 must evict exactly 290,000 flows (reason "forced",
+# Flow flood, scaled for `make check`: 300,000 distinct one-packet flows
+# (threatatlas-gen --scenario flood: even flows a TCP SYN, odd flows a UDP
+# datagram) with --max-flows 10000 must evict exactly 290,000 flows (reason "forced",
 # counted in stats.flow.evicted) and keep resident memory within the budget
 # documented in bench/README.md: 8 MiB + 448 bytes per flow slot of
 # --max-flows. The memory bound is checked on the release binary (ASan's
 # shadow memory and quarantine would measure the sanitizer, not us); the
 # 5,000,000-flow / --max-flows 100000 version runs in `make bench`.
 set -uo pipefail
-GEN=$TA_BUILD/bench/gen-capture
-[[ -x $GEN ]] || { echo "gen-capture not built: $GEN"; exit 1; }
+[[ -x $TA_GEN ]] || { echo "threatatlas-gen not built: $TA_GEN"; exit 1; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 N=300000 CAP=10000
-"$GEN" flood "$t/flood.pcap" $N || exit 1
+"$TA_GEN" --scenario flood --flows $N --out "$t" --quiet || exit 1
 "$TA_BIN" observe -r "$t/flood.pcap" --max-flows $CAP -o "$t/eve" || { echo "observe failed"; exit 1; }
 fail=0
 grep -qF "\"flow\":{\"created\":$N,\"ended\":$N,\"evicted\":$((N - CAP)),\"active\":0}" "$t/eve" ||

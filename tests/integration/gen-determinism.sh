@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # threatatlas-gen is deterministic for a seed: the same seed writes identical
-# files, a different seed different ones (national, edge, mixed, flood, beacon).
+# files, a different seed different ones (national, edge, mixed, flood, beacon,
+# appmix); appmix writes the very bytes of the former bench/proto-gen.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GEN=${TA_GEN:-build/asan/threatatlas-gen}
@@ -14,13 +15,15 @@ run() { # seed dir
     "$GEN" --scenario mixed --size 2M --seed "$1" --out "$2/mixed" --quiet 2>/dev/null
     "$GEN" --scenario flood --flows 5000 --seed "$1" --out "$2/flood" --quiet
     "$GEN" --scenario beacon --hours 2 --scale 0.5 --seed "$1" --out "$2/beacon" --quiet 2>/dev/null
+    "$GEN" --scenario appmix --size 1M --seed "$1" --out "$2/appmix" --quiet
 }
 run 42 "$tmp/a"
 run 42 "$tmp/b"
 run 43 "$tmp/c"
 diff -r "$tmp/a" "$tmp/b"
 for f in national/truth.json national/pcap/2014-03-19.pcap national/feodo-ipblocklist.csv \
-    edge/truncated.pcap mixed/mixed.pcap flood/flood.pcap beacon/beacon.pcap beacon/truth-beacon.json; do
+    edge/truncated.pcap mixed/mixed.pcap flood/flood.pcap beacon/beacon.pcap beacon/truth-beacon.json \
+    appmix/appmix.pcap; do
     if cmp -s "$tmp/a/$f" "$tmp/c/$f"; then
         echo "seed 43 wrote the same $f as seed 42"
         exit 1
@@ -29,6 +32,15 @@ done
 # The mixed capture is at least the requested size and not much more.
 sz=$(stat -c %s "$tmp/a/mixed/mixed.pcap")
 [[ $sz -ge 2097152 && $sz -lt 2400000 ]] || { echo "mixed.pcap is $sz bytes"; exit 1; }
+# appmix keeps the benchmark captures comparable: the SHA-256 of what
+# `bench/proto-gen OUT 1 42` wrote (the program was removed when appmix
+# replaced it; 64 MB at seeds 42 and 7 were checked equal the same way), and
+# whole sessions until the file holds at least 1 MiB.
+sum=$(sha256sum "$tmp/a/appmix/appmix.pcap" | cut -d' ' -f1)
+[[ $sum == 87e29bc3c08117d8f90225bfc28f88468fdd20afa24e2c5dc63c66ee87b6392e ]] ||
+    { echo "appmix 1M seed 42 is not proto-gen's capture: $sum"; exit 1; }
+sz=$(stat -c %s "$tmp/a/appmix/appmix.pcap")
+[[ $sz -ge 1048576 && $sz -lt 1200000 ]] || { echo "appmix.pcap is $sz bytes"; exit 1; }
 # Flood: exactly the requested number of distinct flows, one packet each.
 grep -q '"flows":5000,"tcp_flows":2500,"udp_flows":2500,"packets":5000' "$tmp/a/flood/flood.json"
 if command -v tshark >/dev/null; then

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# observe on generated edge-case captures (bench/gen-capture edge) and on
-# broken inputs: exact flow records, counters, error lines and exit codes.
+# observe on generated edge-case captures (threatatlas-gen --scenario edge;
+# see its manifest.json) and on broken inputs: exact flow records, counters,
+# error lines and exit codes. Byte counts are frame lengths on the wire.
 set -uo pipefail
-GEN=$TA_BUILD/bench/gen-capture
-[[ -x $GEN ]] || { echo "gen-capture not built: $GEN"; exit 1; }
+[[ -x $TA_GEN ]] || { echo "threatatlas-gen not built: $TA_GEN"; exit 1; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-"$GEN" edge "$t" || { echo "gen-capture edge failed"; exit 1; }
+"$TA_GEN" --scenario edge --seed 5 --out "$t" --quiet || { echo "threatatlas-gen edge failed"; exit 1; }
 fail=0
 check() { # check NAME FILE SUBSTRING...: every substring occurs in FILE
     local name=$1 file=$2
@@ -27,35 +27,49 @@ count() { # count NAME FILE PATTERN N
 }
 obs() { "$TA_BIN" observe "$@"; }
 
-# Out-of-order IPv4 fragments reassembled: one packet of all fragments' bytes.
-obs -r "$t/frag-ooo.pcap" >"$t/o" 2>"$t/e" || { echo "FAIL frag exit"; fail=1; }
-check frag "$t/o" '"src_ip":"10.1.0.1","src_port":5000,"dest_ip":"10.1.0.2","dest_port":53,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":3110,"bytes_toclient":142,' '"frag_reassembled":1,' '"invalid":0,'
+# Out-of-order IPv4 fragments reassembled: one packet of all fragments' bytes
+# (UDP: 3008 B in 1008 + 1008 + 992, plus 3 x 34 B of headers = 3110; ICMP:
+# 1208 B in 3 x 304 + 296, plus 4 x 34 = 1344); the answer (142 B) joins the flow.
+obs -r "$t/ipv4-frag-ooo.pcap" >"$t/o" 2>"$t/e" || { echo "FAIL frag exit"; fail=1; }
+check frag "$t/o" '"src_ip":"192.0.2.1","src_port":5000,"dest_ip":"198.51.100.20","dest_port":5001,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":3110,"bytes_toclient":142,' '"proto":"ICMP","icmp_type":8,"icmp_code":0,"flow":{"pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":1344,' '"frag_reassembled":2,' '"invalid":0,'
 
-# VLAN in VLAN: the vlan array, TCP teardown state and flags.
-obs -r "$t/qinq.pcap" >"$t/o"
-check qinq "$t/o" '"event_type":"flow","vlan":[100,200],"src_ip":"10.2.0.1","src_port":40000,"dest_ip":"10.2.0.2","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":4,"pkts_toclient":2,"bytes_toserver":248,"bytes_toclient":124,' '"state":"closed","reason":"shutdown","alerted":false},"tcp":{"tcp_flags":"13","tcp_flags_ts":"13","tcp_flags_tc":"13","syn":true,"fin":true,"ack":true,"state":"closed"}'
+# VLAN in VLAN (QinQ 100/200) and 802.1Q 300: the vlan array, TCP teardown
+# state and flags of complete HTTP sessions (packets and bytes as tshark's
+# conversation table counts them).
+obs -r "$t/vlan-qinq.pcap" >"$t/o"
+check qinq "$t/o" '"event_type":"flow","vlan":[100,200],"src_ip":"192.0.2.1","src_port":50200,"dest_ip":"198.51.100.20","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":6,"pkts_toclient":5,"bytes_toserver":545,"bytes_toclient":2444,' '"state":"closed","reason":"shutdown","alerted":false},"tcp":{"tcp_flags":"1b","tcp_flags_ts":"1b","tcp_flags_tc":"1b","syn":true,"fin":true,"psh":true,"ack":true,"state":"closed"}' '"event_type":"flow","vlan":[300],"src_ip":"192.0.2.1","src_port":50201,"dest_ip":"198.51.100.20","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":6,"pkts_toclient":5,"bytes_toserver":521,"bytes_toclient":2424,'
 
-# Link types: SLL, SLL2, raw IP, BSD null; IPv4 with options. Bytes are frame lengths.
-for lt in sll:76 sll2:80 raw:60 null:64; do
+# Link types: SLL2 and BSD null with IPv4 options (28 + 8 + 24 = 60 bytes of
+# IP), SLL (DNS over IPv4: 44 + 33 / 44 + 49 B of IP) and raw IP (DNS over IPv6).
+for lt in linux-sll2:80 null:64; do
     obs -r "$t/${lt%%:*}.pcap" >"$t/o"
-    check "${lt%%:*}" "$t/o" "\"src_ip\":\"10.3.0.1\",\"src_port\":1111,\"dest_ip\":\"10.3.0.2\",\"dest_port\":2222,\"proto\":\"UDP\",\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":0,\"bytes_toserver\":${lt##*:},"
+    check "${lt%%:*}" "$t/o" "\"src_ip\":\"192.0.2.1\",\"src_port\":33333,\"dest_ip\":\"198.51.100.20\",\"dest_port\":44444,\"proto\":\"UDP\",\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":0,\"bytes_toserver\":${lt##*:}," '"invalid":0,'
 done
+obs -r "$t/linux-sll.pcap" >"$t/o"
+check sll "$t/o" '"src_ip":"192.0.2.1","src_port":40011,"dest_ip":"198.51.100.20","dest_port":53,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":77,"bytes_toclient":93,'
+obs -r "$t/raw-ip.pcap" >"$t/o"
+check raw "$t/o" '"src_ip":"2001:db8::1","src_port":40012,"dest_ip":"2001:db8:1::53","dest_port":53,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":81,"bytes_toclient":97,'
 
-# Snaplen 60: flows count wire lengths.
-obs -r "$t/snap60.pcap" >"$t/o"
-check snap60 "$t/o" '"pkts_toserver":3,"pkts_toclient":0,"bytes_toserver":3162,' '"invalid":0,'
+# Snaplen 60: flows count wire lengths (the DNS exchange: 75 and 91 bytes on
+# the wire, 60 captured; the HTTP session as in vlan-qinq.pcap less 8 bytes of
+# tags a packet), and records cut after or inside the headers are not invalid.
+obs -r "$t/snaplen60.pcap" >"$t/o"
+check snap60 "$t/o" '"dest_port":53,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":75,"bytes_toclient":91,' '"src_port":50100,"dest_ip":"198.51.100.20","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":6,"pkts_toclient":5,"bytes_toserver":497,"bytes_toclient":2404,' '"pkts":24,' '"invalid":0,'
 
-# IPv6 extension headers and IPv6 fragments (out of order).
+# IPv6 extension headers and IPv6 fragments (out of order: 62 + 608 and
+# 62 + 600 bytes).
+obs -r "$t/ipv6-frag-ooo.pcap" >"$t/o"
+check ipv6 "$t/o" '"src_ip":"2001:db8::1","src_port":5555,"dest_ip":"2001:db8:1::53","dest_port":443,"proto":"TCP"' '"tcp_flags":"02","tcp_flags_ts":"02","tcp_flags_tc":"00","syn":true,"state":"syn_sent"' '"src_ip":"2001:db8::1","src_port":6666,"dest_ip":"2001:db8:1::53","dest_port":7,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":1332,'
 obs -r "$t/ipv6-ext.pcap" >"$t/o"
-check ipv6 "$t/o" '"src_ip":"2001:db8::1","src_port":5555,"dest_ip":"2001:db8::2","dest_port":443,"proto":"TCP"' '"tcp_flags":"02","tcp_flags_ts":"02","tcp_flags_tc":"00","syn":true,"state":"syn_sent"' '"src_ip":"2001:db8::1","src_port":6666,"dest_ip":"2001:db8::2","dest_port":53,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":1332,'
+check ipv6-ext "$t/o" '"src_ip":"2001:db8::1","src_port":40013,"dest_ip":"2001:db8:1::53","dest_port":53,"proto":"UDP","flow":{"pkts_toserver":1,"pkts_toclient":1,' '"src_ip":"2001:db8::1","src_port":50500,"dest_ip":"2001:db8:1::53","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":6,"pkts_toclient":5,'
 
 # pcapng, and a SYN/ACK seen first: its receiver is the client.
 obs -r "$t/synack-first.pcapng" >"$t/o"
-check pcapng "$t/o" '"src_ip":"10.5.0.1","src_port":40001,"dest_ip":"10.5.0.2","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":1,"pkts_toclient":1,'
+check pcapng "$t/o" '"src_ip":"192.0.2.1","src_port":40001,"dest_ip":"198.51.100.20","dest_port":80,"proto":"TCP","flow":{"pkts_toserver":1,"pkts_toclient":1,'
 
 # ICMP echo request/reply share a flow; UDP request/reply.
 obs -r "$t/basic.pcap" >"$t/o"
-check basic "$t/o" '"proto":"ICMP","icmp_type":8,"icmp_code":0,"response_icmp_type":0,"response_icmp_code":0,"flow":{"pkts_toserver":1,"pkts_toclient":1,' '"src_port":7000,"dest_ip":"10.6.0.2","dest_port":53,"proto":"UDP","flow":{"pkts_toserver":2,"pkts_toclient":2,"bytes_toserver":144,"bytes_toclient":184,' '"flow":{"created":3,"ended":3,"evicted":0,"active":0}' '"pkts":7,"bytes":502,"decoded":7,'
+check basic "$t/o" '"proto":"ICMP","icmp_type":8,"icmp_code":0,"response_icmp_type":0,"response_icmp_code":0,"flow":{"pkts_toserver":1,"pkts_toclient":1,' '"src_port":7000,"dest_ip":"198.51.100.20","dest_port":7,"proto":"UDP","flow":{"pkts_toserver":2,"pkts_toclient":2,"bytes_toserver":144,"bytes_toclient":184,' '"flow":{"created":3,"ended":3,"evicted":0,"active":0}' '"pkts":7,"bytes":502,"decoded":7,'
 count basic "$t/o" '"event_type":"flow"' 3
 
 # Output is deterministic: same input, same bytes.
@@ -63,9 +77,11 @@ obs -r "$t/basic.pcap" -o "$t/o2"
 cmp -s "$t/o" "$t/o2" || { echo "FAIL determinism"; fail=1; }
 
 # Several files in order, with a BPF filter on each.
-obs -r "$t/basic.pcap" -r "$t/qinq.pcap" -f 'udp or (vlan and vlan and tcp)' >"$t/o"
+# (vlan-qinq.pcap: only the QinQ session has two tags; its DNS is tagged, so 'udp' misses it.)
+obs -r "$t/basic.pcap" -r "$t/vlan-qinq.pcap" -f 'udp or (vlan and vlan and tcp)' >"$t/o"
 check multi "$t/o" '"files":2,"truncated_files":0' '"flow":{"created":3,' '"vlan":[100,200]'
 count multi "$t/o" '"proto":"ICMP"' 0
+count multi "$t/o" '"vlan":[300]' 0
 
 # gzip-compressed capture.
 gzip -c "$t/basic.pcap" >"$t/basic.pcap.gz"
@@ -83,6 +99,11 @@ head -c $(($(stat -c %s "$t/basic.pcap.gz") - 30)) "$t/basic.pcap.gz" >"$t/trunc
 obs -r "$t/trunc.pcap.gz" >"$t/o" 2>"$t/e"; rc=$?
 [[ $rc -eq 0 ]] || { echo "FAIL truncated gz: exit $rc"; cat "$t/e"; fail=1; }
 check truncated-gz "$t/o" '"truncated_files":1'
+# The generator's truncated.pcap: cut in the middle of packet 34's data.
+obs -r "$t/truncated.pcap" >"$t/o" 2>"$t/e"; rc=$?
+[[ $rc -eq 0 ]] || { echo "FAIL truncated.pcap: exit $rc"; fail=1; }
+check truncated-gen "$t/e" 'capture is damaged after 33 packets'
+check truncated-gen "$t/o" '"truncated_files":1' '"pkts":33,' '"flow":{"created":3,"ended":3,'
 
 # Broken inputs: one error line naming the file, exit 1, nothing on stdout.
 : >"$t/empty.pcap"
@@ -107,12 +128,13 @@ obs --help >"$t/o" || fail=1
 check help "$t/o" '--max-flows N' '--tcp-closed-timeout SEC' 'exit status'
 "$TA_BIN" --version | grep -q '^threatatlas [0-9]' || { echo "FAIL --version"; fail=1; }
 
-# Timeouts end flows in packet time: flood.pcap's 3 UDP flows are 62 s older than
-# basic.pcap's packets, so with a 1 s UDP timeout they end by timeout, the rest at shutdown.
-"$GEN" flood "$t/f1.pcap" 3
-obs -r "$t/f1.pcap" -r "$t/basic.pcap" --udp-timeout 1 >"$t/o"
+# Timeouts end flows in packet time: the flood scenario's 3 flows (a TCP SYN, a
+# UDP datagram, a TCP SYN) are 62 s older than basic.pcap's packets, so with 1 s
+# timeouts for new TCP and for UDP flows they end by timeout, the rest at shutdown.
+"$TA_GEN" --scenario flood --flows 3 --out "$t/f1" --quiet
+obs -r "$t/f1/flood.pcap" -r "$t/basic.pcap" --udp-timeout 1 --tcp-new-timeout 1 >"$t/o"
 count timeout "$t/o" '"reason":"timeout"' 3
 count timeout "$t/o" '"reason":"shutdown"' 3
 
-[[ $fail -eq 0 ]] && echo "info: edge cases: fragments, QinQ, SLL/SLL2/raw/null, snaplen 60, IPv6 ext+frag, pcapng, gzip, truncation, bad inputs"
+[[ $fail -eq 0 ]] && echo "info: edge cases: fragments, QinQ, SLL/SLL2/raw/null, IPv4 options, snaplen 60, IPv6 ext+frag, pcapng, SYN/ACK first, gzip, truncation, bad inputs"
 exit $fail

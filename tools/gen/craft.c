@@ -273,11 +273,15 @@ uint16_t tg_l4_checksum(const struct ta_addr *src, const struct ta_addr *dst, ui
 
 size_t tg_l2_len(const struct tg_frame *f)
 {
+    if (f->null_link && f->linktype == TG_LINK_NULL)
+        return 4;
     switch (f->linktype) {
     case TG_LINK_RAW:
         return 0;
     case TG_LINK_SLL:
         return 16;
+    case TG_LINK_SLL2:
+        return 20;
     default:
         return 14 + 4u * (f->nvlan > 2 ? 2 : f->nvlan);
     }
@@ -286,7 +290,7 @@ size_t tg_l2_len(const struct tg_frame *f)
 size_t tg_ip_hdr_len(const struct tg_frame *f)
 {
     if (f->src.family == 4)
-        return 20;
+        return 20 + (f->ip_optlen > 40 ? 40u : f->ip_optlen & ~3u);
     return 40 + 8u * (f->nv6_ext > 4 ? 4 : f->nv6_ext);
 }
 
@@ -298,10 +302,15 @@ static void derive_mac(uint8_t mac[6], const struct ta_addr *a)
     memcpy(mac + 2, a->b + 12, 4);
 }
 
-static bool mac_zero(const uint8_t m[6])
+/* The frame's MAC, or one derived from the address when it is all-zero. */
+static void put_mac(uint8_t *p, const struct tg_frame *f, const uint8_t mac[6],
+                    const struct ta_addr *a)
 {
     static const uint8_t z[6] = {0};
-    return memcmp(m, z, 6) == 0;
+    if (memcmp(mac, z, 6) == 0 && !f->zero_macs)
+        derive_mac(p, a);
+    else
+        memcpy(p, mac, 6);
 }
 
 /*
@@ -323,27 +332,34 @@ static size_t put_headers(uint8_t *out, size_t cap, const struct tg_frame *f, ui
     uint16_t etype = v6 ? 0x86dd : 0x0800;
     uint8_t *p = out;
 
-    if (f->linktype == TG_LINK_SLL) {
+    if (f->null_link && f->linktype == TG_LINK_NULL) {
+        /* AF_INET 2, AF_INET6 24 (the BSD value), in the writer's byte order. */
+        uint32_t fam = v6 ? 24 : 2;
+        memcpy(p, &fam, 4);
+        p += 4;
+    } else if (f->linktype == TG_LINK_SLL2) {
+        put16(p, etype);
+        put16(p + 2, 0); /* reserved */
+        put32(p + 4, 0); /* interface index */
+        put16(p + 8, 1); /* ARPHRD_ETHER */
+        p[10] = 0;       /* packet type: to us */
+        p[11] = 6;       /* address length */
+        put_mac(p + 12, f, f->src_mac, &f->src);
+        p[18] = 0;
+        p[19] = 0;
+        p += 20;
+    } else if (f->linktype == TG_LINK_SLL) {
         put16(p, 0);     /* packet type: to us */
         put16(p + 2, 1); /* ARPHRD_ETHER */
         put16(p + 4, 6); /* address length */
-        if (mac_zero(f->src_mac))
-            derive_mac(p + 6, &f->src);
-        else
-            memcpy(p + 6, f->src_mac, 6);
+        put_mac(p + 6, f, f->src_mac, &f->src);
         p[12] = 0;
         p[13] = 0;
         put16(p + 14, etype);
         p += 16;
     } else if (f->linktype != TG_LINK_RAW) {
-        if (mac_zero(f->dst_mac))
-            derive_mac(p, &f->dst);
-        else
-            memcpy(p, f->dst_mac, 6);
-        if (mac_zero(f->src_mac))
-            derive_mac(p + 6, &f->src);
-        else
-            memcpy(p + 6, f->src_mac, 6);
+        put_mac(p, f, f->dst_mac, &f->dst);
+        put_mac(p + 6, f, f->src_mac, &f->src);
         p += 12;
         unsigned nv = f->nvlan > 2 ? 2 : f->nvlan;
         for (unsigned i = 0; i < nv; i++) {
@@ -357,9 +373,9 @@ static size_t put_headers(uint8_t *out, size_t cap, const struct tg_frame *f, ui
 
     uint8_t ttl = f->ttl ? f->ttl : 64;
     if (!v6) {
-        p[0] = 0x45;
+        p[0] = (uint8_t)(0x40 | ipl / 4);
         p[1] = f->tos;
-        put16(p + 2, (uint16_t)(20 + l4len));
+        put16(p + 2, (uint16_t)(ipl + l4len));
         put16(p + 4, f->ip_id);
         put16(p + 6, f->df ? 0x4000 : 0);
         p[8] = ttl;
@@ -367,8 +383,11 @@ static size_t put_headers(uint8_t *out, size_t cap, const struct tg_frame *f, ui
         put16(p + 10, 0);
         memcpy(p + 12, f->src.b + 12, 4);
         memcpy(p + 16, f->dst.b + 12, 4);
-        put16(p + 10, tg_inet_checksum(p, 20));
-        p += 20;
+        for (size_t i = 20; i < ipl; i++)
+            p[i] = i + 1 == ipl ? 0 : 1; /* NOPs, then end of options */
+        if (!f->no_checksum)
+            put16(p + 10, tg_inet_checksum(p, ipl));
+        p += ipl;
     } else {
         unsigned next_ext = f->nv6_ext > 4 ? 4 : f->nv6_ext;
         uint32_t vtf = 6u << 28 | (uint32_t)f->tos << 20 | (f->flow_label & 0xfffff);
@@ -490,7 +509,8 @@ size_t tg_build_tcp(uint8_t *out, size_t cap, const struct tg_frame *f, const st
     }
     if (plen > 0)
         memcpy(o, payload, plen);
-    put16(p + 16, tg_l4_checksum(&f->src, &f->dst, 6, p, hl + plen));
+    if (!f->no_checksum)
+        put16(p + 16, tg_l4_checksum(&f->src, &f->dst, 6, p, hl + plen));
     return off + hl + plen;
 }
 
@@ -507,7 +527,8 @@ size_t tg_build_udp(uint8_t *out, size_t cap, const struct tg_frame *f, uint16_t
     put16(p + 6, 0);
     if (plen > 0)
         memcpy(p + 8, payload, plen);
-    put16(p + 6, tg_l4_checksum(&f->src, &f->dst, 17, p, 8 + plen));
+    if (!f->no_checksum)
+        put16(p + 6, tg_l4_checksum(&f->src, &f->dst, 17, p, 8 + plen));
     return off + 8 + plen;
 }
 
@@ -527,13 +548,31 @@ size_t tg_build_icmp_echo(uint8_t *out, size_t cap, const struct tg_frame *f, bo
     put16(p + 6, seq);
     if (plen > 0)
         memcpy(p + 8, payload, plen);
-    uint16_t c =
-        v6 ? tg_l4_checksum(&f->src, &f->dst, 58, p, 8 + plen) : tg_inet_checksum(p, 8 + plen);
-    put16(p + 2, c);
+    if (!f->no_checksum) {
+        uint16_t c =
+            v6 ? tg_l4_checksum(&f->src, &f->dst, 58, p, 8 + plen) : tg_inet_checksum(p, 8 + plen);
+        put16(p + 2, c);
+    }
     return off + 8 + plen;
 }
 
-/* ---- 3. IPv4 fragmentation ---------------------------------------------- */
+/* ---- 3. IPv4 and IPv6 fragmentation ------------------------------------- */
+
+/*
+ * Where piece i of nfrag of a payload of pl bytes starts and how long it is:
+ * pieces of ceil(pl / nfrag) rounded up to a multiple of 8, the last takes
+ * the rest. False when pl is too short for nfrag pieces.
+ */
+static bool frag_piece(size_t pl, unsigned nfrag, unsigned i, size_t *start, size_t *n)
+{
+    size_t piece = (pl + nfrag - 1) / nfrag;
+    piece = (piece + 7) & ~(size_t)7;
+    if (piece == 0 || (size_t)(nfrag - 1) * piece >= pl)
+        return false;
+    *start = (size_t)i * piece;
+    *n = i + 1 == nfrag ? pl - *start : piece;
+    return true;
+}
 
 size_t tg_ipv4_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len, size_t l2len,
                         unsigned nfrag, unsigned i)
@@ -547,15 +586,8 @@ size_t tg_ipv4_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t l
     size_t total = (size_t)ip[2] << 8 | ip[3];
     if (total > len - l2len || total < ihl)
         return 0;
-    size_t pl = total - ihl;
-    /* Piece size: ceil(pl / nfrag) rounded up to a multiple of 8. */
-    size_t piece = (pl + nfrag - 1) / nfrag;
-    piece = (piece + 7) & ~(size_t)7;
-    if (piece == 0 || (size_t)(nfrag - 1) * piece >= pl)
-        return 0;
-    size_t start = (size_t)i * piece;
-    size_t n = i + 1 == nfrag ? pl - start : piece;
-    if (l2len + ihl + n > cap)
+    size_t start, n;
+    if (!frag_piece(total - ihl, nfrag, i, &start, &n) || l2len + ihl + n > cap)
         return 0;
     memcpy(out, frame, l2len + ihl);
     uint8_t *h = out + l2len;
@@ -569,6 +601,33 @@ size_t tg_ipv4_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t l
     put16(h + 10, tg_inet_checksum(h, ihl));
     memcpy(h + ihl, ip + ihl + start, n);
     return l2len + ihl + n;
+}
+
+size_t tg_ipv6_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len, size_t l2len,
+                        uint32_t id, unsigned nfrag, unsigned i)
+{
+    if (nfrag == 0 || i >= nfrag || len < l2len + 40)
+        return 0;
+    const uint8_t *ip = frame + l2len;
+    if ((ip[0] >> 4) != 6)
+        return 0;
+    size_t pl = (size_t)ip[4] << 8 | ip[5];
+    if (pl > len - l2len - 40)
+        return 0;
+    size_t start, n;
+    if (!frag_piece(pl, nfrag, i, &start, &n) || l2len + 48 + n > cap)
+        return 0;
+    memcpy(out, frame, l2len + 40);
+    uint8_t *h = out + l2len;
+    put16(h + 4, (uint16_t)(8 + n));
+    h[6] = TG_V6_FRAGMENT;
+    uint8_t *fh = h + 40;
+    fh[0] = ip[6]; /* the upper-layer protocol */
+    fh[1] = 0;
+    put16(fh + 2, (uint16_t)(start | (i + 1 < nfrag ? 1u : 0u)));
+    put32(fh + 4, id);
+    memcpy(fh + 8, ip + 40 + start, n);
+    return l2len + 48 + n;
 }
 
 /* ---- 4. TCP session helper ---------------------------------------------- */

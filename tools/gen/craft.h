@@ -10,10 +10,11 @@
  *   1. Capture writers: classic pcap (microsecond timestamps, any linktype
  *      and snaplen, optional gzip) and minimal pcapng (SHB, IDB, EPB).
  *   2. Frame builders: a struct tg_frame describes the link layer (Ethernet
- *      with 0-2 VLAN tags, Linux cooked v1, raw IP) and the IP layer (v4 or v6,
- *      TTL, IP ID, DF, IPv6 extension headers); tg_build_tcp/udp/icmp_echo
+ *      with 0-2 VLAN tags, Linux cooked v1 and v2, BSD loopback, raw IP) and
+ *      the IP layer (v4 or v6, TTL, IP ID, DF, IPv4 options, IPv6 extension
+ *      headers); tg_build_tcp/udp/icmp_echo
  *      write a complete frame with correct IP and L4 checksums.
- *   3. IPv4 fragmentation of a built frame into N fragments.
+ *   3. IPv4 and IPv6 fragmentation of a built frame into N fragments.
  *   4. A TCP session helper: handshake, data in both directions split at the
  *      MSS with ACKs, FIN teardown or RST, with consistent sequence numbers
  *      and timestamps, handing each frame to a callback.
@@ -36,10 +37,11 @@
 
 /* ---- 1. Capture writers ---------------------------------------------- */
 
-#define TG_LINK_NULL 0   /* BSD loopback (not built by tg_build_*, writer only) */
+#define TG_LINK_NULL 0   /* BSD loopback: 4-byte address family in host byte order */
 #define TG_LINK_ETH  1   /* Ethernet II */
 #define TG_LINK_RAW  101 /* raw IPv4/IPv6, no link header */
 #define TG_LINK_SLL  113 /* Linux cooked capture v1 */
+#define TG_LINK_SLL2 276 /* Linux cooked capture v2 */
 
 struct tg_pcap_opts {
     uint32_t linktype; /* TG_LINK_* (default TG_LINK_ETH when 0 and !raw_linktype) */
@@ -94,10 +96,13 @@ uint64_t tg_pcap_bytes(const struct tg_pcap *w);
 /*
  * Everything below the transport layer of one direction of traffic. Zeroed
  * fields are sensible: TTL 0 becomes 64, linktype 0 becomes Ethernet, MACs
- * all-zero are replaced by addresses derived from the IPs.
+ * all-zero are replaced by addresses derived from the IPs (unless zero_macs),
+ * every checksum is computed (unless no_checksum).
  */
 struct tg_frame {
-    uint32_t linktype; /* TG_LINK_ETH, TG_LINK_SLL or TG_LINK_RAW */
+    uint32_t linktype; /* TG_LINK_ETH (also when 0), _SLL, _SLL2, _RAW or TG_LINK_NULL with
+                          null_link set */
+    bool null_link;    /* linktype 0 means BSD loopback, not Ethernet */
     uint8_t src_mac[6];
     uint8_t dst_mac[6];
     uint8_t nvlan;      /* 0, 1 (802.1Q) or 2 (QinQ: outer 0x88a8, inner 0x8100) */
@@ -108,10 +113,14 @@ struct tg_frame {
     uint8_t tos;         /* TOS / traffic class */
     uint16_t ip_id;      /* IPv4 identification */
     bool df;             /* IPv4 don't-fragment */
+    uint8_t ip_optlen;   /* IPv4 option bytes (multiple of 4, at most 40): NOPs, then EOL */
     uint32_t flow_label; /* IPv6 */
     uint8_t nv6_ext;     /* IPv6 extension headers, in order */
     uint8_t v6_ext[4];
     uint32_t v6_frag_id; /* identification for TG_V6_FRAGMENT */
+    bool zero_macs;      /* keep all-zero MACs as they are instead of deriving them */
+    bool no_checksum;    /* leave the IPv4 header and L4 checksums 0, as a capture taken
+                            on a sender with checksum offload shows them */
 };
 
 /* TCP flag bits. */
@@ -168,7 +177,7 @@ uint16_t tg_inet_checksum(const void *data, size_t len);
 uint16_t tg_l4_checksum(const struct ta_addr *src, const struct ta_addr *dst, uint8_t proto,
                         const uint8_t *l4, size_t len);
 
-/* ---- 3. IPv4 fragmentation ---------------------------------------------- */
+/* ---- 3. IPv4 and IPv6 fragmentation ------------------------------------- */
 
 /*
  * Fragment number i (0-based) of nfrag of the complete, unfragmented IPv4
@@ -180,6 +189,16 @@ uint16_t tg_l4_checksum(const struct ta_addr *src, const struct ta_addr *dst, ui
  */
 size_t tg_ipv4_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len, size_t l2len,
                         unsigned nfrag, unsigned i);
+
+/*
+ * The same for IPv6: fragment i of nfrag of the complete frame `frame`, whose
+ * IPv6 header (at l2len) has no extension headers. Each fragment gets a
+ * fragment header with identification `id`, its offset and M except the
+ * last; the whole IPv6 payload (upper-layer header included) is the
+ * fragmentable part, split as for IPv4.
+ */
+size_t tg_ipv6_fragment(uint8_t *out, size_t cap, const uint8_t *frame, size_t len, size_t l2len,
+                        uint32_t id, unsigned nfrag, unsigned i);
 
 /* ---- 4. TCP session helper ---------------------------------------------- */
 

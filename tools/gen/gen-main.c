@@ -31,6 +31,8 @@ static const char usage[] =
     "  edge       small edge-case captures with a manifest of exact counts\n"
     "  beacon     bots beaconing to C&C servers with jitter next to benign timers (update\n"
     "             polls, NTP, DNS) and browsing; beacon.pcap and truth-beacon.json\n"
+    "  appmix     DNS, HTTP/1.1 and TLS sessions for the app-layer benchmark (bench/proto.sh);\n"
+    "             same bytes as the former bench/proto-gen for the same --size (MiB) and --seed\n"
     "\n"
     "options:\n"
     "  --scenario NAME   one of the above (required)\n"
@@ -40,9 +42,9 @@ static const char usage[] =
     "                    size); beacon: 24 hosts and 8 bots at 1.0\n"
     "  --from DATE       national, beacon: first day, YYYY-MM-DD (default 2014-03-19)\n"
     "  --to DATE         national: last day, included (default 2014-05-18)\n"
-    "  --size BYTES      mixed: capture size, suffix K/M/G allowed (default 100M)\n"
+    "  --size BYTES      mixed, appmix: capture size, suffix K/M/G allowed (default 100M)\n"
     "  --flows N         flood: number of flows (default 5000000)\n"
-    "  --gzip            mixed/flood: write capture.pcap.gz\n"
+    "  --gzip            mixed, flood, appmix: write the capture gzip-compressed (.pcap.gz)\n"
     "  --hours N         beacon: length of the capture in hours (default 8, 1-168)\n"
     "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the pinned\n"
     "                    database installed by 'threatatlas geo install'\n"
@@ -224,8 +226,10 @@ int main(int argc, char **argv)
         run = tg_scenario_edge;
     else if (strcmp(o.scenario, "beacon") == 0)
         run = tg_scenario_beacon;
+    else if (strcmp(o.scenario, "appmix") == 0)
+        run = tg_scenario_appmix;
     else
-        return die("unknown scenario (national, mixed, flood, edge, beacon)", o.scenario);
+        return die("unknown scenario (national, mixed, flood, edge, beacon, appmix)", o.scenario);
     if (!ta_date_parse(from, &o.from))
         return die("--from wants YYYY-MM-DD", from);
     if (!ta_date_parse(to, &o.to))

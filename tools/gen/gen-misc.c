@@ -404,6 +404,163 @@ static struct tg_frame edge_v6(void)
     return f;
 }
 
+/* One UDP datagram 192.0.2.1:33333 -> 198.51.100.20:44444 of 24 bytes, with
+ * 8 bytes of IPv4 options, behind the link type of f. */
+static void edge_udp_opts(struct efile *ef, struct tg_frame f, ta_time_us t)
+{
+    uint8_t fr[256], pl[24];
+    memset(pl, 'u', sizeof(pl));
+    f.ip_optlen = 8;
+    size_t n = tg_build_udp(fr, sizeof(fr), &f, 33333, 44444, pl, sizeof(pl));
+    edge_emit(ef, t, fr, n);
+    ef->udp_flows++;
+}
+
+/* A UDP datagram of plen bytes 'u' along tmpl, or against it when reverse. */
+static void edge_udp(struct efile *ef, const struct tg_frame *tmpl, bool reverse, uint16_t sp,
+                     uint16_t dp, size_t plen, ta_time_us t)
+{
+    uint8_t fr[256], pl[128];
+    struct tg_frame f = *tmpl;
+    if (reverse) {
+        f.src = tmpl->dst;
+        f.dst = tmpl->src;
+    }
+    memset(pl, 'u', plen);
+    size_t n = tg_build_udp(fr, sizeof(fr), &f, sp, dp, pl, plen);
+    edge_emit(ef, t, fr, n);
+}
+
+/*
+ * The later edge cases: link types SLL2 and BSD loopback (with IPv4
+ * options), IPv6 fragments out of order, a handshake seen from the SYN/ACK,
+ * and a small base capture for truncation, filter and timeout tests. They
+ * use no random numbers, so the files above keep their bytes.
+ */
+static ta_err edge_more(struct ta_json *j, const struct tg_gen_opts *o, ta_time_us t)
+{
+    struct efile ef;
+    struct tg_frame f;
+    ta_err e = edge_open(&ef, o, "linux-sll2.pcap", TG_LINK_SLL2, 65535, false);
+    if (e != TA_OK)
+        return e;
+    edge_udp_opts(&ef, edge_v4(TG_LINK_SLL2), t);
+    e = edge_close(&ef, j, o, "linux-sll2.pcap", TG_LINK_SLL2,
+                   "Linux cooked capture v2: one UDP datagram with 8 bytes of IPv4 options");
+    if (e != TA_OK)
+        return e;
+
+    e = edge_open(&ef, o, "null.pcap", TG_LINK_NULL, 65535, false);
+    if (e != TA_OK)
+        return e;
+    f = edge_v4(TG_LINK_NULL);
+    f.null_link = true;
+    edge_udp_opts(&ef, f, t);
+    e = edge_close(&ef, j, o, "null.pcap", TG_LINK_NULL,
+                   "BSD loopback: one UDP datagram with 8 bytes of IPv4 options");
+    if (e != TA_OK)
+        return e;
+
+    /* IPv6: a SYN behind hop-by-hop and destination options; a UDP datagram
+     * of 1200 payload bytes in 2 fragments, the second written first. */
+    e = edge_open(&ef, o, "ipv6-frag-ooo.pcap", TG_LINK_ETH, 65535, false);
+    if (e != TA_OK)
+        return e;
+    {
+        uint8_t whole[1400], fr[1400], pl[1200];
+        f = edge_v6();
+        f.nv6_ext = 2;
+        f.v6_ext[0] = TG_V6_HOPOPTS;
+        f.v6_ext[1] = TG_V6_DSTOPTS;
+        struct tg_tcp h = {
+            .sport = 5555, .dport = 443, .seq = 1, .flags = TG_SYN, .win = 64800, .wscale = -1};
+        size_t n = tg_build_tcp(fr, sizeof(fr), &f, &h, NULL, 0);
+        edge_emit(&ef, t, fr, n);
+        ef.tcp_flows++;
+        f = edge_v6();
+        memset(pl, 'u', sizeof(pl));
+        n = tg_build_udp(whole, sizeof(whole), &f, 6666, 7, pl, sizeof(pl));
+        for (unsigned i = 0; i < 2; i++) {
+            size_t m = tg_ipv6_fragment(fr, sizeof(fr), whole, n, 14, 0xabcdef01u, 2, 1 - i);
+            edge_emit(&ef, t + 1000 + i, fr, m);
+        }
+        ef.udp_flows++;
+    }
+    e = edge_close(&ef, j, o, "ipv6-frag-ooo.pcap", 1,
+                   "IPv6: a TCP SYN behind hop-by-hop and destination options, a UDP datagram "
+                   "of 1200 B in 2 fragments written 1,0");
+    if (e != TA_OK)
+        return e;
+
+    /* The capture starts at the SYN/ACK: its receiver is the client. */
+    e = edge_open(&ef, o, "synack-first.pcapng", TG_LINK_ETH, 65535, true);
+    if (e != TA_OK)
+        return e;
+    {
+        uint8_t fr[256];
+        struct tg_frame c2s = edge_v4(TG_LINK_ETH), s2c = c2s;
+        s2c.src = c2s.dst;
+        s2c.dst = c2s.src;
+        struct tg_tcp h = {.sport = 80,
+                           .dport = 40001,
+                           .seq = 5000,
+                           .ack = 1001,
+                           .flags = TG_SYN | TG_ACK,
+                           .win = 65160,
+                           .wscale = -1};
+        size_t n = tg_build_tcp(fr, sizeof(fr), &s2c, &h, NULL, 0);
+        edge_emit(&ef, t, fr, n);
+        h = (struct tg_tcp){.sport = 40001,
+                            .dport = 80,
+                            .seq = 1001,
+                            .ack = 5001,
+                            .flags = TG_ACK,
+                            .win = 502,
+                            .wscale = -1};
+        n = tg_build_tcp(fr, sizeof(fr), &c2s, &h, NULL, 0);
+        edge_emit(&ef, t + 10, fr, n);
+        ef.tcp_flows++;
+    }
+    e = edge_close(&ef, j, o, "synack-first.pcapng", 1,
+                   "pcapng starting at a SYN/ACK, then the client's ACK");
+    if (e != TA_OK)
+        return e;
+
+    /* basic.pcap, 62 s after the other files (and the flood scenario's
+     * start): two UDP echo request/reply exchanges 192.0.2.1:7000 <-> :7
+     * (30 B requests, 50 B answers), one NTP datagram 192.0.2.3 -> 198.51.100.23
+     * (48 B) and an ICMP echo request/reply between the same two, 502 bytes in
+     * 7 packets. */
+    e = edge_open(&ef, o, "basic.pcap", TG_LINK_ETH, 65535, false);
+    if (e != TA_OK)
+        return e;
+    {
+        ta_time_us b = t + 62 * SEC;
+        f = edge_v4(TG_LINK_ETH);
+        for (int i = 0; i < 4; i++) {
+            bool answer = i % 2;
+            edge_udp(&ef, &f, answer, answer ? 7 : 7000, answer ? 7000 : 7, answer ? 50 : 30,
+                     b + (uint64_t)i * 100);
+        }
+        struct tg_frame g;
+        v4frame(&g, 0xc0000203u, 0xc6336417u, 64); /* 192.0.2.3 -> 198.51.100.23 */
+        edge_udp(&ef, &g, false, 7001, 123, 48, b + 500);
+        ef.udp_flows += 2;
+        uint8_t fr[64];
+        size_t n = tg_build_icmp_echo(fr, sizeof(fr), &g, false, 9, 1, NULL, 0);
+        edge_emit(&ef, b + 600, fr, n);
+        struct tg_frame r = g;
+        r.src = g.dst;
+        r.dst = g.src;
+        n = tg_build_icmp_echo(fr, sizeof(fr), &r, true, 9, 1, NULL, 0);
+        edge_emit(&ef, b + 601, fr, n);
+        ef.icmp += 2;
+    }
+    return edge_close(&ef, j, o, "basic.pcap", 1,
+                      "2 UDP exchanges, an NTP datagram and an ICMP echo request/reply, 62 s "
+                      "after the other files");
+}
+
 ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo)
 {
     (void)geo;
@@ -533,10 +690,18 @@ ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo)
             edge_emit(&ef, t + 1000 + (uint64_t)i * 100, fr, m);
         }
         ef.icmp++;
+        /* The UDP datagram's answer, unfragmented: it belongs to the reassembled flow. */
+        struct tg_frame r = f;
+        r.src = f.dst;
+        r.dst = f.src;
+        r.ip_id = 0x4444;
+        memset(pl, 'r', 100);
+        n = tg_build_udp(fr, sizeof(fr), &r, 5001, 5000, pl, 100);
+        edge_emit(&ef, t + 5000, fr, n);
     }
     e = edge_close(&ef, &j, o, "ipv4-frag-ooo.pcap", 1,
-                   "IPv4 fragments out of order: UDP 3000 B in 3 (2,0,1), ICMP echo in 4 "
-                   "(3,2,1,0); icmp_packets counts reassembled datagrams");
+                   "IPv4 fragments out of order: UDP 3000 B in 3 (2,0,1) and its 100 B answer, "
+                   "ICMP echo in 4 (3,2,1,0); icmp_packets counts reassembled datagrams");
     if (e != TA_OK)
         goto out;
 
@@ -631,6 +796,9 @@ ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo)
     edge_dns(&ef, &f, t + SEC, 14);
     e = edge_close(&ef, &j, o, "capture.pcapng", 1,
                    "pcapng (SHB, IDB, EPB): an HTTP session and a DNS exchange");
+    if (e != TA_OK)
+        goto out;
+    e = edge_more(&j, o, t);
     if (e != TA_OK)
         goto out;
 

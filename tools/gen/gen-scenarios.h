@@ -13,9 +13,9 @@ struct tg_gen_opts {
     uint64_t seed;
     double scale;        /* national: multiplies every count */
     ta_time_us from, to; /* national: first and last day (UTC midnight) */
-    uint64_t size;       /* mixed: target capture size in bytes */
+    uint64_t size;       /* mixed, appmix: target capture size in bytes */
     uint64_t flows;      /* flood: number of distinct flows */
-    bool gzip;           /* mixed/flood: gzip the capture */
+    bool gzip;           /* mixed/flood/appmix: gzip the capture */
     uint32_t hours;      /* beacon: capture length in hours (from --from) */
     bool quiet;
 };
@@ -27,5 +27,6 @@ ta_err tg_scenario_mixed(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_flood(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_appmix(const struct tg_gen_opts *o, struct tg_geo *geo);
 
 #endif

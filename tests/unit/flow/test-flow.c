@@ -214,11 +214,9 @@ static void test_icmp_pairs(void **state)
     struct ta_engine *e = mk(&r, 100);
     uint8_t f[100];
     for (int i = 0; i < 2; i++) {
-        size_t eh = pb_eth(f, 0x0800, 0, NULL, NULL);
-        memset(f + eh + 20, 0, 8);
-        f[eh + 20] = i ? 0 : 8;
-        pb_ipv4(f + eh, i ? S : C, i ? C : S, 1, 1, 0, 64, 0, 8);
-        ta_engine_packet(e, TA_LINK_ETHERNET, (uint64_t)i, f, (uint32_t)eh + 28, (uint32_t)eh + 28);
+        struct tg_frame fr = pb_frame4(i ? S : C, i ? C : S, false);
+        size_t n = tg_build_icmp_echo(f, sizeof(f), &fr, i == 1, 0, 0, NULL, 0);
+        ta_engine_packet(e, TA_LINK_ETHERNET, (uint64_t)i, f, (uint32_t)n, (uint32_t)n);
     }
     ta_engine_flush(e);
     assert_int_equal(r.n, 1);

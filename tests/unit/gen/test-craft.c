@@ -5,7 +5,7 @@
  */
 #include "testutil.h"
 
-#include "../../../tools/gen/craft.c"
+#include "craft.h"
 
 #include <unistd.h>
 #include <zlib.h>

@@ -4,7 +4,7 @@
  */
 #include "testutil.h"
 
-#include "../../../tools/gen/craft.c"
+#include "craft.h"
 #include "../../../tools/gen/gen-util.c"
 
 #include <unistd.h>
