@@ -72,7 +72,9 @@ void ta_json_kv_addr(struct ta_json *j, const char *k, const struct ta_addr *a);
  * escaping (plain ASCII names, as every key in this project is). The
  * TA_JSON_KV_* forms are the key + value shorthands above for such keys.
  */
-#define TA_JSON_QKEY(lit)             "\"" lit "\":"
+#define TA_JSON_QKEY(lit) "\"" lit "\":"
+/* A literal key as the (pre-quoted text, length) pair that key-taking helpers pass on. */
+#define TA_JSON_LIT(lit)              TA_JSON_QKEY(lit), sizeof(TA_JSON_QKEY(lit)) - 1
 #define TA_JSON_KEY(j, lit)           ta__json_key_lit((j), TA_JSON_QKEY(lit), sizeof(TA_JSON_QKEY(lit)) - 1)
 #define TA_JSON_KV_STR(j, lit, v)     (TA_JSON_KEY(j, lit), ta_json_str((j), (v)))
 #define TA_JSON_KV_STRN(j, lit, v, n) (TA_JSON_KEY(j, lit), ta_json_strn((j), (v), (n)))

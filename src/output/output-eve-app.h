@@ -10,6 +10,8 @@
 void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
                       const char *event_type, bool swap);
 /* Key + ta_str value, skipped when absent. */
-void ta__eve_kv_s(struct ta_json *j, const char *k, struct ta_str s);
+/* "k": s when s is set; k a string literal. */
+#define ta__eve_kv_s(j, k, s) ta__eve_kv_sq((j), TA_JSON_LIT(k), (s))
+void ta__eve_kv_sq(struct ta_json *j, const char *qk, size_t qn, struct ta_str s);
 
 #endif

@@ -32,13 +32,19 @@ void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
     TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
 }
 
-void ta__eve_kv_s(struct ta_json *j, const char *k, struct ta_str s)
+void ta__eve_kv_sq(struct ta_json *j, const char *qk, size_t qn, struct ta_str s)
 {
-    if (s.ptr != NULL)
-        ta_json_kv_strn(j, k, s.ptr, s.len);
+    if (s.ptr != NULL) {
+        ta__json_key_lit(j, qk, qn);
+        ta_json_strn(j, s.ptr, s.len);
+    }
 }
 
-static void rrtype(struct ta_json *j, const char *k, uint16_t t)
+/* Helpers taking literal keys (TA_JSON_LIT) as qk, qn. */
+#define rrtype(j, k, t) rrtype_((j), TA_JSON_LIT(k), (t))
+#define rrs(j, k, a, n) rrs_((j), TA_JSON_LIT(k), (a), (n))
+
+static void rrtype_(struct ta_json *j, const char *qk, size_t qn, uint16_t t)
 {
     const char *n = ta_dns_rrtype_name(t);
     char buf[8];
@@ -46,7 +52,8 @@ static void rrtype(struct ta_json *j, const char *k, uint16_t t)
         snprintf(buf, sizeof(buf), "%u", t);
         n = buf;
     }
-    ta_json_kv_str(j, k, n);
+    ta__json_key_lit(j, qk, qn);
+    ta_json_str(j, n);
 }
 
 static void soa(struct ta_json *j, const struct ta_dns_rr *rr)
@@ -72,11 +79,12 @@ static void srv(struct ta_json *j, const struct ta_dns_rr *rr)
     ta_json_obj_close(j);
 }
 
-static void rrs(struct ta_json *j, const char *k, const struct ta_dns_rr *a, uint32_t n)
+static void rrs_(struct ta_json *j, const char *qk, size_t qn, const struct ta_dns_rr *a,
+                 uint32_t n)
 {
     if (n == 0)
         return;
-    ta_json_key(j, k);
+    ta__json_key_lit(j, qk, qn);
     ta_json_arr_open(j);
     for (uint32_t i = 0; i < n; i++) {
         ta_json_obj_open(j);

@@ -8,11 +8,14 @@
 
 #include "common/banned.h"
 
-static void headers(struct ta_json *j, const char *k, const struct ta_http_header *h, uint32_t n)
+#define headers(j, k, h, n) headers_((j), TA_JSON_LIT(k), (h), (n))
+
+static void headers_(struct ta_json *j, const char *qk, size_t qn, const struct ta_http_header *h,
+                     uint32_t n)
 {
     if (n == 0)
         return;
-    ta_json_key(j, k);
+    ta__json_key_lit(j, qk, qn);
     ta_json_arr_open(j);
     for (uint32_t i = 0; i < n; i++) {
         ta_json_obj_open(j);

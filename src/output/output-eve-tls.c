@@ -11,7 +11,9 @@
 #include "common/banned.h"
 
 /* "YYYY-MM-DDTHH:MM:SS" for seconds since the epoch (negative allowed). */
-static void tls_date(struct ta_json *j, const char *k, int64_t t)
+#define tls_date(j, k, t) tls_date_((j), TA_JSON_LIT(k), (t))
+
+static void tls_date_(struct ta_json *j, const char *qk, size_t qn, int64_t t)
 {
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t sod = t - days * 86400;
@@ -42,13 +44,15 @@ static void tls_date(struct ta_json *j, const char *k, int64_t t)
             *p++ = (char)('0' + v[i] / 10 % 10);
             *p++ = (char)('0' + v[i] % 10);
         }
-        ta_json_kv_strn(j, k, buf, (size_t)(p - buf));
+        ta__json_key_lit(j, qk, qn);
+        ta_json_strn(j, buf, (size_t)(p - buf));
         return;
     }
     snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", (long long)y,
              (long long)m, (long long)d, (long long)(sod / 3600), (long long)(sod / 60 % 60),
              (long long)(sod % 60));
-    ta_json_kv_str(j, k, buf);
+    ta__json_key_lit(j, qk, qn);
+    ta_json_str(j, buf);
 }
 
 void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_record *t)

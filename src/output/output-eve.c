@@ -33,11 +33,10 @@ void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta
 }
 
 /* The helpers below take literal keys (see TA_JSON_KEY), pre-quoted as qk, n. */
-#define LITKEY(k)         TA_JSON_QKEY(k), sizeof(TA_JSON_QKEY(k)) - 1
-#define kv_u64(j, k, v)   kv_u64_((j), LITKEY(k), (v))
-#define kv_addr(j, k, a)  kv_addr_((j), LITKEY(k), (a))
-#define kv_time(w, k, t)  kv_time_((w), LITKEY(k), (t))
-#define kv_flags(j, k, f) kv_flags_((j), LITKEY(k), (f))
+#define kv_u64(j, k, v)   kv_u64_((j), TA_JSON_LIT(k), (v))
+#define kv_addr(j, k, a)  kv_addr_((j), TA_JSON_LIT(k), (a))
+#define kv_time(w, k, t)  kv_time_((w), TA_JSON_LIT(k), (t))
+#define kv_flags(j, k, f) kv_flags_((j), TA_JSON_LIT(k), (f))
 
 static void kv_u64_(struct ta_json *j, const char *qk, size_t qn, uint64_t v)
 {
