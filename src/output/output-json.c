@@ -247,6 +247,15 @@ static void put_escaped(struct ta_json *j, const char *str, size_t n)
             break;
         memcpy(d + i, &w, 8);
     }
+    /* A short tail of a long string: its last 8 bytes as one (overlapping) word. */
+    if (i < n && n >= 8 && n - i < 8) {
+        uint64_t w;
+        memcpy(&w, s + n - 8, 8);
+        if (word_plain(w)) {
+            memcpy(d + n - 8, &w, 8);
+            i = n;
+        }
+    }
     while (i < n && plain[s[i]]) {
         d[i] = (char)s[i];
         i++;

@@ -174,6 +174,12 @@ size_t ta__safe_append(char *out, size_t olen, size_t outcap, const uint8_t *s, 
         if (s[i] < 0x80) {
             size_t m = n - i < outcap - olen ? n - i : outcap - olen;
             size_t r = 0;
+            for (uint64_t w; r + 8 <= m; r += 8) { /* eight ASCII bytes at a time */
+                memcpy(&w, s + i + r, 8);
+                if (w & 0x8080808080808080ull)
+                    break;
+                memcpy(out + olen + r, &w, 8);
+            }
             while (r < m && s[i + r] < 0x80) {
                 out[olen + r] = (char)s[i + r];
                 r++;

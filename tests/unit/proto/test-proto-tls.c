@@ -276,6 +276,53 @@ static void hex(const uint8_t *h, size_t n, char *out)
 
 static void sha1_vectors(const uint8_t *a1000, size_t n1000);
 
+/* Reference for ta__safe_append: ASCII and valid UTF-8 kept, other bytes as \xHH, cut at cap. */
+static size_t ref_safe(char *out, size_t cap, const uint8_t *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < cap;) {
+        if (s[i] < 0x80) {
+            out[o++] = (char)s[i++];
+        } else if (i + 1 < n && s[i] == 0xc3 && s[i + 1] >= 0x80 && s[i + 1] < 0xc0) {
+            if (cap - o < 2)
+                break;
+            out[o++] = (char)s[i++];
+            out[o++] = (char)s[i++];
+        } else {
+            if (cap - o < 4)
+                break;
+            o += (size_t)snprintf(out + o, 5, "\\x%02x", s[i++]);
+        }
+    }
+    return o;
+}
+
+/* Every position of an invalid byte and of a two-byte UTF-8 sequence, with and without a cap. */
+static void test_safe_append(void **state)
+{
+    (void)state;
+    uint8_t s[40];
+    char got[200], want[200];
+    for (size_t n = 0; n <= sizeof(s); n++) {
+        for (size_t pos = 0; pos <= n; pos++) {
+            for (int kind = 0; kind < 3; kind++) {
+                for (size_t i = 0; i < n; i++)
+                    s[i] = (uint8_t)('a' + i % 26);
+                if (pos < n && kind == 1)
+                    s[pos] = 0xff;
+                if (pos + 1 < n && kind == 2)
+                    s[pos] = 0xc3, s[pos + 1] = 0xa9;
+                for (size_t cap = n / 2; cap <= n + 8; cap += n / 2 + 1) {
+                    size_t a = ta__safe_append(got, 0, cap, s, n);
+                    size_t b = ref_safe(want, cap, s, n);
+                    assert_int_equal(a, b);
+                    assert_memory_equal(got, want, a);
+                }
+            }
+        }
+    }
+}
+
 static void test_hashes(void **state)
 {
     (void)state;
@@ -345,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_garbage_and_gap),
         cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_sha1_implementations_agree),
+        cmocka_unit_test(test_safe_append),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
