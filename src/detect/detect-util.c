@@ -3,7 +3,11 @@
  */
 #include "detect/detect-util.h"
 
+#include <stdbool.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/banned.h"
 
@@ -12,6 +16,21 @@ static inline uint8_t lower(uint8_t c)
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
+/* needle[1..m) matches at p, case-insensitively (needle[0] already matched). */
+static inline bool rest_matches(const uint8_t *p, const char *needle, size_t m)
+{
+    for (size_t k = 1; k < m; k++)
+        if (lower(p[k]) != lower((uint8_t)needle[k]))
+            return false;
+    return true;
+}
+
+/*
+ * Bodies are scanned for many needles, so the search for the first byte is
+ * vectorised: sixteen positions per compare, with bit 0x20 forced on both
+ * sides when that byte is a letter (c | 0x20 equals a lowercase letter only
+ * for that letter in either case); candidates are then checked in full.
+ */
 long ta__detect_ifind(const uint8_t *hay, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
@@ -20,15 +39,25 @@ long ta__detect_ifind(const uint8_t *hay, size_t n, const char *needle)
     if (n < m)
         return -1;
     uint8_t first = lower((uint8_t)needle[0]);
-    for (size_t i = 0; i + m <= n; i++) {
-        if (lower(hay[i]) != first)
-            continue;
-        size_t k = 1;
-        while (k < m && lower(hay[i + k]) == lower((uint8_t)needle[k]))
-            k++;
-        if (k == m)
-            return (long)i;
+    size_t starts = n - m + 1; /* candidate positions 0 .. n - m */
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i vf = _mm_set1_epi8((char)first);
+    const __m128i fold = _mm_set1_epi8(first >= 'a' && first <= 'z' ? 0x20 : 0);
+    for (; i + 16 <= starts; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(hay + i));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(c, fold), vf));
+        while (mask != 0) {
+            unsigned b = (unsigned)__builtin_ctz(mask);
+            if (rest_matches(hay + i + b, needle, m))
+                return (long)(i + b);
+            mask &= mask - 1;
+        }
     }
+#endif
+    for (; i < starts; i++)
+        if (lower(hay[i]) == first && rest_matches(hay + i, needle, m))
+            return (long)i;
     return -1;
 }
 
