@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# observe -i on the loopback interface: DNS queries sent while it captures come
+# out as dns records (with their flows), a BPF filter keeps other traffic out,
+# and SIGINT ends the capture cleanly with a stats record and exit status 0.
+# Skips where this user may not capture (no CAP_NET_RAW) or has no loopback.
+set -uo pipefail
+: "${TA_BIN:?}"
+command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
+tmp=$(mktemp -d)
+pid=
+trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() {
+    echo "FAIL: $*"
+    sed 's/^/  stderr: /' "$tmp/err" 2>/dev/null | head -5
+    exit 1
+}
+port=$((40000 + RANDOM % 20000))
+other=$((port + 1))
+
+# send NAME PORT: one DNS query for NAME (type A) to 127.0.0.1:PORT.
+send() {
+    python3 - "$1" "$2" <<'PY'
+import socket, struct, sys
+name, port = sys.argv[1], int(sys.argv[2])
+q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+for label in name.split("."):
+    q += bytes([len(label)]) + label.encode()
+q += b"\0" + struct.pack("!HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(q, ("127.0.0.1", port))
+PY
+}
+
+"$TA_BIN" observe -i lo -f "udp port $port" -o "$tmp/out.json" 2>"$tmp/err" &
+pid=$!
+# Until the capture is up, probes go unseen: send them until one comes out.
+up=0
+for i in $(seq 1 50); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        rc=$?
+        pid=
+        if grep -qi "cannot capture\|permitted\|permission\|no such device" "$tmp/err"; then
+            echo "live capture not permitted here: $(head -1 "$tmp/err")"
+            exit 77
+        fi
+        fail "observe -i lo exited $rc before capturing"
+    fi
+    send "probe$i.live.example" "$port"
+    sleep 0.2
+    if grep -q '"rrname":"probe[0-9]*.live.example"' "$tmp/out.json" 2>/dev/null; then
+        up=1
+        break
+    fi
+done
+[[ $up == 1 ]] || fail "no probe query seen in 10 s (output not flushed per record, or nothing captured)"
+
+for n in 1 2 3; do
+    send "q$n.live.example" "$port"
+    send "filtered$n.live.example" "$other"
+done
+for i in $(seq 1 25); do
+    [[ $(grep -c '"rrname":"q[123].live.example"' "$tmp/out.json") -ge 3 ]] && break
+    sleep 0.2
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pid=
+[[ $rc == 0 ]] || fail "observe exited $rc after SIGINT"
+
+for n in 1 2 3; do
+    grep -q "\"event_type\":\"dns\".*\"rrname\":\"q$n.live.example\"" "$tmp/out.json" ||
+        fail "query q$n.live.example missing"
+done
+grep -q "filtered" "$tmp/out.json" && fail "the BPF filter let port $other through"
+# Every query's flow is ended at the stop and written, then the stats record last.
+flows=$(grep -c "\"event_type\":\"flow\".*\"dest_port\":$port" "$tmp/out.json")
+[[ $flows -ge 4 ]] || fail "expected at least 4 flow records to port $port, got $flows"
+tail -1 "$tmp/out.json" | grep -q '"event_type":"stats"' || fail "last record is not the stats record"
+python3 - "$tmp/out.json" <<'PY' || fail "output is not one JSON object per line"
+import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)
+PY
+echo "live capture on lo: $(grep -c '"event_type":"dns"' "$tmp/out.json") dns records, $flows flows, clean stop"
+exit 0
