@@ -23,6 +23,12 @@ fi
 pk=$(capinfos -c -M "$CAP" 2>/dev/null | awk '/Number of packets/ {print $NF}')
 cat "$CAP" >/dev/null # warm the page cache for every run alike
 
+# The floor: libpcap's bare read loop over the same file (seconds of its timed loop).
+if [[ -x $B/bench/bench-decode ]]; then
+    for ((i = 0; i < RUNS; i++)); do "$B/bench/bench-decode" "$CAP" | awk '{print $3}'; done |
+        median >"$LOG/floor.secs"
+    FLOOR=$(cat "$LOG/floor.secs")
+fi
 measure proto_observe "$RUNS" "$B/bench/proto-observe" -q "$CAP"
 measure observe "$RUNS" "$B/threatatlas" observe -r "$CAP" -o /dev/null
 if have tshark; then
@@ -45,6 +51,10 @@ frag "Capture: \`$CAP\` ($(du -h "$CAP" | cut -f1), $pk packets of DNS, HTTP, TL
     "from the page cache. Medians of $RUNS runs (tshark: $TRUNS). Target: >= 1.5 M packets/s per core." ""
 frag "| what | wall s | CPU s | packets/CPU-s | packets/wall-s | peak RSS MB | peer / observe (wall) |" \
     "|---|---:|---:|---:|---:|---:|---:|"
+if [[ -n ${FLOOR:-} ]]; then
+    frag "$(awk -v n="bare libpcap read loop over the same file (floor; \`bench-decode\`)" -v p="$pk" -v s="$FLOOR" \
+        -v o="${CPU[observe]:-0}" 'BEGIN { printf "| %s | %.2f | %.2f | %.2f M | %.2f M | - | - |\n", n, s, s, p / s / 1e6, p / s / 1e6 }')"
+fi
 for r in "$(row "proto-observe (engine + app layer, no flow records)" proto_observe)" \
     "$(row "threatatlas observe (EVE to /dev/null)" observe)" \
     "$(row "tshark -T fields (DNS/HTTP/TLS fields)" tshark peer)"; do
