@@ -481,11 +481,19 @@ bool ta_webshell_analyze(const struct ta_webshell_input *in, struct ta_webshell_
     if (post && in->have_resp && godzilla_response(resp, resp_len) && c->body_len >= 16)
         return set(out, TA_WS_GODZILLA, 85, "Godzilla md5-framed response");
 
-    /* Behinder v3/v4: the whole body is AES ciphertext, raw or base64. */
+    /*
+     * Behinder v3/v4: the whole body is AES ciphertext, raw or base64, and so
+     * is the answer. A body whose length happens to be a multiple of 16 is
+     * common enough (binary uploads, app telemetry), so confirmation also
+     * needs a script URL or Behinder's fixed Accept header (memory shells
+     * live at any path), and a ciphertext answer or none captured; an empty
+     * answer or neither marker leaves it suspected.
+     */
     bool b64;
     if (post && !c->is_form && aes_like(c->body, c->body_len, &b64)) {
         bool resp_b64;
-        bool resp_ok = !in->have_resp || resp_len == 0 || aes_like(resp, resp_len, &resp_b64);
+        bool resp_aes = in->have_resp && resp_len > 0 && aes_like(resp, resp_len, &resp_b64);
+        bool resp_ok = !in->have_resp || resp_len == 0 || resp_aes;
         bool accept_fp =
             in->accept != NULL &&
             (strcmp(in->accept, "application/json, text/javascript, */*; q=0.01") == 0 ||
@@ -494,10 +502,17 @@ bool ta_webshell_analyze(const struct ta_webshell_input *in, struct ta_webshell_
                      "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,image/"
                      "apng,*/*;q=0.8,application/signed-exchange",
                      106) == 0);
-        if (resp_ok)
+        if ((script || accept_fp) && (resp_aes || !in->have_resp))
             return set(out, TA_WS_BEHINDER, accept_fp ? 90 : 80,
                        b64 ? "Behinder AES-encrypted base64 body"
                            : "Behinder AES-encrypted raw body");
+        if (resp_ok && (script || accept_fp || resp_aes)) {
+            set(out, TA_WS_BEHINDER, 50,
+                b64 ? "Possible Behinder: block-sized base64 body"
+                    : "Possible Behinder: block-sized binary body");
+            out->suspected = true;
+            return true;
+        }
     }
     /* Behinder v2: GET key exchange `?pass=N` answered with a 16-char key. */
     if (!post && in->url != NULL && script && in->have_resp && resp_len == 16 &&

@@ -191,9 +191,28 @@ static void test_behinder_godzilla(void **state)
     assert_int_equal(v.family, TA_WS_BEHINDER);
     assert_int_equal(v.confidence, 90);
     assert_string_equal(v.signature, "Behinder AES-encrypted raw body");
+    /* An empty answer, or no script URL nor Behinder's Accept: suspected only. */
+    in.have_resp = true;
+    in.resp_len = 0;
+    assert_true(ta_webshell_analyze(&in, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_true(v.suspected);
+    in.have_resp = false;
+    in.accept = "*/*";
+    in.url = "/api/v2/upload";
+    in.resp_body = (const uint8_t *)resp;
+    in.resp_len = strlen(resp);
+    in.have_resp = true;
+    assert_true(ta_webshell_analyze(&in, &v));
+    assert_true(v.suspected);
+    /* A binary upload of 96 bytes answered with JSON: nothing. */
+    in.resp_body = (const uint8_t *)"{\"ok\":true}";
+    in.resp_len = 11;
+    assert_false(ta_webshell_analyze(&in, &v));
     /* Not a multiple of the block size: not Behinder. */
     in.req_len = 95;
     in.url = "/upload";
+    in.have_resp = false;
     assert_false(ta_webshell_analyze(&in, &v));
 
     /* Godzilla: pass=<base64 of XOR'd bytes>, md5-halves framed response. */
