@@ -278,7 +278,8 @@ struct ta_detect_tls {
 };
 
 struct ta_detect_opts {
-    uint32_t max_resolutions;   /* DNS (host, address) -> c2 domain cache (default 100,000) */
+    /* DNS (host, address) -> c2 domain cache, about 100 bytes an entry (default 1,000,000) */
+    uint32_t max_resolutions;
     uint32_t max_flow_marks;    /* (flow, kind) de-duplication marks (default 200,000) */
     uint32_t resolution_ttl_s;  /* a resolution is used for this long (default 3600) */
     size_t evidence_body_bytes; /* request body prefix kept as evidence (default 256) */
@@ -286,6 +287,11 @@ struct ta_detect_opts {
     bool phish_content;         /* run the phishing content check (default true) */
     bool webshell_suspected;    /* report body-statistics hits (default true) */
     struct ta_beacon_opts beacon_opts;
+    /* c2 domains those resolutions refer to, with their intel match, ~800 bytes each
+     * (default 65,536; 0 = default) */
+    uint32_t max_c2_domains;
+    /* server address -> last DNS/SNI/Host name, for the allowlist (default 100,000; 0 = default) */
+    uint32_t max_names;
 };
 void ta_detect_opts_default(struct ta_detect_opts *o);
 
@@ -319,6 +325,8 @@ struct ta_detect_stats {
     uint64_t resolutions_evicted; /* dropped at max_resolutions */
     uint64_t marks_evicted;       /* de-duplication marks dropped at the cap */
     uint64_t suspected_to_c2;     /* suspected webshell requests to known C&C servers, dropped */
+    uint64_t c2_domains_evicted;  /* c2 domains dropped at max_c2_domains (their resolutions
+                                     are then unusable) */
     uint64_t http_seen, dns_seen, tls_seen, flows_seen;
     struct ta_beacon_stats beacon;
     size_t memory;

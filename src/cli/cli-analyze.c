@@ -251,12 +251,14 @@ static void print_stats(const struct ta_detector *d, uint64_t n)
     fprintf(stderr,
             "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
             "suspected webshell requests to C&C servers dropped %llu, resolutions evicted %llu, "
-            "beacon pairs evicted %llu, beacon pairs to prevalent servers %llu\n",
+            "beacon pairs evicted %llu, beacon pairs to prevalent servers %llu, "
+            "c2 domains evicted %llu\n",
             (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
             (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
             (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
             (unsigned long long)st.suspected_to_c2, (unsigned long long)st.resolutions_evicted,
-            (unsigned long long)st.beacon.pairs_evicted, (unsigned long long)st.beacon.prevalent);
+            (unsigned long long)st.beacon.pairs_evicted, (unsigned long long)st.beacon.prevalent,
+            (unsigned long long)st.c2_domains_evicted);
 }
 
 int ta_cli_analyze(int argc, char **argv)

@@ -27,8 +27,17 @@
 #define NAME_MAX_LEN 256
 #define URL_BUF      2048
 
+/*
+ * (host, address) -> the c2 domain answered, by its key in c2doms: small,
+ * because a botnet's hosts resolve the same few domains many times over.
+ */
 struct resolution {
     ta_time_us ts;
+    uint64_t dom;
+};
+
+/* A c2 domain seen in DNS answers, with its intel match (one per domain). */
+struct c2dom {
     uint8_t confidence;
     char domain[NAME_MAX_LEN];
     char value[NAME_MAX_LEN];
@@ -52,7 +61,7 @@ struct ta_detector {
     ta_detect_event_fn fn;
     void *ud;
     struct ta_beacon *beacon;
-    struct ta__cache res, names, marks;
+    struct ta__cache res, c2doms, names, marks;
     const struct ta_phish_brand *brands;
     size_t nbrands;
     struct ta_detect_stats st;
@@ -61,7 +70,9 @@ struct ta_detector {
 void ta_detect_opts_default(struct ta_detect_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->max_resolutions = 100000;
+    o->max_resolutions = 1000000;
+    o->max_c2_domains = 65536;
+    o->max_names = 100000;
     o->max_flow_marks = 200000;
     o->resolution_ttl_s = 3600;
     o->evidence_body_bytes = 256;
@@ -94,9 +105,15 @@ ta_err ta_detector_new(const struct ta_detect_opts *opts, const struct ta_detect
     d->fn = fn;
     d->ud = ud;
     d->brands = ta_phish_brands_builtin(&d->nbrands);
+    if (d->o.max_c2_domains == 0)
+        d->o.max_c2_domains = 65536;
+    if (d->o.max_names == 0)
+        d->o.max_names = 100000;
     ta_err err = ta__cache_init(&d->res, d->o.max_resolutions, sizeof(struct resolution));
     if (err == TA_OK)
-        err = ta__cache_init(&d->names, d->o.max_resolutions, sizeof(struct name_val));
+        err = ta__cache_init(&d->c2doms, d->o.max_c2_domains, sizeof(struct c2dom));
+    if (err == TA_OK)
+        err = ta__cache_init(&d->names, d->o.max_names, sizeof(struct name_val));
     if (err == TA_OK)
         err = ta__cache_init(&d->marks, d->o.max_flow_marks, sizeof(struct mark_val));
     if (err == TA_OK && d->o.beacon)
@@ -114,6 +131,7 @@ void ta_detector_free(struct ta_detector *d)
     if (d == NULL)
         return;
     ta__cache_release(&d->res);
+    ta__cache_release(&d->c2doms);
     ta__cache_release(&d->names);
     ta__cache_release(&d->marks);
     ta_beacon_free(d->beacon);
@@ -259,6 +277,18 @@ static void remember_name(struct ta_detector *d, const struct ta_addr *server, c
         copy_str(v->name, sizeof(v->name), name);
 }
 
+/* 64-bit key of a (cleaned) domain name; never 0 (0 is no key). */
+static uint64_t domain_key(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
 /* ---- observations ------------------------------------------------------ */
 
 void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struct ta_detect_dns *r)
@@ -273,6 +303,21 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
     struct ta_detect_match m;
     if (!imatch_domain(d, q, TA_DETECT_IK_C2, &m))
         return;
+    /* The domain once, with its match (refreshed), then each answer refers to it. */
+    uint64_t dom = domain_key(q);
+    struct ta__ckey dk;
+    ta__ckey_make(&dk, NULL, NULL, dom);
+    uint64_t dbefore = d->c2doms.evicted;
+    bool dfresh;
+    struct c2dom *dv = ta__cache_put(&d->c2doms, &dk, &dfresh);
+    d->st.c2_domains_evicted += d->c2doms.evicted - dbefore;
+    if (dv == NULL)
+        return;
+    dv->confidence = m.confidence;
+    copy_str(dv->domain, sizeof(dv->domain), q);
+    copy_str(dv->value, sizeof(dv->value), m.value);
+    copy_str(dv->family, sizeof(dv->family), m.family);
+    copy_str(dv->sources, sizeof(dv->sources), m.sources);
     for (size_t i = 0; i < r->nanswers; i++) {
         struct ta__ckey k;
         ta__ckey_make(&k, &f->src, &r->answers[i], 0);
@@ -283,11 +328,7 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
         if (v == NULL)
             continue;
         v->ts = r->ts;
-        v->confidence = m.confidence;
-        copy_str(v->domain, sizeof(v->domain), q);
-        copy_str(v->value, sizeof(v->value), m.value);
-        copy_str(v->family, sizeof(v->family), m.family);
-        copy_str(v->sources, sizeof(v->sources), m.sources);
+        v->dom = dom;
     }
 }
 
@@ -346,15 +387,16 @@ static bool html_like(const char *ctype)
  * server: an answer for a c2 domain that precedes the connection (1 s of
  * capture reordering allowed) and is still fresh. NULL if none.
  */
-static const struct resolution *c2_resolution(struct ta_detector *d, const struct ta_flow *f)
+static const struct c2dom *c2_resolution(struct ta_detector *d, const struct ta_flow *f)
 {
     struct ta__ckey k;
     ta__ckey_make(&k, &f->src, &f->dst, 0);
     const struct resolution *r = ta__cache_get(&d->res, &k);
-    if (r != NULL && r->ts <= f->start + 1000000 &&
-        (r->ts >= f->start || f->start - r->ts <= (ta_time_us)d->o.resolution_ttl_s * 1000000))
-        return r;
-    return NULL;
+    if (r == NULL || r->ts > f->start + 1000000 ||
+        (r->ts < f->start && f->start - r->ts > (ta_time_us)d->o.resolution_ttl_s * 1000000))
+        return NULL;
+    ta__ckey_make(&k, NULL, NULL, r->dom);
+    return ta__cache_get(&d->c2doms, &k); /* NULL if the domain was evicted (counted) */
 }
 
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
@@ -511,7 +553,7 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
             emit(d, &ev);
         }
     } else {
-        const struct resolution *r = c2_resolution(d, f);
+        const struct c2dom *r = c2_resolution(d, f);
         if (r != NULL && !flow_seen(d, f, TA_EVENT_C2)) {
             char ans[TA_ADDR_STRLEN];
             event_init(d, &ev, TA_EVENT_C2, TA_METHOD_DNS, f, f->start);
@@ -582,5 +624,6 @@ void ta_detector_get_stats(const struct ta_detector *d, struct ta_detect_stats *
     st->resolutions = d->res.n;
     if (d->beacon != NULL)
         ta_beacon_get_stats(d->beacon, &st->beacon);
-    st->memory = sizeof(*d) + d->res.memory + d->names.memory + d->marks.memory + st->beacon.memory;
+    st->memory = sizeof(*d) + d->res.memory + d->c2doms.memory + d->names.memory + d->marks.memory +
+                 st->beacon.memory;
 }

@@ -615,6 +615,41 @@ static void test_caps(void **state)
     assert_int_equal(ta_detector_new(NULL, &fake_intel, NULL, NULL, NULL, &d), TA_ERR_ARG);
 }
 
+/* Resolutions refer to their c2 domain: evicting the domain makes them unusable, counted. */
+static void test_c2_domain_cap(void **state)
+{
+    (void)state;
+    struct ta_detect_opts o;
+    ta_detect_opts_default(&o);
+    o.max_c2_domains = 1;
+    struct sink s;
+    struct ta_detector *d = mk(&s, &o);
+    struct ta_flow dnsf, f;
+    mkflow(&dnsf, "10.0.5.1", 5353, "10.0.0.53", 53, T);
+    struct ta_addr a1, a2;
+    ta_addr_parse(&a1, "198.51.100.11");
+    ta_addr_parse(&a2, "198.51.100.12");
+    struct ta_detect_dns r1 = {T, "evil.example", &a1, 1};
+    struct ta_detect_dns r2 = {T, "bad.evil.example", &a2, 1};
+    ta_detector_dns(d, &dnsf, &r1);
+    ta_detector_dns(d, &dnsf, &r2);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.resolutions, 2);
+    assert_int_equal(st.c2_domains_evicted, 1);
+    mkflow(&f, "10.0.5.1", 1, "198.51.100.11", 443, T + SEC);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 0);
+    mkflow(&f, "10.0.5.1", 2, "198.51.100.12", 443, T + SEC);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].method, TA_METHOD_DNS);
+    assert_string_equal(s.r[0].attacker, "198.51.100.12");
+    assert_string_equal(s.r[0].host, "bad.evil.example");
+    assert_string_equal(s.r[0].indicator, "evil.example");
+    ta_detector_free(d);
+}
+
 static void test_output(void **state)
 {
     (void)state;
@@ -715,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_beacon_allowlist),
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_c2_domain_cap),
         cmocka_unit_test(test_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
