@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "threatatlas/engine.h"
 #include "threatatlas/enrich.h"
@@ -43,6 +44,7 @@ struct analyze_cfg {
     const char *asn_db;
     bool no_store;
     bool no_beacon;
+    bool progress;
 };
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
@@ -67,6 +69,8 @@ static const struct ta_opt analyze_opts[] = {
     {"no-store", 0, TA_OPT_FLAG, OFF(no_store), NULL, 0, 0, NULL, "do not store events in --db"},
     {"no-beacon", 0, TA_OPT_FLAG, OFF(no_beacon), NULL, 0, 0, NULL,
      "do not run the beaconing scorer"},
+    {"progress", 0, TA_OPT_FLAG, OFF(progress), NULL, 0, 0, NULL,
+     "report progress on stderr every few seconds (default when stderr is a terminal)"},
 };
 
 static const struct ta_cmd_spec analyze_spec = {
@@ -160,10 +164,44 @@ static void on_event(void *ud, const struct ta_event *ev)
     o->n++;
 }
 
+/* What the frame callback needs: the engine, and the progress lines' state. */
+struct run_ctx {
+    struct ta_engine *e;
+    const struct out_ctx *oc;
+    bool progress;
+    uint64_t n;
+    size_t file, nfiles; /* 1-based index of the capture being read */
+    const char *name;
+    struct timespec t0, last;
+};
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
                      uint32_t wirelen)
 {
-    ta_engine_packet(ud, lt, ts, frame, caplen, wirelen);
+    struct run_ctx *c = ud;
+    ta_engine_packet(c->e, lt, ts, frame, caplen, wirelen);
+    /* The clock is read only for progress lines, never for output. */
+    if (c->progress && (++c->n & 0xffff) == 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (elapsed(&c->last, &now) >= 5.0) {
+            struct ta_engine_stats st;
+            ta_engine_get_stats(c->e, &st);
+            double t = elapsed(&c->t0, &now);
+            fprintf(stderr,
+                    "analyze: file %zu/%zu %s, %llu packets, %llu flows active, %llu events, "
+                    "%.0f packets/s\n",
+                    c->file, c->nfiles, c->name, (unsigned long long)st.packets,
+                    (unsigned long long)st.flows_active, (unsigned long long)c->oc->n,
+                    t > 0 ? (double)st.packets / t : 0.0);
+            c->last = now;
+        }
+    }
 }
 
 /* A bounded text accumulator for the data-version strings of a run. */
@@ -452,10 +490,16 @@ int ta_cli_analyze(int argc, char **argv)
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
 
+    struct run_ctx rctx = {
+        .e = e, .oc = &oc, .progress = cfg.progress || isatty(STDERR_FILENO), .nfiles = nsrc};
+    clock_gettime(CLOCK_MONOTONIC, &rctx.t0);
+    rctx.last = rctx.t0;
     for (size_t i = 0; i < nsrc; i++) {
+        rctx.file = i + 1;
+        rctx.name = ta_source_name(src[i]);
         for (;;) {
             g_running = src[i];
-            te = ta_source_run(src[i], on_frame, e, err, sizeof(err));
+            te = ta_source_run(src[i], on_frame, &rctx, err, sizeof(err));
             g_running = NULL;
             if (g_reload && cfg.iface != NULL && cfg.db != NULL) {
                 g_reload = 0;
