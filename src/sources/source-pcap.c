@@ -44,7 +44,9 @@ struct ta_source {
  * file's snapshot length and the file); at the first other record the file
  * position is handed back to libpcap, which then produces exactly what it
  * always does (its salvage of oversized records, its truncation errors).
- * The window bounds what the mapping adds to resident memory.
+ * The window bounds what the mapping adds to resident memory. Mapping
+ * measured about 0.1 CPU-s per GB cheaper than pread() into a buffer (the
+ * kernel's copy costs more than setting up the page tables).
  */
 #define MAP_WINDOW     (2u << 20)
 #define MAP_MAX_CAPLEN 262144u
@@ -347,6 +349,18 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
             if (win != NULL)
                 munmap((void *)(uintptr_t)win, (size_t)wlen);
             win = NULL;
+            /*
+             * Map no further than the file's size now: a file truncated
+             * while it is read then ends like a short file instead of
+             * faulting (only a truncation within the next few milliseconds,
+             * while this window is read, could still do that).
+             */
+            struct stat sb;
+            if (fstat(s->map_fd, &sb) != 0)
+                break;
+            s->map_size = (uint64_t)sb.st_size;
+            if (off >= s->map_size)
+                break;
             wbase = off & ~(page - 1);
             wlen = s->map_size - wbase;
             if (wlen > MAP_WINDOW)
@@ -397,8 +411,8 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
     if (win != NULL)
         munmap((void *)(uintptr_t)win, (size_t)wlen);
     s->map_off = off;
-    s->map_fd = -1; /* whatever is left goes through libpcap */
-    if (rc == TA_OK && off < s->map_size && fseeko(pcap_file(s->pc), (off_t)off, SEEK_SET) != 0)
+    s->map_fd = -1; /* whatever is left, or was appended since, goes through libpcap */
+    if (rc == TA_OK && fseeko(pcap_file(s->pc), (off_t)off, SEEK_SET) != 0)
         rc = TA_ERR_IO;
     return rc;
 }
@@ -412,8 +426,6 @@ ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbu
             snprintf(errbuf, errlen, "cannot read %s: %s", s->name, strerror(errno));
         if (rc != TA_OK)
             return rc;
-        if (s->map_off >= s->map_size)
-            return TA_OK;
     }
     struct pcap_pkthdr *h;
     const u_char *data;

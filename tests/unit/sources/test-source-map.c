@@ -279,6 +279,42 @@ static void test_stop(void **state)
     free(a.f);
 }
 
+/* Records appended while the file is being read are delivered too (libpcap reads the rest). */
+struct grow_ctx {
+    int n;
+    struct w *w;
+};
+
+static void grow_cb(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
+                    uint32_t wirelen)
+{
+    (void)lt, (void)ts, (void)frame, (void)caplen, (void)wirelen;
+    struct grow_ctx *g = ud;
+    if (++g->n == 1) {
+        w_frame(g->w, 10, 0, 60, 60, 10, 53);
+        w_frame(g->w, 11, 0, 70, 70, 11, 53);
+        fflush(g->w->fp);
+    }
+}
+
+static void test_growing_file(void **state)
+{
+    (void)state;
+    struct w w;
+    w_open(&w, "grow.pcap", false, false, 65535);
+    for (uint32_t i = 0; i < 3; i++)
+        w_frame(&w, 1 + i, 0, 80, 80, i, 53);
+    fflush(w.fp);
+    char err[TA_SOURCE_ERRLEN];
+    struct ta_source *s;
+    assert_int_equal(ta_source_open_file(path("grow.pcap"), NULL, &s, err, sizeof(err)), TA_OK);
+    struct grow_ctx g = {0, &w};
+    assert_int_equal(ta_source_run(s, grow_cb, &g, err, sizeof(err)), TA_OK);
+    ta_source_close(s);
+    fclose(w.fp);
+    assert_int_equal(g.n, 5);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -289,7 +325,7 @@ static int teardown(void **state)
 {
     (void)state;
     const char *names[] = {"le.pcap",  "be.pcap",  "ns.pcap",   "bens.pcap", "over.pcap",
-                           "bad.pcap", "cut.pcap", "cuth.pcap", "stop.pcap"};
+                           "bad.pcap", "cut.pcap", "cuth.pcap", "stop.pcap", "grow.pcap"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         remove(path(names[i]));
     return rmdir(dir);
@@ -301,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_windows_and_byte_orders),
         cmocka_unit_test(test_damaged_and_oversized),
         cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_growing_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
