@@ -210,12 +210,6 @@ static ta_err build_add(struct build *b, ta__u128 start, const struct rec *r)
     return TA_OK;
 }
 
-static int cmp_u128(const void *pa, const void *pb)
-{
-    ta__u128 a = *(const ta__u128 *)pa, b = *(const ta__u128 *)pb;
-    return a < b ? -1 : a > b;
-}
-
 enum { L_COUNTRY, L_ASN, L_SPECIAL, L_OVERRIDE, L__COUNT };
 
 static void unpack_cc(uint32_t cc, char out[2])
@@ -229,30 +223,38 @@ static void unpack_cc(uint32_t cc, char out[2])
  * every source boundary starts an elementary range, whose answer follows
  * the precedence in enrich.h (home networks come later, in apply_home).
  */
-static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, struct build *out)
+/*
+ * Boundaries of list k in ascending order: lo of each interval, then hi + 1
+ * unless hi is the top of the key space. A sorted disjoint list yields them
+ * sorted (hi_i + 1 <= lo_{i+1}), so the lists merge without a sort.
+ */
+static bool next_bound(const struct ta__geo_ivlist *l, size_t *idx, ta__u128 max, ta__u128 *out)
 {
-    size_t nb = 1;
-    for (int k = 0; k < L__COUNT; k++)
-        nb += lists[k]->n * 2;
-    ta__u128 *bound = malloc(nb * sizeof(*bound));
-    if (bound == NULL)
-        return TA_ERR_NOMEM;
-    size_t m = 0;
-    bound[m++] = 0;
-    for (int k = 0; k < L__COUNT; k++) {
-        for (size_t i = 0; i < lists[k]->n; i++) {
-            bound[m++] = lists[k]->v[i].lo;
-            if (lists[k]->v[i].hi < max)
-                bound[m++] = lists[k]->v[i].hi + 1;
+    for (; *idx < l->n * 2; (*idx)++) {
+        const struct ta__geo_iv *e = &l->v[*idx / 2];
+        if (*idx % 2 == 0) {
+            *out = e->lo;
+            return true;
+        }
+        if (e->hi < max) {
+            *out = e->hi + 1;
+            return true;
         }
     }
-    qsort(bound, m, sizeof(*bound), cmp_u128);
+    return false;
+}
+
+static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, struct build *out)
+{
+    size_t bidx[L__COUNT] = {0};
+    ta__u128 bval[L__COUNT];
+    bool bhas[L__COUNT];
+    for (int k = 0; k < L__COUNT; k++)
+        bhas[k] = next_bound(lists[k], &bidx[k], max, &bval[k]);
     size_t pos[L__COUNT] = {0};
     ta_err err = TA_OK;
-    for (size_t i = 0; i < m && err == TA_OK; i++) {
-        if (i > 0 && bound[i] == bound[i - 1])
-            continue;
-        ta__u128 b = bound[i];
+    bool more = true; /* boundary 0 always starts a range */
+    for (ta__u128 b = 0; more && err == TA_OK;) {
         const struct ta__geo_iv *cov[L__COUNT];
         for (int k = 0; k < L__COUNT; k++) {
             while (pos[k] < lists[k]->n && lists[k]->v[pos[k]].hi < b)
@@ -283,8 +285,21 @@ static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, s
         r.flags = (uint8_t)(r.flags | src << F_SRC_SHIFT);
         r.reason = sp != 0 ? sp : (src != TA_GEO_SRC_NONE ? TA_GEO_OK : TA_GEO_NOT_FOUND);
         err = build_add(out, b, &r);
+        /* The next boundary: the smallest pending one above b. */
+        more = false;
+        ta__u128 nb = 0;
+        for (int k = 0; k < L__COUNT; k++) {
+            while (bhas[k] && bval[k] <= b) {
+                bidx[k]++;
+                bhas[k] = next_bound(lists[k], &bidx[k], max, &bval[k]);
+            }
+            if (bhas[k] && (!more || bval[k] < nb)) {
+                nb = bval[k];
+                more = true;
+            }
+        }
+        b = nb;
     }
-    free(bound);
     return err;
 }
 

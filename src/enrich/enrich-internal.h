@@ -43,6 +43,13 @@ ta_err ta__geo_ivlist_push(struct ta__geo_ivlist *l, ta__u128 lo, ta__u128 hi, u
                            uint32_t asn, uint32_t name);
 
 /*
+ * Sort by start, then input order (by_cidr: by start, larger network first,
+ * then input order). Sources usually arrive sorted (database tree order, the
+ * CSV's own order), so this checks first; a list still in push order
+ * (seq == index) is radix-sorted, anything else falls back to qsort.
+ */
+ta_err ta__geo_ivlist_sort(struct ta__geo_ivlist *l, bool by_cidr);
+/*
  * Sort by start and make the list disjoint: where ranges overlap, the later
  * start is clipped to begin after the earlier one ends (ranges swallowed
  * whole are dropped). Adjacent ranges with equal values are merged.
@@ -59,7 +66,7 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l);
 struct ta__geo_pool {
     char *buf;
     size_t len, cap;
-    uint32_t *slots; /* open addressing: offset+1, 0 = empty */
+    uint64_t *slots; /* open addressing: hash << 32 | offset+1, 0 = empty */
     size_t nslots, used;
 };
 
