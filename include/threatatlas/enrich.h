@@ -76,6 +76,8 @@ struct ta_geo_opts {
      * home-nets files (0 = 100,000). */
     size_t max_asn_rows;
     size_t max_cidr_lines;
+    /* Neither read nor write the table cache (also: THREATATLAS_GEO_NO_CACHE=1). */
+    bool no_cache;
 };
 
 /* Opaque handle; read-only after ta_geo_open / ta_geo_set_home. */
@@ -166,14 +168,28 @@ struct ta_geo_db_info {
  */
 size_t ta_geo_info(const ta_geo *g, struct ta_geo_db_info *out, size_t max);
 
+/* What ta_geo_open did with the table cache. */
+enum ta_geo_cache_state {
+    TA_GEO_CACHE_OFF = 0,     /* not used: disabled, or explicit database paths */
+    TA_GEO_CACHE_HIT,         /* tables mapped from a valid cache */
+    TA_GEO_CACHE_WRITTEN,     /* built, and a new cache written */
+    TA_GEO_CACHE_NOT_WRITTEN, /* built; the cache could not be written (read-only dir) */
+    TA_GEO_CACHE__COUNT
+};
+
 struct ta_geo_stats {
-    uint64_t v4_ranges;   /* flattened IPv4 ranges */
-    uint64_t v6_ranges;   /* flattened IPv6 ranges */
-    uint64_t overrides;   /* override lines loaded */
-    uint64_t home_nets;   /* home-net lines loaded */
-    uint64_t table_bytes; /* memory of the lookup tables and AS names */
+    uint64_t v4_ranges;     /* flattened IPv4 ranges */
+    uint64_t v6_ranges;     /* flattened IPv6 ranges */
+    uint64_t overrides;     /* override lines loaded */
+    uint64_t home_nets;     /* home-net lines loaded */
+    uint64_t table_bytes;   /* memory of the lookup tables and AS names */
+    unsigned cache;         /* enum ta_geo_cache_state */
+    uint64_t cache_stale;   /* cache files ignored: other sources, options or format version */
+    uint64_t cache_corrupt; /* cache files ignored: truncated, bad checksum or bad offsets */
 };
 void ta_geo_stats(const ta_geo *g, struct ta_geo_stats *out);
+/* "off", "hit", "written", "not-written"; never NULL. */
+const char *ta_geo_cache_name(unsigned state);
 
 /* "ok", "not-found", "private", ...; never NULL. */
 const char *ta_geo_reason_name(unsigned reason);

@@ -24,6 +24,18 @@ static inline uint32_t ta__geo_cc_pack(char a, char b)
     return (uint32_t)(uint8_t)a << 8 | (uint8_t)b;
 }
 
+/* One precomputed answer of the lookup tables (also the cache file's). */
+#define TA__GEO_F_HOME      0x01
+#define TA__GEO_F_ASN_OV    0x02
+#define TA__GEO_F_SRC_SHIFT 2
+struct ta__geo_rec {
+    uint32_t asn;
+    uint32_t name; /* offset in the AS-name pool */
+    char cc[2];
+    uint8_t reason;
+    uint8_t flags; /* F_HOME, F_ASN_OV, source << F_SRC_SHIFT */
+};
+
 /* One interval [lo, hi] with a value whose meaning depends on the list. */
 struct ta__geo_iv {
     ta__u128 lo, hi;
