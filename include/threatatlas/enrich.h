@@ -21,12 +21,27 @@
  * `is_home` is true for an address inside the home networks or whose final
  * country is one of the home countries.
  *
+ * Cache: building the tables from the installed packages takes a few tenths
+ * of a second, so after a build ta_geo_open writes them to
+ * <data dir>/geo/cache-v1.bin (temporary file, fsync, rename: never a half
+ * file) and later opens map that file read-only and use it in place. It is
+ * used only when it matches a fingerprint of every source file (path, size,
+ * mtime and ctime in ns, inode), the overrides file, the limits, the format
+ * version and the host byte order; a stale, truncated or corrupt file
+ * (every offset, index and string is checked, and a checksum covers it) is
+ * counted in ta_geo_stats and rebuilt, never trusted. Home settings are
+ * applied over the cached tables at each open. Only the installed default
+ * databases are cached (explicit country_db / asn_db are built every time);
+ * an unwritable data dir just means no cache. Opt out with opts.no_cache or
+ * THREATATLAS_GEO_NO_CACHE=1.
+ *
  * Contents:
  *   pinned data packages .......... TA_GEO_PKG_*
  *   options, open/close ........... struct ta_geo_opts, ta_geo_open, ta_geo_close
  *   lookup ......................... struct ta_geo_result, ta_geo_lookup
  *   home constituency .............. ta_geo_set_home
  *   provenance of the data ......... struct ta_geo_db_info, ta_geo_info, ta_geo_stats
+ *   cache state ..................... enum ta_geo_cache_state, ta_geo_cache_name
  *   names ........................... ta_geo_reason_name, ta_geo_source_name
  */
 #ifndef THREATATLAS_ENRICH_H

@@ -242,6 +242,17 @@ enum ta__geo_cache_status ta__geo_cache_parse(const uint8_t *buf, size_t len, co
     return TA__GEO_CACHE_VALID;
 }
 
+void ta__geo_cache_seal(uint8_t *buf, size_t len)
+{
+    struct hdr h;
+    if (len < sizeof(h))
+        return;
+    memcpy(&h, buf, sizeof(h));
+    h.file_size = len;
+    h.checksum = checksum(buf + sizeof(h), len - sizeof(h));
+    memcpy(buf, &h, sizeof(h));
+}
+
 /* ---- writing ---- */
 
 struct out {

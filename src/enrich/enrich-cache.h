@@ -55,6 +55,12 @@ enum ta__geo_cache_status ta__geo_cache_parse(const uint8_t *buf, size_t len, co
                                               size_t fplen, struct ta__geo_cache *out);
 
 /*
+ * For the fuzz target: set the header's file size and checksum to match
+ * buf[0..len), so mutations reach the checks behind the checksum.
+ */
+void ta__geo_cache_seal(uint8_t *buf, size_t len);
+
+/*
  * Write c as dir/name atomically: a temporary file in dir, fsync, rename,
  * fsync of dir. A crash leaves the old file or the new one, never a part.
  */
