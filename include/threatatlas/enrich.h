@@ -21,12 +21,27 @@
  * `is_home` is true for an address inside the home networks or whose final
  * country is one of the home countries.
  *
+ * Cache: building the tables from the installed packages takes a few tenths
+ * of a second, so after a build ta_geo_open writes them to
+ * <data dir>/geo/cache-v1.bin (temporary file, fsync, rename: never a half
+ * file) and later opens map that file read-only and use it in place. It is
+ * used only when it matches a fingerprint of every source file (path, size,
+ * mtime and ctime in ns, inode), the overrides file, the limits, the format
+ * version and the host byte order; a stale, truncated or corrupt file
+ * (every offset, index and string is checked, and a checksum covers it) is
+ * counted in ta_geo_stats and rebuilt, never trusted. Home settings are
+ * applied over the cached tables at each open. Only the installed default
+ * databases are cached (explicit country_db / asn_db are built every time);
+ * an unwritable data dir just means no cache. Opt out with opts.no_cache or
+ * THREATATLAS_GEO_NO_CACHE=1.
+ *
  * Contents:
  *   pinned data packages .......... TA_GEO_PKG_*
  *   options, open/close ........... struct ta_geo_opts, ta_geo_open, ta_geo_close
  *   lookup ......................... struct ta_geo_result, ta_geo_lookup
  *   home constituency .............. ta_geo_set_home
  *   provenance of the data ......... struct ta_geo_db_info, ta_geo_info, ta_geo_stats
+ *   cache state ..................... enum ta_geo_cache_state, ta_geo_cache_name
  *   names ........................... ta_geo_reason_name, ta_geo_source_name
  */
 #ifndef THREATATLAS_ENRICH_H
@@ -76,6 +91,8 @@ struct ta_geo_opts {
      * home-nets files (0 = 100,000). */
     size_t max_asn_rows;
     size_t max_cidr_lines;
+    /* Neither read nor write the table cache (also: THREATATLAS_GEO_NO_CACHE=1). */
+    bool no_cache;
 };
 
 /* Opaque handle; read-only after ta_geo_open / ta_geo_set_home. */
@@ -166,14 +183,28 @@ struct ta_geo_db_info {
  */
 size_t ta_geo_info(const ta_geo *g, struct ta_geo_db_info *out, size_t max);
 
+/* What ta_geo_open did with the table cache. */
+enum ta_geo_cache_state {
+    TA_GEO_CACHE_OFF = 0,     /* not used: disabled, or explicit database paths */
+    TA_GEO_CACHE_HIT,         /* tables mapped from a valid cache */
+    TA_GEO_CACHE_WRITTEN,     /* built, and a new cache written */
+    TA_GEO_CACHE_NOT_WRITTEN, /* built; the cache could not be written (read-only dir) */
+    TA_GEO_CACHE__COUNT
+};
+
 struct ta_geo_stats {
-    uint64_t v4_ranges;   /* flattened IPv4 ranges */
-    uint64_t v6_ranges;   /* flattened IPv6 ranges */
-    uint64_t overrides;   /* override lines loaded */
-    uint64_t home_nets;   /* home-net lines loaded */
-    uint64_t table_bytes; /* memory of the lookup tables and AS names */
+    uint64_t v4_ranges;     /* flattened IPv4 ranges */
+    uint64_t v6_ranges;     /* flattened IPv6 ranges */
+    uint64_t overrides;     /* override lines loaded */
+    uint64_t home_nets;     /* home-net lines loaded */
+    uint64_t table_bytes;   /* memory of the lookup tables and AS names */
+    unsigned cache;         /* enum ta_geo_cache_state */
+    uint64_t cache_stale;   /* cache files ignored: other sources, options or format version */
+    uint64_t cache_corrupt; /* cache files ignored: truncated, bad checksum or bad offsets */
 };
 void ta_geo_stats(const ta_geo *g, struct ta_geo_stats *out);
+/* "off", "hit", "written", "not-written"; never NULL. */
+const char *ta_geo_cache_name(unsigned state);
 
 /* "ok", "not-found", "private", ...; never NULL. */
 const char *ta_geo_reason_name(unsigned reason);

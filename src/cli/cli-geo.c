@@ -473,6 +473,7 @@ static int cmd_info(int argc, char **argv)
     ta_json_kv_uint(&j, "overrides", st.overrides);
     ta_json_kv_uint(&j, "home_nets", st.home_nets);
     ta_json_kv_uint(&j, "table_bytes", st.table_bytes);
+    ta_json_kv_str(&j, "cache", ta_geo_cache_name(st.cache));
     ta_json_kv_str(&j, "credit", "IP geolocation and ASN data: ip-location-db (sapics), CC BY 4.0");
     ta_json_obj_close(&j);
     ta_json_write_line(&j, stdout);

@@ -19,8 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "enrich/enrich-cache.h"
 #include "enrich/enrich-internal.h"
 #include "enrich/enrich-mmdb.h"
 
@@ -37,18 +41,9 @@
 #endif
 #define JUMP6_BITS 16
 
-#define F_HOME      0x01
-#define F_ASN_OV    0x02
-#define F_SRC_SHIFT 2
-
-/* One precomputed answer. */
-struct rec {
-    uint32_t asn;
-    uint32_t name;
-    char cc[2];
-    uint8_t reason;
-    uint8_t flags; /* F_HOME, F_ASN_OV, source << F_SRC_SHIFT */
-};
+#define F_HOME      TA__GEO_F_HOME
+#define F_ASN_OV    TA__GEO_F_ASN_OV
+#define F_SRC_SHIFT TA__GEO_F_SRC_SHIFT
 
 /*
  * A jump slot covers 2^(32 - JUMP4_BITS) IPv4 (or 2^(128 - JUMP6_BITS) IPv6)
@@ -68,13 +63,15 @@ struct jslot {
  */
 struct table {
     size_t n;
-    uint32_t *s4;   /* IPv4 starts */
-    ta__u128 *s6;   /* IPv6 starts */
-    uint32_t *ridx; /* answer of each range, index into u */
-    struct rec *u;  /* distinct answers */
+    uint32_t *s4;          /* IPv4 starts */
+    ta__u128 *s6;          /* IPv6 starts */
+    uint32_t *ridx;        /* answer of each range, index into u */
+    struct ta__geo_rec *u; /* distinct answers */
     size_t nu;
     struct jslot *jump; /* (1 << jump_bits) + 1 entries */
     unsigned jump_bits;
+    bool mapped;  /* s4/s6, ridx and u point into the cache file (jump is ours) */
+    bool u_owned; /* mapped, but u was copied to the heap (ta_geo_set_home) */
 };
 
 struct dbinfo {
@@ -97,8 +94,14 @@ struct ta_geo {
     uint32_t home_cc[MAX_HOME_CC];
     size_t n_home_cc;
     uint64_t n_overrides, n_home_nets;
+    bool home_nets_applied; /* the tables carry a home-nets overlay */
     size_t max_cidr_lines;
     bool map_6to4; /* the country database aliases 2002::/16 to IPv4 */
+    /* The mapped cache file (tables and pool point into it), or NULL. */
+    void *map;
+    size_t map_len;
+    unsigned cache; /* enum ta_geo_cache_state */
+    uint64_t cache_stale, cache_corrupt;
 };
 
 static const char *const reason_names[TA_GEO_REASON__COUNT] = {
@@ -177,7 +180,7 @@ static ta_err special_lists(struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6
 /* A growing (start, rec) list in 128-bit keys, adjacent equal recs merged. */
 struct build {
     ta__u128 *s;
-    struct rec *r;
+    struct ta__geo_rec *r;
     size_t n, cap;
 };
 
@@ -188,7 +191,7 @@ static void build_free(struct build *b)
     memset(b, 0, sizeof(*b));
 }
 
-static ta_err build_add(struct build *b, ta__u128 start, const struct rec *r)
+static ta_err build_add(struct build *b, ta__u128 start, const struct ta__geo_rec *r)
 {
     if (b->n > 0 && memcmp(&b->r[b->n - 1], r, sizeof(*r)) == 0)
         return TA_OK;
@@ -198,7 +201,7 @@ static ta_err build_add(struct build *b, ta__u128 start, const struct rec *r)
         if (ns == NULL)
             return TA_ERR_NOMEM;
         b->s = ns;
-        struct rec *nr = realloc(b->r, nc * sizeof(*nr));
+        struct ta__geo_rec *nr = realloc(b->r, nc * sizeof(*nr));
         if (nr == NULL)
             return TA_ERR_NOMEM;
         b->r = nr;
@@ -208,12 +211,6 @@ static ta_err build_add(struct build *b, ta__u128 start, const struct rec *r)
     b->r[b->n] = *r;
     b->n++;
     return TA_OK;
-}
-
-static int cmp_u128(const void *pa, const void *pb)
-{
-    ta__u128 a = *(const ta__u128 *)pa, b = *(const ta__u128 *)pb;
-    return a < b ? -1 : a > b;
 }
 
 enum { L_COUNTRY, L_ASN, L_SPECIAL, L_OVERRIDE, L__COUNT };
@@ -229,30 +226,38 @@ static void unpack_cc(uint32_t cc, char out[2])
  * every source boundary starts an elementary range, whose answer follows
  * the precedence in enrich.h (home networks come later, in apply_home).
  */
-static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, struct build *out)
+/*
+ * Boundaries of list k in ascending order: lo of each interval, then hi + 1
+ * unless hi is the top of the key space. A sorted disjoint list yields them
+ * sorted (hi_i + 1 <= lo_{i+1}), so the lists merge without a sort.
+ */
+static bool next_bound(const struct ta__geo_ivlist *l, size_t *idx, ta__u128 max, ta__u128 *out)
 {
-    size_t nb = 1;
-    for (int k = 0; k < L__COUNT; k++)
-        nb += lists[k]->n * 2;
-    ta__u128 *bound = malloc(nb * sizeof(*bound));
-    if (bound == NULL)
-        return TA_ERR_NOMEM;
-    size_t m = 0;
-    bound[m++] = 0;
-    for (int k = 0; k < L__COUNT; k++) {
-        for (size_t i = 0; i < lists[k]->n; i++) {
-            bound[m++] = lists[k]->v[i].lo;
-            if (lists[k]->v[i].hi < max)
-                bound[m++] = lists[k]->v[i].hi + 1;
+    for (; *idx < l->n * 2; (*idx)++) {
+        const struct ta__geo_iv *e = &l->v[*idx / 2];
+        if (*idx % 2 == 0) {
+            *out = e->lo;
+            return true;
+        }
+        if (e->hi < max) {
+            *out = e->hi + 1;
+            return true;
         }
     }
-    qsort(bound, m, sizeof(*bound), cmp_u128);
+    return false;
+}
+
+static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, struct build *out)
+{
+    size_t bidx[L__COUNT] = {0};
+    ta__u128 bval[L__COUNT];
+    bool bhas[L__COUNT];
+    for (int k = 0; k < L__COUNT; k++)
+        bhas[k] = next_bound(lists[k], &bidx[k], max, &bval[k]);
     size_t pos[L__COUNT] = {0};
     ta_err err = TA_OK;
-    for (size_t i = 0; i < m && err == TA_OK; i++) {
-        if (i > 0 && bound[i] == bound[i - 1])
-            continue;
-        ta__u128 b = bound[i];
+    bool more = true; /* boundary 0 always starts a range */
+    for (ta__u128 b = 0; more && err == TA_OK;) {
         const struct ta__geo_iv *cov[L__COUNT];
         for (int k = 0; k < L__COUNT; k++) {
             while (pos[k] < lists[k]->n && lists[k]->v[pos[k]].hi < b)
@@ -260,7 +265,7 @@ static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, s
             cov[k] =
                 pos[k] < lists[k]->n && lists[k]->v[pos[k]].lo <= b ? &lists[k]->v[pos[k]] : NULL;
         }
-        struct rec r;
+        struct ta__geo_rec r;
         memset(&r, 0, sizeof(r));
         uint8_t sp = cov[L_SPECIAL] ? (uint8_t)cov[L_SPECIAL]->cc : 0;
         const struct ta__geo_iv *ov = cov[L_OVERRIDE];
@@ -283,8 +288,21 @@ static ta_err merge_base(struct ta__geo_ivlist *lists[L__COUNT], ta__u128 max, s
         r.flags = (uint8_t)(r.flags | src << F_SRC_SHIFT);
         r.reason = sp != 0 ? sp : (src != TA_GEO_SRC_NONE ? TA_GEO_OK : TA_GEO_NOT_FOUND);
         err = build_add(out, b, &r);
+        /* The next boundary: the smallest pending one above b. */
+        more = false;
+        ta__u128 nb = 0;
+        for (int k = 0; k < L__COUNT; k++) {
+            while (bhas[k] && bval[k] <= b) {
+                bidx[k]++;
+                bhas[k] = next_bound(lists[k], &bidx[k], max, &bval[k]);
+            }
+            if (bhas[k] && (!more || bval[k] < nb)) {
+                nb = bval[k];
+                more = true;
+            }
+        }
+        b = nb;
     }
-    free(bound);
     return err;
 }
 
@@ -319,7 +337,7 @@ static ta_err apply_home(const struct ta_geo *g, const struct build *in,
             end = h->hi;
         if (h == NULL && j < home->n && home->v[j].lo - 1 < end)
             end = home->v[j].lo - 1;
-        struct rec r = in->r[i];
+        struct ta__geo_rec r = in->r[i];
         if ((r.flags >> F_SRC_SHIFT) == TA_GEO_SRC_HOME) {
             r.cc[0] = r.cc[1] = 0;
             r.flags = (uint8_t)(r.flags & ~(3u << F_SRC_SHIFT));
@@ -346,15 +364,18 @@ static ta_err apply_home(const struct ta_geo *g, const struct build *in,
 
 static void table_free(struct table *t)
 {
-    free(t->s4);
-    free(t->s6);
-    free(t->ridx);
-    free(t->u);
+    if (!t->mapped) {
+        free(t->s4);
+        free(t->s6);
+        free(t->ridx);
+    }
+    if (!t->mapped || t->u_owned)
+        free(t->u);
     free(t->jump);
     memset(t, 0, sizeof(*t));
 }
 
-static uint32_t rec_hash(const struct rec *r)
+static uint32_t rec_hash(const struct ta__geo_rec *r)
 {
     uint32_t h = r->asn * 2654435761u;
     h ^= r->name * 2246822519u;
@@ -372,7 +393,7 @@ static ta_err dedupe_recs(struct table *t, const struct build *b)
         ns *= 2;
     uint32_t *slots = malloc(ns * sizeof(uint32_t));
     t->ridx = malloc(b->n * sizeof(uint32_t));
-    t->u = malloc(b->n * sizeof(struct rec));
+    t->u = malloc(b->n * sizeof(struct ta__geo_rec));
     if (slots == NULL || t->ridx == NULL || t->u == NULL) {
         free(slots);
         return TA_ERR_NOMEM;
@@ -381,7 +402,8 @@ static ta_err dedupe_recs(struct table *t, const struct build *b)
     t->nu = 0;
     for (size_t i = 0; i < b->n; i++) {
         size_t j = rec_hash(&b->r[i]) & (ns - 1);
-        while (slots[j] != UINT32_MAX && memcmp(&t->u[slots[j]], &b->r[i], sizeof(struct rec)))
+        while (slots[j] != UINT32_MAX &&
+               memcmp(&t->u[slots[j]], &b->r[i], sizeof(struct ta__geo_rec)))
             j = (j + 1) & (ns - 1);
         if (slots[j] == UINT32_MAX) {
             slots[j] = (uint32_t)t->nu;
@@ -390,11 +412,13 @@ static ta_err dedupe_recs(struct table *t, const struct build *b)
         t->ridx[i] = slots[j];
     }
     free(slots);
-    struct rec *shrunk = realloc(t->u, (t->nu ? t->nu : 1) * sizeof(struct rec));
+    struct ta__geo_rec *shrunk = realloc(t->u, (t->nu ? t->nu : 1) * sizeof(struct ta__geo_rec));
     if (shrunk != NULL)
         t->u = shrunk;
     return TA_OK;
 }
+
+static void index_table(struct table *t, bool v4);
 
 /* Move a build into a compact table and index it. */
 static ta_err table_from_build(struct table *t, struct build *b, bool v4)
@@ -425,6 +449,14 @@ static ta_err table_from_build(struct table *t, struct build *b, bool v4)
     b->s = NULL;
     b->r = NULL;
     b->n = b->cap = 0;
+    index_table(t, v4);
+    return TA_OK;
+}
+
+/* Fill the jump table of t (allocated, 1 << jump_bits + 1 entries). */
+static void index_table(struct table *t, bool v4)
+{
+    size_t nj = (size_t)1 << t->jump_bits;
     unsigned shift = (v4 ? 32 : 128) - t->jump_bits;
     size_t i = 0;
     for (size_t p = 0; p < nj; p++) {
@@ -439,7 +471,6 @@ static ta_err table_from_build(struct table *t, struct build *b, bool v4)
     }
     t->jump[nj].lo = (uint32_t)(t->n - 1);
     t->jump[nj].uid = NOT_UNIFORM;
-    return TA_OK;
 }
 
 /* Back from a compact table to a build (for ta_geo_set_home). */
@@ -447,7 +478,7 @@ static ta_err build_from_table(const struct table *t, struct build *b, bool v4)
 {
     memset(b, 0, sizeof(*b));
     b->s = malloc(t->n * sizeof(ta__u128));
-    b->r = malloc(t->n * sizeof(struct rec));
+    b->r = malloc(t->n * sizeof(struct ta__geo_rec));
     if (b->s == NULL || b->r == NULL) {
         build_free(b);
         return TA_ERR_NOMEM;
@@ -462,7 +493,7 @@ static ta_err build_from_table(const struct table *t, struct build *b, bool v4)
 
 /* ---- lookup ---- */
 
-static inline const struct rec *find4(const struct table *t, uint32_t ip)
+static inline const struct ta__geo_rec *find4(const struct table *t, uint32_t ip)
 {
     const struct jslot *j = &t->jump[ip >> (32 - JUMP4_BITS)];
     if (j->uid != NOT_UNIFORM)
@@ -478,7 +509,7 @@ static inline const struct rec *find4(const struct table *t, uint32_t ip)
     return &t->u[t->ridx[lo]];
 }
 
-static inline const struct rec *find6(const struct table *t, ta__u128 ip)
+static inline const struct ta__geo_rec *find6(const struct table *t, ta__u128 ip)
 {
     const struct jslot *j = &t->jump[(uint32_t)(ip >> (128 - JUMP6_BITS))];
     if (j->uid != NOT_UNIFORM)
@@ -496,7 +527,7 @@ static inline const struct rec *find6(const struct table *t, ta__u128 ip)
 
 void ta_geo_lookup(const ta_geo *g, const struct ta_addr *a, struct ta_geo_result *r)
 {
-    const struct rec *x;
+    const struct ta__geo_rec *x;
     const uint8_t *b = a->b;
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (a->family == 4 || (a->family == 6 && memcmp(b, mapped, 12) == 0)) {
@@ -776,6 +807,44 @@ static ta_err parse_home_cc(const char *list, uint32_t *out, size_t *n, char *er
 static const ta__u128 MAX4 = 0xffffffffu;
 #define MAX6 (~(ta__u128)0)
 
+/*
+ * Home countries only, over tables without a home-nets overlay: only the
+ * F_HOME flag of each distinct answer changes. Distinct answers stay
+ * distinct (they differ in something other than F_HOME), so no ranges merge
+ * and the ranges stay as they are; only the (small) answer arrays are
+ * rewritten, copied out of a mapped cache first.
+ */
+static ta_err home_countries_only(ta_geo *g, const uint32_t *cc, size_t ncc)
+{
+    struct table *t[2] = {&g->t4, &g->t6};
+    struct ta__geo_rec *nu[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!t[i]->mapped || t[i]->u_owned)
+            continue;
+        nu[i] = malloc((t[i]->nu ? t[i]->nu : 1) * sizeof(struct ta__geo_rec));
+        if (nu[i] == NULL) {
+            free(nu[0]);
+            return TA_ERR_NOMEM;
+        }
+        memcpy(nu[i], t[i]->u, t[i]->nu * sizeof(struct ta__geo_rec));
+    }
+    memcpy(g->home_cc, cc, ncc * sizeof(*cc));
+    g->n_home_cc = ncc;
+    for (int i = 0; i < 2; i++) {
+        if (nu[i] != NULL) {
+            t[i]->u = nu[i];
+            t[i]->u_owned = true;
+        }
+        for (size_t k = 0; k < t[i]->nu; k++) {
+            struct ta__geo_rec *r = &t[i]->u[k];
+            r->flags = (uint8_t)(r->flags & ~F_HOME);
+            if (r->cc[0] != 0 && cc_is_home(g, r->cc))
+                r->flags |= F_HOME;
+        }
+    }
+    return TA_OK;
+}
+
 ta_err ta_geo_set_home(ta_geo *g, const char *countries, const char *nets_path, char *errbuf,
                        size_t errlen)
 {
@@ -786,13 +855,26 @@ ta_err ta_geo_set_home(ta_geo *g, const char *countries, const char *nets_path, 
     ta_err err = parse_home_cc(countries, cc, &ncc, errbuf, errlen);
     if (err != TA_OK)
         return err;
+    if (nets_path == NULL && !g->home_nets_applied) {
+        err = home_countries_only(g, cc, ncc);
+        if (err != TA_OK)
+            snprintf(errbuf, errlen, "building home tables: %s", ta_strerror(err));
+        else
+            g->n_home_nets = 0;
+        return err;
+    }
     struct ta__geo_ivlist h4 = {0}, h6 = {0};
     uint64_t lines = 0;
     struct build b4 = {0}, b6 = {0}, o4 = {0}, o6 = {0};
     struct table t4 = {0}, t6 = {0};
     if (nets_path != NULL) {
-        err = load_cidr_file(nets_path, false, g->max_cidr_lines, &h4, &h6, &g->pool, &lines,
-                             errbuf, errlen);
+        /* Home-nets lines carry no AS names; g->pool may be read-only (mapped). */
+        struct ta__geo_pool scratch;
+        err = ta__geo_pool_init(&scratch);
+        if (err == TA_OK)
+            err = load_cidr_file(nets_path, false, g->max_cidr_lines, &h4, &h6, &scratch, &lines,
+                                 errbuf, errlen);
+        ta__geo_pool_release(&scratch);
         if (err != TA_OK)
             goto out;
     }
@@ -827,6 +909,7 @@ ta_err ta_geo_set_home(ta_geo *g, const char *countries, const char *nets_path, 
     g->t4 = t4;
     g->t6 = t6;
     g->n_home_nets = lines;
+    g->home_nets_applied = nets_path != NULL;
 out:
     build_free(&b4);
     build_free(&b6);
@@ -852,7 +935,10 @@ void ta_geo_close(ta_geo *g)
         return;
     table_free(&g->t4);
     table_free(&g->t6);
-    ta__geo_pool_release(&g->pool);
+    if (g->map != NULL)
+        munmap(g->map, g->map_len);
+    else
+        ta__geo_pool_release(&g->pool);
     dbinfo_free(&g->info[0]);
     dbinfo_free(&g->info[1]);
     free(g);
@@ -862,6 +948,198 @@ static bool file_exists(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0;
+}
+
+/*
+ * Fingerprint of everything the base tables depend on: each source file
+ * (path, size, mtime and ctime to the nanosecond, inode; npm tarballs all
+ * carry the same mtime, so ctime and inode catch a reinstall) and the
+ * options that shape them. Home settings are not in it: they are applied
+ * over the cached tables at each open.
+ */
+static void fingerprint(struct ta__geo_fp *f, const char *country, bool country_used,
+                        const char *asn, bool asn_used, const struct ta_geo_opts *opts,
+                        size_t max_rows, size_t max_lines)
+{
+    char dir[PATH_MAX], p[PATH_MAX];
+    ta__geo_fp_add(f, "threatatlas geo tables, jump %d/%d\n", JUMP4_BITS, JUMP6_BITS);
+    ta__geo_fp_add(f, "limits %zu %zu\n", max_rows, max_lines);
+    if (country_used) {
+        ta__geo_fp_file(f, "country", country);
+        if (dir_of(country, dir, sizeof(dir)) == TA_OK &&
+            pathf(p, sizeof(p), "%s/package.json", dir))
+            ta__geo_fp_file(f, "country-package", p);
+    } else {
+        ta__geo_fp_add(f, "country none\n");
+    }
+    if (asn_used) {
+        ta__geo_fp_file(f, "asn", asn);
+        if (is_dir(asn)) {
+            static const char *const names[] = {"asn-ipv4.csv", "asn-ipv6.csv", "package.json"};
+            for (size_t i = 0; i < 3; i++)
+                if (pathf(p, sizeof(p), "%s/%s", asn, names[i]))
+                    ta__geo_fp_file(f, names[i], p);
+        } else if (dir_of(asn, dir, sizeof(dir)) == TA_OK &&
+                   pathf(p, sizeof(p), "%s/package.json", dir)) {
+            ta__geo_fp_file(f, "asn-package", p);
+        }
+    } else {
+        ta__geo_fp_add(f, "asn none\n");
+    }
+    if (opts->overrides != NULL)
+        ta__geo_fp_file(f, "overrides", opts->overrides);
+    else
+        ta__geo_fp_add(f, "overrides none\n");
+}
+
+static ta_err dbinfo_from_cache(struct dbinfo *d, const char *role,
+                                const struct ta__geo_cache_info *c)
+{
+    memset(d, 0, sizeof(*d));
+    d->used = c->used;
+    if (!c->used)
+        return TA_OK;
+    d->role = role;
+    d->format = c->format;
+    d->epoch = c->epoch;
+    d->records = c->records;
+    d->malformed = c->malformed;
+    d->path = xstrdup(c->path);
+    d->dbtype = xstrdup(c->dbtype);
+    d->pkg = xstrdup(c->pkg);
+    d->pkgver = xstrdup(c->pkgver);
+    return d->path && d->dbtype && d->pkg && d->pkgver ? TA_OK : TA_ERR_NOMEM;
+}
+
+static ta_err table_from_cache(struct table *t, const struct ta__geo_cache_table *c, bool v4)
+{
+    memset(t, 0, sizeof(*t));
+    t->mapped = true;
+    t->n = c->n;
+    t->nu = c->nu;
+    /* Read-only views into the mapping; nothing writes through them. */
+    t->s4 = (uint32_t *)(uintptr_t)c->s4;
+    t->s6 = (ta__u128 *)(uintptr_t)c->s6;
+    t->ridx = (uint32_t *)(uintptr_t)c->ridx;
+    t->u = (struct ta__geo_rec *)(uintptr_t)c->u;
+    t->jump_bits = v4 ? JUMP4_BITS : JUMP6_BITS;
+    t->jump = malloc((((size_t)1 << t->jump_bits) + 1) * sizeof(struct jslot));
+    if (t->jump == NULL)
+        return TA_ERR_NOMEM;
+    index_table(t, v4);
+    return TA_OK;
+}
+
+/*
+ * Map dir/cache-v1.bin and take the tables from it if it was built from
+ * exactly these sources. Returns true if g now holds the tables; a missing,
+ * stale or corrupt file leaves g untouched (and is counted).
+ */
+static bool cache_load(ta_geo *g, const char *dir, const struct ta__geo_fp *fp)
+{
+    char path[PATH_MAX];
+    if (!pathf(path, sizeof(path), "%s/%s", dir, TA__GEO_CACHE_NAME))
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    void *map = MAP_FAILED;
+    size_t len = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < ((uint64_t)1 << 34)) {
+        len = (size_t)st.st_size;
+        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    close(fd);
+    if (map == MAP_FAILED) {
+        g->cache_corrupt++;
+        return false;
+    }
+    struct ta__geo_cache c;
+    enum ta__geo_cache_status stt = ta__geo_cache_parse(map, len, fp->buf, fp->len, &c);
+    if (stt != TA__GEO_CACHE_VALID) {
+        if (stt == TA__GEO_CACHE_STALE)
+            g->cache_stale++;
+        else
+            g->cache_corrupt++;
+        munmap(map, len);
+        return false;
+    }
+    struct table t4, t6;
+    struct dbinfo i0, i1;
+    ta_err err = table_from_cache(&t4, &c.t4, true);
+    if (err == TA_OK)
+        err = table_from_cache(&t6, &c.t6, false);
+    if (err == TA_OK)
+        err = dbinfo_from_cache(&i0, "country", &c.info[0]);
+    if (err == TA_OK)
+        err = dbinfo_from_cache(&i1, "asn", &c.info[1]);
+    if (err != TA_OK) {
+        /* Out of memory for the jump tables: let the caller build instead. */
+        table_free(&t4);
+        table_free(&t6);
+        dbinfo_free(&i0);
+        dbinfo_free(&i1);
+        munmap(map, len);
+        return false;
+    }
+    ta__geo_pool_release(&g->pool);
+    g->pool.buf = (char *)(uintptr_t)c.pool;
+    g->pool.len = c.pool_len;
+    g->t4 = t4;
+    g->t6 = t6;
+    dbinfo_free(&g->info[0]);
+    dbinfo_free(&g->info[1]);
+    g->info[0] = i0;
+    g->info[1] = i1;
+    g->map_6to4 = c.map_6to4;
+    g->n_overrides = c.n_overrides;
+    g->map = map;
+    g->map_len = len;
+    return true;
+}
+
+static void cache_info_of(const struct dbinfo *d, struct ta__geo_cache_info *c)
+{
+    c->used = d->used;
+    c->path = d->path;
+    c->format = d->format;
+    c->dbtype = d->dbtype;
+    c->pkg = d->pkg;
+    c->pkgver = d->pkgver;
+    c->epoch = d->epoch;
+    c->records = d->records;
+    c->malformed = d->malformed;
+}
+
+static ta_err cache_save(const ta_geo *g, const char *dir, const struct ta__geo_fp *fp)
+{
+    struct ta__geo_cache c;
+    memset(&c, 0, sizeof(c));
+    const struct table *t[2] = {&g->t4, &g->t6};
+    struct ta__geo_cache_table *ct[2] = {&c.t4, &c.t6};
+    for (int i = 0; i < 2; i++) {
+        ct[i]->n = t[i]->n;
+        ct[i]->nu = t[i]->nu;
+        ct[i]->s4 = t[i]->s4;
+        ct[i]->s6 = t[i]->s6;
+        ct[i]->ridx = t[i]->ridx;
+        ct[i]->u = t[i]->u;
+    }
+    c.pool = g->pool.buf;
+    c.pool_len = g->pool.len;
+    c.map_6to4 = g->map_6to4;
+    c.n_overrides = g->n_overrides;
+    cache_info_of(&g->info[0], &c.info[0]);
+    cache_info_of(&g->info[1], &c.info[1]);
+    return ta__geo_cache_write(dir, TA__GEO_CACHE_NAME, &c, fp->buf, fp->len);
+}
+
+static bool cache_disabled(const struct ta_geo_opts *opts)
+{
+    const char *e = getenv("THREATATLAS_GEO_NO_CACHE");
+    return opts->no_cache || (e != NULL && e[0] != '\0' && strcmp(e, "0") != 0);
 }
 
 ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, size_t errlen)
@@ -881,7 +1159,9 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
     struct ta__geo_ivlist l[NL];
     memset(l, 0, sizeof(l));
     struct build b4 = {0}, b6 = {0};
-    char dd[PATH_MAX], path[PATH_MAX];
+    struct ta__geo_fp fp = {0};
+    char dd[PATH_MAX], cpath[PATH_MAX], apath[PATH_MAX], cdir[PATH_MAX];
+    bool use_country = false, use_asn = false;
     ta_err err = ta__geo_pool_init(&g->pool);
     if (err != TA_OK)
         goto fail;
@@ -892,52 +1172,76 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
     }
 
     /* Country database. */
-    if (!(opts->country_db != NULL ? pathf(path, sizeof(path), "%s", opts->country_db)
-                                   : pathf(path, sizeof(path), "%s/geo/%s/%s", dd,
+    if (!(opts->country_db != NULL ? pathf(cpath, sizeof(cpath), "%s", opts->country_db)
+                                   : pathf(cpath, sizeof(cpath), "%s/geo/%s/%s", dd,
                                            TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_COUNTRY_FILE))) {
         snprintf(errbuf, errlen, "country database path too long");
         err = TA_ERR_ARG;
         goto fail;
     }
-    if (!(opts->country_optional && !file_exists(path))) {
+    if (!(opts->country_optional && !file_exists(cpath))) {
+        if (!file_exists(cpath)) {
+            snprintf(errbuf, errlen, "%s: no such file (run 'threatatlas geo install')", cpath);
+            err = TA_ERR_NOTFOUND;
+            goto fail;
+        }
+        use_country = true;
+    }
+
+    /* ASN database. */
+    if (!(opts->asn_db != NULL
+              ? pathf(apath, sizeof(apath), "%s", opts->asn_db)
+              : pathf(apath, sizeof(apath), "%s/geo/%s", dd, TA_GEO_PKG_ASN_DIR))) {
+        snprintf(errbuf, errlen, "ASN database path too long");
+        err = TA_ERR_ARG;
+        goto fail;
+    }
+    if (!(opts->asn_optional && !file_exists(apath))) {
+        if (!file_exists(apath)) {
+            snprintf(errbuf, errlen, "%s: no such file (run 'threatatlas geo install')", apath);
+            err = TA_ERR_NOTFOUND;
+            goto fail;
+        }
+        use_asn = true;
+    }
+
+    /*
+     * The cache lives beside the installed packages and is only for them
+     * (explicit --country-db / --asn-db files are built every time), so
+     * ad-hoc databases never evict the cache of the installed data.
+     */
+    bool cacheable = opts->country_db == NULL && opts->asn_db == NULL && !cache_disabled(opts) &&
+                     pathf(cdir, sizeof(cdir), "%s/geo", dd);
+    if (cacheable) {
+        fingerprint(&fp, cpath, use_country, apath, use_asn, opts, max_rows, g->max_cidr_lines);
+        cacheable = !fp.oom;
+    }
+    if (cacheable && cache_load(g, cdir, &fp)) {
+        g->cache = TA_GEO_CACHE_HIT;
+        goto home;
+    }
+
+    if (use_country) {
         g->info[0].role = "country";
-        g->info[0].path = xstrdup(path);
+        g->info[0].path = xstrdup(cpath);
         if (g->info[0].path == NULL) {
             err = TA_ERR_NOMEM;
             goto fail;
         }
-        if (!file_exists(path)) {
-            snprintf(errbuf, errlen, "%s: no such file (run 'threatatlas geo install')", path);
-            err = TA_ERR_NOTFOUND;
-            goto fail;
-        }
-        err = open_mmdb(path, TA__GEO_MMDB_COUNTRY, &g->info[0], &l[C4], &l[C6], &g->pool,
+        err = open_mmdb(cpath, TA__GEO_MMDB_COUNTRY, &g->info[0], &l[C4], &l[C6], &g->pool,
                         &g->map_6to4, errbuf, errlen);
         if (err != TA_OK)
             goto fail;
         g->info[0].used = true;
     }
-
-    /* ASN database. */
-    if (!(opts->asn_db != NULL ? pathf(path, sizeof(path), "%s", opts->asn_db)
-                               : pathf(path, sizeof(path), "%s/geo/%s", dd, TA_GEO_PKG_ASN_DIR))) {
-        snprintf(errbuf, errlen, "ASN database path too long");
-        err = TA_ERR_ARG;
-        goto fail;
-    }
-    if (!(opts->asn_optional && !file_exists(path))) {
+    if (use_asn) {
         g->info[1].role = "asn";
-        g->info[1].path = xstrdup(path);
+        g->info[1].path = xstrdup(apath);
         if (g->info[1].path == NULL) {
             err = TA_ERR_NOMEM;
             goto fail;
         }
-        if (!file_exists(path)) {
-            snprintf(errbuf, errlen, "%s: no such file (run 'threatatlas geo install')", path);
-            err = TA_ERR_NOTFOUND;
-            goto fail;
-        }
-        err = open_asn(path, max_rows, &g->info[1], &l[A4], &l[A6], &g->pool, errbuf, errlen);
+        err = open_asn(apath, max_rows, &g->info[1], &l[A4], &l[A6], &g->pool, errbuf, errlen);
         if (err != TA_OK)
             goto fail;
         g->info[1].used = true;
@@ -969,6 +1273,12 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
         err = table_from_build(&g->t6, &b6, false);
     if (err != TA_OK)
         goto fail;
+    /* An unwritable data directory is not an error: the tables are built. */
+    if (cacheable)
+        g->cache =
+            cache_save(g, cdir, &fp) == TA_OK ? TA_GEO_CACHE_WRITTEN : TA_GEO_CACHE_NOT_WRITTEN;
+
+home:
     if (opts->home_countries != NULL || opts->home_nets != NULL) {
         err = ta_geo_set_home(g, opts->home_countries, opts->home_nets, errbuf, errlen);
         if (err != TA_OK)
@@ -976,8 +1286,10 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
     }
 #ifdef __GLIBC__
     /* The build freed tens of MiB of source lists; give them back. */
-    malloc_trim(0);
+    if (g->cache != TA_GEO_CACHE_HIT)
+        malloc_trim(0);
 #endif
+    ta__geo_fp_release(&fp);
     *out = g;
     return TA_OK;
 
@@ -988,6 +1300,7 @@ fail:
         ta__geo_ivlist_free(&l[k]);
     build_free(&b4);
     build_free(&b6);
+    ta__geo_fp_release(&fp);
     ta_geo_close(g);
     return err;
 }
@@ -1025,7 +1338,16 @@ void ta_geo_stats(const ta_geo *g, struct ta_geo_stats *out)
     out->home_nets = g->n_home_nets;
     out->table_bytes =
         g->t4.n * 2 * sizeof(uint32_t) + g->t6.n * (sizeof(ta__u128) + 4) +
-        (g->t4.nu + g->t6.nu) * sizeof(struct rec) +
+        (g->t4.nu + g->t6.nu) * sizeof(struct ta__geo_rec) +
         (((size_t)1 << JUMP4_BITS) + ((size_t)1 << JUMP6_BITS) + 2) * sizeof(struct jslot) +
-        g->pool.cap;
+        (g->map != NULL ? g->pool.len : g->pool.cap);
+    out->cache = g->cache;
+    out->cache_stale = g->cache_stale;
+    out->cache_corrupt = g->cache_corrupt;
+}
+
+const char *ta_geo_cache_name(unsigned state)
+{
+    static const char *const names[TA_GEO_CACHE__COUNT] = {"off", "hit", "written", "not-written"};
+    return state < TA_GEO_CACHE__COUNT ? names[state] : "unknown";
 }

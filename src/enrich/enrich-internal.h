@@ -24,6 +24,18 @@ static inline uint32_t ta__geo_cc_pack(char a, char b)
     return (uint32_t)(uint8_t)a << 8 | (uint8_t)b;
 }
 
+/* One precomputed answer of the lookup tables (also the cache file's). */
+#define TA__GEO_F_HOME      0x01
+#define TA__GEO_F_ASN_OV    0x02
+#define TA__GEO_F_SRC_SHIFT 2
+struct ta__geo_rec {
+    uint32_t asn;
+    uint32_t name; /* offset in the AS-name pool */
+    char cc[2];
+    uint8_t reason;
+    uint8_t flags; /* F_HOME, F_ASN_OV, source << F_SRC_SHIFT */
+};
+
 /* One interval [lo, hi] with a value whose meaning depends on the list. */
 struct ta__geo_iv {
     ta__u128 lo, hi;
@@ -43,6 +55,13 @@ ta_err ta__geo_ivlist_push(struct ta__geo_ivlist *l, ta__u128 lo, ta__u128 hi, u
                            uint32_t asn, uint32_t name);
 
 /*
+ * Sort by start, then input order (by_cidr: by start, larger network first,
+ * then input order). Sources usually arrive sorted (database tree order, the
+ * CSV's own order), so this checks first; a list still in push order
+ * (seq == index) is radix-sorted, anything else falls back to qsort.
+ */
+ta_err ta__geo_ivlist_sort(struct ta__geo_ivlist *l, bool by_cidr);
+/*
  * Sort by start and make the list disjoint: where ranges overlap, the later
  * start is clipped to begin after the earlier one ends (ranges swallowed
  * whole are dropped). Adjacent ranges with equal values are merged.
@@ -59,7 +78,7 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l);
 struct ta__geo_pool {
     char *buf;
     size_t len, cap;
-    uint32_t *slots; /* open addressing: offset+1, 0 = empty */
+    uint64_t *slots; /* open addressing: hash << 32 | offset+1, 0 = empty */
     size_t nslots, used;
 };
 

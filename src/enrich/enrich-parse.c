@@ -74,11 +74,79 @@ static bool same_value(const struct ta__geo_iv *a, const struct ta__geo_iv *b)
     return a->cc == b->cc && a->asn == b->asn && a->name == b->name;
 }
 
+/* Byte k (0 = least significant) of the sort key of one radix pass. */
+static inline unsigned key_byte(const struct ta__geo_iv *e, bool hi_desc, unsigned k)
+{
+    ta__u128 x = hi_desc ? ~e->hi : e->lo;
+    return (unsigned)(x >> (8 * k)) & 0xffu;
+}
+
+/*
+ * Stable LSD radix sort by lo (by_cidr: by lo, then hi descending), one
+ * byte a pass; passes whose byte is the same in every element are skipped,
+ * so IPv4 keys cost at most 4 passes (8 for CIDRs). Stability keeps input
+ * order for ties, which is seq order when the list is still in push order.
+ */
+static ta_err radix_sort(struct ta__geo_ivlist *l, bool by_cidr)
+{
+    struct ta__geo_iv *tmp = malloc(l->n * sizeof(*tmp));
+    if (tmp == NULL)
+        return TA_ERR_NOMEM;
+    struct ta__geo_iv *src = l->v, *dst = tmp;
+    for (int field = by_cidr ? 0 : 1; field < 2; field++) {
+        bool hi_desc = field == 0;
+        for (unsigned k = 0; k < 16; k++) {
+            size_t count[256] = {0};
+            for (size_t i = 0; i < l->n; i++)
+                count[key_byte(&src[i], hi_desc, k)]++;
+            if (count[key_byte(&src[0], hi_desc, k)] == l->n)
+                continue;
+            size_t pos = 0;
+            for (unsigned b = 0; b < 256; b++) {
+                size_t c = count[b];
+                count[b] = pos;
+                pos += c;
+            }
+            for (size_t i = 0; i < l->n; i++)
+                dst[count[key_byte(&src[i], hi_desc, k)]++] = src[i];
+            struct ta__geo_iv *t = src;
+            src = dst;
+            dst = t;
+        }
+    }
+    if (src != l->v)
+        memcpy(l->v, src, l->n * sizeof(*tmp));
+    free(tmp);
+    return TA_OK;
+}
+
+ta_err ta__geo_ivlist_sort(struct ta__geo_ivlist *l, bool by_cidr)
+{
+    if (l->n == 0)
+        return TA_OK;
+    int (*cmp)(const void *, const void *) = by_cidr ? cmp_cidr : cmp_start;
+    bool sorted = true, push_order = l->v[0].seq == 0;
+    for (size_t i = 1; i < l->n && (sorted || push_order); i++) {
+        if (sorted && cmp(&l->v[i - 1], &l->v[i]) > 0)
+            sorted = false;
+        if (l->v[i].seq != i)
+            push_order = false;
+    }
+    if (sorted)
+        return TA_OK;
+    if (push_order)
+        return radix_sort(l, by_cidr);
+    qsort(l->v, l->n, sizeof(l->v[0]), cmp);
+    return TA_OK;
+}
+
 ta_err ta__geo_ivlist_disjoint(struct ta__geo_ivlist *l)
 {
     if (l->n == 0)
         return TA_OK;
-    qsort(l->v, l->n, sizeof(l->v[0]), cmp_start);
+    ta_err err = ta__geo_ivlist_sort(l, false);
+    if (err != TA_OK)
+        return err;
     size_t w = 0;
     for (size_t i = 0; i < l->n; i++) {
         struct ta__geo_iv e = l->v[i];
@@ -119,14 +187,15 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l)
 {
     if (l->n == 0)
         return TA_OK;
-    qsort(l->v, l->n, sizeof(l->v[0]), cmp_cidr);
+    ta_err err = ta__geo_ivlist_sort(l, true);
+    if (err != TA_OK)
+        return err;
     /* A CIDR family nests at most 129 deep. */
     size_t stack[130];
     size_t sp = 0;
     struct ta__geo_ivlist out = {0};
     ta__u128 cur = 0;
     bool cur_done = false; /* cur wrapped past the top of the key space */
-    ta_err err = TA_OK;
     for (size_t i = 0; i <= l->n && err == TA_OK; i++) {
         const struct ta__geo_iv *e = i < l->n ? &l->v[i] : NULL;
         /* Close every open network that ends before e starts. */
@@ -189,7 +258,7 @@ ta_err ta__geo_pool_init(struct ta__geo_pool *p)
     p->cap = 4096;
     p->buf = malloc(p->cap);
     p->nslots = 1024;
-    p->slots = calloc(p->nslots, sizeof(uint32_t));
+    p->slots = calloc(p->nslots, sizeof(uint64_t));
     if (p->buf == NULL || p->slots == NULL) {
         ta__geo_pool_release(p);
         return TA_ERR_NOMEM;
@@ -209,15 +278,14 @@ void ta__geo_pool_release(struct ta__geo_pool *p)
 static ta_err pool_grow_slots(struct ta__geo_pool *p)
 {
     size_t nn = p->nslots * 2;
-    uint32_t *ns = calloc(nn, sizeof(uint32_t));
+    uint64_t *ns = calloc(nn, sizeof(uint64_t));
     if (ns == NULL)
         return TA_ERR_NOMEM;
     for (size_t i = 0; i < p->nslots; i++) {
-        uint32_t v = p->slots[i];
+        uint64_t v = p->slots[i];
         if (v == 0)
             continue;
-        const char *s = p->buf + (v - 1);
-        size_t j = hash_bytes(s, strlen(s)) & (nn - 1);
+        size_t j = (uint32_t)(v >> 32) & (nn - 1);
         while (ns[j] != 0)
             j = (j + 1) & (nn - 1);
         ns[j] = v;
@@ -242,11 +310,15 @@ ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint
         if (err != TA_OK)
             return err;
     }
-    size_t j = hash_bytes(s, n) & (p->nslots - 1);
+    uint32_t h = hash_bytes(s, n);
+    size_t j = h & (p->nslots - 1);
+    /* Compare stored hashes first: most probes then never touch the text. */
     while (p->slots[j] != 0) {
-        const char *c = p->buf + (p->slots[j] - 1);
-        if (strncmp(c, s, n) == 0 && c[n] == '\0') {
-            *off = p->slots[j] - 1;
+        uint64_t v = p->slots[j];
+        const char *c = p->buf + ((uint32_t)v - 1);
+        if ((uint32_t)(v >> 32) == h && (size_t)(p->buf + p->len - c) > n && memcmp(c, s, n) == 0 &&
+            c[n] == '\0') {
+            *off = (uint32_t)v - 1;
             return TA_OK;
         }
         j = (j + 1) & (p->nslots - 1);
@@ -267,15 +339,50 @@ ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint
     memcpy(p->buf + p->len, s, n);
     p->buf[p->len + n] = '\0';
     p->len += n + 1;
-    p->slots[j] = *off + 1;
+    p->slots[j] = (uint64_t)h << 32 | (*off + 1u);
     p->used++;
     return TA_OK;
 }
 
 /* ---- addresses ---- */
 
+/*
+ * Dotted-quad fast path: accepts only what inet_pton(AF_INET) accepts (four
+ * decimal octets <= 255 without leading zeros), with the same value;
+ * anything else goes to inet_pton.
+ */
+static bool parse_v4_fast(const char *s, size_t n, uint32_t *out)
+{
+    uint32_t v = 0;
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+        size_t d0 = i;
+        unsigned o = 0;
+        while (i < n && i - d0 < 3 && s[i] >= '0' && s[i] <= '9')
+            o = o * 10 + (unsigned)(s[i++] - '0');
+        if (i == d0 || o > 255 || (i - d0 > 1 && s[d0] == '0'))
+            return false;
+        v = v << 8 | o;
+    }
+    if (i != n)
+        return false;
+    *out = v;
+    return true;
+}
+
 bool ta__geo_parse_addr(const char *s, size_t n, ta__u128 *key, bool *is_v4)
 {
+    uint32_t v4;
+    if (parse_v4_fast(s, n, &v4)) {
+        *key = v4;
+        *is_v4 = true;
+        return true;
+    }
     char tmp[64];
     if (n == 0 || n >= sizeof(tmp))
         return false;

@@ -755,6 +755,67 @@ static void test_csv_parser_limits(void **state)
     ta__geo_pool_release(&pool);
 }
 
+/* Reference orders, written independently of enrich-parse.c. */
+static int ref_cmp_start(const void *pa, const void *pb)
+{
+    const struct ta__geo_iv *a = pa, *b = pb;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int ref_cmp_cidr(const void *pa, const void *pb)
+{
+    const struct ta__geo_iv *a = pa, *b = pb;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    if (a->hi != b->hi)
+        return a->hi > b->hi ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * The radix sort (push-order lists), the already-sorted shortcut and the
+ * qsort fallback all give qsort's order, for IPv4-sized and 128-bit keys
+ * with many ties.
+ */
+static void test_ivlist_sort(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 8; round++) {
+        bool by_cidr = round % 2 == 1, wide = round >= 4;
+        struct ta__geo_ivlist l = {0};
+        for (uint32_t i = 0; i < 5000; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* Few distinct starts and ends, so ties are common. */
+            ta__u128 lo = (ta__u128)(x % 97) << (wide ? 100 : 20);
+            ta__u128 hi = lo + ((ta__u128)((x >> 8) % 5) << (wide ? 90 : 8));
+            assert_int_equal(ta__geo_ivlist_push(&l, lo, hi, 0, i, 0), TA_OK);
+        }
+        struct ta__geo_iv *want = malloc(l.n * sizeof(*want));
+        assert_non_null(want);
+        memcpy(want, l.v, l.n * sizeof(*want));
+        qsort(want, l.n, sizeof(*want), by_cidr ? ref_cmp_cidr : ref_cmp_start);
+        assert_int_equal(ta__geo_ivlist_sort(&l, by_cidr), TA_OK); /* radix */
+        assert_memory_equal(l.v, want, l.n * sizeof(*want));
+        assert_int_equal(ta__geo_ivlist_sort(&l, by_cidr), TA_OK); /* sorted already */
+        assert_memory_equal(l.v, want, l.n * sizeof(*want));
+        /* Not in push order: reversed, so the qsort fallback runs. */
+        for (size_t i = 0; i < l.n / 2; i++) {
+            struct ta__geo_iv t = l.v[i];
+            l.v[i] = l.v[l.n - 1 - i];
+            l.v[l.n - 1 - i] = t;
+        }
+        assert_int_equal(ta__geo_ivlist_sort(&l, by_cidr), TA_OK);
+        assert_memory_equal(l.v, want, l.n * sizeof(*want));
+        free(want);
+        ta__geo_ivlist_free(&l);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -764,7 +825,7 @@ int main(void)
         cmocka_unit_test(test_overrides),      cmocka_unit_test(test_overrides_beat_db),
         cmocka_unit_test(test_bad_overrides),  cmocka_unit_test(test_home),
         cmocka_unit_test(test_corrupt_mmdb),   cmocka_unit_test(test_csv_parser_limits),
-        cmocka_unit_test(test_data_dir),
+        cmocka_unit_test(test_data_dir),       cmocka_unit_test(test_ivlist_sort),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
