@@ -526,6 +526,16 @@ int ta_cli_analyze(int argc, char **argv)
     ta_engine_flush(e);
     ta_detector_finish(det);
     fflush(oc.f);
+    {
+        /* Like the load lines: the packet phase's own duration (clock only for this line). */
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        struct ta_engine_stats est;
+        ta_engine_get_stats(e, &est);
+        double t = elapsed(&rctx.t0, &t1);
+        fprintf(stderr, "analyze: %llu packets analysed in %.2f s (%.0f packets/s)\n",
+                (unsigned long long)est.packets, t, t > 0 ? (double)est.packets / t : 0.0);
+    }
     if (oc.io_error || ferror(oc.f)) {
         ta_cli_error("analyze: error writing %s", cfg.output);
         rc = 1;
