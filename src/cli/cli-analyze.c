@@ -45,6 +45,7 @@ struct analyze_cfg {
     bool no_store;
     bool no_beacon;
     bool progress;
+    uint32_t http_body_limit;
 };
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
@@ -71,6 +72,8 @@ static const struct ta_opt analyze_opts[] = {
      "do not run the beaconing scorer"},
     {"progress", 0, TA_OPT_FLAG, OFF(progress), NULL, 0, 0, NULL,
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
+    {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
+     "bytes of each HTTP body (de-chunked, decompressed) the detectors read"},
 };
 
 static const struct ta_cmd_spec analyze_spec = {
@@ -469,6 +472,7 @@ int ta_cli_analyze(int argc, char **argv)
     struct ta_proto_opts po;
     ta_proto_opts_default(&po);
     po.http_keep_headers = true; /* Content-Type and Accept of requests feed the webshell check */
+    po.http_body_limit = cfg.http_body_limit;
     if (te == TA_OK)
         te = ta_proto_new(&po, &proto);
     if (te != TA_OK) {
