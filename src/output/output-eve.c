@@ -44,16 +44,10 @@ static void kv_u64_(struct ta_json *j, const char *qk, size_t qn, uint64_t v)
     ta_json_uint(j, v);
 }
 
-/* A quoted address: its text is plain ASCII, so it needs no escaping pass. */
 static void kv_addr_(struct ta_json *j, const char *qk, size_t qn, const struct ta_addr *a)
 {
-    char b[TA_ADDR_STRLEN + 2];
-    ta_addr_format(a, b + 1, TA_ADDR_STRLEN);
-    size_t n = strlen(b + 1);
-    b[0] = '"';
-    b[n + 1] = '"';
     ta__json_key_lit(j, qk, qn);
-    ta_json_raw(j, b, n + 2);
+    ta_json_addr(j, a);
 }
 
 /* A quoted Suricata timestamp, formatted without printf for the common case. */

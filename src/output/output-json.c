@@ -446,25 +446,28 @@ void ta_json_kv_bool(struct ta_json *j, const char *k, bool v)
     ta_json_bool(j, v);
 }
 
-/* Formatted timestamps and addresses are plain ASCII: written quoted, without the escaping scan. */
-void ta_json_time(struct ta_json *j, ta_time_us t)
+/*
+ * Formatted timestamps and addresses are plain ASCII: written quoted, without
+ * the escaping scan. b[0] is left free for the opening quote; the text of
+ * length n follows it, and b has room for the closing quote.
+ */
+static void raw_quoted(struct ta_json *j, char *b, size_t n)
 {
-    char b[TA_TS_STRLEN + 2];
-    ta_time_format(t, b + 1, TA_TS_STRLEN);
-    size_t n = strlen(b + 1);
     b[0] = '"';
     b[n + 1] = '"';
     ta_json_raw(j, b, n + 2);
 }
 
+void ta_json_time(struct ta_json *j, ta_time_us t)
+{
+    char b[TA_TS_STRLEN + 2];
+    raw_quoted(j, b, strlen(ta_time_format(t, b + 1, TA_TS_STRLEN)));
+}
+
 void ta_json_addr(struct ta_json *j, const struct ta_addr *a)
 {
     char b[TA_ADDR_STRLEN + 2];
-    ta_addr_format(a, b + 1, TA_ADDR_STRLEN);
-    size_t n = strlen(b + 1);
-    b[0] = '"';
-    b[n + 1] = '"';
-    ta_json_raw(j, b, n + 2);
+    raw_quoted(j, b, strlen(ta_addr_format(a, b + 1, TA_ADDR_STRLEN)));
 }
 
 void ta_json_kv_time(struct ta_json *j, const char *k, ta_time_us t)
