@@ -171,39 +171,26 @@ static void on_event(void *ud, const struct ta_event *ev)
 struct run_ctx {
     struct ta_engine *e;
     const struct out_ctx *oc;
-    bool progress;
-    uint64_t n;
+    struct ta_cli_progress pg;
     size_t file, nfiles; /* 1-based index of the capture being read */
     const char *name;
-    struct timespec t0, last;
 };
-
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
 
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
                      uint32_t wirelen)
 {
     struct run_ctx *c = ud;
     ta_engine_packet(c->e, lt, ts, frame, caplen, wirelen);
-    /* The clock is read only for progress lines, never for output. */
-    if (c->progress && (++c->n & 0xffff) == 0) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (elapsed(&c->last, &now) >= 5.0) {
-            struct ta_engine_stats st;
-            ta_engine_get_stats(c->e, &st);
-            double t = elapsed(&c->t0, &now);
-            fprintf(stderr,
-                    "analyze: file %zu/%zu %s, %llu packets, %llu flows active, %llu events, "
-                    "%.0f packets/s\n",
-                    c->file, c->nfiles, c->name, (unsigned long long)st.packets,
-                    (unsigned long long)st.flows_active, (unsigned long long)c->oc->n,
-                    t > 0 ? (double)st.packets / t : 0.0);
-            c->last = now;
-        }
+    double t;
+    if (ta_cli_progress_due(&c->pg, &t)) {
+        struct ta_engine_stats st;
+        ta_engine_get_stats(c->e, &st);
+        fprintf(stderr,
+                "analyze: file %zu/%zu %s, %llu packets, %llu flows active, %llu events, "
+                "%.0f packets/s\n",
+                c->file, c->nfiles, c->name, (unsigned long long)st.packets,
+                (unsigned long long)st.flows_active, (unsigned long long)c->oc->n,
+                t > 0 ? (double)st.packets / t : 0.0);
     }
 }
 
@@ -494,10 +481,8 @@ int ta_cli_analyze(int argc, char **argv)
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
 
-    struct run_ctx rctx = {
-        .e = e, .oc = &oc, .progress = cfg.progress || isatty(STDERR_FILENO), .nfiles = nsrc};
-    clock_gettime(CLOCK_MONOTONIC, &rctx.t0);
-    rctx.last = rctx.t0;
+    struct run_ctx rctx = {.e = e, .oc = &oc, .nfiles = nsrc};
+    ta_cli_progress_start(&rctx.pg, cfg.progress || isatty(STDERR_FILENO), 5.0);
     for (size_t i = 0; i < nsrc; i++) {
         rctx.file = i + 1;
         rctx.name = ta_source_name(src[i]);
@@ -536,7 +521,7 @@ int ta_cli_analyze(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         struct ta_engine_stats est;
         ta_engine_get_stats(e, &est);
-        double t = elapsed(&rctx.t0, &t1);
+        double t = ta_cli_elapsed(&rctx.pg.t0, &t1);
         fprintf(stderr, "analyze: %llu packets analysed in %.2f s (%.0f packets/s)\n",
                 (unsigned long long)est.packets, t, t > 0 ? (double)est.packets / t : 0.0);
     }

@@ -99,34 +99,21 @@ static void on_signal(int sig)
 
 struct run_ctx {
     struct ta_engine *e;
-    bool progress;
-    uint64_t n;
-    struct timespec t0, last;
+    struct ta_cli_progress pg;
 };
-
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
 
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
                      uint32_t wirelen)
 {
     struct run_ctx *c = ud;
     ta_engine_packet(c->e, lt, ts, frame, caplen, wirelen);
-    /* The clock is read only for progress lines, never for output. */
-    if (c->progress && (++c->n & 0xffff) == 0) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (elapsed(&c->last, &now) >= 2.0) {
-            struct ta_engine_stats st;
-            ta_engine_get_stats(c->e, &st);
-            double t = elapsed(&c->t0, &now);
-            fprintf(stderr, "observe: %llu packets, %llu flows active, %.0f packets/s\n",
-                    (unsigned long long)st.packets, (unsigned long long)st.flows_active,
-                    t > 0 ? (double)st.packets / t : 0.0);
-            c->last = now;
-        }
+    double t;
+    if (ta_cli_progress_due(&c->pg, &t)) {
+        struct ta_engine_stats st;
+        ta_engine_get_stats(c->e, &st);
+        fprintf(stderr, "observe: %llu packets, %llu flows active, %.0f packets/s\n",
+                (unsigned long long)st.packets, (unsigned long long)st.flows_active,
+                t > 0 ? (double)st.packets / t : 0.0);
     }
 }
 
@@ -267,9 +254,8 @@ int ta_cli_observe(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    struct run_ctx ctx = {.e = e, .progress = cfg.progress || isatty(STDERR_FILENO)};
-    clock_gettime(CLOCK_MONOTONIC, &ctx.t0);
-    ctx.last = ctx.t0;
+    struct run_ctx ctx = {.e = e};
+    ta_cli_progress_start(&ctx.pg, cfg.progress || isatty(STDERR_FILENO), 2.0);
     struct ta_capture_stats cap = {0};
     for (size_t i = 0; i < nsrc; i++) {
         g_running = src[i];

@@ -10,11 +10,29 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Print "threatatlas: <message>" to stderr (one line). */
 void ta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "threatatlas: warning: <message>" to stderr. */
 void ta_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Progress lines of long runs. ta_cli_progress_due() is called once per
+ * packet; it reads the clock once every 65,536 calls and says whether a line
+ * is due (every `every` seconds), giving the seconds since the start. The
+ * clock is read only for these lines, never for output.
+ */
+struct ta_cli_progress {
+    bool on;
+    double every;
+    uint64_t n;
+    struct timespec t0, last;
+};
+void ta_cli_progress_start(struct ta_cli_progress *p, bool on, double every);
+bool ta_cli_progress_due(struct ta_cli_progress *p, double *secs);
+/* Seconds from a to b. */
+double ta_cli_elapsed(const struct timespec *a, const struct timespec *b);
 
 /*
  * Option tables: one entry per option (name, type, default, bounds, help)

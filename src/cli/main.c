@@ -48,6 +48,33 @@ void ta_cli_warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+double ta_cli_elapsed(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void ta_cli_progress_start(struct ta_cli_progress *p, bool on, double every)
+{
+    p->on = on;
+    p->every = every;
+    p->n = 0;
+    clock_gettime(CLOCK_MONOTONIC, &p->t0);
+    p->last = p->t0;
+}
+
+bool ta_cli_progress_due(struct ta_cli_progress *p, double *secs)
+{
+    if (!p->on || (++p->n & 0xffff) != 0)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (ta_cli_elapsed(&p->last, &now) < p->every)
+        return false;
+    p->last = now;
+    *secs = ta_cli_elapsed(&p->t0, &now);
+    return true;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: threatatlas <command> [options]\n"
