@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
@@ -27,8 +26,6 @@
 #include "threatatlas/store.h"
 
 #include "common/banned.h"
-
-#define MAX_FILES 4096
 
 struct analyze_cfg {
     struct ta_strlist read;
@@ -87,26 +84,6 @@ static const struct ta_cmd_spec analyze_spec = {
     sizeof(analyze_opts) / sizeof(analyze_opts[0]),
     "exit status: 0 success, 1 input/output/database error, 2 usage error.\n",
 };
-
-static struct ta_source *volatile g_running;
-static volatile sig_atomic_t g_reload;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    struct ta_source *s = g_running;
-    if (s != NULL)
-        ta_source_stop(s);
-}
-
-static void on_hup(int sig)
-{
-    (void)sig;
-    g_reload = 1;
-    struct ta_source *s = g_running;
-    if (s != NULL)
-        ta_source_stop(s); /* the run loop reloads and resumes */
-}
 
 struct intel_state {
     struct ta_intel_db *db;
@@ -298,8 +275,7 @@ int ta_cli_analyze(int argc, char **argv)
         ta_opts_release(&analyze_spec, &cfg);
         return rc == 1 ? 0 : 2;
     }
-    struct ta_source **src = NULL;
-    size_t nsrc = 0;
+    struct ta_cli_inputs in = {0};
     struct ta_engine *e = NULL;
     struct ta_proto *proto = NULL;
     struct ta_detector *det = NULL;
@@ -311,18 +287,8 @@ int ta_cli_analyze(int argc, char **argv)
     rc = 0;
     ta_json_init(&oc.j);
 
-    if ((cfg.read.n == 0) == (cfg.iface == NULL)) {
-        ta_cli_error("analyze: give captures (-r FILE) or an interface (-i IFACE); see --help");
-        rc = 2;
-        goto out;
-    }
     if (strcmp(cfg.format, "eve") != 0 && strcmp(cfg.format, "intelmq") != 0) {
         ta_cli_error("analyze: --format must be eve or intelmq, not '%s'", cfg.format);
-        rc = 2;
-        goto out;
-    }
-    if (cfg.read.n > MAX_FILES) {
-        ta_cli_error("analyze: too many capture files (at most %d)", MAX_FILES);
         rc = 2;
         goto out;
     }
@@ -332,22 +298,9 @@ int ta_cli_analyze(int argc, char **argv)
     struct ta_source_opts so;
     ta_source_opts_default(&so);
     so.bpf = cfg.filter;
-    size_t want = cfg.iface ? 1 : cfg.read.n;
-    src = calloc(want, sizeof(*src));
-    if (src == NULL) {
-        rc = 1;
+    rc = ta_cli_inputs_open(&in, "analyze", &cfg.read, cfg.iface, &so);
+    if (rc != 0)
         goto out;
-    }
-    for (size_t i = 0; i < want; i++) {
-        te = cfg.iface ? ta_source_open_live(cfg.iface, &so, &src[i], err, sizeof(err))
-                       : ta_source_open_file(cfg.read.v[i], &so, &src[i], err, sizeof(err));
-        if (te != TA_OK) {
-            ta_cli_error("%s", err);
-            rc = te == TA_ERR_ARG ? 2 : 1;
-            goto out;
-        }
-        nsrc++;
-    }
 
     if (cfg.db != NULL) {
         /* The clock only times the load for the stderr line, never the output. */
@@ -472,26 +425,16 @@ int ta_cli_analyze(int argc, char **argv)
     ta_detector_sink(det, &sink);
     ta_engine_add_sink(e, &sink);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = on_hup;
-    sigaction(SIGHUP, &sa, NULL);
+    ta_cli_signals_install(true);
 
-    struct run_ctx rctx = {.e = e, .oc = &oc, .nfiles = nsrc};
+    struct run_ctx rctx = {.e = e, .oc = &oc, .nfiles = in.n};
     ta_cli_progress_start(&rctx.pg, cfg.progress || isatty(STDERR_FILENO), 5.0);
-    for (size_t i = 0; i < nsrc; i++) {
+    for (size_t i = 0; i < in.n; i++) {
         rctx.file = i + 1;
-        rctx.name = ta_source_name(src[i]);
+        rctx.name = ta_source_name(in.src[i]);
         for (;;) {
-            g_running = src[i];
-            te = ta_source_run(src[i], on_frame, &rctx, err, sizeof(err));
-            g_running = NULL;
-            if (g_reload && cfg.iface != NULL && cfg.db != NULL) {
-                g_reload = 0;
+            te = ta_cli_run_source(in.src[i], on_frame, &rctx, err, sizeof(err));
+            if (ta_cli_take_hup() && cfg.iface != NULL && cfg.db != NULL) {
                 struct intel_state fresh;
                 if (intel_load(cfg.db, &fresh) == TA_OK) {
                     ta_detect_intel_adapter_ops(fresh.ad, &iops);
@@ -548,9 +491,8 @@ out:
     ta_detector_free(det);
     intel_release(&intel);
     ta_geo_close(geo);
-    for (size_t i = 0; i < nsrc; i++)
-        ta_source_close(src[i]);
-    free(src);
+    ta_cli_signals_restore();
+    ta_cli_inputs_close(&in);
     ta_opts_release(&analyze_spec, &cfg);
     return rc;
 }

@@ -7,7 +7,6 @@
  * unreadable file, not a capture, cannot write the output), 2 a usage error.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +22,6 @@
 #include "threatatlas/source.h"
 
 #include "common/banned.h"
-
-#define MAX_FILES 4096
 
 struct observe_cfg {
     struct ta_strlist read;
@@ -87,16 +84,6 @@ static const struct ta_cmd_spec observe_spec = {
     "2 usage error.\n",
 };
 
-static struct ta_source *volatile g_running;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    struct ta_source *s = g_running;
-    if (s != NULL)
-        ta_source_stop(s);
-}
-
 struct run_ctx {
     struct ta_engine *e;
     struct ta_cli_progress pg;
@@ -136,54 +123,21 @@ int ta_cli_observe(int argc, char **argv)
         ta_opts_release(&observe_spec, &cfg);
         return rc == 1 ? 0 : 2;
     }
-    struct ta_source **src = NULL;
-    size_t nsrc = 0;
+    struct ta_cli_inputs in = {0};
     struct ta_engine *e = NULL;
     struct ta_eve_writer *w = NULL;
     struct ta_proto *proto = NULL;
     FILE *out = NULL;
     char err[TA_SOURCE_ERRLEN];
     ta_err te;
-    rc = 0;
 
-    if (cfg.read.n == 0 && cfg.iface == NULL) {
-        ta_cli_error("observe: give a capture (-r FILE) or an interface (-i IFACE); see --help");
-        rc = 2;
-        goto out;
-    }
-    if (cfg.read.n > 0 && cfg.iface != NULL) {
-        ta_cli_error("observe: -r and -i cannot be used together");
-        rc = 2;
-        goto out;
-    }
-    if (cfg.read.n > MAX_FILES) {
-        ta_cli_error("observe: too many capture files (at most %d)", MAX_FILES);
-        rc = 2;
-        goto out;
-    }
-
-    /* Open every input before writing anything, so a bad file leaves no output. */
     struct ta_source_opts so;
     ta_source_opts_default(&so);
     so.bpf = cfg.filter;
     so.snaplen = cfg.snaplen;
-    size_t want = cfg.iface ? 1 : cfg.read.n;
-    src = calloc(want, sizeof(*src));
-    if (src == NULL) {
-        ta_cli_error("observe: out of memory");
-        rc = 1;
+    rc = ta_cli_inputs_open(&in, "observe", &cfg.read, cfg.iface, &so);
+    if (rc != 0)
         goto out;
-    }
-    for (size_t i = 0; i < want; i++) {
-        te = cfg.iface ? ta_source_open_live(cfg.iface, &so, &src[i], err, sizeof(err))
-                       : ta_source_open_file(cfg.read.v[i], &so, &src[i], err, sizeof(err));
-        if (te != TA_OK) {
-            ta_cli_error("%s", err);
-            rc = exit_for(te);
-            goto out;
-        }
-        nsrc++;
-    }
 
     struct ta_engine_opts eo;
     ta_engine_opts_default(&eo);
@@ -247,22 +201,15 @@ int ta_cli_observe(int argc, char **argv)
     ta_engine_add_sink(e, &asink);
     ta_eve_writer_set_stats_extra(w, stats_extra, proto);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ta_cli_signals_install(false);
 
     struct run_ctx ctx = {.e = e};
     ta_cli_progress_start(&ctx.pg, cfg.progress || isatty(STDERR_FILENO), 2.0);
     struct ta_capture_stats cap = {0};
-    for (size_t i = 0; i < nsrc; i++) {
-        g_running = src[i];
-        te = ta_source_run(src[i], on_frame, &ctx, err, sizeof(err));
-        g_running = NULL;
+    for (size_t i = 0; i < in.n; i++) {
+        te = ta_cli_run_source(in.src[i], on_frame, &ctx, err, sizeof(err));
         struct ta_source_stats ss;
-        ta_source_get_stats(src[i], &ss);
+        ta_source_get_stats(in.src[i], &ss);
         cap.kernel_drops += ss.kernel_drops;
         if (!cfg.iface)
             cap.files++;
@@ -287,8 +234,7 @@ int ta_cli_observe(int argc, char **argv)
     }
 
 out:
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    ta_cli_signals_restore();
     ta_eve_writer_free(w);
     if (out != NULL && out != stdout && fclose(out) != 0 && rc == 0) {
         ta_cli_error("cannot write %s", cfg.output);
@@ -296,9 +242,7 @@ out:
     }
     ta_engine_free(e);
     ta_proto_free(proto);
-    for (size_t i = 0; i < nsrc; i++)
-        ta_source_close(src[i]);
-    free(src);
+    ta_cli_inputs_close(&in);
     ta_opts_release(&observe_spec, &cfg);
     return rc;
 }
