@@ -37,4 +37,19 @@ static inline const char *tu_shared_data(void)
         }                                                                                          \
     } while (0)
 
+/* A fresh directory /tmp/PREFIX-XXXXXX in buf; 0, or -1 (as cmocka group setups return). */
+static inline int tu_tmpdir_make(char *buf, size_t n, const char *prefix)
+{
+    snprintf(buf, n, "/tmp/%s-XXXXXX", prefix);
+    return mkdtemp(buf) == NULL ? -1 : 0;
+}
+
+/* Remove a directory made by tu_tmpdir_make with everything in it; 0 or -1. */
+static inline int tu_tmpdir_remove(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif

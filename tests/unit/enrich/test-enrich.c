@@ -18,16 +18,13 @@ static char tmpdir[256];
 static int setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ta-enrich-XXXXXX");
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+    return tu_tmpdir_make(tmpdir, sizeof(tmpdir), "ta-enrich");
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_tmpdir_remove(tmpdir);
 }
 
 static const char *write_tmp(const char *name, const void *data, size_t len)
