@@ -278,7 +278,7 @@ struct ta_detect_tls {
 };
 
 struct ta_detect_opts {
-    /* DNS (host, address) -> c2 domain cache, about 100 bytes an entry (default 1,000,000) */
+    /* DNS (host, address) -> c2 domain cache, about 120 bytes an entry (default 1,000,000) */
     uint32_t max_resolutions;
     uint32_t max_flow_marks;    /* (flow, kind) de-duplication marks (default 200,000) */
     uint32_t resolution_ttl_s;  /* a resolution is used for this long (default 3600) */
@@ -287,7 +287,7 @@ struct ta_detect_opts {
     bool phish_content;         /* run the phishing content check (default true) */
     bool webshell_suspected;    /* report body-statistics hits (default true) */
     struct ta_beacon_opts beacon_opts;
-    /* c2 domains those resolutions refer to, with their intel match, ~800 bytes each
+    /* c2 domains those resolutions refer to, with their intel match, ~870 bytes each
      * (default 65,536; 0 = default) */
     uint32_t max_c2_domains;
     /* server address -> last DNS/SNI/Host name, for the allowlist (default 100,000; 0 = default) */

@@ -32,7 +32,14 @@ struct ta_cli_progress {
     struct timespec t0, last;
 };
 void ta_cli_progress_start(struct ta_cli_progress *p, bool on, double every);
-bool ta_cli_progress_due(struct ta_cli_progress *p, double *secs);
+bool ta__cli_progress_check(struct ta_cli_progress *p, double *secs);
+/* Inline: the per-packet cost is one test and one increment. */
+static inline bool ta_cli_progress_due(struct ta_cli_progress *p, double *secs)
+{
+    if (!p->on || (++p->n & 0xffff) != 0)
+        return false;
+    return ta__cli_progress_check(p, secs);
+}
 /* Seconds from a to b. */
 double ta_cli_elapsed(const struct timespec *a, const struct timespec *b);
 

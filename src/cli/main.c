@@ -62,10 +62,8 @@ void ta_cli_progress_start(struct ta_cli_progress *p, bool on, double every)
     p->last = p->t0;
 }
 
-bool ta_cli_progress_due(struct ta_cli_progress *p, double *secs)
+bool ta__cli_progress_check(struct ta_cli_progress *p, double *secs)
 {
-    if (!p->on || (++p->n & 0xffff) != 0)
-        return false;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (ta_cli_elapsed(&p->last, &now) < p->every)
