@@ -326,6 +326,40 @@ void ta_source_stop(struct ta_source *s)
  * first record not delivered; TA_ERR_INTERRUPTED after a stop; TA_ERR_IO
  * when the file position cannot be handed back.
  */
+/* The mapping window: base offset, length, bytes (NULL when none). */
+struct window {
+    const uint8_t *p;
+    uint64_t base, len;
+};
+
+/*
+ * Map the window that starts at the page of off, no further than the
+ * file's size now: a file truncated while it is read then ends like a short
+ * file instead of faulting (only a truncation within the next few
+ * milliseconds, while this window is read, could still do that). False
+ * when nothing is left at off or the mapping fails (libpcap reads on).
+ */
+static bool map_at(struct ta_source *s, uint64_t off, uint64_t page, struct window *w)
+{
+    if (w->p != NULL)
+        munmap((void *)(uintptr_t)w->p, (size_t)w->len);
+    w->p = NULL;
+    struct stat sb;
+    if (fstat(s->map_fd, &sb) != 0)
+        return false;
+    s->map_size = (uint64_t)sb.st_size;
+    if (off >= s->map_size)
+        return false;
+    w->base = off & ~(page - 1);
+    w->len = s->map_size - w->base < MAP_WINDOW ? s->map_size - w->base : MAP_WINDOW;
+    void *m = mmap(NULL, (size_t)w->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->map_fd,
+                   (off_t)w->base);
+    if (m == MAP_FAILED)
+        return false;
+    w->p = m;
+    return true;
+}
+
 static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
 {
     uint32_t snap = (uint32_t)pcap_snapshot(s->pc);
@@ -333,8 +367,7 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         snap = MAP_MAX_CAPLEN;
     long pg = sysconf(_SC_PAGESIZE);
     uint64_t page = pg > 0 ? (uint64_t)pg : 4096u;
-    const uint8_t *win = NULL;
-    uint64_t wbase = 0, wlen = 0;
+    struct window w = {NULL, 0, 0};
     uint64_t off = s->map_off;
     ta_err rc = TA_OK;
     struct pcap_pkthdr ph;
@@ -343,44 +376,21 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
             rc = TA_ERR_INTERRUPTED;
             break;
         }
-        /* The record's header and data must lie in the window. */
-        if (win == NULL || off + 16 > wbase + wlen) {
-        remap:
-            if (win != NULL)
-                munmap((void *)(uintptr_t)win, (size_t)wlen);
-            win = NULL;
-            /*
-             * Map no further than the file's size now: a file truncated
-             * while it is read then ends like a short file instead of
-             * faulting (only a truncation within the next few milliseconds,
-             * while this window is read, could still do that).
-             */
-            struct stat sb;
-            if (fstat(s->map_fd, &sb) != 0)
-                break;
-            s->map_size = (uint64_t)sb.st_size;
-            if (off >= s->map_size)
-                break;
-            wbase = off & ~(page - 1);
-            wlen = s->map_size - wbase;
-            if (wlen > MAP_WINDOW)
-                wlen = MAP_WINDOW;
-            void *m = mmap(NULL, (size_t)wlen, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->map_fd,
-                           (off_t)wbase);
-            if (m == MAP_FAILED)
-                break; /* libpcap reads the rest */
-            win = m;
-            if (off + 16 > wbase + wlen)
-                break; /* a partial record header: libpcap reports it */
-        }
-        const uint8_t *r = win + (off - wbase);
+        /* The record's header, then its data, must lie in the window. */
+        if ((w.p == NULL || off + 16 > w.base + w.len) && !map_at(s, off, page, &w))
+            break;
+        if (off + 16 > w.base + w.len)
+            break; /* a partial record header: libpcap reports it */
+        const uint8_t *r = w.p + (off - w.base);
         uint32_t caplen = rd32(r + 8, s->map_swapped);
         if (caplen > snap)
             break;
-        if (off + 16 + caplen > wbase + wlen) {
-            if (off + 16 + caplen > s->map_size || wbase == (off & ~(page - 1)))
+        if (off + 16 + caplen > w.base + w.len) {
+            /* Mapped from this record's page already: the record passes the file's end. */
+            if (w.base == (off & ~(page - 1)) || !map_at(s, off, page, &w) ||
+                off + 16 + caplen > w.base + w.len)
                 break;
-            goto remap;
+            r = w.p + (off - w.base);
         }
         uint32_t sec = rd32(r, s->map_swapped);
         uint32_t frac = rd32(r + 4, s->map_swapped);
@@ -390,9 +400,9 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         const uint8_t *data = r + 16;
         off += 16 + (uint64_t)caplen;
         /* The next record's header and frame headers, fetched while this one is handled. */
-        if (off + 128 <= wbase + wlen) {
-            __builtin_prefetch(win + (off - wbase));
-            __builtin_prefetch(win + (off - wbase) + 64);
+        if (off + 128 <= w.base + w.len) {
+            __builtin_prefetch(w.p + (off - w.base));
+            __builtin_prefetch(w.p + (off - w.base) + 64);
         }
         if (s->have_prog) {
             ph.ts.tv_sec = (time_t)sec;
@@ -408,8 +418,8 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         s->st.bytes += wire;
         cb(ud, lt, ts, data, caplen, wire);
     }
-    if (win != NULL)
-        munmap((void *)(uintptr_t)win, (size_t)wlen);
+    if (w.p != NULL)
+        munmap((void *)(uintptr_t)w.p, (size_t)w.len);
     s->map_off = off;
     s->map_fd = -1; /* whatever is left, or was appended since, goes through libpcap */
     if (rc == TA_OK && fseeko(pcap_file(s->pc), (off_t)off, SEEK_SET) != 0)
