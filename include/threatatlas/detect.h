@@ -203,6 +203,7 @@ enum ta_detect_ikind {
     TA_DETECT_IK_C2 = 0,
     TA_DETECT_IK_PHISHING,
     TA_DETECT_IK_WEBSHELL,
+    TA_DETECT_IK_PAYLOAD, /* malware distribution: payload download URLs and hosts */
     TA_DETECT_IK__COUNT
 };
 #define TA_DETECT_IK_BIT(k) (1u << (unsigned)(k))
@@ -214,22 +215,29 @@ struct ta_detect_match {
     enum ta_detect_ikind kind;
     uint8_t confidence;
     bool has_port;       /* an IP:port indicator */
+    bool undated;        /* matched only through indicators without dates */
     const char *family;  /* may be NULL or "" */
     const char *sources; /* comma-separated feed names */
 };
 
 /*
  * Threat intel as the detector sees it. Lookups return at most one match
- * (the most specific) of a kind in `kinds` and apply the allowlist
- * themselves. Any function may be NULL (= never matches).
+ * (the most specific) of a kind in `kinds` that is valid at time `at` (the
+ * observation's packet time; 0 = any time). They do not apply the allowlist:
+ * the detector asks the allow_* functions itself and keeps suppressed events,
+ * marked. Any function may be NULL (= never matches).
  */
 struct ta_detect_intel {
     void *ctx;
-    bool (*match_ip)(void *ctx, const struct ta_addr *a, uint16_t port, uint32_t kinds,
-                     struct ta_detect_match *out);
-    bool (*match_domain)(void *ctx, const char *name, uint32_t kinds, struct ta_detect_match *out);
+    /* port 0 = the flow has no port (ICMP, other protocols): IP:port indicators
+     * do not match then; otherwise they match only that port. */
+    bool (*match_ip)(void *ctx, const struct ta_addr *a, uint16_t port, ta_time_us at,
+                     uint32_t kinds, struct ta_detect_match *out);
+    bool (*match_domain)(void *ctx, const char *name, ta_time_us at, uint32_t kinds,
+                         struct ta_detect_match *out);
     /* url is absolute ("http://host/path?q"); the lookup normalises it. */
-    bool (*match_url)(void *ctx, const char *url, uint32_t kinds, struct ta_detect_match *out);
+    bool (*match_url)(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
+                      struct ta_detect_match *out);
     /*
      * Phishing URL indicators whose host is `host`: returns how many, and
      * writes the normalised URL of the first one to buf when there is one.
@@ -237,8 +245,19 @@ struct ta_detect_intel {
     size_t (*phish_urls_for_host)(void *ctx, const char *host, char *buf, size_t cap);
     /* Normalise a URL for identity; false if it cannot be. */
     bool (*normalize_url)(void *ctx, const char *url, char *buf, size_t cap);
-    /* Allowlisted destination (address or name may be NULL); counted by the detector. */
-    bool (*allowed)(void *ctx, const struct ta_addr *a, const char *name);
+    /*
+     * Allow (known-benign) entries. Each returns true when an allow entry covers
+     * the value and writes the name of its list (the intel source, e.g.
+     * "top-sites", "misp:cisco_top10k", "maltrail-whitelist") to list (cap bytes).
+     * allow_name: `within` NULL = any allow entry covering name (the name itself or
+     * a parent domain, by the entry's own exact/subdomain rule); non-NULL = only
+     * entries equal to `within` or under it, so that an allowed parent domain
+     * ("wordpress.com") does not cover a more specific listed name
+     * ("evil.wordpress.com").
+     */
+    bool (*allow_ip)(void *ctx, const struct ta_addr *a, char *list, size_t cap);
+    bool (*allow_name)(void *ctx, const char *name, const char *within, char *list, size_t cap);
+    bool (*allow_url)(void *ctx, const char *url, char *list, size_t cap);
 };
 
 /* Geolocation: fill cc, asn, as_name and home of side from side->ip. */
@@ -257,6 +276,7 @@ struct ta_detect_dns {
 
 struct ta_detect_http {
     ta_time_us ts;
+    uint64_t tx_index; /* 0-based position of the transaction in its connection */
     const char *method;
     const char *host; /* Host header (may carry a port) */
     const char *url;  /* request target: path + query, or absolute */
@@ -319,8 +339,10 @@ void ta_detector_finish(struct ta_detector *d);
 
 struct ta_detect_stats {
     uint64_t events[TA_EVENT_KIND__COUNT];
-    uint64_t deduplicated;        /* detections folded into an earlier event of the flow */
-    uint64_t allowlisted;         /* detections dropped by the allowlist (beacons) */
+    uint64_t deduplicated; /* detections folded into an earlier event of the flow */
+    uint64_t allowlisted;  /* detections dropped by the allowlist (beacons) */
+    /* Events kept but marked suppressed_by an allow list (also in events[]). */
+    uint64_t suppressed[TA_EVENT_KIND__COUNT];
     uint64_t resolutions;         /* c2 resolutions cached now */
     uint64_t resolutions_evicted; /* dropped at max_resolutions */
     uint64_t marks_evicted;       /* de-duplication marks dropped at the cap */

@@ -7,6 +7,15 @@
  *   phishing / phishing-suspected: attacker = server of the page, victim = visitor
  *   backdoor / backdoor-suspected: attacker = client sending webshell requests,
  *                                  victim = the web server
+ *   payload:                       attacker = server that delivered a malware
+ *                                  payload (a distribution site, often itself a
+ *                                  hacked website), victim = the downloading host.
+ *                                  Never a C&C server; reported apart.
+ *
+ * Identity. The same observed transaction is one event however many times,
+ * from however many files or sensors, it arrives: the store identifies an
+ * event by (kind, attacker ip and port, victim ip and port, proto, tx_index)
+ * and flow_start within a clock-skew tolerance (see store.h).
  * Strings are borrowed for the duration of the callback that hands the event
  * over; a consumer that keeps an event copies what it needs.
  */
@@ -22,6 +31,7 @@ enum ta_event_kind {
     TA_EVENT_PHISHING_SUSPECTED,
     TA_EVENT_BACKDOOR,
     TA_EVENT_BACKDOOR_SUSPECTED,
+    TA_EVENT_PAYLOAD, /* download from a malware-distribution (payload) URL */
     TA_EVENT_KIND__COUNT
 };
 
@@ -29,7 +39,7 @@ enum ta_event_kind {
 const char *ta_event_kind_name(enum ta_event_kind k);
 /* Inverse of ta_event_kind_name; returns false if unknown. */
 bool ta_event_kind_parse(const char *name, enum ta_event_kind *out);
-/* true for the confirmed kinds that the report counts. */
+/* true for the confirmed kinds that the report counts (c2, phishing, backdoor). */
 bool ta_event_kind_confirmed(enum ta_event_kind k);
 
 /* How the detection was made (evidence type). */
@@ -42,6 +52,8 @@ enum ta_event_method {
     TA_METHOD_URL,     /* HTTP URL matched */
     TA_METHOD_CONTENT, /* request/response content (webshell shapes, phishing forms) */
     TA_METHOD_BEACON,  /* timing regularity, no indicator */
+    TA_METHOD_PROBE,   /* request to a webshell path/URL indicator that was not answered
+                          with success and a body: a probe, not proof of a planted shell */
     TA_METHOD__COUNT
 };
 const char *ta_event_method_name(enum ta_event_method m);
@@ -79,6 +91,19 @@ struct ta_event {
     /* Report identities, computed by the detector per README definitions. */
     const char *page;    /* phishing: the page (normalised indicator URL, or host) */
     const char *website; /* backdoor: Host lower case without port, or server IP */
+    /* Identity (see above). */
+    ta_time_us flow_start; /* start of the evidence flow (beacons: first connection) */
+    uint32_t tx_index;     /* backdoor kinds: the request's 0-based position in its
+                              connection; 0 for the other kinds */
+    /* Evidence of contact: the session was established (TCP: the SYN was answered or
+     * data went both ways; UDP: datagrams both ways), rather than only attempted. */
+    bool established;
+    /* Every indicator behind the event is undated (its feed gave no first-seen or
+     * validity dates), so it matched without a time check. */
+    bool undated;
+    /* Kept but not counted: the name of the allow list (intel source) that covers the
+     * server, e.g. "top-sites" or "misp:cisco_top10k"; NULL = counted. */
+    const char *suppressed_by;
 };
 
 #endif

@@ -180,25 +180,25 @@ static void host_clean(const char *host, char *out, size_t cap)
     out[o] = 0;
 }
 
-static bool imatch_ip(struct ta_detector *d, const struct ta_addr *a, uint16_t port,
+static bool imatch_ip(struct ta_detector *d, const struct ta_addr *a, uint16_t port, ta_time_us at,
                       enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return d->intel.match_ip != NULL &&
-           d->intel.match_ip(d->intel.ctx, a, port, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_ip(d->intel.ctx, a, port, at, TA_DETECT_IK_BIT(k), m);
 }
 
-static bool imatch_domain(struct ta_detector *d, const char *name, enum ta_detect_ikind k,
-                          struct ta_detect_match *m)
+static bool imatch_domain(struct ta_detector *d, const char *name, ta_time_us at,
+                          enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return name != NULL && name[0] != 0 && d->intel.match_domain != NULL &&
-           d->intel.match_domain(d->intel.ctx, name, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_domain(d->intel.ctx, name, at, TA_DETECT_IK_BIT(k), m);
 }
 
-static bool imatch_url(struct ta_detector *d, const char *url, enum ta_detect_ikind k,
-                       struct ta_detect_match *m)
+static bool imatch_url(struct ta_detector *d, const char *url, ta_time_us at,
+                       enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return d->intel.match_url != NULL &&
-           d->intel.match_url(d->intel.ctx, url, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_url(d->intel.ctx, url, at, TA_DETECT_IK_BIT(k), m);
 }
 
 static void side_fill(struct ta_detector *d, struct ta_event_side *s, const struct ta_addr *ip,
@@ -301,7 +301,7 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
     for (size_t i = 0; i < r->nanswers; i++)
         remember_name(d, &r->answers[i], q);
     struct ta_detect_match m;
-    if (!imatch_domain(d, q, TA_DETECT_IK_C2, &m))
+    if (!imatch_domain(d, q, r->ts, TA_DETECT_IK_C2, &m))
         return;
     /* The domain once, with its match (refreshed), then each answer refers to it. */
     uint64_t dom = domain_key(q);
@@ -342,7 +342,7 @@ void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struc
     remember_name(d, &f->dst, sni);
     struct ta_detect_match m;
     struct ta_event ev;
-    if (imatch_domain(d, sni, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+    if (imatch_domain(d, sni, t->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
         event_init(d, &ev, TA_EVENT_C2, TA_METHOD_SNI, f, t->ts);
         event_match(&ev, &m);
         ev.signature = "C&C domain in TLS SNI";
@@ -358,8 +358,8 @@ void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struc
     size_t nurls = 0;
     if (d->intel.phish_urls_for_host != NULL)
         nurls = d->intel.phish_urls_for_host(d->intel.ctx, sni, page, sizeof(page));
-    bool by_domain = imatch_domain(d, sni, TA_DETECT_IK_PHISHING, &m);
-    bool by_url = !by_domain && nurls > 0 && imatch_url(d, page, TA_DETECT_IK_PHISHING, &m);
+    bool by_domain = imatch_domain(d, sni, t->ts, TA_DETECT_IK_PHISHING, &m);
+    bool by_url = !by_domain && nurls > 0 && imatch_url(d, page, t->ts, TA_DETECT_IK_PHISHING, &m);
     if ((by_domain || by_url) && !flow_seen(d, f, TA_EVENT_PHISHING)) {
         if (nurls != 1)
             copy_str(page, sizeof(page), sni);
@@ -425,7 +425,7 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
     struct ta_event ev;
 
     /* C&C by Host. */
-    if (imatch_domain(d, host, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+    if (imatch_domain(d, host, tx->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
         event_init(d, &ev, TA_EVENT_C2, TA_METHOD_HOST, f, tx->ts);
         event_match(&ev, &m);
         ev.signature = "C&C domain in HTTP Host";
@@ -436,7 +436,7 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
 
     /* C&C by URL: the URL (or URL without query, or path) is a c2 URL indicator, as
      * ThreatFox botnet_cc URLs and maltrail URL trails are. */
-    if (imatch_url(d, url, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+    if (imatch_url(d, url, tx->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
         event_init(d, &ev, TA_EVENT_C2, TA_METHOD_URL, f, tx->ts);
         event_match(&ev, &m);
         ev.signature = "C&C URL requested";
@@ -446,8 +446,8 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
     }
 
     /* Phishing by URL, URL without query, or domain. */
-    bool phish_url = imatch_url(d, url, TA_DETECT_IK_PHISHING, &m);
-    bool phish = phish_url || imatch_domain(d, host, TA_DETECT_IK_PHISHING, &m);
+    bool phish_url = imatch_url(d, url, tx->ts, TA_DETECT_IK_PHISHING, &m);
+    bool phish = phish_url || imatch_domain(d, host, tx->ts, TA_DETECT_IK_PHISHING, &m);
     if (phish && !flow_seen(d, f, TA_EVENT_PHISHING)) {
         char page[URL_BUF];
         if (phish_url)
@@ -467,7 +467,7 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
 
     /* Backdoor: webshell URL indicator and/or webshell content; one event per request. */
     struct ta_detect_match wm;
-    bool ws_url = imatch_url(d, url, TA_DETECT_IK_WEBSHELL, &wm);
+    bool ws_url = imatch_url(d, url, tx->ts, TA_DETECT_IK_WEBSHELL, &wm);
     struct ta_webshell_input in = {
         .method = tx->method,
         .url = path,
@@ -488,9 +488,9 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
      * by body statistics alone; the C&C detection already explains it. */
     if (ws && v.suspected && !ws_url) {
         struct ta_detect_match cm;
-        if (imatch_ip(d, &f->dst, f->dp, TA_DETECT_IK_C2, &cm) ||
-            imatch_domain(d, host, TA_DETECT_IK_C2, &cm) ||
-            imatch_url(d, url, TA_DETECT_IK_C2, &cm) || c2_resolution(d, f) != NULL) {
+        if (imatch_ip(d, &f->dst, f->dp, tx->ts, TA_DETECT_IK_C2, &cm) ||
+            imatch_domain(d, host, tx->ts, TA_DETECT_IK_C2, &cm) ||
+            imatch_url(d, url, tx->ts, TA_DETECT_IK_C2, &cm) || c2_resolution(d, f) != NULL) {
             ws = false;
             d->st.suspected_to_c2++;
         }
@@ -544,7 +544,7 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
     d->st.flows_seen++;
     struct ta_detect_match m;
     struct ta_event ev;
-    if (imatch_ip(d, &f->dst, f->dp, TA_DETECT_IK_C2, &m)) {
+    if (imatch_ip(d, &f->dst, f->dp, f->start, TA_DETECT_IK_C2, &m)) {
         if (!flow_seen(d, f, TA_EVENT_C2)) {
             event_init(d, &ev, TA_EVENT_C2, m.has_port ? TA_METHOD_IP_PORT : TA_METHOD_IP, f,
                        f->start);
@@ -587,7 +587,11 @@ static void on_beacon(void *ud, const struct ta_beacon_hit *h)
     ta__ckey_make(&k, &h->server, NULL, 0);
     const struct name_val *nv = ta__cache_get(&d->names, &k);
     const char *name = nv != NULL ? nv->name : NULL;
-    if (d->intel.allowed != NULL && d->intel.allowed(d->intel.ctx, &h->server, name)) {
+    char list[128];
+    if ((d->intel.allow_ip != NULL &&
+         d->intel.allow_ip(d->intel.ctx, &h->server, list, sizeof(list))) ||
+        (name != NULL && d->intel.allow_name != NULL &&
+         d->intel.allow_name(d->intel.ctx, name, NULL, list, sizeof(list)))) {
         d->st.allowlisted++;
         return;
     }

@@ -14,12 +14,13 @@ static const char *const kind_names[TA_EVENT_KIND__COUNT] = {
     [TA_EVENT_PHISHING_SUSPECTED] = "phishing-suspected",
     [TA_EVENT_BACKDOOR] = "backdoor",
     [TA_EVENT_BACKDOOR_SUSPECTED] = "backdoor-suspected",
+    [TA_EVENT_PAYLOAD] = "payload",
 };
 
 static const char *const method_names[TA_METHOD__COUNT] = {
     [TA_METHOD_IP] = "ip",           [TA_METHOD_IP_PORT] = "ip-port", [TA_METHOD_DNS] = "dns",
     [TA_METHOD_SNI] = "sni",         [TA_METHOD_HOST] = "host",       [TA_METHOD_URL] = "url",
-    [TA_METHOD_CONTENT] = "content", [TA_METHOD_BEACON] = "beacon",
+    [TA_METHOD_CONTENT] = "content", [TA_METHOD_BEACON] = "beacon",   [TA_METHOD_PROBE] = "probe",
 };
 
 const char *ta_event_kind_name(enum ta_event_kind k)

@@ -7,6 +7,7 @@
  */
 #include "threatatlas/detect.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -198,10 +199,11 @@ static bool convert(struct ta_detect_intel_adapter *a, const struct ta_intel_mat
     return true;
 }
 
-static bool a_ip(void *ctx, const struct ta_addr *addr, uint16_t port, uint32_t kinds,
-                 struct ta_detect_match *out)
+static bool a_ip(void *ctx, const struct ta_addr *addr, uint16_t port, ta_time_us at,
+                 uint32_t kinds, struct ta_detect_match *out)
 {
     struct ta_detect_intel_adapter *a = ctx;
+    (void)at;
     struct ta_intel_match m;
     if (ta_intel_match_ip(a->idx, addr, port, kinds_of(kinds), &m, 1) == 0)
         return false;
@@ -209,18 +211,22 @@ static bool a_ip(void *ctx, const struct ta_addr *addr, uint16_t port, uint32_t 
     return convert(a, &m, out);
 }
 
-static bool a_domain(void *ctx, const char *name, uint32_t kinds, struct ta_detect_match *out)
+static bool a_domain(void *ctx, const char *name, ta_time_us at, uint32_t kinds,
+                     struct ta_detect_match *out)
 {
     struct ta_detect_intel_adapter *a = ctx;
+    (void)at;
     struct ta_intel_match m;
     if (ta_intel_match_domain(a->idx, name, strlen(name), kinds_of(kinds), &m, 1) == 0)
         return false;
     return convert(a, &m, out);
 }
 
-static bool a_url(void *ctx, const char *url, uint32_t kinds, struct ta_detect_match *out)
+static bool a_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
+                  struct ta_detect_match *out)
 {
     struct ta_detect_intel_adapter *a = ctx;
+    (void)at;
     struct ta_intel_match m;
     if (ta_intel_match_url(a->idx, url, strlen(url), kinds_of(kinds), &m, 1) == 0)
         return false;
@@ -250,9 +256,10 @@ static bool a_norm(void *ctx, const char *url, char *buf, size_t cap)
     return ta_intel_url_normalize(url, strlen(url), buf, cap, &n);
 }
 
-static bool a_allowed(void *ctx, const struct ta_addr *addr, const char *name)
+/* Whether a lookup was answered empty because of an allow entry. */
+static bool suppressed_by_allow(struct ta_detect_intel_adapter *a, const struct ta_addr *addr,
+                                const char *name, char *list, size_t cap)
 {
-    struct ta_detect_intel_adapter *a = ctx;
     struct ta_intel_index_stats before, after;
     struct ta_intel_match m;
     ta_intel_index_stats(a->idx, &before);
@@ -261,7 +268,22 @@ static bool a_allowed(void *ctx, const struct ta_addr *addr, const char *name)
     if (name != NULL && name[0] != 0)
         (void)ta_intel_match_domain(a->idx, name, strlen(name), 0, &m, 1);
     ta_intel_index_stats(a->idx, &after);
-    return after.suppressed > before.suppressed;
+    if (after.suppressed == before.suppressed)
+        return false;
+    if (cap > 0)
+        snprintf(list, cap, "%s", "allowlist");
+    return true;
+}
+
+static bool a_allow_ip(void *ctx, const struct ta_addr *addr, char *list, size_t cap)
+{
+    return suppressed_by_allow(ctx, addr, NULL, list, cap);
+}
+
+static bool a_allow_name(void *ctx, const char *name, const char *within, char *list, size_t cap)
+{
+    (void)within;
+    return suppressed_by_allow(ctx, NULL, name, list, cap);
 }
 
 void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_detect_intel *out)
@@ -273,7 +295,8 @@ void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_de
     out->match_url = a_url;
     out->phish_urls_for_host = a_urls_for_host;
     out->normalize_url = a_norm;
-    out->allowed = a_allowed;
+    out->allow_ip = a_allow_ip;
+    out->allow_name = a_allow_name;
 }
 
 static void geo_lookup(void *ctx, struct ta_event_side *s)
@@ -329,6 +352,7 @@ static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *t
         return;
     struct ta_detect_http h = {
         .ts = tx->ts,
+        .tx_index = tx->tx_id,
         .method = tx->method.ptr,
         .host = tx->hostname.ptr,
         .url = tx->url.ptr,

@@ -79,10 +79,11 @@ static void fill(const struct ind *x, struct ta_detect_match *m)
     m->sources = x->sources;
 }
 
-static bool fake_ip(void *ctx, const struct ta_addr *a, uint16_t port, uint32_t kinds,
-                    struct ta_detect_match *m)
+static bool fake_ip(void *ctx, const struct ta_addr *a, uint16_t port, ta_time_us at,
+                    uint32_t kinds, struct ta_detect_match *m)
 {
     (void)ctx;
+    (void)at;
     char ip[TA_ADDR_STRLEN], ipp[64];
     ta_addr_format(a, ip, sizeof(ip));
     snprintf(ipp, sizeof(ipp), "%s:%u", ip, port);
@@ -99,9 +100,11 @@ static bool fake_ip(void *ctx, const struct ta_addr *a, uint16_t port, uint32_t 
     return false;
 }
 
-static bool fake_domain(void *ctx, const char *name, uint32_t kinds, struct ta_detect_match *m)
+static bool fake_domain(void *ctx, const char *name, ta_time_us at, uint32_t kinds,
+                        struct ta_detect_match *m)
 {
     (void)ctx;
+    (void)at;
     if (is_allowed(name))
         return false;
     size_t n = strlen(name);
@@ -118,8 +121,10 @@ static bool fake_domain(void *ctx, const char *name, uint32_t kinds, struct ta_d
     return false;
 }
 
-static bool fake_url(void *ctx, const char *url, uint32_t kinds, struct ta_detect_match *m)
+static bool fake_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
+                     struct ta_detect_match *m)
 {
+    (void)at;
     char n[2048], noq[2048];
     fake_norm(ctx, url, n, sizeof(n));
     snprintf(noq, sizeof(noq), "%.*s", (int)strcspn(n, "?"), n);
@@ -156,12 +161,20 @@ static size_t fake_urls_for_host(void *ctx, const char *host, char *buf, size_t 
     return count;
 }
 
-static bool fake_allowed(void *ctx, const struct ta_addr *a, const char *name)
+static bool fake_allow_ip(void *ctx, const struct ta_addr *a, char *list, size_t cap)
 {
     (void)ctx;
     char ip[TA_ADDR_STRLEN];
-    return (name != NULL && is_allowed(name)) ||
-           (a != NULL && is_allowed(ta_addr_format(a, ip, sizeof(ip))));
+    snprintf(list, cap, "test-allow");
+    return is_allowed(ta_addr_format(a, ip, sizeof(ip)));
+}
+
+static bool fake_allow_name(void *ctx, const char *name, const char *within, char *list, size_t cap)
+{
+    (void)ctx;
+    (void)within;
+    snprintf(list, cap, "test-allow");
+    return is_allowed(name);
 }
 
 static const struct ta_detect_intel fake_intel = {
@@ -171,7 +184,8 @@ static const struct ta_detect_intel fake_intel = {
     .match_url = fake_url,
     .phish_urls_for_host = fake_urls_for_host,
     .normalize_url = fake_norm,
-    .allowed = fake_allowed,
+    .allow_ip = fake_allow_ip,
+    .allow_name = fake_allow_name,
 };
 
 static void fake_geo(void *ctx, struct ta_event_side *s)
