@@ -45,9 +45,12 @@ struct ta_str {
  */
 struct ta_proto_opts {
     /* TCP reassembly */
-    uint32_t stream_flow_memcap;   /* out-of-order bytes held per flow, both dirs [1 MiB] */
-    uint64_t stream_global_memcap; /* out-of-order bytes held in all flows [256 MiB] */
-    uint32_t stream_max_segments;  /* out-of-order segments per direction [256] */
+    /* Memory held by out-of-order segments, counted as allocated (payload,
+     * segment header and allocator overhead), per flow both dirs [1 MiB] and
+     * in all flows [256 MiB]. */
+    uint32_t stream_flow_memcap;
+    uint64_t stream_global_memcap;
+    uint32_t stream_max_segments; /* out-of-order segments per direction [256] */
     /* DNS */
     uint32_t dns_max_answers;   /* RRs kept per section (answers, authorities) [64] */
     uint32_t dns_max_queries;   /* questions kept [16] */

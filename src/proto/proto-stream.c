@@ -28,13 +28,30 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
+/*
+ * What a held segment of len bytes costs: its header and payload plus the
+ * allocator's own header, rounded to the allocator's 16-byte granule (glibc
+ * on 64-bit: 8 bytes of header, chunks of at least 32). The memcaps count
+ * this, not the payload alone: a flood of one-byte segments is mostly
+ * overhead.
+ */
+static uint32_t seg_cost(uint32_t len)
+{
+    uint64_t n = sizeof(struct ta__seg) + (uint64_t)len + sizeof(size_t);
+    n = (n + 15) & ~(uint64_t)15;
+    if (n < 32)
+        n = 32;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 static void seg_free(struct ta_proto *p, struct ta__stream *s, uint32_t *flow_bytes,
                      struct ta__seg *g)
 {
+    uint32_t cost = seg_cost(g->len);
     s->ooo_bytes -= g->len;
     s->ooo_count--;
-    *flow_bytes -= g->len;
-    p->stream_mem -= g->len;
+    *flow_bytes -= cost;
+    p->stream_mem -= cost;
     free(g);
 }
 
@@ -59,7 +76,7 @@ static void drain(struct ta_proto *p, struct ta__stream *s, uint32_t *flow_bytes
             d = 0;
             gap = true;
         }
-        uint32_t old = (uint32_t)-d;
+        uint32_t old = s->next_seq - g->seq; /* d <= 0: bytes already delivered */
         if (old < g->len) {
             fn(ud, g->data + old, g->len - old, gap);
             p->c[TA_PC_STREAM_SEGMENTS]++;
@@ -101,11 +118,12 @@ static void store(struct ta_proto *p, struct ta__stream *s, uint32_t *flow_bytes
             p->c[TA_PC_STREAM_SEGMENT_CAP_DROPS]++;
             return;
         }
-        if (*flow_bytes + (uint64_t)piece > p->o.stream_flow_memcap) {
+        uint32_t cost = seg_cost(piece);
+        if (*flow_bytes + (uint64_t)cost > p->o.stream_flow_memcap) {
             p->c[TA_PC_STREAM_FLOW_MEMCAP_DROPS]++;
             return;
         }
-        if (p->stream_mem + piece > p->o.stream_global_memcap) {
+        if (p->stream_mem + cost > p->o.stream_global_memcap) {
             p->c[TA_PC_STREAM_GLOBAL_MEMCAP_DROPS]++;
             return;
         }
@@ -122,8 +140,8 @@ static void store(struct ta_proto *p, struct ta__stream *s, uint32_t *flow_bytes
         pp = &g->next;
         s->ooo_bytes += piece;
         s->ooo_count++;
-        *flow_bytes += piece;
-        p->stream_mem += piece;
+        *flow_bytes += cost;
+        p->stream_mem += cost;
         p->c[TA_PC_STREAM_OOO_SEGMENTS]++;
         seq += piece;
         data += piece;
@@ -156,7 +174,7 @@ void ta__stream_segment(struct ta_proto *p, struct ta__stream *s, uint32_t *flow
         int32_t d = seq_diff(seq, s->next_seq);
         if (d > 0 && s->ooo != NULL &&
             (s->ooo_count >= p->o.stream_max_segments ||
-             *flow_bytes + (uint64_t)len > p->o.stream_flow_memcap)) {
+             *flow_bytes + (uint64_t)seg_cost(len) > p->o.stream_flow_memcap)) {
             /*
              * At the per-flow caps the missing data is given up for lost:
              * deliver what is buffered across the hole(s) so the stream
@@ -168,7 +186,9 @@ void ta__stream_segment(struct ta_proto *p, struct ta__stream *s, uint32_t *flow
         if (d > 0) {
             store(p, s, flow_bytes, seq, data, len, fn, ud);
         } else {
-            uint32_t old = (uint32_t)-d;
+            /* d <= 0: the segment starts at or before next_seq (a segment
+             * exactly 2^31 away counts as old: modulo 2^32 it is both). */
+            uint32_t old = s->next_seq - seq;
             if (old >= len) {
                 p->c[TA_PC_STREAM_OVERLAP_BYTES] += len; /* pure retransmission */
             } else {

@@ -72,6 +72,15 @@ static void teardown(struct st *t)
     ta_proto_free(t->p);
 }
 
+/*
+ * What the memcaps charge for a held segment of n payload bytes: the
+ * 16-byte segment header, the payload and the allocator's 8-byte header,
+ * rounded up to 16 (at least 32). Written out here rather than taken from
+ * the code so that a change of the accounting fails these tests.
+ */
+#define COST(n)                                                                                    \
+    ((16u + (n) + 8u + 15u) / 16u * 16u < 32u ? 32u : (16u + (n) + 8u + 15u) / 16u * 16u)
+
 static void test_in_order_and_ooo(void **state)
 {
     (void)state;
@@ -82,7 +91,8 @@ static void test_in_order_and_ooo(void **state)
     seg(&t, 109, TA_TCP_ACK, "jkl"); /* ahead: buffered */
     seg(&t, 106, TA_TCP_ACK, "ghi"); /* ahead: buffered */
     assert_string_equal(t.o.data, "abc");
-    assert_int_equal(t.fb, 6);
+    assert_int_equal(t.fb, 2 * COST(3));
+    assert_int_equal(t.fb, 64);
     seg(&t, 103, TA_TCP_ACK, "def"); /* fills the hole: all delivered */
     assert_string_equal(t.o.data, "abcdefghijkl");
     assert_int_equal(t.o.gaps, 0);
@@ -142,7 +152,7 @@ static void test_caps(void **state)
     (void)state;
     struct ta_proto_opts o;
     ta_proto_opts_default(&o);
-    o.stream_flow_memcap = 8;
+    o.stream_flow_memcap = 3 * COST(2) + 31;
     o.stream_max_segments = 3;
     struct st t;
     setup(&t, &o);
@@ -150,20 +160,25 @@ static void test_caps(void **state)
     seg(&t, 11, TA_TCP_ACK, "aa");
     seg(&t, 21, TA_TCP_ACK, "bb");
     seg(&t, 31, TA_TCP_ACK, "cc");
-    assert_int_equal(t.fb, 6);
+    assert_int_equal(t.fb, 3 * COST(2));
     /* A 4th segment exceeds the segment cap: what is held is given up across the holes. */
     seg(&t, 41, TA_TCP_ACK, "dd");
     assert_string_equal(t.o.data, "|aa|bb|cc");
-    assert_int_equal(t.fb, 2);
-    /* One segment larger than the flow cap can never be held: dropped, counted. */
-    seg(&t, 60, TA_TCP_ACK, "0123456789");
+    assert_int_equal(t.fb, COST(2));
+    /* One segment whose cost alone passes the flow cap can never be held: what is
+     * buffered is given up first, then the segment is dropped and counted. */
+    char big[121];
+    memset(big, 'x', 120);
+    big[120] = '\0';
+    seg(&t, 60, TA_TCP_ACK, big);
+    assert_string_equal(t.o.data, "|aa|bb|cc|dd");
     assert_int_equal(ctr(&t, "stream_flow_memcap_drops"), 1);
-    assert_true(t.fb <= 8);
+    assert_int_equal(t.fb, 0);
     teardown(&t);
 
     /* Global cap across flows. */
     ta_proto_opts_default(&o);
-    o.stream_global_memcap = 5;
+    o.stream_global_memcap = COST(3) + 8;
     setup(&t, &o);
     struct ta__stream s2;
     uint32_t fb2 = 0;
@@ -180,8 +195,46 @@ static void test_caps(void **state)
     pk.payload_len = 3;
     ta__stream_segment(t.p, &s2, &fb2, &pk, collect, &t.o);
     assert_int_equal(ctr(&t, "stream_global_memcap_drops"), 1);
-    assert_int_equal(t.p->stream_mem, 3);
+    assert_int_equal(t.p->stream_mem, COST(3));
     ta__stream_release(t.p, &s2, &fb2);
+    teardown(&t);
+}
+
+/*
+ * A flood of one-byte out-of-order segments is held at the global cap by
+ * what it costs, not by its payload (1 byte each, 32 as allocated).
+ */
+static void test_tiny_segment_flood(void **state)
+{
+    (void)state;
+    struct ta_proto_opts o;
+    ta_proto_opts_default(&o);
+    o.stream_global_memcap = 100 * COST(1);
+    o.stream_max_segments = 1000;
+    struct st t;
+    setup(&t, &o);
+    seg(&t, 0, TA_TCP_SYN, "");
+    for (uint32_t i = 0; i < 250; i++)
+        seg(&t, 10 + 2 * i, TA_TCP_ACK, "z"); /* every other byte: a hole before each */
+    assert_int_equal(t.p->stream_mem, 100 * COST(1));
+    assert_int_equal(t.fb, 100 * COST(1));
+    assert_int_equal(ctr(&t, "stream_global_memcap_drops"), 150);
+    teardown(&t);
+}
+
+/* A segment exactly 2^31 bytes from the next expected one is taken as old data. */
+static void test_half_window_away(void **state)
+{
+    (void)state;
+    struct st t;
+    setup(&t, NULL);
+    seg(&t, 99, TA_TCP_SYN, "");
+    seg(&t, 100, TA_TCP_ACK, "abc");
+    seg(&t, 103u + 0x80000000u, TA_TCP_ACK, "zz");
+    seg(&t, 103, TA_TCP_ACK, "de");
+    assert_string_equal(t.o.data, "abcde");
+    assert_int_equal(ctr(&t, "stream_overlap_bytes"), 2);
+    assert_int_equal(t.fb, 0);
     teardown(&t);
 }
 
@@ -203,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_order_and_ooo),     cmocka_unit_test(test_overlap_first_wins),
         cmocka_unit_test(test_gap_by_ack_and_flush), cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_tiny_segment_flood),   cmocka_unit_test(test_half_window_away),
         cmocka_unit_test(test_wraparound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
