@@ -12,8 +12,10 @@
  *   ta_json_obj_close(&j);
  *   fwrite(j.buf, 1, j.len, out);  ...  ta_json_release(&j);
  *
- * Allocation failure sets j.oom and makes later calls no-ops; check it once
- * at the end.
+ * The buffer is capped (TA_JSON_LIMIT bytes by default, ta_json_set_limit):
+ * a document that would pass the cap, like an allocation failure, sets j.oom
+ * (and j.toobig for the cap) and makes later calls no-ops; check oom once at
+ * the end. ta_json_reset clears both.
  */
 #ifndef THREATATLAS_JSON_H
 #define THREATATLAS_JSON_H
@@ -24,20 +26,26 @@
 #include <string.h>
 
 #define TA_JSON_MAX_DEPTH 32
+/* Default cap of one document: far above any EVE record or report. */
+#define TA_JSON_LIMIT ((size_t)64 << 20)
 
 struct ta_json {
     char *buf;
     size_t len;
     size_t cap;
-    bool oom;
+    size_t limit; /* most bytes one document may take (set by init) */
+    bool oom;     /* the document could not be held: see toobig */
+    bool toobig;  /* ... because it passed limit (else allocation failed) */
     int depth;
     bool need_comma[TA_JSON_MAX_DEPTH];
 };
 
 void ta_json_init(struct ta_json *j);
 void ta_json_release(struct ta_json *j);
-/* Empty the buffer for the next document; keeps the allocation. */
+/* Empty the buffer for the next document; keeps the allocation and the limit. */
 void ta_json_reset(struct ta_json *j);
+/* Most bytes one document may take (0 = TA_JSON_LIMIT). */
+void ta_json_set_limit(struct ta_json *j, size_t bytes);
 
 void ta_json_obj_open(struct ta_json *j);
 void ta_json_obj_close(struct ta_json *j);

@@ -14,6 +14,12 @@
 void ta_json_init(struct ta_json *j)
 {
     memset(j, 0, sizeof(*j));
+    j->limit = TA_JSON_LIMIT;
+}
+
+void ta_json_set_limit(struct ta_json *j, size_t bytes)
+{
+    j->limit = bytes ? bytes : TA_JSON_LIMIT;
 }
 
 void ta_json_release(struct ta_json *j)
@@ -28,6 +34,7 @@ void ta_json_reset(struct ta_json *j)
     j->depth = 0;
     j->need_comma[0] = false;
     j->oom = false;
+    j->toobig = false;
 }
 
 /* Grows the buffer to hold extra more bytes plus the terminating NUL. */
@@ -35,9 +42,16 @@ static bool grow(struct ta_json *j, size_t extra)
 {
     if (j->oom)
         return false;
+    size_t limit = j->limit ? j->limit : TA_JSON_LIMIT;
+    if (extra >= limit || j->len + extra + 1 > limit) {
+        j->oom = j->toobig = true;
+        return false;
+    }
     size_t ncap = j->cap ? j->cap : 1024;
     while (ncap < j->len + extra + 1)
         ncap *= 2;
+    if (ncap > limit)
+        ncap = limit;
     char *nb = realloc(j->buf, ncap);
     if (nb == NULL) {
         j->oom = true;

@@ -117,6 +117,37 @@ static void test_time_format_cache(void **state)
                         "10000-01-01T00:00:00.000001+000");
 }
 
+/* The writer's buffer is capped: a document past the limit fails as a whole, and reset recovers. */
+static void test_json_limit(void **state)
+{
+    (void)state;
+    struct ta_json j;
+    ta_json_init(&j);
+    assert_int_equal(j.limit, TA_JSON_LIMIT);
+    ta_json_set_limit(&j, 2048);
+    char s[4000];
+    memset(s, 'a', sizeof(s) - 1);
+    s[sizeof(s) - 1] = '\0';
+    ta_json_obj_open(&j);
+    ta_json_kv_strn(&j, "k", s, 2000);
+    assert_false(j.oom);
+    size_t held = j.len;
+    ta_json_kv_str(&j, "k2", s);
+    assert_true(j.oom);
+    assert_true(j.toobig);
+    assert_true(j.cap <= 2048);
+    ta_json_kv_str(&j, "k3", "x"); /* later calls are no-ops */
+    assert_true(j.len <= held + 8);
+    ta_json_reset(&j);
+    assert_false(j.oom);
+    assert_false(j.toobig);
+    assert_int_equal(j.limit, 2048);
+    ta_json_str(&j, "fits");
+    assert_false(j.oom);
+    assert_string_equal(j.buf, "\"fits\"");
+    ta_json_release(&j);
+}
+
 /* Integers at the edges, keys that need escaping, long strings that grow the buffer. */
 static void test_json_edges(void **state)
 {
@@ -222,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_addr_roundtrip),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_json_limit),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_addr_format_v4_matches_inet_ntop),
         cmocka_unit_test(test_time_format_cache),
