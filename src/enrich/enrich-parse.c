@@ -221,10 +221,16 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l)
                     break;
             }
         }
-        /* Same-or-larger network pushed while one is open is impossible
-         * after sorting unless it duplicates it; the later one then wins. */
+        /* After sorting, a network that is not inside the open one can only
+         * be a repeat of it: the later one wins, in place, so repeats never
+         * deepen the stack. Distinct nested CIDRs have distinct prefix
+         * lengths, hence at most 129 levels. */
+        if (sp > 0 && l->v[stack[sp - 1]].lo == e->lo && l->v[stack[sp - 1]].hi == e->hi) {
+            stack[sp - 1] = i;
+            continue;
+        }
         if (sp == sizeof(stack) / sizeof(stack[0])) {
-            err = TA_ERR_LIMIT;
+            err = TA_ERR_LIMIT; /* not CIDRs: ranges nesting deeper than any CIDR family */
             break;
         }
         cur = e->lo;
@@ -578,9 +584,73 @@ static bool parse_cc(const char *s, size_t n, uint32_t *cc)
     return true;
 }
 
+/* One network of a file with the line that gave it, to find repeats. */
+struct netline {
+    ta__u128 lo, hi;
+    uint32_t cc, asn, name;
+    unsigned line;
+    bool v4;
+};
+
+static int cmp_netline(const void *pa, const void *pb)
+{
+    const struct netline *a = pa, *b = pb;
+    if (a->v4 != b->v4)
+        return a->v4 ? -1 : 1;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    if (a->hi != b->hi)
+        return a->hi < b->hi ? -1 : 1;
+    return a->line < b->line ? -1 : (a->line > b->line);
+}
+
+/*
+ * A network given twice with the same values is harmless (the entries
+ * collapse); given twice with different values it is ambiguous, and the
+ * error names both lines.
+ */
+static ta_err check_repeats(struct netline *nl, size_t n, char *errbuf, size_t errlen)
+{
+    if (n < 2)
+        return TA_OK;
+    qsort(nl, n, sizeof(*nl), cmp_netline);
+    for (size_t i = 1; i < n; i++) {
+        const struct netline *a = &nl[i - 1], *b = &nl[i];
+        if (a->v4 != b->v4 || a->lo != b->lo || a->hi != b->hi)
+            continue;
+        if (a->cc != b->cc || a->asn != b->asn || a->name != b->name) {
+            snprintf(errbuf, errlen,
+                     "line %u: the same network as line %u with a different country or AS", b->line,
+                     a->line);
+            return TA_ERR_FORMAT;
+        }
+    }
+    return TA_OK;
+}
+
+static ta_err parse_cidr_lines(const char *buf, size_t len, bool with_asn, size_t max_lines,
+                               struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
+                               struct ta__geo_pool *pool, uint64_t *lines, char *errbuf,
+                               size_t errlen, struct netline **nets, size_t *nnl, size_t *capnl);
+
 ta_err ta__geo_cidr_parse(const char *buf, size_t len, bool with_asn, size_t max_lines,
                           struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
                           struct ta__geo_pool *pool, uint64_t *lines, char *errbuf, size_t errlen)
+{
+    struct netline *nl = NULL;
+    size_t nnl = 0, capnl = 0;
+    ta_err err = parse_cidr_lines(buf, len, with_asn, max_lines, v4, v6, pool, lines, errbuf,
+                                  errlen, &nl, &nnl, &capnl);
+    if (err == TA_OK)
+        err = check_repeats(nl, nnl, errbuf, errlen);
+    free(nl);
+    return err;
+}
+
+static ta_err parse_cidr_lines(const char *buf, size_t len, bool with_asn, size_t max_lines,
+                               struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
+                               struct ta__geo_pool *pool, uint64_t *lines, char *errbuf,
+                               size_t errlen, struct netline **nets, size_t *nnl, size_t *capnl)
 {
     size_t off = 0;
     unsigned lineno = 0;
@@ -651,6 +721,15 @@ ta_err ta__geo_cidr_parse(const char *buf, size_t len, bool with_asn, size_t max
         ta_err err = ta__geo_ivlist_push(v4f ? v4 : v6, lo, hi, cc, asn, name);
         if (err != TA_OK)
             return err;
+        if (*nnl == *capnl) {
+            size_t nc = *capnl ? *capnl * 2 : 64;
+            struct netline *nv = realloc(*nets, nc * sizeof(*nv));
+            if (nv == NULL)
+                return TA_ERR_NOMEM;
+            *nets = nv;
+            *capnl = nc;
+        }
+        (*nets)[(*nnl)++] = (struct netline){lo, hi, cc, asn, name, lineno, v4f};
         (*lines)++;
     }
     return TA_OK;

@@ -48,8 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ta__geo_ivlist_disjoint(&v4);
             ta__geo_ivlist_disjoint(&v6);
         } else {
-            ta__geo_ivlist_flatten_cidrs(&v4);
-            ta__geo_ivlist_flatten_cidrs(&v6);
+            /* Whatever repeats and nesting a file holds, CIDRs always flatten. */
+            ta_err f4 = ta__geo_ivlist_flatten_cidrs(&v4);
+            ta_err f6 = ta__geo_ivlist_flatten_cidrs(&v6);
+            if ((f4 != TA_OK && f4 != TA_ERR_NOMEM) || (f6 != TA_OK && f6 != TA_ERR_NOMEM))
+                abort();
         }
         check_disjoint(&v4);
         check_disjoint(&v6);

@@ -752,6 +752,56 @@ static void test_csv_parser_limits(void **state)
     ta__geo_pool_release(&pool);
 }
 
+/*
+ * Any number of repeated and nested networks in an overrides or home-nets
+ * file: repeats collapse (the later wins), every nesting depth a CIDR family
+ * can have flattens, and a repeat with other values names both lines.
+ */
+static void test_cidr_repeats_and_nesting(void **state)
+{
+    (void)state;
+    char *text = malloc(64 * 1024);
+    assert_non_null(text);
+    size_t o = 0;
+    for (int i = 0; i < 300; i++)
+        o += (size_t)snprintf(text + o, 64 * 1024 - o, "10.0.0.0/8 DE\n");
+    for (int p = 0; p <= 32; p++) /* the deepest IPv4 nesting: /0 down to /32 */
+        o += (size_t)snprintf(text + o, 64 * 1024 - o, "0.0.0.0/%d FR\n", p);
+    for (int p = 0; p <= 128; p++) /* and IPv6's */
+        o += (size_t)snprintf(text + o, 64 * 1024 - o, "::/%d NL\n", p);
+    struct ta__geo_ivlist v4 = {0}, v6 = {0};
+    struct ta__geo_pool pool;
+    assert_int_equal(ta__geo_pool_init(&pool), TA_OK);
+    uint64_t lines = 0;
+    char err[200] = "";
+    assert_int_equal(
+        ta__geo_cidr_parse(text, o, false, 100000, &v4, &v6, &pool, &lines, err, sizeof(err)),
+        TA_OK);
+    assert_int_equal(lines, 300 + 33 + 129);
+    assert_int_equal(ta__geo_ivlist_flatten_cidrs(&v4), TA_OK);
+    assert_int_equal(ta__geo_ivlist_flatten_cidrs(&v6), TA_OK);
+    /* FR everywhere but 10/8 (DE, inside the nest); adjacent FR pieces merge. */
+    assert_int_equal(v4.n, 3);
+    assert_true(v4.v[0].lo == 0 && v4.v[0].hi == 0x09ffffffu);
+    assert_true(v4.v[1].lo == 0x0a000000u && v4.v[1].hi == 0x0affffffu);
+    assert_int_equal(v4.v[1].cc, ta__geo_cc_pack('D', 'E'));
+    assert_int_equal(v4.v[2].cc, ta__geo_cc_pack('F', 'R'));
+    assert_int_equal(v6.n, 1);
+    ta__geo_ivlist_free(&v4);
+    ta__geo_ivlist_free(&v6);
+
+    static const char clash[] = "# header\n10.0.0.0/8 DE\n12.0.0.0/8 FR\n10.0.0.0/8 US\n";
+    lines = 0;
+    assert_int_equal(ta__geo_cidr_parse(clash, strlen(clash), false, 100, &v4, &v6, &pool, &lines,
+                                        err, sizeof(err)),
+                     TA_ERR_FORMAT);
+    assert_string_equal(err, "line 4: the same network as line 2 with a different country or AS");
+    ta__geo_ivlist_free(&v4);
+    ta__geo_ivlist_free(&v6);
+    ta__geo_pool_release(&pool);
+    free(text);
+}
+
 /* Reference orders, written independently of enrich-parse.c. */
 static int ref_cmp_start(const void *pa, const void *pb)
 {
@@ -816,13 +866,21 @@ static void test_ivlist_sort(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_geoip2_country), cmocka_unit_test(test_geolite2_country),
-        cmocka_unit_test(test_geolite2_asn),   cmocka_unit_test(test_pinned_data),
-        cmocka_unit_test(test_asn_csv),        cmocka_unit_test(test_special_ranges),
-        cmocka_unit_test(test_overrides),      cmocka_unit_test(test_overrides_beat_db),
-        cmocka_unit_test(test_bad_overrides),  cmocka_unit_test(test_home),
-        cmocka_unit_test(test_corrupt_mmdb),   cmocka_unit_test(test_csv_parser_limits),
-        cmocka_unit_test(test_data_dir),       cmocka_unit_test(test_ivlist_sort),
+        cmocka_unit_test(test_geoip2_country),
+        cmocka_unit_test(test_geolite2_country),
+        cmocka_unit_test(test_geolite2_asn),
+        cmocka_unit_test(test_pinned_data),
+        cmocka_unit_test(test_asn_csv),
+        cmocka_unit_test(test_special_ranges),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_overrides_beat_db),
+        cmocka_unit_test(test_bad_overrides),
+        cmocka_unit_test(test_home),
+        cmocka_unit_test(test_corrupt_mmdb),
+        cmocka_unit_test(test_csv_parser_limits),
+        cmocka_unit_test(test_data_dir),
+        cmocka_unit_test(test_ivlist_sort),
+        cmocka_unit_test(test_cidr_repeats_and_nesting),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
