@@ -66,7 +66,7 @@ static inline bool ta_addr_is_v4(const struct ta_addr *a)
 #define TA_TS_STRLEN 32
 char *ta_time_format(ta_time_us t, char *buf, size_t len);
 
-/* Parse "YYYY-MM-DD" as UTC midnight; returns false if invalid. */
+/* Parse exactly "YYYY-MM-DD" (1970 on) as UTC midnight; returns false otherwise. */
 bool ta_date_parse(const char *s, ta_time_us *out);
 
 #endif

@@ -29,6 +29,9 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg,
+                      bool *given);
+
 /* Store one value; prints the error line and returns false when invalid. */
 static bool set_value(const struct ta_cmd_spec *spec, const struct ta_opt *o, void *cfg,
                       const char *val)
@@ -104,6 +107,20 @@ int ta_opts_parse(const struct ta_cmd_spec *spec, int argc, char **argv, void *c
     for (size_t i = 0; i < spec->nopts; i++)
         if (spec->opts[i].def != NULL && !set_value(spec, &spec->opts[i], cfg, spec->opts[i].def))
             return 2;
+    /* Options given on the command line, so that a repeated one is refused
+     * rather than the last one silently winning (lists may repeat). */
+    bool *given = calloc(spec->nopts ? spec->nopts : 1, sizeof(*given));
+    if (given == NULL) {
+        ta_cli_error("%s: out of memory", spec->name);
+        return 2;
+    }
+    int rc = parse_args(spec, argc, argv, cfg, given);
+    free(given);
+    return rc;
+}
+
+static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg, bool *given)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const struct ta_opt *o = NULL;
@@ -156,6 +173,12 @@ int ta_opts_parse(const struct ta_cmd_spec *spec, int argc, char **argv, void *c
             }
             val = argv[++i];
         }
+        size_t k = (size_t)(o - spec->opts);
+        if (given[k] && o->type != TA_OPT_STRLIST) {
+            ta_cli_error("%s: option --%s given twice", spec->name, o->name);
+            return 2;
+        }
+        given[k] = true;
         if (!set_value(spec, o, cfg, val))
             return 2;
     }

@@ -147,10 +147,17 @@ char *ta_time_format(ta_time_us t, char *buf, size_t len)
 
 bool ta_date_parse(const char *s, ta_time_us *out)
 {
-    int y, m, d;
-    char tail;
-    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    /* Exactly YYYY-MM-DD: "2014-3-19", " 2014-03-19" or "+014-03-19" are refused. */
+    for (int i = 0; i < 10; i++) {
+        bool sep = i == 4 || i == 7;
+        if (sep ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return false;
+    }
+    if (s[10] != '\0')
         return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
     if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
         return false;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

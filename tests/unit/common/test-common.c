@@ -40,6 +40,13 @@ static void test_time_format(void **state)
     assert_false(ta_date_parse("2014-02-29", &d));
     assert_false(ta_date_parse("2014-13-01", &d));
     assert_false(ta_date_parse("2014-03-19x", &d));
+    assert_false(ta_date_parse("2014-3-19", &d));
+    assert_false(ta_date_parse("2014-03-9", &d));
+    assert_false(ta_date_parse(" 2014-03-19", &d));
+    assert_false(ta_date_parse("+014-03-19", &d));
+    assert_false(ta_date_parse("2014-03", &d));
+    assert_false(ta_date_parse("", &d));
+    assert_false(ta_date_parse("1969-12-31", &d));
 }
 
 static void test_json_shape(void **state)

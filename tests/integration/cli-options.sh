@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Option handling shared by every subcommand (src/cli/cli-opts.c): a repeated
+# option, a malformed date, an unknown option and a missing value are each one
+# stderr line and exit status 2; --help of each command exits 0 and names it.
+set -uo pipefail
+BIN=${TA_BIN:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect_err EXIT PATTERN args...: exit code, exactly one stderr line matching, nothing on stdout.
+expect_err() {
+    local want=$1 pat=$2
+    shift 2
+    "$BIN" "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    [[ $rc -eq $want ]] || fail "'$*' exited $rc, want $want"
+    [[ $(wc -l <"$T/err") -eq 1 ]] || fail "'$*' wrote $(wc -l <"$T/err") stderr lines: $(cat "$T/err")"
+    grep -qE -- "$pat" "$T/err" || fail "'$*' stderr '$(cat "$T/err")' lacks '$pat'"
+    [[ ! -s "$T/out" ]] || fail "'$*' wrote to stdout on error"
+}
+
+expect_err 2 'report: option --from given twice' \
+    report --db "$T/a.db" --from 2014-03-19 --from 2014-03-20 --to 2014-03-21
+expect_err 2 'report: option --format given twice' \
+    report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21 --format json --format=csv
+expect_err 2 'observe: option --output given twice' observe -r "$T/x.pcap" -o a -o b
+expect_err 2 "invalid --from date '2014-3-19'" report --db "$T/a.db" --from 2014-3-19 --to 2014-03-21
+expect_err 2 "invalid --to date '2014-03-21T00:00'" \
+    report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21T00:00
+expect_err 2 "invalid --since" events --db "$T/a.db" --since 14-03-19
+expect_err 2 "report: unknown option '--bogus'" report --bogus
+expect_err 2 "observe: option '-r' needs a value" observe -r
+
+# Repeating a list option is how several inputs are given: not an error.
+"$BIN" observe -r /nonexistent/a.pcap -r /nonexistent/b.pcap >/dev/null 2>"$T/err"
+grep -q 'given twice' "$T/err" && fail "-r twice refused: $(cat "$T/err")"
+
+for cmd in observe analyze report events intel geo; do
+    "$BIN" "$cmd" --help >"$T/help" 2>&1
+    rc=$?
+    [[ $rc -eq 0 ]] || fail "$cmd --help exited $rc"
+    grep -q "threatatlas $cmd" "$T/help" || fail "$cmd --help does not name the command: $(head -2 "$T/help")"
+done
+
+if [[ $fails -ne 0 ]]; then
+    echo "$fails failure(s)"
+    exit 1
+fi
+echo "info: repeated options, strict dates, unknown options and per-command --help checked"
