@@ -3,9 +3,15 @@
  * Input: byte 0 picks the link type; then frames, each a 2-byte big-endian
  * length followed by that many bytes (the last one takes what is left).
  * Small caps make fragment-table and flow-table limits reachable.
+ *
+ * Properties (abort = a finding): every frame is counted once, as decoded,
+ * not IP, malformed or held for reassembly; wire bytes add up; the flow
+ * table never holds more than its cap, and after the flush every flow
+ * created has ended.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "threatatlas/engine.h"
 
@@ -34,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int lt = linktypes[data[0] % (sizeof(linktypes) / sizeof(linktypes[0]))];
     size_t off = 1;
     ta_time_us ts = 1000000;
+    uint64_t frames = 0, wire_sum = 0;
+    struct ta_engine_stats st;
     while (off < size) {
         size_t len = size - off;
         if (len >= 2) {
@@ -49,10 +57,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The wire length may exceed the captured length (a snaplen cut). */
         uint32_t wire = (uint32_t)len + (len > 0 && (data[off] & 1) ? 100u : 0u);
         ta_engine_packet(e, lt, ts, data + off, (uint32_t)len, wire);
+        frames++;
+        wire_sum += wire;
+        ta_engine_get_stats(e, &st);
+        if (st.flows_active > o.max_flows)
+            abort();
         ts += 700000;
         off += len;
     }
     ta_engine_flush(e);
+    ta_engine_get_stats(e, &st);
+    /* A reassembled datagram is decoded once for all its fragments, so the
+     * outcomes add up to at most the frames fed. */
+    if (st.packets != frames || st.bytes != wire_sum ||
+        st.decoded + st.skipped + st.invalid + st.frag_held > frames ||
+        st.skipped + st.invalid > frames || st.flows_active != 0 ||
+        st.flows_ended != st.flows_created || st.flows_evicted > st.flows_ended)
+        abort();
     ta_engine_free(e);
     return 0;
 }

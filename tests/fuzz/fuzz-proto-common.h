@@ -2,6 +2,11 @@
  * Shared by the app-layer fuzz targets: one ta_proto, a sink that renders
  * every record to EVE JSON (so the writers are fuzzed too), helpers to feed
  * a TCP flow.
+ *
+ * Properties checked on every record (abort = a finding): the EVE text is
+ * one valid JSON object (parsed back with jansson); kept bodies never exceed
+ * the configured limit; a JA3/JA3S hash is the MD5 of the JA3 string
+ * written beside it.
  */
 #ifndef TA_FUZZ_PROTO_COMMON_H
 #define TA_FUZZ_PROTO_COMMON_H
@@ -9,22 +14,59 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "proto/proto-int.h"
 #include "threatatlas/eve-app.h"
 #include "threatatlas/proto.h"
 
+#define FZ_BODY_LIMIT 4096
+
 static struct ta_json fz_j;
+
+/* The rendered record must parse back as one JSON object. */
+static void fz_check_json(void)
+{
+    if (fz_j.oom)
+        return;
+    json_error_t e;
+    json_t *v = json_loadb(fz_j.buf, fz_j.len, 0, &e);
+    if (v == NULL || !json_is_object(v))
+        abort();
+    json_decref(v);
+}
+
+static void fz_check_md5(const char *hash, const struct ta_str *str)
+{
+    if (hash[0] == 0)
+        return;
+    uint8_t d[16];
+    char hex[33];
+    ta__md5((const uint8_t *)(str->ptr ? str->ptr : ""), str->ptr ? str->len : 0, d);
+    for (int i = 0; i < 16; i++) {
+        hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+    }
+    hex[32] = 0;
+    if (strcmp(hex, hash) != 0)
+        abort();
+}
 
 static void fz_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
 {
     (void)ud;
     ta_json_reset(&fz_j);
     ta_eve_dns(&fz_j, f, r);
+    fz_check_json();
 }
 static void fz_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
 {
     (void)ud;
     ta_json_reset(&fz_j);
     ta_eve_http(&fz_j, f, tx, true);
+    fz_check_json();
+    if (tx->req_body_kept > FZ_BODY_LIMIT || tx->resp_body_kept > FZ_BODY_LIMIT)
+        abort();
     /* Touch the kept bodies so ASan checks their bounds. */
     volatile uint8_t s = 0;
     for (uint32_t i = 0; i < tx->req_body_kept; i++)
@@ -38,6 +80,9 @@ static void fz_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record
     (void)ud;
     ta_json_reset(&fz_j);
     ta_eve_tls(&fz_j, f, t);
+    fz_check_json();
+    fz_check_md5(t->ja3_hash, &t->ja3_string);
+    fz_check_md5(t->ja3s_hash, &t->ja3s_string);
 }
 
 static const struct ta_obs_sink fz_sink = {NULL, NULL, fz_dns, fz_http, fz_tls};
@@ -49,7 +94,7 @@ static inline struct ta_proto *fz_proto(void)
         struct ta_proto_opts o;
         ta_proto_opts_default(&o);
         o.http_keep_headers = true;
-        o.http_body_limit = 4096;
+        o.http_body_limit = FZ_BODY_LIMIT;
         o.stream_flow_memcap = 16384;
         if (ta_proto_new(&o, &p) != TA_OK)
             abort();
