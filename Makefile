@@ -119,10 +119,24 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c build/fuzz/libthreatatlas.a
 	clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< \
 		build/fuzz/libthreatatlas.a $(LDLIBS_ALL)
 
+# Builds the libFuzzer targets, runs each for FUZZ_SECONDS from a copy of its
+# corpus, then the mutation campaign over the real captures (damaged files
+# read by the sanitizer build) for MUTATE_SECONDS. Findings stop the target.
+FUZZ_SECONDS ?= 20
+MUTATE_SECONDS ?= 120
 fuzz:
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=fuzz build/fuzz/libthreatatlas.a
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
-	@echo "fuzz targets in build/fuzz/; run e.g. build/fuzz/fuzz-decode tests/fuzz/corpus/decode"
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan variant
+	@for t in $(FUZZ_BIN); do \
+		n=$${t#build/fuzz/fuzz-}; w=build/fuzz/work/$$n; mkdir -p $$w; \
+		cp -n tests/fuzz/corpus/$$n/* $$w/ 2>/dev/null; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$t $$w -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ 2>build/fuzz/$$n.log \
+			|| { tail -30 build/fuzz/$$n.log; exit 1; }; \
+	done
+	@tests/fuzz/mutate-captures.py build/asan/threatatlas $${TA_SHARED_DATA:-../shared/data} \
+		build/fuzz/mutants --seconds $(MUTATE_SECONDS)
 
 deps:
 	@scripts/install-deps
