@@ -192,25 +192,30 @@ static void host_clean(const char *host, char *out, size_t cap)
     out[o] = 0;
 }
 
+/*
+ * Lookups of one indicator kind. A match of another kind is not taken: an
+ * intel interface that does not know a kind must not turn, say, a phishing
+ * URL into a payload download.
+ */
 static bool imatch_ip(struct ta_detector *d, const struct ta_addr *a, uint16_t port, ta_time_us at,
                       enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return d->intel.match_ip != NULL &&
-           d->intel.match_ip(d->intel.ctx, a, port, at, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_ip(d->intel.ctx, a, port, at, TA_DETECT_IK_BIT(k), m) && m->kind == k;
 }
 
 static bool imatch_domain(struct ta_detector *d, const char *name, ta_time_us at,
                           enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return name != NULL && name[0] != 0 && d->intel.match_domain != NULL &&
-           d->intel.match_domain(d->intel.ctx, name, at, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_domain(d->intel.ctx, name, at, TA_DETECT_IK_BIT(k), m) && m->kind == k;
 }
 
 static bool imatch_url(struct ta_detector *d, const char *url, ta_time_us at,
                        enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return d->intel.match_url != NULL &&
-           d->intel.match_url(d->intel.ctx, url, at, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_url(d->intel.ctx, url, at, TA_DETECT_IK_BIT(k), m) && m->kind == k;
 }
 
 /*
@@ -342,9 +347,7 @@ static void flow_name(struct ta_detector *d, const struct ta_flow *f, const char
         return;
     struct ta_detect_match m;
     char list[LIST_LEN];
-    if (d->intel.match_ip == NULL ||
-        !d->intel.match_ip(d->intel.ctx, &f->dst, lookup_port(f), f->start,
-                           TA_DETECT_IK_BIT(TA_DETECT_IK_C2), &m) ||
+    if (!imatch_ip(d, &f->dst, lookup_port(f), f->start, TA_DETECT_IK_C2, &m) ||
         !allow_name(d, name, NULL, list, sizeof(list)))
         return;
     struct mark_val *v = flow_mark(d, f);

@@ -1361,6 +1361,38 @@ static void test_times(void **state)
     ta_detector_free(d);
 }
 
+/* An intel interface that answers every URL lookup with its phishing match, whatever kinds
+ * were asked (as an adapter that does not know a kind might): only phishing is reported. */
+static bool any_kind_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
+                         struct ta_detect_match *m)
+{
+    (void)kinds;
+    return fake_url(ctx, url, at, TA_DETECT_IK_BIT(TA_DETECT_IK_PHISHING), m);
+}
+
+static void test_match_kind_checked(void **state)
+{
+    (void)state;
+    struct ta_detect_intel in = fake_intel;
+    in.match_url = any_kind_url;
+    struct sink s;
+    memset(&s, 0, sizeof(s));
+    struct ta_detector *d;
+    assert_int_equal(ta_detector_new(NULL, &in, &geo, on_event, &s, &d), TA_OK);
+    struct ta_flow f;
+    mkflow(&f, "10.0.18.1", 61000, "203.0.113.50", 80, T);
+    struct ta_detect_http tx = {.ts = T, .method = "GET", .host = "phish.example", .url = "/login"};
+    ta_detector_http(d, &f, &tx);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_PHISHING);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_PAYLOAD], 0);
+    assert_int_equal(st.events[TA_EVENT_C2], 0);
+    assert_int_equal(st.events[TA_EVENT_BACKDOOR] + st.events[TA_EVENT_BACKDOOR_SUSPECTED], 0);
+    ta_detector_free(d);
+}
+
 static void test_output(void **state)
 {
     (void)state;
@@ -1545,6 +1577,7 @@ int main(void)
         cmocka_unit_test(test_payload),
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_times),
+        cmocka_unit_test(test_match_kind_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
