@@ -315,7 +315,9 @@ struct ta_detect_tls {
 struct ta_detect_opts {
     /* DNS (host, address) -> c2 domain cache, about 120 bytes an entry (default 1,000,000) */
     uint32_t max_resolutions;
-    uint32_t max_flow_marks;    /* (flow, kind) de-duplication marks (default 200,000) */
+    /* per-flow marks: kinds reported (de-duplication) and the allow list covering a name the
+     * flow used for a listed server, 68 bytes of value each (default 200,000) */
+    uint32_t max_flow_marks;
     uint32_t resolution_ttl_s;  /* a resolution is used for this long (default 3600) */
     size_t evidence_body_bytes; /* request body prefix kept as evidence (default 256) */
     bool beacon;                /* run the beaconing scorer (default true) */
