@@ -208,6 +208,21 @@ enum ta_detect_ikind {
 };
 #define TA_DETECT_IK_BIT(k) (1u << (unsigned)(k))
 
+/*
+ * Payload downloads. One list, shared with the intel loaders (which classify
+ * URL trails by it) so that both sides agree on what a payload is.
+ * ta_detect_payload_path: true when the last path segment of url (a path or
+ * an absolute URL; the query and fragment are ignored) ends, case-insensitively,
+ * in .exe .dll .bin .sh .ps1 .msi .scr .jar .apk .hta .vbs .elf or an ELF
+ * architecture suffix (.arm .arm5 .arm6 .arm7 .mips .mpsl .x86 .x86_64 .i686
+ * .m68k .ppc .sh4 .spc .sparc). Reads at most len bytes.
+ * ta_detect_executable: true when body starts with an executable's magic:
+ * "MZ" (PE), "\x7fELF", Mach-O (32/64-bit in either byte order, and the
+ * universal 0xcafebabe header, which Java class files share).
+ */
+bool ta_detect_payload_path(const char *url, size_t len);
+bool ta_detect_executable(const uint8_t *body, size_t len);
+
 /* One indicator match; strings live as long as the intel behind it. */
 struct ta_detect_match {
     const char *value; /* canonical indicator text */
@@ -300,7 +315,9 @@ struct ta_detect_tls {
 struct ta_detect_opts {
     /* DNS (host, address) -> c2 domain cache, about 120 bytes an entry (default 1,000,000) */
     uint32_t max_resolutions;
-    uint32_t max_flow_marks;    /* (flow, kind) de-duplication marks (default 200,000) */
+    /* per-flow marks: kinds reported (de-duplication) and the allow list covering a name the
+     * flow used for a listed server, 68 bytes of value each (default 200,000) */
+    uint32_t max_flow_marks;
     uint32_t resolution_ttl_s;  /* a resolution is used for this long (default 3600) */
     size_t evidence_body_bytes; /* request body prefix kept as evidence (default 256) */
     bool beacon;                /* run the beaconing scorer (default true) */
@@ -397,7 +414,10 @@ struct ta_json;
  * severity) and a `threatatlas` object (kind, method, confirmed,
  * confidence, family, attacker/victim with ip, port, cc, asn, as_name,
  * home, indicator with type and sources, evidence: hostname, url,
- * dns_answer, body_b64, page, website).
+ * dns_answer, body_b64, page, website, flow_start, tx_index (backdoor
+ * kinds), established, undated, and suppressed_by when an allow list
+ * covers the event: alert.action stays "allowed" as for every alert, so a
+ * consumer filters suppressed events on threatatlas.suppressed_by).
  */
 void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev);
 
@@ -405,11 +425,14 @@ void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev);
  * Write one event as an IntelMQ event (flat keys): classification.taxonomy
  * and .type per the IntelMQ harmonization (c2: malicious-code/c2-server;
  * phishing: fraud/phishing; backdoor: intrusions/system-compromise;
- * suspected kinds: other/undetermined with classification.identifier naming
- * the kind), source.* = the party the event is about (C&C server, phishing
- * server, the compromised web server), destination.* = the other side,
- * feed.name, feed.accuracy (confidence), time.source, malware.name, and
- * extra.* for the evidence. feed_name NULL = "threatatlas".
+ * payload: malicious-code/malware-distribution; suspected kinds:
+ * other/undetermined with classification.identifier naming the kind),
+ * source.* = the party the event is about (C&C server, phishing server,
+ * payload server, the compromised web server), destination.* = the other
+ * side, feed.name, feed.accuracy (confidence), time.source, malware.name,
+ * and extra.* for the evidence and identity (extra.flow_start,
+ * extra.tx_index for backdoor kinds, extra.established, extra.undated,
+ * extra.suppressed_by). feed_name NULL = "threatatlas".
  */
 void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const char *feed_name);
 

@@ -40,6 +40,7 @@ struct analyze_cfg {
     const char *country_db;
     const char *asn_db;
     bool no_store;
+    bool no_intel;
     bool no_beacon;
     bool progress;
     uint32_t http_body_limit;
@@ -65,6 +66,9 @@ static const struct ta_opt analyze_opts[] = {
     {"asn-db", 0, TA_OPT_STR, OFF(asn_db), NULL, 0, 0, "PATH",
      "ASN .mmdb/.csv/directory (default: the installed package)"},
     {"no-store", 0, TA_OPT_FLAG, OFF(no_store), NULL, 0, 0, NULL, "do not store events in --db"},
+    {"no-intel", 0, TA_OPT_FLAG, OFF(no_intel), NULL, 0, 0, NULL,
+     "run without indicators (webshell, phishing-content and beaconing detectors only); "
+     "without it, --db must hold indicators"},
     {"no-beacon", 0, TA_OPT_FLAG, OFF(no_beacon), NULL, 0, 0, NULL,
      "do not run the beaconing scorer"},
     {"progress", 0, TA_OPT_FLAG, OFF(progress), NULL, 0, 0, NULL,
@@ -75,11 +79,12 @@ static const struct ta_opt analyze_opts[] = {
 
 static const struct ta_cmd_spec analyze_spec = {
     "analyze",
-    "analyze -r FILE [-r FILE ...] | -i IFACE [--db FILE] [--home CC] [--format eve|intelmq] "
-    "[-o OUT]",
+    "analyze -r FILE [-r FILE ...] | -i IFACE --db FILE | --no-intel [--home CC] "
+    "[--format eve|intelmq] [-o OUT]",
     "Run observe, intel matching, detection and geolocation; write each detection (C&C,\n"
-    "phishing, backdoor, and their -suspected kinds) as an EVE alert or IntelMQ event,\n"
-    "and store it in --db. Statistics go to stderr.",
+    "phishing, backdoor, their -suspected kinds, payload downloads) as an EVE alert or\n"
+    "IntelMQ event, and store it in --db. Events an allow list covers are written and\n"
+    "stored with suppressed_by and not counted. Statistics go to stderr.",
     analyze_opts,
     sizeof(analyze_opts) / sizeof(analyze_opts[0]),
     "exit status: 0 success, 1 input/output/database error, 2 usage error.\n",
@@ -257,13 +262,19 @@ static void print_stats(const struct ta_detector *d, uint64_t n)
             "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
             "suspected webshell requests to C&C servers dropped %llu, resolutions evicted %llu, "
             "beacon pairs evicted %llu, beacon pairs to prevalent servers %llu, "
-            "c2 domains evicted %llu\n",
+            "c2 domains evicted %llu",
             (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
             (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
             (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
             (unsigned long long)st.suspected_to_c2, (unsigned long long)st.resolutions_evicted,
             (unsigned long long)st.beacon.pairs_evicted, (unsigned long long)st.beacon.prevalent,
             (unsigned long long)st.c2_domains_evicted);
+    /* Suppressed events are in the counts above and in the output, marked. */
+    fprintf(stderr, "; suppressed by allow lists (kept, not counted)");
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        fprintf(stderr, "%s %s %llu", k ? "," : "", ta_event_kind_name((enum ta_event_kind)k),
+                (unsigned long long)st.suppressed[k]);
+    fputc('\n', stderr);
 }
 
 int ta_cli_analyze(int argc, char **argv)
@@ -302,7 +313,24 @@ int ta_cli_analyze(int argc, char **argv)
     if (rc != 0)
         goto out;
 
-    if (cfg.db != NULL) {
+    /*
+     * Indicators are the point of most detections: a run that silently has none (no --db,
+     * a mistyped path, a database never imported into) would look like clean traffic.
+     */
+    if (cfg.db == NULL && !cfg.no_intel) {
+        ta_cli_error("analyze: no indicators: give --db FILE (filled by `threatatlas intel "
+                     "import --db FILE FEED`), or --no-intel to run without them");
+        rc = 2;
+        goto out;
+    }
+    if (cfg.db != NULL && !cfg.no_intel && access(cfg.db, F_OK) != 0) {
+        ta_cli_error("analyze: %s does not exist: import indicators into it first (`threatatlas "
+                     "intel import --db %s FEED`), or pass --no-intel",
+                     cfg.db, cfg.db);
+        rc = 1;
+        goto out;
+    }
+    if (cfg.db != NULL && !cfg.no_intel) {
         /* The clock only times the load for the stderr line, never the output. */
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -313,6 +341,14 @@ int ta_cli_analyze(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         struct ta_intel_index_stats ist;
         ta_intel_index_stats(intel.idx, &ist);
+        /* Allow entries (built-in top sites among them) raise no event by themselves. */
+        if (ist.entries <= ist.by_kind[TA_INTEL_KIND_ALLOW]) {
+            ta_cli_error("analyze: %s holds no indicators: import some first (`threatatlas intel "
+                         "import --db %s FEED`), or pass --no-intel",
+                         cfg.db, cfg.db);
+            rc = 1;
+            goto out;
+        }
         fprintf(stderr, "analyze: intel loaded in %.2f s (%llu entries)\n",
                 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                 (unsigned long long)ist.entries);
@@ -434,7 +470,7 @@ int ta_cli_analyze(int argc, char **argv)
         rctx.name = ta_source_name(in.src[i]);
         for (;;) {
             te = ta_cli_run_source(in.src[i], on_frame, &rctx, err, sizeof(err));
-            if (ta_cli_take_hup() && cfg.iface != NULL && cfg.db != NULL) {
+            if (ta_cli_take_hup() && cfg.iface != NULL && cfg.db != NULL && !cfg.no_intel) {
                 struct intel_state fresh;
                 if (intel_load(cfg.db, &fresh) == TA_OK) {
                     ta_detect_intel_adapter_ops(fresh.ad, &iops);

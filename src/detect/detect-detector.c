@@ -7,12 +7,21 @@
  *   - resolutions: (host, address) -> c2 domain answered to that host, so a
  *     later connection to the address is C&C by DNS (LRU, max_resolutions);
  *   - names: server address -> last name seen for it (DNS/SNI/Host), used to
- *     apply the allowlist to beaconing pairs (LRU, max_resolutions);
+ *     apply the allowlist to address matches and beaconing pairs (LRU,
+ *     max_names);
  *   - marks: flow id -> kinds already reported on the flow, so a flow gives
- *     at most one event per kind for C&C and phishing (LRU, max_flow_marks;
- *     dropped when the flow ends);
+ *     at most one event per kind for C&C, phishing and payloads, and the
+ *     allow list that covers a name the flow used for a listed server (LRU,
+ *     max_flow_marks; dropped when the flow ends);
  *   - the beaconing scorer's pairs.
  * Every cap evicts and counts.
+ *
+ * Allow entries never drop an indicator event: it is emitted with
+ * suppressed_by naming the list (kept, shown, not counted). What is checked
+ * depends on what the indicator identified (README "Detection"): the server
+ * for address matches, the observed name within the indicator domain for
+ * domain matches, the URL itself for URL matches. Backdoor and content
+ * detections are never suppressed; beacons to allowed servers are dropped.
  */
 #include "threatatlas/detect.h"
 
@@ -26,6 +35,7 @@
 
 #define NAME_MAX_LEN 256
 #define URL_BUF      2048
+#define LIST_LEN     64 /* allow list names ("top-sites", "misp:cisco_top10k") */
 
 /*
  * (host, address) -> the c2 domain answered, by its key in c2doms: small,
@@ -39,6 +49,7 @@ struct resolution {
 /* A c2 domain seen in DNS answers, with its intel match (one per domain). */
 struct c2dom {
     uint8_t confidence;
+    bool undated;
     char domain[NAME_MAX_LEN];
     char value[NAME_MAX_LEN];
     char family[64];
@@ -50,7 +61,8 @@ struct name_val {
 };
 
 struct mark_val {
-    uint32_t kinds; /* bit per enum ta_event_kind */
+    uint32_t kinds;       /* bit per enum ta_event_kind */
+    char allow[LIST_LEN]; /* allow list covering a name the flow used for its server, or "" */
 };
 
 struct ta_detector {
@@ -180,25 +192,56 @@ static void host_clean(const char *host, char *out, size_t cap)
     out[o] = 0;
 }
 
+/*
+ * Lookups of one indicator kind. A match of another kind is not taken: an
+ * intel interface that does not know a kind must not turn, say, a phishing
+ * URL into a payload download.
+ */
 static bool imatch_ip(struct ta_detector *d, const struct ta_addr *a, uint16_t port, ta_time_us at,
                       enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return d->intel.match_ip != NULL &&
-           d->intel.match_ip(d->intel.ctx, a, port, at, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_ip(d->intel.ctx, a, port, at, TA_DETECT_IK_BIT(k), m) && m->kind == k;
 }
 
 static bool imatch_domain(struct ta_detector *d, const char *name, ta_time_us at,
                           enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return name != NULL && name[0] != 0 && d->intel.match_domain != NULL &&
-           d->intel.match_domain(d->intel.ctx, name, at, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_domain(d->intel.ctx, name, at, TA_DETECT_IK_BIT(k), m) && m->kind == k;
 }
 
 static bool imatch_url(struct ta_detector *d, const char *url, ta_time_us at,
                        enum ta_detect_ikind k, struct ta_detect_match *m)
 {
     return d->intel.match_url != NULL &&
-           d->intel.match_url(d->intel.ctx, url, at, TA_DETECT_IK_BIT(k), m);
+           d->intel.match_url(d->intel.ctx, url, at, TA_DETECT_IK_BIT(k), m) && m->kind == k;
+}
+
+/*
+ * The port an IP lookup is made with: the server port for TCP and UDP, 0 for
+ * flows without ports (ICMP, other protocols), which no IP:port indicator
+ * matches.
+ */
+static uint16_t lookup_port(const struct ta_flow *f)
+{
+    return f->proto == 6 || f->proto == 17 ? f->dp : 0;
+}
+
+/*
+ * Evidence of contact, from the flow as it stands now. TCP: the server
+ * answered the SYN with SYN+ACK, or, for a connection picked up without its
+ * SYN, packets went both ways (a SYN answered by a reset is not a contact).
+ * Other protocols: packets both ways.
+ */
+static bool flow_established(const struct ta_flow *f)
+{
+    bool both = f->pkts_toserver > 0 && f->pkts_toclient > 0;
+    if (f->proto != 6)
+        return both;
+    if ((f->tcp_flags_tc & (TA_TCP_SYN | TA_TCP_ACK)) == (TA_TCP_SYN | TA_TCP_ACK))
+        return true;
+    return both && !(f->tcp_flags_ts & TA_TCP_SYN);
 }
 
 static void side_fill(struct ta_detector *d, struct ta_event_side *s, const struct ta_addr *ip,
@@ -221,6 +264,8 @@ static void event_init(struct ta_detector *d, struct ta_event *ev, enum ta_event
     ev->ts = ts;
     ev->flow_id = f->id;
     ev->proto = f->proto;
+    ev->flow_start = f->start;
+    ev->established = flow_established(f);
     bool server_attacks = kind != TA_EVENT_BACKDOOR && kind != TA_EVENT_BACKDOOR_SUSPECTED;
     if (server_attacks) {
         side_fill(d, &ev->attacker, &f->dst, f->dp);
@@ -238,10 +283,11 @@ static void event_match(struct ta_event *ev, const struct ta_detect_match *m)
     ev->sources = m->sources;
     ev->confidence = m->confidence;
     ev->family = (m->family != NULL && m->family[0] != 0) ? m->family : NULL;
+    ev->undated = m->undated;
 }
 
-/* true if kind was already reported on this flow; marks it otherwise. */
-static bool flow_seen(struct ta_detector *d, const struct ta_flow *f, enum ta_event_kind kind)
+/* The flow's mark, inserted if absent (eviction counted); NULL on allocation failure. */
+static struct mark_val *flow_mark(struct ta_detector *d, const struct ta_flow *f)
 {
     struct ta__ckey k;
     ta__ckey_make(&k, NULL, NULL, f->id);
@@ -249,6 +295,13 @@ static bool flow_seen(struct ta_detector *d, const struct ta_flow *f, enum ta_ev
     bool fresh;
     struct mark_val *v = ta__cache_put(&d->marks, &k, &fresh);
     d->st.marks_evicted += d->marks.evicted - before;
+    return v;
+}
+
+/* true if kind was already reported on this flow; marks it otherwise. */
+static bool flow_seen(struct ta_detector *d, const struct ta_flow *f, enum ta_event_kind kind)
+{
+    struct mark_val *v = flow_mark(d, f);
     if (v == NULL)
         return false;
     if (v->kinds & (1u << kind)) {
@@ -262,7 +315,88 @@ static bool flow_seen(struct ta_detector *d, const struct ta_flow *f, enum ta_ev
 static void emit(struct ta_detector *d, struct ta_event *ev)
 {
     d->st.events[ev->kind]++;
+    if (ev->suppressed_by != NULL)
+        d->st.suppressed[ev->kind]++;
     d->fn(d->ud, ev);
+}
+
+/* ---- allow entries ----------------------------------------------------- */
+
+static bool allow_name(struct ta_detector *d, const char *name, const char *within, char *list,
+                       size_t cap)
+{
+    list[0] = 0;
+    return name != NULL && name[0] != 0 && d->intel.allow_name != NULL &&
+           d->intel.allow_name(d->intel.ctx, name, within, list, cap);
+}
+
+/*
+ * A name this flow used for its server (SNI, Host), kept with the flow's mark
+ * when an allow entry covers it, for the address check at the flow's end.
+ * Only names of servers with an address indicator are looked up: for the
+ * others the answer would never be used.
+ */
+static void flow_name(struct ta_detector *d, const struct ta_flow *f, const char *name)
+{
+    if (name[0] == 0 || d->intel.allow_name == NULL)
+        return;
+    struct ta__ckey k;
+    ta__ckey_make(&k, NULL, NULL, f->id);
+    const struct mark_val *have = ta__cache_get(&d->marks, &k);
+    if (have != NULL && have->allow[0] != 0)
+        return;
+    struct ta_detect_match m;
+    char list[LIST_LEN];
+    if (!imatch_ip(d, &f->dst, lookup_port(f), f->start, TA_DETECT_IK_C2, &m) ||
+        !allow_name(d, name, NULL, list, sizeof(list)))
+        return;
+    struct mark_val *v = flow_mark(d, f);
+    if (v != NULL)
+        copy_str(v->allow, sizeof(v->allow), list);
+}
+
+/*
+ * Address matches (methods ip, ip-port): the server address is allowed, or a
+ * name this flow used for it, or the last name seen for the address (DNS
+ * answers, SNI, Host). Returns the list name (in list) or NULL.
+ */
+static const char *allow_server(struct ta_detector *d, const struct ta_flow *f, char *list,
+                                size_t cap)
+{
+    list[0] = 0;
+    if (d->intel.allow_ip != NULL && d->intel.allow_ip(d->intel.ctx, &f->dst, list, cap))
+        return list;
+    struct ta__ckey k;
+    ta__ckey_make(&k, NULL, NULL, f->id);
+    const struct mark_val *mv = ta__cache_get(&d->marks, &k);
+    if (mv != NULL && mv->allow[0] != 0) {
+        copy_str(list, cap, mv->allow);
+        return list;
+    }
+    ta__ckey_make(&k, &f->dst, NULL, 0);
+    const struct name_val *nv = ta__cache_get(&d->names, &k);
+    if (nv != NULL && allow_name(d, nv->name, NULL, list, cap))
+        return list;
+    return NULL;
+}
+
+/*
+ * Domain matches (sni, host, dns): an allow entry for the observed name at or
+ * under the indicator domain, so that a listed subdomain of an allowed
+ * platform stays counted while a feed listing an allowed site does not.
+ */
+static const char *allow_domain(struct ta_detector *d, const char *name, const char *indicator,
+                                char *list, size_t cap)
+{
+    return allow_name(d, name, indicator, list, cap) ? list : NULL;
+}
+
+/* URL matches (url, payload): only an allow entry for the URL itself. */
+static const char *allow_url(struct ta_detector *d, const char *url, char *list, size_t cap)
+{
+    list[0] = 0;
+    return d->intel.allow_url != NULL && d->intel.allow_url(d->intel.ctx, url, list, cap) ? list
+                                                                                          : NULL;
 }
 
 static void remember_name(struct ta_detector *d, const struct ta_addr *server, const char *name)
@@ -314,6 +448,7 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
     if (dv == NULL)
         return;
     dv->confidence = m.confidence;
+    dv->undated = m.undated;
     copy_str(dv->domain, sizeof(dv->domain), q);
     copy_str(dv->value, sizeof(dv->value), m.value);
     copy_str(dv->family, sizeof(dv->family), m.family);
@@ -340,13 +475,16 @@ void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struc
     char sni[NAME_MAX_LEN];
     host_clean(t->sni, sni, sizeof(sni));
     remember_name(d, &f->dst, sni);
+    flow_name(d, f, sni);
     struct ta_detect_match m;
     struct ta_event ev;
+    char list[LIST_LEN];
     if (imatch_domain(d, sni, t->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
         event_init(d, &ev, TA_EVENT_C2, TA_METHOD_SNI, f, t->ts);
         event_match(&ev, &m);
         ev.signature = "C&C domain in TLS SNI";
         ev.hostname = sni;
+        ev.suppressed_by = allow_domain(d, sni, m.value, list, sizeof(list));
         emit(d, &ev);
     }
     /*
@@ -372,6 +510,9 @@ void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struc
         ev.signature = by_domain ? "Phishing domain in TLS SNI" : "Phishing URL host in TLS SNI";
         ev.hostname = sni;
         ev.page = page;
+        /* The indicator URL m.value is what a URL match identified. */
+        ev.suppressed_by = by_domain ? allow_domain(d, sni, m.value, list, sizeof(list))
+                                     : allow_url(d, m.value, list, sizeof(list));
         emit(d, &ev);
     }
 }
@@ -418,11 +559,14 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         if (host[0] == 0 && f->dst.family == 6) /* an IPv6 literal needs brackets */
             snprintf(url, sizeof(url), "http://[%s]%s%s", ipbuf, path[0] == '/' ? "" : "/", path);
     }
-    if (host[0] != 0)
+    if (host[0] != 0) {
         remember_name(d, &f->dst, host);
+        flow_name(d, f, host);
+    }
     const char *website = host[0] != 0 ? host : ta_addr_format(&f->dst, ipbuf, sizeof(ipbuf));
     struct ta_detect_match m;
     struct ta_event ev;
+    char list[LIST_LEN];
 
     /* C&C by Host. */
     if (imatch_domain(d, host, tx->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
@@ -431,17 +575,39 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         ev.signature = "C&C domain in HTTP Host";
         ev.hostname = host;
         ev.url = path;
+        ev.suppressed_by = allow_domain(d, host, m.value, list, sizeof(list));
         emit(d, &ev);
     }
 
-    /* C&C by URL: the URL (or URL without query, or path) is a c2 URL indicator, as
-     * ThreatFox botnet_cc URLs and maltrail URL trails are. */
-    if (imatch_url(d, url, tx->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+    /*
+     * C&C by URL: the URL (or URL without query, or path) is a c2 URL indicator, as
+     * ThreatFox botnet_cc URLs and maltrail URL trails are. A c2 URL that names a
+     * payload file or is answered with an executable is a download (often from a
+     * hacked website), not a C&C contact: it becomes a payload event instead, as does
+     * a malware-distribution URL indicator.
+     */
+    struct ta_detect_match pm;
+    bool c2_url = imatch_url(d, url, tx->ts, TA_DETECT_IK_C2, &m);
+    bool fetched = c2_url && (ta_detect_payload_path(path, strlen(path)) ||
+                              (tx->have_resp && ta_detect_executable(tx->resp_body, tx->resp_len)));
+    bool payload = imatch_url(d, url, tx->ts, TA_DETECT_IK_PAYLOAD, &pm);
+    if (c2_url && !fetched && !flow_seen(d, f, TA_EVENT_C2)) {
         event_init(d, &ev, TA_EVENT_C2, TA_METHOD_URL, f, tx->ts);
         event_match(&ev, &m);
         ev.signature = "C&C URL requested";
         ev.hostname = host[0] ? host : NULL;
         ev.url = path;
+        ev.suppressed_by = allow_url(d, url, list, sizeof(list));
+        emit(d, &ev);
+    }
+    if ((payload || fetched) && !flow_seen(d, f, TA_EVENT_PAYLOAD)) {
+        event_init(d, &ev, TA_EVENT_PAYLOAD, TA_METHOD_URL, f, tx->ts);
+        event_match(&ev, payload ? &pm : &m);
+        ev.signature = payload ? "Download from a malware-distribution URL"
+                               : "Payload fetched from a C&C URL indicator";
+        ev.hostname = host[0] ? host : NULL;
+        ev.url = path;
+        ev.suppressed_by = allow_url(d, url, list, sizeof(list));
         emit(d, &ev);
     }
 
@@ -462,6 +628,8 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         ev.hostname = host[0] ? host : NULL;
         ev.url = path;
         ev.page = page;
+        ev.suppressed_by = phish_url ? allow_url(d, url, list, sizeof(list))
+                                     : allow_domain(d, host, m.value, list, sizeof(list));
         emit(d, &ev);
     }
 
@@ -488,7 +656,7 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
      * by body statistics alone; the C&C detection already explains it. */
     if (ws && v.suspected && !ws_url) {
         struct ta_detect_match cm;
-        if (imatch_ip(d, &f->dst, f->dp, tx->ts, TA_DETECT_IK_C2, &cm) ||
+        if (imatch_ip(d, &f->dst, lookup_port(f), tx->ts, TA_DETECT_IK_C2, &cm) ||
             imatch_domain(d, host, tx->ts, TA_DETECT_IK_C2, &cm) ||
             imatch_url(d, url, tx->ts, TA_DETECT_IK_C2, &cm) || c2_resolution(d, f) != NULL) {
             ws = false;
@@ -496,19 +664,32 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         }
     }
     if (ws_url || ws) {
-        bool confirmed = ws_url || !v.suspected;
-        event_init(d, &ev, confirmed ? TA_EVENT_BACKDOOR : TA_EVENT_BACKDOOR_SUSPECTED,
-                   ws ? TA_METHOD_CONTENT : TA_METHOD_URL, f, tx->ts);
+        /*
+         * A request to a webshell path proves a planted shell only when the shell
+         * answered: success with a body. Scanners (Nikto and the like) request
+         * /c99.php everywhere and get 404s or nothing: a probe, kept as suspected.
+         * A request whose content is a webshell's needs no answer.
+         */
+        bool answered = tx->have_resp && tx->status >= 200 && tx->status < 300 && tx->resp_len > 0;
+        bool by_content = ws && !v.suspected;
+        bool probe = ws_url && !by_content && !answered;
+        bool confirmed = by_content || (ws_url && answered);
+        enum ta_event_method method = probe ? TA_METHOD_PROBE
+                                      : ws  ? TA_METHOD_CONTENT
+                                            : TA_METHOD_URL;
+        event_init(d, &ev, confirmed ? TA_EVENT_BACKDOOR : TA_EVENT_BACKDOOR_SUSPECTED, method, f,
+                   tx->ts);
+        ev.tx_index = tx->tx_index > UINT32_MAX ? UINT32_MAX : (uint32_t)tx->tx_index;
         if (ws_url)
             event_match(&ev, &wm);
         if (ws) {
-            ev.signature = v.signature;
             ev.family = ta_webshell_family_name(v.family);
             if (!ws_url || v.confidence > ev.confidence)
                 ev.confidence = v.confidence;
-        } else {
-            ev.signature = "Request to a webshell URL indicator";
         }
+        ev.signature = probe ? "Request to a webshell URL indicator, not answered with content"
+                       : ws  ? v.signature
+                             : "Request to a webshell URL indicator";
         ev.hostname = host[0] ? host : NULL;
         ev.url = path;
         ev.body = tx->req_body;
@@ -544,12 +725,14 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
     d->st.flows_seen++;
     struct ta_detect_match m;
     struct ta_event ev;
-    if (imatch_ip(d, &f->dst, f->dp, f->start, TA_DETECT_IK_C2, &m)) {
+    char list[LIST_LEN];
+    if (imatch_ip(d, &f->dst, lookup_port(f), f->start, TA_DETECT_IK_C2, &m)) {
         if (!flow_seen(d, f, TA_EVENT_C2)) {
             event_init(d, &ev, TA_EVENT_C2, m.has_port ? TA_METHOD_IP_PORT : TA_METHOD_IP, f,
                        f->start);
             event_match(&ev, &m);
             ev.signature = m.has_port ? "Flow to a C&C IP:port" : "Flow to a C&C IP";
+            ev.suppressed_by = allow_server(d, f, list, sizeof(list));
             emit(d, &ev);
         }
     } else {
@@ -562,9 +745,11 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
             ev.sources = r->sources;
             ev.confidence = r->confidence;
             ev.family = r->family[0] ? r->family : NULL;
+            ev.undated = r->undated;
             ev.signature = "Connection to an address a C&C domain resolved to";
             ev.hostname = r->domain;
             ev.dns_answer = ta_addr_format(&f->dst, ans, sizeof(ans));
+            ev.suppressed_by = allow_domain(d, r->domain, r->value, list, sizeof(list));
             emit(d, &ev);
         }
     }
@@ -602,7 +787,10 @@ static void on_beacon(void *ud, const struct ta_beacon_hit *h)
     f.dst = h->server;
     f.dp = h->port;
     f.proto = h->proto;
+    f.start = h->first;
     struct ta_event ev;
+    /* The flow_start of a beacon is its first connection; its flows are gone by now,
+     * so whether they were established is not known (false). */
     event_init(d, &ev, TA_EVENT_C2_SUSPECTED, TA_METHOD_BEACON, &f, h->last);
     double c = h->s.score * 100.0;
     ev.confidence = (uint8_t)(c > 100.0 ? 100.0 : c);

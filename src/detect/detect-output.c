@@ -45,6 +45,10 @@ static void eve_category(enum ta_event_kind k, const char **cat, int *sev)
         *cat = "Possible Social Engineering Attempted";
         *sev = 3;
         return;
+    case TA_EVENT_PAYLOAD:
+        *cat = "A Network Trojan was detected";
+        *sev = 2;
+        return;
     default:
         *cat = "Attempted Administrator Privilege Gain";
         *sev = 3;
@@ -77,6 +81,11 @@ static void kv_opt(struct ta_json *j, const char *k, const char *v)
 {
     if (v != NULL && v[0] != 0)
         ta_json_kv_str(j, k, v);
+}
+
+static bool is_backdoor(enum ta_event_kind k)
+{
+    return k == TA_EVENT_BACKDOOR || k == TA_EVENT_BACKDOOR_SUSPECTED;
 }
 
 static void side(struct ta_json *j, const char *key, const struct ta_event_side *s)
@@ -148,6 +157,13 @@ void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev)
     ta_json_obj_close(j);
     kv_opt(j, "page", ev->page);
     kv_opt(j, "website", ev->website);
+    if (ev->flow_start != 0)
+        TA_JSON_KV_TIME(j, "flow_start", ev->flow_start);
+    if (is_backdoor(ev->kind))
+        TA_JSON_KV_UINT(j, "tx_index", ev->tx_index);
+    TA_JSON_KV_BOOL(j, "established", ev->established);
+    TA_JSON_KV_BOOL(j, "undated", ev->undated);
+    kv_opt(j, "suppressed_by", ev->suppressed_by);
     ta_json_obj_close(j);
     ta_json_obj_close(j);
 }
@@ -191,6 +207,10 @@ void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const 
         tax = "intrusions";
         type = "system-compromise";
         break;
+    case TA_EVENT_PAYLOAD:
+        tax = "malicious-code";
+        type = "malware-distribution";
+        break;
     default:
         break;
     }
@@ -217,7 +237,16 @@ void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const 
         ta_json_kv_str(j, about_attacker ? "source.fqdn" : "destination.fqdn", ev->hostname);
     if (ev->kind == TA_EVENT_PHISHING && ev->page != NULL)
         TA_JSON_KV_STR(j, "source.url", ev->page);
-    if ((ev->kind == TA_EVENT_C2 || ev->kind == TA_EVENT_C2_SUSPECTED) && ev->family != NULL)
+    if (ev->kind == TA_EVENT_PAYLOAD && ev->hostname != NULL && ev->hostname[0] != 0 &&
+        ev->url != NULL && ev->url[0] == '/') {
+        /* The download as requested: the request target is a path on that host. */
+        char u[2304];
+        snprintf(u, sizeof(u), "http://%s%s", ev->hostname, ev->url);
+        TA_JSON_KV_STR(j, "source.url", u);
+    }
+    if ((ev->kind == TA_EVENT_C2 || ev->kind == TA_EVENT_C2_SUSPECTED ||
+         ev->kind == TA_EVENT_PAYLOAD) &&
+        ev->family != NULL)
         TA_JSON_KV_STR(j, "malware.name", ev->family);
     TA_JSON_KV_STR(j, "event_description.text", ev->signature != NULL ? ev->signature : "");
     TA_JSON_KV_UINT(j, "extra.flow_id", ev->flow_id);
@@ -236,5 +265,12 @@ void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const 
     TA_JSON_KV_BOOL(j, "extra.destination_home", dst->home);
     if (ev->body != NULL && ev->body_len > 0)
         b64(j, "extra.body_b64", ev->body, ev->body_len);
+    if (ev->flow_start != 0)
+        TA_JSON_KV_TIME(j, "extra.flow_start", ev->flow_start);
+    if (is_backdoor(ev->kind))
+        TA_JSON_KV_UINT(j, "extra.tx_index", ev->tx_index);
+    TA_JSON_KV_BOOL(j, "extra.established", ev->established);
+    TA_JSON_KV_BOOL(j, "extra.undated", ev->undated);
+    kv_opt(j, "extra.suppressed_by", ev->suppressed_by);
     ta_json_obj_close(j);
 }

@@ -1,7 +1,11 @@
 /*
- * Byte helpers for the detectors: bounded, allocation-free.
+ * Byte helpers for the detectors: bounded, allocation-free. Also the one
+ * list of payload extensions and executable magics (detect.h), which the
+ * intel loaders share.
  */
 #include "detect/detect-util.h"
+
+#include "threatatlas/detect.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -165,4 +169,84 @@ double ta__detect_binary_fraction(const uint8_t *s, size_t n)
             bin++;
     }
     return (double)bin / (double)n;
+}
+
+/* ---- payloads ---------------------------------------------------------- */
+
+/*
+ * Extensions of files fetched to run: Windows executables and scripts,
+ * installers, Java and Android archives, shell scripts, and the names IoT
+ * loaders give their per-architecture ELF builds (bins/x.arm7, x.mpsl).
+ */
+static const char *const payload_ext[] = {
+    "exe", "dll",    "bin",  "sh",   "ps1",  "msi",  "scr",  "jar",   "apk",
+    "hta", "vbs",    "elf",  "arm",  "arm5", "arm6", "arm7", "mips",  "mpsl",
+    "x86", "x86_64", "i686", "m68k", "ppc",  "sh4",  "spc",  "sparc",
+};
+
+bool ta_detect_payload_path(const char *url, size_t len)
+{
+    len = strnlen(url, len);
+    size_t start = 0, end = len;
+    /* An absolute URL: the path begins at the first '/' after the authority. */
+    for (size_t i = 0; i + 2 < len && url[i] != '/' && url[i] != '?' && url[i] != '#'; i++) {
+        if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') {
+            start = i + 3;
+            while (start < len && url[start] != '/' && url[start] != '?' && url[start] != '#')
+                start++;
+            if (start == len || url[start] != '/')
+                return false; /* no path */
+            break;
+        }
+    }
+    for (size_t i = start; i < len; i++) {
+        if (url[i] == '?' || url[i] == '#') {
+            end = i;
+            break;
+        }
+    }
+    /* The extension of the last segment: after its last dot, with a non-empty stem. */
+    size_t dot = end;
+    for (size_t i = end; i > start; i--) {
+        char c = url[i - 1];
+        if (c == '/')
+            break;
+        if (c == '.') {
+            dot = i - 1;
+            break;
+        }
+    }
+    if (dot == end || dot == start || url[dot - 1] == '/')
+        return false;
+    size_t n = end - dot - 1;
+    for (size_t k = 0; k < sizeof(payload_ext) / sizeof(payload_ext[0]); k++) {
+        const char *e = payload_ext[k];
+        if (strlen(e) != n)
+            continue;
+        size_t j = 0;
+        while (j < n && lower((uint8_t)url[dot + 1 + j]) == (uint8_t)e[j])
+            j++;
+        if (j == n)
+            return true;
+    }
+    return false;
+}
+
+bool ta_detect_executable(const uint8_t *body, size_t len)
+{
+    if (body == NULL || len < 2)
+        return false;
+    if (body[0] == 'M' && body[1] == 'Z')
+        return true;
+    if (len < 4)
+        return false;
+    if (memcmp(body,
+               "\x7f"
+               "ELF",
+               4) == 0)
+        return true;
+    uint32_t be =
+        (uint32_t)body[0] << 24 | (uint32_t)body[1] << 16 | (uint32_t)body[2] << 8 | body[3];
+    return be == 0xfeedfaceu || be == 0xfeedfacfu || be == 0xcefaedfeu || be == 0xcffaedfeu ||
+           be == 0xcafebabeu;
 }

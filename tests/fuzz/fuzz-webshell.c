@@ -1,5 +1,6 @@
 /*
- * Fuzz target for the webshell request/response analysis.
+ * Fuzz target for the webshell request/response analysis, and the payload
+ * checks on the same URL (path extension) and response body (executable magic).
  *
  * Input layout: four '\n'-terminated lines (method, url, user agent,
  * accept), then the request body, optionally followed by the two bytes
@@ -67,6 +68,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     struct ta_webshell_verdict v;
     (void)ta_webshell_analyze(&in, &v);
+    /* The URL as an exact-size view, without its NUL, so ASan sees an overread. */
+    size_t ulen = strlen(url);
+    char *u = malloc(ulen ? ulen : 1);
+    if (u != NULL) {
+        memcpy(u, url, ulen);
+        (void)ta_detect_payload_path(u, ulen);
+        free(u);
+    }
+    (void)ta_detect_executable(r, rlen);
     free(q);
     free(r);
     return 0;

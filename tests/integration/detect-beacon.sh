@@ -14,7 +14,7 @@ if ! "$TA_GEN" --help | grep -q '^  beacon'; then echo "threatatlas-gen has no b
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for seed in 7 11; do
     "$TA_GEN" --scenario beacon --out "$tmp/s$seed" --seed "$seed" --quiet
-    "$TA_BIN" analyze -r "$tmp/s$seed/beacon.pcap" --db "$tmp/s$seed/empty.db" --no-store \
+    "$TA_BIN" analyze -r "$tmp/s$seed/beacon.pcap" --no-intel \
         -o "$tmp/s$seed/ev.json" 2>"$tmp/s$seed/err" || { cat "$tmp/s$seed/err"; exit 1; }
 done
 python3 - "$tmp" <<'PY'

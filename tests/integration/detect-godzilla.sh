@@ -10,7 +10,7 @@ if [[ $probe == *"this build lacks"* ]]; then
     echo "analyze is not in this build (capture/proto/intel/geo modules missing)"; exit 77
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$TA_BIN" analyze -r "$cap" --db "$tmp/a.db" --home CN -o "$tmp/eve.json" 2>"$tmp/err"
+"$TA_BIN" analyze -r "$cap" --db "$tmp/a.db" --no-intel --home CN -o "$tmp/eve.json" 2>"$tmp/err"
 python3 - "$tmp/eve.json" <<'PY'
 import json, sys, collections
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -26,9 +26,21 @@ for e in ev:
     assert t["evidence"]["body_b64"]
 urls = collections.Counter(e["threatatlas"]["evidence"]["url"] for e in ev)
 assert urls == {"/godzilla_1.php": 18, "/behinder.php": 1}, urls
+# Identity: on each of the 11 connections the requests are numbered 0, 1, ... and share
+# the connection's start, which precedes them; every connection was established.
+byflow = collections.defaultdict(list)
+for e in ev:
+    t = e["threatatlas"]
+    assert t["established"] is True and t["undated"] is False and "suppressed_by" not in t, t
+    assert t["flow_start"] <= e["timestamp"], (t["flow_start"], e["timestamp"])
+    byflow[(e["flow_id"], t["flow_start"])].append(t["tx_index"])
+assert len(byflow) == 11, len(byflow)
+assert sorted(len(v) for v in byflow.values()) == [1] * 6 + [2] * 3 + [3, 4], byflow
+for v in byflow.values():
+    assert sorted(v) == list(range(len(v))), v
 print("note: godzilla capture: %d backdoor events (18 godzilla, 1 behinder)" % len(ev))
 PY
-"$TA_BIN" analyze -r "$cap" --no-store --format intelmq -o "$tmp/im.json" 2>/dev/null
+"$TA_BIN" analyze -r "$cap" --no-intel --format intelmq -o "$tmp/im.json" 2>/dev/null
 python3 - "$tmp/im.json" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]

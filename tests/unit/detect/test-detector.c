@@ -2,8 +2,12 @@
  * Unit tests for the detector: each detection path (C&C by IP, IP:port,
  * DNS then connect, Host, SNI; phishing by URL, URL without query, domain,
  * SNI with page identity; backdoor by content and URL; suspected kinds),
- * per-flow de-duplication, the allowlist, enrichment, and the caps. Intel
- * and geolocation are in-test fakes behind the detector's interfaces.
+ * per-flow de-duplication, the allowlist, enrichment, and the caps; allow
+ * lists kept as suppressed_by (address, domain-within and URL rules), IP:port
+ * evidence, webshell probes, payload downloads, identity fields and times.
+ * Intel and geolocation are in-test fakes behind the detector's interfaces:
+ * the fake intel honours the observation time, the port rule and `within`,
+ * and names its allow lists.
  */
 #include "testutil.h"
 
@@ -17,26 +21,65 @@
 
 /* ---- fake intel -------------------------------------------------------- */
 
+#define T   1700000000000000ull
+#define SEC 1000000ull
+
 struct ind {
     const char *value, *type;
     enum ta_detect_ikind kind;
     uint8_t conf;
     const char *family, *sources;
+    ta_time_us first, last; /* validity; 0 = undated (matches at any time) */
 };
 
 static const struct ind inds[] = {
-    {"203.0.113.5", "ipv4", TA_DETECT_IK_C2, 90, "emotet", "feodo"},
-    {"203.0.113.6:8080", "ip-port", TA_DETECT_IK_C2, 80, "qakbot", "threatfox"},
-    {"evil.example", "domain", TA_DETECT_IK_C2, 85, "trickbot", "maltrail,urlhaus"},
-    {"http://phish.example/login", "url", TA_DETECT_IK_PHISHING, 95, "", "openphish"},
-    {"http://two.example/a", "url", TA_DETECT_IK_PHISHING, 90, "", "openphish"},
-    {"http://two.example/b", "url", TA_DETECT_IK_PHISHING, 90, "", "openphish"},
-    {"bad-bank.example", "domain", TA_DETECT_IK_PHISHING, 70, "", "phishtank"},
-    {"/shell.php", "url-path", TA_DETECT_IK_WEBSHELL, 60, "", "webshell-paths"},
-    {"http://panel.example/gate/admin.php", "url", TA_DETECT_IK_C2, 75, "zeus", "threatfox"},
-    {"/bot/checkin.php", "url-path", TA_DETECT_IK_C2, 80, "", "maltrail"},
+    {"203.0.113.5", "ipv4", TA_DETECT_IK_C2, 90, "emotet", "feodo", 0, 0},
+    {"203.0.113.6:8080", "ip-port", TA_DETECT_IK_C2, 80, "qakbot", "threatfox", 0, 0},
+    {"evil.example", "domain", TA_DETECT_IK_C2, 85, "trickbot", "maltrail,urlhaus", 0, 0},
+    {"http://phish.example/login", "url", TA_DETECT_IK_PHISHING, 95, "", "openphish", 0, 0},
+    {"http://two.example/a", "url", TA_DETECT_IK_PHISHING, 90, "", "openphish", 0, 0},
+    {"http://two.example/b", "url", TA_DETECT_IK_PHISHING, 90, "", "openphish", 0, 0},
+    {"bad-bank.example", "domain", TA_DETECT_IK_PHISHING, 70, "", "phishtank", 0, 0},
+    {"/shell.php", "url-path", TA_DETECT_IK_WEBSHELL, 60, "", "webshell-paths", 0, 0},
+    {"http://panel.example/gate/admin.php", "url", TA_DETECT_IK_C2, 75, "zeus", "threatfox", 0, 0},
+    {"/bot/checkin.php", "url-path", TA_DETECT_IK_C2, 80, "", "maltrail", 0, 0},
+    /* A search engine's address in a feed (maltrail lists Bing under bazarloader). */
+    {"204.79.197.200:443", "ip-port", TA_DETECT_IK_C2, 80, "bazarloader", "maltrail", 0, 0},
+    {"192.0.2.99", "ipv4", TA_DETECT_IK_C2, 70, "", "feodo", 0, 0},
+    {"198.51.100.99", "ipv4", TA_DETECT_IK_C2, 70, "", "feodo", 0, 0},
+    {"microsoft.com", "domain", TA_DETECT_IK_C2, 60, "", "maltrail", 0, 0},
+    {"evil.wordpress.com", "domain", TA_DETECT_IK_C2, 85, "", "threatfox", 0, 0},
+    {"http://docs.bigplatform.example/forms/d/abc", "url", TA_DETECT_IK_PHISHING, 90, "",
+     "openphish", 0, 0},
+    {"http://dl.example/files/invoice.zip", "url", TA_DETECT_IK_PAYLOAD, 85, "emotet", "urlhaus", 0,
+     0},
+    {"/wp-content/plugins/x/emotet.dll", "url-path", TA_DETECT_IK_C2, 80, "emotet", "maltrail", 0,
+     0},
+    /* Dated: valid for one hour from T, and for ten minutes long before T. */
+    {"203.0.113.7", "ipv4", TA_DETECT_IK_C2, 90, "dridex", "feodo", T, T + 3600 * SEC},
+    {"old-c2.example", "domain", TA_DETECT_IK_C2, 80, "", "threatfox", T - 1000 * SEC,
+     T - 400 * SEC},
+    {"http://dated.example/p", "url", TA_DETECT_IK_PHISHING, 80, "", "openphish", T, T + 60 * SEC},
 };
-static const char *const allow[] = {"updates.vendor.example", "192.0.2.99"};
+
+/* Allow entries: a value, how it covers, and the list it comes from. */
+enum allow_how { AL_EXACT, AL_SUBDOMAINS, AL_IP, AL_URL };
+struct allow_entry {
+    const char *value;
+    enum allow_how how;
+    const char *list;
+};
+static const struct allow_entry allow[] = {
+    {"updates.vendor.example", AL_EXACT, "test-allow"},
+    {"192.0.2.99", AL_IP, "test-allow"},
+    {"bing.com", AL_SUBDOMAINS, "top-sites"},
+    {"microsoft.com", AL_SUBDOMAINS, "top-sites"},
+    {"wordpress.com", AL_SUBDOMAINS, "top-sites"},
+    {"safe.evil.wordpress.com", AL_EXACT, "misp:test-hosts"},
+    {"bigplatform.example", AL_SUBDOMAINS, "top-sites"},
+    {"dl.example", AL_SUBDOMAINS, "top-sites"},
+    {"http://two.example/b", AL_URL, "misp:test-urls"},
+};
 
 /* Lower-case scheme and host, drop :80. Good enough for the fakes. */
 static bool fake_norm(void *ctx, const char *url, char *buf, size_t cap)
@@ -60,12 +103,18 @@ static bool fake_norm(void *ctx, const char *url, char *buf, size_t cap)
     return true;
 }
 
-static bool is_allowed(const char *v)
+/* name is domain or one of its subdomains. */
+static bool at_or_under(const char *name, const char *domain)
 {
-    for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
-        if (strcmp(v, allow[i]) == 0)
-            return true;
-    return false;
+    size_t n = strlen(name), m = strlen(domain);
+    return strcmp(name, domain) == 0 ||
+           (n > m && name[n - m - 1] == '.' && strcmp(name + n - m, domain) == 0);
+}
+
+/* The indicator is valid at `at` (0 = no time check); undated ones always are. */
+static bool valid_at(const struct ind *x, ta_time_us at)
+{
+    return at == 0 || x->first == 0 || (at >= x->first && at <= x->last);
 }
 
 static void fill(const struct ind *x, struct ta_detect_match *m)
@@ -75,6 +124,7 @@ static void fill(const struct ind *x, struct ta_detect_match *m)
     m->kind = x->kind;
     m->confidence = x->conf;
     m->has_port = strcmp(x->type, "ip-port") == 0;
+    m->undated = x->first == 0;
     m->family = x->family;
     m->sources = x->sources;
 }
@@ -83,16 +133,14 @@ static bool fake_ip(void *ctx, const struct ta_addr *a, uint16_t port, ta_time_u
                     uint32_t kinds, struct ta_detect_match *m)
 {
     (void)ctx;
-    (void)at;
     char ip[TA_ADDR_STRLEN], ipp[64];
     ta_addr_format(a, ip, sizeof(ip));
     snprintf(ipp, sizeof(ipp), "%s:%u", ip, port);
-    if (is_allowed(ip))
-        return false;
     for (size_t i = 0; i < sizeof(inds) / sizeof(inds[0]); i++) {
-        if (!(kinds & TA_DETECT_IK_BIT(inds[i].kind)))
+        if (!(kinds & TA_DETECT_IK_BIT(inds[i].kind)) || !valid_at(&inds[i], at))
             continue;
-        if (strcmp(inds[i].value, ip) == 0 || strcmp(inds[i].value, ipp) == 0) {
+        /* Port 0: no port, so no IP:port indicator matches. */
+        if (strcmp(inds[i].value, ip) == 0 || (port != 0 && strcmp(inds[i].value, ipp) == 0)) {
             fill(&inds[i], m);
             return true;
         }
@@ -104,33 +152,30 @@ static bool fake_domain(void *ctx, const char *name, ta_time_us at, uint32_t kin
                         struct ta_detect_match *m)
 {
     (void)ctx;
-    (void)at;
-    if (is_allowed(name))
-        return false;
-    size_t n = strlen(name);
+    /* The most specific listed domain covering name. */
+    const struct ind *best = NULL;
     for (size_t i = 0; i < sizeof(inds) / sizeof(inds[0]); i++) {
-        if (!(kinds & TA_DETECT_IK_BIT(inds[i].kind)) || strcmp(inds[i].type, "domain") != 0)
+        if (!(kinds & TA_DETECT_IK_BIT(inds[i].kind)) || strcmp(inds[i].type, "domain") != 0 ||
+            !valid_at(&inds[i], at))
             continue;
-        size_t m2 = strlen(inds[i].value);
-        if (strcmp(name, inds[i].value) == 0 ||
-            (n > m2 && name[n - m2 - 1] == '.' && strcmp(name + n - m2, inds[i].value) == 0)) {
-            fill(&inds[i], m);
-            return true;
-        }
+        if (at_or_under(name, inds[i].value) &&
+            (best == NULL || strlen(inds[i].value) > strlen(best->value)))
+            best = &inds[i];
     }
-    return false;
+    if (best != NULL)
+        fill(best, m);
+    return best != NULL;
 }
 
 static bool fake_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
                      struct ta_detect_match *m)
 {
-    (void)at;
     char n[2048], noq[2048];
     fake_norm(ctx, url, n, sizeof(n));
     snprintf(noq, sizeof(noq), "%.*s", (int)strcspn(n, "?"), n);
     const char *path = strchr(strchr(n, ':') + 3, '/');
     for (size_t i = 0; i < sizeof(inds) / sizeof(inds[0]); i++) {
-        if (!(kinds & TA_DETECT_IK_BIT(inds[i].kind)))
+        if (!(kinds & TA_DETECT_IK_BIT(inds[i].kind)) || !valid_at(&inds[i], at))
             continue;
         if ((strcmp(inds[i].type, "url") == 0 &&
              (strcmp(inds[i].value, n) == 0 || strcmp(inds[i].value, noq) == 0)) ||
@@ -161,20 +206,59 @@ static size_t fake_urls_for_host(void *ctx, const char *host, char *buf, size_t 
     return count;
 }
 
+/* Lookups of the allow lists, counted so that tests can see what the detector asked. */
+static unsigned allow_calls;
+
+static bool found(const struct allow_entry *e, char *list, size_t cap)
+{
+    snprintf(list, cap, "%s", e->list);
+    return true;
+}
+
 static bool fake_allow_ip(void *ctx, const struct ta_addr *a, char *list, size_t cap)
 {
     (void)ctx;
+    allow_calls++;
     char ip[TA_ADDR_STRLEN];
-    snprintf(list, cap, "test-allow");
-    return is_allowed(ta_addr_format(a, ip, sizeof(ip)));
+    ta_addr_format(a, ip, sizeof(ip));
+    for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+        if (allow[i].how == AL_IP && strcmp(allow[i].value, ip) == 0)
+            return found(&allow[i], list, cap);
+    return false;
 }
 
+/* An entry covers name by its own rule; with `within`, only entries at or under it count. */
 static bool fake_allow_name(void *ctx, const char *name, const char *within, char *list, size_t cap)
 {
     (void)ctx;
-    (void)within;
-    snprintf(list, cap, "test-allow");
-    return is_allowed(name);
+    allow_calls++;
+    for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
+        const struct allow_entry *e = &allow[i];
+        bool covers = (e->how == AL_EXACT && strcmp(name, e->value) == 0) ||
+                      (e->how == AL_SUBDOMAINS && at_or_under(name, e->value));
+        if (covers && (within == NULL || at_or_under(e->value, within)))
+            return found(e, list, cap);
+    }
+    return false;
+}
+
+/* An allow URL entry, or an allow domain equal to the host of a site root. */
+static bool fake_allow_url(void *ctx, const char *url, char *list, size_t cap)
+{
+    allow_calls++;
+    char n[2048];
+    fake_norm(ctx, url, n, sizeof(n));
+    const char *host = strstr(n, "://") + 3;
+    size_t hl = strcspn(host, "/?:");
+    bool root = strcmp(host + hl, "/") == 0 || host[hl] == 0;
+    for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
+        const struct allow_entry *e = &allow[i];
+        if ((e->how == AL_URL && strcmp(n, e->value) == 0) ||
+            (e->how != AL_URL && e->how != AL_IP && root && strlen(e->value) == hl &&
+             strncmp(host, e->value, hl) == 0))
+            return found(e, list, cap);
+    }
+    return false;
 }
 
 static const struct ta_detect_intel fake_intel = {
@@ -186,6 +270,7 @@ static const struct ta_detect_intel fake_intel = {
     .normalize_url = fake_norm,
     .allow_ip = fake_allow_ip,
     .allow_name = fake_allow_name,
+    .allow_url = fake_allow_url,
 };
 
 static void fake_geo(void *ctx, struct ta_event_side *s)
@@ -214,9 +299,13 @@ struct rec {
     bool vhome;
     uint32_t aasn;
     char indicator[256], page[256], website[256], family[64], dns[64], host[256], sources[64];
+    char suppressed_by[64];
     size_t body_len;
     uint64_t flow_id;
     uint8_t conf;
+    ta_time_us ts, flow_start;
+    uint32_t tx_index;
+    bool established, undated;
 };
 
 struct sink {
@@ -253,6 +342,15 @@ static void on_event(void *ud, const struct ta_event *ev)
     r->body_len = ev->body_len;
     r->flow_id = ev->flow_id;
     r->conf = ev->confidence;
+    r->ts = ev->ts;
+    r->flow_start = ev->flow_start;
+    r->tx_index = ev->tx_index;
+    r->established = ev->established;
+    r->undated = ev->undated;
+    if (ev->suppressed_by != NULL) {
+        assert_true(ev->suppressed_by[0] != 0);
+        cp(r->suppressed_by, sizeof(r->suppressed_by), ev->suppressed_by);
+    }
     assert_non_null(ev->signature);
 }
 
@@ -272,9 +370,6 @@ static void mkflow(struct ta_flow *f, const char *src, uint16_t sp, const char *
     f->bytes_toserver = 300;
     f->bytes_toclient = 900;
 }
-
-#define T   1700000000000000ull
-#define SEC 1000000ull
 
 static struct ta_detector *mk(struct sink *s, const struct ta_detect_opts *o)
 {
@@ -499,8 +594,15 @@ static void test_content(void **state)
     assert_string_equal(s.r[0].attacker, "203.0.113.77");
     assert_string_equal(s.r[0].victim, "10.0.2.1");
     assert_int_equal(s.r[0].body_len, strlen(body));
-    /* Webshell path indicator on an innocuous GET, without Host: website = server IP. */
-    struct ta_detect_http get = {.ts = T, .method = "GET", .url = "/shell.php?act=ls"};
+    /* Webshell path indicator on an innocuous GET answered by the shell (200 with a body),
+     * without Host: website = server IP. */
+    struct ta_detect_http get = {.ts = T,
+                                 .method = "GET",
+                                 .url = "/shell.php?act=ls",
+                                 .status = 200,
+                                 .resp_body = (const uint8_t *)"index.php\nconfig.php\n",
+                                 .resp_len = 21,
+                                 .have_resp = true};
     ta_detector_http(d, &f, &get);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.r[2].kind, TA_EVENT_BACKDOOR);
@@ -571,11 +673,15 @@ static void test_beacon_allowlist(void **state)
     struct ta_flow f;
     /* A jittered beacon to an unknown server, and an update poll to an allowlisted name. */
     uint32_t x = 99;
+    ta_time_us first = 0, last = 0;
     for (unsigned i = 0; i < 60; i++) {
         x = x * 1103515245u + 12345u;
         ta_time_us jitter = (ta_time_us)((x >> 16) % 12) * SEC;
         mkflow(&f, "10.0.3.1", (uint16_t)(50000 + i), "203.0.113.200", 443,
                T + (ta_time_us)i * 60 * SEC + jitter);
+        if (i == 0)
+            first = f.start;
+        last = f.start;
         ta_detector_flow_end(d, &f);
         mkflow(&f, "10.0.3.2", (uint16_t)(50000 + i), "198.51.100.200", 443,
                T + (ta_time_us)i * 300 * SEC);
@@ -591,6 +697,11 @@ static void test_beacon_allowlist(void **state)
     assert_string_equal(s.r[0].attacker, "203.0.113.200");
     assert_string_equal(s.r[0].victim, "10.0.3.1");
     assert_true(s.r[0].conf >= 80);
+    /* Identity of a beacon: its first connection; the time of the evidence: its last. */
+    assert_int_equal(s.r[0].flow_start, first);
+    assert_int_equal(s.r[0].ts, last);
+    assert_int_equal(s.r[0].tx_index, 0);
+    assert_string_equal(s.r[0].suppressed_by, "");
     struct ta_detect_stats st;
     ta_detector_get_stats(d, &st);
     assert_int_equal(st.allowlisted, 1);
@@ -664,6 +775,624 @@ static void test_c2_domain_cap(void **state)
     ta_detector_free(d);
 }
 
+/* TCP handshake shapes for the evidence-of-contact field. */
+static void tcp_syn_only(struct ta_flow *f)
+{
+    f->tcp_flags_ts = TA_TCP_SYN;
+    f->pkts_toserver = 3;
+    f->pkts_toclient = 0;
+}
+
+static void tcp_handshake(struct ta_flow *f)
+{
+    f->tcp_flags_ts = TA_TCP_SYN | TA_TCP_ACK | TA_TCP_PSH;
+    f->tcp_flags_tc = TA_TCP_SYN | TA_TCP_ACK | TA_TCP_PSH;
+    f->pkts_toserver = 8;
+    f->pkts_toclient = 7;
+}
+
+static void tls_flow(struct ta_detector *d, struct ta_flow *f, const char *client,
+                     const char *server, uint16_t port, ta_time_us start, const char *sni)
+{
+    mkflow(f, client, 51000, server, port, start);
+    tcp_handshake(f);
+    if (sni != NULL) {
+        struct ta_detect_tls t = {start + 50000, sni};
+        ta_detector_tls(d, f, &t);
+    }
+}
+
+/*
+ * maltrail lists 204.79.197.200:443 (Bing) under bazarloader: three hosts
+ * browsing www.bing.com are three C&C events, each kept and marked
+ * suppressed_by the allow list that covers the name they used, none counted.
+ */
+static void test_suppress_bing(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f[3];
+    static const char *const hosts[] = {"10.0.9.1", "10.0.9.2", "10.0.9.3"};
+    for (int i = 0; i < 3; i++)
+        tls_flow(d, &f[i], hosts[i], "204.79.197.200", 443, T + (ta_time_us)i * SEC,
+                 "www.bing.com");
+    for (int i = 0; i < 3; i++)
+        ta_detector_flow_end(d, &f[i]);
+    assert_int_equal(s.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(s.r[i].kind, TA_EVENT_C2);
+        assert_int_equal(s.r[i].method, TA_METHOD_IP_PORT);
+        assert_string_equal(s.r[i].indicator, "204.79.197.200:443");
+        assert_string_equal(s.r[i].family, "bazarloader");
+        assert_string_equal(s.r[i].victim, hosts[i]);
+        assert_string_equal(s.r[i].suppressed_by, "top-sites");
+        assert_true(s.r[i].established);
+        assert_true(s.r[i].undated);
+        assert_int_equal(s.r[i].flow_start, T + (ta_time_us)i * SEC);
+    }
+    /* The per-flow name wins over the address's last name: a flow that said www.bing.com
+     * stays covered after another flow named the address differently, and that other
+     * flow is not covered. */
+    struct ta_flow a, b;
+    tls_flow(d, &a, "10.0.9.4", "204.79.197.200", 443, T + 10 * SEC, "www.bing.com");
+    tls_flow(d, &b, "10.0.9.5", "204.79.197.200", 443, T + 11 * SEC, "cdn.unlisted.example");
+    ta_detector_flow_end(d, &a);
+    ta_detector_flow_end(d, &b);
+    assert_int_equal(s.n, 5);
+    assert_string_equal(s.r[3].suppressed_by, "top-sites");
+    assert_string_equal(s.r[4].suppressed_by, "");
+    /* No name on the flow: the last name the client's DNS gave for the address. */
+    struct ta_flow dnsf, c;
+    mkflow(&dnsf, "10.0.9.6", 5353, "10.0.0.53", 53, T + 20 * SEC);
+    dnsf.proto = 17;
+    struct ta_addr ans;
+    ta_addr_parse(&ans, "204.79.197.200");
+    struct ta_detect_dns r = {T + 20 * SEC, "www.bing.com", &ans, 1};
+    ta_detector_dns(d, &dnsf, &r);
+    tls_flow(d, &c, "10.0.9.6", "204.79.197.200", 443, T + 21 * SEC, NULL);
+    ta_detector_flow_end(d, &c);
+    assert_int_equal(s.n, 6);
+    assert_string_equal(s.r[5].suppressed_by, "top-sites");
+    /* The address itself on an allow list. */
+    tls_flow(d, &c, "10.0.9.7", "192.0.2.99", 443, T + 22 * SEC, NULL);
+    ta_detector_flow_end(d, &c);
+    assert_int_equal(s.n, 7);
+    assert_int_equal(s.r[6].method, TA_METHOD_IP);
+    assert_string_equal(s.r[6].suppressed_by, "test-allow");
+    /* A listed address nobody allowed: counted. */
+    tls_flow(d, &c, "10.0.9.8", "203.0.113.5", 443, T + 23 * SEC, "www.example.net");
+    ta_detector_flow_end(d, &c);
+    assert_int_equal(s.n, 8);
+    assert_string_equal(s.r[7].suppressed_by, "");
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_C2], 8);
+    assert_int_equal(st.suppressed[TA_EVENT_C2], 6);
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        if (k != TA_EVENT_C2)
+            assert_int_equal(st.suppressed[k], 0);
+    ta_detector_free(d);
+}
+
+/*
+ * Domain matches: an allow entry counts only at or under the indicator domain.
+ * A feed listing microsoft.com seen as www.microsoft.com is suppressed; a feed listing
+ * evil.wordpress.com is not covered by the allowed parent wordpress.com, but
+ * an allow entry for a name under it (safe.evil.wordpress.com) does cover that name.
+ */
+static void test_suppress_within(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    tls_flow(d, &f, "10.0.10.1", "198.51.100.30", 443, T, "www.microsoft.com");
+    tls_flow(d, &f, "10.0.10.1", "198.51.100.31", 443, T, "evil.wordpress.com");
+    tls_flow(d, &f, "10.0.10.1", "198.51.100.32", 443, T, "x.evil.wordpress.com");
+    tls_flow(d, &f, "10.0.10.1", "198.51.100.33", 443, T, "safe.evil.wordpress.com");
+    tls_flow(d, &f, "10.0.10.1", "198.51.100.34", 443, T, "blog.wordpress.com");
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.r[0].method, TA_METHOD_SNI);
+    assert_string_equal(s.r[0].indicator, "microsoft.com");
+    assert_string_equal(s.r[0].suppressed_by, "top-sites");
+    assert_string_equal(s.r[1].indicator, "evil.wordpress.com");
+    assert_string_equal(s.r[1].suppressed_by, "");
+    assert_string_equal(s.r[2].host, "x.evil.wordpress.com");
+    assert_string_equal(s.r[2].suppressed_by, "");
+    assert_string_equal(s.r[3].host, "safe.evil.wordpress.com");
+    assert_string_equal(s.r[3].suppressed_by, "misp:test-hosts");
+    /* HTTP Host, same rule. */
+    mkflow(&f, "10.0.10.2", 52000, "198.51.100.35", 80, T);
+    struct ta_detect_http tx = {.ts = T, .method = "GET", .host = "WWW.Microsoft.com", .url = "/"};
+    ta_detector_http(d, &f, &tx);
+    mkflow(&f, "10.0.10.2", 52001, "198.51.100.36", 80, T);
+    tx.host = "evil.wordpress.com";
+    ta_detector_http(d, &f, &tx);
+    assert_int_equal(s.n, 6);
+    assert_int_equal(s.r[4].method, TA_METHOD_HOST);
+    assert_string_equal(s.r[4].suppressed_by, "top-sites");
+    assert_string_equal(s.r[5].suppressed_by, "");
+    /* DNS resolution then connection: the resolved name within the indicator. */
+    struct ta_flow dnsf;
+    mkflow(&dnsf, "10.0.10.3", 5353, "10.0.0.53", 53, T);
+    dnsf.proto = 17;
+    struct ta_addr ans[2];
+    ta_addr_parse(&ans[0], "198.51.100.37");
+    ta_addr_parse(&ans[1], "198.51.100.38");
+    struct ta_detect_dns r1 = {T, "www.microsoft.com", &ans[0], 1};
+    struct ta_detect_dns r2 = {T, "evil.wordpress.com", &ans[1], 1};
+    ta_detector_dns(d, &dnsf, &r1);
+    ta_detector_dns(d, &dnsf, &r2);
+    mkflow(&f, "10.0.10.3", 52002, "198.51.100.37", 443, T + SEC);
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.10.3", 52003, "198.51.100.38", 443, T + SEC);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 8);
+    assert_int_equal(s.r[6].method, TA_METHOD_DNS);
+    assert_string_equal(s.r[6].suppressed_by, "top-sites");
+    assert_int_equal(s.r[7].method, TA_METHOD_DNS);
+    assert_string_equal(s.r[7].suppressed_by, "");
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_C2], 8);
+    assert_int_equal(st.suppressed[TA_EVENT_C2], 4);
+    ta_detector_free(d);
+}
+
+/*
+ * URL matches: a listed URL on an allowed platform is how phishing pages and
+ * payloads are hosted, so the allowed host does not suppress it; only an
+ * allow entry for the URL itself does.
+ */
+static void test_suppress_url(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "10.0.11.1", 53000, "198.51.100.40", 80, T);
+    struct ta_detect_http tx = {
+        .ts = T, .method = "GET", .host = "docs.bigplatform.example", .url = "/forms/d/abc"};
+    ta_detector_http(d, &f, &tx);
+    mkflow(&f, "10.0.11.1", 53001, "198.51.100.41", 80, T);
+    struct ta_detect_http dl = {
+        .ts = T, .method = "GET", .host = "dl.example", .url = "/files/invoice.zip"};
+    ta_detector_http(d, &f, &dl);
+    mkflow(&f, "10.0.11.1", 53002, "198.51.100.42", 80, T);
+    struct ta_detect_http two = {.ts = T, .method = "GET", .host = "two.example", .url = "/b"};
+    ta_detector_http(d, &f, &two);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.r[0].kind, TA_EVENT_PHISHING);
+    assert_int_equal(s.r[0].method, TA_METHOD_URL);
+    assert_string_equal(s.r[0].suppressed_by, "");
+    assert_int_equal(s.r[1].kind, TA_EVENT_PAYLOAD);
+    assert_string_equal(s.r[1].suppressed_by, "");
+    assert_int_equal(s.r[2].kind, TA_EVENT_PHISHING);
+    assert_string_equal(s.r[2].suppressed_by, "misp:test-urls");
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.suppressed[TA_EVENT_PHISHING], 1);
+    assert_int_equal(st.suppressed[TA_EVENT_PAYLOAD], 0);
+    ta_detector_free(d);
+}
+
+/* Backdoor events are never suppressed: an attack on a popular site is still an attack. */
+static void test_backdoor_not_suppressed(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "203.0.113.77", 54000, "192.0.2.99", 80, T);
+    struct ta_detect_http tx = {.ts = T,
+                                .method = "GET",
+                                .host = "www.bing.com",
+                                .url = "/shell.php",
+                                .status = 200,
+                                .resp_body = (const uint8_t *)"uid=33(www-data)",
+                                .resp_len = 16,
+                                .have_resp = true};
+    ta_detector_http(d, &f, &tx);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_BACKDOOR);
+    assert_string_equal(s.r[0].suppressed_by, "");
+    assert_string_equal(s.r[0].website, "www.bing.com");
+    ta_detector_free(d);
+}
+
+/*
+ * Evidence of contact: an IP:port indicator matches only its port, and a flow
+ * without ports (ICMP) is looked up with port 0, which no IP:port indicator
+ * matches; an address indicator still matches ICMP.
+ */
+static void test_ip_port_evidence(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "10.0.12.1", 0, "203.0.113.6", 8080, T); /* ICMP, whatever its dp says */
+    f.proto = 1;
+    f.sp = 8;
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 0);
+    mkflow(&f, "10.0.12.1", 55000, "203.0.113.6", 80, T);
+    tcp_handshake(&f);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 0);
+    mkflow(&f, "10.0.12.1", 55001, "203.0.113.6", 8080, T + SEC);
+    tcp_handshake(&f);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].method, TA_METHOD_IP_PORT);
+    assert_string_equal(s.r[0].indicator, "203.0.113.6:8080");
+    assert_true(s.r[0].established);
+    mkflow(&f, "10.0.12.1", 55002, "203.0.113.6", 8080, T + 2 * SEC);
+    f.proto = 17;
+    f.pkts_toserver = 2;
+    f.pkts_toclient = 1;
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.r[1].method, TA_METHOD_IP_PORT);
+    assert_true(s.r[1].established);
+    /* ICMP echo to an address indicator: an event (echo unanswered: not established). */
+    mkflow(&f, "10.0.12.1", 0, "203.0.113.5", 0, T + 3 * SEC);
+    f.proto = 1;
+    f.pkts_toserver = 1;
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.r[2].method, TA_METHOD_IP);
+    assert_false(s.r[2].established);
+    ta_detector_free(d);
+}
+
+/* established: SYN answered, or both ways without a SYN; not a lone SYN or a reset. */
+static void test_established(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "10.0.13.1", 56000, "203.0.113.5", 443, T);
+    tcp_syn_only(&f);
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.13.1", 56001, "203.0.113.5", 443, T);
+    tcp_handshake(&f);
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.13.1", 56002, "203.0.113.5", 443, T); /* refused */
+    tcp_syn_only(&f);
+    f.tcp_flags_tc = TA_TCP_RST | TA_TCP_ACK;
+    f.pkts_toclient = 1;
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.13.1", 56003, "203.0.113.5", 443, T); /* picked up midstream */
+    f.tcp_flags_ts = TA_TCP_ACK | TA_TCP_PSH;
+    f.tcp_flags_tc = TA_TCP_ACK;
+    f.pkts_toserver = 4;
+    f.pkts_toclient = 3;
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.13.1", 56004, "203.0.113.5", 53, T); /* UDP one way */
+    f.proto = 17;
+    f.pkts_toserver = 5;
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 5);
+    assert_false(s.r[0].established);
+    assert_true(s.r[1].established);
+    assert_false(s.r[2].established);
+    assert_true(s.r[3].established);
+    assert_false(s.r[4].established);
+    ta_detector_free(d);
+}
+
+/*
+ * Webshell probes: a request matched only by a webshell path indicator is a
+ * planted shell only when answered 2xx with a body; otherwise a probe
+ * (backdoor-suspected, method probe). Content-confirmed requests need no answer.
+ */
+static void test_webshell_probe(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "203.0.113.66", 57000, "10.0.14.1", 80, T);
+    static const char nf[] = "<html>Not Found</html>";
+    struct ta_detect_http probe404 = {.ts = T,
+                                      .tx_index = 0,
+                                      .method = "GET",
+                                      .host = "site.example",
+                                      .url = "/shell.php",
+                                      .user_agent = "Mozilla/5.00 (Nikto/2.1.6)",
+                                      .status = 404,
+                                      .resp_body = (const uint8_t *)nf,
+                                      .resp_len = strlen(nf),
+                                      .have_resp = true};
+    ta_detector_http(d, &f, &probe404);
+    struct ta_detect_http none = {
+        .ts = T + 1, .tx_index = 1, .method = "GET", .host = "site.example", .url = "/shell.php"};
+    ta_detector_http(d, &f, &none);
+    struct ta_detect_http empty = {.ts = T + 2,
+                                   .tx_index = 2,
+                                   .method = "GET",
+                                   .host = "site.example",
+                                   .url = "/shell.php",
+                                   .status = 200,
+                                   .have_resp = true};
+    ta_detector_http(d, &f, &empty);
+    struct ta_detect_http moved = {.ts = T + 3,
+                                   .tx_index = 3,
+                                   .method = "GET",
+                                   .host = "site.example",
+                                   .url = "/shell.php",
+                                   .status = 302,
+                                   .resp_body = (const uint8_t *)"moved",
+                                   .resp_len = 5,
+                                   .have_resp = true};
+    ta_detector_http(d, &f, &moved);
+    struct ta_detect_http ok = {.ts = T + 4,
+                                .tx_index = 4,
+                                .method = "GET",
+                                .host = "site.example",
+                                .url = "/shell.php?cmd=id",
+                                .status = 200,
+                                .resp_body = (const uint8_t *)"uid=33(www-data)",
+                                .resp_len = 16,
+                                .have_resp = true};
+    ta_detector_http(d, &f, &ok);
+    assert_int_equal(s.n, 5);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(s.r[i].kind, TA_EVENT_BACKDOOR_SUSPECTED);
+        assert_int_equal(s.r[i].method, TA_METHOD_PROBE);
+        assert_string_equal(s.r[i].indicator, "/shell.php");
+        assert_int_equal(s.r[i].tx_index, (uint32_t)i);
+        assert_string_equal(s.r[i].attacker, "203.0.113.66");
+    }
+    assert_int_equal(s.r[4].kind, TA_EVENT_BACKDOOR);
+    assert_int_equal(s.r[4].method, TA_METHOD_URL);
+    assert_int_equal(s.r[4].tx_index, 4);
+    /* A China Chopper request with its shape in the body: confirmed even unanswered. */
+    static const char chop[] = "z0=QGluaV9zZXQoImRpc3BsYXlfZXJyb3JzIiwiMCIpOw%3D%3D&caidao="
+                               "@eval(base64_decode($_POST[z0]));";
+    struct ta_detect_http cc = {.ts = T + 5,
+                                .tx_index = 5,
+                                .method = "POST",
+                                .host = "site.example",
+                                .url = "/shell.php",
+                                .content_type = "application/x-www-form-urlencoded",
+                                .req_body = (const uint8_t *)chop,
+                                .req_len = strlen(chop)};
+    ta_detector_http(d, &f, &cc);
+    assert_int_equal(s.n, 6);
+    assert_int_equal(s.r[5].kind, TA_EVENT_BACKDOOR);
+    assert_int_equal(s.r[5].method, TA_METHOD_CONTENT);
+    assert_string_equal(s.r[5].family, "china-chopper");
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_BACKDOOR], 2);
+    assert_int_equal(st.events[TA_EVENT_BACKDOOR_SUSPECTED], 4);
+    ta_detector_free(d);
+}
+
+/*
+ * Payload downloads are not C&C: a malware-distribution URL, a c2 URL naming a
+ * payload file, or a c2 URL answered with an executable gives a payload event
+ * (attacker = the serving host, victim = the downloader), one per flow, and no
+ * c2 event.
+ */
+static void test_payload(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    /* By indicator (kind payload); twice on the flow: one event. */
+    mkflow(&f, "10.0.15.1", 58000, "198.51.100.50", 80, T);
+    struct ta_detect_http dl = {
+        .ts = T, .method = "GET", .host = "dl.example", .url = "/files/invoice.zip?x=1"};
+    ta_detector_http(d, &f, &dl);
+    ta_detector_http(d, &f, &dl);
+    ta_detector_flow_end(d, &f);
+    /* By extension: a maltrail URL trail of the Emotet DLL on a hacked website. */
+    mkflow(&f, "10.0.15.2", 58001, "198.51.100.51", 80, T + SEC);
+    struct ta_detect_http dll = {.ts = T + SEC,
+                                 .method = "GET",
+                                 .host = "hacked-bakery.example",
+                                 .url = "/wp-content/plugins/x/emotet.dll"};
+    ta_detector_http(d, &f, &dll);
+    ta_detector_flow_end(d, &f);
+    /* By the answer: a c2 URL answered with a PE file. */
+    mkflow(&f, "10.0.15.3", 58002, "198.51.100.52", 80, T + 2 * SEC);
+    static const uint8_t pe[] = {'M', 'Z', 0x90, 0, 3, 0, 0, 0, 4, 0};
+    struct ta_detect_http mz = {.ts = T + 2 * SEC,
+                                .method = "GET",
+                                .host = "panel.example",
+                                .url = "/gate/admin.php",
+                                .status = 200,
+                                .resp_body = pe,
+                                .resp_len = sizeof(pe),
+                                .have_resp = true};
+    ta_detector_http(d, &f, &mz);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 3);
+    static const char *const servers[] = {"198.51.100.50", "198.51.100.51", "198.51.100.52"};
+    static const char *const victims[] = {"10.0.15.1", "10.0.15.2", "10.0.15.3"};
+    static const char *const indicators[] = {"http://dl.example/files/invoice.zip",
+                                             "/wp-content/plugins/x/emotet.dll",
+                                             "http://panel.example/gate/admin.php"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(s.r[i].kind, TA_EVENT_PAYLOAD);
+        assert_int_equal(s.r[i].method, TA_METHOD_URL);
+        assert_string_equal(s.r[i].attacker, servers[i]);
+        assert_string_equal(s.r[i].victim, victims[i]);
+        assert_string_equal(s.r[i].indicator, indicators[i]);
+        assert_int_equal(s.r[i].tx_index, 0);
+    }
+    assert_string_equal(s.r[0].family, "emotet");
+    /* The same c2 URL answered with a page is C&C. */
+    mkflow(&f, "10.0.15.4", 58003, "198.51.100.53", 80, T + 3 * SEC);
+    mz.resp_body = (const uint8_t *)"OK";
+    mz.resp_len = 2;
+    ta_detector_http(d, &f, &mz);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.r[3].kind, TA_EVENT_C2);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_PAYLOAD], 3);
+    assert_int_equal(st.events[TA_EVENT_C2], 1);
+    assert_int_equal(st.deduplicated, 1);
+    ta_detector_free(d);
+}
+
+/*
+ * Identity: flow_start is the flow's start for every event; tx_index is the
+ * request's position for backdoor kinds and 0 for the others, on one
+ * connection carrying several requests.
+ */
+static void test_identity(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "203.0.113.77", 59000, "10.0.16.1", 80, T - 5 * SEC);
+    tcp_handshake(&f);
+    static const char body[] = "pass=DlMRWA1cL1gOVDc2MjRhRwZFEQAbCg8MDQ4CBAYJ";
+    static const char resp[] = "11cd6a8758984163fL1tMGI4YTljMv79NDQm7r9PZzBiOA==6c37ac826a2a04bc";
+    for (uint64_t i = 0; i < 3; i++) {
+        struct ta_detect_http tx = {.ts = T + i * SEC,
+                                    .tx_index = i + 1, /* the first request was innocuous */
+                                    .method = "POST",
+                                    .host = "www.victim.example",
+                                    .url = "/upload/g.php",
+                                    .content_type = "application/x-www-form-urlencoded",
+                                    .req_body = (const uint8_t *)body,
+                                    .req_len = strlen(body),
+                                    .resp_body = (const uint8_t *)resp,
+                                    .resp_len = strlen(resp),
+                                    .have_resp = true};
+        ta_detector_http(d, &f, &tx);
+    }
+    /* The same connection then requests a C&C Host: tx_index 0 for that kind. */
+    struct ta_detect_http c2 = {
+        .ts = T + 4 * SEC, .tx_index = 4, .method = "GET", .host = "evil.example", .url = "/"};
+    ta_detector_http(d, &f, &c2);
+    assert_int_equal(s.n, 4);
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(s.r[i].kind, TA_EVENT_BACKDOOR);
+        assert_int_equal(s.r[i].tx_index, i + 1);
+        assert_int_equal(s.r[i].flow_start, T - 5 * SEC);
+        assert_int_equal(s.r[i].ts, T + i * SEC);
+        assert_true(s.r[i].established);
+        assert_false(s.r[i].undated);
+    }
+    assert_int_equal(s.r[3].kind, TA_EVENT_C2);
+    assert_int_equal(s.r[3].tx_index, 0);
+    assert_int_equal(s.r[3].flow_start, T - 5 * SEC);
+    assert_int_equal(s.r[3].ts, T + 4 * SEC);
+    assert_true(s.r[3].undated);
+    ta_detector_free(d);
+}
+
+/*
+ * Time: every lookup gets the observation's packet time, so a dated indicator
+ * matches only inside its window (flows at their start, TLS and HTTP at their
+ * record's time); undated indicators match at any time, marked undated.
+ */
+static void test_times(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f;
+    mkflow(&f, "10.0.17.1", 60000, "203.0.113.7", 443, T + 10 * SEC);
+    ta_detector_flow_end(d, &f);
+    mkflow(&f, "10.0.17.1", 60001, "203.0.113.7", 443, T + 7200 * SEC);
+    f.last = T + 7200 * SEC;
+    ta_detector_flow_end(d, &f);
+    /* A flow that started inside the window and ended after it: its start counts. */
+    mkflow(&f, "10.0.17.1", 60002, "203.0.113.7", 443, T + 3500 * SEC);
+    f.last = T + 4000 * SEC;
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.r[0].ts, T + 10 * SEC);
+    assert_false(s.r[0].undated);
+    assert_string_equal(s.r[0].family, "dridex");
+    assert_int_equal(s.r[1].ts, T + 3500 * SEC);
+    /* SNI of a domain listed long ago: only when the hello falls in the window. */
+    mkflow(&f, "10.0.17.2", 60003, "198.51.100.60", 443, T);
+    struct ta_detect_tls t1 = {T, "old-c2.example"};
+    ta_detector_tls(d, &f, &t1);
+    mkflow(&f, "10.0.17.2", 60004, "198.51.100.60", 443, T - 500 * SEC);
+    struct ta_detect_tls t2 = {T - 500 * SEC, "old-c2.example"};
+    ta_detector_tls(d, &f, &t2);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.r[2].ts, T - 500 * SEC);
+    /* A DNS answer for it outside the window caches nothing. */
+    struct ta_flow dnsf;
+    mkflow(&dnsf, "10.0.17.3", 5353, "10.0.0.53", 53, T);
+    struct ta_addr ans;
+    ta_addr_parse(&ans, "198.51.100.61");
+    struct ta_detect_dns r = {T, "old-c2.example", &ans, 1};
+    ta_detector_dns(d, &dnsf, &r);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.resolutions, 0);
+    /* HTTP URL: at the transaction's time. */
+    mkflow(&f, "10.0.17.4", 60005, "198.51.100.62", 80, T);
+    struct ta_detect_http late = {
+        .ts = T + 61 * SEC, .method = "GET", .host = "dated.example", .url = "/p"};
+    ta_detector_http(d, &f, &late);
+    assert_int_equal(s.n, 3);
+    mkflow(&f, "10.0.17.4", 60006, "198.51.100.62", 80, T);
+    late.ts = T + 59 * SEC;
+    ta_detector_http(d, &f, &late);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.r[3].kind, TA_EVENT_PHISHING);
+    assert_false(s.r[3].undated);
+    /* An undated domain's resolution carries undated to the DNS event. */
+    ta_addr_parse(&ans, "198.51.100.63");
+    struct ta_detect_dns r2 = {T, "cdn.evil.example", &ans, 1};
+    ta_detector_dns(d, &dnsf, &r2);
+    mkflow(&f, "10.0.17.3", 60007, "198.51.100.63", 443, T + SEC);
+    ta_detector_flow_end(d, &f);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.r[4].method, TA_METHOD_DNS);
+    assert_true(s.r[4].undated);
+    ta_detector_free(d);
+}
+
+/* An intel interface that answers every URL lookup with its phishing match, whatever kinds
+ * were asked (as an adapter that does not know a kind might): only phishing is reported. */
+static bool any_kind_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
+                         struct ta_detect_match *m)
+{
+    (void)kinds;
+    return fake_url(ctx, url, at, TA_DETECT_IK_BIT(TA_DETECT_IK_PHISHING), m);
+}
+
+static void test_match_kind_checked(void **state)
+{
+    (void)state;
+    struct ta_detect_intel in = fake_intel;
+    in.match_url = any_kind_url;
+    struct sink s;
+    memset(&s, 0, sizeof(s));
+    struct ta_detector *d;
+    assert_int_equal(ta_detector_new(NULL, &in, &geo, on_event, &s, &d), TA_OK);
+    struct ta_flow f;
+    mkflow(&f, "10.0.18.1", 61000, "203.0.113.50", 80, T);
+    struct ta_detect_http tx = {.ts = T, .method = "GET", .host = "phish.example", .url = "/login"};
+    ta_detector_http(d, &f, &tx);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_PHISHING);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.events[TA_EVENT_PAYLOAD], 0);
+    assert_int_equal(st.events[TA_EVENT_C2], 0);
+    assert_int_equal(st.events[TA_EVENT_BACKDOOR] + st.events[TA_EVENT_BACKDOOR_SUSPECTED], 0);
+    ta_detector_free(d);
+}
+
 static void test_output(void **state)
 {
     (void)state;
@@ -689,6 +1418,9 @@ static void test_output(void **state)
     ev.body = (const uint8_t *)"pass=abc";
     ev.body_len = 8;
     ev.website = "www.victim.example";
+    ev.flow_start = 1749221915000000ull;
+    ev.tx_index = 7;
+    ev.established = true;
     struct ta_json j;
     ta_json_init(&j);
     ta_event_write_eve(&j, &ev);
@@ -714,6 +1446,13 @@ static void test_output(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(t, "attacker"), "cc")),
                         "US");
     assert_true(json_is_true(json_object_get(json_object_get(t, "victim"), "home")));
+    assert_string_equal(json_string_value(json_object_get(t, "flow_start")),
+                        "2025-06-06T14:58:35.000000+0000");
+    assert_int_equal(json_integer_value(json_object_get(t, "tx_index")), 7);
+    assert_true(json_is_true(json_object_get(t, "established")));
+    assert_true(json_is_false(json_object_get(t, "undated")));
+    assert_null(json_object_get(t, "suppressed_by")); /* counted: no field */
+    assert_string_equal(json_string_value(json_object_get(a, "action")), "allowed");
     json_decref(o);
 
     ta_json_reset(&j);
@@ -729,6 +1468,12 @@ static void test_output(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "destination.geolocation.cc")), "US");
     assert_int_equal(json_integer_value(json_object_get(o, "destination.asn")), 64500);
     assert_string_equal(json_string_value(json_object_get(o, "feed.name")), "threatatlas");
+    assert_string_equal(json_string_value(json_object_get(o, "extra.flow_start")),
+                        "2025-06-06T14:58:35.000000+0000");
+    assert_int_equal(json_integer_value(json_object_get(o, "extra.tx_index")), 7);
+    assert_true(json_is_true(json_object_get(o, "extra.established")));
+    assert_true(json_is_false(json_object_get(o, "extra.undated")));
+    assert_null(json_object_get(o, "extra.suppressed_by"));
     json_decref(o);
 
     ev.kind = TA_EVENT_C2;
@@ -743,7 +1488,63 @@ static void test_output(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "203.0.113.77");
     assert_string_equal(json_string_value(json_object_get(o, "source.geolocation.cc")), "US");
     assert_string_equal(json_string_value(json_object_get(o, "malware.name")), "emotet");
+    assert_null(json_object_get(o, "extra.tx_index")); /* backdoor kinds only */
     json_decref(o);
+
+    /* A suppressed, undated C&C event: kept, marked, action unchanged. */
+    ev.suppressed_by = "top-sites";
+    ev.undated = true;
+    ev.established = false;
+    ta_json_reset(&j);
+    ta_event_write_eve(&j, &ev);
+    o = json_loads(j.buf, 0, &err);
+    assert_non_null(o);
+    a = json_object_get(o, "alert");
+    t = json_object_get(o, "threatatlas");
+    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9100000);
+    assert_string_equal(json_string_value(json_object_get(a, "action")), "allowed");
+    assert_string_equal(json_string_value(json_object_get(t, "suppressed_by")), "top-sites");
+    assert_true(json_is_true(json_object_get(t, "undated")));
+    assert_true(json_is_false(json_object_get(t, "established")));
+    assert_null(json_object_get(t, "tx_index"));
+    assert_string_equal(json_string_value(json_object_get(o, "src_ip")), "10.0.2.1");
+    json_decref(o);
+    ta_json_reset(&j);
+    ta_event_write_intelmq(&j, &ev, NULL);
+    o = json_loads(j.buf, 0, &err);
+    assert_string_equal(json_string_value(json_object_get(o, "extra.suppressed_by")), "top-sites");
+    assert_true(json_is_true(json_object_get(o, "extra.undated")));
+    json_decref(o);
+    ev.suppressed_by = NULL;
+
+    /* A payload download: malware distribution, the URL as requested. */
+    ev.kind = TA_EVENT_PAYLOAD;
+    ev.method = TA_METHOD_URL;
+    ev.hostname = "hacked-bakery.example";
+    ev.url = "/wp-content/plugins/x/emotet.dll";
+    ta_json_reset(&j);
+    ta_event_write_intelmq(&j, &ev, NULL);
+    o = json_loads(j.buf, 0, &err);
+    assert_string_equal(json_string_value(json_object_get(o, "classification.taxonomy")),
+                        "malicious-code");
+    assert_string_equal(json_string_value(json_object_get(o, "classification.type")),
+                        "malware-distribution");
+    assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "203.0.113.77");
+    assert_string_equal(json_string_value(json_object_get(o, "source.url")),
+                        "http://hacked-bakery.example/wp-content/plugins/x/emotet.dll");
+    assert_string_equal(json_string_value(json_object_get(o, "malware.name")), "emotet");
+    json_decref(o);
+    ta_json_reset(&j);
+    ta_event_write_eve(&j, &ev);
+    o = json_loads(j.buf, 0, &err);
+    a = json_object_get(o, "alert");
+    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9100605);
+    assert_int_equal(json_integer_value(json_object_get(a, "severity")), 2);
+    t = json_object_get(o, "threatatlas");
+    assert_string_equal(json_string_value(json_object_get(t, "kind")), "payload");
+    assert_true(json_is_false(json_object_get(t, "confirmed")));
+    json_decref(o);
+
     ev.kind = TA_EVENT_C2_SUSPECTED;
     ta_json_reset(&j);
     ta_event_write_intelmq(&j, &ev, NULL);
@@ -766,6 +1567,17 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_c2_domain_cap),
         cmocka_unit_test(test_output),
+        cmocka_unit_test(test_suppress_bing),
+        cmocka_unit_test(test_suppress_within),
+        cmocka_unit_test(test_suppress_url),
+        cmocka_unit_test(test_backdoor_not_suppressed),
+        cmocka_unit_test(test_ip_port_evidence),
+        cmocka_unit_test(test_established),
+        cmocka_unit_test(test_webshell_probe),
+        cmocka_unit_test(test_payload),
+        cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_match_kind_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
