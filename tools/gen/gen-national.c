@@ -1734,6 +1734,8 @@ ta_err tg_scenario_national(const struct tg_gen_opts *o, struct tg_geo *geo)
     n->ctx.rng = &n->rng;
     ta_err e = tg_sink_new(&n->ctx.sink, NULL);
     if (e == TA_OK)
+        tg_sink_set_shift(n->ctx.sink, o->shift_us);
+    if (e == TA_OK)
         e = build_background(n, o->scale);
     if (e == TA_OK)
         e = build_botnet(n, o->scale);
