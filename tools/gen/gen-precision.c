@@ -945,7 +945,7 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
         const char *cc;
     } roles[] = {
         {&n.resolver, "CN"},   {&n.site, "CN"},   {&n.scanner, "US"},    {&n.shell_attacker, "KR"},
-{&n.x, "US"},    {&n.pinger, "CN"},     {&n.dl_exe, "BR"},
+{&n.x, "US"},    {&n.pinger, "CN"},     {&n.dl_exe, "DE"},
         {&n.dl_mz, "US"},      {&n.c2z, "NL"},    {&n.downloader, "CN"}, {&n.bot_z, "CN"},
         {&n.y, "RU"},          {&n.bot_syn, "CN"}, {&n.bot_est, "CN"},
     };
@@ -956,7 +956,7 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
     rand_label(&w.rng, l2, 9);
     rand_label(&w.rng, l3, 7);
     snprintf(n.site_name, sizeof(n.site_name), "www.%s.com.cn", l1);
-    snprintf(n.dl_exe_name, sizeof(n.dl_exe_name), "%s.com.br", l2);
+    snprintf(n.dl_exe_name, sizeof(n.dl_exe_name), "%s.de", l2);
     snprintf(n.dl_mz_name, sizeof(n.dl_mz_name), "cdn.%s.net", l3);
     snprintf(n.url_exe, sizeof(n.url_exe), "http://%s/x/invoice.exe", n.dl_exe_name);
     snprintf(n.url_mz, sizeof(n.url_mz), "http://%s/get/update", n.dl_mz_name);
@@ -1039,7 +1039,7 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
         ta_json_arr_close(&j);
         ta_json_key(&j, "payload");
         ta_json_arr_open(&j);
-        row(&j, "BR", "CN", "payload_hosts", 1, "downloading_hosts", 1, "downloads", 1);
+        row(&j, "DE", "CN", "payload_hosts", 1, "downloading_hosts", 1, "downloads", 1);
         row(&j, "US", "CN", "payload_hosts", 1, "downloading_hosts", 1, "downloads", 1);
         ta_json_arr_close(&j);
         ta_json_obj_close(&j);
