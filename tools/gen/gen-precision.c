@@ -260,11 +260,12 @@ static void feodo_header(FILE *f, const char *d1)
 
 static void maltrail_header(FILE *f, const char *family)
 {
-    fprintf(f,
-            "# Copyright (c) 2014-2026 Maltrail developers (https://github.com/stamparm/maltrail/)\n"
-            "# See the file 'LICENSE' for copying permission\n"
-            "# (threatatlas-gen scenario trail for %s, synthetic)\n\n",
-            family);
+    fprintf(
+        f,
+        "# Copyright (c) 2014-2026 Maltrail developers (https://github.com/stamparm/maltrail/)\n"
+        "# See the file 'LICENSE' for copying permission\n"
+        "# (threatatlas-gen scenario trail for %s, synthetic)\n\n",
+        family);
 }
 
 static FILE *open_feed(const struct tg_gen_opts *o, const char *name)
@@ -313,7 +314,7 @@ enum {
 
 /* Names of the pinned list (ranks 1-500), all present in top-sites@1.1.222. */
 static const char *const builtin_sites[TS_SITES] = {
-    "bing.com",       "www.google.com", "youtube.com", "apple.com",
+    "bing.com",      "www.google.com", "youtube.com",  "apple.com",
     "microsoft.com", "github.com",     "linkedin.com", "www.wikipedia.org"};
 
 /* The address maltrail lists under bazarloader for Bing (one of its own). */
@@ -470,8 +471,8 @@ static ta_err topsites_feeds(struct pw *w, const struct ts_site *sites, uint32_t
         if (sites[i].in_trail) {
             fprintf(tr, "%s:443\n", ipb);
         } else {
-            fprintf(csv, "\"%s 06:%02d:00\",\"%s\",443,\"online\",\"%s\",\"BazarLoader\"\n", d0,
-                    i, ipb, d1);
+            fprintf(csv, "\"%s 06:%02d:00\",\"%s\",443,\"online\",\"%s\",\"BazarLoader\"\n", d0, i,
+                    ipb, d1);
             rows++;
         }
     }
@@ -538,9 +539,9 @@ ta_err tg_scenario_topsites(const struct tg_gen_opts *o, struct tg_geo *geo)
                 s = (int)tg_rng_below(&w.rng, TS_SITES);
             while (used & (1u << s));
             used |= 1u << s;
-            ct[nct++] = (struct ts_contact){
-                day0 + 9 * 3600 * SEC + tg_rng_below(&w.rng, 8 * 3600 * SEC), (uint16_t)h,
-                (int8_t)s};
+            ct[nct++] =
+                (struct ts_contact){day0 + 9 * 3600 * SEC + tg_rng_below(&w.rng, 8 * 3600 * SEC),
+                                    (uint16_t)h, (int8_t)s};
         }
     }
     for (int b = 0; b < TS_BOTS; b++)
@@ -638,8 +639,9 @@ ta_err tg_scenario_topsites(const struct tg_gen_opts *o, struct tg_geo *geo)
             ta_json_kv_str(&j, "visited_as", s->visited);
             ta_json_kv_str(&j, "ip", tg_ip4_str(s->ip, a));
             ta_json_kv_uint(&j, "port", 443);
-            ta_json_kv_str(&j, "feed", s->in_trail ? "trails/static/malware/bazarloader.txt"
-                                                    : "feodo-topsites.csv");
+            ta_json_kv_str(&j, "feed",
+                           s->in_trail ? "trails/static/malware/bazarloader.txt"
+                                       : "feodo-topsites.csv");
             ta_json_kv_uint(&j, "dns_lookups", s->lookups);
             ta_json_kv_uint(&j, "connections", s->connections);
             ta_json_kv_uint(&j, "hosts", (uint64_t)__builtin_popcount(s->host_mask));
@@ -723,16 +725,16 @@ struct pcase {
 static void expect(struct pcase *c, const char *kind, const char *method, uint32_t attacker,
                    uint32_t victim, uint16_t port, const char *what, bool counted, int established)
 {
-    c->ev[c->nev++] = (struct pexp){kind, method, attacker, victim, port, what, counted,
-                                    established};
+    c->ev[c->nev++] =
+        (struct pexp){kind, method, attacker, victim, port, what, counted, established};
 }
 
 struct pnet {
     uint32_t resolver;
-    uint32_t site, scanner, shell_attacker;               /* webshell case */
-    uint32_t x, pinger;                                   /* IP:80 case */
-    uint32_t dl_exe, dl_mz, c2z, downloader, bot_z;       /* payload case */
-    uint32_t y, bot_syn, bot_est;                         /* attempted case */
+    uint32_t site, scanner, shell_attacker;         /* webshell case */
+    uint32_t x, pinger;                             /* IP:80 case */
+    uint32_t dl_exe, dl_mz, c2z, downloader, bot_z; /* payload case */
+    uint32_t y, bot_syn, bot_est;                   /* attempted case */
     char site_name[48], dl_exe_name[48], dl_mz_name[48];
     char url_exe[128], url_mz[128];
 };
@@ -793,12 +795,12 @@ static ta_err case_webshell(struct pw *w, struct pnet *n, struct pcase *c, ta_ti
              n->site_name);
     ta_err e = http_conn(w, t, n->scanner, n->site, 80, req, 404, "text/html",
                          (const uint8_t *)not_found, sizeof(not_found) - 1);
-    expect(c, "backdoor-suspected", "probe", n->scanner, n->site, 80,
-           "GET /c99.php answered 404", false, -1);
+    expect(c, "backdoor-suspected", "probe", n->scanner, n->site, 80, "GET /c99.php answered 404",
+           false, -1);
     if (e == TA_OK)
         e = http_conn(w, t + 5 * SEC, n->scanner, n->site, 80, req, 0, NULL, NULL, 0);
-    expect(c, "backdoor-suspected", "probe", n->scanner, n->site, 80,
-           "GET /c99.php never answered", false, -1);
+    expect(c, "backdoor-suspected", "probe", n->scanner, n->site, 80, "GET /c99.php never answered",
+           false, -1);
     snprintf(req, sizeof(req),
              "GET /c99.php HTTP/1.1\r\nHost: %s\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; "
              "Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n"
@@ -822,8 +824,7 @@ static ta_err case_ipport(struct pw *w, struct pnet *n, struct pcase *c, ta_time
            false, -1);
     char req[256];
     char ipb[16];
-    snprintf(req, sizeof(req),
-             "POST /gate.php HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
+    snprintf(req, sizeof(req), "POST /gate.php HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
              tg_ip4_str(n->x, ipb));
     static const uint8_t ok[] = "ok";
     if (e == TA_OK)
@@ -878,8 +879,8 @@ static ta_err case_attempted(struct pw *w, struct pnet *n, struct pcase *c, ta_t
     expect(c, "c2", "ip-port", n->y, n->bot_syn, 8080, "SYNs never answered (attempted)", true, 0);
     if (e == TA_OK)
         e = raw_conn(w, t + 20 * SEC, n->bot_est, n->y, 8080);
-    expect(c, "c2", "ip-port", n->y, n->bot_est, 8080, "handshake and check-in (established)",
-           true, 1);
+    expect(c, "c2", "ip-port", n->y, n->bot_est, 8080, "handshake and check-in (established)", true,
+           1);
     return e;
 }
 
@@ -944,10 +945,10 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
         uint32_t *ip;
         const char *cc;
     } roles[] = {
-        {&n.resolver, "CN"},   {&n.site, "CN"},   {&n.scanner, "US"},    {&n.shell_attacker, "KR"},
-{&n.x, "US"},    {&n.pinger, "CN"},     {&n.dl_exe, "DE"},
-        {&n.dl_mz, "US"},      {&n.c2z, "NL"},    {&n.downloader, "CN"}, {&n.bot_z, "CN"},
-        {&n.y, "RU"},          {&n.bot_syn, "CN"}, {&n.bot_est, "CN"},
+        {&n.resolver, "CN"}, {&n.site, "CN"},       {&n.scanner, "US"}, {&n.shell_attacker, "KR"},
+        {&n.x, "US"},        {&n.pinger, "CN"},     {&n.dl_exe, "DE"},  {&n.dl_mz, "US"},
+        {&n.c2z, "NL"},      {&n.downloader, "CN"}, {&n.bot_z, "CN"},   {&n.y, "RU"},
+        {&n.bot_syn, "CN"},  {&n.bot_est, "CN"},
     };
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]) && e == TA_OK; i++)
         e = draw(&w, roles[i].cc, roles[i].ip);
@@ -976,8 +977,8 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
         {.file = "attempted.pcap",
          .about = "a bot whose SYNs to a listed C&C are never answered, and one whose are"},
     };
-    ta_err (*const fn[])(struct pw *, struct pnet *, struct pcase *, ta_time_us) = {
-        case_webshell, case_ipport, case_payload, case_attempted};
+    ta_err (*const fn[])(struct pw *, struct pnet *, struct pcase *,
+                         ta_time_us) = {case_webshell, case_ipport, case_payload, case_attempted};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && e == TA_OK; i++) {
         e = open_capture(&w, cases[i].file);
         if (e == TA_OK)

@@ -95,7 +95,7 @@ static void run(const char *scenario, const char *out, uint64_t seed, uint64_t s
     assert_true(ta_date_parse("2014-03-20", &o.from));
     o.to = o.from;
     ta_err e = strcmp(scenario, "topsites") == 0 ? tg_scenario_topsites(&o, g)
-                                                  : tg_scenario_precision(&o, g);
+                                                 : tg_scenario_precision(&o, g);
     assert_int_equal(e, TA_OK);
     tg_geo_free(g);
 }
@@ -175,8 +175,7 @@ static void test_topsites(void **state)
     assert_non_null(f);
     fputs("[", f);
     for (int i = 0; i < 20; i++)
-        fprintf(f, "%s{\"rank\": %d, \"rootDomain\": \"site%d.example\"}", i ? "," : "", i + 1,
-                i);
+        fprintf(f, "%s{\"rank\": %d, \"rootDomain\": \"site%d.example\"}", i ? "," : "", i + 1, i);
     fputs("]\n", f);
     fclose(f);
     char dir2[300];
