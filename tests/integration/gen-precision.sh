@@ -79,17 +79,19 @@ check "200 answers" "$(count "$w" 'http.response.code == 200')" 1
 check "webshell path feed" "$(grep -v '^#' "$p/webshell-paths.txt")" "/c99.php"
 a=$p/ipport-icmp.pcap
 x=$(tshark -n -r "$a" -Y 'icmp.type == 8' -T fields -e ip.dst 2>/dev/null | sort -u)
-check "IP:80 entry" "$(grep -c "\"$x\",80," "$p/feodo-precision.csv")" 1
+check "IP:80 entry" "$(grep -c "^$x:80\$" "$p/trails/static/malware/emotet.txt")" 1
 check "TCP to 80" "$(count "$a" "ip.dst == $x && tcp.dstport == 80 && tcp.flags.syn == 1 && tcp.flags.ack == 0")" 1
 check "TCP to 443" "$(count "$a" "ip.dst == $x && tcp.dstport == 443 && tcp.flags.syn == 1 && tcp.flags.ack == 0")" 1
 d=$p/payload.pcap
 check "payload downloads" "$(count "$d" 'http.response.code == 200 && http.content_type == "application/octet-stream"')" 2
 check "MZ bodies" "$(tshark -n -r "$d" -Y 'http.response.code == 200' -T fields -e http.file_data 2>/dev/null | grep -c '^4d5a\|^MZ')" 2
 check "URL trails" "$(grep -cE '/x/invoice\.exe$|/get/update$' "$p/trails/static/malware/emotet.txt")" 2
-for u in $(grep -v '^#' "$p/trails/static/malware/emotet.txt" | grep .); do
+for u in $(grep -v '^#' "$p/trails/static/malware/emotet.txt" | grep /); do
     check "request for $u" "$(count "$d" "http.host == \"${u%%/*}\" && http.request.uri == \"/${u#*/}\"")" 1
 done
 s=$p/attempted.pcap
+y=$(tshark -n -r "$s" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e ip.dst 2>/dev/null | sort -u)
+check "IP:8080 entry" "$(grep -c "^$y:8080\$" "$p/trails/static/malware/qakbot.txt")" 1
 check "SYNs never answered" "$(count "$s" 'tcp.flags.syn == 1 && tcp.flags.ack == 0')" 4
 check "SYN/ACKs" "$(count "$s" 'tcp.flags.syn == 1 && tcp.flags.ack == 1')" 1
 

@@ -574,7 +574,6 @@ ta_err tg_scenario_topsites(const struct tg_gen_opts *o, struct tg_geo *geo)
             ta_json_kv_uint(&j, "port", 443);
             ta_json_kv_str(&j, "name", "");
             ta_json_kv_str(&j, "kind", "c2");
-            ta_json_kv_str(&j, "method", "ip-port");
             ta_json_kv_bool(&j, "counted", true);
             ta_json_key(&j, "suppressed_by");
             ta_json_null(&j);
@@ -591,7 +590,6 @@ ta_err tg_scenario_topsites(const struct tg_gen_opts *o, struct tg_geo *geo)
             ta_json_kv_uint(&j, "port", 443);
             ta_json_kv_str(&j, "name", s->visited);
             ta_json_kv_str(&j, "kind", "c2");
-            ta_json_kv_str(&j, "method", "ip-port");
             ta_json_kv_bool(&j, "counted", false);
             ta_json_kv_str(&j, "suppressed_by", "top-sites");
             ta_json_kv_uint(&j, "connections", conns);
@@ -739,40 +737,38 @@ struct pnet {
     char url_exe[128], url_mz[128];
 };
 
-static ta_err precision_feeds(struct pw *w, const struct pnet *n, ta_time_us day0)
+/*
+ * The C&C entries are maltrail IP:port trails: the shape whose port must
+ * matter (a flow to another port, or ICMP, must not match).
+ */
+static ta_err precision_feeds(struct pw *w, const struct pnet *n)
 {
-    char d0[16], d1[16], ipb[16];
-    date_str(day0 - 3 * DAY, d0, sizeof(d0));
-    date_str(day0, d1, sizeof(d1));
+    char ipb[16];
     ta_err e = mkdirs_under(w->o, "trails/static/malware");
     if (e != TA_OK)
         return e;
-    FILE *csv = open_feed(w->o, "feodo-precision.csv");
-    FILE *tr = open_feed(w->o, "trails/static/malware/emotet.txt");
+    FILE *em = open_feed(w->o, "trails/static/malware/emotet.txt");
+    FILE *qb = open_feed(w->o, "trails/static/malware/qakbot.txt");
     FILE *ws = open_feed(w->o, "webshell-paths.txt");
-    if (csv == NULL || tr == NULL || ws == NULL) {
-        if (csv)
-            fclose(csv);
-        if (tr)
-            fclose(tr);
+    if (em == NULL || qb == NULL || ws == NULL) {
+        if (em)
+            fclose(em);
+        if (qb)
+            fclose(qb);
         if (ws)
             fclose(ws);
         return TA_ERR_IO;
     }
-    feodo_header(csv, d1);
-    fprintf(csv, "\"%s 05:00:00\",\"%s\",80,\"online\",\"%s\",\"Emotet\"\n", d0,
-            tg_ip4_str(n->x, ipb), d1);
-    fprintf(csv, "\"%s 05:10:00\",\"%s\",8443,\"online\",\"%s\",\"Emotet\"\n", d0,
-            tg_ip4_str(n->c2z, ipb), d1);
-    fprintf(csv, "\"%s 05:20:00\",\"%s\",8080,\"online\",\"%s\",\"QakBot\"\n", d0,
-            tg_ip4_str(n->y, ipb), d1);
-    fprintf(csv, "# Number of entries: 3\n");
     /* maltrail writes URL trails without the scheme. */
-    maltrail_header(tr, "emotet");
-    fprintf(tr, "%s\n%s\n", n->url_exe + 7, n->url_mz + 7);
+    maltrail_header(em, "emotet");
+    fprintf(em, "%s:80\n", tg_ip4_str(n->x, ipb));
+    fprintf(em, "%s:8443\n", tg_ip4_str(n->c2z, ipb));
+    fprintf(em, "%s\n%s\n", n->url_exe + 7, n->url_mz + 7);
+    maltrail_header(qb, "qakbot");
+    fprintf(qb, "%s:8080\n", tg_ip4_str(n->y, ipb));
     fprintf(ws, "# webshell paths (one per line)\n/c99.php\n");
-    int bad = ferror(csv) | ferror(tr) | ferror(ws);
-    bad |= fclose(csv) | fclose(tr) | fclose(ws);
+    int bad = ferror(em) | ferror(qb) | ferror(ws);
+    bad |= fclose(em) | fclose(qb) | fclose(ws);
     return bad ? TA_ERR_IO : TA_OK;
 }
 
@@ -963,7 +959,7 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
     snprintf(n.url_mz, sizeof(n.url_mz), "http://%s/get/update", n.dl_mz_name);
     ta_time_us day0 = o->from;
     if (e == TA_OK)
-        e = precision_feeds(&w, &n, day0);
+        e = precision_feeds(&w, &n);
 
     struct pcase cases[] = {
         {.file = "webshell-probe.pcap",
@@ -1003,9 +999,10 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo)
         ta_json_kv_str(&j, "home", "CN");
         ta_json_key(&j, "feeds");
         ta_json_obj_open(&j);
-        ta_json_kv_str(&j, "feodo-precision.csv", "IP:port C&C entries, dated");
         ta_json_kv_str(&j, "trails/static/malware/emotet.txt",
-                       "maltrail URL trails (one ending .exe, one without extension)");
+                       "maltrail trails: IP:80, IP:8443 and two URLs (one ending .exe, one "
+                       "without extension)");
+        ta_json_kv_str(&j, "trails/static/malware/qakbot.txt", "maltrail trail: IP:8080");
         ta_json_kv_str(&j, "webshell-paths.txt", "webshell path list: import with --kind webshell");
         ta_json_obj_close(&j);
         ta_json_key(&j, "files");
