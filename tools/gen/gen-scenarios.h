@@ -11,12 +11,14 @@ struct tg_gen_opts {
     const char *scenario;
     const char *out; /* output directory (created) */
     uint64_t seed;
-    double scale;        /* national: multiplies every count */
-    ta_time_us from, to; /* national: first and last day (UTC midnight) */
-    uint64_t size;       /* mixed, appmix: target capture size in bytes */
-    uint64_t flows;      /* flood: number of distinct flows */
-    bool gzip;           /* mixed/flood/appmix: gzip the capture */
-    uint32_t hours;      /* beacon: capture length in hours (from --from) */
+    double scale;          /* national: multiplies every count */
+    ta_time_us from, to;   /* national: first and last day (UTC midnight) */
+    uint64_t size;         /* mixed, appmix: target capture size in bytes */
+    uint64_t flows;        /* flood: number of distinct flows */
+    bool gzip;             /* mixed/flood/appmix: gzip the capture */
+    uint32_t hours;        /* beacon: capture length in hours (from --from) */
+    uint64_t shift_us;     /* national, topsites, precision: added to every packet time */
+    const char *top_sites; /* topsites: top-sites.json to take names from (NULL: installed) */
     bool quiet;
 };
 
@@ -28,5 +30,7 @@ ta_err tg_scenario_flood(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_edge(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_appmix(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_topsites(const struct tg_gen_opts *o, struct tg_geo *geo);
+ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo);
 
 #endif

@@ -319,7 +319,13 @@ struct tg_sink {
     uint8_t *tmp;
     size_t tcap;
     uint64_t total;
+    uint64_t shift; /* added to every timestamp as it is written */
 };
+
+void tg_sink_set_shift(struct tg_sink *s, uint64_t us)
+{
+    s->shift = us;
+}
 
 uint64_t tg_sink_total_bytes(const struct tg_sink *s)
 {
@@ -384,7 +390,8 @@ ta_err tg_sink_flush(struct tg_sink *s, ta_time_us before)
     qsort(s->rec, s->n, sizeof(*s->rec), rec_cmp);
     size_t k = 0;
     while (k < s->n && s->rec[k].ts < before) {
-        ta_err e = tg_pcap_write(s->w, s->rec[k].ts, s->data + s->rec[k].off, s->rec[k].len);
+        ta_err e =
+            tg_pcap_write(s->w, s->rec[k].ts + s->shift, s->data + s->rec[k].off, s->rec[k].len);
         if (e != TA_OK)
             return e;
         k++;

@@ -65,6 +65,11 @@ ta_err tg_sink_flush(struct tg_sink *s, ta_time_us before);
 /* Bytes handed to the sink so far, counted as a pcap file would store them
  * (16-byte record header plus the frame). */
 uint64_t tg_sink_total_bytes(const struct tg_sink *s);
+/*
+ * Add `us` to every timestamp written from now on: the same traffic as a
+ * second tap on the same link, whose clock is a little off, records it.
+ */
+void tg_sink_set_shift(struct tg_sink *s, uint64_t us);
 /* Switch to a new output file (after flushing everything). */
 void tg_sink_set_writer(struct tg_sink *s, struct tg_pcap *w);
 
