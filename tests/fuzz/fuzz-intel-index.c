@@ -33,7 +33,7 @@ static void probe(const struct ta_intel_index *idx, const struct p *ps, size_t n
     struct ta_addr addr;
     ta_addr_set_v4(&addr, b);
     struct ta_intel_match m[40];
-    size_t got = ta_intel_match_ip(idx, &addr, 0, 0, m, 40);
+    size_t got = ta_intel_match_ip(idx, &addr, 0, 0, 0, m, 40);
     uint64_t lens = 0;
     bool allowed = false;
     for (size_t i = 0; i < n; i++)

@@ -69,7 +69,7 @@ static size_t mip(const struct fixture *f, const char *a, uint16_t port, uint32_
 {
     struct ta_addr addr;
     assert_true(ta_addr_parse(&addr, a));
-    return ta_intel_match_ip(f->idx, &addr, port, kinds, m, 8);
+    return ta_intel_match_ip(f->idx, &addr, port, 0, kinds, m, 8);
 }
 
 static uint64_t suppressed(const struct fixture *f)
@@ -172,7 +172,7 @@ static void test_nested_across_slots(void **state)
     /* max cuts the list, most specific first. */
     struct ta_addr a;
     assert_true(ta_addr_parse(&a, "172.16.15.255"));
-    assert_int_equal(ta_intel_match_ip(f.idx, &a, 0, 0, m, 2), 2);
+    assert_int_equal(ta_intel_match_ip(f.idx, &a, 0, 0, 0, m, 2), 2);
     assert_int_equal(m[1].prefix_len, 25);
     assert_int_equal(suppressed(&f), 0);
     done(&f);
@@ -384,7 +384,7 @@ static void test_random_v4_vs_bruteforce(void **state)
         uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
         struct ta_addr addr;
         ta_addr_set_v4(&addr, b);
-        size_t got = ta_intel_match_ip(f.idx, &addr, 0, mask, mm, 40);
+        size_t got = ta_intel_match_ip(f.idx, &addr, 0, 0, mask, mm, 40);
         /* Expected: covering prefixes of a wanted kind, longest first. */
         uint64_t lens = 0;
         for (size_t i = 0; i < N; i++) {
@@ -427,15 +427,15 @@ static void test_domains_at_scale(void **state)
         char q[80];
         snprintf(q, sizeof(q), "H%zu.Zone%zu.EXAMPLE.", i, i % 37);
         size_t want = i % 37 == 3 ? 2 : 1;
-        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, m, 8), want);
+        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), want);
         assert_string_equal(m[0].value, vals[i]);
         snprintf(q, sizeof(q), "a.b.%s", vals[i]);
         want = (i % 10 == 0 ? 0 : 1) + (i % 37 == 3 ? 1 : 0);
-        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, m, 8), want);
+        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), want);
         snprintf(q, sizeof(q), "x%zu.zone%zu.example", i, i % 37);
-        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, m, 8), i % 37 == 3);
+        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), i % 37 == 3);
     }
-    assert_int_equal(ta_intel_match_domain(f.idx, "example", 7, 0, m, 8), 0);
+    assert_int_equal(ta_intel_match_domain(f.idx, "example", 7, 0, 0, m, 8), 0);
     /* The longest name: 126 one-letter labels under a listed domain. */
     char longq[256];
     size_t l = 0;
@@ -445,7 +445,7 @@ static void test_domains_at_scale(void **state)
     }
     l += (size_t)snprintf(longq + l, sizeof(longq) - l, "%s", vals[1]);
     assert_int_equal(l, 236 + strlen(vals[1]));
-    assert_int_equal(ta_intel_match_domain(f.idx, longq, l, 0, m, 8), 1);
+    assert_int_equal(ta_intel_match_domain(f.idx, longq, l, 0, 0, m, 8), 1);
     assert_string_equal(m[0].value, vals[1]);
     done(&f);
 }

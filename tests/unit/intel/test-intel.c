@@ -697,7 +697,7 @@ static size_t mip(const struct ta_intel_index *idx, const char *a, uint16_t port
 {
     struct ta_addr addr;
     assert_true(ta_addr_parse(&addr, a));
-    return ta_intel_match_ip(idx, &addr, port, kinds, m, 8);
+    return ta_intel_match_ip(idx, &addr, port, 0, kinds, m, 8);
 }
 
 static void test_index_ip(void **state)
@@ -758,10 +758,10 @@ static void test_index_ip(void **state)
     assert_int_equal(st.entries, 9);
     assert_int_equal(st.by_kind[TA_INTEL_KIND_ALLOW], 1);
     /* max bounds the output */
-    assert_int_equal(ta_intel_match_ip(idx, &(struct ta_addr){0}, 0, 0, m, 8), 0);
+    assert_int_equal(ta_intel_match_ip(idx, &(struct ta_addr){0}, 0, 0, 0, m, 8), 0);
     struct ta_addr a;
     ta_addr_parse(&a, "10.1.2.3");
-    assert_int_equal(ta_intel_match_ip(idx, &a, 0, 0, m, 1), 1);
+    assert_int_equal(ta_intel_match_ip(idx, &a, 0, 0, 0, m, 1), 1);
     ta_intel_index_free(idx);
     ta_intel_db_close(db);
     rm_db(path);
@@ -792,8 +792,8 @@ static void test_index_domain_url_hash(void **state)
     struct ta_intel_index *idx =
         build(inds, sizeof(inds) / sizeof(inds[0]), &db, path, sizeof(path));
     struct ta_intel_match m[8];
-#define MD(s) ta_intel_match_domain(idx, s, strlen(s), 0, m, 8)
-#define MU(s) ta_intel_match_url(idx, s, strlen(s), 0, m, 8)
+#define MD(s) ta_intel_match_domain(idx, s, strlen(s), 0, 0, m, 8)
+#define MU(s) ta_intel_match_url(idx, s, strlen(s), 0, 0, m, 8)
     assert_int_equal(MD("evil.example"), 1);
     assert_int_equal(MD("EVIL.Example."), 1);
     assert_int_equal(MD("a.b.evil.example"), 1);
@@ -813,7 +813,7 @@ static void test_index_domain_url_hash(void **state)
     assert_int_equal(MD(""), 0);
     assert_int_equal(MD("."), 0);
     assert_int_equal(MD("evil.example.."), 0);
-    assert_int_equal(ta_intel_match_domain(idx, "a.evil.example", 14,
+    assert_int_equal(ta_intel_match_domain(idx, "a.evil.example", 14, 0,
                                            TA_INTEL_KIND_BIT(TA_INTEL_KIND_PHISHING), m, 8),
                      0);
     /* URLs: normalised, scheme-less identity, without query, path. */
@@ -830,11 +830,11 @@ static void test_index_domain_url_hash(void **state)
     assert_int_equal(MU("http://victim.test/uploads/c99.php"), 0);
     /* Hashes: exact, case-insensitive. */
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_MD5, "001DD76872D80801692FF942308C64E6", 32, 0, m, 8), 1);
+        ta_intel_match_hash(idx, TA_INTEL_MD5, "001DD76872D80801692FF942308C64E6", 32, 0, 0, m, 8), 1);
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_JA3, "001dd76872d80801692ff942308c64e6", 32, 0, m, 8), 0);
+        ta_intel_match_hash(idx, TA_INTEL_JA3, "001dd76872d80801692ff942308c64e6", 32, 0, 0, m, 8), 0);
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_JA3, "72a589da586844d7f0818ce684948eea", 32, 0, m, 8), 1);
+        ta_intel_match_hash(idx, TA_INTEL_JA3, "72a589da586844d7f0818ce684948eea", 32, 0, 0, m, 8), 1);
     struct ta_intel_index_stats st;
     ta_intel_index_stats(idx, &st);
     assert_int_equal(st.suppressed, 2);
