@@ -298,7 +298,8 @@ typedef void (*ta_intel_run_fn)(void *user, const struct ta_intel_import_run *ru
 ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_intel_run_fn runs,
                          void *user);
 
-/* Delete rows whose valid_until (or, if none, last_seen) is before t. */
+/* Delete rows whose valid_until (or, if none, last_seen) is before t; rows
+ * with neither (undated) never expire. */
 ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *deleted);
 
 /* ---------------------------------------------------------------------- */

@@ -687,7 +687,7 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->db,
                            "DELETE FROM intel_indicator WHERE CASE WHEN valid_until > 0 THEN "
-                           "valid_until ELSE last_seen END < ?",
+                           "valid_until ELSE last_seen END BETWEEN 1 AND ? - 1",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(db);
     sqlite3_bind_int64(st, 1, secs(before));

@@ -79,6 +79,15 @@ static uint64_t suppressed(const struct fixture *f)
     return st.suppressed;
 }
 
+/* The allow entry covering an address ("" when none). */
+static const char *allow_of(const struct fixture *f, const char *a)
+{
+    struct ta_addr addr;
+    static struct ta_intel_match al;
+    assert_true(ta_addr_parse(&addr, a));
+    return ta_intel_allow_ip(f->idx, &addr, &al) ? al.value : "";
+}
+
 /* /24s on both sides of a /20 slot boundary, and a range ending exactly at
  * one: each address decides by its own range, not by its slot's first. */
 static void test_slot_boundaries(void **state)
@@ -270,11 +279,13 @@ static void test_ip_port(void **state)
     assert_int_equal(mip(&f, "198.51.100.7", 443, 0), 1);
     assert_string_equal(m[0].value, "198.51.100.7:443");
     assert_int_equal(m[0].prefix_len, 32);
-    assert_int_equal(mip(&f, "198.51.100.7", 0, 0), 2);
+    /* No port (ICMP, other protocols): IP:port indicators never match. */
+    assert_int_equal(mip(&f, "198.51.100.7", 0, 0), 0);
     assert_int_equal(mip(&f, "198.51.100.7", 80, 0), 0);
     assert_int_equal(mip(&f, "198.51.100.7", 22, TA_INTEL_KIND_BIT(C2)), 0);
-    assert_int_equal(mip(&f, "198.51.100.7", 0, TA_INTEL_KIND_BIT(SCAN)), 1);
+    assert_int_equal(mip(&f, "198.51.100.7", 22, TA_INTEL_KIND_BIT(SCAN)), 1);
     assert_string_equal(m[0].value, "198.51.100.7:22");
+    assert_int_equal(mip(&f, "198.51.100.7", 0, TA_INTEL_KIND_BIT(SCAN)), 0);
     assert_int_equal(mip(&f, "198.51.100.6", 0, 0), 0);
     assert_int_equal(mip(&f, "198.51.100.8", 0, 0), 0);
     /* Inside a CIDR: the IP:port first, then the network. */
@@ -282,25 +293,32 @@ static void test_ip_port(void **state)
     assert_string_equal(m[0].value, "203.0.113.9:8080");
     assert_string_equal(m[1].value, "203.0.113.0/24");
     assert_int_equal(mip(&f, "203.0.113.9", 80, 0), 1);
+    assert_int_equal(mip(&f, "203.0.113.9", 0, 0), 1);
+    assert_string_equal(m[0].value, "203.0.113.0/24");
     assert_int_equal(mip(&f, "203.0.113.9", 8080, TA_INTEL_KIND_BIT(OTHER)), 1);
     assert_int_equal(mip(&f, "203.0.113.10", 8080, 0), 1);
     assert_int_equal(mip(&f, "2001:db8::5", 443, 0), 1);
     assert_int_equal(m[0].prefix_len, 128);
+    assert_int_equal(mip(&f, "2001:db8::5", 0, 0), 0);
     assert_int_equal(mip(&f, "2001:db8::5", 444, 0), 0);
     assert_int_equal(mip(&f, "2001:db8::4", 443, 0), 0);
-    /* Allow on the IP:port itself (that port or unknown port) and on the address. */
-    assert_int_equal(suppressed(&f), 0);
+    /* Matches are never hidden by the allowlist; an allow IP:port entry does
+     * not cover the address, an allow address does. (One row per value and
+     * source: the later allow row of "s" replaced its c2 row for 192.0.2.1:53.) */
     assert_int_equal(mip(&f, "192.0.2.1", 53, 0), 0);
+    assert_int_equal(mip(&f, "192.0.2.1", 53, TA_INTEL_KIND_BIT(ALLOW)), 1);
+    assert_int_equal(m[0].kind, ALLOW);
     assert_int_equal(mip(&f, "192.0.2.1", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 2);
-    assert_int_equal(mip(&f, "192.0.2.1", 54, 0), 0);
-    assert_int_equal(suppressed(&f), 2);
+    assert_string_equal(allow_of(&f, "192.0.2.1"), "");
     assert_int_equal(mip(&f, "192.0.2.2", 80, TA_INTEL_KIND_BIT(SCAN)), 0);
-    assert_int_equal(suppressed(&f), 3);
+    assert_int_equal(mip(&f, "192.0.2.2", 80, 0), 1);
+    assert_string_equal(allow_of(&f, "192.0.2.2"), "192.0.2.2");
+    assert_int_equal(suppressed(&f), 0);
     done(&f);
 }
 
-/* Allow entries nested in listed networks and around listed addresses. */
+/* Allow entries nested in listed networks and around listed addresses: the
+ * matches stay, the allow lookup gives the most specific allow entry. */
 static void test_allow_nested(void **state)
 {
     (void)state;
@@ -308,27 +326,30 @@ static void test_allow_nested(void **state)
         IND(TA_INTEL_CIDR, C2, "100.64.0.0/16"),    IND(TA_INTEL_IP, ALLOW, "100.64.1.1"),
         IND(TA_INTEL_CIDR, ALLOW, "100.65.0.0/24"), IND(TA_INTEL_IP, C2, "100.65.0.9"),
         IND(TA_INTEL_IP, C2, "100.66.0.1"),         IND(TA_INTEL_IP, ALLOW, "100.66.0.1"),
-        IND(TA_INTEL_IP, SCAN, "100.67.0.1"),
+        IND(TA_INTEL_IP, SCAN, "100.67.0.1"),       IND(TA_INTEL_CIDR, ALLOW, "100.65.0.0/16"),
     };
     struct fixture f;
     build(&f, inds, sizeof(inds) / sizeof(inds[0]));
-    assert_int_equal(mip(&f, "100.64.1.1", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 1);
+    assert_int_equal(mip(&f, "100.64.1.1", 0, 0), 1);
+    assert_string_equal(m[0].value, "100.64.0.0/16");
+    assert_string_equal(allow_of(&f, "100.64.1.1"), "100.64.1.1");
     assert_int_equal(mip(&f, "100.64.1.2", 0, 0), 1);
-    assert_int_equal(mip(&f, "100.64.1.0", 0, 0), 1);
-    assert_int_equal(mip(&f, "100.65.0.9", 0, 0), 0);
-    /* Covered by the allowlist alone: answered empty and counted, as before. */
+    assert_string_equal(allow_of(&f, "100.64.1.2"), "");
+    assert_int_equal(mip(&f, "100.65.0.9", 0, 0), 1);
+    assert_string_equal(allow_of(&f, "100.65.0.9"), "100.65.0.0/24");
     assert_int_equal(mip(&f, "100.65.0.8", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 3);
+    assert_string_equal(allow_of(&f, "100.65.0.8"), "100.65.0.0/24");
+    assert_string_equal(allow_of(&f, "100.65.1.8"), "100.65.0.0/16");
+    /* The same source's later allow row replaced its c2 row. */
     assert_int_equal(mip(&f, "100.66.0.1", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 4);
-    /* The allowlist applies whatever kinds are asked for; asking for allow
-     * itself lists nothing either. */
-    assert_int_equal(mip(&f, "100.64.1.1", 0, TA_INTEL_KIND_BIT(SCAN)), 0);
-    assert_int_equal(suppressed(&f), 5);
+    assert_string_equal(allow_of(&f, "100.66.0.1"), "100.66.0.1");
+    /* Asking for allow explicitly lists the allow entries. */
+    assert_int_equal(mip(&f, "100.64.1.1", 0, TA_INTEL_KIND_BIT(ALLOW)), 1);
+    assert_string_equal(m[0].value, "100.64.1.1");
     assert_int_equal(mip(&f, "100.67.0.1", 0, TA_INTEL_KIND_BIT(C2)), 0);
-    assert_int_equal(suppressed(&f), 5);
     assert_int_equal(mip(&f, "100.67.0.1", 0, 0), 1);
+    assert_string_equal(allow_of(&f, "100.67.0.1"), "");
+    assert_int_equal(suppressed(&f), 0);
     done(&f);
 }
 
