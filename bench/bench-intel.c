@@ -27,7 +27,7 @@
 
 /* Lookups carry an observation time (2024-06-01), as the detector's do, so
  * the time windows of the dated indicators are checked on every hit. */
-#define BENCH_AT ((ta_time_us)1717200000ull * 1000000ull)
+#define BENCH_AT    ((ta_time_us)1717200000ull * 1000000ull)
 #define DATED_FIRST ((ta_time_us)1704067200ull * 1000000ull) /* 2024-01-01 */
 
 static double now(void)
@@ -142,8 +142,8 @@ static void miss99(struct ta_intel_index *idx, const struct ta_intel_indicator *
     hits = 0;
     t0 = cpu();
     for (size_t i = 0; i < nlook; i++)
-        hits += ta_intel_match_ip(idx, &qa[i & (NQ - 1)], 443, BENCH_AT, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2),
-                                  m, 8) > 0;
+        hits += ta_intel_match_ip(idx, &qa[i & (NQ - 1)], 443, BENCH_AT,
+                                  TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2), m, 8) > 0;
     rate("miss99 ip lookups (port 443, c2 only)", nlook, cpu() - t0, hits);
     /* Domains: random names under common TLDs, 1% subdomains of listed ones. */
     static const char *const tld[] = {"com", "net", "org", "de", "co.uk", "io"};

@@ -194,7 +194,7 @@ struct ta_intel_load_result {
     uint64_t updated;            /* import: existing rows whose data changed */
     uint64_t by_kind[TA_INTEL_KIND__COUNT]; /* accepted indicators per kind */
     uint64_t files;                         /* import: files read */
-    uint64_t files_skipped; /* files or lists deliberately not imported */
+    uint64_t files_skipped;                 /* files or lists deliberately not imported */
     const char *skip_reason; /* static: why a parse deliberately imported nothing, or NULL */
     char list[64];           /* MISP warninglist id (its folder name), or "" */
     size_t nshown;
@@ -308,7 +308,7 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
 struct ta_intel_index;
 
 struct ta_intel_index_opts {
-    ta_time_us valid_at; /* if non-zero, leave out rows with valid_until < valid_at */
+    ta_time_us valid_at;     /* if non-zero, leave out rows with valid_until < valid_at */
     uint32_t grace_before_s; /* a dated indicator matches this long before first_seen (28 d) */
     uint32_t grace_after_s;  /* ... and this long after last_seen without valid_until (90 d) */
     bool skip_undated;       /* undated indicators never match a lookup with at != 0 */
@@ -345,7 +345,7 @@ struct ta_intel_match {
     ta_time_us first_seen, last_seen, valid_until;
     uint32_t nsources;
     uint32_t src_first; /* internal: first source slot */
-    bool undated; /* no dated source is valid at the lookup's time, an undated one is */
+    bool undated;       /* no dated source is valid at the lookup's time, an undated one is */
 };
 
 struct ta_intel_source_info {
@@ -383,8 +383,7 @@ size_t ta_intel_match_ip(const struct ta_intel_index *idx, const struct ta_addr 
                          uint16_t port, ta_time_us at, uint32_t kinds, struct ta_intel_match *out,
                          size_t max);
 size_t ta_intel_match_domain(const struct ta_intel_index *idx, const char *name, size_t len,
-                             ta_time_us at, uint32_t kinds, struct ta_intel_match *out,
-                             size_t max);
+                             ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max);
 size_t ta_intel_match_url(const struct ta_intel_index *idx, const char *url, size_t len,
                           ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max);
 size_t ta_intel_match_hash(const struct ta_intel_index *idx, enum ta_intel_type type,
@@ -420,9 +419,9 @@ struct ta_intel_index_stats {
     uint64_t strings;   /* domain/URL/path/hash keys */
     uint64_t by_kind[TA_INTEL_KIND__COUNT];
     uint64_t by_type[TA_INTEL_TYPE__COUNT];
-    uint64_t suppressed; /* always 0: lookups no longer apply the allowlist */
+    uint64_t suppressed;      /* always 0: lookups no longer apply the allowlist */
     uint64_t allow_file_rows; /* allow entries read from opts->allow_files */
-    size_t memory;       /* bytes held by the index */
+    size_t memory;            /* bytes held by the index */
 };
 void ta_intel_index_stats(const struct ta_intel_index *idx, struct ta_intel_index_stats *out);
 

@@ -169,8 +169,7 @@ static void print_silent(const char *path, const struct ta_intel_load_result *r)
     char line[512], b[32];
     size_t o = 0;
     for (int k = 0; k < TA_INTEL_KIND__COUNT; k++)
-        if (r->by_kind[k] > 0 && ta_intel_kind_silent((enum ta_intel_kind)k) &&
-            o < sizeof(line))
+        if (r->by_kind[k] > 0 && ta_intel_kind_silent((enum ta_intel_kind)k) && o < sizeof(line))
             o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %s", o ? ", " : "",
                                   thousands(r->by_kind[k], b, sizeof(b)),
                                   ta_intel_kind_name((enum ta_intel_kind)k));
@@ -179,8 +178,8 @@ static void print_silent(const char *path, const struct ta_intel_load_result *r)
     uint64_t md = r->by_kind[TA_INTEL_KIND_MALWARE_DIST];
     if (md > 0 && o < sizeof(line))
         o += (size_t)snprintf(line + o, sizeof(line) - o,
-                              "%s%s malware-distribution: payload events, never C&C",
-                              o ? "; " : "", thousands(md, b, sizeof(b)));
+                              "%s%s malware-distribution: payload events, never C&C", o ? "; " : "",
+                              thousands(md, b, sizeof(b)));
     uint64_t al = r->by_kind[TA_INTEL_KIND_ALLOW];
     if (al > 0 && o < sizeof(line))
         snprintf(line + o, sizeof(line) - o, "%s%s allow: mark known-benign values, never events",

@@ -150,7 +150,8 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
     /* Version 1 stored the file's modification time where a feed gave no
      * date; those cannot be told from real dates, so every old row becomes
      * undated (a re-import of a dated feed restores its dates). */
-    if (have == 1 && exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK) {
+    if (have == 1 &&
+        exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK) {
         snprintf(err, errlen, "%s: migrating the intel schema: %s", path, db->msg);
         exec(db, "ROLLBACK");
         goto out_close;
@@ -379,8 +380,9 @@ static ta_err import_path(struct import *im, const char *path,
             /* License, readme and manifest files sit beside feeds; they are not feeds. */
             if (strstr(de->d_name, "LICENSE") != NULL || strstr(de->d_name, "README") != NULL ||
                 strstr(de->d_name, "MANIFEST") != NULL ||
-                strstr(de->d_name, "PROVENANCE") != NULL || strstr(de->d_name, ".license") != NULL ||
-                strcmp(de->d_name, "schema.json") == 0 || strcmp(de->d_name, "package.json") == 0)
+                strstr(de->d_name, "PROVENANCE") != NULL ||
+                strstr(de->d_name, ".license") != NULL || strcmp(de->d_name, "schema.json") == 0 ||
+                strcmp(de->d_name, "package.json") == 0)
                 continue;
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 64;

@@ -48,9 +48,9 @@ __extension__ typedef unsigned __int128 u128;
 
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
 
-#define F_ALLOW 1u /* a key/prefix carries an allow entry */
-#define F_EXACT 2u /* entry: exact-only domain */
-#define F_DATED 4u /* entry: at least one source has a first_seen */
+#define F_ALLOW   1u /* a key/prefix carries an allow entry */
+#define F_EXACT   2u /* entry: exact-only domain */
+#define F_DATED   4u /* entry: at least one source has a first_seen */
 #define F_UNDATED 8u /* entry: at least one source has none */
 
 struct src {
@@ -1109,9 +1109,8 @@ static ta_err load_extra(sqlite3 *h, const char *const *files, uint64_t *rows)
         e = read_all(files[i], &buf, &len);
         if (e != TA_OK)
             break;
-        struct ta_intel_load_opts lo = {.have_kind = true,
-                                        .kind = TA_INTEL_KIND_ALLOW,
-                                        .file_name = files[i]};
+        struct ta_intel_load_opts lo = {
+            .have_kind = true, .kind = TA_INTEL_KIND_ALLOW, .file_name = files[i]};
         struct ta_intel_load_result *res = malloc(sizeof(*res));
         if (res == NULL) {
             free(buf);
@@ -1632,8 +1631,8 @@ size_t ta_intel_match_domain(const struct ta_intel_index *x, const char *name, s
     uint32_t at_s = at_secs(at);
     size_t n = 0;
     for (size_t i = nh; i > 0 && n < max; i--)
-        n = put_entries(x, hit[i - 1]->efirst, hit[i - 1]->ecount, kinds, at_s, 0,
-                        off[i - 1] != 0, out, n, max);
+        n = put_entries(x, hit[i - 1]->efirst, hit[i - 1]->ecount, kinds, at_s, 0, off[i - 1] != 0,
+                        out, n, max);
     return n;
 }
 
@@ -1760,8 +1759,7 @@ bool ta_intel_allow_url(const struct ta_intel_index *x, const char *url, size_t 
     const char *colon = memchr(host, ':', hl);
     if (colon != NULL && host[0] != '[')
         hl = (size_t)(colon - host);
-    const struct skey *k =
-        probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, host, hl), host, hl);
+    const struct skey *k = probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, host, hl), host, hl);
     if (k == NULL || !(k->flags & F_ALLOW))
         return false;
     const struct entry *e = allow_entry(x, k->efirst, k->ecount, false);

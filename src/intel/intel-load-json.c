@@ -554,9 +554,9 @@ static void load_misp(json_t *root, struct ta__intel_sink *s)
 /* ---- MISP warninglists ---------------------------------------------------- */
 
 /* MISP attribute types that carry network values (IPs, names, URLs). */
-static const char *const wl_network_attrs[] = {
-    "ip-src",        "ip-dst",      "ip-src|port", "ip-dst|port", "domain", "hostname",
-    "hostname|port", "domain|ip",   "url",         "uri",         "link",   NULL};
+static const char *const wl_network_attrs[] = {"ip-src", "ip-dst",   "ip-src|port",   "ip-dst|port",
+                                               "domain", "hostname", "hostname|port", "domain|ip",
+                                               "url",    "uri",      "link",          NULL};
 
 /*
  * Lists that name infrastructure anyone can rent or abuse: matching one says

@@ -61,10 +61,10 @@ static bool ends_with(const char *s, size_t n, const char *suf)
 
 /* Files of trails/static/malicious/ that are not C2 servers. */
 static const char *const mt_phishing[] = {
-    "365stealer_phishtool", "evilginx", "georgeginx", "gophish", "perswaysion",
-    "telekopye_scamtool",   NULL};
+    "365stealer_phishtool", "evilginx",           "georgeginx", "gophish",
+    "perswaysion",          "telekopye_scamtool", NULL};
 static const char *const mt_webshell[] = {"modxcore", "pinnaclecore", NULL};
-static const char *const mt_dist[] = {"socgholish", "wp_inject", "domain_shadowing",
+static const char *const mt_dist[] = {"socgholish",      "wp_inject",    "domain_shadowing",
                                       "install_capital", "install_cube", NULL};
 
 static enum mt_class maltrail_meta(const char *path, struct ta_intel_indicator *ind, char *fam,
@@ -134,12 +134,11 @@ static const char *const payload_ext[] = {
     "exe", "dll", "scr", "msi", "bin", "bat", "cmd", "ps1", "hta", "vbs", "vbe", "wsf", "jar",
     "apk", "sh", "elf",
     /* ELF builds named after their architecture */
-    "arm", "arm4", "arm4l", "arm4t", "arm4tl", "arm4tll", "arm5", "arm5l", "arm5n", "arm6",
-    "arm6l", "arm61", "arm7", "arm7l", "arm8", "arm64", "armv4", "armv4l", "armv5l", "armv6",
-    "armv6l", "armv61", "armv7l", "mips", "mips64", "mipsel", "mipseb", "mpsl", "m68k", "m68",
-    "ppc", "ppc2", "ppc440", "ppc440fp", "powerpc", "powerppc", "pcc", "sh4", "ssh4", "spc",
-    "sparc", "arc", "x86", "x86_32", "x86_64", "x64", "x32", "i386", "i486", "i586", "i686",
-    "i4", "i6", "dbg", NULL};
+    "arm", "arm4", "arm4l", "arm4t", "arm4tl", "arm4tll", "arm5", "arm5l", "arm5n", "arm6", "arm6l",
+    "arm61", "arm7", "arm7l", "arm8", "arm64", "armv4", "armv4l", "armv5l", "armv6", "armv6l",
+    "armv61", "armv7l", "mips", "mips64", "mipsel", "mipseb", "mpsl", "m68k", "m68", "ppc", "ppc2",
+    "ppc440", "ppc440fp", "powerpc", "powerppc", "pcc", "sh4", "ssh4", "spc", "sparc", "arc", "x86",
+    "x86_32", "x86_64", "x64", "x32", "i386", "i486", "i586", "i686", "i4", "i6", "dbg", NULL};
 
 bool ta__intel_payload_path(const char *s, size_t n)
 {

@@ -131,6 +131,10 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         return TA_INTEL_FMT_ZEEK;
     if (has(s, n, "Maltrail") || has(s, n, "maltrail"))
         return TA_INTEL_FMT_MALTRAIL;
+    /* A few trail files lack maltrail's header; their place in the tree says it. */
+    if (name != NULL &&
+        (has(name, strlen(name), "/trails/static/") || has(name, strlen(name), "/trails/custom/")))
+        return TA_INTEL_FMT_MALTRAIL;
     if (has(s, n, "ThreatFox") || has(s, n, "ioc_value"))
         return TA_INTEL_FMT_THREATFOX_CSV;
     if (has(s, n, "URLhaus") || has(s, n, "url_status"))

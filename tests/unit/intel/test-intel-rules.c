@@ -14,11 +14,11 @@
 
 #include "threatatlas/intel.h"
 
-#define DAY       (86400ull * 1000000ull)
-#define SEC       1000000ull
-#define T(s)      ((ta_time_us)(s) * SEC)
-#define T2024     T(1704067200ull) /* 2024-01-01 00:00:00 */
-#define KB(k)     TA_INTEL_KIND_BIT(TA_INTEL_KIND_##k)
+#define DAY   (86400ull * 1000000ull)
+#define SEC   1000000ull
+#define T(s)  ((ta_time_us)(s)*SEC)
+#define T2024 T(1704067200ull) /* 2024-01-01 00:00:00 */
+#define KB(k) TA_INTEL_KIND_BIT(TA_INTEL_KIND_##k)
 
 /* Shared data: skipped on a developer machine, a failure in CI. */
 #define NEED_DATA(d)                                                                               \
@@ -207,11 +207,9 @@ static void test_maltrail_tree(void **state)
     assert_int_equal(kind_of(db, "http://tds.test/in", NULL, 0), TA_INTEL_KIND_MALWARE_DIST);
     assert_int_equal(kind_of(db, "tds2.test", NULL, 0), TA_INTEL_KIND_MALWARE_DIST);
     assert_int_equal(kind_of(db, "phish-kit.test", NULL, 0), TA_INTEL_KIND_PHISHING);
-    assert_int_equal(kind_of(db, "/assets/images/accesson.php", NULL, 0),
-                     TA_INTEL_KIND_WEBSHELL);
+    assert_int_equal(kind_of(db, "/assets/images/accesson.php", NULL, 0), TA_INTEL_KIND_WEBSHELL);
     assert_int_equal(kind_of(db, "203.0.113.5:443", NULL, 0), TA_INTEL_KIND_C2);
-    assert_int_equal(kind_of(db, "http://203.0.113.6/x.exe", NULL, 0),
-                     TA_INTEL_KIND_MALWARE_DIST);
+    assert_int_equal(kind_of(db, "http://203.0.113.6/x.exe", NULL, 0), TA_INTEL_KIND_MALWARE_DIST);
     /* Totals per kind. */
     assert_int_equal(r.by_kind[TA_INTEL_KIND_ALLOW], 4);
     assert_int_equal(r.by_kind[TA_INTEL_KIND_SUSPICIOUS], 4);
@@ -511,29 +509,61 @@ static void test_time_windows(void **state)
     const ta_time_us F = T2024, L = T2024 + 10 * DAY, V = T2024 + 5 * DAY;
     struct ta_intel_indicator inds[] = {
         /* first + last: [F - 28 d, L + 90 d] */
-        {.type = TA_INTEL_IP, .kind = TA_INTEL_KIND_C2, .value = "192.0.2.1", .source = "a",
-         .first_seen = F, .last_seen = L},
+        {.type = TA_INTEL_IP,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "192.0.2.1",
+         .source = "a",
+         .first_seen = F,
+         .last_seen = L},
         /* valid_until wins over last_seen: [F - 28 d, V] */
-        {.type = TA_INTEL_IP, .kind = TA_INTEL_KIND_C2, .value = "192.0.2.2", .source = "a",
-         .first_seen = F, .last_seen = L, .valid_until = V},
+        {.type = TA_INTEL_IP,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "192.0.2.2",
+         .source = "a",
+         .first_seen = F,
+         .last_seen = L,
+         .valid_until = V},
         /* first only: open end */
-        {.type = TA_INTEL_IP, .kind = TA_INTEL_KIND_C2, .value = "192.0.2.3", .source = "a",
+        {.type = TA_INTEL_IP,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "192.0.2.3",
+         .source = "a",
          .first_seen = F},
         /* undated */
         {.type = TA_INTEL_DOMAIN, .kind = TA_INTEL_KIND_C2, .value = "undated.test", .source = "u"},
         /* two sources with their own windows: 2020 and 2024 */
-        {.type = TA_INTEL_DOMAIN, .kind = TA_INTEL_KIND_C2, .value = "two.test", .source = "old",
-         .first_seen = T(1577836800), .last_seen = T(1577836800), .confidence = 10},
-        {.type = TA_INTEL_DOMAIN, .kind = TA_INTEL_KIND_C2, .value = "two.test", .source = "new",
-         .first_seen = F, .last_seen = F, .confidence = 20},
+        {.type = TA_INTEL_DOMAIN,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "two.test",
+         .source = "old",
+         .first_seen = T(1577836800),
+         .last_seen = T(1577836800),
+         .confidence = 10},
+        {.type = TA_INTEL_DOMAIN,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "two.test",
+         .source = "new",
+         .first_seen = F,
+         .last_seen = F,
+         .confidence = 20},
         /* a dated source and an undated one */
-        {.type = TA_INTEL_URL, .kind = TA_INTEL_KIND_PHISHING, .value = "http://mix.test/a",
-         .source = "dated", .first_seen = F, .last_seen = F},
-        {.type = TA_INTEL_URL, .kind = TA_INTEL_KIND_PHISHING, .value = "http://mix.test/a",
+        {.type = TA_INTEL_URL,
+         .kind = TA_INTEL_KIND_PHISHING,
+         .value = "http://mix.test/a",
+         .source = "dated",
+         .first_seen = F,
+         .last_seen = F},
+        {.type = TA_INTEL_URL,
+         .kind = TA_INTEL_KIND_PHISHING,
+         .value = "http://mix.test/a",
          .source = "plain"},
         /* IP:port with dates */
-        {.type = TA_INTEL_IP_PORT, .kind = TA_INTEL_KIND_C2, .value = "192.0.2.9:443",
-         .source = "a", .first_seen = F, .last_seen = F},
+        {.type = TA_INTEL_IP_PORT,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "192.0.2.9:443",
+         .source = "a",
+         .first_seen = F,
+         .last_seen = F},
     };
     struct ta_intel_db *db = open_db("tw.db");
     struct ta_intel_load_result r;
@@ -543,7 +573,8 @@ static void test_time_windows(void **state)
     assert_int_equal(ta_intel_index_build(db, NULL, &idx), TA_OK);
     struct ta_intel_match m[4];
     struct ta_addr a;
-#define MIP(s, port, at) (assert_true(ta_addr_parse(&a, s)), ta_intel_match_ip(idx, &a, port, at, 0, m, 4))
+#define MIP(s, port, at)                                                                           \
+    (assert_true(ta_addr_parse(&a, s)), ta_intel_match_ip(idx, &a, port, at, 0, m, 4))
     const ta_time_us G0 = 28 * DAY, G1 = 90 * DAY;
     /* Edges of [F - 28 d, L + 90 d], inclusive, to the second. */
     assert_int_equal(MIP("192.0.2.1", 0, F - G0), 1);
@@ -605,9 +636,12 @@ static void test_schema_migration(void **state)
     char p[512];
     snprintf(p, sizeof(p), "%s/v1.db", dir);
     struct ta_intel_db *db = open_db("v1.db");
-    struct ta_intel_indicator ind = {.type = TA_INTEL_IP, .kind = TA_INTEL_KIND_C2,
-                                     .value = "192.0.2.50", .source = "x",
-                                     .first_seen = T2024, .last_seen = T2024};
+    struct ta_intel_indicator ind = {.type = TA_INTEL_IP,
+                                     .kind = TA_INTEL_KIND_C2,
+                                     .value = "192.0.2.50",
+                                     .source = "x",
+                                     .first_seen = T2024,
+                                     .last_seen = T2024};
     struct ta_intel_load_result r;
     assert_int_equal(ta_intel_db_insert(db, &ind, 1, &r), TA_OK);
     ta_intel_db_close(db);

@@ -891,11 +891,14 @@ static void test_index_domain_url_hash(void **state)
     assert_int_equal(MU("http://victim.test/uploads/c99.php"), 0);
     /* Hashes: exact, case-insensitive. */
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_MD5, "001DD76872D80801692FF942308C64E6", 32, 0, 0, m, 8), 1);
+        ta_intel_match_hash(idx, TA_INTEL_MD5, "001DD76872D80801692FF942308C64E6", 32, 0, 0, m, 8),
+        1);
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_JA3, "001dd76872d80801692ff942308c64e6", 32, 0, 0, m, 8), 0);
+        ta_intel_match_hash(idx, TA_INTEL_JA3, "001dd76872d80801692ff942308c64e6", 32, 0, 0, m, 8),
+        0);
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_JA3, "72a589da586844d7f0818ce684948eea", 32, 0, 0, m, 8), 1);
+        ta_intel_match_hash(idx, TA_INTEL_JA3, "72a589da586844d7f0818ce684948eea", 32, 0, 0, m, 8),
+        1);
     struct ta_intel_index_stats st;
     ta_intel_index_stats(idx, &st);
     assert_int_equal(st.suppressed, 0);
