@@ -48,10 +48,11 @@ __extension__ typedef unsigned __int128 u128;
 
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
 
-#define F_ALLOW   1u /* a key/prefix carries an allow entry */
-#define F_EXACT   2u /* entry: exact-only domain */
-#define F_DATED   4u /* entry: at least one source has a first_seen */
-#define F_UNDATED 8u /* entry: at least one source has none */
+#define F_ALLOW   1u  /* a key/prefix carries an allow entry */
+#define F_EXACT   2u  /* entry: exact-only domain */
+#define F_DATED   4u  /* entry: at least one source has a first_seen */
+#define F_UNDATED 8u  /* entry: at least one source has none */
+#define F_OPEN    16u /* entry: a dated source has neither last_seen nor valid_until */
 
 struct src {
     uint32_t source, family, brand, country; /* pool offsets */
@@ -460,6 +461,8 @@ static bool make_entries(struct builder *B, enum ta_intel_type type, uint32_t va
             if (r->first != 0 && r->first < e->first)
                 e->first = r->first;
             e->flags |= r->first != 0 ? F_DATED : F_UNDATED;
+            if (r->first != 0 && r->last == 0 && r->valid == 0)
+                e->flags |= F_OPEN;
             if (r->last > e->last)
                 e->last = r->last;
             if (r->valid > e->valid)
@@ -1363,14 +1366,35 @@ static int entry_valid(const struct ta_intel_index *x, const struct entry *e, ui
 {
     if (at == 0)
         return (e->flags & F_DATED) ? 1 : 2;
+    int undated = (e->flags & F_UNDATED) && !x->skip_undated ? 2 : 0;
     if (!(e->flags & F_DATED))
-        return x->skip_undated ? 0 : 2;
+        return undated;
+    /* The entry's own summary (earliest first_seen, latest last_seen and
+     * valid_until) bounds every source's window, and is the window itself
+     * for a single source: most lookups decide here without reading the
+     * sources (one cache miss less on the hit path). */
+    uint64_t lo = e->first > x->grace_before ? (uint64_t)e->first - x->grace_before : 0;
+    if (at < lo)
+        return undated;
+    if (e->nsrc == 1) {
+        uint64_t end = e->valid != 0  ? e->valid
+                       : e->last != 0 ? (uint64_t)e->last + x->grace_after
+                                      : UINT64_MAX;
+        return at <= end ? 1 : 0;
+    }
+    if (!(e->flags & F_OPEN)) {
+        uint64_t hi = e->last != 0 ? (uint64_t)e->last + x->grace_after : 0;
+        if (e->valid > hi)
+            hi = e->valid;
+        if (at > hi)
+            return undated;
+    }
     for (uint32_t i = 0; i < e->nsrc; i++) {
         const struct src *s = &x->src[e->src_first + i];
         if (s->first != 0 && src_valid(x, s, at))
             return 1;
     }
-    return (e->flags & F_UNDATED) && !x->skip_undated ? 2 : 0;
+    return undated;
 }
 
 static void fill(const struct ta_intel_index *x, const struct entry *e, uint8_t plen,
