@@ -11,7 +11,8 @@
  *   1. Indicator model: types, kinds, the indicator record
  *   2. Parsing feeds: formats, detection, the parser entry point
  *   3. The database: open, import, list, stats, expire
- *   4. The index: build, match IP / domain / URL / hash, stats
+ *   4. The index: build (time windows, allow files), match IP / domain / URL /
+ *      hash, allow lookups, stats
  *   5. URL normalisation
  *
  * Ownership: every pointer handed to a callback is borrowed for the duration
