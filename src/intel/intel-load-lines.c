@@ -41,7 +41,10 @@ static bool contains(const char *s, size_t n, const char *needle)
  *                                      malware-distribution, the rest (C2 frameworks) -> c2
  *   anything else (malware/<family>.txt, custom/)   c2, family = file name
  * and per entry: in a c2 file, a URL or URL path to a downloadable payload
- * (ta__intel_payload_path()) is malware-distribution.
+ * (ta__intel_payload_path()) is malware-distribution. Scanner and suspicious
+ * trails have their own sources ("maltrail-scanner", "maltrail-suspicious"):
+ * one row per value and source, so a value that is also in a malware family
+ * keeps its c2 row instead of the later file's kind replacing it.
  */
 enum mt_class { MT_C2, MT_ALLOW, MT_SCANNER, MT_SUSPICIOUS, MT_FIXED };
 
@@ -94,11 +97,13 @@ static enum mt_class maltrail_meta(const char *path, struct ta_intel_indicator *
         ind->kind = TA_INTEL_KIND_SCANNER;
         ind->confidence = 90;
         ind->family = NULL;
+        ind->source = "maltrail-scanner";
         return MT_SCANNER;
     }
     if (contains(path, pl, "/suspicious/")) {
         ind->kind = TA_INTEL_KIND_SUSPICIOUS;
         ind->confidence = 40;
+        ind->source = "maltrail-suspicious";
         return MT_SUSPICIOUS;
     }
     if (contains(path, pl, "/malicious/")) {

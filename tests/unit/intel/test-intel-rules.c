@@ -131,7 +131,7 @@ static void test_maltrail_tree(void **state)
     char buf[1024];
     snprintf(buf, sizeof(buf), "%slocalhost\ngoogle.com\nbing.com\n1e100.net\n8.8.8.8\n", hdr);
     put("mt/data/whitelist.txt", buf);
-    snprintf(buf, sizeof(buf), "%s.xyz\n.top\nduckdns.org\n", hdr);
+    snprintf(buf, sizeof(buf), "%s.xyz\n.top\nduckdns.org\ndual.test\n", hdr);
     put("mt/trails/static/suspicious/domain.txt", buf);
     snprintf(buf, sizeof(buf), "%s/c99.php\n", hdr);
     put("mt/trails/static/suspicious/web_shells.txt", buf);
@@ -148,7 +148,8 @@ static void test_maltrail_tree(void **state)
              "/bins/sora.mpsl\n"
              "http://198.51.100.5/a.sh?x=1\n"
              "/pay.zip\n"
-             "bad.sh\n",
+             "bad.sh\n"
+             "dual.test\n",
              hdr);
     put("mt/trails/static/malware/fam.txt", buf);
     snprintf(buf, sizeof(buf), "%sek.rig.test\nhttp://tds.test/in\n", hdr);
@@ -182,9 +183,11 @@ static void test_maltrail_tree(void **state)
     /* A TLD trail is accepted as the suffix "xyz", suspicious. */
     assert_int_equal(kind_of(db, "xyz", NULL, 0), TA_INTEL_KIND_SUSPICIOUS);
     assert_int_equal(kind_of(db, "top", NULL, 0), TA_INTEL_KIND_SUSPICIOUS);
-    assert_int_equal(kind_of(db, "duckdns.org", NULL, 0), TA_INTEL_KIND_SUSPICIOUS);
+    assert_int_equal(kind_of(db, "duckdns.org", src, sizeof(src)), TA_INTEL_KIND_SUSPICIOUS);
+    assert_string_equal(src, "maltrail-suspicious");
     assert_int_equal(kind_of(db, "/c99.php", NULL, 0), TA_INTEL_KIND_SUSPICIOUS);
-    assert_int_equal(kind_of(db, "71.6.135.131", NULL, 0), TA_INTEL_KIND_SCANNER);
+    assert_int_equal(kind_of(db, "71.6.135.131", src, sizeof(src)), TA_INTEL_KIND_SCANNER);
+    assert_string_equal(src, "maltrail-scanner");
     /* Malware family: servers stay c2, payload downloads are distribution. */
     assert_int_equal(kind_of(db, "198.51.100.1", NULL, 0), TA_INTEL_KIND_C2);
     assert_int_equal(kind_of(db, "198.51.100.2:8080", NULL, 0), TA_INTEL_KIND_C2);
@@ -200,7 +203,7 @@ static void test_maltrail_tree(void **state)
     assert_int_equal(kind_of(db, "/pay.zip", NULL, 0), TA_INTEL_KIND_C2);
     /* A domain under the .sh TLD is no shell script. */
     assert_int_equal(kind_of(db, "bad.sh", NULL, 0), TA_INTEL_KIND_C2);
-    assert_int_equal(fr.c2, 6);
+    assert_int_equal(fr.c2, 7);
     assert_int_equal(fr.md, 4);
     /* malicious/: per file family. */
     assert_int_equal(kind_of(db, "ek.rig.test", NULL, 0), TA_INTEL_KIND_MALWARE_DIST);
@@ -212,9 +215,9 @@ static void test_maltrail_tree(void **state)
     assert_int_equal(kind_of(db, "http://203.0.113.6/x.exe", NULL, 0), TA_INTEL_KIND_MALWARE_DIST);
     /* Totals per kind. */
     assert_int_equal(r.by_kind[TA_INTEL_KIND_ALLOW], 4);
-    assert_int_equal(r.by_kind[TA_INTEL_KIND_SUSPICIOUS], 4);
+    assert_int_equal(r.by_kind[TA_INTEL_KIND_SUSPICIOUS], 5);
     assert_int_equal(r.by_kind[TA_INTEL_KIND_SCANNER], 1);
-    assert_int_equal(r.by_kind[TA_INTEL_KIND_C2], 7);
+    assert_int_equal(r.by_kind[TA_INTEL_KIND_C2], 8);
     assert_int_equal(r.by_kind[TA_INTEL_KIND_MALWARE_DIST], 8);
     assert_int_equal(r.by_kind[TA_INTEL_KIND_PHISHING], 1);
     assert_int_equal(r.by_kind[TA_INTEL_KIND_WEBSHELL], 1);
@@ -247,6 +250,10 @@ static void test_maltrail_tree(void **state)
     assert_int_equal(ta_intel_match_url(idx, "http://198.51.100.4/bins/sora.arm7", 34, T2024,
                                         KB(MALWARE_DIST), m, 4),
                      1);
+    /* A value in a malware family and in a suspicious list keeps both rows:
+     * the suspicious file, imported later, does not turn the c2 row into one. */
+    assert_int_equal(ta_intel_match_domain(idx, "dual.test", 9, T2024, KB(C2), m, 4), 1);
+    assert_int_equal(ta_intel_match_domain(idx, "dual.test", 9, T2024, 0, m, 4), 2);
     ta_intel_index_free(idx);
     ta_intel_db_close(db);
 }
