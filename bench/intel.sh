@@ -43,12 +43,38 @@ for ((i = 0; i < RUNS; i++)); do
     rm -f "$T"/*.db*
 done
 rate() { grep "^$1 lookups:" "$LOG/intel-lookups.txt" | sed 's/.*= \([0-9.]*\) M\/s.*/\1/' | median; }
+
+# Real feeds as a CERT has them: the whole maltrail checkout (~1.6 M trails)
+# and the MISP warninglists folder, in one command, then the index built
+# from that database. Target: the import under 30 s.
+SD=${TA_SHARED_DATA:-../shared/data}
+MT=$SD/maltrail-trails
+WL=$SD/misp-warninglists
+FEEDS=""
+if [[ -d $MT/trails && -d $WL/lists ]]; then
+    FEEDS="$B/threatatlas intel import --db $T/feeds.db $MT/ $WL"
+    measure feeds "$RUNS" bash -c "rm -f $T/feeds.db* && $FEEDS"
+    # The last timed run left its database: rows per kind from it.
+    FEEDS_SUM=$("$B/threatatlas" intel stats --db "$T/feeds.db" 2>/dev/null |
+        awk '$1 == "total" && $2 == "rows" {printf "%s rows:", $3} $1 == "kind" {printf " %s %s", $3, $2}')
+    FEEDSIZE=$(du -h "$T/feeds.db" 2>/dev/null | cut -f1)
+    "$B/bench/bench-intel" --db "$T/feeds.db" >"$LOG/intel-feeds-index.txt" 2>&1 ||
+        FAILED+=("bench-intel --db $T/feeds.db")
+    rm -f "$T"/feeds.db*
+else
+    echo "bench: maltrail-trails or misp-warninglists absent under $SD: real-feed import not measured" >&2
+fi
 frag_begin "Intel: import and lookups (issue 4)"
 frag "| what | result |" "|---|---|"
 [[ -n ${WALL[import]:-} ]] &&
     frag "| CLI import of $N generated mixed indicators (fresh database; median of $RUNS) | ${WALL[import]} s wall, ${CPU[import]} s CPU, $(fmt_rate "$N" "${WALL[import]}") indicators/s, peak RSS ${RSS[import]} kB, database $DBSIZE |"
 idx=$(grep '^index:' "$LOG/intel-index.txt" | head -1)
 [[ -n $idx ]] && frag "| index build from that database (one run) | ${idx#index: } |"
+if [[ -n $FEEDS && -n ${WALL[feeds]:-} ]]; then
+    frag "| import of the maltrail checkout + MISP warninglists folder (one command; median of $RUNS) | ${WALL[feeds]} s wall, ${CPU[feeds]} s CPU, peak RSS ${RSS[feeds]} kB, database $FEEDSIZE (target < 30 s); stored: ${FEEDS_SUM:-?} |"
+    fidx=$(grep '^index:' "$LOG/intel-feeds-index.txt" | head -1)
+    [[ -n $fidx ]] && frag "| index build from those feeds (one run) | ${fidx#index: } |"
+fi
 ins=$(grep '^insert:' "$LOG/intel-lookups.txt" | head -1)
 [[ -n $ins ]] && frag "| bench-intel: generated set, inserted via the API (first run) | ${ins#insert: } |"
 # "miss99": 1M distinct queries of which 99% miss, as a sensor mostly sees.
@@ -57,7 +83,7 @@ for k in ip domain url "miss99 ip" "miss99 domain" "miss99 url"; do
     [[ -n $line ]] && frag "| $k lookups per core (median of $RUNS; $(echo "$line" | sed 's/.*lookups: \([0-9]*\) in.*/\1/') per run) | $(rate "$k") M/s |"
 done
 frag "" "Targets: IP lookups 20 M/s per core, domain lookups 5 M/s per core, index < 2 GB for 10M indicators." \
-    "Commands: \`$IMPORT\`; \`$B/bench/bench-intel --db $T/atlas.db\`; \`$B/bench/bench-intel --tmp $T ${TA_BENCH_INTEL_ARGS:-}\`." \
+    "Commands: \`$IMPORT\`; \`$B/bench/bench-intel --db $T/atlas.db\`; \`$B/bench/bench-intel --tmp $T ${TA_BENCH_INTEL_ARGS:-}\`${FEEDS:+; \`$FEEDS\`}." \
     "No peer: the issue names none for indicator lookups."
 cleanup "$T"
 frag_end

@@ -386,8 +386,9 @@ struct ta_obs_sink;
 /*
  * Intel adapter over a match index. db (may be NULL) is read once to learn
  * the phishing URL indicators per host (for SNI page identity); idx is
- * borrowed and must outlive the adapter. Allowlist hits are detected through
- * the index's suppression counter.
+ * borrowed and must outlive the adapter. Matches honour `at` (the index's
+ * time windows) and report `undated`; malware-distribution indicators answer
+ * TA_DETECT_IK_PAYLOAD; allow_* name the allow entry's first source.
  */
 struct ta_detect_intel_adapter;
 ta_err ta_detect_intel_adapter_new(struct ta_intel_db *db, const struct ta_intel_index *idx,

@@ -11,7 +11,8 @@
  *   1. Indicator model: types, kinds, the indicator record
  *   2. Parsing feeds: formats, detection, the parser entry point
  *   3. The database: open, import, list, stats, expire
- *   4. The index: build, match IP / domain / URL / hash, stats
+ *   4. The index: build (time windows, allow files), match IP / domain / URL /
+ *      hash, allow lookups, stats
  *   5. URL normalisation
  *
  * Ownership: every pointer handed to a callback is borrowed for the duration
@@ -51,9 +52,23 @@ enum ta_intel_kind {
     TA_INTEL_KIND_SCANNER,
     TA_INTEL_KIND_COMPROMISED,
     TA_INTEL_KIND_OTHER,
-    TA_INTEL_KIND_ALLOW, /* allowlist: suppresses matches of every other kind */
+    TA_INTEL_KIND_ALLOW, /* known benign: answered by the ta_intel_allow_*() lookups */
+    /* Suspicious, not malicious (maltrail's suspicious trails: TLDs, dynamic DNS,
+     * DGA, onion...): kept for context, never counted on its own. */
+    TA_INTEL_KIND_SUSPICIOUS,
     TA_INTEL_KIND__COUNT
 };
+
+/*
+ * What a kind does downstream (the detector, the report):
+ *   c2, phishing, webshell   raise counted events
+ *   malware-distribution     raises `payload` events, reported apart, never as C&C
+ *   scanner, compromised, other, suspicious   never raise an event
+ *   allow                    marks a value as known benign (see ta_intel_allow_ip())
+ * Kinds are stored as integers: new kinds are appended, never renumbered.
+ */
+/* True for the kinds that never raise an event on their own. */
+bool ta_intel_kind_silent(enum ta_intel_kind k);
 
 /* Bit for a kind in a kind mask (0 as a mask means "every kind but allow"). */
 #define TA_INTEL_KIND_BIT(k) (1u << (unsigned)(k))
@@ -83,6 +98,16 @@ struct ta_intel_indicator {
     ta_time_us last_seen;
     ta_time_us valid_until;
 };
+
+/*
+ * Time validity. An indicator is *dated* when its feed gave a first-seen (or
+ * STIX valid-from) date: first_seen != 0. Loaders never invent dates (a feed
+ * without them gives 0 = unknown). A dated indicator matches an observation at
+ * time `at` only inside [first_seen - grace_before, end], where end is
+ * valid_until when given, else last_seen + grace_after when given, else open.
+ * Undated indicators match at any time (unless the index is built with
+ * skip_undated). Each source of a value has its own window.
+ */
 
 /*
  * Canonicalise text of an indicator value. If *type is TA_INTEL_TYPE__COUNT
@@ -117,6 +142,10 @@ enum ta_intel_format {
     TA_INTEL_FMT_ET_RULES, /* Emerging Threats rules: the IP lists inside them */
     /* maltrail's compiled trails.csv: "trail,info,reference" (kind from info) */
     TA_INTEL_FMT_MALTRAIL_CSV,
+    /* MISP warninglist list.json: allow entries, source "misp:<name>" */
+    TA_INTEL_FMT_MISP_WARNINGLIST,
+    /* npm top-sites top-sites.json: [{rank, rootDomain, ...}]: allow domains */
+    TA_INTEL_FMT_TOP_SITES,
     TA_INTEL_FMT__COUNT
 };
 
@@ -126,6 +155,10 @@ bool ta_intel_format_parse(const char *name, enum ta_intel_format *out);
 enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, const char *name,
                                             bool have_kind);
 
+struct ta_intel_file_report;
+/* Called by an import after each file (inside a directory: each file). */
+typedef void (*ta_intel_file_fn)(void *user, const struct ta_intel_file_report *rep);
+
 /* Options for parsing and importing; zero-initialise then set. */
 struct ta_intel_load_opts {
     enum ta_intel_format format; /* AUTO = detect */
@@ -134,10 +167,12 @@ struct ta_intel_load_opts {
     enum ta_intel_kind kind;     /* override/give the kind */
     int confidence;              /* -1 or 0 = per format; 1..100 overrides */
     const char *family;          /* default family for plain lists */
-    ta_time_us feed_time;        /* the feed's version time; 0 = now (import: file mtime) */
-    unsigned valid_days;         /* valid_until = last_seen + days when the feed has none */
+    ta_time_us feed_time;        /* unused: loaders keep only the dates a feed gives */
+    unsigned valid_days;         /* valid_until = last_seen + days when the feed has one */
     bool misp_all;               /* MISP: also attributes with to_ids false */
     const char *file_name;       /* for maltrail family/category; set by import */
+    ta_intel_file_fn on_file;    /* import: per-file report (may be NULL) */
+    void *on_file_user;
 };
 
 #define TA_INTEL_MAX_REJECT_SHOWN 10
@@ -158,10 +193,29 @@ struct ta_intel_load_result {
     uint64_t skipped;            /* deliberately ignored (comments, to_ids false ...) */
     uint64_t inserted;           /* import: new rows */
     uint64_t updated;            /* import: existing rows whose data changed */
+    uint64_t by_kind[TA_INTEL_KIND__COUNT]; /* accepted indicators per kind */
+    uint64_t files;                         /* import: files read */
+    uint64_t files_skipped;                 /* files or lists deliberately not imported */
+    const char *skip_reason; /* static: why a parse deliberately imported nothing, or NULL */
+    char list[64];           /* MISP warninglist id (its folder name), or "" */
     size_t nshown;
     struct ta_intel_reject shown[TA_INTEL_MAX_REJECT_SHOWN]; /* first rejects */
     size_t nunsup_shown;
     struct ta_intel_reject unsup_shown[TA_INTEL_MAX_REJECT_SHOWN]; /* first unsupported */
+};
+
+/*
+ * Per-file detail of an import, handed to opts->on_file after each file
+ * (also for files skipped on purpose or in which nothing parsed). counts are
+ * that file's alone; skip_reason is a static text when the whole file was
+ * deliberately not imported (a MISP warninglist of hashes, of rentable cloud
+ * ranges ...), "" otherwise; list is the warninglist name ("" for others).
+ */
+struct ta_intel_file_report {
+    const char *file;
+    const char *list;
+    const char *skip_reason;
+    const struct ta_intel_load_result *counts;
 };
 
 /* Called per indicator; a non-OK return stops the parse with that error. */
@@ -181,7 +235,8 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
 
 struct ta_intel_db;
 
-#define TA_INTEL_SCHEMA_VERSION 1
+/* 2: dates are what the feed gave (0 = unknown); version-1 rows became undated. */
+#define TA_INTEL_SCHEMA_VERSION 2
 
 /*
  * Open or create the database at path (WAL mode), creating the intel_ tables
@@ -244,7 +299,8 @@ typedef void (*ta_intel_run_fn)(void *user, const struct ta_intel_import_run *ru
 ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_intel_run_fn runs,
                          void *user);
 
-/* Delete rows whose valid_until (or, if none, last_seen) is before t. */
+/* Delete rows whose valid_until (or, if none, last_seen) is before t; rows
+ * with neither (undated) never expire. */
 ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *deleted);
 
 /* ---------------------------------------------------------------------- */
@@ -253,11 +309,19 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
 struct ta_intel_index;
 
 struct ta_intel_index_opts {
-    ta_time_us valid_at; /* if non-zero, leave out rows with valid_until < valid_at */
+    ta_time_us valid_at;     /* if non-zero, leave out rows with valid_until < valid_at */
+    uint32_t grace_before_s; /* a dated indicator matches this long before first_seen (28 d) */
+    uint32_t grace_after_s;  /* ... and this long after last_seen without valid_until (90 d) */
+    bool skip_undated;       /* undated indicators never match a lookup with at != 0 */
+    /* NULL-terminated paths of files in any importable format loaded at build
+     * as allow entries (kind forced to allow), e.g. the installed top-sites
+     * list; a missing file is an error (TA_ERR_NOTFOUND). NULL = none. */
+    const char *const *allow_files;
 };
+void ta_intel_index_opts_default(struct ta_intel_index_opts *o);
 
-/* Build the match index from every stored row. The index does not keep a
- * reference to db. */
+/* Build the match index from every stored row (opts NULL = defaults). The
+ * index does not keep a reference to db. */
 ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_opts *opts,
                             struct ta_intel_index **out);
 void ta_intel_index_free(struct ta_intel_index *idx);
@@ -282,6 +346,7 @@ struct ta_intel_match {
     ta_time_us first_seen, last_seen, valid_until;
     uint32_t nsources;
     uint32_t src_first; /* internal: first source slot */
+    bool undated;       /* no dated source is valid at the lookup's time, an undated one is */
 };
 
 struct ta_intel_source_info {
@@ -301,11 +366,14 @@ void ta_intel_match_source(const struct ta_intel_index *idx, const struct ta_int
  * Lookups. Each writes up to max matches to out and returns how many it
  * wrote, most specific first (longest prefix, longest domain suffix, full
  * URL before URL without query before path). kinds is a mask of
- * TA_INTEL_KIND_BIT() (0 = every kind except allow). If an allow entry
- * covers the value, nothing is returned and the suppression is counted.
- * No allocation; safe to call concurrently on one index.
+ * TA_INTEL_KIND_BIT() (0 = every kind except allow). The allowlist is not
+ * applied: ask ta_intel_allow_*() (callers keep what an allow entry covers,
+ * marked). at is the observation time: only indicators valid then (see
+ * "Time validity") match; 0 = no time check. No allocation; safe to call
+ * concurrently on one index.
  *
- * match_ip: port 0 = unknown: IP:port indicators for the address match too.
+ * match_ip: an IP:port indicator matches only a lookup with that port; port
+ *   0 (no port: ICMP and other protocols) matches address/CIDR indicators only.
  * match_domain: case-insensitive, one trailing dot ignored, parent domains
  *   match unless the indicator is exact-only.
  * match_url: normalises first; also tries the URL without its query and the
@@ -313,14 +381,37 @@ void ta_intel_match_source(const struct ta_intel_index *idx, const struct ta_int
  * match_hash: type is one of JA3, JA3S, JA4, MD5, SHA1, SHA256; case-insensitive.
  */
 size_t ta_intel_match_ip(const struct ta_intel_index *idx, const struct ta_addr *addr,
-                         uint16_t port, uint32_t kinds, struct ta_intel_match *out, size_t max);
+                         uint16_t port, ta_time_us at, uint32_t kinds, struct ta_intel_match *out,
+                         size_t max);
 size_t ta_intel_match_domain(const struct ta_intel_index *idx, const char *name, size_t len,
-                             uint32_t kinds, struct ta_intel_match *out, size_t max);
+                             ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max);
 size_t ta_intel_match_url(const struct ta_intel_index *idx, const char *url, size_t len,
-                          uint32_t kinds, struct ta_intel_match *out, size_t max);
+                          ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max);
 size_t ta_intel_match_hash(const struct ta_intel_index *idx, enum ta_intel_type type,
-                           const char *hex, size_t len, uint32_t kinds, struct ta_intel_match *out,
-                           size_t max);
+                           const char *hex, size_t len, ta_time_us at, uint32_t kinds,
+                           struct ta_intel_match *out, size_t max);
+
+/*
+ * Allow lookups: the most specific allow entry covering a value, ignoring
+ * time. Return true and fill *out (kind allow; the list name is the entry's
+ * source: ta_intel_match_source(idx, out, 0, ...), e.g. "top-sites",
+ * "misp:cisco_top10k", "maltrail-whitelist").
+ * allow_ip: the longest allow prefix or address covering addr (an allow
+ *   IP:port entry does not cover an address).
+ * allow_domain: the name itself or a parent (an exact-only entry covers only
+ *   its own name); within NULL = any, else only entries equal to within or
+ *   under it, so an allowed parent ("wordpress.com") does not cover a more
+ *   specific listed name ("evil.wordpress.com" with within = that name).
+ * allow_url: an allow URL entry for the URL (full, or without its query), or,
+ *   when the URL is just a site root ("http://host/"), an allow domain entry
+ *   equal to its host.
+ */
+bool ta_intel_allow_ip(const struct ta_intel_index *idx, const struct ta_addr *addr,
+                       struct ta_intel_match *out);
+bool ta_intel_allow_domain(const struct ta_intel_index *idx, const char *name, size_t len,
+                           const char *within, struct ta_intel_match *out);
+bool ta_intel_allow_url(const struct ta_intel_index *idx, const char *url, size_t len,
+                        struct ta_intel_match *out);
 
 struct ta_intel_index_stats {
     uint64_t rows;      /* database rows loaded */
@@ -329,8 +420,9 @@ struct ta_intel_index_stats {
     uint64_t strings;   /* domain/URL/path/hash keys */
     uint64_t by_kind[TA_INTEL_KIND__COUNT];
     uint64_t by_type[TA_INTEL_TYPE__COUNT];
-    uint64_t suppressed; /* lookups answered empty because of the allowlist */
-    size_t memory;       /* bytes held by the index */
+    uint64_t suppressed;      /* always 0: lookups no longer apply the allowlist */
+    uint64_t allow_file_rows; /* allow entries read from opts->allow_files */
+    size_t memory;            /* bytes held by the index */
 };
 void ta_intel_index_stats(const struct ta_intel_index *idx, struct ta_intel_index_stats *out);
 

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "threatatlas/detect.h"
@@ -44,6 +45,9 @@ struct analyze_cfg {
     bool no_beacon;
     bool progress;
     uint32_t http_body_limit;
+    const char *intel_undated;
+    const char *intel_grace;
+    struct ta_strlist allow_files;
 };
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
@@ -75,6 +79,14 @@ static const struct ta_opt analyze_opts[] = {
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
      "bytes of each HTTP body (de-chunked, decompressed) the detectors read"},
+    {"intel-undated", 0, TA_OPT_STR, OFF(intel_undated), "match", 0, 0, "match|skip",
+     "indicators without feed dates: match at any time (marked undated) or never"},
+    {"intel-grace-days", 0, TA_OPT_STR, OFF(intel_grace), NULL, 0, 0, "N[,M]",
+     "a dated indicator matches from N days before its first sighting to M days after its "
+     "last (default 28,90; N alone sets both)"},
+    {"allow-file", 0, TA_OPT_STRLIST, OFF(allow_files), NULL, 0, 0, "FILE",
+     "extra allowlist in any intel format, loaded with the indicators (repeatable; default: the "
+     "installed top-sites list)"},
 };
 
 static const struct ta_cmd_spec analyze_spec = {
@@ -104,7 +116,73 @@ static void intel_release(struct intel_state *s)
     memset(s, 0, sizeof(*s));
 }
 
-static ta_err intel_load(const char *path, struct intel_state *s)
+/* Parse "N" or "N,M" (days) into the index options; false if malformed. */
+static bool parse_grace(const char *v, struct ta_intel_index_opts *io)
+{
+    char *end;
+    unsigned long b = strtoul(v, &end, 10);
+    unsigned long a = b;
+    if (end == v || b > 3650)
+        return false;
+    if (*end == ',') {
+        const char *m = end + 1;
+        a = strtoul(m, &end, 10);
+        if (end == m || a > 3650)
+            return false;
+    }
+    if (*end != '\0')
+        return false;
+    io->grace_before_s = (uint32_t)(b * 86400u);
+    io->grace_after_s = (uint32_t)(a * 86400u);
+    return true;
+}
+
+/* Where `geo install` puts the top-sites list (npm top-sites). */
+#define TOPSITES_REL "geo/" TA_GEO_PKG_TOPSITES_DIR "/" TA_GEO_PKG_TOPSITES_FILE
+
+/*
+ * The intel options from the command line; the allow files are --allow-file,
+ * else the installed top-sites list when there is one (said once on stderr
+ * when there is none). files must hold cfg->allow_files.n + 2 slots. Returns 2
+ * on a usage error.
+ */
+static int intel_opts(const struct analyze_cfg *cfg, struct ta_intel_index_opts *io,
+                      const char **files, char *topsites, size_t tlen)
+{
+    ta_intel_index_opts_default(io);
+    if (strcmp(cfg->intel_undated, "skip") == 0) {
+        io->skip_undated = true;
+    } else if (strcmp(cfg->intel_undated, "match") != 0) {
+        ta_cli_error("analyze: --intel-undated must be match or skip, not '%s'",
+                     cfg->intel_undated);
+        return 2;
+    }
+    if (cfg->intel_grace != NULL && !parse_grace(cfg->intel_grace, io)) {
+        ta_cli_error("analyze: --intel-grace-days must be N or N,M (days, 0-3650), not '%s'",
+                     cfg->intel_grace);
+        return 2;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->allow_files.n; i++)
+        files[n++] = cfg->allow_files.v[i];
+    if (n == 0) {
+        char dd[3072];
+        struct stat st;
+        if (ta_geo_data_dir(NULL, dd, sizeof(dd)) &&
+            snprintf(topsites, tlen, "%s/%s", dd, TOPSITES_REL) < (int)tlen &&
+            stat(topsites, &st) == 0)
+            files[n++] = topsites;
+        else
+            fprintf(stderr, "analyze: no top-sites allowlist installed (threatatlas geo install); "
+                            "the top sites are not allow-listed\n");
+    }
+    files[n] = NULL;
+    io->allow_files = files;
+    return 0;
+}
+
+static ta_err intel_load(const char *path, const struct ta_intel_index_opts *io,
+                         struct intel_state *s)
 {
     char err[256];
     memset(s, 0, sizeof(*s));
@@ -113,12 +191,12 @@ static ta_err intel_load(const char *path, struct intel_state *s)
         ta_cli_error("analyze: %s", err);
         return e;
     }
-    struct ta_intel_index_opts io = {0};
-    e = ta_intel_index_build(s->db, &io, &s->idx);
+    e = ta_intel_index_build(s->db, io, &s->idx);
     if (e == TA_OK)
         e = ta_detect_intel_adapter_new(s->db, s->idx, &s->ad);
     if (e != TA_OK) {
-        ta_cli_error("analyze: cannot load the indicators from %s: %s", path, ta_strerror(e));
+        ta_cli_error("analyze: cannot load the indicators from %s (or an allow file): %s", path,
+                     ta_strerror(e));
         intel_release(s);
     }
     return e;
@@ -292,6 +370,7 @@ int ta_cli_analyze(int argc, char **argv)
     struct ta_detector *det = NULL;
     ta_geo *geo = NULL;
     struct intel_state intel = {0};
+    const char **allow = NULL;
     struct out_ctx oc = {0};
     char err[512];
     ta_err te;
@@ -330,11 +409,21 @@ int ta_cli_analyze(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    struct ta_intel_index_opts io;
+    char topsites[4096];
+    allow = calloc(cfg.allow_files.n + 2, sizeof(*allow));
+    if (allow == NULL) {
+        rc = 1;
+        goto out;
+    }
+    if (cfg.db != NULL && !cfg.no_intel &&
+        (rc = intel_opts(&cfg, &io, allow, topsites, sizeof(topsites))) != 0)
+        goto out;
     if (cfg.db != NULL && !cfg.no_intel) {
         /* The clock only times the load for the stderr line, never the output. */
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (intel_load(cfg.db, &intel) != TA_OK) {
+        if (intel_load(cfg.db, &io, &intel) != TA_OK) {
             rc = 1;
             goto out;
         }
@@ -472,7 +561,7 @@ int ta_cli_analyze(int argc, char **argv)
             te = ta_cli_run_source(in.src[i], on_frame, &rctx, err, sizeof(err));
             if (ta_cli_take_hup() && cfg.iface != NULL && cfg.db != NULL && !cfg.no_intel) {
                 struct intel_state fresh;
-                if (intel_load(cfg.db, &fresh) == TA_OK) {
+                if (intel_load(cfg.db, &io, &fresh) == TA_OK) {
                     ta_detect_intel_adapter_ops(fresh.ad, &iops);
                     ta_detector_set_intel(det, &iops);
                     intel_release(&intel);
@@ -526,6 +615,7 @@ out:
     ta_proto_free(proto);
     ta_detector_free(det);
     intel_release(&intel);
+    free(allow);
     ta_geo_close(geo);
     ta_cli_signals_restore();
     ta_cli_inputs_close(&in);

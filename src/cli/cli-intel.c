@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "threatatlas/intel.h"
@@ -131,6 +132,94 @@ static int open_db(const struct args *a, struct ta_intel_db **db)
     return 0;
 }
 
+/* 1234567 -> "1,234,567" */
+static const char *thousands(uint64_t v, char *buf, size_t cap)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* "(3 c2, 2 malware-distribution, 1 allow)": the kinds stored, in kind order. */
+static void print_kinds(FILE *f, const struct ta_intel_load_result *r)
+{
+    bool first = true;
+    char b[32];
+    for (int k = 0; k < TA_INTEL_KIND__COUNT; k++) {
+        if (r->by_kind[k] == 0)
+            continue;
+        fprintf(f, "%s%s %s", first ? " (" : ", ", thousands(r->by_kind[k], b, sizeof(b)),
+                ta_intel_kind_name((enum ta_intel_kind)k));
+        first = false;
+    }
+    if (!first)
+        fputc(')', f);
+}
+
+/* The kinds that were stored but will never raise a counted event, said plainly. */
+static void print_silent(const char *path, const struct ta_intel_load_result *r)
+{
+    char line[512], b[32];
+    size_t o = 0;
+    for (int k = 0; k < TA_INTEL_KIND__COUNT; k++)
+        if (r->by_kind[k] > 0 && ta_intel_kind_silent((enum ta_intel_kind)k) && o < sizeof(line))
+            o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %s", o ? ", " : "",
+                                  thousands(r->by_kind[k], b, sizeof(b)),
+                                  ta_intel_kind_name((enum ta_intel_kind)k));
+    if (o > 0 && o < sizeof(line))
+        o += (size_t)snprintf(line + o, sizeof(line) - o, ": never counted on their own");
+    uint64_t md = r->by_kind[TA_INTEL_KIND_MALWARE_DIST];
+    if (md > 0 && o < sizeof(line))
+        o += (size_t)snprintf(line + o, sizeof(line) - o,
+                              "%s%s malware-distribution: payload events, never C&C", o ? "; " : "",
+                              thousands(md, b, sizeof(b)));
+    uint64_t al = r->by_kind[TA_INTEL_KIND_ALLOW];
+    if (al > 0 && o < sizeof(line))
+        snprintf(line + o, sizeof(line) - o, "%s%s allow: mark known-benign values, never events",
+                 o ? "; " : "", thousands(al, b, sizeof(b)));
+    if (o > 0 || al > 0)
+        printf("%s: %s\n", path, line);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+struct file_ctx {
+    const char *top;
+    bool dir;
+};
+
+static void on_file(void *user, const struct ta_intel_file_report *rep)
+{
+    const struct file_ctx *c = user;
+    const struct ta_intel_load_result *r = rep->counts;
+    if (rep->skip_reason[0] != '\0') {
+        printf("%s: skipped%s%s%s: %s\n", rep->file, rep->list[0] ? " (list " : "", rep->list,
+               rep->list[0] ? ")" : "", rep->skip_reason);
+        return;
+    }
+    /* A single file gets the summary line below; a directory one line per file. */
+    if (!c->dir)
+        return;
+    printf("%s: %llu accepted", rep->file, (unsigned long long)r->accepted);
+    print_kinds(stdout, r);
+    if (r->rejected > 0)
+        printf(", %llu rejected", (unsigned long long)r->rejected);
+    if (r->unsupported > 0)
+        printf(", %llu unsupported", (unsigned long long)r->unsupported);
+    printf("\n");
+}
+
 static int cmd_import(struct args *a, struct ta_intel_db *db)
 {
     if (a->npos == 0) {
@@ -144,6 +233,9 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
     int rc = 0;
     for (int i = 0; i < a->npos; i++) {
         struct ta_intel_load_result r;
+        struct file_ctx fc = {a->pos[i], is_dir(a->pos[i])};
+        a->load.on_file = on_file;
+        a->load.on_file_user = &fc;
         ta_err e = ta_intel_db_import_path(db, a->pos[i], &a->load, &r);
         const char *fmt = r.format < TA_INTEL_FMT__COUNT ? ta_intel_format_name(r.format) : "mixed";
         for (size_t k = 0; k < r.nshown; k++)
@@ -174,10 +266,16 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
             continue;
         }
         printf("%s: format %s: %llu accepted, %llu new, %llu updated, %llu rejected, "
-               "%llu unsupported, %llu skipped\n",
+               "%llu unsupported, %llu skipped",
                a->pos[i], fmt, (unsigned long long)r.accepted, (unsigned long long)r.inserted,
                (unsigned long long)r.updated, (unsigned long long)r.rejected,
                (unsigned long long)r.unsupported, (unsigned long long)r.skipped);
+        if (fc.dir)
+            printf(", %llu files, %llu skipped files", (unsigned long long)r.files,
+                   (unsigned long long)r.files_skipped);
+        print_kinds(stdout, &r);
+        printf("\n");
+        print_silent(a->pos[i], &r);
     }
     return rc;
 }
@@ -331,7 +429,8 @@ static void print_match(const struct ta_intel_index *idx, const char *query,
 static int cmd_lookup(struct args *a, struct ta_intel_db *db)
 {
     struct ta_intel_index *idx;
-    struct ta_intel_index_opts io = {0};
+    struct ta_intel_index_opts io;
+    ta_intel_index_opts_default(&io);
     ta_err e = ta_intel_index_build(db, &io, &idx);
     if (e != TA_OK) {
         ta_cli_error("intel lookup: building the index: %s", ta_strerror(e));
@@ -347,10 +446,13 @@ static int cmd_lookup(struct args *a, struct ta_intel_db *db)
         struct ta_addr addr;
         enum ta_intel_type t = TA_INTEL_TYPE__COUNT;
         char canon[TA_INTEL_URL_MAX + 32];
-        struct ta_intel_index_stats before, after;
-        ta_intel_index_stats(idx, &before);
+        struct ta_intel_match al;
+        bool allowed = false;
+        /* No observation time: every indicator, dated or not. A bare address
+         * is a lookup without a port: IP:port indicators need "ip:port". */
         if (ta_addr_parse(&addr, q)) {
-            n = ta_intel_match_ip(idx, &addr, 0, kinds, m, 16);
+            n = ta_intel_match_ip(idx, &addr, 0, 0, kinds, m, 16);
+            allowed = ta_intel_allow_ip(idx, &addr, &al);
         } else if (ta_intel_value_canon(q, ql, &t, canon, sizeof(canon), NULL)) {
             if (t == TA_INTEL_IP_PORT) {
                 char *colon = strrchr(canon, ':');
@@ -358,25 +460,34 @@ static int cmd_lookup(struct args *a, struct ta_intel_db *db)
                 char *as = canon[0] == '[' ? canon + 1 : canon;
                 if (as != canon)
                     as[strlen(as) - 1] = '\0';
-                if (ta_addr_parse(&addr, as))
-                    n = ta_intel_match_ip(idx, &addr, (uint16_t)atoi(colon + 1), kinds, m, 16);
+                if (ta_addr_parse(&addr, as)) {
+                    n = ta_intel_match_ip(idx, &addr, (uint16_t)atoi(colon + 1), 0, kinds, m, 16);
+                    allowed = ta_intel_allow_ip(idx, &addr, &al);
+                }
             } else if (t == TA_INTEL_DOMAIN) {
-                n = ta_intel_match_domain(idx, q, ql, kinds, m, 16);
+                n = ta_intel_match_domain(idx, q, ql, 0, kinds, m, 16);
+                allowed = ta_intel_allow_domain(idx, q, ql, NULL, &al);
             } else if (t == TA_INTEL_URL || t == TA_INTEL_URL_PATH) {
-                n = ta_intel_match_url(idx, q, ql, kinds, m, 16);
+                n = ta_intel_match_url(idx, q, ql, 0, kinds, m, 16);
+                allowed = ta_intel_allow_url(idx, q, ql, &al);
             } else if (t >= TA_INTEL_JA3) {
-                n = ta_intel_match_hash(idx, t, q, ql, kinds, m, 16);
+                n = ta_intel_match_hash(idx, t, q, ql, 0, kinds, m, 16);
                 if (n == 0 && t == TA_INTEL_MD5)
-                    n = ta_intel_match_hash(idx, TA_INTEL_JA3, q, ql, kinds, m, 16);
+                    n = ta_intel_match_hash(idx, TA_INTEL_JA3, q, ql, 0, kinds, m, 16);
             }
         }
-        ta_intel_index_stats(idx, &after);
         for (size_t k = 0; k < n; k++)
             print_match(idx, q, &m[k], a->json);
         if (n > 0)
             found++;
-        else if (!a->json)
-            printf("%s\t%s\n", q, after.suppressed > before.suppressed ? "allowlisted" : "none");
+        /* An allow entry is shown beside the matches it would mark. */
+        if (allowed && !a->json) {
+            struct ta_intel_source_info si;
+            ta_intel_match_source(idx, &al, 0, &si);
+            printf("%s\tallowlisted\t%s\t%s\n", q, si.source, al.value);
+        } else if (n == 0 && !a->json) {
+            printf("%s\tnone\n", q);
+        }
     }
     ta_intel_index_free(idx);
     /* Like grep: 0 when something matched, 1 when nothing did. */

@@ -155,6 +155,8 @@ static uint32_t kinds_of(uint32_t mask)
         k |= TA_INTEL_KIND_BIT(TA_INTEL_KIND_PHISHING);
     if (mask & TA_DETECT_IK_BIT(TA_DETECT_IK_WEBSHELL))
         k |= TA_INTEL_KIND_BIT(TA_INTEL_KIND_WEBSHELL);
+    if (mask & TA_DETECT_IK_BIT(TA_DETECT_IK_PAYLOAD))
+        k |= TA_INTEL_KIND_BIT(TA_INTEL_KIND_MALWARE_DIST);
     return k;
 }
 
@@ -172,6 +174,9 @@ static bool convert(struct ta_detect_intel_adapter *a, const struct ta_intel_mat
     case TA_INTEL_KIND_WEBSHELL:
         out->kind = TA_DETECT_IK_WEBSHELL;
         break;
+    case TA_INTEL_KIND_MALWARE_DIST:
+        out->kind = TA_DETECT_IK_PAYLOAD;
+        break;
     default:
         return false;
     }
@@ -179,6 +184,7 @@ static bool convert(struct ta_detect_intel_adapter *a, const struct ta_intel_mat
     out->type = ta_intel_type_name(m->type);
     out->confidence = m->confidence;
     out->has_port = m->type == TA_INTEL_IP_PORT;
+    out->undated = m->undated;
     out->family = m->family;
     char *buf = a->sources[a->next_src++ % SRC_BUFS];
     size_t o = 0;
@@ -199,15 +205,16 @@ static bool convert(struct ta_detect_intel_adapter *a, const struct ta_intel_mat
     return true;
 }
 
+/* Each lookup asks for one match: the most specific valid at `at`, of the
+ * kinds asked (kinds_of() never maps to allow, so an empty mask is none). */
 static bool a_ip(void *ctx, const struct ta_addr *addr, uint16_t port, ta_time_us at,
                  uint32_t kinds, struct ta_detect_match *out)
 {
     struct ta_detect_intel_adapter *a = ctx;
-    (void)at;
+    uint32_t k = kinds_of(kinds);
     struct ta_intel_match m;
-    if (ta_intel_match_ip(a->idx, addr, port, kinds_of(kinds), &m, 1) == 0)
+    if (k == 0 || ta_intel_match_ip(a->idx, addr, port, at, k, &m, 1) == 0)
         return false;
-    /* An IP:port indicator only counts on its port. */
     return convert(a, &m, out);
 }
 
@@ -215,9 +222,9 @@ static bool a_domain(void *ctx, const char *name, ta_time_us at, uint32_t kinds,
                      struct ta_detect_match *out)
 {
     struct ta_detect_intel_adapter *a = ctx;
-    (void)at;
+    uint32_t k = kinds_of(kinds);
     struct ta_intel_match m;
-    if (ta_intel_match_domain(a->idx, name, strlen(name), kinds_of(kinds), &m, 1) == 0)
+    if (k == 0 || ta_intel_match_domain(a->idx, name, strlen(name), at, k, &m, 1) == 0)
         return false;
     return convert(a, &m, out);
 }
@@ -226,9 +233,9 @@ static bool a_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
                   struct ta_detect_match *out)
 {
     struct ta_detect_intel_adapter *a = ctx;
-    (void)at;
+    uint32_t k = kinds_of(kinds);
     struct ta_intel_match m;
-    if (ta_intel_match_url(a->idx, url, strlen(url), kinds_of(kinds), &m, 1) == 0)
+    if (k == 0 || ta_intel_match_url(a->idx, url, strlen(url), at, k, &m, 1) == 0)
         return false;
     return convert(a, &m, out);
 }
@@ -256,34 +263,42 @@ static bool a_norm(void *ctx, const char *url, char *buf, size_t cap)
     return ta_intel_url_normalize(url, strlen(url), buf, cap, &n);
 }
 
-/* Whether a lookup was answered empty because of an allow entry. */
-static bool suppressed_by_allow(struct ta_detect_intel_adapter *a, const struct ta_addr *addr,
-                                const char *name, char *list, size_t cap)
+/* The list an allow entry came from: its first source. */
+static bool allow_list(struct ta_detect_intel_adapter *a, const struct ta_intel_match *m,
+                       char *list, size_t cap)
 {
-    struct ta_intel_index_stats before, after;
-    struct ta_intel_match m;
-    ta_intel_index_stats(a->idx, &before);
-    if (addr != NULL)
-        (void)ta_intel_match_ip(a->idx, addr, 0, 0, &m, 1);
-    if (name != NULL && name[0] != 0)
-        (void)ta_intel_match_domain(a->idx, name, strlen(name), 0, &m, 1);
-    ta_intel_index_stats(a->idx, &after);
-    if (after.suppressed == before.suppressed)
-        return false;
-    if (cap > 0)
-        snprintf(list, cap, "%s", "allowlist");
+    if (cap > 0) {
+        struct ta_intel_source_info si;
+        ta_intel_match_source(a->idx, m, 0, &si);
+        snprintf(list, cap, "%s", si.source);
+    }
     return true;
 }
 
 static bool a_allow_ip(void *ctx, const struct ta_addr *addr, char *list, size_t cap)
 {
-    return suppressed_by_allow(ctx, addr, NULL, list, cap);
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_match m;
+    return ta_intel_allow_ip(a->idx, addr, &m) && allow_list(a, &m, list, cap);
 }
 
 static bool a_allow_name(void *ctx, const char *name, const char *within, char *list, size_t cap)
 {
-    (void)within;
-    return suppressed_by_allow(ctx, NULL, name, list, cap);
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_match m;
+    if (name == NULL || name[0] == 0)
+        return false;
+    return ta_intel_allow_domain(a->idx, name, strlen(name), within, &m) &&
+           allow_list(a, &m, list, cap);
+}
+
+static bool a_allow_url(void *ctx, const char *url, char *list, size_t cap)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    struct ta_intel_match m;
+    if (url == NULL || url[0] == 0)
+        return false;
+    return ta_intel_allow_url(a->idx, url, strlen(url), &m) && allow_list(a, &m, list, cap);
 }
 
 void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_detect_intel *out)
@@ -297,6 +312,7 @@ void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_de
     out->normalize_url = a_norm;
     out->allow_ip = a_allow_ip;
     out->allow_name = a_allow_name;
+    out->allow_url = a_allow_url;
 }
 
 static void geo_lookup(void *ctx, struct ta_event_side *s)

@@ -46,7 +46,8 @@ static const char *const schema_sql =
     " import_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER, reason TEXT);";
 
 /*
- * The upsert keeps the oldest first_seen and the newest last_seen/validity;
+ * The upsert keeps the oldest first_seen and the newest last_seen/validity
+ * (0 = unknown: any known date replaces it, and it never replaces one);
  * descriptive fields follow the newest feed version. The WHERE makes a
  * re-import of the same data a no-op (changes() == 0).
  */
@@ -66,12 +67,15 @@ static const char *const upsert_sql =
     "  family = CASE WHEN excluded.family <> '' THEN excluded.family ELSE family END,"
     "  brand = CASE WHEN excluded.brand <> '' THEN excluded.brand ELSE brand END,"
     "  country = CASE WHEN excluded.country <> '' THEN excluded.country ELSE country END,"
-    "  first_seen = min(first_seen, excluded.first_seen),"
+    "  first_seen = CASE WHEN first_seen = 0 THEN excluded.first_seen"
+    "   WHEN excluded.first_seen = 0 THEN first_seen"
+    "   ELSE min(first_seen, excluded.first_seen) END,"
     "  last_seen = max(last_seen, excluded.last_seen),"
     "  valid_until = max(valid_until, excluded.valid_until),"
     "  import_id = excluded.import_id"
     " WHERE excluded.last_seen > last_seen OR excluded.valid_until > valid_until"
-    "  OR excluded.first_seen < first_seen OR excluded.kind <> kind"
+    "  OR (excluded.first_seen <> 0 AND (first_seen = 0 OR excluded.first_seen < first_seen))"
+    "  OR excluded.kind <> kind"
     "  OR excluded.confidence <> confidence OR excluded.exact <> exact"
     "  OR (excluded.family <> '' AND excluded.family <> family)"
     "  OR (excluded.brand <> '' AND excluded.brand <> brand)"
@@ -143,9 +147,19 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
         e = TA_ERR_UNSUPPORTED;
         goto out_close;
     }
-    if (have < 0) {
+    /* Version 1 stored the file's modification time where a feed gave no
+     * date; those cannot be told from real dates, so every old row becomes
+     * undated (a re-import of a dated feed restores its dates). */
+    if (have == 1 &&
+        exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK) {
+        snprintf(err, errlen, "%s: migrating the intel schema: %s", path, db->msg);
+        exec(db, "ROLLBACK");
+        goto out_close;
+    }
+    if (have < TA_INTEL_SCHEMA_VERSION) {
         char sql[128];
-        snprintf(sql, sizeof(sql), "INSERT INTO meta(key, value) VALUES('schema.intel', '%d')",
+        snprintf(sql, sizeof(sql),
+                 "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
                  TA_INTEL_SCHEMA_VERSION);
         if (exec(db, sql) != TA_OK) {
             snprintf(err, errlen, "%s: %s", path, db->msg);
@@ -234,6 +248,10 @@ static void add_counts(struct ta_intel_load_result *t, const struct ta_intel_loa
     t->skipped += r->skipped;
     t->inserted += r->inserted;
     t->updated += r->updated;
+    t->files += r->files;
+    t->files_skipped += r->files_skipped;
+    for (int k = 0; k < TA_INTEL_KIND__COUNT; k++)
+        t->by_kind[k] += r->by_kind[k];
 }
 
 static ta_err record_rejects(struct import *im, const char *file,
@@ -262,17 +280,20 @@ static ta_err record_rejects(struct import *im, const char *file,
 
 /* Parse one buffer inside the open transaction. */
 static ta_err import_one(struct import *im, const char *name, const uint8_t *buf, size_t len,
-                         const struct ta_intel_load_opts *opts, ta_time_us mtime,
-                         struct ta_intel_load_result *r)
+                         const struct ta_intel_load_opts *opts, struct ta_intel_load_result *r)
 {
     struct ta_intel_load_opts o = *opts;
     o.file_name = name;
-    if (o.feed_time == 0)
-        o.feed_time = mtime;
     struct ta_intel_load_result *saved = im->res;
     im->res = r;
     ta_err e = ta_intel_parse(buf, len, &o, upsert_cb, im, r);
     im->res = saved;
+    r->files = 1;
+    if (opts->on_file != NULL) {
+        struct ta_intel_file_report rep = {name, r->list,
+                                           r->skip_reason != NULL ? r->skip_reason : "", r};
+        opts->on_file(opts->on_file_user, &rep);
+    }
     for (size_t i = 0; i < r->nshown; i++)
         snprintf(r->shown[i].file, sizeof(r->shown[i].file), "%s", name);
     for (size_t i = 0; i < r->nunsup_shown; i++)
@@ -285,7 +306,7 @@ static ta_err import_one(struct import *im, const char *name, const uint8_t *buf
     return e;
 }
 
-static ta_err read_file(const char *path, uint8_t **buf, size_t *len, ta_time_us *mtime)
+static ta_err read_file(const char *path, uint8_t **buf, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -295,7 +316,6 @@ static ta_err read_file(const char *path, uint8_t **buf, size_t *len, ta_time_us
         close(fd);
         return TA_ERR_IO;
     }
-    *mtime = (ta_time_us)st.st_mtim.tv_sec * 1000000ull;
     size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
     uint8_t *b = malloc(cap);
     if (b == NULL) {
@@ -360,7 +380,9 @@ static ta_err import_path(struct import *im, const char *path,
             /* License, readme and manifest files sit beside feeds; they are not feeds. */
             if (strstr(de->d_name, "LICENSE") != NULL || strstr(de->d_name, "README") != NULL ||
                 strstr(de->d_name, "MANIFEST") != NULL ||
-                strstr(de->d_name, "PROVENANCE") != NULL || strstr(de->d_name, ".license") != NULL)
+                strstr(de->d_name, "PROVENANCE") != NULL ||
+                strstr(de->d_name, ".license") != NULL || strcmp(de->d_name, "schema.json") == 0 ||
+                strcmp(de->d_name, "package.json") == 0)
                 continue;
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 64;
@@ -392,12 +414,11 @@ static ta_err import_path(struct import *im, const char *path,
     }
     uint8_t *buf;
     size_t len;
-    ta_time_us mtime;
-    ta_err e = read_file(path, &buf, &len, &mtime);
+    ta_err e = read_file(path, &buf, &len);
     if (e != TA_OK)
         return e;
     struct ta_intel_load_result r;
-    e = import_one(im, path, buf, len, opts, mtime, &r);
+    e = import_one(im, path, buf, len, opts, &r);
     free(buf);
     if (im->res->format == TA_INTEL_FMT_AUTO)
         im->res->format = r.format;
@@ -518,7 +539,7 @@ ta_err ta_intel_db_import_buffer(struct ta_intel_db *db, const char *name, const
     if (e != TA_OK)
         return e;
     struct ta_intel_load_result r;
-    e = import_one(&im, name, buf, len, opts, (ta_time_us)time(NULL) * 1000000ull, &r);
+    e = import_one(&im, name, buf, len, opts, &r);
     ta_err keep = e;
     memcpy(res, &r, sizeof(r));
     im.res = res;
@@ -532,7 +553,7 @@ ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicato
     ta_err e = begin_import(db, &im, "(api)", res);
     if (e != TA_OK)
         return e;
-    struct ta_intel_load_opts o = {.feed_time = (ta_time_us)time(NULL) * 1000000ull};
+    struct ta_intel_load_opts o = {0};
     struct ta__intel_sink s = {&o, upsert_cb, &im, res, TA_OK};
     for (size_t i = 0; i < n && s.err == TA_OK; i++) {
         const char *v = inds[i].value != NULL ? inds[i].value : "";
@@ -668,7 +689,7 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->db,
                            "DELETE FROM intel_indicator WHERE CASE WHEN valid_until > 0 THEN "
-                           "valid_until ELSE last_seen END < ?",
+                           "valid_until ELSE last_seen END BETWEEN 1 AND ? - 1",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(db);
     sqlite3_bind_int64(st, 1, secs(before));

@@ -27,11 +27,14 @@
  *             hashed in one right-to-left pass, then filtered and probed
  *             with prefetches issued together.
  *
- * Lookups never allocate and never write to the index except for a relaxed
- * atomic counter of allowlist suppressions.
+ * Time: every source keeps its dates; a lookup with an observation time
+ * checks the windows of the sources of an entry only once the entry is hit,
+ * so misses cost what they did without dates.
+ *
+ * Lookups never allocate and never write to the index.
  */
 #include <sqlite3.h>
-#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -45,8 +48,11 @@ __extension__ typedef unsigned __int128 u128;
 
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
 
-#define F_ALLOW 1u /* a key/prefix carries an allow entry */
-#define F_EXACT 2u /* entry: exact-only domain */
+#define F_ALLOW   1u  /* a key/prefix carries an allow entry */
+#define F_EXACT   2u  /* entry: exact-only domain */
+#define F_DATED   4u  /* entry: at least one source has a first_seen */
+#define F_UNDATED 8u  /* entry: at least one source has none */
+#define F_OPEN    16u /* entry: a dated source has neither last_seen nor valid_until */
 
 struct src {
     uint32_t source, family, brand, country; /* pool offsets */
@@ -76,7 +82,7 @@ struct pfx {
     uint16_t ecount;
     uint8_t plen; /* in the family's own bits (v4: 0-32) */
     uint8_t flags;
-    uint8_t kinds; /* TA_INTEL_KIND_BIT of its entries */
+    uint16_t kinds; /* TA_INTEL_KIND_BIT of its entries */
 };
 
 struct ipport {
@@ -99,10 +105,10 @@ struct answer {
     uint8_t plen, pflags;
     uint32_t off;
     uint8_t n;
-    uint8_t kinds; /* union of the prefixes' kinds */
     uint8_t flags;
-    uint8_t pkinds; /* first prefix's kinds */
+    uint16_t kinds; /* union of the prefixes' kinds */
 };
+_Static_assert(sizeof(struct answer) == 16, "an answer is 16 bytes");
 
 /* IPv4 range: starts at start, ends where the next one starts. */
 struct r4 {
@@ -118,8 +124,8 @@ struct r4 {
 #define D6_BITS     16
 #define IPP_MARK    UINT32_MAX /* pitem of an IP:port address, not a prefix */
 
-/* Kind masks of entries, prefixes and answers are kept in one byte. */
-_Static_assert(TA_INTEL_KIND__COUNT <= 8, "kind masks are uint8_t");
+/* Kind masks of prefixes and answers are kept in 16 bits. */
+_Static_assert(TA_INTEL_KIND__COUNT <= 16, "kind masks are uint16_t");
 
 struct ta_intel_index {
     char *pool;
@@ -154,7 +160,8 @@ struct ta_intel_index {
     uint32_t *ipp_slots; /* index + 1 of the first item for an address */
     size_t nipp_slots;
     struct ta_intel_index_stats st;
-    _Atomic uint64_t *suppressed;
+    uint32_t grace_before, grace_after; /* seconds */
+    bool skip_undated;
 };
 
 /* ---- growable arrays and the string pool -------------------------------- */
@@ -451,8 +458,11 @@ static bool make_entries(struct builder *B, enum ta_intel_type type, uint32_t va
             s->conf = r->conf;
             if (r->conf > e->conf)
                 e->conf = r->conf;
-            if (r->first < e->first)
+            if (r->first != 0 && r->first < e->first)
                 e->first = r->first;
+            e->flags |= r->first != 0 ? F_DATED : F_UNDATED;
+            if (r->first != 0 && r->last == 0 && r->valid == 0)
+                e->flags |= F_OPEN;
             if (r->last > e->last)
                 e->last = r->last;
             if (r->valid > e->valid)
@@ -545,7 +555,7 @@ static bool add_key(struct builder *B, enum ta_intel_type type, const char *valu
         p->plen = (uint8_t)(a.family == 4 ? plen - 96 : plen);
         p->kinds = 0;
         for (uint32_t i = 0; i < ecount; i++)
-            p->kinds |= (uint8_t)(1u << x->ent[efirst + i].kind);
+            p->kinds |= (uint16_t)(1u << x->ent[efirst + i].kind);
         struct pitem *it = &B->items[B->nitems++];
         it->v6 = a.family == 6;
         u128 v = addr_u128(a.b);
@@ -705,11 +715,13 @@ static inline struct pfx answer_pfx(const struct ta_intel_index *x, const struct
 {
     if (i > 0)
         return x->lists[a->off + i - 1];
+    /* The first prefix's own kinds are not kept (the answer stays 16 bytes):
+     * its entries are filtered one by one. */
     return (struct pfx){.efirst = a->efirst,
                         .ecount = a->ecount,
                         .plen = a->plen,
                         .flags = a->pflags,
-                        .kinds = a->pkinds};
+                        .kinds = 0xffffu};
 }
 
 static bool answer_eq(const struct ta_intel_index *x, const struct answer *a, const struct pfx *l,
@@ -729,7 +741,8 @@ static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint
     struct ta_intel_index *x = B->x;
     struct pfx l[132];
     size_t n = 0;
-    uint8_t flags = 0, kinds = 0;
+    uint8_t flags = 0;
+    uint16_t kinds = 0;
     for (size_t i = sp; i > 0; i--) {
         uint32_t pid = stack[i - 1];
         if (pid == IPP_MARK) {
@@ -789,7 +802,6 @@ static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint
         a->ecount = l[0].ecount;
         a->plen = l[0].plen;
         a->pflags = l[0].flags;
-        a->pkinds = l[0].kinds;
         memcpy(x->lists + x->nlists, l + 1, (n - 1) * sizeof(*l));
         x->nlists += n - 1;
     }
@@ -995,33 +1007,176 @@ static uint32_t to_secs(sqlite3_int64 v)
     return v <= 0 ? 0 : v > (sqlite3_int64)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+void ta_intel_index_opts_default(struct ta_intel_index_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->grace_before_s = 28u * 86400u;
+    o->grace_after_s = 90u * 86400u;
+}
+
+/* The allow files go into a temporary table of the connection (never into
+ * the database file), read by the same ordered query as the stored rows. */
+static const char *const extra_sql =
+    "CREATE TEMP TABLE IF NOT EXISTS intel_allow_extra("
+    " type INTEGER NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL,"
+    " kind INTEGER NOT NULL, confidence INTEGER NOT NULL, exact INTEGER NOT NULL,"
+    " family TEXT NOT NULL, brand TEXT NOT NULL, country TEXT NOT NULL,"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, valid_until INTEGER NOT NULL);"
+    "DELETE FROM temp.intel_allow_extra;";
+
+struct extra {
+    sqlite3_stmt *ins;
+    uint64_t rows;
+};
+
+static ta_err extra_row(void *user, const struct ta_intel_indicator *ind)
+{
+    struct extra *X = user;
+    sqlite3_stmt *st = X->ins;
+    sqlite3_reset(st);
+    sqlite3_bind_int(st, 1, (int)ind->type);
+    sqlite3_bind_text(st, 2, ind->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ind->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)ind->kind);
+    sqlite3_bind_int(st, 5, ind->confidence);
+    sqlite3_bind_int(st, 6, ind->exact ? 1 : 0);
+    sqlite3_bind_text(st, 7, ind->family != NULL ? ind->family : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ind->brand != NULL ? ind->brand : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, ind->country != NULL ? ind->country : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)(ind->first_seen / 1000000u));
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)(ind->last_seen / 1000000u));
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)(ind->valid_until / 1000000u));
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return TA_ERR_DB;
+    X->rows++;
+    return TA_OK;
+}
+
+static ta_err read_all(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return TA_ERR_NOTFOUND;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *b = malloc(cap);
+    ta_err e = TA_OK;
+    while (b != NULL) {
+        if (n == cap) {
+            uint8_t *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                e = TA_ERR_IO;
+            break;
+        }
+    }
+    fclose(f);
+    if (b == NULL)
+        return TA_ERR_NOMEM;
+    if (e != TA_OK) {
+        free(b);
+        return e;
+    }
+    *buf = b;
+    *len = n;
+    return TA_OK;
+}
+
+/* Load opts->allow_files into the temporary table; returns the rows in *rows. */
+static ta_err load_extra(sqlite3 *h, const char *const *files, uint64_t *rows)
+{
+    char *err = NULL;
+    if (sqlite3_exec(h, extra_sql, NULL, NULL, &err) != SQLITE_OK) {
+        sqlite3_free(err);
+        return TA_ERR_DB;
+    }
+    struct extra X = {0};
+    if (sqlite3_prepare_v2(h,
+                           "INSERT INTO temp.intel_allow_extra VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                           " ?7, ?8, ?9, ?10, ?11, ?12)",
+                           -1, &X.ins, NULL) != SQLITE_OK)
+        return TA_ERR_DB;
+    ta_err e = TA_OK;
+    for (size_t i = 0; files[i] != NULL && e == TA_OK; i++) {
+        uint8_t *buf;
+        size_t len;
+        e = read_all(files[i], &buf, &len);
+        if (e != TA_OK)
+            break;
+        struct ta_intel_load_opts lo = {
+            .have_kind = true, .kind = TA_INTEL_KIND_ALLOW, .file_name = files[i]};
+        struct ta_intel_load_result *res = malloc(sizeof(*res));
+        if (res == NULL) {
+            free(buf);
+            e = TA_ERR_NOMEM;
+            break;
+        }
+        e = ta_intel_parse(buf, len, &lo, extra_row, &X, res);
+        free(res);
+        free(buf);
+    }
+    sqlite3_finalize(X.ins);
+    *rows = X.rows;
+    return e;
+}
+
 ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_opts *opts,
                             struct ta_intel_index **out)
 {
     *out = NULL;
+    struct ta_intel_index_opts dflt;
+    if (opts == NULL) {
+        ta_intel_index_opts_default(&dflt);
+        opts = &dflt;
+    }
     struct ta_intel_index *x = calloc(1, sizeof(*x));
     if (x == NULL)
         return TA_ERR_NOMEM;
-    x->suppressed = calloc(1, sizeof(*x->suppressed));
+    x->grace_before = opts->grace_before_s;
+    x->grace_after = opts->grace_after_s;
+    x->skip_undated = opts->skip_undated;
     struct builder B = {.x = x};
     ta_err e = TA_ERR_NOMEM;
     sqlite3_stmt *st = NULL;
     char *cur = NULL;
     size_t cur_cap = 0;
     uint32_t empty;
-    if (x->suppressed == NULL || !pool_add(x, "", 0, &empty))
+    if (!pool_add(x, "", 0, &empty))
         goto fail;
     sqlite3 *h = ta__intel_db_handle(db);
-    if (sqlite3_prepare_v2(h,
-                           "SELECT type, value, kind, source, confidence, exact, family, brand,"
-                           " country, first_seen, last_seen, valid_until FROM intel_indicator"
-                           " WHERE ?1 = 0 OR valid_until = 0 OR valid_until >= ?1"
-                           " ORDER BY type, value",
-                           -1, &st, NULL) != SQLITE_OK) {
+    bool extra = opts->allow_files != NULL && opts->allow_files[0] != NULL;
+    if (extra) {
+        e = load_extra(h, opts->allow_files, &x->st.allow_file_rows);
+        if (e != TA_OK)
+            goto fail;
+        e = TA_ERR_NOMEM;
+    }
+    if (sqlite3_prepare_v2(
+            h,
+            extra ? "SELECT type, value, kind, source, confidence, exact, family, brand,"
+                    " country, first_seen, last_seen, valid_until FROM intel_indicator"
+                    " WHERE ?1 = 0 OR valid_until = 0 OR valid_until >= ?1"
+                    " UNION ALL SELECT type, value, kind, source, confidence, exact, family,"
+                    " brand, country, first_seen, last_seen, valid_until"
+                    " FROM temp.intel_allow_extra ORDER BY 1, 2"
+                  : "SELECT type, value, kind, source, confidence, exact, family, brand,"
+                    " country, first_seen, last_seen, valid_until FROM intel_indicator"
+                    " WHERE ?1 = 0 OR valid_until = 0 OR valid_until >= ?1"
+                    " ORDER BY type, value",
+            -1, &st, NULL) != SQLITE_OK) {
         e = TA_ERR_DB;
         goto fail;
     }
-    sqlite3_bind_int64(st, 1, opts != NULL ? (sqlite3_int64)(opts->valid_at / 1000000u) : 0);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(opts->valid_at / 1000000u));
     int cur_type = -1;
     int rc;
     for (;;) {
@@ -1093,6 +1248,8 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
      * and the peak should not hold both. */
     sqlite3_finalize(st);
     st = NULL;
+    if (extra)
+        sqlite3_exec(h, "DROP TABLE IF EXISTS temp.intel_allow_extra", NULL, NULL, NULL);
     free(cur);
     cur = NULL;
     free(B.rows);
@@ -1133,6 +1290,9 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     return TA_OK;
 fail:
     sqlite3_finalize(st);
+    if (opts->allow_files != NULL && opts->allow_files[0] != NULL)
+        sqlite3_exec(ta__intel_db_handle(db), "DROP TABLE IF EXISTS temp.intel_allow_extra", NULL,
+                     NULL, NULL);
     free(cur);
     free(B.rows);
     free(B.items);
@@ -1162,14 +1322,12 @@ void ta_intel_index_free(struct ta_intel_index *x)
     free(x->v6_dir);
     free(x->ipp);
     free(x->ipp_slots);
-    free((void *)x->suppressed);
     free(x);
 }
 
 void ta_intel_index_stats(const struct ta_intel_index *x, struct ta_intel_index_stats *out)
 {
     *out = x->st;
-    out->suppressed = atomic_load_explicit(x->suppressed, memory_order_relaxed);
 }
 
 /* ---- lookups -------------------------------------------------------------- */
@@ -1179,9 +1337,89 @@ static inline ta_time_us us(uint32_t s)
     return (ta_time_us)s * 1000000ull;
 }
 
+/* Seconds of an observation time; 0 = no time check. */
+static inline uint32_t at_secs(ta_time_us at)
+{
+    if (at == 0)
+        return 0;
+    uint64_t v = at / 1000000u;
+    return v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* A dated source's window: [first - grace_before, end]; end = valid_until, else
+ * last_seen + grace_after, else open. */
+static inline bool src_valid(const struct ta_intel_index *x, const struct src *s, uint32_t at)
+{
+    uint64_t lo = s->first > x->grace_before ? (uint64_t)s->first - x->grace_before : 0;
+    if (at < lo)
+        return false;
+    if (s->valid != 0)
+        return at <= s->valid;
+    if (s->last != 0)
+        return at <= (uint64_t)s->last + x->grace_after;
+    return true;
+}
+
+/* Whether an entry matches at time at (seconds, 0 = any): 0 no, 1 yes through a
+ * dated source (or without a time check), 2 only through an undated source. */
+static int entry_valid(const struct ta_intel_index *x, const struct entry *e, uint32_t at)
+{
+    if (at == 0)
+        return (e->flags & F_DATED) ? 1 : 2;
+    int undated = (e->flags & F_UNDATED) && !x->skip_undated ? 2 : 0;
+    if (!(e->flags & F_DATED))
+        return undated;
+    /* The entry's own summary (earliest first_seen, latest last_seen and
+     * valid_until) bounds every source's window, and is the window itself
+     * for a single source: most lookups decide here without reading the
+     * sources (one cache miss less on the hit path). */
+    uint64_t lo = e->first > x->grace_before ? (uint64_t)e->first - x->grace_before : 0;
+    if (at < lo)
+        return undated;
+    if (e->nsrc == 1) {
+        uint64_t end = e->valid != 0  ? e->valid
+                       : e->last != 0 ? (uint64_t)e->last + x->grace_after
+                                      : UINT64_MAX;
+        return at <= end ? 1 : 0;
+    }
+    if (!(e->flags & F_OPEN)) {
+        uint64_t hi = e->last != 0 ? (uint64_t)e->last + x->grace_after : 0;
+        if (e->valid > hi)
+            hi = e->valid;
+        if (at > hi)
+            return undated;
+    }
+    for (uint32_t i = 0; i < e->nsrc; i++) {
+        const struct src *s = &x->src[e->src_first + i];
+        if (s->first != 0 && src_valid(x, s, at))
+            return 1;
+    }
+    return undated;
+}
+
+static void fill(const struct ta_intel_index *x, const struct entry *e, uint8_t plen,
+                 struct ta_intel_match *m)
+{
+    m->value = x->pool + e->value;
+    m->type = (enum ta_intel_type)e->type;
+    m->kind = (enum ta_intel_kind)e->kind;
+    m->confidence = e->conf;
+    m->exact = (e->flags & F_EXACT) != 0;
+    m->prefix_len = plen;
+    m->family = x->pool + e->family;
+    m->brand = x->pool + e->brand;
+    m->country = x->pool + e->country;
+    m->first_seen = us(e->first);
+    m->last_seen = us(e->last);
+    m->valid_until = us(e->valid);
+    m->nsources = e->nsrc;
+    m->src_first = e->src_first;
+    m->undated = false;
+}
+
 static size_t put_entries(const struct ta_intel_index *x, uint32_t efirst, uint16_t ecount,
-                          uint32_t kinds, uint8_t plen, bool parent, struct ta_intel_match *out,
-                          size_t n, size_t max)
+                          uint32_t kinds, uint32_t at, uint8_t plen, bool parent,
+                          struct ta_intel_match *out, size_t n, size_t max)
 {
     for (uint32_t i = 0; i < ecount && n < max; i++) {
         const struct entry *e = &x->ent[efirst + i];
@@ -1189,45 +1427,30 @@ static size_t put_entries(const struct ta_intel_index *x, uint32_t efirst, uint1
             continue;
         if (parent && (e->flags & F_EXACT))
             continue;
-        struct ta_intel_match *m = &out[n++];
-        m->value = x->pool + e->value;
-        m->type = (enum ta_intel_type)e->type;
-        m->kind = (enum ta_intel_kind)e->kind;
-        m->confidence = e->conf;
-        m->exact = (e->flags & F_EXACT) != 0;
-        m->prefix_len = plen;
-        m->family = x->pool + e->family;
-        m->brand = x->pool + e->brand;
-        m->country = x->pool + e->country;
-        m->first_seen = us(e->first);
-        m->last_seen = us(e->last);
-        m->valid_until = us(e->valid);
-        m->nsources = e->nsrc;
-        m->src_first = e->src_first;
+        int v = entry_valid(x, e, at);
+        if (v == 0)
+            continue;
+        fill(x, e, plen, &out[n]);
+        out[n++].undated = v == 2;
     }
     return n;
 }
 
-/* Does an allow entry apply (respecting exact-only for parents)? */
-static bool allows(const struct ta_intel_index *x, uint32_t efirst, uint16_t ecount, bool parent)
+/* The allow entry among (efirst, ecount), respecting exact-only for parents. */
+static const struct entry *allow_entry(const struct ta_intel_index *x, uint32_t efirst,
+                                       uint16_t ecount, bool parent)
 {
     for (uint32_t i = 0; i < ecount; i++) {
         const struct entry *e = &x->ent[efirst + i];
         if (e->kind == TA_INTEL_KIND_ALLOW && !(parent && (e->flags & F_EXACT)))
-            return true;
+            return e;
     }
-    return false;
+    return NULL;
 }
 
 static inline uint32_t norm_kinds(uint32_t kinds)
 {
     return kinds == 0 ? ((1u << TA_INTEL_KIND__COUNT) - 1) & ~(1u << TA_INTEL_KIND_ALLOW) : kinds;
-}
-
-static size_t suppressed(const struct ta_intel_index *x)
-{
-    atomic_fetch_add_explicit(x->suppressed, 1, memory_order_relaxed);
-    return 0;
 }
 
 void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel_match *m,
@@ -1278,27 +1501,33 @@ static inline uint32_t answer_v6(const struct ta_intel_index *x, u128 v)
     return x->v6_ans[ans];
 }
 
+/* Answer id of an address (0 = nothing covers it). */
+static inline uint32_t answer_of(const struct ta_intel_index *x, const struct ta_addr *addr)
+{
+    if (addr->family == 4)
+        return answer_v4(x, ta_rd32be(addr->b + 12));
+    if (addr->family == 6)
+        return answer_v6(x, addr_u128(addr->b));
+    return 0;
+}
+
 size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *addr, uint16_t port,
-                         uint32_t kinds, struct ta_intel_match *out, size_t max)
+                         ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max)
 {
     kinds = norm_kinds(kinds);
-    uint32_t id;
-    if (addr->family == 4)
-        id = answer_v4(x, ta_rd32be(addr->b + 12));
-    else if (addr->family == 6)
-        id = answer_v6(x, addr_u128(addr->b));
-    else
-        return 0;
+    uint32_t id = answer_of(x, addr);
     /* Most traffic ends here: nothing covers the address, or nothing of the
-     * kinds asked for (allow entries and IP:port items need the slow path). */
+     * kinds asked for (IP:port items need the slow path, with a port only). */
     if (id == 0)
         return 0;
     const struct answer *A = &x->ans[id];
-    if (A->flags == 0 && !(A->kinds & kinds))
+    bool ipp = (A->flags & A_IPP) && port != 0 && x->nipp_slots > 0;
+    if (!ipp && !(A->kinds & kinds))
         return 0;
+    uint32_t at_s = at_secs(at);
     size_t nlist = A->n;
     size_t ipp_first = 0, ipp_n = 0;
-    if ((A->flags & A_IPP) && x->nipp_slots > 0) {
+    if (ipp) {
         size_t j = addr_hash(addr->b) & (x->nipp_slots - 1);
         while (x->ipp_slots[j] != 0) {
             size_t k = x->ipp_slots[j] - 1;
@@ -1312,50 +1541,65 @@ size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *a
             j = (j + 1) & (x->nipp_slots - 1);
         }
     }
-    if (nlist == 0 && ipp_n == 0)
-        return 0;
-    if (A->flags & A_ALLOW)
-        for (size_t i = 0; i < nlist; i++) {
-            struct pfx p = answer_pfx(x, A, i);
-            if ((p.flags & F_ALLOW) && allows(x, p.efirst, p.ecount, false))
-                return suppressed(x);
-        }
-    for (size_t i = 0; i < ipp_n; i++) {
-        const struct ipport *p = &x->ipp[ipp_first + i];
-        if ((p->flags & F_ALLOW) && (port == 0 || p->port == port) &&
-            allows(x, p->efirst, p->ecount, false))
-            return suppressed(x);
-    }
     size_t n = 0;
+    /* An IP:port indicator holds only on its port; a flow without a port
+     * (ICMP ...) never reaches one. */
     for (size_t i = 0; i < ipp_n && n < max; i++) {
         const struct ipport *p = &x->ipp[ipp_first + i];
-        if (port == 0 || p->port == port)
-            n = put_entries(x, p->efirst, p->ecount, kinds, addr->family == 4 ? 32 : 128, false,
-                            out, n, max);
+        if (p->port == port)
+            n = put_entries(x, p->efirst, p->ecount, kinds, at_s, addr->family == 4 ? 32 : 128,
+                            false, out, n, max);
     }
     for (size_t i = 0; i < nlist && n < max; i++) {
         struct pfx p = answer_pfx(x, A, i);
         if (p.kinds & kinds)
-            n = put_entries(x, p.efirst, p.ecount, kinds, p.plen, false, out, n, max);
+            n = put_entries(x, p.efirst, p.ecount, kinds, at_s, p.plen, false, out, n, max);
     }
     return n;
 }
 
-size_t ta_intel_match_domain(const struct ta_intel_index *x, const char *name, size_t len,
-                             uint32_t kinds, struct ta_intel_match *out, size_t max)
+bool ta_intel_allow_ip(const struct ta_intel_index *x, const struct ta_addr *addr,
+                       struct ta_intel_match *out)
 {
-    kinds = norm_kinds(kinds);
+    uint32_t id = answer_of(x, addr);
+    if (id == 0 || !(x->ans[id].flags & A_ALLOW))
+        return false;
+    const struct answer *A = &x->ans[id];
+    for (size_t i = 0; i < A->n; i++) {
+        struct pfx p = answer_pfx(x, A, i);
+        if (!(p.flags & F_ALLOW))
+            continue;
+        const struct entry *e = allow_entry(x, p.efirst, p.ecount, false);
+        if (e != NULL) {
+            fill(x, e, p.plen, out);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Lower-cased copy of a name without its trailing dot; 0 if unusable. */
+static size_t name_copy(const char *name, size_t len, char *buf)
+{
     if (len > 0 && name[len - 1] == '.')
         len--;
-    if (len == 0 || len > 253 || x->nkeys == 0)
+    if (len == 0 || len > 253)
         return 0;
-    char buf[256];
     for (size_t i = 0; i < len; i++) {
         char c = name[i];
         buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    /* One right-to-left pass hashes every candidate suffix (each label
-     * boundary, then the whole name); shortest first. */
+    return len;
+}
+
+/*
+ * The domain keys among the name and its parents, shortest first: hit[i] is
+ * the key for buf + off[i]. One right-to-left pass hashes every candidate
+ * suffix (each label boundary, then the whole name).
+ */
+static size_t domain_keys(const struct ta_intel_index *x, const char *buf, size_t len,
+                          const struct skey **hit, uint8_t *off)
+{
     uint64_t hs[128];
     uint8_t at[128];
     size_t ns = 0;
@@ -1386,46 +1630,83 @@ size_t ta_intel_match_domain(const struct ta_intel_index *x, const char *name, s
         return 0;
     for (size_t i = 0; i < nm; i++)
         __builtin_prefetch(&x->slots[(uint32_t)hs[i] & (x->nslots - 1)]);
-    const struct skey *hit[128];
-    bool parent[128];
     size_t nh = 0;
     for (size_t i = 0; i < nm; i++) {
         const struct skey *k =
             probe_slots(x, TA_INTEL_DOMAIN, hs[i], buf + at[i], len - (size_t)at[i]);
         if (k != NULL) {
             hit[nh] = k;
-            parent[nh++] = at[i] != 0;
+            off[nh++] = at[i];
         }
     }
-    if (nh == 0)
+    return nh;
+}
+
+size_t ta_intel_match_domain(const struct ta_intel_index *x, const char *name, size_t len,
+                             ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    kinds = norm_kinds(kinds);
+    char buf[256];
+    if (x->nkeys == 0 || (len = name_copy(name, len, buf)) == 0)
         return 0;
-    for (size_t i = 0; i < nh; i++)
-        if ((hit[i]->flags & F_ALLOW) && allows(x, hit[i]->efirst, hit[i]->ecount, parent[i]))
-            return suppressed(x);
+    const struct skey *hit[128];
+    uint8_t off[128];
+    size_t nh = domain_keys(x, buf, len, hit, off);
+    uint32_t at_s = at_secs(at);
     size_t n = 0;
     for (size_t i = nh; i > 0 && n < max; i--)
-        n = put_entries(x, hit[i - 1]->efirst, hit[i - 1]->ecount, kinds, 0, parent[i - 1], out, n,
-                        max);
+        n = put_entries(x, hit[i - 1]->efirst, hit[i - 1]->ecount, kinds, at_s, 0, off[i - 1] != 0,
+                        out, n, max);
     return n;
 }
 
-size_t ta_intel_match_url(const struct ta_intel_index *x, const char *url, size_t len,
-                          uint32_t kinds, struct ta_intel_match *out, size_t max)
+bool ta_intel_allow_domain(const struct ta_intel_index *x, const char *name, size_t len,
+                           const char *within, struct ta_intel_match *out)
 {
-    kinds = norm_kinds(kinds);
-    if (x->nkeys == 0)
-        return 0;
-    char buf[TA_INTEL_URL_MAX + 16];
-    size_t nl;
-    if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
-        return 0;
+    char buf[256], wb[256];
+    if (x->nkeys == 0 || (len = name_copy(name, len, buf)) == 0)
+        return false;
+    size_t wl = 0;
+    if (within != NULL && (wl = name_copy(within, strlen(within), wb)) == 0)
+        return false;
+    const struct skey *hit[128];
+    uint8_t off[128];
+    size_t nh = domain_keys(x, buf, len, hit, off);
+    /* Longest (most specific) first. */
+    for (size_t i = nh; i > 0; i--) {
+        const struct skey *k = hit[i - 1];
+        if (!(k->flags & F_ALLOW))
+            continue;
+        size_t kl = len - off[i - 1];
+        const char *kv = buf + off[i - 1];
+        /* Only entries equal to within or under it. */
+        if (within != NULL &&
+            !(kl == wl ? memcmp(kv, wb, wl) == 0
+                       : kl > wl && kv[kl - wl - 1] == '.' && memcmp(kv + kl - wl, wb, wl) == 0))
+            continue;
+        const struct entry *e = allow_entry(x, k->efirst, k->ecount, off[i - 1] != 0);
+        if (e != NULL) {
+            fill(x, e, 0, out);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The URL keys of a normalised URL: full, without the query, its path, its
+ * path without the query; in that order. */
+static size_t url_keys(const struct ta_intel_index *x, const char *buf, size_t nl,
+                       const struct skey **hit, const char **host, size_t *hostlen, bool *root)
+{
     const char *sep = strstr(buf, "://");
     const char *rest = sep != NULL ? sep + 3 : buf;
     size_t rl = nl - (size_t)(rest - buf);
     const char *q = memchr(rest, '?', rl);
     const char *path = memchr(rest, '/', rl);
-    const struct skey *hit[4];
     size_t nh = 0;
+    *host = rest;
+    *hostlen = path != NULL ? (size_t)(path - rest) : rl;
+    *root = path != NULL && q == NULL && rl - (size_t)(path - rest) == 1;
     const struct skey *k = probe(x, TA_INTEL_URL, hash_rev(TA_INTEL_URL, rest, rl), rest, rl);
     if (k != NULL)
         hit[nh++] = k;
@@ -1447,19 +1728,74 @@ size_t ta_intel_match_url(const struct ta_intel_index *x, const char *url, size_
                 hit[nh++] = k;
         }
     }
-    if (nh == 0)
+    return nh;
+}
+
+size_t ta_intel_match_url(const struct ta_intel_index *x, const char *url, size_t len,
+                          ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    kinds = norm_kinds(kinds);
+    if (x->nkeys == 0)
         return 0;
-    for (size_t i = 0; i < nh; i++)
-        if ((hit[i]->flags & F_ALLOW) && allows(x, hit[i]->efirst, hit[i]->ecount, false))
-            return suppressed(x);
+    char buf[TA_INTEL_URL_MAX + 16];
+    size_t nl;
+    if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
+        return 0;
+    const struct skey *hit[4];
+    const char *host;
+    size_t hl;
+    bool root;
+    size_t nh = url_keys(x, buf, nl, hit, &host, &hl, &root);
+    uint32_t at_s = at_secs(at);
     size_t n = 0;
     for (size_t i = 0; i < nh && n < max; i++)
-        n = put_entries(x, hit[i]->efirst, hit[i]->ecount, kinds, 0, false, out, n, max);
+        n = put_entries(x, hit[i]->efirst, hit[i]->ecount, kinds, at_s, 0, false, out, n, max);
     return n;
 }
 
+bool ta_intel_allow_url(const struct ta_intel_index *x, const char *url, size_t len,
+                        struct ta_intel_match *out)
+{
+    if (x->nkeys == 0)
+        return false;
+    char buf[TA_INTEL_URL_MAX + 16];
+    size_t nl;
+    if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
+        return false;
+    const struct skey *hit[4];
+    const char *host;
+    size_t hl;
+    bool root;
+    size_t nh = url_keys(x, buf, nl, hit, &host, &hl, &root);
+    for (size_t i = 0; i < nh; i++) {
+        /* URL entries only: a path alone names no site. */
+        if (hit[i]->type != TA_INTEL_URL || !(hit[i]->flags & F_ALLOW))
+            continue;
+        const struct entry *e = allow_entry(x, hit[i]->efirst, hit[i]->ecount, false);
+        if (e != NULL) {
+            fill(x, e, 0, out);
+            return true;
+        }
+    }
+    if (!root)
+        return false;
+    /* A site root stands for the site: an allow entry for exactly its host. */
+    const char *colon = memchr(host, ':', hl);
+    if (colon != NULL && host[0] != '[')
+        hl = (size_t)(colon - host);
+    const struct skey *k = probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, host, hl), host, hl);
+    if (k == NULL || !(k->flags & F_ALLOW))
+        return false;
+    const struct entry *e = allow_entry(x, k->efirst, k->ecount, false);
+    if (e == NULL)
+        return false;
+    fill(x, e, 0, out);
+    return true;
+}
+
 size_t ta_intel_match_hash(const struct ta_intel_index *x, enum ta_intel_type type, const char *hex,
-                           size_t len, uint32_t kinds, struct ta_intel_match *out, size_t max)
+                           size_t len, ta_time_us at, uint32_t kinds, struct ta_intel_match *out,
+                           size_t max)
 {
     kinds = norm_kinds(kinds);
     if (x->nkeys == 0 || len == 0 || len > 128 || type < TA_INTEL_JA3 || type > TA_INTEL_SHA256)
@@ -1472,7 +1808,5 @@ size_t ta_intel_match_hash(const struct ta_intel_index *x, enum ta_intel_type ty
     const struct skey *k = probe(x, type, hash_rev(type, buf, len), buf, len);
     if (k == NULL)
         return 0;
-    if ((k->flags & F_ALLOW) && allows(x, k->efirst, k->ecount, false))
-        return suppressed(x);
-    return put_entries(x, k->efirst, k->ecount, kinds, 0, false, out, 0, max);
+    return put_entries(x, k->efirst, k->ecount, kinds, at_secs(at), 0, false, out, 0, max);
 }

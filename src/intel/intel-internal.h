@@ -73,6 +73,10 @@ ta_err ta__intel_load_json(const uint8_t *buf, size_t len, enum ta_intel_format 
 /* Domain text check+lowercase: returns false if not a plausible DNS name. */
 bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap, size_t *outlen);
 
+/* Whether a URL ("scheme://host/path", "host/path") or URL path ("/path")
+ * ends in a downloadable payload's extension (see the maltrail loader). */
+bool ta__intel_payload_path(const char *s, size_t n);
+
 /* Case-insensitive ASCII compare of n bytes. */
 bool ta__intel_ieq(const char *a, const char *b, size_t n);
 

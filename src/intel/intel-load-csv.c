@@ -270,7 +270,10 @@ static void maltrail_info(const char *info, struct ta_intel_indicator *ind, char
     } else if (has_ci(info, "scanner") || has_ci(info, "attacker")) {
         ind->kind = TA_INTEL_KIND_SCANNER;
         ind->confidence = 80;
-    } else if (has_ci(info, "suspicious") || has_ci(info, "reputation")) {
+    } else if (has_ci(info, "suspicious")) {
+        ind->kind = TA_INTEL_KIND_SUSPICIOUS;
+        ind->confidence = 40;
+    } else if (has_ci(info, "reputation")) {
         ind->kind = TA_INTEL_KIND_OTHER;
         ind->confidence = 40;
     } else if (has_ci(info, "malware") || has_ci(info, "c2") || has_ci(info, "c&c") ||
@@ -427,6 +430,9 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             }
             ind.source = "maltrail";
             maltrail_info(col(f, nf, pos, C_THREAT), &ind, vbuf, sizeof(vbuf));
+            /* As in the trail files: a payload download is not a C&C server. */
+            if (ind.kind == TA_INTEL_KIND_C2 && ta__intel_payload_path(value, strlen(value)))
+                ind.kind = TA_INTEL_KIND_MALWARE_DIST;
             break;
         }
         default:

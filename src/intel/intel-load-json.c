@@ -1,11 +1,13 @@
 /*
  * JSON feed loaders (jansson): Feodo Tracker ipblocklist.json, ThreatFox
- * exports and API answers, PhishTank JSON, STIX 2.x bundles and MISP events.
+ * exports and API answers, PhishTank JSON, STIX 2.x bundles, MISP events,
+ * MISP warninglists and the npm top-sites list.
  * The document must be valid JSON (else TA_ERR_FORMAT); inside it each
  * element is judged on its own, counted and skipped when malformed. "line"
  * in reject reports is the 1-based element index.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -549,6 +551,202 @@ static void load_misp(json_t *root, struct ta__intel_sink *s)
     misp_attr(root, 1, &mc, s);
 }
 
+/* ---- MISP warninglists ---------------------------------------------------- */
+
+/* MISP attribute types that carry network values (IPs, names, URLs). */
+static const char *const wl_network_attrs[] = {"ip-src", "ip-dst",   "ip-src|port",   "ip-dst|port",
+                                               "domain", "hostname", "hostname|port", "domain|ip",
+                                               "url",    "uri",      "link",          NULL};
+
+/*
+ * Lists that name infrastructure anyone can rent or abuse: matching one says
+ * nothing about benign use, so they must not suppress C&C. Keyed by the
+ * list's folder name (misp-warninglists/lists/<id>/list.json); a prefix ends
+ * in '*'.
+ */
+static const struct {
+    const char *id;
+    const char *why;
+} wl_abusable[] = {
+    {"amazon-aws", "cloud compute anyone can rent"},
+    {"microsoft-azure*", "cloud compute anyone can rent"},
+    {"google-gcp", "cloud compute anyone can rent"},
+    {"oracle-oci", "cloud compute anyone can rent"},
+    {"ovh-cluster", "hosting anyone can rent"},
+    {"github", "hosts content anyone can publish (payloads, pages)"},
+    {"akamai", "CDN that fronts any customer's server"},
+    {"cloudflare", "CDN that fronts any customer's server"},
+    {"fastly", "CDN that fronts any customer's server"},
+    {"bunny-net", "CDN that fronts any customer's server"},
+    {"stackpath", "CDN that fronts any customer's server"},
+    {"telegram-ips", "messaging API that bots use as a C&C channel"},
+    {"vpn-ipv4", "VPN exits anyone can use"},
+    {"vpn-ipv6", "VPN exits anyone can use"},
+    {"icloud-private-relay", "relay exits anyone with an account can use"},
+    {"dynamic-dns", "dynamic DNS names anyone can register"},
+    {"tlds", "top-level domains, not sites"},
+    {"second-level-tlds", "public suffixes, not sites"},
+    {"url-shortener", "redirectors anyone can point anywhere"},
+    {"public-ipfs-gateways", "gateways serving anyone's content"},
+    {"lots-project", "trusted sites attackers live off (LOTS)"},
+    {"link-in-bio", "pages anyone can create"},
+    {"university_domains", "large networks with many compromised hosts, not a benign site list"},
+};
+
+static const char *wl_abusable_reason(const char *id)
+{
+    for (size_t i = 0; i < sizeof(wl_abusable) / sizeof(wl_abusable[0]); i++) {
+        const char *p = wl_abusable[i].id;
+        size_t n = strlen(p);
+        if (n > 0 && p[n - 1] == '*' ? strncmp(id, p, n - 1) == 0 : strcmp(id, p) == 0)
+            return wl_abusable[i].why;
+    }
+    return NULL;
+}
+
+/* The list's id: its folder for ".../<id>/list.json", else the file's base name. */
+static void wl_id(const char *file, json_t *root, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (file != NULL) {
+        size_t n = strlen(file);
+        const char *end = file + n;
+        const char *base = strrchr(file, '/');
+        base = base != NULL ? base + 1 : file;
+        if (strcmp(base, "list.json") == 0 && base > file + 1) {
+            end = base - 1;
+            const char *b = end;
+            while (b > file && b[-1] != '/')
+                b--;
+            base = b;
+        } else if (n > 5 && strcmp(end - 5, ".json") == 0) {
+            end -= 5;
+        }
+        size_t l = (size_t)(end - base);
+        if (l > 0 && l < cap) {
+            memcpy(out, base, l);
+            out[l] = '\0';
+        }
+    }
+    if (out[0] == '\0') {
+        const char *nm = jstr(root, "name");
+        size_t l = strlen(nm);
+        if (l >= cap)
+            l = cap - 1;
+        memcpy(out, nm, l);
+        out[l] = '\0';
+    }
+    for (char *c = out; *c != '\0'; c++)
+        if (*c == ' ' || *c == ',' || (unsigned char)*c < 0x20)
+            *c = '_';
+}
+
+static void load_warninglist(json_t *root, struct ta__intel_sink *s)
+{
+    json_t *list = json_object_get(root, "list");
+    json_t *attrs = json_object_get(root, "matching_attributes");
+    const char *type = jstr(root, "type");
+    struct ta_intel_load_result *r = s->res;
+    if (!json_is_array(list) || !json_is_array(attrs)) {
+        ta__intel_reject(s, 1, "warninglist without list or matching_attributes");
+        return;
+    }
+    char id[64];
+    wl_id(s->opts->file_name, root, id, sizeof(id));
+    snprintf(r->list, sizeof(r->list), "%s", id);
+    bool network = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(attrs, i, v)
+    {
+        for (size_t k = 0; json_is_string(v) && wl_network_attrs[k] != NULL; k++)
+            if (strcmp(json_string_value(v), wl_network_attrs[k]) == 0)
+                network = true;
+    }
+    size_t n = json_array_size(list);
+    if (!network) {
+        r->skip_reason = "values are not network indicators (hashes, e-mail, phone ...)";
+        r->skipped += n;
+        r->files_skipped++;
+        return;
+    }
+    const char *why = wl_abusable_reason(id);
+    if (why != NULL && !s->opts->have_kind) {
+        r->skip_reason = why;
+        r->skipped += n;
+        r->files_skipped++;
+        return;
+    }
+    bool str = strcmp(type, "string") == 0, host = strcmp(type, "hostname") == 0,
+         cidr = strcmp(type, "cidr") == 0;
+    if (!str && !host && !cidr) {
+        /* substring and regex entries match inside values; the index holds
+         * whole values and names only. */
+        if (n > 0) {
+            ta__intel_unsupported(s, 1, "warninglist type %.20s (%zu entries not imported)", type,
+                                  n);
+            r->unsupported += n - 1;
+        }
+        return;
+    }
+    char src[80];
+    snprintf(src, sizeof(src), "misp:%s", id);
+    struct ta_intel_indicator ind = {0};
+    ind.kind = TA_INTEL_KIND_ALLOW;
+    ind.confidence = 100;
+    ind.source = src;
+    json_array_foreach(list, i, v)
+    {
+        if (s->err != TA_OK)
+            break;
+        if (!json_is_string(v)) {
+            ta__intel_reject(s, i + 1, "entry is not a string");
+            continue;
+        }
+        const char *e = json_string_value(v);
+        size_t el = json_string_length(v);
+        enum ta_intel_type t = TA_INTEL_TYPE__COUNT;
+        if (cidr)
+            t = memchr(e, '/', el) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
+        else if (host)
+            t = TA_INTEL_DOMAIN;
+        /* string = that exact value; a leading "." (".google.ad") names the
+         * domain and everything under it, as MISP reads it. */
+        ind.exact = str && !(el > 0 && e[0] == '.');
+        ta__intel_add(s, i + 1, e, el, t, &ind);
+    }
+}
+
+/* ---- npm top-sites ---------------------------------------------------------- */
+
+static void load_top_sites(json_t *root, struct ta__intel_sink *s)
+{
+    struct ta_intel_indicator ind = {0};
+    ind.kind = TA_INTEL_KIND_ALLOW;
+    ind.confidence = 100;
+    ind.source = "top-sites";
+    size_t i;
+    json_t *e;
+    json_array_foreach(root, i, e)
+    {
+        if (s->err != TA_OK)
+            break;
+        json_t *d = json_is_object(e) ? json_object_get(e, "rootDomain") : NULL;
+        if (!json_is_string(d)) {
+            ta__intel_reject(s, i + 1, "element without rootDomain");
+            continue;
+        }
+        const char *v = json_string_value(d);
+        size_t l = json_string_length(d);
+        /* "www.google.com" stands for the site: google.com and all under it. */
+        if (l > 4 && ta__intel_ieq(v, "www.", 4)) {
+            v += 4;
+            l -= 4;
+        }
+        ta__intel_add(s, i + 1, v, l, TA_INTEL_DOMAIN, &ind);
+    }
+}
+
 ta_err ta__intel_load_json(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
                            struct ta__intel_sink *s)
 {
@@ -589,6 +787,18 @@ ta_err ta__intel_load_json(const uint8_t *buf, size_t len, enum ta_intel_format 
             load_misp(root, s);
         else
             ta__intel_reject(s, 1, "expected a JSON object");
+        break;
+    case TA_INTEL_FMT_MISP_WARNINGLIST:
+        if (json_is_object(root))
+            load_warninglist(root, s);
+        else
+            ta__intel_reject(s, 1, "expected a JSON object");
+        break;
+    case TA_INTEL_FMT_TOP_SITES:
+        if (json_is_array(root))
+            load_top_sites(root, s);
+        else
+            ta__intel_reject(s, 1, "expected a JSON array");
         break;
     default:
         break;

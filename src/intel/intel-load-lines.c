@@ -29,9 +29,49 @@ static bool contains(const char *s, size_t n, const char *needle)
     return false;
 }
 
-/* Maltrail: kind, family and confidence from the trail file's path. */
-static void maltrail_meta(const char *path, struct ta_intel_indicator *ind, char *fam,
-                          size_t famcap)
+/*
+ * Maltrail tree semantics, per file (by its path inside the checkout):
+ *   data/whitelist.txt                 allow (source "maltrail-whitelist")
+ *   trails/static/mass_scanner*.txt    scanner
+ *   trails/static/suspicious/          suspicious (TLDs, dynamic DNS, DGA, onion, web shell
+ *                                      file names probed by scanners ...): never counted
+ *   trails/static/malicious/           by file: phishing kits -> phishing, web shell
+ *                                      backdoor paths -> webshell, exploit kits, traffic
+ *                                      distribution systems and injected redirectors ->
+ *                                      malware-distribution, the rest (C2 frameworks) -> c2
+ *   anything else (malware/<family>.txt, custom/)   c2, family = file name
+ * and per entry: in a c2 file, a URL or URL path to a downloadable payload
+ * (ta__intel_payload_path()) is malware-distribution. Scanner and suspicious
+ * trails have their own sources ("maltrail-scanner", "maltrail-suspicious"):
+ * one row per value and source, so a value that is also in a malware family
+ * keeps its c2 row instead of the later file's kind replacing it.
+ */
+enum mt_class { MT_C2, MT_ALLOW, MT_SCANNER, MT_SUSPICIOUS, MT_FIXED };
+
+static bool name_in(const char *base, size_t bl, const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strlen(names[i]) == bl && memcmp(base, names[i], bl) == 0)
+            return true;
+    return false;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+/* Files of trails/static/malicious/ that are not C2 servers. */
+static const char *const mt_phishing[] = {
+    "365stealer_phishtool", "evilginx",           "georgeginx", "gophish",
+    "perswaysion",          "telekopye_scamtool", NULL};
+static const char *const mt_webshell[] = {"modxcore", "pinnaclecore", NULL};
+static const char *const mt_dist[] = {"socgholish",      "wp_inject",    "domain_shadowing",
+                                      "install_capital", "install_cube", NULL};
+
+static enum mt_class maltrail_meta(const char *path, struct ta_intel_indicator *ind, char *fam,
+                                   size_t famcap)
 {
     const char *base = path != NULL ? strrchr(path, '/') : NULL;
     base = base != NULL ? base + 1 : (path != NULL ? path : "");
@@ -46,17 +86,99 @@ static void maltrail_meta(const char *path, struct ta_intel_indicator *ind, char
     ind->kind = TA_INTEL_KIND_C2;
     ind->confidence = 80;
     ind->family = fam;
+    if (bl == 9 && memcmp(base, "whitelist", 9) == 0) {
+        ind->kind = TA_INTEL_KIND_ALLOW;
+        ind->confidence = 100;
+        ind->family = NULL;
+        ind->source = "maltrail-whitelist";
+        return MT_ALLOW;
+    }
     if (contains(base, bl, "mass_scanner")) {
         ind->kind = TA_INTEL_KIND_SCANNER;
         ind->confidence = 90;
         ind->family = NULL;
-    } else if (contains(path, pl, "/suspicious/")) {
-        ind->kind = contains(base, bl, "web_shell") ? TA_INTEL_KIND_WEBSHELL : TA_INTEL_KIND_OTHER;
-        ind->confidence = 40;
-    } else if (contains(path, pl, "/malicious/")) {
-        ind->kind = contains(base, bl, "phish") ? TA_INTEL_KIND_PHISHING : TA_INTEL_KIND_C2;
-        ind->confidence = 70;
+        ind->source = "maltrail-scanner";
+        return MT_SCANNER;
     }
+    if (contains(path, pl, "/suspicious/")) {
+        ind->kind = TA_INTEL_KIND_SUSPICIOUS;
+        ind->confidence = 40;
+        ind->source = "maltrail-suspicious";
+        return MT_SUSPICIOUS;
+    }
+    if (contains(path, pl, "/malicious/")) {
+        ind->confidence = 70;
+        if (contains(base, bl, "phish") || name_in(base, bl, mt_phishing)) {
+            ind->kind = TA_INTEL_KIND_PHISHING;
+            return MT_FIXED;
+        }
+        if (contains(base, bl, "web_shell") || contains(base, bl, "webshell") ||
+            name_in(base, bl, mt_webshell)) {
+            ind->kind = TA_INTEL_KIND_WEBSHELL;
+            return MT_FIXED;
+        }
+        if ((bl > 3 && memcmp(base, "ek_", 3) == 0) || ends_with(base, bl, "_tds") ||
+            name_in(base, bl, mt_dist)) {
+            ind->kind = TA_INTEL_KIND_MALWARE_DIST;
+            return MT_FIXED;
+        }
+    }
+    return MT_C2;
+}
+
+/*
+ * Path endings of a downloadable payload: executables and scripts a
+ * downloader runs, and the CPU architecture suffixes IoT bots (Mirai and its
+ * kin) give their ELF builds ("/bins/x.arm7"). Archives and images (.zip,
+ * .png) are left out: pages and kits use them as often as payloads do, and a
+ * c2 URL answered with an executable is turned into a payload event by the
+ * detector anyway.
+ */
+static const char *const payload_ext[] = {
+    /* Windows, Java, Android, scripts */
+    "exe", "dll", "scr", "msi", "bin", "bat", "cmd", "ps1", "hta", "vbs", "vbe", "wsf", "jar",
+    "apk", "sh", "elf",
+    /* ELF builds named after their architecture */
+    "arm", "arm4", "arm4l", "arm4t", "arm4tl", "arm4tll", "arm5", "arm5l", "arm5n", "arm6", "arm6l",
+    "arm61", "arm7", "arm7l", "arm8", "arm64", "armv4", "armv4l", "armv5l", "armv6", "armv6l",
+    "armv61", "armv7l", "mips", "mips64", "mipsel", "mipseb", "mpsl", "m68k", "m68", "ppc", "ppc2",
+    "ppc440", "ppc440fp", "powerpc", "powerppc", "pcc", "sh4", "ssh4", "spc", "sparc", "arc", "x86",
+    "x86_32", "x86_64", "x64", "x32", "i386", "i486", "i586", "i686", "i4", "i6", "dbg", NULL};
+
+bool ta__intel_payload_path(const char *s, size_t n)
+{
+    /* The path: after "scheme://host" or the host of "host/path"; up to the query. */
+    const char *p = s;
+    size_t pn = n;
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
+            p = s + i + 3;
+            pn = n - i - 3;
+            break;
+        }
+    if (p == s && n > 0 && s[0] == '/') {
+        /* a URL path trail */
+    } else {
+        const char *sl = memchr(p, '/', pn);
+        if (sl == NULL)
+            return false;
+        pn -= (size_t)(sl - p);
+        p = sl;
+    }
+    const char *q = memchr(p, '?', pn);
+    if (q != NULL)
+        pn = (size_t)(q - p);
+    size_t dot = pn;
+    while (dot > 0 && p[dot - 1] != '.' && p[dot - 1] != '/')
+        dot--;
+    if (dot == 0 || p[dot - 1] != '.' || dot == pn)
+        return false;
+    const char *ext = p + dot;
+    size_t el = pn - dot;
+    for (size_t i = 0; payload_ext[i] != NULL; i++)
+        if (strlen(payload_ext[i]) == el && ta__intel_ieq(ext, payload_ext[i], el))
+            return true;
+    return false;
 }
 
 static void load_zeek(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
@@ -264,6 +386,7 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
     }
     struct ta_intel_indicator ind = {0};
     enum ta_intel_type type = TA_INTEL_TYPE__COUNT;
+    enum mt_class mt = MT_FIXED;
     char fam[128];
     switch (fmt) {
     case TA_INTEL_FMT_OPENPHISH:
@@ -280,7 +403,7 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
         break;
     case TA_INTEL_FMT_MALTRAIL:
         ind.source = "maltrail";
-        maltrail_meta(s->opts->file_name, &ind, fam, sizeof(fam));
+        mt = maltrail_meta(s->opts->file_name, &ind, fam, sizeof(fam));
         break;
     default:
         ind.kind = TA_INTEL_KIND_OTHER;
@@ -321,6 +444,13 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
                 continue;
         }
         /* Maltrail writes bare "http://1.2.3.4" for an address reached over HTTP. */
+        if (mt == MT_C2) {
+            struct ta_intel_indicator e = ind;
+            if (ta__intel_payload_path(line, n))
+                e.kind = TA_INTEL_KIND_MALWARE_DIST;
+            ta__intel_add(s, it.lineno, line, n, type, &e);
+            continue;
+        }
         ta__intel_add(s, it.lineno, line, n, type, &ind);
     }
 }

@@ -29,6 +29,8 @@ static const char *const fmt_names[TA_INTEL_FMT__COUNT] = {
     [TA_INTEL_FMT_IPREP] = "iprep",
     [TA_INTEL_FMT_ET_RULES] = "et-rules",
     [TA_INTEL_FMT_MALTRAIL_CSV] = "maltrail-csv",
+    [TA_INTEL_FMT_MISP_WARNINGLIST] = "misp-warninglist",
+    [TA_INTEL_FMT_TOP_SITES] = "top-sites",
 };
 
 const char *ta_intel_format_name(enum ta_intel_format f)
@@ -57,6 +59,8 @@ bool ta_intel_format_parse(const char *name, enum ta_intel_format *out)
         {"zeek-intel", TA_INTEL_FMT_ZEEK},
         {"list", TA_INTEL_FMT_PLAIN},
         {"trails-csv", TA_INTEL_FMT_MALTRAIL_CSV},
+        {"warninglist", TA_INTEL_FMT_MISP_WARNINGLIST},
+        {"topsites", TA_INTEL_FMT_TOP_SITES},
     };
     for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
         if (strcmp(name, alias[i].n) == 0) {
@@ -79,6 +83,11 @@ static bool has(const char *s, size_t n, const char *needle)
 
 static enum ta_intel_format detect_json(const char *s, size_t n)
 {
+    /* A warninglist names its matching attributes; top-sites has rootDomain. */
+    if (has(s, n, "\"matching_attributes\"") && has(s, n, "\"list\""))
+        return TA_INTEL_FMT_MISP_WARNINGLIST;
+    if (s[0] == '[' && has(s, n, "\"rootDomain\""))
+        return TA_INTEL_FMT_TOP_SITES;
     if (has(s, n, "\"type\": \"bundle\"") || has(s, n, "\"type\":\"bundle\"") ||
         has(s, n, "\"spec_version\"") || has(s, n, "\"pattern\""))
         return TA_INTEL_FMT_STIX2;
@@ -104,8 +113,15 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         i = 3;
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
         i++;
-    if (i < n && (s[i] == '{' || s[i] == '['))
+    if (i < n && (s[i] == '{' || s[i] == '[')) {
+        /* A warninglist's keys come in name order: "matching_attributes"
+         * follows a list that may be megabytes long, so look at the tail too. */
+        size_t tail = len - i < 4096 ? len - i : 4096;
+        if (s[i] == '{' && len > n && has(s + len - tail, tail, "\"matching_attributes\"") &&
+            has(s + i, n - i, "\"list\""))
+            return TA_INTEL_FMT_MISP_WARNINGLIST;
         return detect_json(s + i, n - i);
+    }
     /* Rules: a line starting with an action and containing "(msg:". */
     if ((has(s, n, "\nalert ") || (n - i >= 6 && memcmp(s + i, "alert ", 6) == 0) ||
          has(s, n, "\ndrop ")) &&
@@ -114,6 +130,10 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
     if (has(s, n, "#fields\tindicator"))
         return TA_INTEL_FMT_ZEEK;
     if (has(s, n, "Maltrail") || has(s, n, "maltrail"))
+        return TA_INTEL_FMT_MALTRAIL;
+    /* A few trail files lack maltrail's header; their place in the tree says it. */
+    if (name != NULL &&
+        (has(name, strlen(name), "/trails/static/") || has(name, strlen(name), "/trails/custom/")))
         return TA_INTEL_FMT_MALTRAIL;
     if (has(s, n, "ThreatFox") || has(s, n, "ioc_value"))
         return TA_INTEL_FMT_THREATFOX_CSV;
@@ -175,8 +195,6 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
 {
     struct ta_intel_load_opts o = *opts;
     memset(res, 0, sizeof(*res));
-    if (o.feed_time == 0)
-        o.feed_time = (ta_time_us)time(NULL) * 1000000ull;
     enum ta_intel_format f = o.format;
     if (f == TA_INTEL_FMT_AUTO)
         f = ta_intel_format_detect(buf, len, o.file_name, o.have_kind);
@@ -193,6 +211,8 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
     case TA_INTEL_FMT_PHISHTANK_JSON:
     case TA_INTEL_FMT_STIX2:
     case TA_INTEL_FMT_MISP:
+    case TA_INTEL_FMT_MISP_WARNINGLIST:
+    case TA_INTEL_FMT_TOP_SITES:
         e = ta__intel_load_json(buf, len, f, &s);
         break;
     case TA_INTEL_FMT_FEODO_CSV:
@@ -212,7 +232,10 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
         return e;
     if (s.err != TA_OK)
         return s.err;
-    if (res->accepted == 0 && (res->rejected > 0 || res->unsupported > 0))
+    /* A warninglist of substring or regex entries is a list we cannot hold,
+     * reported as unsupported, not a broken file. */
+    if (res->accepted == 0 &&
+        (res->rejected > 0 || (res->unsupported > 0 && f != TA_INTEL_FMT_MISP_WARNINGLIST)))
         return TA_ERR_FORMAT;
     return TA_OK;
 }

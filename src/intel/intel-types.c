@@ -29,7 +29,14 @@ static const char *const kind_names[TA_INTEL_KIND__COUNT] = {
     [TA_INTEL_KIND_COMPROMISED] = "compromised",
     [TA_INTEL_KIND_OTHER] = "other",
     [TA_INTEL_KIND_ALLOW] = "allow",
+    [TA_INTEL_KIND_SUSPICIOUS] = "suspicious",
 };
+
+bool ta_intel_kind_silent(enum ta_intel_kind k)
+{
+    return k == TA_INTEL_KIND_SCANNER || k == TA_INTEL_KIND_COMPROMISED ||
+           k == TA_INTEL_KIND_OTHER || k == TA_INTEL_KIND_SUSPICIOUS;
+}
 
 const char *ta_intel_type_name(enum ta_intel_type t)
 {
@@ -451,13 +458,14 @@ bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, siz
         c.confidence = 100;
     if ((c.family == NULL || c.family[0] == '\0') && o->family != NULL)
         c.family = o->family;
-    ta_time_us ft = o->feed_time;
-    if (c.last_seen == 0)
-        c.last_seen = c.first_seen > ft ? c.first_seen : ft;
-    if (c.first_seen == 0 || c.first_seen > c.last_seen)
-        c.first_seen = c.first_seen == 0 ? c.last_seen : c.first_seen;
-    if (c.valid_until == 0 && o->valid_days > 0)
-        c.valid_until = c.last_seen + (ta_time_us)o->valid_days * 86400ull * 1000000ull;
+    /* Only the dates the feed gave: 0 stays unknown (an invented date, such
+     * as the file's modification time, would make a two-year-old capture miss
+     * an indicator the feed never dated, or match one it did). */
+    if (c.first_seen != 0 && c.last_seen != 0 && c.first_seen > c.last_seen)
+        c.first_seen = c.last_seen;
+    ta_time_us base = c.last_seen != 0 ? c.last_seen : c.first_seen;
+    if (c.valid_until == 0 && o->valid_days > 0 && base != 0)
+        c.valid_until = base + (ta_time_us)o->valid_days * 86400ull * 1000000ull;
     if (c.type != TA_INTEL_DOMAIN)
         c.exact = false;
     ta_err e = s->emit(s->user, &c);
@@ -466,6 +474,8 @@ bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, siz
         return false;
     }
     s->res->accepted++;
+    if ((unsigned)c.kind < TA_INTEL_KIND__COUNT)
+        s->res->by_kind[c.kind]++;
     return true;
 }
 

@@ -44,9 +44,16 @@ bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap,
     if (len > 0 && s[len - 1] == '.')
         len--;
     /* A leading "*." (wildcard) means the same as a parent-matching entry. */
+    bool suffix = false;
     if (len > 2 && s[0] == '*' && s[1] == '.') {
         s += 2;
         len -= 2;
+    } else if (len > 1 && s[0] == '.') {
+        /* ".xyz" (maltrail, hosts-style lists): the name and all below it,
+         * which may be a top-level domain alone. */
+        s++;
+        len--;
+        suffix = true;
     }
     if (len == 0 || len > 253 || len + 1 > outcap)
         return false;
@@ -71,7 +78,7 @@ bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap,
         out[i] = c;
     }
     /* A single label is not an internet name (and is how junk lines look). */
-    if (label == 0 || !alpha || memchr(out, '.', len) == NULL)
+    if (label == 0 || !alpha || (!suffix && memchr(out, '.', len) == NULL))
         return false;
     out[len] = '\0';
     *outlen = len;

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the IPv4 side of the intel match index (range sweep, answer
- * deduplication, jump table, in-slot search, allowlist). The input is a list
+ * deduplication, jump table, in-slot search, allow lookups). The input is a list
  * of 6-byte records (address, prefix length, kind); the index built from them
  * in an in-memory database must answer every probe (each prefix's first and
  * last address and their neighbours) exactly as a brute-force scan does.
@@ -33,25 +33,30 @@ static void probe(const struct ta_intel_index *idx, const struct p *ps, size_t n
     struct ta_addr addr;
     ta_addr_set_v4(&addr, b);
     struct ta_intel_match m[40];
-    size_t got = ta_intel_match_ip(idx, &addr, 0, 0, m, 40);
+    size_t got = ta_intel_match_ip(idx, &addr, 0, 0, 0, m, 40);
     uint64_t lens = 0;
-    bool allowed = false;
+    int allow_len = -1;
     for (size_t i = 0; i < n; i++)
         if ((a & mask_of(ps[i].len)) == ps[i].net) {
-            if (ps[i].kind == TA_INTEL_KIND_ALLOW)
-                allowed = true;
-            else
+            if (ps[i].kind != TA_INTEL_KIND_ALLOW)
                 lens |= 1ull << ps[i].len;
+            else if ((int)ps[i].len > allow_len)
+                allow_len = (int)ps[i].len;
         }
+    /* Matches are never hidden by allow entries. */
     size_t k = 0;
-    if (!allowed)
-        for (int len = 32; len >= 0; len--)
-            if (lens & (1ull << len)) {
-                if (k >= got || m[k].prefix_len != (unsigned)len)
-                    abort();
-                k++;
-            }
+    for (int len = 32; len >= 0; len--)
+        if (lens & (1ull << len)) {
+            if (k >= got || m[k].prefix_len != (unsigned)len || m[k].kind == TA_INTEL_KIND_ALLOW)
+                abort();
+            k++;
+        }
     if (k != got)
+        abort();
+    /* The allow lookup gives the longest allow prefix. */
+    struct ta_intel_match al;
+    bool allowed = ta_intel_allow_ip(idx, &addr, &al);
+    if (allowed != (allow_len >= 0) || (allowed && al.prefix_len != (unsigned)allow_len))
         abort();
 }
 

@@ -1,6 +1,7 @@
 /*
- * Fuzz target: the intel json loaders. The first byte picks the format
- * (or auto-detection); the rest is the feed.
+ * Fuzz target: the intel json loaders (feeds, MISP warninglists, top-sites).
+ * The first byte picks the format (or auto-detection) and the file name; the
+ * rest is the feed.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,9 +22,14 @@ static ta_err sink(void *user, const struct ta_intel_indicator *ind)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const enum ta_intel_format fmts[] = {
-        TA_INTEL_FMT_AUTO,           TA_INTEL_FMT_FEODO_JSON, TA_INTEL_FMT_THREATFOX_JSON,
-        TA_INTEL_FMT_PHISHTANK_JSON, TA_INTEL_FMT_STIX2,      TA_INTEL_FMT_MISP};
+    static const enum ta_intel_format fmts[] = {TA_INTEL_FMT_AUTO,
+                                                TA_INTEL_FMT_FEODO_JSON,
+                                                TA_INTEL_FMT_THREATFOX_JSON,
+                                                TA_INTEL_FMT_PHISHTANK_JSON,
+                                                TA_INTEL_FMT_STIX2,
+                                                TA_INTEL_FMT_MISP,
+                                                TA_INTEL_FMT_MISP_WARNINGLIST,
+                                                TA_INTEL_FMT_TOP_SITES};
     if (size < 1)
         return 0;
     struct ta_intel_load_opts o = {.format = fmts[data[0] % (sizeof(fmts) / sizeof(fmts[0]))],
@@ -33,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    .misp_all = (data[0] & 0x40) != 0,
                                    .valid_days = 30,
                                    .file_name = "/trails/static/malware/x.txt"};
+    /* A warninglist's folder names it, and some names are skipped lists. */
+    if (data[0] & 0x20)
+        o.file_name = (data[0] & 0x10) ? "/l/lists/amazon-aws/list.json" : "/l/lists/x/list.json";
     struct ta_intel_load_result r;
     size_t n = 0;
     (void)ta_intel_parse(data + 1, size - 1, &o, sink, &n, &r);

@@ -33,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    .misp_all = (data[0] & 0x40) != 0,
                                    .valid_days = 30,
                                    .file_name = "/trails/static/malware/x.txt"};
+    /* Bits 3-5 of the first byte pick the file's place in a maltrail tree,
+     * which decides the kinds (whitelist, suspicious, malicious families). */
+    static const char *const paths[] = {
+        "/trails/static/malware/x.txt",          "/mt/data/whitelist.txt",
+        "/trails/static/suspicious/domain.txt",  "/trails/static/mass_scanner.txt",
+        "/trails/static/malicious/ek_rig.txt",   "/trails/static/malicious/gophish.txt",
+        "/trails/static/malicious/modxcore.txt", "/trails/static/malicious/x_tds.txt"};
+    o.file_name = paths[(data[0] >> 3) & 7];
     struct ta_intel_load_result r;
     size_t n = 0;
     (void)ta_intel_parse(data + 1, size - 1, &o, sink, &n, &r);

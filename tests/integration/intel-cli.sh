@@ -64,20 +64,26 @@ grep -qE '^source +feodo +2$' <<<"$st" || fail "stats source: $st"
 grep -qE '^kind +phishing +3$' <<<"$st" || fail "stats kind"
 grep -qE '^import .*garbage.txt \[failed\]' <<<"$st" && fail "failed import recorded"
 
-# lookup: IP with two sources (feodo ip + threatfox ip:port), parent domain, URL normalised.
-lk=$("$BIN" intel lookup --db "$DB" 45.9.74.78 a.b.evil.example.com 'HTTP://X.test:80/./login.php#top' \
+# lookup: an address with a port reaches the ip:port indicator (threatfox) and the
+# address (feodo); without a port only the address. Parent domain, URL normalised.
+lk=$("$BIN" intel lookup --db "$DB" 45.9.74.78:443 45.9.74.78 a.b.evil.example.com 'HTTP://X.test:80/./login.php#top' \
      'http://victim.test/c99.php?x=1' 198.51.100.7 203.0.113.9)
-grep -qP '^45\.9\.74\.78\tmatch\t45\.9\.74\.78:443\tip:port\tc2\tconfidence=100\tfamily=QakBot\tsources=threatfox$' <<<"$lk" || fail "ip:port lookup: $lk"
+grep -qP '^45\.9\.74\.78:443\tmatch\t45\.9\.74\.78:443\tip:port\tc2\tconfidence=100\tfamily=QakBot\tsources=threatfox$' <<<"$lk" || fail "ip:port lookup: $lk"
+grep -qP '^45\.9\.74\.78:443\tmatch\t45\.9\.74\.78\tip\tc2\tconfidence=90\tfamily=QakBot\tsources=feodo$' <<<"$lk" || fail "ip lookup with port"
 grep -qP '^45\.9\.74\.78\tmatch\t45\.9\.74\.78\tip\tc2\tconfidence=90\tfamily=QakBot\tsources=feodo$' <<<"$lk" || fail "ip lookup"
+grep -qP '^45\.9\.74\.78\tmatch\t45\.9\.74\.78:443' <<<"$lk" && fail "ip:port matched without a port"
 grep -qP '^a\.b\.evil\.example\.com\tmatch\tevil\.example\.com\tdomain\tc2' <<<"$lk" || fail "parent domain"
 grep -qP '^HTTP://X\.test:80/\./login\.php#top\tmatch\thttp://x\.test/login\.php\turl\tphishing\tconfidence=90\tbrand=Example Bank\tsources=openphish,phishtank$' <<<"$lk" || fail "url lookup: $lk"
 grep -qP '^http://victim\.test/c99\.php\?x=1\tmatch\t/c99\.php\turl-path\twebshell' <<<"$lk" || fail "webshell path"
-grep -qP '^198\.51\.100\.7\tallowlisted$' <<<"$lk" || fail "allowlist"
+# The allow entry does not hide the match: both are shown, with the list's name.
+grep -qP '^198\.51\.100\.7\tmatch\t198\.51\.100\.7\tip\tc2' <<<"$lk" || fail "allow-listed match hidden"
+grep -qP '^198\.51\.100\.7\tallowlisted\tresolvers\t198\.51\.100\.0/24$' <<<"$lk" || fail "allowlist"
 grep -qP '^203\.0\.113\.9\tnone$' <<<"$lk" || fail "no match"
 if "$BIN" intel lookup --db "$DB" 203.0.113.9 >/dev/null; then fail "lookup miss exit 0"; fi
 
 # expire: the Feodo rows (last_online 2023) and the PhishTank row (verified 2023) go;
-# ThreatFox rows without last_seen were last seen at the feed's time (file mtime, now).
+# rows without a last-seen or validity date (ThreatFox without last_seen_utc, the
+# undated lists) never expire.
 ex=$("$BIN" intel expire --db "$DB" --before 2024-01-01)
 grep -q 'expired 3 indicators' <<<"$ex" || fail "expire: $ex"
 [[ $("$BIN" intel list --db "$DB" | tail -n +2 | wc -l) -eq 7 ]] || fail "rows after expire"

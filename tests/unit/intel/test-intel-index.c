@@ -69,7 +69,7 @@ static size_t mip(const struct fixture *f, const char *a, uint16_t port, uint32_
 {
     struct ta_addr addr;
     assert_true(ta_addr_parse(&addr, a));
-    return ta_intel_match_ip(f->idx, &addr, port, kinds, m, 8);
+    return ta_intel_match_ip(f->idx, &addr, port, 0, kinds, m, 8);
 }
 
 static uint64_t suppressed(const struct fixture *f)
@@ -77,6 +77,15 @@ static uint64_t suppressed(const struct fixture *f)
     struct ta_intel_index_stats st;
     ta_intel_index_stats(f->idx, &st);
     return st.suppressed;
+}
+
+/* The allow entry covering an address ("" when none). */
+static const char *allow_of(const struct fixture *f, const char *a)
+{
+    struct ta_addr addr;
+    static struct ta_intel_match al;
+    assert_true(ta_addr_parse(&addr, a));
+    return ta_intel_allow_ip(f->idx, &addr, &al) ? al.value : "";
 }
 
 /* /24s on both sides of a /20 slot boundary, and a range ending exactly at
@@ -172,7 +181,7 @@ static void test_nested_across_slots(void **state)
     /* max cuts the list, most specific first. */
     struct ta_addr a;
     assert_true(ta_addr_parse(&a, "172.16.15.255"));
-    assert_int_equal(ta_intel_match_ip(f.idx, &a, 0, 0, m, 2), 2);
+    assert_int_equal(ta_intel_match_ip(f.idx, &a, 0, 0, 0, m, 2), 2);
     assert_int_equal(m[1].prefix_len, 25);
     assert_int_equal(suppressed(&f), 0);
     done(&f);
@@ -270,11 +279,13 @@ static void test_ip_port(void **state)
     assert_int_equal(mip(&f, "198.51.100.7", 443, 0), 1);
     assert_string_equal(m[0].value, "198.51.100.7:443");
     assert_int_equal(m[0].prefix_len, 32);
-    assert_int_equal(mip(&f, "198.51.100.7", 0, 0), 2);
+    /* No port (ICMP, other protocols): IP:port indicators never match. */
+    assert_int_equal(mip(&f, "198.51.100.7", 0, 0), 0);
     assert_int_equal(mip(&f, "198.51.100.7", 80, 0), 0);
     assert_int_equal(mip(&f, "198.51.100.7", 22, TA_INTEL_KIND_BIT(C2)), 0);
-    assert_int_equal(mip(&f, "198.51.100.7", 0, TA_INTEL_KIND_BIT(SCAN)), 1);
+    assert_int_equal(mip(&f, "198.51.100.7", 22, TA_INTEL_KIND_BIT(SCAN)), 1);
     assert_string_equal(m[0].value, "198.51.100.7:22");
+    assert_int_equal(mip(&f, "198.51.100.7", 0, TA_INTEL_KIND_BIT(SCAN)), 0);
     assert_int_equal(mip(&f, "198.51.100.6", 0, 0), 0);
     assert_int_equal(mip(&f, "198.51.100.8", 0, 0), 0);
     /* Inside a CIDR: the IP:port first, then the network. */
@@ -282,25 +293,32 @@ static void test_ip_port(void **state)
     assert_string_equal(m[0].value, "203.0.113.9:8080");
     assert_string_equal(m[1].value, "203.0.113.0/24");
     assert_int_equal(mip(&f, "203.0.113.9", 80, 0), 1);
+    assert_int_equal(mip(&f, "203.0.113.9", 0, 0), 1);
+    assert_string_equal(m[0].value, "203.0.113.0/24");
     assert_int_equal(mip(&f, "203.0.113.9", 8080, TA_INTEL_KIND_BIT(OTHER)), 1);
     assert_int_equal(mip(&f, "203.0.113.10", 8080, 0), 1);
     assert_int_equal(mip(&f, "2001:db8::5", 443, 0), 1);
     assert_int_equal(m[0].prefix_len, 128);
+    assert_int_equal(mip(&f, "2001:db8::5", 0, 0), 0);
     assert_int_equal(mip(&f, "2001:db8::5", 444, 0), 0);
     assert_int_equal(mip(&f, "2001:db8::4", 443, 0), 0);
-    /* Allow on the IP:port itself (that port or unknown port) and on the address. */
-    assert_int_equal(suppressed(&f), 0);
+    /* Matches are never hidden by the allowlist; an allow IP:port entry does
+     * not cover the address, an allow address does. (One row per value and
+     * source: the later allow row of "s" replaced its c2 row for 192.0.2.1:53.) */
     assert_int_equal(mip(&f, "192.0.2.1", 53, 0), 0);
+    assert_int_equal(mip(&f, "192.0.2.1", 53, TA_INTEL_KIND_BIT(ALLOW)), 1);
+    assert_int_equal(m[0].kind, ALLOW);
     assert_int_equal(mip(&f, "192.0.2.1", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 2);
-    assert_int_equal(mip(&f, "192.0.2.1", 54, 0), 0);
-    assert_int_equal(suppressed(&f), 2);
+    assert_string_equal(allow_of(&f, "192.0.2.1"), "");
     assert_int_equal(mip(&f, "192.0.2.2", 80, TA_INTEL_KIND_BIT(SCAN)), 0);
-    assert_int_equal(suppressed(&f), 3);
+    assert_int_equal(mip(&f, "192.0.2.2", 80, 0), 1);
+    assert_string_equal(allow_of(&f, "192.0.2.2"), "192.0.2.2");
+    assert_int_equal(suppressed(&f), 0);
     done(&f);
 }
 
-/* Allow entries nested in listed networks and around listed addresses. */
+/* Allow entries nested in listed networks and around listed addresses: the
+ * matches stay, the allow lookup gives the most specific allow entry. */
 static void test_allow_nested(void **state)
 {
     (void)state;
@@ -308,27 +326,30 @@ static void test_allow_nested(void **state)
         IND(TA_INTEL_CIDR, C2, "100.64.0.0/16"),    IND(TA_INTEL_IP, ALLOW, "100.64.1.1"),
         IND(TA_INTEL_CIDR, ALLOW, "100.65.0.0/24"), IND(TA_INTEL_IP, C2, "100.65.0.9"),
         IND(TA_INTEL_IP, C2, "100.66.0.1"),         IND(TA_INTEL_IP, ALLOW, "100.66.0.1"),
-        IND(TA_INTEL_IP, SCAN, "100.67.0.1"),
+        IND(TA_INTEL_IP, SCAN, "100.67.0.1"),       IND(TA_INTEL_CIDR, ALLOW, "100.65.0.0/16"),
     };
     struct fixture f;
     build(&f, inds, sizeof(inds) / sizeof(inds[0]));
-    assert_int_equal(mip(&f, "100.64.1.1", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 1);
+    assert_int_equal(mip(&f, "100.64.1.1", 0, 0), 1);
+    assert_string_equal(m[0].value, "100.64.0.0/16");
+    assert_string_equal(allow_of(&f, "100.64.1.1"), "100.64.1.1");
     assert_int_equal(mip(&f, "100.64.1.2", 0, 0), 1);
-    assert_int_equal(mip(&f, "100.64.1.0", 0, 0), 1);
-    assert_int_equal(mip(&f, "100.65.0.9", 0, 0), 0);
-    /* Covered by the allowlist alone: answered empty and counted, as before. */
+    assert_string_equal(allow_of(&f, "100.64.1.2"), "");
+    assert_int_equal(mip(&f, "100.65.0.9", 0, 0), 1);
+    assert_string_equal(allow_of(&f, "100.65.0.9"), "100.65.0.0/24");
     assert_int_equal(mip(&f, "100.65.0.8", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 3);
+    assert_string_equal(allow_of(&f, "100.65.0.8"), "100.65.0.0/24");
+    assert_string_equal(allow_of(&f, "100.65.1.8"), "100.65.0.0/16");
+    /* The same source's later allow row replaced its c2 row. */
     assert_int_equal(mip(&f, "100.66.0.1", 0, 0), 0);
-    assert_int_equal(suppressed(&f), 4);
-    /* The allowlist applies whatever kinds are asked for; asking for allow
-     * itself lists nothing either. */
-    assert_int_equal(mip(&f, "100.64.1.1", 0, TA_INTEL_KIND_BIT(SCAN)), 0);
-    assert_int_equal(suppressed(&f), 5);
+    assert_string_equal(allow_of(&f, "100.66.0.1"), "100.66.0.1");
+    /* Asking for allow explicitly lists the allow entries. */
+    assert_int_equal(mip(&f, "100.64.1.1", 0, TA_INTEL_KIND_BIT(ALLOW)), 1);
+    assert_string_equal(m[0].value, "100.64.1.1");
     assert_int_equal(mip(&f, "100.67.0.1", 0, TA_INTEL_KIND_BIT(C2)), 0);
-    assert_int_equal(suppressed(&f), 5);
     assert_int_equal(mip(&f, "100.67.0.1", 0, 0), 1);
+    assert_string_equal(allow_of(&f, "100.67.0.1"), "");
+    assert_int_equal(suppressed(&f), 0);
     done(&f);
 }
 
@@ -384,7 +405,7 @@ static void test_random_v4_vs_bruteforce(void **state)
         uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
         struct ta_addr addr;
         ta_addr_set_v4(&addr, b);
-        size_t got = ta_intel_match_ip(f.idx, &addr, 0, mask, mm, 40);
+        size_t got = ta_intel_match_ip(f.idx, &addr, 0, 0, mask, mm, 40);
         /* Expected: covering prefixes of a wanted kind, longest first. */
         uint64_t lens = 0;
         for (size_t i = 0; i < N; i++) {
@@ -427,15 +448,15 @@ static void test_domains_at_scale(void **state)
         char q[80];
         snprintf(q, sizeof(q), "H%zu.Zone%zu.EXAMPLE.", i, i % 37);
         size_t want = i % 37 == 3 ? 2 : 1;
-        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, m, 8), want);
+        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), want);
         assert_string_equal(m[0].value, vals[i]);
         snprintf(q, sizeof(q), "a.b.%s", vals[i]);
         want = (i % 10 == 0 ? 0 : 1) + (i % 37 == 3 ? 1 : 0);
-        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, m, 8), want);
+        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), want);
         snprintf(q, sizeof(q), "x%zu.zone%zu.example", i, i % 37);
-        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, m, 8), i % 37 == 3);
+        assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), i % 37 == 3);
     }
-    assert_int_equal(ta_intel_match_domain(f.idx, "example", 7, 0, m, 8), 0);
+    assert_int_equal(ta_intel_match_domain(f.idx, "example", 7, 0, 0, m, 8), 0);
     /* The longest name: 126 one-letter labels under a listed domain. */
     char longq[256];
     size_t l = 0;
@@ -445,7 +466,7 @@ static void test_domains_at_scale(void **state)
     }
     l += (size_t)snprintf(longq + l, sizeof(longq) - l, "%s", vals[1]);
     assert_int_equal(l, 236 + strlen(vals[1]));
-    assert_int_equal(ta_intel_match_domain(f.idx, longq, l, 0, m, 8), 1);
+    assert_int_equal(ta_intel_match_domain(f.idx, longq, l, 0, 0, m, 8), 1);
     assert_string_equal(m[0].value, vals[1]);
     done(&f);
 }

@@ -365,7 +365,8 @@ static void test_real_et_maltrail_iprep(void **state)
         parse_file("maltrail-trails/trails/static/suspicious/web_shells.txt", NULL, &c, &r), TA_OK);
     assert_int_equal(r.format, TA_INTEL_FMT_MALTRAIL);
     assert_int_equal(r.accepted, 972);
-    assert_int_equal(c.v[0].kind, TA_INTEL_KIND_WEBSHELL);
+    /* Web shell file names are what scanners probe for: suspicious, not a backdoor. */
+    assert_int_equal(c.v[0].kind, TA_INTEL_KIND_SUSPICIOUS);
     assert_int_equal(c.v[0].type, TA_INTEL_URL_PATH);
     assert_string_equal(c.v[0].value, "/120667kk.php");
 
@@ -413,8 +414,9 @@ static void test_generated_abusech(void **state)
     assert_string_equal(c.v[1].value, "2001:db8::7");
     assert_string_equal(c.v[1].family, "QakBot");
     assert_int_equal(c.v[1].confidence, 75);
-    /* No last_online: last seen is the feed's time. */
-    assert_int_equal(c.v[1].last, 1700000000ull * 1000000ull);
+    /* No last_online: last seen stays unknown (no date is invented). */
+    assert_int_equal(c.v[1].last, 0);
+    assert_int_equal(c.v[1].first, 1682899200ull * 1000000ull);
 
     const char *tf =
         "################################################################\n"
@@ -571,6 +573,26 @@ static size_t rows(struct ta_intel_db *db, const struct ta_intel_filter *f)
     return n;
 }
 
+/* Keeps value pointers only while the row is current: copies the dates and
+ * the value into a static ring. */
+struct keep {
+    struct ta_intel_indicator *v;
+    size_t *n;
+};
+
+static ta_err keep_cb(void *user, const struct ta_intel_indicator *ind)
+{
+    static char vals[4][64];
+    struct keep *k = user;
+    if (*k->n >= 4)
+        return TA_OK;
+    snprintf(vals[*k->n], sizeof(vals[0]), "%s", ind->value);
+    k->v[*k->n] = *ind;
+    k->v[*k->n].value = vals[*k->n];
+    (*k->n)++;
+    return TA_OK;
+}
+
 static ta_err last_seen_cb(void *user, const struct ta_intel_indicator *ind)
 {
     *(ta_time_us *)user = ind->last_seen;
@@ -584,7 +606,7 @@ static void test_store_idempotent_and_updates(void **state)
     tmp_db(path, sizeof(path));
     struct ta_intel_db *db = open_db(path);
     struct ta_intel_load_result r;
-    struct ta_intel_load_opts o = {.feed_time = 1700000000ull * 1000000ull};
+    struct ta_intel_load_opts o = {0};
     const char *v1 = "# Feodo Tracker\n1.1.1.1\n2.2.2.2\n";
     assert_int_equal(import_str(db, v1, &o, &r), TA_OK);
     assert_int_equal(r.inserted, 2);
@@ -592,14 +614,36 @@ static void test_store_idempotent_and_updates(void **state)
     assert_int_equal(r.inserted, 0);
     assert_int_equal(r.updated, 0);
     assert_int_equal(rows(db, NULL), 2);
-    /* A newer feed version moves last_seen. */
-    o.feed_time = 1700086400ull * 1000000ull;
-    assert_int_equal(import_str(db, v1, &o, &r), TA_OK);
-    assert_int_equal(r.updated, 2);
-    ta_time_us ls = 0;
+    /* The list gives no dates: they stay unknown (0), whatever the file's age. */
+    ta_time_us ls = 1;
     struct ta_intel_filter f = {.source = "feodo"};
     assert_int_equal(ta_intel_db_list(db, &f, last_seen_cb, &ls), TA_OK);
-    assert_int_equal(ls, 1700086400ull * 1000000ull);
+    assert_int_equal(ls, 0);
+    /* A dated version of 1.1.1.1 (Feodo CSV) fills the unknown dates in; a newer
+     * one moves last_seen; an undated one again keeps them (0 = unknown, not
+     * the minimum). */
+    const char *csv1 = "# dst_ip c2_status\n"
+                       "\"2023-11-01 00:00:00\",\"1.1.1.1\",\"443\",\"online\",\"2023-11-14\","
+                       "\"Dridex\"\n";
+    const char *csv2 = "# dst_ip c2_status\n"
+                       "\"2023-11-01 00:00:00\",\"1.1.1.1\",\"443\",\"online\",\"2023-11-15\","
+                       "\"Dridex\"\n";
+    struct ta_intel_load_opts of = {.source = "feodo"};
+    assert_int_equal(import_str(db, csv1, &of, &r), TA_OK);
+    assert_int_equal(r.updated, 1);
+    assert_int_equal(import_str(db, csv2, &of, &r), TA_OK);
+    assert_int_equal(r.updated, 1);
+    assert_int_equal(import_str(db, v1, &o, &r), TA_OK);
+    assert_int_equal(r.updated, 0);
+    struct ta_intel_filter f1 = {.source = "feodo", .have_type = true, .type = TA_INTEL_IP};
+    struct ta_intel_indicator got[4];
+    size_t ngot = 0;
+    assert_int_equal(ta_intel_db_list(db, &f1, keep_cb, &(struct keep){got, &ngot}), TA_OK);
+    assert_int_equal(ngot, 2);
+    assert_string_equal(got[0].value, "1.1.1.1");
+    assert_int_equal(got[0].first_seen, 1698796800ull * 1000000ull); /* 2023-11-01 */
+    assert_int_equal(got[0].last_seen, 1700006400ull * 1000000ull);  /* 2023-11-15 */
+    assert_int_equal(got[1].first_seen, 0);
     /* The same value from another source is a second row. */
     struct ta_intel_load_opts p = {.format = TA_INTEL_FMT_PLAIN,
                                    .have_kind = true,
@@ -616,7 +660,7 @@ static void test_store_idempotent_and_updates(void **state)
     assert_int_equal(import_str(db, "# Feodo Tracker\nnope\nnever\n", &o, &r), TA_ERR_FORMAT);
     assert_int_equal(r.rejected, 2);
     assert_int_equal(rows(db, NULL), 3);
-    /* Expire: everything was last seen in 2023. */
+    /* Expire: only the dated row is old enough; undated rows never expire. */
     uint64_t del;
     ta_time_us t;
     assert_true(ta_date_parse("2023-11-15", &t));
@@ -624,7 +668,7 @@ static void test_store_idempotent_and_updates(void **state)
     assert_int_equal(del, 0);
     assert_true(ta_date_parse("2024-01-01", &t));
     assert_int_equal(ta_intel_db_expire(db, t, &del), TA_OK);
-    assert_int_equal(del, 3);
+    assert_int_equal(del, 1);
     ta_intel_db_close(db);
     rm_db(path);
 }
@@ -697,7 +741,7 @@ static size_t mip(const struct ta_intel_index *idx, const char *a, uint16_t port
 {
     struct ta_addr addr;
     assert_true(ta_addr_parse(&addr, a));
-    return ta_intel_match_ip(idx, &addr, port, kinds, m, 8);
+    return ta_intel_match_ip(idx, &addr, port, 0, kinds, m, 8);
 }
 
 static void test_index_ip(void **state)
@@ -736,32 +780,44 @@ static void test_index_ip(void **state)
     /* Kind filter: "is this IP a c2?" */
     assert_int_equal(mip(idx, "10.1.2.3", 0, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2), m), 1);
     assert_int_equal(mip(idx, "10.1.9.9", 0, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2), m), 0);
-    /* IP:port */
+    /* IP:port: only on its port; port 0 (no port) reaches addresses and CIDRs only. */
     assert_int_equal(mip(idx, "10.9.9.9", 8443, 0, m), 2);
     assert_string_equal(m[0].value, "10.9.9.9:8443");
     assert_int_equal(mip(idx, "10.9.9.9", 80, 0, m), 1);
     assert_string_equal(m[0].value, "10.0.0.0/8");
-    assert_int_equal(mip(idx, "10.9.9.9", 0, 0, m), 2);
+    assert_int_equal(mip(idx, "10.9.9.9", 0, 0, m), 1);
+    assert_string_equal(m[0].value, "10.0.0.0/8");
     assert_int_equal(mip(idx, "255.255.255.255", 0, 0, m), 1);
     assert_int_equal(mip(idx, "2001:db8::1", 0, 0, m), 2);
     assert_int_equal(m[1].prefix_len, 32);
     assert_int_equal(mip(idx, "2001:db9::1", 0, 0, m), 0);
     /* An IPv4 address is not an IPv4-mapped IPv6 one. */
     assert_int_equal(mip(idx, "::ffff:10.1.2.3", 0, 0, m), 0);
-    /* Allowlist */
+    /* The allowlist does not hide matches; the allow lookup names the list. */
     struct ta_intel_index_stats st;
-    assert_int_equal(mip(idx, "8.8.8.8", 0, 0, m), 0);
+    assert_int_equal(mip(idx, "8.8.8.8", 0, 0, m), 1);
+    assert_string_equal(m[0].value, "8.8.8.8");
     assert_int_equal(mip(idx, "8.8.8.9", 0, 0, m), 0);
+    struct ta_intel_match al;
+    struct ta_addr aa;
+    assert_true(ta_addr_parse(&aa, "8.8.8.8"));
+    assert_true(ta_intel_allow_ip(idx, &aa, &al));
+    assert_string_equal(al.value, "8.8.8.0/24");
+    assert_int_equal(al.kind, TA_INTEL_KIND_ALLOW);
+    ta_intel_match_source(idx, &al, 0, &si);
+    assert_string_equal(si.source, "resolvers");
+    assert_true(ta_addr_parse(&aa, "10.1.2.3"));
+    assert_false(ta_intel_allow_ip(idx, &aa, &al));
     ta_intel_index_stats(idx, &st);
-    assert_int_equal(st.suppressed, 2);
+    assert_int_equal(st.suppressed, 0);
     assert_int_equal(st.rows, 10);
     assert_int_equal(st.entries, 9);
     assert_int_equal(st.by_kind[TA_INTEL_KIND_ALLOW], 1);
     /* max bounds the output */
-    assert_int_equal(ta_intel_match_ip(idx, &(struct ta_addr){0}, 0, 0, m, 8), 0);
+    assert_int_equal(ta_intel_match_ip(idx, &(struct ta_addr){0}, 0, 0, 0, m, 8), 0);
     struct ta_addr a;
     ta_addr_parse(&a, "10.1.2.3");
-    assert_int_equal(ta_intel_match_ip(idx, &a, 0, 0, m, 1), 1);
+    assert_int_equal(ta_intel_match_ip(idx, &a, 0, 0, 0, m, 1), 1);
     ta_intel_index_free(idx);
     ta_intel_db_close(db);
     rm_db(path);
@@ -792,8 +848,8 @@ static void test_index_domain_url_hash(void **state)
     struct ta_intel_index *idx =
         build(inds, sizeof(inds) / sizeof(inds[0]), &db, path, sizeof(path));
     struct ta_intel_match m[8];
-#define MD(s) ta_intel_match_domain(idx, s, strlen(s), 0, m, 8)
-#define MU(s) ta_intel_match_url(idx, s, strlen(s), 0, m, 8)
+#define MD(s) ta_intel_match_domain(idx, s, strlen(s), 0, 0, m, 8)
+#define MU(s) ta_intel_match_url(idx, s, strlen(s), 0, 0, m, 8)
     assert_int_equal(MD("evil.example"), 1);
     assert_int_equal(MD("EVIL.Example."), 1);
     assert_int_equal(MD("a.b.evil.example"), 1);
@@ -807,13 +863,18 @@ static void test_index_domain_url_hash(void **state)
     assert_int_equal(MD("only.test"), 1);
     assert_true(m[0].exact);
     assert_int_equal(MD("sub.only.test"), 0);
-    assert_int_equal(MD("sinkhole.example"), 0);
-    assert_int_equal(MD("bot.sinkhole.example"), 0);
+    assert_int_equal(MD("sinkhole.example"), 1);
+    assert_int_equal(m[0].kind, TA_INTEL_KIND_C2);
+    assert_int_equal(MD("bot.sinkhole.example"), 1);
+    struct ta_intel_match al;
+    assert_true(ta_intel_allow_domain(idx, "bot.sinkhole.example", 20, NULL, &al));
+    assert_string_equal(al.value, "sinkhole.example");
+    assert_false(ta_intel_allow_domain(idx, "evil.example", 12, NULL, &al));
     assert_int_equal(MD("www.xn--bcher-kva.example"), 1);
     assert_int_equal(MD(""), 0);
     assert_int_equal(MD("."), 0);
     assert_int_equal(MD("evil.example.."), 0);
-    assert_int_equal(ta_intel_match_domain(idx, "a.evil.example", 14,
+    assert_int_equal(ta_intel_match_domain(idx, "a.evil.example", 14, 0,
                                            TA_INTEL_KIND_BIT(TA_INTEL_KIND_PHISHING), m, 8),
                      0);
     /* URLs: normalised, scheme-less identity, without query, path. */
@@ -830,14 +891,17 @@ static void test_index_domain_url_hash(void **state)
     assert_int_equal(MU("http://victim.test/uploads/c99.php"), 0);
     /* Hashes: exact, case-insensitive. */
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_MD5, "001DD76872D80801692FF942308C64E6", 32, 0, m, 8), 1);
+        ta_intel_match_hash(idx, TA_INTEL_MD5, "001DD76872D80801692FF942308C64E6", 32, 0, 0, m, 8),
+        1);
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_JA3, "001dd76872d80801692ff942308c64e6", 32, 0, m, 8), 0);
+        ta_intel_match_hash(idx, TA_INTEL_JA3, "001dd76872d80801692ff942308c64e6", 32, 0, 0, m, 8),
+        0);
     assert_int_equal(
-        ta_intel_match_hash(idx, TA_INTEL_JA3, "72a589da586844d7f0818ce684948eea", 32, 0, m, 8), 1);
+        ta_intel_match_hash(idx, TA_INTEL_JA3, "72a589da586844d7f0818ce684948eea", 32, 0, 0, m, 8),
+        1);
     struct ta_intel_index_stats st;
     ta_intel_index_stats(idx, &st);
-    assert_int_equal(st.suppressed, 2);
+    assert_int_equal(st.suppressed, 0);
     ta_intel_index_free(idx);
     ta_intel_db_close(db);
     rm_db(path);
