@@ -100,7 +100,7 @@ $(B)/bench/%: bench/%.c $(LIB)
 # packets and captures with threatatlas-gen's crafting layer (tools/gen/craft.h).
 CRAFT_OBJ := $(B)/obj/tools/gen/craft.o
 define unit_rule
-$(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) $(CRAFT_OBJ) tests/unit/testutil.h tests/unit/pktbuild.h tools/gen/craft.h
+$(B)/tests/$(notdir $(1:.c=)): $(1) $(LIB) $(CRAFT_OBJ) $(wildcard tests/unit/*.h tests/unit/*/*.h) $(GEN_SRC) tools/gen/craft.h
 	@mkdir -p $$(dir $$@)
 	@echo "  TEST    $$@"
 	$$(Q)$$(CC) $$(CFLAGS_ALL) -Itests/unit -Itools/gen -o $$@ $(1) $(CRAFT_OBJ) $$(LIB) $$(LDLIBS_ALL) -lcmocka
@@ -108,14 +108,14 @@ endef
 $(foreach u,$(UNIT_SRC),$(eval $(call unit_rule,$(u))))
 
 # Fuzz targets as corpus replayers (any compiler, with the variant's sanitizers).
-$(B)/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay-main.c $(LIB)
+$(B)/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay-main.c $(wildcard tests/fuzz/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  REPLAY  $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay-main.c $(LIB) $(LDLIBS_ALL)
 
 # Real libFuzzer binaries.
 # The fuzz library is brought up to date by the `fuzz` target before these run.
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c build/fuzz/libthreatatlas.a
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(wildcard tests/fuzz/*.h) build/fuzz/libthreatatlas.a
 	clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< \
 		build/fuzz/libthreatatlas.a $(LDLIBS_ALL)
 

@@ -30,7 +30,7 @@ static void fz_check_json(void)
     if (fz_j.oom)
         return;
     json_error_t e;
-    json_t *v = json_loadb(fz_j.buf, fz_j.len, 0, &e);
+    json_t *v = json_loadb(fz_j.buf, fz_j.len, JSON_ALLOW_NUL, &e); /* \u0000 is valid JSON */
     if (v == NULL || !json_is_object(v))
         abort();
     json_decref(v);
