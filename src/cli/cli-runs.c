@@ -175,7 +175,8 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
     fprintf(f, "  sensor         %s\n  home           %s\n  home nets      %s\n",
             r->sensor[0] ? r->sensor : "-", r->home[0] ? r->home : "-",
             r->home_nets[0] ? r->home_nets : "-");
-    fprintf(f, "  threat intel   %s\n  geoip          %s\n", r->intel_version[0] ? r->intel_version : "-",
+    fprintf(f, "  threat intel   %s\n  geoip          %s\n",
+            r->intel_version[0] ? r->intel_version : "-",
             r->geoip_version[0] ? r->geoip_version : "-");
     time_text((int64_t)r->geoip_built, a);
     fprintf(f, "  geoip built    %s\n", a);
@@ -292,8 +293,8 @@ int ta_cli_runs(int argc, char **argv)
         }
     }
     struct ta_store *st = NULL;
-    te = ta_store_open(cfg.db, spec == &delete_spec ? TA_STORE_CREATE : TA_STORE_READONLY, &st,
-                       err);
+    te =
+        ta_store_open(cfg.db, spec == &delete_spec ? TA_STORE_CREATE : TA_STORE_READONLY, &st, err);
     if (te != TA_OK) {
         ta_cli_error("%s: %s", spec->name, err);
         ta_store_lock_release(lock);

@@ -664,10 +664,13 @@ static ta_err delete_run(struct ta_store *st, int64_t id)
              "DELETE FROM temp.gone;"
              "DELETE FROM store_sighting WHERE run_id = %lld;"
              "DELETE FROM store_input WHERE run_id = %lld;"
-             "DELETE FROM store_event_zone WHERE run_id = %lld AND NOT EXISTS (SELECT 1 FROM"
+             /* Zones of any storing run may now be empty (this run's, and an
+              * earlier deleted run's whose events this one kept); the table is
+              * small (runs x kinds x days) and each test a rowid range seek. */
+             "DELETE FROM store_event_zone WHERE NOT EXISTS (SELECT 1 FROM"
              " store_event e WHERE e.id BETWEEN id_lo AND id_hi);"
              "DELETE FROM store_run WHERE id = %lld;",
-             (long long)id, (long long)id, (long long)id, (long long)id)) != TA_OK)
+             (long long)id, (long long)id, (long long)id)) != TA_OK)
         return err;
     return TA_OK;
 }

@@ -78,8 +78,8 @@ ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, t
         double t = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
         read_holder(fd, who, sizeof(who));
         if (wait_s >= 0 && t >= (double)wait_s) {
-            snprintf(errbuf, TA_STORE_ERRLEN, "database %.80s is being written by %.120s",
-                     db_path, who);
+            snprintf(errbuf, TA_STORE_ERRLEN, "database %.80s is being written by %.120s", db_path,
+                     who);
             close(fd);
             return TA_ERR_LIMIT;
         }

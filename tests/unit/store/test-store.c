@@ -271,6 +271,292 @@ static void test_crash_async(void **state)
     free(ref);
 }
 
+/*
+ * One run of fixture events [from, to) from inputs `seed`, as sensor, with
+ * every time shifted by shift_us (a second sensor's clock).
+ */
+static ta_err part_run(struct ta_store *st, uint8_t seed, size_t from, size_t to,
+                       const char *sensor, ta_time_us shift_us, bool redo, const char *home)
+{
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, seed);
+    info.sensor = sensor;
+    info.redo = redo;
+    if (home != NULL)
+        info.home = home;
+    bool done;
+    ta_err err = ta_store_run_begin(st, &info, &done);
+    if (err || done)
+        return err;
+    for (size_t i = from; i < to && i < FX_N; i++) {
+        struct ta_event ev;
+        fx_make(&fx_events[i], &ev);
+        ev.ts += shift_us;
+        ev.flow_start += shift_us;
+        if ((err = ta_store_add_event(st, &ev)) != TA_OK)
+            return err;
+    }
+    return ta_store_run_finish(st, 0, 0);
+}
+
+/* Overlapping runs, in any order, with a repeated run: the clean report. */
+static void test_overlap_any_order(void **state)
+{
+    (void)state;
+    char *ref = reference_json();
+    /* Three overlapping slices of the fixture, as three captures. */
+    const size_t slices[3][2] = {{0, 12}, {8, 20}, {15, FX_N}};
+    const int orders[3][4] = {{0, 1, 2, 1}, {2, 0, 1, 0}, {1, 2, 0, 2}};
+    for (int o = 0; o < 3; o++) {
+        rm_db(g_path);
+        struct ta_store *st = open_db(g_path);
+        for (int k = 0; k < 4; k++) {
+            int sl = orders[o][k];
+            assert_int_equal(part_run(st, (uint8_t)(10 + 2 * sl), slices[sl][0], slices[sl][1],
+                                      "sensor-a", 0, false, NULL),
+                             TA_OK);
+        }
+        assert_int_equal(stored_events(st), FX_DISTINCT);
+        /* The report, lists and export of one clean pass; only the number of
+         * runs differs. */
+        char *got = report_json(st);
+        char *runs = strstr(got, "\"runs\":3");
+        assert_non_null(runs);
+        runs[7] = '1';
+        assert_string_equal(got, ref);
+        free(got);
+        ta_store_close(st);
+    }
+    free(ref);
+}
+
+static uint64_t backdoor_attacks(struct ta_store *st)
+{
+    struct ta_report_query q;
+    ta_report_query_init(&q);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    const struct ta_report_row *rows;
+    uint64_t n = 0;
+    size_t k = ta_report_rows(r, TA_REPORT_BACKDOOR, false, &rows);
+    for (size_t i = 0; i < k; i++)
+        n += rows[i].events;
+    ta_report_free(r);
+    return n;
+}
+
+/* A second sensor on the same link, its clock 2 ms off: one event each. */
+static void test_second_sensor(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    assert_int_equal(part_run(st, 1, 0, FX_N, "tap-a", 0, false, NULL), TA_OK);
+    assert_int_equal(part_run(st, 3, 0, FX_N, "tap-b", 2000, false, NULL), TA_OK);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    assert_int_equal(backdoor_attacks(st), 6);
+    struct ta_report_query q;
+    ta_report_query_init(&q);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    const char *const *sensors;
+    assert_int_equal(ta_report_sensors(r, &sensors), 2);
+    assert_string_equal(sensors[0], "tap-a");
+    assert_string_equal(sensors[1], "tap-b");
+    ta_report_free(r);
+    /* 3 s apart is beyond the default 2 s skew: other transactions. */
+    assert_int_equal(part_run(st, 5, 0, FX_N, "tap-c", 3000000, false, NULL), TA_OK);
+    assert_int_equal(stored_events(st), 2 * FX_DISTINCT);
+    assert_int_equal(backdoor_attacks(st), 12);
+    ta_store_close(st);
+
+    /* With a skew of 5 s the third copy is the same events too. */
+    rm_db(g_path);
+    st = open_db(g_path);
+    assert_int_equal(ta_store_set_skew(st, 5000000), TA_OK);
+    assert_int_equal(ta_store_set_skew(st, TA_STORE_SKEW_MAX_US + 1), TA_ERR_ARG);
+    assert_int_equal(part_run(st, 1, 0, FX_N, "tap-a", 0, false, NULL), TA_OK);
+    assert_int_equal(part_run(st, 5, 0, FX_N, "tap-c", 3000000, false, NULL), TA_OK);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    ta_store_close(st);
+}
+
+struct runs_seen {
+    int n;
+    int64_t id[8];
+    uint64_t new_ev[8], known[8];
+    char sensor[8][16];
+    bool done[8];
+};
+
+static bool collect_run(void *ctx, const struct ta_store_run_desc *d)
+{
+    struct runs_seen *r = ctx;
+    if (r->n >= 8)
+        return false;
+    r->id[r->n] = d->id;
+    r->new_ev[r->n] = d->events_new;
+    r->known[r->n] = d->events_known;
+    r->done[r->n] = d->done;
+    snprintf(r->sensor[r->n], sizeof(r->sensor[0]), "%s", d->sensor);
+    assert_int_equal(d->n_inputs, 2);
+    assert_string_equal(d->inputs[1].path, "day2.pcap");
+    assert_int_equal(d->inputs[1].size, 2000);
+    r->n++;
+    return true;
+}
+
+/* Deleting a run leaves the report of the other runs alone. */
+static void test_delete_run(void **state)
+{
+    (void)state;
+    /* Reference: only the second slice, in a fresh database. */
+    char path[80];
+    snprintf(path, sizeof(path), "%s.ref", g_path);
+    rm_db(path);
+    struct ta_store *ref = open_db(path);
+    assert_int_equal(part_run(ref, 12, 8, FX_N, "sensor-a", 0, false, NULL), TA_OK);
+    char *want = report_json(ref);
+    ta_store_close(ref);
+    rm_db(path);
+
+    struct ta_store *st = open_db(g_path);
+    assert_int_equal(part_run(st, 10, 0, 12, "sensor-a", 0, false, NULL), TA_OK);
+    assert_int_equal(part_run(st, 12, 8, FX_N, "sensor-a", 0, false, NULL), TA_OK);
+    struct runs_seen seen = {0};
+    assert_int_equal(ta_store_runs_list(st, 0, collect_run, &seen), TA_OK);
+    assert_int_equal(seen.n, 2);
+    /* Entries 0-11 hold 11 distinct events; the second run knew 8..11 (3 distinct). */
+    assert_int_equal(seen.new_ev[0], 11);
+    assert_int_equal(seen.known[0], 0);
+    assert_int_equal(seen.new_ev[1], FX_DISTINCT - 11);
+    assert_int_equal(seen.known[1], 3);
+    assert_true(seen.done[0] && seen.done[1]);
+
+    assert_int_equal(ta_store_run_delete(st, seen.id[0]), TA_OK);
+    assert_int_equal(ta_store_run_delete(st, seen.id[0]), TA_ERR_NOTFOUND);
+    assert_int_equal(ta_store_runs_list(st, seen.id[0], collect_run, &seen), TA_ERR_NOTFOUND);
+    char *got = report_json(st);
+    assert_string_equal(got, want);
+    free(got);
+    /* Deleting the last run empties every rollup. */
+    assert_int_equal(ta_store_run_delete(st, seen.id[1]), TA_OK);
+    assert_int_equal(stored_events(st), 0);
+    ta_store_close(st);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT (SELECT COUNT(*) FROM store_day_attacker) + (SELECT COUNT(*)"
+                           " FROM store_span_attacker) + (SELECT COUNT(*) FROM store_day_item)"
+                           " + (SELECT COUNT(*) FROM store_span_victim) + (SELECT COUNT(*) FROM"
+                           " store_day_count) + (SELECT COUNT(*) FROM store_day_suppressed) +"
+                           " (SELECT COUNT(*) FROM store_sighting) + (SELECT COUNT(*) FROM"
+                           " store_event_zone) + (SELECT COUNT(*) FROM store_day_victim_est)",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    free(want);
+}
+
+/* --redo replaces the run that analysed the same inputs, with the new options. */
+static void test_redo(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    assert_int_equal(part_run(st, 1, 0, FX_N, "sensor-a", 0, false, "US"), TA_OK);
+    char *first = report_json(st);
+    /* Without --redo: nothing to do. */
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, 1);
+    bool done = false;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_true(done);
+    /* With it: the old run goes, the new one has the new home. */
+    assert_int_equal(part_run(st, 1, 0, FX_N, "sensor-a", 0, true, "CN"), TA_OK);
+    struct ta_store_stats stats;
+    ta_store_get_stats(st, &stats);
+    assert_int_equal(stats.runs_replaced, 1);
+    assert_int_equal(stats.events_new, FX_DISTINCT);
+    struct runs_seen seen = {0};
+    assert_int_equal(ta_store_runs_list(st, 0, collect_run, &seen), TA_OK);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.id[0], 2);
+    char *second = report_json(st);
+    /* Same events; the home constituency is the new run's. */
+    assert_non_null(strstr(first, "\"home\":[\"US\"]"));
+    assert_non_null(strstr(second, "\"home\":[\"CN\"]"));
+    assert_string_equal(strstr(first, "\"botnet\""), strstr(second, "\"botnet\""));
+    free(first);
+    free(second);
+    /* A run that also analysed another input is not replaced in part. */
+    struct ta_store_input one[1] = {in[0]};
+    struct ta_store_run_info part = {.inputs = one, .n_inputs = 1, .redo = true};
+    assert_int_equal(ta_store_run_begin(st, &part, &done), TA_ERR_ARG);
+    assert_non_null(strstr(ta_store_errmsg(st), "run 2 also analysed day2.pcap"));
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    ta_store_close(st);
+}
+
+static void note_holder(void *ctx, const char *holder)
+{
+    snprintf(ctx, 64, "%s", holder);
+}
+
+/* One writer at a time: the second waits, or refuses naming the holder. */
+static void test_writer_lock(void **state)
+{
+    (void)state;
+    char err[TA_STORE_ERRLEN], lockpath[96];
+    snprintf(lockpath, sizeof(lockpath), "%s.lock", g_path);
+    int to_child[2], to_parent[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    /* Fork before taking the lock: a flock is shared by inherited descriptors. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct ta_store_lock *c = NULL;
+        char e[TA_STORE_ERRLEN], heard[64] = "", x;
+        int rc = 0;
+        if (read(to_child[0], &x, 1) != 1)
+            _exit(16);
+        if (ta_store_lock_take(g_path, "child", 0, NULL, NULL, &c, e) != TA_ERR_LIMIT ||
+            strstr(e, "is being written by run 7 (pid 1)") == NULL)
+            rc |= 1;
+        if (ta_store_lock_take(g_path, "child", 1, note_holder, heard, &c, e) != TA_ERR_LIMIT ||
+            strcmp(heard, "run 7 (pid 1)") != 0)
+            rc |= 2;
+        if (write(to_parent[1], "x", 1) != 1)
+            rc |= 4;
+        /* Now wait without a limit: the parent releases. */
+        if (ta_store_lock_take(g_path, "child", -1, NULL, NULL, &c, e) != TA_OK)
+            rc |= 8;
+        ta_store_lock_release(c);
+        _exit(rc);
+    }
+    struct ta_store_lock *l = NULL;
+    assert_int_equal(ta_store_lock_take(g_path, "analyze (pid 1)", 0, NULL, NULL, &l, err), TA_OK);
+    ta_store_lock_set_holder(l, "run 7 (pid 1)");
+    assert_int_equal(write(to_child[1], "x", 1), 1);
+    char x;
+    assert_int_equal(read(to_parent[0], &x, 1), 1);
+    usleep(300000);
+    ta_store_lock_release(l);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    for (int i = 0; i < 2; i++) {
+        close(to_child[i]);
+        close(to_parent[i]);
+    }
+    unlink(lockpath);
+}
+
 static void exec_sql(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
@@ -486,6 +772,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sink_sticky_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buffered_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlap_any_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_sensor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
