@@ -480,12 +480,20 @@ static uint64_t addr_mix(uint64_t h, const struct ta_addr *a)
     return mix64(mix64(mix64(h, a->family), w0), w1);
 }
 
-/* 64-bit hash of the identity fields (everything but the time). */
+/*
+ * 64-bit hash of the identity fields (everything but the time). An event
+ * without flow_start (from a detector that does not give it) cannot be told
+ * from another request of its connection by time within the skew: its flow
+ * id joins the hash and only a copy at the exact same time matches (see
+ * insert_event), so repeated inputs and compressed copies still count once.
+ */
 static uint64_t ident_hash(const struct ta_event *ev)
 {
     uint64_t h = mix64(0x7461, (uint64_t)ev->kind << 40 | (uint64_t)ev->proto << 32 | ev->tx_index);
     h = addr_mix(h, &ev->attacker.ip);
     h = addr_mix(h, &ev->victim.ip);
+    if (ev->flow_start == 0)
+        h = mix64(h, ev->flow_id);
     return mix64(h, (uint64_t)ev->attacker.port << 16 | ev->victim.port);
 }
 
@@ -1490,10 +1498,10 @@ static ta_err commit_batch(struct ta_store *st)
  * The stored event this one is a copy of: same identity key, flow start
  * within the skew (the nearest). *id = 0 if none.
  */
-static ta_err find_copy(struct ta_store *st, uint64_t h, ta_time_us t, int64_t *id)
+static ta_err find_copy(struct ta_store *st, uint64_t h, ta_time_us t, ta_time_us skew, int64_t *id)
 {
     *id = 0;
-    ta_time_us lo = t > st->skew ? t - st->skew : 0, hi = t + st->skew;
+    ta_time_us lo = t > skew ? t - skew : 0, hi = t + skew;
     int64_t keys[2] = {ident_key(h, lo), ident_key(h, hi)};
     for (int i = 0; i < (keys[0] == keys[1] ? 1 : 2) && *id == 0; i++) {
         sqlite3_stmt *s = stmt(st, ST_LOOKUP);
@@ -1539,7 +1547,7 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
     uint64_t h = ident_hash(ev);
     ta_time_us t = ident_time(ev);
     int64_t copy;
-    if ((err = find_copy(st, h, t, &copy)) != TA_OK)
+    if ((err = find_copy(st, h, t, ev->flow_start ? st->skew : 0, &copy)) != TA_OK)
         return err;
     if (copy != 0) {
         bool added;
