@@ -156,7 +156,7 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
         if (c->n == 0)
             fprintf(f, "%-5s %-10s %-16s %-20s %-20s %10s %10s  %s\n", "id", "state", "sensor",
                     "traffic from", "traffic to", "new", "known", "inputs");
-        fprintf(f, "%-5lld %-10s %-16s %-20.20s %-20.20s %10llu %10llu  ", (long long)r->id,
+        fprintf(f, "%-5lld %-10s %-16s %-20.19s %-20.19s %10llu %10llu  ", (long long)r->id,
                 r->done ? "done" : "unfinished", r->sensor[0] ? r->sensor : "-",
                 r->ts_first ? ta_time_format(r->ts_first, a, sizeof(a)) : "-",
                 r->ts_last ? ta_time_format(r->ts_last, b, sizeof(b)) : "-",

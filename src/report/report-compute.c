@@ -633,7 +633,7 @@ static ta_err write_text(const struct ta_report *r, FILE *f)
     day_str(r->q.from_day, from);
     day_str(r->q.to_day, to);
     if (r->db_empty) {
-        fprintf(f, "No data: the database holds no completed analysis.\n");
+        fprintf(f, "No data: the database holds no analysis.\n");
         return TA_OK;
     }
     if (ta_report_period_empty(r)) {
@@ -819,7 +819,7 @@ static ta_err write_json(const struct ta_report *r, FILE *f)
     ta_json_obj_close(&j);
     if (r->db_empty || ta_report_period_empty(r))
         ta_json_kv_str(&j, "note",
-                       r->db_empty ? "no data: the database holds no completed analysis"
+                       r->db_empty ? "no data: the database holds no analysis"
                                    : "no detections in the period");
     ta_json_obj_close(&j);
     ta_err err = j.oom ? TA_ERR_NOMEM : (ta_json_write_line(&j, f) ? TA_OK : TA_ERR_IO);

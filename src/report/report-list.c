@@ -253,7 +253,7 @@ ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q
         if (fmt == TA_REPORT_FMT_JSON)
             fputs("[]\n", out);
         else if (fmt == TA_REPORT_FMT_TEXT)
-            fputs("No data: the database holds no completed analysis.\n", out);
+            fputs("No data: the database holds no analysis.\n", out);
         return TA_OK;
     }
     char sql[2048];

@@ -551,7 +551,7 @@ static void test_empty(void **state)
     assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
     assert_true(ta_report_db_empty(r));
     char *out = render(r, TA_REPORT_FMT_TEXT);
-    assert_string_equal(out, "No data: the database holds no completed analysis.\n");
+    assert_string_equal(out, "No data: the database holds no analysis.\n");
     free(out);
     out = render(r, TA_REPORT_FMT_JSON);
     json_error_t jerr;
