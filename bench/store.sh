@@ -5,7 +5,9 @@
 # and `analyze --db` (a fresh copy of the template each run) and prints the
 # median CPU time (user + sys) of each, the speed lost to storing
 # (1 - no-store/store) and the CPU per stored event; then bench-store replays
-# the stored events alone through the store API (the store's own cost).
+# the stored events alone through the store API (the store's own cost), then
+# once more as a second copy (all events known: the identity lookup's cost),
+# and gives the bytes per event of the rows, the identity index and sightings.
 #
 #   bench/store.sh [BUILD_DIR]      (default build/rel)
 #   BENCH_RUNS=3 BENCH_SCALE=0.01 BENCH_TO=2014-03-21 BENCH_OUT=bench/out/store
@@ -59,7 +61,7 @@ for ((i = 0; i < RUNS; i++)); do
     cp "$tmpl" "$db"
     store+=("$(cpu "$BIN" analyze "${args[@]}" --db "$db" --home CN -o /dev/null)")
 done
-events=$(sqlite3 "$db" "SELECT n_events FROM store_run" 2>/dev/null ||
+events=$(sqlite3 "$db" "SELECT n_new FROM store_run" 2>/dev/null ||
     grep -o '[0-9]* events' "$OUT/stderr.txt" | head -1)
 bytes=$(cat "$s"/pcap/*.pcap | wc -c)
 mn=$(printf '%s\n' "${nostore[@]}" | median)
@@ -72,5 +74,5 @@ awk -v a="$mn" -v b="$ms" -v n="$events" 'BEGIN {
         100 * (1 - a / b), a, b, (n > 0) ? 1e6 * (b - a) / n : 0 }'
 ls -l "$db" | awk '{print "database bytes:", $5}'
 if [[ -x $B/bench/bench-store ]]; then
-    "$B/bench/bench-store" --from "$db" --runs "$RUNS" | tail -1
+    "$B/bench/bench-store" --from "$db" --runs "$RUNS" | tail -3
 fi

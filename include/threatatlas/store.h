@@ -26,8 +26,9 @@
  *                    evidence, identity (ikey, fs) and nruns, the number of
  *                    runs that saw it. Its id is (id of the run that first
  *                    stored it << 32 | sequence in that run).
- *   store_sighting   (run, event): which runs saw which events, hence which
- *                    sensors (a run has one sensor) and a run's contribution.
+ *   store_sighting   (event, run) for every other run that saw the event:
+ *                    with the storing run, which runs and so which sensors
+ *                    (a run has one) saw it, and a run's contribution.
  *   store_event_zone per storing run, kind and day, the lowest and highest
  *                    id of those events; lists select events by kind and
  *                    day through it instead of an index on (kind, day).

@@ -225,9 +225,10 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
              " e.indicator, e.indicator_type, e.sources, e.hostname, e.url, e.item,"
              " e.a_as_name, e.a_home, e.v_as_name, e.v_home, e.dns_answer, e.body,"
              " e.fs, e.tx_index, e.established, e.undated, e.suppressed_by,"
+             /* The storing run (in the id) and the runs that sighted it. */
              " (SELECT group_concat(sensor, ';') FROM (SELECT DISTINCT r.sensor FROM"
-             "  store_sighting g JOIN store_run r ON r.id = g.run_id WHERE g.event_id = e.id"
-             "  ORDER BY r.sensor))"
+             "  store_run r WHERE r.id = e.id >> 32 OR r.id IN (SELECT g.run_id FROM"
+             "  store_sighting g WHERE g.event_id = e.id) ORDER BY r.sensor))"
              " FROM store_event e WHERE e.ts >= ?1 %s ORDER BY e.ts, e.id",
              k1 >= 0 ? "AND e.kind IN (?2, ?3)" : "");
     sqlite3_stmt *s = NULL;

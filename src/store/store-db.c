@@ -135,8 +135,9 @@ static const char schema_sql[] =
     " item TEXT);" /* phishing: the page; backdoor: the website */
     /* The identity index: key (time bucket in the high bits) then flow start. */
     "CREATE INDEX IF NOT EXISTS store_event_ikey ON store_event(ikey, fs);"
-    /* Keyed by event first: an event's sensors are a range of it, and a run's
-     * new events append at its end. Deleting a run scans it (rare). */
+    /* The runs that saw an event besides the one that stored it (whose id is
+     * in the event's id). Keyed by event: an event's sensors are a range of
+     * it. Deleting a run scans it (rare). */
     "CREATE TABLE IF NOT EXISTS store_sighting(event_id INTEGER NOT NULL,"
     " run_id INTEGER NOT NULL, PRIMARY KEY(event_id, run_id)) WITHOUT ROWID;"
     /* Where the events one run stored, of one kind and day, are: the lowest
@@ -520,8 +521,7 @@ static sqlite3_stmt *stmt(struct ta_store *st, int which)
     char sql[640];
     if (which == ST_LOOKUP) {
         snprintf(sql, sizeof(sql),
-                 "SELECT id FROM store_event WHERE ikey = ?1 AND fs BETWEEN ?2 AND ?3"
-                 " ORDER BY abs(fs - ?4) LIMIT 1");
+                 "SELECT id FROM store_event WHERE ikey = ?1 AND fs BETWEEN ?2 AND ?3 LIMIT 1");
     } else if (which == ST_SIGHT) {
         snprintf(sql, sizeof(sql),
                  "INSERT OR IGNORE INTO store_sighting(run_id, event_id) VALUES(?1, ?2)");
@@ -610,15 +610,20 @@ static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, .
 static ta_err delete_run(struct ta_store *st, int64_t id)
 {
     ta_err err;
+    long long lo = event_id(id, 0), hi = event_id(id, EVENTS_PER_RUN - 1);
+    /* The run saw the events it stored (its id range) and those it sighted. */
     if ((err = exec_fmt(st, "delete run",
                         "CREATE TEMP TABLE IF NOT EXISTS gone(id INTEGER PRIMARY KEY);"
                         "DELETE FROM temp.gone;"
+                        "UPDATE store_event SET nruns = nruns - 1 WHERE id BETWEEN %lld AND %lld;"
                         "UPDATE store_event SET nruns = nruns - 1 WHERE id IN"
                         " (SELECT event_id FROM store_sighting WHERE run_id = %lld);"
-                        "INSERT INTO temp.gone SELECT e.id FROM store_sighting s"
+                        "INSERT INTO temp.gone SELECT id FROM store_event"
+                        " WHERE id BETWEEN %lld AND %lld AND nruns <= 0;"
+                        "INSERT OR IGNORE INTO temp.gone SELECT e.id FROM store_sighting s"
                         " JOIN store_event e ON e.id = s.event_id"
                         " WHERE s.run_id = %lld AND e.nruns <= 0;",
-                        (long long)id, (long long)id)) != TA_OK)
+                        lo, hi, (long long)id, lo, hi, (long long)id)) != TA_OK)
         return err;
     for (int i = 0; i < SET__COUNT; i++) {
         const char *t = sets[i].table, *c = sets[i].col;
@@ -669,8 +674,9 @@ static ta_err delete_run(struct ta_store *st, int64_t id)
              " (kind, src_cc, dst_cc, list, day) IN (SELECT kind, src, dst, l, day FROM temp.d);"
              "DROP TABLE temp.d;"
              "DELETE FROM store_event WHERE id IN (SELECT id FROM temp.gone);"
+             "DELETE FROM store_sighting WHERE run_id = %lld OR event_id IN"
+             " (SELECT id FROM temp.gone);"
              "DELETE FROM temp.gone;"
-             "DELETE FROM store_sighting WHERE run_id = %lld;"
              "DELETE FROM store_input WHERE run_id = %lld;"
              /* Zones of any storing run may now be empty (this run's, and an
               * earlier deleted run's whose events this one kept); the table is
@@ -1496,7 +1502,8 @@ static ta_err commit_batch(struct ta_store *st)
 
 /*
  * The stored event this one is a copy of: same identity key, flow start
- * within the skew (the nearest). *id = 0 if none.
+ * within the skew (the first found: two stored events of one key within
+ * twice the skew of each other are not expected). *id = 0 if none.
  */
 static ta_err find_copy(struct ta_store *st, uint64_t h, ta_time_us t, ta_time_us skew, int64_t *id)
 {
@@ -1510,7 +1517,6 @@ static ta_err find_copy(struct ta_store *st, uint64_t h, ta_time_us t, ta_time_u
         sqlite3_bind_int64(s, 1, keys[i]);
         sqlite3_bind_int64(s, 2, (sqlite3_int64)lo);
         sqlite3_bind_int64(s, 3, (sqlite3_int64)hi);
-        sqlite3_bind_int64(s, 4, (sqlite3_int64)t);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
             *id = sqlite3_column_int64(s, 0);
@@ -1550,8 +1556,11 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
     if ((err = find_copy(st, h, t, ev->flow_start ? st->skew : 0, &copy)) != TA_OK)
         return err;
     if (copy != 0) {
-        bool added;
-        if ((err = sight(st, copy, &added)) != TA_OK)
+        /* A run has seen the events it stored (id range): no sighting row
+         * for those, which saves a B-tree insert per new event. */
+        bool added = false;
+        if ((uint64_t)copy >> 32 != (uint64_t)st->run_id &&
+            (err = sight(st, copy, &added)) != TA_OK)
             return err;
         if (added) {
             sqlite3_stmt *s = stmt(st, ST_NRUNS);
@@ -1608,9 +1617,6 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
         /* Every parameter is bound again for the next event, so the bindings
          * (which point into ev and this frame) are not cleared: they are never
          * used after this step. */
-        bool added;
-        if ((err = sight(st, id, &added)) != TA_OK)
-            return err;
         if (!mem_record(st, ev, item, id))
             return TA_ERR_NOMEM;
         st->seq++;
