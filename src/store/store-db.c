@@ -46,7 +46,26 @@ enum {
     ST_COUNT = ST_SPAN0 + SET__COUNT,
     ST_SUPP,
     ST_ZONE,
+    ST_BUCKET,
+    ST_DATAVER,
     ST__COUNT
+};
+
+/*
+ * Identity keys known to be stored, for the time buckets loaded so far: a
+ * new event whose key is absent needs no SQL lookup (most events of a run
+ * are new). A bucket is loaded whole, with one index range scan, the first
+ * time an event falls into it. Valid while no other connection writes
+ * (the writer lock); checked with PRAGMA data_version at each batch.
+ */
+#define KC_BUCKETS  64
+#define KC_MAX_KEYS ((size_t)1 << 21)
+struct keycache {
+    uint64_t *t; /* open addressing; 0 = empty (key 0 is never cached) */
+    size_t cap, n;
+    int64_t bucket[KC_BUCKETS];
+    size_t nbuckets;
+    int64_t data_version;
 };
 
 struct ta_store {
@@ -66,6 +85,7 @@ struct ta_store {
     uint64_t b_new, b_known; /* this batch's new and known events */
     sqlite3_stmt *ins_event;
     sqlite3_stmt *stmt[ST__COUNT];
+    struct keycache kc;
     struct ta_store_stats stats;
     size_t memcap;
     /* The open batch's rollups: tuples (set, kind, cc, cc, day, member) ->
@@ -344,6 +364,7 @@ out_close:
 }
 
 static void mem_drop(struct ta_store *st);
+static void kc_clear(struct keycache *kc);
 
 void ta_store_close(struct ta_store *st)
 {
@@ -355,6 +376,7 @@ void ta_store_close(struct ta_store *st)
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     mem_drop(st);
+    kc_clear(&st->kc);
     free(st->pend);
     free(st->pend_arena);
     sqlite3_close(st->db);
@@ -551,6 +573,10 @@ static sqlite3_stmt *stmt(struct ta_store *st, int which)
                  "INSERT INTO store_day_suppressed(kind, src_cc, dst_cc, day, list, events)"
                  " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
                  " events = events + excluded.events");
+    } else if (which == ST_BUCKET) {
+        snprintf(sql, sizeof(sql), "SELECT ikey FROM store_event WHERE ikey BETWEEN ?1 AND ?2");
+    } else if (which == ST_DATAVER) {
+        snprintf(sql, sizeof(sql), "PRAGMA data_version");
     } else {
         snprintf(sql, sizeof(sql),
                  "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi) VALUES(?,?,?,?,?)"
@@ -1500,6 +1526,112 @@ static ta_err commit_batch(struct ta_store *st)
 
 #define BODY_MAX 512
 
+static void kc_clear(struct keycache *kc)
+{
+    free(kc->t);
+    kc->t = NULL;
+    kc->cap = kc->n = kc->nbuckets = 0;
+}
+
+static bool kc_has(const struct keycache *kc, uint64_t k)
+{
+    if (kc->cap == 0)
+        return false;
+    for (size_t j = (size_t)mix64(0, k) & (kc->cap - 1);; j = (j + 1) & (kc->cap - 1)) {
+        if (kc->t[j] == k)
+            return true;
+        if (kc->t[j] == 0)
+            return false;
+    }
+}
+
+/* false when out of memory or past the cap (the caller clears the cache). */
+static bool kc_add(struct keycache *kc, uint64_t k)
+{
+    if (k == 0)
+        return true;
+    if ((kc->n + 1) * 2 > kc->cap) {
+        size_t cap = kc->cap ? kc->cap * 2 : 4096;
+        if (kc->n + 1 > KC_MAX_KEYS)
+            return false;
+        uint64_t *t = calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return false;
+        for (size_t i = 0; i < kc->cap; i++) {
+            if (kc->t[i] == 0)
+                continue;
+            size_t j = (size_t)mix64(0, kc->t[i]) & (cap - 1);
+            while (t[j] != 0)
+                j = (j + 1) & (cap - 1);
+            t[j] = kc->t[i];
+        }
+        free(kc->t);
+        kc->t = t;
+        kc->cap = cap;
+    }
+    size_t j = (size_t)mix64(0, k) & (kc->cap - 1);
+    while (kc->t[j] != 0 && kc->t[j] != k)
+        j = (j + 1) & (kc->cap - 1);
+    if (kc->t[j] == 0) {
+        kc->t[j] = k;
+        kc->n++;
+    }
+    return true;
+}
+
+/*
+ * Make sure the bucket of key is in the cache. *usable = false when the
+ * cache cannot hold it (then the caller asks SQL).
+ */
+static ta_err kc_load(struct ta_store *st, int64_t key, bool *usable)
+{
+    struct keycache *kc = &st->kc;
+    int64_t b = (int64_t)((uint64_t)key >> KEY_BITS);
+    *usable = true;
+    for (size_t i = 0; i < kc->nbuckets; i++)
+        if (kc->bucket[i] == b)
+            return TA_OK;
+    if (kc->nbuckets == KC_BUCKETS)
+        kc_clear(kc);
+    sqlite3_stmt *s = stmt(st, ST_BUCKET);
+    if (s == NULL)
+        return TA_ERR_DB;
+    sqlite3_bind_int64(s, 1, (int64_t)((uint64_t)b << KEY_BITS));
+    sqlite3_bind_int64(s, 2, (int64_t)((uint64_t)b << KEY_BITS | ((1ull << KEY_BITS) - 1)));
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*usable && !kc_add(kc, (uint64_t)sqlite3_column_int64(s, 0)))
+            *usable = false;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return ta__store_dberr(st, "load identity keys");
+    if (!*usable) {
+        kc_clear(kc);
+        return TA_OK;
+    }
+    kc->bucket[kc->nbuckets++] = b;
+    return TA_OK;
+}
+
+/* At each batch: forget the cache if another connection wrote meanwhile. */
+static ta_err kc_check(struct ta_store *st)
+{
+    sqlite3_stmt *s = stmt(st, ST_DATAVER);
+    if (s == NULL)
+        return TA_ERR_DB;
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return ta__store_dberr(st, "data version");
+    }
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (v != st->kc.data_version)
+        kc_clear(&st->kc);
+    st->kc.data_version = v;
+    return TA_OK;
+}
+
 /*
  * The stored event this one is a copy of: same identity key, flow start
  * within the skew (the first found: two stored events of one key within
@@ -1511,6 +1643,12 @@ static ta_err find_copy(struct ta_store *st, uint64_t h, ta_time_us t, ta_time_u
     ta_time_us lo = t > skew ? t - skew : 0, hi = t + skew;
     int64_t keys[2] = {ident_key(h, lo), ident_key(h, hi)};
     for (int i = 0; i < (keys[0] == keys[1] ? 1 : 2) && *id == 0; i++) {
+        bool usable;
+        ta_err err = kc_load(st, keys[i], &usable);
+        if (err != TA_OK)
+            return err;
+        if (usable && !kc_has(&st->kc, (uint64_t)keys[i]))
+            continue;
         sqlite3_stmt *s = stmt(st, ST_LOOKUP);
         if (s == NULL)
             return TA_ERR_DB;
@@ -1549,6 +1687,8 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
         if ((err = exec(st, "BEGIN IMMEDIATE", "begin event batch")) != TA_OK)
             return err;
         st->in_txn = true;
+        if ((err = kc_check(st)) != TA_OK)
+            return err;
     }
     uint64_t h = ident_hash(ev);
     ta_time_us t = ident_time(ev);
@@ -1617,6 +1757,10 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
         /* Every parameter is bound again for the next event, so the bindings
          * (which point into ev and this frame) are not cleared: they are never
          * used after this step. */
+        /* Its bucket was loaded by find_copy (the flow start's bucket is one
+         * of the window's); past the cache's cap it is simply not cached. */
+        if (!kc_add(&st->kc, (uint64_t)ident_key(h, t)))
+            kc_clear(&st->kc);
         if (!mem_record(st, ev, item, id))
             return TA_ERR_NOMEM;
         st->seq++;

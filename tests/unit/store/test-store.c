@@ -380,6 +380,55 @@ static void test_second_sensor(void **state)
     ta_store_close(st);
 }
 
+/* Fixture event fx at time t (flow start) from inputs seed, in its own run on st. */
+static void one_event_run(struct ta_store *st, uint8_t seed, ta_time_us t, size_t fx)
+{
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, seed);
+    bool done;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_false(done);
+    struct ta_event ev;
+    fx_make(&fx_events[fx], &ev);
+    ev.ts = ev.flow_start = t;
+    assert_int_equal(ta_store_add_event(st, &ev), TA_OK);
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+}
+
+/*
+ * The identity across a time bucket's edge (the copy's flow start in the
+ * next 2^30 us bucket), and two handles writing one database in turn (the
+ * second's cache of stored keys must see the first's commits).
+ */
+static void test_identity_edges(void **state)
+{
+    (void)state;
+    ta_time_us edge = ((ta_time_us)FX_D0 * FX_DAY_US >> 30 << 30) + ((ta_time_us)1 << 30);
+    struct ta_store *a = open_db(g_path);
+    /* A backdoor request (fixture entry 15), copies of it around the edge. */
+    one_event_run(a, 1, edge - 1000, 15);
+    one_event_run(a, 3, edge + 1000, 15);
+    one_event_run(a, 5, edge - 1999000, 15); /* 2 s minus 1 ms before the first: same */
+    assert_int_equal(stored_events(a), 1);
+    one_event_run(a, 7, edge + 3000000, 15); /* 3 s after: another request */
+    assert_int_equal(stored_events(a), 2);
+    struct ta_store *b = open_db(g_path);
+    /* b loads the bucket's keys now; a then stores an event of another key
+     * (entry 16, the connection's second request) there. */
+    one_event_run(b, 9, edge + 4000000, 15); /* 1 s after the request at edge + 3 s */
+    one_event_run(a, 11, edge + 9000000, 16);
+    assert_int_equal(stored_events(a), 3);
+    /* b must find a's new event, not store it again. */
+    one_event_run(b, 13, edge + 9001000, 16);
+    assert_int_equal(stored_events(b), 3);
+    struct ta_store_stats stats;
+    ta_store_get_stats(b, &stats);
+    assert_int_equal(stats.events_known, 1);
+    assert_int_equal(stats.events_new, 0);
+    ta_store_close(b);
+    ta_store_close(a);
+}
+
 struct runs_seen {
     int n;
     int64_t id[8];
@@ -774,6 +823,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_buffered_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlap_any_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_sensor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
