@@ -92,6 +92,10 @@ struct ta_store {
      * events; counters (kind, cc, cc, day) -> events, visits; supp (kind,
      * cc, cc, day, list) -> events; zones (kind, day) -> lowest, highest id. */
     struct ta__kset tuples, counters, supp, zones;
+    /* Spans written by this run so far: (set, kind, cc, cc, member) -> first
+     * day + 1, last day + 1. A batch whose days lie inside skips the span
+     * upsert. Cleared with the key cache (another writer) and at its cap. */
+    struct ta__kset spans;
     /* Events added but not yet inserted (copies; strings in pend_arena). */
     struct ta_event *pend;
     size_t npend;
@@ -376,6 +380,7 @@ void ta_store_close(struct ta_store *st)
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     mem_drop(st);
+    ta__kset_release(&st->spans);
     kc_clear(&st->kc);
     free(st->pend);
     free(st->pend_arena);
@@ -1002,6 +1007,8 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     st->stats.events_repeat = 0;
     mem_drop(st);
     mem_init(st);
+    ta__kset_release(&st->spans);
+    ta__kset_init(&st->spans, 2);
     return TA_OK;
 
 out_dberr:
@@ -1420,6 +1427,20 @@ static ta_err flush_rollups(struct ta_store *st)
         if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i]))
             first = day;
         if (i + 1 == n || !same_member(&st->tuples, idx[i], idx[i + 1])) {
+            uint8_t sk[6 + ITEM_MAX];
+            memcpy(sk, k, 6);
+            memcpy(sk + 6, k + 10, len - 10);
+            bool created;
+            uint64_t *sp = ta__kset_get(&st->spans, sk, 6 + (len - 10), &created);
+            if (sp != NULL && !created && sp[0] - 1 <= (uint64_t)first &&
+                sp[1] - 1 >= (uint64_t)day)
+                continue;
+            if (sp != NULL) {
+                if (created || (uint64_t)first < sp[0] - 1)
+                    sp[0] = (uint64_t)first + 1;
+                if (created || (uint64_t)day > sp[1] - 1)
+                    sp[1] = (uint64_t)day + 1;
+            }
             s = stmt(st, ST_SPAN0 + set);
             if (s == NULL)
                 goto out_err;
@@ -1501,6 +1522,10 @@ static ta_err flush_rollups(struct ta_store *st)
     st->b_new = st->b_known = 0;
     mem_drop(st);
     mem_init(st);
+    if (ta__kset_bytes(&st->spans) > st->memcap / 4) {
+        ta__kset_release(&st->spans);
+        ta__kset_init(&st->spans, 2);
+    }
     goto out;
 
 out_dberr:
@@ -1626,8 +1651,11 @@ static ta_err kc_check(struct ta_store *st)
     }
     int64_t v = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    if (v != st->kc.data_version)
+    if (v != st->kc.data_version) {
         kc_clear(&st->kc);
+        ta__kset_release(&st->spans);
+        ta__kset_init(&st->spans, 2);
+    }
     st->kc.data_version = v;
     return TA_OK;
 }
@@ -1907,7 +1935,8 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
         goto out_abort;
     /* The last batch, its rollups and the state share one transaction. */
     if (!st->in_txn) {
-        if ((err = exec(st, "BEGIN IMMEDIATE", "finish run")) != TA_OK)
+        if ((err = exec(st, "BEGIN IMMEDIATE", "finish run")) != TA_OK ||
+            (err = kc_check(st)) != TA_OK)
             goto out_abort;
         st->in_txn = true;
     }
@@ -1927,6 +1956,7 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
     st->in_txn = false;
     st->run_id = 0;
     mem_drop(st);
+    ta__kset_release(&st->spans);
     return TA_OK;
 
 out_abort:
@@ -1944,6 +1974,7 @@ void ta_store_run_abort(struct ta_store *st)
     st->npend = 0;
     st->pend_used = 0;
     mem_drop(st);
+    ta__kset_release(&st->spans);
 }
 
 void ta_store_set_memcap(struct ta_store *st, size_t bytes)
