@@ -88,7 +88,8 @@ static const struct ta_opt analyze_opts[] = {
 static const struct ta_cmd_spec analyze_spec = {
     "analyze",
     "analyze -r FILE [-r FILE ...] | -i IFACE [--db FILE] [--home CC] [--format eve|intelmq] "
-    "[-o OUT]",
+    "[-o OUT]\n"
+    "                          [--sensor NAME] [--redo] [--no-wait] [--skew-ms MS]",
     "Run observe, intel matching, detection and geolocation; write each detection (C&C,\n"
     "phishing, backdoor, and their -suspected kinds) as an EVE alert or IntelMQ event,\n"
     "and store it in --db, where the same transaction is one event however many inputs or\n"

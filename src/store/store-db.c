@@ -1305,7 +1305,6 @@ static bool mem_record(struct ta_store *st, const struct ta_event *ev, const cha
     int64_t d = ta_store_day(ev->ts);
     uint32_t day = (uint32_t)d;
     const uint8_t *ip = NULL;
-    size_t n;
     bool ok = true;
     memcpy(k, pre, 5);
     memcpy(k + 5, &day, 4);
@@ -1348,7 +1347,6 @@ static bool mem_record(struct ta_store *st, const struct ta_event *ev, const cha
         v[0] = (uint64_t)id;
     if (created || (uint64_t)id > v[1])
         v[1] = (uint64_t)id;
-    (void)n;
     return true;
 }
 
