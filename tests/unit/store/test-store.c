@@ -550,6 +550,38 @@ static void test_redo(void **state)
     ta_store_close(st);
 }
 
+/* GeoIP data built after the traffic: the report says so (JSON notes, text). */
+static void test_geo_note(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, 1);
+    info.geoip_built = 1781654400; /* 2026-06-17 */
+    bool done;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_int_equal(fx_add(st, 0, FX_N), TA_OK);
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+    char *json = report_json(st);
+    assert_non_null(strstr(json, "\"notes\":[\"traffic of 2014-03-19 to 2014-03-21 was geolocated "
+                                 "with GeoIP data built 2026-06-17, after the traffic\"]"));
+    free(json);
+    struct ta_report_query q;
+    ta_report_query_init(&q);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(ta_report_write(r, TA_REPORT_FMT_TEXT, f), TA_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "\nNote: traffic of 2014-03-19 to 2014-03-21 was geolocated with "
+                                "GeoIP data built 2026-06-17, after the traffic.\n"));
+    free(buf);
+    ta_report_free(r);
+    ta_store_close(st);
+}
+
 static void note_holder(void *ctx, const char *holder)
 {
     snprintf(ctx, 64, "%s", holder);
@@ -826,6 +858,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identity_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geo_note, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
