@@ -126,7 +126,7 @@ enum ta_store_flags {
  */
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN]);
-/* Close; a run still open is left unfinished (it will be redone). NULL ok. */
+/* Close; a run still open is left unfinished (a rerun resumes it). NULL ok. */
 void ta_store_close(struct ta_store *st);
 /* Detail of the last TA_ERR_DB (or other) error; never NULL. */
 const char *ta_store_errmsg(const struct ta_store *st);

@@ -1823,7 +1823,7 @@ static const char *pend_str(struct ta_store *st, const char *v)
 }
 
 /* Insert the buffered events; on error the rest are dropped (the run can
- * then only be aborted and redone). */
+ * then only be aborted, and resumed by a rerun). */
 static ta_err pend_flush(struct ta_store *st)
 {
     ta_err err = TA_OK;
