@@ -20,6 +20,7 @@ for f in sys.argv[1:]:
             continue
         if inside:
             continue
+        line = re.sub(r'`[^`]*`', '', line)  # links inside inline code are examples
         for m in re.finditer(r'\]\(([^)\s]+)\)', line):
             t = m.group(1)
             if re.match(r'[a-z]+://', t) or t.startswith('mailto:'):
