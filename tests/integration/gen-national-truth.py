@@ -3,7 +3,7 @@
 
 Reads the captures back with tshark, finds C&C connections, phishing visits
 and webshell requests from the feeds' indicators alone, counts them with the
-report's definitions (README, "Counting") per country pair and per day, and
+report's definitions (docs/design/counting.md) per country pair and per day, and
 compares with truth.json. Countries come from the pinned database when given
 (read by tests/integration/mmdb.py, cross-checked with mmdblookup), else from
 truth-extra.json's roles.

@@ -2,7 +2,7 @@
 # threatatlas report / events: option and date errors (one line, non-zero
 # exit), empty and newer-schema databases, and every format on a synthetic
 # database whose counts are recomputed here independently from the raw
-# events (Python over store_event, following the README definitions).
+# events (Python over store_event, following docs/design/counting.md).
 set -uo pipefail
 BIN=${TA_BIN:?}
 FILL=${TA_BUILD:?}/bench/bench-report

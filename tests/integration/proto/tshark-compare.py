@@ -8,7 +8,7 @@ user agent (per request, in order within a connection) and status (per
 response, in order); TLS SNI and JA3 hash (per connection). A record that
 only one side produced is a disagreement too. Every disagreement is
 printed with its key and both values; the known causes are explained in
-README.md ("Compatibility") and classified here where they can be
+docs/observe.md ("Compatibility") and classified here where they can be
 recognised.
 
 Known differences, each labelled "[known: ...]" where it is printed:
