@@ -60,6 +60,28 @@ if [[ -d $MT/trails && -d $WL/lists ]]; then
     FEEDSIZE=$(du -h "$T/feeds.db" 2>/dev/null | cut -f1)
     "$B/bench/bench-intel" --db "$T/feeds.db" >"$LOG/intel-feeds-index.txt" 2>&1 ||
         FAILED+=("bench-intel --db $T/feeds.db")
+    # analyze with those feeds (plus the generated day's own) against the same
+    # capture without any intel: what 2 M real indicators and 360 k allow
+    # entries cost the packet path, start-up included and apart.
+    if "$B/threatatlas-gen" --scenario national --scale 0.01 --from 2014-03-19 --to 2014-03-19 \
+        --out "$T/nat" >/dev/null 2>&1; then
+        for f in "$T"/nat/*.csv "$T"/nat/*.txt "$T"/nat/*.json; do
+            [[ $f == */truth* ]] && continue
+            k=(); [[ $f == */webshell-paths.txt ]] && k=(--kind webshell)
+            "$B/threatatlas" intel import --db "$T/feeds.db" "${k[@]}" "$f" >/dev/null 2>&1
+        done
+        NATPCAP=$(ls "$T"/nat/pcap/*.pcap | head -1)
+        NATPKTS=$(tshark -r "$NATPCAP" -T fields -e frame.number 2>/dev/null | tail -1)
+        measure an_feeds "$RUNS" "$B/threatatlas" analyze -r "$NATPCAP" --db "$T/feeds.db" --home CN \
+            --no-store -o /dev/null
+        measure an_none "$RUNS" "$B/threatatlas" analyze -r "$NATPCAP" --no-intel --home CN \
+            --no-store -o /dev/null
+        ANPHASE=$(grep -o 'packets analysed in [0-9.]* s' "$LOG/an_feeds.err" | awk '{print $4}' | median)
+        ANPHASE0=$(grep -o 'packets analysed in [0-9.]* s' "$LOG/an_none.err" | awk '{print $4}' | median)
+        ANLOAD=$(grep -o 'intel loaded in [0-9.]* s' "$LOG/an_feeds.err" | awk '{print $4}' | median)
+    else
+        FAILED+=("threatatlas-gen --scenario national for the analyze figure")
+    fi
     rm -f "$T"/feeds.db*
 else
     echo "bench: maltrail-trails or misp-warninglists absent under $SD: real-feed import not measured" >&2
@@ -74,6 +96,9 @@ if [[ -n $FEEDS && -n ${WALL[feeds]:-} ]]; then
     frag "| import of the maltrail checkout + MISP warninglists folder (one command; median of $RUNS) | ${WALL[feeds]} s wall, ${CPU[feeds]} s CPU, peak RSS ${RSS[feeds]} kB, database $FEEDSIZE (target < 30 s); stored: ${FEEDS_SUM:-?} |"
     fidx=$(grep '^index:' "$LOG/intel-feeds-index.txt" | head -1)
     [[ -n $fidx ]] && frag "| index build from those feeds (one run) | ${fidx#index: } |"
+    [[ -n ${WALL[an_feeds]:-} ]] &&
+        frag "| analyze of one generated national day (${NATPKTS:-?} packets) with those feeds (median of $RUNS) | ${WALL[an_feeds]} s wall (intel load ${ANLOAD:-?} s, packet phase ${ANPHASE:-?} s), peak RSS ${RSS[an_feeds]} kB |" \
+             "| the same analyze with --no-intel | ${WALL[an_none]} s wall (packet phase ${ANPHASE0:-?} s), peak RSS ${RSS[an_none]} kB; packet phase with the feeds / without: $(ratio "${ANPHASE:-}" "${ANPHASE0:-}") |"
 fi
 ins=$(grep '^insert:' "$LOG/intel-lookups.txt" | head -1)
 [[ -n $ins ]] && frag "| bench-intel: generated set, inserted via the API (first run) | ${ins#insert: } |"
