@@ -34,7 +34,7 @@ static const struct ta_opt report_opts[] = {
     {"list", 0, TA_OPT_STR, offsetof(struct report_cfg, list), NULL, 0, 0, "LIST",
      "evidence: c2-servers, controlled-hosts, phishing-hosts, phishing-pages, "
      "backdoor-sources, backdoored-sites"},
-    {"limit", 0, TA_OPT_U64, offsetof(struct report_cfg, limit), NULL, 1, UINT64_MAX, "N",
+    {"limit", 0, TA_OPT_U64, offsetof(struct report_cfg, limit), NULL, 1, INT64_MAX, "N",
      "at most N list entries (default: all)"},
 };
 

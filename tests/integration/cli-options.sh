@@ -31,6 +31,11 @@ expect_err 2 "invalid --to date '2014-03-21T00:00'" \
     report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21T00:00
 expect_err 2 "invalid --since" events --db "$T/a.db" --since 14-03-19
 expect_err 2 "report: unknown option '--bogus'" report --bogus
+# Numbers the database cannot take are refused, not wrapped into an empty list.
+for big in 9223372036854775808 18446744073709551615 99999999999999999999; do
+    expect_err 2 "report: --limit: .*(out of range|not a number)" \
+        report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21 --list c2-servers --limit "$big"
+done
 expect_err 2 "observe: option '-r' needs a value" observe -r
 
 # Repeating a list option is how several inputs are given: not an error.
