@@ -245,6 +245,16 @@ struct ta_intel_db;
  * a one-line explanation is written to err (if errlen > 0).
  */
 ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen);
+/*
+ * Open an existing database for reading only (listing, statistics, lookups):
+ * never creates or writes anything. A missing file is TA_ERR_NOTFOUND; a
+ * file that is not a threatatlas database (no meta table: an empty file,
+ * another program's SQLite file), a truncated one, or one that holds no
+ * intel tables is TA_ERR_FORMAT; a newer intel schema TA_ERR_UNSUPPORTED.
+ * Import, insert and expire fail on such a handle.
+ */
+ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, char *err,
+                                 size_t errlen);
 void ta_intel_db_close(struct ta_intel_db *db);
 /* Last SQLite error message of db (static until the next call). */
 const char *ta_intel_db_errmsg(const struct ta_intel_db *db);

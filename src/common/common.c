@@ -6,7 +6,10 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
+
+#include "common/dbfile.h"
 
 static const char *const err_names[TA_ERR__COUNT] = {
     [TA_OK] = "success",
@@ -173,4 +176,28 @@ bool ta_date_parse(const char *s, ta_time_us *out)
     int64_t days = (int64_t)era * 146097 + (int64_t)doe - 719468;
     *out = (ta_time_us)days * 86400u * 1000000u;
     return true;
+}
+
+bool ta__db_file_truncated(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    uint8_t h[100];
+    bool cut = false;
+    /* Bytes 24 and 92 (change counter, version-valid-for) agree when the
+     * page count at 28 is valid; the page size is at 16 (1 = 65536). */
+    if (fread(h, 1, sizeof(h), f) == sizeof(h) && memcmp(h, "SQLite format 3", 16) == 0 &&
+        memcmp(h + 24, h + 92, 4) == 0) {
+        uint32_t psz = (uint32_t)h[16] << 8 | h[17];
+        uint64_t page = psz == 1 ? 65536u : psz;
+        uint64_t pages =
+            (uint64_t)h[28] << 24 | (uint64_t)h[29] << 16 | (uint64_t)h[30] << 8 | h[31];
+        if (fseeko(f, 0, SEEK_END) == 0) {
+            off_t size = ftello(f);
+            cut = size >= 0 && (uint64_t)size < pages * page;
+        }
+    }
+    fclose(f);
+    return cut;
 }

@@ -17,6 +17,8 @@
 
 #include "intel/intel-internal.h"
 
+#include "common/dbfile.h"
+
 #include "common/banned.h"
 
 struct ta_intel_db {
@@ -169,6 +171,80 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
     }
     if (exec(db, "COMMIT") != TA_OK) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
+        goto out_close;
+    }
+    *out = db;
+    return TA_OK;
+out_close:
+    sqlite3_close(db->db);
+    free(db);
+    return e;
+}
+
+static int has_table(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *s = NULL;
+    int state = -1;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        state = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(s);
+    return state;
+}
+
+ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, char *err,
+                                 size_t errlen)
+{
+    *out = NULL;
+    if (access(path, F_OK) != 0) {
+        snprintf(err, errlen, "%s: no such database", path);
+        return TA_ERR_NOTFOUND;
+    }
+    if (ta__db_file_truncated(path)) {
+        snprintf(err, errlen, "%s: the database is truncated (shorter than its header says)", path);
+        return TA_ERR_FORMAT;
+    }
+    struct ta_intel_db *db = calloc(1, sizeof(*db));
+    if (db == NULL)
+        return TA_ERR_NOMEM;
+    ta_err e = TA_ERR_FORMAT;
+    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
+        e = TA_ERR_IO;
+        goto out_close;
+    }
+    sqlite3_busy_timeout(db->db, 10000);
+    int meta = has_table(db->db, "meta");
+    if (meta < 0) {
+        snprintf(err, errlen, "%s: not a threatatlas database or unreadable (%s)", path,
+                 sqlite3_errmsg(db->db));
+        goto out_close;
+    }
+    if (meta == 0) {
+        snprintf(err, errlen, "%s: not a threatatlas database", path);
+        goto out_close;
+    }
+    if (has_table(db->db, "intel_indicator") != 1) {
+        snprintf(err, errlen, "%s: holds no indicators (nothing was imported into it)", path);
+        goto out_close;
+    }
+    sqlite3_stmt *st = NULL;
+    int have = 0;
+    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (have > TA_INTEL_SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "%s: intel schema version %d is newer than this threatatlas supports (%d); "
+                 "upgrade threatatlas",
+                 path, have, TA_INTEL_SCHEMA_VERSION);
+        e = TA_ERR_UNSUPPORTED;
         goto out_close;
     }
     *out = db;

@@ -6,6 +6,7 @@
  * subtracted in delete_run().
  */
 #include "store/store-int.h"
+#include "common/dbfile.h"
 #include "store/store-kset.h"
 
 #include <errno.h>
@@ -240,23 +241,33 @@ static ta_err exec(struct ta_store *st, const char *sql, const char *what)
     return TA_OK;
 }
 
-static bool table_exists(sqlite3 *db, const char *name)
+/* 1 if the table exists, 0 if not, -1 if the file cannot be read as a database. */
+static int table_state(sqlite3 *db, const char *name)
 {
     sqlite3_stmt *s = NULL;
-    bool found = false;
+    int state = -1;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &s,
                            NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        found = sqlite3_step(s) == SQLITE_ROW;
+        int rc = sqlite3_step(s);
+        state = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
     }
     sqlite3_finalize(s);
-    return found;
+    return state;
+}
+
+static bool table_exists(sqlite3 *db, const char *name)
+{
+    return table_state(db, name) == 1;
 }
 
 /* schema.store from meta, 0 if absent; -1 on error. */
 static long schema_version(sqlite3 *db)
 {
-    if (!table_exists(db, "meta"))
+    int meta = table_state(db, "meta");
+    if (meta < 0)
+        return -1;
+    if (meta == 0)
         return 0;
     sqlite3_stmt *s = NULL;
     long v = 0;
@@ -303,7 +314,21 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 0);
+    if (ta__db_file_truncated(path)) {
+        snprintf(errbuf, TA_STORE_ERRLEN,
+                 "%s: the database is truncated (shorter than its header says)", path);
+        err = TA_ERR_FORMAT;
+        goto out_close;
+    }
     long v = schema_version(st->db);
+    /* A reader never creates: a file without the meta table that every
+     * threatatlas database has (an empty file, another program's SQLite
+     * file) is not one of ours. */
+    if (v == 0 && st->readonly && table_state(st->db, "meta") != 1) {
+        snprintf(errbuf, TA_STORE_ERRLEN, "%s: not a threatatlas database", path);
+        err = TA_ERR_FORMAT;
+        goto out_close;
+    }
     if (v < 0) {
         snprintf(errbuf, TA_STORE_ERRLEN, "%s: not a threatatlas database or unreadable (%s)", path,
                  sqlite3_errmsg(st->db));

@@ -38,6 +38,16 @@ for big in 9223372036854775808 18446744073709551615 99999999999999999999; do
 done
 expect_err 2 "observe: option '-r' needs a value" observe -r
 
+# Readers never write, and a file that is not a usable database is an error.
+: >"$T/empty.db"
+echo "not a database" >"$T/text.db"
+for db in "$T/empty.db" "$T/text.db"; do
+    before=$(sha256sum <"$db")
+    expect_err 1 "not a threatatlas database" report --db "$db" --from 2014-03-19 --to 2014-03-21
+    expect_err 1 "not a threatatlas database" events --db "$db"
+    [[ $(sha256sum <"$db") == "$before" ]] || fail "reading $db changed it"
+done
+
 # Repeating a list option is how several inputs are given: not an error.
 "$BIN" observe -r /nonexistent/a.pcap -r /nonexistent/b.pcap >/dev/null 2>"$T/err"
 grep -q 'given twice' "$T/err" && fail "-r twice refused: $(cat "$T/err")"

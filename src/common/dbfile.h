@@ -1,0 +1,20 @@
+/*
+ * Checks on a database file made before SQLite reads it (shared by the
+ * store and the intel database, which live in the same file).
+ */
+#ifndef THREATATLAS_COMMON_DBFILE_H
+#define THREATATLAS_COMMON_DBFILE_H
+
+#include <stdbool.h>
+
+/*
+ * true when the file at path is an SQLite database shorter than the size
+ * its header records: it has lost its end (a copy cut short, a full disk),
+ * and SQLite would read it until the first missing page and then fail
+ * midway. The header's page count only grows at checkpoints, so a file
+ * with a live WAL is never taken for truncated. false for anything else,
+ * including files that cannot be read (opening them reports that).
+ */
+bool ta__db_file_truncated(const char *path);
+
+#endif
