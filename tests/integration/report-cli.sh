@@ -49,8 +49,13 @@ expect_err 2 "invalid --since date '19/03/2014'" events --db "$T/a.db" --since 1
 expect_err 2 "invalid --format 'json'" events --db "$T/a.db" --format json
 expect_err 1 'cannot open database' events --db "$T/missing.db"
 
-# Empty database: says so; JSON keeps its shape.
-: >"$T/empty.db"
+# A file that is not a threatatlas database (here empty) is an error, and stays as it was.
+: >"$T/zero.db"
+expect_err 1 'not a threatatlas database' report --db "$T/zero.db" --from 2014-03-19 --to 2014-03-20
+[[ ! -s "$T/zero.db" ]] || fail "report wrote into an empty file"
+# A threatatlas database with indicators but no analysis: says so; JSON keeps its shape.
+echo 192.0.2.1 >"$T/one.txt"
+"$BIN" intel import --db "$T/empty.db" --kind c2 "$T/one.txt" >/dev/null 2>&1 || fail "import one"
 out=$("$BIN" report --db "$T/empty.db" --from 2014-03-19 --to 2014-03-20) || fail "empty db exit"
 [[ "$out" == "No data: the database holds no analysis." ]] || fail "empty db text: $out"
 "$BIN" report --db "$T/empty.db" --from 2014-03-19 --to 2014-03-20 --format json >"$T/e.json" ||
