@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cost of storing events during `threatatlas analyze` (issue 7: at most 15 %
+# Cost of storing events during `threatatlas analyze` (target: at most 15 %
 # of analysis speed). Generates the national scenario (scale 0.01 by default),
 # imports its feeds into a template database, then times `analyze --no-store`
 # and `analyze --db` (a fresh copy of the template each run) and prints the
