@@ -21,7 +21,12 @@
  *            compromised_websites distinct websites (Host, lower case, no
  *                             port; server IP without Host)
  *            backdoor_attacks backdoor requests (one event each)
+ *   payload  payload_hosts    distinct servers in X that delivered malware
+ *                             payloads to hosts in Y (never counted as C&C)
+ *            downloading_hosts distinct hosts in Y; downloads: events
  * Suspected kinds are counted the same way in separate rows, never mixed in.
+ * Suppressed events (an allow list covers the server) are never counted;
+ * the report says how many there were, per kind and list.
  *
  *   struct ta_report_query q; ta_report_query_init(&q);
  *   ta_report_query_dates(&q, "2014-03-19", "2014-05-18");
@@ -53,15 +58,24 @@ ta_err ta_report_query_cc(char cc[3], const char *text);
 enum ta_report_format { TA_REPORT_FMT_TEXT = 0, TA_REPORT_FMT_JSON, TA_REPORT_FMT_CSV };
 bool ta_report_format_parse(const char *s, enum ta_report_format *out);
 
-enum ta_report_section { TA_REPORT_BOTNET = 0, TA_REPORT_PHISHING, TA_REPORT_BACKDOOR };
+enum ta_report_section {
+    TA_REPORT_BOTNET = 0,
+    TA_REPORT_PHISHING,
+    TA_REPORT_BACKDOOR,
+    TA_REPORT_PAYLOAD /* payload_hosts (attackers), downloading_hosts (targets), downloads */
+};
 
 /* One country pair of one section. */
 struct ta_report_row {
     char src_cc[3], dst_cc[3];
-    uint64_t attackers; /* c2_servers | phishing_hosts | attacker_ips */
-    uint64_t targets;   /* controlled_hosts | phishing_pages | compromised_websites */
-    uint64_t flows;     /* phishing: phishing_attacks */
-    uint64_t events;    /* backdoor: backdoor_attacks; others: events seen */
+    uint64_t attackers;   /* c2_servers | phishing_hosts | attacker_ips */
+    uint64_t targets;     /* controlled_hosts | phishing_pages | compromised_websites */
+    uint64_t flows;       /* phishing: phishing_attacks */
+    uint64_t events;      /* backdoor: backdoor_attacks; payload: downloads; others: events */
+    uint64_t established; /* botnet: controlled_hosts_established, hosts seen with an
+                             established session */
+    uint64_t undated;     /* botnet: c2_servers_undated, counted servers that rest only on
+                             undated indicators */
 };
 
 struct ta_report;
@@ -71,11 +85,20 @@ ta_err ta_report_compute(struct ta_store *st, const struct ta_report_query *q,
                          struct ta_report **out);
 void ta_report_free(struct ta_report *r);
 
-/* Rows of a section, sorted largest first; suspected rows kept apart. */
+/* Rows of a section, sorted largest first; suspected rows kept apart (payload has none). */
 size_t ta_report_rows(const struct ta_report *r, enum ta_report_section sec, bool suspected,
                       const struct ta_report_row **rows);
-/* true if no completed analysis is stored at all. */
+/* true if no analysis is stored at all. */
 bool ta_report_db_empty(const struct ta_report *r);
+/* Suppressed events of the period: how many of kind were kept out of the counts by list. */
+struct ta_report_suppressed {
+    enum ta_event_kind kind;
+    const char *list; /* allow list (intel source) name */
+    uint64_t events;
+};
+size_t ta_report_suppressed(const struct ta_report *r, const struct ta_report_suppressed **out);
+/* Sensors of the runs overlapping the period, sorted. */
+size_t ta_report_sensors(const struct ta_report *r, const char *const **out);
 /* true if the period (with filters) holds no detection. */
 bool ta_report_period_empty(const struct ta_report *r);
 
@@ -104,8 +127,9 @@ ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q
 enum ta_events_format { TA_EVENTS_FMT_EVE = 0, TA_EVENTS_FMT_INTELMQ, TA_EVENTS_FMT_CSV };
 bool ta_events_format_parse(const char *s, enum ta_events_format *out);
 /*
- * Write the stored events of completed runs with ts >= since, oldest first.
- * type: "c2", "phishing", "backdoor" (each with its suspected kind) or NULL
+ * Write the stored events (each distinct event once, as committed) with
+ * ts >= since, oldest first.
+ * type: "c2", "phishing", "backdoor" (each with its suspected kind), "payload" or NULL
  * for all. *count receives the number written.
  */
 ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us since,

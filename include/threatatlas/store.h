@@ -3,80 +3,82 @@
  * threat-intel module (tables prefixed store_ here, intel_ there, and the
  * shared meta(key, value) table where this module keeps schema.store).
  *
+ * Event identity. The same observed transaction is one event however many
+ * times, from however many files or sensors, it arrives. An event's key is a
+ * 64-bit hash of (kind, attacker ip and port, victim ip and port, IP
+ * protocol, tx_index); a new event is a duplicate of a stored one with the
+ * same key whose flow_start (ts when the detector gave none) is within the
+ * clock skew (ta_store_set_skew, default TA_STORE_SKEW_US = 2 s), the
+ * tolerance between two sensors' clocks. The key is stored with the time
+ * bucket of flow_start (2^30 us, about 18 minutes) in its high bits, so the
+ * index on (key, flow_start) is written near its end as captures advance in
+ * time; a lookup reads the bucket of flow_start - skew and, when different,
+ * that of flow_start + skew. The first copy of an event keeps its evidence;
+ * later ones only add a sighting.
+ *
  * What it holds:
  *   store_run        one row per analysis run: digest of its inputs, state
- *                    (running / done), home constituency, intel and GeoIP
- *                    versions, time range of the data, number of events.
+ *                    (running / done), options (home, home nets, sensor),
+ *                    intel and GeoIP versions and the GeoIP build date, time
+ *                    range of the data, events new and already known, pid.
  *   store_input      the run's input files: path, size, SHA-256.
- *   store_event      every detection event as a typed attacker -> victim
- *                    edge with its evidence (see threatatlas/event.h), so a
- *                    C&C server and the hosts it controls stay linked.
- *                    Its id is (run id << 32 | sequence number in the run):
- *                    a run's events are one id range, found without an
- *                    index. Request bodies are kept up to 512 bytes.
- *   store_event_zone per completed run, kind and day, the lowest and highest
+ *   store_event      every distinct event (see threatatlas/event.h) with its
+ *                    evidence, identity (ikey, fs) and nruns, the number of
+ *                    runs that saw it. Its id is (id of the run that first
+ *                    stored it << 32 | sequence in that run).
+ *   store_sighting   (event, run) for every other run that saw the event:
+ *                    with the storing run, which runs and so which sensors
+ *                    (a run has one) saw it, and a run's contribution.
+ *   store_event_zone per storing run, kind and day, the lowest and highest
  *                    id of those events; lists select events by kind and
- *                    day through it (events are stored in capture order, so
- *                    the ranges are narrow) instead of an index on
- *                    store_event, which would cost a B-tree insert per event.
- *   store_day_*      per-day rollups used by the report: distinct sets
- *                    (attacker IPs, C&C victims, phishing pages / backdoored
- *                    websites) keyed by (kind, src_cc, dst_cc, member, day)
- *                    so that distinct counts over any range of days are exact,
- *                    and per-day counters (events; phishing visits, each
- *                    flow dated by its first event).
+ *                    day through it instead of an index on (kind, day).
+ *   store_day_*      per-day distinct sets with reference counts (events
+ *                    behind each (kind, src_cc, dst_cc, member, day)):
+ *                    attacker, victim (C&C and payload kinds), item (pages,
+ *                    websites), victim_est (C&C hosts with an established
+ *                    session), attacker_dated (C&C servers behind at least
+ *                    one dated indicator); per-day counters (events, visits)
+ *                    and suppressed events per allow list.
  *   store_span_*     per member, its first and last day: a member counts in a
  *                    period when either day falls inside; only for a period
  *                    strictly inside its span are the per-day sets consulted.
- *                    A report over the whole history is thus one scan of the
- *                    members, however many days it covers.
+ *   Suppressed events (suppressed_by set) are stored but enter only the
+ *   suppressed counters.
  *
  * Call sequence for an analysis (threatatlas analyze):
  *
- *   struct ta_store *st; char err[TA_STORE_ERRLEN];
+ *   ta_store_lock_take(db_path, "analyze (pid N)", -1, note, ctx, &lock, err);
  *   ta_store_open(db_path, TA_STORE_CREATE, &st, err);
  *   for each input: ta_store_input_hash(path, &inputs[i]);   (size + SHA-256)
- *   struct ta_store_run_info info = {.inputs = inputs, .n_inputs = n,
- *       .home = "CN", .intel_version = "...", .geoip_version = "..."};
- *   bool done;
+ *   struct ta_store_run_info info = {.inputs = inputs, .n_inputs = n, ...};
  *   ta_store_run_begin(st, &info, &done);
- *   if (done) -> nothing to do: these inputs were analysed already.
- *   else {
- *       run the detectors; for each event: ta_store_add_event(st, ev)
- *       (or pass ta_store_event_sink with st as its context);
- *       ta_store_run_finish(st, first_packet_ts, last_packet_ts);
- *       (on a fatal error instead: ta_store_run_abort(st))
- *   }
- *   ta_store_close(st);
+ *   if (done) -> nothing to do: every input was analysed to completion.
+ *   else { for each event: ta_store_add_event(st, ev); ta_store_run_finish(st, 0, 0); }
+ *   ta_store_close(st); ta_store_lock_release(lock);
  *
  * Crash safety (an analysis killed at any point, kill -9 included):
- *   - SQLite in WAL mode makes every transaction atomic and durable, so the
- *     file is always consistent; the design makes it also *meaningful*.
- *   - ta_store_run_begin commits the run row (state running) and its inputs
- *     before any event is written.
- *   - Events are written in batches of TA_STORE_BATCH per transaction into
- *     store_event only. Nothing that the report counts is touched.
- *   - ta_store_run_finish, in ONE transaction, writes the run's rollups and
- *     event zones and marks the run done. The rollups therefore only ever contain complete
- *     runs. (The rollups are collected in process memory during the run,
- *     capped by ta_store_set_memcap; past the cap finish recomputes them
- *     from the run's stored events with SQL. A crash loses the memory, which
- *     is fine: the run is redone.)
- *   - Every reader (report, lists, events export) only looks at runs in state
- *     done, so a half-written run is invisible.
- *   - Rerunning the same inputs finds the run in state running (its digest is
- *     the same), deletes its events and redoes it from the start. The final
- *     database is then the same as after an uninterrupted run, and so is
- *     the report.
- *   - A run found done is not redone: ta_store_run_begin reports done=true
- *     (idempotence by input digest).
- *   Do not analyse the same inputs from two processes at the same time: the
- *   second would take the first's running run for a crashed one.
+ *   - SQLite in WAL mode makes every transaction atomic and durable.
+ *   - Events are written in batches of TA_STORE_BATCH per transaction, and
+ *     each batch's rollups are written in the same transaction, so the
+ *     rollups always equal the stored events: a report during a run sees
+ *     exactly the committed batches.
+ *   - A rerun on the same inputs finds the run unfinished (same digest) and
+ *     resumes it: the committed events are found known (their sighting by
+ *     this run exists) and count nothing again. The final database gives the
+ *     report of an uninterrupted run.
  *
- * Idempotence is per run: the run digest is SHA-256 over the sorted input
- * SHA-256s, so "-r a -r b" and "-r b -r a" are the same run. Analysing an
- * overlapping but different set of inputs is a new run; distinct counts stay
- * exact, while the counters (attacks) would count the overlap twice.
+ * Runs. ta_store_run_delete removes a run: its sightings go, and events no
+ * other run saw are deleted with their contribution subtracted from the
+ * rollups (spans recomputed for the touched members), in one transaction;
+ * the report then equals what it would have been without that run.
+ * With info.redo, runs_begin first deletes every run that analysed one of
+ * the inputs (refusing, TA_ERR_ARG, when such a run also had other inputs).
+ *
+ * Writers. One writer at a time per database: ta_store_lock_take holds an
+ * advisory lock (flock) on "<db>.lock", released when the process ends
+ * however it ends. analyze, intel import and runs delete take it; a second
+ * writer waits (with a note naming the holder) or, without waiting, is
+ * refused at start. Readers never take it: WAL gives them the last commit.
  *
  * Errors: functions return ta_err; TA_ERR_DB details are available from
  * ta_store_errmsg(). Library code never prints.
@@ -92,13 +94,22 @@
  * Version of the store_ tables written as meta.schema.store. Databases of
  * another version are refused (TA_ERR_UNSUPPORTED, both versions named).
  * 2: event ids are (run id << 32 | sequence in the run), no run_id index.
+ * 3: event identity across runs, sightings, reference-counted rollups
+ *    written per batch, sensors, suppressed and payload events.
  */
-#define TA_STORE_SCHEMA_VERSION 2
-/* Events per write transaction during a run. */
-#define TA_STORE_BATCH  20000
+#define TA_STORE_SCHEMA_VERSION 3
+/* Events per write transaction during a run. Each batch also writes its
+ * rollups, whose upserts (spread over the per-member tables) cost more than
+ * the events: fewer, larger batches are cheaper (bench-report, 3M events
+ * over 60 days: 100,000 per batch 26.8 s CPU, 500,000 per batch 22.0 s). */
+#define TA_STORE_BATCH  500000
 #define TA_STORE_ERRLEN 256
-/* Default memory cap of a run's in-memory rollups (see ta_store_set_memcap). */
+/* Default memory cap of a batch's in-memory rollups (see ta_store_set_memcap). */
 #define TA_STORE_MEMCAP ((size_t)1 << 30)
+/* Default clock skew between sensors within which two copies are one event. */
+#define TA_STORE_SKEW_US ((ta_time_us)2000000)
+/* Largest skew accepted (the identity's time buckets are 2^30 us wide). */
+#define TA_STORE_SKEW_MAX_US ((ta_time_us)600000000)
 
 struct ta_store;
 
@@ -115,7 +126,7 @@ enum ta_store_flags {
  */
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN]);
-/* Close; a run still open is left unfinished (it will be redone). NULL ok. */
+/* Close; a run still open is left unfinished (a rerun resumes it). NULL ok. */
 void ta_store_close(struct ta_store *st);
 /* Detail of the last TA_ERR_DB (or other) error; never NULL. */
 const char *ta_store_errmsg(const struct ta_store *st);
@@ -138,18 +149,25 @@ struct ta_store_run_info {
     const struct ta_store_input *inputs;
     size_t n_inputs;
     const char *home;          /* home constituency, e.g. "CN" or "CN,HK" */
+    const char *home_nets;     /* home networks file, as given */
+    const char *sensor;        /* name of the sensor the captures come from */
     const char *intel_version; /* free-form, e.g. "maltrail 2024-05-01; openphish ..." */
     const char *geoip_version; /* free-form, e.g. "ip-location-db 2024-05-01" */
+    uint64_t geoip_built;      /* build time of the GeoIP data, Unix seconds; 0 unknown */
+    bool redo;                 /* replace the runs that analysed these inputs */
 };
 
 /* *done = true if a completed run with this digest exists. */
 ta_err ta_store_run_is_done(struct ta_store *st, const uint8_t digest[TA_SHA256_LEN], bool *done);
 
 /*
- * Start a run for info (at least one input). If the same inputs were already
- * analysed to completion, sets *already_done and opens nothing. If an
- * earlier attempt was interrupted, its events are discarded and the run is
- * redone. Fails with TA_ERR_ARG if a run is already open on st.
+ * Start a run for info (at least one input). Unless info->redo, if every
+ * input (by SHA-256) was already analysed to completion, sets *already_done
+ * and opens nothing. If an earlier attempt on the same inputs was
+ * interrupted, that run is resumed. With info->redo, the runs that analysed
+ * any of the inputs are deleted first (TA_ERR_ARG, with a message, if one
+ * of them also analysed other inputs). Fails with TA_ERR_ARG if a run is
+ * already open on st.
  */
 ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
                           bool *already_done);
@@ -168,35 +186,92 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev);
 void ta_store_event_sink(void *ctx, const struct ta_event *ev);
 
 /*
- * Finish the open run: commit the remaining events, fold them into the
- * per-day rollups and mark the run done, atomically. first/last are the
- * capture's time range (0, 0 = take it from the events). If an earlier add
- * failed, returns that error and leaves the run unfinished.
+ * Finish the open run: commit the remaining events with their rollups and
+ * mark the run done, atomically. first/last are the capture's time range
+ * (0, 0 = take it from the events). If an earlier add failed, returns that
+ * error and leaves the run unfinished.
  */
 ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last);
 
-/* Give up the open run; it stays unfinished and is redone next time. */
+/* Give up the open run; it stays unfinished (its committed batches count) and is
+ * resumed next time. */
 void ta_store_run_abort(struct ta_store *st);
 
 /* Events per write transaction (default TA_STORE_BATCH; 0 restores it). */
 void ta_store_set_batch(struct ta_store *st, unsigned events);
 
 /*
- * During a run the distinct rollup tuples and counters are collected in
- * memory and written once at finish. Past `bytes` they are dropped and
- * finish folds the run's stored events with SQL instead (slower, same
- * result). Takes effect for runs begun afterwards.
+ * A batch's rollup tuples and counters are collected in memory and written
+ * with the batch. Past `bytes` the batch is committed early.
  */
 void ta_store_set_memcap(struct ta_store *st, size_t bytes);
 
+/* Clock skew within which two copies of a transaction are one event
+ * (default TA_STORE_SKEW_US); TA_ERR_ARG above TA_STORE_SKEW_MAX_US. */
+ta_err ta_store_set_skew(struct ta_store *st, ta_time_us skew);
+
+/* Id of the open run, 0 if none. */
+int64_t ta_store_run_id(const struct ta_store *st);
+
 /* Counters for the open (or last) run. */
 struct ta_store_stats {
-    uint64_t events;        /* events added to the current run */
+    uint64_t events;        /* events added to the current run (this process) */
+    uint64_t events_new;    /* of those, stored as new events */
+    uint64_t events_known;  /* already stored by another run: a sighting added */
+    uint64_t events_repeat; /* already seen by this run (repeated input) */
     uint64_t commits;       /* write transactions committed */
-    uint64_t runs_redone;   /* unfinished runs discarded and redone by run_begin */
-    uint64_t mem_overflows; /* runs whose in-memory rollups hit the memcap */
+    uint64_t runs_redone;   /* unfinished runs resumed by run_begin */
+    uint64_t runs_replaced; /* runs deleted by a redo */
+    uint64_t mem_overflows; /* batches committed early at the memcap */
 };
 void ta_store_get_stats(const struct ta_store *st, struct ta_store_stats *out);
+
+/* ---- runs ---- */
+
+/* One stored run, as listed; strings valid during the callback only. */
+struct ta_store_run_desc {
+    int64_t id;
+    bool done;
+    const char *digest; /* hex */
+    const char *home, *home_nets, *sensor, *intel_version, *geoip_version;
+    uint64_t geoip_built;         /* Unix seconds, 0 unknown */
+    ta_time_us ts_first, ts_last; /* time range of its events */
+    uint64_t events_new;          /* events it stored first */
+    uint64_t events_known;        /* events another run had stored already */
+    int64_t started, finished;    /* wall clock, Unix seconds (finished 0: not done) */
+    int64_t pid;                  /* process that ran it last */
+    const struct ta_store_input *inputs;
+    size_t n_inputs;
+};
+/* Return false to stop the listing. */
+typedef bool (*ta_store_run_cb)(void *ctx, const struct ta_store_run_desc *run);
+/* Call cb for each run in id order (only run `id` if id > 0; TA_ERR_NOTFOUND if absent). */
+ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, void *ctx);
+/*
+ * Delete run id and exactly its contribution (events no other run saw), in
+ * one transaction. TA_ERR_NOTFOUND if there is no such run; TA_ERR_ARG while
+ * a run is open on st. The caller holds the writer lock.
+ */
+ta_err ta_store_run_delete(struct ta_store *st, int64_t id);
+
+/* ---- the writer lock ---- */
+
+struct ta_store_lock;
+/* Told who holds the lock when waiting starts, then every minute. */
+typedef void (*ta_store_wait_cb)(void *ctx, const char *holder);
+/*
+ * Take the writer lock of the database at db_path ("<db_path>.lock",
+ * created if needed). holder describes this process for waiters, e.g.
+ * "intel import (pid 12)". wait_s: seconds to wait, 0 = refuse at once,
+ * negative = wait as long as it takes. When it cannot be had,
+ * TA_ERR_LIMIT and errbuf names the holder.
+ */
+ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, ta_store_wait_cb cb,
+                          void *ctx, struct ta_store_lock **out, char errbuf[TA_STORE_ERRLEN]);
+/* Change the description waiters see (e.g. once the run id is known). */
+void ta_store_lock_set_holder(struct ta_store_lock *l, const char *holder);
+/* Release (NULL ok). */
+void ta_store_lock_release(struct ta_store_lock *l);
 
 /* Day number (days since 1970-01-01 UTC) of a timestamp. */
 static inline int64_t ta_store_day(ta_time_us t)

@@ -40,8 +40,12 @@ struct analyze_cfg {
     const char *feed_name;
     const char *country_db;
     const char *asn_db;
+    const char *sensor;
     bool no_store;
     bool no_intel;
+    bool redo;
+    bool no_wait;
+    uint32_t skew_ms;
     bool no_beacon;
     bool progress;
     uint32_t http_body_limit;
@@ -73,6 +77,14 @@ static const struct ta_opt analyze_opts[] = {
     {"no-intel", 0, TA_OPT_FLAG, OFF(no_intel), NULL, 0, 0, NULL,
      "run without indicators (webshell, phishing-content and beaconing detectors only); "
      "without it, --db must hold indicators"},
+    {"sensor", 0, TA_OPT_STR, OFF(sensor), NULL, 0, 0, "NAME",
+     "name of the sensor the captures come from (default: the host name)"},
+    {"redo", 0, TA_OPT_FLAG, OFF(redo), NULL, 0, 0, NULL,
+     "analyse inputs already analysed again, replacing the runs that analysed them"},
+    {"no-wait", 0, TA_OPT_FLAG, OFF(no_wait), NULL, 0, 0, NULL,
+     "refuse at once when another process writes --db (default: wait for it)"},
+    {"skew-ms", 0, TA_OPT_U32, OFF(skew_ms), "2000", 0, 600000, "MS",
+     "clock skew between sensors: copies of a transaction this close in time are one event"},
     {"no-beacon", 0, TA_OPT_FLAG, OFF(no_beacon), NULL, 0, 0, NULL,
      "do not run the beaconing scorer"},
     {"progress", 0, TA_OPT_FLAG, OFF(progress), NULL, 0, 0, NULL,
@@ -92,11 +104,15 @@ static const struct ta_opt analyze_opts[] = {
 static const struct ta_cmd_spec analyze_spec = {
     "analyze",
     "analyze -r FILE [-r FILE ...] | -i IFACE --db FILE | --no-intel [--home CC] "
-    "[--format eve|intelmq] [-o OUT]",
+    "[--format eve|intelmq] [-o OUT]\n"
+    "                          [--sensor NAME] [--redo] [--no-wait] [--skew-ms MS]",
     "Run observe, intel matching, detection and geolocation; write each detection (C&C,\n"
     "phishing, backdoor, their -suspected kinds, payload downloads) as an EVE alert or\n"
-    "IntelMQ event, and store it in --db. Events an allow list covers are written and\n"
-    "stored with suppressed_by and not counted. Statistics go to stderr.",
+    "IntelMQ event, and store it in --db, where the same transaction is one event however\n"
+    "many inputs or sensors show it. Events an allow list covers are written and stored\n"
+    "with suppressed_by and not counted. Inputs all analysed before are skipped (exit 0)\n"
+    "unless --redo. One process writes a database at a time: the others wait, or with\n"
+    "--no-wait refuse. Statistics go to stderr.",
     analyze_opts,
     sizeof(analyze_opts) / sizeof(analyze_opts[0]),
     "exit status: 0 success, 1 input/output/database error, 2 usage error.\n",
@@ -328,6 +344,27 @@ static void geoip_version(const ta_geo *g, struct vbuf *out)
     }
 }
 
+/* Newest build time of the GeoIP databases in use (Unix seconds), 0 if unknown. */
+static uint64_t geoip_built(const ta_geo *g)
+{
+    struct ta_geo_db_info info[8];
+    size_t n = ta_geo_info(g, info, 8);
+    uint64_t b = 0;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        /* CSV databases give YYYYMMDDHH from the package version, not epoch seconds. */
+        if (info[i].format != NULL && strcmp(info[i].format, "mmdb") == 0 &&
+            info[i].build_epoch > b)
+            b = info[i].build_epoch;
+    }
+    return b;
+}
+
+static void on_lock_wait(void *ctx, const char *holder)
+{
+    (void)ctx;
+    fprintf(stderr, "analyze: waiting for %s to finish\n", holder);
+}
+
 static void print_stats(const struct ta_detector *d, uint64_t n)
 {
     struct ta_detect_stats st;
@@ -372,6 +409,7 @@ int ta_cli_analyze(int argc, char **argv)
     struct intel_state intel = {0};
     const char **allow = NULL;
     struct out_ctx oc = {0};
+    struct ta_store_lock *lock = NULL;
     char err[512];
     ta_err te;
     rc = 0;
@@ -419,6 +457,20 @@ int ta_cli_analyze(int argc, char **argv)
     if (cfg.db != NULL && !cfg.no_intel &&
         (rc = intel_opts(&cfg, &io, allow, topsites, sizeof(topsites))) != 0)
         goto out;
+    bool storing = cfg.db != NULL && !cfg.no_store && cfg.iface == NULL;
+    if (storing) {
+        /* One writer at a time, decided before any work (and before the intel
+         * is read, so an import being written is waited for). */
+        char holder[64], lerr[TA_STORE_ERRLEN];
+        snprintf(holder, sizeof(holder), "analyze (pid %ld)", (long)getpid());
+        te = ta_store_lock_take(cfg.db, holder, cfg.no_wait ? 0 : -1, on_lock_wait, NULL, &lock,
+                                lerr);
+        if (te != TA_OK) {
+            ta_cli_error("analyze: %s%s", lerr, te == TA_ERR_LIMIT ? " (--no-wait)" : "");
+            rc = 1;
+            goto out;
+        }
+    }
     if (cfg.db != NULL && !cfg.no_intel) {
         /* The clock only times the load for the stderr line, never the output. */
         struct timespec t0, t1;
@@ -462,7 +514,7 @@ int ta_cli_analyze(int argc, char **argv)
             (double)(g1.tv_sec - g0.tv_sec) + (double)(g1.tv_nsec - g0.tv_nsec) / 1e9);
 
     struct ta_store_input *inputs = NULL;
-    if (cfg.db != NULL && !cfg.no_store && cfg.iface == NULL) {
+    if (storing) {
         char serr[TA_STORE_ERRLEN];
         te = ta_store_open(cfg.db, TA_STORE_CREATE, &oc.store, serr);
         if (te != TA_OK) {
@@ -470,6 +522,7 @@ int ta_cli_analyze(int argc, char **argv)
             rc = 1;
             goto out;
         }
+        ta_store_set_skew(oc.store, (ta_time_us)cfg.skew_ms * 1000);
         inputs = calloc(cfg.read.n, sizeof(*inputs));
         if (inputs == NULL) {
             rc = 1;
@@ -487,11 +540,18 @@ int ta_cli_analyze(int argc, char **argv)
         iv.s[0] = gv.s[0] = '\0';
         intel_version(intel.db, &iv);
         geoip_version(geo, &gv);
+        char host[256] = "";
+        if (cfg.sensor == NULL && gethostname(host, sizeof(host) - 1) != 0)
+            snprintf(host, sizeof(host), "unknown");
         struct ta_store_run_info ri = {.inputs = inputs,
                                        .n_inputs = cfg.read.n,
                                        .home = cfg.home,
+                                       .home_nets = cfg.home_nets,
+                                       .sensor = cfg.sensor ? cfg.sensor : host,
                                        .intel_version = iv.s,
-                                       .geoip_version = gv.s};
+                                       .geoip_version = gv.s,
+                                       .geoip_built = geoip_built(geo),
+                                       .redo = cfg.redo};
         bool done = false;
         te = ta_store_run_begin(oc.store, &ri, &done);
         free(inputs);
@@ -501,12 +561,18 @@ int ta_cli_analyze(int argc, char **argv)
             goto out;
         }
         if (done) {
-            fprintf(stderr, "analyze: these inputs were already analysed into %s; nothing to do\n",
+            fprintf(stderr,
+                    "analyze: these inputs were already analysed into %s; nothing to do "
+                    "(--redo analyses them again)\n",
                     cfg.db);
             ta_store_close(oc.store);
             oc.store = NULL;
             goto out;
         }
+        char holder[64];
+        snprintf(holder, sizeof(holder), "run %lld (pid %ld)", (long long)ta_store_run_id(oc.store),
+                 (long)getpid());
+        ta_store_lock_set_holder(lock, holder);
     }
 
     if (strcmp(cfg.output, "-") == 0) {
@@ -598,16 +664,27 @@ int ta_cli_analyze(int argc, char **argv)
         rc = 1;
     }
     if (oc.store != NULL && rc == 0) {
+        int64_t run = ta_store_run_id(oc.store);
         te = ta_store_run_finish(oc.store, 0, 0);
         if (te != TA_OK) {
             ta_cli_error("analyze: storing events: %s", ta_store_errmsg(oc.store));
             rc = 1;
+        } else {
+            struct ta_store_stats ss;
+            ta_store_get_stats(oc.store, &ss);
+            fprintf(stderr,
+                    "analyze: run %lld stored %llu new events; %llu already known from other "
+                    "runs, %llu repeated within this run%s\n",
+                    (long long)run, (unsigned long long)ss.events_new,
+                    (unsigned long long)ss.events_known, (unsigned long long)ss.events_repeat,
+                    ss.runs_replaced ? "; replaced the earlier runs of these inputs" : "");
         }
     }
     print_stats(det, oc.n);
 
 out:
     ta_store_close(oc.store);
+    ta_store_lock_release(lock);
     if (oc.f != NULL && oc.f != stdout)
         fclose(oc.f);
     ta_json_release(&oc.j);

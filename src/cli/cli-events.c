@@ -20,7 +20,7 @@ static const struct ta_opt events_opts[] = {
     {"db", 0, TA_OPT_STR, offsetof(struct events_cfg, db), NULL, 0, 0, "FILE",
      "database written by 'threatatlas analyze' (required)"},
     {"type", 0, TA_OPT_STR, offsetof(struct events_cfg, type), NULL, 0, 0, "TYPE",
-     "c2, phishing or backdoor (each with its suspected kind); default all"},
+     "c2, phishing, backdoor (each with its suspected kind) or payload; default all"},
     {"since", 0, TA_OPT_STR, offsetof(struct events_cfg, since), NULL, 0, 0, "YYYY-MM-DD",
      "only events from this UTC day on"},
     {"format", 0, TA_OPT_STR, offsetof(struct events_cfg, format), "eve", 0, 0, "FMT",
@@ -29,9 +29,10 @@ static const struct ta_opt events_opts[] = {
 
 static const struct ta_cmd_spec events_spec = {
     "events",
-    "events --db FILE [--type c2|phishing|backdoor] [--since YYYY-MM-DD]\n"
+    "events --db FILE [--type c2|phishing|backdoor|payload] [--since YYYY-MM-DD]\n"
     "                          [--format eve|intelmq|csv]",
-    "Writes the stored events of completed analyses, oldest first.",
+    "Writes the stored events, each distinct event once (however many runs or sensors saw\n"
+    "it), oldest first. Suppressed events are included, with the list that suppressed them.",
     events_opts,
     sizeof(events_opts) / sizeof(events_opts[0]),
     "Exit status: 0 ok, 1 database error, 2 bad options.\n",
@@ -49,8 +50,9 @@ int ta_cli_events(int argc, char **argv)
         return 2;
     }
     if (type != NULL && strcmp(type, "c2") != 0 && strcmp(type, "phishing") != 0 &&
-        strcmp(type, "backdoor") != 0) {
-        ta_cli_error("events: invalid --type '%s' (expected c2, phishing or backdoor)", type);
+        strcmp(type, "backdoor") != 0 && strcmp(type, "payload") != 0) {
+        ta_cli_error("events: invalid --type '%s' (expected c2, phishing, backdoor or payload)",
+                     type);
         return 2;
     }
     ta_time_us since = 0;

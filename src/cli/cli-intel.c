@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "threatatlas/intel.h"
 #include "threatatlas/json.h"
+
+#include "threatatlas/store.h"
 
 #include "common/banned.h"
 
@@ -579,6 +582,11 @@ static int cmd_expire(struct args *a, struct ta_intel_db *db)
     return 0;
 }
 
+static void on_lock_wait(void *ctx, const char *holder)
+{
+    fprintf(stderr, "intel %s: waiting for %s to finish\n", (const char *)ctx, holder);
+}
+
 int ta_cli_intel(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -602,8 +610,21 @@ int ta_cli_intel(int argc, char **argv)
         free(a.pos);
         return rc < 0 ? 0 : 2;
     }
+    /* Writers of the database take its writer lock (see threatatlas/store.h),
+     * so an import never fails half-way against an analysis. */
+    struct ta_store_lock *lock = NULL;
+    if (a.db != NULL && (strcmp(sub, "import") == 0 || strcmp(sub, "expire") == 0)) {
+        char holder[64], lerr[TA_STORE_ERRLEN];
+        snprintf(holder, sizeof(holder), "intel %s (pid %ld)", sub, (long)getpid());
+        if (ta_store_lock_take(a.db, holder, -1, on_lock_wait, (void *)sub, &lock, lerr) != TA_OK) {
+            ta_cli_error("intel %s: %s", sub, lerr);
+            free(a.pos);
+            return 1;
+        }
+    }
     struct ta_intel_db *db;
     if (open_db(&a, &db) != 0) {
+        ta_store_lock_release(lock);
         free(a.pos);
         return 1;
     }
@@ -618,6 +639,7 @@ int ta_cli_intel(int argc, char **argv)
     else
         rc = cmd_expire(&a, db);
     ta_intel_db_close(db);
+    ta_store_lock_release(lock);
     free(a.pos);
     return rc;
 }

@@ -126,5 +126,6 @@ int ta_cli_geo(int argc, char **argv);
 int ta_cli_intel(int argc, char **argv);
 int ta_cli_report(int argc, char **argv);
 int ta_cli_events(int argc, char **argv);
+int ta_cli_runs(int argc, char **argv);
 
 #endif

@@ -27,9 +27,11 @@ struct ta_report {
     struct rowset rows[TA_EVENT_KIND__COUNT]; /* by event kind */
     bool db_empty;
     /* Data versions of the runs overlapping the period. */
-    char **homes, **intel, **geoip;
-    size_t n_homes, n_intel, n_geoip;
+    char **homes, **intel, **geoip, **sensors, **notes;
+    size_t n_homes, n_intel, n_geoip, n_sensors, n_notes;
     uint64_t runs;
+    struct ta_report_suppressed *supp;
+    size_t n_supp;
 };
 
 void ta_report_query_init(struct ta_report_query *q)
@@ -87,6 +89,11 @@ void ta_report_free(struct ta_report *r)
     free_strv(r->homes, r->n_homes);
     free_strv(r->intel, r->n_intel);
     free_strv(r->geoip, r->n_geoip);
+    free_strv(r->sensors, r->n_sensors);
+    free_strv(r->notes, r->n_notes);
+    for (size_t i = 0; i < r->n_supp; i++)
+        free((char *)r->supp[i].list);
+    free(r->supp);
     free(r);
 }
 
@@ -163,8 +170,10 @@ static ta_err load_counters(struct ta_store *st, struct ta_report *r, int kind)
  * last day lies in the range was seen in it; one whose span strictly
  * contains the range is looked up in the per-day set.
  */
+enum field { F_ATTACKERS, F_TARGETS, F_ESTABLISHED, F_DATED };
+
 static ta_err load_distinct(struct ta_store *st, struct ta_report *r, int kind, const char *set,
-                            const char *member, bool targets)
+                            const char *member, enum field field)
 {
     char sql[900];
     long long from = (long long)r->q.from_day, to = (long long)r->q.to_day;
@@ -193,7 +202,22 @@ static ta_err load_distinct(struct ta_store *st, struct ta_report *r, int kind, 
             err = TA_ERR_NOMEM;
             break;
         }
-        *(targets ? &row->targets : &row->attackers) = (uint64_t)sqlite3_column_int64(s, 2);
+        uint64_t v = (uint64_t)sqlite3_column_int64(s, 2);
+        switch (field) {
+        case F_ATTACKERS:
+            row->attackers = v;
+            break;
+        case F_TARGETS:
+            row->targets = v;
+            break;
+        case F_ESTABLISHED:
+            row->established = v;
+            break;
+        case F_DATED:
+            /* Held here until every set is read; turned into undated below. */
+            row->undated = v;
+            break;
+        }
     }
     if (err == TA_OK && rc != SQLITE_DONE)
         err = ta__store_dberr(st, "report distinct");
@@ -229,12 +253,14 @@ static ta_err strv_add(char ***v, size_t *n, const char *s, size_t len)
     return TA_OK;
 }
 
+static void day_str(int64_t day, char buf[16]);
+
 static ta_err load_runs(struct ta_store *st, struct ta_report *r)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(ta__store_db(st),
-                           "SELECT home, intel_version, geoip_version, ts_first, ts_last"
-                           " FROM store_run WHERE state=1",
+                           "SELECT home, intel_version, geoip_version, ts_first, ts_last, sensor,"
+                           " geoip_built FROM store_run ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK)
         return ta__store_dberr(st, "report runs");
     ta_time_us from = (ta_time_us)r->q.from_day * DAY_US;
@@ -246,7 +272,7 @@ static ta_err load_runs(struct ta_store *st, struct ta_report *r)
         r->db_empty = false;
         ta_time_us f = (ta_time_us)sqlite3_column_int64(s, 3);
         ta_time_us l = (ta_time_us)sqlite3_column_int64(s, 4);
-        if (l < from || f >= to_excl)
+        if (l < from || f >= to_excl || (f == 0 && l == 0))
             continue;
         r->runs++;
         /* home is a comma-separated list of country codes. */
@@ -259,16 +285,73 @@ static ta_err load_runs(struct ta_store *st, struct ta_report *r)
             h += n;
             h += strspn(h, ", ");
         }
-        const char *iv = col_text(s, 1), *gv = col_text(s, 2);
+        const char *iv = col_text(s, 1), *gv = col_text(s, 2), *sn = col_text(s, 5);
         if (err == TA_OK)
             err = strv_add(&r->intel, &r->n_intel, iv, strlen(iv));
         if (err == TA_OK)
             err = strv_add(&r->geoip, &r->n_geoip, gv, strlen(gv));
+        if (err == TA_OK)
+            err = strv_add(&r->sensors, &r->n_sensors, sn, strlen(sn));
+        /* Countries are those of the GeoIP data's date: say so when the
+         * traffic predates it (addresses move between countries). */
+        int64_t built = sqlite3_column_int64(s, 6);
+        if (err == TA_OK && built > 0 && (int64_t)(f / 1000000) < built) {
+            char d0[16], d1[16], b[16], note[160];
+            day_str(ta_store_day(f), d0);
+            day_str(ta_store_day(l), d1);
+            day_str(built / 86400, b);
+            int n = snprintf(note, sizeof(note),
+                             "traffic of %s to %s was geolocated with GeoIP data built %s, "
+                             "after the traffic",
+                             d0, d1, b);
+            err = strv_add(&r->notes, &r->n_notes, note, (size_t)n);
+        }
         if (err)
             break;
     }
     if (err == TA_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         err = ta__store_dberr(st, "report runs");
+    sqlite3_finalize(s);
+    return err;
+}
+
+static ta_err load_suppressed(struct ta_store *st, struct ta_report *r)
+{
+    char sql[400], s_cc[32] = "", d_cc[32] = "";
+    if (r->q.src_cc[0])
+        snprintf(s_cc, sizeof(s_cc), " AND src_cc='%.2s'", r->q.src_cc);
+    if (r->q.dst_cc[0])
+        snprintf(d_cc, sizeof(d_cc), " AND dst_cc='%.2s'", r->q.dst_cc);
+    snprintf(sql, sizeof(sql),
+             "SELECT kind, list, SUM(events) FROM store_day_suppressed"
+             " WHERE day BETWEEN %lld AND %lld%s%s"
+             " GROUP BY kind, list HAVING SUM(events) > 0 ORDER BY kind, list",
+             (long long)r->q.from_day, (long long)r->q.to_day, s_cc, d_cc);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "report suppressed");
+    int rc;
+    ta_err err = TA_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int(s, 0);
+        if ((unsigned)kind >= TA_EVENT_KIND__COUNT)
+            continue;
+        struct ta_report_suppressed *v = realloc(r->supp, (r->n_supp + 1) * sizeof(*v));
+        const char *l = col_text(s, 1);
+        char *copy = malloc(strlen(l) + 1);
+        if (v != NULL)
+            r->supp = v;
+        if (v == NULL || copy == NULL) {
+            free(copy);
+            err = TA_ERR_NOMEM;
+            break;
+        }
+        memcpy(copy, l, strlen(l) + 1);
+        r->supp[r->n_supp++] = (struct ta_report_suppressed){(enum ta_event_kind)kind, copy,
+                                                             (uint64_t)sqlite3_column_int64(s, 2)};
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = ta__store_dberr(st, "report suppressed");
     sqlite3_finalize(s);
     return err;
 }
@@ -314,13 +397,23 @@ ta_err ta_report_compute(struct ta_store *st, const struct ta_report_query *q,
         goto out_ok;
     if ((err = load_runs(st, r)) != TA_OK)
         goto out_err;
+    if ((err = load_suppressed(st, r)) != TA_OK)
+        goto out_err;
     for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
         bool c2 = k == TA_EVENT_C2 || k == TA_EVENT_C2_SUSPECTED;
+        bool hosts = c2 || k == TA_EVENT_PAYLOAD;
         if ((err = load_counters(st, r, k)) != TA_OK ||
-            (err = load_distinct(st, r, k, "attacker", "ip", false)) != TA_OK ||
-            (err = load_distinct(st, r, k, c2 ? "victim" : "item", c2 ? "ip" : "item", true)) !=
-                TA_OK)
+            (err = load_distinct(st, r, k, "attacker", "ip", F_ATTACKERS)) != TA_OK ||
+            (err = load_distinct(st, r, k, hosts ? "victim" : "item", hosts ? "ip" : "item",
+                                 F_TARGETS)) != TA_OK)
             goto out_err;
+        if (c2 && ((err = load_distinct(st, r, k, "victim_est", "ip", F_ESTABLISHED)) != TA_OK ||
+                   (err = load_distinct(st, r, k, "attacker_dated", "ip", F_DATED)) != TA_OK))
+            goto out_err;
+        for (size_t i = 0; c2 && i < r->rows[k].n; i++) {
+            struct ta_report_row *w = &r->rows[k].v[i];
+            w->undated = w->attackers > w->undated ? w->attackers - w->undated : 0;
+        }
         if (r->rows[k].n > 1)
             qsort_r(r->rows[k].v, r->rows[k].n, sizeof(struct ta_report_row), cmp_rows, &k);
     }
@@ -343,6 +436,10 @@ static int kind_of(enum ta_report_section sec, bool suspected)
 size_t ta_report_rows(const struct ta_report *r, enum ta_report_section sec, bool suspected,
                       const struct ta_report_row **rows)
 {
+    if (sec == TA_REPORT_PAYLOAD) {
+        *rows = suspected ? NULL : r->rows[TA_EVENT_PAYLOAD].v;
+        return suspected ? 0 : r->rows[TA_EVENT_PAYLOAD].n;
+    }
     const struct rowset *rs = &r->rows[kind_of(sec, suspected)];
     *rows = rs->v;
     return rs->n;
@@ -351,6 +448,18 @@ size_t ta_report_rows(const struct ta_report *r, enum ta_report_section sec, boo
 bool ta_report_db_empty(const struct ta_report *r)
 {
     return r->db_empty;
+}
+
+size_t ta_report_suppressed(const struct ta_report *r, const struct ta_report_suppressed **out)
+{
+    *out = r->supp;
+    return r->n_supp;
+}
+
+size_t ta_report_sensors(const struct ta_report *r, const char *const **out)
+{
+    *out = (const char *const *)r->sensors;
+    return r->n_sensors;
 }
 
 bool ta_report_period_empty(const struct ta_report *r)
@@ -476,7 +585,46 @@ static void write_footer(const struct ta_report *r, FILE *f)
     fprintf(f, "%s\nGeoIP: ", r->n_intel ? "" : "(not recorded)");
     for (size_t i = 0; i < r->n_geoip; i++)
         fprintf(f, "%s%s", i ? "; " : "", r->geoip[i]);
-    fprintf(f, "%s\n%s\n", r->n_geoip ? "" : "(not recorded)", TA_REPORT_GEO_CREDIT);
+    fprintf(f, "%s\n", r->n_geoip ? "" : "(not recorded)");
+    if (r->n_sensors > 0) {
+        fprintf(f, "Sensors: ");
+        for (size_t i = 0; i < r->n_sensors; i++)
+            fprintf(f, "%s%s", i ? ", " : "", r->sensors[i]);
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < r->n_notes; i++)
+        fprintf(f, "Note: %s.\n", r->notes[i]);
+    fprintf(f, "%s\n", TA_REPORT_GEO_CREDIT);
+}
+
+/* One line: suppressed events by kind and list. */
+static void write_suppressed_text(const struct ta_report *r, FILE *f)
+{
+    if (r->n_supp == 0)
+        return;
+    char a[32];
+    fprintf(f, "Suppressed by allow lists, not counted:");
+    for (size_t i = 0; i < r->n_supp; i++) {
+        const struct ta_report_suppressed *x = &r->supp[i];
+        fprintf(f, "%s %s %s %s by %s", i ? ";" : "", num(x->events, a),
+                ta_event_kind_name(x->kind), pl(x->events, "event", "events"), x->list);
+    }
+    fputs(".\n", f);
+}
+
+static void write_payload_text(const struct ta_report *r, FILE *f)
+{
+    const struct rowset *rs = &r->rows[TA_EVENT_PAYLOAD];
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct ta_report_row *w = &rs->v[i];
+        char a[32], b[32], c[32];
+        fprintf(f,
+                "Malware downloads (not C&C): %s %s located in %s delivered malware payloads to "
+                "%s %s in %s, in %s %s.\n",
+                num(w->attackers, a), pl(w->attackers, "host", "hosts"), cc_or_unknown(w->src_cc),
+                num(w->targets, b), pl(w->targets, "host", "hosts"), cc_or_unknown(w->dst_cc),
+                num(w->events, c), pl(w->events, "download", "downloads"));
+    }
 }
 
 static ta_err write_text(const struct ta_report *r, FILE *f)
@@ -485,12 +633,14 @@ static ta_err write_text(const struct ta_report *r, FILE *f)
     day_str(r->q.from_day, from);
     day_str(r->q.to_day, to);
     if (r->db_empty) {
-        fprintf(f, "No data: the database holds no completed analysis.\n");
+        fprintf(f, "No data: the database holds no analysis.\n");
         return TA_OK;
     }
     if (ta_report_period_empty(r)) {
-        fprintf(f, "No detections from %s to %s%s.\n\n", from, to,
+        fprintf(f, "No detections from %s to %s%s.\n", from, to,
                 r->q.src_cc[0] || r->q.dst_cc[0] ? " for the selected countries" : "");
+        write_suppressed_text(r, f);
+        fputc('\n', f);
         write_footer(r, f);
         return TA_OK;
     }
@@ -498,7 +648,8 @@ static ta_err write_text(const struct ta_report *r, FILE *f)
     size_t np = 0, cap = 0;
     struct pair *pairs = NULL;
     for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
-        for (size_t i = 0; i < r->rows[k].n; i++) {
+        /* Payload rows have their own sentences, after the pairs. */
+        for (size_t i = 0; k != TA_EVENT_PAYLOAD && i < r->rows[k].n; i++) {
             const struct ta_report_row *w = &r->rows[k].v[i];
             size_t j;
             for (j = 0; j < np; j++) {
@@ -555,6 +706,8 @@ static ta_err write_text(const struct ta_report *r, FILE *f)
             fputs(".\n", f);
     }
     free(pairs);
+    write_payload_text(r, f);
+    write_suppressed_text(r, f);
     fputc('\n', f);
     write_footer(r, f);
     return TA_OK;
@@ -586,6 +739,10 @@ static void json_rows(struct ta_json *j, const struct ta_report *r, int sec, boo
             ta_json_kv_uint(j, field_names[sec][1], w->targets);
             if (sec == TA_REPORT_PHISHING)
                 ta_json_kv_uint(j, field_names[sec][2], w->flows);
+        }
+        if (sec == TA_REPORT_BOTNET) {
+            ta_json_kv_uint(j, "controlled_hosts_established", w->established);
+            ta_json_kv_uint(j, "c2_servers_undated", w->undated);
         }
         ta_json_obj_close(j);
     }
@@ -623,16 +780,46 @@ static ta_err write_json(const struct ta_report *r, FILE *f)
     for (int sec = 0; sec < 3; sec++)
         json_rows(&j, r, sec, true);
     ta_json_obj_close(&j);
+    ta_json_key(&j, "payload");
+    ta_json_arr_open(&j);
+    for (size_t i = 0; i < r->rows[TA_EVENT_PAYLOAD].n; i++) {
+        const struct ta_report_row *w = &r->rows[TA_EVENT_PAYLOAD].v[i];
+        ta_json_obj_open(&j);
+        ta_json_kv_str(&j, "src_cc", w->src_cc);
+        ta_json_kv_str(&j, "dst_cc", w->dst_cc);
+        ta_json_kv_uint(&j, "payload_hosts", w->attackers);
+        ta_json_kv_uint(&j, "downloading_hosts", w->targets);
+        ta_json_kv_uint(&j, "downloads", w->events);
+        ta_json_obj_close(&j);
+    }
+    ta_json_arr_close(&j);
+    /* {"<kind>": {"<list>": events, ...}, ...}: only kinds with suppressed events. */
+    ta_json_key(&j, "suppressed");
+    ta_json_obj_open(&j);
+    for (size_t i = 0; i < r->n_supp; i++) {
+        if (i == 0 || r->supp[i].kind != r->supp[i - 1].kind) {
+            if (i > 0)
+                ta_json_obj_close(&j);
+            ta_json_key(&j, ta_event_kind_name(r->supp[i].kind));
+            ta_json_obj_open(&j);
+        }
+        ta_json_kv_uint(&j, r->supp[i].list, r->supp[i].events);
+    }
+    if (r->n_supp > 0)
+        ta_json_obj_close(&j);
+    ta_json_obj_close(&j);
     ta_json_key(&j, "data");
     ta_json_obj_open(&j);
     json_strv(&j, "intel", r->intel, r->n_intel);
     json_strv(&j, "geoip", r->geoip, r->n_geoip);
     ta_json_kv_str(&j, "credit", TA_REPORT_GEO_CREDIT);
     ta_json_kv_uint(&j, "runs", r->runs);
+    json_strv(&j, "sensors", r->sensors, r->n_sensors);
+    json_strv(&j, "notes", r->notes, r->n_notes);
     ta_json_obj_close(&j);
     if (r->db_empty || ta_report_period_empty(r))
         ta_json_kv_str(&j, "note",
-                       r->db_empty ? "no data: the database holds no completed analysis"
+                       r->db_empty ? "no data: the database holds no analysis"
                                    : "no detections in the period");
     ta_json_obj_close(&j);
     ta_err err = j.oom ? TA_ERR_NOMEM : (ta_json_write_line(&j, f) ? TA_OK : TA_ERR_IO);
@@ -644,7 +831,8 @@ static ta_err write_csv(const struct ta_report *r, FILE *f)
 {
     fprintf(f, "section,status,src_cc,dst_cc,c2_servers,controlled_hosts,phishing_hosts,"
                "phishing_pages,phishing_attacks,attacker_ips,compromised_websites,"
-               "backdoor_attacks\n");
+               "backdoor_attacks,controlled_hosts_established,c2_servers_undated,payload_hosts,"
+               "downloading_hosts,downloads\n");
     for (int s = 0; s < 2; s++) {
         for (int sec = 0; sec < 3; sec++) {
             const struct rowset *rs = &r->rows[kind_of(sec, s == 1)];
@@ -654,14 +842,20 @@ static ta_err write_csv(const struct ta_report *r, FILE *f)
                         w->dst_cc);
                 unsigned long long a = w->attackers, t = w->targets, fl = w->flows, e = w->events;
                 if (sec == 0)
-                    fprintf(f, "%llu,%llu,,,,,,\n", a, t);
+                    fprintf(f, "%llu,%llu,,,,,,,%llu,%llu,,,\n", a, t,
+                            (unsigned long long)w->established, (unsigned long long)w->undated);
                 else if (sec == 1)
-                    fprintf(f, ",,%llu,%llu,%llu,,,\n", a, t, fl);
+                    fprintf(f, ",,%llu,%llu,%llu,,,,,,,,\n", a, t, fl);
                 else
-                    fprintf(f, ",,,,,%llu,%llu,%llu\n", a, t, e);
+                    fprintf(f, ",,,,,%llu,%llu,%llu,,,,,\n", a, t, e);
             }
         }
     }
+    const struct rowset *ps = &r->rows[TA_EVENT_PAYLOAD];
+    for (size_t i = 0; i < ps->n; i++)
+        fprintf(f, "payload,confirmed,%s,%s,,,,,,,,,,,%llu,%llu,%llu\n", ps->v[i].src_cc,
+                ps->v[i].dst_cc, (unsigned long long)ps->v[i].attackers,
+                (unsigned long long)ps->v[i].targets, (unsigned long long)ps->v[i].events);
     return TA_OK;
 }
 

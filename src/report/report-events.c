@@ -1,5 +1,5 @@
 /*
- * Event export (threatatlas events): the stored events of completed runs as
+ * Event export (threatatlas events): the stored events, each distinct event once, as
  * EVE alert lines or IntelMQ events (one JSON object per line), written by
  * the same functions as `analyze` (ta_event_write_eve/_intelmq), or CSV.
  */
@@ -55,6 +55,12 @@ enum {
     F_VHOME,
     F_DNSANS,
     F_BODY,
+    F_FS,
+    F_TXI,
+    F_EST,
+    F_UNDATED,
+    F_SUPP,
+    F_SENSORS,
 };
 
 static const char *txt(sqlite3_stmt *s, int i)
@@ -136,6 +142,11 @@ static void row_event(sqlite3_stmt *s, int kind, struct ta_event *ev)
         ev->page = txt(s, F_ITEM);
     else if (kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED)
         ev->website = txt(s, F_ITEM);
+    ev->flow_start = (ta_time_us)sqlite3_column_int64(s, F_FS);
+    ev->tx_index = (uint32_t)sqlite3_column_int64(s, F_TXI);
+    ev->established = sqlite3_column_int(s, F_EST) != 0;
+    ev->undated = sqlite3_column_int(s, F_UNDATED) != 0;
+    ev->suppressed_by = txt(s, F_SUPP);
 }
 
 static void csv_str(FILE *f, const char *v)
@@ -175,6 +186,13 @@ static void write_csv_row(FILE *f, sqlite3_stmt *s, int kind)
             fputc(',', f);
         csv_str(f, txt(s, rest[i]));
     }
+    fprintf(f, ",%s,%lld,%d,%d,",
+            ta_time_format((ta_time_us)sqlite3_column_int64(s, F_FS), ts, sizeof(ts)),
+            (long long)sqlite3_column_int64(s, F_TXI), sqlite3_column_int(s, F_EST),
+            sqlite3_column_int(s, F_UNDATED));
+    csv_str(f, txt(s, F_SUPP));
+    fputc(',', f);
+    csv_str(f, txt(s, F_SENSORS));
     fputc('\n', f);
 }
 
@@ -185,26 +203,33 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
     int k1 = -1, k2 = -1;
     if (type != NULL) {
         enum ta_event_kind k;
-        if (!ta_event_kind_parse(type, &k) || !ta_event_kind_confirmed(k))
+        if (!ta_event_kind_parse(type, &k) ||
+            (!ta_event_kind_confirmed(k) && k != TA_EVENT_PAYLOAD))
             return TA_ERR_ARG;
         k1 = (int)k;
-        k2 = (int)k + 1; /* each confirmed kind is followed by its suspected kind */
+        /* Each confirmed kind is followed by its suspected kind; payload has none. */
+        k2 = k == TA_EVENT_PAYLOAD ? (int)k : (int)k + 1;
     }
     if (fmt == TA_EVENTS_FMT_CSV)
         fputs("timestamp,kind,method,flow_id,attacker_ip,attacker_port,attacker_cc,attacker_asn,"
               "victim_ip,victim_port,victim_cc,victim_asn,confidence,signature,family,indicator,"
-              "sources,hostname,url,item\n",
+              "sources,hostname,url,item,flow_start,tx_index,established,undated,suppressed_by,"
+              "sensors\n",
               out);
     if (!ta__store_has_tables(st))
         return TA_OK;
-    char sql[900];
+    char sql[1200];
     snprintf(sql, sizeof(sql),
              "SELECT e.id, e.kind, e.method, e.ts, e.flow_id, e.proto, e.a_ip, e.a_port, e.a_cc,"
              " e.a_asn, e.v_ip, e.v_port, e.v_cc, e.v_asn, e.confidence, e.signature, e.family,"
              " e.indicator, e.indicator_type, e.sources, e.hostname, e.url, e.item,"
-             " e.a_as_name, e.a_home, e.v_as_name, e.v_home, e.dns_answer, e.body"
-             " FROM store_event e JOIN store_run r ON r.id = e.run_id AND r.state = 1"
-             " WHERE e.ts >= ?1 %s ORDER BY e.ts, e.id",
+             " e.a_as_name, e.a_home, e.v_as_name, e.v_home, e.dns_answer, e.body,"
+             " e.fs, e.tx_index, e.established, e.undated, e.suppressed_by,"
+             /* The storing run (in the id) and the runs that sighted it. */
+             " (SELECT group_concat(sensor, ';') FROM (SELECT DISTINCT r.sensor FROM"
+             "  store_run r WHERE r.id = e.id >> 32 OR r.id IN (SELECT g.run_id FROM"
+             "  store_sighting g WHERE g.event_id = e.id) ORDER BY r.sensor))"
+             " FROM store_event e WHERE e.ts >= ?1 %s ORDER BY e.ts, e.id",
              k1 >= 0 ? "AND e.kind IN (?2, ?3)" : "");
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)

@@ -1,6 +1,6 @@
 /*
- * Report evidence lists (threatatlas report --list): the stored events of
- * completed runs behind each count, grouped by the counted thing (a C&C
+ * Report evidence lists (threatatlas report --list): the counted (not
+ * suppressed) stored events behind each count, grouped by the counted thing (a C&C
  * server, a controlled host, a phishing page...), largest first.
  */
 #include "threatatlas/report.h"
@@ -253,7 +253,7 @@ ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q
         if (fmt == TA_REPORT_FMT_JSON)
             fputs("[]\n", out);
         else if (fmt == TA_REPORT_FMT_TEXT)
-            fputs("No data: the database holds no completed analysis.\n", out);
+            fputs("No data: the database holds no analysis.\n", out);
         return TA_OK;
     }
     char sql[2048];
@@ -267,13 +267,13 @@ ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q
     if (q->dst_cc[0])
         snprintf(d_cc, sizeof(d_cc), " AND e.v_cc='%.2s'", q->dst_cc);
     /* The events of the kind and days come from their zones (id ranges per
-     * completed run, kind and day; see store.h), walked in (day, id) order. */
+     * storing run, kind and day; see store.h), walked in (day, id) order. */
     o += (size_t)snprintf(sql + o, sizeof(sql) - o,
                           " FROM store_event_zone z"
-                          " CROSS JOIN store_run r ON r.id = z.run_id AND r.state = 1"
                           " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
                           " AND e.kind = z.kind AND e.day = z.day"
                           " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
+                          " AND e.suppressed_by IS NULL"
                           " GROUP BY %s ORDER BY %s",
                           sp->kind, (long long)q->from_day, (long long)q->to_day, s_cc, d_cc,
                           sp->group, sp->order);

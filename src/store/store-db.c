@@ -1,38 +1,101 @@
 /*
- * Store (stage 7): the SQLite database, its schema and the analysis runs.
- * See include/threatatlas/store.h for the contract and the crash-safety
- * design; the rollups are built in store_fold() when a run finishes.
+ * Store (stage 7): the SQLite database, its schema, event identity and the
+ * analysis runs. See include/threatatlas/store.h for the contract, the
+ * identity rule and the crash-safety design; each batch's rollups are
+ * written with the batch in flush_rollups(), and a run's contribution is
+ * subtracted in delete_run().
  */
 #include "store/store-int.h"
 #include "store/store-kset.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/banned.h"
+
+enum { SET_ATTACKER = 0, SET_VICTIM, SET_ITEM, SET_VICTIM_EST, SET_ATTACKER_DATED, SET__COUNT };
+
+/*
+ * The distinct sets: table suffix, member column, its type, the event
+ * column it comes from and which events enter it (besides not being
+ * suppressed). mem_record() applies the same conditions in C.
+ */
+static const struct {
+    const char *table, *col, *type, *expr, *cond;
+} sets[SET__COUNT] = {
+    [SET_ATTACKER] = {"attacker", "ip", "BLOB", "a_ip", "a_ip IS NOT NULL"},
+    [SET_VICTIM] = {"victim", "ip", "BLOB", "v_ip", "v_ip IS NOT NULL AND kind IN (0, 1, 6)"},
+    [SET_ITEM] = {"item", "item", "TEXT", "item", "item IS NOT NULL"},
+    [SET_VICTIM_EST] = {"victim_est", "ip", "BLOB", "v_ip",
+                        "v_ip IS NOT NULL AND kind IN (0, 1) AND established"},
+    [SET_ATTACKER_DATED] = {"attacker_dated", "ip", "BLOB", "a_ip",
+                            "a_ip IS NOT NULL AND kind IN (0, 1) AND NOT undated"},
+};
+
+enum {
+    ST_LOOKUP = 0,
+    ST_SIGHT,
+    ST_NRUNS,
+    ST_DAY0,
+    ST_SPAN0 = ST_DAY0 + SET__COUNT,
+    ST_COUNT = ST_SPAN0 + SET__COUNT,
+    ST_SUPP,
+    ST_ZONE,
+    ST_BUCKET,
+    ST_DATAVER,
+    ST__COUNT
+};
+
+/*
+ * Identity keys known to be stored, for the time buckets loaded so far: a
+ * new event whose key is absent needs no SQL lookup (most events of a run
+ * are new). A bucket is loaded whole, with one index range scan, the first
+ * time an event falls into it. Valid while no other connection writes
+ * (the writer lock); checked with PRAGMA data_version at each batch.
+ */
+#define KC_BUCKETS  64
+#define KC_MAX_KEYS ((size_t)1 << 21)
+struct keycache {
+    uint64_t *t; /* open addressing; 0 = empty (key 0 is never cached) */
+    size_t cap, n;
+    int64_t bucket[KC_BUCKETS];
+    size_t nbuckets;
+    int64_t data_version;
+};
 
 struct ta_store {
     sqlite3 *db;
     bool has_tables;
     bool readonly;
     char errmsg[TA_STORE_ERRLEN];
+    ta_time_us skew;
     /* Open run. */
     int64_t run_id; /* 0 = none */
+    uint64_t seq;   /* next sequence number of a new event of the run */
     bool in_txn;
     unsigned batch;
     unsigned batch_max;
     ta_err sticky;
     ta_time_us ev_first, ev_last;
+    uint64_t b_new, b_known; /* this batch's new and known events */
     sqlite3_stmt *ins_event;
+    sqlite3_stmt *stmt[ST__COUNT];
+    struct keycache kc;
     struct ta_store_stats stats;
-    /* The open run's rollups, collected in memory while mem_ok. */
-    bool mem_ok;
     size_t memcap;
-    /* zones: (kind, day) -> lowest, highest event id of the run. */
-    struct ta__kset tuples, counters, flows, zones;
+    /* The open batch's rollups: tuples (set, kind, cc, cc, day, member) ->
+     * events; counters (kind, cc, cc, day) -> events, visits; supp (kind,
+     * cc, cc, day, list) -> events; zones (kind, day) -> lowest, highest id. */
+    struct ta__kset tuples, counters, supp, zones;
+    /* Spans written by this run so far: (set, kind, cc, cc, member) -> first
+     * day + 1, last day + 1. A batch whose days lie inside skips the span
+     * upsert. Cleared with the key cache (another writer) and at its cap. */
+    struct ta__kset spans;
     /* Events added but not yet inserted (copies; strings in pend_arena). */
     struct ta_event *pend;
     size_t npend;
@@ -49,31 +112,43 @@ struct ta_store {
  */
 #define PEND_MAX   256
 #define PEND_ARENA ((size_t)256 << 10)
+/* Items (pages, websites) are kept up to this many bytes. */
+#define ITEM_MAX 1024
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    /* AUTOINCREMENT: a deleted run's id is never reused, since its id range
+     * may still hold events other runs saw. */
     "CREATE TABLE IF NOT EXISTS store_run("
-    " id INTEGER PRIMARY KEY,"
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " digest TEXT NOT NULL UNIQUE,"
-    " state INTEGER NOT NULL DEFAULT 0," /* 0 running, 1 done */
+    " state INTEGER NOT NULL DEFAULT 0," /* 0 running or interrupted, 1 done */
     " home TEXT NOT NULL DEFAULT '',"
+    " home_nets TEXT NOT NULL DEFAULT '',"
+    " sensor TEXT NOT NULL DEFAULT '',"
     " intel_version TEXT NOT NULL DEFAULT '',"
     " geoip_version TEXT NOT NULL DEFAULT '',"
+    " geoip_built INTEGER NOT NULL DEFAULT 0,"
     " ts_first INTEGER NOT NULL DEFAULT 0,"
     " ts_last INTEGER NOT NULL DEFAULT 0,"
-    " n_events INTEGER NOT NULL DEFAULT 0,"
+    " n_new INTEGER NOT NULL DEFAULT 0,"
+    " n_known INTEGER NOT NULL DEFAULT 0,"
     " started INTEGER NOT NULL DEFAULT 0," /* wall clock, informational */
-    " finished INTEGER NOT NULL DEFAULT 0);"
+    " finished INTEGER NOT NULL DEFAULT 0,"
+    " pid INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS store_input("
     " run_id INTEGER NOT NULL REFERENCES store_run(id),"
     " seq INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,"
     " sha256 TEXT NOT NULL, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS store_input_sha ON store_input(sha256);"
     "CREATE TABLE IF NOT EXISTS store_event("
     " id INTEGER PRIMARY KEY,"
-    " run_id INTEGER NOT NULL,"
+    " ikey INTEGER NOT NULL, fs INTEGER NOT NULL, nruns INTEGER NOT NULL DEFAULT 1,"
     " kind INTEGER NOT NULL, method INTEGER NOT NULL,"
     " ts INTEGER NOT NULL, day INTEGER NOT NULL,"
     " flow_id INTEGER NOT NULL, proto INTEGER NOT NULL,"
+    " tx_index INTEGER NOT NULL DEFAULT 0, established INTEGER NOT NULL DEFAULT 0,"
+    " undated INTEGER NOT NULL DEFAULT 0, suppressed_by TEXT,"
     " a_ip BLOB, a_port INTEGER, a_cc TEXT NOT NULL, a_asn INTEGER, a_as_name TEXT,"
     " a_home INTEGER,"
     " v_ip BLOB, v_port INTEGER, v_cc TEXT NOT NULL, v_asn INTEGER, v_as_name TEXT,"
@@ -82,47 +157,55 @@ static const char schema_sql[] =
     " indicator_type TEXT, sources TEXT, hostname TEXT, url TEXT, dns_answer TEXT,"
     " body BLOB,"
     " item TEXT);" /* phishing: the page; backdoor: the website */
-    /* Where a run's events of one kind and day are: the lowest and highest
-     * id (a run's events are stored in capture order, so a day's ids form a
-     * narrow range). Readers select events by kind and day through it
-     * instead of an index on store_event, which would cost a B-tree insert
-     * per event. Written when the run finishes. */
+    /* The identity index: key (time bucket in the high bits) then flow start. */
+    "CREATE INDEX IF NOT EXISTS store_event_ikey ON store_event(ikey, fs);"
+    /* The runs that saw an event besides the one that stored it (whose id is
+     * in the event's id). Keyed by event: an event's sensors are a range of
+     * it. Deleting a run scans it (rare). */
+    "CREATE TABLE IF NOT EXISTS store_sighting(event_id INTEGER NOT NULL,"
+    " run_id INTEGER NOT NULL, PRIMARY KEY(event_id, run_id)) WITHOUT ROWID;"
+    /* Where the events one run stored, of one kind and day, are: the lowest
+     * and highest id (events are stored in capture order, so a day's ids
+     * form a narrow range). Readers select events by kind and day through
+     * it instead of an index on store_event. */
     "CREATE TABLE IF NOT EXISTS store_event_zone(kind INTEGER NOT NULL, day INTEGER NOT NULL,"
     " run_id INTEGER NOT NULL, id_lo INTEGER NOT NULL, id_hi INTEGER NOT NULL,"
     " PRIMARY KEY(kind, day, run_id)) WITHOUT ROWID;"
-    /* Per-day distinct sets: attackers (all kinds), C&C victims (c2 kinds),
-     * items (phishing pages, backdoored websites). Member before day so a
-     * pair's members come out sorted for exact distinct counting. */
-    "CREATE TABLE IF NOT EXISTS store_day_attacker(kind INTEGER NOT NULL,"
-    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, ip BLOB NOT NULL, day INTEGER NOT NULL,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, ip, day)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS store_day_victim(kind INTEGER NOT NULL,"
-    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, ip BLOB NOT NULL, day INTEGER NOT NULL,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, ip, day)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS store_day_item(kind INTEGER NOT NULL,"
-    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, item TEXT NOT NULL, day INTEGER NOT NULL,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, item, day)) WITHOUT ROWID;"
-    /* Spans: first and last day each member was seen. A member counts in
-     * [from, to] at once if its first or last day falls inside; only when
-     * the range lies strictly inside its span do the per-day sets decide.
-     * That keeps a report over the whole history a scan of members. */
-    "CREATE TABLE IF NOT EXISTS store_span_attacker(kind INTEGER NOT NULL,"
-    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, ip BLOB NOT NULL,"
-    " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, ip)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS store_span_victim(kind INTEGER NOT NULL,"
-    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, ip BLOB NOT NULL,"
-    " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, ip)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS store_span_item(kind INTEGER NOT NULL,"
-    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, item TEXT NOT NULL,"
-    " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, item)) WITHOUT ROWID;"
-    /* Per-day counters: events, and flows dated by their first event. */
+    /* Per-day counters: events, and visits (phishing kinds: one per event,
+     * as the identity makes one event per flow). */
     "CREATE TABLE IF NOT EXISTS store_day_count(kind INTEGER NOT NULL,"
     " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, day INTEGER NOT NULL,"
     " events INTEGER NOT NULL DEFAULT 0, flows INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY(kind, src_cc, dst_cc, day)) WITHOUT ROWID;";
+    " PRIMARY KEY(kind, src_cc, dst_cc, day)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS store_day_suppressed(kind INTEGER NOT NULL,"
+    " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, list TEXT NOT NULL, day INTEGER NOT NULL,"
+    " events INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(kind, src_cc, dst_cc, list, day)) WITHOUT ROWID;";
+
+/* The per-set tables: per-day members with reference counts (member before
+ * day so a pair's members come out sorted), and spans. */
+static ta_err exec(struct ta_store *st, const char *sql, const char *what);
+static ta_err create_set_tables(struct ta_store *st)
+{
+    char sql[1024];
+    for (int i = 0; i < SET__COUNT; i++) {
+        snprintf(sql, sizeof(sql),
+                 "CREATE TABLE IF NOT EXISTS store_day_%s(kind INTEGER NOT NULL,"
+                 " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, %s %s NOT NULL,"
+                 " day INTEGER NOT NULL, n INTEGER NOT NULL,"
+                 " PRIMARY KEY(kind, src_cc, dst_cc, %s, day)) WITHOUT ROWID;"
+                 "CREATE TABLE IF NOT EXISTS store_span_%s(kind INTEGER NOT NULL,"
+                 " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, %s %s NOT NULL,"
+                 " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+                 " PRIMARY KEY(kind, src_cc, dst_cc, %s)) WITHOUT ROWID;",
+                 sets[i].table, sets[i].col, sets[i].type, sets[i].col, sets[i].table, sets[i].col,
+                 sets[i].type, sets[i].col);
+        ta_err err = exec(st, sql, "create schema");
+        if (err)
+            return err;
+    }
+    return TA_OK;
+}
 
 sqlite3 *ta__store_db(struct ta_store *st)
 {
@@ -204,6 +287,7 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     st->readonly = (flags & TA_STORE_READONLY) != 0;
     st->batch_max = TA_STORE_BATCH;
     st->memcap = TA_STORE_MEMCAP;
+    st->skew = TA_STORE_SKEW_US;
     /* One connection per handle, used by one thread at a time (like every
      * ta_ handle): no SQLite connection mutex. */
     int oflags =
@@ -235,9 +319,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         goto out_close;
     }
     if (v != 0 && v < TA_STORE_SCHEMA_VERSION) {
-        /* Version 1 kept events under an index on run_id with automatic ids;
-         * version 2 numbers them per run (see event_id). No version 1
-         * database was ever deployed, so there is no migration. */
+        /* Version 2 identified runs by their inputs only and counted an
+         * event once per run that saw it; its rollups cannot be turned into
+         * reference counts without the events' identities, which it did not
+         * keep. There is no migration: the captures are analysed again. */
         snprintf(errbuf, TA_STORE_ERRLEN,
                  "%s: store schema version %ld is older than this threatatlas supports (%d); "
                  "analyse the captures again into a new database",
@@ -250,7 +335,8 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
          * the last committed transaction intact. NORMAL sync is durable
          * against process death (not power loss of the last commits). */
         if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL") ||
-            exec(st, "BEGIN IMMEDIATE", "create schema") || exec(st, schema_sql, "create schema")) {
+            exec(st, "BEGIN IMMEDIATE", "create schema") || exec(st, schema_sql, "create schema") ||
+            create_set_tables(st)) {
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             snprintf(errbuf, TA_STORE_ERRLEN, "%.80s: %.160s", path, st->errmsg);
             goto out_close;
@@ -281,6 +367,9 @@ out_close:
     return err;
 }
 
+static void mem_drop(struct ta_store *st);
+static void kc_clear(struct keycache *kc);
+
 void ta_store_close(struct ta_store *st)
 {
     if (st == NULL)
@@ -288,6 +377,11 @@ void ta_store_close(struct ta_store *st)
     if (st->run_id != 0)
         ta_store_run_abort(st);
     sqlite3_finalize(st->ins_event);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    mem_drop(st);
+    ta__kset_release(&st->spans);
+    kc_clear(&st->kc);
     free(st->pend);
     free(st->pend_arena);
     sqlite3_close(st->db);
@@ -375,9 +469,9 @@ ta_err ta_store_run_is_done(struct ta_store *st, const uint8_t digest[TA_SHA256_
 }
 
 /*
- * Event ids: run id in the high 32 bits, the event's sequence number in the
- * run below. A run's events are then one rowid range of store_event, which
- * needs no index on run_id to find or delete them.
+ * Event ids: the storing run's id in the high 32 bits, the event's sequence
+ * number in that run below. A run's new events are then one rowid range of
+ * store_event, found without an index.
  */
 #define EVENTS_PER_RUN ((uint64_t)1 << 32)
 
@@ -391,23 +485,398 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-static void mem_drop(struct ta_store *st);
+/* ---- identity ---- */
+
+#define BUCKET_SHIFT 30 /* time bucket of the identity key: 2^30 us */
+#define KEY_BITS     41 /* hash bits below the bucket */
+
+static uint64_t mix64(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
+static uint64_t addr_mix(uint64_t h, const struct ta_addr *a)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->b, 8);
+    memcpy(&w1, a->b + 8, 8);
+    return mix64(mix64(mix64(h, a->family), w0), w1);
+}
+
+/*
+ * 64-bit hash of the identity fields (everything but the time). An event
+ * without flow_start (from a detector that does not give it) cannot be told
+ * from another request of its connection by time within the skew: its flow
+ * id joins the hash and only a copy at the exact same time matches (see
+ * insert_event), so repeated inputs and compressed copies still count once.
+ */
+static uint64_t ident_hash(const struct ta_event *ev)
+{
+    uint64_t h = mix64(0x7461, (uint64_t)ev->kind << 40 | (uint64_t)ev->proto << 32 | ev->tx_index);
+    h = addr_mix(h, &ev->attacker.ip);
+    h = addr_mix(h, &ev->victim.ip);
+    if (ev->flow_start == 0)
+        h = mix64(h, ev->flow_id);
+    return mix64(h, (uint64_t)ev->attacker.port << 16 | ev->victim.port);
+}
+
+/* The identity time: the flow's start, or the event time without one. */
+static ta_time_us ident_time(const struct ta_event *ev)
+{
+    return ev->flow_start ? ev->flow_start : ev->ts;
+}
+
+static int64_t ident_key(uint64_t h, ta_time_us t)
+{
+    uint64_t bucket = ((uint64_t)t >> BUCKET_SHIFT) & ((1ull << (63 - KEY_BITS)) - 1);
+    return (int64_t)(bucket << KEY_BITS | (h & ((1ull << KEY_BITS) - 1)));
+}
+
+/* ---- prepared statements ---- */
+
+static sqlite3_stmt *stmt(struct ta_store *st, int which)
+{
+    if (st->stmt[which] != NULL) {
+        sqlite3_reset(st->stmt[which]);
+        return st->stmt[which];
+    }
+    char sql[640];
+    if (which == ST_LOOKUP) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT id FROM store_event WHERE ikey = ?1 AND fs BETWEEN ?2 AND ?3 LIMIT 1");
+    } else if (which == ST_SIGHT) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT OR IGNORE INTO store_sighting(run_id, event_id) VALUES(?1, ?2)");
+    } else if (which == ST_NRUNS) {
+        snprintf(sql, sizeof(sql), "UPDATE store_event SET nruns = nruns + 1 WHERE id = ?1");
+    } else if (which >= ST_DAY0 && which < ST_DAY0 + SET__COUNT) {
+        int i = which - ST_DAY0;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_day_%s(kind, src_cc, dst_cc, %s, day, n) VALUES(?,?,?,?,?,?)"
+                 " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 sets[i].table, sets[i].col);
+    } else if (which >= ST_SPAN0 && which < ST_SPAN0 + SET__COUNT) {
+        int i = which - ST_SPAN0;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
+                 " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                 " first_day = MIN(first_day, excluded.first_day),"
+                 " last_day = MAX(last_day, excluded.last_day)",
+                 sets[i].table, sets[i].col);
+    } else if (which == ST_COUNT) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
+                 " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                 " events = events + excluded.events, flows = flows + excluded.flows");
+    } else if (which == ST_SUPP) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_day_suppressed(kind, src_cc, dst_cc, day, list, events)"
+                 " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                 " events = events + excluded.events");
+    } else if (which == ST_BUCKET) {
+        snprintf(sql, sizeof(sql), "SELECT ikey FROM store_event WHERE ikey BETWEEN ?1 AND ?2");
+    } else if (which == ST_DATAVER) {
+        snprintf(sql, sizeof(sql), "PRAGMA data_version");
+    } else {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi) VALUES(?,?,?,?,?)"
+                 " ON CONFLICT DO UPDATE SET id_lo = MIN(id_lo, excluded.id_lo),"
+                 " id_hi = MAX(id_hi, excluded.id_hi)");
+    }
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[which], NULL) !=
+        SQLITE_OK) {
+        ta__store_dberr(st, "prepare");
+        return NULL;
+    }
+    return st->stmt[which];
+}
 
 static ta_err prepare_insert(struct ta_store *st)
 {
     if (st->ins_event != NULL)
         return TA_OK;
-    static const char sql[] =
-        "INSERT INTO store_event(run_id, kind, method, ts, day, flow_id, proto,"
+    static const char ins[] =
+        "INSERT INTO store_event(kind, method, ts, day, flow_id, proto,"
         " a_ip, a_port, a_cc, a_asn, a_as_name, a_home,"
         " v_ip, v_port, v_cc, v_asn, v_as_name, v_home,"
         " confidence, signature, family, indicator, indicator_type, sources,"
-        " hostname, url, dns_answer, body, item, id)"
-        " VALUES(?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?, ?)";
-    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->ins_event, NULL) !=
+        " hostname, url, dns_answer, body, item, id,"
+        " ikey, fs, tx_index, established, undated, suppressed_by)"
+        " VALUES(?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?)";
+    if (sqlite3_prepare_v3(st->db, ins, -1, SQLITE_PREPARE_PERSISTENT, &st->ins_event, NULL) !=
         SQLITE_OK)
         return ta__store_dberr(st, "prepare event insert");
     return TA_OK;
+}
+
+/* ---- deleting a run ---- */
+
+static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(sql)) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "%s: statement too long", what);
+        return TA_ERR_DB;
+    }
+    return exec(st, sql, what);
+}
+
+/*
+ * Remove run id and its contribution, inside the caller's transaction: its
+ * sightings go; events left without any sighting are deleted and their
+ * share of every rollup subtracted (per-day reference counts, counters),
+ * and the spans of the touched members recomputed from what remains.
+ */
+static ta_err delete_run(struct ta_store *st, int64_t id)
+{
+    ta_err err;
+    long long lo = event_id(id, 0), hi = event_id(id, EVENTS_PER_RUN - 1);
+    /* The run saw the events it stored (its id range) and those it sighted. */
+    if ((err = exec_fmt(st, "delete run",
+                        "CREATE TEMP TABLE IF NOT EXISTS gone(id INTEGER PRIMARY KEY);"
+                        "DELETE FROM temp.gone;"
+                        "UPDATE store_event SET nruns = nruns - 1 WHERE id BETWEEN %lld AND %lld;"
+                        "UPDATE store_event SET nruns = nruns - 1 WHERE id IN"
+                        " (SELECT event_id FROM store_sighting WHERE run_id = %lld);"
+                        "INSERT INTO temp.gone SELECT id FROM store_event"
+                        " WHERE id BETWEEN %lld AND %lld AND nruns <= 0;"
+                        "INSERT OR IGNORE INTO temp.gone SELECT e.id FROM store_sighting s"
+                        " JOIN store_event e ON e.id = s.event_id"
+                        " WHERE s.run_id = %lld AND e.nruns <= 0;",
+                        lo, hi, (long long)id, lo, hi, (long long)id)) != TA_OK)
+        return err;
+    for (int i = 0; i < SET__COUNT; i++) {
+        const char *t = sets[i].table, *c = sets[i].col;
+        if ((err = exec_fmt(
+                 st, "delete run",
+                 "DROP TABLE IF EXISTS temp.d;"
+                 "CREATE TEMP TABLE d AS SELECT kind, a_cc AS src, v_cc AS dst, %s AS m, day,"
+                 " COUNT(*) AS c FROM store_event WHERE id IN (SELECT id FROM temp.gone)"
+                 " AND suppressed_by IS NULL AND %s GROUP BY 1, 2, 3, 4, 5;"
+                 "UPDATE store_day_%s AS t SET n = t.n - d.c FROM temp.d AS d"
+                 " WHERE t.kind = d.kind AND t.src_cc = d.src AND t.dst_cc = d.dst"
+                 " AND t.%s = d.m AND t.day = d.day;"
+                 "DELETE FROM store_day_%s WHERE n <= 0 AND (kind, src_cc, dst_cc, %s, day) IN"
+                 " (SELECT kind, src, dst, m, day FROM temp.d);"
+                 "DELETE FROM store_span_%s AS p WHERE (kind, src_cc, dst_cc, %s) IN"
+                 " (SELECT kind, src, dst, m FROM temp.d) AND NOT EXISTS (SELECT 1 FROM"
+                 " store_day_%s y WHERE y.kind = p.kind AND y.src_cc = p.src_cc"
+                 " AND y.dst_cc = p.dst_cc AND y.%s = p.%s);"
+                 "UPDATE store_span_%s AS p SET"
+                 " first_day = (SELECT MIN(day) FROM store_day_%s y WHERE y.kind = p.kind"
+                 "  AND y.src_cc = p.src_cc AND y.dst_cc = p.dst_cc AND y.%s = p.%s),"
+                 " last_day = (SELECT MAX(day) FROM store_day_%s y WHERE y.kind = p.kind"
+                 "  AND y.src_cc = p.src_cc AND y.dst_cc = p.dst_cc AND y.%s = p.%s)"
+                 " WHERE (kind, src_cc, dst_cc, %s) IN (SELECT kind, src, dst, m FROM temp.d);",
+                 sets[i].expr, sets[i].cond, t, c, t, c, t, c, t, c, c, t, t, c, c, t, c, c, c)) !=
+            TA_OK)
+            return err;
+    }
+    if ((err = exec_fmt(
+             st, "delete run",
+             "DROP TABLE IF EXISTS temp.d;"
+             "CREATE TEMP TABLE d AS SELECT kind, a_cc AS src, v_cc AS dst, day, COUNT(*) AS c,"
+             " SUM(kind IN (2, 3)) AS f FROM store_event WHERE id IN (SELECT id FROM temp.gone)"
+             " AND suppressed_by IS NULL GROUP BY 1, 2, 3, 4;"
+             "UPDATE store_day_count AS t SET events = t.events - d.c, flows = t.flows - d.f"
+             " FROM temp.d AS d WHERE t.kind = d.kind AND t.src_cc = d.src AND t.dst_cc = d.dst"
+             " AND t.day = d.day;"
+             "DELETE FROM store_day_count WHERE events <= 0 AND flows <= 0 AND"
+             " (kind, src_cc, dst_cc, day) IN (SELECT kind, src, dst, day FROM temp.d);"
+             "DROP TABLE temp.d;"
+             "CREATE TEMP TABLE d AS SELECT kind, a_cc AS src, v_cc AS dst, suppressed_by AS l,"
+             " day, COUNT(*) AS c FROM store_event WHERE id IN (SELECT id FROM temp.gone)"
+             " AND suppressed_by IS NOT NULL GROUP BY 1, 2, 3, 4, 5;"
+             "UPDATE store_day_suppressed AS t SET events = t.events - d.c FROM temp.d AS d"
+             " WHERE t.kind = d.kind AND t.src_cc = d.src AND t.dst_cc = d.dst AND t.list = d.l"
+             " AND t.day = d.day;"
+             "DELETE FROM store_day_suppressed WHERE events <= 0 AND"
+             " (kind, src_cc, dst_cc, list, day) IN (SELECT kind, src, dst, l, day FROM temp.d);"
+             "DROP TABLE temp.d;"
+             "DELETE FROM store_event WHERE id IN (SELECT id FROM temp.gone);"
+             "DELETE FROM store_sighting WHERE run_id = %lld OR event_id IN"
+             " (SELECT id FROM temp.gone);"
+             "DELETE FROM temp.gone;"
+             "DELETE FROM store_input WHERE run_id = %lld;"
+             /* Zones of any storing run may now be empty (this run's, and an
+              * earlier deleted run's whose events this one kept); the table is
+              * small (runs x kinds x days) and each test a rowid range seek. */
+             "DELETE FROM store_event_zone WHERE NOT EXISTS (SELECT 1 FROM"
+             " store_event e WHERE e.id BETWEEN id_lo AND id_hi);"
+             "DELETE FROM store_run WHERE id = %lld;",
+             (long long)id, (long long)id, (long long)id)) != TA_OK)
+        return err;
+    return TA_OK;
+}
+
+static bool run_exists(struct ta_store *st, int64_t id, ta_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    *err = TA_OK;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM store_run WHERE id = ?", -1, &s, NULL) !=
+        SQLITE_OK) {
+        *err = ta__store_dberr(st, "find run");
+        return false;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        *err = ta__store_dberr(st, "find run");
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW;
+}
+
+ta_err ta_store_run_delete(struct ta_store *st, int64_t id)
+{
+    if (st->readonly || st->run_id != 0) {
+        snprintf(st->errmsg, sizeof(st->errmsg),
+                 st->readonly ? "database opened read-only" : "a run is open");
+        return TA_ERR_ARG;
+    }
+    if (!st->has_tables) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run %lld", (long long)id);
+        return TA_ERR_NOTFOUND;
+    }
+    ta_err err = exec(st, "BEGIN IMMEDIATE", "delete run");
+    if (err)
+        return err;
+    if (!run_exists(st, id, &err)) {
+        if (err == TA_OK) {
+            snprintf(st->errmsg, sizeof(st->errmsg), "no run %lld", (long long)id);
+            err = TA_ERR_NOTFOUND;
+        }
+        goto out_rollback;
+    }
+    if ((err = delete_run(st, id)) != TA_OK || (err = exec(st, "COMMIT", "delete run")) != TA_OK)
+        goto out_rollback;
+    return TA_OK;
+out_rollback:
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+/* ---- starting a run ---- */
+
+/* true if some completed run analysed an input with this SHA-256. */
+static ta_err input_done(struct ta_store *st, const char *hex, bool *done)
+{
+    sqlite3_stmt *s = NULL;
+    *done = false;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM store_input i JOIN store_run r ON r.id = i.run_id"
+                           " WHERE i.sha256 = ? AND r.state = 1 LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "find input");
+    sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    *done = rc == SQLITE_ROW;
+    ta_err err =
+        (rc == SQLITE_ROW || rc == SQLITE_DONE) ? TA_OK : ta__store_dberr(st, "find input");
+    sqlite3_finalize(s);
+    return err;
+}
+
+static bool has_sha(const struct ta_store_run_info *info, const char *hex)
+{
+    for (size_t i = 0; i < info->n_inputs; i++) {
+        char h[TA_SHA256_HEXLEN];
+        if (strcmp(ta_sha256_hex(info->inputs[i].sha256, h), hex) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * --redo: delete every run that analysed one of the inputs, provided it
+ * analysed nothing else (a run is removed whole, and the other inputs
+ * would lose their events).
+ */
+static ta_err replace_runs(struct ta_store *st, const struct ta_store_run_info *info)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT DISTINCT run_id FROM store_input WHERE sha256 = ?"
+                           " ORDER BY run_id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "redo");
+    int64_t *ids = NULL;
+    size_t n = 0;
+    ta_err err = TA_OK;
+    for (size_t i = 0; i < info->n_inputs && err == TA_OK; i++) {
+        char hex[TA_SHA256_HEXLEN];
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, ta_sha256_hex(info->inputs[i].sha256, hex), -1, SQLITE_TRANSIENT);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            bool seen = false;
+            for (size_t k = 0; k < n; k++)
+                seen |= ids[k] == id;
+            if (seen)
+                continue;
+            int64_t *v = realloc(ids, (n + 1) * sizeof(*ids));
+            if (v == NULL) {
+                err = TA_ERR_NOMEM;
+                break;
+            }
+            ids = v;
+            ids[n++] = id;
+        }
+        if (err == TA_OK && rc != SQLITE_DONE)
+            err = ta__store_dberr(st, "redo");
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (err == TA_OK && sqlite3_prepare_v2(st->db,
+                                           "SELECT path, sha256 FROM store_input WHERE run_id = ?"
+                                           " ORDER BY seq",
+                                           -1, &s, NULL) != SQLITE_OK)
+        err = ta__store_dberr(st, "redo");
+    for (size_t k = 0; k < n && err == TA_OK; k++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, ids[k]);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *hex = (const char *)sqlite3_column_text(s, 1);
+            if (hex != NULL && !has_sha(info, hex)) {
+                snprintf(st->errmsg, sizeof(st->errmsg),
+                         "--redo replaces whole runs, and run %lld also analysed %.120s: give "
+                         "all its inputs, or delete it first ('runs delete %lld')",
+                         (long long)ids[k], (const char *)sqlite3_column_text(s, 0),
+                         (long long)ids[k]);
+                err = TA_ERR_ARG;
+                break;
+            }
+        }
+        if (err == TA_OK && rc != SQLITE_DONE)
+            err = ta__store_dberr(st, "redo");
+    }
+    sqlite3_finalize(s);
+    for (size_t k = 0; k < n && err == TA_OK; k++) {
+        err = delete_run(st, ids[k]);
+        st->stats.runs_replaced++;
+    }
+    free(ids);
+    return err;
+}
+
+static void mem_init(struct ta_store *st)
+{
+    ta__kset_init(&st->tuples, 1);
+    ta__kset_init(&st->counters, 2);
+    ta__kset_init(&st->supp, 1);
+    ta__kset_init(&st->zones, 2);
 }
 
 ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
@@ -434,45 +903,58 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     ta_err err = exec(st, "BEGIN IMMEDIATE", "begin run");
     if (err)
         return err;
+    if (!info->redo) {
+        bool all = true;
+        for (size_t i = 0; i < info->n_inputs && all; i++) {
+            char ih[TA_SHA256_HEXLEN];
+            if ((err = input_done(st, ta_sha256_hex(info->inputs[i].sha256, ih), &all)) != TA_OK)
+                goto out_rollback;
+        }
+        if (all) {
+            *already_done = true;
+            return exec(st, "COMMIT", "begin run");
+        }
+    } else if ((err = replace_runs(st, info)) != TA_OK) {
+        goto out_rollback;
+    }
     int64_t id;
     int state;
     if ((err = find_run(st, hex, &id, &state)) != TA_OK)
         goto out_rollback;
-    if (id != 0 && state == 1) {
-        *already_done = true;
-        return exec(st, "COMMIT", "begin run");
-    }
     sqlite3_stmt *s = NULL;
     if (id != 0) {
-        /* An earlier attempt on these inputs was interrupted: its events
-         * never reached the rollups; drop them and redo the run. */
-        char sql[160];
-        snprintf(sql, sizeof(sql),
-                 "DELETE FROM store_event WHERE id BETWEEN %lld AND %lld;"
-                 "DELETE FROM store_input WHERE run_id=%lld;",
-                 (long long)event_id(id, 0), (long long)event_id(id, EVENTS_PER_RUN - 1),
-                 (long long)id);
-        if ((err = exec(st, sql, "discard unfinished run")) != TA_OK)
-            goto out_rollback;
+        /* An earlier attempt on these inputs was interrupted: resume it. Its
+         * committed events are found again and count nothing twice. */
         st->stats.runs_redone++;
+        if (exec_fmt(st, "resume run",
+                     "DELETE FROM store_input WHERE run_id = %lld; UPDATE store_run SET state = 0,"
+                     " finished = 0 WHERE id = %lld",
+                     (long long)id, (long long)id) != TA_OK)
+            goto out_dberr;
         if (sqlite3_prepare_v2(st->db,
-                               "UPDATE store_run SET home=?, intel_version=?, geoip_version=?,"
-                               " started=?, ts_first=0, ts_last=0, n_events=0 WHERE id=?",
+                               "UPDATE store_run SET home=?, home_nets=?, sensor=?,"
+                               " intel_version=?, geoip_version=?, geoip_built=?, started=?,"
+                               " pid=? WHERE id=?",
                                -1, &s, NULL) != SQLITE_OK)
             goto out_dberr;
-        sqlite3_bind_int64(s, 5, id);
+        sqlite3_bind_int64(s, 9, id);
     } else {
         if (sqlite3_prepare_v2(st->db,
-                               "INSERT INTO store_run(home, intel_version, geoip_version, started,"
-                               " digest, state) VALUES(?,?,?,?,?,0)",
+                               "INSERT INTO store_run(home, home_nets, sensor, intel_version,"
+                               " geoip_version, geoip_built, started, pid, digest, state)"
+                               " VALUES(?,?,?,?,?,?,?,?,?,0)",
                                -1, &s, NULL) != SQLITE_OK)
             goto out_dberr;
-        sqlite3_bind_text(s, 5, hex, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 9, hex, -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_text(s, 1, nz(info->home), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, nz(info->intel_version), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, nz(info->geoip_version), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(s, 2, nz(info->home_nets), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, nz(info->sensor), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, nz(info->intel_version), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, nz(info->geoip_version), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)info->geoip_built);
+    sqlite3_bind_int64(s, 7, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)getpid());
     if (sqlite3_step(s) != SQLITE_DONE) {
         sqlite3_finalize(s);
         goto out_dberr;
@@ -500,28 +982,157 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
         }
     }
     sqlite3_finalize(s);
+    /* The next sequence number: after the events a resumed run stored. */
+    uint64_t seq = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT MAX(id) FROM store_event WHERE id BETWEEN ? AND ?", -1,
+                           &s, NULL) != SQLITE_OK)
+        goto out_dberr;
+    sqlite3_bind_int64(s, 1, event_id(id, 0));
+    sqlite3_bind_int64(s, 2, event_id(id, EVENTS_PER_RUN - 1));
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        seq = ((uint64_t)sqlite3_column_int64(s, 0) & (EVENTS_PER_RUN - 1)) + 1;
+    sqlite3_finalize(s);
     if ((err = exec(st, "COMMIT", "begin run")) != TA_OK)
         goto out_rollback;
     if ((err = prepare_insert(st)) != TA_OK)
         return err;
     st->run_id = id;
+    st->seq = seq;
     st->in_txn = false;
     st->batch = 0;
     st->sticky = TA_OK;
     st->ev_first = st->ev_last = 0;
-    st->stats.events = 0;
+    st->b_new = st->b_known = 0;
+    st->stats.events = st->stats.events_new = st->stats.events_known = 0;
+    st->stats.events_repeat = 0;
     mem_drop(st);
-    ta__kset_init(&st->tuples, 0);
-    ta__kset_init(&st->counters, 2);
-    ta__kset_init(&st->flows, 1);
-    ta__kset_init(&st->zones, 2);
-    st->mem_ok = true;
+    mem_init(st);
+    ta__kset_release(&st->spans);
+    ta__kset_init(&st->spans, 2);
     return TA_OK;
 
 out_dberr:
     err = ta__store_dberr(st, "begin run");
 out_rollback:
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+int64_t ta_store_run_id(const struct ta_store *st)
+{
+    return st->run_id;
+}
+
+/* ---- listing runs ---- */
+
+static void hex_bytes(const char *hex, uint8_t out[TA_SHA256_LEN])
+{
+    memset(out, 0, TA_SHA256_LEN);
+    for (size_t i = 0; hex != NULL && i < TA_SHA256_LEN && hex[2 * i] && hex[2 * i + 1]; i++) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = hex[2 * i + (size_t)k];
+            v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+        }
+        out[i] = (uint8_t)v;
+    }
+}
+
+static const char *col_str(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? (const char *)t : "";
+}
+
+ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, void *ctx)
+{
+    if (!st->has_tables)
+        return id > 0 ? TA_ERR_NOTFOUND : TA_OK;
+    sqlite3_stmt *s = NULL, *in = NULL;
+    ta_err err = TA_OK;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, state, digest, home, home_nets, sensor, intel_version,"
+                           " geoip_version, geoip_built, ts_first, ts_last, n_new, n_known,"
+                           " started, finished, pid FROM store_run WHERE ?1 <= 0 OR id = ?1"
+                           " ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "SELECT path, size, sha256 FROM store_input WHERE run_id = ?"
+                           " ORDER BY seq",
+                           -1, &in, NULL) != SQLITE_OK) {
+        err = ta__store_dberr(st, "list runs");
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    int rc;
+    bool any = false;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        any = true;
+        struct ta_store_run_desc d = {
+            .id = sqlite3_column_int64(s, 0),
+            .done = sqlite3_column_int(s, 1) == 1,
+            .digest = col_str(s, 2),
+            .home = col_str(s, 3),
+            .home_nets = col_str(s, 4),
+            .sensor = col_str(s, 5),
+            .intel_version = col_str(s, 6),
+            .geoip_version = col_str(s, 7),
+            .geoip_built = (uint64_t)sqlite3_column_int64(s, 8),
+            .ts_first = (ta_time_us)sqlite3_column_int64(s, 9),
+            .ts_last = (ta_time_us)sqlite3_column_int64(s, 10),
+            .events_new = (uint64_t)sqlite3_column_int64(s, 11),
+            .events_known = (uint64_t)sqlite3_column_int64(s, 12),
+            .started = sqlite3_column_int64(s, 13),
+            .finished = sqlite3_column_int64(s, 14),
+            .pid = sqlite3_column_int64(s, 15),
+        };
+        struct ta_store_input *inputs = NULL;
+        char **paths = NULL;
+        size_t n = 0;
+        sqlite3_reset(in);
+        sqlite3_bind_int64(in, 1, d.id);
+        int irc;
+        while ((irc = sqlite3_step(in)) == SQLITE_ROW) {
+            struct ta_store_input *v = realloc(inputs, (n + 1) * sizeof(*v));
+            char **p = realloc(paths, (n + 1) * sizeof(*p));
+            if (v != NULL)
+                inputs = v;
+            if (p != NULL)
+                paths = p;
+            const char *path = col_str(in, 0);
+            char *copy = v && p ? malloc(strlen(path) + 1) : NULL;
+            if (copy == NULL) {
+                err = TA_ERR_NOMEM;
+                break;
+            }
+            memcpy(copy, path, strlen(path) + 1);
+            paths[n] = copy;
+            inputs[n].path = copy;
+            inputs[n].size = (uint64_t)sqlite3_column_int64(in, 1);
+            hex_bytes(col_str(in, 2), inputs[n].sha256);
+            n++;
+        }
+        if (err == TA_OK && irc != SQLITE_DONE)
+            err = ta__store_dberr(st, "list runs");
+        d.inputs = inputs;
+        d.n_inputs = n;
+        bool go_on = err == TA_OK && cb(ctx, &d);
+        for (size_t i = 0; i < n; i++)
+            free(paths[i]);
+        free(paths);
+        free(inputs);
+        if (!go_on)
+            break;
+    }
+    if (err == TA_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        err = ta__store_dberr(st, "list runs");
+    if (err == TA_OK && id > 0 && !any) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run %lld", (long long)id);
+        err = TA_ERR_NOTFOUND;
+    }
+out:
+    sqlite3_finalize(s);
+    sqlite3_finalize(in);
     return err;
 }
 
@@ -568,9 +1179,10 @@ static void bind_side(sqlite3_stmt *s, int col, const struct ta_event_side *sd, 
  * The report identity of an event's item (README definitions): phishing =
  * the page, falling back to indicator, then host; backdoor = the website
  * (Host lower case without port), falling back to the server IP. NULL for
- * c2. buf (256 bytes) holds computed values.
+ * other kinds. Kept up to ITEM_MAX bytes; buf (ITEM_MAX + 1 bytes) holds
+ * computed or shortened values.
  */
-static const char *item_of(const struct ta_event *ev, char buf[256])
+static const char *item_raw(const struct ta_event *ev, char *buf)
 {
     switch (ev->kind) {
     case TA_EVENT_PHISHING:
@@ -586,7 +1198,7 @@ static const char *item_of(const struct ta_event *ev, char buf[256])
             return ev->website;
         if (ev->hostname && ev->hostname[0]) {
             size_t n = 0;
-            for (const char *p = ev->hostname; *p && n + 1 < 256; p++) {
+            for (const char *p = ev->hostname; *p && n < ITEM_MAX; p++) {
                 /* Stop at a port, but keep IPv6 literals in brackets whole. */
                 if (*p == ':' && ev->hostname[0] != '[')
                     break;
@@ -597,18 +1209,25 @@ static const char *item_of(const struct ta_event *ev, char buf[256])
             buf[n] = '\0';
             return buf;
         }
-        ta_addr_format(&ev->victim.ip, buf, 256);
+        ta_addr_format(&ev->victim.ip, buf, ITEM_MAX + 1);
         return buf[0] ? buf : NULL;
     default:
         return NULL;
     }
 }
 
-/* ---- in-memory rollups of the open run ---- */
+static const char *item_of(const struct ta_event *ev, char *buf)
+{
+    const char *it = item_raw(ev, buf);
+    if (it != NULL && it != buf && strnlen(it, ITEM_MAX + 1) > ITEM_MAX) {
+        memcpy(buf, it, ITEM_MAX);
+        buf[ITEM_MAX] = '\0';
+        return buf;
+    }
+    return it;
+}
 
-enum { SET_ATTACKER = 0, SET_VICTIM, SET_ITEM, SET__COUNT };
-static const char *const set_table[SET__COUNT] = {"attacker", "victim", "item"};
-static const char *const set_col[SET__COUNT] = {"ip", "ip", "item"};
+/* ---- the open batch's rollups ---- */
 
 /* Key prefix: kind, src cc, dst cc (2 bytes each, zero padded). */
 static size_t key_prefix(uint8_t *k, const struct ta_event *ev)
@@ -641,20 +1260,21 @@ static void mem_drop(struct ta_store *st)
 {
     ta__kset_release(&st->tuples);
     ta__kset_release(&st->counters);
-    ta__kset_release(&st->flows);
+    ta__kset_release(&st->supp);
     ta__kset_release(&st->zones);
-    st->mem_ok = false;
+}
+
+static size_t mem_bytes(const struct ta_store *st)
+{
+    return ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) + ta__kset_bytes(&st->supp) +
+           ta__kset_bytes(&st->zones);
 }
 
 /* Tuple key: set, prefix, day (4 bytes BE), member. */
 static bool mem_tuple(struct ta_store *st, int set, const uint8_t *prefix, uint32_t day,
                       const void *member, size_t mlen)
 {
-    uint8_t k[300];
-    if (mlen > sizeof(k) - 10) {
-        /* Such members (very long URLs) take the SQL path. */
-        return false;
-    }
+    uint8_t k[10 + ITEM_MAX];
     k[0] = (uint8_t)set;
     memcpy(k + 1, prefix, 5);
     k[6] = (uint8_t)(day >> 24);
@@ -662,75 +1282,72 @@ static bool mem_tuple(struct ta_store *st, int set, const uint8_t *prefix, uint3
     k[8] = (uint8_t)(day >> 8);
     k[9] = (uint8_t)day;
     memcpy(k + 10, member, mlen);
-    return ta__kset_get(&st->tuples, k, 10 + mlen, NULL) != NULL;
+    uint64_t *v = ta__kset_get(&st->tuples, k, 10 + mlen, NULL);
+    if (v == NULL)
+        return false;
+    v[0]++;
+    return true;
 }
 
-static void mem_record(struct ta_store *st, const struct ta_event *ev, const char *item, int64_t id)
+static bool is_c2(enum ta_event_kind k)
 {
-    uint8_t pre[5], k[64];
+    return k == TA_EVENT_C2 || k == TA_EVENT_C2_SUSPECTED;
+}
+
+/*
+ * Add a new event to the batch's rollups, with the conditions of `sets`
+ * (store_day_* and delete_run must agree with this function).
+ */
+static bool mem_record(struct ta_store *st, const struct ta_event *ev, const char *item, int64_t id)
+{
+    uint8_t pre[5], k[16 + ITEM_MAX];
     key_prefix(pre, ev);
     int64_t d = ta_store_day(ev->ts);
     uint32_t day = (uint32_t)d;
     const uint8_t *ip = NULL;
-    size_t n;
     bool ok = true;
-    if ((n = ip_bytes(&ev->attacker.ip, &ip)) > 0)
-        ok = mem_tuple(st, SET_ATTACKER, pre, day, ip, n);
-    if (ok && (ev->kind == TA_EVENT_C2 || ev->kind == TA_EVENT_C2_SUSPECTED) &&
-        (n = ip_bytes(&ev->victim.ip, &ip)) > 0)
-        ok = mem_tuple(st, SET_VICTIM, pre, day, ip, n);
-    if (ok && item != NULL)
-        ok = mem_tuple(st, SET_ITEM, pre, day, item, strlen(item));
-    if (ok) {
-        memcpy(k, pre, 5);
-        memcpy(k + 5, &day, 4);
-        uint64_t *v = ta__kset_get(&st->counters, k, 9, NULL);
-        ok = v != NULL;
-        if (ok)
-            v[0]++;
+    memcpy(k, pre, 5);
+    memcpy(k + 5, &day, 4);
+    if (ev->suppressed_by != NULL) {
+        size_t l = strnlen(ev->suppressed_by, ITEM_MAX);
+        memcpy(k + 9, ev->suppressed_by, l);
+        uint64_t *v = ta__kset_get(&st->supp, k, 9 + l, NULL);
+        if (v == NULL)
+            return false;
+        v[0]++;
+    } else {
+        const uint8_t *vip = NULL;
+        size_t an = ip_bytes(&ev->attacker.ip, &ip), vn = ip_bytes(&ev->victim.ip, &vip);
+        if (an > 0)
+            ok = mem_tuple(st, SET_ATTACKER, pre, day, ip, an);
+        if (ok && vn > 0 && (is_c2(ev->kind) || ev->kind == TA_EVENT_PAYLOAD))
+            ok = mem_tuple(st, SET_VICTIM, pre, day, vip, vn);
+        if (ok && item != NULL)
+            ok = mem_tuple(st, SET_ITEM, pre, day, item, strlen(item));
+        if (ok && vn > 0 && is_c2(ev->kind) && ev->established)
+            ok = mem_tuple(st, SET_VICTIM_EST, pre, day, vip, vn);
+        if (ok && an > 0 && is_c2(ev->kind) && !ev->undated)
+            ok = mem_tuple(st, SET_ATTACKER_DATED, pre, day, ip, an);
+        uint64_t *v = ok ? ta__kset_get(&st->counters, k, 9, NULL) : NULL;
+        if (v == NULL)
+            return false;
+        v[0]++;
+        /* A visit is a flow; the identity makes one event per flow and kind. */
+        if (ev->kind == TA_EVENT_PHISHING || ev->kind == TA_EVENT_PHISHING_SUSPECTED)
+            v[1]++;
     }
-    if (ok && (ev->kind == TA_EVENT_PHISHING || ev->kind == TA_EVENT_PHISHING_SUSPECTED)) {
-        /* A visit is a flow: (pair, attacker, victim, flow id), dated by its
-         * first event; without a flow id the event is its own flow. */
-        size_t o = 5;
-        memcpy(k, pre, 5);
-        n = ip_bytes(&ev->attacker.ip, &ip);
-        k[o++] = (uint8_t)n;
-        memcpy(k + o, ip, n);
-        o += n;
-        n = ip_bytes(&ev->victim.ip, &ip);
-        k[o++] = (uint8_t)n;
-        memcpy(k + o, ip, n);
-        o += n;
-        uint64_t f = ev->flow_id ? ev->flow_id : st->stats.events;
-        k[o++] = ev->flow_id ? 1 : 0;
-        memcpy(k + o, &f, 8);
-        o += 8;
-        bool created;
-        uint64_t *v = ta__kset_get(&st->flows, k, o, &created);
-        ok = v != NULL;
-        if (ok && (created || (uint64_t)day + 1 < v[0]))
-            v[0] = (uint64_t)day + 1;
-    }
-    if (ok) {
-        /* Widen the zone of (kind, day) to include this event's id. */
-        k[0] = (uint8_t)ev->kind;
-        memcpy(k + 1, &d, 8);
-        bool created;
-        uint64_t *v = ta__kset_get(&st->zones, k, 9, &created);
-        ok = v != NULL;
-        if (ok && (created || (uint64_t)id < v[0]))
-            v[0] = (uint64_t)id;
-        if (ok && (created || (uint64_t)id > v[1]))
-            v[1] = (uint64_t)id;
-    }
-    if (!ok || ta__kset_bytes(&st->tuples) + ta__kset_bytes(&st->counters) +
-                       ta__kset_bytes(&st->flows) + ta__kset_bytes(&st->zones) >
-                   st->memcap) {
-        /* Over the cap: finish will fold from the stored events instead. */
-        mem_drop(st);
-        st->stats.mem_overflows++;
-    }
+    /* Widen the zone of (kind, day) to include this event's id. */
+    k[0] = (uint8_t)ev->kind;
+    memcpy(k + 1, &d, 8);
+    bool created;
+    uint64_t *v = ta__kset_get(&st->zones, k, 9, &created);
+    if (v == NULL)
+        return false;
+    if (created || (uint64_t)id < v[0])
+        v[0] = (uint64_t)id;
+    if (created || (uint64_t)id > v[1])
+        v[1] = (uint64_t)id;
+    return true;
 }
 
 static int cmp_tuple(const void *a, const void *b, void *ctx)
@@ -767,58 +1384,33 @@ static void bind_key_cc(sqlite3_stmt *s, int col, const uint8_t *cc)
     sqlite3_bind_text(s, col, (const char *)cc, cc[0] ? (cc[1] ? 2 : 1) : 0, SQLITE_STATIC);
 }
 
-/* Write the in-memory rollups (inside the finishing transaction). */
-static ta_err fold_mem(struct ta_store *st)
+/* Write the batch's rollups (inside its transaction) and empty them. */
+static ta_err flush_rollups(struct ta_store *st)
 {
     ta_err err = TA_OK;
-    sqlite3_stmt *day_ins[SET__COUNT] = {0}, *span_up[SET__COUNT] = {0}, *cnt = NULL;
     uint32_t *idx = NULL;
-    char sql[512];
-    for (int i = 0; i < SET__COUNT; i++) {
-        snprintf(sql, sizeof(sql),
-                 "INSERT OR IGNORE INTO store_day_%s(kind, src_cc, dst_cc, %s, day)"
-                 " VALUES(?,?,?,?,?)",
-                 set_table[i], set_col[i]);
-        if (sqlite3_prepare_v2(st->db, sql, -1, &day_ins[i], NULL) != SQLITE_OK)
-            goto out_dberr;
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
-                 " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
-                 " first_day = MIN(first_day, excluded.first_day),"
-                 " last_day = MAX(last_day, excluded.last_day)",
-                 set_table[i], set_col[i]);
-        if (sqlite3_prepare_v2(st->db, sql, -1, &span_up[i], NULL) != SQLITE_OK)
-            goto out_dberr;
-    }
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-                           " VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
-                           " events = events + excluded.events, flows = flows + excluded.flows",
-                           -1, &cnt, NULL) != SQLITE_OK)
-        goto out_dberr;
-
     size_t n = st->tuples.n;
     if (n > 0) {
         idx = malloc(n * sizeof(*idx));
-        if (idx == NULL) {
-            err = TA_ERR_NOMEM;
-            goto out;
-        }
+        if (idx == NULL)
+            return TA_ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++)
         idx[i] = (uint32_t)i;
-    int64_t first = 0;
     if (n > 1)
         qsort_r(idx, n, sizeof(*idx), cmp_tuple, &st->tuples);
-    /* Each tuple is one per-day row; runs of the same member make a span. */
+    /* In primary-key order, so the upserts walk each B-tree once; runs of
+     * the same member give its span in this batch. */
+    int64_t first = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
         int set = k[0];
         int64_t day =
             (int64_t)((uint32_t)k[6] << 24 | (uint32_t)k[7] << 16 | (uint32_t)k[8] << 8 | k[9]);
-        sqlite3_stmt *s = day_ins[set];
-        sqlite3_reset(s);
+        sqlite3_stmt *s = stmt(st, ST_DAY0 + set);
+        if (s == NULL)
+            goto out_err;
         sqlite3_bind_int(s, 1, k[1]);
         bind_key_cc(s, 2, k + 2);
         bind_key_cc(s, 3, k + 4);
@@ -827,15 +1419,29 @@ static ta_err fold_mem(struct ta_store *st)
         else
             sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_STATIC);
         sqlite3_bind_int64(s, 5, day);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)st->tuples.vals[idx[i]]);
         if (sqlite3_step(s) != SQLITE_DONE)
             goto out_dberr;
-        /* Sorted by day within a member: the first tuple has the first day,
-         * the last one the last day. */
         if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i]))
             first = day;
         if (i + 1 == n || !same_member(&st->tuples, idx[i], idx[i + 1])) {
-            s = span_up[set];
-            sqlite3_reset(s);
+            uint8_t sk[6 + ITEM_MAX];
+            memcpy(sk, k, 6);
+            memcpy(sk + 6, k + 10, len - 10);
+            bool created;
+            uint64_t *sp = ta__kset_get(&st->spans, sk, 6 + (len - 10), &created);
+            if (sp != NULL && !created && sp[0] - 1 <= (uint64_t)first &&
+                sp[1] - 1 >= (uint64_t)day)
+                continue;
+            if (sp != NULL) {
+                if (created || (uint64_t)first < sp[0] - 1)
+                    sp[0] = (uint64_t)first + 1;
+                if (created || (uint64_t)day > sp[1] - 1)
+                    sp[1] = (uint64_t)day + 1;
+            }
+            s = stmt(st, ST_SPAN0 + set);
+            if (s == NULL)
+                goto out_err;
             sqlite3_bind_int(s, 1, k[1]);
             bind_key_cc(s, 2, k + 2);
             bind_key_cc(s, 3, k + 4);
@@ -849,150 +1455,353 @@ static ta_err fold_mem(struct ta_store *st)
                 goto out_dberr;
         }
     }
-    /* Visits into the counters of their first day. */
-    for (size_t i = 0; i < st->flows.n; i++) {
-        size_t len;
-        const uint8_t *fk = ta__kset_key(&st->flows, i, &len);
-        uint32_t day = (uint32_t)(st->flows.vals[i] - 1);
-        uint8_t k[9];
-        memcpy(k, fk, 5);
-        memcpy(k + 5, &day, 4);
-        uint64_t *v = ta__kset_get(&st->counters, k, 9, NULL);
-        if (v == NULL) {
-            err = TA_ERR_NOMEM;
-            goto out;
-        }
-        v[1]++;
-    }
     for (size_t i = 0; i < st->counters.n; i++) {
         size_t len;
         const uint8_t *k = ta__kset_key(&st->counters, i, &len);
         uint32_t day;
         memcpy(&day, k + 5, 4);
-        sqlite3_reset(cnt);
-        sqlite3_bind_int(cnt, 1, k[0]);
-        bind_key_cc(cnt, 2, k + 1);
-        bind_key_cc(cnt, 3, k + 3);
-        sqlite3_bind_int64(cnt, 4, (int64_t)day);
-        sqlite3_bind_int64(cnt, 5, (sqlite3_int64)st->counters.vals[2 * i]);
-        sqlite3_bind_int64(cnt, 6, (sqlite3_int64)st->counters.vals[2 * i + 1]);
-        if (sqlite3_step(cnt) != SQLITE_DONE)
+        sqlite3_stmt *s = stmt(st, ST_COUNT);
+        if (s == NULL)
+            goto out_err;
+        sqlite3_bind_int(s, 1, k[0]);
+        bind_key_cc(s, 2, k + 1);
+        bind_key_cc(s, 3, k + 3);
+        sqlite3_bind_int64(s, 4, (int64_t)day);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)st->counters.vals[2 * i]);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)st->counters.vals[2 * i + 1]);
+        if (sqlite3_step(s) != SQLITE_DONE)
             goto out_dberr;
     }
-    goto out;
-
-out_dberr:
-    err = ta__store_dberr(st, "write rollups");
-out:
-    free(idx);
-    for (int i = 0; i < SET__COUNT; i++) {
-        sqlite3_finalize(day_ins[i]);
-        sqlite3_finalize(span_up[i]);
+    for (size_t i = 0; i < st->supp.n; i++) {
+        size_t len;
+        const uint8_t *k = ta__kset_key(&st->supp, i, &len);
+        uint32_t day;
+        memcpy(&day, k + 5, 4);
+        sqlite3_stmt *s = stmt(st, ST_SUPP);
+        if (s == NULL)
+            goto out_err;
+        sqlite3_bind_int(s, 1, k[0]);
+        bind_key_cc(s, 2, k + 1);
+        bind_key_cc(s, 3, k + 3);
+        sqlite3_bind_int64(s, 4, (int64_t)day);
+        sqlite3_bind_text(s, 5, (const char *)k + 9, (int)(len - 9), SQLITE_STATIC);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)st->supp.vals[i]);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto out_dberr;
     }
-    sqlite3_finalize(cnt);
-    return err;
-}
-
-/* Write the run's zones (inside the finishing transaction): from memory,
- * or past the memcap from the stored events. */
-static ta_err write_zones(struct ta_store *st)
-{
-    if (!st->mem_ok) {
-        char sql[320];
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi)"
-                 " SELECT kind, day, %lld, MIN(id), MAX(id) FROM store_event"
-                 " WHERE id BETWEEN %lld AND %lld GROUP BY kind, day",
-                 (long long)st->run_id, (long long)event_id(st->run_id, 0),
-                 (long long)event_id(st->run_id, EVENTS_PER_RUN - 1));
-        return exec(st, sql, "write event zones");
-    }
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO store_event_zone(kind, day, run_id, id_lo, id_hi)"
-                           " VALUES(?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK)
-        return ta__store_dberr(st, "write event zones");
-    ta_err err = TA_OK;
-    for (size_t i = 0; i < st->zones.n && err == TA_OK; i++) {
+    for (size_t i = 0; i < st->zones.n; i++) {
         size_t len;
         const uint8_t *k = ta__kset_key(&st->zones, i, &len);
         int64_t day;
         memcpy(&day, k + 1, 8);
-        sqlite3_reset(s);
+        sqlite3_stmt *s = stmt(st, ST_ZONE);
+        if (s == NULL)
+            goto out_err;
         sqlite3_bind_int(s, 1, k[0]);
         sqlite3_bind_int64(s, 2, day);
         sqlite3_bind_int64(s, 3, st->run_id);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)st->zones.vals[2 * i]);
         sqlite3_bind_int64(s, 5, (sqlite3_int64)st->zones.vals[2 * i + 1]);
         if (sqlite3_step(s) != SQLITE_DONE)
-            err = ta__store_dberr(st, "write event zones");
+            goto out_dberr;
     }
-    sqlite3_finalize(s);
+    /* The run's own row: counts and time range so far. */
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "UPDATE store_run SET n_new = n_new + %llu, n_known = n_known + %llu,"
+             " ts_first = CASE WHEN %lld = 0 THEN ts_first WHEN ts_first = 0 THEN %lld"
+             " ELSE MIN(ts_first, %lld) END,"
+             " ts_last = MAX(ts_last, %lld) WHERE id = %lld",
+             (unsigned long long)st->b_new, (unsigned long long)st->b_known,
+             (long long)st->ev_first, (long long)st->ev_first, (long long)st->ev_first,
+             (long long)st->ev_last, (long long)st->run_id);
+    if ((err = exec(st, sql, "update run")) != TA_OK)
+        goto out;
+    st->b_new = st->b_known = 0;
+    mem_drop(st);
+    mem_init(st);
+    if (ta__kset_bytes(&st->spans) > st->memcap / 4) {
+        ta__kset_release(&st->spans);
+        ta__kset_init(&st->spans, 2);
+    }
+    goto out;
+
+out_dberr:
+    err = ta__store_dberr(st, "write rollups");
+    goto out;
+out_err:
+    err = TA_ERR_DB;
+out:
+    free(idx);
     return err;
+}
+
+static ta_err commit_batch(struct ta_store *st)
+{
+    ta_err err;
+    if ((err = flush_rollups(st)) != TA_OK || (err = exec(st, "COMMIT", "commit event batch")))
+        return err;
+    st->in_txn = false;
+    st->batch = 0;
+    st->stats.commits++;
+    return TA_OK;
 }
 
 #define BODY_MAX 512
 
+static void kc_clear(struct keycache *kc)
+{
+    free(kc->t);
+    kc->t = NULL;
+    kc->cap = kc->n = kc->nbuckets = 0;
+}
+
+static bool kc_has(const struct keycache *kc, uint64_t k)
+{
+    if (kc->cap == 0)
+        return false;
+    for (size_t j = (size_t)mix64(0, k) & (kc->cap - 1);; j = (j + 1) & (kc->cap - 1)) {
+        if (kc->t[j] == k)
+            return true;
+        if (kc->t[j] == 0)
+            return false;
+    }
+}
+
+/* false when out of memory or past the cap (the caller clears the cache). */
+static bool kc_add(struct keycache *kc, uint64_t k)
+{
+    if (k == 0)
+        return true;
+    if ((kc->n + 1) * 2 > kc->cap) {
+        size_t cap = kc->cap ? kc->cap * 2 : 4096;
+        if (kc->n + 1 > KC_MAX_KEYS)
+            return false;
+        uint64_t *t = calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return false;
+        for (size_t i = 0; i < kc->cap; i++) {
+            if (kc->t[i] == 0)
+                continue;
+            size_t j = (size_t)mix64(0, kc->t[i]) & (cap - 1);
+            while (t[j] != 0)
+                j = (j + 1) & (cap - 1);
+            t[j] = kc->t[i];
+        }
+        free(kc->t);
+        kc->t = t;
+        kc->cap = cap;
+    }
+    size_t j = (size_t)mix64(0, k) & (kc->cap - 1);
+    while (kc->t[j] != 0 && kc->t[j] != k)
+        j = (j + 1) & (kc->cap - 1);
+    if (kc->t[j] == 0) {
+        kc->t[j] = k;
+        kc->n++;
+    }
+    return true;
+}
+
+/*
+ * Make sure the bucket of key is in the cache. *usable = false when the
+ * cache cannot hold it (then the caller asks SQL).
+ */
+static ta_err kc_load(struct ta_store *st, int64_t key, bool *usable)
+{
+    struct keycache *kc = &st->kc;
+    int64_t b = (int64_t)((uint64_t)key >> KEY_BITS);
+    *usable = true;
+    for (size_t i = 0; i < kc->nbuckets; i++)
+        if (kc->bucket[i] == b)
+            return TA_OK;
+    if (kc->nbuckets == KC_BUCKETS)
+        kc_clear(kc);
+    sqlite3_stmt *s = stmt(st, ST_BUCKET);
+    if (s == NULL)
+        return TA_ERR_DB;
+    sqlite3_bind_int64(s, 1, (int64_t)((uint64_t)b << KEY_BITS));
+    sqlite3_bind_int64(s, 2, (int64_t)((uint64_t)b << KEY_BITS | ((1ull << KEY_BITS) - 1)));
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*usable && !kc_add(kc, (uint64_t)sqlite3_column_int64(s, 0)))
+            *usable = false;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return ta__store_dberr(st, "load identity keys");
+    if (!*usable) {
+        kc_clear(kc);
+        return TA_OK;
+    }
+    kc->bucket[kc->nbuckets++] = b;
+    return TA_OK;
+}
+
+/* At each batch: forget the cache if another connection wrote meanwhile. */
+static ta_err kc_check(struct ta_store *st)
+{
+    sqlite3_stmt *s = stmt(st, ST_DATAVER);
+    if (s == NULL)
+        return TA_ERR_DB;
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return ta__store_dberr(st, "data version");
+    }
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (v != st->kc.data_version) {
+        kc_clear(&st->kc);
+        ta__kset_release(&st->spans);
+        ta__kset_init(&st->spans, 2);
+    }
+    st->kc.data_version = v;
+    return TA_OK;
+}
+
+/*
+ * The stored event this one is a copy of: same identity key, flow start
+ * within the skew (the first found: two stored events of one key within
+ * twice the skew of each other are not expected). *id = 0 if none.
+ */
+static ta_err find_copy(struct ta_store *st, uint64_t h, ta_time_us t, ta_time_us skew, int64_t *id)
+{
+    *id = 0;
+    ta_time_us lo = t > skew ? t - skew : 0, hi = t + skew;
+    int64_t keys[2] = {ident_key(h, lo), ident_key(h, hi)};
+    for (int i = 0; i < (keys[0] == keys[1] ? 1 : 2) && *id == 0; i++) {
+        bool usable;
+        ta_err err = kc_load(st, keys[i], &usable);
+        if (err != TA_OK)
+            return err;
+        if (usable && !kc_has(&st->kc, (uint64_t)keys[i]))
+            continue;
+        sqlite3_stmt *s = stmt(st, ST_LOOKUP);
+        if (s == NULL)
+            return TA_ERR_DB;
+        sqlite3_bind_int64(s, 1, keys[i]);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)lo);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)hi);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *id = sqlite3_column_int64(s, 0);
+        else if (rc != SQLITE_DONE)
+            return ta__store_dberr(st, "find event");
+        sqlite3_reset(s);
+    }
+    return TA_OK;
+}
+
+/* A copy of stored event id: add this run's sighting, once. */
+static ta_err sight(struct ta_store *st, int64_t id, bool *added)
+{
+    sqlite3_stmt *s = stmt(st, ST_SIGHT);
+    if (s == NULL)
+        return TA_ERR_DB;
+    sqlite3_bind_int64(s, 1, st->run_id);
+    sqlite3_bind_int64(s, 2, id);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return ta__store_dberr(st, "add sighting");
+    *added = sqlite3_changes(st->db) > 0;
+    return TA_OK;
+}
+
 /* Insert one event into the open batch (committing it when full). */
 static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
 {
+    ta_err err;
     if (!st->in_txn) {
-        ta_err err = exec(st, "BEGIN IMMEDIATE", "begin event batch");
-        if (err)
+        if ((err = exec(st, "BEGIN IMMEDIATE", "begin event batch")) != TA_OK)
             return err;
         st->in_txn = true;
+        if ((err = kc_check(st)) != TA_OK)
+            return err;
     }
-    sqlite3_stmt *s = st->ins_event;
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, st->run_id);
-    sqlite3_bind_int(s, 2, (int)ev->kind);
-    sqlite3_bind_int(s, 3, (int)ev->method);
-    sqlite3_bind_int64(s, 4, (sqlite3_int64)ev->ts);
-    sqlite3_bind_int64(s, 5, ta_store_day(ev->ts));
-    sqlite3_bind_int64(s, 6, (sqlite3_int64)ev->flow_id);
-    sqlite3_bind_int(s, 7, ev->proto);
-    char cc_up[2][3];
-    bind_side(s, 8, &ev->attacker, cc_up[0]);
-    bind_side(s, 14, &ev->victim, cc_up[1]);
-    sqlite3_bind_int(s, 20, ev->confidence);
-    bind_opt(s, 21, ev->signature);
-    bind_opt(s, 22, ev->family);
-    bind_opt(s, 23, ev->indicator);
-    bind_opt(s, 24, ev->indicator_type);
-    bind_opt(s, 25, ev->sources);
-    bind_opt(s, 26, ev->hostname);
-    bind_opt(s, 27, ev->url);
-    bind_opt(s, 28, ev->dns_answer);
-    if (ev->body != NULL && ev->body_len > 0)
-        sqlite3_bind_blob(s, 29, ev->body, (int)(ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX),
-                          SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, 29);
-    char itembuf[256];
-    const char *item = item_of(ev, itembuf);
-    bind_opt(s, 30, item);
-    int64_t seq_id = event_id(st->run_id, st->stats.events);
-    sqlite3_bind_int64(s, 31, seq_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return ta__store_dberr(st, "insert event");
-    /* Every parameter is bound again for the next event, so the bindings
-     * (which point into ev and this frame) are not cleared: they are never
-     * used after this step. */
-    if (st->mem_ok)
-        mem_record(st, ev, item, seq_id);
-    if (st->stats.events == 0 || ev->ts < st->ev_first)
+    uint64_t h = ident_hash(ev);
+    ta_time_us t = ident_time(ev);
+    int64_t copy;
+    if ((err = find_copy(st, h, t, ev->flow_start ? st->skew : 0, &copy)) != TA_OK)
+        return err;
+    if (copy != 0) {
+        /* A run has seen the events it stored (id range): no sighting row
+         * for those, which saves a B-tree insert per new event. */
+        bool added = false;
+        if ((uint64_t)copy >> 32 != (uint64_t)st->run_id &&
+            (err = sight(st, copy, &added)) != TA_OK)
+            return err;
+        if (added) {
+            sqlite3_stmt *s = stmt(st, ST_NRUNS);
+            if (s == NULL)
+                return TA_ERR_DB;
+            sqlite3_bind_int64(s, 1, copy);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                return ta__store_dberr(st, "count sighting");
+            st->stats.events_known++;
+            st->b_known++;
+        } else {
+            st->stats.events_repeat++;
+        }
+    } else {
+        sqlite3_stmt *s = st->ins_event;
+        sqlite3_reset(s);
+        sqlite3_bind_int(s, 1, (int)ev->kind);
+        sqlite3_bind_int(s, 2, (int)ev->method);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)ev->ts);
+        sqlite3_bind_int64(s, 4, ta_store_day(ev->ts));
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)ev->flow_id);
+        sqlite3_bind_int(s, 6, ev->proto);
+        char cc_up[2][3];
+        bind_side(s, 7, &ev->attacker, cc_up[0]);
+        bind_side(s, 13, &ev->victim, cc_up[1]);
+        sqlite3_bind_int(s, 19, ev->confidence);
+        bind_opt(s, 20, ev->signature);
+        bind_opt(s, 21, ev->family);
+        bind_opt(s, 22, ev->indicator);
+        bind_opt(s, 23, ev->indicator_type);
+        bind_opt(s, 24, ev->sources);
+        bind_opt(s, 25, ev->hostname);
+        bind_opt(s, 26, ev->url);
+        bind_opt(s, 27, ev->dns_answer);
+        if (ev->body != NULL && ev->body_len > 0)
+            sqlite3_bind_blob(s, 28, ev->body,
+                              (int)(ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX),
+                              SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, 28);
+        char itembuf[ITEM_MAX + 1];
+        const char *item = item_of(ev, itembuf);
+        bind_opt(s, 29, item);
+        int64_t id = event_id(st->run_id, st->seq);
+        sqlite3_bind_int64(s, 30, id);
+        sqlite3_bind_int64(s, 31, ident_key(h, t));
+        sqlite3_bind_int64(s, 32, (sqlite3_int64)t);
+        sqlite3_bind_int64(s, 33, ev->tx_index);
+        sqlite3_bind_int(s, 34, ev->established);
+        sqlite3_bind_int(s, 35, ev->undated);
+        bind_opt(s, 36, ev->suppressed_by);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            return ta__store_dberr(st, "insert event");
+        /* Every parameter is bound again for the next event, so the bindings
+         * (which point into ev and this frame) are not cleared: they are never
+         * used after this step. */
+        /* Its bucket was loaded by find_copy (the flow start's bucket is one
+         * of the window's); past the cache's cap it is simply not cached. */
+        if (!kc_add(&st->kc, (uint64_t)ident_key(h, t)))
+            kc_clear(&st->kc);
+        if (!mem_record(st, ev, item, id))
+            return TA_ERR_NOMEM;
+        st->seq++;
+        st->stats.events_new++;
+        st->b_new++;
+    }
+    if (st->ev_first == 0 || ev->ts < st->ev_first)
         st->ev_first = ev->ts;
     if (ev->ts > st->ev_last)
         st->ev_last = ev->ts;
     st->stats.events++;
-    if (++st->batch >= st->batch_max) {
-        ta_err err = exec(st, "COMMIT", "commit event batch");
-        if (err)
-            return err;
-        st->in_txn = false;
-        st->batch = 0;
-        st->stats.commits++;
+    if (++st->batch >= st->batch_max || mem_bytes(st) > st->memcap) {
+        if (st->batch < st->batch_max)
+            st->stats.mem_overflows++;
+        return commit_batch(st);
     }
     return TA_OK;
 }
@@ -1014,7 +1823,7 @@ static const char *pend_str(struct ta_store *st, const char *v)
 }
 
 /* Insert the buffered events; on error the rest are dropped (the run can
- * then only be aborted and redone). */
+ * then only be aborted, and resumed by a rerun). */
 static ta_err pend_flush(struct ta_store *st)
 {
     ta_err err = TA_OK;
@@ -1031,7 +1840,8 @@ static size_t pend_size(const struct ta_event *ev)
     const char *v[] = {ev->attacker.as_name, ev->victim.as_name, ev->signature,
                        ev->family,           ev->indicator,      ev->indicator_type,
                        ev->sources,          ev->hostname,       ev->url,
-                       ev->dns_answer,       ev->page,           ev->website};
+                       ev->dns_answer,       ev->page,           ev->website,
+                       ev->suppressed_by};
     size_t n = ev->body ? (ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX) : 0;
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         n += v[i] ? strlen(v[i]) + 1 : 0;
@@ -1048,7 +1858,7 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
         snprintf(st->errmsg, sizeof(st->errmsg), "invalid event kind %d", (int)ev->kind);
         return TA_ERR_ARG;
     }
-    if (st->stats.events + st->npend >= EVENTS_PER_RUN - 1) {
+    if (st->seq + st->npend >= EVENTS_PER_RUN - 1) {
         snprintf(st->errmsg, sizeof(st->errmsg), "too many events in one run");
         return TA_ERR_LIMIT;
     }
@@ -1084,6 +1894,7 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
     c->dns_answer = pend_str(st, ev->dns_answer);
     c->page = pend_str(st, ev->page);
     c->website = pend_str(st, ev->website);
+    c->suppressed_by = pend_str(st, ev->suppressed_by);
     if (ev->body != NULL && ev->body_len > 0) {
         c->body_len = ev->body_len < BODY_MAX ? ev->body_len : BODY_MAX;
         c->body = pend_copy(st, ev->body, c->body_len, false);
@@ -1106,60 +1917,6 @@ void ta_store_event_sink(void *ctx, const struct ta_event *ev)
     st->sticky = ta_store_add_event(st, ev);
 }
 
-/*
- * Fold the run's events into the per-day rollups (called inside the
- * finishing transaction). A phishing visit is a flow, dated by its first
- * phishing event; an event without a flow id is its own flow.
- */
-static ta_err store_fold(struct ta_store *st, int64_t id)
-{
-    /* For each distinct set: the run's (member, day) pairs in key order, so
-     * that the inserts walk the B-tree in order, then the spans. */
-    static const struct {
-        const char *table, *col, *expr, *cond;
-    } sets[] = {
-        {"attacker", "ip", "a_ip", "a_ip IS NOT NULL"},
-        {"victim", "ip", "v_ip", "v_ip IS NOT NULL AND kind IN (0, 1)"},
-        {"item", "item", "item", "item IS NOT NULL"},
-    };
-    char sql[2048];
-    ta_err err;
-    long long lo = event_id(id, 0), hi = event_id(id, EVENTS_PER_RUN - 1);
-    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-        snprintf(sql, sizeof(sql),
-                 "INSERT OR IGNORE INTO store_day_%s(kind, src_cc, dst_cc, %s, day)"
-                 " SELECT DISTINCT kind, a_cc, v_cc, %s, day FROM store_event"
-                 " WHERE id BETWEEN %lld AND %lld AND %s ORDER BY 1, 2, 3, 4, 5;"
-                 "INSERT INTO store_span_%s(kind, src_cc, dst_cc, %s, first_day, last_day)"
-                 " SELECT kind, a_cc, v_cc, %s, MIN(day), MAX(day) FROM store_event"
-                 " WHERE id BETWEEN %lld AND %lld AND %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
-                 " ON CONFLICT DO UPDATE SET first_day = MIN(first_day, excluded.first_day),"
-                 " last_day = MAX(last_day, excluded.last_day);",
-                 sets[i].table, sets[i].col, sets[i].expr, lo, hi, sets[i].cond, sets[i].table,
-                 sets[i].col, sets[i].expr, lo, hi, sets[i].cond);
-        if ((err = exec(st, sql, "fold run into rollups")) != TA_OK)
-            return err;
-    }
-    /* Counters. A phishing visit is a flow, dated by its first event; an
-     * event without a flow id is its own flow. */
-    snprintf(
-        sql, sizeof(sql),
-        "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-        " SELECT kind, a_cc, v_cc, day, COUNT(*), 0 FROM store_event WHERE id BETWEEN %lld AND %lld"
-        " GROUP BY kind, a_cc, v_cc, day"
-        " ON CONFLICT DO UPDATE SET events = events + excluded.events;"
-        "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
-        " SELECT kind, a_cc, v_cc, d, 0, COUNT(*) FROM"
-        " (SELECT kind, a_cc, v_cc, MIN(day) AS d FROM store_event"
-        "  WHERE id BETWEEN %lld AND %lld AND kind IN (2, 3)"
-        "  GROUP BY kind, a_cc, v_cc, a_ip, v_ip, flow_id,"
-        "  CASE WHEN flow_id = 0 THEN id ELSE 0 END)"
-        " WHERE true GROUP BY kind, a_cc, v_cc, d"
-        " ON CONFLICT DO UPDATE SET flows = flows + excluded.flows;",
-        lo, hi, lo, hi);
-    return exec(st, sql, "fold run into rollups");
-}
-
 ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last)
 {
     if (st->run_id == 0) {
@@ -1174,26 +1931,21 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
     ta_err err = pend_flush(st);
     if (err != TA_OK)
         goto out_abort;
-    /* The last batch and the fold share one transaction: either the run is
-     * done with all its events folded, or nothing of the fold happened. */
+    /* The last batch, its rollups and the state share one transaction. */
     if (!st->in_txn) {
-        if ((err = exec(st, "BEGIN IMMEDIATE", "finish run")) != TA_OK)
+        if ((err = exec(st, "BEGIN IMMEDIATE", "finish run")) != TA_OK ||
+            (err = kc_check(st)) != TA_OK)
             goto out_abort;
         st->in_txn = true;
     }
-    if ((err = st->mem_ok ? fold_mem(st) : store_fold(st, st->run_id)) != TA_OK ||
-        (err = write_zones(st)) != TA_OK)
-        goto out_abort;
-    mem_drop(st);
-    if (first == 0 && last == 0) {
-        first = st->ev_first;
-        last = st->ev_last;
+    if (first != 0 || last != 0) {
+        st->ev_first = first;
+        st->ev_last = last;
     }
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "UPDATE store_run SET state=1, ts_first=%lld, ts_last=%lld, n_events=%llu,"
-             " finished=%lld WHERE id=%lld",
-             (long long)first, (long long)last, (unsigned long long)st->stats.events,
+    if ((err = flush_rollups(st)) != TA_OK)
+        goto out_abort;
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE store_run SET state = 1, finished = %lld WHERE id = %lld",
              (long long)time(NULL), (long long)st->run_id);
     if ((err = exec(st, sql, "finish run")) != TA_OK ||
         (err = exec(st, "COMMIT", "finish run")) != TA_OK)
@@ -1201,6 +1953,8 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
     st->stats.commits++;
     st->in_txn = false;
     st->run_id = 0;
+    mem_drop(st);
+    ta__kset_release(&st->spans);
     return TA_OK;
 
 out_abort:
@@ -1218,6 +1972,7 @@ void ta_store_run_abort(struct ta_store *st)
     st->npend = 0;
     st->pend_used = 0;
     mem_drop(st);
+    ta__kset_release(&st->spans);
 }
 
 void ta_store_set_memcap(struct ta_store *st, size_t bytes)
@@ -1228,6 +1983,14 @@ void ta_store_set_memcap(struct ta_store *st, size_t bytes)
 void ta_store_set_batch(struct ta_store *st, unsigned events)
 {
     st->batch_max = events ? events : TA_STORE_BATCH;
+}
+
+ta_err ta_store_set_skew(struct ta_store *st, ta_time_us skew)
+{
+    if (skew > TA_STORE_SKEW_MAX_US)
+        return TA_ERR_ARG;
+    st->skew = skew;
+    return TA_OK;
 }
 
 void ta_store_get_stats(const struct ta_store *st, struct ta_store_stats *out)

@@ -1,9 +1,9 @@
 /*
- * Store internals: a byte-string hash set with two counters per entry, in
- * one arena. The store uses it during a run to collect the run's distinct
- * rollup tuples and counters in memory, so that finishing the run writes
- * each distinct tuple once instead of re-reading every event with SQL.
- * Memory is capped by the caller (ta__kset_bytes).
+ * Store internals: a byte-string hash set with counters per entry, in one
+ * arena. The store uses it to collect a batch's distinct rollup tuples and
+ * counters in memory, so that committing the batch writes each distinct
+ * tuple once, and for the spans a run has written. Memory is capped by the
+ * caller (ta__kset_bytes).
  */
 #include "store/store-kset.h"
 

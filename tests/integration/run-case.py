@@ -33,7 +33,10 @@ def get(ev, path):
 
 
 def same(a, b):
-    """Equality that keeps JSON true apart from 1 (Python's True == 1)."""
+    """Equality that keeps JSON true apart from 1 (Python's True == 1); a
+    wanted null (YAML ~ or null) means no value: absent, null or empty."""
+    if b is None:
+        return a is MISSING or a in (None, "", [], {})
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     return a == b

@@ -15,6 +15,12 @@
  *               D0: 7.7.7.7 -> shop.example (x3); -> Host "WWW.Example.COM:8080"
  *               D2: 7.7.7.8 -> 10.1.0.2 (no Host); 7.7.7.7 -> shop.example
  *   backdoor-suspected FR->CN D2: 9.9.9.9 -> blog.example
+ *   c2 US->CN D1: 4.4.4.4 -> 10.0.0.5, suppressed by the allow list "top-sites"
+ *   payload NL->CN D2: 6.6.6.6 -> 10.0.0.7, 10.0.0.8
+ * Identity: phishing flow 100's second request and flow 104's D2 request
+ * are the same events as their flows' first (one event per flow and kind),
+ * so FX_DISTINCT events are stored. C2 flow 3 (1.1.1.1 -> 10.0.0.2) was not
+ * established; c2 flow 6 (1.1.1.3) rests on an undated indicator.
  */
 #ifndef TA_REPORT_FIXTURE_H
 #define TA_REPORT_FIXTURE_H
@@ -70,8 +76,12 @@ static const struct fx_ev fx_events[] = {
      "shop.example"},
     {TA_EVENT_BACKDOOR_SUSPECTED, 2, 900, "9.9.9.9", "FR", "10.1.0.5", "CN", 205, NULL,
      "blog.example", "blog.example"},
+    {TA_EVENT_C2, 1, 1000, "4.4.4.4", "US", "10.0.0.5", "CN", 9, NULL, NULL, NULL},
+    {TA_EVENT_PAYLOAD, 2, 1000, "6.6.6.6", "NL", "10.0.0.7", "CN", 300, NULL, NULL, NULL},
+    {TA_EVENT_PAYLOAD, 2, 1100, "6.6.6.6", "NL", "10.0.0.8", "CN", 301, NULL, NULL, NULL},
 };
-#define FX_N (sizeof(fx_events) / sizeof(fx_events[0]))
+#define FX_N        (sizeof(fx_events) / sizeof(fx_events[0]))
+#define FX_DISTINCT (FX_N - 2)
 
 static inline void fx_make(const struct fx_ev *f, struct ta_event *ev)
 {
@@ -87,6 +97,11 @@ static inline void fx_make(const struct fx_ev *f, struct ta_event *ev)
     memcpy(ev->victim.cc, f->vcc, 3);
     ev->attacker.port = 443;
     ev->victim.port = 50000;
+    if (f->kind == TA_EVENT_BACKDOOR || f->kind == TA_EVENT_BACKDOOR_SUSPECTED) {
+        /* The webshell client's ephemeral port: one per connection. */
+        ev->attacker.port = (uint16_t)(40000 + f->flow);
+        ev->victim.port = 80;
+    }
     ev->attacker.asn = 64500;
     ev->confidence = 90;
     ev->signature = "test signature";
@@ -96,6 +111,24 @@ static inline void fx_make(const struct fx_ev *f, struct ta_event *ev)
     ev->hostname = f->host;
     ev->page = f->page;
     ev->website = f->website;
+    /* Identity: a flow starts at its first fixture event; backdoor requests
+     * are numbered within their flow. Phishing events of one flow are one
+     * event (the store's identity), so flow 100's second request and flow
+     * 104's D2 request add nothing. */
+    ev->flow_start = ev->ts;
+    ev->established = f->flow != 3;
+    ev->undated = f->flow == 6;
+    ev->suppressed_by = f->flow == 9 ? "top-sites" : NULL;
+    for (const struct fx_ev *p = fx_events; p < f && p >= fx_events; p++) {
+        if (p->flow != f->flow)
+            continue;
+        if (ev->flow_start == ev->ts)
+            ev->flow_start =
+                (ta_time_us)(FX_D0 + p->day) * FX_DAY_US + (ta_time_us)p->sec * 1000000u;
+        if (p->kind == f->kind &&
+            (f->kind == TA_EVENT_BACKDOOR || f->kind == TA_EVENT_BACKDOOR_SUSPECTED))
+            ev->tx_index++;
+    }
 }
 
 /* Inputs of the fixture run (fake digests). */
@@ -131,7 +164,9 @@ static inline struct ta_store_run_info fx_info(struct ta_store_input in[2], uint
                                      .n_inputs = 2,
                                      .home = "CN",
                                      .intel_version = "feedA 2014-03-18; feedB 2014-03-17",
-                                     .geoip_version = "ip-location-db 2014-03-01"};
+                                     .geoip_version = "ip-location-db 2014-03-01",
+                                     .sensor = "sensor-a",
+                                     .geoip_built = 1393632000 /* 2014-03-01 */};
     return info;
 }
 

@@ -1,8 +1,11 @@
 /*
- * Store: idempotence by input digest, crash safety (a child killed with
- * SIGKILL at fixed points and at an arbitrary moment, then the run redone;
- * the report must equal an uninterrupted run's), schema versioning against
- * the shared meta table, the event-sink adaptor's sticky errors.
+ * Store: event identity (overlapping runs in any order, repeated inputs, a
+ * second sensor 2 ms off count once), runs (list, delete with exactly their
+ * contribution, redo), the writer lock, idempotence by input digest, crash
+ * safety (a child killed with SIGKILL at fixed points and at an arbitrary
+ * moment, then the run resumed; the report must equal an uninterrupted
+ * run's), schema versioning against the shared meta table, the event-sink
+ * adaptor's sticky errors.
  */
 #include "testutil.h"
 
@@ -107,7 +110,7 @@ static void test_idempotent(void **state)
     struct ta_store *st = open_db(g_path);
     assert_int_equal(fx_run(st, 1), TA_OK);
     char *first = report_json(st);
-    assert_int_equal(stored_events(st), FX_N);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
 
     struct ta_store_input in[2];
     fx_inputs(in, 1);
@@ -126,14 +129,20 @@ static void test_idempotent(void **state)
     assert_int_equal(fx_run(st, 1), TA_OK);
     char *second = report_json(st);
     assert_string_equal(first, second);
-    assert_int_equal(stored_events(st), FX_N);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
 
-    /* A different capture is a new run: distinct counts unchanged, counters add. */
+    /* A different capture of the same traffic (a compressed copy, another
+     * file) is a new run whose events are all known: nothing counts twice. */
     memset(digest, 9, sizeof(digest));
     assert_int_equal(ta_store_run_is_done(st, digest, &done), TA_OK);
     assert_false(done);
     assert_int_equal(fx_run(st, 5), TA_OK);
-    assert_int_equal(stored_events(st), 2 * FX_N);
+    struct ta_store_stats stats;
+    ta_store_get_stats(st, &stats);
+    assert_int_equal(stats.events_new, 0);
+    assert_int_equal(stats.events_known, FX_DISTINCT);
+    assert_int_equal(stats.events_repeat, FX_N - FX_DISTINCT);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
     struct ta_report_query q;
     ta_report_query_init(&q);
     q.from_day = FX_D0;
@@ -144,7 +153,7 @@ static void test_idempotent(void **state)
     assert_int_equal(ta_report_rows(r, TA_REPORT_BACKDOOR, false, &rows), 1);
     assert_int_equal(rows[0].attackers, 2);
     assert_int_equal(rows[0].targets, 3);
-    assert_int_equal(rows[0].events, 12);
+    assert_int_equal(rows[0].events, 6);
     ta_report_free(r);
     free(first);
     free(second);
@@ -176,8 +185,10 @@ static void test_crash_points(void **state)
     (void)state;
     char *ref = reference_json();
     /* After begin only; mid-batch; after several committed batches; all
-     * events committed but the run not finished. */
+     * events committed but the run not finished. Batches of 4 events
+     * (repeats included); distinct events committed at each point. */
     const size_t points[] = {0, 3, 9, 13, FX_N};
+    const uint64_t committed[] = {0, 0, 8, 11, 22};
     for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
         rm_db(g_path);
         pid_t pid = fork();
@@ -190,24 +201,18 @@ static void test_crash_points(void **state)
         assert_int_equal(WTERMSIG(status), SIGKILL);
 
         struct ta_store *st = open_db(g_path);
-        /* The interrupted run is invisible: no completed analysis. */
-        struct ta_report_query q;
-        ta_report_query_init(&q);
-        struct ta_report *r;
-        assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
-        assert_true(ta_report_db_empty(r));
-        assert_true(ta_report_period_empty(r));
-        ta_report_free(r);
-        assert_int_equal(stored_events(st), 0);
+        /* The interrupted run's committed batches are visible (a report
+         * during a run sees what is committed), whole batches only. */
+        assert_int_equal(stored_events(st), committed[i]);
 
-        /* Rerun: the unfinished run is discarded and redone. */
+        /* Rerun: the unfinished run is resumed; what it committed counts once. */
         assert_int_equal(fx_run(st, 1), TA_OK);
         struct ta_store_stats stats;
         ta_store_get_stats(st, &stats);
         assert_int_equal(stats.runs_redone, 1);
         char *got = report_json(st);
         assert_string_equal(got, ref);
-        assert_int_equal(stored_events(st), FX_N);
+        assert_int_equal(stored_events(st), FX_DISTINCT);
         free(got);
         ta_store_close(st);
     }
@@ -258,12 +263,379 @@ static void test_crash_async(void **state)
         assert_int_equal(fx_run(st, 1), TA_OK);
         char *got = report_json(st);
         assert_string_equal(got, ref);
-        assert_int_equal(stored_events(st), FX_N);
+        assert_int_equal(stored_events(st), FX_DISTINCT);
         free(got);
         ta_store_close(st);
     }
     print_message("crash_async: %d of 5 children killed mid-run\n", killed);
     free(ref);
+}
+
+/*
+ * One run of fixture events [from, to) from inputs `seed`, as sensor, with
+ * every time shifted by shift_us (a second sensor's clock).
+ */
+static ta_err part_run(struct ta_store *st, uint8_t seed, size_t from, size_t to,
+                       const char *sensor, ta_time_us shift_us, bool redo, const char *home)
+{
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, seed);
+    info.sensor = sensor;
+    info.redo = redo;
+    if (home != NULL)
+        info.home = home;
+    bool done;
+    ta_err err = ta_store_run_begin(st, &info, &done);
+    if (err || done)
+        return err;
+    for (size_t i = from; i < to && i < FX_N; i++) {
+        struct ta_event ev;
+        fx_make(&fx_events[i], &ev);
+        ev.ts += shift_us;
+        ev.flow_start += shift_us;
+        if ((err = ta_store_add_event(st, &ev)) != TA_OK)
+            return err;
+    }
+    return ta_store_run_finish(st, 0, 0);
+}
+
+/* Overlapping runs, in any order, with a repeated run: the clean report. */
+static void test_overlap_any_order(void **state)
+{
+    (void)state;
+    char *ref = reference_json();
+    /* Three overlapping slices of the fixture, as three captures. */
+    const size_t slices[3][2] = {{0, 12}, {8, 20}, {15, FX_N}};
+    const int orders[3][4] = {{0, 1, 2, 1}, {2, 0, 1, 0}, {1, 2, 0, 2}};
+    for (int o = 0; o < 3; o++) {
+        rm_db(g_path);
+        struct ta_store *st = open_db(g_path);
+        for (int k = 0; k < 4; k++) {
+            int sl = orders[o][k];
+            assert_int_equal(part_run(st, (uint8_t)(10 + 2 * sl), slices[sl][0], slices[sl][1],
+                                      "sensor-a", 0, false, NULL),
+                             TA_OK);
+        }
+        assert_int_equal(stored_events(st), FX_DISTINCT);
+        /* The report, lists and export of one clean pass; only the number of
+         * runs differs. */
+        char *got = report_json(st);
+        char *runs = strstr(got, "\"runs\":3");
+        assert_non_null(runs);
+        runs[7] = '1';
+        assert_string_equal(got, ref);
+        free(got);
+        ta_store_close(st);
+    }
+    free(ref);
+}
+
+static uint64_t backdoor_attacks(struct ta_store *st)
+{
+    struct ta_report_query q;
+    ta_report_query_init(&q);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    const struct ta_report_row *rows;
+    uint64_t n = 0;
+    size_t k = ta_report_rows(r, TA_REPORT_BACKDOOR, false, &rows);
+    for (size_t i = 0; i < k; i++)
+        n += rows[i].events;
+    ta_report_free(r);
+    return n;
+}
+
+/* A second sensor on the same link, its clock 2 ms off: one event each. */
+static void test_second_sensor(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    assert_int_equal(part_run(st, 1, 0, FX_N, "tap-a", 0, false, NULL), TA_OK);
+    assert_int_equal(part_run(st, 3, 0, FX_N, "tap-b", 2000, false, NULL), TA_OK);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    assert_int_equal(backdoor_attacks(st), 6);
+    struct ta_report_query q;
+    ta_report_query_init(&q);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    const char *const *sensors;
+    assert_int_equal(ta_report_sensors(r, &sensors), 2);
+    assert_string_equal(sensors[0], "tap-a");
+    assert_string_equal(sensors[1], "tap-b");
+    ta_report_free(r);
+    /* 3 s apart is beyond the default 2 s skew: other transactions. */
+    assert_int_equal(part_run(st, 5, 0, FX_N, "tap-c", 3000000, false, NULL), TA_OK);
+    assert_int_equal(stored_events(st), 2 * FX_DISTINCT);
+    assert_int_equal(backdoor_attacks(st), 12);
+    ta_store_close(st);
+
+    /* With a skew of 5 s the third copy is the same events too. */
+    rm_db(g_path);
+    st = open_db(g_path);
+    assert_int_equal(ta_store_set_skew(st, 5000000), TA_OK);
+    assert_int_equal(ta_store_set_skew(st, TA_STORE_SKEW_MAX_US + 1), TA_ERR_ARG);
+    assert_int_equal(part_run(st, 1, 0, FX_N, "tap-a", 0, false, NULL), TA_OK);
+    assert_int_equal(part_run(st, 5, 0, FX_N, "tap-c", 3000000, false, NULL), TA_OK);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    ta_store_close(st);
+}
+
+/* Fixture event fx at time t (flow start) from inputs seed, in its own run on st. */
+static void one_event_run(struct ta_store *st, uint8_t seed, ta_time_us t, size_t fx)
+{
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, seed);
+    bool done;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_false(done);
+    struct ta_event ev;
+    fx_make(&fx_events[fx], &ev);
+    ev.ts = ev.flow_start = t;
+    assert_int_equal(ta_store_add_event(st, &ev), TA_OK);
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+}
+
+/*
+ * The identity across a time bucket's edge (the copy's flow start in the
+ * next 2^30 us bucket), and two handles writing one database in turn (the
+ * second's cache of stored keys must see the first's commits).
+ */
+static void test_identity_edges(void **state)
+{
+    (void)state;
+    ta_time_us edge = ((ta_time_us)FX_D0 * FX_DAY_US >> 30 << 30) + ((ta_time_us)1 << 30);
+    struct ta_store *a = open_db(g_path);
+    /* A backdoor request (fixture entry 15), copies of it around the edge. */
+    one_event_run(a, 1, edge - 1000, 15);
+    one_event_run(a, 3, edge + 1000, 15);
+    one_event_run(a, 5, edge - 1999000, 15); /* 2 s minus 1 ms before the first: same */
+    assert_int_equal(stored_events(a), 1);
+    one_event_run(a, 7, edge + 3000000, 15); /* 3 s after: another request */
+    assert_int_equal(stored_events(a), 2);
+    struct ta_store *b = open_db(g_path);
+    /* b loads the bucket's keys now; a then stores an event of another key
+     * (entry 16, the connection's second request) there. */
+    one_event_run(b, 9, edge + 4000000, 15); /* 1 s after the request at edge + 3 s */
+    one_event_run(a, 11, edge + 9000000, 16);
+    assert_int_equal(stored_events(a), 3);
+    /* b must find a's new event, not store it again. */
+    one_event_run(b, 13, edge + 9001000, 16);
+    assert_int_equal(stored_events(b), 3);
+    struct ta_store_stats stats;
+    ta_store_get_stats(b, &stats);
+    assert_int_equal(stats.events_known, 1);
+    assert_int_equal(stats.events_new, 0);
+    ta_store_close(b);
+    ta_store_close(a);
+}
+
+struct runs_seen {
+    int n;
+    int64_t id[8];
+    uint64_t new_ev[8], known[8];
+    char sensor[8][16];
+    bool done[8];
+};
+
+static bool collect_run(void *ctx, const struct ta_store_run_desc *d)
+{
+    struct runs_seen *r = ctx;
+    if (r->n >= 8)
+        return false;
+    r->id[r->n] = d->id;
+    r->new_ev[r->n] = d->events_new;
+    r->known[r->n] = d->events_known;
+    r->done[r->n] = d->done;
+    snprintf(r->sensor[r->n], sizeof(r->sensor[0]), "%s", d->sensor);
+    assert_int_equal(d->n_inputs, 2);
+    assert_string_equal(d->inputs[1].path, "day2.pcap");
+    assert_int_equal(d->inputs[1].size, 2000);
+    r->n++;
+    return true;
+}
+
+/* Deleting a run leaves the report of the other runs alone. */
+static void test_delete_run(void **state)
+{
+    (void)state;
+    /* Reference: only the second slice, in a fresh database. */
+    char path[80];
+    snprintf(path, sizeof(path), "%s.ref", g_path);
+    rm_db(path);
+    struct ta_store *ref = open_db(path);
+    assert_int_equal(part_run(ref, 12, 8, FX_N, "sensor-a", 0, false, NULL), TA_OK);
+    char *want = report_json(ref);
+    ta_store_close(ref);
+    rm_db(path);
+
+    struct ta_store *st = open_db(g_path);
+    assert_int_equal(part_run(st, 10, 0, 12, "sensor-a", 0, false, NULL), TA_OK);
+    assert_int_equal(part_run(st, 12, 8, FX_N, "sensor-a", 0, false, NULL), TA_OK);
+    struct runs_seen seen = {0};
+    assert_int_equal(ta_store_runs_list(st, 0, collect_run, &seen), TA_OK);
+    assert_int_equal(seen.n, 2);
+    /* Entries 0-11 hold 11 distinct events; the second run knew 8..11 (3 distinct). */
+    assert_int_equal(seen.new_ev[0], 11);
+    assert_int_equal(seen.known[0], 0);
+    assert_int_equal(seen.new_ev[1], FX_DISTINCT - 11);
+    assert_int_equal(seen.known[1], 3);
+    assert_true(seen.done[0] && seen.done[1]);
+
+    assert_int_equal(ta_store_run_delete(st, seen.id[0]), TA_OK);
+    assert_int_equal(ta_store_run_delete(st, seen.id[0]), TA_ERR_NOTFOUND);
+    assert_int_equal(ta_store_runs_list(st, seen.id[0], collect_run, &seen), TA_ERR_NOTFOUND);
+    char *got = report_json(st);
+    assert_string_equal(got, want);
+    free(got);
+    /* Deleting the last run empties every rollup. */
+    assert_int_equal(ta_store_run_delete(st, seen.id[1]), TA_OK);
+    assert_int_equal(stored_events(st), 0);
+    ta_store_close(st);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT (SELECT COUNT(*) FROM store_day_attacker) + (SELECT COUNT(*)"
+                           " FROM store_span_attacker) + (SELECT COUNT(*) FROM store_day_item)"
+                           " + (SELECT COUNT(*) FROM store_span_victim) + (SELECT COUNT(*) FROM"
+                           " store_day_count) + (SELECT COUNT(*) FROM store_day_suppressed) +"
+                           " (SELECT COUNT(*) FROM store_sighting) + (SELECT COUNT(*) FROM"
+                           " store_event_zone) + (SELECT COUNT(*) FROM store_day_victim_est)",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    free(want);
+}
+
+/* --redo replaces the run that analysed the same inputs, with the new options. */
+static void test_redo(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    assert_int_equal(part_run(st, 1, 0, FX_N, "sensor-a", 0, false, "US"), TA_OK);
+    char *first = report_json(st);
+    /* Without --redo: nothing to do. */
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, 1);
+    bool done = false;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_true(done);
+    /* With it: the old run goes, the new one has the new home. */
+    assert_int_equal(part_run(st, 1, 0, FX_N, "sensor-a", 0, true, "CN"), TA_OK);
+    struct ta_store_stats stats;
+    ta_store_get_stats(st, &stats);
+    assert_int_equal(stats.runs_replaced, 1);
+    assert_int_equal(stats.events_new, FX_DISTINCT);
+    struct runs_seen seen = {0};
+    assert_int_equal(ta_store_runs_list(st, 0, collect_run, &seen), TA_OK);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.id[0], 2);
+    char *second = report_json(st);
+    /* Same events; the home constituency is the new run's. */
+    assert_non_null(strstr(first, "\"home\":[\"US\"]"));
+    assert_non_null(strstr(second, "\"home\":[\"CN\"]"));
+    assert_string_equal(strstr(first, "\"botnet\""), strstr(second, "\"botnet\""));
+    free(first);
+    free(second);
+    /* A run that also analysed another input is not replaced in part. */
+    struct ta_store_input one[1] = {in[0]};
+    struct ta_store_run_info part = {.inputs = one, .n_inputs = 1, .redo = true};
+    assert_int_equal(ta_store_run_begin(st, &part, &done), TA_ERR_ARG);
+    assert_non_null(strstr(ta_store_errmsg(st), "run 2 also analysed day2.pcap"));
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    ta_store_close(st);
+}
+
+/* GeoIP data built after the traffic: the report says so (JSON notes, text). */
+static void test_geo_note(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    struct ta_store_input in[2];
+    struct ta_store_run_info info = fx_info(in, 1);
+    info.geoip_built = 1781654400; /* 2026-06-17 */
+    bool done;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_int_equal(fx_add(st, 0, FX_N), TA_OK);
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+    char *json = report_json(st);
+    assert_non_null(strstr(json, "\"notes\":[\"traffic of 2014-03-19 to 2014-03-21 was geolocated "
+                                 "with GeoIP data built 2026-06-17, after the traffic\"]"));
+    free(json);
+    struct ta_report_query q;
+    ta_report_query_init(&q);
+    struct ta_report *r;
+    assert_int_equal(ta_report_compute(st, &q, &r), TA_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(ta_report_write(r, TA_REPORT_FMT_TEXT, f), TA_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "\nNote: traffic of 2014-03-19 to 2014-03-21 was geolocated with "
+                                "GeoIP data built 2026-06-17, after the traffic.\n"));
+    free(buf);
+    ta_report_free(r);
+    ta_store_close(st);
+}
+
+static void note_holder(void *ctx, const char *holder)
+{
+    snprintf(ctx, 64, "%s", holder);
+}
+
+/* One writer at a time: the second waits, or refuses naming the holder. */
+static void test_writer_lock(void **state)
+{
+    (void)state;
+    char err[TA_STORE_ERRLEN], lockpath[96];
+    snprintf(lockpath, sizeof(lockpath), "%s.lock", g_path);
+    int to_child[2], to_parent[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    /* Fork before taking the lock: a flock is shared by inherited descriptors. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct ta_store_lock *c = NULL;
+        char e[TA_STORE_ERRLEN], heard[64] = "", x;
+        int rc = 0;
+        if (read(to_child[0], &x, 1) != 1)
+            _exit(16);
+        if (ta_store_lock_take(g_path, "child", 0, NULL, NULL, &c, e) != TA_ERR_LIMIT ||
+            strstr(e, "is being written by run 7 (pid 1)") == NULL)
+            rc |= 1;
+        if (ta_store_lock_take(g_path, "child", 1, note_holder, heard, &c, e) != TA_ERR_LIMIT ||
+            strcmp(heard, "run 7 (pid 1)") != 0)
+            rc |= 2;
+        if (write(to_parent[1], "x", 1) != 1)
+            rc |= 4;
+        /* Now wait without a limit: the parent releases. */
+        if (ta_store_lock_take(g_path, "child", -1, NULL, NULL, &c, e) != TA_OK)
+            rc |= 8;
+        ta_store_lock_release(c);
+        _exit(rc);
+    }
+    struct ta_store_lock *l = NULL;
+    assert_int_equal(ta_store_lock_take(g_path, "analyze (pid 1)", 0, NULL, NULL, &l, err), TA_OK);
+    ta_store_lock_set_holder(l, "run 7 (pid 1)");
+    assert_int_equal(write(to_child[1], "x", 1), 1);
+    char x;
+    assert_int_equal(read(to_parent[0], &x, 1), 1);
+    usleep(300000);
+    ta_store_lock_release(l);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    for (int i = 0; i < 2; i++) {
+        close(to_child[i]);
+        close(to_parent[i]);
+    }
+    unlink(lockpath);
 }
 
 static void exec_sql(const char *path, const char *sql)
@@ -281,21 +653,21 @@ static void test_newer_schema_refused(void **state)
     struct ta_store *st = open_db(g_path);
     assert_int_equal(fx_run(st, 1), TA_OK);
     ta_store_close(st);
-    exec_sql(g_path, "UPDATE meta SET value='3' WHERE key='schema.store'");
+    exec_sql(g_path, "UPDATE meta SET value='4' WHERE key='schema.store'");
     char err[TA_STORE_ERRLEN];
     st = (struct ta_store *)1;
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
-    assert_non_null(strstr(err, "store schema version 3 is newer than this threatatlas supports "
-                                "(2); upgrade threatatlas"));
+    assert_non_null(strstr(err, "store schema version 4 is newer than this threatatlas supports "
+                                "(3); upgrade threatatlas"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
-    /* A version 1 database (events numbered differently) is refused, not
-     * written to with the new numbering. */
-    exec_sql(g_path, "UPDATE meta SET value='1' WHERE key='schema.store'");
+    /* A version 2 database (no event identities) is refused, not written
+     * to with the new counting. */
+    exec_sql(g_path, "UPDATE meta SET value='2' WHERE key='schema.store'");
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
-    assert_non_null(strstr(err, "store schema version 1 is older than this threatatlas supports "
-                                "(2); analyse the captures again into a new database"));
+    assert_non_null(strstr(err, "store schema version 2 is older than this threatatlas supports "
+                                "(3); analyse the captures again into a new database"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* Garbage in the version is refused too, not taken for 0. */
     exec_sql(g_path, "UPDATE meta SET value='x' WHERE key='schema.store'");
@@ -321,7 +693,7 @@ static void test_shared_with_intel(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.intel=3");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=2");
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=3");
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -380,9 +752,9 @@ static void test_sink_sticky_error(void **state)
     ta_store_run_digest(in, 2, digest);
     assert_int_equal(ta_store_run_is_done(st, digest, &done), TA_OK);
     assert_false(done);
-    /* The run is redone cleanly afterwards. */
+    /* The run is resumed cleanly afterwards. */
     assert_int_equal(fx_run(st, 1), TA_OK);
-    assert_int_equal(stored_events(st), FX_N);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
     ta_store_close(st);
 }
 
@@ -427,6 +799,7 @@ static void test_buffered_events(void **state)
     for (size_t i = 0; i < N; i++) {
         struct ta_event ev;
         fx_make(&fx_events[i % 3], &ev);
+        ev.tx_index = (uint32_t)i; /* distinct events */
         size_t len = i == 300 ? BIG : 1500;
         memset(url, 'a' + (int)(i % 26), len);
         int p = snprintf(url, 16, "/%zu/", i);
@@ -480,6 +853,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sink_sticky_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buffered_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlap_any_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_sensor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geo_note, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

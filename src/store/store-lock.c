@@ -1,0 +1,114 @@
+/*
+ * Store (stage 7): the writer lock. One process writes a database at a time
+ * (analyze, intel import, runs delete); flock on "<db>.lock" is released by
+ * the kernel when the holder ends, kill -9 included, so a crash never leaves
+ * a stale lock. The file holds the holder's description for waiters. It is
+ * a separate file, not the database itself: SQLite's POSIX locks on the
+ * database would be dropped by closing any other descriptor of it.
+ */
+#include "threatatlas/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/banned.h"
+
+struct ta_store_lock {
+    int fd;
+};
+
+static void read_holder(int fd, char *buf, size_t cap)
+{
+    ssize_t n = pread(fd, buf, cap - 1, 0);
+    if (n <= 0) {
+        snprintf(buf, cap, "another writer");
+        return;
+    }
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    if (buf[0] == '\0')
+        snprintf(buf, cap, "another writer");
+}
+
+void ta_store_lock_set_holder(struct ta_store_lock *l, const char *holder)
+{
+    if (l == NULL)
+        return;
+    size_t n = strlen(holder);
+    /* Waiters read it without the lock; a torn read only shows a partial name. */
+    if (ftruncate(l->fd, 0) != 0 || pwrite(l->fd, holder, n, 0) != (ssize_t)n ||
+        pwrite(l->fd, "\n", 1, (off_t)n) != 1)
+        return;
+}
+
+ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, ta_store_wait_cb cb,
+                          void *ctx, struct ta_store_lock **out, char errbuf[TA_STORE_ERRLEN])
+{
+    *out = NULL;
+    errbuf[0] = '\0';
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof(path), "%s.lock", db_path) >= sizeof(path)) {
+        snprintf(errbuf, TA_STORE_ERRLEN, "database path too long");
+        return TA_ERR_ARG;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(errbuf, TA_STORE_ERRLEN, "cannot open %.200s: %s", path, strerror(errno));
+        return TA_ERR_IO;
+    }
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double last_note = -1;
+    char who[200];
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            snprintf(errbuf, TA_STORE_ERRLEN, "cannot lock %.200s: %s", path, strerror(errno));
+            close(fd);
+            return TA_ERR_IO;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double t = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+        read_holder(fd, who, sizeof(who));
+        if (wait_s >= 0 && t >= (double)wait_s) {
+            snprintf(errbuf, TA_STORE_ERRLEN, "database %.80s is being written by %.120s", db_path,
+                     who);
+            close(fd);
+            return TA_ERR_LIMIT;
+        }
+        if (cb != NULL && (last_note < 0 || t - last_note >= 60.0)) {
+            cb(ctx, who);
+            last_note = t;
+        }
+        struct timespec d = {0, 200 * 1000 * 1000};
+        nanosleep(&d, NULL);
+    }
+    struct ta_store_lock *l = malloc(sizeof(*l));
+    if (l == NULL) {
+        close(fd);
+        snprintf(errbuf, TA_STORE_ERRLEN, "out of memory");
+        return TA_ERR_NOMEM;
+    }
+    l->fd = fd;
+    ta_store_lock_set_holder(l, holder ? holder : "another writer");
+    *out = l;
+    return TA_OK;
+}
+
+void ta_store_lock_release(struct ta_store_lock *l)
+{
+    if (l == NULL)
+        return;
+    if (ftruncate(l->fd, 0) != 0) {
+        /* Only the description is stale; the lock goes with the descriptor. */
+    }
+    close(l->fd);
+    free(l);
+}
