@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Core benchmark (issues 2 and 3, and the packet-level peers): on one mixed
+# Core benchmark (with the packet-level peers): on one mixed
 # capture of TA_BENCH_SIZE_MB (default 1024) read from the page cache, the
 # median of TA_BENCH_RUNS runs of
 #   floor     bench-decode FILE: bare libpcap pcap_next_ex loop
@@ -113,14 +113,14 @@ row() {
         r = (peer != "" && o > 0) ? sprintf("%.2f", s / o) : "-"
         printf "| %s | %.2f | %.2f M | %.2f | %s | %s |\n", n, s, p / s / 1e6, b * 8 / s / 1e9, rel, r }'
 }
-frag_begin "Packets: decode, flows, observation and packet-level peers (issues 2, 3)"
+frag_begin "Packets: decode, flows, observation and packet-level peers"
 frag "Capture: \`$CAP\`, $NPKT packets, $NBYTES bytes on the wire (${SIZE_MB} MB file), made by \`$GEN\`;" \
     "read from the page cache. Medians of $RUNS runs (tshark: $TRUNS). \"peer / observe\" is the" \
     "peer's time divided by \`threatatlas observe\`'s in this run (above 1: threatatlas is faster)." ""
 frag "| what | seconds | packets/s | Gbit/s | of floor | peer / observe |" "|---|---:|---:|---:|---:|---:|"
 for r in "$(row "bare libpcap read loop (floor)" floor)" \
-    "$(row "decode + flow tracking, in process (issue 2)" engine)" \
-    "$(row "threatatlas observe: full observation (issue 3)" observe)" \
+    "$(row "decode + flow tracking, in process" engine)" \
+    "$(row "threatatlas observe: full observation" observe)" \
     "$(row "tshark -T fields (flow fields of each packet)" tshark peer)" \
     "$(row "nfpcapd (flows from packets)" nfpcapd peer)" \
     "$(row "ndpiReader -q (protocol detection)" ndpi peer)"; do

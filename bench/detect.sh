@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Detect benchmark (issue 6): `analyze` with 1,000,000 indicators loaded
+# Detect benchmark: `analyze` with 1,000,000 indicators loaded
 # against `observe` on the same capture, medians of TA_BENCH_RUNS runs each.
 #   bench/detect.sh [CAPTURE] [BUILD_DIR]
 # Default capture: $TA_BENCH_PCAP, else a synthetic one (1M packets of HTTP and DNS).
@@ -93,7 +93,7 @@ if [[ -n $pphase && -n ${WALL[observe]:-} ]]; then
     pline="Packet phase as analyze reports it (first packet to last event, no start-up or teardown): $pphase s, $pratio of observe's speed."
 fi
 pk=$(capinfos -c -M "$cap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
-frag_begin "Detect: analyze against observe with 1M indicators (issue 6)"
+frag_begin "Detect: analyze against observe with 1M indicators"
 frag "Capture: \`$cap\` ($pk packets; without TA_BENCH_PCAP: 100,000 HTTP/1.1 flows of 8 packets and" \
     "100,000 DNS exchanges). Indicators: 500k c2 IPv4, 300k c2 domains, 200k phishing URLs." \
     "Medians of $RUNS runs." ""

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Enrichment benchmark (issue 5): bench-enrich runs the same address streams
+# Enrichment benchmark: bench-enrich runs the same address streams
 # through libmaxminddb (the peer) and ta_geo_lookup on the pinned GeoIP data;
 # each cell is the best of 5 runs inside the program, and the whole program
 # runs TA_BENCH_RUNS times (median of those). Lookups per CPU-second of one
@@ -23,7 +23,7 @@ done
 col() { # col STREAM FIELD: median of that column over the runs
     awk -v s="$1" -v f="$2" '$1 == s && NF >= 5 {print $f}' "$LOG/enrich.txt" | median
 }
-frag_begin "Enrichment: GeoIP/ASN lookups (issue 5)"
+frag_begin "Enrichment: GeoIP/ASN lookups"
 frag "$(grep -m1 '^data:' "$LOG/enrich.txt")" "" \
     "$(grep -m1 '^open' "$LOG/enrich.txt"); $(grep -m1 '^resident' "$LOG/enrich.txt")." ""
 frag "Lookups per CPU-second of one thread (best of 5 inside each run, median of $RUNS runs). The peer is" \

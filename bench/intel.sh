@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Intel benchmark (issue 4): import N generated indicators (mixed IPs, CIDRs,
+# Intel benchmark: import N generated indicators (mixed IPs, CIDRs,
 # IP:port, domains, URLs) through the CLI into a fresh database, build the
 # index from that database (time, RSS), then bench-intel's synthetic lookup
 # benchmark (1M CIDRs+addresses, 1M domains, 200k URLs unless
 # TA_BENCH_INTEL_ARGS says otherwise). Medians of TA_BENCH_RUNS runs.
 #   bench/intel.sh [N] [BUILD_DIR]     N: TA_BENCH_INTEL_N, default 1,000,000
-# (the issue's 10M import: bench/intel.sh 10000000, about 7 minutes here).
+# (the 10M target: bench/intel.sh 10000000, about 7 minutes here).
 # Writes $TA_BENCH_DIR/results/intel.md (see bench/lib.sh for the settings).
 set -uo pipefail
 export TA_BENCH_BUILD=${2:-${TA_BENCH_BUILD:-build/rel}}
@@ -86,7 +86,7 @@ if [[ -d $MT/trails && -d $WL/lists ]]; then
 else
     echo "bench: maltrail-trails or misp-warninglists absent under $SD: real-feed import not measured" >&2
 fi
-frag_begin "Intel: import and lookups (issue 4)"
+frag_begin "Intel: import and lookups"
 frag "| what | result |" "|---|---|"
 [[ -n ${WALL[import]:-} ]] &&
     frag "| CLI import of $N generated mixed indicators (fresh database; median of $RUNS) | ${WALL[import]} s wall, ${CPU[import]} s CPU, $(fmt_rate "$N" "${WALL[import]}") indicators/s, peak RSS ${RSS[import]} kB, database $DBSIZE |"
@@ -109,6 +109,6 @@ for k in ip domain url "miss99 ip" "miss99 domain" "miss99 url"; do
 done
 frag "" "Targets: IP lookups 20 M/s per core, domain lookups 5 M/s per core, index < 2 GB for 10M indicators." \
     "Commands: \`$IMPORT\`; \`$B/bench/bench-intel --db $T/atlas.db\`; \`$B/bench/bench-intel --tmp $T ${TA_BENCH_INTEL_ARGS:-}\`${FEEDS:+; \`$FEEDS\`}." \
-    "No peer: the issue names none for indicator lookups."
+    "No peer named for indicator lookups."
 cleanup "$T"
 frag_end

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# National scenario end to end (issue 8): threatatlas-gen --scenario national,
+# National scenario end to end: threatatlas-gen --scenario national,
 # then import its feeds, analyze every day's capture, report; each step's wall
 # time, CPU time and peak resident memory (/usr/bin/time: VmHWM), and whether
 # the JSON report equals truth.json exactly for the whole period, for every
@@ -90,7 +90,7 @@ row() { # row STEP KEY
     [[ -n ${WALL[$2]:-} ]] || return 0
     frag "| $1 | ${WALL[$2]} | ${CPU[$2]} | $(awk -v k="${RSS[$2]}" 'BEGIN {printf "%.0f", k / 1024}') | \`${CMD[$2]}\` |"
 }
-frag_begin "National scenario end to end (issue 8)"
+frag_begin "National scenario end to end"
 frag "\`threatatlas-gen --scenario national --scale $SCALE --from $FROM --to $TO --seed $SEED\`: ${#pcaps[@]} daily captures," \
     "$(awk -v b="${GBYTES:-0}" 'BEGIN {printf "%.2f GB", b / 1e9}') of packets; one run." ""
 frag "| step | wall s | CPU s | peak RSS MB | command |" "|---|---:|---:|---:|---|"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# App-layer benchmark (issue 3): full observation (decode + flows + reassembly
+# App-layer benchmark: full observation (decode + flows + reassembly
 # + DNS/HTTP/TLS parsers, EVE to /dev/null) on a capture made of DNS, HTTP and
 # TLS sessions (threatatlas-gen --scenario appmix), beside tshark extracting the same
 # application fields from the same file. Medians of TA_BENCH_RUNS runs
 # (tshark: TA_BENCH_TSHARK_RUNS, default 1); packets per CPU-second (user+sys) of the
 # single process, i.e. per core, and per wall-clock second.
-#   bench/proto.sh [SIZE_MB] [BUILD_DIR]   (default TA_BENCH_PROTO_MB or 1024 MB: issue 3 asks for >= 1 GB; build/rel)
+#   bench/proto.sh [SIZE_MB] [BUILD_DIR]   (default TA_BENCH_PROTO_MB or 1024 MB: the target is >= 1 GB; build/rel)
 # Writes $TA_BENCH_DIR/results/proto.md (see bench/lib.sh for the settings).
 set -uo pipefail
 export TA_BENCH_BUILD=${2:-${TA_BENCH_BUILD:-build/rel}}
@@ -46,7 +46,7 @@ row() { # row NAME KEY [peer]
         r = (peer != "" && o > 0) ? sprintf("%.2f", w / o) : "-"
         printf "| %s | %.2f | %.2f | %.2f M | %.2f M | %d | %s |\n", n, w, c, p / c / 1e6, p / w / 1e6, m / 1024, r }'
 }
-frag_begin "Application layer: full observation (issue 3)"
+frag_begin "Application layer: full observation"
 frag "Capture: \`$CAP\` ($(du -h "$CAP" | cut -f1), $pk packets of DNS, HTTP, TLS and other sessions, \`$B/threatatlas-gen --scenario appmix --size ${MB}M --seed 42\`)," \
     "from the page cache. Medians of $RUNS runs (tshark: $TRUNS). Target: >= 1.5 M packets/s per core." ""
 frag "| what | wall s | CPU s | packets/CPU-s | packets/wall-s | peak RSS MB | peer / observe (wall) |" \

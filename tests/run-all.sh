@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every test against a build directory (default build/asan):
-#   unit tests (cmocka), fuzz corpus replays, integration scripts.
-# Integration scripts exit 0 (pass), 77 (skip, with a reason on stdout) or
+#   unit tests (cmocka), fuzz corpus replays, integration scripts and case folders.
+# Integration scripts and cases exit 0 (pass), 77 (skip, with a reason on stdout) or
 # anything else (fail). Prints one closing line: "check: N passed, N failed, N skipped".
 # In CI (CI=true) nothing may skip: a test whose data or tool is missing there
 # is a broken install, so a skip is counted as a failure.
@@ -62,11 +62,19 @@ for r in "$B"/replay/fuzz-*; do
     fi
 done
 
-for s in tests/integration/*.sh; do
+# Integration scripts, then case folders (tests/integration/<case>/test.yaml,
+# run by tests/integration/run-case.py; see tests/integration/README.md).
+for s in tests/integration/*.sh tests/integration/*/test.yaml; do
     [[ -f "$s" ]] || continue
-    name=$(basename "$s" .sh)
+    if [[ $s == */test.yaml ]]; then
+        name=$(basename "$(dirname "$s")")
+        run=(python3 tests/integration/run-case.py "$(dirname "$s")")
+    else
+        name=$(basename "$s" .sh)
+        run=(bash "$s")
+    fi
     [[ -n "$ONLY" && "$name" != *$ONLY* ]] && continue
-    if bash "$s" >"$log/$name.out" 2>&1; then rc=0; else rc=$?; fi
+    if "${run[@]}" >"$log/$name.out" 2>&1; then rc=0; else rc=$?; fi
     case $rc in
         0) pass=$((pass + 1)); echo "ok   $name"; grep -E '^(note|info):' "$log/$name.out" | sed 's/^/     /' ;;
         77) if $IN_CI; then

@@ -38,8 +38,6 @@ ta_err ta_source_open_live(const char *iface, const struct ta_source_opts *o,
                            struct ta_source **out, char *errbuf, size_t errlen);
 void ta_source_close(struct ta_source *s);
 
-/* The libpcap link type (DLT_ value) of the frames. */
-int ta_source_linktype(const struct ta_source *s);
 /* The file path or interface name given at open. */
 const char *ta_source_name(const struct ta_source *s);
 

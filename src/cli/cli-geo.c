@@ -15,9 +15,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,42 +290,44 @@ out:
     return rc;
 }
 
+#define DATA_DIR_EPILOG                                                                            \
+    "The data directory is $THREATATLAS_DATA_DIR, else $XDG_DATA_HOME/threatatlas,\n"              \
+    "else ~/.local/share/threatatlas.\n"
+
+struct install_cfg {
+    const char *data_dir, *from;
+    bool force;
+};
+
+static const struct ta_opt install_opts[] = {
+    {"data-dir", 0, TA_OPT_STR, offsetof(struct install_cfg, data_dir), NULL, 0, 0, "DIR",
+     "data directory (default: see below)"},
+    {"from", 0, TA_OPT_STR, offsetof(struct install_cfg, from), NULL, 0, 0, "DIR",
+     "install from tarballs downloaded into DIR"},
+    {"force", 0, TA_OPT_FLAG, offsetof(struct install_cfg, force), NULL, 0, 0, NULL,
+     "reinstall even when the pinned version is there"},
+};
+
+static const struct ta_cmd_spec install_spec = {
+    "geo install",
+    "geo install [--data-dir DIR] [--from DIR] [--force]",
+    "Fetch the pinned GeoIP data (" TA_GEO_PKG_COUNTRY ",\n" TA_GEO_PKG_ASN " @" TA_GEO_PKG_VERSION
+    ", CC BY 4.0) and the default allowlist\n(" TA_GEO_PKG_TOPSITES "@" TA_GEO_PKG_TOPSITES_VERSION
+    ", MIT) from the npm registry, verify their sha512\n"
+    "integrity, extract into DIR/geo/.",
+    install_opts,
+    sizeof(install_opts) / sizeof(install_opts[0]),
+    DATA_DIR_EPILOG,
+};
+
 static int cmd_install(int argc, char **argv)
 {
-    const char *data_dir = NULL, *from = NULL;
-    bool force = false;
-    static const struct option lo[] = {{"data-dir", required_argument, NULL, 'd'},
-                                       {"from", required_argument, NULL, 'f'},
-                                       {"force", no_argument, NULL, 'F'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data_dir = optarg;
-            break;
-        case 'f':
-            from = optarg;
-            break;
-        case 'F':
-            force = true;
-            break;
-        case 'h':
-            printf("usage: threatatlas geo install [--data-dir DIR] [--from DIR] [--force]\n"
-                   "Fetch the pinned GeoIP data (%s, %s @%s, CC BY 4.0)\n"
-                   "and the default allowlist (%s@%s, MIT) from the npm registry,\n"
-                   "verify their sha512 integrity, extract into DIR/geo/.\n"
-                   "  --from DIR   install from tarballs downloaded into DIR\n"
-                   "  --force      reinstall even when the pinned version is there\n",
-                   TA_GEO_PKG_COUNTRY, TA_GEO_PKG_ASN, TA_GEO_PKG_VERSION, TA_GEO_PKG_TOPSITES,
-                   TA_GEO_PKG_TOPSITES_VERSION);
-            return 0;
-        default:
-            return 2;
-        }
-    }
+    struct install_cfg cfg = {0};
+    int prc = ta_opts_parse(&install_spec, argc, argv, &cfg);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
+    const char *data_dir = cfg.data_dir, *from = cfg.from;
+    bool force = cfg.force;
     char dd[PATH_MAX], geo[PATH_MAX];
     if (!ta_geo_data_dir(data_dir, dd, sizeof(dd)) || !pathf(geo, sizeof(geo), "%s/geo", dd)) {
         ta_cli_error("geo install: data directory path too long");
@@ -341,53 +343,40 @@ static int cmd_install(int argc, char **argv)
     return 0;
 }
 
-/* Options shared by lookup and info. */
-static int parse_data_opts(int argc, char **argv, struct ta_geo_opts *o, const char *usage)
-{
-    static const struct option lo[] = {
-        {"data-dir", required_argument, NULL, 'd'}, {"country-db", required_argument, NULL, 'c'},
-        {"asn-db", required_argument, NULL, 'a'},   {"overrides", required_argument, NULL, 'o'},
-        {"home", required_argument, NULL, 'H'},     {"home-nets", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o->data_dir = optarg;
-            break;
-        case 'c':
-            o->country_db = optarg;
-            break;
-        case 'a':
-            o->asn_db = optarg;
-            break;
-        case 'o':
-            o->overrides = optarg;
-            break;
-        case 'H':
-            o->home_countries = optarg;
-            break;
-        case 'n':
-            o->home_nets = optarg;
-            break;
-        case 'h':
-            printf("%s\n"
-                   "  --data-dir DIR     data directory (default $THREATATLAS_DATA_DIR,\n"
-                   "                     else ~/.local/share/threatatlas)\n"
-                   "  --country-db FILE  country .mmdb (default: the installed package)\n"
-                   "  --asn-db PATH      ASN .mmdb, .csv, or directory with asn-ipv4/6.csv\n"
-                   "  --overrides FILE   CIDR CC|- [ASN|- [AS name]] lines, applied first\n"
-                   "  --home CC[,CC]     home constituency countries\n"
-                   "  --home-nets FILE   home constituency networks (CIDR [CC] lines)\n",
-                   usage);
-            return 0;
-        default:
-            return 2;
-        }
-    }
-    return -1;
-}
+/* Options shared by lookup and info: they fill a struct ta_geo_opts. */
+#define GOFF(f) offsetof(struct ta_geo_opts, f)
+static const struct ta_opt data_opts[] = {
+    {"data-dir", 0, TA_OPT_STR, GOFF(data_dir), NULL, 0, 0, "DIR",
+     "data directory (default: see below)"},
+    {"country-db", 0, TA_OPT_STR, GOFF(country_db), NULL, 0, 0, "FILE",
+     "country .mmdb (default: the installed package)"},
+    {"asn-db", 0, TA_OPT_STR, GOFF(asn_db), NULL, 0, 0, "PATH",
+     "ASN .mmdb, .csv, or directory with asn-ipv4/6.csv"},
+    {"overrides", 0, TA_OPT_STR, GOFF(overrides), NULL, 0, 0, "FILE",
+     "CIDR CC|- [ASN|- [AS name]] lines, applied first"},
+    {"home", 0, TA_OPT_STR, GOFF(home_countries), NULL, 0, 0, "CC[,CC]",
+     "home constituency countries"},
+    {"home-nets", 0, TA_OPT_STR, GOFF(home_nets), NULL, 0, 0, "FILE",
+     "home constituency networks (CIDR [CC] lines)"},
+};
+
+static const struct ta_cmd_spec lookup_spec = {
+    "geo lookup",
+    "geo lookup [options] ADDR...",
+    "Country, ASN and home flag of each address, one JSON line each.",
+    data_opts,
+    sizeof(data_opts) / sizeof(data_opts[0]),
+    DATA_DIR_EPILOG,
+};
+
+static const struct ta_cmd_spec info_spec = {
+    "geo info",
+    "geo info [options]",
+    "The databases in use (file, type, build date, record counts) and the allowlist, as JSON.",
+    data_opts,
+    sizeof(data_opts) / sizeof(data_opts[0]),
+    DATA_DIR_EPILOG,
+};
 
 static int open_geo(const struct ta_geo_opts *o, ta_geo **g)
 {
@@ -400,37 +389,32 @@ static int open_geo(const struct ta_geo_opts *o, ta_geo **g)
     return 0;
 }
 
-static int cmd_lookup(int argc, char **argv)
+static int lookup(const struct ta_geo_opts *o, const struct ta_strlist *addrs)
 {
-    struct ta_geo_opts o = {0};
-    int rc = parse_data_opts(argc, argv, &o, "usage: threatatlas geo lookup [options] ADDR...");
-    if (rc >= 0)
-        return rc;
-    if (optind >= argc) {
+    if (addrs->n == 0) {
         ta_cli_error("geo lookup: give one or more addresses");
         return 2;
     }
-    int first = optind;
-    for (int i = first; i < argc; i++) {
+    for (size_t i = 0; i < addrs->n; i++) {
         struct ta_addr a;
-        if (!ta_addr_parse(&a, argv[i])) {
-            ta_cli_error("geo lookup: '%s' is not an IP address", argv[i]);
+        if (!ta_addr_parse(&a, addrs->v[i])) {
+            ta_cli_error("geo lookup: '%s' is not an IP address", addrs->v[i]);
             return 2;
         }
     }
     ta_geo *g;
-    if (open_geo(&o, &g) != 0)
+    if (open_geo(o, &g) != 0)
         return 1;
     struct ta_json j;
     ta_json_init(&j);
-    for (int i = first; i < argc; i++) {
+    for (size_t i = 0; i < addrs->n; i++) {
         struct ta_addr a;
         struct ta_geo_result r;
-        ta_addr_parse(&a, argv[i]);
+        ta_addr_parse(&a, addrs->v[i]);
         ta_geo_lookup(g, &a, &r);
         ta_json_reset(&j);
         ta_json_obj_open(&j);
-        ta_json_kv_str(&j, "ip", argv[i]);
+        ta_json_kv_str(&j, "ip", addrs->v[i]);
         if (r.cc[0] != '\0')
             ta_json_kv_str(&j, "country", r.cc);
         else
@@ -446,6 +430,19 @@ static int cmd_lookup(int argc, char **argv)
     ta_json_release(&j);
     ta_geo_close(g);
     return 0;
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
+    struct ta_geo_opts o = {0};
+    struct ta_strlist addrs = {0};
+    int rc = ta_opts_parse_operands(&lookup_spec, argc, argv, &o, &addrs);
+    if (rc == 0)
+        rc = lookup(&o, &addrs);
+    else
+        rc = rc == 1 ? 0 : 2;
+    free(addrs.v);
+    return rc;
 }
 
 /* Occurrences of needle in the file (at most 16 MiB read); -1 if unreadable. */
@@ -506,9 +503,9 @@ static void allowlist_info(struct ta_json *j, const char *data_dir)
 static int cmd_info(int argc, char **argv)
 {
     struct ta_geo_opts o = {0};
-    int rc = parse_data_opts(argc, argv, &o, "usage: threatatlas geo info [options]");
-    if (rc >= 0)
-        return rc;
+    int rc = ta_opts_parse(&info_spec, argc, argv, &o);
+    if (rc != 0)
+        return rc == 1 ? 0 : 2;
     ta_geo *g;
     if (open_geo(&o, &g) != 0)
         return 1;
@@ -558,7 +555,8 @@ int ta_cli_geo(int argc, char **argv)
         fprintf(f, "usage: threatatlas geo install|lookup|info [options]\n"
                    "  install   fetch the pinned GeoIP data into the data directory\n"
                    "  lookup    country, ASN and home flag of addresses (JSON lines)\n"
-                   "  info      databases in use: file, type, build date, record counts\n");
+                   "  info      databases in use: file, type, build date, record counts\n"
+                   "options of each: threatatlas geo ACTION --help\n");
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "install") == 0)

@@ -2,6 +2,7 @@
  * threatatlas intel: import feeds into the database, list and count what is
  * stored, look values up through the match index, expire old indicators.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,25 +17,114 @@
 
 #include "common/banned.h"
 
+#define OFF(f) offsetof(struct intel_cfg, f)
+
+/* Every option of every subcommand; each subcommand's table names its own. */
+struct intel_cfg {
+    const char *db, *format, *kind, *source, *type, *family, *before;
+    uint32_t confidence, valid_days;
+    bool misp_all, json;
+};
+
+static const struct ta_opt opt_db = {
+    "db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE", "intel database (SQLite; created by import)"};
+
+static const struct ta_opt import_opts[] = {
+    opt_db,
+    {"format", 0, TA_OPT_STR, OFF(format), NULL, 0, 0, "NAME",
+     "feed format (default: detected; see below)"},
+    {"kind", 0, TA_OPT_STR, OFF(kind), NULL, 0, 0, "KIND",
+     "kind of every indicator (a plain list needs it)"},
+    {"source", 0, TA_OPT_STR, OFF(source), NULL, 0, 0, "NAME",
+     "source stored with them (default: the feed's)"},
+    {"confidence", 0, TA_OPT_U32, OFF(confidence), NULL, 1, 100, "N",
+     "confidence of every indicator (default: the feed's)"},
+    {"family", 0, TA_OPT_STR, OFF(family), NULL, 0, 0, "NAME", "malware family of every indicator"},
+    {"valid-days", 0, TA_OPT_U32, OFF(valid_days), NULL, 0, 36500, "N",
+     "end N days after the last sighting, if the feed has none"},
+    {"misp-all", 0, TA_OPT_FLAG, OFF(misp_all), NULL, 0, 0, NULL,
+     "MISP: every attribute, not only the to_ids ones"},
+};
+static const struct ta_opt list_opts[] = {
+    opt_db,
+    {"kind", 0, TA_OPT_STR, OFF(kind), NULL, 0, 0, "KIND", "only this kind"},
+    {"source", 0, TA_OPT_STR, OFF(source), NULL, 0, 0, "NAME", "only this source"},
+    {"type", 0, TA_OPT_STR, OFF(type), NULL, 0, 0, "TYPE", "only this value type (ip, domain...)"},
+    {"json", 0, TA_OPT_FLAG, OFF(json), NULL, 0, 0, NULL, "JSON lines instead of a table"},
+};
+static const struct ta_opt stats_opts[] = {opt_db};
+static const struct ta_opt lookup_opts[] = {
+    opt_db,
+    {"kind", 0, TA_OPT_STR, OFF(kind), NULL, 0, 0, "KIND", "only matches of this kind"},
+    {"json", 0, TA_OPT_FLAG, OFF(json), NULL, 0, 0, NULL, "JSON lines instead of a table"},
+};
+static const struct ta_opt expire_opts[] = {
+    opt_db,
+    {"before", 0, TA_OPT_STR, OFF(before), NULL, 0, 0, "YYYY-MM-DD",
+     "delete indicators last valid before this day"},
+};
+
+#define SPEC(name, usage, summary, opts)                                                           \
+    {                                                                                              \
+        "intel " name, "intel " name " " usage, summary, opts, sizeof(opts) / sizeof(opts[0]),     \
+            NULL                                                                                   \
+    }
+
+/* The epilog (formats and kinds, listed from the library) is set at run time. */
+static struct ta_cmd_spec specs[] = {
+    SPEC("import",
+         "--db FILE [--format NAME] [--kind KIND] [--source NAME]\n"
+         "                          [--confidence N] [--family NAME] [--valid-days N] "
+         "[--misp-all] PATH...",
+         "Import feeds (files or directories of them) into the database. A value already\n"
+         "stored from the same source is updated, never duplicated.",
+         import_opts),
+    SPEC("list", "--db FILE [--kind KIND] [--source NAME] [--type TYPE] [--json]",
+         "List the stored indicators (tab-separated with a header line, or JSON lines).",
+         list_opts),
+    SPEC("stats", "--db FILE",
+         "Count the stored indicators by kind, type and source, and list the imports.", stats_opts),
+    SPEC("lookup", "--db FILE [--kind KIND] [--json] VALUE...",
+         "Look values (address, address:port, domain, URL, hash) up through the match index\n"
+         "as analyze does, with every indicator whatever its dates.\n"
+         "Exit status 0 when something matched, 1 when nothing did.",
+         lookup_opts),
+    SPEC("expire", "--db FILE --before YYYY-MM-DD",
+         "Delete the indicators last valid before a day.", expire_opts),
+};
+#define NSPECS (sizeof(specs) / sizeof(specs[0]))
+
+/* "formats: ...\nkinds: ...\n" (formats only when asked), listed from the library. */
+static const char *names_epilog(bool formats)
+{
+    static char buf[1024];
+    size_t o = 0;
+    if (formats)
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "formats: ");
+    for (int i = 1; formats && i < TA_INTEL_FMT__COUNT && o < sizeof(buf); i++)
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+                              ta_intel_format_name((enum ta_intel_format)i),
+                              i + 1 < TA_INTEL_FMT__COUNT ? ", " : "\n");
+    if (o < sizeof(buf))
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "kinds:   ");
+    for (int i = 0; i < TA_INTEL_KIND__COUNT && o < sizeof(buf); i++)
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+                              ta_intel_kind_name((enum ta_intel_kind)i),
+                              i + 1 < TA_INTEL_KIND__COUNT ? ", " : "\n");
+    return buf;
+}
+
 static void usage(FILE *f)
 {
-    fprintf(
-        f, "usage: threatatlas intel import --db FILE [--format NAME] [--kind KIND]\n"
-           "                                [--source NAME] [--confidence N] [--family NAME]\n"
-           "                                [--valid-days N] [--misp-all] PATH...\n"
-           "       threatatlas intel list   --db FILE [--kind KIND] [--source NAME] [--type TYPE]\n"
-           "                                [--json]\n"
-           "       threatatlas intel stats  --db FILE\n"
-           "       threatatlas intel lookup --db FILE [--kind KIND] [--json] VALUE...\n"
-           "       threatatlas intel expire --db FILE --before YYYY-MM-DD\n\n"
-           "formats: ");
-    for (int i = 1; i < TA_INTEL_FMT__COUNT; i++)
-        fprintf(f, "%s%s", ta_intel_format_name((enum ta_intel_format)i),
-                i + 1 < TA_INTEL_FMT__COUNT ? ", " : "\n");
-    fprintf(f, "kinds:   ");
-    for (int i = 0; i < TA_INTEL_KIND__COUNT; i++)
-        fprintf(f, "%s%s", ta_intel_kind_name((enum ta_intel_kind)i),
-                i + 1 < TA_INTEL_KIND__COUNT ? ", " : "\n");
+    fprintf(f,
+            "usage: threatatlas intel import|list|stats|lookup|expire --db FILE [options]\n"
+            "  import   import feeds into the database\n"
+            "  list     list the stored indicators\n"
+            "  stats    count the stored indicators, list the imports\n"
+            "  lookup   look values up as analyze does\n"
+            "  expire   delete indicators last valid before a day\n"
+            "options of each: threatatlas intel SUBCOMMAND --help\n\n%s",
+            names_epilog(true));
 }
 
 struct args {
@@ -47,78 +137,56 @@ struct args {
     int npos;
 };
 
-static int parse_args(int argc, char **argv, struct args *a)
+/*
+ * Parse argv[1..] (argv[1] is the subcommand) with that subcommand's table:
+ * 0 to run, -1 after --help, 1 after one error line. a->pos is allocated
+ * in every case.
+ */
+static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, struct args *a)
 {
     memset(a, 0, sizeof(*a));
     a->pos = calloc((size_t)argc, sizeof(char *));
     if (a->pos == NULL)
         return 1;
-    for (int i = 2; i < argc; i++) {
-        const char *o = argv[i];
-        bool has_val = i + 1 < argc;
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            usage(stdout);
-            return -1;
-        } else if (strcmp(o, "--json") == 0) {
-            a->json = true;
-        } else if (strcmp(o, "--misp-all") == 0) {
-            a->load.misp_all = true;
-        } else if (o[0] == '-' && o[1] == '-' && !has_val) {
-            ta_cli_error("intel: option %s needs a value", o);
+    struct intel_cfg c = {0};
+    struct ta_strlist ops = {0};
+    int rc = ta_opts_parse_operands(spec, argc - 1, argv + 1, &c, &ops);
+    for (size_t i = 0; i < ops.n; i++)
+        a->pos[a->npos++] = (char *)ops.v[i];
+    free(ops.v);
+    if (rc != 0)
+        return rc == 1 ? -1 : 1;
+    a->db = c.db;
+    a->before = c.before;
+    a->json = c.json;
+    a->load.misp_all = c.misp_all;
+    a->load.confidence = (int)c.confidence;
+    a->load.valid_days = c.valid_days;
+    a->load.family = c.family;
+    a->load.source = c.source;
+    a->filter.source = c.source;
+    if (c.format != NULL && !ta_intel_format_parse(c.format, &a->load.format)) {
+        ta_cli_error("%s: unknown format '%s' (see --help)", spec->name, c.format);
+        return 1;
+    }
+    if (c.kind != NULL) {
+        if (!ta_intel_kind_parse(c.kind, &a->load.kind)) {
+            ta_cli_error("%s: unknown kind '%s' (see --help)", spec->name, c.kind);
             return 1;
-        } else if (strcmp(o, "--db") == 0) {
-            a->db = argv[++i];
-        } else if (strcmp(o, "--format") == 0) {
-            if (!ta_intel_format_parse(argv[++i], &a->load.format)) {
-                ta_cli_error("intel: unknown format '%s' (see --help)", argv[i]);
-                return 1;
-            }
-        } else if (strcmp(o, "--kind") == 0) {
-            if (!ta_intel_kind_parse(argv[++i], &a->load.kind)) {
-                ta_cli_error("intel: unknown kind '%s' (see --help)", argv[i]);
-                return 1;
-            }
-            a->load.have_kind = true;
-            a->filter.have_kind = true;
-            a->filter.kind = a->load.kind;
-        } else if (strcmp(o, "--type") == 0) {
-            if (!ta_intel_type_parse(argv[++i], &a->filter.type)) {
-                ta_cli_error("intel: unknown type '%s'", argv[i]);
-                return 1;
-            }
-            a->filter.have_type = true;
-        } else if (strcmp(o, "--source") == 0) {
-            a->load.source = argv[++i];
-            a->filter.source = argv[i];
-        } else if (strcmp(o, "--family") == 0) {
-            a->load.family = argv[++i];
-        } else if (strcmp(o, "--confidence") == 0) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end != '\0' || v < 1 || v > 100) {
-                ta_cli_error("intel: --confidence must be 1-100");
-                return 1;
-            }
-            a->load.confidence = (int)v;
-        } else if (strcmp(o, "--valid-days") == 0) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end != '\0' || v < 0 || v > 36500) {
-                ta_cli_error("intel: --valid-days must be 0-36500");
-                return 1;
-            }
-            a->load.valid_days = (unsigned)v;
-        } else if (strcmp(o, "--before") == 0) {
-            a->before = argv[++i];
-        } else if (o[0] == '-' && o[1] == '-') {
-            ta_cli_error("intel: unknown option %s", o);
-            return 1;
-        } else {
-            a->pos[a->npos++] = argv[i];
         }
+        a->load.have_kind = true;
+        a->filter.have_kind = true;
+        a->filter.kind = a->load.kind;
+    }
+    if (c.type != NULL) {
+        if (!ta_intel_type_parse(c.type, &a->filter.type)) {
+            ta_cli_error("%s: unknown type '%s'", spec->name, c.type);
+            return 1;
+        }
+        a->filter.have_type = true;
     }
     if (a->db == NULL) {
-        ta_cli_error("intel: --db FILE is required");
+        ta_cli_error("%s: --db FILE is required", spec->name);
         return 1;
     }
     return 0;
@@ -526,13 +594,18 @@ int ta_cli_intel(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    if (strcmp(sub, "import") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "stats") != 0 &&
-        strcmp(sub, "lookup") != 0 && strcmp(sub, "expire") != 0) {
+    struct ta_cmd_spec *spec = NULL;
+    for (size_t i = 0; i < NSPECS; i++)
+        if (strcmp(sub, specs[i].name + 6) == 0)
+            spec = &specs[i];
+    if (spec == NULL) {
         ta_cli_error("intel: unknown subcommand '%s' (see 'threatatlas intel --help')", sub);
         return 2;
     }
+    if (spec->opts != stats_opts && spec->opts != expire_opts)
+        spec->epilog = names_epilog(spec->opts == import_opts);
     struct args a;
-    int rc = parse_args(argc, argv, &a);
+    int rc = parse_args(spec, argc, argv, &a);
     if (rc != 0) {
         free(a.pos);
         return rc < 0 ? 0 : 2;

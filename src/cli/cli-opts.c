@@ -29,8 +29,19 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg,
-                      bool *given);
+static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg, bool *given,
+                      struct ta_strlist *operands);
+
+/* Append one borrowed string to a list; false when out of memory. */
+static bool list_add(struct ta_strlist *l, const char *val)
+{
+    const char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+    if (nv == NULL)
+        return false;
+    l->v = nv;
+    l->v[l->n++] = val;
+    return true;
+}
 
 /* Store one value; prints the error line and returns false when invalid. */
 static bool set_value(const struct ta_cmd_spec *spec, const struct ta_opt *o, void *cfg,
@@ -43,17 +54,12 @@ static bool set_value(const struct ta_cmd_spec *spec, const struct ta_opt *o, vo
     case TA_OPT_STR:
         *(const char **)field(cfg, o) = val;
         return true;
-    case TA_OPT_STRLIST: {
-        struct ta_strlist *l = field(cfg, o);
-        const char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
-        if (nv == NULL) {
+    case TA_OPT_STRLIST:
+        if (!list_add(field(cfg, o), val)) {
             ta_cli_error("%s: out of memory", spec->name);
             return false;
         }
-        l->v = nv;
-        l->v[l->n++] = val;
         return true;
-    }
     case TA_OPT_U32:
     case TA_OPT_U64: {
         uint64_t v;
@@ -104,6 +110,12 @@ void ta_opts_help(const struct ta_cmd_spec *spec, FILE *f)
 
 int ta_opts_parse(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg)
 {
+    return ta_opts_parse_operands(spec, argc, argv, cfg, NULL);
+}
+
+int ta_opts_parse_operands(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg,
+                           struct ta_strlist *operands)
+{
     for (size_t i = 0; i < spec->nopts; i++)
         if (spec->opts[i].def != NULL && !set_value(spec, &spec->opts[i], cfg, spec->opts[i].def))
             return 2;
@@ -114,18 +126,32 @@ int ta_opts_parse(const struct ta_cmd_spec *spec, int argc, char **argv, void *c
         ta_cli_error("%s: out of memory", spec->name);
         return 2;
     }
-    int rc = parse_args(spec, argc, argv, cfg, given);
+    int rc = parse_args(spec, argc, argv, cfg, given, operands);
     free(given);
     return rc;
 }
 
-static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg, bool *given)
+static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg, bool *given,
+                      struct ta_strlist *operands)
 {
+    bool only_operands = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const struct ta_opt *o = NULL;
         const char *val = NULL;
         bool inline_val = false;
+        bool is_opt = !only_operands && a[0] == '-' && a[1] != '\0';
+        if (operands != NULL && !is_opt) {
+            if (!list_add(operands, a)) {
+                ta_cli_error("%s: out of memory", spec->name);
+                return 2;
+            }
+            continue;
+        }
+        if (operands != NULL && strcmp(a, "--") == 0) {
+            only_operands = true;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             ta_opts_help(spec, stdout);
             return 1;

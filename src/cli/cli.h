@@ -109,6 +109,13 @@ struct ta_cmd_spec {
  * --help was printed (exit 0), 2 after printing one error line (exit 2).
  */
 int ta_opts_parse(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg);
+/*
+ * The same for a command that takes operands (PATH..., ADDR...): every
+ * argument that is not an option, and every one after "--", is appended to
+ * *operands in order (strings borrowed from argv; free operands->v).
+ */
+int ta_opts_parse_operands(const struct ta_cmd_spec *spec, int argc, char **argv, void *cfg,
+                           struct ta_strlist *operands);
 void ta_opts_release(const struct ta_cmd_spec *spec, void *cfg);
 void ta_opts_help(const struct ta_cmd_spec *spec, FILE *f);
 

@@ -1,7 +1,7 @@
 /*
- * Functions banned from this code base (internal). Included by every .c file
- * through the build's -include flag; use snprintf, memcpy with explicit
- * lengths, or the capped buffers instead.
+ * Functions banned from this code base (internal). The .c files include it
+ * last, and scripts/lint also greps for the calls; use snprintf, memcpy with
+ * explicit lengths, or the capped buffers instead.
  */
 #ifndef TA_COMMON_BANNED_H
 #define TA_COMMON_BANNED_H

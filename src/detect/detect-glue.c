@@ -1,9 +1,6 @@
 /*
  * Wiring of the detector to the real modules: the intel match index, the
  * geolocation tables and the proto module's observation records.
- *
- * Compiled only when those modules are in the build (TA_DETECT_HAVE_GLUE,
- * see detect.h); otherwise this file is empty.
  */
 #include "threatatlas/detect.h"
 

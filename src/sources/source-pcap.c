@@ -304,11 +304,6 @@ void ta_source_close(struct ta_source *s)
     free(s);
 }
 
-int ta_source_linktype(const struct ta_source *s)
-{
-    return pcap_datalink(s->pc);
-}
-
 const char *ta_source_name(const struct ta_source *s)
 {
     return s->name;

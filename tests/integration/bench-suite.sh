@@ -27,10 +27,10 @@ need '^# Benchmark results$' "header"
 need '^\| cores \| [0-9]+ ' "machine table"
 need '^## Packets: ' "core section"
 need '^\| bare libpcap read loop \(floor\) \| [0-9.]+ \| [0-9.]+ M \| [0-9.]+ \| 100% \| - \|$' "floor row"
-need '^\| threatatlas observe: full observation \(issue 3\) \| [0-9.]+ \|' "observe row"
+need '^\| threatatlas observe: full observation \| [0-9.]+ \|' "observe row"
 need '^- `nfpcapd`: left out by TA_BENCH_SKIP$' "skipped peer"
 grep -q 'nfpcapd (flows from packets)' "$R" && { echo "FAIL: a skipped peer has a row"; fail=1; }
-need '^## Store and report \(issue 7\)$' "report section"
+need '^## Store and report$' "report section"
 need '^\| 2000 \| [0-9.]+ \(' "report row for 2000 events"
 if "$REL/threatatlas" geo info >/dev/null 2>&1; then
     need '^- report equals truth.json: \*\*yes\*\*: .* each of the 2 days ' "national exact match"

@@ -59,8 +59,33 @@ for cmd in observe analyze report events intel geo; do
     grep -q "threatatlas $cmd" "$T/help" || fail "$cmd --help does not name the command: $(head -2 "$T/help")"
 done
 
+# intel and geo: each subcommand has its own table and its own --help.
+for sub in "intel import" "intel list" "intel stats" "intel lookup" "intel expire" \
+           "geo install" "geo lookup" "geo info"; do
+    # shellcheck disable=SC2086
+    "$BIN" $sub --help >"$T/help" 2>&1
+    rc=$?
+    [[ $rc -eq 0 ]] || fail "$sub --help exited $rc"
+    grep -q "^usage: threatatlas $sub " "$T/help" || fail "$sub --help: $(head -1 "$T/help")"
+done
+"$BIN" intel import --help | grep -q -- '--misp-all' || fail "intel import --help lacks --misp-all"
+"$BIN" intel list --help | grep -q -- '--misp-all' && fail "intel list --help shows --misp-all"
+"$BIN" intel stats --help | grep -q -- '--json' && fail "intel stats --help shows --json"
+"$BIN" geo lookup --help | grep -q -- '--home-nets' || fail "geo lookup --help lacks --home-nets"
+"$BIN" geo install --help | grep -q -- '--home-nets' && fail "geo install --help shows --home-nets"
+expect_err 2 "intel list: unknown option '--misp-all'" intel list --db "$T/i.db" --misp-all
+expect_err 2 "intel import: option --db given twice" intel import --db a --db b x
+expect_err 2 "intel import: --confidence: 101 is out of range \(1..100\)" \
+    intel import --db "$T/i.db" --confidence 101 x
+expect_err 2 "intel stats: --db FILE is required" intel stats
+expect_err 2 "geo lookup: unknown option '--bogus'" geo lookup --bogus 192.0.2.1
+expect_err 2 "geo info: unexpected argument 'x'" geo info x
+expect_err 2 "geo install: option '--from' needs a value" geo install --from
+# After "--" every argument is an operand, even one that looks like an option.
+expect_err 2 "geo lookup: '--home' is not an IP address" geo lookup -- --home
+
 if [[ $fails -ne 0 ]]; then
     echo "$fails failure(s)"
     exit 1
 fi
-echo "info: repeated options, strict dates, unknown options and per-command --help checked"
+echo "info: repeated options, strict dates, unknown options and per-command --help checked (intel and geo per subcommand)"

@@ -1,9 +1,8 @@
 /*
- * The `national` scenario: a national CERT's view of two months of traffic
- * (the 2014 statement of issue 8), with C&C beaconing, phishing visits,
- * webshell requests and benign background, written as one pcap per day plus
- * threat-intel feeds in their real formats and truth.json in the report's
- * JSON shape.
+ * The `national` scenario: a national CERT's view of two months of traffic,
+ * with C&C beaconing, phishing visits, webshell requests and benign
+ * background, written as one pcap per day plus threat-intel feeds in their
+ * real formats and truth.json in the report's JSON shape.
  *
  * Truth is recorded as each malicious session is emitted and counted at the
  * end with the report's definitions (README, "Counting"); it never comes
