@@ -192,10 +192,12 @@ static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, str
     return 0;
 }
 
-static int open_db(const struct args *a, struct ta_intel_db **db)
+/* Readers (list, stats, lookup) open read-only: they never create or write a file. */
+static int open_db(const struct args *a, bool writer, struct ta_intel_db **db)
 {
     char err[512] = "";
-    ta_err e = ta_intel_db_open(a->db, db, err, sizeof(err));
+    ta_err e = writer ? ta_intel_db_open(a->db, db, err, sizeof(err))
+                      : ta_intel_db_open_readonly(a->db, db, err, sizeof(err));
     if (e != TA_OK) {
         ta_cli_error("%s", err[0] ? err : ta_strerror(e));
         return 1;
@@ -623,7 +625,8 @@ int ta_cli_intel(int argc, char **argv)
         }
     }
     struct ta_intel_db *db;
-    if (open_db(&a, &db) != 0) {
+    bool writer = strcmp(sub, "import") == 0 || strcmp(sub, "expire") == 0;
+    if (open_db(&a, writer, &db) != 0) {
         ta_store_lock_release(lock);
         free(a.pos);
         return 1;

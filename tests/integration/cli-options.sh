@@ -45,8 +45,12 @@ for db in "$T/empty.db" "$T/text.db"; do
     before=$(sha256sum <"$db")
     expect_err 1 "not a threatatlas database" report --db "$db" --from 2014-03-19 --to 2014-03-21
     expect_err 1 "not a threatatlas database" events --db "$db"
+    expect_err 1 "not a threatatlas database" intel list --db "$db"
+    expect_err 1 "not a threatatlas database" intel stats --db "$db"
     [[ $(sha256sum <"$db") == "$before" ]] || fail "reading $db changed it"
 done
+expect_err 1 "no such database" intel stats --db "$T/none.db"
+[[ ! -e "$T/none.db" ]] || fail "intel stats created a database"
 
 # Repeating a list option is how several inputs are given: not an error.
 "$BIN" observe -r /nonexistent/a.pcap -r /nonexistent/b.pcap >/dev/null 2>"$T/err"

@@ -102,8 +102,7 @@ static void test_readers_refuse_unusable_files(void **state)
         assert_non_null(strstr(serr, bad[i]));
         struct ta_intel_db *db = NULL;
         char ierr[256] = "";
-        assert_int_equal(ta_intel_db_open_readonly(bad[i], &db, ierr, sizeof(ierr)),
-                         TA_ERR_FORMAT);
+        assert_int_equal(ta_intel_db_open_readonly(bad[i], &db, ierr, sizeof(ierr)), TA_ERR_FORMAT);
         assert_null(db);
         assert_non_null(strstr(ierr, bad[i]));
         assert_int_equal(size_of(bad[i]), before); /* nothing written */
