@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 void ta__geo_ivlist_free(struct ta__geo_ivlist *l)
@@ -248,14 +250,11 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l)
 
 /* ---- string pool ---- */
 
+/* The slot keeps 32 bits of the hash beside the offset; fold all 64 in. */
 static uint32_t hash_bytes(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
+    uint64_t h = ta_hash64(0, s, n);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 ta_err ta__geo_pool_init(struct ta__geo_pool *p)

@@ -40,6 +40,7 @@
 #include <sys/mman.h>
 
 #include "common/cursor.h"
+#include "common/hash64.h"
 #include "intel/intel-internal.h"
 
 #include "common/banned.h"
@@ -240,10 +241,7 @@ struct intern {
 
 static uint64_t hash_fwd(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h;
+    return ta_hash64(0, s, n);
 }
 
 static bool intern(struct ta_intel_index *x, struct intern *t, const char *s, uint32_t *off)
@@ -301,12 +299,7 @@ static inline uint64_t h_step(uint64_t h, uint8_t c)
  * high ones pick the Bloom word and bits. */
 static inline uint64_t h_fin(uint64_t h)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
+    return ta_hash_mix64(h);
 }
 
 /* Hash of text taken from its last byte to its first. */
