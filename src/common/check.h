@@ -32,9 +32,9 @@
 #include <stddef.h>
 
 #if defined(__GNUC__)
-#define TA__NORETURN __attribute__((noreturn))
+#define TA__NORETURN     __attribute__((noreturn))
 #define TA__PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define TA__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TA__UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #else
 #define TA__NORETURN
 #define TA__PRINTF(f, a)
