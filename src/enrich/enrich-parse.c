@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/csv.h"
 #include "common/hash64.h"
 
 #include "common/banned.h"
@@ -428,51 +429,8 @@ static bool parse_u32(const char *s, size_t n, uint32_t *out)
 
 /* ---- ASN CSV ---- */
 
-/*
- * Split one CSV field starting at *pos within line[0..n): handles quoted
- * fields with "" escapes by copying into out (capped). Returns false on a
- * malformed quoted field.
- */
-static bool csv_field(const char *line, size_t n, size_t *pos, char *out, size_t cap,
-                      size_t *outlen)
-{
-    size_t i = *pos, w = 0;
-    if (i < n && line[i] == '"') {
-        i++;
-        for (;;) {
-            if (i >= n)
-                return false;
-            if (line[i] == '"') {
-                if (i + 1 < n && line[i + 1] == '"') {
-                    if (w < cap)
-                        out[w++] = '"';
-                    i += 2;
-                    continue;
-                }
-                i++;
-                break;
-            }
-            if (w < cap)
-                out[w++] = line[i];
-            i++;
-        }
-        if (i < n && line[i] != ',')
-            return false;
-    } else {
-        while (i < n && line[i] != ',') {
-            if (line[i] == '"')
-                return false;
-            if (w < cap)
-                out[w++] = line[i];
-            i++;
-        }
-    }
-    if (i < n)
-        i++; /* the comma */
-    *pos = i;
-    *outlen = w;
-    return true;
-}
+#define ASN_FIELDS    4
+#define ASN_FIELD_MAX 256
 
 ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
                              struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
@@ -490,22 +448,39 @@ ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
             continue;
         if (*rows >= max_rows)
             return TA_ERR_LIMIT;
-        char f[4][256];
-        size_t fl[4];
-        size_t pos = 0;
-        bool ok = true;
-        for (int k = 0; k < 4 && ok; k++) {
-            if (k < 3 && pos >= n)
-                ok = false;
-            else
-                ok = csv_field(line, n, &pos, f[k], sizeof(f[k]), &fl[k]);
+        /* Every field fits: the text of a line is never longer than the line. */
+        char stack[1024], *fb = stack;
+        size_t fbcap = n + ASN_FIELDS + 1;
+        if (fbcap > sizeof(stack)) {
+            fb = malloc(fbcap);
+            if (fb == NULL)
+                return TA_ERR_NOMEM;
+        } else {
+            fbcap = sizeof(stack);
         }
+        const char *f[ASN_FIELDS + 1];
+        size_t fl[ASN_FIELDS + 1];
+        int nf = ta_csv_split(line, n, TA_CSV_STRICT_QUOTE, fb, fbcap, f, fl, ASN_FIELDS + 1);
+        /* start,end,asn[,name]: a missing name is empty, and one trailing comma
+         * after the name is tolerated; an empty third field is not. */
+        bool ok = nf == ASN_FIELDS || (nf == ASN_FIELDS - 1 && line[n - 1] != ',') ||
+                  (nf == ASN_FIELDS + 1 && line[n - 1] == ',');
+        if (nf == ASN_FIELDS - 1) {
+            f[3] = "";
+            fl[3] = 0;
+        }
+        /* Longer fields were cut at ASN_FIELD_MAX bytes, a name included. */
+        for (int k = 0; ok && k < ASN_FIELDS; k++)
+            if (fl[k] > ASN_FIELD_MAX)
+                fl[k] = ASN_FIELD_MAX;
         ta__u128 lo, hi;
         bool lo4, hi4;
         uint32_t asn = 0;
-        if (!ok || pos < n || !ta__geo_parse_addr(f[0], fl[0], &lo, &lo4) ||
+        if (!ok || !ta__geo_parse_addr(f[0], fl[0], &lo, &lo4) ||
             !ta__geo_parse_addr(f[1], fl[1], &hi, &hi4) || lo4 != hi4 || hi < lo ||
             !parse_u32(f[2], fl[2], &asn)) {
+            if (fb != stack)
+                free(fb);
             (*malformed)++;
             continue;
         }
@@ -513,6 +488,8 @@ ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
         ta_err err = ta__geo_pool_intern(pool, f[3], fl[3], &name);
         if (err == TA_OK)
             err = ta__geo_ivlist_push(lo4 ? v4 : v6, lo, hi, 0, asn, name);
+        if (fb != stack)
+            free(fb);
         if (err != TA_OK)
             return err;
         (*rows)++;
