@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 
 #include "common/csv.h"
-#include "common/hash64.h"
 
 #include "common/banned.h"
 
@@ -251,21 +250,12 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l)
 
 /* ---- string pool ---- */
 
-/* The slot keeps 32 bits of the hash beside the offset; fold all 64 in. */
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = ta_hash64(0, s, n);
-    return (uint32_t)(h ^ (h >> 32));
-}
-
 ta_err ta__geo_pool_init(struct ta__geo_pool *p)
 {
     memset(p, 0, sizeof(*p));
     p->cap = 4096;
     p->buf = malloc(p->cap);
-    p->nslots = 1024;
-    p->slots = calloc(p->nslots, sizeof(uint64_t));
-    if (p->buf == NULL || p->slots == NULL) {
+    if (p->buf == NULL || ta_strset_init(&p->set) != TA_OK) {
         ta__geo_pool_release(p);
         return TA_ERR_NOMEM;
     }
@@ -277,29 +267,8 @@ ta_err ta__geo_pool_init(struct ta__geo_pool *p)
 void ta__geo_pool_release(struct ta__geo_pool *p)
 {
     free(p->buf);
-    free(p->slots);
+    ta_strset_release(&p->set);
     memset(p, 0, sizeof(*p));
-}
-
-static ta_err pool_grow_slots(struct ta__geo_pool *p)
-{
-    size_t nn = p->nslots * 2;
-    uint64_t *ns = calloc(nn, sizeof(uint64_t));
-    if (ns == NULL)
-        return TA_ERR_NOMEM;
-    for (size_t i = 0; i < p->nslots; i++) {
-        uint64_t v = p->slots[i];
-        if (v == 0)
-            continue;
-        size_t j = (uint32_t)(v >> 32) & (nn - 1);
-        while (ns[j] != 0)
-            j = (j + 1) & (nn - 1);
-        ns[j] = v;
-    }
-    free(p->slots);
-    p->slots = ns;
-    p->nslots = nn;
-    return TA_OK;
 }
 
 ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint32_t *off)
@@ -311,24 +280,9 @@ ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint
         *off = 0;
         return TA_OK;
     }
-    if ((p->used + 1) * 2 > p->nslots) {
-        ta_err err = pool_grow_slots(p);
-        if (err != TA_OK)
-            return err;
-    }
-    uint32_t h = hash_bytes(s, n);
-    size_t j = h & (p->nslots - 1);
-    /* Compare stored hashes first: most probes then never touch the text. */
-    while (p->slots[j] != 0) {
-        uint64_t v = p->slots[j];
-        const char *c = p->buf + ((uint32_t)v - 1);
-        if ((uint32_t)(v >> 32) == h && (size_t)(p->buf + p->len - c) > n && memcmp(c, s, n) == 0 &&
-            c[n] == '\0') {
-            *off = (uint32_t)v - 1;
-            return TA_OK;
-        }
-        j = (j + 1) & (p->nslots - 1);
-    }
+    uint32_t h;
+    if (ta_strset_find(&p->set, p->buf, p->len, s, n, &h, off))
+        return TA_OK;
     if (p->len + n + 1 > UINT32_MAX - 1)
         return TA_ERR_LIMIT;
     if (p->len + n + 1 > p->cap) {
@@ -341,12 +295,13 @@ ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint
         p->buf = nb;
         p->cap = nc;
     }
+    ta_err err = ta_strset_put(&p->set, h, (uint32_t)p->len);
+    if (err != TA_OK)
+        return err;
     *off = (uint32_t)p->len;
     memcpy(p->buf + p->len, s, n);
     p->buf[p->len + n] = '\0';
     p->len += n + 1;
-    p->slots[j] = (uint64_t)h << 32 | (*off + 1u);
-    p->used++;
     return TA_OK;
 }
 

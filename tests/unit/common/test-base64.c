@@ -48,7 +48,7 @@ static void test_validity(void **state)
     assert_false(ta_base64_valid(U("==")));
     assert_false(ta_base64_valid(U("Z")));     /* a lone 6-bit group */
     assert_false(ta_base64_valid(U("Zg=")));   /* padding on a partial group */
-    assert_false(ta_base64_valid(U("Zg===")));  /* three pad bytes */
+    assert_false(ta_base64_valid(U("Zg==="))); /* three pad bytes */
     assert_false(ta_base64_valid(U("Zm9v!")));
     assert_false(ta_base64_valid(U("Z=g=")));
     assert_true(ta_base64_valid(U("Zm9vYg"))); /* unpadded */
