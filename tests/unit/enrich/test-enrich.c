@@ -907,14 +907,22 @@ static void test_ivlist_sort(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_geoip2_country), cmocka_unit_test(test_geolite2_country),
-        cmocka_unit_test(test_geolite2_asn),   cmocka_unit_test(test_pinned_data),
-        cmocka_unit_test(test_asn_csv),        cmocka_unit_test(test_special_ranges),
-        cmocka_unit_test(test_overrides),      cmocka_unit_test(test_overrides_beat_db),
-        cmocka_unit_test(test_bad_overrides),  cmocka_unit_test(test_home),
-        cmocka_unit_test(test_corrupt_mmdb),   cmocka_unit_test(test_csv_parser_limits),
-        cmocka_unit_test(test_data_dir),       cmocka_unit_test(test_ivlist_sort),
-        cmocka_unit_test(test_asn_csv_fields), cmocka_unit_test(test_cidr_repeats_and_nesting),
+        cmocka_unit_test(test_geoip2_country),
+        cmocka_unit_test(test_geolite2_country),
+        cmocka_unit_test(test_geolite2_asn),
+        cmocka_unit_test(test_pinned_data),
+        cmocka_unit_test(test_asn_csv),
+        cmocka_unit_test(test_asn_csv_fields),
+        cmocka_unit_test(test_special_ranges),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_overrides_beat_db),
+        cmocka_unit_test(test_bad_overrides),
+        cmocka_unit_test(test_home),
+        cmocka_unit_test(test_corrupt_mmdb),
+        cmocka_unit_test(test_csv_parser_limits),
+        cmocka_unit_test(test_data_dir),
+        cmocka_unit_test(test_ivlist_sort),
+        cmocka_unit_test(test_cidr_repeats_and_nesting),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
