@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 struct pair {
@@ -110,13 +112,11 @@ void ta_beacon_free(struct ta_beacon *b)
 static size_t key_hash(const struct ta_addr *h, const struct ta_addr *s, uint16_t port,
                        uint8_t proto)
 {
-    uint64_t x = 1469598103934665603ull;
-    for (int i = 0; i < 16; i++)
-        x = (x ^ h->b[i]) * 1099511628211ull;
-    for (int i = 0; i < 16; i++)
-        x = (x ^ s->b[i]) * 1099511628211ull;
-    x = (x ^ port) * 1099511628211ull;
-    x = (x ^ proto) * 1099511628211ull;
+    uint64_t x = ta_hash64(0, h->b, sizeof(h->b));
+    for (size_t i = 0; i < sizeof(s->b); i++)
+        x = ta_hash64_step(x, s->b[i]);
+    x = ta_hash64_step(x, port);
+    x = ta_hash64_step(x, proto);
     return (size_t)(x ^ (x >> 29));
 }
 

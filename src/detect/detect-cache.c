@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 struct ta__centry {
@@ -31,23 +33,10 @@ void ta__ckey_make(struct ta__ckey *k, const struct ta_addr *a, const struct ta_
     k->id = id;
 }
 
-/* Word at a time (the key is zero-padded, see ta__ckey_make), then a final mix. */
+/* The key is zero-padded (see ta__ckey_make), so it hashes as whole words. */
 static size_t khash(const struct ta__ckey *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t x = 0x9e3779b97f4a7c15ull;
-    size_t i = 0;
-    for (; i + 8 <= sizeof(*k); i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        x = (x ^ w) * 0xff51afd7ed558ccdull;
-        x ^= x >> 29;
-    }
-    for (; i < sizeof(*k); i++)
-        x = (x ^ p[i]) * 0x100000001b3ull;
-    x ^= x >> 32;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    return (size_t)(x ^ (x >> 29));
+    return (size_t)ta_hash64_words(0, k, sizeof(*k));
 }
 
 ta_err ta__cache_init(struct ta__cache *c, size_t cap, size_t vsize)

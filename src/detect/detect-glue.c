@@ -14,6 +14,8 @@
 #include "threatatlas/intel.h"
 #include "threatatlas/proto.h"
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 #define SRC_BUFS 4
@@ -38,10 +40,7 @@ struct ta_detect_intel_adapter {
 
 static size_t shash(const char *s, size_t n)
 {
-    uint64_t x = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        x = (x ^ (uint8_t)s[i]) * 1099511628211ull;
-    return (size_t)x;
+    return (size_t)ta_hash64(0, s, n);
 }
 
 /* Host part of a normalised URL "scheme://host[:port]/...". */

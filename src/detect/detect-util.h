@@ -1,6 +1,6 @@
 /*
  * Small byte helpers shared by the detectors (internal): case-insensitive
- * search, percent/base64/hex decoding into capped buffers.
+ * search, percent and hex decoding into capped buffers (base64: common/base64.h).
  */
 #ifndef TA_DETECT_UTIL_H
 #define TA_DETECT_UTIL_H
@@ -20,14 +20,6 @@ size_t ta__detect_icount(const uint8_t *hay, size_t n, const char *needle, size_
 
 /* Percent-decode (and '+' -> ' ') at most cap bytes into dst; returns length. */
 size_t ta__detect_urldecode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap);
-
-/* true if every byte is in the base64 alphabet (standard or URL-safe), with
- * '=' only as up to two trailing pad bytes. */
-bool ta__detect_is_base64(const uint8_t *s, size_t n);
-/* Length the base64 text decodes to (n must pass ta__detect_is_base64). */
-size_t ta__detect_base64_len(const uint8_t *s, size_t n);
-/* Decode at most cap output bytes; returns bytes written (stops at pad). */
-size_t ta__detect_base64_decode(const uint8_t *s, size_t n, uint8_t *dst, size_t cap);
 
 /* Fraction of bytes that are neither printable ASCII nor tab/CR/LF. */
 double ta__detect_binary_fraction(const uint8_t *s, size_t n);

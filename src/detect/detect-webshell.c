@@ -24,6 +24,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "detect/detect-util.h"
 
 #include "common/banned.h"
@@ -132,7 +133,7 @@ static void parse_form(struct ctx *c)
     c->is_form = false;
     c->nparams = 0;
     /* A base64 blob ends in '=' padding but is not a form. */
-    if (ta__detect_is_base64(b, n))
+    if (ta_base64_valid(b, n))
         return;
     while (i < n && c->nparams < MAX_PARAMS) {
         size_t start = i;
@@ -240,11 +241,11 @@ static void build_views(struct ctx *c)
             continue;
         /* base64, also after AntSword's 1-3 random prefix characters. */
         for (size_t skip = 0; skip <= 3 && skip < vn; skip++) {
-            if (vn - skip >= 8 && ta__detect_is_base64(val + skip, vn - skip)) {
+            if (vn - skip >= 8 && ta_base64_valid(val + skip, vn - skip)) {
                 d = arena_take(c, &cap);
                 if (d == NULL)
                     break;
-                size_t dn = ta__detect_base64_decode(val + skip, vn - skip, d, cap);
+                size_t dn = ta_base64_decode(val + skip, vn - skip, d, cap);
                 /* Keep only decodings that read as text: a real payload. */
                 if (ta__detect_binary_fraction(d, dn) < 0.05)
                     arena_commit(c, d, dn);
@@ -312,16 +313,16 @@ static bool godzilla_response(const uint8_t *r, size_t n)
     for (size_t i = 0; i < 16; i++)
         if (!ta__detect_is_hex(r[i]) || !ta__detect_is_hex(r[n - 16 + i]))
             return false;
-    return ta__detect_is_base64(r + 16, n - 32);
+    return ta_base64_valid(r + 16, n - 32);
 }
 
 /* Ciphertext of a block cipher, raw or base64: length a multiple of 16. */
 static bool aes_like(const uint8_t *s, size_t n, bool *was_b64)
 {
     *was_b64 = false;
-    if (n >= 24 && ta__detect_is_base64(s, n)) {
+    if (n >= 24 && ta_base64_valid(s, n)) {
         *was_b64 = true;
-        size_t dn = ta__detect_base64_len(s, n);
+        size_t dn = ta_base64_decoded_len(s, n);
         return dn >= 16 && dn % 16 == 0;
     }
     return n >= 32 && n % 16 == 0 && ta__detect_binary_fraction(s, n) > 0.25;
@@ -465,10 +466,10 @@ bool ta_webshell_analyze(const struct ta_webshell_input *in, struct ta_webshell_
             uint8_t val[VIEW_CAP];
             const struct param *p = &c->params[i];
             size_t vn = ta__detect_urldecode(p->value, p->value_len, val, sizeof(val));
-            if (vn < 24 || !ta__detect_is_base64(val, vn))
+            if (vn < 24 || !ta_base64_valid(val, vn))
                 continue;
             uint8_t dec[VIEW_CAP];
-            size_t dn = ta__detect_base64_decode(val, vn, dec, sizeof(dec));
+            size_t dn = ta_base64_decode(val, vn, dec, sizeof(dec));
             if (dn < 16 || ta__detect_binary_fraction(dec, dn) < 0.15)
                 continue;
             if (in->have_resp && godzilla_response(resp, resp_len))

@@ -16,6 +16,8 @@
 
 #include "threatatlas/common.h"
 
+#include "common/strset.h"
+
 __extension__ typedef unsigned __int128 ta__u128;
 
 /* Country codes are packed as two ASCII bytes in a uint32 (0 = none). */
@@ -78,8 +80,7 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l);
 struct ta__geo_pool {
     char *buf;
     size_t len, cap;
-    uint64_t *slots; /* open addressing: hash << 32 | offset+1, 0 = empty */
-    size_t nslots, used;
+    struct ta_strset set; /* which strings of buf are there */
 };
 
 ta_err ta__geo_pool_init(struct ta__geo_pool *p);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/csv.h"
+
 #include "common/banned.h"
 
 void ta__geo_ivlist_free(struct ta__geo_ivlist *l)
@@ -248,24 +250,12 @@ ta_err ta__geo_ivlist_flatten_cidrs(struct ta__geo_ivlist *l)
 
 /* ---- string pool ---- */
 
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 ta_err ta__geo_pool_init(struct ta__geo_pool *p)
 {
     memset(p, 0, sizeof(*p));
     p->cap = 4096;
     p->buf = malloc(p->cap);
-    p->nslots = 1024;
-    p->slots = calloc(p->nslots, sizeof(uint64_t));
-    if (p->buf == NULL || p->slots == NULL) {
+    if (p->buf == NULL || ta_strset_init(&p->set) != TA_OK) {
         ta__geo_pool_release(p);
         return TA_ERR_NOMEM;
     }
@@ -277,29 +267,8 @@ ta_err ta__geo_pool_init(struct ta__geo_pool *p)
 void ta__geo_pool_release(struct ta__geo_pool *p)
 {
     free(p->buf);
-    free(p->slots);
+    ta_strset_release(&p->set);
     memset(p, 0, sizeof(*p));
-}
-
-static ta_err pool_grow_slots(struct ta__geo_pool *p)
-{
-    size_t nn = p->nslots * 2;
-    uint64_t *ns = calloc(nn, sizeof(uint64_t));
-    if (ns == NULL)
-        return TA_ERR_NOMEM;
-    for (size_t i = 0; i < p->nslots; i++) {
-        uint64_t v = p->slots[i];
-        if (v == 0)
-            continue;
-        size_t j = (uint32_t)(v >> 32) & (nn - 1);
-        while (ns[j] != 0)
-            j = (j + 1) & (nn - 1);
-        ns[j] = v;
-    }
-    free(p->slots);
-    p->slots = ns;
-    p->nslots = nn;
-    return TA_OK;
 }
 
 ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint32_t *off)
@@ -311,24 +280,9 @@ ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint
         *off = 0;
         return TA_OK;
     }
-    if ((p->used + 1) * 2 > p->nslots) {
-        ta_err err = pool_grow_slots(p);
-        if (err != TA_OK)
-            return err;
-    }
-    uint32_t h = hash_bytes(s, n);
-    size_t j = h & (p->nslots - 1);
-    /* Compare stored hashes first: most probes then never touch the text. */
-    while (p->slots[j] != 0) {
-        uint64_t v = p->slots[j];
-        const char *c = p->buf + ((uint32_t)v - 1);
-        if ((uint32_t)(v >> 32) == h && (size_t)(p->buf + p->len - c) > n && memcmp(c, s, n) == 0 &&
-            c[n] == '\0') {
-            *off = (uint32_t)v - 1;
-            return TA_OK;
-        }
-        j = (j + 1) & (p->nslots - 1);
-    }
+    uint32_t h;
+    if (ta_strset_find(&p->set, p->buf, p->len, s, n, &h, off))
+        return TA_OK;
     if (p->len + n + 1 > UINT32_MAX - 1)
         return TA_ERR_LIMIT;
     if (p->len + n + 1 > p->cap) {
@@ -341,12 +295,13 @@ ta_err ta__geo_pool_intern(struct ta__geo_pool *p, const char *s, size_t n, uint
         p->buf = nb;
         p->cap = nc;
     }
+    ta_err err = ta_strset_put(&p->set, h, (uint32_t)p->len);
+    if (err != TA_OK)
+        return err;
     *off = (uint32_t)p->len;
     memcpy(p->buf + p->len, s, n);
     p->buf[p->len + n] = '\0';
     p->len += n + 1;
-    p->slots[j] = (uint64_t)h << 32 | (*off + 1u);
-    p->used++;
     return TA_OK;
 }
 
@@ -429,51 +384,8 @@ static bool parse_u32(const char *s, size_t n, uint32_t *out)
 
 /* ---- ASN CSV ---- */
 
-/*
- * Split one CSV field starting at *pos within line[0..n): handles quoted
- * fields with "" escapes by copying into out (capped). Returns false on a
- * malformed quoted field.
- */
-static bool csv_field(const char *line, size_t n, size_t *pos, char *out, size_t cap,
-                      size_t *outlen)
-{
-    size_t i = *pos, w = 0;
-    if (i < n && line[i] == '"') {
-        i++;
-        for (;;) {
-            if (i >= n)
-                return false;
-            if (line[i] == '"') {
-                if (i + 1 < n && line[i + 1] == '"') {
-                    if (w < cap)
-                        out[w++] = '"';
-                    i += 2;
-                    continue;
-                }
-                i++;
-                break;
-            }
-            if (w < cap)
-                out[w++] = line[i];
-            i++;
-        }
-        if (i < n && line[i] != ',')
-            return false;
-    } else {
-        while (i < n && line[i] != ',') {
-            if (line[i] == '"')
-                return false;
-            if (w < cap)
-                out[w++] = line[i];
-            i++;
-        }
-    }
-    if (i < n)
-        i++; /* the comma */
-    *pos = i;
-    *outlen = w;
-    return true;
-}
+#define ASN_FIELDS    4
+#define ASN_FIELD_MAX 256
 
 ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
                              struct ta__geo_ivlist *v4, struct ta__geo_ivlist *v6,
@@ -491,22 +403,39 @@ ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
             continue;
         if (*rows >= max_rows)
             return TA_ERR_LIMIT;
-        char f[4][256];
-        size_t fl[4];
-        size_t pos = 0;
-        bool ok = true;
-        for (int k = 0; k < 4 && ok; k++) {
-            if (k < 3 && pos >= n)
-                ok = false;
-            else
-                ok = csv_field(line, n, &pos, f[k], sizeof(f[k]), &fl[k]);
+        /* Every field fits: the text of a line is never longer than the line. */
+        char stack[1024], *fb = stack;
+        size_t fbcap = n + ASN_FIELDS + 1;
+        if (fbcap > sizeof(stack)) {
+            fb = malloc(fbcap);
+            if (fb == NULL)
+                return TA_ERR_NOMEM;
+        } else {
+            fbcap = sizeof(stack);
         }
+        const char *f[ASN_FIELDS + 1];
+        size_t fl[ASN_FIELDS + 1];
+        int nf = ta_csv_split(line, n, TA_CSV_STRICT_QUOTE, fb, fbcap, f, fl, ASN_FIELDS + 1);
+        /* start,end,asn[,name]: a missing name is empty, and one trailing comma
+         * after the name is tolerated; an empty third field is not. */
+        bool ok = nf == ASN_FIELDS || (nf == ASN_FIELDS - 1 && line[n - 1] != ',') ||
+                  (nf == ASN_FIELDS + 1 && line[n - 1] == ',');
+        if (nf == ASN_FIELDS - 1) {
+            f[3] = "";
+            fl[3] = 0;
+        }
+        /* Longer fields were cut at ASN_FIELD_MAX bytes, a name included. */
+        for (int k = 0; ok && k < ASN_FIELDS; k++)
+            if (fl[k] > ASN_FIELD_MAX)
+                fl[k] = ASN_FIELD_MAX;
         ta__u128 lo, hi;
         bool lo4, hi4;
         uint32_t asn = 0;
-        if (!ok || pos < n || !ta__geo_parse_addr(f[0], fl[0], &lo, &lo4) ||
+        if (!ok || !ta__geo_parse_addr(f[0], fl[0], &lo, &lo4) ||
             !ta__geo_parse_addr(f[1], fl[1], &hi, &hi4) || lo4 != hi4 || hi < lo ||
             !parse_u32(f[2], fl[2], &asn)) {
+            if (fb != stack)
+                free(fb);
             (*malformed)++;
             continue;
         }
@@ -514,6 +443,8 @@ ta_err ta__geo_asn_csv_parse(const char *buf, size_t len, size_t max_rows,
         ta_err err = ta__geo_pool_intern(pool, f[3], fl[3], &name);
         if (err == TA_OK)
             err = ta__geo_ivlist_push(lo4 ? v4 : v6, lo, hi, 0, asn, name);
+        if (fb != stack)
+            free(fb);
         if (err != TA_OK)
             return err;
         (*rows)++;

@@ -40,6 +40,8 @@
 #include <sys/mman.h>
 
 #include "common/cursor.h"
+#include "common/hash64.h"
+#include "common/strset.h"
 #include "intel/intel-internal.h"
 
 #include "common/banned.h"
@@ -232,54 +234,15 @@ static bool pool_add(struct ta_intel_index *x, const char *s, size_t n, uint32_t
     return true;
 }
 
-/* Interning of the short repeated strings (sources, families, brands). */
-struct intern {
-    uint32_t *slot; /* pool offset + 1 */
-    size_t n, cap;
-};
-
-static uint64_t hash_fwd(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h;
-}
-
-static bool intern(struct ta_intel_index *x, struct intern *t, const char *s, uint32_t *off)
+/* Interning of the short repeated strings (sources, families, brands), into
+ * the same pool as the values: the set only indexes them. */
+static bool intern(struct ta_intel_index *x, struct ta_strset *t, const char *s, uint32_t *off)
 {
     size_t n = strlen(s);
-    if (t->n * 2 >= t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 1024;
-        uint32_t *ns = calloc(nc, sizeof(*ns));
-        if (ns == NULL)
-            return false;
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->slot[i] != 0) {
-                const char *k = x->pool + t->slot[i] - 1;
-                size_t j = hash_fwd(k, strlen(k)) & (nc - 1);
-                while (ns[j] != 0)
-                    j = (j + 1) & (nc - 1);
-                ns[j] = t->slot[i];
-            }
-        free(t->slot);
-        t->slot = ns;
-        t->cap = nc;
-    }
-    size_t j = hash_fwd(s, n) & (t->cap - 1);
-    while (t->slot[j] != 0) {
-        const char *k = x->pool + t->slot[j] - 1;
-        if (strcmp(k, s) == 0) {
-            *off = t->slot[j] - 1;
-            return true;
-        }
-        j = (j + 1) & (t->cap - 1);
-    }
-    if (!pool_add(x, s, n, off))
-        return false;
-    t->slot[j] = *off + 1;
-    t->n++;
-    return true;
+    uint32_t h;
+    if (ta_strset_find(t, x->pool, x->pool_len, s, n, &h, off))
+        return true;
+    return pool_add(x, s, n, off) && ta_strset_put(t, h, *off) == TA_OK;
 }
 
 /* ---- hashing of string keys --------------------------------------------- */
@@ -301,12 +264,7 @@ static inline uint64_t h_step(uint64_t h, uint8_t c)
  * high ones pick the Bloom word and bits. */
 static inline uint64_t h_fin(uint64_t h)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
+    return ta_hash_mix64(h);
 }
 
 /* Hash of text taken from its last byte to its first. */
@@ -400,7 +358,7 @@ static int pitem_cmp(const void *a, const void *b)
 
 struct builder {
     struct ta_intel_index *x;
-    struct intern strs;
+    struct ta_strset strs;
     struct pitem *items;
     size_t nitems, cap_items;
     struct row *rows;
@@ -1256,8 +1214,7 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     B.rows = NULL;
     free(B.items);
     B.items = NULL;
-    free(B.strs.slot);
-    B.strs.slot = NULL;
+    ta_strset_release(&B.strs);
     free(B.aslot);
     B.aslot = NULL;
     /* Give back the slack of the doubling growth: the index lives for hours. */
@@ -1296,7 +1253,7 @@ fail:
     free(cur);
     free(B.rows);
     free(B.items);
-    free(B.strs.slot);
+    ta_strset_release(&B.strs);
     free(B.aslot);
     ta_intel_index_free(x);
     return e;

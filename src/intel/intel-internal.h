@@ -54,12 +54,9 @@ bool ta__intel_lines_next(struct ta__intel_lines *it, const char **line, size_t 
 /* Trim ASCII whitespace from both ends of (*s, *len). */
 void ta__intel_trim(const char **s, size_t *len);
 
-/* CSV: split one line into up to max fields (quotes, "" escapes, spaces around
- * fields trimmed). Fields are copied NUL-terminated into buf. Returns the
- * number of fields, or -1 if malformed (unterminated quote, too long). */
+/* CSV lines are split by ta_csv_split (common/csv.h) with TA_CSV_TRIM: spaces
+ * around fields dropped, quotes inside an unquoted field kept as text. */
 #define TA__INTEL_CSV_MAXF 32
-int ta__intel_csv_split(const char *line, size_t len, char *buf, size_t bufcap, const char **fields,
-                        int max);
 
 /* Loader entry points (one per family; format already decided). */
 void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format fmt,

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "common/csv.h"
 #include "intel/intel-internal.h"
 
 #include "common/banned.h"
@@ -334,7 +335,7 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             bl--;
             ta__intel_trim(&body, &bl);
         }
-        int nf = ta__intel_csv_split(body, bl, fb, sizeof(fb), f, TA__INTEL_CSV_MAXF);
+        int nf = ta_csv_split(body, bl, TA_CSV_TRIM, fb, sizeof(fb), f, NULL, TA__INTEL_CSV_MAXF);
         if (nf > 0 && take_header(L, f, nf, pos)) {
             minf = pos[C_VALUE] + 1;
             if (pos[C_VALUE] < 0) {

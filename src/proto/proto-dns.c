@@ -22,52 +22,52 @@
 #define RDATA_TEXT_MAX 2048
 
 /*
- * Read a (possibly compressed) name starting at *off in msg. On success
- * *off is advanced past the name as it appears at that position, and the
- * rendered text is in txt (NUL-terminated), *tlen its length.
+ * Read a (possibly compressed) name at the cursor c, whose end bounds the
+ * message window [msg, c->end): labels and pointer targets must lie inside
+ * it. On success c is advanced past the name as it appears at that position
+ * and the rendered text is in txt (NUL-terminated), *tlen its length.
  */
-static bool read_name(struct ta_proto *p, const uint8_t *msg, size_t len, size_t *off, char *txt,
+static bool read_name(struct ta_proto *p, const uint8_t *msg, struct ta_cursor *c, char *txt,
                       size_t *tlen)
 {
-    size_t pos = *off, end_after = 0, wire = 0, tl = 0;
+    const size_t len = (size_t)(c->end - msg);
+    struct ta_cursor at = *c;
+    const uint8_t *end_after = NULL;
+    size_t wire = 0, tl = 0;
     uint32_t hops = 0;
-    bool jumped = false;
     for (;;) {
-        if (pos >= len)
+        uint8_t l;
+        if (!ta_cursor_u8(&at, &l))
             return false;
-        uint8_t l = msg[pos];
         if ((l & 0xc0) == 0xc0) {
-            if (pos + 1 >= len)
+            uint8_t lo;
+            if (!ta_cursor_u8(&at, &lo))
                 return false;
-            size_t target = (size_t)(l & 0x3f) << 8 | msg[pos + 1];
-            if (!jumped) {
-                end_after = pos + 2;
-                jumped = true;
-            }
+            size_t target = (size_t)(l & 0x3f) << 8 | lo;
+            if (end_after == NULL)
+                end_after = at.p;
             if (++hops > p->o.dns_max_name_hops || target >= len) {
                 p->c[TA_PC_DNS_NAME_LOOPS]++;
                 return false;
             }
-            pos = target;
+            ta_cursor_init(&at, msg + target, len - target);
             continue;
         }
         if ((l & 0xc0) != 0)
             return false; /* extended label types are obsolete */
-        if (l == 0) {
-            pos++;
+        if (l == 0)
             break;
-        }
-        if (len - pos - 1 < l)
+        const uint8_t *label;
+        if (!ta_cursor_view(&at, l, &label))
             return false;
         wire += (size_t)l + 1;
         if (wire > 255)
             return false;
         if (tl > 0 && tl < NAME_TEXT_MAX)
             txt[tl++] = '.';
-        tl = ta__safe_append(txt, tl, NAME_TEXT_MAX, msg + pos + 1, l);
-        pos += (size_t)l + 1;
+        tl = ta__safe_append(txt, tl, NAME_TEXT_MAX, label, l);
     }
-    *off = jumped ? end_after : pos;
+    c->p = end_after != NULL ? end_after : at.p;
     if (tl == 0) {
         memcpy(txt, "<root>", 6);
         tl = 6;
@@ -77,13 +77,12 @@ static bool read_name(struct ta_proto *p, const uint8_t *msg, size_t len, size_t
     return true;
 }
 
-static struct ta_str name_str(struct ta_proto *p, const uint8_t *msg, size_t len, size_t *off,
-                              bool *ok)
+static struct ta_str name_str(struct ta_proto *p, const uint8_t *msg, struct ta_cursor *c, bool *ok)
 {
     char txt[NAME_TEXT_MAX + 1];
     size_t tl;
     struct ta_str s = {NULL, 0};
-    if (!read_name(p, msg, len, off, txt, &tl)) {
+    if (!read_name(p, msg, c, txt, &tl)) {
         *ok = false;
         return s;
     }
@@ -118,29 +117,25 @@ static size_t v4_text(const uint8_t *b, char *t)
 }
 
 /*
- * Parse one RR at *off. Appends entries to arr (cap `max`, count *n); a TXT
- * record may append several. Returns false if the RR is malformed.
+ * Parse one RR at the cursor c (over the rest of the message msg). Appends
+ * entries to arr (cap `max`, count *n); a TXT record may append several.
+ * Returns false if the RR is malformed. Names inside the RDATA are read in
+ * the window that ends with the RDATA, so a pointer past it is malformed.
  */
-static bool parse_rr(struct ta_proto *p, const uint8_t *msg, size_t len, size_t *off,
+static bool parse_rr(struct ta_proto *p, const uint8_t *msg, struct ta_cursor *c,
                      struct ta_dns_rr *arr, uint32_t max, uint32_t *n, uint32_t *dropped)
 {
     bool ok = true;
     struct ta_dns_rr rr;
     memset(&rr, 0, sizeof(rr));
-    rr.rrname = name_str(p, msg, len, off, &ok);
-    if (!ok || len - *off < 10)
+    rr.rrname = name_str(p, msg, c, &ok);
+    uint16_t rdlen;
+    struct ta_cursor rd;
+    if (!ok || !ta_cursor_u16be(c, &rr.rrtype) || !ta_cursor_u16be(c, &rr.rrclass) ||
+        !ta_cursor_u32be(c, &rr.ttl) || !ta_cursor_u16be(c, &rdlen) ||
+        !ta_cursor_sub(c, rdlen, &rd))
         return false;
-    const uint8_t *h = msg + *off;
-    rr.rrtype = ta_rd16be(h);
-    rr.rrclass = ta_rd16be(h + 2);
-    rr.ttl = ta_rd32be(h + 4);
-    uint16_t rdlen = ta_rd16be(h + 8);
-    *off += 10;
-    if (len - *off < rdlen)
-        return false;
-    size_t rd = *off, rdend = *off + rdlen;
-    *off = rdend;
-    const uint8_t *r = msg + rd;
+    const uint8_t *r = rd.p;
     char txt[64];
     switch (rr.rrtype) {
     case 1: /* A */
@@ -172,68 +167,49 @@ static bool parse_rr(struct ta_proto *p, const uint8_t *msg, size_t len, size_t 
     case 9:  /* MR */
     case 12: /* PTR */
     case 39: /* DNAME */
-    {
-        size_t o = rd;
-        rr.rdata = name_str(p, msg, rdend, &o, &ok);
+        rr.rdata = name_str(p, msg, &rd, &ok);
         if (!ok)
             return false;
         break;
-    }
     case 15: /* MX: Suricata logs the exchange */
-    {
-        if (rdlen < 3)
+        if (rdlen < 3 || !ta_cursor_u16be(&rd, &rr.mx_pref))
             return false;
-        rr.mx_pref = ta_rd16be(r);
-        size_t o = rd + 2;
-        rr.rdata = name_str(p, msg, rdend, &o, &ok);
+        rr.rdata = name_str(p, msg, &rd, &ok);
         if (!ok)
             return false;
         break;
-    }
     case 6: /* SOA */
-    {
-        size_t o = rd;
-        rr.soa.mname = name_str(p, msg, rdend, &o, &ok);
+        rr.soa.mname = name_str(p, msg, &rd, &ok);
         if (ok)
-            rr.soa.rname = name_str(p, msg, rdend, &o, &ok);
-        if (!ok || rdend - o < 20)
+            rr.soa.rname = name_str(p, msg, &rd, &ok);
+        if (!ok || !ta_cursor_u32be(&rd, &rr.soa.serial) ||
+            !ta_cursor_u32be(&rd, &rr.soa.refresh) || !ta_cursor_u32be(&rd, &rr.soa.retry) ||
+            !ta_cursor_u32be(&rd, &rr.soa.expire) || !ta_cursor_u32be(&rd, &rr.soa.minimum))
             return false;
-        rr.soa.serial = ta_rd32be(msg + o);
-        rr.soa.refresh = ta_rd32be(msg + o + 4);
-        rr.soa.retry = ta_rd32be(msg + o + 8);
-        rr.soa.expire = ta_rd32be(msg + o + 12);
-        rr.soa.minimum = ta_rd32be(msg + o + 16);
         break;
-    }
     case 33: /* SRV */
-    {
-        if (rdlen < 7)
+        if (rdlen < 7 || !ta_cursor_u16be(&rd, &rr.srv.priority) ||
+            !ta_cursor_u16be(&rd, &rr.srv.weight) || !ta_cursor_u16be(&rd, &rr.srv.port))
             return false;
-        rr.srv.priority = ta_rd16be(r);
-        rr.srv.weight = ta_rd16be(r + 2);
-        rr.srv.port = ta_rd16be(r + 4);
-        size_t o = rd + 6;
-        rr.srv.target = name_str(p, msg, rdend, &o, &ok);
+        rr.srv.target = name_str(p, msg, &rd, &ok);
         if (!ok)
             return false;
         break;
-    }
     case 16: /* TXT */
     case 99: /* SPF */
     {
-        size_t o = rd;
         bool any = false;
-        while (o < rdend) {
-            uint8_t sl = msg[o];
-            if (rdend - o - 1 < sl)
+        while (ta_cursor_left(&rd) > 0) {
+            uint8_t sl;
+            const uint8_t *chars;
+            if (!ta_cursor_u8(&rd, &sl) || !ta_cursor_view(&rd, sl, &chars))
                 return false;
             struct ta_dns_rr e = rr;
-            e.rdata = bytes_str(p, msg + o + 1, sl);
+            e.rdata = bytes_str(p, chars, sl);
             if (*n < max)
                 arr[(*n)++] = e;
             else
                 (*dropped)++;
-            o += (size_t)sl + 1;
             any = true;
         }
         if (!any) {
@@ -256,13 +232,15 @@ static bool parse_rr(struct ta_proto *p, const uint8_t *msg, size_t len, size_t 
 bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta_dns_record *r)
 {
     memset(r, 0, sizeof(*r));
-    if (len < 12)
+    struct ta_cursor c;
+    ta_cursor_init(&c, msg, len);
+    uint16_t id, flags, qd, an, ns;
+    if (!ta_cursor_u16be(&c, &id) || !ta_cursor_u16be(&c, &flags) || !ta_cursor_u16be(&c, &qd) ||
+        !ta_cursor_u16be(&c, &an) || !ta_cursor_u16be(&c, &ns) || !ta_cursor_skip(&c, 2))
         return false;
-    r->id = ta_rd16be(msg);
-    r->flags = ta_rd16be(msg + 2);
+    r->id = id;
+    r->flags = flags;
     r->response = (r->flags & 0x8000) != 0;
-    uint16_t qd = ta_rd16be(msg + 4), an = ta_rd16be(msg + 6), ns = ta_rd16be(msg + 8);
-    size_t off = 12;
     uint32_t maxq = p->o.dns_max_queries < qd ? p->o.dns_max_queries : qd;
     /* Room for the cap: a TXT record can expand to several entries. */
     uint32_t maxa = p->o.dns_max_answers, na = maxa, nn = maxa;
@@ -277,12 +255,9 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     for (uint16_t i = 0; i < qd; i++) {
         bool ok = true;
         struct ta_dns_query qq;
-        qq.rrname = name_str(p, msg, len, &off, &ok);
-        if (!ok || len - off < 4)
+        qq.rrname = name_str(p, msg, &c, &ok);
+        if (!ok || !ta_cursor_u16be(&c, &qq.rrtype) || !ta_cursor_u16be(&c, &qq.rrclass))
             return false;
-        qq.rrtype = ta_rd16be(msg + off);
-        qq.rrclass = ta_rd16be(msg + off + 2);
-        off += 4;
         if (nq < maxq)
             q[nq++] = qq;
         else
@@ -295,10 +270,10 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     /* A truncated tail still yields the RRs before it (counted). */
     bool trunc = false;
     for (uint16_t i = 0; i < an && !trunc; i++)
-        if (!parse_rr(p, msg, len, &off, ans, na, &r->n_answers, &r->dropped_rrs))
+        if (!parse_rr(p, msg, &c, ans, na, &r->n_answers, &r->dropped_rrs))
             trunc = true;
     for (uint16_t i = 0; i < ns && !trunc; i++)
-        if (!parse_rr(p, msg, len, &off, aut, nn, &r->n_authorities, &r->dropped_rrs))
+        if (!parse_rr(p, msg, &c, aut, nn, &r->n_authorities, &r->dropped_rrs))
             trunc = true;
     if (trunc)
         p->c[TA_PC_DNS_RR_TRUNCATED]++;
@@ -307,59 +282,52 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     return true;
 }
 
-/* Skip a name for probing: no rendering. */
-static bool skip_name(const uint8_t *msg, size_t len, size_t *off)
+/* Skip a name for probing: no rendering, no pointer following (a pointer
+ * ends the name; its target only has to lie inside the msglen bytes). */
+static bool skip_name(struct ta_cursor *c, size_t msglen)
 {
-    size_t pos = *off;
     for (int guard = 0; guard < 128; guard++) {
-        if (pos >= len)
+        uint8_t l, lo;
+        if (!ta_cursor_u8(c, &l))
             return false;
-        uint8_t l = msg[pos];
-        if ((l & 0xc0) == 0xc0) {
-            if (pos + 1 >= len || ((size_t)(l & 0x3f) << 8 | msg[pos + 1]) >= len)
-                return false;
-            *off = pos + 2;
-            return true;
-        }
+        if ((l & 0xc0) == 0xc0)
+            return ta_cursor_u8(c, &lo) && ((size_t)(l & 0x3f) << 8 | lo) < msglen;
         if (l & 0xc0)
             return false;
-        if (l == 0) {
-            *off = pos + 1;
+        if (l == 0)
             return true;
-        }
-        pos += (size_t)l + 1;
+        if (!ta_cursor_skip(c, l))
+            return false;
     }
     return false;
 }
 
 bool ta__dns_probe(const uint8_t *msg, size_t len)
 {
-    if (len < 12 || len > 65535)
+    if (len > 65535)
         return false;
-    uint16_t flags = ta_rd16be(msg + 2);
+    struct ta_cursor c;
+    ta_cursor_init(&c, msg, len);
+    uint16_t flags, qd, an, ns, ar;
+    if (!ta_cursor_skip(&c, 2) || !ta_cursor_u16be(&c, &flags) || !ta_cursor_u16be(&c, &qd) ||
+        !ta_cursor_u16be(&c, &an) || !ta_cursor_u16be(&c, &ns) || !ta_cursor_u16be(&c, &ar))
+        return false;
     unsigned opcode = (flags >> 11) & 0xf;
     if (opcode > 6 || opcode == 3)
         return false;
-    uint16_t qd = ta_rd16be(msg + 4);
-    uint32_t rrs = (uint32_t)ta_rd16be(msg + 6) + ta_rd16be(msg + 8) + ta_rd16be(msg + 10);
+    uint32_t rrs = (uint32_t)an + ns + ar;
     if (qd == 0 || qd > 16)
         return false;
-    size_t off = 12;
-    for (uint16_t i = 0; i < qd; i++) {
-        if (!skip_name(msg, len, &off) || len - off < 4)
+    for (uint16_t i = 0; i < qd; i++)
+        if (!skip_name(&c, len) || !ta_cursor_skip(&c, 4))
             return false;
-        off += 4;
-    }
     for (uint32_t i = 0; i < rrs; i++) {
-        if (!skip_name(msg, len, &off) || len - off < 10)
+        uint16_t rdlen;
+        if (!skip_name(&c, len) || !ta_cursor_skip(&c, 8) || !ta_cursor_u16be(&c, &rdlen) ||
+            !ta_cursor_skip(&c, rdlen))
             return false;
-        uint16_t rdlen = ta_rd16be(msg + off + 8);
-        off += 10;
-        if (len - off < rdlen)
-            return false;
-        off += rdlen;
     }
-    return off == len;
+    return ta_cursor_left(&c) == 0;
 }
 
 /* ----- DNS over TCP ----- */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 static void *xrealloc(void *p, size_t n)
@@ -162,14 +164,10 @@ bool tg_geo_verified(const struct tg_geo *g)
     return g->have_db;
 }
 
+/* The set is only asked "is it there", so any good mixer does. */
 static size_t hash32(uint32_t x)
 {
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
+    return (size_t)ta_hash_mix64(x);
 }
 
 static bool set_has(const struct tg_geo *g, uint32_t ip)

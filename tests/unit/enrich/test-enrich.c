@@ -753,6 +753,47 @@ static void test_csv_parser_limits(void **state)
 }
 
 /*
+ * ASN rows through the shared CSV splitter: a name of any length is kept
+ * to its first 256 bytes (lines longer than the splitter's stack buffer
+ * included), a missing name is empty, one trailing comma after the name is
+ * accepted, an empty third field and a quote inside a bare field are not.
+ */
+static void test_asn_csv_fields(void **state)
+{
+    (void)state;
+    size_t cap = 8192, o = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    o += (size_t)snprintf(text + o, cap - o, "1.0.0.0,1.0.0.255,7,");
+    memset(text + o, 'n', 3000);
+    o += 3000;
+    o += (size_t)snprintf(text + o, cap - o,
+                          "\n2.0.0.0,2.0.0.255,8\n3.0.0.0,3.0.0.255,9,\"N, Inc.\",\n"
+                          "4.0.0.0,4.0.0.255,\n5.0.0.0,5.0.0.255,5,a\"b\n"
+                          "6.0.0.0,6.0.0.255,6,x,y\n");
+    struct ta__geo_ivlist v4 = {0}, v6 = {0};
+    struct ta__geo_pool pool;
+    assert_int_equal(ta__geo_pool_init(&pool), TA_OK);
+    uint64_t rows = 0, bad = 0;
+    assert_int_equal(ta__geo_asn_csv_parse(text, o, 100, &v4, &v6, &pool, &rows, &bad), TA_OK);
+    assert_int_equal(rows, 3);
+    assert_int_equal(bad, 3);
+    assert_int_equal(v4.n, 3);
+    assert_int_equal(v4.v[0].asn, 7);
+    const char *name = pool.buf + v4.v[0].name;
+    assert_int_equal(strlen(name), 256);
+    assert_int_equal(name[0], 'n');
+    assert_int_equal(v4.v[1].asn, 8);
+    assert_int_equal(v4.v[1].name, 0);
+    assert_int_equal(v4.v[2].asn, 9);
+    assert_string_equal(pool.buf + v4.v[2].name, "N, Inc.");
+    ta__geo_ivlist_free(&v4);
+    ta__geo_ivlist_free(&v6);
+    ta__geo_pool_release(&pool);
+    free(text);
+}
+
+/*
  * Any number of repeated and nested networks in an overrides or home-nets
  * file: repeats collapse (the later wins), every nesting depth a CIDR family
  * can have flattens, and a repeat with other values names both lines.
@@ -871,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_geolite2_asn),
         cmocka_unit_test(test_pinned_data),
         cmocka_unit_test(test_asn_csv),
+        cmocka_unit_test(test_asn_csv_fields),
         cmocka_unit_test(test_special_ranges),
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_overrides_beat_db),
