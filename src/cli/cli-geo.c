@@ -384,7 +384,7 @@ static int open_geo(const struct ta_geo_opts *o, ta_geo **g)
     ta_err e = ta_geo_open(o, g, err, sizeof(err));
     if (e != TA_OK) {
         ta_cli_error("geo: %s", err);
-        return 1;
+        return e == TA_ERR_ARG ? 2 : 1; /* a bad option value (--home XYZ) is a usage error */
     }
     return 0;
 }
@@ -403,8 +403,9 @@ static int lookup(const struct ta_geo_opts *o, const struct ta_strlist *addrs)
         }
     }
     ta_geo *g;
-    if (open_geo(o, &g) != 0)
-        return 1;
+    int orc = open_geo(o, &g);
+    if (orc != 0)
+        return orc;
     struct ta_json j;
     ta_json_init(&j);
     for (size_t i = 0; i < addrs->n; i++) {
@@ -507,8 +508,9 @@ static int cmd_info(int argc, char **argv)
     if (rc != 0)
         return rc == 1 ? 0 : 2;
     ta_geo *g;
-    if (open_geo(&o, &g) != 0)
-        return 1;
+    int orc = open_geo(&o, &g);
+    if (orc != 0)
+        return orc;
     struct ta_geo_db_info d[2];
     size_t n = ta_geo_info(g, d, 2);
     struct ta_geo_stats st;

@@ -293,6 +293,19 @@ static void on_file(void *user, const struct ta_intel_file_report *rep)
     printf("\n");
 }
 
+/* true for a readable file holding nothing but white space. */
+static bool blank_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    int c;
+    while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+        ;
+    fclose(f);
+    return c == EOF;
+}
+
 static int cmd_import(struct args *a, struct ta_intel_db *db)
 {
     if (a->npos == 0) {
@@ -307,20 +320,28 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
     for (int i = 0; i < a->npos; i++) {
         struct ta_intel_load_result r;
         struct file_ctx fc = {a->pos[i], is_dir(a->pos[i])};
+        /* A feed with nothing in it is most often a download that failed:
+         * an error, before anything is written, rather than "0 accepted". */
+        if (!fc.dir && blank_file(a->pos[i])) {
+            ta_cli_error("%s: the feed is empty: nothing to import (a failed download?)",
+                         a->pos[i]);
+            rc = 1;
+            continue;
+        }
         a->load.on_file = on_file;
         a->load.on_file_user = &fc;
         ta_err e = ta_intel_db_import_path(db, a->pos[i], &a->load, &r);
         const char *fmt = r.format < TA_INTEL_FMT__COUNT ? ta_intel_format_name(r.format) : "mixed";
         for (size_t k = 0; k < r.nshown; k++)
-            fprintf(stderr, "%s:%llu: %s\n", r.shown[k].file[0] ? r.shown[k].file : a->pos[i],
-                    (unsigned long long)r.shown[k].line, r.shown[k].reason);
+            ta_cli_line(stderr, "%s:%llu: %s", r.shown[k].file[0] ? r.shown[k].file : a->pos[i],
+                        (unsigned long long)r.shown[k].line, r.shown[k].reason);
         if (r.rejected > r.nshown)
             fprintf(stderr, "%s: ... %llu more rejected lines\n", a->pos[i],
                     (unsigned long long)(r.rejected - r.nshown));
         for (size_t k = 0; k < r.nunsup_shown; k++)
-            fprintf(stderr, "%s:%llu: unsupported: %s\n",
-                    r.unsup_shown[k].file[0] ? r.unsup_shown[k].file : a->pos[i],
-                    (unsigned long long)r.unsup_shown[k].line, r.unsup_shown[k].reason);
+            ta_cli_line(stderr, "%s:%llu: unsupported: %s",
+                        r.unsup_shown[k].file[0] ? r.unsup_shown[k].file : a->pos[i],
+                        (unsigned long long)r.unsup_shown[k].line, r.unsup_shown[k].reason);
         if (e != TA_OK) {
             if (e == TA_ERR_FORMAT && r.format == TA_INTEL_FMT_AUTO)
                 ta_cli_error("%s: cannot detect the feed format; give --format (or --kind for "
@@ -611,6 +632,11 @@ int ta_cli_intel(int argc, char **argv)
     if (rc != 0) {
         free(a.pos);
         return rc < 0 ? 0 : 2;
+    }
+    if (strcmp(sub, "lookup") == 0 && a.npos == 0) {
+        ta_cli_error("intel lookup: no values to look up (see 'threatatlas intel lookup --help')");
+        free(a.pos);
+        return 2;
     }
     /* Writers of the database take its writer lock (see threatatlas/store.h),
      * so an import never fails half-way against an analysis. */

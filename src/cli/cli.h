@@ -7,6 +7,7 @@
 #define TA_CLI_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,10 +15,18 @@
 
 #include "threatatlas/source.h"
 
-/* Print "threatatlas: <message>" to stderr (one line). */
+/*
+ * Print "threatatlas: <message>" to stderr (one line). Every message line
+ * printed through these has its control characters written as \xNN, since
+ * messages quote input (feed lines, names) that must not drive the terminal.
+ */
 void ta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "threatatlas: warning: <message>" to stderr. */
 void ta_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One neutralised line (no prefix) to f. */
+void ta_cli_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ta_cli_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /*
  * Progress lines of long runs. ta_cli_progress_due() is called once per

@@ -29,24 +29,52 @@ static const struct command commands[] = {
     {"runs", ta_cli_runs, "list, show and delete the analysis runs stored in a database"},
 };
 
+/*
+ * Messages quote input (feed lines, file names, option values): a control
+ * character in them would reach the terminal as an escape sequence. Each
+ * one is written as \xNN instead, so a message is always one plain line.
+ */
+static void put_neutral(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\x%02x", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
+void ta_cli_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+    char buf[2048];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    fputs(prefix, f);
+    put_neutral(f, buf);
+    fputc('\n', f);
+}
+
+void ta_cli_line(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ta_cli_vline(f, "", fmt, ap);
+    va_end(ap);
+}
+
 void ta_cli_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("threatatlas: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    ta_cli_vline(stderr, "threatatlas: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void ta_cli_warn(const char *fmt, ...)
 {
     va_list ap;
-    fputs("threatatlas: warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    ta_cli_vline(stderr, "threatatlas: warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 double ta_cli_elapsed(const struct timespec *a, const struct timespec *b)

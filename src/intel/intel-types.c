@@ -282,6 +282,12 @@ bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, c
         *why = "empty value";
         return false;
     }
+    /* A NUL inside a value would cut it short wherever it is later read
+     * as a C string ("9.9.9.9\0junk" stored as 9.9.9.9). */
+    if (memchr(s, '\0', len) != NULL) {
+        *why = "NUL byte in the value";
+        return false;
+    }
     if (len > TA_INTEL_URL_MAX) {
         *why = "value too long";
         return false;

@@ -38,6 +38,22 @@ for big in 9223372036854775808 18446744073709551615 99999999999999999999; do
 done
 expect_err 2 "observe: option '-r' needs a value" observe -r
 
+# Bad values are usage errors; input quoted in a message cannot drive the terminal.
+expect_err 2 "home country 'XYZ' is not a two-letter code" geo lookup --home XYZ 8.8.8.8
+expect_err 2 "intel lookup: no values to look up" intel lookup --db "$T/none.db"
+: >"$T/empty-feed.txt"
+expect_err 1 "empty-feed.txt: the feed is empty" intel import --db "$T/i.db" --kind c2 \
+    --format plain "$T/empty-feed.txt"
+printf 'evil\033[31mname\a\n' >"$T/esc.txt"
+"$BIN" intel import --db "$T/i.db" --kind c2 --format plain "$T/esc.txt" >/dev/null 2>"$T/err"
+grep -q $'\033' "$T/err" && fail "an escape sequence from a feed line reached stderr"
+grep -q 'evil\\x1b\[31mname\\x07' "$T/err" || fail "control characters not shown as \\xNN: $(cat -v "$T/err")"
+printf '9.9.9.9\0junk\n8.8.4.4\n' >"$T/nul.txt"
+"$BIN" intel import --db "$T/n.db" --kind c2 --format plain "$T/nul.txt" >/dev/null 2>"$T/err" ||
+    fail "nul feed import"
+grep -q 'NUL byte in the value' "$T/err" || fail "a NUL inside a value was not rejected: $(cat -v "$T/err")"
+"$BIN" intel list --db "$T/n.db" | grep -q '^9\.9\.9\.9' && fail "9.9.9.9<NUL> stored as 9.9.9.9"
+
 # Readers never write, and a file that is not a usable database is an error.
 : >"$T/empty.db"
 echo "not a database" >"$T/text.db"
