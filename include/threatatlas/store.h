@@ -372,13 +372,21 @@ struct ta_store_event_row {
     const char *a_cc;   /* the countries as stored (NULL: none) */
     const char *v_cc;
     const char *item;    /* page or website, whatever the kind (NULL: none) */
-    const char *sensors; /* sensors of the runs that saw it, sorted, ';'-separated */
+    const char *sensors; /* sensors of the runs that saw it, sorted, ';'-separated
+                          * (TA_STORE_EVENTS_SENSORS) */
 };
 
+/* What a cursor reads besides the event. */
+enum ta_store_events_flags {
+    TA_STORE_EVENTS_SENSORS = 1 << 0, /* row.sensors (else NULL): a lookup per event */
+    /* ev.proto, the AS names and home flags, indicator_type, dns_answer and
+     * body too (what the EVE and IntelMQ writers print); else left zero. */
+    TA_STORE_EVENTS_DETAIL = 1 << 1,
+};
 /* Export cursor over the distinct stored events with ts >= since, in (ts, id)
  * order; with kinds != 0 only those whose kind bit (1u << kind) is set. */
 struct ta_store_events;
-ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds,
+ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds, unsigned flags,
                             struct ta_store_events **out);
 /* Next event into *row; *more = false at the end. */
 ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row *row, bool *more);

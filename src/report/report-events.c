@@ -100,7 +100,11 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
     if (!ta_store_has_data(st))
         return TA_OK;
     struct ta_store_events *cur = NULL;
-    ta_err err = ta_store_events_open(st, since, kinds, &cur);
+    /* CSV has the sensors and not the detail; the EVE and IntelMQ writers
+     * the other way round. */
+    ta_err err = ta_store_events_open(
+        st, since, kinds,
+        fmt == TA_EVENTS_FMT_CSV ? TA_STORE_EVENTS_SENSORS : TA_STORE_EVENTS_DETAIL, &cur);
     if (err)
         return err;
     struct ta_json j;

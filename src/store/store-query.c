@@ -467,9 +467,10 @@ enum {
 struct ta_store_events {
     struct ta_store *st;
     sqlite3_stmt *s; /* NULL: nothing analysed, no rows */
+    bool sensors, detail;
 };
 
-ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds,
+ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds, unsigned flags,
                             struct ta_store_events **out)
 {
     *out = NULL;
@@ -477,6 +478,8 @@ ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kind
     if (c == NULL)
         return TA_ERR_NOMEM;
     c->st = st;
+    c->sensors = (flags & TA_STORE_EVENTS_SENSORS) != 0;
+    c->detail = (flags & TA_STORE_EVENTS_DETAIL) != 0;
     if (!ta__store_has_tables(st)) {
         *out = c;
         return TA_OK;
@@ -499,12 +502,15 @@ ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kind
              " e.a_asn, e.v_ip, e.v_port, e.v_cc, e.v_asn, e.confidence, e.signature, e.family,"
              " e.indicator, e.indicator_type, e.sources, e.hostname, e.url, e.item,"
              " e.a_as_name, e.a_home, e.v_as_name, e.v_home, e.dns_answer, e.body,"
-             " e.fs, e.tx_index, e.established, e.undated, e.suppressed_by,"
-             /* The storing run (in the id) and the runs that sighted it. */
-             " (SELECT group_concat(sensor, ';') FROM (SELECT DISTINCT r.sensor FROM"
-             "  store_run r WHERE r.id = e.id >> 32 OR r.id IN (SELECT g.run_id FROM"
-             "  store_sighting g WHERE g.event_id = e.id) ORDER BY r.sensor))"
+             " e.fs, e.tx_index, e.established, e.undated, e.suppressed_by, %s"
              " FROM store_event e WHERE e.ts >= ?1 %s ORDER BY e.ts, e.id",
+             (flags & TA_STORE_EVENTS_SENSORS)
+                 ?
+                 /* The storing run (in the id) and the runs that sighted it. */
+                 "(SELECT group_concat(sensor, ';') FROM (SELECT DISTINCT r.sensor FROM"
+                 " store_run r WHERE r.id = e.id >> 32 OR r.id IN (SELECT g.run_id FROM"
+                 " store_sighting g WHERE g.event_id = e.id) ORDER BY r.sensor))"
+                 : "NULL",
              in);
     if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &c->s, NULL) != SQLITE_OK) {
         free(c);
@@ -532,8 +538,10 @@ static void addr_col(sqlite3_stmt *s, int i, struct ta_addr *a)
         ta_addr_set_v6(a, b);
 }
 
-static void side_col(sqlite3_stmt *s, struct ta_event_side *side, int ip, int port, int cc, int asn,
-                     int as_name, int home)
+/* One side of the event; returns its country as stored. as_name and home
+ * are read only with detail. */
+static const char *side_col(sqlite3_stmt *s, struct ta_event_side *side, int ip, int port, int cc,
+                            int asn, int as_name, int home, bool detail)
 {
     memset(side, 0, sizeof(*side));
     addr_col(s, ip, &side->ip);
@@ -542,36 +550,44 @@ static void side_col(sqlite3_stmt *s, struct ta_event_side *side, int ip, int po
     if (c != NULL && strlen(c) == 2)
         memcpy(side->cc, c, 3);
     side->asn = (uint32_t)sqlite3_column_int64(s, asn);
-    side->as_name = txt(s, as_name);
-    side->home = sqlite3_column_int(s, home) != 0;
+    if (detail) {
+        side->as_name = txt(s, as_name);
+        side->home = sqlite3_column_int(s, home) != 0;
+    }
+    return c;
 }
 
-/* A stored row as the event the detector emitted. */
-static void row_event(sqlite3_stmt *s, int kind, struct ta_event *ev)
+/* A stored row as the event the detector emitted, with what the store adds. */
+static void row_event(sqlite3_stmt *s, int kind, bool detail, struct ta_store_event_row *row)
 {
+    struct ta_event *ev = &row->ev;
     memset(ev, 0, sizeof(*ev));
     ev->kind = (enum ta_event_kind)kind;
     ev->method = (enum ta_event_method)sqlite3_column_int(s, F_METHOD);
     ev->ts = (ta_time_us)sqlite3_column_int64(s, F_TS);
     ev->flow_id = (uint64_t)sqlite3_column_int64(s, F_FLOW);
-    ev->proto = (uint8_t)sqlite3_column_int(s, F_PROTO);
-    side_col(s, &ev->attacker, F_AIP, F_APORT, F_ACC, F_AASN, F_AASNAME, F_AHOME);
-    side_col(s, &ev->victim, F_VIP, F_VPORT, F_VCC, F_VASN, F_VASNAME, F_VHOME);
+    row->a_cc =
+        side_col(s, &ev->attacker, F_AIP, F_APORT, F_ACC, F_AASN, F_AASNAME, F_AHOME, detail);
+    row->v_cc = side_col(s, &ev->victim, F_VIP, F_VPORT, F_VCC, F_VASN, F_VASNAME, F_VHOME, detail);
     ev->confidence = (uint8_t)sqlite3_column_int(s, F_CONF);
     ev->signature = txt(s, F_SIG);
     ev->family = txt(s, F_FAMILY);
     ev->indicator = txt(s, F_IND);
-    ev->indicator_type = txt(s, F_INDTYPE);
     ev->sources = txt(s, F_SOURCES);
     ev->hostname = txt(s, F_HOST);
     ev->url = txt(s, F_URL);
-    ev->dns_answer = txt(s, F_DNSANS);
-    ev->body = sqlite3_column_blob(s, F_BODY);
-    ev->body_len = (size_t)sqlite3_column_bytes(s, F_BODY);
+    if (detail) {
+        ev->proto = (uint8_t)sqlite3_column_int(s, F_PROTO);
+        ev->indicator_type = txt(s, F_INDTYPE);
+        ev->dns_answer = txt(s, F_DNSANS);
+        ev->body = sqlite3_column_blob(s, F_BODY);
+        ev->body_len = (size_t)sqlite3_column_bytes(s, F_BODY);
+    }
+    row->item = txt(s, F_ITEM);
     if (kind == TA_EVENT_PHISHING || kind == TA_EVENT_PHISHING_SUSPECTED)
-        ev->page = txt(s, F_ITEM);
+        ev->page = row->item;
     else if (kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED)
-        ev->website = txt(s, F_ITEM);
+        ev->website = row->item;
     ev->flow_start = (ta_time_us)sqlite3_column_int64(s, F_FS);
     ev->tx_index = (uint32_t)sqlite3_column_int64(s, F_TXI);
     ev->established = sqlite3_column_int(s, F_EST) != 0;
@@ -591,11 +607,8 @@ ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row
             continue;
         sqlite3_stmt *s = c->s;
         row->id = sqlite3_column_int64(s, F_ID);
-        row_event(s, kind, &row->ev);
-        row->a_cc = txt(s, F_ACC);
-        row->v_cc = txt(s, F_VCC);
-        row->item = txt(s, F_ITEM);
-        row->sensors = txt(s, F_SENSORS);
+        row_event(s, kind, c->detail, row);
+        row->sensors = c->sensors ? txt(s, F_SENSORS) : NULL;
         *more = true;
         return TA_OK;
     }

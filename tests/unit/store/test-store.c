@@ -945,7 +945,7 @@ static size_t cursor_count(struct ta_store *st, ta_time_us since, uint32_t kinds
                            char first_victim[TA_ADDR_STRLEN])
 {
     struct ta_store_events *c = NULL;
-    assert_int_equal(ta_store_events_open(st, since, kinds, &c), TA_OK);
+    assert_int_equal(ta_store_events_open(st, since, kinds, TA_STORE_EVENTS_SENSORS, &c), TA_OK);
     struct ta_store_event_row row;
     bool more;
     size_t n = 0;
@@ -1066,6 +1066,25 @@ static void test_query_api(void **state)
     /* c2 flows 1-7 and 9 (suppressed), the suspected flow 8. */
     assert_int_equal(cursor_count(st, 0, (1u << TA_EVENT_C2) | (1u << TA_EVENT_C2_SUSPECTED), NULL),
                      9);
+    /* What a cursor reads besides the event is asked for. */
+    for (unsigned flags = 0; flags < 4; flags++) {
+        struct ta_store_events *c = NULL;
+        assert_int_equal(ta_store_events_open(st, 0, 0, flags, &c), TA_OK);
+        struct ta_store_event_row row;
+        bool more;
+        assert_int_equal(ta_store_events_next(c, &row, &more), TA_OK);
+        assert_true(more);
+        assert_int_equal(row.id >> 32, 1);
+        assert_int_equal(row.ev.flow_id, 1);
+        assert_string_equal(row.a_cc, "US");
+        assert_int_equal(row.ev.attacker.asn, 64500);
+        if (flags & TA_STORE_EVENTS_SENSORS)
+            assert_string_equal(row.sensors, "sensor-a");
+        else
+            assert_null(row.sensors);
+        assert_int_equal(row.ev.proto, (flags & TA_STORE_EVENTS_DETAIL) ? 6 : 0);
+        ta_store_events_close(c);
+    }
     /* D2: c2 flow 6, backdoor 203, 204, suspected 205, payload 300, 301. */
     assert_int_equal(cursor_count(st, (ta_time_us)(FX_D0 + 2) * FX_DAY_US, 0, NULL), 6);
     ta_store_close(st);
