@@ -289,8 +289,9 @@ bool ta_store_has_data(const struct ta_store *st);
 typedef ta_err (*ta_store_pair_cb)(void *ctx, const char *src_cc, const char *dst_cc, uint64_t a,
                                    uint64_t b);
 
-/* Counters of kind over the period, summed per pair: a = events, b = flows
- * (visits: distinct flows). Pairs in no particular order. */
+/* Counters of kind over the period, summed per pair: a = events (not
+ * suppressed), b = flows: phishing visits (one phishing event per flow and
+ * kind), 0 for the other kinds. Pairs in no particular order. */
 ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period *p,
                               enum ta_event_kind kind, ta_store_pair_cb cb, void *ctx);
 
