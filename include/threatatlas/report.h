@@ -2,7 +2,9 @@
  * The attribution report (stage 8): counts of confirmed detections by
  * attacker country -> victim country over whole UTC days, as a national
  * CERT publishes them, computed from the store's per-day rollups; the
- * evidence lists behind each count; and the event export.
+ * evidence lists behind each count; and the event export. Everything is
+ * read through the store's query API (threatatlas/store.h), so any store
+ * backend serves it; this module computes, formats and writes.
  *
  * Counting definitions (also in README.md, "Report"):
  *   botnet   c2_servers       distinct C&C server IPs in X that exchanged
@@ -105,7 +107,8 @@ bool ta_report_period_empty(const struct ta_report *r);
 /* Write in fmt. TA_ERR_IO on write failure. */
 ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FILE *out);
 
-/* Evidence lists (confirmed events of the period, filters applied). */
+/* Evidence lists (confirmed events of the period, filters applied); the
+ * store's lists (enum ta_store_list), in the same order. */
 enum ta_report_list {
     TA_LIST_C2_SERVERS = 0,
     TA_LIST_CONTROLLED_HOSTS,

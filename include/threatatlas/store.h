@@ -1,7 +1,8 @@
 /*
  * The detection store (stage 7): one SQLite file in WAL mode, shared with the
  * threat-intel module (tables prefixed store_ here, intel_ there, and the
- * shared meta(key, value) table where this module keeps schema.store).
+ * shared meta(key, value) table where this module keeps schema.store). Each
+ * module opens its own connection to the file; neither sees the other's.
  *
  * Event identity. The same observed transaction is one event however many
  * times, from however many files or sensors, it arrives. An event's key is a
@@ -253,6 +254,145 @@ ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, v
  * a run is open on st. The caller holds the writer lock.
  */
 ta_err ta_store_run_delete(struct ta_store *st, int64_t id);
+
+/* ---- reading: the query API ----
+ *
+ * Everything a reader (the report module) asks of the store; all SQL stays
+ * in the store. A second store (another backend, e.g. one talked to over
+ * HTTP) provides exactly these functions with these meanings, as well as
+ * ta_store_open/close/errmsg and ta_store_runs_list:
+ *
+ *   ta_store_has_data        was anything ever analysed into this database
+ *   ta_store_pair_counters   per (src_cc, dst_cc): events and flows
+ *   ta_store_pair_distinct   per (src_cc, dst_cc): distinct members of a set
+ *   ta_store_suppressed      per (kind, allow list): suppressed events
+ *   ta_store_list            evidence lists, grouped, ordered and limited
+ *   ta_store_events_*        every distinct stored event, by (ts, id)
+ *
+ * Period filters select whole UTC days and optionally countries. Callbacks
+ * return TA_OK to go on; any other value stops the query, which returns it.
+ * Strings passed to callbacks are valid during the call only.
+ */
+
+/* Days from_day..to_day (ta_store_day numbers, both included) and, when not
+ * "", the attacker (src) and victim (dst) country, upper case. */
+struct ta_store_period {
+    int64_t from_day, to_day;
+    char src_cc[3], dst_cc[3];
+};
+
+/* false if nothing was ever analysed into this database (no store tables):
+ * every query below then finds no rows. */
+bool ta_store_has_data(const struct ta_store *st);
+
+/* One value per country pair: src_cc or dst_cc is "" when not known. */
+typedef ta_err (*ta_store_pair_cb)(void *ctx, const char *src_cc, const char *dst_cc, uint64_t a,
+                                   uint64_t b);
+
+/* Counters of kind over the period, summed per pair: a = events (not
+ * suppressed), b = flows: phishing visits (one phishing event per flow and
+ * kind), 0 for the other kinds. Pairs in no particular order. */
+ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period *p,
+                              enum ta_event_kind kind, ta_store_pair_cb cb, void *ctx);
+
+/* The distinct sets kept per (kind, pair, day); see "What it holds". */
+enum ta_store_set {
+    TA_STORE_SET_ATTACKER = 0,   /* attacker IPs */
+    TA_STORE_SET_VICTIM,         /* victim IPs (C&C and payload kinds) */
+    TA_STORE_SET_ITEM,           /* pages, websites (phishing and backdoor kinds) */
+    TA_STORE_SET_VICTIM_EST,     /* victims with an established C&C session */
+    TA_STORE_SET_ATTACKER_DATED, /* C&C servers behind at least one dated indicator */
+    TA_STORE_SET__COUNT
+};
+
+/* Exact number of distinct members of set seen with kind in the period, per
+ * pair: a = count, b = 0. Pairs in no particular order. */
+ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period *p,
+                              enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
+                              void *ctx);
+
+/* Suppressed events over the period per kind and allow list, only those
+ * with events > 0, in (kind, list) order. */
+typedef ta_err (*ta_store_suppressed_cb)(void *ctx, enum ta_event_kind kind, const char *list,
+                                         uint64_t events);
+ta_err ta_store_suppressed(struct ta_store *st, const struct ta_store_period *p,
+                           ta_store_suppressed_cb cb, void *ctx);
+
+/* Evidence lists: the counted (not suppressed) events of the period grouped
+ * by the counted thing, largest first. */
+enum ta_store_list {
+    TA_STORE_LIST_C2_SERVERS = 0, /* C&C events by server */
+    TA_STORE_LIST_CONTROLLED_HOSTS,
+    TA_STORE_LIST_PHISHING_HOSTS,
+    TA_STORE_LIST_PHISHING_PAGES,
+    TA_STORE_LIST_BACKDOOR_SOURCES,
+    TA_STORE_LIST_BACKDOORED_SITES,
+    TA_STORE_LIST__COUNT
+};
+
+enum ta_store_col_type {
+    TA_STORE_COL_IP,   /* addr (4 or 16 bytes, network order) */
+    TA_STORE_COL_TEXT, /* text */
+    TA_STORE_COL_INT,  /* i */
+    TA_STORE_COL_TIME, /* i, microseconds since the epoch */
+    TA_STORE_COL_LIST, /* text: sorted, unique, comma-separated */
+};
+
+struct ta_store_col {
+    const char *name;
+    enum ta_store_col_type type;
+};
+
+/* One value of a list row. null: no value (text NULL, i 0, addr_len 0). */
+struct ta_store_cell {
+    bool null;
+    int64_t i;
+    const char *text;
+    const uint8_t *addr;
+    size_t addr_len;
+};
+
+/* Columns of a list (names are the output contract), *n of them; NULL if l
+ * is out of range. */
+const struct ta_store_col *ta_store_list_cols(enum ta_store_list l, size_t *n);
+/* Name of a list ("c2-servers"), NULL if out of range. */
+const char *ta_store_list_name(enum ta_store_list l);
+
+/* One row: cells[i] for column i of ta_store_list_cols. */
+typedef ta_err (*ta_store_row_cb)(void *ctx, const struct ta_store_cell *cells, size_t n);
+/* Rows of list l over the period, in the list's order, at most limit (0 =
+ * all). TA_ERR_ARG if l is out of range. */
+ta_err ta_store_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
+                     size_t limit, ta_store_row_cb cb, void *ctx);
+
+/* One stored event as the detector emitted it, with what the store adds.
+ * Strings borrow from the cursor until the next call. */
+struct ta_store_event_row {
+    int64_t id;
+    struct ta_event ev; /* ev.page / ev.website set from item by kind */
+    const char *a_cc;   /* the countries as stored (NULL: none) */
+    const char *v_cc;
+    const char *item;    /* page or website, whatever the kind (NULL: none) */
+    const char *sensors; /* sensors of the runs that saw it, sorted, ';'-separated
+                          * (TA_STORE_EVENTS_SENSORS) */
+};
+
+/* What a cursor reads besides the event. */
+enum ta_store_events_flags {
+    TA_STORE_EVENTS_SENSORS = 1 << 0, /* row.sensors (else NULL): a lookup per event */
+    /* ev.proto, the AS names and home flags, indicator_type, dns_answer and
+     * body too (what the EVE and IntelMQ writers print); else left zero. */
+    TA_STORE_EVENTS_DETAIL = 1 << 1,
+};
+/* Export cursor over the distinct stored events with ts >= since, in (ts, id)
+ * order; with kinds != 0 only those whose kind bit (1u << kind) is set. */
+struct ta_store_events;
+ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds, unsigned flags,
+                            struct ta_store_events **out);
+/* Next event into *row; *more = false at the end. */
+ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row *row, bool *more);
+/* NULL ok. */
+void ta_store_events_close(struct ta_store_events *c);
 
 /* ---- the writer lock ---- */
 

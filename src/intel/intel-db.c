@@ -777,8 +777,6 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
     return TA_OK;
 }
 
-/* Internal: the index builder reads rows through this. */
-sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db)
 {
     return db->db;

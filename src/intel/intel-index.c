@@ -48,8 +48,6 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
-
 #define F_ALLOW   1u  /* a key/prefix carries an allow entry */
 #define F_EXACT   2u  /* entry: exact-only domain */
 #define F_DATED   4u  /* entry: at least one source has a first_seen */

@@ -77,4 +77,12 @@ bool ta__intel_payload_path(const char *s, size_t n);
 /* Case-insensitive ASCII compare of n bytes. */
 bool ta__intel_ieq(const char *a, const char *b, size_t n);
 
+/*
+ * The intel database's own SQLite connection (owned by db, intel-db.c): the
+ * index builder (intel-index.c) reads the intel_ tables through it. Only the
+ * intel module uses it; the store, in the same file, opens its own
+ * connection (WAL lets them work side by side).
+ */
+struct sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
+
 #endif

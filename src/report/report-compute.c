@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store-int.h"
 #include "threatatlas/json.h"
 
 #include "common/banned.h"
@@ -118,111 +117,57 @@ static struct ta_report_row *row_get(struct rowset *rs, const char *src, const c
     return row;
 }
 
-/* WHERE clause for a rollup table with the query's day range and filters. */
-static void where_clause(const struct ta_report_query *q, char *buf, size_t len)
+static void period_of(const struct ta_report_query *q, struct ta_store_period *p)
 {
-    char s[32] = "", d[32] = "";
-    if (q->src_cc[0])
-        snprintf(s, sizeof(s), " AND src_cc='%.2s'", q->src_cc);
-    if (q->dst_cc[0])
-        snprintf(d, sizeof(d), " AND dst_cc='%.2s'", q->dst_cc);
-    snprintf(buf, len, "WHERE kind=?1 AND day BETWEEN %lld AND %lld%s%s", (long long)q->from_day,
-             (long long)q->to_day, s, d);
+    memset(p, 0, sizeof(*p));
+    p->from_day = q->from_day;
+    p->to_day = q->to_day;
+    memcpy(p->src_cc, q->src_cc, sizeof(p->src_cc));
+    memcpy(p->dst_cc, q->dst_cc, sizeof(p->dst_cc));
 }
 
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    return t ? (const char *)t : "";
-}
+/* Which field of a pair's row a store query fills. */
+enum field { F_COUNTERS, F_ATTACKERS, F_TARGETS, F_ESTABLISHED, F_DATED };
 
-static ta_err load_counters(struct ta_store *st, struct ta_report *r, int kind)
+struct fill {
+    struct rowset *rs;
+    enum field field;
+};
+
+static ta_err fill_row(void *ctx, const char *src, const char *dst, uint64_t a, uint64_t b)
 {
-    char where[160], sql[400];
-    where_clause(&r->q, where, sizeof(where));
-    snprintf(sql, sizeof(sql),
-             "SELECT src_cc, dst_cc, SUM(events), SUM(flows) FROM store_day_count %s"
-             " GROUP BY src_cc, dst_cc",
-             where);
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
-        return ta__store_dberr(st, "report counters");
-    sqlite3_bind_int(s, 1, kind);
-    int rc;
-    ta_err err = TA_OK;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct ta_report_row *row = row_get(&r->rows[kind], col_text(s, 0), col_text(s, 1));
-        if (row == NULL) {
-            err = TA_ERR_NOMEM;
-            break;
-        }
-        row->events = (uint64_t)sqlite3_column_int64(s, 2);
-        row->flows = (uint64_t)sqlite3_column_int64(s, 3);
+    const struct fill *f = ctx;
+    struct ta_report_row *row = row_get(f->rs, src, dst);
+    if (row == NULL)
+        return TA_ERR_NOMEM;
+    switch (f->field) {
+    case F_COUNTERS:
+        row->events = a;
+        row->flows = b;
+        break;
+    case F_ATTACKERS:
+        row->attackers = a;
+        break;
+    case F_TARGETS:
+        row->targets = a;
+        break;
+    case F_ESTABLISHED:
+        row->established = a;
+        break;
+    case F_DATED:
+        /* Held here until every set is read; turned into undated below. */
+        row->undated = a;
+        break;
     }
-    if (err == TA_OK && rc != SQLITE_DONE)
-        err = ta__store_dberr(st, "report counters");
-    sqlite3_finalize(s);
-    return err;
+    return TA_OK;
 }
 
-/*
- * Exact distinct count per pair from the spans: a member whose first or
- * last day lies in the range was seen in it; one whose span strictly
- * contains the range is looked up in the per-day set.
- */
-enum field { F_ATTACKERS, F_TARGETS, F_ESTABLISHED, F_DATED };
-
-static ta_err load_distinct(struct ta_store *st, struct ta_report *r, int kind, const char *set,
-                            const char *member, enum field field)
+static ta_err load_distinct(struct ta_store *st, struct ta_report *r,
+                            const struct ta_store_period *p, int kind, enum ta_store_set set,
+                            enum field field)
 {
-    char sql[900];
-    long long from = (long long)r->q.from_day, to = (long long)r->q.to_day;
-    char s_cc[32] = "", d_cc[32] = "";
-    if (r->q.src_cc[0])
-        snprintf(s_cc, sizeof(s_cc), " AND src_cc='%.2s'", r->q.src_cc);
-    if (r->q.dst_cc[0])
-        snprintf(d_cc, sizeof(d_cc), " AND dst_cc='%.2s'", r->q.dst_cc);
-    snprintf(sql, sizeof(sql),
-             "SELECT src_cc, dst_cc, COUNT(*) FROM store_span_%s m"
-             " WHERE kind=?1%s%s AND first_day <= %lld AND last_day >= %lld"
-             " AND (first_day >= %lld OR last_day <= %lld OR EXISTS (SELECT 1 FROM store_day_%s d"
-             "  WHERE d.kind = m.kind AND d.src_cc = m.src_cc AND d.dst_cc = m.dst_cc"
-             "  AND d.%s = m.%s AND d.day BETWEEN %lld AND %lld))"
-             " GROUP BY src_cc, dst_cc",
-             set, s_cc, d_cc, to, from, from, to, set, member, member, from, to);
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
-        return ta__store_dberr(st, "report distinct");
-    sqlite3_bind_int(s, 1, kind);
-    int rc;
-    ta_err err = TA_OK;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct ta_report_row *row = row_get(&r->rows[kind], col_text(s, 0), col_text(s, 1));
-        if (row == NULL) {
-            err = TA_ERR_NOMEM;
-            break;
-        }
-        uint64_t v = (uint64_t)sqlite3_column_int64(s, 2);
-        switch (field) {
-        case F_ATTACKERS:
-            row->attackers = v;
-            break;
-        case F_TARGETS:
-            row->targets = v;
-            break;
-        case F_ESTABLISHED:
-            row->established = v;
-            break;
-        case F_DATED:
-            /* Held here until every set is read; turned into undated below. */
-            row->undated = v;
-            break;
-        }
-    }
-    if (err == TA_OK && rc != SQLITE_DONE)
-        err = ta__store_dberr(st, "report distinct");
-    sqlite3_finalize(s);
-    return err;
+    struct fill f = {&r->rows[kind], field};
+    return ta_store_pair_distinct(st, p, (enum ta_event_kind)kind, set, fill_row, &f);
 }
 
 /* Add s to a sorted unique string vector. */
@@ -255,105 +200,80 @@ static ta_err strv_add(char ***v, size_t *n, const char *s, size_t len)
 
 static void day_str(int64_t day, char buf[16]);
 
-static ta_err load_runs(struct ta_store *st, struct ta_report *r)
+struct runs_ctx {
+    struct ta_report *r;
+    ta_time_us from, to_excl;
+    ta_err err;
+};
+
+static bool add_run(void *ctx, const struct ta_store_run_desc *d)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(ta__store_db(st),
-                           "SELECT home, intel_version, geoip_version, ts_first, ts_last, sensor,"
-                           " geoip_built FROM store_run ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
-        return ta__store_dberr(st, "report runs");
-    ta_time_us from = (ta_time_us)r->q.from_day * DAY_US;
-    ta_time_us to_excl = (ta_time_us)(r->q.to_day + 1) * DAY_US;
-    int rc;
+    struct runs_ctx *c = ctx;
+    struct ta_report *r = c->r;
     ta_err err = TA_OK;
-    r->db_empty = true;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r->db_empty = false;
-        ta_time_us f = (ta_time_us)sqlite3_column_int64(s, 3);
-        ta_time_us l = (ta_time_us)sqlite3_column_int64(s, 4);
-        if (l < from || f >= to_excl || (f == 0 && l == 0))
-            continue;
-        r->runs++;
-        /* home is a comma-separated list of country codes. */
-        const char *h = col_text(s, 0);
-        while (*h && err == TA_OK) {
-            size_t n = strcspn(h, ", ");
-            char cc[3];
-            if (n == 2 && ta_report_query_cc(cc, (char[3]){h[0], h[1], 0}) == TA_OK)
-                err = strv_add(&r->homes, &r->n_homes, cc, 2);
-            h += n;
-            h += strspn(h, ", ");
-        }
-        const char *iv = col_text(s, 1), *gv = col_text(s, 2), *sn = col_text(s, 5);
-        if (err == TA_OK)
-            err = strv_add(&r->intel, &r->n_intel, iv, strlen(iv));
-        if (err == TA_OK)
-            err = strv_add(&r->geoip, &r->n_geoip, gv, strlen(gv));
-        if (err == TA_OK)
-            err = strv_add(&r->sensors, &r->n_sensors, sn, strlen(sn));
-        /* Countries are those of the GeoIP data's date: say so when the
-         * traffic predates it (addresses move between countries). */
-        int64_t built = sqlite3_column_int64(s, 6);
-        if (err == TA_OK && built > 0 && (int64_t)(f / 1000000) < built) {
-            char d0[16], d1[16], b[16], note[160];
-            day_str(ta_store_day(f), d0);
-            day_str(ta_store_day(l), d1);
-            day_str(built / 86400, b);
-            int n = snprintf(note, sizeof(note),
-                             "traffic of %s to %s was geolocated with GeoIP data built %s, "
-                             "after the traffic",
-                             d0, d1, b);
-            err = strv_add(&r->notes, &r->n_notes, note, (size_t)n);
-        }
-        if (err)
-            break;
+    r->db_empty = false;
+    ta_time_us f = d->ts_first, l = d->ts_last;
+    if (l < c->from || f >= c->to_excl || (f == 0 && l == 0))
+        return true;
+    r->runs++;
+    /* home is a comma-separated list of country codes. */
+    const char *h = d->home;
+    while (*h && err == TA_OK) {
+        size_t n = strcspn(h, ", ");
+        char cc[3];
+        if (n == 2 && ta_report_query_cc(cc, (char[3]){h[0], h[1], 0}) == TA_OK)
+            err = strv_add(&r->homes, &r->n_homes, cc, 2);
+        h += n;
+        h += strspn(h, ", ");
     }
-    if (err == TA_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        err = ta__store_dberr(st, "report runs");
-    sqlite3_finalize(s);
-    return err;
+    const char *iv = d->intel_version, *gv = d->geoip_version, *sn = d->sensor;
+    if (err == TA_OK)
+        err = strv_add(&r->intel, &r->n_intel, iv, strlen(iv));
+    if (err == TA_OK)
+        err = strv_add(&r->geoip, &r->n_geoip, gv, strlen(gv));
+    if (err == TA_OK)
+        err = strv_add(&r->sensors, &r->n_sensors, sn, strlen(sn));
+    /* Countries are those of the GeoIP data's date: say so when the
+     * traffic predates it (addresses move between countries). */
+    int64_t built = (int64_t)d->geoip_built;
+    if (err == TA_OK && built > 0 && (int64_t)(f / 1000000) < built) {
+        char d0[16], d1[16], b[16], note[160];
+        day_str(ta_store_day(f), d0);
+        day_str(ta_store_day(l), d1);
+        day_str(built / 86400, b);
+        int n = snprintf(note, sizeof(note),
+                         "traffic of %s to %s was geolocated with GeoIP data built %s, "
+                         "after the traffic",
+                         d0, d1, b);
+        err = strv_add(&r->notes, &r->n_notes, note, (size_t)n);
+    }
+    c->err = err;
+    return err == TA_OK;
 }
 
-static ta_err load_suppressed(struct ta_store *st, struct ta_report *r)
+static ta_err load_runs(struct ta_store *st, struct ta_report *r)
 {
-    char sql[400], s_cc[32] = "", d_cc[32] = "";
-    if (r->q.src_cc[0])
-        snprintf(s_cc, sizeof(s_cc), " AND src_cc='%.2s'", r->q.src_cc);
-    if (r->q.dst_cc[0])
-        snprintf(d_cc, sizeof(d_cc), " AND dst_cc='%.2s'", r->q.dst_cc);
-    snprintf(sql, sizeof(sql),
-             "SELECT kind, list, SUM(events) FROM store_day_suppressed"
-             " WHERE day BETWEEN %lld AND %lld%s%s"
-             " GROUP BY kind, list HAVING SUM(events) > 0 ORDER BY kind, list",
-             (long long)r->q.from_day, (long long)r->q.to_day, s_cc, d_cc);
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
-        return ta__store_dberr(st, "report suppressed");
-    int rc;
-    ta_err err = TA_OK;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int kind = sqlite3_column_int(s, 0);
-        if ((unsigned)kind >= TA_EVENT_KIND__COUNT)
-            continue;
-        struct ta_report_suppressed *v = realloc(r->supp, (r->n_supp + 1) * sizeof(*v));
-        const char *l = col_text(s, 1);
-        char *copy = malloc(strlen(l) + 1);
-        if (v != NULL)
-            r->supp = v;
-        if (v == NULL || copy == NULL) {
-            free(copy);
-            err = TA_ERR_NOMEM;
-            break;
-        }
-        memcpy(copy, l, strlen(l) + 1);
-        r->supp[r->n_supp++] = (struct ta_report_suppressed){(enum ta_event_kind)kind, copy,
-                                                             (uint64_t)sqlite3_column_int64(s, 2)};
+    struct runs_ctx c = {r, (ta_time_us)r->q.from_day * DAY_US,
+                         (ta_time_us)(r->q.to_day + 1) * DAY_US, TA_OK};
+    r->db_empty = true;
+    ta_err err = ta_store_runs_list(st, 0, add_run, &c);
+    return c.err ? c.err : err;
+}
+
+static ta_err add_suppressed(void *ctx, enum ta_event_kind kind, const char *l, uint64_t events)
+{
+    struct ta_report *r = ctx;
+    struct ta_report_suppressed *v = realloc(r->supp, (r->n_supp + 1) * sizeof(*v));
+    char *copy = malloc(strlen(l) + 1);
+    if (v != NULL)
+        r->supp = v;
+    if (v == NULL || copy == NULL) {
+        free(copy);
+        return TA_ERR_NOMEM;
     }
-    if (err == TA_OK && rc != SQLITE_DONE)
-        err = ta__store_dberr(st, "report suppressed");
-    sqlite3_finalize(s);
-    return err;
+    memcpy(copy, l, strlen(l) + 1);
+    r->supp[r->n_supp++] = (struct ta_report_suppressed){kind, copy, events};
+    return TA_OK;
 }
 
 static uint64_t main_count(int kind, const struct ta_report_row *row)
@@ -393,22 +313,27 @@ ta_err ta_report_compute(struct ta_store *st, const struct ta_report_query *q,
     r->q = *q;
     r->db_empty = true;
     ta_err err = TA_OK;
-    if (!ta__store_has_tables(st))
+    if (!ta_store_has_data(st))
         goto out_ok;
+    struct ta_store_period p;
+    period_of(q, &p);
     if ((err = load_runs(st, r)) != TA_OK)
         goto out_err;
-    if ((err = load_suppressed(st, r)) != TA_OK)
+    if ((err = ta_store_suppressed(st, &p, add_suppressed, r)) != TA_OK)
         goto out_err;
     for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
         bool c2 = k == TA_EVENT_C2 || k == TA_EVENT_C2_SUSPECTED;
         bool hosts = c2 || k == TA_EVENT_PAYLOAD;
-        if ((err = load_counters(st, r, k)) != TA_OK ||
-            (err = load_distinct(st, r, k, "attacker", "ip", F_ATTACKERS)) != TA_OK ||
-            (err = load_distinct(st, r, k, hosts ? "victim" : "item", hosts ? "ip" : "item",
+        struct fill counters = {&r->rows[k], F_COUNTERS};
+        if ((err = ta_store_pair_counters(st, &p, (enum ta_event_kind)k, fill_row, &counters)) !=
+                TA_OK ||
+            (err = load_distinct(st, r, &p, k, TA_STORE_SET_ATTACKER, F_ATTACKERS)) != TA_OK ||
+            (err = load_distinct(st, r, &p, k, hosts ? TA_STORE_SET_VICTIM : TA_STORE_SET_ITEM,
                                  F_TARGETS)) != TA_OK)
             goto out_err;
-        if (c2 && ((err = load_distinct(st, r, k, "victim_est", "ip", F_ESTABLISHED)) != TA_OK ||
-                   (err = load_distinct(st, r, k, "attacker_dated", "ip", F_DATED)) != TA_OK))
+        if (c2 &&
+            ((err = load_distinct(st, r, &p, k, TA_STORE_SET_VICTIM_EST, F_ESTABLISHED)) != TA_OK ||
+             (err = load_distinct(st, r, &p, k, TA_STORE_SET_ATTACKER_DATED, F_DATED)) != TA_OK))
             goto out_err;
         for (size_t i = 0; c2 && i < r->rows[k].n; i++) {
             struct ta_report_row *w = &r->rows[k].v[i];

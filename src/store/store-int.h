@@ -1,6 +1,7 @@
 /*
- * Store internals shared with the report module (stage 8), which reads the
- * same SQLite database. Not a public header.
+ * Store internals shared by the store's own files (the writer, store-db.c,
+ * and the query API, store-query.c). Not a public header: readers use the
+ * query API of threatatlas/store.h and never see the connection.
  */
 #ifndef TA_STORE_INT_H
 #define TA_STORE_INT_H

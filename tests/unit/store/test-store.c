@@ -5,7 +5,7 @@
  * safety (a child killed with SIGKILL at fixed points and at an arbitrary
  * moment, then the run resumed; the report must equal an uninterrupted
  * run's), schema versioning against the shared meta table, the event-sink
- * adaptor's sticky errors.
+ * adaptor's sticky errors, the query API readers use (exact values).
  */
 #include "testutil.h"
 
@@ -841,6 +841,255 @@ static void test_buffered_events(void **state)
     sqlite3_close(db);
 }
 
+/* ---- the query API, read directly (a second backend must give the same) ---- */
+
+struct pairs {
+    struct {
+        char src[3], dst[3];
+        uint64_t a, b;
+    } v[8];
+    size_t n;
+};
+
+static ta_err collect_pair(void *ctx, const char *src, const char *dst, uint64_t a, uint64_t b)
+{
+    struct pairs *p = ctx;
+    assert_true(p->n < 8);
+    snprintf(p->v[p->n].src, 3, "%s", src);
+    snprintf(p->v[p->n].dst, 3, "%s", dst);
+    p->v[p->n].a = a;
+    p->v[p->n].b = b;
+    p->n++;
+    return TA_OK;
+}
+
+/* Value of pair src->dst in p; -1 if absent. */
+static int64_t pair_a(const struct pairs *p, const char *src, const char *dst)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->v[i].src, src) == 0 && strcmp(p->v[i].dst, dst) == 0)
+            return (int64_t)p->v[i].a;
+    }
+    return -1;
+}
+
+static struct pairs distinct(struct ta_store *st, int64_t d0, int64_t d1, const char *src,
+                             enum ta_event_kind kind, enum ta_store_set set)
+{
+    struct ta_store_period p = {.from_day = FX_D0 + d0, .to_day = FX_D0 + d1};
+    snprintf(p.src_cc, sizeof(p.src_cc), "%s", src);
+    struct pairs out = {0};
+    assert_int_equal(ta_store_pair_distinct(st, &p, kind, set, collect_pair, &out), TA_OK);
+    return out;
+}
+
+/* Distinct count of src->dst (src_cc filter ""), -1 if no row. */
+static int64_t dpair(struct ta_store *st, int64_t d0, int64_t d1, enum ta_event_kind kind,
+                     enum ta_store_set set, const char *src, const char *dst)
+{
+    struct pairs p = distinct(st, d0, d1, "", kind, set);
+    return pair_a(&p, src, dst);
+}
+
+static ta_err collect_supp(void *ctx, enum ta_event_kind kind, const char *list, uint64_t events)
+{
+    struct pairs *p = ctx;
+    assert_true(p->n < 8);
+    snprintf(p->v[p->n].src, 3, "%d", (int)kind);
+    snprintf(p->v[p->n].dst, 3, "%.2s", list);
+    p->v[p->n].a = events;
+    p->n++;
+    return TA_OK;
+}
+
+struct rows {
+    size_t n;
+    char ip0[TA_ADDR_STRLEN];
+    int64_t hosts0, events0, first0, last0;
+    bool indicator0_null;
+    char family0[16], sources0[32];
+};
+
+static ta_err collect_row(void *ctx, const struct ta_store_cell *c, size_t n)
+{
+    struct rows *r = ctx;
+    assert_int_equal(n, 11);
+    if (r->n++ > 0)
+        return TA_OK;
+    struct ta_addr a;
+    assert_int_equal(c[0].addr_len, 4);
+    ta_addr_set_v4(&a, c[0].addr);
+    ta_addr_format(&a, r->ip0, sizeof(r->ip0));
+    assert_string_equal(c[1].text, "US");
+    assert_int_equal(c[2].i, 64500);
+    snprintf(r->family0, sizeof(r->family0), "%s", c[4].text);
+    snprintf(r->sources0, sizeof(r->sources0), "%s", c[5].text);
+    r->indicator0_null = c[6].null;
+    r->first0 = c[7].i;
+    r->last0 = c[8].i;
+    r->hosts0 = c[9].i;
+    r->events0 = c[10].i;
+    return TA_OK;
+}
+
+static ta_err stop_at_first(void *ctx, const struct ta_store_cell *c, size_t n)
+{
+    (void)c;
+    (void)n;
+    (*(int *)ctx)++;
+    return TA_ERR_LIMIT;
+}
+
+/* Events of the cursor over (since, kinds); the first one's row in *first. */
+static size_t cursor_count(struct ta_store *st, ta_time_us since, uint32_t kinds,
+                           char first_victim[TA_ADDR_STRLEN])
+{
+    struct ta_store_events *c = NULL;
+    assert_int_equal(ta_store_events_open(st, since, kinds, TA_STORE_EVENTS_SENSORS, &c), TA_OK);
+    struct ta_store_event_row row;
+    bool more;
+    size_t n = 0;
+    ta_time_us last = 0;
+    while (ta_store_events_next(c, &row, &more) == TA_OK && more) {
+        assert_true(row.ev.ts >= last && row.ev.ts >= since);
+        assert_true(kinds == 0 || (kinds & (1u << row.ev.kind)) != 0);
+        assert_string_equal(row.sensors, "sensor-a");
+        last = row.ev.ts;
+        if (n++ == 0 && first_victim != NULL)
+            ta_addr_format(&row.ev.victim.ip, first_victim, TA_ADDR_STRLEN);
+    }
+    assert_false(more);
+    ta_store_events_close(c);
+    return n;
+}
+
+static void test_query_api(void **state)
+{
+    (void)state;
+    /* A database without store tables (only another module's): nothing
+     * analysed, no rows, an empty cursor. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE other(x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[TA_STORE_ERRLEN];
+    struct ta_store *st = NULL;
+    assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_OK);
+    assert_false(ta_store_has_data(st));
+    assert_int_equal(distinct(st, 0, 2, "", TA_EVENT_C2, TA_STORE_SET_ATTACKER).n, 0);
+    assert_int_equal(cursor_count(st, 0, 0, NULL), 0);
+    struct rows none = {0};
+    struct ta_store_period any = {.from_day = 0, .to_day = INT32_MAX};
+    assert_int_equal(ta_store_list(st, &any, TA_STORE_LIST_C2_SERVERS, 0, collect_row, &none),
+                     TA_OK);
+    assert_int_equal(none.n, 0);
+    ta_store_close(st);
+    st = open_db(g_path);
+    assert_int_equal(fx_run(st, 1), TA_OK);
+    assert_true(ta_store_has_data(st));
+
+    struct ta_store_period all = {.from_day = FX_D0, .to_day = FX_D0 + 2};
+    struct pairs p = {0};
+    assert_int_equal(ta_store_pair_counters(st, &all, TA_EVENT_C2, collect_pair, &p), TA_OK);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(pair_a(&p, "US", "CN"), 6); /* flows 1-6; 9 is suppressed */
+    assert_int_equal(pair_a(&p, "DE", "CN"), 1);
+
+    p = distinct(st, 0, 2, "", TA_EVENT_C2, TA_STORE_SET_ATTACKER);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(pair_a(&p, "US", "CN"), 3);
+    assert_int_equal(pair_a(&p, "DE", "CN"), 1);
+    assert_int_equal(dpair(st, 0, 2, TA_EVENT_C2, TA_STORE_SET_VICTIM, "US", "CN"), 4);
+    /* 10.0.0.2 only in flow 3, which was not established. */
+    assert_int_equal(dpair(st, 0, 2, TA_EVENT_C2, TA_STORE_SET_VICTIM_EST, "US", "CN"), 3);
+    /* 1.1.1.3 only behind an undated indicator. */
+    assert_int_equal(dpair(st, 0, 2, TA_EVENT_C2, TA_STORE_SET_ATTACKER_DATED, "US", "CN"), 2);
+    assert_int_equal(dpair(st, 0, 2, TA_EVENT_PHISHING, TA_STORE_SET_ITEM, "RU", "CN"), 3);
+    /* D1 only: 1.1.1.1 and 1.1.1.2; 7.7.7.7's span D0..D2 holds D1, where
+     * it was not seen (the per-day set decides), so no backdoor row. */
+    assert_int_equal(dpair(st, 1, 1, TA_EVENT_C2, TA_STORE_SET_ATTACKER, "US", "CN"), 2);
+    assert_int_equal(distinct(st, 1, 1, "", TA_EVENT_BACKDOOR, TA_STORE_SET_ATTACKER).n, 0);
+    assert_int_equal(dpair(st, 2, 2, TA_EVENT_BACKDOOR, TA_STORE_SET_ATTACKER, "US", "CN"), 2);
+    /* A country filter. */
+    p = distinct(st, 0, 2, "DE", TA_EVENT_C2, TA_STORE_SET_ATTACKER);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(pair_a(&p, "DE", "CN"), 1);
+    assert_int_equal(
+        ta_store_pair_distinct(st, &all, TA_EVENT_C2, TA_STORE_SET__COUNT, collect_pair, &p),
+        TA_ERR_ARG);
+
+    p = (struct pairs){0};
+    assert_int_equal(ta_store_suppressed(st, &all, collect_supp, &p), TA_OK);
+    assert_int_equal(p.n, 1);
+    char k[3];
+    snprintf(k, sizeof(k), "%d", (int)TA_EVENT_C2);
+    assert_string_equal(p.v[0].src, k);
+    assert_string_equal(p.v[0].dst, "to"); /* "top-sites" */
+    assert_int_equal(p.v[0].a, 1);
+
+    /* Lists: columns, rows in order, the limit, a callback that stops. */
+    size_t nc = 0;
+    const struct ta_store_col *cols = ta_store_list_cols(TA_STORE_LIST_C2_SERVERS, &nc);
+    assert_int_equal(nc, 11);
+    assert_string_equal(cols[0].name, "ip");
+    assert_int_equal(cols[0].type, TA_STORE_COL_IP);
+    assert_string_equal(cols[10].name, "events");
+    assert_null(ta_store_list_cols(TA_STORE_LIST__COUNT, &nc));
+    assert_int_equal(nc, 0);
+    assert_string_equal(ta_store_list_name(TA_STORE_LIST_BACKDOORED_SITES), "backdoored-sites");
+    struct rows r = {0};
+    assert_int_equal(ta_store_list(st, &all, TA_STORE_LIST_C2_SERVERS, 0, collect_row, &r), TA_OK);
+    assert_int_equal(r.n, 4); /* 1.1.1.1-3, 2.2.2.2; not the suppressed 4.4.4.4 */
+    assert_string_equal(r.ip0, "1.1.1.1");
+    assert_int_equal(r.hosts0, 2);
+    assert_int_equal(r.events0, 4);
+    assert_string_equal(r.family0, "zeus");
+    assert_string_equal(r.sources0, "feedA,feedB");
+    assert_true(r.indicator0_null);
+    assert_int_equal(r.first0, (int64_t)(FX_D0 * FX_DAY_US + 100 * 1000000ull));
+    assert_int_equal(r.last0, (int64_t)((FX_D0 + 1) * FX_DAY_US + 100 * 1000000ull));
+    r = (struct rows){0};
+    assert_int_equal(ta_store_list(st, &all, TA_STORE_LIST_C2_SERVERS, 2, collect_row, &r), TA_OK);
+    assert_int_equal(r.n, 2);
+    int calls = 0;
+    assert_int_equal(ta_store_list(st, &all, TA_STORE_LIST_C2_SERVERS, 0, stop_at_first, &calls),
+                     TA_ERR_LIMIT);
+    assert_int_equal(calls, 1);
+    assert_int_equal(ta_store_list(st, &all, TA_STORE_LIST__COUNT, 0, collect_row, &r), TA_ERR_ARG);
+
+    /* The events cursor: all, by kind, since a day. */
+    char v[TA_ADDR_STRLEN];
+    assert_int_equal(cursor_count(st, 0, 0, v), FX_DISTINCT);
+    assert_string_equal(v, "10.0.0.1");
+    assert_int_equal(cursor_count(st, 0, 1u << TA_EVENT_PAYLOAD, v), 2);
+    assert_string_equal(v, "10.0.0.7");
+    /* c2 flows 1-7 and 9 (suppressed), the suspected flow 8. */
+    assert_int_equal(cursor_count(st, 0, (1u << TA_EVENT_C2) | (1u << TA_EVENT_C2_SUSPECTED), NULL),
+                     9);
+    /* What a cursor reads besides the event is asked for. */
+    for (unsigned flags = 0; flags < 4; flags++) {
+        struct ta_store_events *c = NULL;
+        assert_int_equal(ta_store_events_open(st, 0, 0, flags, &c), TA_OK);
+        struct ta_store_event_row row;
+        bool more;
+        assert_int_equal(ta_store_events_next(c, &row, &more), TA_OK);
+        assert_true(more);
+        assert_int_equal(row.id >> 32, 1);
+        assert_int_equal(row.ev.flow_id, 1);
+        assert_string_equal(row.a_cc, "US");
+        assert_int_equal(row.ev.attacker.asn, 64500);
+        if (flags & TA_STORE_EVENTS_SENSORS)
+            assert_string_equal(row.sensors, "sensor-a");
+        else
+            assert_null(row.sensors);
+        assert_int_equal(row.ev.proto, (flags & TA_STORE_EVENTS_DETAIL) ? 6 : 0);
+        ta_store_events_close(c);
+    }
+    /* D2: c2 flow 6, backdoor 203, 204, suspected 205, payload 300, 301. */
+    assert_int_equal(cursor_count(st, (ta_time_us)(FX_D0 + 2) * FX_DAY_US, 0, NULL), 6);
+    ta_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +1109,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_geo_note, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_api, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

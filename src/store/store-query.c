@@ -1,0 +1,624 @@
+/*
+ * The store's query API (see threatatlas/store.h, "reading"): every SQL
+ * statement a reader needs, over the per-day rollups, the spans, the event
+ * zones and the events. Readers get plain values through callbacks and
+ * never see the connection.
+ */
+#include "store/store-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/banned.h"
+
+bool ta_store_has_data(const struct ta_store *st)
+{
+    return ta__store_has_tables(st);
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? (const char *)t : "";
+}
+
+/* " AND <prefix>src_cc='XX'" etc. for the period's country filters. */
+static void cc_filters(const struct ta_store_period *p, const char *src_col, const char *dst_col,
+                       char s[32], char d[32])
+{
+    s[0] = d[0] = '\0';
+    if (p->src_cc[0])
+        snprintf(s, 32, " AND %s='%.2s'", src_col, p->src_cc);
+    if (p->dst_cc[0])
+        snprintf(d, 32, " AND %s='%.2s'", dst_col, p->dst_cc);
+}
+
+/* Step a pair query (src, dst, a[, b]) into cb. */
+static ta_err pair_rows(struct ta_store *st, const char *sql, int kind, bool two,
+                        ta_store_pair_cb cb, void *ctx, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, what);
+    sqlite3_bind_int(s, 1, kind);
+    int rc;
+    ta_err err = TA_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        err = cb(ctx, col_text(s, 0), col_text(s, 1), (uint64_t)sqlite3_column_int64(s, 2),
+                 two ? (uint64_t)sqlite3_column_int64(s, 3) : 0);
+        if (err)
+            break;
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = ta__store_dberr(st, what);
+    sqlite3_finalize(s);
+    return err;
+}
+
+ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period *p,
+                              enum ta_event_kind kind, ta_store_pair_cb cb, void *ctx)
+{
+    if (!ta__store_has_tables(st))
+        return TA_OK;
+    char sc[32], dc[32], sql[400];
+    cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    snprintf(sql, sizeof(sql),
+             "SELECT src_cc, dst_cc, SUM(events), SUM(flows) FROM store_day_count"
+             " WHERE kind=?1 AND day BETWEEN %lld AND %lld%s%s GROUP BY src_cc, dst_cc",
+             (long long)p->from_day, (long long)p->to_day, sc, dc);
+    return pair_rows(st, sql, (int)kind, true, cb, ctx, "report counters");
+}
+
+/*
+ * Exact distinct count per pair from the spans: a member whose first or
+ * last day lies in the range was seen in it; one whose span strictly
+ * contains the range is looked up in the per-day set.
+ */
+ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period *p,
+                              enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
+                              void *ctx)
+{
+    static const char *const tables[TA_STORE_SET__COUNT][2] = {
+        [TA_STORE_SET_ATTACKER] = {"attacker", "ip"},
+        [TA_STORE_SET_VICTIM] = {"victim", "ip"},
+        [TA_STORE_SET_ITEM] = {"item", "item"},
+        [TA_STORE_SET_VICTIM_EST] = {"victim_est", "ip"},
+        [TA_STORE_SET_ATTACKER_DATED] = {"attacker_dated", "ip"},
+    };
+    if ((unsigned)set >= TA_STORE_SET__COUNT)
+        return TA_ERR_ARG;
+    if (!ta__store_has_tables(st))
+        return TA_OK;
+    const char *t = tables[set][0], *m = tables[set][1];
+    long long from = (long long)p->from_day, to = (long long)p->to_day;
+    char sc[32], dc[32], sql[900];
+    cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    snprintf(sql, sizeof(sql),
+             "SELECT src_cc, dst_cc, COUNT(*) FROM store_span_%s m"
+             " WHERE kind=?1%s%s AND first_day <= %lld AND last_day >= %lld"
+             " AND (first_day >= %lld OR last_day <= %lld OR EXISTS (SELECT 1 FROM store_day_%s d"
+             "  WHERE d.kind = m.kind AND d.src_cc = m.src_cc AND d.dst_cc = m.dst_cc"
+             "  AND d.%s = m.%s AND d.day BETWEEN %lld AND %lld))"
+             " GROUP BY src_cc, dst_cc",
+             t, sc, dc, to, from, from, to, t, m, m, from, to);
+    return pair_rows(st, sql, (int)kind, false, cb, ctx, "report distinct");
+}
+
+ta_err ta_store_suppressed(struct ta_store *st, const struct ta_store_period *p,
+                           ta_store_suppressed_cb cb, void *ctx)
+{
+    if (!ta__store_has_tables(st))
+        return TA_OK;
+    char sc[32], dc[32], sql[400];
+    cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    snprintf(sql, sizeof(sql),
+             "SELECT kind, list, SUM(events) FROM store_day_suppressed"
+             " WHERE day BETWEEN %lld AND %lld%s%s"
+             " GROUP BY kind, list HAVING SUM(events) > 0 ORDER BY kind, list",
+             (long long)p->from_day, (long long)p->to_day, sc, dc);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "report suppressed");
+    int rc;
+    ta_err err = TA_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int(s, 0);
+        if ((unsigned)kind >= TA_EVENT_KIND__COUNT)
+            continue;
+        err =
+            cb(ctx, (enum ta_event_kind)kind, col_text(s, 1), (uint64_t)sqlite3_column_int64(s, 2));
+        if (err)
+            break;
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = ta__store_dberr(st, "report suppressed");
+    sqlite3_finalize(s);
+    return err;
+}
+
+/* ---- evidence lists ---- */
+
+#define MAX_COLS 12
+
+struct list_spec {
+    const char *name;
+    int kind;
+    const char *group; /* GROUP BY */
+    const char *order; /* ORDER BY (column aliases cN) */
+    const char *expr[MAX_COLS];
+    struct ta_store_col cols[MAX_COLS];
+};
+
+#define IP   TA_STORE_COL_IP
+#define TEXT TA_STORE_COL_TEXT
+#define INT  TA_STORE_COL_INT
+#define TIME TA_STORE_COL_TIME
+#define LIST TA_STORE_COL_LIST
+
+static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
+    [TA_STORE_LIST_C2_SERVERS] = {"c2-servers",
+                                  TA_EVENT_C2,
+                                  "e.a_ip, e.a_cc",
+                                  "c9 DESC, c10 DESC, c0",
+                                  {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
+                                   "group_concat(DISTINCT e.family)",
+                                   "group_concat(DISTINCT e.sources)",
+                                   "group_concat(DISTINCT e.indicator)", "MIN(e.ts)", "MAX(e.ts)",
+                                   "COUNT(DISTINCT e.v_ip)", "COUNT(*)"},
+                                  {{"ip", IP},
+                                   {"cc", TEXT},
+                                   {"asn", INT},
+                                   {"as_name", TEXT},
+                                   {"family", LIST},
+                                   {"sources", LIST},
+                                   {"indicator", LIST},
+                                   {"first_seen", TIME},
+                                   {"last_seen", TIME},
+                                   {"hosts", INT},
+                                   {"events", INT}}},
+    [TA_STORE_LIST_CONTROLLED_HOSTS] = {"controlled-hosts",
+                                        TA_EVENT_C2,
+                                        "e.v_ip, e.v_cc",
+                                        "c8 DESC, c9 DESC, c0",
+                                        {"e.v_ip", "e.v_cc", "MAX(e.v_asn)", "MAX(e.v_as_name)",
+                                         "group_concat(DISTINCT e.family)",
+                                         "group_concat(DISTINCT e.sources)", "MIN(e.ts)",
+                                         "MAX(e.ts)", "COUNT(DISTINCT e.a_ip)", "COUNT(*)"},
+                                        {{"ip", IP},
+                                         {"cc", TEXT},
+                                         {"asn", INT},
+                                         {"as_name", TEXT},
+                                         {"family", LIST},
+                                         {"sources", LIST},
+                                         {"first_seen", TIME},
+                                         {"last_seen", TIME},
+                                         {"c2_servers", INT},
+                                         {"events", INT}}},
+    [TA_STORE_LIST_PHISHING_HOSTS] = {"phishing-hosts",
+                                      TA_EVENT_PHISHING,
+                                      "e.a_ip, e.a_cc",
+                                      "c5 DESC, c9 DESC, c0",
+                                      {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
+                                       "group_concat(DISTINCT e.sources)", "COUNT(DISTINCT e.item)",
+                                       "COUNT(DISTINCT e.v_ip)", "MIN(e.ts)", "MAX(e.ts)",
+                                       "COUNT(*)"},
+                                      {{"ip", IP},
+                                       {"cc", TEXT},
+                                       {"asn", INT},
+                                       {"as_name", TEXT},
+                                       {"sources", LIST},
+                                       {"pages", INT},
+                                       {"visitors", INT},
+                                       {"first_seen", TIME},
+                                       {"last_seen", TIME},
+                                       {"events", INT}}},
+    [TA_STORE_LIST_PHISHING_PAGES] = {"phishing-pages",
+                                      TA_EVENT_PHISHING,
+                                      "e.item",
+                                      "c4 DESC, c3 DESC, c0",
+                                      {"e.item", "COUNT(DISTINCT e.a_ip)",
+                                       "group_concat(DISTINCT e.a_cc)", "COUNT(DISTINCT e.v_ip)",
+                                       "COUNT(*)", "group_concat(DISTINCT e.sources)", "MIN(e.ts)",
+                                       "MAX(e.ts)"},
+                                      {{"page", TEXT},
+                                       {"hosts", INT},
+                                       {"host_cc", LIST},
+                                       {"visitors", INT},
+                                       {"events", INT},
+                                       {"sources", LIST},
+                                       {"first_seen", TIME},
+                                       {"last_seen", TIME}}},
+    [TA_STORE_LIST_BACKDOOR_SOURCES] = {"backdoor-sources",
+                                        TA_EVENT_BACKDOOR,
+                                        "e.a_ip, e.a_cc",
+                                        "c9 DESC, c6 DESC, c0",
+                                        {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
+                                         "group_concat(DISTINCT e.family)",
+                                         "group_concat(DISTINCT e.sources)",
+                                         "COUNT(DISTINCT e.item)", "MIN(e.ts)", "MAX(e.ts)",
+                                         "COUNT(*)"},
+                                        {{"ip", IP},
+                                         {"cc", TEXT},
+                                         {"asn", INT},
+                                         {"as_name", TEXT},
+                                         {"family", LIST},
+                                         {"sources", LIST},
+                                         {"websites", INT},
+                                         {"first_seen", TIME},
+                                         {"last_seen", TIME},
+                                         {"backdoor_attacks", INT}}},
+    [TA_STORE_LIST_BACKDOORED_SITES] = {"backdoored-sites",
+                                        TA_EVENT_BACKDOOR,
+                                        "e.item, e.v_cc",
+                                        "c9 DESC, c4 DESC, c0",
+                                        {"e.item", "MIN(e.v_ip)", "e.v_cc", "MAX(e.v_asn)",
+                                         "COUNT(DISTINCT e.a_ip)",
+                                         "group_concat(DISTINCT e.family)", "COUNT(DISTINCT e.url)",
+                                         "MIN(e.ts)", "MAX(e.ts)", "COUNT(*)"},
+                                        {{"website", TEXT},
+                                         {"server_ip", IP},
+                                         {"cc", TEXT},
+                                         {"asn", INT},
+                                         {"attacker_ips", INT},
+                                         {"family", LIST},
+                                         {"urls", INT},
+                                         {"first_seen", TIME},
+                                         {"last_seen", TIME},
+                                         {"backdoor_attacks", INT}}},
+};
+
+#undef IP
+#undef TEXT
+#undef INT
+#undef TIME
+#undef LIST
+
+static size_t ncols(const struct list_spec *sp)
+{
+    size_t n = 0;
+    while (n < MAX_COLS && sp->cols[n].name != NULL)
+        n++;
+    return n;
+}
+
+const struct ta_store_col *ta_store_list_cols(enum ta_store_list l, size_t *n)
+{
+    if ((unsigned)l >= TA_STORE_LIST__COUNT) {
+        *n = 0;
+        return NULL;
+    }
+    *n = ncols(&specs[l]);
+    return specs[l].cols;
+}
+
+const char *ta_store_list_name(enum ta_store_list l)
+{
+    if ((unsigned)l >= TA_STORE_LIST__COUNT)
+        return NULL;
+    return specs[l].name;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Split a comma list (from group_concat of comma lists), dedupe, sort. */
+static char *clean_list(const char *s)
+{
+    size_t len = strlen(s);
+    char *copy = malloc(len + 1), *out = malloc(len + 1);
+    char **tok = calloc(len / 2 + 2, sizeof(char *));
+    if (copy == NULL || out == NULL || tok == NULL) {
+        free(copy);
+        free(tok);
+        free(out);
+        return NULL;
+    }
+    memcpy(copy, s, len + 1);
+    size_t n = 0;
+    for (char *p = copy; *p;) {
+        size_t k = strcspn(p, ",");
+        char *t = p;
+        p += k;
+        if (*p)
+            *p++ = '\0';
+        while (*t == ' ')
+            t++;
+        if (*t)
+            tok[n++] = t;
+    }
+    qsort(tok, n, sizeof(*tok), cmp_str);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(tok[i], tok[i - 1]) == 0)
+            continue;
+        size_t k = strlen(tok[i]);
+        if (o)
+            out[o++] = ',';
+        memcpy(out + o, tok[i], k);
+        o += k;
+    }
+    out[o] = '\0';
+    free(tok);
+    free(copy);
+    return out;
+}
+
+ta_err ta_store_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
+                     size_t limit, ta_store_row_cb cb, void *ctx)
+{
+    if ((unsigned)l >= TA_STORE_LIST__COUNT)
+        return TA_ERR_ARG;
+    if (!ta__store_has_tables(st))
+        return TA_OK;
+    const struct list_spec *sp = &specs[l];
+    size_t nc = ncols(sp);
+    char sql[2048];
+    size_t o = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
+    for (size_t i = 0; i < nc; i++)
+        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s AS c%zu", i ? ", " : "", sp->expr[i],
+                              i);
+    char sc[32], dc[32];
+    cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
+    /* The events of the kind and days come from their zones (id ranges per
+     * storing run, kind and day; see store.h), walked in (day, id) order. */
+    o += (size_t)snprintf(sql + o, sizeof(sql) - o,
+                          " FROM store_event_zone z"
+                          " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
+                          " AND e.kind = z.kind AND e.day = z.day"
+                          " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
+                          " AND e.suppressed_by IS NULL"
+                          " GROUP BY %s ORDER BY %s",
+                          sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc, sp->group,
+                          sp->order);
+    if (limit > 0)
+        snprintf(sql + o, sizeof(sql) - o, " LIMIT %zu", limit);
+
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "list");
+    struct ta_store_cell cells[MAX_COLS];
+    char *owned[MAX_COLS];
+    int rc;
+    ta_err err = TA_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        memset(owned, 0, sizeof(owned));
+        for (size_t i = 0; i < nc; i++) {
+            struct ta_store_cell *c = &cells[i];
+            memset(c, 0, sizeof(*c));
+            c->null = sqlite3_column_type(s, (int)i) == SQLITE_NULL;
+            switch (sp->cols[i].type) {
+            case TA_STORE_COL_IP:
+                c->addr = sqlite3_column_blob(s, (int)i);
+                c->addr_len = (size_t)sqlite3_column_bytes(s, (int)i);
+                break;
+            case TA_STORE_COL_INT:
+            case TA_STORE_COL_TIME:
+                c->i = sqlite3_column_int64(s, (int)i);
+                break;
+            case TA_STORE_COL_LIST:
+                if (!c->null) {
+                    owned[i] = clean_list((const char *)sqlite3_column_text(s, (int)i));
+                    if (owned[i] == NULL)
+                        err = TA_ERR_NOMEM;
+                    c->text = owned[i] ? owned[i] : "";
+                }
+                break;
+            default:
+                if (!c->null)
+                    c->text = (const char *)sqlite3_column_text(s, (int)i);
+            }
+        }
+        if (err == TA_OK)
+            err = cb(ctx, cells, nc);
+        for (size_t i = 0; i < nc; i++)
+            free(owned[i]);
+        if (err)
+            break;
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = ta__store_dberr(st, "list");
+    sqlite3_finalize(s);
+    return err;
+}
+
+/* ---- events export ---- */
+
+enum {
+    F_ID,
+    F_KIND,
+    F_METHOD,
+    F_TS,
+    F_FLOW,
+    F_PROTO,
+    F_AIP,
+    F_APORT,
+    F_ACC,
+    F_AASN,
+    F_VIP,
+    F_VPORT,
+    F_VCC,
+    F_VASN,
+    F_CONF,
+    F_SIG,
+    F_FAMILY,
+    F_IND,
+    F_INDTYPE,
+    F_SOURCES,
+    F_HOST,
+    F_URL,
+    F_ITEM,
+    F_AASNAME,
+    F_AHOME,
+    F_VASNAME,
+    F_VHOME,
+    F_DNSANS,
+    F_BODY,
+    F_FS,
+    F_TXI,
+    F_EST,
+    F_UNDATED,
+    F_SUPP,
+    F_SENSORS,
+};
+
+struct ta_store_events {
+    struct ta_store *st;
+    sqlite3_stmt *s; /* NULL: nothing analysed, no rows */
+    bool sensors, detail;
+};
+
+ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds, unsigned flags,
+                            struct ta_store_events **out)
+{
+    *out = NULL;
+    struct ta_store_events *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return TA_ERR_NOMEM;
+    c->st = st;
+    c->sensors = (flags & TA_STORE_EVENTS_SENSORS) != 0;
+    c->detail = (flags & TA_STORE_EVENTS_DETAIL) != 0;
+    if (!ta__store_has_tables(st)) {
+        *out = c;
+        return TA_OK;
+    }
+    char in[160] = "";
+    if (kinds != 0) {
+        size_t o = (size_t)snprintf(in, sizeof(in), "AND e.kind IN (");
+        bool first = true;
+        for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++) {
+            if (kinds & (1u << k)) {
+                o += (size_t)snprintf(in + o, sizeof(in) - o, "%s%u", first ? "" : ", ", k);
+                first = false;
+            }
+        }
+        snprintf(in + o, sizeof(in) - o, "%s", first ? "-1)" : ")");
+    }
+    char sql[1200];
+    snprintf(sql, sizeof(sql),
+             "SELECT e.id, e.kind, e.method, e.ts, e.flow_id, e.proto, e.a_ip, e.a_port, e.a_cc,"
+             " e.a_asn, e.v_ip, e.v_port, e.v_cc, e.v_asn, e.confidence, e.signature, e.family,"
+             " e.indicator, e.indicator_type, e.sources, e.hostname, e.url, e.item,"
+             " e.a_as_name, e.a_home, e.v_as_name, e.v_home, e.dns_answer, e.body,"
+             " e.fs, e.tx_index, e.established, e.undated, e.suppressed_by, %s"
+             " FROM store_event e WHERE e.ts >= ?1 %s ORDER BY e.ts, e.id",
+             (flags & TA_STORE_EVENTS_SENSORS)
+                 ?
+                 /* The storing run (in the id) and the runs that sighted it. */
+                 "(SELECT group_concat(sensor, ';') FROM (SELECT DISTINCT r.sensor FROM"
+                 " store_run r WHERE r.id = e.id >> 32 OR r.id IN (SELECT g.run_id FROM"
+                 " store_sighting g WHERE g.event_id = e.id) ORDER BY r.sensor))"
+                 : "NULL",
+             in);
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &c->s, NULL) != SQLITE_OK) {
+        free(c);
+        return ta__store_dberr(st, "events");
+    }
+    sqlite3_bind_int64(c->s, 1, (sqlite3_int64)since);
+    *out = c;
+    return TA_OK;
+}
+
+static const char *txt(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? (const char *)t : NULL;
+}
+
+static void addr_col(sqlite3_stmt *s, int i, struct ta_addr *a)
+{
+    int len = sqlite3_column_bytes(s, i);
+    const void *b = sqlite3_column_blob(s, i);
+    memset(a, 0, sizeof(*a));
+    if (len == 4)
+        ta_addr_set_v4(a, b);
+    else if (len == 16)
+        ta_addr_set_v6(a, b);
+}
+
+/* One side of the event; returns its country as stored. as_name and home
+ * are read only with detail. */
+static const char *side_col(sqlite3_stmt *s, struct ta_event_side *side, int ip, int port, int cc,
+                            int asn, int as_name, int home, bool detail)
+{
+    memset(side, 0, sizeof(*side));
+    addr_col(s, ip, &side->ip);
+    side->port = (uint16_t)sqlite3_column_int(s, port);
+    const char *c = txt(s, cc);
+    if (c != NULL && strlen(c) == 2)
+        memcpy(side->cc, c, 3);
+    side->asn = (uint32_t)sqlite3_column_int64(s, asn);
+    if (detail) {
+        side->as_name = txt(s, as_name);
+        side->home = sqlite3_column_int(s, home) != 0;
+    }
+    return c;
+}
+
+/* A stored row as the event the detector emitted, with what the store adds. */
+static void row_event(sqlite3_stmt *s, int kind, bool detail, struct ta_store_event_row *row)
+{
+    struct ta_event *ev = &row->ev;
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = (enum ta_event_kind)kind;
+    ev->method = (enum ta_event_method)sqlite3_column_int(s, F_METHOD);
+    ev->ts = (ta_time_us)sqlite3_column_int64(s, F_TS);
+    ev->flow_id = (uint64_t)sqlite3_column_int64(s, F_FLOW);
+    row->a_cc =
+        side_col(s, &ev->attacker, F_AIP, F_APORT, F_ACC, F_AASN, F_AASNAME, F_AHOME, detail);
+    row->v_cc = side_col(s, &ev->victim, F_VIP, F_VPORT, F_VCC, F_VASN, F_VASNAME, F_VHOME, detail);
+    ev->confidence = (uint8_t)sqlite3_column_int(s, F_CONF);
+    ev->signature = txt(s, F_SIG);
+    ev->family = txt(s, F_FAMILY);
+    ev->indicator = txt(s, F_IND);
+    ev->sources = txt(s, F_SOURCES);
+    ev->hostname = txt(s, F_HOST);
+    ev->url = txt(s, F_URL);
+    if (detail) {
+        ev->proto = (uint8_t)sqlite3_column_int(s, F_PROTO);
+        ev->indicator_type = txt(s, F_INDTYPE);
+        ev->dns_answer = txt(s, F_DNSANS);
+        ev->body = sqlite3_column_blob(s, F_BODY);
+        ev->body_len = (size_t)sqlite3_column_bytes(s, F_BODY);
+    }
+    row->item = txt(s, F_ITEM);
+    if (kind == TA_EVENT_PHISHING || kind == TA_EVENT_PHISHING_SUSPECTED)
+        ev->page = row->item;
+    else if (kind == TA_EVENT_BACKDOOR || kind == TA_EVENT_BACKDOOR_SUSPECTED)
+        ev->website = row->item;
+    ev->flow_start = (ta_time_us)sqlite3_column_int64(s, F_FS);
+    ev->tx_index = (uint32_t)sqlite3_column_int64(s, F_TXI);
+    ev->established = sqlite3_column_int(s, F_EST) != 0;
+    ev->undated = sqlite3_column_int(s, F_UNDATED) != 0;
+    ev->suppressed_by = txt(s, F_SUPP);
+}
+
+ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row *row, bool *more)
+{
+    *more = false;
+    if (c->s == NULL)
+        return TA_OK;
+    int rc;
+    while ((rc = sqlite3_step(c->s)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int(c->s, F_KIND);
+        if ((unsigned)kind >= TA_EVENT_KIND__COUNT)
+            continue;
+        sqlite3_stmt *s = c->s;
+        row->id = sqlite3_column_int64(s, F_ID);
+        row_event(s, kind, c->detail, row);
+        row->sensors = c->sensors ? txt(s, F_SENSORS) : NULL;
+        *more = true;
+        return TA_OK;
+    }
+    return rc == SQLITE_DONE ? TA_OK : ta__store_dberr(c->st, "events");
+}
+
+void ta_store_events_close(struct ta_store_events *c)
+{
+    if (c == NULL)
+        return;
+    sqlite3_finalize(c->s);
+    free(c);
+}
