@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "threatatlas/alert.h"
 #include "threatatlas/detect.h"
 
 #include <errno.h>

@@ -9,6 +9,7 @@
 
 #include "store/store-int.h"
 #include "threatatlas/detect.h"
+#include "threatatlas/alert.h"
 #include "threatatlas/json.h"
 
 #include "common/banned.h"
