@@ -115,7 +115,8 @@ static void side_col(sqlite3_stmt *s, struct ta_event_side *side, int ip, int po
 
 /*
  * A stored row as the event the detector emitted, so that export writes
- * exactly what `analyze` wrote (one writer per format: detect-output.c).
+ * exactly what `analyze` wrote (one writer per format: src/output/output-alert.c,
+ * output-intelmq.c).
  * Strings borrow from the statement's current row.
  */
 static void row_event(sqlite3_stmt *s, int kind, struct ta_event *ev)
