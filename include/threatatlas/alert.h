@@ -11,7 +11,6 @@
 #include "threatatlas/event.h"
 #include "threatatlas/json.h"
 
-
 /*
  * Write one event as an EVE `alert` record (one JSON object, no newline):
  * timestamp, flow_id, src/dest as the flow's client/server, proto, an

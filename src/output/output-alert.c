@@ -65,8 +65,10 @@ static void side(struct ta_json *j, const char *key, const struct ta_event_side 
 
 void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev)
 {
-    const struct ta_event_side *client = ta__event_server_attacks(ev->kind) ? &ev->victim : &ev->attacker;
-    const struct ta_event_side *server = ta__event_server_attacks(ev->kind) ? &ev->attacker : &ev->victim;
+    const struct ta_event_side *client =
+        ta__event_server_attacks(ev->kind) ? &ev->victim : &ev->attacker;
+    const struct ta_event_side *server =
+        ta__event_server_attacks(ev->kind) ? &ev->attacker : &ev->victim;
     struct ta_eve_head h = {.ts = ev->ts,
                             .event_type = "alert",
                             .has_flow_id = true,
@@ -156,4 +158,3 @@ void ta__event_kv_opt(struct ta_json *j, const char *k, const char *v)
     if (v != NULL && v[0] != 0)
         ta_json_kv_str(j, k, v);
 }
-
