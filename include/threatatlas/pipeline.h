@@ -156,7 +156,12 @@ void ta_pipeline_free(struct ta_pipeline *p);
 
 /* Async-signal-safe: end the run after the current packet. */
 void ta_pipeline_stop(struct ta_pipeline *p);
-/* Async-signal-safe: reload the intel from the database (live capture with intel only). */
+/*
+ * Async-signal-safe: reload the intel from the database before the next
+ * packet, the capture going on (live capture with intel only; otherwise
+ * nothing). A failed reload is a TA_PIPELINE_NOTE_ERROR notice and the
+ * intel in use stays.
+ */
 void ta_pipeline_reload(struct ta_pipeline *p);
 
 struct ta_pipeline_stats {

@@ -152,10 +152,17 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
     return TA_OK;
 }
 
+static void reload_intel(struct ta_pipeline *p);
+
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
                      uint32_t wirelen)
 {
     struct ta_pipeline *p = ud;
+    /* SIGHUP's reload happens here, between two packets, so the capture goes on. */
+    if (p->hup) {
+        p->hup = 0;
+        reload_intel(p);
+    }
     ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
     if (p->h.progress != NULL && (++p->npk & 0xffff) == 0) {
         struct ta_engine_stats st;
@@ -190,13 +197,10 @@ void ta_pipeline_stop(struct ta_pipeline *p)
 
 void ta_pipeline_reload(struct ta_pipeline *p)
 {
-    /* Only a live capture with intel reloads; the source is stopped and run again. */
+    /* Only a live capture with intel reloads, before the next packet (on_frame). */
     if (p->o->iface == NULL || !p->with_intel)
         return;
     p->hup = 1;
-    struct ta_source *s = p->running;
-    if (s != NULL)
-        ta_source_stop(s);
 }
 
 /* ---- intel ------------------------------------------------------------- */
@@ -654,16 +658,7 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
     char e[512];
     for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
         p->file = i + 1;
-        ta_err te;
-        for (;;) {
-            te = run_source(p, p->src[i], e, sizeof(e));
-            if (p->hup && !p->stop) {
-                p->hup = 0;
-                reload_intel(p);
-                continue;
-            }
-            break;
-        }
+        ta_err te = run_source(p, p->src[i], e, sizeof(e));
         if (te != TA_OK && te != TA_ERR_TRUNCATED && te != TA_ERR_INTERRUPTED) {
             ret = fail(err, te, false, "%s", e);
             p->failed = true;
