@@ -403,41 +403,4 @@ void ta_detect_geo_ops(const struct ta_geo *g, struct ta_detect_geo *out);
 /* An observation sink that feeds the detector from the proto module's records. */
 void ta_detector_sink(struct ta_detector *d, struct ta_obs_sink *out);
 
-/* ---------------------------------------------------------------------- */
-/* 5. Event output                                                         */
-
-struct ta_json;
-
-/*
- * Write one event as an EVE `alert` record (one JSON object, no newline):
- * timestamp, flow_id, src/dest as the flow's client/server, proto, an
- * `alert` object (action, gid, signature_id, rev, signature, category,
- * severity) and a `threatatlas` object (kind, method, confirmed,
- * confidence, family, attacker/victim with ip, port, cc, asn, as_name,
- * home, indicator with type and sources, evidence: hostname, url,
- * dns_answer, body_b64, page, website, flow_start, tx_index (backdoor
- * kinds), established, undated, and suppressed_by when an allow list
- * covers the event: alert.action stays "allowed" as for every alert, so a
- * consumer filters suppressed events on threatatlas.suppressed_by).
- */
-void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev);
-
-/*
- * Write one event as an IntelMQ event (flat keys): classification.taxonomy
- * and .type per the IntelMQ harmonization (c2: malicious-code/c2-server;
- * phishing: fraud/phishing; backdoor: intrusions/system-compromise;
- * payload: malicious-code/malware-distribution; suspected kinds:
- * other/undetermined with classification.identifier naming the kind),
- * source.* = the party the event is about (C&C server, phishing server,
- * payload server, the compromised web server), destination.* = the other
- * side, feed.name, feed.accuracy (confidence), time.source, malware.name,
- * and extra.* for the evidence and identity (extra.flow_start,
- * extra.tx_index for backdoor kinds, extra.established, extra.undated,
- * extra.suppressed_by). feed_name NULL = "threatatlas".
- */
-void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const char *feed_name);
-
-/* EVE signature_id of an event: 9100000 + 100 * kind + method. */
-uint32_t ta_event_signature_id(const struct ta_event *ev);
-
 #endif

@@ -2,8 +2,8 @@
  * The observation engine: decode -> flow table -> app layer -> observers.
  *
  * A ta_engine takes frames from any source and produces observations (flows,
- * and through the app layer dns/http/tls records) that it hands to the
- * registered sinks. Detectors and the EVE writer are sinks; they never know
+ * and through the app layer tagged records such as dns/http/tls) that it
+ * hands to the registered sinks. Detectors and the EVE writer are sinks; they never know
  * where an observation came from. Time comes only from the packets.
  */
 #ifndef THREATATLAS_ENGINE_H
@@ -13,22 +13,27 @@
 #include "threatatlas/decode.h"
 #include "threatatlas/flow.h"
 
-/* Observation records from the app layer (defined in proto.h). */
-struct ta_dns_record;
-struct ta_http_tx;
-struct ta_tls_record;
-
 /*
- * An observation consumer. Any callback may be NULL. Pointers passed are
- * borrowed for the duration of the call only.
+ * The sink model. The engine makes one kind of observation itself, the end
+ * of a flow (on_flow). Every other observation comes from the app layer
+ * (or any later stage plugged in through ta_app_hooks) as a tagged record:
+ * on_record(ud, flow, type, rec), where type is the producer's tag and rec
+ * points to a record of that type. The engine only fans records out; it
+ * never looks inside them, so this header names no record type and adding
+ * a protocol does not edit it. The tags and record structs are defined by
+ * their producer (proto.h: TA_REC_DNS, TA_REC_HTTP, TA_REC_TLS); a sink
+ * switches on the tags it knows and ignores the others. Tags are small
+ * positive integers; 0 is never a record.
+ *
+ * Any callback may be NULL. Pointers passed are borrowed for the duration
+ * of the call only.
  */
 struct ta_obs_sink {
     void *ud;
     /* A flow ended (timeout, teardown, eviction, end of input). */
     void (*on_flow)(void *ud, const struct ta_flow *f);
-    void (*on_dns)(void *ud, const struct ta_flow *f, const struct ta_dns_record *r);
-    void (*on_http)(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx);
-    void (*on_tls)(void *ud, const struct ta_flow *f, const struct ta_tls_record *t);
+    /* A record of type `type` seen on flow f. */
+    void (*on_record)(void *ud, const struct ta_flow *f, uint32_t type, const void *rec);
 };
 
 /*
@@ -36,7 +41,8 @@ struct ta_obs_sink {
  * caller). The engine calls packet() for every packet of a flow after flow
  * accounting, and flow_end() once when the flow ends, before on_flow sinks
  * run and before the flow is freed; flow_end must release f->app.
- * `emit` is the engine's fan-out to all sinks.
+ * `emit` is the engine's fan-out to all sinks: the app layer calls
+ * emit->on_record(emit->ud, f, tag, rec) for each record it makes.
  */
 struct ta_app_hooks {
     void (*packet)(void *ctx, struct ta_flow *f, const struct ta_packet *p, enum ta_flow_dir dir,

@@ -5,7 +5,7 @@
  * Two ways to use it. With the EVE writer (threatatlas/eve.h), which owns
  * the output and the common fields (timestamp, flow_id, in_iface,
  * event_type, vlan, src/dest ip and port, proto): ta_eve_app_sink() gives
- * the on_dns/on_http/on_tls callbacks that write through it. Standalone,
+ * the on_record callback that writes dns/http/tls records through it. Standalone,
  * ta_eve_dns()/ta_eve_http()/ta_eve_tls() write a whole record (their own
  * copy of the common fields) into a ta_json the caller resets and writes.
  *
@@ -36,8 +36,8 @@ void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_
 
 /*
  * Sink writing dns/http/tls records through an EVE writer. o must outlive
- * the sink; the writer is borrowed. Only on_dns/on_http/on_tls and ud are
- * set in *sink (on_flow stays as it was).
+ * the sink; the writer is borrowed. Only on_record and ud are set in *sink
+ * (on_flow stays as it was).
  */
 struct ta_eve_app_out {
     struct ta_eve_writer *w;

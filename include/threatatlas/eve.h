@@ -53,6 +53,50 @@ void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta
                                    void *ud);
 
 /*
+ * The common head of every EVE record, written by ta_eve_head() for every
+ * writer (flow, stats, dns, http, tls, alert), so the fields and their
+ * order are defined once: timestamp, flow_id, in_iface, event_type, vlan,
+ * src_ip, src_port, dest_ip, dest_port, proto, icmp_type/icmp_code and
+ * response_icmp_type/response_icmp_code. Absent parts are skipped.
+ */
+struct ta_eve_head {
+    ta_time_us ts;
+    const char *event_type;
+    const char *in_iface; /* NULL: no in_iface */
+    bool has_flow_id;
+    uint64_t flow_id;
+    /* Endpoints; src NULL: no vlan, address, port, proto or icmp fields. */
+    const struct ta_addr *src, *dst;
+    uint16_t sp, dp;
+    bool ports; /* write src_port/dest_port */
+    uint8_t proto;
+    uint8_t vlan_count; /* at most 2 written */
+    const uint16_t *vlan;
+    bool icmp, icmp_resp; /* icmp_type/code; response_icmp_type/code */
+    uint8_t icmp_type, icmp_code, icmp_resp_type, icmp_resp_code;
+};
+
+/*
+ * Fill h from flow f (NULL: only ts and event_type). swap writes the flow
+ * from the server's side (a dns response). Ports are written for TCP, UDP
+ * and SCTP, icmp fields for ICMP and ICMPv6.
+ */
+void ta_eve_head_flow(struct ta_eve_head *h, const struct ta_flow *f, const char *event_type,
+                      ta_time_us ts, bool swap);
+
+/*
+ * A second's formatted timestamp kept between records: timestamps repeat
+ * their second a lot. Zero-initialise.
+ */
+struct ta_eve_ts_cache {
+    uint64_t sec;
+    char text[24];
+};
+
+/* Open the record's object in j and write h's fields; tc may be NULL. */
+void ta_eve_head(struct ta_json *j, struct ta_eve_ts_cache *tc, const struct ta_eve_head *h);
+
+/*
  * For per-event-type writers: open a record with the common fields for flow
  * f (may be NULL: no flow fields) and return the JSON document to add the
  * event's own fields to; then call ta_eve_end() to close and write the line.

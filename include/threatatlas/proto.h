@@ -7,7 +7,10 @@
  * engine through the hooks from ta_proto_hooks(); it keeps per-flow state in
  * ta_flow.app (allocated lazily on the first packet with payload, released in
  * flow_end) and sets ta_flow.app_proto from the content (not the port).
- * Records are handed to the engine's sinks (on_dns, on_http, on_tls).
+ * Records are handed to the engine's sinks as tagged records (engine.h):
+ * on_record(ud, f, TA_REC_DNS, const struct ta_dns_record *), TA_REC_HTTP
+ * with a struct ta_http_tx, TA_REC_TLS with a struct ta_tls_record. A new
+ * protocol adds its tag and record here; the engine does not change.
  *
  * Ownership: every pointer inside a record (strings, arrays, bodies) points
  * into buffers owned by the proto module and is valid only for the duration
@@ -32,6 +35,13 @@
 #include "threatatlas/common.h"
 #include "threatatlas/engine.h"
 #include "threatatlas/flow.h"
+
+/* Record tags (struct ta_obs_sink.on_record's type) of the app layer. */
+enum ta_rec_type {
+    TA_REC_DNS = 1, /* const struct ta_dns_record * */
+    TA_REC_HTTP,    /* const struct ta_http_tx * */
+    TA_REC_TLS,     /* const struct ta_tls_record * */
+};
 
 /* A string view: NUL-terminated, len excludes the NUL; ptr NULL = absent. */
 struct ta_str {

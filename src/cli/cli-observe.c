@@ -6,7 +6,6 @@
  * or a clean stop on SIGINT/SIGTERM), 1 an input/output error (missing or
  * unreadable file, not a capture, cannot write the output), 2 a usage error.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "threatatlas/engine.h"
-#include "threatatlas/eve-app.h"
-#include "threatatlas/eve.h"
-#include "threatatlas/proto.h"
-#include "threatatlas/source.h"
+#include "threatatlas/pipeline.h"
 
 #include "common/banned.h"
 
@@ -84,34 +79,32 @@ static const struct ta_cmd_spec observe_spec = {
     "2 usage error.\n",
 };
 
-struct run_ctx {
-    struct ta_engine *e;
+struct hooks_ctx {
     struct ta_cli_progress pg;
 };
 
-static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
-                     uint32_t wirelen)
+static void on_notice(void *ud, const struct ta_pipeline_notice *n)
 {
-    struct run_ctx *c = ud;
-    ta_engine_packet(c->e, lt, ts, frame, caplen, wirelen);
+    (void)ud;
+    if (n->kind == TA_PIPELINE_NOTE_TRUNCATED)
+        ta_cli_warn("%s; the packets before the damage were used", n->text);
+    else if (n->kind == TA_PIPELINE_NOTE_ERROR)
+        ta_cli_error("%s", n->text);
+}
+
+static void on_progress(void *ud, const struct ta_pipeline_progress *pr)
+{
+    struct hooks_ctx *c = ud;
     double t;
-    if (ta_cli_progress_due(&c->pg, &t)) {
-        struct ta_engine_stats st;
-        ta_engine_get_stats(c->e, &st);
+    if (ta__cli_progress_check(&c->pg, &t))
         fprintf(stderr, "observe: %llu packets, %llu flows active, %.0f packets/s\n",
-                (unsigned long long)st.packets, (unsigned long long)st.flows_active,
-                t > 0 ? (double)st.packets / t : 0.0);
-    }
+                (unsigned long long)pr->packets, (unsigned long long)pr->flows_active,
+                t > 0 ? (double)pr->packets / t : 0.0);
 }
 
-static void stats_extra(struct ta_json *j, void *ud)
+static int exit_for(const struct ta_pipeline_error *err)
 {
-    ta_eve_proto_stats(j, ud);
-}
-
-static int exit_for(ta_err err)
-{
-    return err == TA_ERR_ARG ? 2 : 1;
+    return err->usage ? 2 : 1;
 }
 
 int ta_cli_observe(int argc, char **argv)
@@ -123,126 +116,53 @@ int ta_cli_observe(int argc, char **argv)
         ta_opts_release(&observe_spec, &cfg);
         return rc == 1 ? 0 : 2;
     }
-    struct ta_cli_inputs in = {0};
-    struct ta_engine *e = NULL;
-    struct ta_eve_writer *w = NULL;
-    struct ta_proto *proto = NULL;
-    FILE *out = NULL;
-    char err[TA_SOURCE_ERRLEN];
-    ta_err te;
+    struct ta_pipeline_opts po;
+    ta_pipeline_opts_default(&po);
+    po.mode = TA_PIPELINE_OBSERVE;
+    po.name = "observe";
+    po.files = cfg.read.v;
+    po.n_files = cfg.read.n;
+    po.iface = cfg.iface;
+    po.source.bpf = cfg.filter;
+    po.source.snaplen = cfg.snaplen;
+    po.engine.max_flows = cfg.max_flows;
+    po.engine.tcp_new_timeout = cfg.tcp_new_timeout;
+    po.engine.tcp_est_timeout = cfg.tcp_est_timeout;
+    po.engine.tcp_closed_timeout = cfg.tcp_closed_timeout;
+    po.engine.udp_timeout = cfg.udp_timeout;
+    po.engine.other_timeout = cfg.other_timeout;
+    po.engine.decode.frag_timeout_s = cfg.frag_timeout;
+    po.engine.decode.max_frag_datagrams = cfg.max_frag_datagrams;
+    po.proto.http_keep_headers = cfg.http_headers;
+    po.proto.http_keep_bodies = false; /* no detector here reads bodies: none kept or inflated */
+    po.output = cfg.output;
+    po.no_stats = cfg.no_stats;
 
-    struct ta_source_opts so;
-    ta_source_opts_default(&so);
-    so.bpf = cfg.filter;
-    so.snaplen = cfg.snaplen;
-    rc = ta_cli_inputs_open(&in, "observe", &cfg.read, cfg.iface, &so);
-    if (rc != 0)
+    struct hooks_ctx hc;
+    memset(&hc, 0, sizeof(hc));
+    bool progress = cfg.progress || isatty(STDERR_FILENO);
+    struct ta_pipeline_hooks h = {&hc, on_notice, progress ? on_progress : NULL};
+    struct ta_pipeline *p = NULL;
+    struct ta_pipeline_error err;
+    if (ta_pipeline_open(&po, &h, &p, &err) != TA_OK) {
+        ta_cli_error("%s", err.msg);
+        rc = exit_for(&err);
         goto out;
-
-    struct ta_engine_opts eo;
-    ta_engine_opts_default(&eo);
-    eo.max_flows = cfg.max_flows;
-    eo.tcp_new_timeout = cfg.tcp_new_timeout;
-    eo.tcp_est_timeout = cfg.tcp_est_timeout;
-    eo.tcp_closed_timeout = cfg.tcp_closed_timeout;
-    eo.udp_timeout = cfg.udp_timeout;
-    eo.other_timeout = cfg.other_timeout;
-    eo.decode.frag_timeout_s = cfg.frag_timeout;
-    eo.decode.max_frag_datagrams = cfg.max_frag_datagrams;
-    te = ta_engine_new(&eo, &e);
-    if (te != TA_OK) {
-        ta_cli_error("observe: cannot create the engine: %s", ta_strerror(te));
+    }
+    ta_cli_signals_install(p, false);
+    ta_cli_progress_start(&hc.pg, progress, 2.0);
+    if (ta_pipeline_run(p, &err) != TA_OK) {
+        ta_cli_error("%s", err.msg);
         rc = 1;
-        goto out;
     }
-
-    if (strcmp(cfg.output, "-") == 0) {
-        out = stdout;
-    } else {
-        out = fopen(cfg.output, "w");
-        if (out == NULL) {
-            ta_cli_error("cannot write %s: %s", cfg.output, strerror(errno));
-            rc = 1;
-            goto out;
-        }
-    }
-    /*
-     * Reading files, EVE lines go out in large blocks (stdio's default is the
-     * 4 KiB block size, a write() every few records). A live capture or a
-     * terminal keeps the default so records show up promptly.
-     */
-    static char outbuf[1u << 18];
-    if (!cfg.iface && !isatty(fileno(out)))
-        setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
-    struct ta_eve_opts wo = {.in_iface = cfg.iface};
-    if (ta_eve_writer_new(out, &wo, &w) != TA_OK) {
-        ta_cli_error("observe: out of memory");
-        rc = 1;
-        goto out;
-    }
-    struct ta_obs_sink sink = ta_eve_writer_sink(w);
-    struct ta_proto_opts po;
-    ta_proto_opts_default(&po);
-    po.http_keep_headers = cfg.http_headers;
-    po.http_keep_bodies = false; /* no detector here reads bodies: none kept or inflated */
-    te = ta_proto_new(&po, &proto);
-    if (te != TA_OK) {
-        ta_cli_error("observe: cannot create the app layer: %s", ta_strerror(te));
-        rc = exit_for(te);
-        goto out;
-    }
-    ta_engine_set_app_layer(e, ta_proto_hooks(), proto);
-    ta_engine_add_sink(e, &sink);
-    /* dns/http/tls records, written through the same writer. */
-    struct ta_eve_app_out app = {w, cfg.http_headers};
-    struct ta_obs_sink asink;
-    memset(&asink, 0, sizeof(asink));
-    ta_eve_app_sink(&app, &asink);
-    ta_engine_add_sink(e, &asink);
-    ta_eve_writer_set_stats_extra(w, stats_extra, proto);
-
-    ta_cli_signals_install(false);
-
-    struct run_ctx ctx = {.e = e};
-    ta_cli_progress_start(&ctx.pg, cfg.progress || isatty(STDERR_FILENO), 2.0);
-    struct ta_capture_stats cap = {0};
-    for (size_t i = 0; i < in.n; i++) {
-        te = ta_cli_run_source(in.src[i], on_frame, &ctx, err, sizeof(err));
-        struct ta_source_stats ss;
-        ta_source_get_stats(in.src[i], &ss);
-        cap.kernel_drops += ss.kernel_drops;
-        if (!cfg.iface)
-            cap.files++;
-        if (te == TA_ERR_TRUNCATED) {
-            ta_cli_warn("%s; the packets before the damage were used", err);
-            cap.truncated_files++;
-        } else if (te == TA_ERR_INTERRUPTED) {
-            break;
-        } else if (te != TA_OK) {
-            ta_cli_error("%s", err);
-            rc = 1;
-            break;
-        }
-    }
-    ta_engine_flush(e);
-    if (!cfg.no_stats)
-        ta_eve_write_stats(w, e, &cap, ta_engine_now(e));
-    if (fflush(out) != 0 || ta_eve_writer_error(w) != TA_OK) {
-        ta_cli_error("cannot write %s: %s", strcmp(cfg.output, "-") ? cfg.output : "stdout",
-                     ta_strerror(ta_eve_writer_error(w) ? ta_eve_writer_error(w) : TA_ERR_IO));
+    if (ta_pipeline_finish(p, &err) != TA_OK) {
+        ta_cli_error("%s", err.msg);
         rc = 1;
     }
 
 out:
     ta_cli_signals_restore();
-    ta_eve_writer_free(w);
-    if (out != NULL && out != stdout && fclose(out) != 0 && rc == 0) {
-        ta_cli_error("cannot write %s", cfg.output);
-        rc = 1;
-    }
-    ta_engine_free(e);
-    ta_proto_free(proto);
-    ta_cli_inputs_close(&in);
+    ta_pipeline_free(p);
     ta_opts_release(&observe_spec, &cfg);
     return rc;
 }

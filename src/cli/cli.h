@@ -53,27 +53,12 @@ static inline bool ta_cli_progress_due(struct ta_cli_progress *p, double *secs)
 double ta_cli_elapsed(const struct timespec *a, const struct timespec *b);
 
 /*
- * Inputs of observe and analyze (cli-inputs.c). ta_cli_inputs_open checks
- * -r/-i and opens every input before any output; it returns 0, or the exit
- * status (2 usage, 1 input) after one error line. Close accepts a partly
- * opened set.
+ * SIGINT and SIGTERM stop pipeline p (threatatlas/pipeline.h); with hup,
+ * SIGHUP asks it to reload its intel. Restore puts the defaults back.
  */
-struct ta_strlist;
-struct ta_cli_inputs {
-    struct ta_source **src;
-    size_t n;
-};
-int ta_cli_inputs_open(struct ta_cli_inputs *in, const char *cmd, const struct ta_strlist *read,
-                       const char *iface, const struct ta_source_opts *so);
-void ta_cli_inputs_close(struct ta_cli_inputs *in);
-/*
- * SIGINT and SIGTERM (and SIGHUP with hup) stop the source being run by
- * ta_cli_run_source; ta_cli_take_hup says (once) whether SIGHUP did.
- */
-void ta_cli_signals_install(bool hup);
+struct ta_pipeline;
+void ta_cli_signals_install(struct ta_pipeline *p, bool hup);
 void ta_cli_signals_restore(void);
-ta_err ta_cli_run_source(struct ta_source *s, ta_source_cb cb, void *ud, char *err, size_t errlen);
-bool ta_cli_take_hup(void);
 
 /*
  * Option tables: one entry per option (name, type, default, bounds, help)

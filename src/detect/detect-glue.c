@@ -390,12 +390,27 @@ static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record 
     ta_detector_tls(ud, f, &r);
 }
 
+static void s_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
+{
+    switch (type) {
+    case TA_REC_DNS:
+        s_dns(ud, f, rec);
+        break;
+    case TA_REC_HTTP:
+        s_http(ud, f, rec);
+        break;
+    case TA_REC_TLS:
+        s_tls(ud, f, rec);
+        break;
+    default:
+        break;
+    }
+}
+
 void ta_detector_sink(struct ta_detector *d, struct ta_obs_sink *out)
 {
     memset(out, 0, sizeof(*out));
     out->ud = d;
     out->on_flow = s_flow;
-    out->on_dns = s_dns;
-    out->on_http = s_http;
-    out->on_tls = s_tls;
+    out->on_record = s_record;
 }

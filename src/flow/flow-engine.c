@@ -149,28 +149,12 @@ static void fan_flow(void *ud, const struct ta_flow *f)
             e->sinks[i].on_flow(e->sinks[i].ud, f);
 }
 
-static void fan_dns(void *ud, const struct ta_flow *f, const struct ta_dns_record *r)
+static void fan_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
 {
     struct ta_engine *e = ud;
     for (size_t i = 0; i < e->nsinks; i++)
-        if (e->sinks[i].on_dns)
-            e->sinks[i].on_dns(e->sinks[i].ud, f, r);
-}
-
-static void fan_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
-{
-    struct ta_engine *e = ud;
-    for (size_t i = 0; i < e->nsinks; i++)
-        if (e->sinks[i].on_http)
-            e->sinks[i].on_http(e->sinks[i].ud, f, tx);
-}
-
-static void fan_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
-{
-    struct ta_engine *e = ud;
-    for (size_t i = 0; i < e->nsinks; i++)
-        if (e->sinks[i].on_tls)
-            e->sinks[i].on_tls(e->sinks[i].ud, f, t);
+        if (e->sinks[i].on_record)
+            e->sinks[i].on_record(e->sinks[i].ud, f, type, rec);
 }
 
 ta_err ta_engine_new(const struct ta_engine_opts *opts, struct ta_engine **out)
@@ -204,7 +188,7 @@ ta_err ta_engine_new(const struct ta_engine_opts *opts, struct ta_engine **out)
     e->tmo[CLS_TCP_CLOSED] = (ta_time_us)e->o.tcp_closed_timeout * US;
     e->tmo[CLS_UDP] = (ta_time_us)e->o.udp_timeout * US;
     e->tmo[CLS_OTHER] = (ta_time_us)e->o.other_timeout * US;
-    e->emit = (struct ta_obs_sink){e, fan_flow, fan_dns, fan_http, fan_tls};
+    e->emit = (struct ta_obs_sink){e, fan_flow, fan_record};
     ta_pool_init(&e->fpool, FENTRY_SIZE, FENTRY_ALIGN, FLOW_POOL_MAX);
     *out = e;
     return TA_OK;

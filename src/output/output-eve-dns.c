@@ -13,23 +13,12 @@
 void ta__eve_app_head(struct ta_json *j, const struct ta_flow *f, ta_time_us ts,
                       const char *event_type, bool swap)
 {
-    ta_json_obj_open(j);
-    TA_JSON_KV_TIME(j, "timestamp", ts);
-    TA_JSON_KV_UINT(j, "flow_id", f->id);
-    TA_JSON_KV_STR(j, "event_type", event_type);
-    if (f->vlan_count > 0) {
-        TA_JSON_KEY(j, "vlan");
-        ta_json_arr_open(j);
-        for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
-            ta_json_uint(j, f->vlan_id[i]);
-        ta_json_arr_close(j);
-    }
-    TA_JSON_KV_ADDR(j, "src_ip", swap ? &f->dst : &f->src);
-    TA_JSON_KV_UINT(j, "src_port", swap ? f->dp : f->sp);
-    TA_JSON_KV_ADDR(j, "dest_ip", swap ? &f->src : &f->dst);
-    TA_JSON_KV_UINT(j, "dest_port", swap ? f->sp : f->dp);
-    char pb[8];
-    TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
+    struct ta_eve_head h;
+    ta_eve_head_flow(&h, f, event_type, ts, swap);
+    /* App records always carry ports and never icmp fields. */
+    h.ports = true;
+    h.icmp = false;
+    ta_eve_head(j, NULL, &h);
 }
 
 void ta__eve_kv_sq(struct ta_json *j, const char *qk, size_t qn, struct ta_str s)

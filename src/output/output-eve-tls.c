@@ -130,12 +130,27 @@ static void on_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record
     ta_eve_end(o->w);
 }
 
+static void on_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
+{
+    switch (type) {
+    case TA_REC_DNS:
+        on_dns(ud, f, rec);
+        break;
+    case TA_REC_HTTP:
+        on_http(ud, f, rec);
+        break;
+    case TA_REC_TLS:
+        on_tls(ud, f, rec);
+        break;
+    default:
+        break;
+    }
+}
+
 void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink)
 {
     sink->ud = o;
-    sink->on_dns = on_dns;
-    sink->on_http = on_http;
-    sink->on_tls = on_tls;
+    sink->on_record = on_record;
 }
 
 void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p)

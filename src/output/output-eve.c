@@ -18,9 +18,7 @@ struct ta_eve_writer {
     struct ta_json j;
     uint64_t records;
     ta_err err;
-    /* "YYYY-MM-DDTHH:MM:SS" of cached_sec: timestamps repeat their second a lot. */
-    uint64_t cached_sec;
-    char cached[24];
+    struct ta_eve_ts_cache tc;
     void (*stats_extra)(struct ta_json *j, void *ud);
     void *stats_ud;
 };
@@ -35,7 +33,7 @@ void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta
 /* The helpers below take literal keys (see TA_JSON_KEY), pre-quoted as qk, n. */
 #define kv_u64(j, k, v)   kv_u64_((j), TA_JSON_LIT(k), (v))
 #define kv_addr(j, k, a)  kv_addr_((j), TA_JSON_LIT(k), (a))
-#define kv_time(w, k, t)  kv_time_((w), TA_JSON_LIT(k), (t))
+#define kv_time(w, k, t)  kv_time_(&(w)->j, &(w)->tc, TA_JSON_LIT(k), (t))
 #define kv_flags(j, k, f) kv_flags_((j), TA_JSON_LIT(k), (f))
 
 static void kv_u64_(struct ta_json *j, const char *qk, size_t qn, uint64_t v)
@@ -51,28 +49,29 @@ static void kv_addr_(struct ta_json *j, const char *qk, size_t qn, const struct 
 }
 
 /* A quoted Suricata timestamp, formatted without printf for the common case. */
-static void kv_time_(struct ta_eve_writer *w, const char *qk, size_t qn, ta_time_us t)
+static void kv_time_(struct ta_json *j, struct ta_eve_ts_cache *tc, const char *qk, size_t qn,
+                     ta_time_us t)
 {
     uint64_t sec = t / 1000000u;
     uint32_t us = (uint32_t)(t % 1000000u);
-    if (w->cached[0] == '\0' || sec != w->cached_sec) {
+    if (tc->text[0] == '\0' || sec != tc->sec) {
         char full[TA_TS_STRLEN];
         ta_time_format(sec * 1000000u, full, sizeof(full));
-        memcpy(w->cached, full, 19);
-        w->cached[19] = '\0';
-        w->cached_sec = sec;
+        memcpy(tc->text, full, 19);
+        tc->text[19] = '\0';
+        tc->sec = sec;
     }
     char b[40];
     b[0] = '"';
-    memcpy(b + 1, w->cached, 19);
+    memcpy(b + 1, tc->text, 19);
     b[20] = '.';
     for (int i = 26; i >= 21; i--) {
         b[i] = (char)('0' + us % 10);
         us /= 10;
     }
     memcpy(b + 27, "+0000\"", 6);
-    ta__json_key_lit(&w->j, qk, qn);
-    ta_json_raw(&w->j, b, 33);
+    ta__json_key_lit(j, qk, qn);
+    ta_json_raw(j, b, 33);
 }
 
 ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w)
@@ -130,44 +129,82 @@ static bool has_ports(uint8_t proto)
     return proto == 6 || proto == 17 || proto == 132;
 }
 
-struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
-                             const char *event_type, ta_time_us ts)
+void ta_eve_head_flow(struct ta_eve_head *h, const struct ta_flow *f, const char *event_type,
+                      ta_time_us ts, bool swap)
 {
-    struct ta_json *j = &w->j;
-    ta_json_reset(j);
-    ta_json_obj_open(j);
-    kv_time(w, "timestamp", ts);
-    if (f != NULL)
-        kv_u64(j, "flow_id", f->id);
-    if (w->o.in_iface != NULL)
-        TA_JSON_KV_STR(j, "in_iface", w->o.in_iface);
-    TA_JSON_KV_STR(j, "event_type", event_type);
+    memset(h, 0, sizeof(*h));
+    h->ts = ts;
+    h->event_type = event_type;
     if (f == NULL)
-        return j;
-    if (f->vlan_count > 0) {
+        return;
+    h->has_flow_id = true;
+    h->flow_id = f->id;
+    h->src = swap ? &f->dst : &f->src;
+    h->dst = swap ? &f->src : &f->dst;
+    h->sp = swap ? f->dp : f->sp;
+    h->dp = swap ? f->sp : f->dp;
+    h->ports = has_ports(f->proto);
+    h->proto = f->proto;
+    h->vlan_count = f->vlan_count;
+    h->vlan = f->vlan_id;
+    if (f->proto == 1 || f->proto == 58) {
+        h->icmp = true;
+        h->icmp_type = f->icmp_type;
+        h->icmp_code = f->icmp_code;
+        h->icmp_resp = f->icmp_resp_seen;
+        h->icmp_resp_type = f->icmp_resp_type;
+        h->icmp_resp_code = f->icmp_resp_code;
+    }
+}
+
+void ta_eve_head(struct ta_json *j, struct ta_eve_ts_cache *tc, const struct ta_eve_head *h)
+{
+    ta_json_obj_open(j);
+    if (tc != NULL)
+        kv_time_(j, tc, TA_JSON_LIT("timestamp"), h->ts);
+    else
+        TA_JSON_KV_TIME(j, "timestamp", h->ts);
+    if (h->has_flow_id)
+        kv_u64(j, "flow_id", h->flow_id);
+    if (h->in_iface != NULL)
+        TA_JSON_KV_STR(j, "in_iface", h->in_iface);
+    TA_JSON_KV_STR(j, "event_type", h->event_type);
+    if (h->src == NULL)
+        return;
+    if (h->vlan_count > 0) {
         TA_JSON_KEY(j, "vlan");
         ta_json_arr_open(j);
-        for (uint8_t i = 0; i < f->vlan_count && i < 2; i++)
-            ta_json_uint(j, f->vlan_id[i]);
+        for (uint8_t i = 0; i < h->vlan_count && i < 2; i++)
+            ta_json_uint(j, h->vlan[i]);
         ta_json_arr_close(j);
     }
     char pb[8];
-    kv_addr(j, "src_ip", &f->src);
-    if (has_ports(f->proto))
-        kv_u64(j, "src_port", f->sp);
-    kv_addr(j, "dest_ip", &f->dst);
-    if (has_ports(f->proto))
-        kv_u64(j, "dest_port", f->dp);
-    TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(f->proto, pb, sizeof(pb)));
-    if (f->proto == 1 || f->proto == 58) {
-        TA_JSON_KV_UINT(j, "icmp_type", f->icmp_type);
-        TA_JSON_KV_UINT(j, "icmp_code", f->icmp_code);
-        if (f->icmp_resp_seen) {
-            TA_JSON_KV_UINT(j, "response_icmp_type", f->icmp_resp_type);
-            TA_JSON_KV_UINT(j, "response_icmp_code", f->icmp_resp_code);
+    kv_addr(j, "src_ip", h->src);
+    if (h->ports)
+        kv_u64(j, "src_port", h->sp);
+    kv_addr(j, "dest_ip", h->dst);
+    if (h->ports)
+        kv_u64(j, "dest_port", h->dp);
+    TA_JSON_KV_STR(j, "proto", ta_eve_proto_name(h->proto, pb, sizeof(pb)));
+    if (h->icmp) {
+        TA_JSON_KV_UINT(j, "icmp_type", h->icmp_type);
+        TA_JSON_KV_UINT(j, "icmp_code", h->icmp_code);
+        if (h->icmp_resp) {
+            TA_JSON_KV_UINT(j, "response_icmp_type", h->icmp_resp_type);
+            TA_JSON_KV_UINT(j, "response_icmp_code", h->icmp_resp_code);
         }
     }
-    return j;
+}
+
+struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
+                             const char *event_type, ta_time_us ts)
+{
+    struct ta_eve_head h;
+    ta_eve_head_flow(&h, f, event_type, ts, false);
+    h.in_iface = w->o.in_iface;
+    ta_json_reset(&w->j);
+    ta_eve_head(&w->j, &w->tc, &h);
+    return &w->j;
 }
 
 void ta_eve_end(struct ta_eve_writer *w)

@@ -365,8 +365,8 @@ static void emit_msg(const struct ta__emit *em, enum ta_flow_dir dir, uint64_t *
     r.dir = dir;
     r.tcp = tcp;
     r.tx_id = (*tx_id)++;
-    if (em->sink != NULL && em->sink->on_dns != NULL)
-        em->sink->on_dns(em->sink->ud, em->f, &r);
+    if (em->sink != NULL && em->sink->on_record != NULL)
+        em->sink->on_record(em->sink->ud, em->f, TA_REC_DNS, &r);
 }
 
 void ta_proto_dns_message(struct ta_proto *p, const uint8_t *msg, size_t len, bool tcp,

@@ -277,8 +277,8 @@ static void emit_head(struct ta__http *h, const struct ta__emit *em)
     t->pub.req_body = t->pub.req_body_kept > 0 ? t->body[0] : NULL;
     t->pub.resp_body = t->pub.resp_body_kept > 0 ? t->body[1] : NULL;
     h->p->c[TA_PC_HTTP_TX]++;
-    if (em->sink != NULL && em->sink->on_http != NULL)
-        em->sink->on_http(em->sink->ud, em->f, &t->pub);
+    if (em->sink != NULL && em->sink->on_record != NULL)
+        em->sink->on_record(em->sink->ud, em->f, TA_REC_HTTP, &t->pub);
     tx_recycle(h->p, t);
 }
 

@@ -433,8 +433,8 @@ static void emit(struct ta__tls *t, const struct ta__emit *em)
     t->r.ts = em->ts;
     if (!t->r.has_server_hello)
         t->r.version = t->r.client_version;
-    if (em->sink != NULL && em->sink->on_tls != NULL)
-        em->sink->on_tls(em->sink->ud, em->f, &t->r);
+    if (em->sink != NULL && em->sink->on_record != NULL)
+        em->sink->on_record(em->sink->ud, em->f, TA_REC_TLS, &t->r);
 }
 
 static void handshake_msg(struct ta__tls *t, int dir, uint8_t type, const uint8_t *m, size_t len,

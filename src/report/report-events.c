@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "threatatlas/detect.h"
+#include "threatatlas/alert.h"
 #include "threatatlas/json.h"
 
 #include "common/banned.h"

@@ -85,7 +85,19 @@ static void fz_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record
     fz_check_md5(t->ja3s_hash, &t->ja3s_string);
 }
 
-static const struct ta_obs_sink fz_sink = {NULL, NULL, fz_dns, fz_http, fz_tls};
+static void fz_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
+{
+    if (type == TA_REC_DNS)
+        fz_dns(ud, f, rec);
+    else if (type == TA_REC_HTTP)
+        fz_http(ud, f, rec);
+    else if (type == TA_REC_TLS)
+        fz_tls(ud, f, rec);
+    else
+        abort();
+}
+
+static const struct ta_obs_sink fz_sink = {NULL, NULL, fz_record};
 
 static inline struct ta_proto *fz_proto(void)
 {

@@ -2,6 +2,7 @@
 # observe -i on the loopback interface: DNS queries sent while it captures come
 # out as dns records (with their flows), a BPF filter keeps other traffic out,
 # and SIGINT ends the capture cleanly with a stats record and exit status 0.
+# analyze -i: each SIGHUP reloads the intel and the capture goes on.
 # Skips where this user may not capture (no CAP_NET_RAW) or has no loopback.
 set -uo pipefail
 : "${TA_BIN:?}"
@@ -83,5 +84,34 @@ import json, sys
 for line in open(sys.argv[1]):
     json.loads(line)
 PY
-echo "live capture on lo: $(grep -c '"event_type":"dns"' "$tmp/out.json") dns records, $flows flows, clean stop"
+obs="$(grep -c '"event_type":"dns"' "$tmp/out.json") dns records, $flows flows, clean stop"
+
+# analyze -i with intel: SIGHUP reloads it before the next packet, twice, without ending the capture.
+printf 'evil.live.example\n' >"$tmp/ind.txt"
+"$TA_BIN" intel import --db "$tmp/i.db" --format plain --kind c2 --source t "$tmp/ind.txt" \
+    >/dev/null 2>"$tmp/err" || fail "intel import"
+"$TA_BIN" analyze -i lo -f "udp port $port" --db "$tmp/i.db" -o "$tmp/ev.json" 2>"$tmp/err" &
+pid=$!
+for i in $(seq 1 50); do
+    grep -q "geolocation loaded" "$tmp/err" && break
+    kill -0 "$pid" 2>/dev/null || fail "analyze -i lo ended before capturing"
+    sleep 0.2
+done
+for n in 1 2; do
+    kill -HUP "$pid"
+    for i in $(seq 1 50); do
+        [[ $(grep -c "intel reloaded from" "$tmp/err") -ge $n ]] && break
+        kill -0 "$pid" 2>/dev/null || fail "analyze -i lo ended after SIGHUP $n"
+        send "reload$n-$i.live.example" "$port"
+        sleep 0.2
+    done
+    [[ $(grep -c "intel reloaded from" "$tmp/err") == "$n" ]] || fail "SIGHUP $n did not reload the intel"
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pid=
+[[ $rc == 0 ]] || fail "analyze exited $rc after SIGINT"
+grep -q "packets analysed" "$tmp/err" || fail "analyze did not report its packets after SIGINT"
+echo "live capture on lo: $obs; analyze reloaded its intel twice on SIGHUP"
 exit 0

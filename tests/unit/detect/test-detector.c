@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "threatatlas/detect.h"
+#include "threatatlas/alert.h"
 #include "threatatlas/json.h"
 
 /* ---- fake intel -------------------------------------------------------- */

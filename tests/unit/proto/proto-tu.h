@@ -86,7 +86,17 @@ static inline void tu_reset(void)
     memset(&tu_cap, 0, sizeof(tu_cap));
 }
 
-static const struct ta_obs_sink tu_sink = {NULL, NULL, tu_on_dns, tu_on_http, tu_on_tls};
+static inline void tu_on_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
+{
+    if (type == TA_REC_DNS)
+        tu_on_dns(ud, f, rec);
+    else if (type == TA_REC_HTTP)
+        tu_on_http(ud, f, rec);
+    else if (type == TA_REC_TLS)
+        tu_on_tls(ud, f, rec);
+}
+
+static const struct ta_obs_sink tu_sink = {NULL, NULL, tu_on_record};
 
 /* A flow 10.0.0.1:40000 -> 10.0.0.2:dport. */
 static inline void tu_flow(struct ta_flow *f, uint8_t proto, uint16_t dport)

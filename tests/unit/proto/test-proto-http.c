@@ -286,11 +286,12 @@ static struct {
     char resp[16][8];
 } seen;
 
-static void seen_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+static void seen_http(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
 {
     (void)ud;
     (void)f;
-    if (seen.n >= 16)
+    const struct ta_http_tx *tx = rec;
+    if (type != TA_REC_HTTP || seen.n >= 16)
         return;
     int k = seen.n++;
     seen.req_null[k] = tx->req_body == NULL;
@@ -314,7 +315,7 @@ static void test_recycled_transactions(void **state)
     ta_proto_opts_default(&o);
     o.http_keep_headers = true;
     struct ta_proto *p = mk(&o);
-    static const struct ta_obs_sink sink = {NULL, NULL, NULL, seen_http, NULL};
+    static const struct ta_obs_sink sink = {NULL, NULL, seen_http};
     memset(&seen, 0, sizeof(seen));
     static char big[6000];
     memset(big, 'b', sizeof(big));

@@ -1,0 +1,178 @@
+/*
+ * The pipeline: sources -> engine (decode, flows) -> proto (app layer) ->
+ * detector -> sinks (EVE writer, alert/IntelMQ writer, store), assembled,
+ * checked, run and torn down in one place. `observe` and `analyze` are thin
+ * clients: they fill struct ta_pipeline_opts from their option tables and
+ * print what comes back (notices, progress, errors, statistics).
+ *
+ * Lifecycle:
+ *   ta_pipeline_open()   opens and checks everything before any output is
+ *                        written: every input, the intel database and its
+ *                        index, GeoIP, the store's writer lock and run, then
+ *                        the output file. A failure leaves no output.
+ *   ta_pipeline_run()    reads every source through the stages; returns
+ *                        the first source error (the stages are flushed and
+ *                        the detector finished either way).
+ *   ta_pipeline_finish() checks the output and, when the run went well,
+ *                        finishes the store run.
+ *   ta_pipeline_free()   releases everything (accepts NULL).
+ * ta_pipeline_stop() and ta_pipeline_reload() are async-signal-safe: call
+ * them from SIGINT/SIGTERM and SIGHUP handlers.
+ *
+ * Errors are returned with their detail in struct ta_pipeline_error (one
+ * line of text, and whether it is a usage error); the library never prints.
+ * Things worth a line on stderr that are not errors (load times, a missing
+ * allow list, waiting for the database's writer, a damaged capture) go to
+ * the notice callback.
+ *
+ * Extending it. A new kind of source (a ring buffer, a socket, a replay of
+ * a store) is opened in open_sources() in src/pipeline/pipeline.c and run
+ * through the same ta_source_cb, so it feeds ta_engine_packet() like the
+ * files and interfaces do; its options go in struct ta_pipeline_opts. A new
+ * sink is a struct ta_obs_sink registered in assemble() next to the EVE
+ * writer and the detector. Worker threads go in ta_pipeline_run(): the
+ * engine is the unit of parallelism (one engine + proto + detector per
+ * worker, frames hashed to workers by flow), and the sinks that write
+ * (EVE, alerts, store) are the points to serialise; every per-run object
+ * is created in assemble(), so that is where a worker set is built.
+ */
+#ifndef THREATATLAS_PIPELINE_H
+#define THREATATLAS_PIPELINE_H
+
+#include <stdio.h>
+
+#include "threatatlas/common.h"
+#include "threatatlas/detect.h"
+#include "threatatlas/engine.h"
+#include "threatatlas/enrich.h"
+#include "threatatlas/intel.h"
+#include "threatatlas/proto.h"
+#include "threatatlas/source.h"
+#include "threatatlas/store.h"
+
+enum ta_pipeline_mode {
+    TA_PIPELINE_OBSERVE, /* EVE flow/dns/http/tls records and a stats record */
+    TA_PIPELINE_ANALYZE, /* detection events: alerts or IntelMQ events, and the store */
+};
+
+enum ta_pipeline_format {
+    TA_PIPELINE_EVE,     /* EVE alert records */
+    TA_PIPELINE_INTELMQ, /* IntelMQ events */
+};
+
+struct ta_pipeline_opts {
+    enum ta_pipeline_mode mode;
+    const char *name; /* the command, the prefix of messages ("analyze") */
+
+    /* Sources: files, or one live interface. */
+    const char *const *files;
+    size_t n_files;
+    const char *iface;
+    struct ta_source_opts source; /* BPF, snaplen */
+
+    /* Stages. */
+    struct ta_engine_opts engine;
+    struct ta_proto_opts proto;
+    struct ta_detect_opts detect; /* analyze */
+
+    /* Output: a path, "-" for stdout. */
+    const char *output;
+    bool no_stats;                  /* observe: no final stats record; http records carry headers
+                                       when proto.http_keep_headers is set */
+    enum ta_pipeline_format format; /* analyze */
+    const char *feed_name;          /* IntelMQ feed.name */
+
+    /* Intel and store (analyze). */
+    const char *db; /* indicators are read from it, events stored in it */
+    bool no_intel;
+    bool no_store;
+    struct ta_intel_index_opts intel; /* allow_files is set from the two below */
+    const char *const *allow_files;   /* NULL-terminated; NULL or empty: the installed
+                                         top-sites list when there is one */
+    const char *sensor;               /* NULL: the host name */
+    bool redo;
+    bool no_wait;
+    uint32_t skew_ms;
+
+    /* Geolocation (analyze). */
+    struct ta_geo_opts geo;
+};
+
+/* Defaults of every stage (mode observe, output "-"). */
+void ta_pipeline_opts_default(struct ta_pipeline_opts *o);
+
+#define TA_PIPELINE_ERRLEN 1024
+struct ta_pipeline_error {
+    ta_err code;
+    bool usage; /* the options were wrong (exit 2), not an input (exit 1) */
+    char msg[TA_PIPELINE_ERRLEN];
+};
+
+enum ta_pipeline_notice_kind {
+    TA_PIPELINE_NOTE_NO_TOPSITES,    /* no top-sites allowlist installed */
+    TA_PIPELINE_NOTE_LOCK_WAIT,      /* text: who holds the database */
+    TA_PIPELINE_NOTE_INTEL_LOADED,   /* secs, count (index entries) */
+    TA_PIPELINE_NOTE_GEO_LOADED,     /* secs */
+    TA_PIPELINE_NOTE_ALREADY_DONE,   /* text: the database; nothing to do */
+    TA_PIPELINE_NOTE_INTEL_RELOADED, /* text: the database */
+    TA_PIPELINE_NOTE_TRUNCATED,      /* text: the source's message */
+    TA_PIPELINE_NOTE_ERROR,          /* text: an error that does not end the run */
+};
+
+struct ta_pipeline_notice {
+    enum ta_pipeline_notice_kind kind;
+    const char *text;
+    double secs;
+    uint64_t count;
+};
+
+/* Called every 65,536 packets. */
+struct ta_pipeline_progress {
+    size_t file, nfiles; /* 1-based index of the source being read */
+    const char *name;
+    uint64_t packets, flows_active, events;
+};
+
+struct ta_pipeline_hooks {
+    void *ud;
+    void (*notice)(void *ud, const struct ta_pipeline_notice *n);
+    void (*progress)(void *ud, const struct ta_pipeline_progress *p); /* NULL: none */
+};
+
+struct ta_pipeline;
+
+/*
+ * Open and check everything (see above). o and the strings it points to
+ * must outlive the pipeline. On error *out is NULL and err says why.
+ * With an analyze run whose inputs are all in the store already, open
+ * succeeds and ta_pipeline_nothing_to_do() is true (a notice said so).
+ */
+ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeline_hooks *h,
+                        struct ta_pipeline **out, struct ta_pipeline_error *err);
+bool ta_pipeline_nothing_to_do(const struct ta_pipeline *p);
+ta_err ta_pipeline_run(struct ta_pipeline *p, struct ta_pipeline_error *err);
+ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err);
+void ta_pipeline_free(struct ta_pipeline *p);
+
+/* Async-signal-safe: end the run after the current packet. */
+void ta_pipeline_stop(struct ta_pipeline *p);
+/*
+ * Async-signal-safe: reload the intel from the database before the next
+ * packet, the capture going on (live capture with intel only; otherwise
+ * nothing). A failed reload is a TA_PIPELINE_NOTE_ERROR notice and the
+ * intel in use stays.
+ */
+void ta_pipeline_reload(struct ta_pipeline *p);
+
+struct ta_pipeline_stats {
+    struct ta_engine_stats engine;
+    struct ta_capture_stats capture;
+    uint64_t events;               /* analyze: events written */
+    struct ta_detect_stats detect; /* analyze */
+    bool stored;                   /* analyze: the store run was finished */
+    int64_t run_id;
+    struct ta_store_stats store;
+};
+void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats *st);
+
+#endif

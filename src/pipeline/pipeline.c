@@ -1,0 +1,762 @@
+/*
+ * The pipeline: sources -> engine -> proto -> detector -> sinks, for
+ * observe (EVE records) and analyze (detection events, the store). See
+ * threatatlas/pipeline.h for the lifecycle and where new sources, sinks and
+ * workers plug in. Nothing here prints: errors come back in
+ * struct ta_pipeline_error, everything else goes to the notice hook.
+ */
+#include "threatatlas/pipeline.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "threatatlas/alert.h"
+#include "threatatlas/eve-app.h"
+#include "threatatlas/eve.h"
+#include "threatatlas/json.h"
+
+#include "common/banned.h"
+
+#define MAX_FILES 4096
+
+/* Where `geo install` puts the top-sites list (npm top-sites). */
+#define TOPSITES_REL "geo/" TA_GEO_PKG_TOPSITES_DIR "/" TA_GEO_PKG_TOPSITES_FILE
+
+struct intel_state {
+    struct ta_intel_db *db;
+    struct ta_intel_index *idx;
+    struct ta_detect_intel_adapter *ad;
+};
+
+struct ta_pipeline {
+    const struct ta_pipeline_opts *o;
+    struct ta_pipeline_hooks h;
+    bool analyze;
+
+    struct ta_source **src;
+    size_t nsrc;
+    struct ta_source *volatile running;
+    volatile sig_atomic_t stop;
+    volatile sig_atomic_t hup;
+
+    struct ta_engine *e;
+    struct ta_proto *proto;
+
+    /* observe */
+    struct ta_eve_writer *w;
+    struct ta_eve_app_out app;
+    struct ta_capture_stats cap;
+    char *outbuf;
+
+    /* analyze */
+    struct ta_detector *det;
+    struct ta_detect_intel iops;
+    struct intel_state intel;
+    bool with_intel;
+    const char **allow;
+    char topsites[4096];
+    ta_geo *geo;
+    struct ta_store_lock *lock;
+    struct ta_store *store;
+    bool nothing_to_do;
+    bool stored;
+    int64_t run_id;
+    struct ta_json j;
+    bool io_error;
+    uint64_t events;
+
+    FILE *out;
+    bool failed; /* an error ended the run: the store run is not finished */
+
+    size_t file; /* 1-based, for progress */
+    uint64_t npk;
+};
+
+static ta_err fail(struct ta_pipeline_error *err, ta_err code, bool usage, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static ta_err fail(struct ta_pipeline_error *err, ta_err code, bool usage, const char *fmt, ...)
+{
+    err->code = code;
+    err->usage = usage;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void notice(struct ta_pipeline *p, enum ta_pipeline_notice_kind k, const char *text,
+                   double secs, uint64_t count)
+{
+    if (p->h.notice == NULL)
+        return;
+    struct ta_pipeline_notice n = {k, text, secs, count};
+    p->h.notice(p->h.ud, &n);
+}
+
+static double since(const struct timespec *a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->mode = TA_PIPELINE_OBSERVE;
+    o->name = "observe";
+    o->output = "-";
+    o->feed_name = "threatatlas";
+    o->skew_ms = 2000;
+    ta_source_opts_default(&o->source);
+    ta_engine_opts_default(&o->engine);
+    ta_proto_opts_default(&o->proto);
+    ta_detect_opts_default(&o->detect);
+    ta_intel_index_opts_default(&o->intel);
+}
+
+/* ---- sources ----------------------------------------------------------- */
+
+/* Every input is opened before anything is written, so a bad one leaves no output. */
+static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    if (o->n_files == 0 && o->iface == NULL)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: give captures (-r FILE) or an interface (-i IFACE); see --help", o->name);
+    if (o->n_files > 0 && o->iface != NULL)
+        return fail(err, TA_ERR_ARG, true, "%s: -r and -i cannot be used together", o->name);
+    if (o->n_files > MAX_FILES)
+        return fail(err, TA_ERR_ARG, true, "%s: too many capture files (at most %d)", o->name,
+                    MAX_FILES);
+    size_t want = o->iface != NULL ? 1 : o->n_files;
+    p->src = calloc(want, sizeof(*p->src));
+    if (p->src == NULL)
+        return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
+    char e[TA_SOURCE_ERRLEN];
+    for (size_t i = 0; i < want; i++) {
+        ta_err te = o->iface != NULL
+                        ? ta_source_open_live(o->iface, &o->source, &p->src[i], e, sizeof(e))
+                        : ta_source_open_file(o->files[i], &o->source, &p->src[i], e, sizeof(e));
+        if (te != TA_OK)
+            return fail(err, te, te == TA_ERR_ARG, "%s", e);
+        p->nsrc++;
+    }
+    return TA_OK;
+}
+
+static void reload_intel(struct ta_pipeline *p);
+
+static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
+                     uint32_t wirelen)
+{
+    struct ta_pipeline *p = ud;
+    /* SIGHUP's reload happens here, between two packets, so the capture goes on. */
+    if (p->hup) {
+        p->hup = 0;
+        reload_intel(p);
+    }
+    ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
+    if (p->h.progress != NULL && (++p->npk & 0xffff) == 0) {
+        struct ta_engine_stats st;
+        ta_engine_get_stats(p->e, &st);
+        struct ta_pipeline_progress pr = {.file = p->file,
+                                          .nfiles = p->nsrc,
+                                          .name = ta_source_name(p->src[p->file - 1]),
+                                          .packets = st.packets,
+                                          .flows_active = st.flows_active,
+                                          .events = p->events};
+        p->h.progress(p->h.ud, &pr);
+    }
+}
+
+static ta_err run_source(struct ta_pipeline *p, struct ta_source *s, char *e, size_t elen)
+{
+    if (p->stop)
+        return TA_ERR_INTERRUPTED;
+    p->running = s;
+    ta_err te = ta_source_run(s, on_frame, p, e, elen);
+    p->running = NULL;
+    return te;
+}
+
+void ta_pipeline_stop(struct ta_pipeline *p)
+{
+    p->stop = 1;
+    struct ta_source *s = p->running;
+    if (s != NULL)
+        ta_source_stop(s);
+}
+
+void ta_pipeline_reload(struct ta_pipeline *p)
+{
+    /* Only a live capture with intel reloads, before the next packet (on_frame). */
+    if (p->o->iface == NULL || !p->with_intel)
+        return;
+    p->hup = 1;
+}
+
+/* ---- intel ------------------------------------------------------------- */
+
+static void intel_release(struct intel_state *s)
+{
+    ta_detect_intel_adapter_free(s->ad);
+    ta_intel_index_free(s->idx);
+    ta_intel_db_close(s->db);
+    memset(s, 0, sizeof(*s));
+}
+
+static ta_err intel_load(struct ta_pipeline *p, const struct ta_intel_index_opts *io,
+                         struct intel_state *s, struct ta_pipeline_error *err)
+{
+    char e[256];
+    memset(s, 0, sizeof(*s));
+    ta_err te = ta_intel_db_open(p->o->db, &s->db, e, sizeof(e));
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: %s", p->o->name, e);
+    te = ta_intel_index_build(s->db, io, &s->idx);
+    if (te == TA_OK)
+        te = ta_detect_intel_adapter_new(s->db, s->idx, &s->ad);
+    if (te != TA_OK) {
+        intel_release(s);
+        return fail(err, te, false, "%s: cannot load the indicators from %s (or an allow file): %s",
+                    p->o->name, p->o->db, ta_strerror(te));
+    }
+    return TA_OK;
+}
+
+/* The allow files: the given ones, else the installed top-sites list when there is one. */
+static ta_err allow_files(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    size_t n = 0;
+    while (p->o->allow_files != NULL && p->o->allow_files[n] != NULL)
+        n++;
+    p->allow = calloc(n + 2, sizeof(*p->allow));
+    if (p->allow == NULL)
+        return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", p->o->name);
+    for (size_t i = 0; i < n; i++)
+        p->allow[i] = p->o->allow_files[i];
+    if (n == 0) {
+        char dd[3072];
+        struct stat st;
+        if (ta_geo_data_dir(NULL, dd, sizeof(dd)) &&
+            snprintf(p->topsites, sizeof(p->topsites), "%s/%s", dd, TOPSITES_REL) <
+                (int)sizeof(p->topsites) &&
+            stat(p->topsites, &st) == 0)
+            p->allow[n++] = p->topsites;
+        else
+            notice(p, TA_PIPELINE_NOTE_NO_TOPSITES, NULL, 0, 0);
+    }
+    p->allow[n] = NULL;
+    return TA_OK;
+}
+
+/* ---- run information for the store ------------------------------------- */
+
+/* A bounded text accumulator for the data-version strings of a run. */
+struct vbuf {
+    char s[2048];
+    size_t n;
+};
+
+static void vbuf_add(struct vbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vbuf_add(struct vbuf *b, const char *fmt, ...)
+{
+    if (b->n >= sizeof(b->s) - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->n += (size_t)k < sizeof(b->s) - b->n ? (size_t)k : sizeof(b->s) - 1 - b->n;
+}
+
+struct intel_ver {
+    struct vbuf b;
+    unsigned nsources;
+    ta_time_us last_import;
+};
+
+static void intel_ver_count(void *user, const char *what, const char *name, uint64_t count)
+{
+    struct intel_ver *v = user;
+    if (strcmp(what, "source") != 0)
+        return;
+    vbuf_add(&v->b, "%s%s %llu", v->nsources++ ? ", " : "", name, (unsigned long long)count);
+}
+
+static void intel_ver_run(void *user, const struct ta_intel_import_run *run)
+{
+    struct intel_ver *v = user;
+    if (run->at > v->last_import)
+        v->last_import = run->at;
+}
+
+/* "feodo 6, openphish 6, ... indicators; last import <time>" */
+static void intel_version(struct ta_intel_db *db, struct vbuf *out)
+{
+    struct intel_ver v;
+    memset(&v, 0, sizeof(v));
+    if (db == NULL || ta_intel_db_stats(db, intel_ver_count, intel_ver_run, &v) != TA_OK) {
+        vbuf_add(out, "none loaded");
+        return;
+    }
+    char ts[TA_TS_STRLEN];
+    vbuf_add(out, "%s indicators", v.nsources ? v.b.s : "no");
+    if (v.last_import)
+        vbuf_add(out, "; last import %s", ta_time_format(v.last_import, ts, sizeof(ts)));
+}
+
+/* One entry per database: "country: <package> <version> (<file>, built <date>)". */
+static void geoip_version(const ta_geo *g, struct vbuf *out)
+{
+    struct ta_geo_db_info info[8];
+    size_t n = ta_geo_info(g, info, 8);
+    if (n == 0)
+        vbuf_add(out, "none");
+    for (size_t i = 0; i < n && i < 8; i++) {
+        const char *file = info[i].path ? strrchr(info[i].path, '/') : NULL;
+        file = file ? file + 1 : (info[i].path ? info[i].path : "?");
+        char ts[TA_TS_STRLEN];
+        ta_time_format((ta_time_us)info[i].build_epoch * 1000000u, ts, sizeof(ts));
+        ts[10] = '\0';
+        vbuf_add(out, "%s%s: %s %s (%s, built %s)", i ? "; " : "", info[i].role,
+                 info[i].package && info[i].package[0] ? info[i].package : info[i].database_type,
+                 info[i].package_version ? info[i].package_version : "", file, ts);
+    }
+}
+
+/* Newest build time of the GeoIP databases in use (Unix seconds), 0 if unknown. */
+static uint64_t geoip_built(const ta_geo *g)
+{
+    struct ta_geo_db_info info[8];
+    size_t n = ta_geo_info(g, info, 8);
+    uint64_t b = 0;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        /* CSV databases give YYYYMMDDHH from the package version, not epoch seconds. */
+        if (info[i].format != NULL && strcmp(info[i].format, "mmdb") == 0 &&
+            info[i].build_epoch > b)
+            b = info[i].build_epoch;
+    }
+    return b;
+}
+
+static void on_lock_wait(void *ctx, const char *holder)
+{
+    notice(ctx, TA_PIPELINE_NOTE_LOCK_WAIT, holder, 0, 0);
+}
+
+/* Open the store and begin the run; sets nothing_to_do when every input is in it already. */
+static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    char serr[TA_STORE_ERRLEN];
+    ta_err te = ta_store_open(o->db, TA_STORE_CREATE, &p->store, serr);
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: %s", o->name, serr);
+    ta_store_set_skew(p->store, (ta_time_us)o->skew_ms * 1000);
+    struct ta_store_input *inputs = calloc(o->n_files, sizeof(*inputs));
+    if (inputs == NULL)
+        return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
+    for (size_t i = 0; i < o->n_files; i++) {
+        te = ta_store_input_hash(o->files[i], &inputs[i]);
+        if (te != TA_OK) {
+            free(inputs);
+            return fail(err, te, false, "%s: cannot read %s", o->name, o->files[i]);
+        }
+    }
+    struct vbuf iv = {.n = 0}, gv = {.n = 0};
+    iv.s[0] = gv.s[0] = '\0';
+    intel_version(p->intel.db, &iv);
+    geoip_version(p->geo, &gv);
+    char host[256] = "";
+    if (o->sensor == NULL && gethostname(host, sizeof(host) - 1) != 0)
+        snprintf(host, sizeof(host), "unknown");
+    struct ta_store_run_info ri = {.inputs = inputs,
+                                   .n_inputs = o->n_files,
+                                   .home = o->geo.home_countries,
+                                   .home_nets = o->geo.home_nets,
+                                   .sensor = o->sensor ? o->sensor : host,
+                                   .intel_version = iv.s,
+                                   .geoip_version = gv.s,
+                                   .geoip_built = geoip_built(p->geo),
+                                   .redo = o->redo};
+    bool done = false;
+    te = ta_store_run_begin(p->store, &ri, &done);
+    free(inputs);
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: %s", o->name, ta_store_errmsg(p->store));
+    if (done) {
+        notice(p, TA_PIPELINE_NOTE_ALREADY_DONE, o->db, 0, 0);
+        ta_store_close(p->store);
+        p->store = NULL;
+        p->nothing_to_do = true;
+        return TA_OK;
+    }
+    char holder[64];
+    snprintf(holder, sizeof(holder), "run %lld (pid %ld)", (long long)ta_store_run_id(p->store),
+             (long)getpid());
+    ta_store_lock_set_holder(p->lock, holder);
+    return TA_OK;
+}
+
+/* ---- sinks ------------------------------------------------------------- */
+
+/* analyze: each event is written (EVE alert or IntelMQ) and stored. */
+static void on_event(void *ud, const struct ta_event *ev)
+{
+    struct ta_pipeline *p = ud;
+    ta_json_reset(&p->j);
+    if (p->o->format == TA_PIPELINE_INTELMQ)
+        ta_event_write_intelmq(&p->j, ev, p->o->feed_name);
+    else
+        ta_event_write_eve(&p->j, ev);
+    if (!ta_json_write_line(&p->j, p->out))
+        p->io_error = true;
+    if (p->store != NULL)
+        ta_store_event_sink(p->store, ev);
+    p->events++;
+}
+
+static void stats_extra(struct ta_json *j, void *ud)
+{
+    ta_eve_proto_stats(j, ud);
+}
+
+static ta_err open_output(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    if (strcmp(p->o->output, "-") == 0) {
+        p->out = stdout;
+        return TA_OK;
+    }
+    p->out = fopen(p->o->output, "w");
+    if (p->out == NULL)
+        return fail(err, TA_ERR_IO, false, "cannot write %s: %s", p->o->output, strerror(errno));
+    return TA_OK;
+}
+
+/* observe: engine -> proto -> EVE writer (flow records, then dns/http/tls records). */
+static ta_err assemble_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    ta_err te = ta_engine_new(&o->engine, &p->e);
+    if (te != TA_OK)
+        return fail(err, te, false, "observe: cannot create the engine: %s", ta_strerror(te));
+    if ((te = open_output(p, err)) != TA_OK)
+        return te;
+    /*
+     * Reading files, EVE lines go out in large blocks (stdio's default is the
+     * 4 KiB block size, a write() every few records). A live capture or a
+     * terminal keeps the default so records show up promptly. stdout's buffer
+     * must outlive the pipeline (stdout is flushed at exit), so it is static.
+     */
+    static char stdout_buf[1u << 18];
+    if (o->iface == NULL && !isatty(fileno(p->out))) {
+        char *buf = stdout_buf;
+        if (p->out != stdout)
+            buf = p->outbuf = malloc(sizeof(stdout_buf));
+        if (buf != NULL)
+            setvbuf(p->out, buf, _IOFBF, sizeof(stdout_buf));
+    }
+    struct ta_eve_opts wo = {.in_iface = o->iface};
+    if (ta_eve_writer_new(p->out, &wo, &p->w) != TA_OK)
+        return fail(err, TA_ERR_NOMEM, false, "observe: out of memory");
+    struct ta_obs_sink sink = ta_eve_writer_sink(p->w);
+    te = ta_proto_new(&o->proto, &p->proto);
+    if (te != TA_OK)
+        return fail(err, te, te == TA_ERR_ARG, "observe: cannot create the app layer: %s",
+                    ta_strerror(te));
+    ta_engine_set_app_layer(p->e, ta_proto_hooks(), p->proto);
+    ta_engine_add_sink(p->e, &sink);
+    p->app.w = p->w;
+    p->app.http_headers = o->proto.http_keep_headers;
+    struct ta_obs_sink asink;
+    memset(&asink, 0, sizeof(asink));
+    ta_eve_app_sink(&p->app, &asink);
+    ta_engine_add_sink(p->e, &asink);
+    ta_eve_writer_set_stats_extra(p->w, stats_extra, p->proto);
+    return TA_OK;
+}
+
+/* analyze: intel, geolocation, the store run, then engine -> proto -> detector -> events. */
+static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    /*
+     * Indicators are the point of most detections: a run that silently has none (no --db,
+     * a mistyped path, a database never imported into) would look like clean traffic.
+     */
+    if (o->db == NULL && !o->no_intel)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: no indicators: give --db FILE (filled by `threatatlas intel import --db "
+                    "FILE FEED`), or --no-intel to run without them",
+                    o->name);
+    p->with_intel = o->db != NULL && !o->no_intel;
+    if (p->with_intel && access(o->db, F_OK) != 0)
+        return fail(err, TA_ERR_NOTFOUND, false,
+                    "%s: %s does not exist: import indicators into it first (`threatatlas intel "
+                    "import --db %s FEED`), or pass --no-intel",
+                    o->name, o->db, o->db);
+    ta_err te;
+    struct ta_intel_index_opts io = o->intel;
+    if (p->with_intel) {
+        if ((te = allow_files(p, err)) != TA_OK)
+            return te;
+        io.allow_files = p->allow;
+    }
+    bool storing = o->db != NULL && !o->no_store && o->iface == NULL;
+    if (storing) {
+        /* One writer at a time, decided before any work (and before the intel
+         * is read, so an import being written is waited for). */
+        char holder[64], lerr[TA_STORE_ERRLEN];
+        snprintf(holder, sizeof(holder), "%s (pid %ld)", o->name, (long)getpid());
+        te =
+            ta_store_lock_take(o->db, holder, o->no_wait ? 0 : -1, on_lock_wait, p, &p->lock, lerr);
+        if (te != TA_OK)
+            return fail(err, te, false, "%s: %s%s", o->name, lerr,
+                        te == TA_ERR_LIMIT ? " (--no-wait)" : "");
+    }
+    if (p->with_intel) {
+        /* The clock only times the load for the notice, never the output. */
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if ((te = intel_load(p, &io, &p->intel, err)) != TA_OK)
+            return te;
+        double secs = since(&t0);
+        struct ta_intel_index_stats ist;
+        ta_intel_index_stats(p->intel.idx, &ist);
+        /* Allow entries (built-in top sites among them) raise no event by themselves. */
+        if (ist.entries <= ist.by_kind[TA_INTEL_KIND_ALLOW])
+            return fail(err, TA_ERR_NOTFOUND, false,
+                        "%s: %s holds no indicators: import some first (`threatatlas intel "
+                        "import --db %s FEED`), or pass --no-intel",
+                        o->name, o->db, o->db);
+        notice(p, TA_PIPELINE_NOTE_INTEL_LOADED, NULL, secs, ist.entries);
+    }
+    char e[512];
+    struct timespec g0;
+    clock_gettime(CLOCK_MONOTONIC, &g0);
+    te = ta_geo_open(&o->geo, &p->geo, e, sizeof(e));
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: %s", o->name, e);
+    /* Like the intel notice: a start-up cost, reported apart from the packets. */
+    notice(p, TA_PIPELINE_NOTE_GEO_LOADED, NULL, since(&g0), 0);
+
+    if (storing) {
+        if ((te = store_begin(p, err)) != TA_OK || p->nothing_to_do)
+            return te;
+    }
+    if ((te = open_output(p, err)) != TA_OK)
+        return te;
+
+    if (p->intel.ad != NULL)
+        ta_detect_intel_adapter_ops(p->intel.ad, &p->iops);
+    struct ta_detect_geo gops;
+    ta_detect_geo_ops(p->geo, &gops);
+    te = ta_detector_new(&o->detect, &p->iops, &gops, on_event, p, &p->det);
+    if (te == TA_OK)
+        te = ta_engine_new(&o->engine, &p->e);
+    if (te == TA_OK)
+        te = ta_proto_new(&o->proto, &p->proto);
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: %s", o->name, ta_strerror(te));
+    ta_engine_set_app_layer(p->e, ta_proto_hooks(), p->proto);
+    struct ta_obs_sink sink;
+    ta_detector_sink(p->det, &sink);
+    ta_engine_add_sink(p->e, &sink);
+    return TA_OK;
+}
+
+ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeline_hooks *h,
+                        struct ta_pipeline **out, struct ta_pipeline_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    *out = NULL;
+    struct ta_pipeline *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
+    p->o = o;
+    if (h != NULL)
+        p->h = *h;
+    p->analyze = o->mode == TA_PIPELINE_ANALYZE;
+    ta_json_init(&p->j);
+    ta_err te = open_sources(p, err);
+    if (te == TA_OK)
+        te = p->analyze ? assemble_analyze(p, err) : assemble_observe(p, err);
+    if (te != TA_OK) {
+        ta_pipeline_free(p);
+        return te;
+    }
+    *out = p;
+    return TA_OK;
+}
+
+bool ta_pipeline_nothing_to_do(const struct ta_pipeline *p)
+{
+    return p->nothing_to_do;
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    ta_err ret = TA_OK;
+    char e[TA_SOURCE_ERRLEN];
+    for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
+        p->file = i + 1;
+        ta_err te = run_source(p, p->src[i], e, sizeof(e));
+        struct ta_source_stats ss;
+        ta_source_get_stats(p->src[i], &ss);
+        p->cap.kernel_drops += ss.kernel_drops;
+        if (p->o->iface == NULL)
+            p->cap.files++;
+        if (te == TA_ERR_TRUNCATED) {
+            notice(p, TA_PIPELINE_NOTE_TRUNCATED, e, 0, 0);
+            p->cap.truncated_files++;
+        } else if (te == TA_ERR_INTERRUPTED) {
+            break;
+        } else if (te != TA_OK) {
+            ret = fail(err, te, false, "%s", e);
+            p->failed = true;
+            break;
+        }
+    }
+    ta_engine_flush(p->e);
+    if (!p->o->no_stats)
+        ta_eve_write_stats(p->w, p->e, &p->cap, ta_engine_now(p->e));
+    return ret;
+}
+
+static void reload_intel(struct ta_pipeline *p)
+{
+    struct intel_state fresh;
+    struct ta_intel_index_opts io = p->o->intel;
+    io.allow_files = p->allow;
+    struct ta_pipeline_error rerr;
+    if (intel_load(p, &io, &fresh, &rerr) != TA_OK) {
+        notice(p, TA_PIPELINE_NOTE_ERROR, rerr.msg, 0, 0);
+        return;
+    }
+    ta_detect_intel_adapter_ops(fresh.ad, &p->iops);
+    ta_detector_set_intel(p->det, &p->iops);
+    intel_release(&p->intel);
+    p->intel = fresh;
+    notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
+}
+
+static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    ta_err ret = TA_OK;
+    char e[512];
+    for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
+        p->file = i + 1;
+        ta_err te = run_source(p, p->src[i], e, sizeof(e));
+        if (te != TA_OK && te != TA_ERR_TRUNCATED && te != TA_ERR_INTERRUPTED) {
+            ret = fail(err, te, false, "%s", e);
+            p->failed = true;
+            break;
+        }
+        if (te == TA_ERR_TRUNCATED)
+            notice(p, TA_PIPELINE_NOTE_TRUNCATED, e, 0, 0);
+    }
+    ta_engine_flush(p->e);
+    ta_detector_finish(p->det);
+    fflush(p->out);
+    return ret;
+}
+
+ta_err ta_pipeline_run(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    if (p->nothing_to_do)
+        return TA_OK;
+    return p->analyze ? run_analyze(p, err) : run_observe(p, err);
+}
+
+ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    if (p->nothing_to_do)
+        return TA_OK;
+    const struct ta_pipeline_opts *o = p->o;
+    if (!p->analyze) {
+        ta_err we = ta_eve_writer_error(p->w);
+        ta_err ret = TA_OK;
+        if (fflush(p->out) != 0 || we != TA_OK) {
+            ret = fail(err, we ? we : TA_ERR_IO, false, "cannot write %s: %s",
+                       strcmp(o->output, "-") ? o->output : "stdout",
+                       ta_strerror(we ? we : TA_ERR_IO));
+            p->failed = true;
+        }
+        if (p->out != stdout) {
+            int rc = fclose(p->out);
+            p->out = NULL;
+            if (rc != 0 && !p->failed) {
+                p->failed = true;
+                ret = fail(err, TA_ERR_IO, false, "cannot write %s", o->output);
+            }
+        }
+        return ret;
+    }
+    if (p->io_error || ferror(p->out)) {
+        p->failed = true;
+        return fail(err, TA_ERR_IO, false, "%s: error writing %s", o->name, o->output);
+    }
+    if (p->store != NULL && !p->failed) {
+        p->run_id = ta_store_run_id(p->store);
+        ta_err te = ta_store_run_finish(p->store, 0, 0);
+        if (te != TA_OK) {
+            p->failed = true;
+            return fail(err, te, false, "%s: storing events: %s", o->name,
+                        ta_store_errmsg(p->store));
+        }
+        p->stored = true;
+    }
+    return TA_OK;
+}
+
+void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    if (p->e != NULL)
+        ta_engine_get_stats(p->e, &st->engine);
+    st->capture = p->cap;
+    st->events = p->events;
+    if (p->det != NULL)
+        ta_detector_get_stats(p->det, &st->detect);
+    st->stored = p->stored;
+    st->run_id = p->run_id;
+    if (p->stored)
+        ta_store_get_stats(p->store, &st->store);
+}
+
+void ta_pipeline_free(struct ta_pipeline *p)
+{
+    if (p == NULL)
+        return;
+    ta_store_close(p->store);
+    ta_store_lock_release(p->lock);
+    ta_eve_writer_free(p->w);
+    if (p->out != NULL && p->out != stdout)
+        fclose(p->out);
+    free(p->outbuf);
+    ta_json_release(&p->j);
+    ta_engine_free(p->e);
+    ta_proto_free(p->proto);
+    ta_detector_free(p->det);
+    intel_release(&p->intel);
+    free(p->allow);
+    ta_geo_close(p->geo);
+    for (size_t i = 0; i < p->nsrc; i++)
+        ta_source_close(p->src[i]);
+    free(p->src);
+    free(p);
+}
