@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include "threatatlas/detect.h"
 #include "threatatlas/alert.h"
 #include "threatatlas/json.h"
 
