@@ -4,6 +4,7 @@
 #include "common/csv.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "common/banned.h"
 
@@ -70,4 +71,43 @@ int ta_csv_split(const char *line, size_t len, unsigned flags, char *buf, size_t
         i++; /* the comma */
     }
     return nf;
+}
+
+/* A plain number, optionally signed, with at most one decimal point. */
+static bool plain_number(const char *s)
+{
+    if (*s == '+' || *s == '-')
+        s++;
+    bool digit = false, dot = false;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digit = true;
+        else if (*s == '.' && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digit;
+}
+
+void ta_csv_write_field(FILE *f, const char *s)
+{
+    if (s == NULL)
+        return;
+    bool formula = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                    s[0] == '\r') &&
+                   !plain_number(s);
+    if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    if (formula)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
 }

@@ -17,6 +17,7 @@
 #define TA_COMMON_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define TA_CSV_TRIM         1u
 #define TA_CSV_STRICT_QUOTE 2u
@@ -31,5 +32,15 @@
  */
 int ta_csv_split(const char *line, size_t len, unsigned flags, char *buf, size_t bufcap,
                  const char **fields, size_t *lens, int max);
+
+/*
+ * Write one CSV field to f (no separator), quoted as RFC 4180 when it holds
+ * a comma, a quote or a line break. Values come from feeds and traffic, and
+ * a spreadsheet runs a cell that starts with = + - @ (or a tab or a carriage
+ * return) as a formula: such a field is written quoted with a leading
+ * apostrophe ('=HYPERLINK(...)), which spreadsheets show as text. Plain
+ * numbers ("-5", "+3.2") are left alone. NULL writes an empty field.
+ */
+void ta_csv_write_field(FILE *f, const char *s);
 
 #endif

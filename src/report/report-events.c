@@ -10,6 +10,8 @@
 #include "threatatlas/alert.h"
 #include "threatatlas/json.h"
 
+#include "common/csv.h"
+
 #include "common/banned.h"
 
 bool ta_events_format_parse(const char *s, enum ta_events_format *out)
@@ -32,23 +34,6 @@ static void ip_text(const struct ta_addr *a, char *buf, size_t cap)
     ta_addr_format(a, buf, cap);
 }
 
-static void csv_str(FILE *f, const char *v)
-{
-    if (v == NULL)
-        return;
-    if (strpbrk(v, ",\"\r\n") == NULL) {
-        fputs(v, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *v; v++) {
-        if (*v == '"')
-            fputc('"', f);
-        fputc(*v, f);
-    }
-    fputc('"', f);
-}
-
 static void write_csv_row(FILE *f, const struct ta_store_event_row *row)
 {
     const struct ta_event *ev = &row->ev;
@@ -66,13 +51,13 @@ static void write_csv_row(FILE *f, const struct ta_store_event_row *row)
     for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
         if (i)
             fputc(',', f);
-        csv_str(f, rest[i]);
+        ta_csv_write_field(f, rest[i]);
     }
     fprintf(f, ",%s,%lld,%d,%d,", ta_time_format(ev->flow_start, ts, sizeof(ts)),
             (long long)ev->tx_index, (int)ev->established, (int)ev->undated);
-    csv_str(f, ev->suppressed_by);
+    ta_csv_write_field(f, ev->suppressed_by);
     fputc(',', f);
-    csv_str(f, row->sensors);
+    ta_csv_write_field(f, row->sensors);
     fputc('\n', f);
 }
 

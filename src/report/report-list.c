@@ -10,6 +10,8 @@
 
 #include "threatatlas/json.h"
 
+#include "common/csv.h"
+
 #include "common/banned.h"
 
 /* The report's lists are the store's, in the same order. */
@@ -43,21 +45,6 @@ static void ip_text(const void *b, size_t len, char *buf, size_t cap)
     else
         return;
     ta_addr_format(&a, buf, cap);
-}
-
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 struct list_out {
@@ -108,7 +95,7 @@ static ta_err write_row(void *ctx, const struct ta_store_cell *cells, size_t nc)
         } else if (fmt == TA_REPORT_FMT_CSV) {
             if (i)
                 fputc(',', out);
-            csv_field(out, text);
+            ta_csv_write_field(out, text);
         } else {
             fprintf(out, "%s%s", i ? "\t" : "", text[0] ? text : "-");
         }

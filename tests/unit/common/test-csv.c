@@ -70,13 +70,50 @@ static void test_embedded_nul(void **state)
     assert_int_equal(l[1], 1);
 }
 
+/* What ta_csv_write_field writes for s, read back into buf. */
+static const char *written(const char *s, char *buf, size_t cap)
+{
+    memset(buf, 0, cap);
+    FILE *f = fmemopen(buf, cap, "w");
+    assert_non_null(f);
+    ta_csv_write_field(f, s);
+    fclose(f);
+    return buf;
+}
+
+/* Quoting, and cells a spreadsheet would run as formulas shown as text. */
+static void test_write_field(void **state)
+{
+    (void)state;
+    char b[256];
+    assert_string_equal(written("plain", b, sizeof(b)), "plain");
+    assert_string_equal(written("a,b", b, sizeof(b)), "\"a,b\"");
+    assert_string_equal(written("say \"hi\"", b, sizeof(b)), "\"say \"\"hi\"\"\"");
+    assert_string_equal(written("=HYPERLINK(\"http://x\")", b, sizeof(b)),
+                        "\"'=HYPERLINK(\"\"http://x\"\")\"");
+    assert_string_equal(written("@SUM(A1:A9)", b, sizeof(b)), "\"'@SUM(A1:A9)\"");
+    assert_string_equal(written("+1+cmd|' /C calc'!A0", b, sizeof(b)), "\"'+1+cmd|' /C calc'!A0\"");
+    assert_string_equal(written("-2+3", b, sizeof(b)), "\"'-2+3\"");
+    assert_string_equal(written("\tx", b, sizeof(b)), "\"'\tx\"");
+    assert_string_equal(written("-5", b, sizeof(b)), "-5");
+    assert_string_equal(written("+3.25", b, sizeof(b)), "+3.25");
+    assert_string_equal(written("-", b, sizeof(b)), "\"'-\"");
+    assert_string_equal(written("", b, sizeof(b)), "");
+    assert_string_equal(written(NULL, b, sizeof(b)), "");
+    /* Written fields split back into the value (with the apostrophe for formulas). */
+    char buf[256];
+    const char *fields[2];
+    written("=1+1,x", b, sizeof(b));
+    assert_int_equal(ta_csv_split(b, strlen(b), 0, buf, sizeof(buf), fields, NULL, 2), 1);
+    assert_string_equal(fields[0], "'=1+1,x");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quoting),
-        cmocka_unit_test(test_flags),
-        cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_embedded_nul),
+        cmocka_unit_test(test_quoting),     cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_caps),        cmocka_unit_test(test_embedded_nul),
+        cmocka_unit_test(test_write_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

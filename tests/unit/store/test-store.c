@@ -966,11 +966,16 @@ static size_t cursor_count(struct ta_store *st, ta_time_us since, uint32_t kinds
 static void test_query_api(void **state)
 {
     (void)state;
-    /* A database without store tables (only another module's): nothing
-     * analysed, no rows, an empty cursor. */
+    /* A threatatlas database without store tables (only another module's,
+     * with the meta table every one has): nothing analysed, no rows, an
+     * empty cursor. */
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE other(x)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                                  "CREATE TABLE other(x)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(db);
     char err[TA_STORE_ERRLEN];
     struct ta_store *st = NULL;
