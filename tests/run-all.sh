@@ -12,6 +12,9 @@ export TA_BIN="$PWD/$B/threatatlas"
 export TA_GEN="$PWD/$B/threatatlas-gen"
 export TA_BUILD="$PWD/$B"
 export TA_SHARED_DATA=${TA_SHARED_DATA:-$PWD/../shared/data}
+# The installed GeoIP data and allow list, as `make check` sets it (so a
+# test run by hand finds the same data).
+export THREATATLAS_DATA_DIR=${THREATATLAS_DATA_DIR:-$PWD/data}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=stdout

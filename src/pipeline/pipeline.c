@@ -546,7 +546,7 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     clock_gettime(CLOCK_MONOTONIC, &g0);
     te = ta_geo_open(&o->geo, &p->geo, e, sizeof(e));
     if (te != TA_OK)
-        return fail(err, te, false, "%s: %s", o->name, e);
+        return fail(err, te, te == TA_ERR_ARG, "%s: %s", o->name, e); /* --home XYZ: usage */
     /* Like the intel notice: a start-up cost, reported apart from the packets. */
     notice(p, TA_PIPELINE_NOTE_GEO_LOADED, NULL, since(&g0), 0);
 

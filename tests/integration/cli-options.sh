@@ -40,6 +40,10 @@ expect_err 2 "observe: option '-r' needs a value" observe -r
 
 # Bad values are usage errors; input quoted in a message cannot drive the terminal.
 expect_err 2 "home country 'XYZ' is not a two-letter code" geo lookup --home XYZ 8.8.8.8
+"${TA_GEN:?}" --scenario edge --out "$T/edge" >/dev/null 2>&1 || fail "edge scenario"
+expect_err 2 "home country 'XYZ' is not a two-letter code" \
+    analyze -r "$T/edge/basic.pcap" --no-intel --no-store --home XYZ -o "$T/alerts.json"
+[[ ! -e "$T/alerts.json" ]] || fail "analyze with a bad --home wrote its output"
 expect_err 2 "intel lookup: no values to look up" intel lookup --db "$T/none.db"
 : >"$T/empty-feed.txt"
 expect_err 1 "empty-feed.txt: the feed is empty" intel import --db "$T/i.db" --kind c2 \
