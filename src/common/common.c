@@ -1,9 +1,10 @@
 /*
- * Common helpers: error strings, address and time formatting.
+ * Common helpers: error strings, address and time formatting, database file checks.
  */
 #include "threatatlas/common.h"
 
 #include <arpa/inet.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -200,4 +201,18 @@ bool ta__db_file_truncated(const char *path)
     }
     fclose(f);
     return cut;
+}
+
+int ta__db_table_state(struct sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *s = NULL;
+    int state = -1;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        state = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(s);
+    return state;
 }

@@ -1,6 +1,6 @@
 /*
- * Checks on a database file made before SQLite reads it (shared by the
- * store and the intel database, which live in the same file).
+ * Checks on a database file (shared by the store and the intel database,
+ * which live in the same file): before SQLite reads it, and what it holds.
  */
 #ifndef THREATATLAS_COMMON_DBFILE_H
 #define THREATATLAS_COMMON_DBFILE_H
@@ -16,5 +16,9 @@
  * including files that cannot be read (opening them reports that).
  */
 bool ta__db_file_truncated(const char *path);
+
+struct sqlite3;
+/* 1 if the table exists in db, 0 if not, -1 if the file cannot be read as a database. */
+int ta__db_table_state(struct sqlite3 *db, const char *name);
 
 #endif

@@ -181,20 +181,6 @@ out_close:
     return e;
 }
 
-static int has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *s = NULL;
-    int state = -1;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &s,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(s);
-        state = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-    }
-    sqlite3_finalize(s);
-    return state;
-}
-
 ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, char *err,
                                  size_t errlen)
 {
@@ -218,7 +204,7 @@ ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, cha
         goto out_close;
     }
     sqlite3_busy_timeout(db->db, 10000);
-    int meta = has_table(db->db, "meta");
+    int meta = ta__db_table_state(db->db, "meta");
     if (meta < 0) {
         snprintf(err, errlen, "%s: not a threatatlas database or unreadable (%s)", path,
                  sqlite3_errmsg(db->db));
@@ -228,7 +214,7 @@ ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, cha
         snprintf(err, errlen, "%s: not a threatatlas database", path);
         goto out_close;
     }
-    if (has_table(db->db, "intel_indicator") != 1) {
+    if (ta__db_table_state(db->db, "intel_indicator") != 1) {
         snprintf(err, errlen, "%s: holds no indicators (nothing was imported into it)", path);
         goto out_close;
     }

@@ -241,30 +241,15 @@ static ta_err exec(struct ta_store *st, const char *sql, const char *what)
     return TA_OK;
 }
 
-/* 1 if the table exists, 0 if not, -1 if the file cannot be read as a database. */
-static int table_state(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *s = NULL;
-    int state = -1;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &s,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(s);
-        state = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-    }
-    sqlite3_finalize(s);
-    return state;
-}
-
 static bool table_exists(sqlite3 *db, const char *name)
 {
-    return table_state(db, name) == 1;
+    return ta__db_table_state(db, name) == 1;
 }
 
 /* schema.store from meta, 0 if absent; -1 on error. */
 static long schema_version(sqlite3 *db)
 {
-    int meta = table_state(db, "meta");
+    int meta = ta__db_table_state(db, "meta");
     if (meta < 0)
         return -1;
     if (meta == 0)
@@ -324,7 +309,7 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     /* A reader never creates: a file without the meta table that every
      * threatatlas database has (an empty file, another program's SQLite
      * file) is not one of ours. */
-    if (v == 0 && st->readonly && table_state(st->db, "meta") != 1) {
+    if (v == 0 && st->readonly && ta__db_table_state(st->db, "meta") != 1) {
         snprintf(errbuf, TA_STORE_ERRLEN, "%s: not a threatatlas database", path);
         err = TA_ERR_FORMAT;
         goto out_close;
