@@ -316,6 +316,21 @@ static bool godzilla_response(const uint8_t *r, size_t n)
     return ta_base64_valid(r + 16, n - 32);
 }
 
+/*
+ * Whether n symbols of an alphabet of 2^bits look drawn at random: their
+ * entropy reaches 80 % of what n uniform draws give (log2 n while n is
+ * below the alphabet, bits after). Ciphertext passes by a wide margin; a
+ * body of one repeated character, padding or text does not, although each
+ * can be valid base64 of a block-sized length.
+ */
+static bool random_looking(const uint8_t *s, size_t n, double bits)
+{
+    double most = log2((double)n);
+    if (most > bits)
+        most = bits;
+    return ta_detect_entropy(s, n) >= 0.8 * most;
+}
+
 /* Ciphertext of a block cipher, raw or base64: length a multiple of 16. */
 static bool aes_like(const uint8_t *s, size_t n, bool *was_b64)
 {
@@ -323,9 +338,10 @@ static bool aes_like(const uint8_t *s, size_t n, bool *was_b64)
     if (n >= 24 && ta_base64_valid(s, n)) {
         *was_b64 = true;
         size_t dn = ta_base64_decoded_len(s, n);
-        return dn >= 16 && dn % 16 == 0;
+        return dn >= 16 && dn % 16 == 0 && random_looking(s, n, 6.0);
     }
-    return n >= 32 && n % 16 == 0 && ta__detect_binary_fraction(s, n) > 0.25;
+    return n >= 32 && n % 16 == 0 && ta__detect_binary_fraction(s, n) > 0.25 &&
+           random_looking(s, n, 8.0);
 }
 
 static bool set(struct ta_webshell_verdict *v, enum ta_webshell_family f, uint8_t conf,

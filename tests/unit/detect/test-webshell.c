@@ -214,6 +214,34 @@ static void test_behinder_godzilla(void **state)
     in.url = "/upload";
     in.have_resp = false;
     assert_false(ta_webshell_analyze(&in, &v));
+    /*
+     * Block-sized and valid base64, but no ciphertext: one repeated letter,
+     * or the alphabet in order over and over. Neither is Behinder, with no
+     * answer or with one (it used to be confirmed at confidence 80).
+     */
+    static char same[16384 + 1], cycle[4096 + 1];
+    memset(same, 'b', 16384);
+    for (size_t i = 0; i < 4096; i++)
+        cycle[i] = "ABCDEFGHIJKLMNOP"[i % 16];
+    struct ta_webshell_verdict w;
+    if (analyze_post("/upload.php", same, NULL, &w))
+        assert_int_not_equal(w.family, TA_WS_BEHINDER);
+    if (analyze_post("/upload.php", cycle, same, &w))
+        assert_int_not_equal(w.family, TA_WS_BEHINDER);
+    /* The same length of real ciphertext still is. */
+    static uint8_t big[12288];
+    static char bigb64[16384 + 8];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = rnd8();
+    b64enc(big, sizeof(big), bigb64);
+    assert_true(analyze_post("/upload.php", bigb64, NULL, &w));
+    assert_int_equal(w.family, TA_WS_BEHINDER);
+    assert_false(w.suspected);
+    /* So do 16 bytes of it (24 base64 characters), the smallest body. */
+    char small[32];
+    b64enc(big, 16, small);
+    assert_true(analyze_post("/upload.php", small, NULL, &w));
+    assert_int_equal(w.family, TA_WS_BEHINDER);
 
     /* Godzilla: pass=<base64 of XOR'd bytes>, md5-halves framed response. */
     uint8_t x[40];
