@@ -10,8 +10,7 @@
 #   nfpcapd   nfpcapd -r FILE -w DIR (flows from packets), then nfdump -s/-A
 #             aggregation by address of those flows
 #   ndpi      ndpiReader -i FILE -q (protocol detection; threatatlas: app_proto)
-#   flood     TA_BENCH_FLOOD_FLOWS (default 5,000,000) one-packet flows with
-#             --max-flows 100000: peak RSS against the memory budget
+# (Floods and their memory: bench/floods.sh.)
 # Each peer's time is divided by threatatlas observe's time in the same run.
 #
 #   TA_BENCH_SIZE_MB=1024 TA_BENCH_RUNS=3 TA_BENCH_TSHARK_RUNS=1 bench/core.sh
@@ -21,7 +20,6 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 SIZE_MB=${TA_BENCH_SIZE_MB:-${BENCH_SIZE_MB:-1024}}
 TRUNS=${TA_BENCH_TSHARK_RUNS:-1}
-FLOWS=${TA_BENCH_FLOOD_FLOWS:-5000000}
 ONLY=${TA_BENCH_ONLY:-${BENCH_ONLY:-}}
 want() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
 [[ -x $B/threatatlas && -x $B/threatatlas-gen && -x $B/bench/bench-decode ]] || { echo "$B not built (make)"; exit 77; }
@@ -88,20 +86,6 @@ if [[ -n ${WALL[ndpi]:-} ]]; then
              END {printf "%d flows (bidirectional); %s; unknown %d", n, s, u}')
 fi
 
-FLOOD=""
-if want flood; then
-    FC=$OUT/flood-$FLOWS/flood.pcap
-    [[ -s $FC ]] || $B/threatatlas-gen --scenario flood --flows "$FLOWS" --out "$OUT/flood-$FLOWS" --quiet
-    rss=$(/usr/bin/time -f %M $B/threatatlas observe -r "$FC" --max-flows 100000 -o "$OUT/flood.eve" 2>&1 >/dev/null | tail -1)
-    ev=$(tail -1 "$OUT/flood.eve" | grep -o '"evicted":[0-9]*' | cut -d: -f2)
-    budget=$((8 * 1024 + 100000 * 448 / 1024))
-    ok=yes
-    [[ $rss -le $budget && $ev -eq $((FLOWS - 100000)) ]] || ok=NO
-    FLOOD="$FLOWS one-packet flows, half TCP SYN, half UDP (\`threatatlas-gen --scenario flood --flows $FLOWS\`), \`threatatlas observe --max-flows 100000\`: peak RSS $rss kB (budget $budget kB = 8 MiB + 448 B x 100000), evictions reported $ev (expected $((FLOWS - 100000))); within budget and exact: $ok"
-    rm -f "$OUT/flood.eve"
-    cleanup "$OUT/flood-$FLOWS"
-fi
-
 # row NAME KEY [PEER]: seconds, packets/s, Gbit/s, share of the floor, and for
 # a peer its time divided by threatatlas observe's.
 row() {
@@ -137,7 +121,6 @@ if [[ -n ${WALL[nfpcapd]:-} ]]; then
     frag "- nfpcapd wrote ${NF_FLOWS:-?} flows (unidirectional; threatatlas counts a connection once)." \
         "- nfdump aggregation of those flows (no threatatlas counterpart on flows: threatatlas aggregates events by country pair, see Report and National): \`${CMD[nfdump_s]}\` ${WALL[nfdump_s]} s, \`${CMD[nfdump_A]}\` ${WALL[nfdump_A]} s (medians)."
 fi
-[[ -n $FLOOD ]] && frag "- Flow flood: $FLOOD."
 frag "" "Commands:" ""
 for k in floor engine observe tshark nfpcapd ndpi; do
     [[ -n ${CMD[$k]:-} ]] && frag "- $k: \`${CMD[$k]}\`"

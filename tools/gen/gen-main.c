@@ -27,7 +27,7 @@ static const char usage[] =
     "  national   per-day captures of a national CERT's view (C&C, phishing, webshells,\n"
     "             background), threat-intel feeds and truth.json (the report's JSON shape)\n"
     "  mixed      one large capture of realistic mixed traffic (decode/flow benchmark)\n"
-    "  flood      N distinct short flows (flow-table memory cap test)\n"
+    "  flood      N flows filling one bounded table (memory cap tests; see --flood)\n"
     "  edge       small edge-case captures with a manifest of exact counts\n"
     "  beacon     bots beaconing to C&C servers with jitter next to benign timers (update\n"
     "             polls, NTP, DNS) and browsing; beacon.pcap and truth-beacon.json\n"
@@ -49,6 +49,13 @@ static const char usage[] =
     "  --to DATE         national: last day, included (default 2014-05-18)\n"
     "  --size BYTES      mixed, appmix: capture size, suffix K/M/G allowed (default 100M)\n"
     "  --flows N         flood: number of flows (default 5000000)\n"
+    "  --flood KIND      flood: flows (one-packet flows, default), frags (first fragments\n"
+    "                    only), ooo (out-of-order segments after a hole), http (unanswered\n"
+    "                    POSTs), dns (partial DNS-over-TCP messages), tls (partial\n"
+    "                    ClientHellos), resolutions (answers for N names, listed in\n"
+    "                    flood-domains.txt)\n"
+    "  --per-flow N      flood ooo: segments per connection (default 256); http: requests\n"
+    "                    per connection (default 32)\n"
     "  --gzip            mixed, flood, appmix: write the capture gzip-compressed (.pcap.gz)\n"
     "  --hours N         beacon: length of the capture in hours (default 8, 1-168)\n"
     "  --geo-db FILE     GeoIP database (MMDB with country_code); default: the pinned\n"
@@ -158,6 +165,8 @@ int main(int argc, char **argv)
         {"to", required_argument, NULL, 't'},
         {"size", required_argument, NULL, 'z'},
         {"flows", required_argument, NULL, 'n'},
+        {"flood", required_argument, NULL, 'F'},
+        {"per-flow", required_argument, NULL, 'P'},
         {"gzip", no_argument, NULL, 'g'},
         {"hours", required_argument, NULL, 'H'},
         {"geo-db", required_argument, NULL, 'G'},
@@ -202,6 +211,16 @@ int main(int argc, char **argv)
             if (!parse_u64(optarg, &o.flows, false) || o.flows == 0 || o.flows > (1ull << 32))
                 return die("--flows wants an integer in [1, 2^32]", optarg);
             break;
+        case 'F':
+            o.flood = optarg;
+            break;
+        case 'P': {
+            uint64_t n;
+            if (!parse_u64(optarg, &n, false) || n == 0 || n > 65536)
+                return die("--per-flow wants an integer in [1, 65536]", optarg);
+            o.per_flow = (uint32_t)n;
+            break;
+        }
         case 'g':
             o.gzip = true;
             break;
@@ -264,6 +283,15 @@ int main(int argc, char **argv)
         return die("unknown scenario (national, mixed, flood, edge, beacon, appmix, topsites, "
                    "precision)",
                    o.scenario);
+    if (o.flood != NULL && strcmp(o.scenario, "flood") != 0)
+        return die("--flood belongs to the flood scenario", o.flood);
+    if (o.flood != NULL && strcmp(o.flood, "flows") != 0 && strcmp(o.flood, "frags") != 0 &&
+        strcmp(o.flood, "ooo") != 0 && strcmp(o.flood, "http") != 0 &&
+        strcmp(o.flood, "dns") != 0 && strcmp(o.flood, "tls") != 0 &&
+        strcmp(o.flood, "resolutions") != 0)
+        return die("--flood wants flows, frags, ooo, http, dns, tls or resolutions", o.flood);
+    if (o.per_flow == 0)
+        o.per_flow = o.flood != NULL && strcmp(o.flood, "http") == 0 ? 32 : 256;
     if (!ta_date_parse(from, &o.from))
         return die("--from wants YYYY-MM-DD", from);
     if (!ta_date_parse(to, &o.to))

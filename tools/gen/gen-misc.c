@@ -1,7 +1,7 @@
 /*
- * The `mixed`, `flood` and `edge` scenarios: a large capture of realistic
- * mixed traffic for throughput benchmarks, many distinct tiny flows for the
- * flow-table cap, and small edge-case captures with exact counts.
+ * The `mixed` and `edge` scenarios: a large capture of realistic mixed
+ * traffic for throughput benchmarks, and small edge-case captures with exact
+ * counts.
  */
 #include "gen-scenarios.h"
 
@@ -221,74 +221,6 @@ ta_err tg_scenario_mixed(const struct tg_gen_opts *o, struct tg_geo *geo)
     if (!o->quiet)
         fprintf(stderr, "threatatlas-gen: mixed: %llu packets, %llu sessions\n",
                 (unsigned long long)packets, (unsigned long long)sessions);
-    return e;
-}
-
-/* ---- flood ---------------------------------------------------------------- */
-
-ta_err tg_scenario_flood(const struct tg_gen_opts *o, struct tg_geo *geo)
-{
-    (void)geo;
-    struct tg_rng rng;
-    tg_rng_seed(&rng, o->seed ^ 0x666c6f6f64ull);
-    char path[4096];
-    out_path(path, sizeof(path), o, o->gzip ? "flood.pcap.gz" : "flood.pcap");
-    struct tg_pcap *w;
-    struct tg_pcap_opts po = {
-        .linktype = TG_LINK_ETH, .snaplen = 65535, .gzip = o->gzip, .gzip_level = 1};
-    ta_err e = tg_pcap_open(&w, path, &po);
-    if (e != TA_OK)
-        return e;
-    /* Flow i: source 10.0.0.0/8 host (i mod 2^24), source port from i / 2^24,
-     * so every flow's 5-tuple is distinct; even flows a single SYN, odd flows
-     * one small UDP datagram. */
-    uint8_t fr[128], pl[16];
-    uint64_t tcp = 0, udp = 0;
-    ta_time_us t = T0;
-    for (uint64_t i = 0; i < o->flows && e == TA_OK; i++) {
-        struct tg_frame f;
-        uint32_t src = 0x0a000000u | (uint32_t)(i & 0xffffff);
-        uint32_t dst = 0xc6336400u | (uint32_t)(1 + (i % 200)); /* 198.51.100.x */
-        uint16_t sp = (uint16_t)(1024 + (i >> 24) * 7 + (i & 3));
-        v4frame(&f, src, dst, 64);
-        f.ip_id = (uint16_t)i;
-        size_t len;
-        if (i % 2 == 0) {
-            struct tg_tcp h = {.sport = sp,
-                               .dport = 80,
-                               .seq = (uint32_t)tg_rng_u64(&rng),
-                               .flags = TG_SYN,
-                               .win = 64240,
-                               .mss = 1460,
-                               .wscale = -1};
-            len = tg_build_tcp(fr, sizeof(fr), &f, &h, NULL, 0);
-            tcp++;
-        } else {
-            tg_rng_bytes(&rng, pl, sizeof(pl));
-            len = tg_build_udp(fr, sizeof(fr), &f, sp, 53, pl, sizeof(pl));
-            udp++;
-        }
-        e = tg_pcap_write(w, t, fr, len);
-        t += 1 + (i & 1);
-    }
-    uint64_t packets = tg_pcap_packets(w);
-    ta_err ce = tg_pcap_close(w);
-    if (e == TA_OK)
-        e = ce;
-    if (e != TA_OK)
-        return e;
-    struct ta_json j;
-    ta_json_init(&j);
-    ta_json_obj_open(&j);
-    ta_json_kv_str(&j, "scenario", "flood");
-    ta_json_kv_uint(&j, "flows", o->flows);
-    ta_json_kv_uint(&j, "tcp_flows", tcp);
-    ta_json_kv_uint(&j, "udp_flows", udp);
-    ta_json_kv_uint(&j, "packets", packets);
-    ta_json_obj_close(&j);
-    out_path(path, sizeof(path), o, "flood.json");
-    e = write_json_file(path, &j);
-    ta_json_release(&j);
     return e;
 }
 

@@ -15,6 +15,8 @@ struct tg_gen_opts {
     ta_time_us from, to;   /* national: first and last day (UTC midnight) */
     uint64_t size;         /* mixed, appmix: target capture size in bytes */
     uint64_t flows;        /* flood: number of distinct flows */
+    const char *flood;     /* flood: what to fill (NULL: flows) */
+    uint32_t per_flow;     /* flood ooo/http: segments or requests per connection */
     bool gzip;             /* mixed/flood/appmix: gzip the capture */
     uint32_t hours;        /* beacon: capture length in hours (from --from) */
     uint64_t shift_us;     /* national, topsites, precision: added to every packet time */
