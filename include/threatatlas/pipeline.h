@@ -172,6 +172,9 @@ struct ta_pipeline_stats {
     bool stored;                   /* analyze: the store run was finished */
     int64_t run_id;
     struct ta_store_stats store;
+    /* Refusals at the memory caps of the app layer (proto counters of the same names). */
+    uint64_t stream_memcap_drops; /* stream_flow_ and stream_global_memcap_drops */
+    uint64_t app_memcap_drops;
 };
 void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats *st);
 

@@ -61,6 +61,14 @@ struct ta_proto_opts {
     uint32_t stream_flow_memcap;
     uint64_t stream_global_memcap;
     uint32_t stream_max_segments; /* out-of-order segments per direction [256] */
+    /*
+     * Memory held by the parsers of all flows, counted as allocated: their
+     * per-flow states, transactions, string arenas, header and handshake
+     * buffers, kept bodies and DNS-over-TCP buffers [512 MiB]. Past it an
+     * allocation is refused (counted in app_memcap_drops): the string,
+     * body or message is truncated or the flow's parsing stops.
+     */
+    uint64_t app_memcap;
     /* DNS */
     uint32_t dns_max_answers;   /* RRs kept per section (answers, authorities) [64] */
     uint32_t dns_max_queries;   /* questions kept [16] */
@@ -212,6 +220,9 @@ const struct ta_app_hooks *ta_proto_hooks(void);
  * Counters (stream_*, dns_*, http_*, tls_*, detect_*): each with a stable
  * snake_case name for the stats record.
  */
+/* Parser memory in use now, as counted against app_memcap (bytes). */
+uint64_t ta_proto_app_memory(const struct ta_proto *p);
+
 size_t ta_proto_counter_count(void);
 const char *ta_proto_counter_name(size_t i);
 uint64_t ta_proto_counter(const struct ta_proto *p, size_t i);

@@ -38,6 +38,8 @@ struct analyze_cfg {
     bool no_beacon;
     bool progress;
     uint32_t http_body_limit;
+    uint32_t max_flows, max_resolutions;
+    uint64_t stream_memcap, app_memcap;
     const char *intel_undated;
     const char *intel_grace;
     struct ta_strlist allow_files;
@@ -80,6 +82,14 @@ static const struct ta_opt analyze_opts[] = {
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
      "bytes of each HTTP body (de-chunked, decompressed) the detectors read"},
+    {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
+     "flows tracked at once; at the cap the least recently active flow is ended"},
+    {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",
+     "memory for out-of-order TCP segments of all flows, as allocated (suffix K, M or G)"},
+    {"app-memcap", 0, TA_OPT_U64, OFF(app_memcap), "512M", 65536, 1ull << 40, "BYTES",
+     "memory of the DNS, HTTP and TLS parsers of all flows, as allocated (suffix K, M or G)"},
+    {"max-resolutions", 0, TA_OPT_U32, OFF(max_resolutions), "1000000", 1, 100000000, "N",
+     "DNS answers naming C&C domains kept to link later connections (oldest evicted)"},
     {"intel-undated", 0, TA_OPT_STR, OFF(intel_undated), "match", 0, 0, "match|skip",
      "indicators without feed dates: match at any time (marked undated) or never"},
     {"intel-grace-days", 0, TA_OPT_STR, OFF(intel_grace), NULL, 0, 0, "N[,M]",
@@ -255,6 +265,10 @@ int ta_cli_analyze(int argc, char **argv)
     po.proto.http_keep_headers =
         true; /* Content-Type and Accept of requests feed the webshell check */
     po.proto.http_body_limit = cfg.http_body_limit;
+    po.proto.stream_global_memcap = cfg.stream_memcap;
+    po.proto.app_memcap = cfg.app_memcap;
+    po.engine.max_flows = cfg.max_flows;
+    po.detect.max_resolutions = cfg.max_resolutions;
     po.detect.beacon = !cfg.no_beacon;
     po.output = cfg.output;
     po.format = strcmp(cfg.format, "intelmq") == 0 ? TA_PIPELINE_INTELMQ : TA_PIPELINE_EVE;
@@ -310,6 +324,14 @@ int ta_cli_analyze(int argc, char **argv)
         fprintf(stderr, "analyze: %llu packets analysed in %.2f s (%.0f packets/s)\n",
                 (unsigned long long)st.engine.packets, t,
                 t > 0 ? (double)st.engine.packets / t : 0.0);
+        if (st.engine.flows_evicted + st.stream_memcap_drops + st.app_memcap_drops > 0)
+            fprintf(stderr,
+                    "analyze: memory caps reached: %llu flows ended early at --max-flows, %llu "
+                    "out-of-order segments refused at --stream-memcap, %llu parser allocations "
+                    "refused at --app-memcap\n",
+                    (unsigned long long)st.engine.flows_evicted,
+                    (unsigned long long)st.stream_memcap_drops,
+                    (unsigned long long)st.app_memcap_drops);
     }
     if (ta_pipeline_finish(p, &err) != TA_OK) {
         ta_cli_error("%s", err.msg);

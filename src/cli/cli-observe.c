@@ -27,6 +27,7 @@ struct observe_cfg {
     uint32_t tcp_new_timeout, tcp_est_timeout, tcp_closed_timeout, udp_timeout, other_timeout;
     uint32_t frag_timeout, max_frag_datagrams;
     uint32_t snaplen;
+    uint64_t stream_memcap, app_memcap;
     bool progress;
     bool no_stats;
     bool http_headers;
@@ -59,6 +60,10 @@ static const struct ta_opt observe_opts[] = {
      "IP datagrams under reassembly at once"},
     {"snaplen", 0, TA_OPT_U32, OFF(snaplen), "262144", 64, 262144, "BYTES",
      "live capture: bytes kept per packet"},
+    {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",
+     "memory for out-of-order TCP segments of all flows, as allocated (suffix K, M or G)"},
+    {"app-memcap", 0, TA_OPT_U64, OFF(app_memcap), "512M", 65536, 1ull << 40, "BYTES",
+     "memory of the DNS, HTTP and TLS parsers of all flows, as allocated (suffix K, M or G)"},
     {"progress", 0, TA_OPT_FLAG, OFF(progress), NULL, 0, 0, NULL,
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"no-stats", 0, TA_OPT_FLAG, OFF(no_stats), NULL, 0, 0, NULL,
@@ -134,6 +139,8 @@ int ta_cli_observe(int argc, char **argv)
     po.engine.decode.frag_timeout_s = cfg.frag_timeout;
     po.engine.decode.max_frag_datagrams = cfg.max_frag_datagrams;
     po.proto.http_keep_headers = cfg.http_headers;
+    po.proto.stream_global_memcap = cfg.stream_memcap;
+    po.proto.app_memcap = cfg.app_memcap;
     po.proto.http_keep_bodies = false; /* no detector here reads bodies: none kept or inflated */
     po.output = cfg.output;
     po.no_stats = cfg.no_stats;

@@ -16,14 +16,24 @@ static void *field(void *cfg, const struct ta_opt *o)
     return (char *)cfg + o->offset;
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
+/* A decimal integer; with bytes, optionally followed by K, M or G (powers of 1024). */
+static bool parse_u64(const char *s, uint64_t *out, bool bytes)
 {
     if (s == NULL || *s < '0' || *s > '9')
         return false;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0')
+    if (errno != 0)
+        return false;
+    if (bytes && *end != '\0' && end[1] == '\0') {
+        unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+        if (shift == 0 || v > (UINT64_MAX >> shift))
+            return false;
+        v <<= shift;
+        end++;
+    }
+    if (*end != '\0')
         return false;
     *out = v;
     return true;
@@ -63,7 +73,8 @@ static bool set_value(const struct ta_cmd_spec *spec, const struct ta_opt *o, vo
     case TA_OPT_U32:
     case TA_OPT_U64: {
         uint64_t v;
-        if (!parse_u64(val, &v)) {
+        bool bytes = o->metavar != NULL && strcmp(o->metavar, "BYTES") == 0;
+        if (!parse_u64(val, &v, bytes)) {
             ta_cli_error("%s: --%s: '%s' is not a number", spec->name, o->name, val);
             return false;
         }

@@ -734,6 +734,15 @@ void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats
         ta_detector_get_stats(p->det, &st->detect);
     st->stored = p->stored;
     st->run_id = p->run_id;
+    if (p->proto != NULL)
+        for (size_t i = 0; i < ta_proto_counter_count(); i++) {
+            const char *n = ta_proto_counter_name(i);
+            if (strcmp(n, "app_memcap_drops") == 0)
+                st->app_memcap_drops = ta_proto_counter(p->proto, i);
+            else if (strcmp(n, "stream_flow_memcap_drops") == 0 ||
+                     strcmp(n, "stream_global_memcap_drops") == 0)
+                st->stream_memcap_drops += ta_proto_counter(p->proto, i);
+        }
     if (p->stored)
         ta_store_get_stats(p->store, &st->store);
 }

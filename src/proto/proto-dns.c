@@ -338,16 +338,19 @@ struct ta__dns_tcp {
     uint32_t need; /* total bytes of the current frame (0 = length unknown) */
 };
 
-struct ta__dns_tcp *ta__dns_tcp_new(void)
+#define DNS_TCP_BUF 65537u /* the 2-byte length and the largest message */
+
+struct ta__dns_tcp *ta__dns_tcp_new(struct ta_proto *p)
 {
-    return calloc(1, sizeof(struct ta__dns_tcp));
+    return ta__app_calloc(p, sizeof(struct ta__dns_tcp));
 }
 
-void ta__dns_tcp_free(struct ta__dns_tcp *d)
+void ta__dns_tcp_free(struct ta_proto *p, struct ta__dns_tcp *d)
 {
-    if (d != NULL)
-        free(d->buf);
-    free(d);
+    if (d == NULL)
+        return;
+    ta__app_free(p, d->buf, DNS_TCP_BUF);
+    ta__app_free(p, d, sizeof(*d));
 }
 
 static void emit_msg(const struct ta__emit *em, enum ta_flow_dir dir, uint64_t *tx_id,
@@ -396,7 +399,7 @@ bool ta__dns_tcp_data(struct ta__dns_tcp *d, const struct ta__emit *em, enum ta_
         if (d->have < 2) {
             /* Frame length, possibly split across segments. */
             if (d->buf == NULL) {
-                d->buf = malloc(65537);
+                d->buf = ta__app_malloc(em->p, DNS_TCP_BUF);
                 if (d->buf == NULL) {
                     em->p->c[TA_PC_APP_NOMEM]++;
                     return false;

@@ -66,12 +66,33 @@ void ta__http_pool_init(struct ta_proto *p)
 
 struct ta__http *ta__http_new(struct ta_proto *p)
 {
-    struct ta__http *h = ta_pool_get(&p->pool_http);
+    struct ta__http *h = ta__app_pool_get(p, &p->pool_http);
     if (h != NULL) {
         memset(h, 0, sizeof(*h));
         h->p = p;
     }
     return h;
+}
+
+/* zlib's state and window, charged to app_memcap: each block records its size. */
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    size_t n = (size_t)items * size + 16;
+    uint8_t *b = ta__app_malloc(opaque, n);
+    if (b == NULL)
+        return Z_NULL;
+    memcpy(b, &n, sizeof(n));
+    return b + 16;
+}
+
+static void z_free(voidpf opaque, voidpf x)
+{
+    if (x == NULL)
+        return;
+    uint8_t *b = (uint8_t *)x - 16;
+    size_t n;
+    memcpy(&n, b, sizeof(n));
+    ta__app_free(opaque, b, n);
 }
 
 static void z_end(struct hdir *d)
@@ -81,12 +102,12 @@ static void z_end(struct hdir *d)
     d->z_init = false;
 }
 
-static void tx_free(struct htx *t)
+static void tx_free(struct ta_proto *p, struct htx *t)
 {
     ta__arena_release(&t->ar);
-    free(t->body[0]);
-    free(t->body[1]);
-    free(t);
+    ta__app_free(p, t->body[0], t->body_cap[0]);
+    ta__app_free(p, t->body[1], t->body_cap[1]);
+    ta__app_free(p, t, sizeof(*t));
 }
 
 /*
@@ -100,12 +121,12 @@ static void tx_recycle(struct ta_proto *p, struct htx *t)
 {
     size_t n = sizeof(p->http_spare) / sizeof(p->http_spare[0]);
     if (p->n_http_spare >= n) {
-        tx_free(t);
+        tx_free(p, t);
         return;
     }
     for (int i = 0; i < 2; i++) {
         if (t->body_cap[i] > POOL_BODY_MAX) {
-            free(t->body[i]);
+            ta__app_free(p, t->body[i], t->body_cap[i]);
             t->body[i] = NULL;
             t->body_cap[i] = 0;
         }
@@ -118,7 +139,7 @@ static void tx_recycle(struct ta_proto *p, struct htx *t)
 static struct htx *tx_alloc(struct ta_proto *p)
 {
     if (p->n_http_spare == 0)
-        return calloc(1, sizeof(struct htx));
+        return ta__app_calloc(p, sizeof(struct htx));
     struct htx *t = p->http_spare[--p->n_http_spare];
     struct ta__arena ar = t->ar;
     uint8_t *body[2] = {t->body[0], t->body[1]};
@@ -135,7 +156,7 @@ static struct htx *tx_alloc(struct ta_proto *p)
 void ta__http_pool_release(struct ta_proto *p)
 {
     while (p->n_http_spare > 0)
-        tx_free(p->http_spare[--p->n_http_spare]);
+        tx_free(p, p->http_spare[--p->n_http_spare]);
 }
 
 void ta__http_free(struct ta__http *h)
@@ -143,7 +164,7 @@ void ta__http_free(struct ta__http *h)
     if (h == NULL)
         return;
     for (int i = 0; i < 2; i++) {
-        free(h->d[i].hbuf);
+        ta__app_free(h->p, h->d[i].hbuf, h->d[i].hcap);
         z_end(&h->d[i]);
     }
     struct htx *t = h->head;
@@ -152,7 +173,7 @@ void ta__http_free(struct ta__http *h)
         tx_recycle(h->p, t);
         t = n;
     }
-    ta_pool_put(&h->p->pool_http, h);
+    ta__app_pool_put(h->p, &h->p->pool_http, h);
 }
 
 /* ----- probes ----- */
@@ -244,9 +265,10 @@ static struct htx *tx_new(struct ta__http *h)
     size_t cap = (size_t)h->p->o.http_max_header_bytes * 4 +
                  (size_t)h->p->o.http_max_headers * 2 * sizeof(struct ta_http_header) + 4096;
     /* max only: a recycled arena keeps its block. */
-    if (t->ar.head == NULL)
+    if (t->ar.head == NULL) {
         ta__arena_init(&t->ar, cap);
-    else
+        t->ar.acct = h->p;
+    } else
         t->ar.max = cap;
     t->pub.tx_id = h->next_tx++;
     t->pub.http_port = -1;
@@ -317,7 +339,7 @@ static void body_keep(struct ta__http *h, struct htx *t, int dir, const uint8_t 
             nc *= 2;
         if (nc > limit)
             nc = limit;
-        uint8_t *nb = realloc(t->body[dir], nc);
+        uint8_t *nb = ta__app_realloc(h->p, t->body[dir], t->body_cap[dir], nc);
         if (nb == NULL) {
             h->p->c[TA_PC_APP_NOMEM]++;
             return;
@@ -346,6 +368,9 @@ static void body_data(struct ta__http *h, struct hdir *d, int dir, const uint8_t
     }
     if (!d->z_init) {
         memset(&d->z, 0, sizeof(d->z));
+        d->z.zalloc = z_alloc;
+        d->z.zfree = z_free;
+        d->z.opaque = h->p;
         /* 15+32: zlib or gzip header, detected; raw deflate is tried on error. */
         if (inflateInit2(&d->z, 15 + 32) != Z_OK) {
             d->z_failed = true;
@@ -368,6 +393,9 @@ static void body_data(struct ta__http *h, struct hdir *d, int dir, const uint8_t
             d->z_raw_tried = true;
             inflateEnd(&d->z);
             memset(&d->z, 0, sizeof(d->z));
+            d->z.zalloc = z_alloc;
+            d->z.zfree = z_free;
+            d->z.opaque = h->p;
             if (inflateInit2(&d->z, -15) != Z_OK) {
                 d->z_init = false;
                 d->z_failed = true;
@@ -760,7 +788,7 @@ static size_t feed_headers(struct ta__http *h, struct hdir *d, int dir, const ui
             uint32_t nc = d->hcap ? d->hcap * 2 : 1024;
             if (nc > max)
                 nc = max;
-            uint8_t *nb = realloc(d->hbuf, nc);
+            uint8_t *nb = ta__app_realloc(h->p, d->hbuf, d->hcap, nc);
             if (nb == NULL) {
                 h->p->c[TA_PC_APP_NOMEM]++;
                 d->state = ST_STOPPED;

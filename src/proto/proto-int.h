@@ -28,6 +28,7 @@
     X(DETECT_TLS, "detect_tls")                                                                    \
     X(DETECT_FAILED, "detect_failed")                                                              \
     X(APP_NOMEM, "app_nomem")                                                                      \
+    X(APP_MEMCAP_DROPS, "app_memcap_drops")                                                        \
     X(STRING_TRUNCATED, "string_truncated")                                                        \
     X(DNS_MESSAGES, "dns_messages")                                                                \
     X(DNS_MALFORMED, "dns_malformed")                                                              \
@@ -66,7 +67,8 @@ enum ta__pc {
 
 struct ta__arena_blk;
 struct ta__arena {
-    struct ta_pool *pool; /* where standard blocks come from and go back to, or NULL */
+    struct ta_proto *acct; /* charged for its blocks (app_memcap), or NULL */
+    struct ta_pool *pool;  /* where standard blocks come from and go back to, or NULL */
     struct ta__arena_blk *head;
     size_t used; /* bytes handed out since the last reset */
     size_t max;  /* cap on used */
@@ -97,6 +99,7 @@ struct ta_proto {
     struct ta_proto_opts o;
     uint64_t c[TA_PC__COUNT];
     uint64_t stream_mem;      /* out-of-order bytes held, all flows */
+    uint64_t app_mem;         /* parser memory in use, as counted against o.app_memcap */
     struct ta__arena scratch; /* per-record scratch for DNS and TLS records */
     /* Finished HTTP transactions kept for reuse with their buffers (proto-http.c). */
     struct htx *http_spare[4];
@@ -108,6 +111,23 @@ struct ta_proto {
      */
     struct ta_pool pool_app, pool_tls, pool_http, pool_blk;
 };
+
+/*
+ * Parser memory counted against o.app_memcap. n is what the caller asked
+ * for; the charge adds the allocator's overhead (ta__alloc_cost). At the
+ * cap the allocation is refused: NULL, app_memcap_drops counted. Free and
+ * realloc take the size the block was allocated with.
+ */
+uint64_t ta__alloc_cost(uint64_t n);
+bool ta__app_charge(struct ta_proto *p, size_t n);
+void ta__app_uncharge(struct ta_proto *p, size_t n);
+void *ta__app_malloc(struct ta_proto *p, size_t n);
+void *ta__app_calloc(struct ta_proto *p, size_t n);
+void *ta__app_realloc(struct ta_proto *p, void *x, size_t old, size_t n);
+void ta__app_free(struct ta_proto *p, void *x, size_t n);
+/* A block of pool->size bytes from the pool, charged as such. */
+void *ta__app_pool_get(struct ta_proto *p, struct ta_pool *pool);
+void ta__app_pool_put(struct ta_proto *p, struct ta_pool *pool, void *x);
 
 /* Copy a string into the arena, truncating at max (counted); NUL-terminated. */
 struct ta_str ta__str(struct ta_proto *p, struct ta__arena *a, const void *s, size_t n, size_t max);
@@ -175,8 +195,8 @@ void ta__dns_udp(const struct ta__emit *em, enum ta_flow_dir dir, uint64_t *tx_i
 
 /* DNS over TCP per-direction framing state. */
 struct ta__dns_tcp;
-struct ta__dns_tcp *ta__dns_tcp_new(void);
-void ta__dns_tcp_free(struct ta__dns_tcp *d);
+struct ta__dns_tcp *ta__dns_tcp_new(struct ta_proto *p);
+void ta__dns_tcp_free(struct ta_proto *p, struct ta__dns_tcp *d);
 /* Returns false once the stream is unusable (stop parsing this direction). */
 bool ta__dns_tcp_data(struct ta__dns_tcp *d, const struct ta__emit *em, enum ta_flow_dir dir,
                       uint64_t *tx_id, const uint8_t *data, size_t len, bool gap);

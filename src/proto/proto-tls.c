@@ -53,12 +53,13 @@ void ta__tls_pool_init(struct ta_proto *p)
 
 struct ta__tls *ta__tls_new(struct ta_proto *p)
 {
-    struct ta__tls *t = ta_pool_get(&p->pool_tls);
+    struct ta__tls *t = ta__app_pool_get(p, &p->pool_tls);
     if (t == NULL)
         return NULL;
     memset(t, 0, sizeof(*t));
     t->p = p;
     ta__arena_init_pooled(&t->ar, 65536, &p->pool_blk);
+    t->ar.acct = p;
     return t;
 }
 
@@ -68,15 +69,15 @@ struct ta__tls *ta__tls_new(struct ta_proto *p)
  */
 static uint8_t *hbuf_get(struct ta_proto *p, uint32_t need)
 {
-    return need <= p->pool_blk.size ? ta_pool_get(&p->pool_blk) : malloc(need);
+    return need <= p->pool_blk.size ? ta__app_pool_get(p, &p->pool_blk) : ta__app_malloc(p, need);
 }
 
 static void hbuf_put(struct ta_proto *p, uint8_t *b, uint32_t need)
 {
     if (need <= p->pool_blk.size)
-        ta_pool_put(&p->pool_blk, b);
+        ta__app_pool_put(p, &p->pool_blk, b);
     else
-        free(b);
+        ta__app_free(p, b, need);
 }
 
 void ta__tls_free(struct ta__tls *t)
@@ -87,7 +88,7 @@ void ta__tls_free(struct ta__tls *t)
         if (t->d[i].hbuf != NULL)
             hbuf_put(t->p, t->d[i].hbuf, t->d[i].hneed);
     ta__arena_release(&t->ar);
-    ta_pool_put(&t->p->pool_tls, t);
+    ta__app_pool_put(t->p, &t->p->pool_tls, t);
 }
 
 bool ta__tls_probe(const uint8_t *d, size_t len)

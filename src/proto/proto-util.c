@@ -34,8 +34,95 @@ size_t ta__arena_block_size(void)
     return sizeof(struct ta__arena_blk) + ARENA_BLK;
 }
 
+uint64_t ta__alloc_cost(uint64_t n)
+{
+    /* glibc on 64-bit: an 8-byte header, 16-byte granules, 32 bytes at least. */
+    n = (n + sizeof(size_t) + 15) & ~(uint64_t)15;
+    return n < 32 ? 32 : n;
+}
+
+bool ta__app_charge(struct ta_proto *p, size_t n)
+{
+    uint64_t c = ta__alloc_cost(n);
+    if (p->app_mem + c > p->o.app_memcap) {
+        p->c[TA_PC_APP_MEMCAP_DROPS]++;
+        return false;
+    }
+    p->app_mem += c;
+    return true;
+}
+
+void ta__app_uncharge(struct ta_proto *p, size_t n)
+{
+    p->app_mem -= ta__alloc_cost(n);
+}
+
+void *ta__app_malloc(struct ta_proto *p, size_t n)
+{
+    if (!ta__app_charge(p, n))
+        return NULL;
+    void *x = malloc(n);
+    if (x == NULL)
+        ta__app_uncharge(p, n);
+    return x;
+}
+
+void *ta__app_calloc(struct ta_proto *p, size_t n)
+{
+    if (!ta__app_charge(p, n))
+        return NULL;
+    void *x = calloc(1, n);
+    if (x == NULL)
+        ta__app_uncharge(p, n);
+    return x;
+}
+
+void *ta__app_realloc(struct ta_proto *p, void *x, size_t old, size_t n)
+{
+    if (x == NULL)
+        old = 0;
+    uint64_t oc = old ? ta__alloc_cost(old) : 0, nc = ta__alloc_cost(n);
+    if (nc > oc && p->app_mem + (nc - oc) > p->o.app_memcap) {
+        p->c[TA_PC_APP_MEMCAP_DROPS]++;
+        return NULL;
+    }
+    void *y = realloc(x, n);
+    if (y == NULL)
+        return NULL;
+    p->app_mem = p->app_mem - oc + nc;
+    return y;
+}
+
+void ta__app_free(struct ta_proto *p, void *x, size_t n)
+{
+    if (x == NULL)
+        return;
+    ta__app_uncharge(p, n);
+    free(x);
+}
+
+void *ta__app_pool_get(struct ta_proto *p, struct ta_pool *pool)
+{
+    if (!ta__app_charge(p, pool->size))
+        return NULL;
+    void *x = ta_pool_get(pool);
+    if (x == NULL)
+        ta__app_uncharge(p, pool->size);
+    return x;
+}
+
+void ta__app_pool_put(struct ta_proto *p, struct ta_pool *pool, void *x)
+{
+    if (x == NULL)
+        return;
+    ta__app_uncharge(p, pool->size);
+    ta_pool_put(pool, x);
+}
+
 static void blk_free(struct ta__arena *a, struct ta__arena_blk *b)
 {
+    if (a->acct != NULL)
+        ta__app_uncharge(a->acct, sizeof(*b) + b->cap);
     if (a->pool != NULL && b->cap == ARENA_BLK)
         ta_pool_put(a->pool, b);
     else
@@ -50,6 +137,7 @@ void ta__arena_init_pooled(struct ta__arena *a, size_t max, struct ta_pool *pool
 
 void ta__arena_init(struct ta__arena *a, size_t max)
 {
+    a->acct = NULL;
     a->pool = NULL;
     a->head = NULL;
     a->used = 0;
@@ -95,10 +183,15 @@ void *ta__arena_alloc(struct ta__arena *a, size_t n)
     struct ta__arena_blk *b = a->head;
     if (b == NULL || b->cap - b->len < n) {
         size_t cap = n > a->blk ? n : a->blk;
+        if (a->acct != NULL && !ta__app_charge(a->acct, sizeof(struct ta__arena_blk) + cap))
+            return NULL;
         struct ta__arena_blk *nb =
             a->pool != NULL && cap == ARENA_BLK ? ta_pool_get(a->pool) : malloc(sizeof(*nb) + cap);
-        if (nb == NULL)
+        if (nb == NULL) {
+            if (a->acct != NULL)
+                ta__app_uncharge(a->acct, sizeof(struct ta__arena_blk) + cap);
             return NULL;
+        }
         nb->cap = cap;
         nb->len = 0;
         nb->next = a->head;

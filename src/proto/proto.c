@@ -34,6 +34,7 @@ void ta_proto_opts_default(struct ta_proto_opts *o)
     o->stream_flow_memcap = 1u << 20;
     o->stream_global_memcap = 256ull << 20;
     o->stream_max_segments = 256;
+    o->app_memcap = 512ull << 20;
     o->dns_max_answers = 64;
     o->dns_max_queries = 16;
     o->dns_max_name_hops = 32;
@@ -98,6 +99,11 @@ ta_err ta_proto_new(const struct ta_proto_opts *opts, struct ta_proto **out)
     ta_pool_init(&p->pool_blk, ta__arena_block_size(), 0, 64);
     *out = p;
     return TA_OK;
+}
+
+uint64_t ta_proto_app_memory(const struct ta_proto *p)
+{
+    return p->app_mem;
 }
 
 void ta_proto_free(struct ta_proto *p)
@@ -200,13 +206,13 @@ static void deliver(void *ud, const uint8_t *data, size_t len, bool gap)
         break;
     case TA_APP_DNS: {
         struct ta__dns_tcp **d = &a->dnst[x->dir];
-        if (*d == NULL && (*d = ta__dns_tcp_new()) == NULL) {
+        if (*d == NULL && (*d = ta__dns_tcp_new(x->p)) == NULL) {
             x->p->c[TA_PC_APP_NOMEM]++;
             a->dead = true;
             return;
         }
         if (!ta__dns_tcp_data(*d, &x->em, x->dir, &a->dns_tx, data, len, gap)) {
-            ta__dns_tcp_free(*d);
+            ta__dns_tcp_free(x->p, *d);
             *d = NULL;
             a->dead = true;
         }
@@ -220,7 +226,7 @@ static void deliver(void *ud, const uint8_t *data, size_t len, bool gap)
 static struct appflow *flow_state(struct ta_proto *p, struct ta_flow *f)
 {
     if (f->app == NULL) {
-        f->app = ta_pool_get(&p->pool_app);
+        f->app = ta__app_pool_get(p, &p->pool_app);
         if (f->app == NULL)
             p->c[TA_PC_APP_NOMEM]++;
         else
@@ -282,7 +288,7 @@ static void hook_flow_end(void *ctx, struct ta_flow *f, const struct ta_obs_sink
         if (!a->dead)
             ta__stream_flush(p, &a->st[d], &a->ooo_bytes, deliver, &x);
         ta__stream_release(p, &a->st[d], &a->ooo_bytes);
-        ta__dns_tcp_free(a->dnst[d]);
+        ta__dns_tcp_free(p, a->dnst[d]);
     }
     if (a->http != NULL) {
         ta__http_end(a->http, &em);
@@ -292,7 +298,7 @@ static void hook_flow_end(void *ctx, struct ta_flow *f, const struct ta_obs_sink
         ta__tls_end(a->tls, &em);
         ta__tls_free(a->tls);
     }
-    ta_pool_put(&p->pool_app, a);
+    ta__app_pool_put(p, &p->pool_app, a);
     f->app = NULL;
 }
 

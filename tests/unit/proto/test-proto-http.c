@@ -392,6 +392,55 @@ static void test_recycled_transactions(void **state)
     tu_reset();
 }
 
+/*
+ * Unanswered POSTs on many connections at once: the bodies, transactions and
+ * arenas they hold stay within app_memcap, the refusals are counted, and
+ * everything charged is given back when the flows end (what remains is the
+ * few recycled transactions the parser keeps).
+ */
+static void test_app_memcap_flood(void **state)
+{
+    (void)state;
+    enum { NCONN = 64, NREQ = 4, BODY = 16384 };
+    static char req[BODY + 200];
+    int h =
+        snprintf(req, 200, "POST /u.php HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", BODY);
+    memset(req + h, 'b', BODY);
+    uint64_t peak[2] = {0, 0}, drops[2];
+    static struct conn c[NCONN];
+    for (int run = 0; run < 2; run++) {
+        struct ta_proto_opts o;
+        ta_proto_opts_default(&o);
+        if (run == 1)
+            o.app_memcap = 1u << 20;
+        struct ta_proto *p = mk(&o);
+        for (int i = 0; i < NCONN; i++) {
+            open_conn(p, &c[i], 80);
+            c[i].f.sp = (uint16_t)(20000 + i);
+        }
+        for (int r = 0; r < NREQ; r++)
+            for (int i = 0; i < NCONN; i++) {
+                send_(p, &c[i], TA_DIR_TOSERVER, req, (size_t)h + BODY);
+                uint64_t m = ta_proto_app_memory(p);
+                assert_true(m <= o.app_memcap);
+                if (m > peak[run])
+                    peak[run] = m;
+            }
+        drops[run] = tu_counter(p, "app_memcap_drops");
+        for (int i = 0; i < NCONN; i++)
+            tu_end(p, &c[i].f);
+        /* At most the 4 recycled transactions, each with its arena block and bodies. */
+        assert_true(ta_proto_app_memory(p) <= 4 * (2 * 65536 + 8192 + 1024));
+        ta_proto_free(p);
+        tu_reset();
+    }
+    /* Without the cap the flood holds several MiB; with it, at most 1 MiB. */
+    assert_int_equal(drops[0], 0);
+    assert_true(peak[0] > 4 * (1u << 20));
+    assert_true(drops[1] > 0);
+    assert_true(peak[1] <= 1u << 20 && peak[1] > (1u << 20) - 70000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_body_limit_and_gap),
         cmocka_unit_test(test_malformed_no_crash),
         cmocka_unit_test(test_recycled_transactions),
+        cmocka_unit_test(test_app_memcap_flood),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
