@@ -272,8 +272,8 @@ static void flood_resolutions(struct fl *s, const struct tg_gen_opts *o, FILE *l
         put(s, s->fr, tg_build_udp(s->fr, sizeof(s->fr), &f, sp, 53, m, q));
         /* The answer: the question and one A record, 203.0.113.x. */
         m[2] = 0x81, m[3] = 0x80, m[7] = 1;
-        const uint8_t rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 203, 0, 113,
-                              (uint8_t)(1 + i % 250)};
+        const uint8_t rr[] = {0xc0, 12,   0, 1, 0,   1, 0,   0,
+                              0x0e, 0x10, 0, 4, 203, 0, 113, (uint8_t)(1 + i % 250)};
         memcpy(m + q, rr, sizeof(rr));
         v4frame(&f, dns, host, 60);
         put(s, s->fr, tg_build_udp(s->fr, sizeof(s->fr), &f, 53, sp, m, q + sizeof(rr)));
@@ -289,8 +289,8 @@ ta_err tg_scenario_flood(const struct tg_gen_opts *o, struct tg_geo *geo)
 {
     (void)geo;
     const char *kind = o->flood != NULL ? o->flood : "flows";
-    static const char *const kinds[] = {"flows", "frags", "ooo", "http", "dns", "tls",
-                                        "resolutions"};
+    static const char *const kinds[] = {"flows", "frags", "ooo",        "http",
+                                        "dns",   "tls",   "resolutions"};
     size_t k = 0;
     while (k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(kinds[k], kind) != 0)
         k++;
