@@ -15,16 +15,31 @@
 
 /* The pipeline being run, for the signal handlers. */
 static struct ta_pipeline *volatile g_pipe;
+/* A SIGHUP that came while the pipeline was being opened, applied once it runs. */
+static volatile sig_atomic_t g_hup_pending;
 
 static void on_signal(int sig)
 {
     struct ta_pipeline *p = g_pipe;
-    if (p == NULL)
+    if (p == NULL) {
+        if (sig == SIGHUP)
+            g_hup_pending = 1;
         return;
+    }
     if (sig == SIGHUP)
         ta_pipeline_reload(p);
     else
         ta_pipeline_stop(p);
+}
+
+void ta_cli_signals_early(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_hup_pending = 0;
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 void ta_cli_signals_install(struct ta_pipeline *p, bool hup)
@@ -36,8 +51,13 @@ void ta_cli_signals_install(struct ta_pipeline *p, bool hup)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (hup)
+    if (hup) {
         sigaction(SIGHUP, &sa, NULL);
+        if (g_hup_pending) {
+            g_hup_pending = 0;
+            ta_pipeline_reload(p);
+        }
+    }
 }
 
 void ta_cli_signals_restore(void)
