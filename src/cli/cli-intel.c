@@ -334,9 +334,13 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
             n = fread(cats, 1, 65535, f);
             cats[n] = '\0';
         }
-        if (f == NULL || cats == NULL || ferror(f)) {
+        /* A categories file is a few dozen lines: a larger one is not one. */
+        bool big = cats != NULL && n == 65535 && fgetc(f) != EOF;
+        if (f == NULL || cats == NULL || ferror(f) || big) {
             ta_cli_error("%s: cannot read the iprep categories: %s", a->iprep_path,
-                         f == NULL ? strerror(errno) : "read error");
+                         f == NULL ? strerror(errno)
+                         : big     ? "larger than 64 KiB"
+                                   : "read error");
             if (f != NULL)
                 fclose(f);
             free(cats);

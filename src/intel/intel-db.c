@@ -574,8 +574,10 @@ static ta_err import_path(struct import *im, const char *path,
         if (dl + sizeof("categories.txt") <= sizeof(cp)) {
             memcpy(cp, path, dl);
             memcpy(cp + dl, "categories.txt", sizeof("categories.txt"));
+            /* A categories file is a few dozen lines; each indicator looks
+             * its category up in it, so a large one is not taken. */
             if (read_file(cp, &cb, &cl) == TA_OK) {
-                cats = malloc(cl + 1);
+                cats = cl <= 65536 ? malloc(cl + 1) : NULL;
                 if (cats != NULL) {
                     memcpy(cats, cb, cl);
                     cats[cl] = '\0';

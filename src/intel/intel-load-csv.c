@@ -329,9 +329,8 @@ static const char *maltrail_unsupported(const char *v)
  * gaming ...) is other. Without a categories file, or for a category it does
  * not list, the kind is other.
  */
-static enum ta_intel_kind iprep_kind(const char *cats, const char *cat, char *name, size_t cap)
+static enum ta_intel_kind iprep_kind(const char *cats, const char *cat)
 {
-    name[0] = '\0';
     if (cats == NULL)
         return TA_INTEL_KIND_OTHER;
     size_t cl = strlen(cat);
@@ -345,9 +344,6 @@ static enum ta_intel_kind iprep_kind(const char *cats, const char *cat, char *na
             continue;
         const char *t = line + cl + 1;
         size_t tl = n - cl - 1;
-        size_t keep = tl < cap - 1 ? tl : cap - 1;
-        memcpy(name, t, keep);
-        name[keep] = '\0';
         static const struct {
             const char *word;
             enum ta_intel_kind k;
@@ -517,8 +513,7 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             break;
         case TA_INTEL_FMT_IPREP: {
             ind.source = "iprep";
-            ind.kind = iprep_kind(s->opts->iprep_categories, col(f, nf, pos, C_THREAT), vbuf,
-                                  sizeof(vbuf));
+            ind.kind = iprep_kind(s->opts->iprep_categories, col(f, nf, pos, C_THREAT));
             const char *sc = col(f, nf, pos, C_CONF);
             const char *cat = col(f, nf, pos, C_THREAT);
             int v = 0;

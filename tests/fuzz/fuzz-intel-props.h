@@ -53,8 +53,8 @@ static ta_err fi_sink(void *user, const struct ta_intel_indicator *ind)
     st->emitted++;
     /* Touch every field so sanitizers see bad pointers. */
     st->touched += strlen(ind->value) + strlen(ind->source) +
-                   (ind->family ? strlen(ind->family) : 0) +
-                   (ind->brand ? strlen(ind->brand) : 0) + (ind->country ? strlen(ind->country) : 0);
+                   (ind->family ? strlen(ind->family) : 0) + (ind->brand ? strlen(ind->brand) : 0) +
+                   (ind->country ? strlen(ind->country) : 0);
     const char *v = ind->value;
     size_t vl = strlen(v);
     if ((unsigned)ind->type >= TA_INTEL_TYPE__COUNT || (unsigned)ind->kind >= TA_INTEL_KIND__COUNT)
@@ -116,7 +116,8 @@ static void fi_check_counts(const struct fi_state *st, const struct ta_intel_loa
         sum += r->by_kind[k];
     if (sum != r->accepted)
         fi_fail("by_kind does not sum to accepted", "");
-    uint64_t shown = r->rejected < TA_INTEL_MAX_REJECT_SHOWN ? r->rejected : TA_INTEL_MAX_REJECT_SHOWN;
+    uint64_t shown =
+        r->rejected < TA_INTEL_MAX_REJECT_SHOWN ? r->rejected : TA_INTEL_MAX_REJECT_SHOWN;
     if (r->nshown != shown)
         fi_fail("reasons shown differ from min(rejected, 10)", "");
     if (r->reserved > r->rejected)
@@ -143,7 +144,8 @@ static uint64_t fi_data_lines(const uint8_t *p, size_t n, bool cut, bool semi)
         size_t a = i, b = e;
         if (b > a && p[b - 1] == '\r')
             b--;
-#define FI_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n' || (c) == '\v' || (c) == '\f')
+#define FI_WS(c)                                                                                   \
+    ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n' || (c) == '\v' || (c) == '\f')
         while (a < b && FI_WS(p[a]))
             a++;
         while (b > a && FI_WS(p[b - 1]))

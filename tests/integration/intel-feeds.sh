@@ -76,4 +76,9 @@ out=$("$BIN" intel import --db "$T/r2.db" "$T/rep.list")
 grep -q "(3 other)" <<<"$out" || fail "iprep without categories: $out"
 out=$("$BIN" intel import --db "$T/r3.db" --iprep-categories "$T/cats.txt" "$T/rep.list")
 grep -q "(2 c2, 1 other)" <<<"$out" || fail "--iprep-categories: $out"
+if "$BIN" intel import --db "$T/r4.db" --iprep-categories "$T/none.txt" "$T/rep.list" 2>"$T/err"; then
+    fail "missing categories file accepted"
+fi
+grep -q "none.txt: cannot read the iprep categories: No such file or directory" "$T/err" ||
+    fail "missing categories: $(cat "$T/err")"
 echo "info: Bambenek, Spamhaus DROP, empty ET rules, URLhaus zip/gz, iprep categories imported as published"

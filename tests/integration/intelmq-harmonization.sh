@@ -38,8 +38,19 @@ grep -q "not an IntelMQ pair" <<<"$out" || fail "checker missed a taxonomy/type 
 $CHECK "$t/godzilla.json" || fail "godzilla events"
 [[ $(wc -l <"$t/godzilla.json") -eq 19 ]] || fail "godzilla: $(wc -l <"$t/godzilla.json") events"
 
+# The maltrail sensor corpus's real captures with its trails (C&C and
+# phishing by IP, IP:port, domain and URL; documentation addresses kept).
+MC="$TA_SHARED_DATA/maltrail-sensor-corpus/sensor/tests/corpus"
+[[ -f $MC/trails.csv ]] || { echo "maltrail sensor corpus absent ($MC)"; exit 77; }
+"$BIN" intel import --db "$t/mt.db" --allow-private "$MC/trails.csv" >/dev/null 2>&1
+for p in "$MC"/*.pcap; do
+    "$BIN" analyze -r "$p" --db "$t/mt.db" --no-store --format intelmq -o - 2>/dev/null
+done >"$t/maltrail.json"
+$CHECK "$t/maltrail.json" || fail "maltrail corpus events"
+[[ $(grep -c '"classification.type":"c2-server"' "$t/maltrail.json") -gt 0 ]] || fail "no C&C event"
+
 # A generated national scenario, one day, through the store and `events`.
-"$GEN" --scenario national --scale 0.01 --from 2014-03-19 --to 2014-03-19 --seed 5 \
+"$GEN" --scenario national --scale 0.005 --from 2014-03-19 --to 2014-03-19 --seed 5 \
     --out "$t/s" --quiet
 db=$t/a.db
 "$BIN" intel import --db "$db" "$t/s/feodo-ipblocklist.csv" "$t/s/threatfox-domains.csv" \

@@ -126,9 +126,8 @@ static void test_reserved_refused(void **state)
                     "2a00:1450::1\n"
                     "http://9.9.9.9/x\n"
                     "evil.example\n";
-    struct ta_intel_load_opts o = {.format = TA_INTEL_FMT_PLAIN,
-                                   .have_kind = true,
-                                   .kind = TA_INTEL_KIND_C2};
+    struct ta_intel_load_opts o = {
+        .format = TA_INTEL_FMT_PLAIN, .have_kind = true, .kind = TA_INTEL_KIND_C2};
     struct got g;
     struct ta_intel_load_result r;
     assert_int_equal(parse(t, &o, &g, &r), TA_OK);
@@ -154,9 +153,8 @@ static void test_reserved_refused(void **state)
     assert_int_equal(r.reserved, 0);
 
     /* An allow list may name private space. */
-    struct ta_intel_load_opts al = {.format = TA_INTEL_FMT_PLAIN,
-                                    .have_kind = true,
-                                    .kind = TA_INTEL_KIND_ALLOW};
+    struct ta_intel_load_opts al = {
+        .format = TA_INTEL_FMT_PLAIN, .have_kind = true, .kind = TA_INTEL_KIND_ALLOW};
     assert_int_equal(parse("10.0.0.0/8\n192.168.0.0/16\n", &al, &g, &r), TA_OK);
     assert_int_equal(r.accepted, 2);
 
@@ -378,9 +376,8 @@ static void test_iprep_categories(void **state)
 
     /* Without categories every category is other; given ones are used. */
     struct got g;
-    assert_int_equal(parse(list, &(struct ta_intel_load_opts){.format = TA_INTEL_FMT_IPREP}, &g,
-                           &r),
-                     TA_OK);
+    assert_int_equal(
+        parse(list, &(struct ta_intel_load_opts){.format = TA_INTEL_FMT_IPREP}, &g, &r), TA_OK);
     assert_int_equal(r.by_kind[TA_INTEL_KIND_OTHER], 3);
     struct ta_intel_load_opts o = {.format = TA_INTEL_FMT_IPREP, .iprep_categories = cats};
     assert_int_equal(parse(list, &o, &g, &r), TA_OK);
@@ -462,9 +459,8 @@ static void test_dates(void **state)
         "\"2021-01-17\",\"45.1.1.7\",443,\"online\",\"2021-13-40\",\"Dridex\"\n";
     struct got g;
     struct ta_intel_load_result r;
-    assert_int_equal(parse(t, &(struct ta_intel_load_opts){.format = TA_INTEL_FMT_FEODO_CSV}, &g,
-                           &r),
-                     TA_OK);
+    assert_int_equal(
+        parse(t, &(struct ta_intel_load_opts){.format = TA_INTEL_FMT_FEODO_CSV}, &g, &r), TA_OK);
     assert_int_equal(r.accepted, 4);
     assert_int_equal(r.rejected, 3);
     const ta_time_us base = 1610869486ull * SEC; /* 2021-01-17 07:44:46 UTC */
