@@ -497,9 +497,13 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
                 continue;
         }
         if (mt == MT_SUSPICIOUS) {
-            /* A regular expression ("byethost[0-9]+\\.com") is not a value. */
-            if (memchr(line, '[', n) != NULL || memchr(line, '\\', n) != NULL ||
-                memchr(line, '*', n) != NULL || memchr(line, '+', n) != NULL) {
+            /* A regular expression ("byethost[0-9]+\\.com") is not a value; a
+             * leading "*." wildcard is (the name and below it). */
+            bool wild = n > 2 && line[0] == '*' && line[1] == '.';
+            const char *rest = wild ? line + 2 : line;
+            size_t rn = wild ? n - 2 : n;
+            if (memchr(rest, '[', rn) != NULL || memchr(rest, '\\', rn) != NULL ||
+                memchr(rest, '*', rn) != NULL || memchr(rest, '+', rn) != NULL) {
                 ta__intel_unsupported(s, it.lineno, "maltrail regular-expression trail '%.*s'",
                                       (int)(n > 48 ? 48 : n), line);
                 continue;

@@ -416,15 +416,18 @@ static void test_maltrail_tld(void **state)
     struct ta_intel_load_opts o = {.file_name = "maltrail/trails/static/suspicious/domain.txt"};
     struct got g;
     struct ta_intel_load_result r;
-    assert_int_equal(parse("# Maltrail\ntk\n.top\nexample.tk\nbyethost[0-9]+\\.com\n", &o, &g, &r),
-                     TA_OK);
-    assert_int_equal(r.accepted, 3);
+    assert_int_equal(
+        parse("# Maltrail\ntk\n.top\nexample.tk\nbyethost[0-9]+\\.com\n*.dyn.example\n", &o, &g,
+              &r),
+        TA_OK);
+    assert_int_equal(r.accepted, 4);
     assert_int_equal(r.rejected, 0);
     assert_int_equal(r.unsupported, 1);
     assert_string_equal(g.v[0].value, "tk");
     assert_int_equal(g.v[0].type, TA_INTEL_DOMAIN);
     assert_int_equal(g.v[0].kind, TA_INTEL_KIND_SUSPICIOUS);
     assert_string_equal(g.v[1].value, "top");
+    assert_string_equal(g.v[3].value, "dyn.example"); /* a wildcard, not an expression */
     /* A single label outside the suspicious tree is still not a name. */
     o.file_name = "maltrail/trails/static/malware/fam.txt";
     assert_int_equal(parse("# Maltrail\nlocalhost\nc2.fam.example\n", &o, &g, &r), TA_OK);
