@@ -40,6 +40,7 @@ enum ta_intel_type {
     TA_INTEL_MD5,
     TA_INTEL_SHA1,
     TA_INTEL_SHA256,
+    TA_INTEL_SHA512, /* stored and listed; no observation carries one to match */
     TA_INTEL_TYPE__COUNT
 };
 
@@ -146,6 +147,10 @@ enum ta_intel_format {
     TA_INTEL_FMT_MISP_WARNINGLIST,
     /* npm top-sites top-sites.json: [{rank, rootDomain, ...}]: allow domains */
     TA_INTEL_FMT_TOP_SITES,
+    /* Bambenek Consulting C&C master lists "value,description,date,manual" */
+    TA_INTEL_FMT_BAMBENEK,
+    /* Spamhaus DROP / EDROP "network ; SBLnnn" (ASN-DROP: unsupported) */
+    TA_INTEL_FMT_SPAMHAUS_DROP,
     TA_INTEL_FMT__COUNT
 };
 
@@ -171,7 +176,17 @@ struct ta_intel_load_opts {
     unsigned valid_days;         /* valid_until = last_seen + days when the feed has one */
     bool misp_all;               /* MISP: also attributes with to_ids false */
     const char *file_name;       /* for maltrail family/category; set by import */
-    ta_intel_file_fn on_file;    /* import: per-file report (may be NULL) */
+    /* Private and special-purpose addresses (RFC 1918, loopback, link-local,
+     * CGNAT, documentation, ULA, multicast ...) are refused as indicators
+     * (rejected, counted in res->reserved) unless this is set: a lab's or a
+     * test's own feed. */
+    bool allow_private;
+    /* Suricata iprep: the categories file's text ("id,short name,
+     * description" lines, NUL-terminated) that gives each category its kind;
+     * NULL = every category "other". Import finds categories.txt beside an
+     * iprep file itself. */
+    const char *iprep_categories;
+    ta_intel_file_fn on_file; /* import: per-file report (may be NULL) */
     void *on_file_user;
 };
 
@@ -198,6 +213,7 @@ struct ta_intel_load_result {
     uint64_t files_skipped;                 /* files or lists deliberately not imported */
     const char *skip_reason; /* static: why a parse deliberately imported nothing, or NULL */
     char list[64];           /* MISP warninglist id (its folder name), or "" */
+    uint64_t reserved;       /* of rejected: private/special-purpose addresses */
     size_t nshown;
     struct ta_intel_reject shown[TA_INTEL_MAX_REJECT_SHOWN]; /* first rejects */
     size_t nunsup_shown;
@@ -276,7 +292,8 @@ ta_err ta_intel_db_import_buffer(struct ta_intel_db *db, const char *name, const
 /*
  * Store indicators given directly (generators, tests, the bench) in one
  * transaction. Values are canonicalised as their type; bad ones are rejected
- * and counted in res like a feed's lines (line = array index + 1).
+ * and counted in res like a feed's lines (line = array index + 1). Private
+ * and special-purpose addresses are kept: the caller chose them.
  */
 ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicator *inds, size_t n,
                           struct ta_intel_load_result *res);

@@ -3,6 +3,7 @@
  * stored, look values up through the match index, expire old indicators.
  */
 #include <stddef.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,9 @@
 
 /* Every option of every subcommand; each subcommand's table names its own. */
 struct intel_cfg {
-    const char *db, *format, *kind, *source, *type, *family, *before;
+    const char *db, *format, *kind, *source, *type, *family, *before, *iprep_categories;
     uint32_t confidence, valid_days;
-    bool misp_all, json;
+    bool misp_all, json, allow_private;
 };
 
 static const struct ta_opt opt_db = {
@@ -44,6 +45,10 @@ static const struct ta_opt import_opts[] = {
      "end N days after the last sighting, if the feed has none"},
     {"misp-all", 0, TA_OPT_FLAG, OFF(misp_all), NULL, 0, 0, NULL,
      "MISP: every attribute, not only the to_ids ones"},
+    {"allow-private", 0, TA_OPT_FLAG, OFF(allow_private), NULL, 0, 0, NULL,
+     "keep private and special-purpose addresses (a lab's own feed)"},
+    {"iprep-categories", 0, TA_OPT_STR, OFF(iprep_categories), NULL, 0, 0, "FILE",
+     "Suricata iprep categories (default: categories.txt beside the list)"},
 };
 static const struct ta_opt list_opts[] = {
     opt_db,
@@ -75,7 +80,8 @@ static struct ta_cmd_spec specs[] = {
     SPEC("import",
          "--db FILE [--format NAME] [--kind KIND] [--source NAME]\n"
          "                          [--confidence N] [--family NAME] [--valid-days N] "
-         "[--misp-all] PATH...",
+         "[--misp-all]\n"
+         "                          [--allow-private] [--iprep-categories FILE] PATH...",
          "Import feeds (files or directories of them) into the database. A value already\n"
          "stored from the same source is updated, never duplicated.",
          import_opts),
@@ -132,6 +138,7 @@ struct args {
     struct ta_intel_load_opts load;
     struct ta_intel_filter filter;
     const char *before;
+    const char *iprep_path; /* --iprep-categories */
     bool json;
     char **pos;
     int npos;
@@ -160,6 +167,8 @@ static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, str
     a->before = c.before;
     a->json = c.json;
     a->load.misp_all = c.misp_all;
+    a->load.allow_private = c.allow_private;
+    a->iprep_path = c.iprep_categories;
     a->load.confidence = (int)c.confidence;
     a->load.valid_days = c.valid_days;
     a->load.family = c.family;
@@ -316,6 +325,30 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
         ta_cli_error("intel import: a plain list needs --kind");
         return 2;
     }
+    char *cats = NULL;
+    if (a->iprep_path != NULL) {
+        FILE *f = fopen(a->iprep_path, "rb");
+        size_t n = 0;
+        cats = f != NULL ? malloc(65536) : NULL;
+        if (cats != NULL) {
+            n = fread(cats, 1, 65535, f);
+            cats[n] = '\0';
+        }
+        /* A categories file is a few dozen lines: a larger one is not one. */
+        bool big = cats != NULL && n == 65535 && fgetc(f) != EOF;
+        if (f == NULL || cats == NULL || ferror(f) || big) {
+            ta_cli_error("%s: cannot read the iprep categories: %s", a->iprep_path,
+                         f == NULL ? strerror(errno)
+                         : big     ? "larger than 64 KiB"
+                                   : "read error");
+            if (f != NULL)
+                fclose(f);
+            free(cats);
+            return 1;
+        }
+        fclose(f);
+        a->load.iprep_categories = cats;
+    }
     int rc = 0;
     for (int i = 0; i < a->npos; i++) {
         struct ta_intel_load_result r;
@@ -369,8 +402,14 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
                    (unsigned long long)r.files_skipped);
         print_kinds(stdout, &r);
         printf("\n");
+        if (r.reserved > 0)
+            printf("%s: %llu of the rejected are not public addresses (private, loopback, "
+                   "documentation ...; --allow-private keeps them)\n",
+                   a->pos[i], (unsigned long long)r.reserved);
         print_silent(a->pos[i], &r);
     }
+    free(cats);
+    a->load.iprep_categories = NULL;
     return rc;
 }
 

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
+
+#include <minizip/unzip.h>
 
 #include "intel/intel-internal.h"
 
@@ -308,6 +311,7 @@ static void add_counts(struct ta_intel_load_result *t, const struct ta_intel_loa
     t->rejected += r->rejected;
     t->unsupported += r->unsupported;
     t->skipped += r->skipped;
+    t->reserved += r->reserved;
     t->inserted += r->inserted;
     t->updated += r->updated;
     t->files += r->files;
@@ -368,46 +372,120 @@ static ta_err import_one(struct import *im, const char *name, const uint8_t *buf
     return e;
 }
 
-static ta_err read_file(const char *path, uint8_t **buf, size_t *len)
+/*
+ * Feeds are read whole, as published: plain, gzip (".csv.gz") or a zip
+ * archive holding the feed (URLhaus "csv.zip": its first file). A
+ * decompressed feed larger than this is refused (TA_ERR_LIMIT): a bomb, or
+ * not a feed.
+ */
+#define FEED_MAX ((size_t)1 << 30)
+
+/* Room in *b (capacity *cap) past the n bytes used, doubling up to FEED_MAX. */
+static ta_err grow_buf(uint8_t **b, size_t *cap, size_t n)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return TA_ERR_IO;
-    }
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
-    uint8_t *b = malloc(cap);
-    if (b == NULL) {
-        close(fd);
+    if (n < *cap)
+        return TA_OK;
+    if (*cap >= FEED_MAX)
+        return TA_ERR_LIMIT;
+    size_t nc = *cap * 2 > FEED_MAX ? FEED_MAX : *cap * 2;
+    uint8_t *nb = realloc(*b, nc);
+    if (nb == NULL)
         return TA_ERR_NOMEM;
+    *b = nb;
+    *cap = nc;
+    return TA_OK;
+}
+
+/* The first file of a zip archive. */
+static ta_err read_zip(const char *path, uint8_t **buf, size_t *len)
+{
+    unzFile z = unzOpen64(path);
+    if (z == NULL)
+        return TA_ERR_FORMAT;
+    ta_err e = TA_OK;
+    uint8_t *b = NULL;
+    size_t cap = 65536, n = 0;
+    if (unzGoToFirstFile(z) != UNZ_OK || unzOpenCurrentFile(z) != UNZ_OK) {
+        e = TA_ERR_FORMAT;
+        goto out_close;
+    }
+    b = malloc(cap);
+    if (b == NULL) {
+        e = TA_ERR_NOMEM;
+        goto out_file;
     }
     for (;;) {
-        if (n == cap) {
-            uint8_t *nb = realloc(b, cap * 2);
-            if (nb == NULL) {
-                free(b);
-                close(fd);
-                return TA_ERR_NOMEM;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, b + n, cap - n);
+        if ((e = grow_buf(&b, &cap, n)) != TA_OK)
+            goto out_file;
+        size_t want = cap - n > 1u << 20 ? 1u << 20 : cap - n;
+        int r = unzReadCurrentFile(z, b + n, (unsigned)want);
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            free(b);
-            close(fd);
-            return TA_ERR_IO;
+            e = TA_ERR_FORMAT;
+            goto out_file;
         }
         if (r == 0)
             break;
         n += (size_t)r;
     }
-    close(fd);
+out_file:
+    /* A CRC mismatch shows here, after the last byte. */
+    if (unzCloseCurrentFile(z) != UNZ_OK && e == TA_OK)
+        e = TA_ERR_FORMAT;
+out_close:
+    unzClose(z);
+    if (e != TA_OK) {
+        free(b);
+        return e;
+    }
+    *buf = b;
+    *len = n;
+    return TA_OK;
+}
+
+static ta_err read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
+    uint8_t magic[4] = {0};
+    ssize_t m = read(fd, magic, sizeof(magic));
+    if (m == 4 && memcmp(magic, "PK\x03\x04", 4) == 0) {
+        close(fd);
+        return read_zip(path, buf, len);
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return TA_ERR_IO;
+    }
+    /* gzread passes a file that is not gzip through unchanged. */
+    gzFile g = gzdopen(fd, "rb");
+    if (g == NULL) {
+        close(fd);
+        return TA_ERR_NOMEM;
+    }
+    size_t cap = 65536, n = 0;
+    uint8_t *b = malloc(cap);
+    ta_err e = b == NULL ? TA_ERR_NOMEM : TA_OK;
+    while (e == TA_OK) {
+        if ((e = grow_buf(&b, &cap, n)) != TA_OK)
+            break;
+        size_t want = cap - n > 1u << 20 ? 1u << 20 : cap - n;
+        int r = gzread(g, b + n, (unsigned)want);
+        if (r < 0) {
+            int ze;
+            gzerror(g, &ze);
+            e = ze == Z_ERRNO ? TA_ERR_IO : TA_ERR_FORMAT;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    gzclose(g);
+    if (e != TA_OK) {
+        free(b);
+        return e;
+    }
     *buf = b;
     *len = n;
     return TA_OK;
@@ -444,7 +522,9 @@ static ta_err import_path(struct import *im, const char *path,
                 strstr(de->d_name, "MANIFEST") != NULL ||
                 strstr(de->d_name, "PROVENANCE") != NULL ||
                 strstr(de->d_name, ".license") != NULL || strcmp(de->d_name, "schema.json") == 0 ||
-                strcmp(de->d_name, "package.json") == 0)
+                strcmp(de->d_name, "package.json") == 0 ||
+                /* Suricata iprep's category names: read with the lists. */
+                strcmp(de->d_name, "categories.txt") == 0)
                 continue;
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 64;
@@ -479,8 +559,37 @@ static ta_err import_path(struct import *im, const char *path,
     ta_err e = read_file(path, &buf, &len);
     if (e != TA_OK)
         return e;
+    /* An iprep list's categories sit beside it in categories.txt. */
+    struct ta_intel_load_opts o = *opts;
+    char *cats = NULL;
+    enum ta_intel_format f = o.format != TA_INTEL_FMT_AUTO
+                                 ? o.format
+                                 : ta_intel_format_detect(buf, len, path, o.have_kind);
+    if (f == TA_INTEL_FMT_IPREP && o.iprep_categories == NULL) {
+        const char *sl = strrchr(path, '/');
+        size_t dl = sl != NULL ? (size_t)(sl - path) + 1 : 0;
+        char cp[4096];
+        uint8_t *cb;
+        size_t cl;
+        if (dl + sizeof("categories.txt") <= sizeof(cp)) {
+            memcpy(cp, path, dl);
+            memcpy(cp + dl, "categories.txt", sizeof("categories.txt"));
+            /* A categories file is a few dozen lines; each indicator looks
+             * its category up in it, so a large one is not taken. */
+            if (read_file(cp, &cb, &cl) == TA_OK) {
+                cats = cl <= 65536 ? malloc(cl + 1) : NULL;
+                if (cats != NULL) {
+                    memcpy(cats, cb, cl);
+                    cats[cl] = '\0';
+                    o.iprep_categories = cats;
+                }
+                free(cb);
+            }
+        }
+    }
     struct ta_intel_load_result r;
-    e = import_one(im, path, buf, len, opts, &r);
+    e = import_one(im, path, buf, len, &o, &r);
+    free(cats);
     free(buf);
     if (im->res->format == TA_INTEL_FMT_AUTO)
         im->res->format = r.format;
@@ -615,7 +724,9 @@ ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicato
     ta_err e = begin_import(db, &im, "(api)", res);
     if (e != TA_OK)
         return e;
-    struct ta_intel_load_opts o = {0};
+    /* The caller chose these values (a generator, a test, the bench): no
+     * feed's mistake to guard against, so private addresses are kept. */
+    struct ta_intel_load_opts o = {.allow_private = true};
     struct ta__intel_sink s = {&o, upsert_cb, &im, res, TA_OK};
     for (size_t i = 0; i < n && s.err == TA_OK; i++) {
         const char *v = inds[i].value != NULL ? inds[i].value : "";

@@ -40,7 +40,11 @@ bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, siz
 const char *ta__intel_source(const struct ta__intel_sink *s, const char *dflt);
 
 /* Parse common feed timestamps ("2021-01-17 07:44:46", "2022-11-16T14:08:44+00:00",
- * "2022-11-15", with optional " UTC"/"Z"), or an integer epoch. 0 if invalid. */
+ * "2016-11-12 18:02", "2022-11-15", with an optional zone: " UTC", "Z", or an
+ * offset "+02:00" / "+0200" / "+02", which is applied), or an integer epoch.
+ * False (and *out 0) for empty or anything else, trailing text included. */
+bool ta__intel_time_parse(const char *s, size_t len, ta_time_us *out);
+/* The same, 0 when the text is not a date. */
 ta_time_us ta__intel_time(const char *s, size_t len);
 
 /* Line iteration over a buffer: returns false at the end. Strips CR. */
@@ -73,6 +77,10 @@ bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap,
 /* Whether a URL ("scheme://host/path", "host/path") or URL path ("/path")
  * ends in a downloadable payload's extension (see the maltrail loader). */
 bool ta__intel_payload_path(const char *s, size_t n);
+
+/* Why a network (address a, prefix plen) is not a public address: a static
+ * text naming the special-purpose block it overlaps, or NULL when public. */
+const char *ta__intel_reserved(const struct ta_addr *a, unsigned plen);
 
 /* Case-insensitive ASCII compare of n bytes. */
 bool ta__intel_ieq(const char *a, const char *b, size_t n);

@@ -6,6 +6,7 @@
  * "# " comment), otherwise by the format's documented order.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "common/csv.h"
 #include "intel/intel-internal.h"
@@ -145,6 +146,19 @@ static const struct layout layouts[TA_INTEL_FMT__COUNT] =
                                          [C_COUNTRY] = -1,
                                          [C_VERIFIED] = -1},
                                 .key = NULL},
+        [TA_INTEL_FMT_BAMBENEK] = {.dflt = {[C_VALUE] = 0,
+                                            [C_PORT] = -1,
+                                            [C_TYPE] = -1,
+                                            [C_THREAT] = 1,
+                                            [C_STATUS] = -1,
+                                            [C_FIRST] = 2,
+                                            [C_LAST] = 2,
+                                            [C_FAMILY] = -1,
+                                            [C_CONF] = -1,
+                                            [C_BRAND] = -1,
+                                            [C_COUNTRY] = -1,
+                                            [C_VERIFIED] = -1},
+                                   .key = NULL},
         [TA_INTEL_FMT_MALTRAIL_CSV] = {.dflt = {[C_VALUE] = 0,
                                                 [C_PORT] = -1,
                                                 [C_TYPE] = -1,
@@ -166,7 +180,8 @@ static bool name_is(const char *field, const char *alts)
     while (alts != NULL && *alts != '\0') {
         const char *bar = strchr(alts, '|');
         size_t al = bar != NULL ? (size_t)(bar - alts) : strlen(alts);
-        if (al == fl && memcmp(field, alts, al) == 0)
+        /* URLhaus's country and ASN feeds spell the columns "URL", "URL_status". */
+        if (al == fl && ta__intel_ieq(field, alts, al))
             return true;
         alts = bar != NULL ? bar + 1 : NULL;
     }
@@ -180,7 +195,7 @@ static bool take_header(const struct layout *L, const char **f, int nf, int *pos
         return false;
     bool found = false;
     for (int i = 0; i < nf; i++)
-        if (strcmp(f[i], L->key) == 0)
+        if (strcasecmp(f[i], L->key) == 0)
             found = true;
     if (!found)
         return false;
@@ -306,6 +321,90 @@ static const char *maltrail_unsupported(const char *v)
     return NULL;
 }
 
+/*
+ * The kind of a Suricata iprep category, from its line in the categories
+ * file ("id,short name,description", e.g. "9,CnC,ET CNC Feodo Tracker"):
+ * command and control, phishing, scanners, compromised or infected hosts,
+ * malware drop and download sites; anything else (spam, Tor, proxies,
+ * gaming ...) is other. Without a categories file, or for a category it does
+ * not list, the kind is other.
+ */
+static enum ta_intel_kind iprep_kind(const char *cats, const char *cat)
+{
+    if (cats == NULL)
+        return TA_INTEL_KIND_OTHER;
+    size_t cl = strlen(cat);
+    struct ta__intel_lines it;
+    const char *line;
+    size_t n;
+    ta__intel_lines_init(&it, (const uint8_t *)cats, strlen(cats));
+    while (ta__intel_lines_next(&it, &line, &n)) {
+        ta__intel_trim(&line, &n);
+        if (n <= cl + 1 || line[0] == '#' || memcmp(line, cat, cl) != 0 || line[cl] != ',')
+            continue;
+        const char *t = line + cl + 1;
+        size_t tl = n - cl - 1;
+        static const struct {
+            const char *word;
+            enum ta_intel_kind k;
+        } words[] = {
+            {"cnc", TA_INTEL_KIND_C2},
+            {"c&c", TA_INTEL_KIND_C2},
+            {"c2", TA_INTEL_KIND_C2},
+            {"command and control", TA_INTEL_KIND_C2},
+            {"phish", TA_INTEL_KIND_PHISHING},
+            {"scan", TA_INTEL_KIND_SCANNER},
+            {"compromised", TA_INTEL_KIND_COMPROMISED},
+            {"bot,", TA_INTEL_KIND_COMPROMISED},
+            {"infected", TA_INTEL_KIND_COMPROMISED},
+            {"drivebysrc", TA_INTEL_KIND_MALWARE_DIST},
+            {"malware distribution", TA_INTEL_KIND_MALWARE_DIST},
+        };
+        for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+            size_t wl = strlen(words[w].word);
+            for (size_t i = 0; i + wl <= tl; i++)
+                if (ta__intel_ieq(t + i, words[w].word, wl))
+                    return words[w].k;
+        }
+        return TA_INTEL_KIND_OTHER;
+    }
+    return TA_INTEL_KIND_OTHER;
+}
+
+/* Bambenek's description names the family: "IP used by shiotob/urlzone/bebloh
+ * C&C", "Domain used by Cryptolocker - Flashback DGA for 10 Nov 2016". */
+static const char *bambenek_family(const char *d, char *fam, size_t cap)
+{
+    const char *p = strstr(d, "used by ");
+    fam[0] = '\0';
+    if (p == NULL)
+        return fam;
+    p += 8;
+    size_t n = strlen(p);
+    static const char *const ends[] = {" C&C", " DGA", " - ", NULL};
+    for (size_t i = 0; ends[i] != NULL; i++) {
+        const char *e = strstr(p, ends[i]);
+        if (e != NULL && (size_t)(e - p) < n)
+            n = (size_t)(e - p);
+    }
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(fam, p, n);
+    fam[n] = '\0';
+    return fam;
+}
+
+/* A date column: empty or a "no value" marker is unknown (0); anything else
+ * must be a date. False when it is not (the line is rejected). */
+static bool date_col(const char *v, ta_time_us *out)
+{
+    *out = 0;
+    if (v[0] == '\0' || strcmp(v, "None") == 0 || strcmp(v, "null") == 0 || strcmp(v, "-") == 0 ||
+        strcmp(v, "n/a") == 0)
+        return true;
+    return ta__intel_time_parse(v, strlen(v), out);
+}
+
 void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
                         struct ta__intel_sink *s)
 {
@@ -358,8 +457,14 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
         enum ta_intel_type type = TA_INTEL_TYPE__COUNT;
         const char *value = col(f, nf, pos, C_VALUE);
         char vbuf[TA__INTEL_VALUE_MAX];
-        ind.first_seen = ta__intel_time(col(f, nf, pos, C_FIRST), strlen(col(f, nf, pos, C_FIRST)));
-        ind.last_seen = ta__intel_time(col(f, nf, pos, C_LAST), strlen(col(f, nf, pos, C_LAST)));
+        /* A date the line gives but we cannot read is that line's error:
+         * never replaced by another date (the file's, the import's). */
+        const char *df = col(f, nf, pos, C_FIRST), *dl = col(f, nf, pos, C_LAST);
+        if (!date_col(df, &ind.first_seen) || !date_col(dl, &ind.last_seen)) {
+            const char *bad = ind.first_seen == 0 && df[0] != '\0' ? df : dl;
+            ta__intel_reject(s, it.lineno, "unparseable date '%.40s'", bad);
+            continue;
+        }
         ind.family = opt_str(col(f, nf, pos, C_FAMILY));
         vbuf[0] = '\0';
         const char *status = col(f, nf, pos, C_STATUS);
@@ -408,7 +513,7 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             break;
         case TA_INTEL_FMT_IPREP: {
             ind.source = "iprep";
-            ind.kind = TA_INTEL_KIND_OTHER;
+            ind.kind = iprep_kind(s->opts->iprep_categories, col(f, nf, pos, C_THREAT));
             const char *sc = col(f, nf, pos, C_CONF);
             const char *cat = col(f, nf, pos, C_THREAT);
             int v = 0;
@@ -423,6 +528,14 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             type = memchr(value, '/', strlen(value)) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
             break;
         }
+        case TA_INTEL_FMT_BAMBENEK:
+            /* C&C master lists: addresses (c2-ipmasterlist) or domains
+             * (c2-dommasterlist, dga-feed), all C&C. */
+            ind.source = "bambenek";
+            ind.kind = TA_INTEL_KIND_C2;
+            ind.confidence = 85;
+            ind.family = bambenek_family(col(f, nf, pos, C_THREAT), vbuf, sizeof(vbuf));
+            break;
         case TA_INTEL_FMT_MALTRAIL_CSV: {
             const char *why = maltrail_unsupported(value);
             if (why != NULL) {

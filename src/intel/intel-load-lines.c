@@ -235,9 +235,10 @@ static void load_zeek(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
         else if (tl == 10 && memcmp(ty, "Intel::URL", 10) == 0)
             t = TA_INTEL_URL;
         else if (tl == 16 && memcmp(ty, "Intel::FILE_HASH", 16) == 0)
-            t = fl[col_ind] == 32   ? TA_INTEL_MD5
-                : fl[col_ind] == 40 ? TA_INTEL_SHA1
-                                    : TA_INTEL_SHA256;
+            t = fl[col_ind] == 32    ? TA_INTEL_MD5
+                : fl[col_ind] == 40  ? TA_INTEL_SHA1
+                : fl[col_ind] == 128 ? TA_INTEL_SHA512
+                                     : TA_INTEL_SHA256;
         else if (tl == 10 && memcmp(ty, "Intel::JA3", 10) == 0)
             t = TA_INTEL_JA3;
         else if (tl > 7 && memcmp(ty, "Intel::", 7) == 0) {
@@ -373,6 +374,54 @@ static void load_et(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
     }
 }
 
+/*
+ * Spamhaus DROP / EDROP: "network ; SBLnnnnnn" per line, ';' comments. The
+ * networks are hijacked or leased to criminals: kind other (listed, never an
+ * event on its own), the SBL reference kept as the entry's family so that a
+ * lookup names the record. ASN-DROP lines ("AS260 ; AE | NAME") name
+ * autonomous systems, which are not indicators here: unsupported.
+ */
+static void load_drop(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
+{
+    struct ta__intel_lines it;
+    const char *line;
+    size_t n;
+    char ref[64];
+    ta__intel_lines_init(&it, buf, len);
+    while (ta__intel_lines_next(&it, &line, &n) && s->err == TA_OK) {
+        ta__intel_trim(&line, &n);
+        if (n == 0 || line[0] == ';' || line[0] == '#')
+            continue;
+        const char *semi = memchr(line, ';', n);
+        const char *v = line;
+        size_t vl = semi != NULL ? (size_t)(semi - line) : n;
+        ta__intel_trim(&v, &vl);
+        if (vl > 2 && (v[0] == 'A' || v[0] == 'a') && (v[1] == 'S' || v[1] == 's') && v[2] >= '0' &&
+            v[2] <= '9') {
+            ta__intel_unsupported(s, it.lineno, "autonomous system %.*s (ASN-DROP)",
+                                  (int)(vl > 16 ? 16 : vl), v);
+            continue;
+        }
+        ref[0] = '\0';
+        if (semi != NULL) {
+            const char *r = semi + 1;
+            size_t rl = n - (size_t)(semi - line) - 1;
+            ta__intel_trim(&r, &rl);
+            if (rl >= sizeof(ref))
+                rl = sizeof(ref) - 1;
+            memcpy(ref, r, rl);
+            ref[rl] = '\0';
+        }
+        struct ta_intel_indicator ind = {0};
+        ind.kind = TA_INTEL_KIND_OTHER;
+        ind.confidence = 90;
+        ind.source = "spamhaus-drop";
+        ind.family = ref;
+        ta__intel_add(s, it.lineno, v, vl, memchr(v, '/', vl) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP,
+                      &ind);
+    }
+}
+
 void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
                           struct ta__intel_sink *s)
 {
@@ -382,6 +431,10 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
     }
     if (fmt == TA_INTEL_FMT_ET_RULES) {
         load_et(buf, len, s);
+        return;
+    }
+    if (fmt == TA_INTEL_FMT_SPAMHAUS_DROP) {
+        load_drop(buf, len, s);
         return;
     }
     struct ta_intel_indicator ind = {0};
@@ -442,6 +495,29 @@ void ta__intel_load_lines(const uint8_t *buf, size_t len, enum ta_intel_format f
             ta__intel_trim(&line, &n);
             if (n == 0)
                 continue;
+        }
+        if (mt == MT_SUSPICIOUS) {
+            /* A regular expression ("byethost[0-9]+\\.com") is not a value; a
+             * leading "*." wildcard is (the name and below it). */
+            bool wild = n > 2 && line[0] == '*' && line[1] == '.';
+            const char *rest = wild ? line + 2 : line;
+            size_t rn = wild ? n - 2 : n;
+            if (memchr(rest, '[', rn) != NULL || memchr(rest, '\\', rn) != NULL ||
+                memchr(rest, '*', rn) != NULL || memchr(rest, '+', rn) != NULL) {
+                ta__intel_unsupported(s, it.lineno, "maltrail regular-expression trail '%.*s'",
+                                      (int)(n > 48 ? 48 : n), line);
+                continue;
+            }
+            /* A single label is a top-level domain maltrail flags as a whole
+             * (".tk", ".top"): a suspicious suffix, matched with everything below it. */
+            if (memchr(line, '.', n) == NULL && memchr(line, ':', n) == NULL &&
+                memchr(line, '/', n) == NULL && n < 64) {
+                char tld[72];
+                tld[0] = '.';
+                memcpy(tld + 1, line, n);
+                ta__intel_add(s, it.lineno, tld, n + 1, TA_INTEL_DOMAIN, &ind);
+                continue;
+            }
         }
         /* Maltrail writes bare "http://1.2.3.4" for an address reached over HTTP. */
         if (mt == MT_C2) {

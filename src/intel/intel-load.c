@@ -31,6 +31,8 @@ static const char *const fmt_names[TA_INTEL_FMT__COUNT] = {
     [TA_INTEL_FMT_MALTRAIL_CSV] = "maltrail-csv",
     [TA_INTEL_FMT_MISP_WARNINGLIST] = "misp-warninglist",
     [TA_INTEL_FMT_TOP_SITES] = "top-sites",
+    [TA_INTEL_FMT_BAMBENEK] = "bambenek",
+    [TA_INTEL_FMT_SPAMHAUS_DROP] = "spamhaus-drop",
 };
 
 const char *ta_intel_format_name(enum ta_intel_format f)
@@ -61,6 +63,8 @@ bool ta_intel_format_parse(const char *name, enum ta_intel_format *out)
         {"trails-csv", TA_INTEL_FMT_MALTRAIL_CSV},
         {"warninglist", TA_INTEL_FMT_MISP_WARNINGLIST},
         {"topsites", TA_INTEL_FMT_TOP_SITES},
+        {"drop", TA_INTEL_FMT_SPAMHAUS_DROP},
+        {"edrop", TA_INTEL_FMT_SPAMHAUS_DROP},
     };
     for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
         if (strcmp(name, alias[i].n) == 0) {
@@ -129,6 +133,15 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         return TA_INTEL_FMT_ET_RULES;
     if (has(s, n, "#fields\tindicator"))
         return TA_INTEL_FMT_ZEEK;
+    /* A rules file whose every rule is commented out (ET's botcc.portgrouped
+     * between updates) is still a rules file: "0 indicators", not unknown. */
+    if (has(s, n, "Emerging Threats") ||
+        (name != NULL && strlen(name) > 6 && strcmp(name + strlen(name) - 6, ".rules") == 0))
+        return TA_INTEL_FMT_ET_RULES;
+    if (has(s, n, "Bambenek"))
+        return TA_INTEL_FMT_BAMBENEK;
+    if (has(s, n, "Spamhaus") && has(s, n, "DROP"))
+        return TA_INTEL_FMT_SPAMHAUS_DROP;
     if (has(s, n, "Maltrail") || has(s, n, "maltrail"))
         return TA_INTEL_FMT_MALTRAIL;
     /* A few trail files lack maltrail's header; their place in the tree says it. */
@@ -137,7 +150,7 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
         return TA_INTEL_FMT_MALTRAIL;
     if (has(s, n, "ThreatFox") || has(s, n, "ioc_value"))
         return TA_INTEL_FMT_THREATFOX_CSV;
-    if (has(s, n, "URLhaus") || has(s, n, "url_status"))
+    if (has(s, n, "URLhaus") || has(s, n, "url_status") || has(s, n, "URL_status"))
         return TA_INTEL_FMT_URLHAUS_CSV;
     if (has(s, n, "dst_ip") && has(s, n, "c2_status"))
         return TA_INTEL_FMT_FEODO_CSV;
@@ -222,6 +235,7 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
     case TA_INTEL_FMT_PHISHTANK_CSV:
     case TA_INTEL_FMT_IPREP:
     case TA_INTEL_FMT_MALTRAIL_CSV:
+    case TA_INTEL_FMT_BAMBENEK:
         ta__intel_load_csv(buf, len, f, &s);
         break;
     default:

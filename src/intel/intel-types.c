@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@ static const char *const type_names[TA_INTEL_TYPE__COUNT] = {
     [TA_INTEL_DOMAIN] = "domain", [TA_INTEL_URL] = "url",   [TA_INTEL_URL_PATH] = "url-path",
     [TA_INTEL_JA3] = "ja3",       [TA_INTEL_JA3S] = "ja3s", [TA_INTEL_JA4] = "ja4",
     [TA_INTEL_MD5] = "md5",       [TA_INTEL_SHA1] = "sha1", [TA_INTEL_SHA256] = "sha256",
+    [TA_INTEL_SHA512] = "sha512",
 };
 
 static const char *const kind_names[TA_INTEL_KIND__COUNT] = {
@@ -316,6 +318,8 @@ bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, c
             t = TA_INTEL_SHA1;
         else if (len == 64 && is_hex(s, len))
             t = TA_INTEL_SHA256;
+        else if (len == 128 && is_hex(s, len))
+            t = TA_INTEL_SHA512;
         else
             t = TA_INTEL_DOMAIN;
         /* "host:port" with a domain host is a URL without a scheme. */
@@ -362,9 +366,13 @@ bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, c
     case TA_INTEL_MD5:
     case TA_INTEL_SHA1:
     case TA_INTEL_SHA256:
+    case TA_INTEL_SHA512:
     case TA_INTEL_JA3:
     case TA_INTEL_JA3S: {
-        size_t want = t == TA_INTEL_SHA1 ? 40 : t == TA_INTEL_SHA256 ? 64 : 32;
+        size_t want = t == TA_INTEL_SHA1     ? 40
+                      : t == TA_INTEL_SHA256 ? 64
+                      : t == TA_INTEL_SHA512 ? 128
+                                             : 32;
         if (len != want || !is_hex(s, len)) {
             *why = "bad hash";
             return false;
@@ -396,6 +404,118 @@ bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, c
     if (ok)
         *type = t;
     return ok;
+}
+
+/*
+ * Special-purpose address blocks (RFC 6890 and successors) that never name a
+ * server on the Internet: an indicator there is a feed's mistake or a lab's
+ * address, and would match every home network that uses the range.
+ */
+static const struct {
+    const char *net;
+    unsigned plen;
+    const char *why;
+} reserved[] = {
+    {"0.0.0.0", 8, "unspecified"},
+    {"10.0.0.0", 8, "private, RFC 1918"},
+    {"100.64.0.0", 10, "shared CGNAT, RFC 6598"},
+    {"127.0.0.0", 8, "loopback"},
+    {"169.254.0.0", 16, "link-local"},
+    {"172.16.0.0", 12, "private, RFC 1918"},
+    {"192.0.0.0", 24, "IETF protocol assignments"},
+    {"192.0.2.0", 24, "documentation, RFC 5737"},
+    {"192.168.0.0", 16, "private, RFC 1918"},
+    {"198.18.0.0", 15, "benchmarking, RFC 2544"},
+    {"198.51.100.0", 24, "documentation, RFC 5737"},
+    {"203.0.113.0", 24, "documentation, RFC 5737"},
+    {"224.0.0.0", 4, "multicast"},
+    {"240.0.0.0", 4, "reserved"},
+    {"::", 128, "unspecified"},
+    {"::1", 128, "loopback"},
+    {"2001:db8::", 32, "documentation, RFC 3849"},
+    {"3fff::", 20, "documentation, RFC 9637"},
+    {"fc00::", 7, "unique local, RFC 4193"},
+    {"fe80::", 10, "link-local"},
+    {"ff00::", 8, "multicast"},
+};
+
+/* Whether the first plen bits of a and b are equal (both 16-byte forms). */
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned plen)
+{
+    unsigned full = plen / 8, rest = plen % 8;
+    if (memcmp(a, b, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t m = (uint8_t)(0xffu << (8 - rest));
+    return (a[full] & m) == (b[full] & m);
+}
+
+const char *ta__intel_reserved(const struct ta_addr *a, unsigned plen)
+{
+    unsigned bits = a->family == 4 ? plen + 96 : plen;
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        struct ta_addr r;
+        if (!ta_addr_parse(&r, reserved[i].net) || r.family != a->family)
+            continue;
+        unsigned rbits = r.family == 4 ? reserved[i].plen + 96 : reserved[i].plen;
+        /* The networks overlap when the shorter prefix covers the other. */
+        if (same_prefix(a->b, r.b, bits < rbits ? bits : rbits))
+            return reserved[i].why;
+    }
+    return NULL;
+}
+
+/* The address inside a canonical IP, CIDR, IP:port or URL value, if any. */
+static bool value_addr(enum ta_intel_type t, const char *v, struct ta_addr *a, unsigned *plen)
+{
+    char tmp[64];
+    size_t n;
+    const char *p = v;
+    switch (t) {
+    case TA_INTEL_IP:
+        n = strlen(v);
+        break;
+    case TA_INTEL_CIDR: {
+        const char *sl = strchr(v, '/');
+        if (sl == NULL)
+            return false;
+        n = (size_t)(sl - v);
+        *plen = (unsigned)atoi(sl + 1);
+        if (!parse_addr(v, n, a))
+            return false;
+        return true;
+    }
+    case TA_INTEL_IP_PORT:
+    case TA_INTEL_URL: {
+        if (t == TA_INTEL_URL) {
+            const char *sep = strstr(v, "://");
+            if (sep == NULL)
+                return false;
+            p = sep + 3;
+        }
+        if (p[0] == '[') {
+            const char *rb = strchr(p, ']');
+            if (rb == NULL)
+                return false;
+            p++;
+            n = (size_t)(rb - p);
+        } else {
+            n = strcspn(p, ":/?#");
+        }
+        break;
+    }
+    default:
+        return false;
+    }
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    if (!ta_addr_parse(a, tmp))
+        return false;
+    *plen = a->family == 4 ? 32 : 128;
+    return true;
 }
 
 __attribute__((format(printf, 4, 0))) static void note(struct ta_intel_reject *arr, size_t *n,
@@ -448,10 +568,22 @@ bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, siz
         ta__intel_reject(s, line, "%s: '%.*s'", why, (int)(rl > 48 ? 48 : rl), r);
         return true;
     }
+    const struct ta_intel_load_opts *o = s->opts;
+    struct ta_addr a;
+    unsigned plen = 0;
+    const char *rsv;
+    /* An allow list may well name private space (MISP's rfc1918 list,
+     * maltrail's whitelist): only a threat in it is a mistake. */
+    bool allow = o->have_kind ? o->kind == TA_INTEL_KIND_ALLOW : ind->kind == TA_INTEL_KIND_ALLOW;
+    if (!o->allow_private && !allow && value_addr(t, val, &a, &plen) &&
+        (rsv = ta__intel_reserved(&a, plen)) != NULL) {
+        s->res->reserved++;
+        ta__intel_reject(s, line, "not a public address (%s): '%.48s'", rsv, val);
+        return true;
+    }
     struct ta_intel_indicator c = *ind;
     c.type = t;
     c.value = val;
-    const struct ta_intel_load_opts *o = s->opts;
     if (o->source != NULL && o->source[0] != '\0')
         c.source = o->source;
     if (c.source == NULL || c.source[0] == '\0')
@@ -485,50 +617,96 @@ bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, siz
     return true;
 }
 
-ta_time_us ta__intel_time(const char *s, size_t len)
+bool ta__intel_time_parse(const char *s, size_t len, ta_time_us *out)
 {
+    *out = 0;
     ta__intel_trim(&s, &len);
     if (len == 0)
-        return 0;
+        return false;
     /* Integer epoch seconds (MISP timestamps). */
     if (len <= 11) {
         uint64_t v = 0;
         size_t i = 0;
         while (i < len && s[i] >= '0' && s[i] <= '9')
             v = v * 10 + (uint64_t)(s[i++] - '0');
-        if (i == len)
-            return (ta_time_us)v * 1000000ull;
+        if (i == len) {
+            *out = (ta_time_us)v * 1000000ull;
+            return true;
+        }
     }
     if (len < 10 || s[4] != '-' || s[7] != '-')
-        return 0;
+        return false;
     char d[11];
     memcpy(d, s, 10);
     d[10] = '\0';
     ta_time_us t;
     if (!ta_date_parse(d, &t))
-        return 0;
-    if (len >= 19 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':') {
-        int h, m, sec;
-        if (!digits(s + 11, 2, &h) || !digits(s + 14, 2, &m) || !digits(s + 17, 2, &sec) ||
-            h > 23 || m > 59 || sec > 60)
-            return 0;
-        t += ((ta_time_us)h * 3600u + (ta_time_us)m * 60u + (ta_time_us)sec) * 1000000u;
-        /* An explicit "+hh:mm" offset is applied; Z/UTC/none mean UTC. */
-        size_t k = 19;
-        while (k < len && (s[k] == '.' || (s[k] >= '0' && s[k] <= '9')))
-            k++;
-        if (k + 6 <= len && (s[k] == '+' || s[k] == '-') && s[k + 3] == ':') {
-            int oh, om;
-            if (digits(s + k + 1, 2, &oh) && digits(s + k + 4, 2, &om)) {
-                ta_time_us off = ((ta_time_us)oh * 3600u + (ta_time_us)om * 60u) * 1000000u;
-                if (s[k] == '+' && t >= off)
-                    t -= off;
-                else if (s[k] == '-')
-                    t += off;
+        return false;
+    size_t k = 10;
+    if (k < len && (s[k] == ' ' || s[k] == 'T') && k + 6 <= len && s[k + 3] == ':') {
+        /* "HH:MM", then ":SS" and a fraction when given. */
+        int h, m, sec = 0;
+        if (!digits(s + k + 1, 2, &h) || !digits(s + k + 4, 2, &m) || h > 23 || m > 59)
+            return false;
+        k += 6;
+        if (k + 3 <= len && s[k] == ':') {
+            if (!digits(s + k + 1, 2, &sec) || sec > 60)
+                return false;
+            k += 3;
+            if (k < len && (s[k] == '.' || s[k] == ',')) {
+                k++;
+                while (k < len && s[k] >= '0' && s[k] <= '9')
+                    k++;
             }
         }
+        t += ((ta_time_us)h * 3600u + (ta_time_us)m * 60u + (ta_time_us)sec) * 1000000u;
     }
-    return t;
+    while (k < len && s[k] == ' ')
+        k++;
+    size_t rest = len - k;
+    /* The zone: none, Z, UTC, GMT (all UTC), or an offset "+hh:mm", "+hhmm",
+     * "+hh", which is applied. Anything else is not a date we can trust. */
+    if (rest == 0 || (rest == 1 && (s[k] == 'Z' || s[k] == 'z')) ||
+        (rest == 3 && (memcmp(s + k, "UTC", 3) == 0 || memcmp(s + k, "GMT", 3) == 0))) {
+        *out = t;
+        return true;
+    }
+    if (rest >= 3 && (memcmp(s + k, "UTC", 3) == 0 || memcmp(s + k, "GMT", 3) == 0)) {
+        k += 3;
+        rest -= 3;
+    }
+    if (rest < 3 || (s[k] != '+' && s[k] != '-'))
+        return false;
+    int oh, om = 0;
+    if (!digits(s + k + 1, 2, &oh) || oh > 23)
+        return false;
+    if (rest == 6 && s[k + 3] == ':') {
+        if (!digits(s + k + 4, 2, &om))
+            return false;
+    } else if (rest == 5) {
+        if (!digits(s + k + 3, 2, &om))
+            return false;
+    } else if (rest != 3) {
+        return false;
+    }
+    if (om > 59)
+        return false;
+    ta_time_us off = ((ta_time_us)oh * 3600u + (ta_time_us)om * 60u) * 1000000u;
+    if (s[k] == '+') {
+        if (t < off)
+            return false;
+        t -= off;
+    } else {
+        t += off;
+    }
+    *out = t;
+    return true;
+}
+
+ta_time_us ta__intel_time(const char *s, size_t len)
+{
+    ta_time_us t;
+    return ta__intel_time_parse(s, len, &t) ? t : 0;
 }
 
 void ta__intel_lines_init(struct ta__intel_lines *it, const uint8_t *buf, size_t len)

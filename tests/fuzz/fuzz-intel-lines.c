@@ -1,6 +1,7 @@
 /*
  * Fuzz target: the intel lines loaders. The first byte picks the format
- * (or auto-detection); the rest is the feed.
+ * (or auto-detection); the rest is the feed. Properties: fuzz-intel-props.h,
+ * and every data line of a one-indicator-per-line format accounted for.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -8,22 +9,16 @@
 
 #include "threatatlas/intel.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-intel-props.h"
 
-static ta_err sink(void *user, const struct ta_intel_indicator *ind)
-{
-    /* Touch every field so sanitizers see bad pointers. */
-    size_t *n = user;
-    *n += strlen(ind->value) + strlen(ind->source) + (ind->family ? strlen(ind->family) : 0) +
-          (ind->brand ? strlen(ind->brand) : 0) + (ind->country ? strlen(ind->country) : 0);
-    return TA_OK;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum ta_intel_format fmts[] = {
-        TA_INTEL_FMT_AUTO,     TA_INTEL_FMT_PLAIN, TA_INTEL_FMT_FEODO_LIST, TA_INTEL_FMT_OPENPHISH,
-        TA_INTEL_FMT_MALTRAIL, TA_INTEL_FMT_ZEEK,  TA_INTEL_FMT_ET_RULES};
+        TA_INTEL_FMT_AUTO,      TA_INTEL_FMT_PLAIN,        TA_INTEL_FMT_FEODO_LIST,
+        TA_INTEL_FMT_OPENPHISH, TA_INTEL_FMT_MALTRAIL,     TA_INTEL_FMT_ZEEK,
+        TA_INTEL_FMT_ET_RULES,  TA_INTEL_FMT_SPAMHAUS_DROP};
     if (size < 1)
         return 0;
     struct ta_intel_load_opts o = {.format = fmts[data[0] % (sizeof(fmts) / sizeof(fmts[0]))],
@@ -41,8 +36,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "/trails/static/malicious/ek_rig.txt",   "/trails/static/malicious/gophish.txt",
         "/trails/static/malicious/modxcore.txt", "/trails/static/malicious/x_tds.txt"};
     o.file_name = paths[(data[0] >> 3) & 7];
+    o.allow_private = (data[0] & 0x40) != 0;
     struct ta_intel_load_result r;
-    size_t n = 0;
-    (void)ta_intel_parse(data + 1, size - 1, &o, sink, &n, &r);
+    struct fi_state st = {.opts = &o};
+    ta_err e = ta_intel_parse(data + 1, size - 1, &o, fi_sink, &st, &r);
+    if (e == TA_ERR_ARG)
+        return 0;
+    fi_check_counts(&st, &r);
+    /* One outcome per data line where a line holds one indicator. */
+    enum ta_intel_format f = o.format;
+    if (f == TA_INTEL_FMT_PLAIN || f == TA_INTEL_FMT_FEODO_LIST || f == TA_INTEL_FMT_OPENPHISH ||
+        f == TA_INTEL_FMT_MALTRAIL || f == TA_INTEL_FMT_SPAMHAUS_DROP) {
+        bool cut = f != TA_INTEL_FMT_OPENPHISH && f != TA_INTEL_FMT_SPAMHAUS_DROP;
+        if (r.accepted + r.rejected + r.unsupported != fi_data_lines(data + 1, size - 1, cut, true))
+            fi_fail("accepted + rejected + unsupported differ from the data lines", "");
+    }
     return 0;
 }

@@ -30,7 +30,15 @@ printf '/c99.php\n/up/r57.php\n' >"$T/webshells.txt"
 printf '198.51.100.0/24\n' >"$T/allow.txt"
 printf 'total garbage\nmore garbage\n' >"$T/garbage.txt"
 
-out=$("$BIN" intel import --db "$DB" "$T/feodo.csv" "$T/threatfox.csv" "$T/openphish.txt" "$T/phishtank.json" 2>"$T/err")
+# A real feed's documentation address (RFC 5737) is refused, counted, with its reason ...
+out=$("$BIN" intel import --db "$T/refuse.db" "$T/feodo.csv" 2>"$T/err")
+grep -q 'feodo.csv: format feodo: 1 accepted, 1 new, 0 updated, 2 rejected' <<<"$out" ||
+    fail "documentation address not refused: $out"
+grep -q "feodo.csv:4: not a public address (documentation, RFC 5737): '198.51.100.7'" "$T/err" ||
+    fail "refusal reason: $(cat "$T/err")"
+grep -q 'feodo.csv: 1 of the rejected are not public addresses' <<<"$out" || fail "refusal count: $out"
+# ... and kept with --allow-private, as these generated feeds need.
+out=$("$BIN" intel import --db "$DB" --allow-private "$T/feodo.csv" "$T/threatfox.csv" "$T/openphish.txt" "$T/phishtank.json" 2>"$T/err")
 grep -q 'feodo.csv: format feodo: 2 accepted, 2 new' <<<"$out" || fail "feodo import: $out"
 grep -q 'feodo.csv:5: bad IP address' "$T/err" || fail "reject line not shown: $(cat "$T/err")"
 grep -q 'threatfox.csv: format threatfox: 2 accepted' <<<"$out" || fail "threatfox import"
@@ -40,7 +48,7 @@ grep -q 'phishtank.json: format phishtank: 1 accepted' <<<"$out" || fail "phisht
 "$BIN" intel import --db "$DB" --kind allow --source resolvers "$T/allow.txt" >/dev/null
 
 # Idempotent.
-out=$("$BIN" intel import --db "$DB" "$T/feodo.csv" 2>/dev/null)
+out=$("$BIN" intel import --db "$DB" --allow-private "$T/feodo.csv" 2>/dev/null)
 grep -q '2 accepted, 0 new, 0 updated' <<<"$out" || fail "re-import changed something: $out"
 
 # Nothing parses: exit 1, nothing stored.

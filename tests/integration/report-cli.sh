@@ -54,7 +54,7 @@ expect_err 1 'cannot open database' events --db "$T/missing.db"
 expect_err 1 'not a threatatlas database' report --db "$T/zero.db" --from 2014-03-19 --to 2014-03-20
 [[ ! -s "$T/zero.db" ]] || fail "report wrote into an empty file"
 # A threatatlas database with indicators but no analysis: says so; JSON keeps its shape.
-echo 192.0.2.1 >"$T/one.txt"
+echo 45.9.74.78 >"$T/one.txt"
 "$BIN" intel import --db "$T/empty.db" --kind c2 "$T/one.txt" >/dev/null 2>&1 || fail "import one"
 out=$("$BIN" report --db "$T/empty.db" --from 2014-03-19 --to 2014-03-20) || fail "empty db exit"
 [[ "$out" == "No data: the database holds no analysis." ]] || fail "empty db text: $out"

@@ -1464,10 +1464,23 @@ static void test_output(void **state)
                         "intrusions");
     assert_string_equal(json_string_value(json_object_get(o, "classification.type")),
                         "system-compromise");
-    /* source = the compromised web server. */
-    assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "10.0.2.1");
-    assert_string_equal(json_string_value(json_object_get(o, "destination.geolocation.cc")), "US");
-    assert_int_equal(json_integer_value(json_object_get(o, "destination.asn")), 64500);
+    /* source = the attacker, destination = the attacked website. */
+    assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "203.0.113.77");
+    assert_string_equal(json_string_value(json_object_get(o, "destination.ip")), "10.0.2.1");
+    assert_string_equal(json_string_value(json_object_get(o, "source.geolocation.cc")), "US");
+    assert_int_equal(json_integer_value(json_object_get(o, "source.asn")), 64500);
+    assert_string_equal(json_string_value(json_object_get(o, "destination.fqdn")),
+                        "www.victim.example");
+    assert_null(json_object_get(o, "source.fqdn"));
+    assert_true(json_is_true(json_object_get(o, "extra.source_is_attacker")));
+    /* IntelMQ's DateTime: "+00:00", as Python's isoformat() writes it. */
+    assert_string_equal(json_string_value(json_object_get(o, "time.source")),
+                        "2025-06-06T14:58:40.559553+00:00");
+    assert_string_equal(json_string_value(json_object_get(o, "time.observation")),
+                        "2025-06-06T14:58:40.559553+00:00");
+    /* Accuracy is the feed's; the event's confidence is extra. */
+    assert_int_equal(json_integer_value(json_object_get(o, "feed.accuracy")), 100);
+    assert_int_equal(json_integer_value(json_object_get(o, "extra.confidence")), 95);
     assert_string_equal(json_string_value(json_object_get(o, "feed.name")), "threatatlas");
     assert_string_equal(json_string_value(json_object_get(o, "extra.flow_start")),
                         "2025-06-06T14:58:35.000000+0000");
@@ -1479,7 +1492,8 @@ static void test_output(void **state)
 
     ev.kind = TA_EVENT_C2;
     ev.method = TA_METHOD_IP;
-    ev.family = "emotet";
+    ev.family = "Emotet";
+    ev.hostname = "185.1.2.3:8080";
     ta_json_reset(&j);
     ta_event_write_intelmq(&j, &ev, "sensor-1");
     o = json_loads(j.buf, 0, &err);
@@ -1488,9 +1502,37 @@ static void test_output(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "classification.type")), "c2-server");
     assert_string_equal(json_string_value(json_object_get(o, "source.ip")), "203.0.113.77");
     assert_string_equal(json_string_value(json_object_get(o, "source.geolocation.cc")), "US");
+    /* IntelMQ: malware.name in lower case, an IP literal never an FQDN. */
     assert_string_equal(json_string_value(json_object_get(o, "malware.name")), "emotet");
+    assert_null(json_object_get(o, "source.fqdn"));
+    assert_string_equal(json_string_value(json_object_get(o, "extra.hostname")), "185.1.2.3:8080");
     assert_null(json_object_get(o, "extra.tx_index")); /* backdoor kinds only */
     json_decref(o);
+
+    /* A phishing site known only by its TLS SNI: source.url is still a URL. */
+    ev.kind = TA_EVENT_PHISHING;
+    ev.method = TA_METHOD_SNI;
+    ev.hostname = "Login-Bank.example.";
+    ev.page = "login-bank.example";
+    ev.ts = 1749221920000000ull;
+    ta_json_reset(&j);
+    ta_event_write_intelmq(&j, &ev, NULL);
+    o = json_loads(j.buf, 0, &err);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "classification.type")), "phishing");
+    assert_string_equal(json_string_value(json_object_get(o, "source.url")),
+                        "https://login-bank.example/");
+    assert_string_equal(json_string_value(json_object_get(o, "source.fqdn")), "login-bank.example");
+    assert_null(json_object_get(o, "malware.name"));
+    /* A whole second: no fraction, as isoformat() writes it. */
+    assert_string_equal(json_string_value(json_object_get(o, "time.source")),
+                        "2025-06-06T14:58:40+00:00");
+    json_decref(o);
+    ev.page = NULL;
+    ev.hostname = NULL;
+    ev.kind = TA_EVENT_C2;
+    ev.method = TA_METHOD_IP;
+    ev.family = "emotet";
 
     /* A suppressed, undated C&C event: kept, marked, action unchanged. */
     ev.suppressed_by = "top-sites";

@@ -52,7 +52,10 @@ static ta_err collect_cb(void *user, const struct ta_intel_indicator *ind)
 static ta_err parse_str(const char *text, enum ta_intel_format f, struct collect *c,
                         struct ta_intel_load_result *r)
 {
-    struct ta_intel_load_opts o = {.format = f, .feed_time = 1700000000ull * 1000000ull};
+    /* The generated feeds here use documentation addresses (RFC 5737), which
+     * a real feed's import refuses (see test_reserved_refused). */
+    struct ta_intel_load_opts o = {
+        .format = f, .feed_time = 1700000000ull * 1000000ull, .allow_private = true};
     memset(c, 0, sizeof(*c));
     return ta_intel_parse((const uint8_t *)text, strlen(text), &o, collect_cb, c, r);
 }
@@ -276,8 +279,18 @@ static void test_real_stix_misp(void **state)
     assert_string_equal(c.v[7].value, "001dd76872d80801692ff942308c64e6");
     assert_int_equal(c.v[7].type, TA_INTEL_MD5);
 
+    /* Its C&C address is private (10.0.0.0): refused, with its reason ... */
     assert_int_equal(
         parse_file("stix2-examples/examples/indicator-for-c2-ip-address.json", NULL, &c, &r),
+        TA_ERR_FORMAT);
+    assert_int_equal(r.accepted, 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.reserved, 1);
+    assert_non_null(strstr(r.shown[0].reason, "not a public address (private, RFC 1918)"));
+    /* ... unless asked for. */
+    struct ta_intel_load_opts priv = {.allow_private = true};
+    assert_int_equal(
+        parse_file("stix2-examples/examples/indicator-for-c2-ip-address.json", &priv, &c, &r),
         TA_OK);
     assert_int_equal(r.accepted, 1);
     assert_string_equal(c.v[0].value, "10.0.0.0");
@@ -690,7 +703,7 @@ static void test_store_crash_safety_and_schema(void **state)
     snprintf(f2, sizeof(f2), "%s/b.txt", dir);
     FILE *f = fopen(f1, "w");
     assert_non_null(f);
-    fputs("# Feodo Tracker\n10.0.0.1\n10.0.0.2\n", f);
+    fputs("# Feodo Tracker\n9.9.9.1\n9.9.9.2\n", f);
     fclose(f);
     assert_int_equal(symlink("/nonexistent/feed", f2), 0);
     assert_int_not_equal(ta_intel_db_import_path(db, dir, &o, &r), TA_OK);
