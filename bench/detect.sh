@@ -75,8 +75,8 @@ with open(d + "/urls.txt", "w") as f:
     for i in range(200000):
         f.write("http://phish-%d.bench.example/login/%08x\n" % (i % 5000, random.getrandbits(32)))
 PY
-IMPORT1="$BIN intel import --db $work/i.db --format plain --kind c2 $work/ips.txt $work/domains.txt"
-IMPORT2="$BIN intel import --db $work/i.db --format plain --kind phishing $work/urls.txt"
+IMPORT1="$BIN intel import --db $work/i.db --allow-private --format plain --kind c2 $work/ips.txt $work/domains.txt"
+IMPORT2="$BIN intel import --db $work/i.db --allow-private --format plain --kind phishing $work/urls.txt"
 measure import 1 bash -c "$IMPORT1 && $IMPORT2"
 measure observe "$RUNS" "$BIN" observe -r "$cap" -o /dev/null --no-stats
 measure analyze "$RUNS" "$BIN" analyze -r "$cap" --db "$work/i.db" --no-store -o /dev/null

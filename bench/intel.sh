@@ -27,7 +27,7 @@ awk -v n="$N" 'BEGIN {
     }
 }' >"$T/gen.txt"
 echo "bench: generated $N indicators ($(du -h "$T/gen.txt" | cut -f1))" >&2
-IMPORT="$B/threatatlas intel import --db $T/atlas.db --kind c2 --source gen $T/gen.txt"
+IMPORT="$B/threatatlas intel import --db $T/atlas.db --allow-private --kind c2 --source gen $T/gen.txt"
 measure import "$RUNS" bash -c "rm -f $T/atlas.db* && $IMPORT"
 CMD[import]=$IMPORT
 DBSIZE=$(du -h "$T/atlas.db" 2>/dev/null | cut -f1)
