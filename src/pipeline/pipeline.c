@@ -71,6 +71,12 @@ struct ta_pipeline {
     bool io_error;
     uint64_t events;
 
+    /* live capture */
+    bool live;
+    uint64_t last_commit_ms; /* monotonic */
+    bool unflushed;          /* events written to out since the last fflush */
+    ta_err store_err;        /* a commit failed: the run ends with it */
+
     FILE *out;
     bool failed; /* an error ended the run: the store run is not finished */
 
@@ -115,6 +121,8 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
     o->output = "-";
     o->feed_name = "threatatlas";
     o->skew_ms = 2000;
+    o->commit_interval_ms = 2000;
+    o->commit_events = 10000;
     ta_source_opts_default(&o->source);
     ta_engine_opts_default(&o->engine);
     ta_proto_opts_default(&o->proto);
@@ -153,16 +161,12 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
 }
 
 static void reload_intel(struct ta_pipeline *p);
+static void on_tick(void *ud);
 
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
                      uint32_t wirelen)
 {
     struct ta_pipeline *p = ud;
-    /* SIGHUP's reload happens here, between two packets, so the capture goes on. */
-    if (p->hup) {
-        p->hup = 0;
-        reload_intel(p);
-    }
     ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
     if (p->h.progress != NULL && (++p->npk & 0xffff) == 0) {
         struct ta_engine_stats st;
@@ -182,6 +186,8 @@ static ta_err run_source(struct ta_pipeline *p, struct ta_source *s, char *e, si
     if (p->stop)
         return TA_ERR_INTERRUPTED;
     p->running = s;
+    if (p->live)
+        ta_source_set_tick(s, on_tick, p);
     ta_err te = ta_source_run(s, on_frame, p, e, elen);
     p->running = NULL;
     return te;
@@ -197,8 +203,8 @@ void ta_pipeline_stop(struct ta_pipeline *p)
 
 void ta_pipeline_reload(struct ta_pipeline *p)
 {
-    /* Only a live capture with intel reloads, before the next packet (on_frame). */
-    if (p->o->iface == NULL || !p->with_intel)
+    /* Only a live capture reloads, at its next tick (on_tick), between two packets. */
+    if (p->o->iface == NULL)
         return;
     p->hup = 1;
 }
@@ -354,6 +360,56 @@ static void on_lock_wait(void *ctx, const char *holder)
     notice(ctx, TA_PIPELINE_NOTE_LOCK_WAIT, holder, 0, 0);
 }
 
+struct last_live {
+    const char *iface, *sensor;
+    int64_t id, started, last_commit, n_new, n_known;
+    bool done, alive;
+};
+
+static bool last_live_cb(void *ctx, const struct ta_store_run_desc *r)
+{
+    struct last_live *l = ctx;
+    if (strcmp(r->live, l->iface) == 0 && strcmp(r->sensor, l->sensor) == 0) {
+        l->id = r->id;
+        l->started = r->started;
+        l->last_commit = r->last_commit;
+        l->n_new = (int64_t)r->events_new;
+        l->n_known = (int64_t)r->events_known;
+        l->done = r->done;
+        l->alive = r->alive;
+    }
+    return true;
+}
+
+static void fmt_wall(int64_t secs, char *buf, size_t cap)
+{
+    if (secs <= 0) {
+        snprintf(buf, cap, "none");
+        return;
+    }
+    char ts[TA_TS_STRLEN];
+    ta_time_format((ta_time_us)secs * 1000000u, ts, sizeof(ts));
+    snprintf(buf, cap, "%s", ts);
+}
+
+/* A restart after a crash: say what the previous live run of this sensor
+ * on this interface kept and lost (it stays listed as interrupted). */
+static void last_live_run(struct ta_pipeline *p, const char *sensor)
+{
+    struct last_live l = {.iface = p->o->iface, .sensor = sensor};
+    if (ta_store_runs_list(p->store, 0, last_live_cb, &l) != TA_OK || l.id == 0 || l.done ||
+        l.alive)
+        return;
+    char started[TA_TS_STRLEN + 8], last[TA_TS_STRLEN + 8], text[512];
+    fmt_wall(l.started, started, sizeof(started));
+    fmt_wall(l.last_commit, last, sizeof(last));
+    snprintf(text, sizeof(text),
+             "run %lld (live on %s since %s) was interrupted: its %lld new and %lld known events "
+             "up to its last commit (%s) are kept, events after it were lost",
+             (long long)l.id, p->o->iface, started, (long long)l.n_new, (long long)l.n_known, last);
+    notice(p, TA_PIPELINE_NOTE_INTERRUPTED, text, 0, (uint64_t)l.id);
+}
+
 /* Open the store and begin the run; sets nothing_to_do when every input is in it already. */
 static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
@@ -363,7 +419,7 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (te != TA_OK)
         return fail(err, te, false, "%s: %s", o->name, serr);
     ta_store_set_skew(p->store, (ta_time_us)o->skew_ms * 1000);
-    struct ta_store_input *inputs = calloc(o->n_files, sizeof(*inputs));
+    struct ta_store_input *inputs = calloc(o->n_files ? o->n_files : 1, sizeof(*inputs));
     if (inputs == NULL)
         return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
     for (size_t i = 0; i < o->n_files; i++) {
@@ -388,7 +444,10 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
                                    .intel_version = iv.s,
                                    .geoip_version = gv.s,
                                    .geoip_built = geoip_built(p->geo),
-                                   .redo = o->redo};
+                                   .redo = o->redo,
+                                   .live = o->iface};
+    if (p->live)
+        last_live_run(p, ri.sensor);
     bool done = false;
     te = ta_store_run_begin(p->store, &ri, &done);
     free(inputs);
@@ -399,6 +458,20 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
         ta_store_close(p->store);
         p->store = NULL;
         p->nothing_to_do = true;
+        return TA_OK;
+    }
+    if (p->live) {
+        /*
+         * A sensor runs for months: it holds the writer lock only to begin
+         * its run, so that intel imports (picked up by SIGHUP), other runs'
+         * deletions and file analyses can write meanwhile. Its batches, each
+         * one transaction, are serialised with theirs by SQLite, and the
+         * identity check sees what they stored (data_version).
+         */
+        ta_store_lock_release(p->lock);
+        p->lock = NULL;
+        ta_store_set_batch(p->store, o->commit_events);
+        notice(p, TA_PIPELINE_NOTE_LIVE_RUN, o->iface, 0, (uint64_t)ta_store_run_id(p->store));
         return TA_OK;
     }
     char holder[64];
@@ -421,6 +494,9 @@ static void on_event(void *ud, const struct ta_event *ev)
         ta_event_write_eve(&p->j, ev);
     if (!ta_json_write_line(&p->j, p->out))
         p->io_error = true;
+    /* Live: the alert is out at once, not when stdio's buffer fills. */
+    if (p->live && fflush(p->out) != 0)
+        p->io_error = true;
     if (p->store != NULL)
         ta_store_event_sink(p->store, ev);
     p->events++;
@@ -437,7 +513,8 @@ static ta_err open_output(struct ta_pipeline *p, struct ta_pipeline_error *err)
         p->out = stdout;
         return TA_OK;
     }
-    p->out = fopen(p->o->output, "w");
+    /* A sensor restarted (or its output rotated) appends: alerts already written stay. */
+    p->out = fopen(p->o->output, p->o->iface != NULL ? "a" : "w");
     if (p->out == NULL)
         return fail(err, TA_ERR_IO, false, "cannot write %s: %s", p->o->output, strerror(errno));
     return TA_OK;
@@ -512,7 +589,15 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
             return te;
         io.allow_files = p->allow;
     }
-    bool storing = o->db != NULL && !o->no_store && o->iface == NULL;
+    if (o->iface != NULL && o->redo)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: --redo replaces the runs of capture files; a live capture (-i) is a new "
+                    "run each time",
+                    o->name);
+    if (o->iface != NULL && (o->commit_interval_ms == 0 || o->commit_events == 0))
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: --commit-interval and --commit-events must be above 0", o->name);
+    bool storing = o->db != NULL && !o->no_store;
     if (storing) {
         /* One writer at a time, decided before any work (and before the intel
          * is read, so an import being written is waited for). */
@@ -587,6 +672,7 @@ ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeli
     if (h != NULL)
         p->h = *h;
     p->analyze = o->mode == TA_PIPELINE_ANALYZE;
+    p->live = o->iface != NULL;
     ta_json_init(&p->j);
     ta_err te = open_sources(p, err);
     if (te == TA_OK)
@@ -652,6 +738,68 @@ static void reload_intel(struct ta_pipeline *p)
     notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* SIGHUP: reopen the output in append mode (logrotate moved it away). */
+static void reopen_output(struct ta_pipeline *p)
+{
+    if (strcmp(p->o->output, "-") == 0 || p->out == NULL) {
+        notice(p, TA_PIPELINE_NOTE_REOPENED, "stdout", 0, 0);
+        return;
+    }
+    fflush(p->out);
+    FILE *f = fopen(p->o->output, "a");
+    if (f == NULL) {
+        char text[512];
+        snprintf(text, sizeof(text), "%s: cannot reopen %s: %s; writing on to the old file",
+                 p->o->name, p->o->output, strerror(errno));
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+        return;
+    }
+    FILE *old = p->out;
+    p->out = f;
+    /* The old file's buffer was flushed above; an error closing it is the old file's. */
+    if (fclose(old) != 0)
+        p->io_error = true;
+    notice(p, TA_PIPELINE_NOTE_REOPENED, p->o->output, 0, 0);
+}
+
+/*
+ * The live capture's clock, between two packets (at least every read
+ * timeout): idle flows end on the wall clock, SIGHUP is acted on, the store
+ * commits every commit interval, and what was written is flushed.
+ */
+static void on_tick(void *ud)
+{
+    struct ta_pipeline *p = ud;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec > 0)
+        ta_engine_advance(p->e,
+                          (ta_time_us)now.tv_sec * 1000000u + (ta_time_us)now.tv_nsec / 1000u);
+    /* observe's EVE writer keeps its file: only analyze (the sensor) acts on SIGHUP. */
+    if (p->hup && p->analyze) {
+        p->hup = 0;
+        if (p->with_intel)
+            reload_intel(p);
+        reopen_output(p);
+    }
+    uint64_t ms = mono_ms();
+    if (p->store != NULL && p->store_err == TA_OK &&
+        ms - p->last_commit_ms >= p->o->commit_interval_ms) {
+        p->last_commit_ms = ms;
+        if (ta_store_pending(p->store) && (p->store_err = ta_store_commit(p->store)) != TA_OK)
+            ta_pipeline_stop(p); /* the error is returned by ta_pipeline_run */
+    }
+    if (p->out != NULL && fflush(p->out) != 0)
+        p->io_error = true;
+}
+
 static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     ta_err ret = TA_OK;
@@ -670,6 +818,11 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
     ta_engine_flush(p->e);
     ta_detector_finish(p->det);
     fflush(p->out);
+    if (ret == TA_OK && p->store_err != TA_OK) {
+        ret = fail(err, p->store_err, false, "%s: storing events: %s", p->o->name,
+                   ta_store_errmsg(p->store));
+        p->failed = true;
+    }
     return ret;
 }
 
