@@ -41,9 +41,9 @@ static const char epilog[] = "Exit status: 0 ok, 1 database error or no such run
 static const struct ta_cmd_spec list_spec = {
     "runs list",
     "runs list --db FILE [--format text|json]",
-    "Lists the analysis runs: id, state (done; unfinished; live, or interrupted when its sensor\n"
-    "died), sensor, time range\n"
-    "of the traffic, events new (first stored by the run) and already known (stored by an\n"
+    "Lists the analysis runs: id, state (done, unfinished; a live capture's run: live, or\n"
+    "interrupted once its sensor died), sensor, time range of the traffic, events new\n"
+    "(first stored by the run) and already known (stored by an\n"
     "earlier run: overlapping inputs, a compressed copy, a second sensor), inputs.",
     runs_opts,
     sizeof(runs_opts) / sizeof(runs_opts[0]),
@@ -349,8 +349,9 @@ int ta_cli_runs(int argc, char **argv)
     }
     if (te != TA_OK)
         ta_cli_error("%s: %s", spec->name,
-                     te == TA_ERR_NOTFOUND || te == TA_ERR_DB ? ta_store_errmsg(st)
-                                                              : ta_strerror(te));
+                     te == TA_ERR_NOTFOUND || te == TA_ERR_DB || te == TA_ERR_ARG
+                         ? ta_store_errmsg(st)
+                         : ta_strerror(te));
     ta_store_close(st);
     ta_store_lock_release(lock);
     if (fflush(stdout) != 0 && te == TA_OK)

@@ -315,7 +315,7 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 0);
-    if (ta__db_file_truncated(path)) {
+    if (ta__db_conn_truncated(st->db)) {
         snprintf(errbuf, TA_STORE_ERRLEN,
                  "%s: the database is truncated (shorter than its header says)", path);
         err = TA_ERR_FORMAT;
