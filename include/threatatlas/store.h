@@ -21,7 +21,8 @@
  *   store_run        one row per analysis run: digest of its inputs, state
  *                    (running / done), options (home, home nets, sensor),
  *                    intel and GeoIP versions and the GeoIP build date, time
- *                    range of the data, events new and already known, pid.
+ *                    range of the data, events new and already known, pid;
+ *                    live (a live capture's interface) and last_commit.
  *   store_input      the run's input files: path, size, SHA-256.
  *   store_event      every distinct event (see threatatlas/event.h) with its
  *                    evidence, identity (ikey, fs) and nruns, the number of
