@@ -103,6 +103,9 @@ struct ta_pipeline_opts {
      * since the last commit. */
     uint32_t commit_interval_ms;
     uint32_t commit_events;
+    /* Live capture (analyze): serve the counters for Prometheus at
+     * http://ADDRESS:PORT/metrics ("127.0.0.1:9109", "[::1]:9109"); NULL: none. */
+    const char *metrics;
 
     /* Geolocation (analyze). */
     struct ta_geo_opts geo;

@@ -45,6 +45,7 @@ struct analyze_cfg {
     const char *commit_interval;
     uint32_t commit_events;
     const char *log;
+    const char *metrics;
 };
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
@@ -97,6 +98,9 @@ static const struct ta_opt analyze_opts[] = {
      "live capture: commit stored events at least this often (e.g. 2s, 500ms; 10ms-1h)"},
     {"commit-events", 0, TA_OPT_U32, OFF(commit_events), "10000", 1, 10000000, "N",
      "live capture: commit stored events at least every N events"},
+    {"metrics", 0, TA_OPT_STR, OFF(metrics), NULL, 0, 0, "ADDR:PORT",
+     "live capture: serve counters for Prometheus at http://ADDR:PORT/metrics (e.g. "
+     "127.0.0.1:9109)"},
     {"log", 0, TA_OPT_STR, OFF(log), NULL, 0, 0, "FILE",
      "append messages to FILE instead of stderr (reopened on SIGHUP, for logrotate)"},
 };
@@ -323,6 +327,7 @@ int ta_cli_analyze(int argc, char **argv)
     po.skew_ms = cfg.skew_ms;
     po.commit_interval_ms = parse_interval(cfg.commit_interval);
     po.commit_events = cfg.commit_events;
+    po.metrics = cfg.metrics;
     if (po.commit_interval_ms == 0) {
         ta_cli_error("analyze: --commit-interval must be a time from 10ms to 1h (e.g. 2s, 500ms), "
                      "not '%s'",

@@ -21,6 +21,8 @@
 #include "threatatlas/eve.h"
 #include "threatatlas/json.h"
 
+#include "pipeline/pipeline-metrics.h"
+
 #include "common/banned.h"
 
 #define MAX_FILES 4096
@@ -76,6 +78,13 @@ struct ta_pipeline {
     uint64_t last_commit_ms; /* monotonic */
     bool unflushed;          /* events written to out since the last fflush */
     ta_err store_err;        /* a commit failed: the run ends with it */
+    struct ta__metrics *metrics;
+    uint64_t commits_seen;        /* store commits at the last tick */
+    uint64_t commit_ms;           /* monotonic time of the last commit seen */
+    uint64_t intel_entries;       /* entries of the index in use */
+    int64_t intel_loaded;         /* wall clock of its (re)load, Unix seconds */
+    ta_time_us intel_last_import; /* newest import in the database then */
+    uint64_t intel_reloads;
 
     FILE *out;
     bool failed; /* an error ended the run: the store run is not finished */
@@ -319,6 +328,17 @@ static void intel_version(struct ta_intel_db *db, struct vbuf *out)
     vbuf_add(out, "%s indicators", v.nsources ? v.b.s : "no");
     if (v.last_import)
         vbuf_add(out, "; last import %s", ta_time_format(v.last_import, ts, sizeof(ts)));
+}
+
+/* What the metrics say of the intel in use. */
+static void intel_note_loaded(struct ta_pipeline *p, uint64_t entries)
+{
+    struct intel_ver v;
+    memset(&v, 0, sizeof(v));
+    if (ta_intel_db_stats(p->intel.db, intel_ver_count, intel_ver_run, &v) == TA_OK)
+        p->intel_last_import = v.last_import;
+    p->intel_entries = entries;
+    p->intel_loaded = (int64_t)time(NULL);
 }
 
 /* One entry per database: "country: <package> <version> (<file>, built <date>)". */
@@ -625,6 +645,7 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
                         "import --db %s FEED`), or pass --no-intel",
                         o->name, o->db, o->db);
         notice(p, TA_PIPELINE_NOTE_INTEL_LOADED, NULL, secs, ist.entries);
+        intel_note_loaded(p, ist.entries);
     }
     char e[512];
     struct timespec g0;
@@ -641,6 +662,14 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     }
     if ((te = open_output(p, err)) != TA_OK)
         return te;
+    if (o->metrics != NULL) {
+        if (o->iface == NULL)
+            return fail(err, TA_ERR_ARG, true,
+                        "%s: --metrics serves a live capture's counters: give -i IFACE", o->name);
+        char me[256];
+        if ((te = ta__metrics_open(o->metrics, &p->metrics, me, sizeof(me))) != TA_OK)
+            return fail(err, te, te == TA_ERR_ARG, "%s: %s", o->name, me);
+    }
 
     if (p->intel.ad != NULL)
         ta_detect_intel_adapter_ops(p->intel.ad, &p->iops);
@@ -723,6 +752,7 @@ static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
 
 static void reload_intel(struct ta_pipeline *p)
 {
+    p->intel_reloads++;
     struct intel_state fresh;
     struct ta_intel_index_opts io = p->o->intel;
     io.allow_files = p->allow;
@@ -735,6 +765,9 @@ static void reload_intel(struct ta_pipeline *p)
     ta_detector_set_intel(p->det, &p->iops);
     intel_release(&p->intel);
     p->intel = fresh;
+    struct ta_intel_index_stats ist;
+    ta_intel_index_stats(p->intel.idx, &ist);
+    intel_note_loaded(p, ist.entries);
     notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
 }
 
@@ -769,6 +802,81 @@ static void reopen_output(struct ta_pipeline *p)
     notice(p, TA_PIPELINE_NOTE_REOPENED, p->o->output, 0, 0);
 }
 
+static void metric(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+            (unsigned long long)v);
+}
+
+/* The exposition text (names documented in docs/analyze.md, "Metrics"). */
+static void metrics_body(void *ud, FILE *f)
+{
+    struct ta_pipeline *p = ud;
+    struct ta_engine_stats es;
+    ta_engine_get_stats(p->e, &es);
+    struct ta_source_stats ss = {0};
+    if (p->nsrc > 0)
+        ta_source_get_stats(p->src[0], &ss);
+    metric(f, "threatatlas_packets_total", "counter", "Frames captured and analysed.", es.packets);
+    metric(f, "threatatlas_bytes_total", "counter", "Bytes of the frames (wire length).", es.bytes);
+    metric(f, "threatatlas_kernel_drops_total", "counter",
+           "Frames the kernel dropped before the capture read them.", ss.kernel_drops);
+    metric(f, "threatatlas_interface_drops_total", "counter",
+           "Frames the interface or its driver dropped.", ss.iface_drops);
+    metric(f, "threatatlas_flows_active", "gauge", "Flows in the flow table.", es.flows_active);
+    metric(f, "threatatlas_flows_total", "counter", "Flows created.", es.flows_created);
+    metric(f, "threatatlas_flows_evicted_total", "counter",
+           "Flows ended early at the flow table's cap (memcap).", es.flows_evicted);
+    struct ta_detect_stats ds;
+    memset(&ds, 0, sizeof(ds));
+    if (p->det != NULL)
+        ta_detector_get_stats(p->det, &ds);
+    fputs("# HELP threatatlas_events_total Events written, by kind (suppressed ones included).\n"
+          "# TYPE threatatlas_events_total counter\n",
+          f);
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        fprintf(f, "threatatlas_events_total{kind=\"%s\"} %llu\n",
+                ta_event_kind_name((enum ta_event_kind)k), (unsigned long long)ds.events[k]);
+    fputs("# HELP threatatlas_events_suppressed_total Events an allow list suppressed, by kind.\n"
+          "# TYPE threatatlas_events_suppressed_total counter\n",
+          f);
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        fprintf(f, "threatatlas_events_suppressed_total{kind=\"%s\"} %llu\n",
+                ta_event_kind_name((enum ta_event_kind)k), (unsigned long long)ds.suppressed[k]);
+    if (p->store != NULL) {
+        struct ta_store_stats st;
+        ta_store_get_stats(p->store, &st);
+        uint64_t now = mono_ms();
+        uint64_t lag = ta_store_pending(p->store)
+                           ? (now - (p->commit_ms ? p->commit_ms : p->last_commit_ms)) / 1000u
+                           : 0;
+        metric(f, "threatatlas_store_events_total", "counter", "Events added to the store run.",
+               st.events);
+        metric(f, "threatatlas_store_commits_total", "counter", "Store transactions committed.",
+               st.commits);
+        metric(f, "threatatlas_store_lag_seconds", "gauge",
+               "Seconds since the last commit while events wait for the next (0: none wait).", lag);
+        metric(f, "threatatlas_store_run_id", "gauge", "Id of the live run in the store.",
+               (uint64_t)ta_store_run_id(p->store));
+    }
+    if (p->with_intel) {
+        int64_t now = (int64_t)time(NULL);
+        int64_t imp = (int64_t)(p->intel_last_import / 1000000u);
+        metric(f, "threatatlas_intel_entries", "gauge",
+               "Indicator and allow entries of the intel in use.", p->intel_entries);
+        metric(f, "threatatlas_intel_loaded_timestamp_seconds", "gauge",
+               "When the intel in use was loaded (start or SIGHUP), Unix time.",
+               (uint64_t)p->intel_loaded);
+        metric(f, "threatatlas_intel_version_timestamp_seconds", "gauge",
+               "Newest import into the database when the intel in use was loaded, Unix time.",
+               (uint64_t)imp);
+        metric(f, "threatatlas_intel_age_seconds", "gauge", "Seconds since that newest import.",
+               (uint64_t)(imp > 0 && now > imp ? now - imp : 0));
+        metric(f, "threatatlas_intel_reloads_total", "counter", "Intel reloads (SIGHUP).",
+               p->intel_reloads);
+    }
+}
+
 /*
  * The live capture's clock, between two packets (at least every read
  * timeout): idle flows end on the wall clock, SIGHUP is acted on, the store
@@ -796,8 +904,18 @@ static void on_tick(void *ud)
         if (ta_store_pending(p->store) && (p->store_err = ta_store_commit(p->store)) != TA_OK)
             ta_pipeline_stop(p); /* the error is returned by ta_pipeline_run */
     }
+    if (p->store != NULL) {
+        struct ta_store_stats ss;
+        ta_store_get_stats(p->store, &ss);
+        if (ss.commits != p->commits_seen) {
+            p->commits_seen = ss.commits;
+            p->commit_ms = ms;
+        }
+    }
     if (p->out != NULL && fflush(p->out) != 0)
         p->io_error = true;
+    if (p->metrics != NULL)
+        ta__metrics_serve(p->metrics, metrics_body, p);
 }
 
 static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
@@ -895,6 +1013,7 @@ void ta_pipeline_free(struct ta_pipeline *p)
 {
     if (p == NULL)
         return;
+    ta__metrics_close(p->metrics);
     ta_store_close(p->store);
     ta_store_lock_release(p->lock);
     ta_eve_writer_free(p->w);

@@ -6,6 +6,8 @@
 #  - an indicator imported while the sensor runs is picked up by SIGHUP, and
 #    a stream of transactions across the reload loses none;
 #  - SIGHUP reopens -o and --log after they were moved away (logrotate);
+#  - /metrics answers with the documented names and exact counts, and shows
+#    no kernel drop across the reload;
 #  - kill -9, then a restart: the run is listed as interrupted, the log says
 #    so, at most the last uncommitted batch is lost, nothing counts twice.
 # Skips where this user may not capture (no CAP_NET_RAW); in CI that fails.
@@ -25,6 +27,7 @@ fail() {
     exit 1
 }
 port=$((40000 + RANDOM % 20000))
+mport=$((port + 1))
 db="$tmp/s.db"
 
 printf 'evil.live.example\n' >"$tmp/c2.txt"
@@ -37,7 +40,7 @@ start() {
     local n0
     n0=$(cat "$tmp/log" 2>/dev/null | grep -c "is live on lo")
     "$TA_BIN" analyze -i lo -f "tcp port $port" --db "$db" -o "$tmp/ev.json" --log "$tmp/log" \
-        --commit-interval 1s --sensor live-test 2>"$tmp/err" &
+        --commit-interval 1s --sensor live-test --metrics "127.0.0.1:$mport" 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 1 100); do
         [[ $(cat "$tmp/log" 2>/dev/null | grep -c "is live on lo") -gt $n0 ]] && return 0
@@ -56,7 +59,7 @@ start() {
 }
 stop() {
     kill -"$1" "$pid"
-    wait "$pid"
+    { wait "$pid"; } 2>/dev/null
     local rc=$?
     pid=
     return $rc
@@ -72,6 +75,16 @@ v = r[0] if r else {}
 for k in sys.argv[2].split("."):
     v = v.get(k, "") if isinstance(v, dict) else ""
 print(v)' "$1" "$2"
+}
+# metric NAME: its value from the sensor's /metrics (exact name with labels).
+metric() {
+    python3 - "$mport" "$1" <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+for line in body.splitlines():
+    if not line.startswith("#") and line.rsplit(" ", 1)[0] == sys.argv[2]:
+        print(line.rsplit(" ", 1)[1])
+PY
 }
 stored() { "$TA_BIN" events --db "$db" --format csv | tail -n +2 | grep -c "$1"; }
 # wait_until CMD...: up to 5 s for CMD to succeed.
@@ -100,6 +113,21 @@ wait_until has3 || fail "the 3 events were not committed within 5 s (run $run1: 
     fail "runs delete removed the live run"
 grep -q "is live" "$tmp/del" || fail "runs delete of a live run: $(cat "$tmp/del")"
 
+# /metrics: the counters in the Prometheus text format, with the documented names.
+[[ $(metric 'threatatlas_events_total{kind="c2"}') == 3 ]] || fail "/metrics: c2 events not 3"
+[[ $(metric threatatlas_store_events_total) == 3 ]] || fail "/metrics: store events not 3"
+[[ $(metric threatatlas_store_commits_total) -ge 1 ]] || fail "/metrics: no commit counted"
+[[ $(metric threatatlas_store_run_id) == "$run1" ]] || fail "/metrics: run id"
+[[ $(metric threatatlas_intel_entries) == 1 ]] || fail "/metrics: intel entries"
+[[ $(metric threatatlas_packets_total) -ge 30 ]] || fail "/metrics: packets (3 TCP sessions)"
+for name in threatatlas_bytes_total threatatlas_kernel_drops_total threatatlas_flows_active \
+    threatatlas_flows_total threatatlas_flows_evicted_total threatatlas_store_lag_seconds \
+    threatatlas_intel_loaded_timestamp_seconds threatatlas_intel_age_seconds \
+    threatatlas_intel_version_timestamp_seconds threatatlas_intel_reloads_total \
+    threatatlas_interface_drops_total; do
+    [[ -n $(metric $name) ]] || fail "/metrics: no $name"
+done
+
 # A new indicator: importing it does not wait for the sensor; before SIGHUP
 # it raises nothing, after it does.
 printf 'evil2.live.example\n' >"$tmp/c2b.txt"
@@ -119,6 +147,9 @@ wait_until reloaded || fail "SIGHUP did not reload the intel"
 kill -0 "$pid" 2>/dev/null || fail "the sensor ended after SIGHUP"
 out=$("${traffic[@]}" http "$port" evil2.live.example 1 "$tmp/ev.json" 1.0) ||
     fail "no alert for the indicator imported before SIGHUP: $out"
+[[ $(metric threatatlas_intel_reloads_total) == 1 ]] || fail "/metrics: reloads not 1"
+[[ $(metric threatatlas_intel_entries) == 2 ]] || fail "/metrics: intel entries not 2 after SIGHUP"
+[[ $(metric threatatlas_kernel_drops_total) == 0 ]] || fail "the kernel dropped packets across SIGHUP"
 n1=$(grep -c '"hostname":"evil.live.example"' "$tmp/ev.json")
 [[ $n1 == 43 ]] || fail "alerts for evil.live.example: $n1, not 43 (3, then 40 across SIGHUP)"
 
@@ -166,6 +197,6 @@ import json, sys
 seen = [(e["src_port"], e["dest_port"], e["flow_id"]) for e in map(json.loads, sys.stdin)]
 print(len(seen) - len(set(seen)))')
 [[ $dups == 0 ]] || fail "$dups events stored twice"
-echo "live sensor: alerts within 1 s, 45 events stored while live, SIGHUP reload and reopen," \
+echo "live sensor: alerts within 1 s, 45 events stored while live, /metrics, SIGHUP reload and reopen," \
     "kill -9 kept $kept of 4 (2 committed), restart run $run3 stored 2"
 exit 0
