@@ -372,6 +372,8 @@ int ta_cli_analyze(int argc, char **argv)
     }
     bool progress = cfg.progress || isatty(STDERR_FILENO);
     struct ta_pipeline_hooks h = {&hc, on_notice, progress ? on_progress : NULL};
+    if (cfg.iface != NULL)
+        ta_cli_signals_hup_early();
     if (ta_pipeline_open(&po, &h, &p, &err) != TA_OK) {
         ta_cli_error("%s", err.msg);
         rc = err.usage ? 2 : 1;

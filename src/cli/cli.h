@@ -58,6 +58,8 @@ double ta_cli_elapsed(const struct timespec *a, const struct timespec *b);
  */
 struct ta_pipeline;
 void ta_cli_signals_install(struct ta_pipeline *p, bool hup);
+/* Before opening a live capture: a SIGHUP is remembered until ta_cli_signals_install. */
+void ta_cli_signals_hup_early(void);
 void ta_cli_signals_restore(void);
 
 /*

@@ -86,8 +86,8 @@ ta_err ta__metrics_open(const char *addr, struct ta__metrics **out, char *err, s
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     if (!parse_addr(addr, &ss, &sl)) {
-        snprintf(err, errlen, "--metrics: '%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9109, [::1]:9109)",
-                 addr);
+        snprintf(err, errlen,
+                 "--metrics: '%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9109, [::1]:9109)", addr);
         return TA_ERR_ARG;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
