@@ -76,11 +76,10 @@ struct ta_pipeline {
     /* live capture */
     bool live;
     uint64_t last_commit_ms; /* monotonic */
-    bool unflushed;          /* events written to out since the last fflush */
     ta_err store_err;        /* a commit failed: the run ends with it */
     struct ta__metrics *metrics;
     uint64_t commits_seen;        /* store commits at the last tick */
-    uint64_t commit_ms;           /* monotonic time of the last commit seen */
+    uint64_t commit_ms;           /* monotonic time of the last commit seen (or the start) */
     uint64_t intel_entries;       /* entries of the index in use */
     int64_t intel_loaded;         /* wall clock of its (re)load, Unix seconds */
     ta_time_us intel_last_import; /* newest import in the database then */
@@ -120,6 +119,13 @@ static double since(const struct timespec *a)
     struct timespec b;
     clock_gettime(CLOCK_MONOTONIC, &b);
     return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
 void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
@@ -491,6 +497,7 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
         ta_store_lock_release(p->lock);
         p->lock = NULL;
         ta_store_set_batch(p->store, o->commit_events);
+        p->commit_ms = mono_ms();
         notice(p, TA_PIPELINE_NOTE_LIVE_RUN, o->iface, 0, (uint64_t)ta_store_run_id(p->store));
         return TA_OK;
     }
@@ -771,13 +778,6 @@ static void reload_intel(struct ta_pipeline *p)
     notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 /* SIGHUP: reopen the output in append mode (logrotate moved it away). */
 static void reopen_output(struct ta_pipeline *p)
 {
@@ -847,9 +847,7 @@ static void metrics_body(void *ud, FILE *f)
         struct ta_store_stats st;
         ta_store_get_stats(p->store, &st);
         uint64_t now = mono_ms();
-        uint64_t lag = ta_store_pending(p->store)
-                           ? (now - (p->commit_ms ? p->commit_ms : p->last_commit_ms)) / 1000u
-                           : 0;
+        uint64_t lag = ta_store_pending(p->store) ? (now - p->commit_ms) / 1000u : 0;
         metric(f, "threatatlas_store_events_total", "counter", "Events added to the store run.",
                st.events);
         metric(f, "threatatlas_store_commits_total", "counter", "Store transactions committed.",
