@@ -214,6 +214,9 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
  * nothing written. An error is sticky (returned by ta_store_run_finish).
  */
 ta_err ta_store_commit(struct ta_store *st);
+/* Replace the open run's intel version (a sensor reloaded its intel); written
+ * with the open batch if there is one, else at once. */
+ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version);
 /* Whether events were added since the last commit. */
 bool ta_store_pending(const struct ta_store *st);
 

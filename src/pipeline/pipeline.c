@@ -775,6 +775,17 @@ static void reload_intel(struct ta_pipeline *p)
     struct ta_intel_index_stats ist;
     ta_intel_index_stats(p->intel.idx, &ist);
     intel_note_loaded(p, ist.entries);
+    if (p->store != NULL) {
+        /* The run lists the intel it matches with now. */
+        struct vbuf iv = {.n = 0};
+        iv.s[0] = '\0';
+        intel_version(p->intel.db, &iv);
+        char ts[TA_TS_STRLEN];
+        vbuf_add(&iv, "; reloaded %s",
+                 ta_time_format((ta_time_us)time(NULL) * 1000000u, ts, sizeof(ts)));
+        if (ta_store_run_set_intel_version(p->store, iv.s) != TA_OK)
+            notice(p, TA_PIPELINE_NOTE_ERROR, ta_store_errmsg(p->store), 0, 0);
+    }
     notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
 }
 

@@ -2087,6 +2087,23 @@ ta_err ta_store_commit(struct ta_store *st)
     return err;
 }
 
+ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version)
+{
+    if (st->run_id == 0) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
+        return TA_ERR_ARG;
+    }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "UPDATE store_run SET intel_version = ? WHERE id = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "update run");
+    sqlite3_bind_text(s, 1, nz(version), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, st->run_id);
+    ta_err err = sqlite3_step(s) == SQLITE_DONE ? TA_OK : ta__store_dberr(st, "update run");
+    sqlite3_finalize(s);
+    return err;
+}
+
 bool ta_store_pending(const struct ta_store *st)
 {
     return st->npend > 0 || st->in_txn;

@@ -148,6 +148,8 @@ kill -0 "$pid" 2>/dev/null || fail "the sensor ended after SIGHUP"
 out=$("${traffic[@]}" http "$port" evil2.live.example 1 "$tmp/ev.json" 1.0) ||
     fail "no alert for the indicator imported before SIGHUP: $out"
 [[ $(metric threatatlas_intel_reloads_total) == 1 ]] || fail "/metrics: reloads not 1"
+iv=$(field "$run1" intel_version)
+[[ $iv == *"t2 1"*"reloaded"* ]] || fail "run $run1 does not list the reloaded intel: $iv"
 [[ $(metric threatatlas_intel_entries) == 2 ]] || fail "/metrics: intel entries not 2 after SIGHUP"
 [[ $(metric threatatlas_kernel_drops_total) == 0 ]] || fail "the kernel dropped packets across SIGHUP"
 n1=$(grep -c '"hostname":"evil.live.example"' "$tmp/ev.json")
