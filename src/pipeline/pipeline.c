@@ -624,6 +624,16 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     if (o->iface != NULL && (o->commit_interval_ms == 0 || o->commit_events == 0))
         return fail(err, TA_ERR_ARG, true,
                     "%s: --commit-interval and --commit-events must be above 0", o->name);
+    if (o->metrics != NULL) {
+        /* Before any work: a wrong or busy address is known at once. */
+        if (o->iface == NULL)
+            return fail(err, TA_ERR_ARG, true,
+                        "%s: --metrics serves a live capture's counters: give -i IFACE", o->name);
+        char me[256];
+        te = ta__metrics_open(o->metrics, &p->metrics, me, sizeof(me));
+        if (te != TA_OK)
+            return fail(err, te, te == TA_ERR_ARG, "%s: %s", o->name, me);
+    }
     bool storing = o->db != NULL && !o->no_store;
     if (storing) {
         /* One writer at a time, decided before any work (and before the intel
@@ -669,14 +679,6 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     }
     if ((te = open_output(p, err)) != TA_OK)
         return te;
-    if (o->metrics != NULL) {
-        if (o->iface == NULL)
-            return fail(err, TA_ERR_ARG, true,
-                        "%s: --metrics serves a live capture's counters: give -i IFACE", o->name);
-        char me[256];
-        if ((te = ta__metrics_open(o->metrics, &p->metrics, me, sizeof(me))) != TA_OK)
-            return fail(err, te, te == TA_ERR_ARG, "%s: %s", o->name, me);
-    }
 
     if (p->intel.ad != NULL)
         ta_detect_intel_adapter_ops(p->intel.ad, &p->iops);
