@@ -784,7 +784,9 @@ static ta_err live_writer(struct ta_store *st, int64_t id)
     sqlite3_bind_int64(s, 1, id);
     ta_err err = TA_OK;
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
-        sqlite3_column_text(s, 0)[0] != '\0' && pid_alive(sqlite3_column_int64(s, 1))) {
+        sqlite3_column_text(s, 0)[0] != '\0' &&
+        (sqlite3_column_int64(s, 1) == (int64_t)getpid() ||
+         pid_alive(sqlite3_column_int64(s, 1)))) {
         snprintf(st->errmsg, sizeof(st->errmsg),
                  "run %lld is live (capturing on %.40s, pid %lld): stop that sensor first",
                  (long long)id, (const char *)sqlite3_column_text(s, 0),
@@ -1143,8 +1145,6 @@ static bool pid_alive(int64_t pid)
 {
     if (pid <= 0 || pid > INT32_MAX)
         return false;
-    if (pid == (int64_t)getpid())
-        return true;
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
@@ -1194,7 +1194,10 @@ ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, v
             .live = col_str(s, 16),
             .last_commit = sqlite3_column_int64(s, 17),
         };
-        d.alive = d.live[0] != '\0' && !d.done && pid_alive(d.pid);
+        /* In the process that runs it, only the open run is alive: an
+         * interrupted one may carry the same pid (a container's pid 1). */
+        d.alive = d.live[0] != '\0' && !d.done &&
+                  (d.pid == (int64_t)getpid() ? d.id == st->run_id : pid_alive(d.pid));
         struct ta_store_input *inputs = NULL;
         char **paths = NULL;
         size_t n = 0;
