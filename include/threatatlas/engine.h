@@ -4,7 +4,8 @@
  * A ta_engine takes frames from any source and produces observations (flows,
  * and through the app layer tagged records such as dns/http/tls) that it
  * hands to the registered sinks. Detectors and the EVE writer are sinks; they never know
- * where an observation came from. Time comes only from the packets.
+ * where an observation came from. Time comes from the packets, and in a live capture also
+ * from the wall clock (ta_engine_advance).
  */
 #ifndef THREATATLAS_ENGINE_H
 #define THREATATLAS_ENGINE_H
@@ -75,6 +76,14 @@ void ta_engine_set_app_layer(struct ta_engine *e, const struct ta_app_hooks *hoo
 /* Feed one captured frame. */
 void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const uint8_t *frame,
                       uint32_t caplen, uint32_t wirelen);
+/*
+ * Move the engine's clock to now (microseconds, the packets' time base) when
+ * that is later than the last packet, and end the flows whose timeout has
+ * passed. A live capture calls it with the wall clock while no packets
+ * arrive, so idle flows (and the app-layer transactions they hold) end on
+ * time; reading files never calls it and time comes only from the packets.
+ */
+void ta_engine_advance(struct ta_engine *e, ta_time_us now);
 /* End of input: end every flow (reason shutdown), in a deterministic order. */
 void ta_engine_flush(struct ta_engine *e);
 

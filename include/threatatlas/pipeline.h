@@ -10,7 +10,11 @@
  *                        written: every input, the intel database and its
  *                        index, GeoIP, the store's writer lock and run, then
  *                        the output file. A failure leaves no output.
- *   ta_pipeline_run()    reads every source through the stages; returns
+ *   ta_pipeline_run()    reads every source through the stages (a live
+ *                        capture until ta_pipeline_stop(): flows expire
+ *                        on the wall clock too, each event is flushed to
+ *                        the output at once, and the store commits every
+ *                        few seconds); returns
  *                        the first source error (the stages are flushed and
  *                        the detector finished either way).
  *   ta_pipeline_finish() checks the output and, when the run went well,
@@ -93,6 +97,15 @@ struct ta_pipeline_opts {
     bool redo;
     bool no_wait;
     uint32_t skew_ms;
+    /* Live capture (analyze): the store commits every commit_interval_ms of
+     * wall clock (default 2000) and every commit_events events (default
+     * 10,000), whichever comes first; a kill -9 loses at most the events
+     * since the last commit. */
+    uint32_t commit_interval_ms;
+    uint32_t commit_events;
+    /* Live capture (analyze): serve the counters for Prometheus at
+     * http://ADDRESS:PORT/metrics ("127.0.0.1:9109", "[::1]:9109"); NULL: none. */
+    const char *metrics;
 
     /* Geolocation (analyze). */
     struct ta_geo_opts geo;
@@ -117,6 +130,11 @@ enum ta_pipeline_notice_kind {
     TA_PIPELINE_NOTE_INTEL_RELOADED, /* text: the database */
     TA_PIPELINE_NOTE_TRUNCATED,      /* text: the source's message */
     TA_PIPELINE_NOTE_ERROR,          /* text: an error that does not end the run */
+    TA_PIPELINE_NOTE_LIVE_RUN,       /* text: the interface; count: the run id (live, stored) */
+    TA_PIPELINE_NOTE_INTERRUPTED,    /* text: what an earlier live run of this sensor lost;
+                                        count: its run id */
+    TA_PIPELINE_NOTE_REOPENED,       /* text: the output; after SIGHUP, the output file was
+                                        reopened (a client reopens its own log now) */
 };
 
 struct ta_pipeline_notice {
@@ -157,10 +175,12 @@ void ta_pipeline_free(struct ta_pipeline *p);
 /* Async-signal-safe: end the run after the current packet. */
 void ta_pipeline_stop(struct ta_pipeline *p);
 /*
- * Async-signal-safe: reload the intel from the database before the next
- * packet, the capture going on (live capture with intel only; otherwise
- * nothing). A failed reload is a TA_PIPELINE_NOTE_ERROR notice and the
- * intel in use stays.
+ * Async-signal-safe: in a live capture, within the read timeout and
+ * without stopping the capture, reload the intel and allow lists from the
+ * database (analyze with intel) and reopen the output file in append mode
+ * (for logrotate), then a TA_PIPELINE_NOTE_REOPENED notice. Reading files:
+ * nothing. A failed reload or reopen is a TA_PIPELINE_NOTE_ERROR notice and
+ * what was in use stays.
  */
 void ta_pipeline_reload(struct ta_pipeline *p);
 

@@ -53,6 +53,15 @@ typedef void (*ta_source_cb)(void *ud, int linktype, ta_time_us ts, const uint8_
  */
 ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbuf, size_t errlen);
 
+/*
+ * Live sources: call tick(ud) between frames at least every read timeout
+ * (timeout_ms) while the capture runs, whether packets arrive or not, so
+ * that the caller can act on the wall clock (expire idle flows, commit,
+ * reload). Capture files never call it.
+ */
+typedef void (*ta_source_tick_cb)(void *ud);
+void ta_source_set_tick(struct ta_source *s, ta_source_tick_cb tick, void *ud);
+
 /* Ask a running source to stop; safe to call from a signal handler. */
 void ta_source_stop(struct ta_source *s);
 

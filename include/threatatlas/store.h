@@ -21,7 +21,8 @@
  *   store_run        one row per analysis run: digest of its inputs, state
  *                    (running / done), options (home, home nets, sensor),
  *                    intel and GeoIP versions and the GeoIP build date, time
- *                    range of the data, events new and already known, pid.
+ *                    range of the data, events new and already known, pid;
+ *                    live (a live capture's interface) and last_commit.
  *   store_input      the run's input files: path, size, SHA-256.
  *   store_event      every distinct event (see threatatlas/event.h) with its
  *                    evidence, identity (ikey, fs) and nruns, the number of
@@ -67,6 +68,14 @@
  *     resumes it: the committed events are found known (their sighting by
  *     this run exists) and count nothing again. The final database gives the
  *     report of an uninterrupted run.
+ *
+ * Live runs (info.live, a capture from an interface): committed with
+ * ta_store_commit every few seconds as well as every batch, each start a
+ * new run. A kill -9 loses the events since the last commit; the run stays
+ * unfinished and is listed as interrupted (its process is gone). A restart
+ * is a new run: transactions it sees again are found known (identity), so
+ * nothing counts twice. ta_store_run_delete refuses a live run whose
+ * process still runs.
  *
  * Runs. ta_store_run_delete removes a run: its sightings go, and events no
  * other run saw are deleted with their contribution subtracted from the
@@ -156,6 +165,10 @@ struct ta_store_run_info {
     const char *geoip_version; /* free-form, e.g. "ip-location-db 2024-05-01" */
     uint64_t geoip_built;      /* build time of the GeoIP data, Unix seconds; 0 unknown */
     bool redo;                 /* replace the runs that analysed these inputs */
+    /* A live run: the interface captured (no inputs, no redo). Every start
+     * is a new run, with a digest of its own; it stays unfinished ("live")
+     * until ta_store_run_finish, and one whose process died is interrupted. */
+    const char *live;
 };
 
 /* *done = true if a completed run with this digest exists. */
@@ -193,6 +206,19 @@ void ta_store_event_sink(void *ctx, const struct ta_event *ev);
  * error and leaves the run unfinished.
  */
 ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last);
+
+/*
+ * Commit the events added so far (with their rollups) now, instead of at
+ * the next TA_STORE_BATCH: a live run calls it every few seconds, so that a
+ * crash loses at most the events since the last call. Nothing pending:
+ * nothing written. An error is sticky (returned by ta_store_run_finish).
+ */
+ta_err ta_store_commit(struct ta_store *st);
+/* Replace the open run's intel version (a sensor reloaded its intel); written
+ * with the open batch if there is one, else at once. */
+ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version);
+/* Whether events were added since the last commit. */
+bool ta_store_pending(const struct ta_store *st);
 
 /* Give up the open run; it stays unfinished (its committed batches count) and is
  * resumed next time. */
@@ -241,6 +267,10 @@ struct ta_store_run_desc {
     uint64_t events_known;        /* events another run had stored already */
     int64_t started, finished;    /* wall clock, Unix seconds (finished 0: not done) */
     int64_t pid;                  /* process that ran it last */
+    const char *live;             /* live run: the interface; "" for captures */
+    int64_t last_commit;          /* wall clock of its last batch, Unix seconds (0: none) */
+    bool alive;                   /* live, unfinished and its process still runs (else an
+                                     unfinished live run was interrupted) */
     const struct ta_store_input *inputs;
     size_t n_inputs;
 };

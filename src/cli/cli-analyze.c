@@ -5,6 +5,7 @@
  * library's (threatatlas/pipeline.h); this file is its option table and the
  * printing of what it reports.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,10 @@ struct analyze_cfg {
     const char *intel_undated;
     const char *intel_grace;
     struct ta_strlist allow_files;
+    const char *commit_interval;
+    uint32_t commit_events;
+    const char *log;
+    const char *metrics;
 };
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
@@ -50,7 +55,8 @@ static const struct ta_opt analyze_opts[] = {
     {"read", 'r', TA_OPT_STRLIST, OFF(read), NULL, 0, 0, "FILE",
      "capture to read (pcap/pcapng); repeat to read several in order"},
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
-     "capture live until SIGINT/SIGTERM; SIGHUP reloads the intel from --db"},
+     "capture live until SIGINT/SIGTERM, storing as it goes; SIGHUP reloads the intel and "
+     "allow lists from --db and reopens -o and --log"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
     {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE",
      "database: indicators are read from it, events are stored in it"},
@@ -98,6 +104,15 @@ static const struct ta_opt analyze_opts[] = {
     {"allow-file", 0, TA_OPT_STRLIST, OFF(allow_files), NULL, 0, 0, "FILE",
      "extra allowlist in any intel format, loaded with the indicators (repeatable; default: the "
      "installed top-sites list)"},
+    {"commit-interval", 0, TA_OPT_STR, OFF(commit_interval), "2s", 0, 0, "TIME",
+     "live capture: commit stored events at least this often (e.g. 2s, 500ms; 10ms-1h)"},
+    {"commit-events", 0, TA_OPT_U32, OFF(commit_events), "10000", 1, 10000000, "N",
+     "live capture: commit stored events at least every N events"},
+    {"metrics", 0, TA_OPT_STR, OFF(metrics), NULL, 0, 0, "ADDR:PORT",
+     "live capture: serve counters for Prometheus at http://ADDR:PORT/metrics (e.g. "
+     "127.0.0.1:9109)"},
+    {"log", 0, TA_OPT_STR, OFF(log), NULL, 0, 0, "FILE",
+     "append messages to FILE instead of stderr (reopened on SIGHUP, for logrotate)"},
 };
 
 static const struct ta_cmd_spec analyze_spec = {
@@ -166,7 +181,39 @@ static void print_stats(const struct ta_detect_stats *d, uint64_t n)
 
 struct hooks_ctx {
     struct ta_cli_progress pg;
+    const char *log; /* --log, or NULL */
 };
+
+/* --log: stderr appends to the file (opened again after a logrotate). */
+static bool reopen_log(void *ud)
+{
+    const struct hooks_ctx *c = ud;
+    if (c->log == NULL)
+        return true;
+    fflush(stderr);
+    return freopen(c->log, "a", stderr) != NULL;
+}
+
+/* "2s", "500ms", "1m", "1h" or plain seconds, into milliseconds (10 ms to 1 h); 0 if malformed. */
+static uint32_t parse_interval(const char *v)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (end == v || n > 3600000)
+        return 0;
+    unsigned long long ms;
+    if (strcmp(end, "ms") == 0)
+        ms = n;
+    else if (*end == '\0' || strcmp(end, "s") == 0)
+        ms = n * 1000;
+    else if (strcmp(end, "m") == 0)
+        ms = n * 60000;
+    else if (strcmp(end, "h") == 0)
+        ms = n * 3600000;
+    else
+        return 0;
+    return ms >= 10 && ms <= 3600000 ? (uint32_t)ms : 0;
+}
 
 static void on_notice(void *ud, const struct ta_pipeline_notice *n)
 {
@@ -201,7 +248,19 @@ static void on_notice(void *ud, const struct ta_pipeline_notice *n)
     case TA_PIPELINE_NOTE_ERROR:
         ta_cli_error("%s", n->text);
         break;
+    case TA_PIPELINE_NOTE_LIVE_RUN:
+        fprintf(stderr, "analyze: run %llu is live on %s: events are stored as they come\n",
+                (unsigned long long)n->count, n->text);
+        break;
+    case TA_PIPELINE_NOTE_INTERRUPTED:
+        ta_cli_warn("%s", n->text);
+        break;
+    case TA_PIPELINE_NOTE_REOPENED:
+        reopen_log(ud);
+        fprintf(stderr, "analyze: reopened %s\n", n->text);
+        break;
     }
+    fflush(stderr);
 }
 
 static void on_progress(void *ud, const struct ta_pipeline_progress *pr)
@@ -280,6 +339,16 @@ int ta_cli_analyze(int argc, char **argv)
     po.redo = cfg.redo;
     po.no_wait = cfg.no_wait;
     po.skew_ms = cfg.skew_ms;
+    po.commit_interval_ms = parse_interval(cfg.commit_interval);
+    po.commit_events = cfg.commit_events;
+    po.metrics = cfg.metrics;
+    if (po.commit_interval_ms == 0) {
+        ta_cli_error("analyze: --commit-interval must be a time from 10ms to 1h (e.g. 2s, 500ms), "
+                     "not '%s'",
+                     cfg.commit_interval);
+        rc = 2;
+        goto out;
+    }
     if (cfg.db != NULL && !cfg.no_intel && (rc = intel_opts(&cfg, &po.intel)) != 0)
         goto out;
     allow = calloc(cfg.allow_files.n + 1, sizeof(*allow));
@@ -299,10 +368,26 @@ int ta_cli_analyze(int argc, char **argv)
 
     struct hooks_ctx hc;
     memset(&hc, 0, sizeof(hc));
+    hc.log = cfg.log;
+    if (cfg.log != NULL) {
+        /* Checked before anything else is opened: a sensor's log it cannot write is a
+         * mistake to hear about now, on the terminal. */
+        FILE *lf = fopen(cfg.log, "a");
+        if (lf == NULL) {
+            ta_cli_error("analyze: cannot write %s: %s", cfg.log, strerror(errno));
+            rc = 1;
+            goto out;
+        }
+        fclose(lf);
+        if (!reopen_log(&hc)) {
+            rc = 1;
+            goto out;
+        }
+    }
     bool progress = cfg.progress || isatty(STDERR_FILENO);
     struct ta_pipeline_hooks h = {&hc, on_notice, progress ? on_progress : NULL};
     if (cfg.iface != NULL)
-        ta_cli_signals_early();
+        ta_cli_signals_hup_early();
     if (ta_pipeline_open(&po, &h, &p, &err) != TA_OK) {
         ta_cli_error("%s", err.msg);
         rc = err.usage ? 2 : 1;

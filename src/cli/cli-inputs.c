@@ -1,8 +1,10 @@
 /*
  * Signals of observe and analyze: SIGINT and SIGTERM stop the pipeline
  * cleanly (what was read is still written), SIGHUP asks it to reload its
- * intel. Opening and running the inputs is the pipeline's job
- * (threatatlas/pipeline.h).
+ * intel and reopen its files. A SIGHUP while a live capture is being opened
+ * (loading intel, waiting for the writer lock) is kept for when it runs,
+ * instead of ending the process; SIGINT and SIGTERM end it then as before. Opening and running the
+ * inputs is the pipeline's job (threatatlas/pipeline.h).
  */
 #include "cli/cli.h"
 
@@ -15,15 +17,15 @@
 
 /* The pipeline being run, for the signal handlers. */
 static struct ta_pipeline *volatile g_pipe;
-/* A SIGHUP that came while the pipeline was being opened, applied once it runs. */
-static volatile sig_atomic_t g_hup_pending;
+/* A SIGHUP that came while the pipeline was being opened. */
+static volatile sig_atomic_t g_early_hup;
 
 static void on_signal(int sig)
 {
     struct ta_pipeline *p = g_pipe;
     if (p == NULL) {
         if (sig == SIGHUP)
-            g_hup_pending = 1;
+            g_early_hup = 1;
         return;
     }
     if (sig == SIGHUP)
@@ -32,13 +34,13 @@ static void on_signal(int sig)
         ta_pipeline_stop(p);
 }
 
-void ta_cli_signals_early(void)
+void ta_cli_signals_hup_early(void)
 {
+    g_early_hup = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    g_hup_pending = 0;
     sigaction(SIGHUP, &sa, NULL);
 }
 
@@ -51,13 +53,12 @@ void ta_cli_signals_install(struct ta_pipeline *p, bool hup)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (hup) {
+    if (hup)
         sigaction(SIGHUP, &sa, NULL);
-        if (g_hup_pending) {
-            g_hup_pending = 0;
-            ta_pipeline_reload(p);
-        }
-    }
+    /* Whatever it asked for (new intel, reopened files) is done once the capture runs. */
+    if (hup && g_early_hup)
+        ta_pipeline_reload(p);
+    g_early_hup = 0;
 }
 
 void ta_cli_signals_restore(void)

@@ -41,8 +41,9 @@ static const char epilog[] = "Exit status: 0 ok, 1 database error or no such run
 static const struct ta_cmd_spec list_spec = {
     "runs list",
     "runs list --db FILE [--format text|json]",
-    "Lists the analysis runs: id, state (done, or running/interrupted), sensor, time range\n"
-    "of the traffic, events new (first stored by the run) and already known (stored by an\n"
+    "Lists the analysis runs: id, state (done, unfinished; a live capture's run: live, or\n"
+    "interrupted once its sensor died), sensor, time range of the traffic, events new\n"
+    "(first stored by the run) and already known (stored by an\n"
     "earlier run: overlapping inputs, a compressed copy, a second sensor), inputs.",
     runs_opts,
     sizeof(runs_opts) / sizeof(runs_opts[0]),
@@ -91,12 +92,22 @@ struct show_ctx {
     FILE *f;
 };
 
+/* done; a live run: live while its sensor runs, interrupted once that died; else unfinished. */
+static const char *run_state(const struct ta_store_run_desc *r)
+{
+    if (r->done)
+        return "done";
+    if (r->live[0] != '\0')
+        return r->alive ? "live" : "interrupted";
+    return "unfinished";
+}
+
 static void json_run(struct ta_json *j, const struct ta_store_run_desc *r)
 {
     char t[TA_TS_STRLEN];
     ta_json_obj_open(j);
     ta_json_kv_int(j, "id", r->id);
-    ta_json_kv_str(j, "state", r->done ? "done" : "unfinished");
+    ta_json_kv_str(j, "state", run_state(r));
     ta_json_kv_str(j, "sensor", r->sensor);
     ta_json_key(j, "options");
     ta_json_obj_open(j);
@@ -122,6 +133,9 @@ static void json_run(struct ta_json *j, const struct ta_store_run_desc *r)
     ta_json_kv_str(j, "finished", r->finished ? t : "");
     ta_json_kv_int(j, "pid", r->pid);
     ta_json_kv_str(j, "digest", r->digest);
+    ta_json_kv_str(j, "live", r->live);
+    time_text(r->last_commit, t);
+    ta_json_kv_str(j, "last_commit", r->last_commit ? t : "");
     ta_json_key(j, "inputs");
     ta_json_arr_open(j);
     for (size_t i = 0; i < r->n_inputs; i++) {
@@ -157,18 +171,26 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
             fprintf(f, "%-5s %-10s %-16s %-20s %-20s %10s %10s  %s\n", "id", "state", "sensor",
                     "traffic from", "traffic to", "new", "known", "inputs");
         fprintf(f, "%-5lld %-10s %-16s %-20.19s %-20.19s %10llu %10llu  ", (long long)r->id,
-                r->done ? "done" : "unfinished", r->sensor[0] ? r->sensor : "-",
+                run_state(r), r->sensor[0] ? r->sensor : "-",
                 r->ts_first ? ta_time_format(r->ts_first, a, sizeof(a)) : "-",
                 r->ts_last ? ta_time_format(r->ts_last, b, sizeof(b)) : "-",
                 (unsigned long long)r->events_new, (unsigned long long)r->events_known);
         for (size_t i = 0; i < r->n_inputs; i++)
             fprintf(f, "%s%s", i ? " " : "", r->inputs[i].path);
+        if (r->live[0] != '\0')
+            fprintf(f, "live:%s", r->live);
         fputc('\n', f);
         c->n++;
         return true;
     }
+    const char *st = run_state(r);
     fprintf(f, "run %lld (%s)\n", (long long)r->id,
-            r->done ? "done" : "unfinished: running, or interrupted and resumed by a rerun");
+            strcmp(st, "unfinished") == 0
+                ? "unfinished: running, or interrupted and resumed by a rerun"
+            : strcmp(st, "interrupted") == 0
+                ? "interrupted: its sensor stopped without finishing it; events after its last "
+                  "commit were lost"
+                : st);
     time_text(r->started, a);
     time_text(r->finished, b);
     fprintf(f, "  started        %s (pid %lld)\n  finished       %s\n", a, (long long)r->pid, b);
@@ -186,6 +208,10 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
     fprintf(f, "  events         %llu new, %llu already known, %llu in all\n",
             (unsigned long long)r->events_new, (unsigned long long)r->events_known,
             (unsigned long long)(r->events_new + r->events_known));
+    if (r->live[0] != '\0') {
+        time_text(r->last_commit, a);
+        fprintf(f, "  live capture   %s, last commit %s\n", r->live, a);
+    }
     fprintf(f, "  inputs\n");
     for (size_t i = 0; i < r->n_inputs; i++) {
         char hex[TA_SHA256_HEXLEN];
@@ -323,8 +349,9 @@ int ta_cli_runs(int argc, char **argv)
     }
     if (te != TA_OK)
         ta_cli_error("%s: %s", spec->name,
-                     te == TA_ERR_NOTFOUND || te == TA_ERR_DB ? ta_store_errmsg(st)
-                                                              : ta_strerror(te));
+                     te == TA_ERR_NOTFOUND || te == TA_ERR_DB || te == TA_ERR_ARG
+                         ? ta_store_errmsg(st)
+                         : ta_strerror(te));
     ta_store_close(st);
     ta_store_lock_release(lock);
     if (fflush(stdout) != 0 && te == TA_OK)

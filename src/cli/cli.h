@@ -57,13 +57,9 @@ double ta_cli_elapsed(const struct timespec *a, const struct timespec *b);
  * SIGHUP asks it to reload its intel. Restore puts the defaults back.
  */
 struct ta_pipeline;
-/*
- * A sensor is reloaded by SIGHUP, which by default ends a process: from
- * before its intel is loaded, a SIGHUP is kept and applied when the
- * pipeline runs (analyze -i calls this first).
- */
-void ta_cli_signals_early(void);
 void ta_cli_signals_install(struct ta_pipeline *p, bool hup);
+/* Before opening a live capture: a SIGHUP is remembered until ta_cli_signals_install. */
+void ta_cli_signals_hup_early(void);
 void ta_cli_signals_restore(void);
 
 /*

@@ -179,6 +179,19 @@ bool ta_date_parse(const char *s, ta_time_us *out)
     return true;
 }
 
+/* Whether a header h (100 bytes) records more pages than size bytes hold. */
+static bool header_cut(const uint8_t *h, uint64_t size)
+{
+    /* Bytes 24 and 92 (change counter, version-valid-for) agree when the
+     * page count at 28 is valid; the page size is at 16 (1 = 65536). */
+    if (memcmp(h, "SQLite format 3", 16) != 0 || memcmp(h + 24, h + 92, 4) != 0)
+        return false;
+    uint32_t psz = (uint32_t)h[16] << 8 | h[17];
+    uint64_t page = psz == 1 ? 65536u : psz;
+    uint64_t pages = (uint64_t)h[28] << 24 | (uint64_t)h[29] << 16 | (uint64_t)h[30] << 8 | h[31];
+    return size < pages * page;
+}
+
 bool ta__db_file_truncated(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -186,21 +199,26 @@ bool ta__db_file_truncated(const char *path)
         return false;
     uint8_t h[100];
     bool cut = false;
-    /* Bytes 24 and 92 (change counter, version-valid-for) agree when the
-     * page count at 28 is valid; the page size is at 16 (1 = 65536). */
-    if (fread(h, 1, sizeof(h), f) == sizeof(h) && memcmp(h, "SQLite format 3", 16) == 0 &&
-        memcmp(h + 24, h + 92, 4) == 0) {
-        uint32_t psz = (uint32_t)h[16] << 8 | h[17];
-        uint64_t page = psz == 1 ? 65536u : psz;
-        uint64_t pages =
-            (uint64_t)h[28] << 24 | (uint64_t)h[29] << 16 | (uint64_t)h[30] << 8 | h[31];
-        if (fseeko(f, 0, SEEK_END) == 0) {
-            off_t size = ftello(f);
-            cut = size >= 0 && (uint64_t)size < pages * page;
-        }
+    if (fread(h, 1, sizeof(h), f) == sizeof(h) && fseeko(f, 0, SEEK_END) == 0) {
+        off_t size = ftello(f);
+        cut = size >= 0 && header_cut(h, (uint64_t)size);
     }
     fclose(f);
     return cut;
+}
+
+bool ta__db_conn_truncated(struct sqlite3 *db)
+{
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || f == NULL ||
+        f->pMethods == NULL)
+        return false;
+    sqlite3_int64 size = 0;
+    uint8_t h[100];
+    if (f->pMethods->xFileSize(f, &size) != SQLITE_OK || size < (sqlite3_int64)sizeof(h) ||
+        f->pMethods->xRead(f, h, (int)sizeof(h), 0) != SQLITE_OK)
+        return false;
+    return header_cut(h, (uint64_t)size);
 }
 
 int ta__db_table_state(struct sqlite3 *db, const char *name)

@@ -18,6 +18,15 @@
 bool ta__db_file_truncated(const char *path);
 
 struct sqlite3;
+/*
+ * The same check through an open connection's own descriptor. A process
+ * that has the database open must use this one: closing any other
+ * descriptor of the file drops every POSIX lock the process holds on it
+ * (SQLite's among them), and another process closing its connection would
+ * then take itself for the last one and delete the WAL still in use here.
+ */
+bool ta__db_conn_truncated(struct sqlite3 *db);
+
 /* 1 if the table exists in db, 0 if not, -1 if the file cannot be read as a database. */
 int ta__db_table_state(struct sqlite3 *db, const char *name);
 

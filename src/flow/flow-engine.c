@@ -680,6 +680,19 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
     }
 }
 
+void ta_engine_advance(struct ta_engine *e, ta_time_us now)
+{
+    /* Never backwards: packet times already seen stay the engine's clock. */
+    if (now <= e->now)
+        return;
+    e->now = now;
+    uint64_t sec = e->now / US;
+    if (sec != e->last_expire_sec) {
+        e->last_expire_sec = sec;
+        expire(e);
+    }
+}
+
 void ta_engine_flush(struct ta_engine *e)
 {
     /* Creation order: deterministic, and the order the input introduced them. */

@@ -21,6 +21,8 @@
 #include "threatatlas/eve.h"
 #include "threatatlas/json.h"
 
+#include "pipeline/pipeline-metrics.h"
+
 #include "common/banned.h"
 
 #define MAX_FILES 4096
@@ -71,6 +73,18 @@ struct ta_pipeline {
     bool io_error;
     uint64_t events;
 
+    /* live capture */
+    bool live;
+    uint64_t last_commit_ms; /* monotonic */
+    ta_err store_err;        /* a commit failed: the run ends with it */
+    struct ta__metrics *metrics;
+    uint64_t commits_seen;        /* store commits at the last tick */
+    uint64_t commit_ms;           /* monotonic time of the last commit seen (or the start) */
+    uint64_t intel_entries;       /* entries of the index in use */
+    int64_t intel_loaded;         /* wall clock of its (re)load, Unix seconds */
+    ta_time_us intel_last_import; /* newest import in the database then */
+    uint64_t intel_reloads;
+
     FILE *out;
     bool failed; /* an error ended the run: the store run is not finished */
 
@@ -107,6 +121,13 @@ static double since(const struct timespec *a)
     return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
 void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -115,6 +136,8 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
     o->output = "-";
     o->feed_name = "threatatlas";
     o->skew_ms = 2000;
+    o->commit_interval_ms = 2000;
+    o->commit_events = 10000;
     ta_source_opts_default(&o->source);
     ta_engine_opts_default(&o->engine);
     ta_proto_opts_default(&o->proto);
@@ -153,16 +176,12 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
 }
 
 static void reload_intel(struct ta_pipeline *p);
+static void on_tick(void *ud);
 
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
                      uint32_t wirelen)
 {
     struct ta_pipeline *p = ud;
-    /* SIGHUP's reload happens here, between two packets, so the capture goes on. */
-    if (p->hup) {
-        p->hup = 0;
-        reload_intel(p);
-    }
     ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
     if (p->h.progress != NULL && (++p->npk & 0xffff) == 0) {
         struct ta_engine_stats st;
@@ -182,6 +201,8 @@ static ta_err run_source(struct ta_pipeline *p, struct ta_source *s, char *e, si
     if (p->stop)
         return TA_ERR_INTERRUPTED;
     p->running = s;
+    if (p->live)
+        ta_source_set_tick(s, on_tick, p);
     ta_err te = ta_source_run(s, on_frame, p, e, elen);
     p->running = NULL;
     return te;
@@ -197,8 +218,8 @@ void ta_pipeline_stop(struct ta_pipeline *p)
 
 void ta_pipeline_reload(struct ta_pipeline *p)
 {
-    /* Only a live capture with intel reloads, before the next packet (on_frame). */
-    if (p->o->iface == NULL || !p->with_intel)
+    /* Only a live capture reloads, at its next tick (on_tick), between two packets. */
+    if (p->o->iface == NULL)
         return;
     p->hup = 1;
 }
@@ -315,6 +336,17 @@ static void intel_version(struct ta_intel_db *db, struct vbuf *out)
         vbuf_add(out, "; last import %s", ta_time_format(v.last_import, ts, sizeof(ts)));
 }
 
+/* What the metrics say of the intel in use. */
+static void intel_note_loaded(struct ta_pipeline *p, uint64_t entries)
+{
+    struct intel_ver v;
+    memset(&v, 0, sizeof(v));
+    if (ta_intel_db_stats(p->intel.db, intel_ver_count, intel_ver_run, &v) == TA_OK)
+        p->intel_last_import = v.last_import;
+    p->intel_entries = entries;
+    p->intel_loaded = (int64_t)time(NULL);
+}
+
 /* One entry per database: "country: <package> <version> (<file>, built <date>)". */
 static void geoip_version(const ta_geo *g, struct vbuf *out)
 {
@@ -354,6 +386,56 @@ static void on_lock_wait(void *ctx, const char *holder)
     notice(ctx, TA_PIPELINE_NOTE_LOCK_WAIT, holder, 0, 0);
 }
 
+struct last_live {
+    const char *iface, *sensor;
+    int64_t id, started, last_commit, n_new, n_known;
+    bool done, alive;
+};
+
+static bool last_live_cb(void *ctx, const struct ta_store_run_desc *r)
+{
+    struct last_live *l = ctx;
+    if (strcmp(r->live, l->iface) == 0 && strcmp(r->sensor, l->sensor) == 0) {
+        l->id = r->id;
+        l->started = r->started;
+        l->last_commit = r->last_commit;
+        l->n_new = (int64_t)r->events_new;
+        l->n_known = (int64_t)r->events_known;
+        l->done = r->done;
+        l->alive = r->alive;
+    }
+    return true;
+}
+
+static void fmt_wall(int64_t secs, char *buf, size_t cap)
+{
+    if (secs <= 0) {
+        snprintf(buf, cap, "none");
+        return;
+    }
+    char ts[TA_TS_STRLEN];
+    ta_time_format((ta_time_us)secs * 1000000u, ts, sizeof(ts));
+    snprintf(buf, cap, "%s", ts);
+}
+
+/* A restart after a crash: say what the previous live run of this sensor
+ * on this interface kept and lost (it stays listed as interrupted). */
+static void last_live_run(struct ta_pipeline *p, const char *sensor)
+{
+    struct last_live l = {.iface = p->o->iface, .sensor = sensor};
+    if (ta_store_runs_list(p->store, 0, last_live_cb, &l) != TA_OK || l.id == 0 || l.done ||
+        l.alive)
+        return;
+    char started[TA_TS_STRLEN + 8], last[TA_TS_STRLEN + 8], text[512];
+    fmt_wall(l.started, started, sizeof(started));
+    fmt_wall(l.last_commit, last, sizeof(last));
+    snprintf(text, sizeof(text),
+             "run %lld (live on %s since %s) was interrupted: its %lld new and %lld known events "
+             "up to its last commit (%s) are kept, events after it were lost",
+             (long long)l.id, p->o->iface, started, (long long)l.n_new, (long long)l.n_known, last);
+    notice(p, TA_PIPELINE_NOTE_INTERRUPTED, text, 0, (uint64_t)l.id);
+}
+
 /* Open the store and begin the run; sets nothing_to_do when every input is in it already. */
 static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
@@ -363,7 +445,7 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (te != TA_OK)
         return fail(err, te, false, "%s: %s", o->name, serr);
     ta_store_set_skew(p->store, (ta_time_us)o->skew_ms * 1000);
-    struct ta_store_input *inputs = calloc(o->n_files, sizeof(*inputs));
+    struct ta_store_input *inputs = calloc(o->n_files ? o->n_files : 1, sizeof(*inputs));
     if (inputs == NULL)
         return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
     for (size_t i = 0; i < o->n_files; i++) {
@@ -388,7 +470,10 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
                                    .intel_version = iv.s,
                                    .geoip_version = gv.s,
                                    .geoip_built = geoip_built(p->geo),
-                                   .redo = o->redo};
+                                   .redo = o->redo,
+                                   .live = o->iface};
+    if (p->live)
+        last_live_run(p, ri.sensor);
     bool done = false;
     te = ta_store_run_begin(p->store, &ri, &done);
     free(inputs);
@@ -399,6 +484,21 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
         ta_store_close(p->store);
         p->store = NULL;
         p->nothing_to_do = true;
+        return TA_OK;
+    }
+    if (p->live) {
+        /*
+         * A sensor runs for months: it holds the writer lock only to begin
+         * its run, so that intel imports (picked up by SIGHUP), other runs'
+         * deletions and file analyses can write meanwhile. Its batches, each
+         * one transaction, are serialised with theirs by SQLite, and the
+         * identity check sees what they stored (data_version).
+         */
+        ta_store_lock_release(p->lock);
+        p->lock = NULL;
+        ta_store_set_batch(p->store, o->commit_events);
+        p->commit_ms = mono_ms();
+        notice(p, TA_PIPELINE_NOTE_LIVE_RUN, o->iface, 0, (uint64_t)ta_store_run_id(p->store));
         return TA_OK;
     }
     char holder[64];
@@ -421,6 +521,9 @@ static void on_event(void *ud, const struct ta_event *ev)
         ta_event_write_eve(&p->j, ev);
     if (!ta_json_write_line(&p->j, p->out))
         p->io_error = true;
+    /* Live: the alert is out at once, not when stdio's buffer fills. */
+    if (p->live && fflush(p->out) != 0)
+        p->io_error = true;
     if (p->store != NULL)
         ta_store_event_sink(p->store, ev);
     p->events++;
@@ -437,7 +540,8 @@ static ta_err open_output(struct ta_pipeline *p, struct ta_pipeline_error *err)
         p->out = stdout;
         return TA_OK;
     }
-    p->out = fopen(p->o->output, "w");
+    /* A sensor restarted (or its output rotated) appends: alerts already written stay. */
+    p->out = fopen(p->o->output, p->o->iface != NULL ? "a" : "w");
     if (p->out == NULL)
         return fail(err, TA_ERR_IO, false, "cannot write %s: %s", p->o->output, strerror(errno));
     return TA_OK;
@@ -512,7 +616,25 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
             return te;
         io.allow_files = p->allow;
     }
-    bool storing = o->db != NULL && !o->no_store && o->iface == NULL;
+    if (o->iface != NULL && o->redo)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: --redo replaces the runs of capture files; a live capture (-i) is a new "
+                    "run each time",
+                    o->name);
+    if (o->iface != NULL && (o->commit_interval_ms == 0 || o->commit_events == 0))
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: --commit-interval and --commit-events must be above 0", o->name);
+    if (o->metrics != NULL) {
+        /* Before any work: a wrong or busy address is known at once. */
+        if (o->iface == NULL)
+            return fail(err, TA_ERR_ARG, true,
+                        "%s: --metrics serves a live capture's counters: give -i IFACE", o->name);
+        char me[256];
+        te = ta__metrics_open(o->metrics, &p->metrics, me, sizeof(me));
+        if (te != TA_OK)
+            return fail(err, te, te == TA_ERR_ARG, "%s: %s", o->name, me);
+    }
+    bool storing = o->db != NULL && !o->no_store;
     if (storing) {
         /* One writer at a time, decided before any work (and before the intel
          * is read, so an import being written is waited for). */
@@ -540,6 +662,7 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
                         "import --db %s FEED`), or pass --no-intel",
                         o->name, o->db, o->db);
         notice(p, TA_PIPELINE_NOTE_INTEL_LOADED, NULL, secs, ist.entries);
+        intel_note_loaded(p, ist.entries);
     }
     char e[512];
     struct timespec g0;
@@ -587,6 +710,7 @@ ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeli
     if (h != NULL)
         p->h = *h;
     p->analyze = o->mode == TA_PIPELINE_ANALYZE;
+    p->live = o->iface != NULL;
     ta_json_init(&p->j);
     ta_err te = open_sources(p, err);
     if (te == TA_OK)
@@ -637,6 +761,7 @@ static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
 
 static void reload_intel(struct ta_pipeline *p)
 {
+    p->intel_reloads++;
     struct intel_state fresh;
     struct ta_intel_index_opts io = p->o->intel;
     io.allow_files = p->allow;
@@ -649,7 +774,159 @@ static void reload_intel(struct ta_pipeline *p)
     ta_detector_set_intel(p->det, &p->iops);
     intel_release(&p->intel);
     p->intel = fresh;
+    struct ta_intel_index_stats ist;
+    ta_intel_index_stats(p->intel.idx, &ist);
+    intel_note_loaded(p, ist.entries);
+    if (p->store != NULL) {
+        /* The run lists the intel it matches with now. */
+        struct vbuf iv = {.n = 0};
+        iv.s[0] = '\0';
+        intel_version(p->intel.db, &iv);
+        char ts[TA_TS_STRLEN];
+        vbuf_add(&iv, "; reloaded %s",
+                 ta_time_format((ta_time_us)time(NULL) * 1000000u, ts, sizeof(ts)));
+        if (ta_store_run_set_intel_version(p->store, iv.s) != TA_OK)
+            notice(p, TA_PIPELINE_NOTE_ERROR, ta_store_errmsg(p->store), 0, 0);
+    }
     notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
+}
+
+/* SIGHUP: reopen the output in append mode (logrotate moved it away). */
+static void reopen_output(struct ta_pipeline *p)
+{
+    if (strcmp(p->o->output, "-") == 0 || p->out == NULL) {
+        notice(p, TA_PIPELINE_NOTE_REOPENED, "stdout", 0, 0);
+        return;
+    }
+    fflush(p->out);
+    FILE *f = fopen(p->o->output, "a");
+    if (f == NULL) {
+        char text[512];
+        snprintf(text, sizeof(text), "%s: cannot reopen %s: %s; writing on to the old file",
+                 p->o->name, p->o->output, strerror(errno));
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+        return;
+    }
+    FILE *old = p->out;
+    p->out = f;
+    /* The old file's buffer was flushed above; an error closing it is the old file's. */
+    if (fclose(old) != 0)
+        p->io_error = true;
+    notice(p, TA_PIPELINE_NOTE_REOPENED, p->o->output, 0, 0);
+}
+
+static void metric(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+            (unsigned long long)v);
+}
+
+/* The exposition text (names documented in docs/analyze.md, "Metrics"). */
+static void metrics_body(void *ud, FILE *f)
+{
+    struct ta_pipeline *p = ud;
+    struct ta_engine_stats es;
+    ta_engine_get_stats(p->e, &es);
+    struct ta_source_stats ss = {0};
+    if (p->nsrc > 0)
+        ta_source_get_stats(p->src[0], &ss);
+    metric(f, "threatatlas_packets_total", "counter", "Frames captured and analysed.", es.packets);
+    metric(f, "threatatlas_bytes_total", "counter", "Bytes of the frames (wire length).", es.bytes);
+    metric(f, "threatatlas_kernel_drops_total", "counter",
+           "Frames the kernel dropped before the capture read them.", ss.kernel_drops);
+    metric(f, "threatatlas_interface_drops_total", "counter",
+           "Frames the interface or its driver dropped.", ss.iface_drops);
+    metric(f, "threatatlas_flows_active", "gauge", "Flows in the flow table.", es.flows_active);
+    metric(f, "threatatlas_flows_total", "counter", "Flows created.", es.flows_created);
+    metric(f, "threatatlas_flows_evicted_total", "counter",
+           "Flows ended early at the flow table's cap (memcap).", es.flows_evicted);
+    struct ta_detect_stats ds;
+    memset(&ds, 0, sizeof(ds));
+    if (p->det != NULL)
+        ta_detector_get_stats(p->det, &ds);
+    fputs("# HELP threatatlas_events_total Events written, by kind (suppressed ones included).\n"
+          "# TYPE threatatlas_events_total counter\n",
+          f);
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        fprintf(f, "threatatlas_events_total{kind=\"%s\"} %llu\n",
+                ta_event_kind_name((enum ta_event_kind)k), (unsigned long long)ds.events[k]);
+    fputs("# HELP threatatlas_events_suppressed_total Events an allow list suppressed, by kind.\n"
+          "# TYPE threatatlas_events_suppressed_total counter\n",
+          f);
+    for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
+        fprintf(f, "threatatlas_events_suppressed_total{kind=\"%s\"} %llu\n",
+                ta_event_kind_name((enum ta_event_kind)k), (unsigned long long)ds.suppressed[k]);
+    if (p->store != NULL) {
+        struct ta_store_stats st;
+        ta_store_get_stats(p->store, &st);
+        uint64_t now = mono_ms();
+        uint64_t lag = ta_store_pending(p->store) ? (now - p->commit_ms) / 1000u : 0;
+        metric(f, "threatatlas_store_events_total", "counter", "Events added to the store run.",
+               st.events);
+        metric(f, "threatatlas_store_commits_total", "counter", "Store transactions committed.",
+               st.commits);
+        metric(f, "threatatlas_store_lag_seconds", "gauge",
+               "Seconds since the last commit while events wait for the next (0: none wait).", lag);
+        metric(f, "threatatlas_store_run_id", "gauge", "Id of the live run in the store.",
+               (uint64_t)ta_store_run_id(p->store));
+    }
+    if (p->with_intel) {
+        int64_t now = (int64_t)time(NULL);
+        int64_t imp = (int64_t)(p->intel_last_import / 1000000u);
+        metric(f, "threatatlas_intel_entries", "gauge",
+               "Indicator and allow entries of the intel in use.", p->intel_entries);
+        metric(f, "threatatlas_intel_loaded_timestamp_seconds", "gauge",
+               "When the intel in use was loaded (start or SIGHUP), Unix time.",
+               (uint64_t)p->intel_loaded);
+        metric(f, "threatatlas_intel_version_timestamp_seconds", "gauge",
+               "Newest import into the database when the intel in use was loaded, Unix time.",
+               (uint64_t)imp);
+        metric(f, "threatatlas_intel_age_seconds", "gauge", "Seconds since that newest import.",
+               (uint64_t)(imp > 0 && now > imp ? now - imp : 0));
+        metric(f, "threatatlas_intel_reloads_total", "counter", "Intel reloads (SIGHUP).",
+               p->intel_reloads);
+    }
+}
+
+/*
+ * The live capture's clock, between two packets (at least every read
+ * timeout): idle flows end on the wall clock, SIGHUP is acted on, the store
+ * commits every commit interval, and what was written is flushed.
+ */
+static void on_tick(void *ud)
+{
+    struct ta_pipeline *p = ud;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec > 0)
+        ta_engine_advance(p->e,
+                          (ta_time_us)now.tv_sec * 1000000u + (ta_time_us)now.tv_nsec / 1000u);
+    /* observe's EVE writer keeps its file: only analyze (the sensor) acts on SIGHUP. */
+    if (p->hup && p->analyze) {
+        p->hup = 0;
+        if (p->with_intel)
+            reload_intel(p);
+        reopen_output(p);
+    }
+    uint64_t ms = mono_ms();
+    if (p->store != NULL && p->store_err == TA_OK &&
+        ms - p->last_commit_ms >= p->o->commit_interval_ms) {
+        p->last_commit_ms = ms;
+        if (ta_store_pending(p->store) && (p->store_err = ta_store_commit(p->store)) != TA_OK)
+            ta_pipeline_stop(p); /* the error is returned by ta_pipeline_run */
+    }
+    if (p->store != NULL) {
+        struct ta_store_stats ss;
+        ta_store_get_stats(p->store, &ss);
+        if (ss.commits != p->commits_seen) {
+            p->commits_seen = ss.commits;
+            p->commit_ms = ms;
+        }
+    }
+    if (p->out != NULL && fflush(p->out) != 0)
+        p->io_error = true;
+    if (p->metrics != NULL)
+        ta__metrics_serve(p->metrics, metrics_body, p);
 }
 
 static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
@@ -670,6 +947,11 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
     ta_engine_flush(p->e);
     ta_detector_finish(p->det);
     fflush(p->out);
+    if (ret == TA_OK && p->store_err != TA_OK) {
+        ret = fail(err, p->store_err, false, "%s: storing events: %s", p->o->name,
+                   ta_store_errmsg(p->store));
+        p->failed = true;
+    }
     return ret;
 }
 
@@ -751,6 +1033,7 @@ void ta_pipeline_free(struct ta_pipeline *p)
 {
     if (p == NULL)
         return;
+    ta__metrics_close(p->metrics);
     ta_store_close(p->store);
     ta_store_lock_release(p->lock);
     ta_eve_writer_free(p->w);

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -33,6 +35,10 @@ struct ta_source {
     uint64_t map_size, map_off; /* file size, offset of the next record */
     struct bpf_program prog;    /* the filter, for pcap_offline_filter() */
     bool have_prog;
+    /* Live: the read timeout, and the tick called at least that often. */
+    uint32_t timeout_ms;
+    ta_source_tick_cb tick;
+    void *tick_ud;
 };
 
 /*
@@ -282,6 +288,7 @@ ta_err ta_source_open_live(const char *iface, const struct ta_source_opts *o,
     }
     s->pc = pc;
     s->live = true;
+    s->timeout_ms = o->timeout_ms ? o->timeout_ms : 100;
     ta_err err = apply_filter(s, o->bpf, errbuf, errlen);
     if (err != TA_OK) {
         ta_source_close(s);
@@ -422,6 +429,80 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
     return rc;
 }
 
+void ta_source_set_tick(struct ta_source *s, ta_source_tick_cb tick, void *ud)
+{
+    s->tick = tick;
+    s->tick_ud = ud;
+}
+
+struct live_ctx {
+    struct ta_source *s;
+    ta_source_cb cb;
+    void *ud;
+    int lt;
+};
+
+static void live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct live_ctx *c = (struct live_ctx *)(void *)user;
+    ta_time_us ts = 0;
+    if (h->ts.tv_sec >= 0 && h->ts.tv_usec >= 0)
+        ts = (ta_time_us)h->ts.tv_sec * 1000000u + (ta_time_us)h->ts.tv_usec;
+    uint32_t wire = h->len < h->caplen ? h->caplen : h->len;
+    c->s->st.packets++;
+    c->s->st.bytes += wire;
+    c->cb(c->ud, c->lt, ts, data, h->caplen, wire);
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/*
+ * A live capture, non-blocking, waiting in poll() on the capture's
+ * descriptor: a blocking read does not return while the interface is idle
+ * (with TPACKET_V3 the kernel wakes the reader only when a block of packets
+ * is handed over), and the caller's tick must run on time then too. Frames
+ * are handed over within the read timeout of their arrival.
+ */
+static ta_err live_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud, char *errbuf,
+                       size_t errlen)
+{
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    int fd = pcap_get_selectable_fd(s->pc);
+    if (fd < 0 || pcap_setnonblock(s->pc, 1, pe) != 0) {
+        snprintf(errbuf, errlen, "capture on %s failed: cannot poll it (%s)", s->name,
+                 pe[0] ? pe : "no selectable descriptor");
+        return TA_ERR_IO;
+    }
+    struct live_ctx c = {s, cb, ud, lt};
+    uint64_t last_tick = mono_ms();
+    for (;;) {
+        if (s->stop)
+            return TA_ERR_INTERRUPTED;
+        int n = pcap_dispatch(s->pc, 512, live_frame, (u_char *)(void *)&c);
+        if (n == PCAP_ERROR_BREAK)
+            return s->stop ? TA_ERR_INTERRUPTED : TA_OK;
+        if (n < 0) {
+            snprintf(errbuf, errlen, "capture on %s failed: %s", s->name, pcap_geterr(s->pc));
+            return TA_ERR_IO;
+        }
+        uint64_t now = mono_ms();
+        if (s->tick != NULL && (n == 0 || now - last_tick >= s->timeout_ms)) {
+            last_tick = now;
+            s->tick(s->tick_ud);
+        }
+        if (n == 0 && !s->stop) {
+            /* A signal ends the wait early (EINTR): the loop checks the stop flag. */
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            (void)poll(&pfd, 1, (int)s->timeout_ms);
+        }
+    }
+}
+
 ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbuf, size_t errlen)
 {
     int lt = pcap_datalink(s->pc);
@@ -432,6 +513,8 @@ ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbu
         if (rc != TA_OK)
             return rc;
     }
+    if (s->live)
+        return live_run(s, lt, cb, ud, errbuf, errlen);
     struct pcap_pkthdr *h;
     const u_char *data;
     for (;;) {

@@ -10,6 +10,7 @@
 #include "store/store-kset.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ struct keycache {
 struct ta_store {
     sqlite3 *db;
     bool has_tables;
+    bool has_live; /* store_run has the live columns (added on a writable open) */
     bool readonly;
     char errmsg[TA_STORE_ERRLEN];
     ta_time_us skew;
@@ -136,7 +138,11 @@ static const char schema_sql[] =
     " n_known INTEGER NOT NULL DEFAULT 0,"
     " started INTEGER NOT NULL DEFAULT 0," /* wall clock, informational */
     " finished INTEGER NOT NULL DEFAULT 0,"
-    " pid INTEGER NOT NULL DEFAULT 0);"
+    " pid INTEGER NOT NULL DEFAULT 0,"
+    /* Live runs: the interface ('' for captures) and the wall clock of the
+     * last commit. Databases from before live runs get them on open. */
+    " live TEXT NOT NULL DEFAULT '',"
+    " last_commit INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS store_input("
     " run_id INTEGER NOT NULL REFERENCES store_run(id),"
     " seq INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,"
@@ -270,6 +276,16 @@ static long schema_version(sqlite3 *db)
     return v;
 }
 
+/* Whether store_run has the columns of live runs (a database written before them has not). */
+static bool has_live_cols(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    bool ok = sqlite3_prepare_v2(db, "SELECT live, last_commit FROM store_run LIMIT 0", -1, &s,
+                                 NULL) == SQLITE_OK;
+    sqlite3_finalize(s);
+    return ok;
+}
+
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN])
 {
@@ -299,7 +315,7 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 0);
-    if (ta__db_file_truncated(path)) {
+    if (ta__db_conn_truncated(st->db)) {
         snprintf(errbuf, TA_STORE_ERRLEN,
                  "%s: the database is truncated (shorter than its header says)", path);
         err = TA_ERR_FORMAT;
@@ -346,7 +362,13 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
          * against process death (not power loss of the last commits). */
         if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL") ||
             exec(st, "BEGIN IMMEDIATE", "create schema") || exec(st, schema_sql, "create schema") ||
-            create_set_tables(st)) {
+            create_set_tables(st) ||
+            /* Inside the schema transaction, so two writers opening at once add them once. */
+            (!has_live_cols(st->db) &&
+             exec(st,
+                  "ALTER TABLE store_run ADD COLUMN live TEXT NOT NULL DEFAULT '';"
+                  "ALTER TABLE store_run ADD COLUMN last_commit INTEGER NOT NULL DEFAULT 0;",
+                  "add the live-run columns"))) {
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             snprintf(errbuf, TA_STORE_ERRLEN, "%.80s: %.160s", path, st->errmsg);
             goto out_close;
@@ -361,8 +383,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
             goto out_close;
         }
         st->has_tables = true;
+        st->has_live = true;
     } else {
         st->has_tables = v >= 1 && table_exists(st->db, "store_run");
+        st->has_live = st->has_tables && has_live_cols(st->db);
     }
     /* 256 MiB page cache; checkpoint the WAL every ~80 MB rather than 4 MB
      * so bulk runs are not throttled by checkpoints. */
@@ -747,6 +771,32 @@ static bool run_exists(struct ta_store *st, int64_t id, ta_err *err)
     return rc == SQLITE_ROW;
 }
 
+static bool pid_alive(int64_t pid);
+
+/* TA_ERR_ARG when run id is a live run whose sensor is still running: its
+ * next batch would go to a deleted run. */
+static ta_err live_writer(struct ta_store *st, int64_t id)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT live, pid FROM store_run WHERE id = ? AND state = 0", -1,
+                           &s, NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "find run");
+    sqlite3_bind_int64(s, 1, id);
+    ta_err err = TA_OK;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
+        sqlite3_column_text(s, 0)[0] != '\0' &&
+        (sqlite3_column_int64(s, 1) == (int64_t)getpid() ||
+         pid_alive(sqlite3_column_int64(s, 1)))) {
+        snprintf(st->errmsg, sizeof(st->errmsg),
+                 "run %lld is live (capturing on %.40s, pid %lld): stop that sensor first",
+                 (long long)id, (const char *)sqlite3_column_text(s, 0),
+                 (long long)sqlite3_column_int64(s, 1));
+        err = TA_ERR_ARG;
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
 ta_err ta_store_run_delete(struct ta_store *st, int64_t id)
 {
     if (st->readonly || st->run_id != 0) {
@@ -768,6 +818,8 @@ ta_err ta_store_run_delete(struct ta_store *st, int64_t id)
         }
         goto out_rollback;
     }
+    if (st->has_live && (err = live_writer(st, id)) != TA_OK)
+        goto out_rollback;
     if ((err = delete_run(st, id)) != TA_OK || (err = exec(st, "COMMIT", "delete run")) != TA_OK)
         goto out_rollback;
     return TA_OK;
@@ -881,6 +933,22 @@ static ta_err replace_runs(struct ta_store *st, const struct ta_store_run_info *
     return err;
 }
 
+/* A live run's digest: unique to this start of this sensor (interface,
+ * sensor, wall clock, process), so no other run shares it. */
+static void live_digest(const struct ta_store_run_info *info, uint8_t out[TA_SHA256_LEN])
+{
+    struct ta_sha256 h;
+    ta_sha256_init(&h);
+    ta_sha256_update(&h, "live", 5);
+    ta_sha256_update(&h, info->live, strlen(info->live) + 1);
+    ta_sha256_update(&h, nz(info->sensor), strlen(nz(info->sensor)) + 1);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t v[3] = {(int64_t)now.tv_sec, (int64_t)now.tv_nsec, (int64_t)getpid()};
+    ta_sha256_update(&h, v, sizeof(v));
+    ta_sha256_final(&h, out);
+}
+
 static void mem_init(struct ta_store *st)
 {
     ta__kset_init(&st->tuples, 1);
@@ -901,19 +969,29 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
         snprintf(st->errmsg, sizeof(st->errmsg), "a run is already open");
         return TA_ERR_ARG;
     }
-    if (info->n_inputs == 0) {
+    bool live = info->live != NULL && info->live[0] != '\0';
+    if (info->n_inputs == 0 && !live) {
         snprintf(st->errmsg, sizeof(st->errmsg), "a run needs at least one input");
+        return TA_ERR_ARG;
+    }
+    if (live && (info->n_inputs != 0 || info->redo)) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "a live run has no input files and no redo");
         return TA_ERR_ARG;
     }
     uint8_t digest[TA_SHA256_LEN];
     char hex[TA_SHA256_HEXLEN];
-    ta_store_run_digest(info->inputs, info->n_inputs, digest);
+    if (live)
+        live_digest(info, digest);
+    else
+        ta_store_run_digest(info->inputs, info->n_inputs, digest);
     ta_sha256_hex(digest, hex);
 
     ta_err err = exec(st, "BEGIN IMMEDIATE", "begin run");
     if (err)
         return err;
-    if (!info->redo) {
+    if (live) {
+        /* Every start of a sensor is a run of its own: nothing to resume. */
+    } else if (!info->redo) {
         bool all = true;
         for (size_t i = 0; i < info->n_inputs && all; i++) {
             char ih[TA_SHA256_HEXLEN];
@@ -929,7 +1007,9 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     }
     int64_t id;
     int state;
-    if ((err = find_run(st, hex, &id, &state)) != TA_OK)
+    if (live)
+        id = 0;
+    else if ((err = find_run(st, hex, &id, &state)) != TA_OK)
         goto out_rollback;
     sqlite3_stmt *s = NULL;
     if (id != 0) {
@@ -951,11 +1031,12 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     } else {
         if (sqlite3_prepare_v2(st->db,
                                "INSERT INTO store_run(home, home_nets, sensor, intel_version,"
-                               " geoip_version, geoip_built, started, pid, digest, state)"
-                               " VALUES(?,?,?,?,?,?,?,?,?,0)",
+                               " geoip_version, geoip_built, started, pid, digest, live, state)"
+                               " VALUES(?,?,?,?,?,?,?,?,?,?,0)",
                                -1, &s, NULL) != SQLITE_OK)
             goto out_dberr;
         sqlite3_bind_text(s, 9, hex, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 10, live ? info->live : "", -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_text(s, 1, nz(info->home), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, nz(info->home_nets), -1, SQLITE_TRANSIENT);
@@ -1054,18 +1135,33 @@ static const char *col_str(sqlite3_stmt *s, int i)
     return t ? (const char *)t : "";
 }
 
+/*
+ * Whether the process that last ran a live run is still there (on this
+ * host: the database is a local file). A recycled pid can make a crashed
+ * sensor look alive until that process ends; nothing depends on it but the
+ * state shown and the refusal to delete a run being written.
+ */
+static bool pid_alive(int64_t pid)
+{
+    if (pid <= 0 || pid > INT32_MAX)
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, void *ctx)
 {
     if (!st->has_tables)
         return id > 0 ? TA_ERR_NOTFOUND : TA_OK;
     sqlite3_stmt *s = NULL, *in = NULL;
     ta_err err = TA_OK;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, state, digest, home, home_nets, sensor, intel_version,"
-                           " geoip_version, geoip_built, ts_first, ts_last, n_new, n_known,"
-                           " started, finished, pid FROM store_run WHERE ?1 <= 0 OR id = ?1"
-                           " ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK ||
+    char q[512];
+    snprintf(q, sizeof(q),
+             "SELECT id, state, digest, home, home_nets, sensor, intel_version,"
+             " geoip_version, geoip_built, ts_first, ts_last, n_new, n_known,"
+             " started, finished, pid, %s FROM store_run"
+             " WHERE ?1 <= 0 OR id = ?1 ORDER BY id",
+             st->has_live ? "live, last_commit" : "'', 0");
+    if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "SELECT path, size, sha256 FROM store_input WHERE run_id = ?"
                            " ORDER BY seq",
@@ -1095,7 +1191,13 @@ ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, v
             .started = sqlite3_column_int64(s, 13),
             .finished = sqlite3_column_int64(s, 14),
             .pid = sqlite3_column_int64(s, 15),
+            .live = col_str(s, 16),
+            .last_commit = sqlite3_column_int64(s, 17),
         };
+        /* In the process that runs it, only the open run is alive: an
+         * interrupted one may carry the same pid (a container's pid 1). */
+        d.alive = d.live[0] != '\0' && !d.done &&
+                  (d.pid == (int64_t)getpid() ? d.id == st->run_id : pid_alive(d.pid));
         struct ta_store_input *inputs = NULL;
         char **paths = NULL;
         size_t n = 0;
@@ -1521,10 +1623,10 @@ static ta_err flush_rollups(struct ta_store *st)
              "UPDATE store_run SET n_new = n_new + %llu, n_known = n_known + %llu,"
              " ts_first = CASE WHEN %lld = 0 THEN ts_first WHEN ts_first = 0 THEN %lld"
              " ELSE MIN(ts_first, %lld) END,"
-             " ts_last = MAX(ts_last, %lld) WHERE id = %lld",
+             " ts_last = MAX(ts_last, %lld), last_commit = %lld WHERE id = %lld",
              (unsigned long long)st->b_new, (unsigned long long)st->b_known,
              (long long)st->ev_first, (long long)st->ev_first, (long long)st->ev_first,
-             (long long)st->ev_last, (long long)st->run_id);
+             (long long)st->ev_last, (long long)time(NULL), (long long)st->run_id);
     if ((err = exec(st, sql, "update run")) != TA_OK)
         goto out;
     st->b_new = st->b_known = 0;
@@ -1970,6 +2072,44 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
 out_abort:
     ta_store_run_abort(st);
     return err;
+}
+
+ta_err ta_store_commit(struct ta_store *st)
+{
+    if (st->run_id == 0) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
+        return TA_ERR_ARG;
+    }
+    if (st->sticky != TA_OK)
+        return st->sticky;
+    ta_err err = pend_flush(st);
+    if (err == TA_OK && st->in_txn)
+        err = commit_batch(st);
+    if (err != TA_OK)
+        st->sticky = err;
+    return err;
+}
+
+ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version)
+{
+    if (st->run_id == 0) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
+        return TA_ERR_ARG;
+    }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "UPDATE store_run SET intel_version = ? WHERE id = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return ta__store_dberr(st, "update run");
+    sqlite3_bind_text(s, 1, nz(version), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, st->run_id);
+    ta_err err = sqlite3_step(s) == SQLITE_DONE ? TA_OK : ta__store_dberr(st, "update run");
+    sqlite3_finalize(s);
+    return err;
+}
+
+bool ta_store_pending(const struct ta_store *st)
+{
+    return st->npend > 0 || st->in_txn;
 }
 
 void ta_store_run_abort(struct ta_store *st)

@@ -45,6 +45,18 @@ expect_err 2 "home country 'XYZ' is not a two-letter code" \
     analyze -r "$T/edge/basic.pcap" --no-intel --no-store --home XYZ -o "$T/alerts.json"
 [[ ! -e "$T/alerts.json" ]] || fail "analyze with a bad --home wrote its output"
 expect_err 2 "intel lookup: no values to look up" intel lookup --db "$T/none.db"
+# The live-capture options: malformed values and combinations are usage errors.
+expect_err 2 "--commit-interval must be a time from 10ms to 1h" \
+    analyze -i lo --no-intel --db "$T/l.db" --commit-interval 2days
+expect_err 2 "--commit-interval must be a time from 10ms to 1h" \
+    analyze -i lo --no-intel --db "$T/l.db" --commit-interval 5ms
+expect_err 2 "analyze: --commit-events: " analyze -i lo --no-intel --commit-events 0
+expect_err 2 "--metrics serves a live capture's counters: give -i IFACE" \
+    analyze -r "$T/edge/basic.pcap" --no-intel --no-store --metrics 127.0.0.1:9 -o "$T/m.json"
+expect_err 2 "--metrics: '127.0.0:9' is not ADDRESS:PORT" \
+    analyze -i lo --no-intel --no-store --metrics 127.0.0:9 -o "$T/m.json"
+[[ ! -e "$T/m.json" ]] || fail "analyze with a bad --metrics wrote its output"
+[[ ! -e "$T/l.db" ]] || fail "analyze with a bad live option created its database"
 : >"$T/empty-feed.txt"
 expect_err 1 "empty-feed.txt: the feed is empty" intel import --db "$T/i.db" --kind c2 \
     --format plain "$T/empty-feed.txt"

@@ -1,6 +1,7 @@
 /*
  * Unit tests for the flow table and engine (src/flow/flow-engine.c):
- * client side, TCP state, timeouts in packet time, the max_flows cap and its
+ * client side, TCP state, timeouts in packet time and on a live capture's wall
+ * clock (ta_engine_advance), the max_flows cap and its
  * eviction order, port reuse, app-layer hooks and the flush order.
  */
 #include "testutil.h"
@@ -179,6 +180,35 @@ static void test_cap_evicts_lru(void **state)
     ta_engine_free(e);
 }
 
+/* A live capture's wall clock: idle flows end without another packet, the
+ * clock never goes back, and a flow still within its timeout stays. */
+static void test_advance_wall_clock(void **state)
+{
+    (void)state;
+    struct rec r;
+    struct ta_engine *e = mk(&r, 100);
+    udp(e, 100 * SEC, C, S, 1, 53);          /* UDP: 60 s idle timeout */
+    tcp(e, 100 * SEC, C, S, 2, 80, 0x02, 0); /* TCP not established: 30 s */
+    ta_engine_advance(e, 120 * SEC);
+    assert_int_equal(r.n, 0);
+    ta_engine_advance(e, 131 * SEC);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.f[0].sp, 2);
+    assert_int_equal(r.f[0].reason, TA_FLOW_REASON_TIMEOUT);
+    ta_engine_advance(e, 50 * SEC); /* earlier: ignored */
+    assert_int_equal(ta_engine_now(e), 131 * SEC);
+    ta_engine_advance(e, 159 * SEC);
+    assert_int_equal(r.n, 1);
+    ta_engine_advance(e, 161 * SEC + 1);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.f[1].sp, 1);
+    struct ta_engine_stats st;
+    ta_engine_get_stats(e, &st);
+    assert_int_equal(st.flows_active, 0);
+    assert_int_equal(st.packets, 2);
+    ta_engine_free(e);
+}
+
 static void test_port_reuse_and_ids(void **state)
 {
     (void)state;
@@ -232,7 +262,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_session),    cmocka_unit_test(test_client_side),
         cmocka_unit_test(test_cap_evicts_lru), cmocka_unit_test(test_port_reuse_and_ids),
-        cmocka_unit_test(test_icmp_pairs),
+        cmocka_unit_test(test_icmp_pairs),     cmocka_unit_test(test_advance_wall_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -511,6 +511,135 @@ static void test_delete_run(void **state)
     free(want);
 }
 
+/* A live run of the fixture: events [0, upto) committed, then (when crash) the
+ * rest added and the process killed before the next commit; else finished. */
+static ta_err live_run(struct ta_store *st, size_t upto, bool finish)
+{
+    struct ta_store_run_info info = {.home = "CN", .sensor = "sensor-a", .live = "eth1"};
+    bool done = true;
+    ta_err err = ta_store_run_begin(st, &info, &done);
+    if (err != TA_OK || done)
+        return err != TA_OK ? err : TA_ERR_ARG;
+    if ((err = fx_add(st, 0, upto)) != TA_OK || (err = ta_store_commit(st)) != TA_OK)
+        return err;
+    if (!finish)
+        return TA_OK;
+    return ta_store_run_finish(st, 0, 0);
+}
+
+struct live_seen {
+    int n;
+    int64_t id[4];
+    bool done[4], alive[4];
+    uint64_t new_ev[4];
+    int64_t last_commit[4];
+};
+
+static bool collect_live(void *ctx, const struct ta_store_run_desc *d)
+{
+    struct live_seen *r = ctx;
+    if (r->n >= 4)
+        return false;
+    assert_string_equal(d->live, "eth1");
+    assert_int_equal(d->n_inputs, 0);
+    r->id[r->n] = d->id;
+    r->done[r->n] = d->done;
+    r->alive[r->n] = d->alive;
+    r->new_ev[r->n] = d->events_new;
+    r->last_commit[r->n] = d->last_commit;
+    r->n++;
+    return true;
+}
+
+/*
+ * Live runs: commits on demand, a run whose process died is interrupted with
+ * its committed events kept and the rest lost, a restart is a new run and
+ * what both saw counts once (the report equals that of two clean runs), and
+ * a live run whose process still runs cannot be deleted.
+ */
+static void test_live_runs(void **state)
+{
+    (void)state;
+    char path[80];
+    snprintf(path, sizeof(path), "%s.ref", g_path);
+    rm_db(path);
+    struct ta_store *ref = open_db(path);
+    ta_store_set_batch(ref, 1000);
+    assert_int_equal(live_run(ref, 10, true), TA_OK);
+    assert_int_equal(live_run(ref, FX_N, true), TA_OK);
+    struct live_seen rs = {0};
+    assert_int_equal(ta_store_runs_list(ref, 0, collect_live, &rs), TA_OK);
+    assert_int_equal(rs.n, 2);
+    uint64_t first10 = rs.new_ev[0]; /* distinct events among the first 10 entries */
+    assert_true(first10 > 0 && first10 < FX_DISTINCT);
+    char *want = report_json(ref);
+    ta_store_close(ref);
+    rm_db(path);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[TA_STORE_ERRLEN];
+        struct ta_store *st = NULL;
+        if (ta_store_open(g_path, TA_STORE_CREATE, &st, err) != TA_OK)
+            _exit(3);
+        ta_store_set_batch(st, 1000);
+        if (live_run(st, 10, false) != TA_OK || fx_add(st, 10, FX_N) != TA_OK)
+            _exit(4);
+        raise(SIGKILL);
+        _exit(5);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+
+    struct ta_store *st = open_db(g_path);
+    ta_store_set_batch(st, 1000);
+    struct live_seen seen = {0};
+    assert_int_equal(ta_store_runs_list(st, 0, collect_live, &seen), TA_OK);
+    assert_int_equal(seen.n, 1);
+    assert_false(seen.done[0]);
+    assert_false(seen.alive[0]); /* interrupted: its process is gone */
+    assert_true(seen.last_commit[0] > 0);
+    /* Exactly the committed entries' events are kept; the rest was lost. */
+    assert_int_equal(stored_events(st), first10);
+    assert_int_equal(seen.new_ev[0], first10);
+
+    /* The restart: a new run, alive while open; the old one cannot be confused with it. */
+    struct ta_store_run_info info = {.home = "CN", .sensor = "sensor-a", .live = "eth1"};
+    bool done = true;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+    assert_false(done);
+    int64_t id2 = ta_store_run_id(st);
+    assert_true(id2 != seen.id[0]);
+    assert_int_equal(fx_add(st, 0, FX_N), TA_OK);
+    assert_int_equal(ta_store_commit(st), TA_OK);
+    assert_false(ta_store_pending(st));
+    struct ta_store *other = open_db(g_path);
+    assert_int_equal(ta_store_run_delete(other, id2), TA_ERR_ARG);
+    assert_non_null(strstr(ta_store_errmsg(other), "is live"));
+    /* Listed by the process that runs it: the open run is alive, the
+     * interrupted one not (even were its pid this process's). */
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(ta_store_runs_list(st, 0, collect_live, &seen), TA_OK);
+    assert_int_equal(seen.n, 2);
+    assert_true(seen.alive[1] && !seen.done[1]);
+    assert_false(seen.alive[0]);
+    assert_int_equal(stored_events(other), FX_DISTINCT); /* committed: seen by a reader */
+    ta_store_close(other);
+    assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+
+    char *got = report_json(st);
+    assert_string_equal(got, want);
+    assert_int_equal(stored_events(st), FX_DISTINCT);
+    /* A live run has no inputs to redo. */
+    info.redo = true;
+    assert_int_equal(ta_store_run_begin(st, &info, &done), TA_ERR_ARG);
+    free(got);
+    free(want);
+    ta_store_close(st);
+}
+
 /* --redo replaces the run that analysed the same inputs, with the new options. */
 static void test_redo(void **state)
 {
@@ -1115,6 +1244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_geo_note, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
