@@ -118,11 +118,11 @@ for sub in "intel import" "intel list" "intel stats" "intel lookup" "intel expir
     [[ $rc -eq 0 ]] || fail "$sub --help exited $rc"
     grep -q "^usage: threatatlas $sub " "$T/help" || fail "$sub --help: $(head -1 "$T/help")"
 done
-"$BIN" intel import --help | grep -q -- '--misp-all' || fail "intel import --help lacks --misp-all"
-"$BIN" intel list --help | grep -q -- '--misp-all' && fail "intel list --help shows --misp-all"
-"$BIN" intel stats --help | grep -q -- '--json' && fail "intel stats --help shows --json"
-"$BIN" geo lookup --help | grep -q -- '--home-nets' || fail "geo lookup --help lacks --home-nets"
-"$BIN" geo install --help | grep -q -- '--home-nets' && fail "geo install --help shows --home-nets"
+grep -q -- '--misp-all' <<<"$("$BIN" intel import --help)" || fail "intel import --help lacks --misp-all"
+grep -q -- '--misp-all' <<<"$("$BIN" intel list --help)" && fail "intel list --help shows --misp-all"
+grep -q -- '--json' <<<"$("$BIN" intel stats --help)" && fail "intel stats --help shows --json"
+grep -q -- '--home-nets' <<<"$("$BIN" geo lookup --help)" || fail "geo lookup --help lacks --home-nets"
+grep -q -- '--home-nets' <<<"$("$BIN" geo install --help)" && fail "geo install --help shows --home-nets"
 expect_err 2 "intel list: unknown option '--misp-all'" intel list --db "$T/i.db" --misp-all
 expect_err 2 "intel import: option --db given twice" intel import --db a --db b x
 expect_err 2 "intel import: --confidence: 101 is out of range \(1..100\)" \

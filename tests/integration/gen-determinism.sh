@@ -66,4 +66,4 @@ for bad in "--scenario nope --out $tmp/x" "--scenario national" "--scenario nati
     [[ $rc -eq 2 ]] || { echo "'$bad' exited $rc"; exit 1; }
     [[ $msg == threatatlas-gen:* ]] || { echo "'$bad' said: $msg"; exit 1; }
 done
-"$GEN" --help | grep -q -- '--scenario NAME'
+grep -q -- '--scenario NAME' <<<"$("$GEN" --help)"

@@ -30,10 +30,10 @@ for sub in "" list show delete; do
     "$BIN" runs $sub --help >"$T/h" 2>&1 || fail "runs $sub --help exit"
     grep -q "usage: threatatlas runs" "$T/h" || fail "runs $sub --help: $(head -2 "$T/h")"
 done
-"$BIN" analyze --help | grep -q -- "--redo" || fail "analyze --help lacks --redo"
-"$BIN" analyze --help | grep -q -- "--sensor NAME" || fail "analyze --help lacks --sensor"
-"$BIN" analyze --help | grep -q -- "--no-wait" || fail "analyze --help lacks --no-wait"
-"$BIN" --help | grep -q "^  runs " || fail "threatatlas --help lacks runs"
+grep -q -- "--redo" <<<"$("$BIN" analyze --help)" || fail "analyze --help lacks --redo"
+grep -q -- "--sensor NAME" <<<"$("$BIN" analyze --help)" || fail "analyze --help lacks --sensor"
+grep -q -- "--no-wait" <<<"$("$BIN" analyze --help)" || fail "analyze --help lacks --no-wait"
+grep -q "^  runs " <<<"$("$BIN" --help)" || fail "threatatlas --help lacks runs"
 
 expect_err 2 "runs: unknown subcommand 'bogus'" runs bogus
 expect_err 2 'runs list: --db FILE is required' runs list
