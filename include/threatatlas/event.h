@@ -24,6 +24,8 @@
 
 #include "threatatlas/common.h"
 
+struct ta_flow;
+
 enum ta_event_kind {
     TA_EVENT_C2 = 0,
     TA_EVENT_C2_SUSPECTED,
@@ -104,6 +106,10 @@ struct ta_event {
     /* Kept but not counted: the name of the allow list (intel source) that covers the
      * server, e.g. "top-sites" or "misp:cisco_top10k"; NULL = counted. */
     const char *suppressed_by;
+    /* The evidence flow as the detector saw it (packet and byte counts, app_proto), for
+     * the EVE alert's flow object; NULL when not at hand (events read back from the
+     * store, beacons, whose flows are gone). Borrowed like the strings. */
+    const struct ta_flow *flow;
 };
 
 #endif

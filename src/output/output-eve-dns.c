@@ -68,6 +68,53 @@ static void srv(struct ta_json *j, const struct ta_dns_rr *rr)
     ta_json_obj_close(j);
 }
 
+/*
+ * Types whose rdata the parser turns into text (an address, a name, TXT
+ * strings). Any other type's rdata is binary (RRSIG, DNSKEY, DS, NULL ...):
+ * it is left out, as Suricata leaves out what it does not decode.
+ */
+static bool text_rdata(uint16_t t)
+{
+    switch (t) {
+    case 1:  /* A */
+    case 2:  /* NS */
+    case 3:  /* MD */
+    case 4:  /* MF */
+    case 5:  /* CNAME */
+    case 7:  /* MB */
+    case 8:  /* MG */
+    case 9:  /* MR */
+    case 12: /* PTR */
+    case 15: /* MX */
+    case 16: /* TXT */
+    case 28: /* AAAA */
+    case 39: /* DNAME */
+    case 99: /* SPF */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The types Suricata groups (the members of dns.grouped in its schema we can fill). */
+static bool grouped_type(uint16_t t)
+{
+    switch (t) {
+    case 1:  /* A */
+    case 2:  /* NS */
+    case 5:  /* CNAME */
+    case 6:  /* SOA */
+    case 12: /* PTR */
+    case 15: /* MX */
+    case 16: /* TXT */
+    case 28: /* AAAA */
+    case 33: /* SRV */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void rrs_(struct ta_json *j, const char *qk, size_t qn, const struct ta_dns_rr *a,
                  uint32_t n)
 {
@@ -86,7 +133,7 @@ static void rrs_(struct ta_json *j, const char *qk, size_t qn, const struct ta_d
         } else if (a[i].rrtype == 33) {
             TA_JSON_KEY(j, "srv");
             srv(j, &a[i]);
-        } else {
+        } else if (text_rdata(a[i].rrtype)) {
             ta__eve_kv_s(j, "rdata", a[i].rdata);
         }
         ta_json_obj_close(j);
@@ -94,14 +141,19 @@ static void rrs_(struct ta_json *j, const char *qk, size_t qn, const struct ta_d
     ta_json_arr_close(j);
 }
 
-/* "grouped": rdata by rrtype, types in order of first appearance. */
+/* "grouped": rdata by rrtype for the types Suricata groups, in order of first appearance. */
 static void grouped(struct ta_json *j, const struct ta_dns_rr *a, uint32_t n)
 {
-    if (n == 0)
+    bool any = false;
+    for (uint32_t i = 0; i < n && !any; i++)
+        any = grouped_type(a[i].rrtype);
+    if (!any)
         return;
     TA_JSON_KEY(j, "grouped");
     ta_json_obj_open(j);
     for (uint32_t i = 0; i < n; i++) {
+        if (!grouped_type(a[i].rrtype))
+            continue;
         bool seen = false;
         for (uint32_t k = 0; k < i && !seen; k++)
             seen = a[k].rrtype == a[i].rrtype;
