@@ -76,7 +76,7 @@ if want ndpi && have ndpiReader; then
 fi
 # One observe run into a file for the counts the peers are compared on.
 if want observe; then
-    $B/threatatlas observe -r "$CAP" -o "$OUT/core.eve" 2>/dev/null
+    $B/threatatlas observe -r "$CAP" --eve-extension -o "$OUT/core.eve" 2>/dev/null
     TA_FLOWS=$(tail -1 "$OUT/core.eve" | grep -o '"created":[0-9]*' | head -1 | cut -d: -f2)
     TA_APP=$(grep -o '"app_proto":"[a-z-]*"' "$OUT/core.eve" | sort | uniq -c |
         awk '{gsub(/"app_proto":|"/, "", $2); printf "%s%s %s", sep, $2, $1; sep = ", "}')
@@ -92,7 +92,7 @@ FLOOD=""
 if want flood; then
     FC=$OUT/flood-$FLOWS/flood.pcap
     [[ -s $FC ]] || $B/threatatlas-gen --scenario flood --flows "$FLOWS" --out "$OUT/flood-$FLOWS" --quiet
-    rss=$(/usr/bin/time -f %M $B/threatatlas observe -r "$FC" --max-flows 100000 -o "$OUT/flood.eve" 2>&1 >/dev/null | tail -1)
+    rss=$(/usr/bin/time -f %M $B/threatatlas observe -r "$FC" --max-flows 100000 --eve-extension -o "$OUT/flood.eve" 2>&1 >/dev/null | tail -1)
     ev=$(tail -1 "$OUT/flood.eve" | grep -o '"evicted":[0-9]*' | cut -d: -f2)
     budget=$((8 * 1024 + 100000 * 448 / 1024))
     ok=yes
