@@ -18,7 +18,6 @@
 #include "common/base64.h"
 #include "output/output-event.h"
 #include "threatatlas/eve.h"
-#include "threatatlas/flow.h"
 
 #include "common/banned.h"
 
@@ -281,8 +280,8 @@ static void endpoint(struct ta_json *j, const char *key, const struct ta_event_s
 /* What Suricata would call the flow's app_proto: the app layer's verdict, else the evidence's. */
 static const char *app_proto(const struct ta_event *ev)
 {
-    if (ev->flow != NULL && ev->flow->app_proto != TA_APP_UNKNOWN)
-        return ta_app_proto_name((enum ta_app_proto)ev->flow->app_proto);
+    if (ev->app_proto != NULL)
+        return ev->app_proto;
     switch (ev->method) {
     case TA_METHOD_SNI:
         return "tls";
@@ -348,27 +347,27 @@ static void transaction(struct ta_json *j, const struct ta_event *ev, const char
 }
 
 /* flow{} as in Suricata's alerts: counters so far, start, and the flow's own endpoints. */
-static void flow_obj(struct ta_json *j, const struct ta_event *ev)
+static void flow_obj(struct ta_json *j, const struct ta_event *ev,
+                     const struct ta_event_side *client, const struct ta_event_side *server)
 {
-    const struct ta_flow *f = ev->flow;
-    if (f == NULL && ev->flow_start == 0)
+    if (!ev->counted && ev->flow_start == 0)
         return;
     TA_JSON_KEY(j, "flow");
     ta_json_obj_open(j);
-    if (f != NULL) {
-        TA_JSON_KV_UINT(j, "pkts_toserver", f->pkts_toserver);
-        TA_JSON_KV_UINT(j, "pkts_toclient", f->pkts_toclient);
-        TA_JSON_KV_UINT(j, "bytes_toserver", f->bytes_toserver);
-        TA_JSON_KV_UINT(j, "bytes_toclient", f->bytes_toclient);
+    if (ev->counted) {
+        TA_JSON_KV_UINT(j, "pkts_toserver", ev->pkts_toserver);
+        TA_JSON_KV_UINT(j, "pkts_toclient", ev->pkts_toclient);
+        TA_JSON_KV_UINT(j, "bytes_toserver", ev->bytes_toserver);
+        TA_JSON_KV_UINT(j, "bytes_toclient", ev->bytes_toclient);
     }
     if (ev->flow_start != 0)
         TA_JSON_KV_TIME(j, "start", ev->flow_start);
-    if (f != NULL) {
-        TA_JSON_KV_ADDR(j, "src_ip", &f->src);
-        TA_JSON_KV_ADDR(j, "dest_ip", &f->dst);
-        if (f->proto == 6 || f->proto == 17 || f->proto == 132) {
-            TA_JSON_KV_UINT(j, "src_port", f->sp);
-            TA_JSON_KV_UINT(j, "dest_port", f->dp);
+    if (ev->counted) {
+        TA_JSON_KV_ADDR(j, "src_ip", &client->ip);
+        TA_JSON_KV_ADDR(j, "dest_ip", &server->ip);
+        if (ev->proto == 6 || ev->proto == 17 || ev->proto == 132) {
+            TA_JSON_KV_UINT(j, "src_port", client->port);
+            TA_JSON_KV_UINT(j, "dest_port", server->port);
         }
     }
     ta_json_obj_close(j);
@@ -413,7 +412,7 @@ void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev, bool with_
     if (ap != NULL)
         TA_JSON_KV_STR(j, "app_proto", ap);
     transaction(j, ev, ap);
-    flow_obj(j, ev);
+    flow_obj(j, ev, client, server);
     if (with_extension)
         extension(j, ev);
     ta_json_obj_close(j);
