@@ -13,8 +13,8 @@ static void test_table_unique(void **state)
     size_t n = ta_alert_signature_count();
     assert_true(n >= 35);
     assert_null(ta_alert_signature_at(n));
-    uint32_t fallback_max = TA_ALERT_SID_FALLBACK + 100u * (TA_EVENT_KIND__COUNT - 1) +
-                            (TA_METHOD__COUNT - 1);
+    uint32_t fallback_max =
+        TA_ALERT_SID_FALLBACK + 100u * (TA_EVENT_KIND__COUNT - 1) + (TA_METHOD__COUNT - 1);
     for (size_t i = 0; i < n; i++) {
         const struct ta_alert_signature *a = ta_alert_signature_at(i);
         assert_non_null(a);
@@ -61,9 +61,11 @@ static void test_lookup(void **state)
     ev.signature = "Periodic beaconing (score 0.93, median interval 60 s, 41 conns)";
     assert_int_equal(ta_event_signature_id(&ev), 9101007);
     ev.signature = "Periodic";
-    assert_int_equal(ta_event_signature_id(&ev), 9100000 + 100 * TA_EVENT_C2_SUSPECTED + TA_METHOD_BEACON);
+    assert_int_equal(ta_event_signature_id(&ev),
+                     9100000 + 100 * TA_EVENT_C2_SUSPECTED + TA_METHOD_BEACON);
     ev.signature = NULL;
-    assert_int_equal(ta_event_signature_id(&ev), 9100000 + 100 * TA_EVENT_C2_SUSPECTED + TA_METHOD_BEACON);
+    assert_int_equal(ta_event_signature_id(&ev),
+                     9100000 + 100 * TA_EVENT_C2_SUSPECTED + TA_METHOD_BEACON);
 }
 
 int main(void)
