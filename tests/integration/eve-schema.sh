@@ -15,9 +15,14 @@ set -uo pipefail
 D=$TA_SHARED_DATA
 S="$D/suricata-eve-format/etc/schema.json"
 [[ -f $S ]] || { echo "skip: Suricata's EVE schema absent ($S)"; exit 77; }
-python3 -c 'import jsonschema' 2>/dev/null ||
-    { echo "skip: python3-jsonschema missing (apt-get install python3-jsonschema)"; exit 77; }
-V=(python3 tests/tools/eve-validate.py "$S")
+# The first python3 that has the module: PATH's (a pyenv or venv one may carry it), else
+# Debian's, where install-deps puts python3-jsonschema.
+PY=
+for p in python3 /usr/bin/python3; do
+    if "$p" -c 'import jsonschema' 2>/dev/null; then PY=$p; break; fi
+done
+[[ -n $PY ]] || { echo "skip: python3-jsonschema missing (apt-get install python3-jsonschema)"; exit 77; }
+V=("$PY" tests/tools/eve-validate.py "$S")
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 fail=0
