@@ -74,7 +74,7 @@ if want ndpi && have ndpiReader; then
 fi
 # One observe run into a file for the counts the peers are compared on.
 if want observe; then
-    $B/threatatlas observe -r "$CAP" -o "$OUT/core.eve" 2>/dev/null
+    $B/threatatlas observe -r "$CAP" --eve-extension -o "$OUT/core.eve" 2>/dev/null
     TA_FLOWS=$(tail -1 "$OUT/core.eve" | grep -o '"created":[0-9]*' | head -1 | cut -d: -f2)
     TA_APP=$(grep -o '"app_proto":"[a-z-]*"' "$OUT/core.eve" | sort | uniq -c |
         awk '{gsub(/"app_proto":|"/, "", $2); printf "%s%s %s", sep, $2, $1; sep = ", "}')

@@ -76,7 +76,7 @@ row() {
     p=$(peak "$@" -r "$big/flood.pcap" -o /dev/null)
     eve=$W/$kind.eve
     if [[ $1 == */threatatlas && $2 == observe ]]; then
-        "$@" -r "$big/flood.pcap" -o "$eve" 2>>"$LOG/floods.err"
+        "$@" -r "$big/flood.pcap" --eve-extension -o "$eve" 2>>"$LOG/floods.err"
     else
         # analyze writes no stats record: its "memory caps reached" line says it.
         "$@" -r "$big/flood.pcap" -o /dev/null 2>"$eve.err"

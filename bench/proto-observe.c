@@ -50,7 +50,7 @@ int main(int argc, char **argv)
     struct ta_eve_writer *w;
     if (ta_eve_writer_new(stdout, NULL, &w) != TA_OK)
         return 2;
-    struct ta_eve_app_out eo = {w, headers};
+    struct ta_eve_app_out eo = {.w = w, .http_headers = headers};
     struct ta_obs_sink sink;
     memset(&sink, 0, sizeof(sink));
     if (!quiet)

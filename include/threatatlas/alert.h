@@ -12,18 +12,26 @@
 #include "threatatlas/json.h"
 
 /*
- * Write one event as an EVE `alert` record (one JSON object, no newline):
- * timestamp, flow_id, src/dest as the flow's client/server, proto, an
- * `alert` object (action, gid, signature_id, rev, signature, category,
- * severity) and a `threatatlas` object (kind, method, confirmed,
- * confidence, family, attacker/victim with ip, port, cc, asn, as_name,
- * home, indicator with type and sources, evidence: hostname, url,
- * dns_answer, body_b64, page, website, flow_start, tx_index (backdoor
- * kinds), established, undated, and suppressed_by when an allow list
- * covers the event: alert.action stays "allowed" as for every alert, so a
- * consumer filters suppressed events on threatatlas.suppressed_by).
+ * Write one event as an EVE `alert` record (one JSON object, no newline)
+ * that Suricata's EVE schema accepts: timestamp, flow_id, src/dest as the
+ * flow's client/server, proto, tx_id (backdoor kinds: the request's
+ * position in its connection), an `alert` object (action, gid,
+ * signature_id, rev, signature, category, severity, source = the
+ * attacker, target = the victim, metadata = string arrays holding the
+ * kind, method, confidence, family, indicator, intel sources, both sides'
+ * country/AS/home, the evidence and suppressed_by), app_proto, the
+ * transaction (http: hostname, url, http_request_body; tls: sni; dns: the
+ * resolution) and flow (packet/byte counts when the flow is at hand,
+ * start). alert.action stays "allowed" for every alert, so a consumer
+ * filters suppressed events on alert.metadata.suppressed_by.
+ *
+ * with_extension adds the `threatatlas` object of earlier releases (kind,
+ * method, confirmed, confidence, family, attacker/victim, indicator,
+ * evidence, page, website, flow_start, tx_index, established, undated,
+ * suppressed_by) for consumers that read it; the record then no longer
+ * validates against Suricata's schema (additionalProperties is false).
  */
-void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev);
+void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev, bool with_extension);
 
 /*
  * Write one event as an IntelMQ event (flat keys): classification.taxonomy
@@ -40,7 +48,23 @@ void ta_event_write_eve(struct ta_json *j, const struct ta_event *ev);
  */
 void ta_event_write_intelmq(struct ta_json *j, const struct ta_event *ev, const char *feed_name);
 
-/* EVE signature_id of an event: 9100000 + 100 * kind + method. */
+/*
+ * Signature ids. Every signature text the detectors write has its own id,
+ * fixed in one table (src/output/output-alert.c, listed in docs/events.md):
+ * ids are never reused or renumbered. A text the table does not know (a
+ * detector added without its entry) gets TA_ALERT_SID_FALLBACK + 100 * kind
+ * + method, below every table id.
+ */
+struct ta_alert_signature {
+    uint32_t id;
+    enum ta_event_kind kind; /* the kind it is written with (backdoor kinds: the usual one) */
+    bool prefix;             /* the text is followed by details (the beacon's score) */
+    const char *text;
+};
+#define TA_ALERT_SID_FALLBACK 9100000u
+size_t ta_alert_signature_count(void);
+const struct ta_alert_signature *ta_alert_signature_at(size_t i); /* NULL past the end */
+/* The id of ev->signature (see above). */
 uint32_t ta_event_signature_id(const struct ta_event *ev);
 
 #endif

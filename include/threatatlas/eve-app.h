@@ -42,10 +42,17 @@ void ta_eve_tls(struct ta_json *j, const struct ta_flow *f, const struct ta_tls_
 struct ta_eve_app_out {
     struct ta_eve_writer *w;
     bool http_headers;
+    bool no_dns, no_http, no_tls; /* leave these event types out */
 };
 void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink);
 
-/* "app_layer":{counter: value, ...} with every ta_proto counter (for the stats record). */
-void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p);
+/*
+ * The app layer's members of the stats record. Default: Suricata's names
+ * for the counters that have one ("tcp":{midstream_pickups,
+ * reassembly_gap}, "app_layer":{flow, tx, error}). extension: the layout
+ * of earlier releases, "app_layer":{counter: value, ...} with every
+ * ta_proto counter under its own name (not valid against Suricata's schema).
+ */
+void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p, bool extension);
 
 #endif

@@ -22,6 +22,11 @@
 
 struct ta_eve_opts {
     const char *in_iface; /* written as in_iface when non-NULL (live capture) */
+    /* The stats record in the layout of earlier releases (every counter under our own
+     * names), which Suricata's schema rejects; default: Suricata's names only. */
+    bool extension;
+    /* Flows marked alerted and not yet written, at most (0: marks are ignored). */
+    uint32_t max_alerted;
 };
 
 struct ta_eve_writer;
@@ -29,17 +34,32 @@ struct ta_eve_writer;
 /* out is borrowed: the caller closes it after ta_eve_writer_free(). */
 ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w);
 void ta_eve_writer_free(struct ta_eve_writer *w);
+/* Write to out from now on (a reopened file); out is borrowed as in ta_eve_writer_new. */
+void ta_eve_writer_set_output(struct ta_eve_writer *w, FILE *out);
 
 /* A sink whose on_flow writes a flow record; ud is w. */
 struct ta_obs_sink ta_eve_writer_sink(struct ta_eve_writer *w);
+
+/*
+ * The flow raised an alert: its flow record, written when it ends, says
+ * flow.alerted true. Marks are kept until that record is written, at most
+ * opts.max_alerted of them; past that a mark is dropped (alerted false).
+ */
+void ta_eve_writer_mark_alerted(struct ta_eve_writer *w, uint64_t flow_id);
 
 /* Write one flow record now (what the sink's on_flow does). */
 void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f);
 
 /*
- * Write the final stats record: engine counters, decoder failures by reason,
- * capture totals (cap may be NULL). ts is its timestamp (use the last packet
- * time, ta_engine_now(), so output stays deterministic).
+ * Write the final stats record (cap may be NULL). ts is its timestamp (use
+ * the last packet time, ta_engine_now(), so output stays deterministic).
+ * Default, valid against Suricata's schema: capture.kernel_drops,
+ * decoder.pkts/bytes/invalid, decoder.event.<layer>.<name> and
+ * defrag.max_trackers_reached/max_frags_reached for the decoder failures
+ * that Suricata counts under a name of the same meaning, flow.total and
+ * flow.active. With opts.extension: the earlier layout, every engine,
+ * capture and decoder counter under our own names (capture.files,
+ * decoder.decoded, flow.created/ended/evicted ...).
  */
 void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
                         const struct ta_capture_stats *cap, ta_time_us ts);
@@ -104,6 +124,9 @@ void ta_eve_head(struct ta_json *j, struct ta_eve_ts_cache *tc, const struct ta_
 struct ta_json *ta_eve_begin(struct ta_eve_writer *w, const struct ta_flow *f,
                              const char *event_type, ta_time_us ts);
 void ta_eve_end(struct ta_eve_writer *w);
+
+/* Whether the writer was opened with opts.extension. */
+bool ta_eve_writer_extension(const struct ta_eve_writer *w);
 
 /* Records written so far, and the first write error (TA_OK if none). */
 uint64_t ta_eve_writer_records(const struct ta_eve_writer *w);

@@ -104,6 +104,13 @@ struct ta_event {
     /* Kept but not counted: the name of the allow list (intel source) that covers the
      * server, e.g. "top-sites" or "misp:cisco_top10k"; NULL = counted. */
     const char *suppressed_by;
+    /* The evidence flow as it stood when the event was raised, for the EVE alert's flow
+     * object and app_proto: counted is false when the counts are not at hand (events
+     * read back from the store, beacons, whose flows are gone). */
+    bool counted;
+    uint64_t pkts_toserver, pkts_toclient;
+    uint64_t bytes_toserver, bytes_toclient;
+    const char *app_proto; /* "http", "tls", "dns", "failed"; NULL when not known */
 };
 
 #endif

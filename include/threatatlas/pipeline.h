@@ -84,7 +84,13 @@ struct ta_pipeline_opts {
     bool no_stats;                  /* observe: no final stats record; http records carry headers
                                        when proto.http_keep_headers is set */
     enum ta_pipeline_format format; /* analyze */
-    const char *feed_name;          /* IntelMQ feed.name */
+    /* EVE event types analyze writes (TA_EVE_TYPE_*; 0 = alerts only, as before). The
+     * flow records of flows that raised an alert say flow.alerted true. */
+    unsigned eve_types;
+    /* EVE: add threatatlas's own members that Suricata's schema has no place for (the
+     * alert's `threatatlas` object, the stats record's own counter names). */
+    bool eve_extension;
+    const char *feed_name; /* IntelMQ feed.name */
 
     /* Intel and store (analyze). */
     const char *db; /* indicators are read from it, events stored in it */
@@ -110,6 +116,15 @@ struct ta_pipeline_opts {
     /* Geolocation (analyze). */
     struct ta_geo_opts geo;
 };
+
+#define TA_EVE_TYPE_ALERT 1u
+#define TA_EVE_TYPE_FLOW  2u
+#define TA_EVE_TYPE_DNS   4u
+#define TA_EVE_TYPE_HTTP  8u
+#define TA_EVE_TYPE_TLS   16u
+/* A comma-separated list of alert, flow, dns, http, tls into TA_EVE_TYPE_* bits;
+ * false on an unknown or empty name. */
+bool ta_pipeline_eve_types_parse(const char *list, unsigned *out);
 
 /* Defaults of every stage (mode observe, output "-"). */
 void ta_pipeline_opts_default(struct ta_pipeline_opts *o);

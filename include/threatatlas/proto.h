@@ -113,6 +113,9 @@ struct ta_dns_rr {
         uint16_t priority, weight, port;
         struct ta_str target;
     } srv; /* rrtype 33 */
+    /* rrtype 41 (EDNS OPT): the options as on the wire (code, length, data, ...). */
+    const uint8_t *opt;
+    uint16_t opt_len;
 };
 
 struct ta_dns_query {
@@ -136,6 +139,9 @@ struct ta_dns_record {
     const struct ta_dns_rr *authorities;
     uint32_t n_authorities;
     uint32_t dropped_rrs; /* RRs beyond dns_max_answers or unparsable at the tail */
+    /* The additional section (an EDNS OPT record, glue addresses), capped like the others. */
+    const struct ta_dns_rr *additionals;
+    uint32_t n_additionals;
 };
 
 static inline uint8_t ta_dns_rcode(const struct ta_dns_record *r)

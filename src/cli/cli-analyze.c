@@ -28,6 +28,8 @@ struct analyze_cfg {
     const char *format;
     const char *output;
     const char *feed_name;
+    const char *eve_types;
+    bool eve_extension;
     const char *country_db;
     const char *asn_db;
     const char *sensor;
@@ -66,6 +68,12 @@ static const struct ta_opt analyze_opts[] = {
     {"format", 0, TA_OPT_STR, OFF(format), "eve", 0, 0, "eve|intelmq", "event output format"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "event output, - for stdout"},
     {"feed-name", 0, TA_OPT_STR, OFF(feed_name), "threatatlas", 0, 0, "NAME", "IntelMQ feed.name"},
+    {"eve-types", 0, TA_OPT_STR, OFF(eve_types), "alert", 0, 0, "LIST",
+     "EVE records to write, comma-separated: alert, flow, dns, http, tls (flow records of "
+     "alerted flows say flow.alerted true)"},
+    {"eve-extension", 0, TA_OPT_FLAG, OFF(eve_extension), NULL, 0, 0, NULL,
+     "add the `threatatlas` object to alerts as earlier releases wrote it (not valid against "
+     "Suricata's EVE schema; every field is also in alert.metadata)"},
     {"country-db", 0, TA_OPT_STR, OFF(country_db), NULL, 0, 0, "FILE",
      "country .mmdb (default: the installed package)"},
     {"asn-db", 0, TA_OPT_STR, OFF(asn_db), NULL, 0, 0, "PATH",
@@ -331,6 +339,19 @@ int ta_cli_analyze(int argc, char **argv)
     po.detect.beacon = !cfg.no_beacon;
     po.output = cfg.output;
     po.format = strcmp(cfg.format, "intelmq") == 0 ? TA_PIPELINE_INTELMQ : TA_PIPELINE_EVE;
+    if (!ta_pipeline_eve_types_parse(cfg.eve_types, &po.eve_types)) {
+        ta_cli_error("analyze: invalid --eve-types '%s' (expected a comma-separated list of "
+                     "alert, flow, dns, http, tls)",
+                     cfg.eve_types);
+        rc = 2;
+        goto out;
+    }
+    if (po.format == TA_PIPELINE_INTELMQ && strcmp(cfg.eve_types, "alert") != 0) {
+        ta_cli_error("analyze: --eve-types needs --format eve");
+        rc = 2;
+        goto out;
+    }
+    po.eve_extension = cfg.eve_extension;
     po.feed_name = cfg.feed_name;
     po.db = cfg.db;
     po.no_intel = cfg.no_intel;

@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "threatatlas/common.h"
 #include "threatatlas/enrich.h"
+#include "threatatlas/hash.h"
 #include "threatatlas/json.h"
 
 #include "common/banned.h"
@@ -127,39 +128,6 @@ static void trim(char *s)
     size_t n = strlen(s);
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
         s[--n] = '\0';
-}
-
-/* sha512 of a file, base64, via coreutils' sha512sum. */
-static bool file_sha512_b64(const char *path, char *out, size_t outlen)
-{
-    char hex[256];
-    char *argv[] = {"sha512sum", "--", (char *)path, NULL};
-    if (run(argv, hex, sizeof(hex)) != 0 || strlen(hex) < 128)
-        return false;
-    uint8_t raw[64];
-    for (int i = 0; i < 64; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return false;
-        raw[i] = (uint8_t)v;
-    }
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t w = 0;
-    if (outlen < 89)
-        return false;
-    for (int i = 0; i < 64; i += 3) {
-        uint32_t v = (uint32_t)raw[i] << 16;
-        if (i + 1 < 64)
-            v |= (uint32_t)raw[i + 1] << 8;
-        if (i + 2 < 64)
-            v |= raw[i + 2];
-        out[w++] = b64[v >> 18 & 63];
-        out[w++] = b64[v >> 12 & 63];
-        out[w++] = i + 1 < 64 ? b64[v >> 6 & 63] : '=';
-        out[w++] = i + 2 < 64 ? b64[v & 63] : '=';
-    }
-    out[w] = '\0';
-    return true;
 }
 
 static bool mkdirs(const char *path)
@@ -272,7 +240,7 @@ static int install_one(const struct pkg *p, const char *geo, const char *from, b
         pathf(tgz, sizeof(tgz), "%s/%s", tmp, p->tarball);
     }
     char sum[100];
-    if (!file_sha512_b64(tgz, sum, sizeof(sum))) {
+    if (ta_sha512_file_b64(tgz, sum, sizeof(sum)) != TA_OK) {
         ta_cli_error("geo install: cannot read %s", tgz);
         if (from != NULL)
             offline_help(geo);

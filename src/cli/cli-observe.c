@@ -31,6 +31,7 @@ struct observe_cfg {
     bool progress;
     bool no_stats;
     bool http_headers;
+    bool eve_extension;
 };
 
 #define OFF(f) offsetof(struct observe_cfg, f)
@@ -70,6 +71,9 @@ static const struct ta_opt observe_opts[] = {
      "do not write the final stats record"},
     {"http-headers", 0, TA_OPT_FLAG, OFF(http_headers), NULL, 0, 0, NULL,
      "add request_headers and response_headers to http records"},
+    {"eve-extension", 0, TA_OPT_FLAG, OFF(eve_extension), NULL, 0, 0, NULL,
+     "write the stats record as earlier releases did, every counter under threatatlas's own "
+     "names (not valid against Suricata's EVE schema)"},
 };
 
 static const struct ta_cmd_spec observe_spec = {
@@ -144,6 +148,7 @@ int ta_cli_observe(int argc, char **argv)
     po.proto.http_keep_bodies = false; /* no detector here reads bodies: none kept or inflated */
     po.output = cfg.output;
     po.no_stats = cfg.no_stats;
+    po.eve_extension = cfg.eve_extension;
 
     struct hooks_ctx hc;
     memset(&hc, 0, sizeof(hc));

@@ -265,6 +265,13 @@ static void event_init(struct ta_detector *d, struct ta_event *ev, enum ta_event
     ev->flow_id = f->id;
     ev->proto = f->proto;
     ev->flow_start = f->start;
+    ev->counted = true;
+    ev->pkts_toserver = f->pkts_toserver;
+    ev->pkts_toclient = f->pkts_toclient;
+    ev->bytes_toserver = f->bytes_toserver;
+    ev->bytes_toclient = f->bytes_toclient;
+    if (f->app_proto != TA_APP_UNKNOWN)
+        ev->app_proto = ta_app_proto_name((enum ta_app_proto)f->app_proto);
     ev->established = flow_established(f);
     bool server_attacks = kind != TA_EVENT_BACKDOOR && kind != TA_EVENT_BACKDOOR_SUSPECTED;
     if (server_attacks) {
@@ -792,6 +799,7 @@ static void on_beacon(void *ud, const struct ta_beacon_hit *h)
     /* The flow_start of a beacon is its first connection; its flows are gone by now,
      * so whether they were established is not known (false). */
     event_init(d, &ev, TA_EVENT_C2_SUSPECTED, TA_METHOD_BEACON, &f, h->last);
+    ev.counted = false; /* a stand-in: the counts of its flows are not kept */
     double c = h->s.score * 100.0;
     ev.confidence = (uint8_t)(c > 100.0 ? 100.0 : c);
     char sig[160];

@@ -3,7 +3,10 @@
  * head used by the http and tls writers and the app-layer EVE sink.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/cursor.h"
 
 #include "output/output-eve-app.h"
 #include "threatatlas/eve.h"
@@ -68,6 +71,74 @@ static void srv(struct ta_json *j, const struct ta_dns_rr *rr)
     ta_json_obj_close(j);
 }
 
+/*
+ * Types whose rdata Suricata writes: text (an address, a name, TXT strings)
+ * and NULL, whose bytes it writes escaped as we do (\xNN). Any other type's
+ * rdata is binary that neither decodes (RRSIG, DNSKEY, DS ...): left out.
+ */
+static bool text_rdata(uint16_t t)
+{
+    switch (t) {
+    case 1:  /* A */
+    case 2:  /* NS */
+    case 3:  /* MD */
+    case 4:  /* MF */
+    case 5:  /* CNAME */
+    case 7:  /* MB */
+    case 8:  /* MG */
+    case 9:  /* MR */
+    case 10: /* NULL */
+    case 12: /* PTR */
+    case 15: /* MX */
+    case 16: /* TXT */
+    case 28: /* AAAA */
+    case 39: /* DNAME */
+    case 99: /* SPF */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The types Suricata groups (the members of dns.grouped in its schema we can fill). */
+static bool grouped_type(uint16_t t)
+{
+    switch (t) {
+    case 1:  /* A */
+    case 2:  /* NS */
+    case 5:  /* CNAME */
+    case 6:  /* SOA */
+    case 10: /* NULL */
+    case 12: /* PTR */
+    case 15: /* MX */
+    case 16: /* TXT */
+    case 28: /* AAAA */
+    case 33: /* SRV */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One RR as an object of answers/authorities/additionals. */
+static void rr_one(struct ta_json *j, const struct ta_dns_rr *rr)
+{
+    ta_json_obj_open(j);
+    ta__eve_kv_s(j, "rrname", rr->rrname);
+    rrtype(j, "rrtype", rr->rrtype);
+    TA_JSON_KV_UINT(j, "ttl", rr->ttl);
+    if (rr->rrtype == 6) {
+        TA_JSON_KEY(j, "soa");
+        soa(j, rr);
+    } else if (rr->rrtype == 33) {
+        TA_JSON_KEY(j, "srv");
+        srv(j, rr);
+    } else if (text_rdata(rr->rrtype)) {
+        ta__eve_kv_s(j, "rdata", rr->rdata);
+    }
+    ta_json_obj_close(j);
+}
+
 static void rrs_(struct ta_json *j, const char *qk, size_t qn, const struct ta_dns_rr *a,
                  uint32_t n)
 {
@@ -75,33 +146,86 @@ static void rrs_(struct ta_json *j, const char *qk, size_t qn, const struct ta_d
         return;
     ta__json_key_lit(j, qk, qn);
     ta_json_arr_open(j);
-    for (uint32_t i = 0; i < n; i++) {
-        ta_json_obj_open(j);
-        ta__eve_kv_s(j, "rrname", a[i].rrname);
-        rrtype(j, "rrtype", a[i].rrtype);
-        TA_JSON_KV_UINT(j, "ttl", a[i].ttl);
-        if (a[i].rrtype == 6) {
-            TA_JSON_KEY(j, "soa");
-            soa(j, &a[i]);
-        } else if (a[i].rrtype == 33) {
-            TA_JSON_KEY(j, "srv");
-            srv(j, &a[i]);
-        } else {
-            ta__eve_kv_s(j, "rdata", a[i].rdata);
-        }
-        ta_json_obj_close(j);
-    }
+    for (uint32_t i = 0; i < n; i++)
+        rr_one(j, &a[i]);
     ta_json_arr_close(j);
 }
 
-/* "grouped": rdata by rrtype, types in order of first appearance. */
+/* Suricata 8's "additionals": every additional RR but an OPT without options. */
+static void additionals(struct ta_json *j, const struct ta_dns_rr *a, uint32_t n)
+{
+    bool open = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (a[i].rrtype == 41 && a[i].opt_len == 0)
+            continue;
+        if (!open) {
+            TA_JSON_KEY(j, "additionals");
+            ta_json_arr_open(j);
+            open = true;
+        }
+        if (a[i].rrtype != 41) {
+            rr_one(j, &a[i]);
+            continue;
+        }
+        ta_json_obj_open(j);
+        ta__eve_kv_s(j, "rrname", a[i].rrname);
+        TA_JSON_KV_STR(j, "rrtype", "OPT");
+        TA_JSON_KV_UINT(j, "ttl", a[i].ttl);
+        TA_JSON_KEY(j, "opt");
+        ta_json_arr_open(j);
+        struct ta_cursor c;
+        ta_cursor_init(&c, a[i].opt, a[i].opt_len);
+        uint16_t code, len;
+        const uint8_t *data;
+        /* Options as Suricata writes them: code and the data in hex; a short tail ends them. */
+        while (ta_cursor_u16be(&c, &code) && ta_cursor_u16be(&c, &len) &&
+               ta_cursor_view(&c, len, &data)) {
+            static const char hx[] = "0123456789abcdef";
+            char buf[2 * 64];
+            ta_json_obj_open(j);
+            TA_JSON_KV_UINT(j, "code", code);
+            TA_JSON_KEY(j, "data");
+            if (2u * len <= sizeof(buf)) {
+                for (uint16_t k = 0; k < len; k++) {
+                    buf[2 * k] = hx[data[k] >> 4];
+                    buf[2 * k + 1] = hx[data[k] & 15];
+                }
+                ta_json_strn(j, buf, 2u * len);
+            } else {
+                char *big = malloc(2u * len);
+                if (big == NULL) {
+                    ta_json_str(j, "");
+                } else {
+                    for (uint16_t k = 0; k < len; k++) {
+                        big[2 * k] = hx[data[k] >> 4];
+                        big[2 * k + 1] = hx[data[k] & 15];
+                    }
+                    ta_json_strn(j, big, 2u * len);
+                    free(big);
+                }
+            }
+            ta_json_obj_close(j);
+        }
+        ta_json_arr_close(j);
+        ta_json_obj_close(j);
+    }
+    if (open)
+        ta_json_arr_close(j);
+}
+
+/* "grouped": rdata by rrtype for the types Suricata groups, in order of first appearance. */
 static void grouped(struct ta_json *j, const struct ta_dns_rr *a, uint32_t n)
 {
-    if (n == 0)
+    bool any = false;
+    for (uint32_t i = 0; i < n && !any; i++)
+        any = grouped_type(a[i].rrtype);
+    if (!any)
         return;
     TA_JSON_KEY(j, "grouped");
     ta_json_obj_open(j);
     for (uint32_t i = 0; i < n; i++) {
+        if (!grouped_type(a[i].rrtype))
+            continue;
         bool seen = false;
         for (uint32_t k = 0; k < i && !seen; k++)
             seen = a[k].rrtype == a[i].rrtype;
@@ -188,5 +312,6 @@ void ta_eve_dns_fields(struct ta_json *j, const struct ta_dns_record *r)
     rrs(j, "answers", r->answers, r->n_answers);
     rrs(j, "authorities", r->authorities, r->n_authorities);
     grouped(j, r->answers, r->n_answers);
+    additionals(j, r->additionals, r->n_additionals);
     ta_json_obj_close(j);
 }

@@ -132,15 +132,19 @@ static void on_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record
 
 static void on_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
 {
+    const struct ta_eve_app_out *o = ud;
     switch (type) {
     case TA_REC_DNS:
-        on_dns(ud, f, rec);
+        if (!o->no_dns)
+            on_dns(ud, f, rec);
         break;
     case TA_REC_HTTP:
-        on_http(ud, f, rec);
+        if (!o->no_http)
+            on_http(ud, f, rec);
         break;
     case TA_REC_TLS:
-        on_tls(ud, f, rec);
+        if (!o->no_tls)
+            on_tls(ud, f, rec);
         break;
     default:
         break;
@@ -153,11 +157,62 @@ void ta_eve_app_sink(struct ta_eve_app_out *o, struct ta_obs_sink *sink)
     sink->on_record = on_record;
 }
 
-void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p)
+/* A counter by its name (0 if the app layer has none by that name). */
+static uint64_t pc(const struct ta_proto *p, const char *name)
 {
+    for (size_t i = 0; i < ta_proto_counter_count(); i++)
+        if (strcmp(ta_proto_counter_name(i), name) == 0)
+            return ta_proto_counter(p, i);
+    return 0;
+}
+
+/* "error":{"<proto>":{"parser":n,"gap":n}} members for one protocol. */
+static void app_error(struct ta_json *j, const char *proto, uint64_t parser, bool has_parser,
+                      uint64_t gap)
+{
+    ta_json_key(j, proto);
+    ta_json_obj_open(j);
+    if (has_parser)
+        TA_JSON_KV_UINT(j, "parser", parser);
+    TA_JSON_KV_UINT(j, "gap", gap);
+    ta_json_obj_close(j);
+}
+
+void ta_eve_proto_stats(struct ta_json *j, const struct ta_proto *p, bool extension)
+{
+    if (extension) {
+        TA_JSON_KEY(j, "app_layer");
+        ta_json_obj_open(j);
+        for (size_t i = 0; i < ta_proto_counter_count(); i++)
+            ta_json_kv_uint(j, ta_proto_counter_name(i), ta_proto_counter(p, i));
+        ta_json_obj_close(j);
+        return;
+    }
+    /* Only the counters that mean what Suricata's of the same name mean; the rest
+     * (DNS not split by transport, our caps) have no place in its schema. */
+    TA_JSON_KEY(j, "tcp");
+    ta_json_obj_open(j);
+    TA_JSON_KV_UINT(j, "midstream_pickups", pc(p, "stream_midstream_pickups"));
+    TA_JSON_KV_UINT(j, "reassembly_gap", pc(p, "stream_gaps"));
+    TA_JSON_KV_UINT(j, "segment_memcap_drop",
+                    pc(p, "stream_flow_memcap_drops") + pc(p, "stream_global_memcap_drops"));
+    ta_json_obj_close(j);
     TA_JSON_KEY(j, "app_layer");
     ta_json_obj_open(j);
-    for (size_t i = 0; i < ta_proto_counter_count(); i++)
-        ta_json_kv_uint(j, ta_proto_counter_name(i), ta_proto_counter(p, i));
+    TA_JSON_KEY(j, "flow");
+    ta_json_obj_open(j);
+    TA_JSON_KV_UINT(j, "http", pc(p, "detect_http"));
+    TA_JSON_KV_UINT(j, "tls", pc(p, "detect_tls"));
+    ta_json_obj_close(j);
+    TA_JSON_KEY(j, "tx");
+    ta_json_obj_open(j);
+    TA_JSON_KV_UINT(j, "http", pc(p, "http_tx"));
+    ta_json_obj_close(j);
+    TA_JSON_KEY(j, "error");
+    ta_json_obj_open(j);
+    app_error(j, "dns_tcp", 0, false, pc(p, "dns_tcp_gaps"));
+    app_error(j, "http", pc(p, "http_malformed"), true, pc(p, "http_gaps"));
+    app_error(j, "tls", pc(p, "tls_malformed"), true, pc(p, "tls_gaps"));
+    ta_json_obj_close(j);
     ta_json_obj_close(j);
 }

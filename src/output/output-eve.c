@@ -21,7 +21,84 @@ struct ta_eve_writer {
     struct ta_eve_ts_cache tc;
     void (*stats_extra)(struct ta_json *j, void *ud);
     void *stats_ud;
+    /* Alerted flows not yet written: linear probing over keys (flow id | top bit, so
+     * that 0 marks a free slot), grown by doubling up to what max_alerted needs. */
+    uint64_t *alerted;
+    size_t alerted_cap, alerted_n;
 };
+
+#define ALERTED_KEY(id) ((id) | (1ull << 63))
+
+static size_t alerted_slot(uint64_t key, size_t cap)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    return (size_t)key & (cap - 1);
+}
+
+static void alerted_put(uint64_t *t, size_t cap, uint64_t key)
+{
+    size_t i = alerted_slot(key, cap);
+    while (t[i] != 0 && t[i] != key)
+        i = (i + 1) & (cap - 1);
+    t[i] = key;
+}
+
+void ta_eve_writer_mark_alerted(struct ta_eve_writer *w, uint64_t flow_id)
+{
+    if (w->alerted_n >= w->o.max_alerted)
+        return;
+    uint64_t key = ALERTED_KEY(flow_id);
+    /* Kept at most half full; a failed growth drops the mark (alerted false). */
+    if (2 * (w->alerted_n + 1) > w->alerted_cap) {
+        size_t ncap = w->alerted_cap ? 2 * w->alerted_cap : 64;
+        uint64_t *nt = calloc(ncap, sizeof(*nt));
+        if (nt == NULL)
+            return;
+        for (size_t i = 0; i < w->alerted_cap; i++)
+            if (w->alerted[i] != 0)
+                alerted_put(nt, ncap, w->alerted[i]);
+        free(w->alerted);
+        w->alerted = nt;
+        w->alerted_cap = ncap;
+    }
+    size_t i = alerted_slot(key, w->alerted_cap);
+    while (w->alerted[i] != 0 && w->alerted[i] != key)
+        i = (i + 1) & (w->alerted_cap - 1);
+    if (w->alerted[i] == 0) {
+        w->alerted[i] = key;
+        w->alerted_n++;
+    }
+}
+
+/* Whether the flow was marked; the mark is removed (backward-shift deletion). */
+static bool alerted_take(struct ta_eve_writer *w, uint64_t flow_id)
+{
+    if (w->alerted_n == 0)
+        return false;
+    uint64_t key = ALERTED_KEY(flow_id);
+    size_t mask = w->alerted_cap - 1;
+    size_t i = alerted_slot(key, w->alerted_cap);
+    while (w->alerted[i] != key) {
+        if (w->alerted[i] == 0)
+            return false;
+        i = (i + 1) & mask;
+    }
+    w->alerted[i] = 0;
+    w->alerted_n--;
+    for (size_t k = (i + 1) & mask; w->alerted[k] != 0; k = (k + 1) & mask) {
+        size_t home = alerted_slot(w->alerted[k], w->alerted_cap);
+        /* Move k back to the hole when its home is not in (i, k] cyclically. */
+        bool stays = i <= k ? (home > i && home <= k) : (home > i || home <= k);
+        if (!stays) {
+            w->alerted[i] = w->alerted[k];
+            w->alerted[k] = 0;
+            i = k;
+        }
+    }
+    return true;
+}
 
 void ta_eve_writer_set_stats_extra(struct ta_eve_writer *w, void (*fn)(struct ta_json *j, void *ud),
                                    void *ud)
@@ -74,6 +151,11 @@ static void kv_time_(struct ta_json *j, struct ta_eve_ts_cache *tc, const char *
     ta_json_raw(j, b, 33);
 }
 
+void ta_eve_writer_set_output(struct ta_eve_writer *w, FILE *out)
+{
+    w->out = out;
+}
+
 ta_err ta_eve_writer_new(FILE *out, const struct ta_eve_opts *opts, struct ta_eve_writer **w)
 {
     struct ta_eve_writer *x = calloc(1, sizeof(*x));
@@ -92,6 +174,7 @@ void ta_eve_writer_free(struct ta_eve_writer *w)
     if (w == NULL)
         return;
     ta_json_release(&w->j);
+    free(w->alerted);
     free(w);
 }
 
@@ -248,7 +331,7 @@ void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
     kv_u64(j, "age", f->last / 1000000u - f->start / 1000000u);
     TA_JSON_KV_STR(j, "state", ta_flow_state_name((enum ta_flow_state)f->state));
     TA_JSON_KV_STR(j, "reason", ta_flow_reason_name((enum ta_flow_reason)f->reason));
-    TA_JSON_KV_BOOL(j, "alerted", false);
+    TA_JSON_KV_BOOL(j, "alerted", alerted_take(w, f->id));
     ta_json_obj_close(j);
     if (f->proto == 6) {
         uint8_t all = (uint8_t)(f->tcp_flags_ts | f->tcp_flags_tc);
@@ -283,15 +366,38 @@ struct ta_obs_sink ta_eve_writer_sink(struct ta_eve_writer *w)
     return s;
 }
 
-void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
-                        const struct ta_capture_stats *cap, ta_time_us ts)
+/* Decoder failures that Suricata counts under a name of the same meaning. */
+static const struct {
+    const char *ours, *group, *name;
+} dec_map[] = {
+    {"link_truncated", "ethernet", "pkt_too_small"},
+    {"vlan_truncated", "vlan", "header_too_small"},
+    {"vlan_too_deep", "vlan", "too_many_layers"},
+    {"ipv4_truncated", "ipv4", "trunc_pkt"},
+    {"ipv4_bad_version", "ipv4", "wrong_ip_version"},
+    {"ipv4_bad_hlen", "ipv4", "hlen_too_small"},
+    {"ipv6_truncated", "ipv6", "trunc_pkt"},
+    {"ipv6_bad_version", "ipv6", "wrong_ip_version"},
+    {"ipv6_ext_truncated", "ipv6", "trunc_exthdr"},
+    {"tcp_truncated", "tcp", "pkt_too_small"},
+    {"tcp_bad_hlen", "tcp", "hlen_too_small"},
+    {"udp_truncated", "udp", "pkt_too_small"},
+    {"udp_bad_len", "udp", "len_invalid"},
+    {"icmp_truncated", "icmpv4", "pkt_too_small"},
+    {"icmpv6_truncated", "icmpv6", "pkt_too_small"},
+};
+
+static uint64_t dec_counter(const struct ta_decoder *d, const char *name)
 {
-    struct ta_engine_stats st;
-    ta_engine_get_stats(e, &st);
-    const struct ta_decoder *d = ta_engine_decoder(e);
-    struct ta_json *j = ta_eve_begin(w, NULL, "stats", ts);
-    TA_JSON_KEY(j, "stats");
-    ta_json_obj_open(j);
+    for (size_t i = 0; i < ta_decoder_counter_count(); i++)
+        if (strcmp(ta_decoder_counter_name(i), name) == 0)
+            return ta_decoder_counter(d, i);
+    return 0;
+}
+
+static void stats_extension(struct ta_json *j, const struct ta_engine_stats *st,
+                            const struct ta_decoder *d, const struct ta_capture_stats *cap)
+{
     if (cap != NULL) {
         TA_JSON_KEY(j, "capture");
         ta_json_obj_open(j);
@@ -302,12 +408,12 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
     }
     TA_JSON_KEY(j, "decoder");
     ta_json_obj_open(j);
-    TA_JSON_KV_UINT(j, "pkts", st.packets);
-    TA_JSON_KV_UINT(j, "bytes", st.bytes);
-    TA_JSON_KV_UINT(j, "decoded", st.decoded);
-    TA_JSON_KV_UINT(j, "skipped", st.skipped);
-    TA_JSON_KV_UINT(j, "invalid", st.invalid);
-    TA_JSON_KV_UINT(j, "frag_held", st.frag_held);
+    TA_JSON_KV_UINT(j, "pkts", st->packets);
+    TA_JSON_KV_UINT(j, "bytes", st->bytes);
+    TA_JSON_KV_UINT(j, "decoded", st->decoded);
+    TA_JSON_KV_UINT(j, "skipped", st->skipped);
+    TA_JSON_KV_UINT(j, "invalid", st->invalid);
+    TA_JSON_KV_UINT(j, "frag_held", st->frag_held);
     TA_JSON_KEY(j, "event");
     ta_json_obj_open(j);
     for (size_t i = 0; i < ta_decoder_counter_count(); i++)
@@ -316,11 +422,72 @@ void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
     ta_json_obj_close(j);
     TA_JSON_KEY(j, "flow");
     ta_json_obj_open(j);
-    TA_JSON_KV_UINT(j, "created", st.flows_created);
-    TA_JSON_KV_UINT(j, "ended", st.flows_ended);
-    TA_JSON_KV_UINT(j, "evicted", st.flows_evicted);
-    TA_JSON_KV_UINT(j, "active", st.flows_active);
+    TA_JSON_KV_UINT(j, "created", st->flows_created);
+    TA_JSON_KV_UINT(j, "ended", st->flows_ended);
+    TA_JSON_KV_UINT(j, "evicted", st->flows_evicted);
+    TA_JSON_KV_UINT(j, "active", st->flows_active);
     ta_json_obj_close(j);
+}
+
+static void stats_suricata(struct ta_json *j, const struct ta_engine_stats *st,
+                           const struct ta_decoder *d, const struct ta_capture_stats *cap)
+{
+    if (cap != NULL) {
+        TA_JSON_KEY(j, "capture");
+        ta_json_obj_open(j);
+        TA_JSON_KV_UINT(j, "kernel_drops", cap->kernel_drops);
+        ta_json_obj_close(j);
+    }
+    TA_JSON_KEY(j, "decoder");
+    ta_json_obj_open(j);
+    TA_JSON_KV_UINT(j, "pkts", st->packets);
+    TA_JSON_KV_UINT(j, "bytes", st->bytes);
+    TA_JSON_KV_UINT(j, "invalid", st->invalid);
+    TA_JSON_KEY(j, "event");
+    ta_json_obj_open(j);
+    /* dec_map is ordered by group: one object per run of the same group. */
+    for (size_t i = 0; i < sizeof(dec_map) / sizeof(dec_map[0]); i++) {
+        if (i == 0 || strcmp(dec_map[i].group, dec_map[i - 1].group) != 0) {
+            if (i > 0)
+                ta_json_obj_close(j);
+            ta_json_key(j, dec_map[i].group);
+            ta_json_obj_open(j);
+        }
+        ta_json_kv_uint(j, dec_map[i].name, dec_counter(d, dec_map[i].ours));
+    }
+    ta_json_obj_close(j);
+    ta_json_obj_close(j);
+    ta_json_obj_close(j);
+    TA_JSON_KEY(j, "defrag");
+    ta_json_obj_open(j);
+    TA_JSON_KV_UINT(j, "max_trackers_reached", dec_counter(d, "frag_table_full"));
+    TA_JSON_KV_UINT(j, "max_frags_reached", dec_counter(d, "frag_too_many_parts"));
+    ta_json_obj_close(j);
+    TA_JSON_KEY(j, "flow");
+    ta_json_obj_open(j);
+    TA_JSON_KV_UINT(j, "total", st->flows_created);
+    TA_JSON_KV_UINT(j, "active", st->flows_active);
+    ta_json_obj_close(j);
+}
+
+bool ta_eve_writer_extension(const struct ta_eve_writer *w)
+{
+    return w->o.extension;
+}
+
+void ta_eve_write_stats(struct ta_eve_writer *w, const struct ta_engine *e,
+                        const struct ta_capture_stats *cap, ta_time_us ts)
+{
+    struct ta_engine_stats st;
+    ta_engine_get_stats(e, &st);
+    const struct ta_decoder *d = ta_engine_decoder(e);
+    struct ta_json *j = ta_eve_begin(w, NULL, "stats", ts);
+    TA_JSON_KEY(j, "stats");
+    ta_json_obj_open(j);
+    if (w->o.extension)
+        stats_extension(j, &st, d, cap);
+    else
+        stats_suricata(j, &st, d, cap);
     if (w->stats_extra != NULL)
         w->stats_extra(j, w->stats_ud);
     ta_json_obj_close(j);

@@ -517,13 +517,15 @@ static void on_event(void *ud, const struct ta_event *ev)
     ta_json_reset(&p->j);
     if (p->o->format == TA_PIPELINE_INTELMQ)
         ta_event_write_intelmq(&p->j, ev, p->o->feed_name);
-    else
-        ta_event_write_eve(&p->j, ev);
-    if (!ta_json_write_line(&p->j, p->out))
+    else if (p->o->eve_types == 0 || (p->o->eve_types & TA_EVE_TYPE_ALERT))
+        ta_event_write_eve(&p->j, ev, p->o->eve_extension);
+    if (p->j.len > 0 && !ta_json_write_line(&p->j, p->out))
         p->io_error = true;
     /* Live: the alert is out at once, not when stdio's buffer fills. */
     if (p->live && fflush(p->out) != 0)
         p->io_error = true;
+    if (p->w != NULL)
+        ta_eve_writer_mark_alerted(p->w, ev->flow_id);
     if (p->store != NULL)
         ta_store_event_sink(p->store, ev);
     p->events++;
@@ -531,7 +533,76 @@ static void on_event(void *ud, const struct ta_event *ev)
 
 static void stats_extra(struct ta_json *j, void *ud)
 {
-    ta_eve_proto_stats(j, ud);
+    struct ta_pipeline *p = ud;
+    ta_eve_proto_stats(j, p->proto, p->o->eve_extension);
+}
+
+bool ta_pipeline_eve_types_parse(const char *list, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"alert", TA_EVE_TYPE_ALERT},
+                 {"flow", TA_EVE_TYPE_FLOW},
+                 {"dns", TA_EVE_TYPE_DNS},
+                 {"http", TA_EVE_TYPE_HTTP},
+                 {"tls", TA_EVE_TYPE_TLS}};
+    unsigned m = 0;
+    const char *s = list;
+    for (;;) {
+        const char *c = strchr(s, ',');
+        size_t n = c != NULL ? (size_t)(c - s) : strlen(s);
+        bool found = false;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !found; i++) {
+            if (strlen(names[i].name) == n && strncmp(s, names[i].name, n) == 0) {
+                m |= names[i].bit;
+                found = true;
+            }
+        }
+        if (!found)
+            return false;
+        if (c == NULL)
+            break;
+        s = c + 1;
+    }
+    *out = m;
+    return true;
+}
+
+/*
+ * analyze --eve-types: flow and app-layer records through an EVE writer on the same
+ * output as the alerts. Added after the detector's sink, so a flow's alerts (some are
+ * raised when it ends) are known when its flow record is written.
+ */
+static ta_err add_eve_records(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    unsigned t = o->eve_types;
+    if (o->format != TA_PIPELINE_EVE ||
+        (t & (TA_EVE_TYPE_FLOW | TA_EVE_TYPE_DNS | TA_EVE_TYPE_HTTP | TA_EVE_TYPE_TLS)) == 0)
+        return TA_OK;
+    struct ta_eve_opts wo = {
+        .in_iface = o->iface, .extension = o->eve_extension, .max_alerted = o->engine.max_flows};
+    if (ta_eve_writer_new(p->out, &wo, &p->w) != TA_OK)
+        return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
+    if (t & TA_EVE_TYPE_FLOW) {
+        struct ta_obs_sink sink = ta_eve_writer_sink(p->w);
+        ta_engine_add_sink(p->e, &sink);
+    }
+    if (t & (TA_EVE_TYPE_DNS | TA_EVE_TYPE_HTTP | TA_EVE_TYPE_TLS)) {
+        p->app.w = p->w;
+        /* analyze keeps headers for the detectors; http records carry them as observe
+         * does only on request, so the two commands write the same records. */
+        p->app.http_headers = false;
+        p->app.no_dns = !(t & TA_EVE_TYPE_DNS);
+        p->app.no_http = !(t & TA_EVE_TYPE_HTTP);
+        p->app.no_tls = !(t & TA_EVE_TYPE_TLS);
+        struct ta_obs_sink asink;
+        memset(&asink, 0, sizeof(asink));
+        ta_eve_app_sink(&p->app, &asink);
+        ta_engine_add_sink(p->e, &asink);
+    }
+    return TA_OK;
 }
 
 static ta_err open_output(struct ta_pipeline *p, struct ta_pipeline_error *err)
@@ -570,7 +641,7 @@ static ta_err assemble_observe(struct ta_pipeline *p, struct ta_pipeline_error *
         if (buf != NULL)
             setvbuf(p->out, buf, _IOFBF, sizeof(stdout_buf));
     }
-    struct ta_eve_opts wo = {.in_iface = o->iface};
+    struct ta_eve_opts wo = {.in_iface = o->iface, .extension = o->eve_extension};
     if (ta_eve_writer_new(p->out, &wo, &p->w) != TA_OK)
         return fail(err, TA_ERR_NOMEM, false, "observe: out of memory");
     struct ta_obs_sink sink = ta_eve_writer_sink(p->w);
@@ -586,7 +657,7 @@ static ta_err assemble_observe(struct ta_pipeline *p, struct ta_pipeline_error *
     memset(&asink, 0, sizeof(asink));
     ta_eve_app_sink(&p->app, &asink);
     ta_engine_add_sink(p->e, &asink);
-    ta_eve_writer_set_stats_extra(p->w, stats_extra, p->proto);
+    ta_eve_writer_set_stats_extra(p->w, stats_extra, p);
     return TA_OK;
 }
 
@@ -695,7 +766,7 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     struct ta_obs_sink sink;
     ta_detector_sink(p->det, &sink);
     ta_engine_add_sink(p->e, &sink);
-    return TA_OK;
+    return add_eve_records(p, err);
 }
 
 ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeline_hooks *h,
@@ -809,6 +880,9 @@ static void reopen_output(struct ta_pipeline *p)
     }
     FILE *old = p->out;
     p->out = f;
+    /* analyze --eve-types writes flow and transaction records through the writer too. */
+    if (p->w != NULL)
+        ta_eve_writer_set_output(p->w, f);
     /* The old file's buffer was flushed above; an error closing it is the old file's. */
     if (fclose(old) != 0)
         p->io_error = true;
@@ -988,7 +1062,7 @@ ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err)
         }
         return ret;
     }
-    if (p->io_error || ferror(p->out)) {
+    if (p->io_error || ferror(p->out) || (p->w != NULL && ta_eve_writer_error(p->w) != TA_OK)) {
         p->failed = true;
         return fail(err, TA_ERR_IO, false, "%s: error writing %s", o->name, o->output);
     }

@@ -195,6 +195,18 @@ static bool parse_rr(struct ta_proto *p, const uint8_t *msg, struct ta_cursor *c
         if (!ok)
             return false;
         break;
+    case 41: /* OPT: the options, kept as bytes for the writer */
+        if (rdlen > 0) {
+            uint8_t *o = ta__arena_alloc(&p->scratch, rdlen);
+            if (o == NULL) {
+                p->c[TA_PC_APP_NOMEM]++;
+                return false;
+            }
+            memcpy(o, r, rdlen);
+            rr.opt = o;
+            rr.opt_len = rdlen;
+        }
+        break;
     case 16: /* TXT */
     case 99: /* SPF */
     {
@@ -234,9 +246,9 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     memset(r, 0, sizeof(*r));
     struct ta_cursor c;
     ta_cursor_init(&c, msg, len);
-    uint16_t id, flags, qd, an, ns;
+    uint16_t id, flags, qd, an, ns, ar;
     if (!ta_cursor_u16be(&c, &id) || !ta_cursor_u16be(&c, &flags) || !ta_cursor_u16be(&c, &qd) ||
-        !ta_cursor_u16be(&c, &an) || !ta_cursor_u16be(&c, &ns) || !ta_cursor_skip(&c, 2))
+        !ta_cursor_u16be(&c, &an) || !ta_cursor_u16be(&c, &ns) || !ta_cursor_u16be(&c, &ar))
         return false;
     r->id = id;
     r->flags = flags;
@@ -247,7 +259,8 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     struct ta_dns_query *q = ta__arena_alloc(&p->scratch, sizeof(*q) * (maxq ? maxq : 1));
     struct ta_dns_rr *ans = an ? ta__arena_alloc(&p->scratch, sizeof(*ans) * na) : NULL;
     struct ta_dns_rr *aut = ns ? ta__arena_alloc(&p->scratch, sizeof(*aut) * nn) : NULL;
-    if (q == NULL || (an && ans == NULL) || (ns && aut == NULL)) {
+    struct ta_dns_rr *add = ar ? ta__arena_alloc(&p->scratch, sizeof(*add) * maxa) : NULL;
+    if (q == NULL || (an && ans == NULL) || (ns && aut == NULL) || (ar && add == NULL)) {
         p->c[TA_PC_APP_NOMEM]++;
         return false;
     }
@@ -267,6 +280,7 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
     r->n_queries = nq;
     r->answers = ans;
     r->authorities = aut;
+    r->additionals = add;
     /* A truncated tail still yields the RRs before it (counted). */
     bool trunc = false;
     for (uint16_t i = 0; i < an && !trunc; i++)
@@ -274,6 +288,9 @@ bool ta__dns_parse(struct ta_proto *p, const uint8_t *msg, size_t len, struct ta
             trunc = true;
     for (uint16_t i = 0; i < ns && !trunc; i++)
         if (!parse_rr(p, msg, &c, aut, nn, &r->n_authorities, &r->dropped_rrs))
+            trunc = true;
+    for (uint16_t i = 0; i < ar && !trunc; i++)
+        if (!parse_rr(p, msg, &c, add, maxa, &r->n_additionals, &r->dropped_rrs))
             trunc = true;
     if (trunc)
         p->c[TA_PC_DNS_RR_TRUNCATED]++;

@@ -85,10 +85,6 @@ void ta__arena_release(struct ta__arena *a);
 /* n bytes aligned to 8, or NULL at the cap / on allocation failure. */
 void *ta__arena_alloc(struct ta__arena *a, size_t n);
 
-/* ----- hashes (RFC 1321, RFC 3174; SHA-256 is threatatlas/hash.h) ----- */
-
-void ta__md5(const uint8_t *data, size_t len, uint8_t out[16]);
-void ta__sha1(const uint8_t *data, size_t len, uint8_t out[20]);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void ta__hex(const uint8_t *in, size_t n, char *out);
 

@@ -289,7 +289,7 @@ static void client_hello(struct ta__tls *t, const uint8_t *m, size_t len)
     for (size_t i = 0; i < npf; i++)
         sb_add(&s, false, pf[i], i > 0, '-');
     uint8_t md[16];
-    ta__md5((const uint8_t *)s.buf, s.len, md);
+    ta_md5(s.buf, s.len, md);
     ta__hex(md, 16, t->r.ja3_hash);
     t->r.ja3_string = ta__str(p, &t->ar, s.buf, s.len, sizeof(s.buf));
     /* JA4 */
@@ -401,7 +401,7 @@ static void server_hello(struct ta__tls *t, const uint8_t *m, size_t len)
         }
     }
     uint8_t md[16];
-    ta__md5((const uint8_t *)s.buf, s.len, md);
+    ta_md5(s.buf, s.len, md);
     ta__hex(md, 16, t->r.ja3s_hash);
     t->r.ja3s_string = ta__str(p, &t->ar, s.buf, s.len, sizeof(s.buf));
 }

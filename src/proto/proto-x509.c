@@ -13,6 +13,7 @@
 
 #include "common/cursor.h"
 #include "proto/proto-int.h"
+#include "threatatlas/hash.h"
 
 #include "common/banned.h"
 
@@ -247,10 +248,10 @@ bool ta__x509_parse(struct ta_proto *p, struct ta__arena *a, const uint8_t *der,
     size_t sl = colon_hex(serial.p, ta_cursor_left(&serial) < 64 ? ta_cursor_left(&serial) : 64,
                           "0123456789ABCDEF", sb);
     r->serial = ta__str(p, a, sb, sl, sizeof(sb));
-    uint8_t h[20];
-    ta__sha1(der, cert_len, h);
-    char fb[60];
-    size_t fl = colon_hex(h, 20, "0123456789abcdef", fb);
+    uint8_t h[TA_SHA1_LEN];
+    ta_sha1(der, cert_len, h);
+    char fb[3 * TA_SHA1_LEN];
+    size_t fl = colon_hex(h, TA_SHA1_LEN, "0123456789abcdef", fb);
     r->fingerprint = ta__str(p, a, fb, fl, sizeof(fb));
     return true;
 }

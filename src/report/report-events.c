@@ -102,7 +102,7 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
         } else {
             ta_json_reset(&j);
             if (fmt == TA_EVENTS_FMT_EVE)
-                ta_event_write_eve(&j, &row.ev);
+                ta_event_write_eve(&j, &row.ev, false);
             else
                 ta_event_write_intelmq(&j, &row.ev, NULL);
             if (j.oom) {

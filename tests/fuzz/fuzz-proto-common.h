@@ -18,6 +18,7 @@
 
 #include "proto/proto-int.h"
 #include "threatatlas/eve-app.h"
+#include "threatatlas/hash.h"
 #include "threatatlas/proto.h"
 
 #define FZ_BODY_LIMIT 4096
@@ -42,7 +43,7 @@ static void fz_check_md5(const char *hash, const struct ta_str *str)
         return;
     uint8_t d[16];
     char hex[33];
-    ta__md5((const uint8_t *)(str->ptr ? str->ptr : ""), str->ptr ? str->len : 0, d);
+    ta_md5(str->ptr ? str->ptr : "", str->ptr ? str->len : 0, d);
     for (int i = 0; i < 16; i++) {
         hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
         hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];

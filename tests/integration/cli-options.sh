@@ -26,6 +26,10 @@ expect_err 2 'report: option --from given twice' \
 expect_err 2 'report: option --format given twice' \
     report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21 --format json --format=csv
 expect_err 2 'observe: option --output given twice' observe -r "$T/x.pcap" -o a -o b
+expect_err 2 "analyze: invalid --eve-types 'alert,flows'" \
+    analyze -r "$T/x.pcap" --no-intel --eve-types alert,flows
+expect_err 2 "analyze: --eve-types needs --format eve" \
+    analyze -r "$T/x.pcap" --no-intel --format intelmq --eve-types flow
 expect_err 2 "invalid --from date '2014-3-19'" report --db "$T/a.db" --from 2014-3-19 --to 2014-03-21
 expect_err 2 "invalid --to date '2014-03-21T00:00'" \
     report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21T00:00

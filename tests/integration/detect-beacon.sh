@@ -25,13 +25,14 @@ for seed in (7, 11):
     assert len(pos) >= 8 and len(ben) >= 300, (len(pos), len(ben))
     assert 20000 <= truth["packets"] <= 120000, truth["packets"]
     ev = [json.loads(l) for l in open(d + "/ev.json")]
-    confirmed = [e for e in ev if e["threatatlas"]["confirmed"]]
+    md = lambda e, k: (e["alert"]["metadata"].get(k) or [None])[0]
+    confirmed = [e for e in ev if md(e, "confirmed") == "true"]
     for e in confirmed:
-        print("CONFIRMED", e["threatatlas"]["kind"], e["alert"]["signature"], e["dest_ip"])
+        print("CONFIRMED", md(e, "threatatlas_kind"), e["alert"]["signature"], e["dest_ip"])
     assert not confirmed, "confirmed events without any indicator"
     got = set()
     for e in ev:
-        if e["threatatlas"]["kind"] != "c2-suspected":
+        if md(e, "threatatlas_kind") != "c2-suspected":
             continue
         k = (e["src_ip"], e["dest_ip"], e["dest_port"])
         assert k not in got, ("c2-suspected twice for a pair", k)

@@ -114,12 +114,12 @@ agree = total_in = total_out = silent = silent_cases = 0
 for case in manifest:
     name = case["name"]
     ev = [json.loads(l) for l in open("%s/%s.json" % (root, name))]
-    conf = [e for e in ev if e["threatatlas"]["confirmed"]]
+    # The alert's metadata (string arrays) carries kind, confirmation and indicator.
+    md = lambda e, k: (e["alert"]["metadata"].get(k) or [None])[0]
+    conf = [e for e in ev if md(e, "confirmed") == "true"]
     cited = {}
     for e in conf:
-        t = e["threatatlas"]
-        v = (t.get("indicator") or {}).get("value")
-        cited.setdefault(v, []).append(t["kind"])
+        cited.setdefault(md(e, "indicator"), []).append(md(e, "threatatlas_kind"))
     want = IN.get(name, {})
     ok_vals = set().union(*want.values()) if want else set()
     ok_vals |= FREE.get(name, set())

@@ -30,12 +30,17 @@ for name, spec in sorted(man["files"].items()):
     evs = [json.loads(l) for l in open(os.path.join(t, name.replace(".pcap", ".json")))]
     got = []
     for e in evs:
-        ta = e["threatatlas"]
-        server = ta["victim"] if ta["kind"].startswith("backdoor") else ta["attacker"]
-        got.append({"kind": ta["kind"], "method": ta["method"], "attacker": ta["attacker"]["ip"],
-                    "victim": ta["victim"]["ip"], "port": server["port"],
-                    "counted": ta["confirmed"] and not ta.get("suppressed_by"),
-                    "established": ta.get("established")})
+        # Attacker and victim are alert.source and alert.target; the rest is in the
+        # alert's metadata as string arrays.
+        a = e["alert"]
+        md = lambda k: (a["metadata"].get(k) or [None])[0]
+        kind = md("threatatlas_kind")
+        server = a["target"] if kind.startswith("backdoor") else a["source"]
+        assert server["port"] == e["dest_port"], e  # the server is the flow's destination
+        got.append({"kind": kind, "method": md("threatatlas_method"), "attacker": a["source"]["ip"],
+                    "victim": a["target"]["ip"], "port": server["port"],
+                    "counted": md("confirmed") == "true" and md("suppressed_by") is None,
+                    "established": md("established") == "true"})
     want = [w for w in spec["expected"] if w["kind"] is not None]
     for w in want:
         m = [g for g in got if all(g[k] == w[k] for k in ("kind", "method", "attacker", "victim", "port", "counted"))

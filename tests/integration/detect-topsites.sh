@@ -33,11 +33,12 @@ rows = [{k: x[k] for k in ("src_cc", "dst_cc", "c2_servers", "controlled_hosts")
 check("botnet rows", rows, t["report"]["botnet"])
 check("phishing rows", r["phishing"], []); check("backdoor rows", r["backdoor"], [])
 exp = t["expected"]
-sup = [e for e in ev if e["threatatlas"].get("suppressed_by")]
+md = lambda e, k: (e["alert"]["metadata"].get(k) or [None])[0]
+sup = [e for e in ev if md(e, "suppressed_by")]
 check("suppressed events", len(sup), exp["suppressed_events"])
-check("suppressed by", sorted({e["threatatlas"]["suppressed_by"] for e in sup}), [exp["suppressed_by"]])
+check("suppressed by", sorted({md(e, "suppressed_by") for e in sup}), [exp["suppressed_by"]])
 check("report suppressed", r["suppressed"], {"c2": {exp["suppressed_by"]: exp["suppressed_events"]}})
-counted = [e for e in ev if e["threatatlas"]["kind"] == "c2" and not e["threatatlas"].get("suppressed_by")]
+counted = [e for e in ev if md(e, "threatatlas_kind") == "c2" and not md(e, "suppressed_by")]
 check("counted c2 events", len(counted), exp["counted_c2_events"])
 check("counted servers", sorted({e["dest_ip"] for e in counted}), [t["c2"]["ip"]])
 bing = [e for e in sup if e["dest_ip"] == "204.79.197.200"]

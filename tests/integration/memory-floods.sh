@@ -2,7 +2,8 @@
 # App-layer and reassembly floods, scaled for `make check` (the full-size ones
 # are in bench/floods.sh): each flood asks for several times the cap it runs
 # with. Checked: the refusals are counted (stats record, or analyze's "memory
-# caps reached" line), the parsing that fits is still done, and on the release
+# caps reached" line; observe's own counters are in the stats record written
+# with --eve-extension), the parsing that fits is still done, and on the release
 # binary (ASan's shadow memory would measure the sanitizer) peak resident
 # memory grows over the one-flow baseline by no more than the cap plus the
 # flow table (448 B per flow) plus a quarter of the cap and 1 MiB for what the
@@ -40,7 +41,7 @@ bound() {
 N=20000
 gen dns 1
 gen dns $N
-"$TA_BIN" observe -r "$t/dns-$N/flood.pcap" --app-memcap 4M -o "$t/eve" || { echo "observe failed"; exit 1; }
+"$TA_BIN" observe -r "$t/dns-$N/flood.pcap" --app-memcap 4M --eve-extension -o "$t/eve" || { echo "observe failed"; exit 1; }
 d=$(counter "$t/eve" app_memcap_drops)
 [[ $d -ge 19000 && $d -le 19980 ]] || { echo "FAIL dns: app_memcap_drops $d, want 19000..19980"; fail=1; }
 [[ $(counter "$t/eve" detect_dns) -eq $N ]] || { echo "FAIL dns: detect_dns $(counter "$t/eve" detect_dns)"; fail=1; }
@@ -49,7 +50,7 @@ bound dns 4096 $N observe --app-memcap 4M
 # TLS: 20,000 connections each announce a 120,000-byte ClientHello.
 gen tls 1
 gen tls $N
-"$TA_BIN" observe -r "$t/tls-$N/flood.pcap" --app-memcap 4M -o "$t/eve" || { echo "observe failed"; exit 1; }
+"$TA_BIN" observe -r "$t/tls-$N/flood.pcap" --app-memcap 4M --eve-extension -o "$t/eve" || { echo "observe failed"; exit 1; }
 d=$(counter "$t/eve" app_memcap_drops)
 [[ $d -ge 19000 ]] || { echo "FAIL tls: app_memcap_drops $d, want >= 19000"; fail=1; }
 bound tls 4096 $N observe --app-memcap 4M
@@ -81,7 +82,7 @@ fi
 N=5000
 "$TA_GEN" --scenario flood --flood ooo --flows $N --per-flow 1 --out "$t/ooo-base" --quiet || exit 1
 "$TA_GEN" --scenario flood --flood ooo --flows $N --per-flow 64 --out "$t/ooo-$N" --quiet || exit 1
-"$TA_BIN" observe -r "$t/ooo-$N/flood.pcap" --stream-memcap 2M -o "$t/eve" || { echo "observe failed"; exit 1; }
+"$TA_BIN" observe -r "$t/ooo-$N/flood.pcap" --stream-memcap 2M --eve-extension -o "$t/eve" || { echo "observe failed"; exit 1; }
 d=$(counter "$t/eve" stream_global_memcap_drops)
 [[ $d -gt 250000 ]] || { echo "FAIL ooo: stream_global_memcap_drops $d"; fail=1; }
 BASE=$t/ooo-base/flood.pcap bound ooo 2048 0 observe --stream-memcap 2M

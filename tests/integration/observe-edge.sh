@@ -25,7 +25,8 @@ count() { # count NAME FILE PATTERN N
     n=$(grep -cF -- "$3" "$2")
     [[ $n -eq $4 ]] || { echo "FAIL $1: '$3' occurs $n times, want $4"; fail=1; }
 }
-obs() { "$TA_BIN" observe "$@"; }
+# --eve-extension: the stats record keeps our own counters (files, decoded, created/ended).
+obs() { "$TA_BIN" observe --eve-extension "$@"; }
 
 # Out-of-order IPv4 fragments reassembled: one packet of all fragments' bytes
 # (UDP: 3008 B in 1008 + 1008 + 992, plus 3 x 34 B of headers = 3110; ICMP:

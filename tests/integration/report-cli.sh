@@ -198,7 +198,8 @@ python3 - "$T/ev.json" <<'EOF' || fail "events eve content"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 assert lines, "no phishing events"
-assert all(l["event_type"] == "alert" and l["threatatlas"]["kind"].startswith("phishing") for l in lines)
+assert all(l["event_type"] == "alert" and
+           l["alert"]["metadata"]["threatatlas_kind"][0].startswith("phishing") for l in lines)
 assert all(l["timestamp"] >= "2014-03-22" for l in lines)
 EOF
 "$BIN" events --db "$T/a.db" --type backdoor --format intelmq >"$T/im.json" || fail "intelmq exit"

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <maxminddb.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,25 +491,11 @@ void tg_buf_release(struct tg_buf *b)
 
 void tg_buf_base64(struct tg_buf *b, const uint8_t *p, size_t n)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    buf_grow(b, (n + 2) / 3 * 4);
-    char *o = (char *)b->p + b->len;
-    size_t i = 0, k = 0;
-    for (; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        o[k++] = t[v >> 18];
-        o[k++] = t[(v >> 12) & 63];
-        o[k++] = t[(v >> 6) & 63];
-        o[k++] = t[v & 63];
-    }
-    if (i < n) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
-        o[k++] = t[v >> 18];
-        o[k++] = t[(v >> 12) & 63];
-        o[k++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
-        o[k++] = '=';
-    }
-    b->len += k;
+    /* libcrypto's encoder; it writes a NUL after the text, which the length leaves out. */
+    size_t need = (n + 2) / 3 * 4;
+    buf_grow(b, need + 1);
+    int w = EVP_EncodeBlock(b->p + b->len, p, (int)n);
+    b->len += w > 0 ? (size_t)w : 0;
 }
 
 void tg_buf_urlenc(struct tg_buf *b, const char *p, size_t n)

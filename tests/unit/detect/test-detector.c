@@ -1424,7 +1424,7 @@ static void test_output(void **state)
     ev.established = true;
     struct ta_json j;
     ta_json_init(&j);
-    ta_event_write_eve(&j, &ev);
+    ta_event_write_eve(&j, &ev, true);
     json_error_t err;
     json_t *o = json_loads(j.buf, 0, &err);
     assert_non_null(o);
@@ -1434,7 +1434,33 @@ static void test_output(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "timestamp")),
                         "2025-06-06T14:58:40.559553+0000");
     json_t *a = json_object_get(o, "alert");
-    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9100406);
+    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9101309);
+    /* Attacker (the webshell client) as alert.source, the web server as alert.target. */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "source"), "ip")),
+                        "203.0.113.77");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "target"), "ip")),
+                        "10.0.2.1");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "target"), "port")), 80);
+    json_t *md = json_object_get(a, "metadata");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(md, "threatatlas_kind"), 0)), "backdoor");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "website"), 0)),
+                        "www.victim.example");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "attacker_cc"), 0)),
+                        "US");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "victim_home"), 0)),
+                        "true");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "tx_index"), 0)), "7");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "flow_start"), 0)),
+                        "2025-06-06T14:58:35.000000+0000");
+    assert_int_equal(json_integer_value(json_object_get(o, "tx_id")), 7);
+    assert_string_equal(json_string_value(json_object_get(o, "app_proto")), "http");
+    json_t *http = json_object_get(o, "http");
+    assert_string_equal(json_string_value(json_object_get(http, "url")), "/g.php");
+    assert_string_equal(json_string_value(json_object_get(http, "http_request_body")),
+                        "cGFzcz1hYmM=");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "flow"), "start")),
+                        "2025-06-06T14:58:35.000000+0000");
     assert_int_equal(json_integer_value(json_object_get(a, "severity")), 1);
     assert_string_equal(json_string_value(json_object_get(a, "category")),
                         "Web Application Attack");
@@ -1538,18 +1564,32 @@ static void test_output(void **state)
     ev.suppressed_by = "top-sites";
     ev.undated = true;
     ev.established = false;
+    ev.signature = "Flow to a C&C IP";
+    ev.sources = "feodo,urlhaus";
     ta_json_reset(&j);
-    ta_event_write_eve(&j, &ev);
+    ta_event_write_eve(&j, &ev, false);
     o = json_loads(j.buf, 0, &err);
     assert_non_null(o);
     a = json_object_get(o, "alert");
-    t = json_object_get(o, "threatatlas");
-    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9100000);
+    assert_null(json_object_get(o, "threatatlas")); /* only with the extension */
+    md = json_object_get(a, "metadata");
+    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9101001);
     assert_string_equal(json_string_value(json_object_get(a, "action")), "allowed");
-    assert_string_equal(json_string_value(json_object_get(t, "suppressed_by")), "top-sites");
-    assert_true(json_is_true(json_object_get(t, "undated")));
-    assert_true(json_is_false(json_object_get(t, "established")));
-    assert_null(json_object_get(t, "tx_index"));
+    /* The C&C server is the source (attacker), the controlled host the target. */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "source"), "ip")),
+                        "203.0.113.77");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "suppressed_by"), 0)),
+                        "top-sites");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "undated"), 0)),
+                        "true");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "established"), 0)),
+                        "false");
+    assert_int_equal(json_array_size(json_object_get(md, "intel_source")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "intel_source"), 1)),
+                        "urlhaus");
+    assert_null(json_object_get(md, "tx_index"));
+    assert_null(json_object_get(o, "tx_id"));
+    ev.sources = NULL;
     assert_string_equal(json_string_value(json_object_get(o, "src_ip")), "10.0.2.1");
     json_decref(o);
     ta_json_reset(&j);
@@ -1577,16 +1617,25 @@ static void test_output(void **state)
                         "http://hacked-bakery.example/wp-content/plugins/x/emotet.dll");
     assert_string_equal(json_string_value(json_object_get(o, "malware.name")), "emotet");
     json_decref(o);
+    ev.signature = "Download from a malware-distribution URL";
     ta_json_reset(&j);
-    ta_event_write_eve(&j, &ev);
+    ta_event_write_eve(&j, &ev, true);
     o = json_loads(j.buf, 0, &err);
     a = json_object_get(o, "alert");
-    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9100605);
+    assert_int_equal(json_integer_value(json_object_get(a, "signature_id")), 9101201);
     assert_int_equal(json_integer_value(json_object_get(a, "severity")), 2);
     t = json_object_get(o, "threatatlas");
     assert_string_equal(json_string_value(json_object_get(t, "kind")), "payload");
     assert_true(json_is_false(json_object_get(t, "confirmed")));
+    md = json_object_get(a, "metadata");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "confirmed"), 0)),
+                        "false");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "http"), "hostname")),
+                        "hacked-bakery.example");
     json_decref(o);
+    /* A signature text the table does not know: the fallback id by kind and method. */
+    ev.signature = "Some detector without a table entry";
+    assert_int_equal(ta_event_signature_id(&ev), 9100000 + 100 * TA_EVENT_PAYLOAD + TA_METHOD_URL);
 
     ev.kind = TA_EVENT_C2_SUSPECTED;
     ta_json_reset(&j);

@@ -10,6 +10,15 @@
 static char *buf;
 static size_t len;
 
+static struct ta_eve_writer *mk_opts(FILE **f, const struct ta_eve_opts *o)
+{
+    *f = open_memstream(&buf, &len);
+    assert_non_null(*f);
+    struct ta_eve_writer *w;
+    assert_int_equal(ta_eve_writer_new(*f, o, &w), TA_OK);
+    return w;
+}
+
 static struct ta_eve_writer *mk(FILE **f, const char *iface)
 {
     *f = open_memstream(&buf, &len);
@@ -104,8 +113,26 @@ static void test_stats_record(void **state)
     ta_engine_packet(e, TA_LINK_ETHERNET, 6000000, fr, 10, 10);
     ta_engine_flush(e);
     FILE *f;
+    /* Suricata's names (the default). */
     struct ta_eve_writer *w = mk(&f, NULL);
-    struct ta_capture_stats cap = {.files = 2, .truncated_files = 1};
+    struct ta_capture_stats cap = {.files = 2, .truncated_files = 1, .kernel_drops = 3};
+    ta_eve_write_stats(w, e, &cap, ta_engine_now(e));
+    fflush(f);
+    assert_non_null(strstr(buf, "{\"timestamp\":\"1970-01-01T00:00:06.000000+0000\","
+                                "\"event_type\":\"stats\",\"stats\":{\"capture\":{"
+                                "\"kernel_drops\":3},\"decoder\":{\"pkts\":2,\"bytes\":57,"
+                                "\"invalid\":1,\"event\":{\"ethernet\":{\"pkt_too_small\":1},"
+                                "\"vlan\":{\"header_too_small\":0,\"too_many_layers\":0},"
+                                "\"ipv4\":{\"trunc_pkt\":0,"));
+    assert_non_null(strstr(buf, "\"defrag\":{\"max_trackers_reached\":0,\"max_frags_reached\":0},"
+                                "\"flow\":{\"total\":1,\"active\":0}}}\n"));
+    assert_null(strstr(buf, "files"));
+    done(f, w);
+    free(buf);
+    /* The earlier layout, with the extension. */
+    struct ta_eve_opts xo = {.extension = true};
+    w = mk_opts(&f, &xo);
+    cap.kernel_drops = 0;
     ta_eve_write_stats(w, e, &cap, ta_engine_now(e));
     fflush(f);
     assert_non_null(strstr(buf, "{\"timestamp\":\"1970-01-01T00:00:06.000000+0000\","
@@ -121,11 +148,54 @@ static void test_stats_record(void **state)
     ta_engine_free(e);
 }
 
+/* flow.alerted: true on the record of a marked flow, once; marks past the cap are dropped. */
+static void test_flow_alerted(void **state)
+{
+    (void)state;
+    struct ta_flow fl;
+    memset(&fl, 0, sizeof(fl));
+    fl.proto = 17;
+    fl.start = fl.last = 1000000;
+    FILE *f;
+    struct ta_eve_opts o = {.max_alerted = 100};
+    struct ta_eve_writer *w = mk_opts(&f, &o);
+    /* Enough marks to grow the table and collide, then written in another order. */
+    for (uint64_t id = 1; id <= 100; id++)
+        ta_eve_writer_mark_alerted(w, id * 4096);
+    ta_eve_writer_mark_alerted(w, 5); /* over the cap: dropped */
+    for (int id = 100; id >= 1; id -= 3) {
+        fl.id = (uint64_t)id * 4096;
+        ta_eve_write_flow(w, &fl);
+    }
+    fl.id = 5;
+    ta_eve_write_flow(w, &fl);
+    fl.id = 4096 * 100; /* written again: the mark was taken */
+    ta_eve_write_flow(w, &fl);
+    for (uint64_t id = 1; id <= 100; id++) {
+        if (id % 3 == 100 % 3)
+            continue;
+        fl.id = id * 4096;
+        ta_eve_write_flow(w, &fl);
+    }
+    fflush(f);
+    size_t t = 0, fa = 0;
+    for (const char *p = buf; (p = strstr(p, "\"alerted\":")) != NULL; p++)
+        if (strncmp(p, "\"alerted\":true", 14) == 0)
+            t++;
+        else
+            fa++;
+    assert_int_equal(t, 100);
+    assert_int_equal(fa, 2);
+    done(f, w);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flow_record),
         cmocka_unit_test(test_stats_record),
+        cmocka_unit_test(test_flow_alerted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,62 @@ static void test_answers(void **state)
     tu_reset();
 }
 
+/*
+ * The additional section: glue addresses and an EDNS OPT record with an
+ * option (written as Suricata 8's "additionals", data in hex), an OPT without
+ * options left out; binary rdata (RRSIG) never written; grouped only for the
+ * types Suricata groups.
+ */
+static void test_additionals_and_binary_rdata(void **state)
+{
+    (void)state;
+    struct ta_proto *p = mk();
+    struct ta_flow f;
+    tu_flow(&f, 17, 53);
+    struct msg r;
+    hdr(&r, 7, 0x8180, 1, 2, 0);
+    r.b[11] = 2; /* ARCOUNT */
+    name(&r, "example.com");
+    u16(&r, 1);
+    u16(&r, 1);
+    u16(&r, 0xc00c);
+    rrh(&r, 1, 60, 4);
+    put(&r, "\xc0\x00\x02\x07", 4);
+    u16(&r, 0xc00c);
+    rrh(&r, 46, 60, 5); /* RRSIG: binary */
+    put(&r, "\x00\x01\x08\x03\xff", 5);
+    u16(&r, 0xc00c);
+    rrh(&r, 1, 30, 4);
+    put(&r, "\xc0\x00\x02\x35", 4);
+    uint8_t root = 0;
+    put(&r, &root, 1);
+    rrh(&r, 41, 0x8000, 6); /* OPT, DO bit; option 10 (cookie) of 2 bytes */
+    put(&r, "\x00\x0a\x00\x02\xab\xcd", 6);
+    tu_udp(p, &f, TA_DIR_TOCLIENT, r.b, r.n);
+    assert_int_equal(tu_cap.n, 1);
+    TU_HAS(0, "{\"rrname\":\"example.com\",\"rrtype\":\"RRSIG\",\"ttl\":60}");
+    TU_HAS(0, "\"grouped\":{\"A\":[\"192.0.2.7\"]}");
+    TU_HAS(0, "\"additionals\":[{\"rrname\":\"example.com\",\"rrtype\":\"A\",\"ttl\":30,"
+              "\"rdata\":\"192.0.2.53\"},{\"rrname\":\"<root>\",\"rrtype\":\"OPT\",\"ttl\":"
+              "32768,\"opt\":[{\"code\":10,\"data\":\"abcd\"}]}]");
+    /* An OPT without options: no additionals at all. */
+    tu_reset();
+    hdr(&r, 8, 0x8180, 1, 0, 0);
+    r.b[11] = 1;
+    name(&r, "example.com");
+    u16(&r, 1);
+    u16(&r, 1);
+    put(&r, &root, 1);
+    rrh(&r, 41, 0, 0);
+    tu_udp(p, &f, TA_DIR_TOCLIENT, r.b, r.n);
+    assert_int_equal(tu_cap.n, 1);
+    assert_null(strstr(tu_cap.line[0], "additionals"));
+    assert_int_equal(tu_counter(p, "dns_malformed"), 0);
+    tu_end(p, &f);
+    ta_proto_free(p);
+    tu_reset();
+}
+
 static void test_compression_loop(void **state)
 {
     (void)state;
@@ -359,6 +415,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
+        cmocka_unit_test(test_additionals_and_binary_rdata),
         cmocka_unit_test(test_compression_loop),
         cmocka_unit_test(test_forward_pointer_and_truncated),
         cmocka_unit_test(test_txt_many_strings_soa_srv),

@@ -9,7 +9,7 @@
 
 #include "proto/proto-int.h"
 
-#include "common/sha256-int.h"
+#include "threatatlas/hash.h"
 
 /* openssl req -x509 -newkey ec (P-256) -subj "/C=US/ST=CA/O=Test Org/OU=Unit/CN=test.example"
  * -set_serial 0x00aabbcc, made for this test. */
@@ -274,8 +274,6 @@ static void hex(const uint8_t *h, size_t n, char *out)
     ta__hex(h, n, out);
 }
 
-static void sha1_vectors(const uint8_t *a1000, size_t n1000);
-
 /* Reference for ta__safe_append: ASCII and valid UTF-8 kept, other bytes as \xHH, cut at cap. */
 static size_t ref_safe(char *out, size_t cap, const uint8_t *s, size_t n)
 {
@@ -323,6 +321,7 @@ static void test_safe_append(void **state)
     }
 }
 
+/* The digests JA3/JA3S and the certificate fingerprint use (threatatlas/hash.h). */
 static void test_hashes(void **state)
 {
     (void)state;
@@ -330,56 +329,23 @@ static void test_hashes(void **state)
     char s[65];
     static uint8_t a1000[1000];
     memset(a1000, 'a', sizeof(a1000));
-    ta__md5((const uint8_t *)"abc", 3, h);
+    ta_md5("abc", 3, h);
     hex(h, 16, s);
     assert_string_equal(s, "900150983cd24fb0d6963f7d28e17f72");
-    ta__md5((const uint8_t *)"", 0, h);
+    ta_md5("", 0, h);
     hex(h, 16, s);
     assert_string_equal(s, "d41d8cd98f00b204e9800998ecf8427e");
-    ta__md5(a1000, sizeof(a1000), h);
+    ta_md5(a1000, sizeof(a1000), h);
     hex(h, 16, s);
     assert_string_equal(s, "cabe45dcc9ae5b66ba86600cca6b8ba8");
-    /* SHA-1 with the SHA extensions when the CPU has them, then the portable code. */
-    for (int pass = 0; pass < 2; pass++) {
-        ta__sha256_force_portable(pass == 1);
-        sha1_vectors(a1000, sizeof(a1000));
-    }
-    ta__sha256_force_portable(false);
-}
-
-/* Both SHA-1 implementations agree on every length from 0 to 300 bytes. */
-static void test_sha1_implementations_agree(void **state)
-{
-    (void)state;
-    uint8_t buf[300], h1[20], h2[20];
-    uint32_t x = 7;
-    for (size_t i = 0; i < sizeof(buf); i++) {
-        x = x * 1103515245u + 12345u;
-        buf[i] = (uint8_t)(x >> 16);
-    }
-    for (size_t n = 0; n <= sizeof(buf); n++) {
-        ta__sha256_force_portable(false);
-        ta__sha1(buf, n, h1);
-        ta__sha256_force_portable(true);
-        ta__sha1(buf, n, h2);
-        assert_memory_equal(h1, h2, 20);
-    }
-    ta__sha256_force_portable(false);
-    print_message("SHA extensions %s\n", ta__sha256_accelerated() ? "used" : "not available");
-}
-
-static void sha1_vectors(const uint8_t *a1000, size_t n1000)
-{
-    uint8_t h[20];
-    char s[65];
-    ta__sha1((const uint8_t *)"abc", 3, h);
+    ta_sha1("abc", 3, h);
     hex(h, 20, s);
     assert_string_equal(s, "a9993e364706816aba3e25717850c26c9cd0d89d");
-    ta__sha1(a1000, n1000, h);
+    ta_sha1(a1000, sizeof(a1000), h);
     hex(h, 20, s);
     assert_string_equal(s, "291e9a6c66994949b57ba5e650361e98fc36b1ba");
     /* 56 bytes: padding spills into a second block. */
-    ta__sha1((const uint8_t *)"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
+    ta_sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
     hex(h, 20, s);
     assert_string_equal(s, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
 }
@@ -387,11 +353,8 @@ static void sha1_vectors(const uint8_t *a1000, size_t n1000)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_client_hello_split),
-        cmocka_unit_test(test_certificate),
-        cmocka_unit_test(test_garbage_and_gap),
-        cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_sha1_implementations_agree),
+        cmocka_unit_test(test_client_hello_split), cmocka_unit_test(test_certificate),
+        cmocka_unit_test(test_garbage_and_gap),    cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_safe_append),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

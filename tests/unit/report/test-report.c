@@ -416,8 +416,12 @@ static void test_events_export(void **state)
     /* The attacker is the client of a backdoor request. */
     assert_string_equal(json_string_value(json_object_get(first, "src_ip")), "7.7.7.7");
     assert_string_equal(json_string_value(json_object_get(first, "event_type")), "alert");
-    json_t *ta = json_object_get(first, "threatatlas");
-    assert_string_equal(json_string_value(json_object_get(ta, "website")), "shop.example");
+    json_t *md = json_object_get(json_object_get(first, "alert"), "metadata");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(md, "website"), 0)),
+                        "shop.example");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(first, "alert"), "source"), "ip")),
+                        "7.7.7.7");
     json_decref(first);
     free(buf);
 

@@ -1,12 +1,12 @@
 /*
- * SHA-256 against the FIPS 180-4 / NIST CSRC example vectors, plus the
- * streaming API fed in awkward chunk sizes.
+ * The digests (libcrypto behind threatatlas/hash.h): SHA-256 against the
+ * FIPS 180-4 / NIST CSRC example vectors, plus the streaming API fed in
+ * awkward chunk sizes; MD5 and SHA-1 against their RFCs' vectors; SHA-512
+ * of a file in npm's integrity form.
  */
 #include "testutil.h"
 
 #include "threatatlas/hash.h"
-
-#include "common/sha256-int.h"
 
 #include <unistd.h>
 
@@ -74,41 +74,54 @@ static void test_file(void **state)
     assert_int_equal(ta_sha256_file(path, d, &size), TA_ERR_IO);
 }
 
-/*
- * The SHA-extension path (used when the CPU has it) and the portable one
- * give the same digests, for every length around the block boundaries and
- * for multi-block updates from unaligned buffers. On a CPU without SHA-NI
- * both runs use the portable code and the vectors above still pin it.
- */
-static void test_accelerated_equals_portable(void **state)
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+    static const char x[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = x[d[i] >> 4];
+        out[2 * i + 1] = x[d[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* MD5 (RFC 1321 appendix A.5) and SHA-1 (RFC 3174 section 7.3) test suites. */
+static void test_md5_sha1(void **state)
 {
     (void)state;
-    static uint8_t buf[4096 + 1];
-    uint32_t x = 0x12345678;
-    for (size_t i = 0; i < sizeof(buf); i++) {
-        x = x * 1103515245u + 12345u;
-        buf[i] = (uint8_t)(x >> 16);
-    }
-    print_message("sha256: SHA extensions %s\n",
-                  ta__sha256_accelerated() ? "used" : "not available");
-    for (size_t len = 0; len <= 4096; len += (len < 300 ? 1 : 61)) {
-        uint8_t a[TA_SHA256_LEN], b[TA_SHA256_LEN];
-        ta__sha256_force_portable(false);
-        ta_sha256(buf + 1, len, a);
-        ta__sha256_force_portable(true);
-        ta_sha256(buf + 1, len, b);
-        ta__sha256_force_portable(false);
-        assert_memory_equal(a, b, TA_SHA256_LEN);
-    }
-    /* A large multi-block update against a known digest (the FIPS long vector,
-     * one million 'a') through one call. */
-    static char mil[1000000];
-    memset(mil, 'a', sizeof(mil));
-    uint8_t d[TA_SHA256_LEN];
-    char hex[TA_SHA256_HEXLEN];
-    ta_sha256(mil, sizeof(mil), d);
-    assert_string_equal(ta_sha256_hex(d, hex),
-                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    char h[2 * TA_SHA1_LEN + 1];
+    uint8_t m[TA_MD5_LEN], s1[TA_SHA1_LEN];
+    ta_md5("", 0, m);
+    hex(m, sizeof(m), h);
+    assert_string_equal(h, "d41d8cd98f00b204e9800998ecf8427e");
+    ta_md5("message digest", 14, m);
+    hex(m, sizeof(m), h);
+    assert_string_equal(h, "f96b697d7cb7938d525a2f31aaf161d0");
+    ta_sha1("abc", 3, s1);
+    hex(s1, sizeof(s1), h);
+    assert_string_equal(h, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    ta_sha1(m448, strlen(m448), s1);
+    hex(s1, sizeof(s1), h);
+    assert_string_equal(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+}
+
+/* SHA-512 of a file as npm's dist.integrity writes it (FIPS 180-4 "abc" vector). */
+static void test_sha512_file_b64(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ta-sha-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "abc", 3), 3);
+    close(fd);
+    char b64[89];
+    assert_int_equal(ta_sha512_file_b64(path, b64, sizeof(b64)), TA_OK);
+    assert_string_equal(
+        b64,
+        "3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==");
+    assert_int_equal(ta_sha512_file_b64(path, b64, 88), TA_ERR_ARG); /* no room for the NUL */
+    unlink(path);
+    assert_int_equal(ta_sha512_file_b64(path, b64, sizeof(b64)), TA_ERR_IO);
 }
 
 int main(void)
@@ -117,7 +130,8 @@ int main(void)
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_million_a),
         cmocka_unit_test(test_file),
-        cmocka_unit_test(test_accelerated_equals_portable),
+        cmocka_unit_test(test_md5_sha1),
+        cmocka_unit_test(test_sha512_file_b64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
