@@ -77,6 +77,27 @@
     "HEvgDGRn/jqS5tUsLy98Ku6Mq+a2Rk15TMXwGzuOYbtd5yu+lfVpB2ii8pbZ4PTisFTK/VaO4GBpm80qTn5D/w=="
 #define TA_GEO_PKG_TOPSITES_CREDIT "top-sites by Kiko Beats, MIT, from Moz's top 500"
 
+/*
+ * Map data for the HTML report (report --format html), installed next to
+ * the GeoIP data and inlined into the page at report time: the world's
+ * country shapes (world-atlas, Natural Earth 1:50m, public domain; ISO 3166
+ * numeric ids) and country codes and names (i18n-iso-countries, MIT: alpha-2
+ * to numeric, English and Chinese names).
+ */
+#define TA_GEO_PKG_ATLAS         "world-atlas"
+#define TA_GEO_PKG_ATLAS_VERSION "2.0.2"
+#define TA_GEO_PKG_ATLAS_DIR     "world-atlas"
+#define TA_GEO_PKG_ATLAS_FILE    "countries-50m.json"
+#define TA_GEO_PKG_ATLAS_SHA512                                                                    \
+    "IXfV0qwlKXpckz1FhwXVwKRjiIhOnWttOskm5CtxMsjgE/MXAYRHWJqgXOpM8IkcPBoXnyTU5lFHcYa5ChG0LQ=="
+#define TA_GEO_PKG_ATLAS_CREDIT  "Map: world-atlas 2.0.2, Natural Earth (public domain)"
+#define TA_GEO_PKG_NAMES         "i18n-iso-countries"
+#define TA_GEO_PKG_NAMES_VERSION "7.14.0"
+#define TA_GEO_PKG_NAMES_DIR     "i18n-iso-countries"
+#define TA_GEO_PKG_NAMES_SHA512                                                                    \
+    "nXHJZYtNrfsi1UQbyRqm3Gou431elgLjKl//CYlnBGt5aTWdRPH1PiS2T/p/n8Q8LnqYqzQJik3Q7mkwvLokeg=="
+#define TA_GEO_PKG_NAMES_CREDIT "Country names: i18n-iso-countries 7.14.0 (MIT)"
+
 struct ta_geo_opts {
     /*
      * Data directory; NULL = $THREATATLAS_DATA_DIR, else

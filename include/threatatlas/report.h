@@ -107,6 +107,29 @@ bool ta_report_period_empty(const struct ta_report *r);
 /* Write in fmt. TA_ERR_IO on write failure. */
 ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FILE *out);
 
+/*
+ * HTML (report --format html): one self-contained page, with no script and
+ * nothing fetched when opened: the statement (as the text report, or in
+ * Chinese), a world map shaded by C&C servers, controlled hosts, phishing
+ * hosts or backdoor attackers per country (CSS-switched layers) with lines
+ * to the home constituency, the pair tables (the JSON report's numbers),
+ * daily series, top countries, ASNs, families and servers, data versions
+ * and credits, and the evidence lists the table rows link to. st is the
+ * store r was computed from. Map shapes and country names are read from
+ * the packages `geo install` puts in place (enrich.h TA_GEO_PKG_ATLAS_*,
+ * TA_GEO_PKG_NAMES_*). On failure why says what (e.g. the map data is not
+ * installed: TA_ERR_NOTFOUND).
+ */
+struct ta_report_html_opts {
+    const char *atlas_file; /* world-atlas countries-50m.json */
+    const char *names_dir;  /* the i18n-iso-countries package (codes.json, langs/) */
+    bool lang_zh;           /* Chinese statement, names and headings */
+    const char *db_label;   /* the database as the evidence commands name it */
+};
+ta_err ta_report_write_html(struct ta_store *st, const struct ta_report *r,
+                            const struct ta_report_html_opts *o, FILE *out, char *why,
+                            size_t whylen);
+
 /* Evidence lists (confirmed events of the period, filters applied); the
  * store's lists (enum ta_store_list), in the same order. */
 enum ta_report_list {

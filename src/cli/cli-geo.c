@@ -56,6 +56,16 @@ static const struct pkg pkgs[] = {
      "https://registry.npmjs.org/" TA_GEO_PKG_TOPSITES "/-/top-sites-" TA_GEO_PKG_TOPSITES_VERSION
      ".tgz",
      TA_GEO_PKG_TOPSITES_SHA512},
+    {TA_GEO_PKG_ATLAS, TA_GEO_PKG_ATLAS_VERSION, TA_GEO_PKG_ATLAS_DIR,
+     "world-atlas-" TA_GEO_PKG_ATLAS_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_ATLAS "/-/world-atlas-" TA_GEO_PKG_ATLAS_VERSION
+     ".tgz",
+     TA_GEO_PKG_ATLAS_SHA512},
+    {TA_GEO_PKG_NAMES, TA_GEO_PKG_NAMES_VERSION, TA_GEO_PKG_NAMES_DIR,
+     "i18n-iso-countries-" TA_GEO_PKG_NAMES_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_NAMES
+     "/-/i18n-iso-countries-" TA_GEO_PKG_NAMES_VERSION ".tgz",
+     TA_GEO_PKG_NAMES_SHA512},
 };
 
 /* snprintf for paths: false if the result does not fit. */
@@ -212,8 +222,9 @@ static void offline_help(const char *geo)
             "put them in one directory DIR and run:\n"
             "  threatatlas geo install --from DIR\n"
             "(or extract each one by hand: tar xzf FILE --strip-components=1 -C %s/<package>, "
-            "with <package> = %s, %s or %s)\n",
-            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR, TA_GEO_PKG_TOPSITES_DIR);
+            "with <package> = %s, %s, %s, %s or %s)\n",
+            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR, TA_GEO_PKG_TOPSITES_DIR,
+            TA_GEO_PKG_ATLAS_DIR, TA_GEO_PKG_NAMES_DIR);
 }
 
 static int install_one(const struct pkg *p, const char *geo, const char *from, bool force)
@@ -324,6 +335,8 @@ static const struct ta_cmd_spec install_spec = {
     "geo install [--data-dir DIR] [--from DIR] [--force]",
     "Fetch the pinned GeoIP data (" TA_GEO_PKG_COUNTRY ",\n" TA_GEO_PKG_ASN " @" TA_GEO_PKG_VERSION
     ", CC BY 4.0) and the default allowlist\n(" TA_GEO_PKG_TOPSITES "@" TA_GEO_PKG_TOPSITES_VERSION
+    ", MIT) and the report's map data\n(" TA_GEO_PKG_ATLAS "@" TA_GEO_PKG_ATLAS_VERSION
+    ", public domain; " TA_GEO_PKG_NAMES "@" TA_GEO_PKG_NAMES_VERSION
     ", MIT) from the npm registry, verify their sha512\n"
     "integrity, extract into DIR/geo/.",
     install_opts,

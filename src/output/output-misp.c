@@ -127,8 +127,7 @@ ta_err ta_share_write_misp(const struct ta_share_indicator *v, size_t n,
             last = v[i].last_seen;
         kinds |= 1u << v[i].kind;
     }
-    char scope[128], u[TA_UUID_STRLEN], ou[TA_UUID_STRLEN], e[24], day[TA_TS_STRLEN],
-        info[256];
+    char scope[128], u[TA_UUID_STRLEN], ou[TA_UUID_STRLEN], e[24], day[TA_TS_STRLEN], info[256];
     snprintf(scope, sizeof(scope), "%lld %lld %s %s %s %zu", (long long)m->from_day,
              (long long)m->to_day, m->src_cc, m->dst_cc, ta_tlp_name(m->tlp), n);
     ta__share_uuid(m->org, scope, u);
@@ -138,10 +137,11 @@ ta_err ta_share_write_misp(const struct ta_share_indicator *v, size_t n,
     char lastday[TA_TS_STRLEN];
     ta_time_format(last, lastday, sizeof(lastday));
     lastday[10] = '\0';
-    snprintf(info, sizeof(info),
-             "threatatlas: C&C servers, phishing pages and backdoor attackers seen %s to %s%s%s%s%s",
-             day, lastday, m->src_cc[0] ? ", in " : "", m->src_cc, m->dst_cc[0] ? ", against " : "",
-             m->dst_cc);
+    snprintf(
+        info, sizeof(info),
+        "threatatlas: C&C servers, phishing pages and backdoor attackers seen %s to %s%s%s%s%s",
+        day, lastday, m->src_cc[0] ? ", in " : "", m->src_cc, m->dst_cc[0] ? ", against " : "",
+        m->dst_cc);
 
     struct ta_json j;
     ta_json_init(&j);

@@ -134,8 +134,10 @@ static void describe(const struct ta_share_indicator *v, char *out, size_t cap)
                  (unsigned long long)v->events);
         break;
     default:
-        snprintf(out, cap, "Address sending webshell (backdoor) requests, located in %s%s, in %llu "
-                 "events", cc, asn, (unsigned long long)v->events);
+        snprintf(out, cap,
+                 "Address sending webshell (backdoor) requests, located in %s%s, in %llu "
+                 "events",
+                 cc, asn, (unsigned long long)v->events);
     }
 }
 

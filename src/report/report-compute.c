@@ -12,26 +12,11 @@
 
 #include "threatatlas/json.h"
 
+#include "report/report-int.h"
+
 #include "common/banned.h"
 
 #define DAY_US (86400ull * 1000000ull)
-
-struct rowset {
-    struct ta_report_row *v;
-    size_t n, cap;
-};
-
-struct ta_report {
-    struct ta_report_query q;
-    struct rowset rows[TA_EVENT_KIND__COUNT]; /* by event kind */
-    bool db_empty;
-    /* Data versions of the runs overlapping the period. */
-    char **homes, **intel, **geoip, **sensors, **notes;
-    size_t n_homes, n_intel, n_geoip, n_sensors, n_notes;
-    uint64_t runs;
-    struct ta_report_suppressed *supp;
-    size_t n_supp;
-};
 
 void ta_report_query_init(struct ta_report_query *q)
 {
@@ -423,14 +408,9 @@ static const char *cc_or_unknown(const char *cc)
     return cc[0] ? cc : "an unknown country";
 }
 
-struct pair {
-    char src[3], dst[3];
-    uint64_t weight, sweight;
-};
-
 static int cmp_pairs(const void *a, const void *b)
 {
-    const struct pair *x = a, *y = b;
+    const struct ta__report_pair *x = a, *y = b;
     if (x->weight != y->weight)
         return x->weight > y->weight ? -1 : 1;
     if (x->sweight != y->sweight)
@@ -488,6 +468,50 @@ static void clause_backdoor(FILE *f, const struct ta_report_row *w, bool suspect
             num(w->events, c),
             suspected ? pl(w->events, "suspected backdoor request", "suspected backdoor requests")
                       : pl(w->events, "backdoor attack event", "backdoor attack events"));
+}
+
+ta_err ta__report_pairs(const struct ta_report *r, struct ta__report_pair **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    /* Collect the country pairs seen in any section. */
+    size_t np = 0, cap = 0;
+    struct ta__report_pair *pairs = NULL;
+    for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
+        /* Payload rows have their own sentences, after the pairs. */
+        for (size_t i = 0; k != TA_EVENT_PAYLOAD && i < r->rows[k].n; i++) {
+            const struct ta_report_row *w = &r->rows[k].v[i];
+            size_t j;
+            for (j = 0; j < np; j++) {
+                if (strcmp(pairs[j].src, w->src_cc) == 0 && strcmp(pairs[j].dst, w->dst_cc) == 0)
+                    break;
+            }
+            if (j == np) {
+                if (np == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    struct ta__report_pair *p = realloc(pairs, cap * sizeof(*p));
+                    if (p == NULL) {
+                        free(pairs);
+                        return TA_ERR_NOMEM;
+                    }
+                    pairs = p;
+                }
+                memset(&pairs[np], 0, sizeof(pairs[np]));
+                memcpy(pairs[np].src, w->src_cc, 3);
+                memcpy(pairs[np].dst, w->dst_cc, 3);
+                np++;
+            }
+            if (ta_event_kind_confirmed((enum ta_event_kind)k))
+                pairs[j].weight += main_count(k, w);
+            else
+                pairs[j].sweight += main_count(k, w);
+        }
+    }
+    if (np > 1)
+        qsort(pairs, np, sizeof(*pairs), cmp_pairs);
+    *out = pairs;
+    *nout = np;
+    return TA_OK;
 }
 
 typedef void (*clause_fn)(FILE *, const struct ta_report_row *, bool);
@@ -552,7 +576,7 @@ static void write_payload_text(const struct ta_report *r, FILE *f)
     }
 }
 
-static ta_err write_text(const struct ta_report *r, FILE *f)
+ta_err ta__report_write_text(const struct ta_report *r, FILE *f)
 {
     char from[16], to[16];
     day_str(r->q.from_day, from);
@@ -569,40 +593,11 @@ static ta_err write_text(const struct ta_report *r, FILE *f)
         write_footer(r, f);
         return TA_OK;
     }
-    /* Collect the country pairs seen in any section. */
-    size_t np = 0, cap = 0;
-    struct pair *pairs = NULL;
-    for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
-        /* Payload rows have their own sentences, after the pairs. */
-        for (size_t i = 0; k != TA_EVENT_PAYLOAD && i < r->rows[k].n; i++) {
-            const struct ta_report_row *w = &r->rows[k].v[i];
-            size_t j;
-            for (j = 0; j < np; j++) {
-                if (strcmp(pairs[j].src, w->src_cc) == 0 && strcmp(pairs[j].dst, w->dst_cc) == 0)
-                    break;
-            }
-            if (j == np) {
-                if (np == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    struct pair *p = realloc(pairs, cap * sizeof(*p));
-                    if (p == NULL) {
-                        free(pairs);
-                        return TA_ERR_NOMEM;
-                    }
-                    pairs = p;
-                }
-                memset(&pairs[np], 0, sizeof(pairs[np]));
-                memcpy(pairs[np].src, w->src_cc, 3);
-                memcpy(pairs[np].dst, w->dst_cc, 3);
-                np++;
-            }
-            if (ta_event_kind_confirmed((enum ta_event_kind)k))
-                pairs[j].weight += main_count(k, w);
-            else
-                pairs[j].sweight += main_count(k, w);
-        }
-    }
-    qsort(pairs, np, sizeof(*pairs), cmp_pairs);
+    struct ta__report_pair *pairs = NULL;
+    size_t np = 0;
+    ta_err err = ta__report_pairs(r, &pairs, &np);
+    if (err != TA_OK)
+        return err;
     static const clause_fn clauses[3] = {clause_c2, clause_phish, clause_backdoor};
     for (size_t j = 0; j < np; j++) {
         bool any = false;
@@ -795,7 +790,7 @@ ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FIL
         err = write_csv(r, out);
         break;
     default:
-        err = write_text(r, out);
+        err = ta__report_write_text(r, out);
     }
     if (err == TA_OK && (fflush(out) != 0 || ferror(out)))
         err = TA_ERR_IO;

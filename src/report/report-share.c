@@ -191,9 +191,9 @@ ta_err ta_report_share_write(struct ta_store *st, const struct ta_report_query *
     *count = 0;
     if (fmt != TA_EVENTS_FMT_STIX && fmt != TA_EVENTS_FMT_MISP)
         return TA_ERR_ARG;
-    uint32_t kinds = o->kinds ? o->kinds
-                              : (1u << TA_EVENT_C2) | (1u << TA_EVENT_PHISHING) |
-                                    (1u << TA_EVENT_BACKDOOR);
+    uint32_t kinds =
+        o->kinds ? o->kinds
+                 : (1u << TA_EVENT_C2) | (1u << TA_EVENT_PHISHING) | (1u << TA_EVENT_BACKDOOR);
     struct share_set s = {0};
     struct ta_store_period p;
     memset(&p, 0, sizeof(p));
@@ -204,8 +204,8 @@ ta_err ta_report_share_write(struct ta_store *st, const struct ta_report_query *
     ta_err err = TA_OK;
     if (ta_store_has_data(st)) {
         if (kinds & (1u << TA_EVENT_C2))
-            err = read_list(st, &p, TA_STORE_LIST_C2_SERVERS, TA_EVENT_C2, "ip", "cc", "events",
-                            &s);
+            err =
+                read_list(st, &p, TA_STORE_LIST_C2_SERVERS, TA_EVENT_C2, "ip", "cc", "events", &s);
         if (err == TA_OK && (kinds & (1u << TA_EVENT_PHISHING)))
             err = read_list(st, &p, TA_STORE_LIST_PHISHING_PAGES, TA_EVENT_PHISHING, "page",
                             "host_cc", "events", &s);
