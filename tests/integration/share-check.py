@@ -55,19 +55,27 @@ def unpattern(p):
 
 def check_stix(schemas, bundle, want):
     from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
     root = pathlib.Path(schemas) / "schemas"
-    reg, by = Registry(), {}
+    by = {}
     for p in root.rglob("*.json"):
         s = json.loads(p.read_text())
         by[p.stem] = s
-        reg = reg.with_resource(s["$id"], Resource.from_contents(s))
+    try:  # jsonschema >= 4.18 resolves references through referencing
+        from referencing import Registry, Resource
+        reg = Registry().with_resources(
+            (s["$id"], Resource.from_contents(s)) for s in by.values())
+        make = lambda schema: Draft202012Validator(schema, registry=reg)
+    except ImportError:  # Debian 12's python3-jsonschema (4.10)
+        from jsonschema import RefResolver
+        store = {s["$id"]: s for s in by.values()}
+        make = lambda schema: Draft202012Validator(
+            schema, resolver=RefResolver.from_schema(schema, store=store))
     vals = {}
     errs = []
 
     def validate(name, obj):
         if name not in vals:
-            vals[name] = Draft202012Validator(by[name], registry=reg)
+            vals[name] = make(by[name])
         for e in vals[name].iter_errors(obj):
             errs.append("%s %s: %s at %s" % (name, obj.get("id", ""), e.message[:200], list(e.path)))
 

@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 [[ -x "$FILL" ]] || { echo "bench-report not built ($FILL)"; exit 77; }
 [[ -d "$SCHEMAS/schemas" ]] || { echo "STIX 2.1 schemas not found at $SCHEMAS"; exit 77; }
-python3 -c 'import jsonschema, referencing' 2>/dev/null ||
+python3 -c 'import jsonschema' 2>/dev/null ||
     { echo "python3-jsonschema is not installed (make deps installs it)"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
