@@ -41,6 +41,7 @@
 #include <stdio.h>
 
 #include "threatatlas/common.h"
+#include "threatatlas/share.h"
 #include "threatatlas/store.h"
 
 #define TA_REPORT_GEO_CREDIT "IP geolocation: ip-location-db (CC BY 4.0)"
@@ -125,6 +126,8 @@ struct ta_report_html_opts {
     const char *names_dir;  /* the i18n-iso-countries package (codes.json, langs/) */
     bool lang_zh;           /* Chinese statement, names and headings */
     const char *db_label;   /* the database as the evidence commands name it */
+    /* Credits of the map data and names, shown beside the GeoIP credit. */
+    const char *map_credit, *names_credit;
 };
 ta_err ta_report_write_html(struct ta_store *st, const struct ta_report *r,
                             const struct ta_report_html_opts *o, FILE *out, char *why,
@@ -177,36 +180,10 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
  * suspected or suppressed events). Output is deterministic: ids are derived
  * from the content, times come from the data.
  */
-enum ta_tlp { TA_TLP_CLEAR = 0, TA_TLP_WHITE, TA_TLP_GREEN, TA_TLP_AMBER, TA_TLP_RED };
-/* "clear", "white", "green", "amber", "red" (case-insensitive, "tlp:" prefix allowed). */
-bool ta_tlp_parse(const char *s, enum ta_tlp *out);
-const char *ta_tlp_name(enum ta_tlp t);
-
 struct ta_share_opts {
     const char *org; /* the CERT sharing (identity / Orgc name); NULL: "threatatlas" */
     enum ta_tlp tlp;
     uint32_t kinds; /* 1u << TA_EVENT_C2 | PHISHING | BACKDOOR; 0 = all three */
-};
-
-/* One shared indicator. Strings borrowed for the writer call. */
-enum ta_share_value { TA_SHARE_IPV4 = 0, TA_SHARE_IPV6, TA_SHARE_URL, TA_SHARE_DOMAIN };
-struct ta_share_indicator {
-    enum ta_event_kind kind; /* TA_EVENT_C2, _PHISHING or _BACKDOOR */
-    enum ta_share_value vtype;
-    const char *value;  /* address, URL or host name */
-    const char *cc;     /* country of the server / attacker ("" unknown; pages: list) */
-    int64_t asn;        /* 0 unknown */
-    const char *family; /* comma-separated families, "" none */
-    ta_time_us first_seen, last_seen;
-    uint64_t events;
-};
-
-/* What the writers say about the whole export. */
-struct ta_share_meta {
-    const char *org;
-    enum ta_tlp tlp;
-    int64_t from_day, to_day; /* the period (to_day may be far in the future: open) */
-    char src_cc[3], dst_cc[3];
 };
 
 /* Write the shared indicators of the period in fmt (STIX or MISP only,
@@ -214,11 +191,5 @@ struct ta_share_meta {
 ta_err ta_report_share_write(struct ta_store *st, const struct ta_report_query *q,
                              const struct ta_share_opts *o, enum ta_events_format fmt, FILE *out,
                              uint64_t *count);
-
-/* The writers (src/output): v sorted as the caller wants it written. TA_ERR_IO, TA_ERR_NOMEM. */
-ta_err ta_share_write_stix(const struct ta_share_indicator *v, size_t n,
-                           const struct ta_share_meta *m, FILE *out);
-ta_err ta_share_write_misp(const struct ta_share_indicator *v, size_t n,
-                           const struct ta_share_meta *m, FILE *out);
 
 #endif

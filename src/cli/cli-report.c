@@ -120,6 +120,8 @@ int ta_cli_report(int argc, char **argv)
         snprintf(names, sizeof(names), "%s/geo/%s", dd, TA_GEO_PKG_NAMES_DIR);
         ho.atlas_file = atlas;
         ho.names_dir = names;
+        ho.map_credit = TA_GEO_PKG_ATLAS_CREDIT;
+        ho.names_credit = TA_GEO_PKG_NAMES_CREDIT;
     }
     enum ta_report_list l = TA_LIST_C2_SERVERS;
     if (list != NULL && !ta_report_list_parse(list, &l)) {

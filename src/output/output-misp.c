@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "threatatlas/json.h"
-#include "threatatlas/report.h"
+#include "threatatlas/share.h"
 
 #include "output/output-share.h"
 

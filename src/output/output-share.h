@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "threatatlas/hash.h"
-#include "threatatlas/report.h"
+#include "threatatlas/share.h"
 
 #define TA_UUID_STRLEN 37
 

@@ -8,13 +8,35 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "threatatlas/json.h"
-#include "threatatlas/report.h"
+#include "threatatlas/share.h"
 
 #include "output/output-share.h"
 
 #include "common/banned.h"
+
+/* TLP names, for both writers and the command line. */
+static const char *const tlp_names[] = {"clear", "white", "green", "amber", "red"};
+
+bool ta_tlp_parse(const char *s, enum ta_tlp *out)
+{
+    if (strncasecmp(s, "tlp:", 4) == 0)
+        s += 4;
+    for (unsigned i = 0; i < sizeof(tlp_names) / sizeof(tlp_names[0]); i++) {
+        if (strcasecmp(s, tlp_names[i]) == 0) {
+            *out = (enum ta_tlp)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *ta_tlp_name(enum ta_tlp t)
+{
+    return (unsigned)t < sizeof(tlp_names) / sizeof(tlp_names[0]) ? tlp_names[t] : "clear";
+}
 
 /* The TLP 1.0 marking definitions predefined by STIX 2.1 (section 7.2.1.4). */
 static const struct {

@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "threatatlas/enrich.h"
-
 #include "report/report-int.h"
 
 #include "common/banned.h"
@@ -389,8 +387,10 @@ static ta_err decode_arcs(json_t *topo, struct arcs *A)
     json_t *sc = json_object_get(tr, "scale"), *tl = json_object_get(tr, "translate");
     if (!json_is_array(arcs) || !json_is_array(sc) || !json_is_array(tl))
         return TA_ERR_FORMAT;
-    double sx = json_number_value(json_array_get(sc, 0)), sy = json_number_value(json_array_get(sc, 1));
-    double tx = json_number_value(json_array_get(tl, 0)), ty = json_number_value(json_array_get(tl, 1));
+    double sx = json_number_value(json_array_get(sc, 0)),
+           sy = json_number_value(json_array_get(sc, 1));
+    double tx = json_number_value(json_array_get(tl, 0)),
+           ty = json_number_value(json_array_get(tl, 1));
     A->n = json_array_size(arcs);
     A->a = calloc(A->n ? A->n : 1, sizeof(*A->a));
     A->len = calloc(A->n ? A->n : 1, sizeof(*A->len));
@@ -495,8 +495,8 @@ static ta_err load_shapes(struct world *w, const char *file, char *why, size_t w
     struct arcs A = {0};
     ta_err err = TA_OK;
     if (!json_is_array(geoms)) {
-        snprintf(why, whylen, "map data not found or not TopoJSON: %s (run threatatlas geo install)",
-                 file);
+        snprintf(why, whylen,
+                 "map data not found or not TopoJSON: %s (run threatatlas geo install)", file);
         err = TA_ERR_NOTFOUND;
         goto out;
     }
@@ -525,15 +525,13 @@ static ta_err load_shapes(struct world *w, const char *file, char *why, size_t w
         size_t k;
         json_t *x;
         if (type != NULL && strcmp(type, "Polygon") == 0) {
-            json_array_foreach(arcs, k, x)
-            add_ring(&b, &A, x, c, &best);
+            json_array_foreach(arcs, k, x) add_ring(&b, &A, x, c, &best);
         } else if (type != NULL && strcmp(type, "MultiPolygon") == 0) {
             json_array_foreach(arcs, k, x)
             {
                 size_t r;
                 json_t *ring;
-                json_array_foreach(x, r, ring)
-                add_ring(&b, &A, ring, c, &best);
+                json_array_foreach(x, r, ring) add_ring(&b, &A, ring, c, &best);
             }
         }
         if (b.oom) {
@@ -617,7 +615,7 @@ struct tally {
         int64_t asn;
         char *as_name, *family;
         int64_t hosts, events;
-    } *srv;
+    } * srv;
     size_t nsrv, capsrv;
     uint64_t rows;
     /* countries in the data but unknown to the names table */
@@ -746,7 +744,8 @@ static const char css[] =
     "padding:4px 10px;margin:0 4px 6px 0;border:1px solid #bbb;border-radius:14px;"
     "cursor:pointer;font-size:.92em}.layers input:checked+label{background:#1f4e79;color:#fff;"
     "border-color:#1f4e79}.legend span{display:inline-block;width:14px;height:10px;"
-    "margin:0 2px 0 8px}.chart{max-width:640px}.chart rect{fill:#de2d26}.chart text{font-size:11px;fill:#555}"
+    "margin:0 2px 0 8px}.chart{max-width:640px}.chart rect{fill:#de2d26}.chart "
+    "text{font-size:11px;fill:#555}"
     "code{font-size:.9em;background:#f4f4f4;padding:1px 4px;word-break:break-all}"
     "a.ev{font-size:.85em}small{color:#666}"
     "@media (max-width:600px){body{padding:0 6px 30px}th,td{padding:2px 4px}}";
@@ -788,9 +787,8 @@ static void write_pairs(struct out *o, const struct ta_report *r, struct world *
 {
     static const enum msg sec_msg[3] = {M_BOTNET, M_PHISHING, M_BACKDOOR};
     static const char *const sec_id[3] = {"botnet", "phishing", "backdoor"};
-    static const enum ta_store_list sec_list[3] = {TA_STORE_LIST_C2_SERVERS,
-                                                   TA_STORE_LIST_PHISHING_HOSTS,
-                                                   TA_STORE_LIST_BACKDOOR_SOURCES};
+    static const enum ta_store_list sec_list[3] = {
+        TA_STORE_LIST_C2_SERVERS, TA_STORE_LIST_PHISHING_HOSTS, TA_STORE_LIST_BACKDOOR_SOURCES};
     putf(o, "<h2 id=\"pairs\">%s</h2>\n", M(o, M_PAIRS));
     for (int sec = 0; sec < 3; sec++) {
         const struct ta_report_row *rows;
@@ -860,7 +858,9 @@ static void write_map(struct out *o, const struct ta_report *r, struct world *w)
     putf(o, "<h2 id=\"map\">%s</h2>\n<p><small>%s</small></p>\n<div class=\"layers\">\n",
          M(o, M_MAP), M(o, M_MAP_NOTE));
     for (int l = 0; l < 4; l++)
-        putf(o, "<input type=\"radio\" name=\"layer\" id=\"layer-%d\"%s><label for=\"layer-%d\">%s</label>\n",
+        putf(o,
+             "<input type=\"radio\" name=\"layer\" id=\"layer-%d\"%s><label "
+             "for=\"layer-%d\">%s</label>\n",
              l, l == 0 ? " checked" : "", l, M(o, layer_msg[l]));
     putf(o, "<figure class=\"map\"><svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">\n",
          MAP_W, MAP_H, M(o, M_MAP));
@@ -892,8 +892,9 @@ static void write_map(struct out *o, const struct ta_report *r, struct world *w)
     }
     /* Lines to the home constituency, one group per layer. */
     for (int l = 0; l < 4; l++) {
-        enum ta_report_section sec = l < 2 ? TA_REPORT_BOTNET
-                                           : l == 2 ? TA_REPORT_PHISHING : TA_REPORT_BACKDOOR;
+        enum ta_report_section sec = l < 2    ? TA_REPORT_BOTNET
+                                     : l == 2 ? TA_REPORT_PHISHING
+                                              : TA_REPORT_BACKDOOR;
         const struct ta_report_row *rows;
         size_t n = ta_report_rows(r, sec, false, &rows);
         uint64_t max = 0;
@@ -925,14 +926,17 @@ static void write_map(struct out *o, const struct ta_report *r, struct world *w)
     put(o, "</svg><figcaption class=\"legend\"><small>");
     for (int s = 0; s < 5; s++)
         putf(o, "<span style=\"background:%s\"></span>%s", shades[s],
-             s == 0 ? (o->lang == ZH ? "少" : "fewer") : s == 4 ? (o->lang == ZH ? "多" : "more") : "");
+             s == 0   ? (o->lang == ZH ? "少" : "fewer")
+             : s == 4 ? (o->lang == ZH ? "多" : "more")
+                      : "");
     put(o, "</small></figcaption></figure>\n</div>\n");
 }
 
 static void write_top_countries(struct out *o, struct world *w, struct evset *e)
 {
-    putf(o, "<h2 id=\"countries\">%s</h2>\n<div class=\"scroll\"><table id=\"top-countries\">\n"
-            "<tr><th>%s</th>",
+    putf(o,
+         "<h2 id=\"countries\">%s</h2>\n<div class=\"scroll\"><table id=\"top-countries\">\n"
+         "<tr><th>%s</th>",
          M(o, M_TOP_COUNTRIES), M(o, M_COUNTRY));
     for (int l = 0; l < 4; l++)
         putf(o, "<th class=\"n\">%s</th>", M(o, layer_msg[l]));
@@ -1025,8 +1029,7 @@ static int cmp_agg(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
-static void write_top_tables(struct out *o, struct world *w, const struct tally *t,
-                             struct evset *e)
+static void write_top_tables(struct out *o, struct world *w, const struct tally *t, struct evset *e)
 {
     struct agg *asn = NULL, *fam = NULL;
     size_t nasn = 0, capasn = 0, nfam = 0, capfam = 0;
@@ -1055,8 +1058,9 @@ static void write_top_tables(struct out *o, struct world *w, const struct tally 
     if (nfam > 1)
         qsort(fam, nfam, sizeof(*fam), cmp_agg);
     char a[32], b[32];
-    putf(o, "<h2 id=\"asns\">%s</h2>\n<div class=\"scroll\"><table id=\"top-asns\">\n<tr><th>%s</th>"
-            "<th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th></th></tr>\n",
+    putf(o,
+         "<h2 id=\"asns\">%s</h2>\n<div class=\"scroll\"><table id=\"top-asns\">\n<tr><th>%s</th>"
+         "<th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th></th></tr>\n",
          M(o, M_TOP_ASNS), M(o, M_ASN), M(o, M_AS_NAME), M(o, M_SERVERS), M(o, M_LAYER_HOSTS));
     for (size_t i = 0; i < nasn && i < TOP_ROWS; i++) {
         putf(o, "<tr data-asn=\"%s\"><td>AS%s</td><td>", asn[i].key, asn[i].key);
@@ -1069,8 +1073,9 @@ static void write_top_tables(struct out *o, struct world *w, const struct tally 
     if (nasn == 0)
         putf(o, "<tr><td colspan=\"5\">%s</td></tr>\n", M(o, M_NONE));
     put(o, "</table></div>\n");
-    putf(o, "<h2 id=\"families\">%s</h2>\n<div class=\"scroll\"><table id=\"top-families\">\n"
-            "<tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th></th></tr>\n",
+    putf(o,
+         "<h2 id=\"families\">%s</h2>\n<div class=\"scroll\"><table id=\"top-families\">\n"
+         "<tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th></th></tr>\n",
          M(o, M_TOP_FAMILIES), M(o, M_FAMILY), M(o, M_SERVERS), M(o, M_LAYER_HOSTS));
     for (size_t i = 0; i < nfam && i < TOP_ROWS; i++) {
         put(o, "<tr data-family=\"");
@@ -1088,9 +1093,10 @@ static void write_top_tables(struct out *o, struct world *w, const struct tally 
     free(asn);
     free(fam);
 
-    putf(o, "<h2 id=\"servers\">%s</h2>\n<div class=\"scroll\"><table id=\"top-servers\">\n"
-            "<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th class=\"n\">%s</th>"
-            "<th class=\"n\">%s</th><th></th></tr>\n",
+    putf(o,
+         "<h2 id=\"servers\">%s</h2>\n<div class=\"scroll\"><table id=\"top-servers\">\n"
+         "<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th class=\"n\">%s</th>"
+         "<th class=\"n\">%s</th><th></th></tr>\n",
          M(o, M_TOP_SERVERS), M(o, M_SERVER), M(o, M_COUNTRY), M(o, M_ASN), M(o, M_FAMILY),
          M(o, M_HOSTS), M(o, M_EVENTS));
     for (size_t i = 0; i < t->nsrv && i < TOP_ROWS; i++) {
@@ -1101,8 +1107,9 @@ static void write_top_tables(struct out *o, struct world *w, const struct tally 
         esc(o, s->as_name);
         put(o, "</td><td>");
         esc(o, s->family);
-        putf(o, "</td><td class=\"n\" data-k=\"hosts\">%s</td><td class=\"n\" data-k=\"events\">%s"
-                "</td><td>",
+        putf(o,
+             "</td><td class=\"n\" data-k=\"hosts\">%s</td><td class=\"n\" data-k=\"events\">%s"
+             "</td><td>",
              num((uint64_t)s->hosts, a), num((uint64_t)s->events, b));
         ev_link(o, e, TA_STORE_LIST_C2_SERVERS, s->cc, "");
         put(o, "</td></tr>\n");
@@ -1116,9 +1123,8 @@ static void write_top_tables(struct out *o, struct world *w, const struct tally 
  * hosts, backdoor attackers), each day a list query of its own. */
 static ta_err write_series(struct out *o, struct ta_store *st, const struct ta_report *r)
 {
-    static const enum ta_store_list lists[3] = {TA_STORE_LIST_C2_SERVERS,
-                                                TA_STORE_LIST_PHISHING_HOSTS,
-                                                TA_STORE_LIST_BACKDOOR_SOURCES};
+    static const enum ta_store_list lists[3] = {
+        TA_STORE_LIST_C2_SERVERS, TA_STORE_LIST_PHISHING_HOSTS, TA_STORE_LIST_BACKDOOR_SOURCES};
     static const enum msg names[3] = {M_LAYER_C2, M_LAYER_PHISH, M_LAYER_BACKDOOR};
     int64_t days = r->q.to_day - r->q.from_day + 1;
     if (days > MAX_SERIES_DAYS)
@@ -1156,8 +1162,9 @@ static ta_err write_series(struct out *o, struct ta_store *st, const struct ta_r
         uint64_t max = 0;
         for (int64_t d = 0; d < days; d++)
             max = v[d * 3 + k] > max ? v[d * 3 + k] : max;
-        putf(o, "<h3>%s</h3>\n<figure class=\"chart\" id=\"series-%s\"><svg viewBox=\"0 0 %d %d\" "
-                "role=\"img\" aria-label=\"%s\">",
+        putf(o,
+             "<h3>%s</h3>\n<figure class=\"chart\" id=\"series-%s\"><svg viewBox=\"0 0 %d %d\" "
+             "role=\"img\" aria-label=\"%s\">",
              M(o, names[k]), ta_store_list_name(lists[k]), cw, ch, M(o, names[k]));
         double bw = (double)(cw - 2 * left) / (double)days;
         /* A short period still gets bars, not blocks. */
@@ -1180,8 +1187,9 @@ static ta_err write_series(struct out *o, struct ta_store *st, const struct ta_r
              left, num(max, a), left, ch - 5, first, cw - left, ch - 5, last);
     }
     /* The same numbers as a table, for reading without the charts. */
-    putf(o, "<details><summary>%s</summary><div class=\"scroll\"><table id=\"series-table\">"
-            "<tr><th>%s</th>",
+    putf(o,
+         "<details><summary>%s</summary><div class=\"scroll\"><table id=\"series-table\">"
+         "<tr><th>%s</th>",
          M(o, M_SERIES), M(o, M_DAY));
     for (int k = 0; k < 3; k++)
         putf(o, "<th class=\"n\">%s</th>", M(o, names[k]));
@@ -1217,7 +1225,8 @@ static void zh_pair(struct out *o, const struct ta_report *r, struct world *w,
                 continue;
             char a[32], b[32], c[32];
             if (!any)
-                put(o, suspected ? "<p class=\"stmt suspected\">疑似，未计入上述统计：" : "<p class=\"stmt\">");
+                put(o, suspected ? "<p class=\"stmt suspected\">疑似，未计入上述统计："
+                                 : "<p class=\"stmt\">");
             else
                 put(o, "；");
             any = true;
@@ -1334,13 +1343,15 @@ static void strv_line(struct out *o, enum msg m, char **v, size_t n, const char 
     put(o, "</td></tr>\n");
 }
 
-static void write_data(struct out *o, const struct ta_report *r)
+static void write_data(struct out *o, const struct ta_report *r,
+                       const struct ta_report_html_opts *opts)
 {
     char from[TA_TS_STRLEN], to[TA_TS_STRLEN];
     day_str(r->q.from_day, from);
     day_str(r->q.to_day, to);
-    putf(o, "<h2 id=\"data\">%s</h2>\n<div class=\"scroll\"><table id=\"data-table\">\n"
-            "<tr><th>%s</th><td data-k=\"period\">%s – %s (UTC)",
+    putf(o,
+         "<h2 id=\"data\">%s</h2>\n<div class=\"scroll\"><table id=\"data-table\">\n"
+         "<tr><th>%s</th><td data-k=\"period\">%s – %s (UTC)",
          M(o, M_DATA), M(o, M_PERIOD), from, to);
     if (r->q.src_cc[0] || r->q.dst_cc[0])
         putf(o, "; %s %s, %s %s", M(o, M_SRC), r->q.src_cc[0] ? r->q.src_cc : "*", M(o, M_DST),
@@ -1353,7 +1364,8 @@ static void write_data(struct out *o, const struct ta_report *r)
     if (r->n_notes > 0)
         strv_line(o, M_NOTES, r->notes, r->n_notes, "<br>");
     putf(o, "<tr><th>%s</th><td id=\"credits\">%s<br>%s<br>%s</td></tr>\n", M(o, M_CREDITS),
-         TA_REPORT_GEO_CREDIT, TA_GEO_PKG_ATLAS_CREDIT, TA_GEO_PKG_NAMES_CREDIT);
+         TA_REPORT_GEO_CREDIT, opts->map_credit ? opts->map_credit : "",
+         opts->names_credit ? opts->names_credit : "");
     put(o, "</table></div>\n");
 }
 
@@ -1422,8 +1434,9 @@ static ta_err write_evidence(struct out *o, struct ta_store *st, const struct ta
         snprintf(p.src_cc, 3, "%s", x->src[0] ? x->src : r->q.src_cc);
         snprintf(p.dst_cc, 3, "%s", x->dst[0] ? x->dst : r->q.dst_cc);
         const char *ln = ta_store_list_name(x->list);
-        putf(o, "<section id=\"ev-%s-%s-%s\"><h3>%s: %s → %s</h3>\n<p><small>%s</small> "
-                "<code>threatatlas report --db ",
+        putf(o,
+             "<section id=\"ev-%s-%s-%s\"><h3>%s: %s → %s</h3>\n<p><small>%s</small> "
+             "<code>threatatlas report --db ",
              ln, x->src[0] ? x->src : "any", x->dst[0] ? x->dst : "any", ln,
              p.src_cc[0] ? p.src_cc : "*", p.dst_cc[0] ? p.dst_cc : "*", M(o, M_EVIDENCE_CMD));
         esc(o, db_label);
@@ -1512,7 +1525,7 @@ ta_err ta_report_write_html(struct ta_store *st, const struct ta_report *r,
         goto out;
     write_top_countries(&o, &w, &ev);
     write_top_tables(&o, &w, &t, &ev);
-    write_data(&o, r);
+    write_data(&o, r, opts);
     if (ev.oom) {
         err = TA_ERR_NOMEM;
         goto out;

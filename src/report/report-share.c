@@ -8,29 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/banned.h"
-
-static const char *const tlp_names[] = {"clear", "white", "green", "amber", "red"};
-
-bool ta_tlp_parse(const char *s, enum ta_tlp *out)
-{
-    if (strncasecmp(s, "tlp:", 4) == 0)
-        s += 4;
-    for (unsigned i = 0; i < sizeof(tlp_names) / sizeof(tlp_names[0]); i++) {
-        if (strcasecmp(s, tlp_names[i]) == 0) {
-            *out = (enum ta_tlp)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *ta_tlp_name(enum ta_tlp t)
-{
-    return (unsigned)t < sizeof(tlp_names) / sizeof(tlp_names[0]) ? tlp_names[t] : "clear";
-}
 
 /* The indicators with the strings they own. */
 struct share_set {
