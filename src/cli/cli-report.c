@@ -58,6 +58,104 @@ static const struct ta_cmd_spec report_spec = {
     "Exit status: 0 ok, 1 database error, 2 bad options.\n",
 };
 
+/* Addresses of the counted things, for comparing country sources. */
+struct addrs {
+    struct ta_addr *v;
+    size_t n, cap;
+};
+
+static ta_err add_addr(void *ctx, const struct ta_store_cell *cells, size_t nc)
+{
+    struct addrs *a = ctx;
+    if (nc == 0 || (cells[0].addr_len != 4 && cells[0].addr_len != 16))
+        return TA_OK;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        struct ta_addr *v = realloc(a->v, cap * sizeof(*v));
+        if (v == NULL)
+            return TA_ERR_NOMEM;
+        a->v = v;
+        a->cap = cap;
+    }
+    if (cells[0].addr_len == 4)
+        ta_addr_set_v4(&a->v[a->n++], cells[0].addr);
+    else
+        ta_addr_set_v6(&a->v[a->n++], cells[0].addr);
+    return TA_OK;
+}
+
+static int cmp_addr(const void *x, const void *y)
+{
+    return ta_addr_cmp(x, y);
+}
+
+static bool file_exists(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f != NULL)
+        fclose(f);
+    return f != NULL;
+}
+
+/*
+ * When both country sources are installed, look every counted address of
+ * the period up in each and tell the report how many they place apart.
+ * Not being able to compare is not an error: the report just does not say.
+ */
+static ta_err compare_sources(struct ta_store *st, const struct ta_report_query *q,
+                              const char *data_dir, struct ta_report *r)
+{
+    char dd[4096], p1[4400], p2[4400];
+    if (!ta_geo_data_dir(data_dir, dd, sizeof(dd)))
+        return TA_OK;
+    snprintf(p1, sizeof(p1), "%s/geo/%s/%s", dd, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_COUNTRY_FILE);
+    snprintf(p2, sizeof(p2), "%s/geo/%s/%s", dd, TA_GEO_PKG_DBIP_DIR, TA_GEO_PKG_DBIP_FILE);
+    if (!file_exists(p1) || !file_exists(p2) || !ta_store_has_data(st))
+        return TA_OK;
+    struct ta_store_period p;
+    memset(&p, 0, sizeof(p));
+    p.from_day = q->from_day;
+    p.to_day = q->to_day;
+    memcpy(p.src_cc, q->src_cc, 3);
+    memcpy(p.dst_cc, q->dst_cc, 3);
+    static const enum ta_store_list lists[] = {
+        TA_STORE_LIST_C2_SERVERS, TA_STORE_LIST_CONTROLLED_HOSTS, TA_STORE_LIST_PHISHING_HOSTS,
+        TA_STORE_LIST_BACKDOOR_SOURCES};
+    struct addrs a = {0};
+    ta_err err = TA_OK;
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && err == TA_OK; i++)
+        err = ta_store_list(st, &p, lists[i], 0, add_addr, &a);
+    ta_geo *g[2] = {NULL, NULL};
+    static const char *const sources[2] = {"whois", "location"};
+    for (int k = 0; k < 2 && err == TA_OK; k++) {
+        struct ta_geo_opts o = {.data_dir = data_dir, .source = sources[k], .asn_optional = true};
+        char why[256];
+        if (ta_geo_open(&o, &g[k], why, sizeof(why)) != TA_OK)
+            goto out; /* said by analyze and geo; here the comparison is left out */
+    }
+    if (err == TA_OK) {
+        if (a.n > 1)
+            qsort(a.v, a.n, sizeof(*a.v), cmp_addr);
+        uint64_t n = 0, diff = 0;
+        for (size_t i = 0; i < a.n; i++) {
+            if (i > 0 && ta_addr_cmp(&a.v[i], &a.v[i - 1]) == 0)
+                continue;
+            struct ta_geo_result x, y;
+            ta_geo_lookup(g[0], &a.v[i], &x);
+            ta_geo_lookup(g[1], &a.v[i], &y);
+            n++;
+            diff += strcmp(x.cc, y.cc) != 0;
+        }
+        err = ta_report_set_geo_compare(r, "whois (" TA_GEO_PKG_COUNTRY ")",
+                                        "location (" TA_GEO_PKG_DBIP ")", n, diff);
+    }
+out:
+    ta_geo_close(g[0]);
+    ta_geo_close(g[1]);
+    free(a.v);
+    return err;
+}
+
 int ta_cli_report(int argc, char **argv)
 {
     struct report_cfg cfg = {0};
@@ -155,6 +253,8 @@ int ta_cli_report(int argc, char **argv)
     } else {
         struct ta_report *r = NULL;
         err = ta_report_compute(st, &q, &r);
+        if (err == TA_OK && fmt != TA_REPORT_FMT_CSV)
+            err = compare_sources(st, &q, cfg.data_dir, r);
         if (err == TA_OK && html)
             err = ta_report_write_html(st, r, &ho, out, why, sizeof(why));
         else if (err == TA_OK)

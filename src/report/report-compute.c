@@ -78,7 +78,30 @@ void ta_report_free(struct ta_report *r)
     for (size_t i = 0; i < r->n_supp; i++)
         free((char *)r->supp[i].list);
     free(r->supp);
+    free(r->gc_a);
+    free(r->gc_b);
     free(r);
+}
+
+ta_err ta_report_set_geo_compare(struct ta_report *r, const char *a, const char *b,
+                                 uint64_t addresses, uint64_t different)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *ca = malloc(la + 1), *cb = malloc(lb + 1);
+    if (ca == NULL || cb == NULL) {
+        free(ca);
+        free(cb);
+        return TA_ERR_NOMEM;
+    }
+    memcpy(ca, a, la + 1);
+    memcpy(cb, b, lb + 1);
+    free(r->gc_a);
+    free(r->gc_b);
+    r->gc_a = ca;
+    r->gc_b = cb;
+    r->gc_addresses = addresses;
+    r->gc_different = different;
+    return TA_OK;
 }
 
 static struct ta_report_row *row_get(struct rowset *rs, const char *src, const char *dst)
@@ -516,6 +539,15 @@ ta_err ta__report_pairs(const struct ta_report *r, struct ta__report_pair **out,
 
 typedef void (*clause_fn)(FILE *, const struct ta_report_row *, bool);
 
+/* DB-IP's data (the location source) asks for its own credit. */
+static bool uses_dbip(const struct ta_report *r)
+{
+    for (size_t i = 0; i < r->n_geoip; i++)
+        if (strstr(r->geoip[i], "dbip") != NULL)
+            return true;
+    return r->gc_b != NULL && strstr(r->gc_b, "dbip") != NULL;
+}
+
 static void write_footer(const struct ta_report *r, FILE *f)
 {
     char from[16], to[16];
@@ -543,7 +575,15 @@ static void write_footer(const struct ta_report *r, FILE *f)
     }
     for (size_t i = 0; i < r->n_notes; i++)
         fprintf(f, "Note: %s.\n", r->notes[i]);
+    if (r->gc_a != NULL) {
+        char a[32], b[32];
+        fprintf(f, "GeoIP sources %s and %s place %s of %s counted %s in different countries.\n",
+                r->gc_a, r->gc_b, num(r->gc_different, a), num(r->gc_addresses, b),
+                pl(r->gc_addresses, "address", "addresses"));
+    }
     fprintf(f, "%s\n", TA_REPORT_GEO_CREDIT);
+    if (uses_dbip(r))
+        fprintf(f, "%s\n", TA_REPORT_DBIP_CREDIT);
 }
 
 /* One line: suppressed events by kind and list. */
@@ -733,9 +773,23 @@ static ta_err write_json(const struct ta_report *r, FILE *f)
     json_strv(&j, "intel", r->intel, r->n_intel);
     json_strv(&j, "geoip", r->geoip, r->n_geoip);
     ta_json_kv_str(&j, "credit", TA_REPORT_GEO_CREDIT);
+    if (uses_dbip(r))
+        ta_json_kv_str(&j, "credit_location", TA_REPORT_DBIP_CREDIT);
     ta_json_kv_uint(&j, "runs", r->runs);
     json_strv(&j, "sensors", r->sensors, r->n_sensors);
     json_strv(&j, "notes", r->notes, r->n_notes);
+    if (r->gc_a != NULL) {
+        ta_json_key(&j, "geo_compare");
+        ta_json_obj_open(&j);
+        ta_json_key(&j, "sources");
+        ta_json_arr_open(&j);
+        ta_json_str(&j, r->gc_a);
+        ta_json_str(&j, r->gc_b);
+        ta_json_arr_close(&j);
+        ta_json_kv_uint(&j, "addresses", r->gc_addresses);
+        ta_json_kv_uint(&j, "different", r->gc_different);
+        ta_json_obj_close(&j);
+    }
     ta_json_obj_close(&j);
     if (r->db_empty || ta_report_period_empty(r))
         ta_json_kv_str(&j, "note",

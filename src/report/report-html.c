@@ -1363,9 +1363,25 @@ static void write_data(struct out *o, const struct ta_report *r,
     strv_line(o, M_SENSORS, r->sensors, r->n_sensors, ", ");
     if (r->n_notes > 0)
         strv_line(o, M_NOTES, r->notes, r->n_notes, "<br>");
-    putf(o, "<tr><th>%s</th><td id=\"credits\">%s<br>%s<br>%s</td></tr>\n", M(o, M_CREDITS),
-         TA_REPORT_GEO_CREDIT, opts->map_credit ? opts->map_credit : "",
-         opts->names_credit ? opts->names_credit : "");
+    if (r->gc_a != NULL) {
+        char a[32], b[32];
+        put(o, "<tr><th>GeoIP</th><td id=\"geo-compare\">");
+        esc(o, r->gc_a);
+        put(o, " / ");
+        esc(o, r->gc_b);
+        putf(o,
+             o->lang == ZH ? "：%s / %s 个地址所在国家或地区不同"
+                           : ": %s of %s counted addresses "
+                             "in different countries",
+             num(r->gc_different, a), num(r->gc_addresses, b));
+        put(o, "</td></tr>\n");
+    }
+    bool dbip = r->gc_b != NULL && strstr(r->gc_b, "dbip") != NULL;
+    for (size_t i = 0; i < r->n_geoip; i++)
+        dbip = dbip || strstr(r->geoip[i], "dbip") != NULL;
+    putf(o, "<tr><th>%s</th><td id=\"credits\">%s<br>%s%s%s<br>%s</td></tr>\n", M(o, M_CREDITS),
+         TA_REPORT_GEO_CREDIT, dbip ? TA_REPORT_DBIP_CREDIT : "", dbip ? "<br>" : "",
+         opts->map_credit ? opts->map_credit : "", opts->names_credit ? opts->names_credit : "");
     put(o, "</table></div>\n");
 }
 

@@ -22,6 +22,9 @@ struct ta_report {
     uint64_t runs;
     struct ta_report_suppressed *supp;
     size_t n_supp;
+    /* ta_report_set_geo_compare; gc_a NULL when not measured. */
+    char *gc_a, *gc_b;
+    uint64_t gc_addresses, gc_different;
 };
 
 /* A country pair seen in any section but payload, with the sort weights
