@@ -511,7 +511,10 @@ static long count_in_file(const char *path, const char *needle)
 /* The installed default allowlist: where, which version, how many domains. */
 static void allowlist_info(struct ta_json *j, const char *data_dir)
 {
-    const struct pkg *p = &pkgs[sizeof(pkgs) / sizeof(pkgs[0]) - 1];
+    const struct pkg *p = &pkgs[0];
+    for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++)
+        if (strcmp(pkgs[i].name, TA_GEO_PKG_TOPSITES) == 0)
+            p = &pkgs[i];
     char dd[PATH_MAX], dir[PATH_MAX], file[PATH_MAX];
     bool ok = ta_geo_data_dir(data_dir, dd, sizeof(dd)) &&
               pathf(dir, sizeof(dir), "%s/geo/%s", dd, p->dir) &&
