@@ -15,8 +15,8 @@
 #define T0 1395187200000000ll /* 2014-03-19T00:00:00Z */
 
 static const struct ta_share_indicator inds[] = {
-    {TA_EVENT_C2, TA_SHARE_IPV4, "198.51.100.7", "US", 3356, "QakBot,Emotet", T0 + 1500, T0 + 86400000000ll,
-     2000000000ull},
+    {TA_EVENT_C2, TA_SHARE_IPV4, "198.51.100.7", "US", 3356, "QakBot,Emotet", T0 + 1500,
+     T0 + 86400000000ll, 2000000000ull},
     {TA_EVENT_PHISHING, TA_SHARE_URL, "http://example.com/it's\\here?a=1", "", 0, "", T0, T0, 3},
     {TA_EVENT_PHISHING, TA_SHARE_DOMAIN, "login.example.net", "NL", 0, "", T0, T0 + 1000000, 1},
     {TA_EVENT_BACKDOOR, TA_SHARE_IPV6, "2001:db8::c2", "CN", 4134, "", T0 + 5, T0 + 6, 7},
@@ -83,7 +83,8 @@ static void test_stix(void **state)
     assert_string_equal(str(i0, "name"), "C2 server");
     assert_string_equal(str(i0, "valid_from"), "2014-03-19T00:00:00.001Z");
     assert_string_equal(str(i0, "modified"), "2014-03-20T00:00:00.000Z");
-    assert_string_equal(str(i1, "pattern"), "[url:value = 'http://example.com/it\\'s\\\\here?a=1']");
+    assert_string_equal(str(i1, "pattern"),
+                        "[url:value = 'http://example.com/it\\'s\\\\here?a=1']");
     assert_string_equal(str(i2, "pattern"), "[domain-name:value = 'login.example.net']");
     assert_string_equal(str(i3, "pattern"), "[ipv6-addr:value = '2001:db8::c2']");
     assert_string_equal(str(i3, "name"), "Backdoor attacker");
@@ -137,9 +138,9 @@ static void test_stix_tlp(void **state)
         json_t *objs = json_object_get(b, "objects");
         assert_string_equal(str(by_type(objs, "marking-definition", 0), "id"), want[i].id);
         json_t *ind = by_type(objs, "indicator", 0);
-        assert_string_equal(json_string_value(json_array_get(
-                                json_object_get(ind, "object_marking_refs"), 0)),
-                            want[i].id);
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(ind, "object_marking_refs"), 0)),
+            want[i].id);
         json_decref(b);
         free(text);
     }
