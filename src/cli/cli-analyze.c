@@ -31,6 +31,7 @@ struct analyze_cfg {
     const char *eve_types;
     bool eve_extension;
     const char *country_db;
+    const char *geo_source;
     const char *asn_db;
     const char *sensor;
     bool no_store;
@@ -76,6 +77,8 @@ static const struct ta_opt analyze_opts[] = {
      "Suricata's EVE schema; every field is also in alert.metadata)"},
     {"country-db", 0, TA_OPT_STR, OFF(country_db), NULL, 0, 0, "FILE",
      "country .mmdb (default: the installed package)"},
+    {"geo-source", 0, TA_OPT_STR, OFF(geo_source), NULL, 0, 0, "SRC",
+     "installed country data: whois (registration, default) or location (DB-IP Lite)"},
     {"asn-db", 0, TA_OPT_STR, OFF(asn_db), NULL, 0, 0, "PATH",
      "ASN .mmdb/.csv/directory (default: the installed package)"},
     {"no-store", 0, TA_OPT_FLAG, OFF(no_store), NULL, 0, 0, NULL, "do not store events in --db"},
@@ -380,12 +383,15 @@ int ta_cli_analyze(int argc, char **argv)
     for (size_t i = 0; i < cfg.allow_files.n; i++)
         allow[i] = cfg.allow_files.v[i];
     po.allow_files = allow;
-    po.geo = (struct ta_geo_opts){.country_db = cfg.country_db,
-                                  .asn_db = cfg.asn_db,
-                                  .home_countries = cfg.home,
-                                  .home_nets = cfg.home_nets,
-                                  .country_optional = cfg.country_db == NULL,
-                                  .asn_optional = cfg.asn_db == NULL};
+    /* A source asked for by name must be there. */
+    po.geo =
+        (struct ta_geo_opts){.country_db = cfg.country_db,
+                             .source = cfg.geo_source,
+                             .asn_db = cfg.asn_db,
+                             .home_countries = cfg.home,
+                             .home_nets = cfg.home_nets,
+                             .country_optional = cfg.country_db == NULL && cfg.geo_source == NULL,
+                             .asn_optional = cfg.asn_db == NULL};
 
     struct hooks_ctx hc;
     memset(&hc, 0, sizeof(hc));

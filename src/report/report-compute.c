@@ -12,26 +12,11 @@
 
 #include "threatatlas/json.h"
 
+#include "report/report-int.h"
+
 #include "common/banned.h"
 
 #define DAY_US (86400ull * 1000000ull)
-
-struct rowset {
-    struct ta_report_row *v;
-    size_t n, cap;
-};
-
-struct ta_report {
-    struct ta_report_query q;
-    struct rowset rows[TA_EVENT_KIND__COUNT]; /* by event kind */
-    bool db_empty;
-    /* Data versions of the runs overlapping the period. */
-    char **homes, **intel, **geoip, **sensors, **notes;
-    size_t n_homes, n_intel, n_geoip, n_sensors, n_notes;
-    uint64_t runs;
-    struct ta_report_suppressed *supp;
-    size_t n_supp;
-};
 
 void ta_report_query_init(struct ta_report_query *q)
 {
@@ -93,7 +78,30 @@ void ta_report_free(struct ta_report *r)
     for (size_t i = 0; i < r->n_supp; i++)
         free((char *)r->supp[i].list);
     free(r->supp);
+    free(r->gc_a);
+    free(r->gc_b);
     free(r);
+}
+
+ta_err ta_report_set_geo_compare(struct ta_report *r, const char *a, const char *b,
+                                 uint64_t addresses, uint64_t different)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *ca = malloc(la + 1), *cb = malloc(lb + 1);
+    if (ca == NULL || cb == NULL) {
+        free(ca);
+        free(cb);
+        return TA_ERR_NOMEM;
+    }
+    memcpy(ca, a, la + 1);
+    memcpy(cb, b, lb + 1);
+    free(r->gc_a);
+    free(r->gc_b);
+    r->gc_a = ca;
+    r->gc_b = cb;
+    r->gc_addresses = addresses;
+    r->gc_different = different;
+    return TA_OK;
 }
 
 static struct ta_report_row *row_get(struct rowset *rs, const char *src, const char *dst)
@@ -423,14 +431,9 @@ static const char *cc_or_unknown(const char *cc)
     return cc[0] ? cc : "an unknown country";
 }
 
-struct pair {
-    char src[3], dst[3];
-    uint64_t weight, sweight;
-};
-
 static int cmp_pairs(const void *a, const void *b)
 {
-    const struct pair *x = a, *y = b;
+    const struct ta__report_pair *x = a, *y = b;
     if (x->weight != y->weight)
         return x->weight > y->weight ? -1 : 1;
     if (x->sweight != y->sweight)
@@ -490,7 +493,60 @@ static void clause_backdoor(FILE *f, const struct ta_report_row *w, bool suspect
                       : pl(w->events, "backdoor attack event", "backdoor attack events"));
 }
 
+ta_err ta__report_pairs(const struct ta_report *r, struct ta__report_pair **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    /* Collect the country pairs seen in any section. */
+    size_t np = 0, cap = 0;
+    struct ta__report_pair *pairs = NULL;
+    for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
+        /* Payload rows have their own sentences, after the pairs. */
+        for (size_t i = 0; k != TA_EVENT_PAYLOAD && i < r->rows[k].n; i++) {
+            const struct ta_report_row *w = &r->rows[k].v[i];
+            size_t j;
+            for (j = 0; j < np; j++) {
+                if (strcmp(pairs[j].src, w->src_cc) == 0 && strcmp(pairs[j].dst, w->dst_cc) == 0)
+                    break;
+            }
+            if (j == np) {
+                if (np == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    struct ta__report_pair *p = realloc(pairs, cap * sizeof(*p));
+                    if (p == NULL) {
+                        free(pairs);
+                        return TA_ERR_NOMEM;
+                    }
+                    pairs = p;
+                }
+                memset(&pairs[np], 0, sizeof(pairs[np]));
+                memcpy(pairs[np].src, w->src_cc, 3);
+                memcpy(pairs[np].dst, w->dst_cc, 3);
+                np++;
+            }
+            if (ta_event_kind_confirmed((enum ta_event_kind)k))
+                pairs[j].weight += main_count(k, w);
+            else
+                pairs[j].sweight += main_count(k, w);
+        }
+    }
+    if (np > 1)
+        qsort(pairs, np, sizeof(*pairs), cmp_pairs);
+    *out = pairs;
+    *nout = np;
+    return TA_OK;
+}
+
 typedef void (*clause_fn)(FILE *, const struct ta_report_row *, bool);
+
+/* DB-IP's data (the location source) asks for its own credit. */
+static bool uses_dbip(const struct ta_report *r)
+{
+    for (size_t i = 0; i < r->n_geoip; i++)
+        if (strstr(r->geoip[i], "dbip") != NULL)
+            return true;
+    return r->gc_b != NULL && strstr(r->gc_b, "dbip") != NULL;
+}
 
 static void write_footer(const struct ta_report *r, FILE *f)
 {
@@ -519,7 +575,15 @@ static void write_footer(const struct ta_report *r, FILE *f)
     }
     for (size_t i = 0; i < r->n_notes; i++)
         fprintf(f, "Note: %s.\n", r->notes[i]);
+    if (r->gc_a != NULL) {
+        char a[32], b[32];
+        fprintf(f, "GeoIP sources %s and %s place %s of %s counted %s in different countries.\n",
+                r->gc_a, r->gc_b, num(r->gc_different, a), num(r->gc_addresses, b),
+                pl(r->gc_addresses, "address", "addresses"));
+    }
     fprintf(f, "%s\n", TA_REPORT_GEO_CREDIT);
+    if (uses_dbip(r))
+        fprintf(f, "%s\n", TA_REPORT_DBIP_CREDIT);
 }
 
 /* One line: suppressed events by kind and list. */
@@ -552,7 +616,7 @@ static void write_payload_text(const struct ta_report *r, FILE *f)
     }
 }
 
-static ta_err write_text(const struct ta_report *r, FILE *f)
+ta_err ta__report_write_text(const struct ta_report *r, FILE *f)
 {
     char from[16], to[16];
     day_str(r->q.from_day, from);
@@ -569,40 +633,11 @@ static ta_err write_text(const struct ta_report *r, FILE *f)
         write_footer(r, f);
         return TA_OK;
     }
-    /* Collect the country pairs seen in any section. */
-    size_t np = 0, cap = 0;
-    struct pair *pairs = NULL;
-    for (int k = 0; k < TA_EVENT_KIND__COUNT; k++) {
-        /* Payload rows have their own sentences, after the pairs. */
-        for (size_t i = 0; k != TA_EVENT_PAYLOAD && i < r->rows[k].n; i++) {
-            const struct ta_report_row *w = &r->rows[k].v[i];
-            size_t j;
-            for (j = 0; j < np; j++) {
-                if (strcmp(pairs[j].src, w->src_cc) == 0 && strcmp(pairs[j].dst, w->dst_cc) == 0)
-                    break;
-            }
-            if (j == np) {
-                if (np == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    struct pair *p = realloc(pairs, cap * sizeof(*p));
-                    if (p == NULL) {
-                        free(pairs);
-                        return TA_ERR_NOMEM;
-                    }
-                    pairs = p;
-                }
-                memset(&pairs[np], 0, sizeof(pairs[np]));
-                memcpy(pairs[np].src, w->src_cc, 3);
-                memcpy(pairs[np].dst, w->dst_cc, 3);
-                np++;
-            }
-            if (ta_event_kind_confirmed((enum ta_event_kind)k))
-                pairs[j].weight += main_count(k, w);
-            else
-                pairs[j].sweight += main_count(k, w);
-        }
-    }
-    qsort(pairs, np, sizeof(*pairs), cmp_pairs);
+    struct ta__report_pair *pairs = NULL;
+    size_t np = 0;
+    ta_err err = ta__report_pairs(r, &pairs, &np);
+    if (err != TA_OK)
+        return err;
     static const clause_fn clauses[3] = {clause_c2, clause_phish, clause_backdoor};
     for (size_t j = 0; j < np; j++) {
         bool any = false;
@@ -738,9 +773,23 @@ static ta_err write_json(const struct ta_report *r, FILE *f)
     json_strv(&j, "intel", r->intel, r->n_intel);
     json_strv(&j, "geoip", r->geoip, r->n_geoip);
     ta_json_kv_str(&j, "credit", TA_REPORT_GEO_CREDIT);
+    if (uses_dbip(r))
+        ta_json_kv_str(&j, "credit_location", TA_REPORT_DBIP_CREDIT);
     ta_json_kv_uint(&j, "runs", r->runs);
     json_strv(&j, "sensors", r->sensors, r->n_sensors);
     json_strv(&j, "notes", r->notes, r->n_notes);
+    if (r->gc_a != NULL) {
+        ta_json_key(&j, "geo_compare");
+        ta_json_obj_open(&j);
+        ta_json_key(&j, "sources");
+        ta_json_arr_open(&j);
+        ta_json_str(&j, r->gc_a);
+        ta_json_str(&j, r->gc_b);
+        ta_json_arr_close(&j);
+        ta_json_kv_uint(&j, "addresses", r->gc_addresses);
+        ta_json_kv_uint(&j, "different", r->gc_different);
+        ta_json_obj_close(&j);
+    }
     ta_json_obj_close(&j);
     if (r->db_empty || ta_report_period_empty(r))
         ta_json_kv_str(&j, "note",
@@ -795,7 +844,7 @@ ta_err ta_report_write(const struct ta_report *r, enum ta_report_format fmt, FIL
         err = write_csv(r, out);
         break;
     default:
-        err = write_text(r, out);
+        err = ta__report_write_text(r, out);
     }
     if (err == TA_OK && (fflush(out) != 0 || ferror(out)))
         err = TA_ERR_IO;

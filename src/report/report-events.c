@@ -16,8 +16,8 @@
 
 bool ta_events_format_parse(const char *s, enum ta_events_format *out)
 {
-    static const char *const names[] = {"eve", "intelmq", "csv"};
-    for (unsigned i = 0; i < 3; i++) {
+    static const char *const names[] = {"eve", "intelmq", "csv", "stix", "misp"};
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(s, names[i]) == 0) {
             *out = (enum ta_events_format)i;
             return true;
@@ -65,6 +65,8 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
                               enum ta_events_format fmt, FILE *out, uint64_t *count)
 {
     *count = 0;
+    if (fmt == TA_EVENTS_FMT_STIX || fmt == TA_EVENTS_FMT_MISP)
+        return TA_ERR_ARG; /* indicators, not events: ta_report_share_write */
     uint32_t kinds = 0;
     if (type != NULL) {
         enum ta_event_kind k;

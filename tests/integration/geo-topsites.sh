@@ -13,11 +13,12 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 PIN=sha512-HEvgDGRn/jqS5tUsLy98Ku6Mq+a2Rk15TMXwGzuOYbtd5yu+lfVpB2ii8pbZ4PTisFTK/VaO4GBpm80qTn5D/w==
 
-# A data dir whose GeoIP packages are already there, so only top-sites is due.
+# A data dir whose other packages are already there, so only top-sites is due.
 dd=$tmp/dd
-for p in geo-whois-asn-country-mmdb asn; do
-    mkdir -p "$dd/geo/$p"
-    echo '{"name": "x", "version": "2.3.2026061719"}' > "$dd/geo/$p/package.json"
+for p in geo-whois-asn-country-mmdb:2.3.2026061719 asn:2.3.2026061719 \
+    dbip-country-mmdb:2.3.2026060120 world-atlas:2.0.2 i18n-iso-countries:7.14.0; do
+    mkdir -p "$dd/geo/${p%%:*}"
+    echo "{\"name\": \"x\", \"version\": \"${p#*:}\"}" > "$dd/geo/${p%%:*}/package.json"
 done
 
 # 1. Offline: the instructions name the tarball and its pinned sha512.
