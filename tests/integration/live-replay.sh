@@ -74,9 +74,8 @@ import json, sys
 for e in map(json.loads, sys.stdin):
     for k in ("timestamp", "flow_id"):
         e.pop(k, None)
-    t = e.get("threatatlas", {})
-    for k in ("flow_start",):
-        t.pop(k, None)
+    e.get("alert", {}).get("metadata", {}).pop("flow_start", None)
+    e.get("flow", {}).pop("start", None)
     print(json.dumps(e, sort_keys=True))' | sort >"$tmp/$w.events"
 done
 [[ $(wc -l <"$tmp/file.events") == 4 ]] || fail "file run: $(wc -l <"$tmp/file.events") events, not 4"
