@@ -9,10 +9,13 @@
  * frag_timeout_s (packet time) are dropped (frag_timeout). Overlapping
  * fragments are accepted, later bytes winning, and counted (frag_overlap).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode/decode-int.h"
+
+#include "common/hash64.h"
 
 #include "common/banned.h"
 
@@ -86,16 +89,8 @@ void ta__frag_free(struct frag_table *ft)
 
 static uint32_t key_hash(const struct frag_key *k)
 {
-    /* FNV-1a over the key fields. */
-    uint32_t h = 2166136261u;
-    const uint8_t *parts[2] = {k->src, k->dst};
-    for (int p = 0; p < 2; p++)
-        for (int i = 0; i < 16; i++)
-            h = (h ^ parts[p][i]) * 16777619u;
-    h = (h ^ k->id) * 16777619u;
-    h = (h ^ k->proto) * 16777619u;
-    h = (h ^ k->version) * 16777619u;
-    return h;
+    /* The fields up to the trailing padding, which a struct copy need not keep. */
+    return (uint32_t)ta_hash64_words(0, k, offsetof(struct frag_key, version) + 1);
 }
 
 static bool key_eq(const struct frag_key *a, const struct frag_key *b)

@@ -28,6 +28,8 @@
 #include "enrich/enrich-internal.h"
 #include "enrich/enrich-mmdb.h"
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 /*
@@ -375,14 +377,12 @@ static void table_free(struct table *t)
     memset(t, 0, sizeof(*t));
 }
 
+_Static_assert(sizeof(struct ta__geo_rec) == 12, "geo records have no padding");
+
 static uint32_t rec_hash(const struct ta__geo_rec *r)
 {
-    uint32_t h = r->asn * 2654435761u;
-    h ^= r->name * 2246822519u;
-    h ^= ((uint32_t)(uint8_t)r->cc[0] << 24 | (uint32_t)(uint8_t)r->cc[1] << 16 |
-          (uint32_t)r->reason << 8 | r->flags) *
-         3266489917u;
-    return h ^ (h >> 15);
+    /* Records are compared with memcmp, so hashed the same way. */
+    return (uint32_t)ta_hash64_words(0, r, sizeof(*r));
 }
 
 /* Deduplicate b's answers into t->u / t->ridx. */

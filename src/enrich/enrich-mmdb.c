@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 /* Decoded-record cache: many networks share one data record. */
@@ -36,7 +38,7 @@ static bool dcache_get(const struct dcache *c, uint32_t off, uint32_t *a, uint32
 {
     if (c->n == 0)
         return false;
-    size_t j = (off * 2654435761u) & (c->n - 1);
+    size_t j = (size_t)ta_hash_mix64(off) & (c->n - 1);
     while (c->keys[j] != 0) {
         if (c->keys[j] == off + 1) {
             *a = c->a[j];
@@ -63,7 +65,7 @@ static ta_err dcache_put(struct dcache *c, uint32_t off, uint32_t a, uint32_t b)
         for (size_t i = 0; i < c->n; i++) {
             if (c->keys[i] == 0)
                 continue;
-            size_t j = ((c->keys[i] - 1) * 2654435761u) & (nc.n - 1);
+            size_t j = (size_t)ta_hash_mix64(c->keys[i] - 1) & (nc.n - 1);
             while (nc.keys[j] != 0)
                 j = (j + 1) & (nc.n - 1);
             nc.keys[j] = c->keys[i];
@@ -74,7 +76,7 @@ static ta_err dcache_put(struct dcache *c, uint32_t off, uint32_t a, uint32_t b)
         dcache_free(c);
         *c = nc;
     }
-    size_t j = (off * 2654435761u) & (c->n - 1);
+    size_t j = (size_t)ta_hash_mix64(off) & (c->n - 1);
     while (c->keys[j] != 0)
         j = (j + 1) & (c->n - 1);
     c->keys[j] = off + 1;

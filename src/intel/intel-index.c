@@ -245,17 +245,16 @@ static bool intern(struct ta_intel_index *x, struct ta_strset *t, const char *s,
 
 /* ---- hashing of string keys --------------------------------------------- */
 
-#define H_SEED 0x9e3779b97f4a7c15ull
-#define H_MUL  0xff51afd7ed558ccdull
-
+/* The type is the first value hashed, so equal text of two types (a
+ * domain and a URL path) lands on different slots. */
 static inline uint64_t h_init(unsigned type)
 {
-    return H_SEED ^ ((uint64_t)type * 0x100000001b3ull);
+    return ta_hash64_step(TA_HASH_FNV_BASIS, type);
 }
 
 static inline uint64_t h_step(uint64_t h, uint8_t c)
 {
-    return (h ^ c) * H_MUL;
+    return ta_hash64_step(h, c);
 }
 
 /* 64-bit finaliser: the low 32 bits are the slot tag (and position), the
@@ -588,10 +587,7 @@ static int ipp_cmp(const void *a, const void *b)
 
 static uint32_t addr_hash(const uint8_t *a)
 {
-    uint64_t lo, hi;
-    memcpy(&lo, a, 8);
-    memcpy(&hi, a + 8, 8);
-    return (uint32_t)h_fin(lo * 0x9e3779b97f4a7c15ull ^ hi);
+    return (uint32_t)ta_hash64_words(0, a, 16);
 }
 
 static size_t pow2_at_least(size_t n)
@@ -661,7 +657,7 @@ static uint64_t answer_hash(const struct pfx *l, size_t n, uint8_t flags)
 {
     uint64_t h = h_init(flags);
     for (size_t i = 0; i < n; i++)
-        h = (h ^ l[i].efirst) * H_MUL;
+        h = ta_hash64_step(h, l[i].efirst);
     return h_fin(h);
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 void ta__kset_init(struct ta__kset *s, unsigned nvals)
@@ -36,14 +38,8 @@ size_t ta__kset_bytes(const struct ta__kset *s)
 
 static uint64_t hash(const uint8_t *p, size_t n)
 {
-    /* FNV-1a, then a final mix so the low bits are usable as an index. */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
+    /* Finished, so that the low bits are usable as an index. */
+    return ta_hash_mix64(ta_hash64(0, p, n));
 }
 
 const uint8_t *ta__kset_key(const struct ta__kset *s, size_t i, size_t *len)
