@@ -15,12 +15,12 @@
 #include "threatatlas/proto.h"
 
 #include "common/hash64.h"
+#include "common/urlhost.h"
 
 #include "common/banned.h"
 
 #define SRC_BUFS 4
 #define SRC_LEN  256
-#define HOST_LEN 256
 
 /* host -> phishing URL indicators on it (count and the first one). */
 struct host_urls {
@@ -43,21 +43,6 @@ static size_t shash(const char *s, size_t n)
     return (size_t)ta_hash64(0, s, n);
 }
 
-/* Host part of a normalised URL "scheme://host[:port]/...". */
-static bool url_host(const char *url, const char **h, size_t *n)
-{
-    const char *p = strstr(url, "://");
-    if (p == NULL)
-        return false;
-    p += 3;
-    size_t len = strcspn(p, ":/?#");
-    if (len == 0 || len >= HOST_LEN)
-        return false;
-    *h = p;
-    *n = len;
-    return true;
-}
-
 static struct host_urls *host_find(const struct ta_detect_intel_adapter *a, const char *h, size_t n)
 {
     for (struct host_urls *e = a->buckets[shash(h, n) & (a->nbuckets - 1)]; e != NULL; e = e->next)
@@ -69,10 +54,13 @@ static struct host_urls *host_find(const struct ta_detect_intel_adapter *a, cons
 static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
 {
     struct ta_detect_intel_adapter *a = user;
-    const char *h;
-    size_t n;
-    if (ind->type != TA_INTEL_URL || !url_host(ind->value, &h, &n))
+    struct ta_url_host u;
+    if (ind->type != TA_INTEL_URL || !ta_url_host(ind->value, strlen(ind->value), &u))
         return TA_OK;
+    /* Hosts are looked up as proto-http writes them: lowercase, no port. */
+    char h[TA_URL_HOST_MAX];
+    size_t n = u.len;
+    ta_url_host_lower(u.host, n, h);
     struct host_urls *e = host_find(a, h, n);
     if (e != NULL) {
         /* One row per (value, source): count distinct URLs only. */

@@ -41,6 +41,7 @@
 
 #include "common/cursor.h"
 #include "common/hash64.h"
+#include "common/urlhost.h"
 #include "common/strset.h"
 #include "intel/intel-internal.h"
 
@@ -1645,9 +1646,9 @@ bool ta_intel_allow_domain(const struct ta_intel_index *x, const char *name, siz
 }
 
 /* The URL keys of a normalised URL: full, without the query, its path, its
- * path without the query; in that order. */
+ * path without the query; in that order. *root: the URL is a site's root. */
 static size_t url_keys(const struct ta_intel_index *x, const char *buf, size_t nl,
-                       const struct skey **hit, const char **host, size_t *hostlen, bool *root)
+                       const struct skey **hit, bool *root)
 {
     const char *sep = strstr(buf, "://");
     const char *rest = sep != NULL ? sep + 3 : buf;
@@ -1655,8 +1656,6 @@ static size_t url_keys(const struct ta_intel_index *x, const char *buf, size_t n
     const char *q = memchr(rest, '?', rl);
     const char *path = memchr(rest, '/', rl);
     size_t nh = 0;
-    *host = rest;
-    *hostlen = path != NULL ? (size_t)(path - rest) : rl;
     *root = path != NULL && q == NULL && rl - (size_t)(path - rest) == 1;
     const struct skey *k = probe(x, TA_INTEL_URL, hash_rev(TA_INTEL_URL, rest, rl), rest, rl);
     if (k != NULL)
@@ -1693,10 +1692,8 @@ size_t ta_intel_match_url(const struct ta_intel_index *x, const char *url, size_
     if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
         return 0;
     const struct skey *hit[4];
-    const char *host;
-    size_t hl;
     bool root;
-    size_t nh = url_keys(x, buf, nl, hit, &host, &hl, &root);
+    size_t nh = url_keys(x, buf, nl, hit, &root);
     uint32_t at_s = at_secs(at);
     size_t n = 0;
     for (size_t i = 0; i < nh && n < max; i++)
@@ -1714,10 +1711,8 @@ bool ta_intel_allow_url(const struct ta_intel_index *x, const char *url, size_t 
     if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
         return false;
     const struct skey *hit[4];
-    const char *host;
-    size_t hl;
     bool root;
-    size_t nh = url_keys(x, buf, nl, hit, &host, &hl, &root);
+    size_t nh = url_keys(x, buf, nl, hit, &root);
     for (size_t i = 0; i < nh; i++) {
         /* URL entries only: a path alone names no site. */
         if (hit[i]->type != TA_INTEL_URL || !(hit[i]->flags & F_ALLOW))
@@ -1731,10 +1726,11 @@ bool ta_intel_allow_url(const struct ta_intel_index *x, const char *url, size_t 
     if (!root)
         return false;
     /* A site root stands for the site: an allow entry for exactly its host. */
-    const char *colon = memchr(host, ':', hl);
-    if (colon != NULL && host[0] != '[')
-        hl = (size_t)(colon - host);
-    const struct skey *k = probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, host, hl), host, hl);
+    struct ta_url_host u;
+    if (!ta_url_host(buf, nl, &u))
+        return false;
+    const struct skey *k =
+        probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, u.host, u.len), u.host, u.len);
     if (k == NULL || !(k->flags & F_ALLOW))
         return false;
     const struct entry *e = allow_entry(x, k->efirst, k->ecount, false);
