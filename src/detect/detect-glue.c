@@ -15,6 +15,7 @@
 #include "threatatlas/proto.h"
 
 #include "common/hash64.h"
+#include "common/htab.h"
 #include "common/urlhost.h"
 
 #include "common/banned.h"
@@ -24,7 +25,6 @@
 
 /* host -> phishing URL indicators on it (count and the first one). */
 struct host_urls {
-    struct host_urls *next;
     uint32_t count;
     char *url;
     char host[];
@@ -32,23 +32,36 @@ struct host_urls {
 
 struct ta_detect_intel_adapter {
     const struct ta_intel_index *idx;
-    struct host_urls **buckets;
-    size_t nbuckets;
+    struct ta_htab hosts; /* host -> index in urls */
+    struct host_urls **urls;
+    size_t nurls, cap_urls;
     char sources[SRC_BUFS][SRC_LEN]; /* rotating: a few matches stay valid at once */
     unsigned next_src;
 };
 
-static size_t shash(const char *s, size_t n)
+static uint64_t shash(const char *s, size_t n)
 {
-    return (size_t)ta_hash64(0, s, n);
+    return ta_hash_mix64(ta_hash64(0, s, n));
+}
+
+struct host_probe {
+    const struct ta_detect_intel_adapter *a;
+    const char *h;
+    size_t n;
+};
+
+static bool host_eq(const void *ctx, uint32_t i)
+{
+    const struct host_probe *p = ctx;
+    const char *host = p->a->urls[i]->host;
+    return strlen(host) == p->n && memcmp(host, p->h, p->n) == 0;
 }
 
 static struct host_urls *host_find(const struct ta_detect_intel_adapter *a, const char *h, size_t n)
 {
-    for (struct host_urls *e = a->buckets[shash(h, n) & (a->nbuckets - 1)]; e != NULL; e = e->next)
-        if (strlen(e->host) == n && memcmp(e->host, h, n) == 0)
-            return e;
-    return NULL;
+    struct host_probe p = {a, h, n};
+    uint32_t i;
+    return ta_htab_find(&a->hosts, shash(h, n), host_eq, &p, &i) ? a->urls[i] : NULL;
 }
 
 static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
@@ -68,6 +81,14 @@ static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
             e->count++;
         return TA_OK;
     }
+    if (a->nurls == a->cap_urls) {
+        size_t cap = a->cap_urls ? a->cap_urls * 2 : 256;
+        struct host_urls **nu = realloc(a->urls, cap * sizeof(*nu));
+        if (nu == NULL)
+            return TA_ERR_NOMEM;
+        a->urls = nu;
+        a->cap_urls = cap;
+    }
     e = calloc(1, sizeof(*e) + n + 1);
     if (e == NULL)
         return TA_ERR_NOMEM;
@@ -78,9 +99,13 @@ static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
     }
     memcpy(e->host, h, n);
     e->count = 1;
-    size_t b = shash(h, n) & (a->nbuckets - 1);
-    e->next = a->buckets[b];
-    a->buckets[b] = e;
+    ta_err err = ta_htab_put(&a->hosts, shash(h, n), (uint32_t)a->nurls);
+    if (err != TA_OK) {
+        free(e->url);
+        free(e);
+        return err;
+    }
+    a->urls[a->nurls++] = e;
     return TA_OK;
 }
 
@@ -92,12 +117,7 @@ ta_err ta_detect_intel_adapter_new(struct ta_intel_db *db, const struct ta_intel
     if (a == NULL)
         return TA_ERR_NOMEM;
     a->idx = idx;
-    a->nbuckets = 1u << 16;
-    a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
-    if (a->buckets == NULL) {
-        free(a);
-        return TA_ERR_NOMEM;
-    }
+    ta_htab_init(&a->hosts, 0);
     if (db != NULL) {
         struct ta_intel_filter f = {.have_kind = true,
                                     .kind = TA_INTEL_KIND_PHISHING,
@@ -117,16 +137,12 @@ void ta_detect_intel_adapter_free(struct ta_detect_intel_adapter *a)
 {
     if (a == NULL)
         return;
-    for (size_t i = 0; i < a->nbuckets; i++) {
-        struct host_urls *e = a->buckets[i];
-        while (e != NULL) {
-            struct host_urls *n = e->next;
-            free(e->url);
-            free(e);
-            e = n;
-        }
+    for (size_t i = 0; i < a->nurls; i++) {
+        free(a->urls[i]->url);
+        free(a->urls[i]);
     }
-    free(a->buckets);
+    free(a->urls);
+    ta_htab_release(&a->hosts);
     free(a);
 }
 

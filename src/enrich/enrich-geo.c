@@ -28,7 +28,9 @@
 #include "enrich/enrich-internal.h"
 #include "enrich/enrich-mmdb.h"
 
+#include "common/check.h"
 #include "common/hash64.h"
+#include "common/htab.h"
 
 #include "common/banned.h"
 
@@ -379,39 +381,44 @@ static void table_free(struct table *t)
 
 _Static_assert(sizeof(struct ta__geo_rec) == 12, "geo records have no padding");
 
-static uint32_t rec_hash(const struct ta__geo_rec *r)
+struct rec_probe {
+    const struct ta__geo_rec *u, *r;
+};
+
+static bool rec_eq(const void *ctx, uint32_t e)
 {
-    /* Records are compared with memcmp, so hashed the same way. */
-    return (uint32_t)ta_hash64_words(0, r, sizeof(*r));
+    const struct rec_probe *p = ctx;
+    return memcmp(&p->u[e], p->r, sizeof(*p->r)) == 0;
 }
 
 /* Deduplicate b's answers into t->u / t->ridx. */
 static ta_err dedupe_recs(struct table *t, const struct build *b)
 {
-    size_t ns = 1024;
-    while (ns < b->n * 2)
-        ns *= 2;
-    uint32_t *slots = malloc(ns * sizeof(uint32_t));
+    struct ta_htab seen;
+    ta_htab_init(&seen, 0);
     t->ridx = malloc(b->n * sizeof(uint32_t));
     t->u = malloc(b->n * sizeof(struct ta__geo_rec));
-    if (slots == NULL || t->ridx == NULL || t->u == NULL) {
-        free(slots);
+    if (t->ridx == NULL || t->u == NULL || ta_htab_reserve(&seen, b->n) != TA_OK) {
+        ta_htab_release(&seen);
         return TA_ERR_NOMEM;
     }
-    memset(slots, 0xff, ns * sizeof(uint32_t));
     t->nu = 0;
     for (size_t i = 0; i < b->n; i++) {
-        size_t j = rec_hash(&b->r[i]) & (ns - 1);
-        while (slots[j] != UINT32_MAX &&
-               memcmp(&t->u[slots[j]], &b->r[i], sizeof(struct ta__geo_rec)))
-            j = (j + 1) & (ns - 1);
-        if (slots[j] == UINT32_MAX) {
-            slots[j] = (uint32_t)t->nu;
+        /* Records are compared with memcmp, so hashed as their bytes. */
+        uint64_t h = ta_hash64_words(0, &b->r[i], sizeof(b->r[i]));
+        struct rec_probe p = {t->u, &b->r[i]};
+        uint32_t e;
+        if (!ta_htab_find(&seen, h, rec_eq, &p, &e)) {
+            e = (uint32_t)t->nu;
             t->u[t->nu++] = b->r[i];
+            /* Cannot fail: room for every record was reserved. */
+            ta_err err = ta_htab_put(&seen, h, e);
+            TA_ASSERT(err == TA_OK);
+            (void)err;
         }
-        t->ridx[i] = slots[j];
+        t->ridx[i] = e;
     }
-    free(slots);
+    ta_htab_release(&seen);
     struct ta__geo_rec *shrunk = realloc(t->u, (t->nu ? t->nu : 1) * sizeof(struct ta__geo_rec));
     if (shrunk != NULL)
         t->u = shrunk;

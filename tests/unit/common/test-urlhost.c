@@ -25,7 +25,7 @@ static const char *host_of(const char *url, int32_t *port)
 #define HOST(url, want_host, want_port)                                                            \
     do {                                                                                           \
         int32_t port_;                                                                             \
-        assert_string_equal(host_of(url, &port_), want_host);                                     \
+        assert_string_equal(host_of(url, &port_), want_host);                                      \
         assert_int_equal(port_, want_port);                                                        \
     } while (0)
 
@@ -66,8 +66,8 @@ static void test_ipv6(void **state)
     HOST("http://[2001:db8::1]/x", "[2001:db8::1]", -1);
     HOST("http://[2001:db8::1]:8443/x", "[2001:db8::1]", 8443);
     HOST("http://u@[::1]:80", "[::1]", 80);
-    HOST("http://[::1/x", "", -2);     /* unclosed */
-    HOST("http://[::1]x/", "", -2);    /* junk after the bracket */
+    HOST("http://[::1/x", "", -2);  /* unclosed */
+    HOST("http://[::1]x/", "", -2); /* junk after the bracket */
     HOST("http://[::1]:8x/", "", -2);
 }
 
