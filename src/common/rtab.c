@@ -16,13 +16,14 @@ static unsigned ceil_log2(size_t n)
     return k;
 }
 
-ta_err ta_rtab4_build(struct ta_rtab4 *t, const uint32_t *start, const uint32_t *val, size_t n)
+static ta_err build4(struct ta_rtab4 *t, const uint32_t *start, const uint32_t *val, size_t stride,
+                     size_t n)
 {
     memset(t, 0, sizeof(*t));
     if (n >= TA_RTAB_MAX_RNG)
         return TA_ERR_LIMIT;
     for (size_t i = 0; i < n; i++)
-        if (val[i] >= TA_RTAB_UNIFORM)
+        if (val[i * stride] >= TA_RTAB_UNIFORM)
             return TA_ERR_LIMIT;
     const unsigned sh = 32 - TA_RTAB4_BITS;
     size_t nd = (size_t)1 << TA_RTAB4_BITS;
@@ -36,10 +37,10 @@ ta_err ta_rtab4_build(struct ta_rtab4 *t, const uint32_t *start, const uint32_t 
     size_t r = 0; /* range containing the slot's first address */
     for (size_t b = 0; n > 0 && b < nd;) {
         uint64_t lo = (uint64_t)b << sh, hi = lo + ((uint64_t)1 << sh);
-        while (r + 1 < n && start[r + 1] <= lo)
+        while (r + 1 < n && start[(r + 1) * stride] <= lo)
             r++;
         size_t last = r; /* last range starting inside the slot */
-        while (last + 1 < n && start[last + 1] < hi)
+        while (last + 1 < n && start[(last + 1) * stride] < hi)
             last++;
         if (last != r) {
             dir[b++] = (uint32_t)r | (uint32_t)ceil_log2(last - r + 1) << 27;
@@ -47,17 +48,30 @@ ta_err ta_rtab4_build(struct ta_rtab4 *t, const uint32_t *start, const uint32_t 
         }
         /* Range r covers this slot and every following one up to its end:
          * fill the run at once (large prefixes and gaps span many slots). */
-        uint64_t end = r + 1 < n ? start[r + 1] : (uint64_t)1 << 32;
+        uint64_t end = r + 1 < n ? start[(r + 1) * stride] : (uint64_t)1 << 32;
         size_t stop = (size_t)(end >> sh);
-        uint32_t v = TA_RTAB_UNIFORM | val[r];
+        uint32_t v = TA_RTAB_UNIFORM | val[r * stride];
         for (; b < stop; b++) /* stop > b: r's end is at or past hi */
             dir[b] = v;
     }
     t->start = start;
     t->val = val;
+    t->stride = stride;
     t->n = n;
     t->dir = dir;
     return TA_OK;
+}
+
+ta_err ta_rtab4_build(struct ta_rtab4 *t, const uint32_t *start, const uint32_t *val, size_t n)
+{
+    return build4(t, start, val, 1, n);
+}
+
+_Static_assert(sizeof(struct ta_range4) == 2 * sizeof(uint32_t), "pairs are two words");
+
+ta_err ta_rtab4_build_pairs(struct ta_rtab4 *t, const struct ta_range4 *r, size_t n)
+{
+    return build4(t, r != NULL ? &r->start : NULL, r != NULL ? &r->val : NULL, 2, n);
 }
 
 ta_err ta_rtab6_build(struct ta_rtab6 *t, const ta_u128 *start, const uint32_t *val, size_t n)

@@ -138,7 +138,7 @@ struct ta_intel_index {
     struct pfx *lists;
     size_t nlists, cap_lists;
     /* IPv4 ranges */
-    uint32_t *v4_start, *v4_ans;
+    struct ta_range4 *v4; /* (start, answer id): a search ends next to its answer */
     size_t nv4;
     struct ta_rtab4 r4;
     /* IPv6 ranges */
@@ -753,12 +753,12 @@ static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint
     return true;
 }
 
-/* Range sweep output for one family: starts and answer ids, IPv4 starts
- * straight into 32 bits (a 128-bit start per range would add ~140 MB to the
- * peak at 10M indicators). */
+/* Range sweep output for one family: IPv4 straight into the final 8-byte
+ * ranges (a 128-bit start per range would add ~140 MB to the peak at 10M
+ * indicators), IPv6 as starts + answer ids. */
 struct segs {
     bool v4;
-    uint32_t *start4;
+    struct ta_range4 *r4;
     u128 *start;
     uint32_t *ans;
     size_t n, cap;
@@ -771,32 +771,34 @@ static bool seg_emit(struct builder *B, struct segs *S, u128 start, const uint32
     if (!answer_for(B, stack, sp, &id))
         return false;
     /* Neighbours with the same answer are one range. */
-    if (S->n > 0 && S->ans[S->n - 1] == id)
+    if (S->n > 0 && (S->v4 ? S->r4[S->n - 1].val : S->ans[S->n - 1]) == id)
         return true;
     if (S->n == S->cap) {
         size_t nc = S->cap ? S->cap * 2 : 256;
         if (S->v4) {
-            uint32_t *ns = realloc(S->start4, nc * sizeof(*ns));
-            if (ns == NULL)
+            struct ta_range4 *nr = realloc(S->r4, nc * sizeof(*nr));
+            if (nr == NULL)
                 return false;
-            S->start4 = ns;
+            S->r4 = nr;
         } else {
             u128 *ns = realloc(S->start, nc * sizeof(*ns));
             if (ns == NULL)
                 return false;
             S->start = ns;
+            uint32_t *na = realloc(S->ans, nc * sizeof(*na));
+            if (na == NULL)
+                return false;
+            S->ans = na;
         }
-        uint32_t *na = realloc(S->ans, nc * sizeof(*na));
-        if (na == NULL)
-            return false;
-        S->ans = na;
         S->cap = nc;
     }
-    if (S->v4)
-        S->start4[S->n] = (uint32_t)start;
-    else
+    if (S->v4) {
+        S->r4[S->n].start = (uint32_t)start;
+        S->r4[S->n].val = id;
+    } else {
         S->start[S->n] = start;
-    S->ans[S->n] = id;
+        S->ans[S->n] = id;
+    }
     S->n++;
     return true;
 }
@@ -871,20 +873,17 @@ static bool build_ranges(struct builder *B)
     B->naslot = 0;
     if (ok) {
         x->nv4 = S4.n;
-        x->v4_start = S4.start4;
-        x->v4_ans = S4.ans;
-        S4.start4 = NULL;
-        S4.ans = NULL;
+        x->v4 = S4.r4;
+        S4.r4 = NULL;
         x->nv6 = S6.n;
         x->v6_start = S6.start;
         x->v6_ans = S6.ans;
         S6.start = NULL;
         S6.ans = NULL;
-        ok = ta_rtab4_build(&x->r4, x->v4_start, x->v4_ans, x->nv4) == TA_OK &&
+        ok = ta_rtab4_build_pairs(&x->r4, x->v4, x->nv4) == TA_OK &&
              ta_rtab6_build(&x->r6, x->v6_start, x->v6_ans, x->nv6) == TA_OK;
     }
-    free(S4.start4);
-    free(S4.ans);
+    free(S4.r4);
     free(S6.start);
     free(S6.ans);
     x->st.ip_ranges = x->nv4 + x->nv6;
@@ -1161,19 +1160,17 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     c = x->bloom_mask + 1;
     finish((void **)&x->bloom, &c, x->bloom_mask + 1, sizeof(*x->bloom));
     c = x->nv4;
-    finish((void **)&x->v4_start, &c, x->nv4, sizeof(*x->v4_start));
-    c = x->nv4;
-    finish((void **)&x->v4_ans, &c, x->nv4, sizeof(*x->v4_ans));
+    finish((void **)&x->v4, &c, x->nv4, sizeof(*x->v4));
     c = x->nv6;
     finish((void **)&x->v6_start, &c, x->nv6, sizeof(*x->v6_start));
     /* The ranges may have moved: the jump tables index them, not copy them. */
-    ta_rtab4_point(&x->r4, x->v4_start, x->v4_ans);
+    ta_rtab4_point_pairs(&x->r4, x->v4);
     ta_rtab6_point(&x->r6, x->v6_start, x->v6_ans);
     x->st.memory = x->pool_cap + x->cap_ent * sizeof(struct entry) +
                    x->cap_src * sizeof(struct src) + x->cap_keys * sizeof(struct skey) +
                    x->nslots * sizeof(*x->slots) + (x->bloom_mask + 1) * sizeof(*x->bloom) +
                    x->cap_ans * sizeof(struct answer) + x->cap_lists * sizeof(struct pfx) +
-                   x->nv4 * 2 * sizeof(uint32_t) + ta_rtab4_bytes(&x->r4) +
+                   x->nv4 * sizeof(*x->v4) + ta_rtab4_bytes(&x->r4) +
                    x->nv6 * (sizeof(u128) + sizeof(uint32_t)) + ta_rtab6_bytes(&x->r6) +
                    x->cap_ipp * sizeof(struct ipport) + x->nipp_slots * sizeof(uint32_t);
     *out = x;
@@ -1205,8 +1202,7 @@ void ta_intel_index_free(struct ta_intel_index *x)
     free(x->pfx);
     free(x->ans);
     free(x->lists);
-    free(x->v4_start);
-    free(x->v4_ans);
+    free(x->v4);
     ta_rtab4_release(&x->r4);
     free(x->v6_start);
     free(x->v6_ans);

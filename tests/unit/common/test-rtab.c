@@ -74,8 +74,20 @@ static void test_v4(void **state)
         check4(&t, s, v, n, (b << 12) - 1);
     }
     check4(&t, s, v, n, 0xffffffffu);
-    for (int i = 0; i < 100000; i++)
-        check4(&t, s, v, n, (uint32_t)next());
+    /* The same ranges as (start, val) pairs answer the same. */
+    static struct ta_range4 pr[N];
+    for (size_t i = 0; i < n; i++)
+        pr[i] = (struct ta_range4){s[i], v[i]};
+    struct ta_rtab4 tp;
+    assert_int_equal(ta_rtab4_build_pairs(&tp, pr, n), TA_OK);
+    for (int i = 0; i < 100000; i++) {
+        uint32_t ip = (uint32_t)next();
+        check4(&t, s, v, n, ip);
+        check4(&tp, s, v, n, ip);
+    }
+    for (size_t i = 0; i < n; i++)
+        check4(&tp, s, v, n, s[i]);
+    ta_rtab4_release(&tp);
     /* Moved arrays: the slots hold, the answers come from the new place. */
     static uint32_t s2[N], v2[N];
     memcpy(s2, s, sizeof(s));
