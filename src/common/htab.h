@@ -28,7 +28,7 @@
  *
  * Users: the string sets (common/strset.h: intel index names, AS names),
  * the store's key sets, the geolocation answer dedupe and map cache, the
- * detector's phishing-URL host index. The flow table, the intel index's
+ * detector's phishing-URL host index, the IP fragment table. The flow table, the intel index's
  * string keys and the detector caches keep their own layouts for speed or
  * for their eviction lists; docs/design/hash-tables.md gives the numbers.
  * Low-level primitive: uses nothing but the C library and common/check.h.
