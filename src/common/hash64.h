@@ -11,14 +11,23 @@
  *                              (a port, a protocol number) without a buffer
  *   ta_hash64_words(seed, p, n) fixed-size, zero-padded keys (n a compile-time
  *                              size): eight bytes per multiply, then mixed
+ *   ta_hash64_round(h, w)      one multiply-rotate round of a 64-bit word, and
+ *   ta_hash64_last(h, w)       the cheaper last one: the parts of
+ *                              ta_hash64_words, for keys built from fields
+ *                              (a flow's addresses and ports) without a buffer
+ *   ta_hash64_pair(seed, a, b) two words, finished: small composite keys
  *   ta_hash_mix64(x)           fixed-width finaliser (MurmurHash3 fmix64): spreads
  *                              every input bit over the whole word, for tables
  *                              that take slot bits from the low end and tags or
- *                              Bloom bits from the high end
+ *                              Bloom bits from the high end, and for integer keys
  *
- * Seed 0 gives plain FNV-1a, the values the tables used before they shared
- * this header; nothing that is written out depends on a hash value, only
- * slot positions do. Low-level primitive: uses nothing but the C library.
+ * Seed 0 gives plain FNV-1a. Nothing that is written out depends on these
+ * values except the flow id (flow/flow-engine.c), which is built from
+ * ta_hash64_round/last: they keep the values they had. Everywhere else only
+ * slot positions (and the order of nothing visible) depend on them. The
+ * store's event identity and the geolocation cache's file checksum are
+ * written to disk and are not table hashes; they stay with their files. Low-level primitive: uses
+ * nothing but the C library.
  */
 #ifndef TA_COMMON_HASH64_H
 #define TA_COMMON_HASH64_H
@@ -54,24 +63,48 @@ static inline uint64_t ta_hash_mix64(uint64_t x)
     return x;
 }
 
+#define TA_HASH_WORD_BASIS 0x9e3779b97f4a7c15ull
+#define TA_HASH_WORD_M1    0xff51afd7ed558ccdull
+#define TA_HASH_WORD_M2    0xc4ceb9fe1a85ec53ull
+
+static inline uint64_t ta_hash64_round(uint64_t h, uint64_t w)
+{
+    h ^= w * TA_HASH_WORD_M1;
+    return (h << 27 | h >> 37) * TA_HASH_WORD_M2;
+}
+
+/* The last word needs no rotate: ta_hash_mix64 follows. */
+static inline uint64_t ta_hash64_last(uint64_t h, uint64_t w)
+{
+    return h ^ w * TA_HASH_WORD_M1;
+}
+
+static inline uint64_t ta_hash64_pair(uint64_t seed, uint64_t a, uint64_t b)
+{
+    return ta_hash_mix64(ta_hash64_last(ta_hash64_round(TA_HASH_WORD_BASIS ^ seed, a), b));
+}
+
 /*
  * For keys compared with memcmp (padding zeroed by their constructor): a
- * word at a time, so a 40-byte key costs five multiplies, not forty.
+ * word at a time, so a 40-byte key costs five multiplies, not forty. The
+ * tail bytes (n not a multiple of eight) make one last, zero-padded word.
  */
 static inline uint64_t ta_hash64_words(uint64_t seed, const void *p, size_t n)
 {
     const uint8_t *b = (const uint8_t *)p;
-    uint64_t x = 0x9e3779b97f4a7c15ull ^ seed;
+    uint64_t h = TA_HASH_WORD_BASIS ^ seed;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, b + i, 8);
-        x = (x ^ w) * 0xff51afd7ed558ccdull;
-        x ^= x >> 29;
+        h = ta_hash64_round(h, w);
     }
-    for (; i < n; i++)
-        x = ta_hash64_step(x, b[i]);
-    return ta_hash_mix64(x);
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, b + i, n - i);
+        h = ta_hash64_last(h, w);
+    }
+    return ta_hash_mix64(h ^ n);
 }
 
 #endif

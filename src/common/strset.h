@@ -5,10 +5,9 @@
  *
  * The strings live in the caller's own buffer (NUL-terminated, addressed by
  * 32-bit offsets), because both users keep other text in the same pool and
- * hand it out by offset; the set only indexes it. Open addressing over
- * 64-bit slots (32-bit hash tag << 32 | offset + 1, 0 = empty): a probe
- * compares tags first and touches the text only on a tag match, and growth
- * rehashes from the tags alone.
+ * hand it out by offset; the set only indexes it, in the program's one hash
+ * table (common/htab.h) with the offsets as its entries: a probe compares
+ * hash tags first and touches the text only on a tag match.
  *
  *   struct ta_strset set = {0};               (zero is an empty set)
  *   uint32_t h, off;
@@ -20,7 +19,7 @@
  *   ta_strset_release(&set);
  *
  * Users: the intel index (sources, families, brands, countries) and the
- * geolocation AS-name pool. Low-level primitive: uses common/hash64.h only.
+ * geolocation AS-name pool. Low-level primitive: uses common/hash64.h and common/htab.h.
  */
 #ifndef TA_COMMON_STRSET_H
 #define TA_COMMON_STRSET_H
@@ -29,11 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/htab.h"
 #include "threatatlas/common.h"
 
 struct ta_strset {
-    uint64_t *slots;
-    size_t nslots, used;
+    struct ta_htab tab;
 };
 
 /* Reserve room for the first strings (optional: put grows an empty set). */

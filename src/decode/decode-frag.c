@@ -9,10 +9,14 @@
  * frag_timeout_s (packet time) are dropped (frag_timeout). Overlapping
  * fragments are accepted, later bytes winning, and counted (frag_overlap).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode/decode-int.h"
+
+#include "common/hash64.h"
+#include "common/htab.h"
 
 #include "common/banned.h"
 
@@ -25,7 +29,7 @@ struct range {
 
 struct dgram {
     struct frag_key k;
-    struct dgram *hnext;
+    uint32_t id; /* entry of the index, slot in frag_table.slot */
     struct dgram *older, *newer;
     ta_time_us first_ts;
     uint8_t *buf;
@@ -39,8 +43,10 @@ struct dgram {
 
 struct frag_table {
     struct ta_decode_opts o;
-    struct dgram **bucket;
-    uint32_t nbucket; /* power of two */
+    struct ta_htab index; /* key -> id, at most max_frag_datagrams */
+    struct dgram **slot;  /* id -> datagram, max_frag_datagrams of them */
+    uint32_t *free_ids;   /* ids not in use, a stack */
+    uint32_t nfree;
     uint32_t count;
     size_t bytes;
     struct dgram *oldest, *newest;
@@ -52,14 +58,18 @@ ta_err ta__frag_new(const struct ta_decode_opts *o, struct frag_table **out)
     if (ft == NULL)
         return TA_ERR_NOMEM;
     ft->o = *o;
-    ft->nbucket = 64;
-    while (ft->nbucket < o->max_frag_datagrams && ft->nbucket < (1u << 20))
-        ft->nbucket <<= 1;
-    ft->bucket = calloc(ft->nbucket, sizeof(*ft->bucket));
-    if (ft->bucket == NULL) {
-        free(ft);
+    uint32_t max = o->max_frag_datagrams > 0 ? o->max_frag_datagrams : 1;
+    ta_htab_init(&ft->index, max);
+    ft->slot = calloc(max, sizeof(*ft->slot));
+    ft->free_ids = malloc(max * sizeof(*ft->free_ids));
+    if (ft->slot == NULL || ft->free_ids == NULL) {
+        ta__frag_free(ft);
         return TA_ERR_NOMEM;
     }
+    /* Lowest ids first, so a light load keeps to the start of slot[]. */
+    for (uint32_t i = 0; i < max; i++)
+        ft->free_ids[i] = max - 1 - i;
+    ft->nfree = max;
     *out = ft;
     return TA_OK;
 }
@@ -80,22 +90,16 @@ void ta__frag_free(struct frag_table *ft)
         dgram_free(g);
         g = n;
     }
-    free(ft->bucket);
+    ta_htab_release(&ft->index);
+    free(ft->slot);
+    free(ft->free_ids);
     free(ft);
 }
 
 static uint32_t key_hash(const struct frag_key *k)
 {
-    /* FNV-1a over the key fields. */
-    uint32_t h = 2166136261u;
-    const uint8_t *parts[2] = {k->src, k->dst};
-    for (int p = 0; p < 2; p++)
-        for (int i = 0; i < 16; i++)
-            h = (h ^ parts[p][i]) * 16777619u;
-    h = (h ^ k->id) * 16777619u;
-    h = (h ^ k->proto) * 16777619u;
-    h = (h ^ k->version) * 16777619u;
-    return h;
+    /* The fields up to the trailing padding, which a struct copy need not keep. */
+    return (uint32_t)ta_hash64_words(0, k, offsetof(struct frag_key, version) + 1);
 }
 
 static bool key_eq(const struct frag_key *a, const struct frag_key *b)
@@ -104,14 +108,24 @@ static bool key_eq(const struct frag_key *a, const struct frag_key *b)
            memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
 }
 
+struct probe {
+    const struct frag_table *ft;
+    const struct frag_key *k;
+};
+
+static bool id_eq(const void *ctx, uint32_t id)
+{
+    const struct probe *p = ctx;
+    return key_eq(&p->ft->slot[id]->k, p->k);
+}
+
 /* Unlink g from the table (hash chain and age list) without freeing it. */
 static void unlink_dgram(struct frag_table *ft, struct dgram *g)
 {
-    struct dgram **pp = &ft->bucket[key_hash(&g->k) & (ft->nbucket - 1)];
-    while (*pp != NULL && *pp != g)
-        pp = &(*pp)->hnext;
-    if (*pp == g)
-        *pp = g->hnext;
+    if (ta_htab_del(&ft->index, key_hash(&g->k), g->id)) {
+        ft->slot[g->id] = NULL;
+        ft->free_ids[ft->nfree++] = g->id;
+    }
     if (g->older)
         g->older->newer = g->newer;
     else
@@ -185,24 +199,30 @@ enum ta_decode_result ta__frag_add(struct ta_decoder *d, const struct frag_key *
     }
     expire(d, ts);
 
-    uint32_t hb = key_hash(k) & (ft->nbucket - 1);
-    struct dgram *g = ft->bucket[hb];
-    while (g != NULL && !key_eq(&g->k, k))
-        g = g->hnext;
+    uint32_t h = key_hash(k);
+    struct probe pr = {ft, k};
+    uint32_t id;
+    struct dgram *g = ta_htab_find(&ft->index, h, id_eq, &pr, &id) ? ft->slot[id] : NULL;
     if (g == NULL) {
-        while (ft->count >= ft->o.max_frag_datagrams && ft->oldest != NULL) {
+        while ((ft->count >= ft->o.max_frag_datagrams || ft->nfree == 0) && ft->oldest != NULL) {
             drop_dgram(ft, ft->oldest);
             dc_count(d, DC_FRAG_TABLE_FULL);
         }
-        g = calloc(1, sizeof(*g));
+        g = ft->nfree > 0 ? calloc(1, sizeof(*g)) : NULL;
         if (g == NULL) {
             dc_count(d, DC_FRAG_TABLE_FULL);
             return TA_DECODE_INVALID;
         }
+        g->id = ft->free_ids[ft->nfree - 1];
+        if (ta_htab_put(&ft->index, h, g->id) != TA_OK) {
+            free(g);
+            dc_count(d, DC_FRAG_TABLE_FULL);
+            return TA_DECODE_INVALID;
+        }
+        ft->nfree--;
+        ft->slot[g->id] = g;
         g->k = *k;
         g->first_ts = ts;
-        g->hnext = ft->bucket[hb];
-        ft->bucket[hb] = g;
         g->older = ft->newest;
         if (ft->newest)
             ft->newest->newer = g;

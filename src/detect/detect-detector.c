@@ -31,6 +31,8 @@
 
 #include "detect/detect-cache.h"
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 #define NAME_MAX_LEN 256
@@ -421,12 +423,7 @@ static void remember_name(struct ta_detector *d, const struct ta_addr *server, c
 /* 64-bit key of a (cleaned) domain name; never 0 (0 is no key). */
 static uint64_t domain_key(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
+    uint64_t h = ta_hash_mix64(ta_hash64(0, s, strlen(s)));
     return h ? h : 1;
 }
 

@@ -15,16 +15,16 @@
 #include "threatatlas/proto.h"
 
 #include "common/hash64.h"
+#include "common/htab.h"
+#include "common/urlhost.h"
 
 #include "common/banned.h"
 
 #define SRC_BUFS 4
 #define SRC_LEN  256
-#define HOST_LEN 256
 
 /* host -> phishing URL indicators on it (count and the first one). */
 struct host_urls {
-    struct host_urls *next;
     uint32_t count;
     char *url;
     char host[];
@@ -32,53 +32,62 @@ struct host_urls {
 
 struct ta_detect_intel_adapter {
     const struct ta_intel_index *idx;
-    struct host_urls **buckets;
-    size_t nbuckets;
+    struct ta_htab hosts; /* host -> index in urls */
+    struct host_urls **urls;
+    size_t nurls, cap_urls;
     char sources[SRC_BUFS][SRC_LEN]; /* rotating: a few matches stay valid at once */
     unsigned next_src;
 };
 
-static size_t shash(const char *s, size_t n)
+static uint64_t shash(const char *s, size_t n)
 {
-    return (size_t)ta_hash64(0, s, n);
+    return ta_hash_mix64(ta_hash64(0, s, n));
 }
 
-/* Host part of a normalised URL "scheme://host[:port]/...". */
-static bool url_host(const char *url, const char **h, size_t *n)
+struct host_probe {
+    const struct ta_detect_intel_adapter *a;
+    const char *h;
+    size_t n;
+};
+
+static bool host_eq(const void *ctx, uint32_t i)
 {
-    const char *p = strstr(url, "://");
-    if (p == NULL)
-        return false;
-    p += 3;
-    size_t len = strcspn(p, ":/?#");
-    if (len == 0 || len >= HOST_LEN)
-        return false;
-    *h = p;
-    *n = len;
-    return true;
+    const struct host_probe *p = ctx;
+    const char *host = p->a->urls[i]->host;
+    return strlen(host) == p->n && memcmp(host, p->h, p->n) == 0;
 }
 
 static struct host_urls *host_find(const struct ta_detect_intel_adapter *a, const char *h, size_t n)
 {
-    for (struct host_urls *e = a->buckets[shash(h, n) & (a->nbuckets - 1)]; e != NULL; e = e->next)
-        if (strlen(e->host) == n && memcmp(e->host, h, n) == 0)
-            return e;
-    return NULL;
+    struct host_probe p = {a, h, n};
+    uint32_t i;
+    return ta_htab_find(&a->hosts, shash(h, n), host_eq, &p, &i) ? a->urls[i] : NULL;
 }
 
 static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
 {
     struct ta_detect_intel_adapter *a = user;
-    const char *h;
-    size_t n;
-    if (ind->type != TA_INTEL_URL || !url_host(ind->value, &h, &n))
+    struct ta_url_host u;
+    if (ind->type != TA_INTEL_URL || !ta_url_host(ind->value, strlen(ind->value), &u))
         return TA_OK;
+    /* Hosts are looked up as proto-http writes them: lowercase, no port. */
+    char h[TA_URL_HOST_MAX];
+    size_t n = u.len;
+    ta_url_host_lower(u.host, n, h);
     struct host_urls *e = host_find(a, h, n);
     if (e != NULL) {
         /* One row per (value, source): count distinct URLs only. */
         if (strcmp(e->url, ind->value) != 0)
             e->count++;
         return TA_OK;
+    }
+    if (a->nurls == a->cap_urls) {
+        size_t cap = a->cap_urls ? a->cap_urls * 2 : 256;
+        struct host_urls **nu = realloc(a->urls, cap * sizeof(*nu));
+        if (nu == NULL)
+            return TA_ERR_NOMEM;
+        a->urls = nu;
+        a->cap_urls = cap;
     }
     e = calloc(1, sizeof(*e) + n + 1);
     if (e == NULL)
@@ -90,9 +99,13 @@ static ta_err on_phish_url(void *user, const struct ta_intel_indicator *ind)
     }
     memcpy(e->host, h, n);
     e->count = 1;
-    size_t b = shash(h, n) & (a->nbuckets - 1);
-    e->next = a->buckets[b];
-    a->buckets[b] = e;
+    ta_err err = ta_htab_put(&a->hosts, shash(h, n), (uint32_t)a->nurls);
+    if (err != TA_OK) {
+        free(e->url);
+        free(e);
+        return err;
+    }
+    a->urls[a->nurls++] = e;
     return TA_OK;
 }
 
@@ -104,12 +117,7 @@ ta_err ta_detect_intel_adapter_new(struct ta_intel_db *db, const struct ta_intel
     if (a == NULL)
         return TA_ERR_NOMEM;
     a->idx = idx;
-    a->nbuckets = 1u << 16;
-    a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
-    if (a->buckets == NULL) {
-        free(a);
-        return TA_ERR_NOMEM;
-    }
+    ta_htab_init(&a->hosts, 0);
     if (db != NULL) {
         struct ta_intel_filter f = {.have_kind = true,
                                     .kind = TA_INTEL_KIND_PHISHING,
@@ -129,16 +137,12 @@ void ta_detect_intel_adapter_free(struct ta_detect_intel_adapter *a)
 {
     if (a == NULL)
         return;
-    for (size_t i = 0; i < a->nbuckets; i++) {
-        struct host_urls *e = a->buckets[i];
-        while (e != NULL) {
-            struct host_urls *n = e->next;
-            free(e->url);
-            free(e);
-            e = n;
-        }
+    for (size_t i = 0; i < a->nurls; i++) {
+        free(a->urls[i]->url);
+        free(a->urls[i]);
     }
-    free(a->buckets);
+    free(a->urls);
+    ta_htab_release(&a->hosts);
     free(a);
 }
 

@@ -28,33 +28,16 @@
 #include "enrich/enrich-internal.h"
 #include "enrich/enrich-mmdb.h"
 
-#include "common/banned.h"
+#include "common/check.h"
+#include "common/hash64.h"
+#include "common/htab.h"
+#include "common/rtab.h"
 
-/*
- * Jump-table resolution: the IPv4 table is indexed by the top JUMP4_BITS of
- * the address, the IPv6 one by the top JUMP6_BITS. 20 bits (4 MiB) left
- * about one range per slot on the pinned data and measured faster than 16
- * (bench/README.md).
- */
-#ifndef JUMP4_BITS
-#define JUMP4_BITS 20
-#endif
-#define JUMP6_BITS 16
+#include "common/banned.h"
 
 #define F_HOME      TA__GEO_F_HOME
 #define F_ASN_OV    TA__GEO_F_ASN_OV
 #define F_SRC_SHIFT TA__GEO_F_SRC_SHIFT
-
-/*
- * A jump slot covers 2^(32 - JUMP4_BITS) IPv4 (or 2^(128 - JUMP6_BITS) IPv6)
- * addresses: lo is the range holding the slot's first address; uid is the
- * slot's answer when one range covers all of it (most slots), else NOT_UNIFORM.
- */
-#define NOT_UNIFORM UINT32_MAX
-struct jslot {
-    uint32_t lo;
-    uint32_t uid;
-};
 
 /*
  * Ranges start at s4[i] / s6[i] and answer u[ridx[i]]: answers are
@@ -68,10 +51,10 @@ struct table {
     uint32_t *ridx;        /* answer of each range, index into u */
     struct ta__geo_rec *u; /* distinct answers */
     size_t nu;
-    struct jslot *jump; /* (1 << jump_bits) + 1 entries */
-    unsigned jump_bits;
-    bool mapped;  /* s4/s6, ridx and u point into the cache file (jump is ours) */
-    bool u_owned; /* mapped, but u was copied to the heap (ta_geo_set_home) */
+    struct ta_rtab4 r4; /* jump table over s4/ridx (IPv4 tables) */
+    struct ta_rtab6 r6; /* over s6/ridx (IPv6 tables) */
+    bool mapped;        /* s4/s6, ridx and u point into the cache file (the jump table is ours) */
+    bool u_owned;       /* mapped, but u was copied to the heap (ta_geo_set_home) */
 };
 
 struct dbinfo {
@@ -371,63 +354,64 @@ static void table_free(struct table *t)
     }
     if (!t->mapped || t->u_owned)
         free(t->u);
-    free(t->jump);
+    ta_rtab4_release(&t->r4);
+    ta_rtab6_release(&t->r6);
     memset(t, 0, sizeof(*t));
 }
 
-static uint32_t rec_hash(const struct ta__geo_rec *r)
+_Static_assert(sizeof(struct ta__geo_rec) == 12, "geo records have no padding");
+
+struct rec_probe {
+    const struct ta__geo_rec *u, *r;
+};
+
+static bool rec_eq(const void *ctx, uint32_t e)
 {
-    uint32_t h = r->asn * 2654435761u;
-    h ^= r->name * 2246822519u;
-    h ^= ((uint32_t)(uint8_t)r->cc[0] << 24 | (uint32_t)(uint8_t)r->cc[1] << 16 |
-          (uint32_t)r->reason << 8 | r->flags) *
-         3266489917u;
-    return h ^ (h >> 15);
+    const struct rec_probe *p = ctx;
+    return memcmp(&p->u[e], p->r, sizeof(*p->r)) == 0;
 }
 
 /* Deduplicate b's answers into t->u / t->ridx. */
 static ta_err dedupe_recs(struct table *t, const struct build *b)
 {
-    size_t ns = 1024;
-    while (ns < b->n * 2)
-        ns *= 2;
-    uint32_t *slots = malloc(ns * sizeof(uint32_t));
+    struct ta_htab seen;
+    ta_htab_init(&seen, 0);
     t->ridx = malloc(b->n * sizeof(uint32_t));
     t->u = malloc(b->n * sizeof(struct ta__geo_rec));
-    if (slots == NULL || t->ridx == NULL || t->u == NULL) {
-        free(slots);
+    if (t->ridx == NULL || t->u == NULL || ta_htab_reserve(&seen, b->n) != TA_OK) {
+        ta_htab_release(&seen);
         return TA_ERR_NOMEM;
     }
-    memset(slots, 0xff, ns * sizeof(uint32_t));
     t->nu = 0;
     for (size_t i = 0; i < b->n; i++) {
-        size_t j = rec_hash(&b->r[i]) & (ns - 1);
-        while (slots[j] != UINT32_MAX &&
-               memcmp(&t->u[slots[j]], &b->r[i], sizeof(struct ta__geo_rec)))
-            j = (j + 1) & (ns - 1);
-        if (slots[j] == UINT32_MAX) {
-            slots[j] = (uint32_t)t->nu;
+        /* Records are compared with memcmp, so hashed as their bytes. */
+        uint64_t h = ta_hash64_words(0, &b->r[i], sizeof(b->r[i]));
+        struct rec_probe p = {t->u, &b->r[i]};
+        uint32_t e;
+        if (!ta_htab_find(&seen, h, rec_eq, &p, &e)) {
+            e = (uint32_t)t->nu;
             t->u[t->nu++] = b->r[i];
+            /* Cannot fail: room for every record was reserved. */
+            ta_err err = ta_htab_put(&seen, h, e);
+            TA_ASSERT(err == TA_OK);
+            (void)err;
         }
-        t->ridx[i] = slots[j];
+        t->ridx[i] = e;
     }
-    free(slots);
+    ta_htab_release(&seen);
     struct ta__geo_rec *shrunk = realloc(t->u, (t->nu ? t->nu : 1) * sizeof(struct ta__geo_rec));
     if (shrunk != NULL)
         t->u = shrunk;
     return TA_OK;
 }
 
-static void index_table(struct table *t, bool v4);
+static ta_err index_table(struct table *t, bool v4);
 
 /* Move a build into a compact table and index it. */
 static ta_err table_from_build(struct table *t, struct build *b, bool v4)
 {
     memset(t, 0, sizeof(*t));
-    t->jump_bits = v4 ? JUMP4_BITS : JUMP6_BITS;
-    size_t nj = (size_t)1 << t->jump_bits;
-    t->jump = malloc((nj + 1) * sizeof(struct jslot));
-    ta_err err = t->jump == NULL ? TA_ERR_NOMEM : dedupe_recs(t, b);
+    ta_err err = dedupe_recs(t, b);
     if (err == TA_OK && v4) {
         t->s4 = malloc(b->n * sizeof(uint32_t));
         if (t->s4 == NULL)
@@ -449,28 +433,17 @@ static ta_err table_from_build(struct table *t, struct build *b, bool v4)
     b->s = NULL;
     b->r = NULL;
     b->n = b->cap = 0;
-    index_table(t, v4);
-    return TA_OK;
+    err = index_table(t, v4);
+    if (err != TA_OK)
+        table_free(t);
+    return err;
 }
 
-/* Fill the jump table of t (allocated, 1 << jump_bits + 1 entries). */
-static void index_table(struct table *t, bool v4)
+/* The jump table over t's ranges. */
+static ta_err index_table(struct table *t, bool v4)
 {
-    size_t nj = (size_t)1 << t->jump_bits;
-    unsigned shift = (v4 ? 32 : 128) - t->jump_bits;
-    size_t i = 0;
-    for (size_t p = 0; p < nj; p++) {
-        ta__u128 key = (ta__u128)p << shift;
-        while (i + 1 < t->n && (v4 ? (ta__u128)t->s4[i + 1] : t->s6[i + 1]) <= key)
-            i++;
-        t->jump[p].lo = (uint32_t)i;
-        /* Uniform when the next range starts at or after the next slot. */
-        ta__u128 next = i + 1 < t->n ? (v4 ? (ta__u128)t->s4[i + 1] : t->s6[i + 1]) : 0;
-        bool uniform = i + 1 >= t->n || (p + 1 < nj && next >= (ta__u128)(p + 1) << shift);
-        t->jump[p].uid = uniform ? t->ridx[i] : NOT_UNIFORM;
-    }
-    t->jump[nj].lo = (uint32_t)(t->n - 1);
-    t->jump[nj].uid = NOT_UNIFORM;
+    return v4 ? ta_rtab4_build(&t->r4, t->s4, t->ridx, t->n)
+              : ta_rtab6_build(&t->r6, t->s6, t->ridx, t->n);
 }
 
 /* Back from a compact table to a build (for ta_geo_set_home). */
@@ -495,34 +468,12 @@ static ta_err build_from_table(const struct table *t, struct build *b, bool v4)
 
 static inline const struct ta__geo_rec *find4(const struct table *t, uint32_t ip)
 {
-    const struct jslot *j = &t->jump[ip >> (32 - JUMP4_BITS)];
-    if (j->uid != NOT_UNIFORM)
-        return &t->u[j->uid];
-    uint32_t lo = j[0].lo, hi = j[1].lo;
-    while (lo < hi) {
-        uint32_t mid = (lo + hi + 1) / 2;
-        if (t->s4[mid] <= ip)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return &t->u[t->ridx[lo]];
+    return &t->u[ta_rtab4_find(&t->r4, ip)];
 }
 
 static inline const struct ta__geo_rec *find6(const struct table *t, ta__u128 ip)
 {
-    const struct jslot *j = &t->jump[(uint32_t)(ip >> (128 - JUMP6_BITS))];
-    if (j->uid != NOT_UNIFORM)
-        return &t->u[j->uid];
-    uint32_t lo = j[0].lo, hi = j[1].lo;
-    while (lo < hi) {
-        uint32_t mid = (lo + hi + 1) / 2;
-        if (t->s6[mid] <= ip)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return &t->u[t->ridx[lo]];
+    return &t->u[ta_rtab6_find(&t->r6, ip)];
 }
 
 void ta_geo_lookup(const ta_geo *g, const struct ta_addr *a, struct ta_geo_result *r)
@@ -962,7 +913,7 @@ static void fingerprint(struct ta__geo_fp *f, const char *country, bool country_
                         size_t max_rows, size_t max_lines)
 {
     char dir[PATH_MAX], p[PATH_MAX];
-    ta__geo_fp_add(f, "threatatlas geo tables, jump %d/%d\n", JUMP4_BITS, JUMP6_BITS);
+    ta__geo_fp_add(f, "threatatlas geo tables, jump %d/%d\n", TA_RTAB4_BITS, TA_RTAB6_BITS);
     ta__geo_fp_add(f, "limits %zu %zu\n", max_rows, max_lines);
     if (country_used) {
         ta__geo_fp_file(f, "country", country);
@@ -1022,12 +973,7 @@ static ta_err table_from_cache(struct table *t, const struct ta__geo_cache_table
     t->s6 = (ta__u128 *)(uintptr_t)c->s6;
     t->ridx = (uint32_t *)(uintptr_t)c->ridx;
     t->u = (struct ta__geo_rec *)(uintptr_t)c->u;
-    t->jump_bits = v4 ? JUMP4_BITS : JUMP6_BITS;
-    t->jump = malloc((((size_t)1 << t->jump_bits) + 1) * sizeof(struct jslot));
-    if (t->jump == NULL)
-        return TA_ERR_NOMEM;
-    index_table(t, v4);
-    return TA_OK;
+    return index_table(t, v4);
 }
 
 /*
@@ -1347,11 +1293,10 @@ void ta_geo_stats(const ta_geo *g, struct ta_geo_stats *out)
     out->v6_ranges = g->t6.n;
     out->overrides = g->n_overrides;
     out->home_nets = g->n_home_nets;
-    out->table_bytes =
-        g->t4.n * 2 * sizeof(uint32_t) + g->t6.n * (sizeof(ta__u128) + 4) +
-        (g->t4.nu + g->t6.nu) * sizeof(struct ta__geo_rec) +
-        (((size_t)1 << JUMP4_BITS) + ((size_t)1 << JUMP6_BITS) + 2) * sizeof(struct jslot) +
-        (g->map != NULL ? g->pool.len : g->pool.cap);
+    out->table_bytes = g->t4.n * 2 * sizeof(uint32_t) + g->t6.n * (sizeof(ta__u128) + 4) +
+                       (g->t4.nu + g->t6.nu) * sizeof(struct ta__geo_rec) +
+                       ta_rtab4_bytes(&g->t4.r4) + ta_rtab6_bytes(&g->t6.r6) +
+                       (g->map != NULL ? g->pool.len : g->pool.cap);
     out->cache = g->cache;
     out->cache_stale = g->cache_stale;
     out->cache_corrupt = g->cache_corrupt;

@@ -15,72 +15,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash64.h"
+#include "common/htab.h"
+
 #include "common/banned.h"
 
-/* Decoded-record cache: many networks share one data record. */
+/* Decoded-record cache: many networks share one data record. Entries are
+ * (data offset, a, b) triples appended to ent, indexed by offset in tab. */
+struct dentry {
+    uint32_t off, a, b;
+};
+
 struct dcache {
-    uint32_t *keys; /* data offset + 1, 0 = empty */
-    uint32_t *a, *b;
-    size_t n, used;
+    struct ta_htab tab;
+    struct dentry *ent;
+    size_t n, cap;
 };
 
 static void dcache_free(struct dcache *c)
 {
-    free(c->keys);
-    free(c->a);
-    free(c->b);
+    ta_htab_release(&c->tab);
+    free(c->ent);
     memset(c, 0, sizeof(*c));
+}
+
+struct dprobe {
+    const struct dcache *c;
+    uint32_t off;
+};
+
+static bool off_eq(const void *ctx, uint32_t e)
+{
+    const struct dprobe *p = ctx;
+    return p->c->ent[e].off == p->off;
 }
 
 static bool dcache_get(const struct dcache *c, uint32_t off, uint32_t *a, uint32_t *b)
 {
-    if (c->n == 0)
+    struct dprobe probe = {c, off};
+    uint32_t e;
+    if (!ta_htab_find(&c->tab, ta_hash_mix64(off), off_eq, &probe, &e))
         return false;
-    size_t j = (off * 2654435761u) & (c->n - 1);
-    while (c->keys[j] != 0) {
-        if (c->keys[j] == off + 1) {
-            *a = c->a[j];
-            *b = c->b[j];
-            return true;
-        }
-        j = (j + 1) & (c->n - 1);
-    }
-    return false;
+    *a = c->ent[e].a;
+    *b = c->ent[e].b;
+    return true;
 }
 
 static ta_err dcache_put(struct dcache *c, uint32_t off, uint32_t a, uint32_t b)
 {
-    if ((c->used + 1) * 2 > c->n) {
-        struct dcache nc = {0};
-        nc.n = c->n ? c->n * 2 : 4096;
-        nc.keys = calloc(nc.n, sizeof(uint32_t));
-        nc.a = malloc(nc.n * sizeof(uint32_t));
-        nc.b = malloc(nc.n * sizeof(uint32_t));
-        if (nc.keys == NULL || nc.a == NULL || nc.b == NULL) {
-            dcache_free(&nc);
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 2048;
+        struct dentry *ne = realloc(c->ent, cap * sizeof(*ne));
+        if (ne == NULL)
             return TA_ERR_NOMEM;
-        }
-        for (size_t i = 0; i < c->n; i++) {
-            if (c->keys[i] == 0)
-                continue;
-            size_t j = ((c->keys[i] - 1) * 2654435761u) & (nc.n - 1);
-            while (nc.keys[j] != 0)
-                j = (j + 1) & (nc.n - 1);
-            nc.keys[j] = c->keys[i];
-            nc.a[j] = c->a[i];
-            nc.b[j] = c->b[i];
-        }
-        nc.used = c->used;
-        dcache_free(c);
-        *c = nc;
+        c->ent = ne;
+        c->cap = cap;
     }
-    size_t j = (off * 2654435761u) & (c->n - 1);
-    while (c->keys[j] != 0)
-        j = (j + 1) & (c->n - 1);
-    c->keys[j] = off + 1;
-    c->a[j] = a;
-    c->b[j] = b;
-    c->used++;
+    ta_err err = ta_htab_put(&c->tab, ta_hash_mix64(off), (uint32_t)c->n);
+    if (err != TA_OK)
+        return err;
+    c->ent[c->n++] = (struct dentry){off, a, b};
     return TA_OK;
 }
 

@@ -18,6 +18,7 @@
 
 #include "threatatlas/engine.h"
 
+#include "common/hash64.h"
 #include "common/pool.h"
 
 #include "common/banned.h"
@@ -267,23 +268,14 @@ static void cl_append(struct ta_engine *e, struct fentry *x, uint8_t cls)
 
 /* ---- hashing ---- */
 
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-}
-
 static uint64_t key_hash64(const struct fkey *k)
 {
     /*
-     * Multiply-rotate rounds over the two addresses and the small fields,
-     * then one final mix. The small fields are combined arithmetically
+     * Word rounds over the two addresses, the small fields as the last word,
+     * then the finaliser. The small fields are combined arithmetically
      * rather than loaded as a word, which would stall on the byte stores
-     * that just built the key.
+     * that just built the key. The flow id is made from this value, so it
+     * must not change (ids stay the same across versions).
      */
     uint64_t w[4];
     memcpy(w, k->a, 16);
@@ -291,13 +283,10 @@ static uint64_t key_hash64(const struct fkey *k)
     uint64_t t = (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->vlan[0] << 32 |
                  (uint64_t)k->vlan[1] << 48;
     uint64_t u = (uint64_t)k->proto | (uint64_t)k->family << 8 | (uint64_t)k->nvlan << 16;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ u;
-    for (int i = 0; i < 4; i++) {
-        h ^= w[i] * 0xff51afd7ed558ccdull;
-        h = (h << 27 | h >> 37) * 0xc4ceb9fe1a85ec53ull;
-    }
-    h ^= t * 0xff51afd7ed558ccdull;
-    return mix64(h);
+    uint64_t h = TA_HASH_WORD_BASIS ^ u;
+    for (int i = 0; i < 4; i++)
+        h = ta_hash64_round(h, w[i]);
+    return ta_hash_mix64(ta_hash64_last(h, t));
 }
 
 _Static_assert(sizeof(struct fkey) == 48, "fkey is hashed as 6 words");
@@ -544,7 +533,7 @@ static void flow_update(struct ta_engine *e, struct fentry *x, const struct ta_p
 
 static uint64_t flow_id(const struct fkey *k, ta_time_us start)
 {
-    uint64_t id = mix64(key_hash64(k) ^ mix64(start)) & ((1ull << 53) - 1);
+    uint64_t id = ta_hash_mix64(key_hash64(k) ^ ta_hash_mix64(start)) & ((1ull << 53) - 1);
     return id ? id : 1;
 }
 

@@ -41,6 +41,8 @@
 
 #include "common/cursor.h"
 #include "common/hash64.h"
+#include "common/rtab.h"
+#include "common/urlhost.h"
 #include "common/strset.h"
 #include "intel/intel-internal.h"
 
@@ -110,19 +112,8 @@ struct answer {
 };
 _Static_assert(sizeof(struct answer) == 16, "an answer is 16 bytes");
 
-/* IPv4 range: starts at start, ends where the next one starts. */
-struct r4 {
-    uint32_t start;
-    uint32_t ans;
-};
-
-/* IPv4 jump table slot: the answer itself, or (first range, log2 span). */
-#define D4_BITS     20
-#define D4_UNIFORM  0x80000000u
-#define D4_IDX_MASK 0x07ffffffu
-#define D4_MAX_RNG  ((size_t)D4_IDX_MASK + 1)
-#define D6_BITS     16
-#define IPP_MARK    UINT32_MAX /* pitem of an IP:port address, not a prefix */
+/* IP ranges: common/rtab.h, over starts and answer ids kept here. */
+#define IPP_MARK UINT32_MAX /* pitem of an IP:port address, not a prefix */
 
 /* Kind masks of prefixes and answers are kept in 16 bits. */
 _Static_assert(TA_INTEL_KIND__COUNT <= 16, "kind masks are uint16_t");
@@ -147,14 +138,14 @@ struct ta_intel_index {
     struct pfx *lists;
     size_t nlists, cap_lists;
     /* IPv4 ranges */
-    struct r4 *v4;
+    struct ta_range4 *v4; /* (start, answer id): a search ends next to its answer */
     size_t nv4;
-    uint32_t *v4_dir; /* 2^D4_BITS slots */
+    struct ta_rtab4 r4;
     /* IPv6 ranges */
     u128 *v6_start;
     uint32_t *v6_ans;
     size_t nv6;
-    uint32_t *v6_dir; /* 2^D6_BITS + 1 entries: first range starting in the slot */
+    struct ta_rtab6 r6;
     struct ipport *ipp;
     size_t nipp, cap_ipp;
     uint32_t *ipp_slots; /* index + 1 of the first item for an address */
@@ -245,17 +236,16 @@ static bool intern(struct ta_intel_index *x, struct ta_strset *t, const char *s,
 
 /* ---- hashing of string keys --------------------------------------------- */
 
-#define H_SEED 0x9e3779b97f4a7c15ull
-#define H_MUL  0xff51afd7ed558ccdull
-
+/* The type is the first value hashed, so equal text of two types (a
+ * domain and a URL path) lands on different slots. */
 static inline uint64_t h_init(unsigned type)
 {
-    return H_SEED ^ ((uint64_t)type * 0x100000001b3ull);
+    return ta_hash64_step(TA_HASH_FNV_BASIS, type);
 }
 
 static inline uint64_t h_step(uint64_t h, uint8_t c)
 {
-    return (h ^ c) * H_MUL;
+    return ta_hash64_step(h, c);
 }
 
 /* 64-bit finaliser: the low 32 bits are the slot tag (and position), the
@@ -588,10 +578,7 @@ static int ipp_cmp(const void *a, const void *b)
 
 static uint32_t addr_hash(const uint8_t *a)
 {
-    uint64_t lo, hi;
-    memcpy(&lo, a, 8);
-    memcpy(&hi, a + 8, 8);
-    return (uint32_t)h_fin(lo * 0x9e3779b97f4a7c15ull ^ hi);
+    return (uint32_t)ta_hash64_words(0, a, 16);
 }
 
 static size_t pow2_at_least(size_t n)
@@ -661,7 +648,7 @@ static uint64_t answer_hash(const struct pfx *l, size_t n, uint8_t flags)
 {
     uint64_t h = h_init(flags);
     for (size_t i = 0; i < n; i++)
-        h = (h ^ l[i].efirst) * H_MUL;
+        h = ta_hash64_step(h, l[i].efirst);
     return h_fin(h);
 }
 
@@ -743,7 +730,7 @@ static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint
         }
         j = (j + 1) & (B->naslot - 1);
     }
-    if (x->nans >= D4_UNIFORM ||
+    if (x->nans >= TA_RTAB_UNIFORM ||
         !grow((void **)&x->lists, &x->cap_lists, x->nlists + n, sizeof(*x->lists)) ||
         !GROW(x->ans, x->nans, x->cap_ans))
         return false;
@@ -771,7 +758,7 @@ static bool answer_for(struct builder *B, const uint32_t *stack, size_t sp, uint
  * indicators), IPv6 as starts + answer ids. */
 struct segs {
     bool v4;
-    struct r4 *r4;
+    struct ta_range4 *r4;
     u128 *start;
     uint32_t *ans;
     size_t n, cap;
@@ -784,12 +771,12 @@ static bool seg_emit(struct builder *B, struct segs *S, u128 start, const uint32
     if (!answer_for(B, stack, sp, &id))
         return false;
     /* Neighbours with the same answer are one range. */
-    if (S->n > 0 && (S->v4 ? S->r4[S->n - 1].ans : S->ans[S->n - 1]) == id)
+    if (S->n > 0 && (S->v4 ? S->r4[S->n - 1].val : S->ans[S->n - 1]) == id)
         return true;
     if (S->n == S->cap) {
         size_t nc = S->cap ? S->cap * 2 : 256;
         if (S->v4) {
-            struct r4 *nr = realloc(S->r4, nc * sizeof(*nr));
+            struct ta_range4 *nr = realloc(S->r4, nc * sizeof(*nr));
             if (nr == NULL)
                 return false;
             S->r4 = nr;
@@ -807,7 +794,7 @@ static bool seg_emit(struct builder *B, struct segs *S, u128 start, const uint32
     }
     if (S->v4) {
         S->r4[S->n].start = (uint32_t)start;
-        S->r4[S->n].ans = id;
+        S->r4[S->n].val = id;
     } else {
         S->start[S->n] = start;
         S->ans[S->n] = id;
@@ -860,61 +847,6 @@ static bool sweep(struct builder *B, const struct pitem *it, size_t n, u128 max,
     return true;
 }
 
-static unsigned ceil_log2(size_t n)
-{
-    unsigned k = 0;
-    while (((size_t)1 << k) < n)
-        k++;
-    return k;
-}
-
-/* Fill the IPv4 jump table: slot b covers [b << 12, (b + 1) << 12). */
-static bool build_dir4(struct ta_intel_index *x)
-{
-    const unsigned sh = 32 - D4_BITS;
-    size_t nd = (size_t)1 << D4_BITS;
-    x->v4_dir = malloc(nd * sizeof(*x->v4_dir));
-    if (x->v4_dir == NULL)
-        return false;
-    size_t r = 0; /* range containing the slot's first address */
-    for (size_t b = 0; b < nd;) {
-        uint64_t lo = (uint64_t)b << sh, hi = lo + ((uint64_t)1 << sh);
-        while (r + 1 < x->nv4 && x->v4[r + 1].start <= lo)
-            r++;
-        size_t last = r; /* last range starting inside the slot */
-        while (last + 1 < x->nv4 && x->v4[last + 1].start < hi)
-            last++;
-        if (last != r) {
-            x->v4_dir[b++] = (uint32_t)r | (uint32_t)ceil_log2(last - r + 1) << 27;
-            continue;
-        }
-        /* Range r covers this slot and every following one up to its end:
-         * fill the run at once (large prefixes and gaps span many slots). */
-        uint64_t end = r + 1 < x->nv4 ? x->v4[r + 1].start : (uint64_t)1 << 32;
-        size_t stop = (size_t)(end >> sh);
-        uint32_t v = D4_UNIFORM | x->v4[r].ans;
-        for (; b < stop; b++) /* stop > b: r's end is at or past hi */
-            x->v4_dir[b] = v;
-    }
-    return true;
-}
-
-static bool build_dir6(struct ta_intel_index *x)
-{
-    size_t nd = ((size_t)1 << D6_BITS) + 1;
-    x->v6_dir = malloc(nd * sizeof(*x->v6_dir));
-    if (x->v6_dir == NULL)
-        return false;
-    size_t s = 0;
-    for (size_t b = 0; b < nd; b++) {
-        u128 lo = (u128)b << (128 - D6_BITS);
-        while (s < x->nv6 && (b == nd - 1 || x->v6_start[s] < lo))
-            s++;
-        x->v6_dir[b] = (uint32_t)s;
-    }
-    return true;
-}
-
 static bool build_ranges(struct builder *B)
 {
     struct ta_intel_index *x = B->x;
@@ -930,9 +862,8 @@ static bool build_ranges(struct builder *B)
     struct segs S4 = {.v4 = true}, S6 = {0};
     /* No IP items at all leaves items NULL: no offset from it. */
     const struct pitem *items6 = B->items != NULL ? B->items + n4 : NULL;
-    bool ok = sweep(B, B->items, n4, 0xffffffffu, &S4) &&
-              sweep(B, items6, B->nitems - n4, ~(u128)0, &S6) && S4.n < D4_MAX_RNG &&
-              S6.n <= UINT32_MAX;
+    bool ok =
+        sweep(B, B->items, n4, 0xffffffffu, &S4) && sweep(B, items6, B->nitems - n4, ~(u128)0, &S6);
     /* The sweep's inputs are done with: give them back before the tables. */
     free(B->items);
     B->items = NULL;
@@ -949,7 +880,8 @@ static bool build_ranges(struct builder *B)
         x->v6_ans = S6.ans;
         S6.start = NULL;
         S6.ans = NULL;
-        ok = build_dir4(x) && build_dir6(x);
+        ok = ta_rtab4_build_pairs(&x->r4, x->v4, x->nv4) == TA_OK &&
+             ta_rtab6_build(&x->r6, x->v6_start, x->v6_ans, x->nv6) == TA_OK;
     }
     free(S4.r4);
     free(S6.start);
@@ -1229,17 +1161,17 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     finish((void **)&x->bloom, &c, x->bloom_mask + 1, sizeof(*x->bloom));
     c = x->nv4;
     finish((void **)&x->v4, &c, x->nv4, sizeof(*x->v4));
-    c = (size_t)1 << D4_BITS;
-    finish((void **)&x->v4_dir, &c, c, sizeof(*x->v4_dir));
     c = x->nv6;
     finish((void **)&x->v6_start, &c, x->nv6, sizeof(*x->v6_start));
+    /* The ranges may have moved: the jump tables index them, not copy them. */
+    ta_rtab4_point_pairs(&x->r4, x->v4);
+    ta_rtab6_point(&x->r6, x->v6_start, x->v6_ans);
     x->st.memory = x->pool_cap + x->cap_ent * sizeof(struct entry) +
                    x->cap_src * sizeof(struct src) + x->cap_keys * sizeof(struct skey) +
                    x->nslots * sizeof(*x->slots) + (x->bloom_mask + 1) * sizeof(*x->bloom) +
                    x->cap_ans * sizeof(struct answer) + x->cap_lists * sizeof(struct pfx) +
-                   x->nv4 * sizeof(struct r4) + ((size_t)1 << D4_BITS) * sizeof(uint32_t) +
-                   x->nv6 * (sizeof(u128) + sizeof(uint32_t)) +
-                   (((size_t)1 << D6_BITS) + 1) * sizeof(uint32_t) +
+                   x->nv4 * sizeof(*x->v4) + ta_rtab4_bytes(&x->r4) +
+                   x->nv6 * (sizeof(u128) + sizeof(uint32_t)) + ta_rtab6_bytes(&x->r6) +
                    x->cap_ipp * sizeof(struct ipport) + x->nipp_slots * sizeof(uint32_t);
     *out = x;
     return TA_OK;
@@ -1271,10 +1203,10 @@ void ta_intel_index_free(struct ta_intel_index *x)
     free(x->ans);
     free(x->lists);
     free(x->v4);
-    free(x->v4_dir);
+    ta_rtab4_release(&x->r4);
     free(x->v6_start);
     free(x->v6_ans);
-    free(x->v6_dir);
+    ta_rtab6_release(&x->r6);
     free(x->ipp);
     free(x->ipp_slots);
     free(x);
@@ -1422,47 +1354,13 @@ void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel
     out->valid_until = us(s->valid);
 }
 
-/* Answer id of an IPv4 address: one jump-table load, and for slots that
- * several ranges share a search over at most 2^k contiguous ranges. */
-static inline uint32_t answer_v4(const struct ta_intel_index *x, uint32_t ip)
-{
-    uint32_t d = x->v4_dir[ip >> (32 - D4_BITS)];
-    if (d & D4_UNIFORM)
-        return d & ~D4_UNIFORM;
-    size_t base = d & D4_IDX_MASK;
-    for (size_t half = ((size_t)1 << (d >> 27 & 15u)) >> 1; half > 0; half >>= 1) {
-        size_t mid = base + half;
-        if (mid < x->nv4 && x->v4[mid].start <= ip)
-            base = mid;
-    }
-    return x->v4[base].ans;
-}
-
-static inline uint32_t answer_v6(const struct ta_intel_index *x, u128 v)
-{
-    size_t b = (size_t)(v >> (128 - D6_BITS));
-    size_t lo = x->v6_dir[b], hi = x->v6_dir[b + 1];
-    /* Last range starting at or before v: in [lo, hi) or lo - 1. */
-    size_t ans = lo > 0 ? lo - 1 : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->v6_start[mid] <= v) {
-            ans = mid;
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return x->v6_ans[ans];
-}
-
 /* Answer id of an address (0 = nothing covers it). */
 static inline uint32_t answer_of(const struct ta_intel_index *x, const struct ta_addr *addr)
 {
     if (addr->family == 4)
-        return answer_v4(x, ta_rd32be(addr->b + 12));
+        return ta_rtab4_find(&x->r4, ta_rd32be(addr->b + 12));
     if (addr->family == 6)
-        return answer_v6(x, addr_u128(addr->b));
+        return ta_rtab6_find(&x->r6, addr_u128(addr->b));
     return 0;
 }
 
@@ -1649,9 +1547,9 @@ bool ta_intel_allow_domain(const struct ta_intel_index *x, const char *name, siz
 }
 
 /* The URL keys of a normalised URL: full, without the query, its path, its
- * path without the query; in that order. */
+ * path without the query; in that order. *root: the URL is a site's root. */
 static size_t url_keys(const struct ta_intel_index *x, const char *buf, size_t nl,
-                       const struct skey **hit, const char **host, size_t *hostlen, bool *root)
+                       const struct skey **hit, bool *root)
 {
     const char *sep = strstr(buf, "://");
     const char *rest = sep != NULL ? sep + 3 : buf;
@@ -1659,8 +1557,6 @@ static size_t url_keys(const struct ta_intel_index *x, const char *buf, size_t n
     const char *q = memchr(rest, '?', rl);
     const char *path = memchr(rest, '/', rl);
     size_t nh = 0;
-    *host = rest;
-    *hostlen = path != NULL ? (size_t)(path - rest) : rl;
     *root = path != NULL && q == NULL && rl - (size_t)(path - rest) == 1;
     const struct skey *k = probe(x, TA_INTEL_URL, hash_rev(TA_INTEL_URL, rest, rl), rest, rl);
     if (k != NULL)
@@ -1697,10 +1593,8 @@ size_t ta_intel_match_url(const struct ta_intel_index *x, const char *url, size_
     if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
         return 0;
     const struct skey *hit[4];
-    const char *host;
-    size_t hl;
     bool root;
-    size_t nh = url_keys(x, buf, nl, hit, &host, &hl, &root);
+    size_t nh = url_keys(x, buf, nl, hit, &root);
     uint32_t at_s = at_secs(at);
     size_t n = 0;
     for (size_t i = 0; i < nh && n < max; i++)
@@ -1718,10 +1612,8 @@ bool ta_intel_allow_url(const struct ta_intel_index *x, const char *url, size_t 
     if (!ta_intel_url_normalize(url, len, buf, sizeof(buf), &nl))
         return false;
     const struct skey *hit[4];
-    const char *host;
-    size_t hl;
     bool root;
-    size_t nh = url_keys(x, buf, nl, hit, &host, &hl, &root);
+    size_t nh = url_keys(x, buf, nl, hit, &root);
     for (size_t i = 0; i < nh; i++) {
         /* URL entries only: a path alone names no site. */
         if (hit[i]->type != TA_INTEL_URL || !(hit[i]->flags & F_ALLOW))
@@ -1735,10 +1627,11 @@ bool ta_intel_allow_url(const struct ta_intel_index *x, const char *url, size_t 
     if (!root)
         return false;
     /* A site root stands for the site: an allow entry for exactly its host. */
-    const char *colon = memchr(host, ':', hl);
-    if (colon != NULL && host[0] != '[')
-        hl = (size_t)(colon - host);
-    const struct skey *k = probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, host, hl), host, hl);
+    struct ta_url_host u;
+    if (!ta_url_host(buf, nl, &u))
+        return false;
+    const struct skey *k =
+        probe(x, TA_INTEL_DOMAIN, hash_rev(TA_INTEL_DOMAIN, u.host, u.len), u.host, u.len);
     if (k == NULL || !(k->flags & F_ALLOW))
         return false;
     const struct entry *e = allow_entry(x, k->efirst, k->ecount, false);

@@ -7,6 +7,8 @@
 
 #include "intel/intel-internal.h"
 
+#include "common/urlhost.h"
+
 #include "common/banned.h"
 
 static char lower(char c)
@@ -175,79 +177,20 @@ bool ta_intel_url_normalize(const char *url, size_t len, char *out, size_t outca
         return false;
     ta__intel_trim(&url, &len);
     struct obuf o = {out, 0, outcap, false};
-    size_t i = 0;
-    /* Scheme: letters then "://". */
-    size_t k = 0;
-    while (k < len && k < 16 &&
-           ((url[k] >= 'a' && url[k] <= 'z') || (url[k] >= 'A' && url[k] <= 'Z') ||
-            (k > 0 && ((url[k] >= '0' && url[k] <= '9') || url[k] == '+' || url[k] == '-' ||
-                       url[k] == '.'))))
-        k++;
-    const char *scheme = "http";
-    size_t slen = 4;
-    if (k > 0 && len - k >= 3 && memcmp(url + k, "://", 3) == 0) {
-        scheme = url;
-        slen = k;
-        i = k + 3;
-    } else if (len >= 2 && url[0] == '/' && url[1] == '/') {
-        i = 2;
-    }
+    struct ta_url_host u;
+    if (!ta_url_host(url, len, &u) || !ta_url_host_chars_ok(u.host, u.len))
+        return false;
+    /* Without a scheme, "//host/..." and "host/..." are taken as http. */
+    const char *scheme = u.scheme_len > 0 ? url : "http";
+    size_t slen = u.scheme_len > 0 ? u.scheme_len : 4;
     for (size_t j = 0; j < slen; j++)
         oput(&o, lower(scheme[j]));
     oputs(&o, "://", 3);
-    /* Authority ends at the first '/', '?', '#' (or '\' which browsers treat as '/'). */
-    size_t a = i;
-    while (i < len && url[i] != '/' && url[i] != '?' && url[i] != '#' && url[i] != '\\')
-        i++;
-    size_t ae = i;
-    for (size_t j = ae; j > a; j--)
-        if (url[j - 1] == '@') {
-            a = j;
-            break;
-        }
-    /* Split host and port (IPv6 literals in brackets). */
-    size_t he = ae, ps = ae;
-    if (a < ae && url[a] == '[') {
-        size_t r = a;
-        while (r < ae && url[r] != ']')
-            r++;
-        if (r == ae)
-            return false;
-        he = r + 1;
-        if (he < ae && url[he] == ':')
-            ps = he + 1;
-        else if (he != ae)
-            return false;
-    } else {
-        for (size_t j = a; j < ae; j++)
-            if (url[j] == ':') {
-                he = j;
-                ps = j + 1;
-                break;
-            }
-    }
-    while (he > a && url[he - 1] == '.')
-        he--;
-    if (he == a)
-        return false;
-    for (size_t j = a; j < he; j++) {
-        char c = lower(url[j]);
-        bool okc = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                   c == '_' || (unsigned char)c >= 0x80 || c == '[' || c == ']' || c == ':';
-        if (!okc)
-            return false;
-        oput(&o, c);
-    }
-    /* Port: digits only, leading zeros dropped, default port omitted. */
-    if (ps < ae) {
-        unsigned long port = 0;
-        for (size_t j = ps; j < ae; j++) {
-            if (url[j] < '0' || url[j] > '9')
-                return false;
-            port = port * 10 + (unsigned long)(url[j] - '0');
-            if (port > 65535)
-                return false;
-        }
+    for (size_t j = 0; j < u.len; j++)
+        oput(&o, lower(u.host[j]));
+    /* Port: leading zeros dropped, default port omitted. */
+    if (u.port >= 0) {
+        unsigned long port = (unsigned long)u.port;
         bool dflt = (slen == 4 && ta__intel_ieq(scheme, "http", 4) && port == 80) ||
                     (slen == 5 && ta__intel_ieq(scheme, "https", 5) && port == 443) ||
                     (slen == 3 && ta__intel_ieq(scheme, "ftp", 3) && port == 21);
@@ -263,6 +206,7 @@ bool ta_intel_url_normalize(const char *url, size_t len, char *out, size_t outca
                 oput(&o, pb[--pn]);
         }
     }
+    size_t i = u.end;
     /* Path up to '?' or '#'; backslashes become slashes. */
     size_t pstart = o.len;
     size_t p0 = i;

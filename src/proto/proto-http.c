@@ -19,6 +19,8 @@
 
 #include "proto/proto-int.h"
 
+#include "common/urlhost.h"
+
 #include "common/banned.h"
 
 enum { ST_HEADERS = 0, ST_BODY, ST_STOPPED, ST_RESYNC, ST_TUNNEL };
@@ -703,15 +705,12 @@ static void headers_complete(struct ta__http *h, struct hdir *d, int dir, const 
             t->pub.protocol = sstr(h, t, p3, l3);
         t->head = ieq(p1, l1, "head");
         /* Absolute URI: the authority names the host (RFC 7230 5.4). */
-        if (l2 > 7 && (ieq(p2, 7, "http://") || (l2 > 8 && ieq(p2, 8, "https://")))) {
-            size_t s = ieq(p2, 7, "http://") ? 7 : 8, e = s;
-            while (e < l2 && p2[e] != '/' && p2[e] != '?' && p2[e] != ':')
-                e++;
-            char low[512];
-            size_t k = e - s < sizeof(low) ? e - s : sizeof(low);
-            for (size_t i = 0; i < k; i++)
-                low[i] = (char)(p2[s + i] >= 'A' && p2[s + i] <= 'Z' ? p2[s + i] + 32 : p2[s + i]);
-            t->pub.hostname = sstr(h, t, (const uint8_t *)low, k);
+        struct ta_url_host u;
+        if (l2 > 7 && (ieq(p2, 7, "http://") || (l2 > 8 && ieq(p2, 8, "https://"))) &&
+            ta_url_host((const char *)p2, l2, &u)) {
+            char low[TA_URL_HOST_MAX];
+            ta_url_host_lower(u.host, u.len, low);
+            t->pub.hostname = sstr(h, t, (const uint8_t *)low, u.len);
         }
         parse_headers(h, t, 0, b + hdr_off, n - hdr_off, &hf);
         bool connect = ieq(p1, l1, "connect");

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/check.h"
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 void ta__kset_init(struct ta__kset *s, unsigned nvals)
@@ -23,7 +26,7 @@ void ta__kset_release(struct ta__kset *s)
     free(s->arena);
     free(s->offs);
     free(s->vals);
-    free(s->table);
+    ta_htab_release(&s->tab);
     unsigned nvals = s->nvals;
     memset(s, 0, sizeof(*s));
     s->nvals = nvals;
@@ -31,19 +34,13 @@ void ta__kset_release(struct ta__kset *s)
 
 size_t ta__kset_bytes(const struct ta__kset *s)
 {
-    return s->acap + s->ncap * (sizeof(*s->offs) + sizeof(*s->vals)) + s->tcap * sizeof(*s->table);
+    return s->acap + s->ncap * (sizeof(*s->offs) + sizeof(*s->vals)) + ta_htab_bytes(&s->tab);
 }
 
 static uint64_t hash(const uint8_t *p, size_t n)
 {
-    /* FNV-1a, then a final mix so the low bits are usable as an index. */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
+    /* Finished, so that the low bits are usable as an index. */
+    return ta_hash_mix64(ta_hash64(0, p, n));
 }
 
 const uint8_t *ta__kset_key(const struct ta__kset *s, size_t i, size_t *len)
@@ -53,24 +50,18 @@ const uint8_t *ta__kset_key(const struct ta__kset *s, size_t i, size_t *len)
     return p + 2;
 }
 
-static bool grow_table(struct ta__kset *s)
+struct probe {
+    const struct ta__kset *s;
+    const uint8_t *key;
+    size_t len;
+};
+
+static bool key_eq(const void *ctx, uint32_t i)
 {
-    size_t cap = s->tcap ? s->tcap * 2 : 1024;
-    uint32_t *t = calloc(cap, sizeof(*t));
-    if (t == NULL)
-        return false;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t len;
-        const uint8_t *k = ta__kset_key(s, i, &len);
-        size_t j = (size_t)hash(k, len) & (cap - 1);
-        while (t[j] != 0)
-            j = (j + 1) & (cap - 1);
-        t[j] = (uint32_t)(i + 1);
-    }
-    free(s->table);
-    s->table = t;
-    s->tcap = cap;
-    return true;
+    const struct probe *p = ctx;
+    size_t klen;
+    const uint8_t *k = ta__kset_key(p->s, i, &klen);
+    return klen == p->len && memcmp(k, p->key, klen) == 0;
 }
 
 uint64_t *ta__kset_get(struct ta__kset *s, const uint8_t *key, size_t len, bool *created)
@@ -79,16 +70,14 @@ uint64_t *ta__kset_get(struct ta__kset *s, const uint8_t *key, size_t len, bool 
         *created = false;
     if (len > 0xffff || s->n >= 0x7fffffffu)
         return NULL;
-    if ((s->n + 1) * 2 > s->tcap && !grow_table(s))
+    uint64_t h = hash(key, len);
+    struct probe pr = {s, key, len};
+    uint32_t i;
+    if (ta_htab_find(&s->tab, h, key_eq, &pr, &i))
+        return s->nvals ? &s->vals[(size_t)s->nvals * i] : &s->dummy;
+    /* Room in the table first: a failure then leaves no entry unindexed. */
+    if (ta_htab_reserve(&s->tab, s->n + 1) != TA_OK)
         return NULL;
-    size_t j = (size_t)hash(key, len) & (s->tcap - 1);
-    while (s->table[j] != 0) {
-        size_t i = s->table[j] - 1, klen;
-        const uint8_t *k = ta__kset_key(s, i, &klen);
-        if (klen == len && memcmp(k, key, len) == 0)
-            return s->nvals ? &s->vals[s->nvals * i] : &s->dummy;
-        j = (j + 1) & (s->tcap - 1);
-    }
     if (s->alen + len + 2 > s->acap) {
         size_t cap = s->acap ? s->acap * 2 : 65536;
         while (cap < s->alen + len + 2)
@@ -122,7 +111,10 @@ uint64_t *ta__kset_get(struct ta__kset *s, const uint8_t *key, size_t len, bool 
     s->alen += len + 2;
     for (unsigned v = 0; v < s->nvals; v++)
         s->vals[s->nvals * s->n + v] = 0;
-    s->table[j] = (uint32_t)(s->n + 1);
+    /* Cannot fail: the room was reserved above and the set has no cap. */
+    ta_err err = ta_htab_put(&s->tab, h, (uint32_t)s->n);
+    TA_ASSERT(err == TA_OK);
+    (void)err;
     s->n++;
     if (created)
         *created = true;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/htab.h"
+
 struct ta__kset {
     uint8_t *arena; /* entries: 2-byte little-endian length, then the key */
     size_t alen, acap;
@@ -17,8 +19,7 @@ struct ta__kset {
     unsigned nvals;
     uint64_t dummy; /* returned when nvals is 0 */
     size_t n, ncap;
-    uint32_t *table; /* open addressing, entry + 1, 0 = empty */
-    size_t tcap;
+    struct ta_htab tab; /* key -> entry */
 };
 
 /* nvals: values per entry, 0 (a pure set) or more. */

@@ -42,7 +42,7 @@ static void test_intern(void **state)
     /* A length-bounded lookup: "abcd" is not "abc" followed by more. */
     assert_false(ta_strset_find(&t, p.buf, p.len, "abcd", 4, &h, &off));
     ta_strset_release(&t);
-    assert_null(t.slots);
+    assert_null(t.tab.slots);
 }
 
 static void test_growth(void **state)
@@ -58,8 +58,8 @@ static void test_growth(void **state)
         snprintf(s, sizeof(s), "as%d", i);
         offs[i] = intern(&t, &p, s);
     }
-    assert_int_equal(t.used, 5000);
-    assert_true(t.nslots >= 10000);
+    assert_int_equal(t.tab.used, 5000);
+    assert_true(t.tab.nslots >= 10000);
     size_t len = p.len;
     for (int i = 0; i < 5000; i++) {
         snprintf(s, sizeof(s), "as%d", i);

@@ -230,6 +230,16 @@ static void test_frag4(void **state)
     assert_int_equal(ctr(d, "frag_table_full"), 1);
     n = frag4(f, dg, u, 800, 800, 1); /* datagram 1 was dropped: nothing completes */
     assert_int_equal(dec(d, TA_LINK_ETHERNET, 0, f, n, n, &p), TA_DECODE_FRAG_HELD);
+    /* That started datagram 1 anew in the place of the oldest, 2; datagram 3
+     * is still there and completes, its slot then reused. */
+    assert_int_equal(ctr(d, "frag_table_full"), 2);
+    uint64_t done = ctr(d, "frag_reassembled");
+    n = frag4(f, dg, u, 800, u - 800, 3);
+    assert_int_equal(dec(d, TA_LINK_ETHERNET, 0, f, n, n, &p), TA_DECODE_OK);
+    assert_int_equal(ctr(d, "frag_reassembled"), done + 1);
+    n = frag4(f, dg, u, 0, 800, 4);
+    assert_int_equal(dec(d, TA_LINK_ETHERNET, 0, f, n, n, &p), TA_DECODE_FRAG_HELD);
+    assert_int_equal(ctr(d, "frag_table_full"), 2);
     ta_decoder_free(d);
 }
 

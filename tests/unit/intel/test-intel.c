@@ -169,6 +169,12 @@ static void test_url_normalize(void **state)
     check_url("http:///nohost", NULL);
     check_url("http://example.com:99999/", NULL);
     check_url("http://example.com:8x/", NULL);
+    /* The host rules of common/urlhost.h: the last '@' ends the userinfo,
+     * brackets must close, no bracket outside an IPv6 literal. */
+    check_url("http://a@b@Evil.example..:81/x", "http://evil.example:81/x");
+    check_url("//cdn.example.net/a.js", "http://cdn.example.net/a.js");
+    check_url("http://[::1/x", NULL);
+    check_url("http://ex[ample.com/", NULL);
 }
 
 static void test_value_canon(void **state)

@@ -1,5 +1,9 @@
 /*
  * Event kind and method names shared by the detectors, store and report.
+ *
+ * The event stage sits below detect (scripts/lint): detect produces events,
+ * store, report and output consume them, and none of those may depend on the
+ * detectors, so the event code lives in its own folder.
  */
 #include "threatatlas/event.h"
 
