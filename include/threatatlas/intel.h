@@ -146,6 +146,8 @@ enum ta_intel_format {
     TA_INTEL_FMT_MISP_WARNINGLIST,
     /* npm top-sites top-sites.json: [{rank, rootDomain, ...}]: allow domains */
     TA_INTEL_FMT_TOP_SITES,
+    /* OpenPhish premium JSON: one object per line (url, brand, ...) */
+    TA_INTEL_FMT_OPENPHISH_JSON,
     TA_INTEL_FMT__COUNT
 };
 
