@@ -479,8 +479,7 @@ static bool tf_member(struct js *c, const char *k, size_t kl, uint64_t idx, void
         return false;
     /* The API answer's status and an answer's other members are not records. */
     if (c->emit && !tc->have_data && !js_key(k, kl, "query_status"))
-        ta__intel_reject(c->s, idx, "value of '%.*s' is not an array", (int)(kl > 20 ? 20 : kl),
-                         k);
+        ta__intel_reject(c->s, idx, "value of '%.*s' is not an array", (int)(kl > 20 ? 20 : kl), k);
     return true;
 }
 
@@ -513,11 +512,11 @@ static bool root_threatfox(struct js *c, void *ctx)
 #define STIX_MAX_NEST 32
 
 enum stix_role {
-    SR_VALUE,     /* a value we match: type below */
-    SR_DST,       /* network-traffic:dst_ref.value */
-    SR_DST_PORT,  /* network-traffic:dst_port */
+    SR_VALUE,      /* a value we match: type below */
+    SR_DST,        /* network-traffic:dst_ref.value */
+    SR_DST_PORT,   /* network-traffic:dst_port */
     SR_CONSTRAINT, /* narrows the object; nothing to match on its own */
-    SR_UNKNOWN,   /* a property we cannot check */
+    SR_UNKNOWN,    /* a property we cannot check */
 };
 
 struct stix_cmp {
@@ -525,7 +524,9 @@ struct stix_cmp {
     enum ta_intel_type type; /* SR_VALUE; TA_INTEL_TYPE__COUNT = IP or CIDR */
     bool eq;                 /* operator '=' (or ISSUBSET for addresses), not negated */
     unsigned obs;            /* observation ("[...]") it belongs to */
-    const char *v;           /* decoded value (in the value buffer) */
+    const char *path;        /* object path, in the pattern */
+    size_t pl;
+    const char *v; /* decoded value (in the value buffer) */
     size_t vl;
 };
 
@@ -605,10 +606,9 @@ static bool sp_word(struct stix_parse *sp, const char **v, size_t *vl)
 {
     sp_ws(sp);
     size_t s0 = sp->i;
-    while (sp->i < sp->len &&
-           ((sp->p[sp->i] >= '0' && sp->p[sp->i] <= '9') ||
-            (sp->p[sp->i] >= 'a' && sp->p[sp->i] <= 'z') || sp->p[sp->i] == '-' ||
-            sp->p[sp->i] == '.' || sp->p[sp->i] == '+'))
+    while (sp->i < sp->len && ((sp->p[sp->i] >= '0' && sp->p[sp->i] <= '9') ||
+                               (sp->p[sp->i] >= 'a' && sp->p[sp->i] <= 'z') ||
+                               sp->p[sp->i] == '-' || sp->p[sp->i] == '.' || sp->p[sp->i] == '+'))
         sp->i++;
     size_t n = sp->i - s0;
     if (n == 0)
@@ -727,6 +727,8 @@ static bool sp_comparison(struct stix_parse *sp, struct stix_dnf *out)
     stix_role(sp->p + ps, pl, &c);
     c.eq = eq && !neg;
     c.obs = sp->obs;
+    c.path = sp->p + ps;
+    c.pl = pl;
     sp_ws(sp);
     if (list) {
         /* A set of values: we keep none of them as a match on their own. */
@@ -746,8 +748,8 @@ static bool sp_comparison(struct stix_parse *sp, struct stix_dnf *out)
             return sp_fail(sp, "unterminated set");
         sp->i++;
         c.eq = false;
-    } else if (sp->i < sp->len && (sp->p[sp->i] == '\'' || (sp->i + 1 < sp->len &&
-                                                            sp->p[sp->i + 1] == '\''))) {
+    } else if (sp->i < sp->len &&
+               (sp->p[sp->i] == '\'' || (sp->i + 1 < sp->len && sp->p[sp->i + 1] == '\''))) {
         if (!sp_string(sp, &c.v, &c.vl))
             return false;
     } else if (!sp_word(sp, &c.v, &c.vl)) {
@@ -883,6 +885,18 @@ static bool stix_conj(struct stix_parse *sp, uint64_t bits, uint64_t *done, uint
             *why = "comparison other than =";
             return false;
         }
+        /* One object cannot have two values for a property: such an AND
+         * never matches. */
+        for (size_t j = i + 1; j < sp->ncmp && c->role != SR_CONSTRAINT; j++) {
+            const struct stix_cmp *d = &sp->cmp[j];
+            if ((bits >> j & 1) && d->obs == c->obs && d->pl == c->pl &&
+                memcmp(d->path, c->path, c->pl) == 0 &&
+                (d->vl != c->vl || memcmp(d->v, c->v, c->vl) != 0) &&
+                memmem(c->path, c->pl, "[*]", 3) == NULL) {
+                *why = "AND of two values of one property";
+                return false;
+            }
+        }
     }
     for (size_t i = 0; i < sp->ncmp && s->err == TA_OK; i++) {
         const struct stix_cmp *c = &sp->cmp[i];
@@ -906,8 +920,8 @@ static bool stix_conj(struct stix_parse *sp, uint64_t bits, uint64_t *done, uint
                     continue;
                 char v[TA__INTEL_VALUE_MAX];
                 bool v6 = memchr(c->v, ':', c->vl) != NULL;
-                int n = snprintf(v, sizeof(v), v6 ? "[%.*s]:%.*s" : "%.*s:%.*s", (int)c->vl,
-                                 c->v, (int)pc->vl, pc->v);
+                int n = snprintf(v, sizeof(v), v6 ? "[%.*s]:%.*s" : "%.*s:%.*s", (int)c->vl, c->v,
+                                 (int)pc->vl, pc->v);
                 if (n > 0 && (size_t)n < sizeof(v))
                     ta__intel_add(s, line, v, (size_t)n, TA_INTEL_IP_PORT, ind);
                 port = any = true;
@@ -924,11 +938,13 @@ static bool stix_conj(struct stix_parse *sp, uint64_t bits, uint64_t *done, uint
     return any;
 }
 
-/* The source: "stix:<producer>" from created_by_ref, so bundles of two
- * producers do not overwrite each other's rows; "stix" when unnamed. */
-static void stix_source(json_t *o, json_t *ids, char *out, size_t cap)
+/* The source: "stix:<producer>" from created_by_ref (the identity's name, else
+ * its id), so bundles of two producers do not overwrite each other's rows. An
+ * indicator without one takes the bundle's producer when every object that
+ * names one names the same (a report and its indicators); else "stix". */
+static void stix_source(json_t *o, json_t *ids, const char *bundle_ref, char *out, size_t cap)
 {
-    const char *ref = jstr(o, "created_by_ref");
+    const char *ref = jstr_has(o, "created_by_ref") ? jstr(o, "created_by_ref") : bundle_ref;
     json_t *nm = json_object_get(ids, ref);
     const char *name = json_is_string(nm) ? json_string_value(nm) : ref;
     if (name[0] == '\0') {
@@ -965,9 +981,18 @@ static void load_stix(json_t *root, struct ta__intel_sink *s)
     }
     size_t i;
     json_t *o;
+    const char *bundle_ref = "";
+    bool one_ref = true;
     json_array_foreach(objs, i, o)
     {
         const char *ty = jstr(o, "type");
+        if (jstr_has(o, "created_by_ref")) {
+            const char *r = jstr(o, "created_by_ref");
+            if (bundle_ref[0] == '\0')
+                bundle_ref = r;
+            else if (strcmp(bundle_ref, r) != 0)
+                one_ref = false;
+        }
         if (strcmp(ty, "malware") == 0 && jstr_has(o, "id") && jstr_has(o, "name"))
             json_object_set(malware, jstr(o, "id"), json_object_get(o, "name"));
         if (strcmp(ty, "identity") == 0 && jstr_has(o, "id") && jstr_has(o, "name"))
@@ -1013,7 +1038,7 @@ static void load_stix(json_t *root, struct ta__intel_sink *s)
         }
         struct ta_intel_indicator ind = {0};
         char src[96];
-        stix_source(o, ids, src, sizeof(src));
+        stix_source(o, ids, one_ref ? bundle_ref : "", src, sizeof(src));
         ind.source = src;
         ind.kind = stix_kind(o);
         json_t *c = json_object_get(o, "confidence");
@@ -1084,7 +1109,8 @@ static void misp_tags(json_t *tags, struct misp_ctx *mc, char *fam, size_t famca
                 fam[q2 - q - 1] = '\0';
             }
         }
-        if (icontains(n, "c2") || icontains(n, "command-and-control") || icontains(n, "botnet"))
+        if (icontains(n, "c2") || icontains(n, "command-and-control") ||
+            icontains(n, "command and control") || icontains(n, "botnet"))
             mc->kind = TA_INTEL_KIND_C2, mc->have_kind = true;
         else if (icontains(n, "phishing"))
             mc->kind = TA_INTEL_KIND_PHISHING, mc->have_kind = true;
