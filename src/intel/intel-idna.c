@@ -82,12 +82,13 @@ bool ta__intel_idna(const char *s, size_t len, bool url, char *out, size_t cap, 
     }
     /* The host of a URL: after "scheme://" (or "//"), after any user
      * information, up to the port, path, query or fragment. */
-    size_t i = 0;
-    for (size_t k = 0; k + 2 < len && k < 20; k++)
-        if (memcmp(s + k, "://", 3) == 0) {
-            i = k + 3;
-            break;
-        }
+    size_t i = 0, k = 0;
+    while (k < len && k < 16 &&
+           ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+            (k > 0 && ((s[k] >= '0' && s[k] <= '9') || s[k] == '+' || s[k] == '-' || s[k] == '.'))))
+        k++;
+    if (k > 0 && len - k >= 3 && memcmp(s + k, "://", 3) == 0)
+        i = k + 3;
     if (i == 0 && len >= 2 && s[0] == '/' && s[1] == '/')
         i = 2;
     size_t ae = i;

@@ -66,8 +66,8 @@ static size_t find(const struct got *g, const char *value)
 /* ---- STIX ------------------------------------------------------------------ */
 
 #define STIX_IND(id, pat)                                                                          \
-    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" id "\","              \
-    "\"created_by_ref\":\"identity--acme\",\"name\":\"C2 server\",\"pattern_type\":\"stix\","     \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" id "\","               \
+    "\"created_by_ref\":\"identity--acme\",\"name\":\"C2 server\",\"pattern_type\":\"stix\","      \
     "\"valid_from\":\"2024-01-02T00:00:00Z\",\"pattern\":\"" pat "\"}"
 
 static const char stix_bundle[] =
@@ -99,11 +99,21 @@ static const char stix_bundle[] =
     /* 10: a qualifier limits when, not what */
     STIX_IND("h", "[ipv4-addr:value = '192.0.2.5'] WITHIN 300 SECONDS") ","
     /* 11: one observation OR another: each on its own */
-    STIX_IND("i", "[url:value = 'http://b.example/y'] OR [email-message:subject = 'z']") ","
-    /* 12: no producer: plain "stix" */
-    "{\"type\":\"indicator\",\"id\":\"indicator--j\",\"name\":\"C2\",\"pattern_type\":\"stix\","
-    "\"pattern\":\"[ipv4-addr:value = '192.0.2.77']\"}"
-    "]}";
+    STIX_IND(
+        "i",
+        "[url:value = 'http://b.example/y'] OR [email-message:subject = 'z']") ","
+                                                                               /* 12: no producer:
+                                                                                  plain "stix" */
+                                                                               "{\"type\":"
+                                                                               "\"indicator\","
+                                                                               "\"id\":\"indicator-"
+                                                                               "-j\",\"name\":"
+                                                                               "\"C2\",\"pattern_"
+                                                                               "type\":\"stix\","
+                                                                               "\"pattern\":\"["
+                                                                               "ipv4-addr:value = "
+                                                                               "'192.0.2.77']\"}"
+                                                                               "]}";
 
 static void test_stix_and_sources(void **state)
 {
@@ -235,7 +245,8 @@ static void test_misp_attribute_search(void **state)
         "\"value\":\"192.0.2.30\",\"Event\":{\"Tag\":[{\"name\":\"botnet\"}]}},"
         /* 3: an ip-src tagged as scanning */
         "{\"type\":\"ip-src\",\"category\":\"Network activity\",\"to_ids\":true,"
-        "\"value\":\"192.0.2.31\",\"Tag\":[{\"name\":\"circl:incident-classification=\\\"scan\\\"\"}]},"
+        "\"value\":\"192.0.2.31\",\"Tag\":[{\"name\":\"circl:incident-classification="
+        "\\\"scan\\\"\"}]},"
         /* 5: a file name with its hash */
         "{\"type\":\"filename|sha256\",\"category\":\"Payload delivery\",\"to_ids\":true,"
         "\"value\":\"a.exe|ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c\"},"
@@ -430,16 +441,15 @@ static void test_threatfox_large(void **state)
     assert_non_null(b);
     b[len++] = '{';
     for (size_t i = 0; i < nrec; i++) {
-        int n = snprintf(
-            b + len, cap - len,
-            "%s\n  \"%zu\": [\n    {\n      \"ioc_value\": \"10.%zu.%zu.%zu:%zu\",\n"
-            "      \"ioc_type\": \"ip:port\",\n      \"threat_type\": \"%s\",\n"
-            "      \"malware\": \"win.cobalt_strike\",\n"
-            "      \"malware_printable\": \"Cobalt Strike\",\n"
-            "      \"first_seen_utc\": \"2024-07-16 13:00:07\",\n"
-            "      \"confidence_level\": 100,\n      \"tags\": \"c2,cs\"\n    }\n  ]",
-            i == 0 ? "" : ",", 1000000 + i, i >> 16 & 255, i >> 8 & 255, i & 255,
-            1024 + i % 50000, i % 4 == 0 ? "payload_delivery" : "botnet_cc");
+        int n = snprintf(b + len, cap - len,
+                         "%s\n  \"%zu\": [\n    {\n      \"ioc_value\": \"10.%zu.%zu.%zu:%zu\",\n"
+                         "      \"ioc_type\": \"ip:port\",\n      \"threat_type\": \"%s\",\n"
+                         "      \"malware\": \"win.cobalt_strike\",\n"
+                         "      \"malware_printable\": \"Cobalt Strike\",\n"
+                         "      \"first_seen_utc\": \"2024-07-16 13:00:07\",\n"
+                         "      \"confidence_level\": 100,\n      \"tags\": \"c2,cs\"\n    }\n  ]",
+                         i == 0 ? "" : ",", 1000000 + i, i >> 16 & 255, i >> 8 & 255, i & 255,
+                         1024 + i % 50000, i % 4 == 0 ? "payload_delivery" : "botnet_cc");
         assert_true(n > 0 && (size_t)n < cap - len);
         len += (size_t)n;
     }
@@ -484,6 +494,9 @@ static void test_idna(void **state)
     check_canon("http://Bücher.example:8080/a?q=1", TA_INTEL_URL,
                 "http://xn--bcher-kva.example:8080/a?q=1");
     check_canon("https://u@日本語.jp/x", TA_INTEL_TYPE__COUNT, "https://xn--wgv71a119e.jp/x");
+    /* Without a scheme; a "://" later in the URL is not one. */
+    check_canon("bücher.example/r?u=http://x", TA_INTEL_URL,
+                "http://xn--bcher-kva.example/r?u=http://x");
 
     char out[512];
     const char *why = NULL;
