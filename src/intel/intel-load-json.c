@@ -660,6 +660,8 @@ static void stix_role(const char *path, size_t pl, struct stix_cmp *c)
         {"network-traffic:src_ref.value", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"network-traffic:src_port", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"network-traffic:protocols[*]", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:start", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:end", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
     };
     c->role = SR_UNKNOWN;
     for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
@@ -668,6 +670,14 @@ static void stix_role(const char *path, size_t pl, struct stix_cmp *c)
             c->type = paths[k].t;
             return;
         }
+    /* Custom properties ("x_misp_hostname", "x_misp_port" that misp-stix adds
+     * beside the standard ones) annotate the object; they do not decide what
+     * the indicator matches. */
+    size_t b = pl;
+    while (b > 0 && path[b - 1] != ':' && path[b - 1] != '.')
+        b--;
+    if (pl - b > 2 && path[b] == 'x' && path[b + 1] == '_')
+        c->role = SR_CONSTRAINT;
 }
 
 static bool sp_or(struct stix_parse *sp, struct stix_dnf *out, unsigned depth);
@@ -886,8 +896,9 @@ static bool stix_conj(struct stix_parse *sp, uint64_t bits, uint64_t *done, uint
             return false;
         }
         /* One object cannot have two values for a property: such an AND
-         * never matches. */
-        for (size_t j = i + 1; j < sp->ncmp && c->role != SR_CONSTRAINT; j++) {
+         * never matches. (misp-stix does write two destinations, the
+         * address and the name, for one connection: both are kept.) */
+        for (size_t j = i + 1; j < sp->ncmp && c->role == SR_VALUE; j++) {
             const struct stix_cmp *d = &sp->cmp[j];
             if ((bits >> j & 1) && d->obs == c->obs && d->pl == c->pl &&
                 memcmp(d->path, c->path, c->pl) == 0 &&
@@ -900,38 +911,35 @@ static bool stix_conj(struct stix_parse *sp, uint64_t bits, uint64_t *done, uint
     }
     for (size_t i = 0; i < sp->ncmp && s->err == TA_OK; i++) {
         const struct stix_cmp *c = &sp->cmp[i];
-        if (!(bits >> i & 1))
+        if (!(bits >> i & 1) || (c->role != SR_VALUE && c->role != SR_DST))
             continue;
-        if (c->role == SR_VALUE) {
-            any = true;
-            if (*done >> i & 1)
+        any = true;
+        /* An address with the ports its observation names becomes IP:port
+         * ("dst_ref.value = A AND dst_port = P", also "ipv4-addr:value = A AND
+         * network-traffic:dst_port = P"); a name or network stays itself. */
+        char tmp[TA__INTEL_VALUE_MAX];
+        enum ta_intel_type at = TA_INTEL_IP;
+        bool addr = (c->role == SR_DST || c->type == TA_INTEL_TYPE__COUNT) &&
+                    ta_intel_value_canon(c->v, c->vl, &at, tmp, sizeof(tmp), NULL);
+        bool port = false;
+        for (size_t j = 0; addr && j < sp->ncmp && s->err == TA_OK; j++) {
+            const struct stix_cmp *pc = &sp->cmp[j];
+            if (!(bits >> j & 1) || pc->role != SR_DST_PORT || !pc->eq || pc->obs != c->obs)
                 continue;
-            *done |= 1ull << i;
-            enum ta_intel_type t = c->type;
-            if (t == TA_INTEL_TYPE__COUNT)
-                t = memchr(c->v, '/', c->vl) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
-            ta__intel_add(s, line, c->v, c->vl, t, ind);
-        } else if (c->role == SR_DST) {
-            /* The destination with each port the same observation names. */
-            bool port = false;
-            for (size_t j = 0; j < sp->ncmp && s->err == TA_OK; j++) {
-                const struct stix_cmp *pc = &sp->cmp[j];
-                if (!(bits >> j & 1) || pc->role != SR_DST_PORT || !pc->eq || pc->obs != c->obs)
-                    continue;
-                char v[TA__INTEL_VALUE_MAX];
-                bool v6 = memchr(c->v, ':', c->vl) != NULL;
-                int n = snprintf(v, sizeof(v), v6 ? "[%.*s]:%.*s" : "%.*s:%.*s", (int)c->vl, c->v,
-                                 (int)pc->vl, pc->v);
-                if (n > 0 && (size_t)n < sizeof(v))
-                    ta__intel_add(s, line, v, (size_t)n, TA_INTEL_IP_PORT, ind);
-                port = any = true;
-            }
-            if (!port && !(*done >> i & 1)) {
-                *done |= 1ull << i;
-                ta__intel_add(s, line, c->v, c->vl, TA_INTEL_TYPE__COUNT, ind);
-                any = true;
-            }
+            char v[TA__INTEL_VALUE_MAX];
+            bool v6 = memchr(tmp, ':', strlen(tmp)) != NULL;
+            int n = snprintf(v, sizeof(v), v6 ? "[%s]:%.*s" : "%s:%.*s", tmp, (int)pc->vl, pc->v);
+            if (n > 0 && (size_t)n < sizeof(v))
+                ta__intel_add(s, line, v, (size_t)n, TA_INTEL_IP_PORT, ind);
+            port = true;
         }
+        if (port || (*done >> i & 1))
+            continue;
+        *done |= 1ull << i;
+        enum ta_intel_type t = c->type;
+        if (c->role == SR_VALUE && t == TA_INTEL_TYPE__COUNT)
+            t = memchr(c->v, '/', c->vl) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
+        ta__intel_add(s, line, c->v, c->vl, t, ind);
     }
     if (!any)
         *why = "no value we can match";

@@ -70,10 +70,11 @@ static size_t find(const struct got *g, const char *value)
     "\"created_by_ref\":\"identity--acme\",\"name\":\"C2 server\",\"pattern_type\":\"stix\","      \
     "\"valid_from\":\"2024-01-02T00:00:00Z\",\"pattern\":\"" pat "\"}"
 
+// clang-format off
 static const char stix_bundle[] =
     "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":["
     "{\"type\":\"identity\",\"id\":\"identity--acme\",\"name\":\"ACME CERT\"},"
-    /* another producer's object: the bundle has no one producer */
+    /* 2: another producer's object: the bundle has no one producer */
     "{\"type\":\"malware\",\"id\":\"malware--x\",\"created_by_ref\":\"identity--zz\","
     "\"name\":\"X\"},"
     /* 3: destination address and port -> IP:port */
@@ -99,21 +100,23 @@ static const char stix_bundle[] =
     /* 10: a qualifier limits when, not what */
     STIX_IND("h", "[ipv4-addr:value = '192.0.2.5'] WITHIN 300 SECONDS") ","
     /* 11: one observation OR another: each on its own */
-    STIX_IND(
-        "i",
-        "[url:value = 'http://b.example/y'] OR [email-message:subject = 'z']") ","
-                                                                               /* 12: no producer:
-                                                                                  plain "stix" */
-                                                                               "{\"type\":"
-                                                                               "\"indicator\","
-                                                                               "\"id\":\"indicator-"
-                                                                               "-j\",\"name\":"
-                                                                               "\"C2\",\"pattern_"
-                                                                               "type\":\"stix\","
-                                                                               "\"pattern\":\"["
-                                                                               "ipv4-addr:value = "
-                                                                               "'192.0.2.77']\"}"
-                                                                               "]}";
+    STIX_IND("i", "[url:value = 'http://b.example/y'] OR [email-message:subject = 'z']") ","
+    /* 12: misp-stix's network-connection: address and name as destinations */
+    STIX_IND("k", "[(network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value "
+                  "= '149.13.33.14') AND (network-traffic:dst_ref.type = 'domain-name' AND "
+                  "network-traffic:dst_ref.value = 'circl.lu') AND network-traffic:dst_port = "
+                  "'443' AND network-traffic:start = '2020-10-25T16:22:00Z']") ","
+    /* 13: misp-stix's domain-ip object with its custom properties */
+    STIX_IND("l", "[domain-name:value = 'circl.example' AND domain-name:x_misp_hostname = "
+                  "'circl.example' AND domain-name:resolves_to_refs[*].value = '149.13.33.0/24' "
+                  "AND domain-name:x_misp_port = '8443']") ","
+    /* 14: an address and a port of one observation */
+    STIX_IND("m", "[ ipv4-addr:value = '198.0.103.12' AND network-traffic:dst_port = '8000' ]") ","
+    /* 15: no producer, and the bundle has none of its own: plain "stix" */
+    "{\"type\":\"indicator\",\"id\":\"indicator--j\",\"name\":\"C2\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '192.0.2.77']\"}"
+    "]}";
+// clang-format on
 
 static void test_stix_and_sources(void **state)
 {
@@ -122,7 +125,7 @@ static void test_stix_and_sources(void **state)
     struct ta_intel_load_result r;
     assert_int_equal(parse(stix_bundle, TA_INTEL_FMT_AUTO, &g, &r), TA_OK);
     assert_int_equal(r.format, TA_INTEL_FMT_STIX2);
-    assert_int_equal(r.accepted, 10);
+    assert_int_equal(r.accepted, 15);
     assert_int_equal(r.rejected, 0);
     assert_int_equal(r.unsupported, 3);
     assert_int_equal(r.unsup_shown[0].line, 7);
@@ -148,6 +151,11 @@ static void test_stix_and_sources(void **state)
     assert_int_equal(g.v[find(&g, "192.0.2.5")].type, TA_INTEL_IP);
     assert_int_equal(g.v[find(&g, "http://b.example/y")].type, TA_INTEL_URL);
     assert_string_equal(g.v[find(&g, "192.0.2.77")].source, "stix");
+    assert_int_equal(g.v[find(&g, "149.13.33.14:443")].type, TA_INTEL_IP_PORT);
+    assert_int_equal(g.v[find(&g, "circl.lu")].type, TA_INTEL_DOMAIN);
+    assert_int_equal(g.v[find(&g, "circl.example")].type, TA_INTEL_DOMAIN);
+    assert_int_equal(g.v[find(&g, "149.13.33.0/24")].type, TA_INTEL_CIDR);
+    assert_int_equal(g.v[find(&g, "198.0.103.12:8000")].type, TA_INTEL_IP_PORT);
     /* x.exe (a file name) and the e-mail's URL are not emitted. */
     for (size_t k = 0; k < g.n; k++) {
         assert_string_not_equal(g.v[k].value, "x.exe");
