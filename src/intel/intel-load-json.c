@@ -634,15 +634,6 @@ static void stix_role(const char *path, size_t pl, struct stix_cmp *c)
         {"ipv6-addr:value", SR_VALUE, TA_INTEL_TYPE__COUNT},
         {"domain-name:value", SR_VALUE, TA_INTEL_DOMAIN},
         {"url:value", SR_VALUE, TA_INTEL_URL},
-        {"file:hashes.md5", SR_VALUE, TA_INTEL_MD5},
-        {"file:hashes.'MD5'", SR_VALUE, TA_INTEL_MD5},
-        {"file:hashes.MD5", SR_VALUE, TA_INTEL_MD5},
-        {"file:hashes.'SHA-1'", SR_VALUE, TA_INTEL_SHA1},
-        {"file:hashes.sha1", SR_VALUE, TA_INTEL_SHA1},
-        {"file:hashes.'SHA1'", SR_VALUE, TA_INTEL_SHA1},
-        {"file:hashes.'SHA-256'", SR_VALUE, TA_INTEL_SHA256},
-        {"file:hashes.sha256", SR_VALUE, TA_INTEL_SHA256},
-        {"file:hashes.'SHA256'", SR_VALUE, TA_INTEL_SHA256},
         {"domain-name:resolves_to_refs[*].value", SR_VALUE, TA_INTEL_TYPE__COUNT},
         {"network-traffic:dst_ref.value", SR_DST, TA_INTEL_TYPE__COUNT},
         {"network-traffic:dst_port", SR_DST_PORT, TA_INTEL_TYPE__COUNT},
@@ -650,11 +641,6 @@ static void stix_role(const char *path, size_t pl, struct stix_cmp *c)
         {"file:name", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"file:size", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"file:mime_type", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
-        {"file:hashes.'SHA-512'", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
-        {"file:hashes.'SHA512'", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
-        {"file:hashes.'SSDEEP'", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
-        {"file:hashes.ssdeep", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
-        {"file:hashes.'TLSH'", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"network-traffic:dst_ref.type", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"network-traffic:src_ref.type", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
         {"network-traffic:src_ref.value", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
@@ -664,6 +650,27 @@ static void stix_role(const char *path, size_t pl, struct stix_cmp *c)
         {"network-traffic:end", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
     };
     c->role = SR_UNKNOWN;
+    /* Hash names are written 'SHA-256', SHA256, sha256 ... by different
+     * producers: compare them without quotes, hyphens or case. */
+    static const char hp[] = "file:hashes.";
+    if (pl > sizeof(hp) - 1 && memcmp(path, hp, sizeof(hp) - 1) == 0) {
+        char key[16];
+        size_t kl = 0;
+        for (size_t i = sizeof(hp) - 1; i < pl && kl + 1 < sizeof(key); i++)
+            if (path[i] != '\'' && path[i] != '-')
+                key[kl++] = (char)(path[i] >= 'a' && path[i] <= 'z' ? path[i] - 32 : path[i]);
+        key[kl] = '\0';
+        c->role = SR_VALUE;
+        if (strcmp(key, "MD5") == 0)
+            c->type = TA_INTEL_MD5;
+        else if (strcmp(key, "SHA1") == 0)
+            c->type = TA_INTEL_SHA1;
+        else if (strcmp(key, "SHA256") == 0)
+            c->type = TA_INTEL_SHA256;
+        else
+            c->role = SR_CONSTRAINT; /* SHA-512, SSDEEP, TLSH ...: not in the index */
+        return;
+    }
     for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
         if (strlen(paths[k].path) == pl && memcmp(paths[k].path, path, pl) == 0) {
             c->role = paths[k].role;

@@ -84,9 +84,11 @@ static const char stix_bundle[] =
     STIX_IND("b", "[domain-name:value = 'evil.example' AND "
                   "domain-name:resolves_to_refs[*].value = '203.0.113.9']") ","
     /* 5: a file's name and hashes -> the hashes */
-    STIX_IND("c", "[file:name = 'x.exe' AND file:hashes.MD5 = "
+    STIX_IND("c", "[file:name = 'x.exe' AND file:hashes.md5 = "
                   "'001DD76872D80801692FF942308C64E6' AND file:hashes.'SHA-256' = "
-                  "'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']") ","
+                  "'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c' AND "
+                  "file:hashes.SHA1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709' AND "
+                  "file:hashes.'SHA-512' = 'abc']") ","
     /* 6: an address with either of two ports (OR inside an AND) */
     STIX_IND("d", "[network-traffic:dst_ref.value = '2001:db8::5' AND "
                   "(network-traffic:dst_port = 80 OR network-traffic:dst_port = 443)]") ","
@@ -125,7 +127,7 @@ static void test_stix_and_sources(void **state)
     struct ta_intel_load_result r;
     assert_int_equal(parse(stix_bundle, TA_INTEL_FMT_AUTO, &g, &r), TA_OK);
     assert_int_equal(r.format, TA_INTEL_FMT_STIX2);
-    assert_int_equal(r.accepted, 15);
+    assert_int_equal(r.accepted, 16);
     assert_int_equal(r.rejected, 0);
     assert_int_equal(r.unsupported, 3);
     assert_int_equal(r.unsup_shown[0].line, 7);
@@ -146,6 +148,7 @@ static void test_stix_and_sources(void **state)
     assert_int_equal(
         g.v[find(&g, "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c")].type,
         TA_INTEL_SHA256);
+    assert_int_equal(g.v[find(&g, "da39a3ee5e6b4b0d3255bfef95601890afd80709")].type, TA_INTEL_SHA1);
     assert_int_equal(g.v[find(&g, "[2001:db8::5]:80")].type, TA_INTEL_IP_PORT);
     assert_int_equal(g.v[find(&g, "[2001:db8::5]:443")].type, TA_INTEL_IP_PORT);
     assert_int_equal(g.v[find(&g, "192.0.2.5")].type, TA_INTEL_IP);
