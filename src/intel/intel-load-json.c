@@ -341,6 +341,15 @@ static void phishtank_one(json_t *e, uint64_t line, struct ta__intel_sink *s, vo
     add_str(s, line, jstr(e, "url"), TA_INTEL_URL, &ind);
 }
 
+/* Placeholders the premium feed writes for "none", read as the CSV loader reads them. */
+static const char *opt_text(const char *s)
+{
+    if (strcmp(s, "None") == 0 || strcmp(s, "null") == 0 || strcmp(s, "-") == 0 ||
+        strcmp(s, "Other") == 0 || strcmp(s, "n/a") == 0)
+        return "";
+    return s;
+}
+
 /*
  * OpenPhish premium JSON: one object per line with the fields of the premium
  * CSV (url, brand, ip, asn, country_code, discover_time, isotime, family_id,
@@ -359,10 +368,9 @@ static void openphish_one(json_t *e, uint64_t line, struct ta__intel_sink *s, vo
     ind.kind = TA_INTEL_KIND_PHISHING;
     ind.source = "openphish";
     ind.confidence = 90;
-    const char *brand = jstr(e, "brand");
-    ind.brand = strcmp(brand, "Generic/Spear Phishing") == 0 ? "" : brand;
-    ind.country = jstr(e, "country_code");
-    ind.family = jstr(e, "family_id");
+    ind.brand = opt_text(jstr(e, "brand"));
+    ind.country = opt_text(jstr(e, "country_code"));
+    ind.family = opt_text(jstr(e, "family_id"));
     ind.first_seen = jtime(e, jstr_has(e, "discover_time") ? "discover_time" : "isotime");
     add_str(s, line, jstr(e, "url"), TA_INTEL_URL, &ind);
 }

@@ -336,8 +336,8 @@ static void test_openphish_json(void **state)
         "\"ip\": \"203.0.113.80\", \"asn\": \"AS64500\", \"country_code\": \"US\", "
         "\"discover_time\": \"2024-03-01T10:00:00\", \"isotime\": \"2024-03-01T10:00:00Z\", "
         "\"family_id\": \"kit-7\", \"sector\": \"Banking\", \"tld\": \"example\"}\n"
-        "{\"url\": \"http://paypa1.example/\", \"brand\": \"PayPal\", \"isotime\": "
-        "\"2024-03-02T00:00:00Z\", \"ip\": \"203.0.113.81\"}\n"
+        "{\"url\": \"http://paypa1.example/\", \"brand\": \"Other\", \"isotime\": "
+        "\"2024-03-02T00:00:00Z\", \"ip\": \"203.0.113.81\", \"family_id\": null}\n"
         "\n"
         "{\"url\": \"http://broken.example/\", \"brand\": \n"
         "{\"brand\": \"NoURL\", \"isotime\": \"2024-03-02T00:00:00Z\"}\n"
@@ -359,6 +359,9 @@ static void test_openphish_json(void **state)
     assert_string_equal(g.v[0].family, "kit-7");
     assert_int_equal(g.v[0].first, 1709287200ull * 1000000ull);
     assert_int_equal(g.v[1].first, 1709337600ull * 1000000ull);
+    assert_string_equal(g.v[1].brand, "");
+    assert_string_equal(g.v[1].family, "");
+    assert_string_equal(g.v[0].country, "US");
     /* The hosting addresses are not indicators. */
     for (size_t k = 0; k < g.n; k++)
         assert_int_not_equal(g.v[k].type, TA_INTEL_IP);
