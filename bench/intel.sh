@@ -34,6 +34,34 @@ DBSIZE=$(du -h "$T/atlas.db" 2>/dev/null | cut -f1)
 "$B/bench/bench-intel" --db "$T/atlas.db" >"$LOG/intel-index.txt" 2>&1 || FAILED+=("bench-intel --db")
 rm -f "$T"/atlas.db*
 
+# A ThreatFox-shaped JSON export (abuse.ch's full export is about 120 MB):
+# records are streamed to jansson one at a time, so peak RSS is the file
+# buffer plus one record, not a document tree several times the file.
+TFN=${TA_BENCH_TF_N:-196000}
+awk -v n="$TFN" 'BEGIN {
+    srand(7);
+    printf "{";
+    for (i = 0; i < n; i++) {
+        r = i % 4;
+        a = int(rand() * 223) + 1; b = int(rand() * 256); c = int(rand() * 256); d = int(rand() * 256);
+        if (r == 0) { v = sprintf("%d.%d.%d.%d:%d", a, b, c, d, 1024 + i % 50000); t = "ip:port"; tt = "botnet_cc" }
+        else if (r == 1) { v = sprintf("c%x.d%x.example%d.com", i, int(rand() * 1e9), i % 97); t = "domain"; tt = "botnet_cc" }
+        else if (r == 2) { v = sprintf("http://s%x.test/p/%x/bin.exe", i, int(rand() * 1e9)); t = "url"; tt = "payload_delivery" }
+        else { v = sprintf("%08x%08x%08x%08x%08x%08x%08x%08x", i, a * b, c * d, i * 7, a, b, c, d); t = "sha256_hash"; tt = "payload" }
+        printf "%s\n    \"%d\": [\n        {\n            \"ioc_value\": \"%s\",\n            \"ioc_type\": \"%s\",\n", (i ? "," : ""), 1000000 + i, v, t;
+        printf "            \"threat_type\": \"%s\",\n            \"malware\": \"win.cobalt_strike\",\n", tt;
+        printf "            \"malware_alias\": \"Agentemis,BEACON,CobaltStrike,cobeacon\",\n";
+        printf "            \"malware_printable\": \"Cobalt Strike\",\n            \"first_seen_utc\": \"2024-07-16 13:00:07\",\n";
+        printf "            \"last_seen_utc\": null,\n            \"confidence_level\": 100,\n            \"reference\": null,\n";
+        printf "            \"tags\": \"c2,CobaltStrike\",\n            \"anonymous\": \"0\",\n            \"reporter\": \"abuse_ch\"\n        }\n    ]";
+    }
+    printf "\n}\n";
+}' >"$T/threatfox.json"
+TFSIZE=$(du -h "$T/threatfox.json" | cut -f1)
+TFIMPORT="$B/threatatlas intel import --db $T/tf.db $T/threatfox.json"
+measure tf_json "$RUNS" bash -c "rm -f $T/tf.db* && $TFIMPORT"
+rm -f "$T"/tf.db* "$T/threatfox.json"
+
 # Lookup rates: median over runs of each "... lookups: N in S s = R M/s" line.
 : >"$LOG/intel-lookups.txt"
 for ((i = 0; i < RUNS; i++)); do
@@ -90,6 +118,8 @@ frag_begin "Intel: import and lookups"
 frag "| what | result |" "|---|---|"
 [[ -n ${WALL[import]:-} ]] &&
     frag "| CLI import of $N generated mixed indicators (fresh database; median of $RUNS) | ${WALL[import]} s wall, ${CPU[import]} s CPU, $(fmt_rate "$N" "${WALL[import]}") indicators/s, peak RSS ${RSS[import]} kB, database $DBSIZE |"
+[[ -n ${WALL[tf_json]:-} ]] &&
+    frag "| CLI import of a generated ThreatFox JSON export, $TFN records, $TFSIZE (median of $RUNS) | ${WALL[tf_json]} s wall, ${CPU[tf_json]} s CPU, peak RSS ${RSS[tf_json]} kB (the file is read whole; records are decoded one at a time) |"
 idx=$(grep '^index:' "$LOG/intel-index.txt" | head -1)
 [[ -n $idx ]] && frag "| index build from that database (one run) | ${idx#index: } |"
 if [[ -n $FEEDS && -n ${WALL[feeds]:-} ]]; then
@@ -108,7 +138,7 @@ for k in ip domain url "miss99 ip" "miss99 domain" "miss99 url"; do
     [[ -n $line ]] && frag "| $k lookups per core (median of $RUNS; $(echo "$line" | sed 's/.*lookups: \([0-9]*\) in.*/\1/') per run) | $(rate "$k") M/s |"
 done
 frag "" "Targets: IP lookups 20 M/s per core, domain lookups 5 M/s per core, index < 2 GB for 10M indicators." \
-    "Commands: \`$IMPORT\`; \`$B/bench/bench-intel --db $T/atlas.db\`; \`$B/bench/bench-intel --tmp $T ${TA_BENCH_INTEL_ARGS:-}\`${FEEDS:+; \`$FEEDS\`}." \
+    "Commands: \`$IMPORT\`; \`$TFIMPORT\`; \`$B/bench/bench-intel --db $T/atlas.db\`; \`$B/bench/bench-intel --tmp $T ${TA_BENCH_INTEL_ARGS:-}\`${FEEDS:+; \`$FEEDS\`}." \
     "No peer named for indicator lookups."
 cleanup "$T"
 frag_end

@@ -151,6 +151,8 @@ enum ta_intel_format {
     TA_INTEL_FMT_BAMBENEK,
     /* Spamhaus DROP / EDROP "network ; SBLnnn" (ASN-DROP: unsupported) */
     TA_INTEL_FMT_SPAMHAUS_DROP,
+    /* OpenPhish premium JSON: one object per line (url, brand, ...) */
+    TA_INTEL_FMT_OPENPHISH_JSON,
     TA_INTEL_FMT__COUNT
 };
 

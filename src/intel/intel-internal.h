@@ -74,6 +74,17 @@ ta_err ta__intel_load_json(const uint8_t *buf, size_t len, enum ta_intel_format 
 /* Domain text check+lowercase: returns false if not a plausible DNS name. */
 bool ta__intel_domain_canon(const char *s, size_t len, char *out, size_t outcap, size_t *outlen);
 
+/* Whether s holds a byte outside ASCII. */
+bool ta__intel_has_8bit(const char *s, size_t len);
+/*
+ * IDNA (intel-idna.c): a domain, or a URL's host (url true), in Unicode
+ * becomes its lower-case A-label form; the rest of a URL is copied. Writes a
+ * NUL-terminated result to out. False (static reason in *why) for a name IDNA
+ * refuses.
+ */
+bool ta__intel_idna(const char *s, size_t len, bool url, char *out, size_t cap, size_t *outlen,
+                    const char **why);
+
 /* Whether a URL ("scheme://host/path", "host/path") or URL path ("/path")
  * ends in a downloadable payload's extension (see the maltrail loader). */
 bool ta__intel_payload_path(const char *s, size_t n);

@@ -1,12 +1,16 @@
 /*
  * JSON feed loaders (jansson): Feodo Tracker ipblocklist.json, ThreatFox
- * exports and API answers, PhishTank JSON, STIX 2.x bundles, MISP events,
- * MISP warninglists and the npm top-sites list.
+ * exports and API answers, PhishTank JSON, OpenPhish premium JSON lines,
+ * STIX 2.x bundles, MISP events and REST answers, MISP warninglists and the
+ * npm top-sites list.
  * The document must be valid JSON (else TA_ERR_FORMAT); inside it each
  * element is judged on its own, counted and skipped when malformed. "line"
- * in reject reports is the 1-based element index.
+ * in reject reports is the 1-based element index (for JSON lines the line).
+ * Feeds that are long lists of records are streamed (see js_run()); bundles
+ * and warninglists are read as one tree.
  */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,55 +55,372 @@ static void add_str(struct ta__intel_sink *s, uint64_t line, const char *v, enum
     ta__intel_add(s, line, v, strlen(v), t, ind);
 }
 
-static void load_feodo(json_t *root, struct ta__intel_sink *s)
+/* ---- Streaming the outer structure ---------------------------------------- */
+
+/*
+ * Large feeds (a ThreatFox export is over 100 MB) are not decoded as one
+ * tree: jansson's tree takes several times the text. A scanner walks the
+ * outer arrays and objects on a bounded cursor and hands each record alone
+ * to jansson, so memory is one record, not the file. The walk runs twice:
+ * first only checking the structure, so that a broken document is refused
+ * before anything is emitted (as a whole-tree parse would), then emitting.
+ */
+#define JS_MAX_DEPTH 512
+
+struct js {
+    const char *p, *end, *base;
+    struct ta__intel_sink *s;
+    bool emit;          /* false: check the structure only */
+    const char *err;    /* first structural error (static text), NULL if none */
+    const char *err_at; /* where it was found */
+};
+
+static void js_ws(struct js *c)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(root, i, e)
-    {
-        if (!json_is_object(e) || !jstr_has(e, "ip_address")) {
-            ta__intel_reject(s, i + 1, "element without ip_address");
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static bool js_fail(struct js *c, const char *why)
+{
+    if (c->err == NULL) {
+        c->err = why;
+        c->err_at = c->p;
+    }
+    return false;
+}
+
+/* The next byte after white space, or 0 at the end. */
+static char js_peek(struct js *c)
+{
+    js_ws(c);
+    return c->p < c->end ? *c->p : '\0';
+}
+
+static bool js_skip_string(struct js *c)
+{
+    c->p++;
+    while (c->p < c->end) {
+        unsigned char ch = (unsigned char)*c->p;
+        if (ch == '"') {
+            c->p++;
+            return true;
+        }
+        if (ch == '\\') {
+            if (c->end - c->p < 2)
+                break;
+            c->p += 2;
             continue;
         }
-        struct ta_intel_indicator ind = {0};
-        ind.kind = TA_INTEL_KIND_C2;
-        ind.source = "feodo";
-        ind.confidence = strcmp(jstr(e, "status"), "offline") == 0 ? 75 : 90;
-        ind.family = jstr(e, "malware");
-        ind.first_seen = jtime(e, "first_seen");
-        ind.last_seen = jtime(e, "last_online");
-        add_str(s, i + 1, jstr(e, "ip_address"), TA_INTEL_IP, &ind);
-        if (s->err != TA_OK)
-            return;
+        if (ch < 0x20)
+            return js_fail(c, "control character in a string");
+        c->p++;
+    }
+    return js_fail(c, "unterminated string");
+}
+
+/* Skip one value. Brackets and strings are checked here; what is inside a
+ * record is checked by jansson when the record is decoded. */
+static bool js_skip(struct js *c)
+{
+    char ch = js_peek(c);
+    if (ch == '"')
+        return js_skip_string(c);
+    if (ch == '{' || ch == '[') {
+        char stack[JS_MAX_DEPTH];
+        size_t d = 0;
+        while (c->p < c->end) {
+            ch = *c->p;
+            if (ch == '"') {
+                if (!js_skip_string(c))
+                    return false;
+                continue;
+            }
+            if (ch == '{' || ch == '[') {
+                if (d == JS_MAX_DEPTH)
+                    return js_fail(c, "nesting too deep");
+                stack[d++] = ch == '{' ? '}' : ']';
+            } else if (ch == '}' || ch == ']') {
+                if (d == 0 || stack[d - 1] != ch)
+                    return js_fail(c, "mismatched bracket");
+                if (--d == 0) {
+                    c->p++;
+                    return true;
+                }
+            }
+            c->p++;
+        }
+        return js_fail(c, "unterminated array or object");
+    }
+    const char *st = c->p;
+    while (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || (*c->p >= 'a' && *c->p <= 'z') ||
+                             *c->p == '-' || *c->p == '+' || *c->p == '.' || *c->p == 'E'))
+        c->p++;
+    if (c->p == st)
+        return js_fail(c, c->p < c->end ? "unexpected character" : "value expected");
+    return true;
+}
+
+/* Decode the value between st and the cursor (just skipped) on its own. */
+static json_t *js_decode(struct js *c, const char *st, uint64_t line)
+{
+    json_error_t e;
+    json_t *v = json_loadb(st, (size_t)(c->p - st), JSON_DECODE_ANY, &e);
+    if (v == NULL)
+        ta__intel_reject(c->s, line, "invalid JSON: %.60s", e.text);
+    return v;
+}
+
+/* Called with the cursor on a value, which it must consume. */
+typedef bool (*js_item_fn)(struct js *c, uint64_t idx, void *ctx);
+typedef bool (*js_member_fn)(struct js *c, const char *key, size_t klen, uint64_t idx, void *ctx);
+
+static bool js_array(struct js *c, js_item_fn fn, void *ctx)
+{
+    if (js_peek(c) != '[')
+        return js_fail(c, "array expected");
+    c->p++;
+    if (js_peek(c) == ']') {
+        c->p++;
+        return true;
+    }
+    for (uint64_t i = 1;; i++) {
+        js_ws(c);
+        if (!fn(c, i, ctx) || c->s->err != TA_OK)
+            return false;
+        char ch = js_peek(c);
+        c->p += ch != '\0';
+        if (ch == ']')
+            return true;
+        if (ch != ',')
+            return js_fail(c, "',' or ']' expected");
     }
 }
 
-static void load_phishtank(json_t *root, struct ta__intel_sink *s)
+static bool js_object(struct js *c, js_member_fn fn, void *ctx)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(root, i, e)
-    {
-        if (!json_is_object(e) || !jstr_has(e, "url")) {
-            ta__intel_reject(s, i + 1, "element without url");
-            continue;
-        }
-        struct ta_intel_indicator ind = {0};
-        ind.kind = TA_INTEL_KIND_PHISHING;
-        ind.source = "phishtank";
-        ind.confidence = strcmp(jstr(e, "verified"), "yes") == 0 ? 90 : 60;
-        const char *brand = jstr(e, "target");
-        ind.brand = strcmp(brand, "Other") == 0 ? "" : brand;
-        ind.first_seen = jtime(e, "submission_time");
-        ind.last_seen = jtime(e, "verification_time");
-        add_str(s, i + 1, jstr(e, "url"), TA_INTEL_URL, &ind);
-        if (s->err != TA_OK)
-            return;
+    if (js_peek(c) != '{')
+        return js_fail(c, "object expected");
+    c->p++;
+    if (js_peek(c) == '}') {
+        c->p++;
+        return true;
+    }
+    for (uint64_t i = 1;; i++) {
+        if (js_peek(c) != '"')
+            return js_fail(c, "member name expected");
+        const char *k = c->p + 1;
+        if (!js_skip_string(c))
+            return false;
+        size_t kl = (size_t)(c->p - 1 - k);
+        if (js_peek(c) != ':')
+            return js_fail(c, "':' expected");
+        c->p++;
+        js_ws(c);
+        if (!fn(c, k, kl, i, ctx) || c->s->err != TA_OK)
+            return false;
+        char ch = js_peek(c);
+        c->p += ch != '\0';
+        if (ch == '}')
+            return true;
+        if (ch != ',')
+            return js_fail(c, "',' or '}' expected");
     }
 }
 
-static void threatfox_one(json_t *e, uint64_t line, struct ta__intel_sink *s)
+static bool js_key(const char *k, size_t kl, const char *want)
 {
+    return strlen(want) == kl && memcmp(k, want, kl) == 0;
+}
+
+/* A record handler: one decoded element, its 1-based index. */
+typedef void (*rec_fn)(json_t *e, uint64_t line, struct ta__intel_sink *s, void *user);
+struct rec {
+    rec_fn fn;
+    void *user;
+    uint64_t line; /* 0: the element's index; else this line for every element */
+};
+
+static bool item_record(struct js *c, uint64_t idx, void *ctx)
+{
+    struct rec *r = ctx;
+    const char *st = c->p;
+    if (!js_skip(c))
+        return false;
+    if (!c->emit)
+        return true;
+    uint64_t line = r->line != 0 ? r->line : idx;
+    json_t *v = js_decode(c, st, line);
+    if (v != NULL) {
+        r->fn(v, line, c->s, r->user);
+        json_decref(v);
+    }
+    return true;
+}
+
+typedef bool (*js_root_fn)(struct js *c, void *ctx);
+
+static uint64_t line_of(const char *base, const char *at)
+{
+    uint64_t n = 1;
+    for (const char *q = base; q < at; q++)
+        n += *q == '\n';
+    return n;
+}
+
+/* Walk the document twice (check, then emit); TA_ERR_FORMAT if it is broken. */
+static ta_err js_run(const uint8_t *buf, size_t len, struct ta__intel_sink *s, js_root_fn root,
+                     void *ctx)
+{
+    const char *b = (const char *)buf;
+    if (len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0) {
+        b += 3;
+        len -= 3;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        struct js c = {b, b + len, b, s, pass == 1, NULL, NULL};
+        bool ok = root(&c, ctx);
+        if (ok && js_peek(&c) != '\0')
+            ok = js_fail(&c, "data after the document");
+        if (!ok && c.err != NULL) {
+            ta__intel_reject(s, line_of(b, c.err_at), "invalid JSON: %s", c.err);
+            return TA_ERR_FORMAT;
+        }
+        if (s->err != TA_OK)
+            break;
+    }
+    return TA_OK;
+}
+
+/* A root that must be an array of records; anything else is one reject. */
+static bool root_array(struct js *c, void *ctx)
+{
+    if (js_peek(c) == '[')
+        return js_array(c, item_record, ctx);
+    if (!js_skip(c))
+        return false;
+    if (c->emit)
+        ta__intel_reject(c->s, 1, "expected a JSON array");
+    return true;
+}
+
+/* ---- abuse.ch, PhishTank, OpenPhish, top-sites: one record at a time -------- */
+
+static void feodo_one(json_t *e, uint64_t line, struct ta__intel_sink *s, void *user)
+{
+    (void)user;
+    if (!json_is_object(e) || !jstr_has(e, "ip_address")) {
+        ta__intel_reject(s, line, "element without ip_address");
+        return;
+    }
+    struct ta_intel_indicator ind = {0};
+    ind.kind = TA_INTEL_KIND_C2;
+    ind.source = "feodo";
+    ind.confidence = strcmp(jstr(e, "status"), "offline") == 0 ? 75 : 90;
+    ind.family = jstr(e, "malware");
+    ind.first_seen = jtime(e, "first_seen");
+    ind.last_seen = jtime(e, "last_online");
+    add_str(s, line, jstr(e, "ip_address"), TA_INTEL_IP, &ind);
+}
+
+static void phishtank_one(json_t *e, uint64_t line, struct ta__intel_sink *s, void *user)
+{
+    (void)user;
+    if (!json_is_object(e) || !jstr_has(e, "url")) {
+        ta__intel_reject(s, line, "element without url");
+        return;
+    }
+    struct ta_intel_indicator ind = {0};
+    ind.kind = TA_INTEL_KIND_PHISHING;
+    ind.source = "phishtank";
+    ind.confidence = strcmp(jstr(e, "verified"), "yes") == 0 ? 90 : 60;
+    const char *brand = jstr(e, "target");
+    ind.brand = strcmp(brand, "Other") == 0 ? "" : brand;
+    ind.first_seen = jtime(e, "submission_time");
+    ind.last_seen = jtime(e, "verification_time");
+    add_str(s, line, jstr(e, "url"), TA_INTEL_URL, &ind);
+}
+
+/* Placeholders the premium feed writes for "none", read as the CSV loader reads them. */
+static const char *opt_text(const char *s)
+{
+    if (strcmp(s, "None") == 0 || strcmp(s, "null") == 0 || strcmp(s, "-") == 0 ||
+        strcmp(s, "Other") == 0 || strcmp(s, "n/a") == 0)
+        return "";
+    return s;
+}
+
+/*
+ * OpenPhish premium JSON: one object per line with the fields of the premium
+ * CSV (url, brand, ip, asn, country_code, discover_time, isotime, family_id,
+ * sector, ...). Mapped as the CSV is, so both forms of the feed store the same
+ * rows. The hosting ip is not an indicator: phishing pages sit on shared
+ * hosting whose address serves many honest sites.
+ */
+static void openphish_one(json_t *e, uint64_t line, struct ta__intel_sink *s, void *user)
+{
+    (void)user;
+    if (!json_is_object(e) || !jstr_has(e, "url")) {
+        ta__intel_reject(s, line, "record without url");
+        return;
+    }
+    struct ta_intel_indicator ind = {0};
+    ind.kind = TA_INTEL_KIND_PHISHING;
+    ind.source = "openphish";
+    ind.confidence = 90;
+    ind.brand = opt_text(jstr(e, "brand"));
+    ind.country = opt_text(jstr(e, "country_code"));
+    ind.family = opt_text(jstr(e, "family_id"));
+    ind.first_seen = jtime(e, jstr_has(e, "discover_time") ? "discover_time" : "isotime");
+    add_str(s, line, jstr(e, "url"), TA_INTEL_URL, &ind);
+}
+
+static void load_json_lines(const uint8_t *buf, size_t len, rec_fn fn, struct ta__intel_sink *s)
+{
+    struct ta__intel_lines it;
+    const char *line;
+    size_t ll;
+    ta__intel_lines_init(&it, buf, len);
+    while (s->err == TA_OK && ta__intel_lines_next(&it, &line, &ll)) {
+        ta__intel_trim(&line, &ll);
+        if (ll == 0)
+            continue;
+        json_error_t e;
+        json_t *v = json_loadb(line, ll, 0, &e);
+        if (v == NULL) {
+            ta__intel_reject(s, it.lineno, "invalid JSON: %.60s", e.text);
+            continue;
+        }
+        fn(v, it.lineno, s, NULL);
+        json_decref(v);
+    }
+}
+
+static void top_site_one(json_t *e, uint64_t line, struct ta__intel_sink *s, void *user)
+{
+    (void)user;
+    struct ta_intel_indicator ind = {0};
+    ind.kind = TA_INTEL_KIND_ALLOW;
+    ind.confidence = 100;
+    ind.source = "top-sites";
+    json_t *d = json_is_object(e) ? json_object_get(e, "rootDomain") : NULL;
+    if (!json_is_string(d)) {
+        ta__intel_reject(s, line, "element without rootDomain");
+        return;
+    }
+    const char *v = json_string_value(d);
+    size_t l = json_string_length(d);
+    /* "www.google.com" stands for the site: google.com and all under it. */
+    if (l > 4 && ta__intel_ieq(v, "www.", 4)) {
+        v += 4;
+        l -= 4;
+    }
+    ta__intel_add(s, line, v, l, TA_INTEL_DOMAIN, &ind);
+}
+
+static void threatfox_one(json_t *e, uint64_t line, struct ta__intel_sink *s, void *user)
+{
+    (void)user;
     if (!json_is_object(e)) {
         ta__intel_reject(s, line, "element is not an object");
         return;
@@ -142,143 +463,407 @@ static void threatfox_one(json_t *e, uint64_t line, struct ta__intel_sink *s)
     add_str(s, line, v, t, &ind);
 }
 
-static void load_threatfox(json_t *root, struct ta__intel_sink *s)
+/*
+ * ThreatFox: the API answer {"query_status": ..., "data": [records]} or the
+ * export {"<ioc id>": [records], ...} (line = the member's index).
+ */
+struct tf_ctx {
+    bool have_data; /* found by the checking pass */
+};
+
+static bool tf_member(struct js *c, const char *k, size_t kl, uint64_t idx, void *ctx)
 {
-    json_t *data = json_object_get(root, "data");
-    size_t i;
-    json_t *e;
-    if (json_is_array(data)) {
-        json_array_foreach(data, i, e)
-        {
-            threatfox_one(e, i + 1, s);
-            if (s->err != TA_OK)
-                return;
-        }
-        return;
+    struct tf_ctx *tc = ctx;
+    bool data = js_key(k, kl, "data");
+    if (js_peek(c) == '[') {
+        if (data && !c->emit)
+            tc->have_data = true;
+        struct rec r = {threatfox_one, NULL, data ? 0 : idx};
+        if (tc->have_data && !data)
+            return js_skip(c);
+        return js_array(c, item_record, &r);
     }
-    /* Export: {"<ioc id>": [ {...} ], ...} */
-    const char *key;
-    uint64_t n = 0;
-    json_object_foreach(root, key, e)
-    {
-        n++;
-        if (!json_is_array(e)) {
-            ta__intel_reject(s, n, "value of '%.20s' is not an array", key);
-            continue;
-        }
-        size_t j;
-        json_t *x;
-        json_array_foreach(e, j, x)
-        {
-            threatfox_one(x, n, s);
-            if (s->err != TA_OK)
-                return;
-        }
-    }
+    if (!js_skip(c))
+        return false;
+    /* The API answer's status and an answer's other members are not records. */
+    if (c->emit && !tc->have_data && !js_key(k, kl, "query_status"))
+        ta__intel_reject(c->s, idx, "value of '%.*s' is not an array", (int)(kl > 20 ? 20 : kl), k);
+    return true;
+}
+
+static bool root_threatfox(struct js *c, void *ctx)
+{
+    if (js_peek(c) == '{')
+        return js_object(c, tf_member, ctx);
+    if (!js_skip(c))
+        return false;
+    if (c->emit)
+        ta__intel_reject(c->s, 1, "expected a JSON object");
+    return true;
 }
 
 /* ---- STIX 2.x ---------------------------------------------------------- */
 
+/*
+ * A STIX pattern is read into its comparisons and put in disjunctive normal
+ * form: an OR of AND-groups ("conjunctions"), each a set of comparisons.
+ * Each alternative of an OR indicates on its own; inside a conjunction the
+ * comparisons describe one object (or several observed together), and what
+ * we can match is taken from it: a network-traffic destination with its port
+ * becomes IP:port, a domain with an address gives both, a file's name with its
+ * hashes gives the hashes. A conjunction that constrains a property we cannot
+ * check (an e-mail subject, a certificate) is unsupported as a whole: the
+ * value alone would match far more than the pattern does.
+ */
+#define STIX_MAX_CMP  64
+#define STIX_MAX_CONJ 32
+#define STIX_MAX_NEST 32
+
+enum stix_role {
+    SR_VALUE,      /* a value we match: type below */
+    SR_DST,        /* network-traffic:dst_ref.value */
+    SR_DST_PORT,   /* network-traffic:dst_port */
+    SR_CONSTRAINT, /* narrows the object; nothing to match on its own */
+    SR_UNKNOWN,    /* a property we cannot check */
+};
+
 struct stix_cmp {
-    enum ta_intel_type type;
-    const char *v;
+    enum stix_role role;
+    enum ta_intel_type type; /* SR_VALUE; TA_INTEL_TYPE__COUNT = IP or CIDR */
+    bool eq;                 /* operator '=' (or ISSUBSET for addresses), not negated */
+    unsigned obs;            /* observation ("[...]") it belongs to */
+    const char *path;        /* object path, in the pattern */
+    size_t pl;
+    const char *v; /* decoded value (in the value buffer) */
     size_t vl;
 };
 
-/*
- * Parse a STIX pattern made only of `path = 'value'` comparisons joined by
- * OR (brackets allowed). Returns the number of comparisons, 0 when the
- * pattern uses anything else (reason in *why).
- */
-static size_t stix_pattern(const char *p, struct stix_cmp *out, size_t max, char *vbuf, size_t vcap,
-                           const char **why)
+struct stix_dnf {
+    size_t n;
+    uint64_t c[STIX_MAX_CONJ]; /* bit i = comparison i */
+};
+
+struct stix_parse {
+    const char *p;
+    size_t i, len;
+    struct stix_cmp cmp[STIX_MAX_CMP];
+    size_t ncmp;
+    char vbuf[8192];
+    size_t vo;
+    unsigned obs, nobs;
+    const char *why;
+};
+
+static void sp_ws(struct stix_parse *sp)
 {
-    size_t n = 0, vo = 0, i = 0, len = strlen(p);
-    bool need_or = false;
-    for (;;) {
-        while (i < len && (p[i] == ' ' || p[i] == '[' || p[i] == ']' || p[i] == '(' ||
-                           p[i] == ')' || p[i] == '\t' || p[i] == '\n'))
-            i++;
-        if (i >= len)
+    while (sp->i < sp->len && (sp->p[sp->i] == ' ' || sp->p[sp->i] == '\t' ||
+                               sp->p[sp->i] == '\n' || sp->p[sp->i] == '\r'))
+        sp->i++;
+}
+
+/* Consume keyword kw (followed by a non-word byte). */
+static bool sp_kw(struct stix_parse *sp, const char *kw)
+{
+    sp_ws(sp);
+    size_t k = strlen(kw);
+    if (sp->len - sp->i < k || memcmp(sp->p + sp->i, kw, k) != 0)
+        return false;
+    char nx = sp->i + k < sp->len ? sp->p[sp->i + k] : ' ';
+    if ((nx >= 'A' && nx <= 'Z') || (nx >= 'a' && nx <= 'z') || nx == '_')
+        return false;
+    sp->i += k;
+    return true;
+}
+
+static bool sp_fail(struct stix_parse *sp, const char *why)
+{
+    if (sp->why == NULL)
+        sp->why = why;
+    return false;
+}
+
+/* A quoted string (after an optional b/h/t prefix) decoded into vbuf. */
+static bool sp_string(struct stix_parse *sp, const char **v, size_t *vl)
+{
+    sp_ws(sp);
+    if (sp->i < sp->len && (sp->p[sp->i] == 'b' || sp->p[sp->i] == 'h' || sp->p[sp->i] == 't') &&
+        sp->i + 1 < sp->len && sp->p[sp->i + 1] == '\'')
+        sp->i++;
+    if (sp->i >= sp->len || sp->p[sp->i] != '\'')
+        return sp_fail(sp, "string expected");
+    sp->i++;
+    size_t vs = sp->vo;
+    while (sp->i < sp->len && sp->p[sp->i] != '\'') {
+        if (sp->p[sp->i] == '\\' && sp->i + 1 < sp->len)
+            sp->i++;
+        if (sp->vo + 1 >= sizeof(sp->vbuf))
+            return sp_fail(sp, "pattern too long");
+        sp->vbuf[sp->vo++] = sp->p[sp->i++];
+    }
+    if (sp->i >= sp->len)
+        return sp_fail(sp, "unterminated string");
+    sp->i++;
+    sp->vbuf[sp->vo++] = '\0';
+    *v = sp->vbuf + vs;
+    *vl = sp->vo - vs - 1;
+    return true;
+}
+
+/* A number or true/false, copied into vbuf. */
+static bool sp_word(struct stix_parse *sp, const char **v, size_t *vl)
+{
+    sp_ws(sp);
+    size_t s0 = sp->i;
+    while (sp->i < sp->len && ((sp->p[sp->i] >= '0' && sp->p[sp->i] <= '9') ||
+                               (sp->p[sp->i] >= 'a' && sp->p[sp->i] <= 'z') ||
+                               sp->p[sp->i] == '-' || sp->p[sp->i] == '.' || sp->p[sp->i] == '+'))
+        sp->i++;
+    size_t n = sp->i - s0;
+    if (n == 0)
+        return sp_fail(sp, "value expected");
+    if (sp->vo + n + 1 > sizeof(sp->vbuf))
+        return sp_fail(sp, "pattern too long");
+    memcpy(sp->vbuf + sp->vo, sp->p + s0, n);
+    sp->vbuf[sp->vo + n] = '\0';
+    *v = sp->vbuf + sp->vo;
+    *vl = n;
+    sp->vo += n + 1;
+    return true;
+}
+
+static void stix_role(const char *path, size_t pl, struct stix_cmp *c)
+{
+    static const struct {
+        const char *path;
+        enum stix_role role;
+        enum ta_intel_type t;
+    } paths[] = {
+        {"ipv4-addr:value", SR_VALUE, TA_INTEL_TYPE__COUNT},
+        {"ipv6-addr:value", SR_VALUE, TA_INTEL_TYPE__COUNT},
+        {"domain-name:value", SR_VALUE, TA_INTEL_DOMAIN},
+        {"url:value", SR_VALUE, TA_INTEL_URL},
+        {"domain-name:resolves_to_refs[*].value", SR_VALUE, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:dst_ref.value", SR_DST, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:dst_port", SR_DST_PORT, TA_INTEL_TYPE__COUNT},
+        /* Narrowing properties: the values above stay specific without them. */
+        {"file:name", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"file:size", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"file:mime_type", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:dst_ref.type", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:src_ref.type", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:src_ref.value", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:src_port", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:protocols[*]", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:start", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+        {"network-traffic:end", SR_CONSTRAINT, TA_INTEL_TYPE__COUNT},
+    };
+    c->role = SR_UNKNOWN;
+    /* Hash names are written 'SHA-256', SHA256, sha256 ... by different
+     * producers: compare them without quotes, hyphens or case. */
+    static const char hp[] = "file:hashes.";
+    if (pl > sizeof(hp) - 1 && memcmp(path, hp, sizeof(hp) - 1) == 0) {
+        char key[16];
+        size_t kl = 0;
+        for (size_t i = sizeof(hp) - 1; i < pl && kl + 1 < sizeof(key); i++)
+            if (path[i] != '\'' && path[i] != '-')
+                key[kl++] = (char)(path[i] >= 'a' && path[i] <= 'z' ? path[i] - 32 : path[i]);
+        key[kl] = '\0';
+        c->role = SR_VALUE;
+        if (strcmp(key, "MD5") == 0)
+            c->type = TA_INTEL_MD5;
+        else if (strcmp(key, "SHA1") == 0)
+            c->type = TA_INTEL_SHA1;
+        else if (strcmp(key, "SHA256") == 0)
+            c->type = TA_INTEL_SHA256;
+        else
+            c->role = SR_CONSTRAINT; /* SHA-512, SSDEEP, TLSH ...: not in the index */
+        return;
+    }
+    for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
+        if (strlen(paths[k].path) == pl && memcmp(paths[k].path, path, pl) == 0) {
+            c->role = paths[k].role;
+            c->type = paths[k].t;
+            return;
+        }
+    /* Custom properties ("x_misp_hostname", "x_misp_port" that misp-stix adds
+     * beside the standard ones) annotate the object; they do not decide what
+     * the indicator matches. */
+    size_t b = pl;
+    while (b > 0 && path[b - 1] != ':' && path[b - 1] != '.')
+        b--;
+    if (pl - b > 2 && path[b] == 'x' && path[b + 1] == '_')
+        c->role = SR_CONSTRAINT;
+}
+
+static bool sp_or(struct stix_parse *sp, struct stix_dnf *out, unsigned depth);
+
+static bool sp_comparison(struct stix_parse *sp, struct stix_dnf *out)
+{
+    bool neg = sp_kw(sp, "NOT");
+    sp_ws(sp);
+    size_t ps = sp->i;
+    /* A path runs to white space or an operator; quoted hash names are part of it. */
+    while (sp->i < sp->len) {
+        char ch = sp->p[sp->i];
+        if (ch == '\'') {
+            sp->i++;
+            while (sp->i < sp->len && sp->p[sp->i] != '\'')
+                sp->i++;
+            if (sp->i < sp->len)
+                sp->i++;
+            continue;
+        }
+        if (ch == '[' && sp->i > ps) {
+            /* A list step in the path: "resolves_to_refs[*]". */
+            while (sp->i < sp->len && sp->p[sp->i] != ']')
+                sp->i++;
+            if (sp->i < sp->len)
+                sp->i++;
+            continue;
+        }
+        if (ch == ' ' || ch == '=' || ch == '!' || ch == '<' || ch == '>' || ch == ']' ||
+            ch == ')' || ch == '\t' || ch == '\n')
             break;
-        if (need_or) {
-            if (len - i >= 2 && memcmp(p + i, "OR", 2) == 0 && (len - i == 2 || p[i + 2] == ' ')) {
-                i += 2;
-                need_or = false;
+        sp->i++;
+    }
+    size_t pl = sp->i - ps;
+    if (pl == 0 || memchr(sp->p + ps, ':', pl) == NULL)
+        return sp_fail(sp, "object path expected");
+    sp_ws(sp);
+    bool eq = false, list = false;
+    static const char *const ops[] = {"!=", ">=", "<=", "=", ">", "<"};
+    size_t k;
+    for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+        size_t ol = strlen(ops[k]);
+        if (sp->len - sp->i >= ol && memcmp(sp->p + sp->i, ops[k], ol) == 0) {
+            sp->i += ol;
+            eq = k == 3;
+            break;
+        }
+    }
+    if (k == sizeof(ops) / sizeof(ops[0])) {
+        bool subset = sp_kw(sp, "ISSUBSET");
+        if (!subset && !sp_kw(sp, "LIKE") && !sp_kw(sp, "MATCHES") && !sp_kw(sp, "ISSUPERSET") &&
+            !(list = sp_kw(sp, "IN")))
+            return sp_fail(sp, "comparison operator expected");
+        eq = subset && pl > 10 && memcmp(sp->p + ps + pl - 10, "addr:value", 10) == 0;
+    }
+    struct stix_cmp c = {0};
+    stix_role(sp->p + ps, pl, &c);
+    c.eq = eq && !neg;
+    c.obs = sp->obs;
+    c.path = sp->p + ps;
+    c.pl = pl;
+    sp_ws(sp);
+    if (list) {
+        /* A set of values: we keep none of them as a match on their own. */
+        if (sp->i >= sp->len || sp->p[sp->i] != '(')
+            return sp_fail(sp, "set expected after IN");
+        while (sp->i < sp->len && sp->p[sp->i] != ')') {
+            if (sp->p[sp->i] == '\'') {
+                const char *v;
+                size_t vl;
+                if (!sp_string(sp, &v, &vl))
+                    return false;
                 continue;
             }
-            *why = "operator other than OR";
-            return 0;
+            sp->i++;
         }
-        size_t ps = i;
-        while (i < len && p[i] != ' ' && p[i] != '=' && p[i] != '!')
-            i++;
-        size_t pl = i - ps;
-        while (i < len && p[i] == ' ')
-            i++;
-        if (i >= len || p[i] != '=') {
-            *why = "comparison other than =";
-            return 0;
-        }
-        i++;
-        while (i < len && p[i] == ' ')
-            i++;
-        if (i >= len || p[i] != '\'') {
-            *why = "value is not a string";
-            return 0;
-        }
-        i++;
-        size_t vs = vo;
-        while (i < len && p[i] != '\'') {
-            if (p[i] == '\\' && i + 1 < len)
-                i++;
-            if (vo + 1 >= vcap) {
-                *why = "pattern too long";
-                return 0;
-            }
-            vbuf[vo++] = p[i++];
-        }
-        if (i >= len) {
-            *why = "unterminated string";
-            return 0;
-        }
-        i++;
-        vbuf[vo++] = '\0';
-        static const struct {
-            const char *path;
-            enum ta_intel_type t;
-        } paths[] = {
-            {"ipv4-addr:value", TA_INTEL_TYPE__COUNT}, {"ipv6-addr:value", TA_INTEL_TYPE__COUNT},
-            {"domain-name:value", TA_INTEL_DOMAIN},    {"url:value", TA_INTEL_URL},
-            {"file:hashes.md5", TA_INTEL_MD5},         {"file:hashes.'MD5'", TA_INTEL_MD5},
-            {"file:hashes.MD5", TA_INTEL_MD5},         {"file:hashes.'SHA-1'", TA_INTEL_SHA1},
-            {"file:hashes.sha1", TA_INTEL_SHA1},       {"file:hashes.'SHA-256'", TA_INTEL_SHA256},
-            {"file:hashes.sha256", TA_INTEL_SHA256},
-        };
-        size_t k;
-        for (k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
-            if (strlen(paths[k].path) == pl && memcmp(paths[k].path, p + ps, pl) == 0)
-                break;
-        if (k == sizeof(paths) / sizeof(paths[0])) {
-            *why = "object path not supported";
-            return 0;
-        }
-        if (n >= max) {
-            *why = "too many comparisons";
-            return 0;
-        }
-        enum ta_intel_type t = paths[k].t;
-        if (t == TA_INTEL_TYPE__COUNT)
-            t = memchr(vbuf + vs, '/', vo - vs - 1) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
-        out[n].type = t;
-        out[n].v = vbuf + vs;
-        out[n].vl = vo - vs - 1;
-        n++;
-        need_or = true;
+        if (sp->i >= sp->len)
+            return sp_fail(sp, "unterminated set");
+        sp->i++;
+        c.eq = false;
+    } else if (sp->i < sp->len &&
+               (sp->p[sp->i] == '\'' || (sp->i + 1 < sp->len && sp->p[sp->i + 1] == '\''))) {
+        if (!sp_string(sp, &c.v, &c.vl))
+            return false;
+    } else if (!sp_word(sp, &c.v, &c.vl)) {
+        return false;
     }
-    if (n == 0)
-        *why = "empty pattern";
-    return n;
+    if (sp->ncmp >= STIX_MAX_CMP)
+        return sp_fail(sp, "too many comparisons");
+    out->n = 1;
+    out->c[0] = 1ull << sp->ncmp;
+    sp->cmp[sp->ncmp++] = c;
+    return true;
+}
+
+/* Qualifiers after an observation: they limit when, not what. */
+static bool sp_qualifiers(struct stix_parse *sp)
+{
+    for (;;) {
+        const char *v;
+        size_t vl;
+        if (sp_kw(sp, "WITHIN")) {
+            if (!sp_word(sp, &v, &vl) || !sp_kw(sp, "SECONDS"))
+                return sp_fail(sp, "bad WITHIN qualifier");
+        } else if (sp_kw(sp, "REPEATS")) {
+            if (!sp_word(sp, &v, &vl) || !sp_kw(sp, "TIMES"))
+                return sp_fail(sp, "bad REPEATS qualifier");
+        } else if (sp_kw(sp, "START")) {
+            if (!sp_string(sp, &v, &vl) || !sp_kw(sp, "STOP") || !sp_string(sp, &v, &vl))
+                return sp_fail(sp, "bad START qualifier");
+        } else {
+            return true;
+        }
+    }
+}
+
+static bool sp_factor(struct stix_parse *sp, struct stix_dnf *out, unsigned depth)
+{
+    if (depth > STIX_MAX_NEST)
+        return sp_fail(sp, "nesting too deep");
+    sp_ws(sp);
+    if (sp->i < sp->len && (sp->p[sp->i] == '[' || sp->p[sp->i] == '(')) {
+        char close = sp->p[sp->i] == '[' ? ']' : ')';
+        unsigned saved = sp->obs;
+        if (close == ']')
+            sp->obs = ++sp->nobs;
+        sp->i++;
+        if (!sp_or(sp, out, depth + 1))
+            return false;
+        sp_ws(sp);
+        if (sp->i >= sp->len || sp->p[sp->i] != close)
+            return sp_fail(sp, close == ']' ? "']' expected" : "')' expected");
+        sp->i++;
+        sp->obs = saved;
+        return sp_qualifiers(sp);
+    }
+    return sp_comparison(sp, out);
+}
+
+static bool sp_and(struct stix_parse *sp, struct stix_dnf *out, unsigned depth)
+{
+    if (!sp_factor(sp, out, depth))
+        return false;
+    while (sp_kw(sp, "AND") || sp_kw(sp, "FOLLOWEDBY")) {
+        struct stix_dnf r, prod = {0};
+        if (!sp_factor(sp, &r, depth))
+            return false;
+        if (out->n * r.n > STIX_MAX_CONJ)
+            return sp_fail(sp, "pattern too complex");
+        for (size_t a = 0; a < out->n; a++)
+            for (size_t b = 0; b < r.n; b++)
+                prod.c[prod.n++] = out->c[a] | r.c[b];
+        *out = prod;
+    }
+    return true;
+}
+
+static bool sp_or(struct stix_parse *sp, struct stix_dnf *out, unsigned depth)
+{
+    if (!sp_and(sp, out, depth))
+        return false;
+    while (sp_kw(sp, "OR")) {
+        struct stix_dnf r;
+        if (!sp_and(sp, &r, depth))
+            return false;
+        if (out->n + r.n > STIX_MAX_CONJ)
+            return sp_fail(sp, "pattern too complex");
+        for (size_t b = 0; b < r.n; b++)
+            out->c[out->n++] = r.c[b];
+    }
+    return true;
 }
 
 static enum ta_intel_kind stix_kind(json_t *o)
@@ -307,6 +892,94 @@ static enum ta_intel_kind stix_kind(json_t *o)
     return TA_INTEL_KIND_OTHER;
 }
 
+/* Emit what one conjunction gives; false with *why when it gives nothing. */
+static bool stix_conj(struct stix_parse *sp, uint64_t bits, uint64_t *done, uint64_t line,
+                      const struct ta_intel_indicator *ind, struct ta__intel_sink *s,
+                      const char **why)
+{
+    bool any = false;
+    for (size_t i = 0; i < sp->ncmp; i++) {
+        if (!(bits >> i & 1))
+            continue;
+        const struct stix_cmp *c = &sp->cmp[i];
+        if (c->role == SR_UNKNOWN) {
+            *why = "object path not supported";
+            return false;
+        }
+        if ((c->role == SR_VALUE || c->role == SR_DST) && !c->eq) {
+            *why = "comparison other than =";
+            return false;
+        }
+        /* One object cannot have two values for a property: such an AND
+         * never matches. (misp-stix does write two destinations, the
+         * address and the name, for one connection: both are kept.) */
+        for (size_t j = i + 1; j < sp->ncmp && c->role == SR_VALUE; j++) {
+            const struct stix_cmp *d = &sp->cmp[j];
+            if ((bits >> j & 1) && d->obs == c->obs && d->pl == c->pl &&
+                memcmp(d->path, c->path, c->pl) == 0 &&
+                (d->vl != c->vl || memcmp(d->v, c->v, c->vl) != 0) &&
+                memmem(c->path, c->pl, "[*]", 3) == NULL) {
+                *why = "AND of two values of one property";
+                return false;
+            }
+        }
+    }
+    for (size_t i = 0; i < sp->ncmp && s->err == TA_OK; i++) {
+        const struct stix_cmp *c = &sp->cmp[i];
+        if (!(bits >> i & 1) || (c->role != SR_VALUE && c->role != SR_DST))
+            continue;
+        any = true;
+        /* An address with the ports its observation names becomes IP:port
+         * ("dst_ref.value = A AND dst_port = P", also "ipv4-addr:value = A AND
+         * network-traffic:dst_port = P"); a name or network stays itself. */
+        char tmp[TA__INTEL_VALUE_MAX];
+        enum ta_intel_type at = TA_INTEL_IP;
+        bool addr = (c->role == SR_DST || c->type == TA_INTEL_TYPE__COUNT) &&
+                    ta_intel_value_canon(c->v, c->vl, &at, tmp, sizeof(tmp), NULL);
+        bool port = false;
+        for (size_t j = 0; addr && j < sp->ncmp && s->err == TA_OK; j++) {
+            const struct stix_cmp *pc = &sp->cmp[j];
+            if (!(bits >> j & 1) || pc->role != SR_DST_PORT || !pc->eq || pc->obs != c->obs)
+                continue;
+            char v[TA__INTEL_VALUE_MAX];
+            bool v6 = memchr(tmp, ':', strlen(tmp)) != NULL;
+            int n = snprintf(v, sizeof(v), v6 ? "[%s]:%.*s" : "%s:%.*s", tmp, (int)pc->vl, pc->v);
+            if (n > 0 && (size_t)n < sizeof(v))
+                ta__intel_add(s, line, v, (size_t)n, TA_INTEL_IP_PORT, ind);
+            port = true;
+        }
+        if (port || (*done >> i & 1))
+            continue;
+        *done |= 1ull << i;
+        enum ta_intel_type t = c->type;
+        if (c->role == SR_VALUE && t == TA_INTEL_TYPE__COUNT)
+            t = memchr(c->v, '/', c->vl) != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
+        ta__intel_add(s, line, c->v, c->vl, t, ind);
+    }
+    if (!any)
+        *why = "no value we can match";
+    return any;
+}
+
+/* The source: "stix:<producer>" from created_by_ref (the identity's name, else
+ * its id), so bundles of two producers do not overwrite each other's rows. An
+ * indicator without one takes the bundle's producer when every object that
+ * names one names the same (a report and its indicators); else "stix". */
+static void stix_source(json_t *o, json_t *ids, const char *bundle_ref, char *out, size_t cap)
+{
+    const char *ref = jstr_has(o, "created_by_ref") ? jstr(o, "created_by_ref") : bundle_ref;
+    json_t *nm = json_object_get(ids, ref);
+    const char *name = json_is_string(nm) ? json_string_value(nm) : ref;
+    if (name[0] == '\0') {
+        snprintf(out, cap, "stix");
+        return;
+    }
+    snprintf(out, cap, "stix:%s", name);
+    for (char *c = out; *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = '_';
+}
+
 static void load_stix(json_t *root, struct ta__intel_sink *s)
 {
     json_t *objs = json_object_get(root, "objects");
@@ -321,14 +994,32 @@ static void load_stix(json_t *root, struct ta__intel_sink *s)
     } else {
         json_incref(objs);
     }
-    /* indicator id -> malware name via "indicates" relationships. */
-    json_t *malware = json_object(), *fam = json_object();
+    /* indicator id -> malware name via "indicates" relationships; identity
+     * id -> name for the source. */
+    json_t *malware = json_object(), *fam = json_object(), *ids = json_object();
+    struct stix_parse *sp = malloc(sizeof(*sp));
+    if (malware == NULL || fam == NULL || ids == NULL || sp == NULL) {
+        s->err = TA_ERR_NOMEM;
+        goto out;
+    }
     size_t i;
     json_t *o;
+    const char *bundle_ref = "";
+    bool one_ref = true;
     json_array_foreach(objs, i, o)
     {
-        if (strcmp(jstr(o, "type"), "malware") == 0 && jstr_has(o, "id") && jstr_has(o, "name"))
+        const char *ty = jstr(o, "type");
+        if (jstr_has(o, "created_by_ref")) {
+            const char *r = jstr(o, "created_by_ref");
+            if (bundle_ref[0] == '\0')
+                bundle_ref = r;
+            else if (strcmp(bundle_ref, r) != 0)
+                one_ref = false;
+        }
+        if (strcmp(ty, "malware") == 0 && jstr_has(o, "id") && jstr_has(o, "name"))
             json_object_set(malware, jstr(o, "id"), json_object_get(o, "name"));
+        if (strcmp(ty, "identity") == 0 && jstr_has(o, "id") && jstr_has(o, "name"))
+            json_object_set(ids, jstr(o, "id"), json_object_get(o, "name"));
     }
     json_array_foreach(objs, i, o)
     {
@@ -353,16 +1044,25 @@ static void load_stix(json_t *root, struct ta__intel_sink *s)
             ta__intel_unsupported(s, i + 1, "pattern_type %.32s", pt);
             continue;
         }
-        struct stix_cmp cmp[64];
-        char vbuf[8192];
-        const char *why = "";
-        size_t nc = stix_pattern(pattern, cmp, 64, vbuf, sizeof(vbuf), &why);
-        if (nc == 0) {
-            ta__intel_unsupported(s, i + 1, "%s: %.60s", why, pattern);
+        memset(sp, 0, offsetof(struct stix_parse, vbuf));
+        sp->vo = 0;
+        sp->obs = sp->nobs = 0;
+        sp->why = NULL;
+        sp->p = pattern;
+        sp->len = strlen(pattern);
+        struct stix_dnf dnf = {0};
+        bool ok = sp_or(sp, &dnf, 0);
+        sp_ws(sp);
+        if (ok && sp->i != sp->len)
+            ok = sp_fail(sp, "unexpected text after the pattern");
+        if (!ok) {
+            ta__intel_unsupported(s, i + 1, "%s: %.60s", sp->why, pattern);
             continue;
         }
         struct ta_intel_indicator ind = {0};
-        ind.source = "stix";
+        char src[96];
+        stix_source(o, ids, one_ref ? bundle_ref : "", src, sizeof(src));
+        ind.source = src;
         ind.kind = stix_kind(o);
         json_t *c = json_object_get(o, "confidence");
         ind.confidence =
@@ -374,26 +1074,76 @@ static void load_stix(json_t *root, struct ta__intel_sink *s)
         ind.first_seen = jtime(o, "valid_from");
         ind.last_seen = jtime(o, "modified");
         ind.valid_until = jtime(o, "valid_until");
-        for (size_t k = 0; k < nc && s->err == TA_OK; k++)
-            ta__intel_add(s, i + 1, cmp[k].v, cmp[k].vl, cmp[k].type, &ind);
+        uint64_t done = 0;
+        bool any = false;
+        const char *why = "";
+        for (size_t k = 0; k < dnf.n && s->err == TA_OK; k++) {
+            const char *w = NULL;
+            if (stix_conj(sp, dnf.c[k], &done, i + 1, &ind, s, &w))
+                any = true;
+            else if (why[0] == '\0')
+                why = w;
+        }
+        if (!any && s->err == TA_OK)
+            ta__intel_unsupported(s, i + 1, "%s: %.60s", why, pattern);
         if (s->err != TA_OK)
             break;
     }
+out:
+    free(sp);
     json_decref(malware);
     json_decref(fam);
+    json_decref(ids);
     json_decref(objs);
 }
 
 /* ---- MISP --------------------------------------------------------------- */
 
+/*
+ * Kinds. An event's tags (and an attribute's own) may name what its network
+ * values are: C&C ("c2", "command-and-control", "botnet") or phishing. Those
+ * name the servers; an ip-src attribute is where traffic came from (an
+ * attacker, a scanner, an infected client), never the server a host
+ * contacted, so it is never C&C or phishing however the event is tagged: it
+ * is a scanner when a tag says scanning or brute force, else suspicious
+ * (kept for context, never counted). Without a kind tag, "Payload delivery"
+ * values are malware distribution and the rest "other".
+ */
 struct misp_ctx {
     enum ta_intel_kind kind;
     bool have_kind;
+    bool scan; /* a tag says scanning / brute force */
     const char *family;
     const char *source;
 };
 
-static void misp_attr(json_t *a, uint64_t line, const struct misp_ctx *mc, struct ta__intel_sink *s)
+static void misp_tags(json_t *tags, struct misp_ctx *mc, char *fam, size_t famcap)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        const char *n = jstr(t, "name");
+        if (strncmp(n, "misp-galaxy:", 12) == 0) {
+            const char *q = strchr(n, '"');
+            const char *q2 = q != NULL ? strchr(q + 1, '"') : NULL;
+            if (q2 != NULL && (size_t)(q2 - q - 1) < famcap) {
+                memcpy(fam, q + 1, (size_t)(q2 - q - 1));
+                fam[q2 - q - 1] = '\0';
+            }
+        }
+        if (icontains(n, "c2") || icontains(n, "command-and-control") ||
+            icontains(n, "command and control") || icontains(n, "botnet"))
+            mc->kind = TA_INTEL_KIND_C2, mc->have_kind = true;
+        else if (icontains(n, "phishing"))
+            mc->kind = TA_INTEL_KIND_PHISHING, mc->have_kind = true;
+        if (icontains(n, "scan") || icontains(n, "brute-force"))
+            mc->scan = true;
+    }
+}
+
+static void misp_attr(json_t *a, uint64_t line, const struct misp_ctx *ev_mc,
+                      struct ta__intel_sink *s)
 {
     if (!json_is_object(a)) {
         ta__intel_reject(s, line, "attribute is not an object");
@@ -430,6 +1180,9 @@ static void misp_attr(json_t *a, uint64_t line, const struct misp_ctx *mc, struc
         {"md5", TA_INTEL_MD5},
         {"sha1", TA_INTEL_SHA1},
         {"sha256", TA_INTEL_SHA256},
+        {"filename|md5", TA_INTEL_MD5},
+        {"filename|sha1", TA_INTEL_SHA1},
+        {"filename|sha256", TA_INTEL_SHA256},
         {"ja3-fingerprint-md5", TA_INTEL_JA3},
         {"ip-dst|port", TA_INTEL_IP_PORT},
         {"ip-src|port", TA_INTEL_IP_PORT},
@@ -452,57 +1205,62 @@ static void misp_attr(json_t *a, uint64_t line, const struct misp_ctx *mc, struc
         return;
     }
     memcpy(v, value, vl + 1);
+    const char *val = v;
     char *bar = strchr(v, '|');
     if (bar != NULL) {
-        if (t == TA_INTEL_IP_PORT)
+        if (t == TA_INTEL_IP_PORT) {
             *bar = ':';
-        else {
+        } else if (strncmp(type, "filename|", 9) == 0) {
+            /* The file name says nothing on the wire; the hash does. */
+            val = bar + 1;
+        } else {
             *bar = '\0';
-            vl = (size_t)(bar - v);
         }
+    }
+    if (t == TA_INTEL_IP_PORT && strchr(v, '.') == NULL && strchr(v, '[') == NULL) {
+        /* An IPv6 address with its port: bracket it as our IP:port form does. */
+        char *c = strrchr(v, ':');
+        char tmp[TA__INTEL_VALUE_MAX];
+        int n = snprintf(tmp, sizeof(tmp), "[%.*s]%s", (int)(c - v), v, c);
+        if (n > 0 && (size_t)n < sizeof(v))
+            memcpy(v, tmp, (size_t)n + 1);
     }
     if (t == TA_INTEL_TYPE__COUNT)
         t = strchr(v, '/') != NULL ? TA_INTEL_CIDR : TA_INTEL_IP;
+    /* The attribute's own tags add to the event's. */
+    struct misp_ctx mc = *ev_mc;
+    char fam[128];
+    snprintf(fam, sizeof(fam), "%s", ev_mc->family);
+    misp_tags(json_object_get(a, "Tag"), &mc, fam, sizeof(fam));
+    json_t *aev = json_object_get(a, "Event");
+    if (json_is_object(aev))
+        misp_tags(json_object_get(aev, "Tag"), &mc, fam, sizeof(fam));
     struct ta_intel_indicator ind = {0};
-    ind.source = mc->source;
-    ind.family = mc->family;
+    ind.source = mc.source;
+    ind.family = fam;
     ind.confidence = to_ids ? 80 : 50;
     const char *cat = jstr(a, "category");
-    if (mc->have_kind)
-        ind.kind = mc->kind;
+    if (strncmp(type, "ip-src", 6) == 0)
+        ind.kind = mc.scan ? TA_INTEL_KIND_SCANNER : TA_INTEL_KIND_SUSPICIOUS;
+    else if (mc.have_kind)
+        ind.kind = mc.kind;
     else if (strcmp(cat, "Payload delivery") == 0)
         ind.kind = TA_INTEL_KIND_MALWARE_DIST;
     else
         ind.kind = TA_INTEL_KIND_OTHER;
     ind.first_seen = jtime(a, "first_seen");
     ind.last_seen = jtime(a, "timestamp");
-    ta__intel_add(s, line, v, strlen(v), t, &ind);
+    ta__intel_add(s, line, val, strlen(val), t, &ind);
 }
 
 static void load_misp_event(json_t *ev, struct ta__intel_sink *s, uint64_t *line)
 {
-    struct misp_ctx mc = {TA_INTEL_KIND_OTHER, false, "", "misp"};
+    struct misp_ctx mc = {TA_INTEL_KIND_OTHER, false, false, "", "misp"};
     char fam[128] = "";
     /* Tags: galaxy clusters name the family; a few taxonomies give the kind. */
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(ev, "Tag"), i, t)
-    {
-        const char *n = jstr(t, "name");
-        if (strncmp(n, "misp-galaxy:", 12) == 0) {
-            const char *q = strchr(n, '"');
-            const char *q2 = q != NULL ? strchr(q + 1, '"') : NULL;
-            if (q2 != NULL && (size_t)(q2 - q - 1) < sizeof(fam)) {
-                memcpy(fam, q + 1, (size_t)(q2 - q - 1));
-                fam[q2 - q - 1] = '\0';
-            }
-        }
-        if (icontains(n, "c2") || icontains(n, "command-and-control") || icontains(n, "botnet"))
-            mc.kind = TA_INTEL_KIND_C2, mc.have_kind = true;
-        else if (icontains(n, "phishing"))
-            mc.kind = TA_INTEL_KIND_PHISHING, mc.have_kind = true;
-    }
+    misp_tags(json_object_get(ev, "Tag"), &mc, fam, sizeof(fam));
     mc.family = fam;
+    size_t i;
     json_t *a;
     json_array_foreach(json_object_get(ev, "Attribute"), i, a)
     {
@@ -510,6 +1268,8 @@ static void load_misp_event(json_t *ev, struct ta__intel_sink *s, uint64_t *line
         if (s->err != TA_OK)
             return;
     }
+    /* Objects (an event may hold only objects): their attributes are read
+     * like the event's own. */
     json_t *obj;
     json_array_foreach(json_object_get(ev, "Object"), i, obj)
     {
@@ -523,32 +1283,87 @@ static void load_misp_event(json_t *ev, struct ta__intel_sink *s, uint64_t *line
     }
 }
 
-static void load_misp(json_t *root, struct ta__intel_sink *s)
+static void load_misp_tree(json_t *root, struct ta__intel_sink *s)
 {
     uint64_t line = 0;
-    json_t *resp = json_object_get(root, "response");
-    if (json_is_array(resp)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach(resp, i, e)
-        {
-            json_t *ev = json_object_get(e, "Event");
-            load_misp_event(ev != NULL ? ev : e, s, &line);
-        }
-        return;
-    }
     json_t *ev = json_object_get(root, "Event");
     if (json_is_object(ev)) {
         load_misp_event(ev, s, &line);
         return;
     }
-    if (json_is_array(json_object_get(root, "Attribute"))) {
+    if (json_is_array(json_object_get(root, "Attribute")) ||
+        json_is_array(json_object_get(root, "Object"))) {
         load_misp_event(root, s, &line);
         return;
     }
     /* A single attribute object. */
-    struct misp_ctx mc = {TA_INTEL_KIND_OTHER, false, "", "misp"};
+    struct misp_ctx mc = {TA_INTEL_KIND_OTHER, false, false, "", "misp"};
     misp_attr(root, 1, &mc, s);
+}
+
+/*
+ * REST answers are streamed: {"response": [{"Event": {...}}, ...]} (event
+ * search: one event at a time) and {"response": {"Attribute": [...]}}
+ * (attribute search: one attribute at a time, with its own tags and those of
+ * its "Event" summary).
+ */
+struct misp_stream {
+    bool have_response; /* found by the checking pass */
+    uint64_t line;
+};
+
+static void misp_event_rec(json_t *e, uint64_t idx, struct ta__intel_sink *s, void *user)
+{
+    (void)idx;
+    struct misp_stream *ms = user;
+    json_t *ev = json_object_get(e, "Event");
+    if (!json_is_object(e)) {
+        ta__intel_reject(s, ++ms->line, "event is not an object");
+        return;
+    }
+    load_misp_event(ev != NULL ? ev : e, s, &ms->line);
+}
+
+static void misp_attr_rec(json_t *a, uint64_t idx, struct ta__intel_sink *s, void *user)
+{
+    (void)user;
+    struct misp_ctx mc = {TA_INTEL_KIND_OTHER, false, false, "", "misp"};
+    misp_attr(a, idx, &mc, s);
+}
+
+static bool misp_resp_member(struct js *c, const char *k, size_t kl, uint64_t idx, void *ctx)
+{
+    (void)idx;
+    if (js_key(k, kl, "Attribute") && js_peek(c) == '[') {
+        struct rec r = {misp_attr_rec, ctx, 0};
+        return js_array(c, item_record, &r);
+    }
+    return js_skip(c);
+}
+
+static bool misp_member(struct js *c, const char *k, size_t kl, uint64_t idx, void *ctx)
+{
+    (void)idx;
+    struct misp_stream *ms = ctx;
+    if (!js_key(k, kl, "response"))
+        return js_skip(c);
+    ms->have_response = true;
+    if (js_peek(c) == '[') {
+        struct rec r = {misp_event_rec, ms, 0};
+        return js_array(c, item_record, &r);
+    }
+    if (js_peek(c) == '{')
+        return js_object(c, misp_resp_member, ms);
+    return js_skip(c);
+}
+
+/* Without a "response" member the document is read as one tree afterwards. */
+static bool root_misp(struct js *c, void *ctx)
+{
+    struct misp_stream *ms = ctx;
+    if (js_peek(c) == '{' && (!c->emit || ms->have_response))
+        return js_object(c, misp_member, ctx);
+    return js_skip(c);
 }
 
 /* ---- MISP warninglists ---------------------------------------------------- */
@@ -717,92 +1532,69 @@ static void load_warninglist(json_t *root, struct ta__intel_sink *s)
     }
 }
 
-/* ---- npm top-sites ---------------------------------------------------------- */
-
-static void load_top_sites(json_t *root, struct ta__intel_sink *s)
+static json_t *load_tree(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
 {
-    struct ta_intel_indicator ind = {0};
-    ind.kind = TA_INTEL_KIND_ALLOW;
-    ind.confidence = 100;
-    ind.source = "top-sites";
-    size_t i;
-    json_t *e;
-    json_array_foreach(root, i, e)
-    {
-        if (s->err != TA_OK)
-            break;
-        json_t *d = json_is_object(e) ? json_object_get(e, "rootDomain") : NULL;
-        if (!json_is_string(d)) {
-            ta__intel_reject(s, i + 1, "element without rootDomain");
-            continue;
-        }
-        const char *v = json_string_value(d);
-        size_t l = json_string_length(d);
-        /* "www.google.com" stands for the site: google.com and all under it. */
-        if (l > 4 && ta__intel_ieq(v, "www.", 4)) {
-            v += 4;
-            l -= 4;
-        }
-        ta__intel_add(s, i + 1, v, l, TA_INTEL_DOMAIN, &ind);
-    }
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)buf, len, 0, &jerr);
+    if (root == NULL)
+        ta__intel_reject(s, (uint64_t)(jerr.line > 0 ? jerr.line : 0), "invalid JSON: %.60s",
+                         jerr.text);
+    return root;
 }
 
 ta_err ta__intel_load_json(const uint8_t *buf, size_t len, enum ta_intel_format fmt,
                            struct ta__intel_sink *s)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb((const char *)buf, len, 0, &jerr);
-    if (root == NULL) {
-        ta__intel_reject(s, (uint64_t)(jerr.line > 0 ? jerr.line : 0), "invalid JSON: %.60s",
-                         jerr.text);
-        return TA_ERR_FORMAT;
-    }
+    struct rec r = {NULL, NULL, 0};
     switch (fmt) {
     case TA_INTEL_FMT_FEODO_JSON:
-        if (json_is_array(root))
-            load_feodo(root, s);
-        else
-            ta__intel_reject(s, 1, "expected a JSON array");
-        break;
+        r.fn = feodo_one;
+        return js_run(buf, len, s, root_array, &r);
     case TA_INTEL_FMT_PHISHTANK_JSON:
-        if (json_is_array(root))
-            load_phishtank(root, s);
-        else
-            ta__intel_reject(s, 1, "expected a JSON array");
-        break;
-    case TA_INTEL_FMT_THREATFOX_JSON:
+        r.fn = phishtank_one;
+        return js_run(buf, len, s, root_array, &r);
+    case TA_INTEL_FMT_TOP_SITES:
+        r.fn = top_site_one;
+        return js_run(buf, len, s, root_array, &r);
+    case TA_INTEL_FMT_THREATFOX_JSON: {
+        struct tf_ctx tc = {false};
+        return js_run(buf, len, s, root_threatfox, &tc);
+    }
+    case TA_INTEL_FMT_OPENPHISH_JSON:
+        load_json_lines(buf, len, openphish_one, s);
+        return TA_OK;
+    case TA_INTEL_FMT_MISP: {
+        struct misp_stream ms = {false, 0};
+        ta_err e = js_run(buf, len, s, root_misp, &ms);
+        if (e != TA_OK || ms.have_response || s->err != TA_OK)
+            return e;
+        json_t *root = load_tree(buf, len, s);
+        if (root == NULL)
+            return TA_ERR_FORMAT;
         if (json_is_object(root))
-            load_threatfox(root, s);
+            load_misp_tree(root, s);
         else
             ta__intel_reject(s, 1, "expected a JSON object");
-        break;
+        json_decref(root);
+        return TA_OK;
+    }
     case TA_INTEL_FMT_STIX2:
-        if (json_is_object(root))
+    case TA_INTEL_FMT_MISP_WARNINGLIST: {
+        /* Bundles and lists are read whole: a bundle's indicators refer to
+         * objects anywhere in it (identities, malware, relationships). */
+        json_t *root = load_tree(buf, len, s);
+        if (root == NULL)
+            return TA_ERR_FORMAT;
+        if (!json_is_object(root))
+            ta__intel_reject(s, 1, "expected a JSON object");
+        else if (fmt == TA_INTEL_FMT_STIX2)
             load_stix(root, s);
         else
-            ta__intel_reject(s, 1, "expected a JSON object");
-        break;
-    case TA_INTEL_FMT_MISP:
-        if (json_is_object(root))
-            load_misp(root, s);
-        else
-            ta__intel_reject(s, 1, "expected a JSON object");
-        break;
-    case TA_INTEL_FMT_MISP_WARNINGLIST:
-        if (json_is_object(root))
             load_warninglist(root, s);
-        else
-            ta__intel_reject(s, 1, "expected a JSON object");
-        break;
-    case TA_INTEL_FMT_TOP_SITES:
-        if (json_is_array(root))
-            load_top_sites(root, s);
-        else
-            ta__intel_reject(s, 1, "expected a JSON array");
-        break;
-    default:
-        break;
+        json_decref(root);
+        return TA_OK;
     }
-    json_decref(root);
-    return TA_OK;
+    default:
+        return TA_OK;
+    }
 }

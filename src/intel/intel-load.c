@@ -33,6 +33,7 @@ static const char *const fmt_names[TA_INTEL_FMT__COUNT] = {
     [TA_INTEL_FMT_TOP_SITES] = "top-sites",
     [TA_INTEL_FMT_BAMBENEK] = "bambenek",
     [TA_INTEL_FMT_SPAMHAUS_DROP] = "spamhaus-drop",
+    [TA_INTEL_FMT_OPENPHISH_JSON] = "openphish-json",
 };
 
 const char *ta_intel_format_name(enum ta_intel_format f)
@@ -92,6 +93,10 @@ static enum ta_intel_format detect_json(const char *s, size_t n)
         return TA_INTEL_FMT_MISP_WARNINGLIST;
     if (s[0] == '[' && has(s, n, "\"rootDomain\""))
         return TA_INTEL_FMT_TOP_SITES;
+    /* OpenPhish premium: JSON lines whose records carry url and brand. */
+    if (s[0] == '{' && has(s, n, "\"url\"") && has(s, n, "\"brand\"") &&
+        (has(s, n, "\"isotime\"") || has(s, n, "\"discover_time\"")))
+        return TA_INTEL_FMT_OPENPHISH_JSON;
     if (has(s, n, "\"type\": \"bundle\"") || has(s, n, "\"type\":\"bundle\"") ||
         has(s, n, "\"spec_version\"") || has(s, n, "\"pattern\""))
         return TA_INTEL_FMT_STIX2;
@@ -226,6 +231,7 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
     case TA_INTEL_FMT_MISP:
     case TA_INTEL_FMT_MISP_WARNINGLIST:
     case TA_INTEL_FMT_TOP_SITES:
+    case TA_INTEL_FMT_OPENPHISH_JSON:
         e = ta__intel_load_json(buf, len, f, &s);
         break;
     case TA_INTEL_FMT_FEODO_CSV:

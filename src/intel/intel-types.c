@@ -329,6 +329,16 @@ bool ta_intel_value_canon(const char *s, size_t len, enum ta_intel_type *type, c
                 t = TA_INTEL_URL;
         }
     }
+    /* A Unicode host name is stored as its A-label form, which DNS, SNI and
+     * Host carry on the wire. */
+    char idn[TA__INTEL_VALUE_MAX];
+    if ((t == TA_INTEL_DOMAIN || t == TA_INTEL_URL) && ta__intel_has_8bit(s, len)) {
+        size_t il;
+        if (!ta__intel_idna(s, len, t == TA_INTEL_URL, idn, sizeof(idn), &il, why))
+            return false;
+        s = idn;
+        len = il;
+    }
     bool ok = false;
     size_t n;
     switch (t) {

@@ -1,5 +1,6 @@
 /*
- * Fuzz target: the intel json loaders (feeds, MISP warninglists, top-sites).
+ * Fuzz target: the intel json loaders (feeds, MISP events and REST answers,
+ * STIX bundles, OpenPhish JSON lines, MISP warninglists, top-sites).
  * The first byte picks the format (or auto-detection) and the file name; the
  * rest is the feed.
  */
@@ -39,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    .misp_all = (data[0] & 0x40) != 0,
                                    .valid_days = 30,
                                    .file_name = "/trails/static/malware/x.txt"};
+    /* Bit 3 (free in the older seeds): OpenPhish JSON lines. */
+    if (data[0] & 0x08)
+        o.format = TA_INTEL_FMT_OPENPHISH_JSON;
     /* A warninglist's folder names it, and some names are skipped lists. */
     if (data[0] & 0x20)
         o.file_name = (data[0] & 0x10) ? "/l/lists/amazon-aws/list.json" : "/l/lists/x/list.json";
