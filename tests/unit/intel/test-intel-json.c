@@ -48,7 +48,8 @@ static ta_err got_cb(void *user, const struct ta_intel_indicator *ind)
 static ta_err parse(const char *text, enum ta_intel_format f, struct got *g,
                     struct ta_intel_load_result *r)
 {
-    struct ta_intel_load_opts o = {.format = f};
+    /* The samples use documentation addresses (192.0.2.0/24), which feeds may not list. */
+    struct ta_intel_load_opts o = {.format = f, .allow_private = true};
     memset(g, 0, sizeof(*g));
     return ta_intel_parse((const uint8_t *)text, strlen(text), &o, got_cb, g, r);
 }
@@ -191,7 +192,7 @@ static void test_stix_producers_coexist(void **state)
     char a[512], b[512];
     snprintf(a, sizeof(a), fmt, "1", "CERT One", "1");
     snprintf(b, sizeof(b), fmt, "2", "CERT Two", "2");
-    struct ta_intel_load_opts o = {0};
+    struct ta_intel_load_opts o = {.allow_private = true};
     struct ta_intel_load_result r;
     assert_int_equal(ta_intel_db_import_buffer(db, "a.json", (const uint8_t *)a, strlen(a), &o, &r),
                      TA_OK);
@@ -468,7 +469,7 @@ static void test_threatfox_large(void **state)
         len += (size_t)n;
     }
     b[len++] = '}';
-    struct ta_intel_load_opts o = {.format = TA_INTEL_FMT_AUTO};
+    struct ta_intel_load_opts o = {.format = TA_INTEL_FMT_AUTO, .allow_private = true};
     struct ta_intel_load_result r;
     struct counter c = {0, 0};
     assert_int_equal(ta_intel_parse((const uint8_t *)b, len, &o, count_cb, &c, &r), TA_OK);
