@@ -129,7 +129,7 @@ static void fi_check_counts(const struct fi_state *st, const struct ta_intel_loa
  * UTF-8 BOM skipped), trimmed, not empty and not a comment ('#' first, or
  * ';' with semi); with cut, a " #" comment is cut first.
  */
-static uint64_t fi_data_lines(const uint8_t *p, size_t n, bool cut, bool semi)
+static inline uint64_t fi_data_lines(const uint8_t *p, size_t n, bool cut, bool semi)
 {
     if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
         p += 3;
