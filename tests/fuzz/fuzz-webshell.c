@@ -6,6 +6,8 @@
  * accept), then the request body, optionally followed by the two bytes
  * 0xff 0xfe and the response body. Strings are copied to NUL-terminated
  * buffers; bodies are passed as exact-size views so ASan sees overreads.
+ * Checked: a verdict is well formed (family, confidence 1-100, a signature,
+ * entropy 0-8 bits) and the same for the same input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,8 +68,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .resp_len = rlen,
         .have_resp = split != rest,
     };
-    struct ta_webshell_verdict v;
-    (void)ta_webshell_analyze(&in, &v);
+    /* Properties: a verdict is well formed, and the same input gives the same verdict. */
+    struct ta_webshell_verdict v, v2;
+    bool hit = ta_webshell_analyze(&in, &v);
+    bool hit2 = ta_webshell_analyze(&in, &v2);
+    if (hit != hit2 || v.family != v2.family || v.confidence != v2.confidence ||
+        v.suspected != v2.suspected)
+        abort();
+    if (!(v.entropy >= 0.0 && v.entropy <= 8.0))
+        abort();
+    if (hit && (v.family == TA_WS_NONE || (unsigned)v.family >= TA_WS__COUNT || v.confidence == 0 ||
+                v.confidence > 100 || v.signature == NULL))
+        abort();
+    if (!hit && v.family != TA_WS_NONE)
+        abort();
     /* The URL as an exact-size view, without its NUL, so ASan sees an overread. */
     size_t ulen = strlen(url);
     char *u = malloc(ulen ? ulen : 1);
