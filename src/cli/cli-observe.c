@@ -40,7 +40,7 @@ static const struct ta_opt observe_opts[] = {
      "capture to read: pcap or pcapng, optionally gzip-compressed; repeat to read several in "
      "order"},
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
-     "capture live on this interface until SIGINT/SIGTERM"},
+     "capture live on this interface until SIGINT/SIGTERM; SIGHUP reopens -o"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
@@ -99,6 +99,8 @@ static void on_notice(void *ud, const struct ta_pipeline_notice *n)
         ta_cli_warn("%s; the packets before the damage were used", n->text);
     else if (n->kind == TA_PIPELINE_NOTE_ERROR)
         ta_cli_error("%s", n->text);
+    else if (n->kind == TA_PIPELINE_NOTE_REOPENED)
+        fprintf(stderr, "observe: reopened %s\n", n->text);
 }
 
 static void on_progress(void *ud, const struct ta_pipeline_progress *pr)
@@ -156,12 +158,15 @@ int ta_cli_observe(int argc, char **argv)
     struct ta_pipeline_hooks h = {&hc, on_notice, progress ? on_progress : NULL};
     struct ta_pipeline *p = NULL;
     struct ta_pipeline_error err;
+    if (cfg.iface != NULL)
+        ta_cli_signals_hup_early();
     if (ta_pipeline_open(&po, &h, &p, &err) != TA_OK) {
         ta_cli_error("%s", err.msg);
         rc = exit_for(&err);
         goto out;
     }
-    ta_cli_signals_install(p, false);
+    /* Live: SIGHUP reopens -o (logrotate moved it away). */
+    ta_cli_signals_install(p, cfg.iface != NULL);
     ta_cli_progress_start(&hc.pg, progress, 2.0);
     if (ta_pipeline_run(p, &err) != TA_OK) {
         ta_cli_error("%s", err.msg);

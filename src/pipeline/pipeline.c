@@ -975,10 +975,10 @@ static void on_tick(void *ud)
     if (now.tv_sec > 0)
         ta_engine_advance(p->e,
                           (ta_time_us)now.tv_sec * 1000000u + (ta_time_us)now.tv_nsec / 1000u);
-    /* observe's EVE writer keeps its file: only analyze (the sensor) acts on SIGHUP. */
-    if (p->hup && p->analyze) {
+    /* SIGHUP: analyze reloads its intel; both reopen their output for logrotate. */
+    if (p->hup) {
         p->hup = 0;
-        if (p->with_intel)
+        if (p->analyze && p->with_intel)
             reload_intel(p);
         reopen_output(p);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # observe -i on the loopback interface: DNS queries sent while it captures come
 # out as dns records (with their flows), a BPF filter keeps other traffic out,
-# and SIGINT ends the capture cleanly with a stats record and exit status 0.
+# after logrotate moves -o away SIGHUP makes it write a new file and go on, and
+# SIGINT ends the capture cleanly with a stats record and exit status 0.
 # analyze -i: each SIGHUP reloads the intel and the capture goes on.
 # Skips where this user may not capture (no CAP_NET_RAW) or has no loopback.
 set -uo pipefail
@@ -64,11 +65,31 @@ for i in $(seq 1 25); do
     [[ $(grep -c '"rrname":"q[123].live.example"' "$tmp/out.json") -ge 3 ]] && break
     sleep 0.2
 done
+# logrotate: the file is moved away, SIGHUP makes observe write a new one and go on.
+mv "$tmp/out.json" "$tmp/out.json.1"
+kill -HUP "$pid"
+for i in $(seq 1 25); do
+    grep -q "observe: reopened $tmp/out.json" "$tmp/err" && break
+    kill -0 "$pid" 2>/dev/null || fail "observe -i lo ended on SIGHUP"
+    sleep 0.2
+done
+grep -q "observe: reopened" "$tmp/err" || fail "SIGHUP did not reopen the output: $(cat "$tmp/err")"
+for i in $(seq 1 25); do
+    send "rotated$i.live.example" "$port"
+    sleep 0.2
+    grep -q '"rrname":"rotated[0-9]*.live.example"' "$tmp/out.json" 2>/dev/null && break
+done
+grep -q '"rrname":"rotated[0-9]*.live.example"' "$tmp/out.json" ||
+    fail "nothing written to the reopened output"
+grep -q 'rotated' "$tmp/out.json.1" && fail "records after the rotation went to the moved file"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
 pid=
 [[ $rc == 0 ]] || fail "observe exited $rc after SIGINT"
+tail -1 "$tmp/out.json" | grep -q '"event_type":"stats"' || fail "last record is not the stats record"
+cat "$tmp/out.json.1" "$tmp/out.json" >"$tmp/all.json"
+mv "$tmp/all.json" "$tmp/out.json"
 
 for n in 1 2 3; do
     grep -q "\"event_type\":\"dns\".*\"rrname\":\"q$n.live.example\"" "$tmp/out.json" ||
@@ -78,13 +99,12 @@ grep -q "filtered" "$tmp/out.json" && fail "the BPF filter let port $other throu
 # Every query's flow is ended at the stop and written, then the stats record last.
 flows=$(grep -c "\"event_type\":\"flow\".*\"dest_port\":$port" "$tmp/out.json")
 [[ $flows -ge 4 ]] || fail "expected at least 4 flow records to port $port, got $flows"
-tail -1 "$tmp/out.json" | grep -q '"event_type":"stats"' || fail "last record is not the stats record"
 python3 - "$tmp/out.json" <<'PY' || fail "output is not one JSON object per line"
 import json, sys
 for line in open(sys.argv[1]):
     json.loads(line)
 PY
-obs="$(grep -c '"event_type":"dns"' "$tmp/out.json") dns records, $flows flows, clean stop"
+obs="$(grep -c '"event_type":"dns"' "$tmp/out.json") dns records, $flows flows, output reopened on SIGHUP, clean stop"
 
 # analyze -i with intel: SIGHUP reloads it before the next packet, twice, without ending the capture.
 printf 'evil.live.example\n' >"$tmp/ind.txt"
