@@ -224,6 +224,14 @@ bool ta_detect_payload_path(const char *url, size_t len);
 bool ta_detect_executable(const uint8_t *body, size_t len);
 
 /* One indicator match; strings live as long as the intel behind it. */
+/* Fingerprint types the detector looks up (TLS client, server, certificate). */
+enum ta_detect_hash {
+    TA_DETECT_HASH_JA3 = 0,
+    TA_DETECT_HASH_JA3S,
+    TA_DETECT_HASH_JA4,
+    TA_DETECT_HASH_CERT_SHA1, /* SHA-1 of the server certificate's DER */
+};
+
 struct ta_detect_match {
     const char *value; /* canonical indicator text */
     const char *type;  /* "ipv4", "ipv6", "cidr", "ip-port", "domain", "url", "url-path" */
@@ -273,6 +281,9 @@ struct ta_detect_intel {
     bool (*allow_ip)(void *ctx, const struct ta_addr *a, char *list, size_t cap);
     bool (*allow_name)(void *ctx, const char *name, const char *within, char *list, size_t cap);
     bool (*allow_url)(void *ctx, const char *url, char *list, size_t cap);
+    /* TLS fingerprints: hex (or JA4 text) of `type`, any case, without colons. */
+    bool (*match_hash)(void *ctx, enum ta_detect_hash type, const char *value, ta_time_us at,
+                       uint32_t kinds, struct ta_detect_match *out);
 };
 
 /* Geolocation: fill cc, asn, as_name and home of side from side->ip. */
@@ -309,7 +320,13 @@ struct ta_detect_http {
 
 struct ta_detect_tls {
     ta_time_us ts;
-    const char *sni;
+    const char *sni; /* NULL or "" when the ClientHello had none */
+    /* Fingerprints, NULL or "" when absent: JA3/JA3S lower-case hex MD5, JA4
+     * text, the server certificate's SHA-1 (hex, colons allowed) and its
+     * subject in Suricata's form ("C=US, O=Org, CN=name"). */
+    const char *ja3, *ja3s, *ja4;
+    const char *cert_sha1;
+    const char *cert_subject;
 };
 
 struct ta_detect_opts {
