@@ -138,6 +138,20 @@ void ta_beacon_add(struct ta_beacon *b, const struct ta_addr *host, const struct
                    uint16_t port, uint8_t proto, ta_time_us start, uint64_t bytes,
                    uint64_t flow_id);
 
+/*
+ * Record one request inside a connection (an HTTP transaction): each long
+ * connection (flow_id) is a series of its own, scored like connection starts
+ * (same bounds, threshold, prevalence). ta_beacon_conn_end() drops the
+ * series of an ended connection that has too few requests to be scored, so
+ * short connections hold no pair.
+ */
+void ta_beacon_add_request(struct ta_beacon *b, const struct ta_addr *host,
+                           const struct ta_addr *server, uint16_t port, uint8_t proto,
+                           uint64_t flow_id, ta_time_us ts, uint64_t bytes);
+void ta_beacon_conn_end(struct ta_beacon *b, const struct ta_addr *host,
+                        const struct ta_addr *server, uint16_t port, uint8_t proto,
+                        uint64_t flow_id);
+
 struct ta_beacon_hit {
     struct ta_addr host, server;
     uint16_t port;
@@ -145,14 +159,16 @@ struct ta_beacon_hit {
     ta_time_us first, last;
     uint64_t last_flow_id;
     struct ta_beacon_score s;
+    bool in_conn; /* requests inside one connection (last_flow_id) */
 };
 typedef void (*ta_beacon_fn)(void *ud, const struct ta_beacon_hit *hit);
 
 /*
  * Score every pair with at least min_conns connections whose median
  * interval lies within the configured bounds, in a deterministic order
- * (host, server, port, proto), calling fn for each at or above the
- * threshold that was not reported before. TA_ERR_NOMEM if the sort buffer
+ * (host, server, port, proto, connection starts before request series),
+ * calling fn for each at or above the threshold that was not reported
+ * before, at most once per (host, server, port, proto) in one call. TA_ERR_NOMEM if the sort buffer
  * cannot be allocated (nothing is reported then).
  */
 ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud);

@@ -847,6 +847,15 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         emit(d, &ev);
     }
 
+    /*
+     * Request timing inside the connection: a beacon that keeps one HTTP
+     * connection alive shows a single connection start, so its requests are
+     * a series of their own (bodies as the size).
+     */
+    if (d->beacon != NULL)
+        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, tx->ts,
+                              (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0));
+
     /* Phishing content (suspected), unless the flow is already a known phishing visit. */
     struct ta_phish_verdict pv;
     if (d->o.phish_content && tx->have_resp && tx->resp_len > 0 &&
@@ -901,9 +910,11 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
             emit(d, &ev);
         }
     }
-    if (d->beacon != NULL && (f->proto == 6 || f->proto == 17))
+    if (d->beacon != NULL && (f->proto == 6 || f->proto == 17)) {
         ta_beacon_add(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->start,
                       f->bytes_toserver + f->bytes_toclient, f->id);
+        ta_beacon_conn_end(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id);
+    }
     struct ta__ckey mk;
     ta__ckey_make(&mk, NULL, NULL, f->id);
     ta__cache_del(&d->marks, &mk);
@@ -944,8 +955,15 @@ static void on_beacon(void *ud, const struct ta_beacon_hit *h)
     double c = h->s.score * 100.0;
     ev.confidence = (uint8_t)(c > 100.0 ? 100.0 : c);
     char sig[160];
-    snprintf(sig, sizeof(sig), "Periodic beaconing (score %.2f, median interval %.0f s, %u conns)",
-             h->s.score, h->s.median_interval_s, h->s.conns);
+    if (h->in_conn)
+        snprintf(sig, sizeof(sig),
+                 "Periodic requests in one connection (score %.2f, median interval %.0f s, "
+                 "%u requests)",
+                 h->s.score, h->s.median_interval_s, h->s.conns);
+    else
+        snprintf(sig, sizeof(sig),
+                 "Periodic beaconing (score %.2f, median interval %.0f s, %u conns)", h->s.score,
+                 h->s.median_interval_s, h->s.conns);
     ev.signature = sig;
     ev.hostname = name;
     emit(d, &ev);
