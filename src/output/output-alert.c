@@ -75,6 +75,7 @@ static const struct ta_alert_signature sigs[] = {
     {9101013, TA_EVENT_C2_SUSPECTED, false, "JA4 fingerprint of a C&C client"},
     {9101014, TA_EVENT_C2_SUSPECTED, false, "JA3S fingerprint of a C&C server"},
     {9101015, TA_EVENT_C2_SUSPECTED, true, "Periodic requests in one connection"},
+    {9101321, TA_EVENT_BACKDOOR, false, "AntSword ASP eval payload"},
 };
 
 size_t ta_alert_signature_count(void)
