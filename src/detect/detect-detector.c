@@ -850,11 +850,18 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
     /*
      * Request timing inside the connection: a beacon that keeps one HTTP
      * connection alive shows a single connection start, so its requests are
-     * a series of their own (bodies as the size).
+     * a series of their own (bodies as the size). The series starts at the
+     * second request, with the connection's start standing in for the first
+     * (one round trip earlier), so that the many one-request connections
+     * hold no state at all.
      */
-    if (d->beacon != NULL)
-        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, tx->ts,
-                              (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0));
+    if (d->beacon != NULL && tx->tx_index >= 1) {
+        uint64_t size = (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0);
+        if (tx->tx_index == 1)
+            ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start,
+                                  size);
+        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, tx->ts, size);
+    }
 
     /* Phishing content (suspected), unless the flow is already a known phishing visit. */
     struct ta_phish_verdict pv;

@@ -341,6 +341,7 @@ struct rec {
     ta_time_us ts, flow_start;
     uint32_t tx_index;
     bool established, undated;
+    uint32_t sid; /* signature id */
 };
 
 struct sink {
@@ -387,6 +388,7 @@ static void on_event(void *ud, const struct ta_event *ev)
         cp(r->suppressed_by, sizeof(r->suppressed_by), ev->suppressed_by);
     }
     assert_non_null(ev->signature);
+    r->sid = ta_event_signature_id(ev);
 }
 
 static uint64_t next_id = 1;
@@ -864,6 +866,56 @@ static void test_beacon_allowlist(void **state)
     ta_detector_get_stats(d, &st);
     assert_int_equal(st.allowlisted, 1);
     assert_int_equal(st.beacon.pairs, 2);
+    ta_detector_free(d);
+}
+
+/*
+ * A beacon over one kept-alive HTTP connection: 40 requests about a minute
+ * apart on one flow are c2-suspected by the timing of the requests; 40
+ * one-request connections to a web server hold no request series.
+ */
+static void test_beacon_keepalive(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f, web;
+    mkflow(&f, "10.0.3.5", 50100, "203.0.113.210", 8080, T);
+    uint32_t x = 7;
+    ta_time_us t = T + 80000, wt = T;
+    for (unsigned i = 0; i < 40; i++) {
+        x = x * 1103515245u + 12345u;
+        struct ta_detect_http tx = {.ts = t,
+                                    .tx_index = i,
+                                    .method = "POST",
+                                    .host = "203.0.113.210:8080",
+                                    .url = "/api/beacon",
+                                    .req_body = (const uint8_t *)"{\"id\":1}",
+                                    .req_len = 8,
+                                    .have_resp = true,
+                                    .status = 200};
+        ta_detector_http(d, &f, &tx);
+        t += (ta_time_us)(48 + (x >> 16) % 25) * SEC; /* 60 s +- 20 % */
+        /* Browsing: bursts of pages seconds apart, now and then a pause. */
+        wt += (ta_time_us)((x >> 8) % 4 == 0 ? 300 + (x >> 12) % 600 : 1 + (x >> 12) % 4) * SEC;
+        mkflow(&web, "10.0.3.5", (uint16_t)(40000 + i), "198.51.100.210", 80, wt);
+        struct ta_detect_http one = {.ts = web.start, .method = "GET", .host = "www.example.org"};
+        ta_detector_http(d, &web, &one);
+        ta_detector_flow_end(d, &web);
+    }
+    f.pkts_toserver = f.pkts_toclient = 80;
+    ta_detector_flow_end(d, &f);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    /* The beacon's connection start and series, the web server's connection starts. */
+    assert_int_equal(st.beacon.pairs, 3);
+    ta_detector_finish(d);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_C2_SUSPECTED);
+    assert_int_equal(s.r[0].method, TA_METHOD_BEACON);
+    assert_int_equal(s.r[0].sid, 9101015);
+    assert_string_equal(s.r[0].attacker, "203.0.113.210");
+    assert_int_equal(s.r[0].flow_id, f.id);
     ta_detector_free(d);
 }
 
@@ -1814,6 +1866,7 @@ int main(void)
         cmocka_unit_test(test_phishing),
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_beacon_allowlist),
+        cmocka_unit_test(test_beacon_keepalive),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_c2_domain_cap),
         cmocka_unit_test(test_output),
