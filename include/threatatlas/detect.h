@@ -138,6 +138,20 @@ void ta_beacon_add(struct ta_beacon *b, const struct ta_addr *host, const struct
                    uint16_t port, uint8_t proto, ta_time_us start, uint64_t bytes,
                    uint64_t flow_id);
 
+/*
+ * Record one request inside a connection (an HTTP transaction): each long
+ * connection (flow_id) is a series of its own, scored like connection starts
+ * (same bounds, threshold, prevalence). ta_beacon_conn_end() drops the
+ * series of an ended connection that has too few requests to be scored, so
+ * short connections hold no pair.
+ */
+void ta_beacon_add_request(struct ta_beacon *b, const struct ta_addr *host,
+                           const struct ta_addr *server, uint16_t port, uint8_t proto,
+                           uint64_t flow_id, ta_time_us ts, uint64_t bytes);
+void ta_beacon_conn_end(struct ta_beacon *b, const struct ta_addr *host,
+                        const struct ta_addr *server, uint16_t port, uint8_t proto,
+                        uint64_t flow_id);
+
 struct ta_beacon_hit {
     struct ta_addr host, server;
     uint16_t port;
@@ -145,14 +159,16 @@ struct ta_beacon_hit {
     ta_time_us first, last;
     uint64_t last_flow_id;
     struct ta_beacon_score s;
+    bool in_conn; /* requests inside one connection (last_flow_id) */
 };
 typedef void (*ta_beacon_fn)(void *ud, const struct ta_beacon_hit *hit);
 
 /*
  * Score every pair with at least min_conns connections whose median
  * interval lies within the configured bounds, in a deterministic order
- * (host, server, port, proto), calling fn for each at or above the
- * threshold that was not reported before. TA_ERR_NOMEM if the sort buffer
+ * (host, server, port, proto, connection starts before request series),
+ * calling fn for each at or above the threshold that was not reported
+ * before, at most once per (host, server, port, proto) in one call. TA_ERR_NOMEM if the sort buffer
  * cannot be allocated (nothing is reported then).
  */
 ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud);
@@ -224,6 +240,14 @@ bool ta_detect_payload_path(const char *url, size_t len);
 bool ta_detect_executable(const uint8_t *body, size_t len);
 
 /* One indicator match; strings live as long as the intel behind it. */
+/* Fingerprint types the detector looks up (TLS client, server, certificate). */
+enum ta_detect_hash {
+    TA_DETECT_HASH_JA3 = 0,
+    TA_DETECT_HASH_JA3S,
+    TA_DETECT_HASH_JA4,
+    TA_DETECT_HASH_CERT_SHA1, /* SHA-1 of the server certificate's DER */
+};
+
 struct ta_detect_match {
     const char *value; /* canonical indicator text */
     const char *type;  /* "ipv4", "ipv6", "cidr", "ip-port", "domain", "url", "url-path" */
@@ -273,6 +297,9 @@ struct ta_detect_intel {
     bool (*allow_ip)(void *ctx, const struct ta_addr *a, char *list, size_t cap);
     bool (*allow_name)(void *ctx, const char *name, const char *within, char *list, size_t cap);
     bool (*allow_url)(void *ctx, const char *url, char *list, size_t cap);
+    /* TLS fingerprints: hex (or JA4 text) of `type`, any case, without colons. */
+    bool (*match_hash)(void *ctx, enum ta_detect_hash type, const char *value, ta_time_us at,
+                       uint32_t kinds, struct ta_detect_match *out);
 };
 
 /* Geolocation: fill cc, asn, as_name and home of side from side->ip. */
@@ -309,7 +336,13 @@ struct ta_detect_http {
 
 struct ta_detect_tls {
     ta_time_us ts;
-    const char *sni;
+    const char *sni; /* NULL or "" when the ClientHello had none */
+    /* Fingerprints, NULL or "" when absent: JA3/JA3S lower-case hex MD5, JA4
+     * text, the server certificate's SHA-1 (hex, colons allowed) and its
+     * subject in Suricata's form ("C=US, O=Org, CN=name"). */
+    const char *ja3, *ja3s, *ja4;
+    const char *cert_sha1;
+    const char *cert_subject;
 };
 
 struct ta_detect_opts {

@@ -44,16 +44,19 @@ bool ta_event_kind_confirmed(enum ta_event_kind k);
 
 /* How the detection was made (evidence type). */
 enum ta_event_method {
-    TA_METHOD_IP = 0,  /* flow to a listed IP / CIDR */
-    TA_METHOD_IP_PORT, /* flow to a listed IP:port */
-    TA_METHOD_DNS,     /* host resolved a listed domain, then connected */
-    TA_METHOD_SNI,     /* TLS SNI matched */
-    TA_METHOD_HOST,    /* HTTP Host matched */
-    TA_METHOD_URL,     /* HTTP URL matched */
-    TA_METHOD_CONTENT, /* request/response content (webshell shapes, phishing forms) */
-    TA_METHOD_BEACON,  /* timing regularity, no indicator */
-    TA_METHOD_PROBE,   /* request to a webshell path/URL indicator that was not answered
-                          with success and a body: a probe, not proof of a planted shell */
+    TA_METHOD_IP = 0,    /* flow to a listed IP / CIDR */
+    TA_METHOD_IP_PORT,   /* flow to a listed IP:port */
+    TA_METHOD_DNS,       /* host resolved a listed domain, then connected */
+    TA_METHOD_SNI,       /* TLS SNI matched */
+    TA_METHOD_HOST,      /* HTTP Host matched */
+    TA_METHOD_URL,       /* HTTP URL matched */
+    TA_METHOD_CONTENT,   /* request/response content (webshell shapes, phishing forms) */
+    TA_METHOD_BEACON,    /* timing regularity, no indicator */
+    TA_METHOD_PROBE,     /* request to a webshell path/URL indicator that was not answered
+                            with success and a body: a probe, not proof of a planted shell */
+    TA_METHOD_JA3,       /* TLS client/server fingerprint (JA3, JA3S, JA4) matched */
+    TA_METHOD_CERT,      /* server certificate SHA-1 fingerprint matched */
+    TA_METHOD_CERT_NAME, /* server certificate subject CN matched a domain */
     TA_METHOD__COUNT
 };
 const char *ta_event_method_name(enum ta_event_method m);

@@ -27,6 +27,8 @@ struct pair {
     uint16_t port;
     uint8_t proto;
     bool reported;
+    bool in_conn; /* requests inside one connection, conn its flow id */
+    uint64_t conn;
     uint32_t server_hosts;      /* hosts contacting the server (set by report) */
     struct pair *hnext;         /* hash chain */
     struct pair *lprev, *lnext; /* activity list, most recent at head */
@@ -110,13 +112,14 @@ void ta_beacon_free(struct ta_beacon *b)
 }
 
 static size_t key_hash(const struct ta_addr *h, const struct ta_addr *s, uint16_t port,
-                       uint8_t proto)
+                       uint8_t proto, uint64_t conn)
 {
     uint64_t x = ta_hash64(0, h->b, sizeof(h->b));
     for (size_t i = 0; i < sizeof(s->b); i++)
         x = ta_hash64_step(x, s->b[i]);
     x = ta_hash64_step(x, port);
     x = ta_hash64_step(x, proto);
+    x = ta_hash64_step(x, conn);
     return (size_t)(x ^ (x >> 29));
 }
 
@@ -149,12 +152,9 @@ static size_t pair_mem(const struct pair *p)
     return sizeof(*p) + (size_t)p->cap * (sizeof(ta_time_us) + sizeof(uint64_t));
 }
 
-static void evict_oldest(struct ta_beacon *b)
+static void pair_remove(struct ta_beacon *b, struct pair *p)
 {
-    struct pair *p = b->ltail;
-    if (p == NULL)
-        return;
-    size_t h = key_hash(&p->host, &p->server, p->port, p->proto) & (b->nbuckets - 1);
+    size_t h = key_hash(&p->host, &p->server, p->port, p->proto, p->conn) & (b->nbuckets - 1);
     struct pair **pp = &b->buckets[h];
     while (*pp != NULL && *pp != p)
         pp = &(*pp)->hnext;
@@ -164,6 +164,13 @@ static void evict_oldest(struct ta_beacon *b)
     b->st.memory -= pair_mem(p);
     pair_free(p);
     b->npairs--;
+}
+
+static void evict_oldest(struct ta_beacon *b)
+{
+    if (b->ltail == NULL)
+        return;
+    pair_remove(b, b->ltail);
     b->st.pairs_evicted++;
 }
 
@@ -184,16 +191,27 @@ static bool infra_port(uint16_t port)
     }
 }
 
-void ta_beacon_add(struct ta_beacon *b, const struct ta_addr *host, const struct ta_addr *server,
-                   uint16_t port, uint8_t proto, ta_time_us start, uint64_t bytes, uint64_t flow_id)
+static struct pair *pair_find(struct ta_beacon *b, const struct ta_addr *host,
+                              const struct ta_addr *server, uint16_t port, uint8_t proto,
+                              bool in_conn, uint64_t conn)
+{
+    size_t h = key_hash(host, server, port, proto, conn) & (b->nbuckets - 1);
+    struct pair *p = b->buckets[h];
+    while (p != NULL &&
+           !(p->port == port && p->proto == proto && p->in_conn == in_conn && p->conn == conn &&
+             ta_addr_cmp(&p->host, host) == 0 && ta_addr_cmp(&p->server, server) == 0))
+        p = p->hnext;
+    return p;
+}
+
+static void add(struct ta_beacon *b, const struct ta_addr *host, const struct ta_addr *server,
+                uint16_t port, uint8_t proto, bool in_conn, uint64_t conn, ta_time_us start,
+                uint64_t bytes, uint64_t flow_id)
 {
     if (b->o.exclude_infra_ports && infra_port(port))
         return;
-    size_t h = key_hash(host, server, port, proto) & (b->nbuckets - 1);
-    struct pair *p = b->buckets[h];
-    while (p != NULL && !(p->port == port && p->proto == proto &&
-                          ta_addr_cmp(&p->host, host) == 0 && ta_addr_cmp(&p->server, server) == 0))
-        p = p->hnext;
+    size_t h = key_hash(host, server, port, proto, conn) & (b->nbuckets - 1);
+    struct pair *p = pair_find(b, host, server, port, proto, in_conn, conn);
     if (p == NULL) {
         if (b->npairs >= b->o.max_pairs)
             evict_oldest(b);
@@ -204,6 +222,8 @@ void ta_beacon_add(struct ta_beacon *b, const struct ta_addr *host, const struct
         p->server = *server;
         p->port = port;
         p->proto = proto;
+        p->in_conn = in_conn;
+        p->conn = conn;
         p->first = start;
         p->hnext = b->buckets[h];
         b->buckets[h] = p;
@@ -247,6 +267,28 @@ void ta_beacon_add(struct ta_beacon *b, const struct ta_addr *host, const struct
         p->last = start;
         p->last_flow_id = flow_id;
     }
+}
+
+void ta_beacon_add(struct ta_beacon *b, const struct ta_addr *host, const struct ta_addr *server,
+                   uint16_t port, uint8_t proto, ta_time_us start, uint64_t bytes, uint64_t flow_id)
+{
+    add(b, host, server, port, proto, false, 0, start, bytes, flow_id);
+}
+
+void ta_beacon_add_request(struct ta_beacon *b, const struct ta_addr *host,
+                           const struct ta_addr *server, uint16_t port, uint8_t proto,
+                           uint64_t flow_id, ta_time_us ts, uint64_t bytes)
+{
+    add(b, host, server, port, proto, true, flow_id, ts, bytes, flow_id);
+}
+
+void ta_beacon_conn_end(struct ta_beacon *b, const struct ta_addr *host,
+                        const struct ta_addr *server, uint16_t port, uint8_t proto,
+                        uint64_t flow_id)
+{
+    struct pair *p = pair_find(b, host, server, port, proto, true, flow_id);
+    if (p != NULL && (p->n < b->o.min_conns || p->n < 3))
+        pair_remove(b, p);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -350,7 +392,18 @@ static int cmp_pair(const void *x, const void *y)
         c = (int)a->port - (int)b->port;
     if (c == 0)
         c = (int)a->proto - (int)b->proto;
+    if (c == 0)
+        c = (int)a->in_conn - (int)b->in_conn;
+    if (c == 0)
+        c = a->conn < b->conn ? -1 : a->conn > b->conn;
     return c;
+}
+
+/* Same (host, server, port, proto), whatever the connection. */
+static bool same_route(const struct pair *a, const struct pair *b)
+{
+    return a->port == b->port && a->proto == b->proto && ta_addr_cmp(&a->host, &b->host) == 0 &&
+           ta_addr_cmp(&a->server, &b->server) == 0;
 }
 
 static int cmp_server(const void *x, const void *y)
@@ -370,23 +423,35 @@ static int cmp_host(const void *x, const void *y)
     return ta_addr_cmp(&a->host, &b->host);
 }
 
+/* By server, then host. */
+static int cmp_server_host(const void *x, const void *y)
+{
+    int c = cmp_server(x, y);
+    return c != 0 ? c : cmp_host(x, y);
+}
+
 /*
- * Set every pair's server_hosts (pairs are per host, so the pairs sharing a
- * server key are its distinct hosts) and return the number of distinct
- * hosts. v has room for every pair.
+ * Set every pair's server_hosts (the distinct hosts among the pairs sharing
+ * its server key: a host has one pair per server and one per long
+ * connection) and return the number of distinct hosts. v has room for every
+ * pair.
  */
 static uint64_t prevalence(struct ta_beacon *b, struct pair **v)
 {
     size_t n = 0;
     for (struct pair *p = b->lhead; p != NULL; p = p->lnext)
         v[n++] = p;
-    qsort(v, n, sizeof(*v), cmp_server);
+    qsort(v, n, sizeof(*v), cmp_server_host);
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < n && cmp_server(&v[i], &v[j]) == 0)
+        uint32_t distinct = 0;
+        while (j < n && cmp_server(&v[i], &v[j]) == 0) {
+            if (j == i || cmp_host(&v[j - 1], &v[j]) != 0)
+                distinct++;
             j++;
+        }
         for (size_t k = i; k < j; k++)
-            v[k]->server_hosts = (uint32_t)(j - i);
+            v[k]->server_hosts = distinct;
         i = j;
     }
     qsort(v, n, sizeof(*v), cmp_host);
@@ -421,8 +486,12 @@ ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud)
         if (!p->reported && p->n >= b->o.min_conns && p->n >= 3)
             v[k++] = p;
     qsort(v, n, sizeof(*v), cmp_pair);
+    /* One report per route: connection starts first, then the first long connection. */
+    const struct pair *last = NULL;
     for (size_t i = 0; i < n; i++) {
         struct pair *p = v[i];
+        if (last != NULL && same_route(last, p))
+            continue;
         struct ta_beacon_hit hit;
         ta_beacon_score_series(p->ts, p->sz, p->n, scratch, &hit.s);
         b->st.scored++;
@@ -434,6 +503,8 @@ ta_err ta_beacon_report(struct ta_beacon *b, ta_beacon_fn fn, void *ud)
             continue;
         }
         p->reported = true;
+        last = p;
+        hit.in_conn = p->in_conn;
         hit.host = p->host;
         hit.server = p->server;
         hit.port = p->port;

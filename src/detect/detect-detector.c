@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/detect-cache.h"
 
@@ -471,11 +472,153 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
     }
 }
 
+static bool imatch_hash(struct ta_detector *d, enum ta_detect_hash type, const char *value,
+                        ta_time_us at, struct ta_detect_match *m)
+{
+    return value != NULL && value[0] != 0 && d->intel.match_hash != NULL &&
+           d->intel.match_hash(d->intel.ctx, type, value, at, TA_DETECT_IK_BIT(TA_DETECT_IK_C2),
+                               m) &&
+           m->kind == TA_DETECT_IK_C2;
+}
+
+/* true if kind was already reported on this flow (no mark is made). */
+static bool flow_has(struct ta_detector *d, const struct ta_flow *f, enum ta_event_kind kind)
+{
+    struct ta__ckey k;
+    ta__ckey_make(&k, NULL, NULL, f->id);
+    const struct mark_val *v = ta__cache_get(&d->marks, &k);
+    return v != NULL && (v->kinds & (1u << kind)) != 0;
+}
+
+/* "aa:bb:..." or "aabb..." -> 40 lower-case hex digits; false if it is not a SHA-1. */
+static bool sha1_hex(const char *s, char out[41])
+{
+    size_t o = 0;
+    for (; s != NULL && *s; s++) {
+        char c = *s;
+        if (c == ':')
+            continue;
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c + 32);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || o == 40)
+            return false;
+        out[o++] = c;
+    }
+    out[o] = 0;
+    return o == 40;
+}
+
+/*
+ * The subject's common name as a host name: the last "CN=" attribute of a
+ * Suricata-style subject ("C=US, O=Org, CN=name"), cleaned, a wildcard's
+ * "*." removed. false when there is none or it is not a name with a dot.
+ */
+static bool subject_cn(const char *subject, char *out, size_t cap)
+{
+    const char *cn = NULL;
+    for (const char *p = subject; p != NULL && *p; p++)
+        if ((p == subject || p[-1] == ' ' || p[-1] == ',') && strncmp(p, "CN=", 3) == 0)
+            cn = p + 3;
+    if (cn == NULL)
+        return false;
+    if (cn[0] == '*' && cn[1] == '.')
+        cn += 2;
+    size_t n = 0;
+    while (cn[n] != 0 && cn[n] != ',' && cn[n] != '/' && cn[n] != ' ')
+        n++;
+    char tmp[NAME_MAX_LEN];
+    if (n == 0 || n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, cn, n);
+    tmp[n] = 0;
+    host_clean(tmp, out, cap);
+    return strchr(out, '.') != NULL;
+}
+
+static bool same_family(const char *a, const char *b)
+{
+    return a == NULL || b == NULL || a[0] == 0 || b[0] == 0 || strcasecmp(a, b) == 0;
+}
+
+/*
+ * TLS fingerprints and the certificate (README "Detection", TLS). A listed
+ * certificate (its SHA-1) or a certificate naming a c2 domain identifies the
+ * server: C&C. A JA3, JA3S or JA4 alone does not: a fingerprint is the TLS
+ * library's and its settings, shared by every program built the same way
+ * (abuse.ch's Trickbot JA3 is Windows' own SChannel), so a lone match is
+ * c2-suspected. A client fingerprint (JA3 or JA4) and the server's JA3S both
+ * listed, for the same family when both name one, pin the pair of programs:
+ * C&C.
+ */
+static void tls_fingerprints(struct ta_detector *d, const struct ta_flow *f,
+                             const struct ta_detect_tls *t, const char *sni)
+{
+    struct ta_detect_match m, cm, sm;
+    struct ta_event ev;
+    char list[LIST_LEN];
+    char sha1[41];
+    const char *host = sni != NULL && sni[0] != 0 ? sni : NULL;
+    if (sha1_hex(t->cert_sha1, sha1) && imatch_hash(d, TA_DETECT_HASH_CERT_SHA1, sha1, t->ts, &m) &&
+        !flow_seen(d, f, TA_EVENT_C2)) {
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_CERT, f, t->ts);
+        event_match(&ev, &m);
+        ev.signature = "C&C TLS certificate (SHA-1 fingerprint)";
+        ev.hostname = host;
+        ev.suppressed_by = allow_server(d, f, list, sizeof(list));
+        emit(d, &ev);
+    }
+    char cn[NAME_MAX_LEN];
+    if (t->cert_subject != NULL && subject_cn(t->cert_subject, cn, sizeof(cn)) &&
+        imatch_domain(d, cn, t->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_CERT_NAME, f, t->ts);
+        event_match(&ev, &m);
+        ev.signature = "C&C domain in TLS certificate subject";
+        ev.hostname = cn;
+        ev.suppressed_by = allow_domain(d, cn, m.value, list, sizeof(list));
+        emit(d, &ev);
+    }
+    bool ja3 = imatch_hash(d, TA_DETECT_HASH_JA3, t->ja3, t->ts, &cm);
+    bool ja4 = !ja3 && imatch_hash(d, TA_DETECT_HASH_JA4, t->ja4, t->ts, &cm);
+    bool ja3s = imatch_hash(d, TA_DETECT_HASH_JA3S, t->ja3s, t->ts, &sm);
+    if (!ja3 && !ja4 && !ja3s)
+        return;
+    if ((ja3 || ja4) && ja3s && same_family(cm.family, sm.family)) {
+        if (flow_seen(d, f, TA_EVENT_C2))
+            return;
+        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_JA3, f, t->ts);
+        event_match(&ev, &cm);
+        if (sm.confidence > ev.confidence)
+            ev.confidence = sm.confidence;
+        if (ev.family == NULL && sm.family != NULL && sm.family[0] != 0)
+            ev.family = sm.family;
+        ev.undated = cm.undated && sm.undated;
+        ev.signature = ja3 ? "C&C JA3 and JA3S fingerprints" : "C&C JA4 and JA3S fingerprints";
+        ev.hostname = host;
+        ev.suppressed_by = allow_server(d, f, list, sizeof(list));
+        emit(d, &ev);
+        return;
+    }
+    /* A confirmed C&C event on the flow already says more. */
+    if (flow_has(d, f, TA_EVENT_C2) || flow_seen(d, f, TA_EVENT_C2_SUSPECTED))
+        return;
+    const struct ta_detect_match *one = ja3 || ja4 ? &cm : &sm;
+    event_init(d, &ev, TA_EVENT_C2_SUSPECTED, TA_METHOD_JA3, f, t->ts);
+    event_match(&ev, one);
+    ev.signature = ja3   ? "JA3 fingerprint of a C&C client"
+                   : ja4 ? "JA4 fingerprint of a C&C client"
+                         : "JA3S fingerprint of a C&C server";
+    ev.hostname = host;
+    ev.suppressed_by = allow_server(d, f, list, sizeof(list));
+    emit(d, &ev);
+}
+
 void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struct ta_detect_tls *t)
 {
     d->st.tls_seen++;
-    if (t->sni == NULL || t->sni[0] == 0)
+    if (t->sni == NULL || t->sni[0] == 0) {
+        tls_fingerprints(d, f, t, NULL);
         return;
+    }
     char sni[NAME_MAX_LEN];
     host_clean(t->sni, sni, sizeof(sni));
     remember_name(d, &f->dst, sni);
@@ -519,6 +662,7 @@ void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struc
                                      : allow_url(d, m.value, list, sizeof(list));
         emit(d, &ev);
     }
+    tls_fingerprints(d, f, t, sni);
 }
 
 static bool html_like(const char *ctype)
@@ -703,6 +847,22 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         emit(d, &ev);
     }
 
+    /*
+     * Request timing inside the connection: a beacon that keeps one HTTP
+     * connection alive shows a single connection start, so its requests are
+     * a series of their own (bodies as the size). The series starts at the
+     * second request, with the connection's start standing in for the first
+     * (one round trip earlier), so that the many one-request connections
+     * hold no state at all.
+     */
+    if (d->beacon != NULL && tx->tx_index >= 1) {
+        uint64_t size = (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0);
+        if (tx->tx_index == 1)
+            ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start,
+                                  size);
+        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, tx->ts, size);
+    }
+
     /* Phishing content (suspected), unless the flow is already a known phishing visit. */
     struct ta_phish_verdict pv;
     if (d->o.phish_content && tx->have_resp && tx->resp_len > 0 &&
@@ -757,9 +917,11 @@ void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f)
             emit(d, &ev);
         }
     }
-    if (d->beacon != NULL && (f->proto == 6 || f->proto == 17))
+    if (d->beacon != NULL && (f->proto == 6 || f->proto == 17)) {
         ta_beacon_add(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->start,
                       f->bytes_toserver + f->bytes_toclient, f->id);
+        ta_beacon_conn_end(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id);
+    }
     struct ta__ckey mk;
     ta__ckey_make(&mk, NULL, NULL, f->id);
     ta__cache_del(&d->marks, &mk);
@@ -800,8 +962,15 @@ static void on_beacon(void *ud, const struct ta_beacon_hit *h)
     double c = h->s.score * 100.0;
     ev.confidence = (uint8_t)(c > 100.0 ? 100.0 : c);
     char sig[160];
-    snprintf(sig, sizeof(sig), "Periodic beaconing (score %.2f, median interval %.0f s, %u conns)",
-             h->s.score, h->s.median_interval_s, h->s.conns);
+    if (h->in_conn)
+        snprintf(sig, sizeof(sig),
+                 "Periodic requests in one connection (score %.2f, median interval %.0f s, "
+                 "%u requests)",
+                 h->s.score, h->s.median_interval_s, h->s.conns);
+    else
+        snprintf(sig, sizeof(sig),
+                 "Periodic beaconing (score %.2f, median interval %.0f s, %u conns)", h->s.score,
+                 h->s.median_interval_s, h->s.conns);
     ev.signature = sig;
     ev.hostname = name;
     emit(d, &ev);

@@ -240,6 +240,24 @@ static bool a_url(void *ctx, const char *url, ta_time_us at, uint32_t kinds,
     return convert(a, &m, out);
 }
 
+static bool a_hash(void *ctx, enum ta_detect_hash type, const char *value, ta_time_us at,
+                   uint32_t kinds, struct ta_detect_match *out)
+{
+    struct ta_detect_intel_adapter *a = ctx;
+    static const enum ta_intel_type types[] = {
+        [TA_DETECT_HASH_JA3] = TA_INTEL_JA3,
+        [TA_DETECT_HASH_JA3S] = TA_INTEL_JA3S,
+        [TA_DETECT_HASH_JA4] = TA_INTEL_JA4,
+        [TA_DETECT_HASH_CERT_SHA1] = TA_INTEL_SHA1,
+    };
+    uint32_t k = kinds_of(kinds);
+    struct ta_intel_match m;
+    if (k == 0 || (unsigned)type >= sizeof(types) / sizeof(types[0]) ||
+        ta_intel_match_hash(a->idx, types[type], value, strlen(value), at, k, &m, 1) == 0)
+        return false;
+    return convert(a, &m, out);
+}
+
 static size_t a_urls_for_host(void *ctx, const char *host, char *buf, size_t cap)
 {
     struct ta_detect_intel_adapter *a = ctx;
@@ -308,6 +326,7 @@ void ta_detect_intel_adapter_ops(struct ta_detect_intel_adapter *a, struct ta_de
     out->match_ip = a_ip;
     out->match_domain = a_domain;
     out->match_url = a_url;
+    out->match_hash = a_hash;
     out->phish_urls_for_host = a_urls_for_host;
     out->normalize_url = a_norm;
     out->allow_ip = a_allow_ip;
@@ -388,9 +407,17 @@ static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *t
 
 static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record *t)
 {
-    if (!t->has_client_hello || t->sni.ptr == NULL)
+    if (!t->has_client_hello && !t->has_server_hello)
         return;
-    struct ta_detect_tls r = {t->ts, t->sni.ptr};
+    struct ta_detect_tls r = {
+        .ts = t->ts,
+        .sni = t->sni.ptr,
+        .ja3 = t->has_client_hello ? t->ja3_hash : NULL,
+        .ja3s = t->has_server_hello ? t->ja3s_hash : NULL,
+        .ja4 = t->ja4,
+        .cert_sha1 = t->has_cert ? t->fingerprint.ptr : NULL,
+        .cert_subject = t->has_cert ? t->subject.ptr : NULL,
+    };
     ta_detector_tls(ud, f, &r);
 }
 

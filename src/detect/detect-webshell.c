@@ -450,9 +450,21 @@ bool ta_webshell_analyze(const struct ta_webshell_input *in, struct ta_webshell_
     parse_form(c);
     build_views(c);
 
-    /* China Chopper: the ->| |<- framing written by the payload itself. */
+    /*
+     * AntSword's classic ASP payload hides the word Execute from filters as
+     * "Ex"&cHr(101)&"cute(, then decodes its hex argument with a bd()
+     * function; checked before the framing, which its older templates share
+     * with China Chopper.
+     */
+    if (views_have(c, "\"&chr(101)&\"cute(") ||
+        (views_have(c, "function bd(byval s)") && views_have(c, "execute(")))
+        return set(out, TA_WS_ANTSWORD, 85, "AntSword ASP eval payload");
+
+    /* China Chopper: the ->| |<- framing written by the payload itself (ASP
+     * doubles the quotes inside its Execute("...") string). */
     if (views_have(c, "echo(\"->|\")") || views_have(c, "echo \"->|\"") ||
-        views_have(c, "Response.Write(\"->|\")") || views_have(c, "->|\");"))
+        views_have(c, "Response.Write(\"->|\")") || views_have(c, "->|\");") ||
+        views_have(c, "Response.Write(\"\"->|\"\")"))
         return set(out, TA_WS_CHOPPER, 95, "China Chopper payload (->| framing)");
     bool has_z0 = false;
     for (size_t i = 0; i < c->nparams; i++)

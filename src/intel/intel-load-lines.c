@@ -241,6 +241,8 @@ static void load_zeek(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
                                      : TA_INTEL_SHA256;
         else if (tl == 10 && memcmp(ty, "Intel::JA3", 10) == 0)
             t = TA_INTEL_JA3;
+        else if (tl == 16 && memcmp(ty, "Intel::CERT_HASH", 16) == 0)
+            t = TA_INTEL_SHA1; /* Zeek's certificate hash is the SHA-1 of the DER */
         else if (tl > 7 && memcmp(ty, "Intel::", 7) == 0) {
             ta__intel_unsupported(s, it.lineno, "indicator type %.*s", (int)(tl > 40 ? 40 : tl),
                                   ty);
@@ -318,6 +320,73 @@ static size_t et_addrs(struct ta__intel_sink *s, uint64_t line, const char *f, s
     return count;
 }
 
+/*
+ * ET's JA3 rules (emerging-ja3.rules) each name one fingerprint: `ja3.hash;
+ * content:"<md5>"` (or the older `ja3_hash;`), `ja3s.hash;` for servers.
+ * Kind: c2 for rules about malware (classtype command-and-control or
+ * trojan-activity, or a msg naming malware, a C&C, a trojan, a backdoor,
+ * ransomware, abuse.ch's list, Cobalt Strike, Meterpreter); scanner for
+ * scanning tools; other (silent) for the rest: adware, proxies, cloud tools.
+ * ET rates almost all of them "confidence Low": 50, "High" 90. Family: the
+ * rule's malware_family metadata, '_' read as a space.
+ * Returns how many were accepted.
+ */
+static size_t et_ja3(struct ta__intel_sink *s, uint64_t line, const char *r, size_t n,
+                     const char *msg, size_t ml)
+{
+    static const char *const c2_words[] = {"Malware",    "CnC",      "C2",
+                                           "Trojan",     "Backdoor", "Ransomware",
+                                           "[Abuse.ch]", "Cobalt",   "Meterpreter"};
+    static const char *const scan_words[] = {"Scan", "Nikto", "sqlmap", "Nessus", "Nexpose"};
+    struct ta_intel_indicator ind = {0};
+    ind.source = "et-open";
+    ind.kind = TA_INTEL_KIND_OTHER;
+    for (size_t i = 0; i < sizeof(scan_words) / sizeof(scan_words[0]); i++)
+        if (contains(msg, ml, scan_words[i]))
+            ind.kind = TA_INTEL_KIND_SCANNER;
+    for (size_t i = 0; i < sizeof(c2_words) / sizeof(c2_words[0]); i++)
+        if (contains(msg, ml, c2_words[i]))
+            ind.kind = TA_INTEL_KIND_C2;
+    if (contains(r, n, "classtype:command-and-control") ||
+        contains(r, n, "classtype:trojan-activity"))
+        ind.kind = TA_INTEL_KIND_C2;
+    ind.confidence = contains(r, n, "confidence High")     ? 90
+                     : contains(r, n, "confidence Medium") ? 70
+                                                           : 50;
+    char fam[64];
+    fam[0] = 0;
+    for (size_t k = 0; k + 15 <= n; k++)
+        if (memcmp(r + k, "malware_family ", 15) == 0) {
+            size_t o = 0;
+            for (size_t j = k + 15; j < n && r[j] != ',' && r[j] != ';' && o + 1 < sizeof(fam); j++)
+                fam[o++] = r[j] == '_' ? ' ' : r[j];
+            fam[o] = 0;
+            break;
+        }
+    ind.family = fam;
+    size_t got = 0;
+    for (size_t k = 0; k + 9 <= n; k++) {
+        bool server = k + 10 <= n && (memcmp(r + k, "ja3s.hash;", 10) == 0 ||
+                                      memcmp(r + k, "ja3s_hash;", 10) == 0);
+        if (!server && memcmp(r + k, "ja3.hash;", 9) != 0 && memcmp(r + k, "ja3_hash;", 9) != 0)
+            continue;
+        size_t j = k + (server ? 10 : 9);
+        while (j < n && r[j] == ' ')
+            j++;
+        if (j + 9 > n || memcmp(r + j, "content:\"", 9) != 0)
+            continue;
+        const char *v = r + j + 9;
+        const char *q = memchr(v, '"', n - j - 9);
+        if (q == NULL)
+            continue;
+        uint64_t before = s->res->accepted;
+        ta__intel_add(s, line, v, (size_t)(q - v), server ? TA_INTEL_JA3S : TA_INTEL_JA3, &ind);
+        got += (size_t)(s->res->accepted - before);
+        k = (size_t)(q - r);
+    }
+    return got;
+}
+
 static void load_et(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
 {
     struct ta__intel_lines it;
@@ -369,6 +438,8 @@ static void load_et(const uint8_t *buf, size_t len, struct ta__intel_sink *s)
         ind.source = "et-open";
         size_t got = et_addrs(s, it.lineno, tok[2], tl[2], &ind);
         got += et_addrs(s, it.lineno, tok[5], tl[5], &ind);
+        if (got == 0)
+            got = et_ja3(s, it.lineno, line + i, n - i, msg != NULL ? msg : "", ml);
         if (got == 0)
             s->res->skipped++;
     }

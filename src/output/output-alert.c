@@ -67,6 +67,15 @@ static const struct ta_alert_signature sigs[] = {
     {9101318, TA_EVENT_BACKDOOR, false, "Generic command execution webshell payload"},
     {9101319, TA_EVENT_BACKDOOR, false, "Generic command parameter"},
     {9101320, TA_EVENT_BACKDOOR_SUSPECTED, false, "High-entropy POST body to a script URL"},
+    {9101008, TA_EVENT_C2, false, "C&C TLS certificate (SHA-1 fingerprint)"},
+    {9101009, TA_EVENT_C2, false, "C&C domain in TLS certificate subject"},
+    {9101010, TA_EVENT_C2, false, "C&C JA3 and JA3S fingerprints"},
+    {9101011, TA_EVENT_C2, false, "C&C JA4 and JA3S fingerprints"},
+    {9101012, TA_EVENT_C2_SUSPECTED, false, "JA3 fingerprint of a C&C client"},
+    {9101013, TA_EVENT_C2_SUSPECTED, false, "JA4 fingerprint of a C&C client"},
+    {9101014, TA_EVENT_C2_SUSPECTED, false, "JA3S fingerprint of a C&C server"},
+    {9101015, TA_EVENT_C2_SUSPECTED, true, "Periodic requests in one connection"},
+    {9101321, TA_EVENT_BACKDOOR, false, "AntSword ASP eval payload"},
 };
 
 size_t ta_alert_signature_count(void)
@@ -284,6 +293,9 @@ static const char *app_proto(const struct ta_event *ev)
         return ev->app_proto;
     switch (ev->method) {
     case TA_METHOD_SNI:
+    case TA_METHOD_JA3:
+    case TA_METHOD_CERT:
+    case TA_METHOD_CERT_NAME:
         return "tls";
     case TA_METHOD_HOST:
     case TA_METHOD_URL:

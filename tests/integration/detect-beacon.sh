@@ -4,7 +4,9 @@
 # update polls, NTP, DNS and browsing; no indicators anywhere) analysed with
 # no intel. Every c2-suspected alert is matched to truth-beacon.json by
 # (host, server, port); precision and recall must stay above the floors, and
-# no confirmed event may appear (there is nothing to confirm against).
+# no confirmed event may appear (there is nothing to confirm against). The
+# keep-alive beacon (one connection, 40 requests, 20 % jitter) must be found by
+# the timing of its requests inside the connection.
 set -euo pipefail
 if ! "$TA_GEN" --help | grep -q '^  beacon'; then echo "threatatlas-gen has no beacon scenario"; exit 77; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -31,15 +33,23 @@ for seed in (7, 11):
         print("CONFIRMED", md(e, "threatatlas_kind"), e["alert"]["signature"], e["dest_ip"])
     assert not confirmed, "confirmed events without any indicator"
     got = set()
+    sig = {}
     for e in ev:
         if md(e, "threatatlas_kind") != "c2-suspected":
             continue
         k = (e["src_ip"], e["dest_ip"], e["dest_port"])
         assert k not in got, ("c2-suspected twice for a pair", k)
         got.add(k)
+        sig[k] = (e["alert"]["signature_id"], e["alert"]["signature"])
         if k not in pos:
             print("FP seed %d: %s -> %s:%d (%s) %s" % (seed, k[0], k[1], k[2],
                   ben.get(k, "not in truth"), e["alert"]["signature"]))
+    # The keep-alive beacon (one connection, 40 requests, 20 % jitter) is found by the
+    # timing of its requests.
+    ka = [k for k, b in pos.items() if b["channel"] == "http-keepalive"]
+    assert len(ka) == 1 and pos[ka[0]]["requests"] == 40 and pos[ka[0]]["jitter"] == 0.2, ka
+    assert ka[0] in got, ("keep-alive beacon missed", ka[0])
+    assert sig[ka[0]][0] == 9101015 and "40 requests" in sig[ka[0]][1], sig[ka[0]]
     for k in sorted(set(pos) - got):
         b = pos[k]
         print("FN seed %d: %s -> %s:%d %s period %d s jitter %.2f (%s), %d connections" % (

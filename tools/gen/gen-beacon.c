@@ -19,6 +19,12 @@
  *   - Browsing: visits at exponential gaps (mean 20 min), each a DNS lookup
  *     and 1-5 connections within seconds to the site and shared CDN servers
  *     (responses 1-20 KB).
+ *   - One keep-alive beacon: a host holds one HTTP/1.1 connection to its own
+ *     C&C server (port 8080, by address) and POSTs a small report on it every
+ *     60 s with 20 % symmetric jitter, 40 requests (Caldera's and Mythic's
+ *     HTTP agents poll so): one connection start, so only request timing
+ *     inside the connection shows it. It has a random stream of its own, so
+ *     the rest of the capture is as without it.
  */
 #include "gen-scenarios.h"
 
@@ -63,7 +69,10 @@ struct bpair {
     uint64_t sent;
 };
 
-enum skind { S_BEACON, S_AV, S_APPUPD, S_HTTPUPD, S_NTP, S_VISIT };
+enum skind { S_BEACON, S_AV, S_APPUPD, S_HTTPUPD, S_NTP, S_VISIT, S_KEEPALIVE };
+
+enum { KA_REQUESTS = 40, KA_PERIOD_S = 60, KA_PORT = 8080 };
+#define KA_JITTER 0.20
 
 struct sess {
     ta_time_us t;
@@ -89,7 +98,12 @@ struct bw {
     size_t ns, scap;
     /* Benign pairs for the truth: bit per (host, server slot, port slot). */
     uint8_t *seen;
-    uint64_t counts[6];
+    uint64_t counts[7];
+    /* The keep-alive beacon: its own random stream, host index, server, requests. */
+    struct tg_rng krng;
+    uint32_t ka_host, ka_ip;
+    ta_time_us ka_start;
+    uint64_t ka_sent;
 };
 
 /* Server slots for the benign-pair bitmap. */
@@ -329,6 +343,55 @@ static ta_err emit_beacon(struct bw *w, ta_time_us t, uint32_t pi)
     return TA_OK;
 }
 
+/*
+ * The keep-alive beacon: one connection, KA_REQUESTS POSTs at KA_PERIOD_S
+ * with KA_JITTER, each answered at once. Drawn from krng only.
+ */
+static ta_err emit_keepalive(struct bw *w)
+{
+    struct tg_rng *saved = w->c.rng;
+    struct tg_rng *r = &w->krng;
+    w->c.rng = r;
+    char ipb[16];
+    const char *hn = tg_ip4_str(w->ka_ip, ipb);
+    struct tg_tcp_sess *ss =
+        tg_tcp_start(&w->c, w->ka_start, w->hosts[w->ka_host], w->ka_ip, KA_PORT,
+                     (uint32_t)tg_rng_range(r, 30000, 120000), 128, 50);
+    ta_err e = tg_tcp_sess_open(ss);
+    struct tg_ctx *c = &w->c;
+    for (uint32_t i = 0; i < KA_REQUESTS && e == TA_OK; i++) {
+        if (i > 0) {
+            double f = 1.0 + KA_JITTER * (2.0 * tg_rng_unit(r) - 1.0);
+            tg_tcp_sess_wait(ss, (uint64_t)((double)KA_PERIOD_S * f * 1e6));
+        }
+        char body[160];
+        char id[25];
+        tg_rng_alnum(r, id, 24);
+        id[24] = 0;
+        int bl = snprintf(body, sizeof(body), "{\"id\":\"%s\",\"seq\":%u,\"results\":[]}", id, i);
+        tg_buf_reset(&c->a);
+        tg_buf_printf(
+            &c->a,
+            "POST /api/beacon HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: Go-http-client/1.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+            hn, (unsigned)KA_PORT, bl, body);
+        e = tg_tcp_sess_send(ss, true, c->a.p, c->a.len);
+        tg_buf_reset(&c->b);
+        const char *task = "{\"tasks\":[]}";
+        tg_buf_printf(&c->b,
+                      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                      "\r\n%s",
+                      strlen(task), task);
+        if (e == TA_OK)
+            e = tg_tcp_sess_send(ss, false, c->b.p, c->b.len);
+        w->ka_sent++;
+    }
+    if (e == TA_OK)
+        e = tg_tcp_sess_close(ss, true);
+    w->c.rng = saved;
+    return e;
+}
+
 static ta_err emit_udp_pair(struct bw *w, ta_time_us t, uint32_t cl, uint32_t sv, uint16_t dport,
                             const uint8_t *q, size_t ql, const uint8_t *a, size_t al)
 {
@@ -558,7 +621,11 @@ static ta_err setup(struct bw *w, struct tg_geo *geo)
         }
     }
     free(perm);
-    return TA_OK;
+    /* The keep-alive beacon, from its own stream, after every other draw. */
+    struct tg_rng *kr = &w->krng;
+    w->ka_host = (uint32_t)tg_rng_below(kr, w->nhosts);
+    w->ka_start = w->o->from + (ta_time_us)tg_rng_below(kr, 600) * SEC;
+    return tg_geo_draw(geo, kr, "RU", &w->ka_ip);
 }
 
 static void benign_row(struct ta_json *j, uint32_t host, uint32_t server, uint16_t port,
@@ -585,11 +652,11 @@ static ta_err write_truth(struct bw *w, ta_time_us t0, ta_time_us t1, uint64_t p
     ta_json_kv_time(&j, "end", t1);
     ta_json_kv_uint(&j, "hosts", w->nhosts);
     ta_json_kv_uint(&j, "packets", packets);
-    static const char *const kn[] = {"beacon",      "av_update", "app_update",
-                                     "http_update", "ntp",       "browse_visit"};
+    static const char *const kn[] = {"beacon", "av_update",    "app_update",      "http_update",
+                                     "ntp",    "browse_visit", "keepalive_beacon"};
     ta_json_key(&j, "sessions_by_kind");
     ta_json_obj_open(&j);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         ta_json_kv_uint(&j, kn[i], w->counts[i]);
     ta_json_obj_close(&j);
     ta_json_key(&j, "beacon");
@@ -610,6 +677,21 @@ static ta_err write_truth(struct bw *w, ta_time_us t0, ta_time_us t1, uint64_t p
         ta_json_kv_double(&j, "jitter", p->jitter);
         ta_json_kv_str(&j, "jitter_style", p->cs_style ? "sleep-minus" : "symmetric");
         ta_json_kv_uint(&j, "connections", p->sent);
+        ta_json_obj_close(&j);
+    }
+    if (w->ka_sent > 0) {
+        char a[16], b[16];
+        ta_json_obj_open(&j);
+        ta_json_kv_str(&j, "host", tg_ip4_str(w->hosts[w->ka_host], a));
+        ta_json_kv_str(&j, "server", tg_ip4_str(w->ka_ip, b));
+        ta_json_kv_uint(&j, "port", KA_PORT);
+        ta_json_kv_str(&j, "proto", "tcp");
+        ta_json_kv_str(&j, "channel", "http-keepalive");
+        ta_json_kv_uint(&j, "period_s", KA_PERIOD_S);
+        ta_json_kv_double(&j, "jitter", KA_JITTER);
+        ta_json_kv_str(&j, "jitter_style", "symmetric");
+        ta_json_kv_uint(&j, "connections", 1);
+        ta_json_kv_uint(&j, "requests", w->ka_sent);
         ta_json_obj_close(&j);
     }
     ta_json_arr_close(&j);
@@ -659,6 +741,7 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo)
         return TA_ERR_NOMEM;
     w->o = o;
     tg_rng_seed(&w->rng, o->seed ^ 0x626561636f6eull);
+    tg_rng_seed(&w->krng, o->seed ^ 0x6b6565702d616c76ull);
     w->c.rng = &w->rng;
     ta_time_us t0 = o->from, t1 = o->from + (ta_time_us)o->hours * 3600 * SEC;
     ta_err e = setup(w, geo);
@@ -672,6 +755,9 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo)
         e = tg_sink_new(&w->c.sink, pw);
     if (e == TA_OK) {
         schedule(w, t0, t1);
+        /* Only when the capture is long enough to hold its requests. */
+        if (w->ka_start + (ta_time_us)KA_REQUESTS * (KA_PERIOD_S + 15) * SEC < t1)
+            add_sess(w, w->ka_start, S_KEEPALIVE, w->ka_host, 0);
         qsort(w->s, w->ns, sizeof(*w->s), sess_cmp);
     }
     for (size_t i = 0; i < w->ns && e == TA_OK; i++) {
@@ -697,6 +783,9 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo)
             break;
         case S_VISIT:
             e = emit_visit(w, s->t, s->a);
+            break;
+        case S_KEEPALIVE:
+            e = emit_keepalive(w);
             break;
         }
     }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the beaconing scorer: synthetic series of jittered
  * beacons next to benign traffic (irregular browsing, NTP, hourly update
- * polls, short-lived pairs); precision and recall are printed.
+ * polls, short-lived pairs); precision and recall are printed; request
+ * series inside one kept-alive connection.
  */
 #include "testutil.h"
 
@@ -257,13 +258,85 @@ static void test_prevalence(void **state)
     }
 }
 
+struct conn_hits {
+    unsigned n, in_conn;
+    uint64_t flow;
+    double median;
+};
+
+static void on_conn_hit(void *ud, const struct ta_beacon_hit *h)
+{
+    struct conn_hits *c = ud;
+    c->n++;
+    c->in_conn += h->in_conn;
+    c->flow = h->last_flow_id;
+    c->median = h->s.median_interval_s;
+}
+
+/*
+ * Requests inside one connection: 40 requests at 60 s with 20 % symmetric
+ * jitter on one kept-alive connection (one connection start) are a series of
+ * their own and reported, marked in_conn. Browsing connections of a few
+ * requests hold no pair once they end. A route whose connection starts are
+ * reported is reported once, not again for its long connections; a
+ * connection's series counts its host once for prevalence.
+ */
+static void test_in_connection(void **state)
+{
+    (void)state;
+    struct ta_beacon_opts o;
+    ta_beacon_opts_default(&o);
+    struct ta_beacon *b;
+    assert_int_equal(ta_beacon_new(&o, &b), TA_OK);
+    struct ta_addr h, c2, web;
+    addr(&h, 10, 8, 1);
+    addr(&c2, 203, 0, 120);
+    addr(&web, 198, 51, 7);
+    ta_time_us t = T0;
+    ta_beacon_add(b, &h, &c2, 8080, 6, t, 9000, 77);
+    for (unsigned i = 0; i < 40; i++) {
+        ta_beacon_add_request(b, &h, &c2, 8080, 6, 77, t, 150 + (uint64_t)(urand() * 8));
+        t += (ta_time_us)(60.0 * (1.0 + 0.2 * (2.0 * urand() - 1.0)) * 1e6);
+    }
+    ta_beacon_conn_end(b, &h, &c2, 8080, 6, 77);
+    /* 30 browsing connections of 3 requests each, ended. */
+    for (unsigned k = 0; k < 30; k++) {
+        ta_time_us at = T0 + (ta_time_us)(urand() * 7200.0 * 1e6);
+        ta_beacon_add(b, &h, &web, 443, 6, at, 20000, 1000 + k);
+        for (unsigned i = 0; i < 3; i++)
+            ta_beacon_add_request(b, &h, &web, 443, 6, 1000 + k, at + i * 200000, 5000);
+        ta_beacon_conn_end(b, &h, &web, 443, 6, 1000 + k);
+    }
+    struct ta_beacon_stats st;
+    ta_beacon_get_stats(b, &st);
+    assert_int_equal(st.pairs, 3); /* c2 starts, c2's connection, web starts */
+    struct conn_hits c = {0};
+    assert_int_equal(ta_beacon_report(b, on_conn_hit, &c), TA_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.in_conn, 1);
+    assert_int_equal(c.flow, 77);
+    assert_true(c.median > 50.0 && c.median < 70.0);
+    ta_beacon_free(b);
+
+    /* Connection starts and a long connection on one route: one report, the starts'. */
+    assert_int_equal(ta_beacon_new(&o, &b), TA_OK);
+    for (unsigned i = 0; i < 30; i++)
+        ta_beacon_add(b, &h, &c2, 443, 6, T0 + (ta_time_us)i * 120 * S, 600, i + 1);
+    for (unsigned i = 0; i < 30; i++)
+        ta_beacon_add_request(b, &h, &c2, 443, 6, 500, T0 + (ta_time_us)i * 120 * S, 300);
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(ta_beacon_report(b, on_conn_hit, &c), TA_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.in_conn, 0);
+    ta_beacon_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_score_series),
-        cmocka_unit_test(test_precision_recall),
-        cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_prevalence),
+        cmocka_unit_test(test_score_series),  cmocka_unit_test(test_precision_recall),
+        cmocka_unit_test(test_caps),          cmocka_unit_test(test_prevalence),
+        cmocka_unit_test(test_in_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

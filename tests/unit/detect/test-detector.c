@@ -262,6 +262,39 @@ static bool fake_allow_url(void *ctx, const char *url, char *list, size_t cap)
     return false;
 }
 
+/* TLS fingerprints as the fake intel lists them (all c2). */
+static const struct {
+    enum ta_detect_hash type;
+    const char *value, *family;
+} fps[] = {
+    {TA_DETECT_HASH_JA3, "eb88d0b3e1961a0562f006e5ce2a0b87", "cobalt strike"},
+    {TA_DETECT_HASH_JA3, "6734f37431670b3ab4292b8f60f29984", "trickbot"},
+    {TA_DETECT_HASH_JA3S, "649d6810e8392f63dc311eecb6b7098b", "Cobalt Strike"},
+    {TA_DETECT_HASH_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", ""},
+    {TA_DETECT_HASH_CERT_SHA1, "7bb698386970363d2919cc5772846984ffd4a889", "dridex"},
+};
+
+static bool fake_hash(void *ctx, enum ta_detect_hash type, const char *value, ta_time_us at,
+                      uint32_t kinds, struct ta_detect_match *m)
+{
+    (void)ctx;
+    (void)at;
+    if (!(kinds & TA_DETECT_IK_BIT(TA_DETECT_IK_C2)))
+        return false;
+    for (size_t i = 0; i < sizeof(fps) / sizeof(fps[0]); i++)
+        if (fps[i].type == type && strcasecmp(fps[i].value, value) == 0) {
+            memset(m, 0, sizeof(*m));
+            m->value = fps[i].value;
+            m->type = type == TA_DETECT_HASH_CERT_SHA1 ? "sha1" : "ja3";
+            m->kind = TA_DETECT_IK_C2;
+            m->confidence = 50;
+            m->family = fps[i].family;
+            m->sources = "fp-test";
+            return true;
+        }
+    return false;
+}
+
 static const struct ta_detect_intel fake_intel = {
     .ctx = NULL,
     .match_ip = fake_ip,
@@ -272,6 +305,7 @@ static const struct ta_detect_intel fake_intel = {
     .allow_ip = fake_allow_ip,
     .allow_name = fake_allow_name,
     .allow_url = fake_allow_url,
+    .match_hash = fake_hash,
 };
 
 static void fake_geo(void *ctx, struct ta_event_side *s)
@@ -307,6 +341,7 @@ struct rec {
     ta_time_us ts, flow_start;
     uint32_t tx_index;
     bool established, undated;
+    uint32_t sid; /* signature id */
 };
 
 struct sink {
@@ -353,6 +388,7 @@ static void on_event(void *ud, const struct ta_event *ev)
         cp(r->suppressed_by, sizeof(r->suppressed_by), ev->suppressed_by);
     }
     assert_non_null(ev->signature);
+    r->sid = ta_event_signature_id(ev);
 }
 
 static uint64_t next_id = 1;
@@ -449,7 +485,7 @@ static void test_c2(void **state)
     assert_int_equal(s.r[3].flow_id, f.id);
     /* SNI. */
     mkflow(&f, "10.0.0.5", 40008, "192.0.2.10", 443, T + 30 * SEC);
-    struct ta_detect_tls tls = {T + 30 * SEC, "api.evil.example"};
+    struct ta_detect_tls tls = {.ts = T + 30 * SEC, .sni = "api.evil.example"};
     ta_detector_tls(d, &f, &tls);
     ta_detector_flow_end(d, &f);
     assert_int_equal(s.n, 5);
@@ -461,6 +497,129 @@ static void test_c2(void **state)
     assert_int_equal(st.events[TA_EVENT_C2], 5);
     assert_int_equal(st.deduplicated, 2); /* second Host + the IP at flow end */
     assert_int_equal(st.resolutions, 2);
+    ta_detector_free(d);
+}
+
+/*
+ * TLS fingerprints and the certificate: a listed certificate SHA-1 (colon hex,
+ * any case) or a subject CN under a c2 domain is C&C; a client JA3/JA4 and the
+ * server's JA3S of the same family is C&C; one fingerprint alone, or two of
+ * different families, only c2-suspected. A confirmed event on the flow
+ * leaves no suspected one; an allowed server suppresses; no SNI is needed.
+ */
+static void test_tls_fingerprints(void **state)
+{
+    (void)state;
+    struct sink s = {0};
+    struct ta_detector *d;
+    assert_int_equal(ta_detector_new(NULL, &fake_intel, NULL, on_event, &s, &d), TA_OK);
+    struct ta_flow f;
+    const char *cs_ja3 = "eb88d0b3e1961a0562f006e5ce2a0b87";
+    const char *cs_ja3s = "649d6810e8392f63dc311eecb6b7098b";
+
+    /* Certificate SHA-1 as Suricata writes it; also a listed JA3: one C&C event. */
+    mkflow(&f, "10.0.20.1", 50001, "198.18.0.1", 443, T);
+    struct ta_detect_tls t = {.ts = T,
+                              .ja3 = cs_ja3,
+                              .cert_sha1 = "7B:B6:98:38:69:70:36:3D:29:19:CC:57:72:84:69:84:FF:"
+                                           "D4:A8:89"};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_C2);
+    assert_int_equal(s.r[0].method, TA_METHOD_CERT);
+    assert_string_equal(s.r[0].indicator, "7bb698386970363d2919cc5772846984ffd4a889");
+    assert_string_equal(s.r[0].family, "dridex");
+    assert_string_equal(s.r[0].attacker, "198.18.0.1");
+
+    /* Wildcard subject CN under a c2 domain; SNI elsewhere. */
+    mkflow(&f, "10.0.20.1", 50002, "198.18.0.2", 443, T);
+    t = (struct ta_detect_tls){
+        .ts = T, .sni = "cdn.example.net", .cert_subject = "C=US, O=Evil, CN=*.api.evil.example"};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.r[1].method, TA_METHOD_CERT_NAME);
+    assert_string_equal(s.r[1].indicator, "evil.example");
+    assert_string_equal(s.r[1].host, "api.evil.example");
+    /* A CN that is no host name, or an unlisted one: nothing. */
+    mkflow(&f, "10.0.20.1", 50003, "198.18.0.3", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .cert_subject = "O=Evil, CN=evil"};
+    ta_detector_tls(d, &f, &t);
+    t = (struct ta_detect_tls){.ts = T, .cert_subject = "CN=good.example, O=evil.example"};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 2);
+
+    /* JA3 and JA3S of one family (case aside): C&C by method ja3. */
+    mkflow(&f, "10.0.20.1", 50004, "198.18.0.4", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .sni = "x.example", .ja3 = cs_ja3, .ja3s = cs_ja3s};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.r[2].kind, TA_EVENT_C2);
+    assert_int_equal(s.r[2].method, TA_METHOD_JA3);
+    assert_string_equal(s.r[2].indicator, cs_ja3);
+    /* JA4 with the JA3S: the family of the one that names it. */
+    mkflow(&f, "10.0.20.1", 50005, "198.18.0.5", 443, T);
+    t = (struct ta_detect_tls){
+        .ts = T, .ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1", .ja3s = cs_ja3s};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.r[3].kind, TA_EVENT_C2);
+    assert_string_equal(s.r[3].family, "Cobalt Strike");
+
+    /* Alone, or of two families: suspected, once per flow. */
+    mkflow(&f, "10.0.20.1", 50006, "198.18.0.6", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .ja3 = "6734F37431670B3AB4292B8F60F29984"};
+    ta_detector_tls(d, &f, &t);
+    ta_detector_tls(d, &f, &t);
+    mkflow(&f, "10.0.20.1", 50007, "198.18.0.7", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .ja3 = "6734f37431670b3ab4292b8f60f29984", .ja3s = cs_ja3s};
+    ta_detector_tls(d, &f, &t);
+    mkflow(&f, "10.0.20.1", 50008, "198.18.0.8", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .ja3s = cs_ja3s};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 7);
+    for (size_t i = 4; i < 7; i++) {
+        assert_int_equal(s.r[i].kind, TA_EVENT_C2_SUSPECTED);
+        assert_int_equal(s.r[i].method, TA_METHOD_JA3);
+    }
+    assert_string_equal(s.r[4].family, "trickbot");
+    assert_string_equal(s.r[6].indicator, cs_ja3s);
+
+    /* An allowed server: kept, suppressed. */
+    mkflow(&f, "10.0.20.1", 50009, "192.0.2.99", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .ja3 = cs_ja3, .ja3s = cs_ja3s};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 8);
+    assert_int_equal(s.r[7].kind, TA_EVENT_C2);
+    assert_string_equal(s.r[7].suppressed_by, "test-allow");
+
+    /* Unlisted fingerprints and an intel without hash lookups: nothing. */
+    mkflow(&f, "10.0.20.1", 50010, "198.18.0.10", 443, T);
+    t = (struct ta_detect_tls){
+        .ts = T, .ja3 = "00000000000000000000000000000000", .cert_sha1 = "not-a-sha1"};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 8);
+    struct ta_detect_intel no_hash = fake_intel;
+    no_hash.match_hash = NULL;
+    ta_detector_set_intel(d, &no_hash);
+    mkflow(&f, "10.0.20.1", 50011, "198.18.0.11", 443, T);
+    t = (struct ta_detect_tls){.ts = T, .ja3 = cs_ja3, .ja3s = cs_ja3s};
+    ta_detector_tls(d, &f, &t);
+    assert_int_equal(s.n, 8);
+
+    /* Every signature these write has its own id. */
+    struct ta_event ev = {0};
+    const char *sigs[] = {
+        "C&C TLS certificate (SHA-1 fingerprint)", "C&C domain in TLS certificate subject",
+        "C&C JA3 and JA3S fingerprints",           "C&C JA4 and JA3S fingerprints",
+        "JA3 fingerprint of a C&C client",         "JA4 fingerprint of a C&C client",
+        "JA3S fingerprint of a C&C server"};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        ev.signature = sigs[i];
+        assert_int_equal(ta_event_signature_id(&ev), 9101008 + i);
+    }
+    assert_string_equal(ta_event_method_name(TA_METHOD_JA3), "ja3");
+    assert_string_equal(ta_event_method_name(TA_METHOD_CERT), "cert");
+    assert_string_equal(ta_event_method_name(TA_METHOD_CERT_NAME), "cert-name");
     ta_detector_free(d);
 }
 
@@ -535,10 +694,10 @@ static void test_phishing(void **state)
     assert_string_equal(s.r[1].page, "http://secure.bad-bank.example/verify.html");
     /* SNI: exactly one indicator URL for the host -> that URL, else the host. */
     mkflow(&f, "10.0.1.3", 41002, "203.0.113.50", 443, T);
-    struct ta_detect_tls t1 = {T, "phish.example"};
+    struct ta_detect_tls t1 = {.ts = T, .sni = "phish.example"};
     ta_detector_tls(d, &f, &t1);
     mkflow(&f, "10.0.1.3", 41003, "203.0.113.52", 443, T);
-    struct ta_detect_tls t2 = {T, "two.example"};
+    struct ta_detect_tls t2 = {.ts = T, .sni = "two.example"};
     ta_detector_tls(d, &f, &t2);
     assert_int_equal(s.n, 4);
     assert_int_equal(s.r[2].method, TA_METHOD_SNI);
@@ -547,11 +706,11 @@ static void test_phishing(void **state)
     assert_string_equal(s.r[3].page, "two.example");
     assert_string_equal(s.r[3].indicator, "two.example");
     mkflow(&f, "10.0.1.3", 41004, "203.0.113.53", 443, T);
-    struct ta_detect_tls t3 = {T, "login.bad-bank.example"};
+    struct ta_detect_tls t3 = {.ts = T, .sni = "login.bad-bank.example"};
     ta_detector_tls(d, &f, &t3);
     ta_detector_tls(d, &f, &t3);
     mkflow(&f, "10.0.1.3", 41005, "203.0.113.54", 443, T);
-    struct ta_detect_tls t4 = {T, "www.example.org"};
+    struct ta_detect_tls t4 = {.ts = T, .sni = "www.example.org"};
     ta_detector_tls(d, &f, &t4);
     assert_int_equal(s.n, 5);
     assert_int_equal(s.r[4].method, TA_METHOD_SNI);
@@ -686,7 +845,7 @@ static void test_beacon_allowlist(void **state)
         ta_detector_flow_end(d, &f);
         mkflow(&f, "10.0.3.2", (uint16_t)(50000 + i), "198.51.100.200", 443,
                T + (ta_time_us)i * 300 * SEC);
-        struct ta_detect_tls t = {f.start, "updates.vendor.example"};
+        struct ta_detect_tls t = {.ts = f.start, .sni = "updates.vendor.example"};
         ta_detector_tls(d, &f, &t);
         ta_detector_flow_end(d, &f);
     }
@@ -707,6 +866,56 @@ static void test_beacon_allowlist(void **state)
     ta_detector_get_stats(d, &st);
     assert_int_equal(st.allowlisted, 1);
     assert_int_equal(st.beacon.pairs, 2);
+    ta_detector_free(d);
+}
+
+/*
+ * A beacon over one kept-alive HTTP connection: 40 requests about a minute
+ * apart on one flow are c2-suspected by the timing of the requests; 40
+ * one-request connections to a web server hold no request series.
+ */
+static void test_beacon_keepalive(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ta_detector *d = mk(&s, NULL);
+    struct ta_flow f, web;
+    mkflow(&f, "10.0.3.5", 50100, "203.0.113.210", 8080, T);
+    uint32_t x = 7;
+    ta_time_us t = T + 80000, wt = T;
+    for (unsigned i = 0; i < 40; i++) {
+        x = x * 1103515245u + 12345u;
+        struct ta_detect_http tx = {.ts = t,
+                                    .tx_index = i,
+                                    .method = "POST",
+                                    .host = "203.0.113.210:8080",
+                                    .url = "/api/beacon",
+                                    .req_body = (const uint8_t *)"{\"id\":1}",
+                                    .req_len = 8,
+                                    .have_resp = true,
+                                    .status = 200};
+        ta_detector_http(d, &f, &tx);
+        t += (ta_time_us)(48 + (x >> 16) % 25) * SEC; /* 60 s +- 20 % */
+        /* Browsing: bursts of pages seconds apart, now and then a pause. */
+        wt += (ta_time_us)((x >> 8) % 4 == 0 ? 300 + (x >> 12) % 600 : 1 + (x >> 12) % 4) * SEC;
+        mkflow(&web, "10.0.3.5", (uint16_t)(40000 + i), "198.51.100.210", 80, wt);
+        struct ta_detect_http one = {.ts = web.start, .method = "GET", .host = "www.example.org"};
+        ta_detector_http(d, &web, &one);
+        ta_detector_flow_end(d, &web);
+    }
+    f.pkts_toserver = f.pkts_toclient = 80;
+    ta_detector_flow_end(d, &f);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    /* The beacon's connection start and series, the web server's connection starts. */
+    assert_int_equal(st.beacon.pairs, 3);
+    ta_detector_finish(d);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].kind, TA_EVENT_C2_SUSPECTED);
+    assert_int_equal(s.r[0].method, TA_METHOD_BEACON);
+    assert_int_equal(s.r[0].sid, 9101015);
+    assert_string_equal(s.r[0].attacker, "203.0.113.210");
+    assert_int_equal(s.r[0].flow_id, f.id);
     ta_detector_free(d);
 }
 
@@ -798,7 +1007,7 @@ static void tls_flow(struct ta_detector *d, struct ta_flow *f, const char *clien
     mkflow(f, client, 51000, server, port, start);
     tcp_handshake(f);
     if (sni != NULL) {
-        struct ta_detect_tls t = {start + 50000, sni};
+        struct ta_detect_tls t = {.ts = start + 50000, .sni = sni};
         ta_detector_tls(d, f, &t);
     }
 }
@@ -1321,10 +1530,10 @@ static void test_times(void **state)
     assert_int_equal(s.r[1].ts, T + 3500 * SEC);
     /* SNI of a domain listed long ago: only when the hello falls in the window. */
     mkflow(&f, "10.0.17.2", 60003, "198.51.100.60", 443, T);
-    struct ta_detect_tls t1 = {T, "old-c2.example"};
+    struct ta_detect_tls t1 = {.ts = T, .sni = "old-c2.example"};
     ta_detector_tls(d, &f, &t1);
     mkflow(&f, "10.0.17.2", 60004, "198.51.100.60", 443, T - 500 * SEC);
-    struct ta_detect_tls t2 = {T - 500 * SEC, "old-c2.example"};
+    struct ta_detect_tls t2 = {.ts = T - 500 * SEC, .sni = "old-c2.example"};
     ta_detector_tls(d, &f, &t2);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.r[2].ts, T - 500 * SEC);
@@ -1653,9 +1862,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_c2),
         cmocka_unit_test(test_c2_url),
+        cmocka_unit_test(test_tls_fingerprints),
         cmocka_unit_test(test_phishing),
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_beacon_allowlist),
+        cmocka_unit_test(test_beacon_keepalive),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_c2_domain_cap),
         cmocka_unit_test(test_output),

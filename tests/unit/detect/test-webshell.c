@@ -167,6 +167,48 @@ static void test_antsword(void **state)
     assert_int_equal(v.confidence, 95);
 }
 
+/*
+ * Classic ASP forms (shapes from the tools' public templates): AntSword's
+ * eval("Ex"&cHr(101)&"cute(... with its bd() hex decoder, and China
+ * Chopper's Execute with doubled quotes around the ->| framing.
+ */
+static void test_asp_forms(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    char enc[2048], body[4096];
+    static const char ant_asp[] =
+        "eval(\"Ex\"&cHr(101)&\"cute(\"\"Server.ScriptTimeout=3600:On Error Resume "
+        "Next:Function bd(byVal s):For i=1 To Len(s) Step 2:c=Mid(s,i,2):If "
+        "IsNumeric(Mid(s,i,1)) Then:Execute(\"\"\"\"bd=bd&chr(&H\"\"\"\"&c&\"\"\"\")\"\"\"\")"
+        ":End If\"\"&chr(10)&\"\"Next:End Function\"\")\")";
+    urlenc(ant_asp, enc, sizeof(enc));
+    snprintf(body, sizeof(body), "pass=%s&x7a1=4F6E204572726F7220526573756D65", enc);
+    assert_true(analyze_post("/ant.asp", body, "ok", &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    assert_int_equal(v.confidence, 85);
+    assert_false(v.suspected);
+    assert_string_equal(v.signature, "AntSword ASP eval payload");
+    /* The decoder function alone with Execute (a template without the chr trick). */
+    snprintf(body, sizeof(body), "a=%s",
+             "Execute(%22Function%20bd(byVal%20s)%3Abd%3Ds%3AEnd%20Function%22)");
+    assert_true(analyze_post("/a.asp", body, NULL, &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+
+    static const char chopper_asp[] =
+        "Execute(\"Execute(\"\"On Error Resume Next:Response.Write(\"\"->|\"\"):"
+        "Dim oFSO:Set oFSO=CreateObject(\"\"Scripting.FileSystemObject\"\"):"
+        "Response.Write(\"\"|<-\"\"):Response.End\"\")\")";
+    urlenc(chopper_asp, enc, sizeof(enc));
+    snprintf(body, sizeof(body), "caidao=%s&z1=QzpcXA%%3D%%3D", enc);
+    assert_true(analyze_post("/c.asp", body, NULL, &v));
+    assert_int_equal(v.family, TA_WS_CHOPPER);
+    assert_int_equal(v.confidence, 95);
+
+    /* An ordinary ASP form naming "execute" is nothing. */
+    assert_false(analyze_post("/order.asp", "action=execute(order)&qty=2", "<html>ok</html>", &v));
+}
+
 static void test_behinder_godzilla(void **state)
 {
     (void)state;
@@ -528,8 +570,11 @@ static void test_godzilla_capture(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chopper),           cmocka_unit_test(test_antsword),
-        cmocka_unit_test(test_behinder_godzilla), cmocka_unit_test(test_generic_and_benign),
+        cmocka_unit_test(test_chopper),
+        cmocka_unit_test(test_antsword),
+        cmocka_unit_test(test_asp_forms),
+        cmocka_unit_test(test_behinder_godzilla),
+        cmocka_unit_test(test_generic_and_benign),
         cmocka_unit_test(test_godzilla_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * addresses refused, Bambenek C&C master lists, Spamhaus DROP (and ASN-DROP
  * unsupported), URLhaus's country/ASN feeds, gzip and zip files, Suricata
  * iprep with its categories file, Zeek SHA-512 hashes, maltrail TLD trails,
- * date offsets and unreadable dates, an ET rules file with no rule in it.
+ * date offsets and unreadable dates, an ET rules file with no rule in it, ET's
+ * JA3/JA3S rules and Zeek certificate hashes.
  */
 #include "testutil.h"
 
@@ -446,6 +447,62 @@ static void test_et_empty(void **state)
     assert_int_equal(r.accepted + r.rejected + r.unsupported, 0);
 }
 
+/* ET's JA3 rules: one fingerprint each, client (ja3.hash, ja3_hash) or server (ja3s.hash). */
+static void test_et_ja3(void **state)
+{
+    (void)state;
+    const char *t =
+        "alert tls $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET JA3 Hash - Suspected Cobalt "
+        "Strike Malleable C2 M1 (set)\"; flow:established,to_server; ja3.hash; "
+        "content:\"EB88D0B3E1961A0562F006E5CE2A0B87\"; classtype:command-and-control; sid:1; "
+        "metadata:malware_family Cobalt_Strike, confidence Low;)\n"
+        "alert tls $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET JA3 Hash - Nikto (tested 2.1.6 "
+        "- Kali)\"; ja3_hash; content:\"2cdd6f1f1ff4c5b2e8b7a1f0c8d6e7f1\"; classtype:unknown; "
+        "sid:2;)\n"
+        "alert tls $EXTERNAL_NET any -> $HOME_NET any (msg:\"ET JA3 HASH - Possible POSHC2 "
+        "Server Response\"; ja3s.hash; content:\"649d6810e8392f63dc311eecb6b7098b\"; "
+        "classtype:bad-unknown; sid:3;)\n"
+        "alert tls $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET JA3 Hash - mitmproxy\"; "
+        "ja3_hash; content:\"386a1ac4a2b2ae7dfd8b5ef2b8a4b9c1\"; classtype:unknown; sid:4;)\n"
+        "alert tls $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET JA3 Hash - broken\"; "
+        "ja3_hash; content:\"nothex\"; sid:5;)\n";
+    struct got g;
+    struct ta_intel_load_result r;
+    assert_int_equal(
+        parse(t, &(struct ta_intel_load_opts){.format = TA_INTEL_FMT_ET_RULES}, &g, &r), TA_OK);
+    assert_int_equal(r.accepted, 4);
+    assert_int_equal(r.rejected, 1);
+    assert_string_equal(g.v[0].value, "eb88d0b3e1961a0562f006e5ce2a0b87");
+    assert_int_equal(g.v[0].type, TA_INTEL_JA3);
+    assert_int_equal(g.v[0].kind, TA_INTEL_KIND_C2);
+    assert_string_equal(g.v[0].family, "Cobalt Strike");
+    assert_int_equal(g.v[1].type, TA_INTEL_JA3);
+    assert_int_equal(g.v[1].kind, TA_INTEL_KIND_SCANNER);
+    assert_string_equal(g.v[1].family, "");
+    assert_int_equal(g.v[2].type, TA_INTEL_JA3S);
+    assert_int_equal(g.v[2].kind, TA_INTEL_KIND_C2);
+    assert_int_equal(g.v[3].kind, TA_INTEL_KIND_OTHER);
+
+    /* Zeek's certificate hash is the certificate's SHA-1. */
+    assert_int_equal(parse("#fields\tindicator\tindicator_type\tmeta.source\n"
+                           "7BB698386970363D2919CC5772846984FFD4A889\tIntel::CERT_HASH\tx\n",
+                           &(struct ta_intel_load_opts){0}, &g, &r),
+                     TA_OK);
+    assert_int_equal(r.accepted, 1);
+    assert_int_equal(g.v[0].type, TA_INTEL_SHA1);
+    assert_string_equal(g.v[0].value, "7bb698386970363d2919cc5772846984ffd4a889");
+
+    /* The real file: every rule gives a fingerprint, none is skipped any more. */
+    NEED_DATA(tu_shared_data());
+    assert_int_equal(parse_shared("et-open-rules/rules/emerging-ja3.rules", &g, &r), TA_OK);
+    assert_int_equal(r.accepted, 107);
+    assert_int_equal(r.skipped, 0);
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(r.by_kind[TA_INTEL_KIND_C2], 86);
+    assert_int_equal(r.by_kind[TA_INTEL_KIND_SCANNER], 12);
+    assert_int_equal(r.by_kind[TA_INTEL_KIND_OTHER], 9);
+}
+
 /* ---- dates ------------------------------------------------------------------- */
 
 static void test_dates(void **state)
@@ -483,11 +540,17 @@ static void test_dates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reserved_refused), cmocka_unit_test(test_bambenek),
-        cmocka_unit_test(test_spamhaus_drop),    cmocka_unit_test(test_urlhaus_country),
-        cmocka_unit_test(test_compressed),       cmocka_unit_test(test_iprep_categories),
-        cmocka_unit_test(test_zeek_sha512),      cmocka_unit_test(test_maltrail_tld),
-        cmocka_unit_test(test_et_empty),         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_reserved_refused),
+        cmocka_unit_test(test_bambenek),
+        cmocka_unit_test(test_spamhaus_drop),
+        cmocka_unit_test(test_urlhaus_country),
+        cmocka_unit_test(test_compressed),
+        cmocka_unit_test(test_iprep_categories),
+        cmocka_unit_test(test_zeek_sha512),
+        cmocka_unit_test(test_maltrail_tld),
+        cmocka_unit_test(test_et_empty),
+        cmocka_unit_test(test_et_ja3),
+        cmocka_unit_test(test_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
