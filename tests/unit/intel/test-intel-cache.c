@@ -45,11 +45,12 @@ static int teardown(void **state)
 
 static void import(struct fx *f, const char *text)
 {
-    struct ta_intel_load_opts o = {.have_kind = true, .kind = TA_INTEL_KIND_C2, .source = "t", .allow_private = true};
+    struct ta_intel_load_opts o = {
+        .have_kind = true, .kind = TA_INTEL_KIND_C2, .source = "t", .allow_private = true};
     struct ta_intel_load_result r;
-    assert_int_equal(ta_intel_db_import_buffer(f->h, "t.txt", (const uint8_t *)text, strlen(text),
-                                               &o, &r),
-                     TA_OK);
+    assert_int_equal(
+        ta_intel_db_import_buffer(f->h, "t.txt", (const uint8_t *)text, strlen(text), &o, &r),
+        TA_OK);
 }
 
 static struct ta_intel_index *open_idx(struct fx *f, const struct ta_intel_index_opts *o,
@@ -90,9 +91,9 @@ static const char *const feed = "198.51.100.7\n"
 /* Every kind of lookup answers the same from both indexes. */
 static void same_answers(const struct ta_intel_index *a, const struct ta_intel_index *b)
 {
-    static const char *const ips[] = {"198.51.100.7", "198.51.100.8", "203.0.113.5",
-                                      "203.0.113.200", "192.0.2.9",   "2001:db8::1",
-                                      "2001:db9::1",  "10.0.0.1"};
+    static const char *const ips[] = {"198.51.100.7",  "198.51.100.8", "203.0.113.5",
+                                      "203.0.113.200", "192.0.2.9",    "2001:db8::1",
+                                      "2001:db9::1",   "10.0.0.1"};
     for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
         assert_int_equal(mip(a, ips[i], 0), mip(b, ips[i], 0));
         assert_int_equal(mip(a, ips[i], 8443), mip(b, ips[i], 8443));
