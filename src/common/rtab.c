@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "common/banned.h"
 
@@ -15,24 +14,6 @@ static unsigned ceil_log2(size_t n)
     while (((size_t)1 << k) < n)
         k++;
     return k;
-}
-
-/*
- * The IPv4 jump table (4 MiB) is probed at a random slot by every lookup:
- * on 4 KiB pages nearly each probe also misses the TLB, so it goes to
- * 2 MiB-aligned memory advised for transparent huge pages (where the kernel
- * has none this is plain memory). Freed with free().
- */
-static void *dir_alloc(size_t bytes)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (bytes < huge)
-        return malloc(bytes);
-    size_t sz = (bytes + huge - 1) & ~(huge - 1);
-    void *p = aligned_alloc(huge, sz);
-    if (p != NULL)
-        madvise(p, sz, MADV_HUGEPAGE);
-    return p;
 }
 
 static ta_err build4(struct ta_rtab4 *t, const uint32_t *start, const uint32_t *val, size_t stride,
@@ -46,7 +27,7 @@ static ta_err build4(struct ta_rtab4 *t, const uint32_t *start, const uint32_t *
             return TA_ERR_LIMIT;
     const unsigned sh = 32 - TA_RTAB4_BITS;
     size_t nd = (size_t)1 << TA_RTAB4_BITS;
-    uint32_t *dir = dir_alloc(nd * sizeof(*dir));
+    uint32_t *dir = malloc(nd * sizeof(*dir));
     if (dir == NULL)
         return TA_ERR_NOMEM;
     if (n == 0) {
