@@ -356,6 +356,15 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
 void ta_intel_index_free(struct ta_intel_index *idx);
 
 /*
+ * Every entry of one type and kind in the index, in (value) order, one call
+ * per distinct value: type, kind, value, confidence, family/brand/country and
+ * dates are the entry's summary, source its first source. Reads no database
+ * (an index mapped from its cache answers at once). Stops at a non-TA_OK.
+ */
+ta_err ta_intel_index_each(const struct ta_intel_index *idx, enum ta_intel_type type,
+                           enum ta_intel_kind kind, ta_intel_emit_fn fn, void *user);
+
+/*
  * The index through a cache file: when cache_path (NULL: "<database>.index-cache"
  * beside the database) holds an index built from the same indicators (the
  * database's content version), the same options and allow files (path, size,

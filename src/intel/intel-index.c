@@ -1352,6 +1352,34 @@ static inline uint32_t norm_kinds(uint32_t kinds)
     return kinds == 0 ? ((1u << TA_INTEL_KIND__COUNT) - 1) & ~(1u << TA_INTEL_KIND_ALLOW) : kinds;
 }
 
+ta_err ta_intel_index_each(const struct ta_intel_index *x, enum ta_intel_type type,
+                           enum ta_intel_kind kind, ta_intel_emit_fn fn, void *user)
+{
+    for (size_t i = 0; i < x->nent; i++) {
+        const struct entry *e = &x->ent[i];
+        if (e->type != (uint8_t)type || e->kind != (uint8_t)kind)
+            continue;
+        struct ta_intel_indicator ind = {
+            .type = type,
+            .kind = kind,
+            .value = x->pool + e->value,
+            .source = e->nsrc > 0 ? x->pool + x->src[e->src_first].source : "",
+            .confidence = e->conf,
+            .exact = (e->flags & F_EXACT) != 0,
+            .family = x->pool + e->family,
+            .brand = x->pool + e->brand,
+            .country = x->pool + e->country,
+            .first_seen = us(e->first),
+            .last_seen = us(e->last),
+            .valid_until = us(e->valid),
+        };
+        ta_err err = fn(user, &ind);
+        if (err != TA_OK)
+            return err;
+    }
+    return TA_OK;
+}
+
 void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel_match *m,
                            uint32_t i, struct ta_intel_source_info *out)
 {
