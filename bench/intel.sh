@@ -31,7 +31,8 @@ IMPORT="$B/threatatlas intel import --db $T/atlas.db --allow-private --kind c2 -
 measure import "$RUNS" bash -c "rm -f $T/atlas.db* && $IMPORT"
 CMD[import]=$IMPORT
 DBSIZE=$(du -h "$T/atlas.db" 2>/dev/null | cut -f1)
-"$B/bench/bench-intel" --db "$T/atlas.db" >"$LOG/intel-index.txt" 2>&1 || FAILED+=("bench-intel --db")
+"$B/bench/bench-intel" --db "$T/atlas.db" --tmp "$T" >"$LOG/intel-index.txt" 2>&1 ||
+    FAILED+=("bench-intel --db")
 rm -f "$T"/atlas.db*
 
 # A ThreatFox-shaped JSON export (abuse.ch's full export is about 120 MB):
@@ -86,7 +87,7 @@ if [[ -d $MT/trails && -d $WL/lists ]]; then
     FEEDS_SUM=$("$B/threatatlas" intel stats --db "$T/feeds.db" 2>/dev/null |
         awk '$1 == "total" && $2 == "rows" {printf "%s rows:", $3} $1 == "kind" {printf " %s %s", $3, $2}')
     FEEDSIZE=$(du -h "$T/feeds.db" 2>/dev/null | cut -f1)
-    "$B/bench/bench-intel" --db "$T/feeds.db" >"$LOG/intel-feeds-index.txt" 2>&1 ||
+    "$B/bench/bench-intel" --db "$T/feeds.db" --tmp "$T" >"$LOG/intel-feeds-index.txt" 2>&1 ||
         FAILED+=("bench-intel --db $T/feeds.db")
     # analyze with those feeds (plus the generated day's own) against the same
     # capture without any intel: what 2 M real indicators and 360 k allow
@@ -100,6 +101,11 @@ if [[ -d $MT/trails && -d $WL/lists ]]; then
         done
         NATPCAP=$(ls "$T"/nat/pcap/*.pcap | head -1)
         NATPKTS=$(tshark -r "$NATPCAP" -T fields -e frame.number 2>/dev/null | tail -1)
+        # Cold: no index cache beside the database, so the index is built (and
+        # the cache written); then starts that map the cache.
+        AN_FEEDS="$B/threatatlas analyze -r $NATPCAP --db $T/feeds.db --home CN --no-store -o /dev/null"
+        measure an_feeds_cold "$RUNS" bash -c "rm -f $T/feeds.db.index-cache && $AN_FEEDS"
+        ANLOADC=$(grep -o 'intel loaded in [0-9.]* s' "$LOG/an_feeds_cold.err" | awk '{print $4}' | median)
         measure an_feeds "$RUNS" "$B/threatatlas" analyze -r "$NATPCAP" --db "$T/feeds.db" --home CN \
             --no-store -o /dev/null
         measure an_none "$RUNS" "$B/threatatlas" analyze -r "$NATPCAP" --no-intel --home CN \
@@ -122,10 +128,22 @@ frag "| what | result |" "|---|---|"
     frag "| CLI import of a generated ThreatFox JSON export, $TFN records, $TFSIZE (median of $RUNS) | ${WALL[tf_json]} s wall, ${CPU[tf_json]} s CPU, peak RSS ${RSS[tf_json]} kB (the file is read whole; records are decoded one at a time) |"
 idx=$(grep '^index:' "$LOG/intel-index.txt" | head -1)
 [[ -n $idx ]] && frag "| index build from that database (one run) | ${idx#index: } |"
+# Start-up through the index cache (bench-intel: index open plus one lookup).
+start_row() { # log what
+    local cold hit
+    cold=$(grep '^index start cold:' "$1" | awk '{print $4}')
+    hit=$(grep '^index start cache hit:' "$1" | awk '{print $5}' | median)
+    [[ -n $cold && -n $hit ]] &&
+        frag "| index start-up $2: cold (build + write the cache) / cache hit (map; median of 3) | $cold s / $hit s |"
+}
+start_row "$LOG/intel-index.txt" "with those $N indicators"
 if [[ -n $FEEDS && -n ${WALL[feeds]:-} ]]; then
     frag "| import of the maltrail checkout + MISP warninglists folder (one command; median of $RUNS) | ${WALL[feeds]} s wall, ${CPU[feeds]} s CPU, peak RSS ${RSS[feeds]} kB, database $FEEDSIZE (target < 30 s); stored: ${FEEDS_SUM:-?} |"
     fidx=$(grep '^index:' "$LOG/intel-feeds-index.txt" | head -1)
     [[ -n $fidx ]] && frag "| index build from those feeds (one run) | ${fidx#index: } |"
+    start_row "$LOG/intel-feeds-index.txt" "with those feeds"
+    [[ -n ${WALL[an_feeds_cold]:-} ]] &&
+        frag "| the analyze below without an index cache (built and written each run; median of $RUNS) | ${WALL[an_feeds_cold]} s wall (intel load ${ANLOADC:-?} s) |"
     [[ -n ${WALL[an_feeds]:-} ]] &&
         frag "| analyze of one generated national day (${NATPKTS:-?} packets) with those feeds (median of $RUNS) | ${WALL[an_feeds]} s wall (intel load ${ANLOAD:-?} s, packet phase ${ANPHASE:-?} s), peak RSS ${RSS[an_feeds]} kB |" \
              "| the same analyze with --no-intel | ${WALL[an_none]} s wall (packet phase ${ANPHASE0:-?} s), peak RSS ${RSS[an_none]} kB; packet phase with the feeds / without: $(ratio "${ANPHASE:-}" "${ANPHASE0:-}") |"

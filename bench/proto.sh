@@ -13,9 +13,10 @@ source "$(dirname "$0")/lib.sh"
 MB=${1:-${TA_BENCH_PROTO_MB:-1024}}
 TRUNS=${TA_BENCH_TSHARK_RUNS:-1}
 [[ -x $B/threatatlas-gen && -x $B/threatatlas ]] || { echo "$B not built (make)"; exit 77; }
-# appmix writes the same bytes as the former bench/proto-gen (same MB, seed 42),
-# so a capture kept from either is reused.
-CAP=$OUT/proto-${MB}M.pcap
+# The capture is deterministic (same MB, seed 42), so a kept one is reused; the
+# name changed when the appmix certificate got a public key, so a capture from
+# before is never mistaken for a current one.
+CAP=$OUT/appmix-${MB}M.pcap
 if [[ ! -s $CAP ]]; then
     "$B/threatatlas-gen" --scenario appmix --size "${MB}M" --seed 42 --out "$CAP.d" --quiet &&
         mv "$CAP.d/appmix.pcap" "$CAP" && rm -rf "$CAP.d" || exit 1

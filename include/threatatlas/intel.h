@@ -356,6 +356,39 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
 void ta_intel_index_free(struct ta_intel_index *idx);
 
 /*
+ * Every entry of one type and kind in the index, in (value) order, one call
+ * per distinct value: type, kind, value, confidence, family/brand/country and
+ * dates are the entry's summary, source its first source. Reads no database
+ * (an index mapped from its cache answers at once). Stops at a non-TA_OK.
+ */
+ta_err ta_intel_index_each(const struct ta_intel_index *idx, enum ta_intel_type type,
+                           enum ta_intel_kind kind, ta_intel_emit_fn fn, void *user);
+
+/*
+ * The index through a cache file: when cache_path (NULL: "<database>.index-cache"
+ * beside the database) holds an index built from the same indicators (the
+ * database's content version), the same options and allow files (path, size,
+ * modification time) and this program's format, it is mapped read-only and
+ * nothing is built; otherwise the index is built and the file rewritten
+ * atomically (a temporary file renamed over it), so concurrent readers map
+ * either the old or the new file. A file that fails its checks (header
+ * checksum, sizes, section bounds) is ignored and rewritten. A cache that
+ * cannot be written (read-only directory, in-memory database) leaves a working
+ * index built in memory: info->write_err says why (TA_OK when written or hit).
+ * info may be NULL.
+ */
+struct ta_intel_cache_info {
+    bool hit;         /* mapped from the cache file */
+    bool stale;       /* a cache file was there but its key or checks did not match */
+    ta_err write_err; /* building: why the file could not be written (TA_OK: written) */
+    int write_errno;  /* ... and the errno behind it (0: none) */
+    char path[4096];  /* the cache file ("" when there is none, e.g. an in-memory database) */
+};
+ta_err ta_intel_index_open(struct ta_intel_db *db, const struct ta_intel_index_opts *opts,
+                           const char *cache_path, struct ta_intel_index **out,
+                           struct ta_intel_cache_info *info);
+
+/*
  * One match: an indicator value with one kind, summarised over the sources
  * that gave that kind. confidence is the maximum; first_seen the minimum;
  * last_seen and valid_until the maximum; family/brand/country come from the

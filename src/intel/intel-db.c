@@ -103,6 +103,44 @@ static ta_err exec(struct ta_intel_db *db, const char *sql)
     return TA_OK;
 }
 
+/*
+ * Every write of the indicators bumps meta 'intel.version' inside its own
+ * transaction, so a reader (the index cache) can tell that the indicators
+ * changed without reading them; 'intel.id', drawn at the first write, tells
+ * a database recreated at the same path (whose counter restarts) apart.
+ */
+static ta_err bump_version(struct ta_intel_db *db)
+{
+    return exec(db, "INSERT INTO meta(key, value) VALUES('intel.version', '1') ON CONFLICT(key)"
+                    " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);"
+                    "INSERT OR IGNORE INTO meta(key, value)"
+                    " VALUES('intel.id', lower(hex(randomblob(8))));");
+}
+
+ta_err ta__intel_db_version(struct ta_intel_db *db, char *out, size_t n)
+{
+    sqlite3_stmt *st;
+    snprintf(out, n, "none");
+    if (ta__db_table_state(db->db, "meta") <= 0)
+        return TA_OK;
+    if (sqlite3_prepare_v2(db->db,
+                           "SELECT (SELECT value FROM meta WHERE key='intel.id'),"
+                           " (SELECT value FROM meta WHERE key='intel.version')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    ta_err e = TA_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *id = sqlite3_column_text(st, 0);
+        const unsigned char *v = sqlite3_column_text(st, 1);
+        snprintf(out, n, "%s:%s", id != NULL ? (const char *)id : "none",
+                 v != NULL ? (const char *)v : "0");
+    } else {
+        e = fail(db);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
 const char *ta_intel_db_errmsg(const struct ta_intel_db *db)
 {
     return db != NULL ? db->msg : "";
@@ -166,7 +204,7 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
         snprintf(sql, sizeof(sql),
                  "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
                  TA_INTEL_SCHEMA_VERSION);
-        if (exec(db, sql) != TA_OK) {
+        if (exec(db, sql) != TA_OK || bump_version(db) != TA_OK) {
             snprintf(err, errlen, "%s: %s", path, db->msg);
             exec(db, "ROLLBACK");
             goto out_close;
@@ -677,6 +715,8 @@ static ta_err end_import(struct import *im, ta_err e)
         }
     }
     if (e == TA_OK)
+        e = bump_version(db);
+    if (e == TA_OK)
         e = exec(db, "COMMIT");
     if (e != TA_OK) {
         char keep[sizeof(db->msg)];
@@ -871,7 +911,7 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
     if (rc != SQLITE_DONE)
         return fail(db);
     *deleted = (uint64_t)sqlite3_changes(db->db);
-    return TA_OK;
+    return *deleted > 0 ? bump_version(db) : TA_OK;
 }
 
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db)

@@ -33,11 +33,16 @@
  *
  * Lookups never allocate and never write to the index.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cursor.h"
 #include "common/hash64.h"
@@ -153,6 +158,8 @@ struct ta_intel_index {
     struct ta_intel_index_stats st;
     uint32_t grace_before, grace_after; /* seconds */
     bool skip_undated;
+    void *map; /* mapped from a cache file: every table points into it */
+    size_t map_len;
 };
 
 /* ---- growable arrays and the string pool -------------------------------- */
@@ -1193,6 +1200,11 @@ void ta_intel_index_free(struct ta_intel_index *x)
 {
     if (x == NULL)
         return;
+    if (x->map != NULL) {
+        munmap(x->map, x->map_len);
+        free(x);
+        return;
+    }
     free(x->pool);
     free(x->ent);
     free(x->src);
@@ -1338,6 +1350,34 @@ static const struct entry *allow_entry(const struct ta_intel_index *x, uint32_t 
 static inline uint32_t norm_kinds(uint32_t kinds)
 {
     return kinds == 0 ? ((1u << TA_INTEL_KIND__COUNT) - 1) & ~(1u << TA_INTEL_KIND_ALLOW) : kinds;
+}
+
+ta_err ta_intel_index_each(const struct ta_intel_index *x, enum ta_intel_type type,
+                           enum ta_intel_kind kind, ta_intel_emit_fn fn, void *user)
+{
+    for (size_t i = 0; i < x->nent; i++) {
+        const struct entry *e = &x->ent[i];
+        if (e->type != (uint8_t)type || e->kind != (uint8_t)kind)
+            continue;
+        struct ta_intel_indicator ind = {
+            .type = type,
+            .kind = kind,
+            .value = x->pool + e->value,
+            .source = e->nsrc > 0 ? x->pool + x->src[e->src_first].source : "",
+            .confidence = e->conf,
+            .exact = (e->flags & F_EXACT) != 0,
+            .family = x->pool + e->family,
+            .brand = x->pool + e->brand,
+            .country = x->pool + e->country,
+            .first_seen = us(e->first),
+            .last_seen = us(e->last),
+            .valid_until = us(e->valid),
+        };
+        ta_err err = fn(user, &ind);
+        if (err != TA_OK)
+            return err;
+    }
+    return TA_OK;
 }
 
 void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel_match *m,
@@ -1657,4 +1697,358 @@ size_t ta_intel_match_hash(const struct ta_intel_index *x, enum ta_intel_type ty
     if (k == NULL)
         return 0;
     return put_entries(x, k->efirst, k->ecount, kinds, at_secs(at), 0, false, out, 0, max);
+}
+
+/* ---- the cache file --------------------------------------------------------- */
+
+/*
+ * Layout: a fixed header (magic, format, the sizes that make the file
+ * meaningful, the index's scalars, one (offset, bytes, count) per table and a
+ * checksum of all that), the key text, then each table at a page boundary.
+ * The tables hold no pointers (strings are pool offsets), so a mapping is
+ * used as it is.
+ *
+ * What a reader checks, and why no more: the header checksum (ta_hash64 over
+ * header and key), the key byte for byte, the file size, every table's bounds
+ * and exact size, and the shapes lookups rely on (jump tables of their fixed
+ * sizes, power-of-two hash tables, a non-empty answer table and pool). That
+ * costs microseconds whatever the index size. The file is only ever replaced
+ * by rename after a complete, fsynced write, so a torn or half-written file is
+ * never seen under the final name; hashing every table (hundreds of MB) at
+ * each start would defeat the purpose of the cache and only guard against
+ * media corruption of data the database itself trusts the same disk for.
+ */
+#define CACHE_MAGIC  "TAIDXC\r\n"
+#define CACHE_FORMAT 1u
+#define CACHE_ALIGN  4096u
+
+enum {
+    S_POOL,
+    S_ENT,
+    S_SRC,
+    S_KEYS,
+    S_SLOTS,
+    S_BLOOM,
+    S_ANS,
+    S_LISTS,
+    S_V4,
+    S_R4DIR,
+    S_V6START,
+    S_V6ANS,
+    S_R6DIR,
+    S_IPP,
+    S_IPPSLOTS,
+    S__COUNT
+};
+
+struct cache_sec {
+    uint64_t off, bytes, count;
+};
+
+struct cache_hdr {
+    char magic[8];
+    uint32_t format, nsec;
+    uint64_t file_len, key_len;
+    uint32_t grace_before, grace_after, skip_undated, pad;
+    uint64_t bloom_mask;
+    struct ta_intel_index_stats st;
+    struct cache_sec sec[S__COUNT];
+    uint64_t check; /* ta_hash64 of the header up to here, then of the key */
+};
+
+static size_t sec_elem(int s)
+{
+    static const size_t sz[S__COUNT] = {
+        [S_POOL] = 1,
+        [S_ENT] = sizeof(struct entry),
+        [S_SRC] = sizeof(struct src),
+        [S_KEYS] = sizeof(struct skey),
+        [S_SLOTS] = sizeof(uint64_t),
+        [S_BLOOM] = sizeof(uint64_t),
+        [S_ANS] = sizeof(struct answer),
+        [S_LISTS] = sizeof(struct pfx),
+        [S_V4] = sizeof(struct ta_range4),
+        [S_R4DIR] = sizeof(uint32_t),
+        [S_V6START] = sizeof(u128),
+        [S_V6ANS] = sizeof(uint32_t),
+        [S_R6DIR] = sizeof(struct ta_rtab6_slot),
+        [S_IPP] = sizeof(struct ipport),
+        [S_IPPSLOTS] = sizeof(uint32_t),
+    };
+    return sz[s];
+}
+
+static uint64_t hdr_check(const struct cache_hdr *h, const char *key)
+{
+    uint64_t c = ta_hash64(0x7461696478636331ull, h, offsetof(struct cache_hdr, check));
+    return ta_hash64(c, key, (size_t)h->key_len);
+}
+
+/* The key: everything the built index depends on besides this file's format. */
+static bool cache_key(struct ta_intel_db *db, const struct ta_intel_index_opts *o, char *k,
+                      size_t n)
+{
+    char ver[128];
+    if (ta__intel_db_version(db, ver, sizeof(ver)) != TA_OK)
+        return false;
+    /* The sizes and jump-table widths change the meaning of the bytes. */
+    int w =
+        snprintf(k, n,
+                 "format=%u sizes=%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu rtab=%d/%d kinds=%d types=%d "
+                 "db=%s grace=%u/%u undated=%d valid_at=%llu",
+                 CACHE_FORMAT, sizeof(struct entry), sizeof(struct src), sizeof(struct skey),
+                 sizeof(struct pfx), sizeof(struct answer), sizeof(struct ipport),
+                 sizeof(struct ta_intel_index_stats), sizeof(void *), TA_RTAB4_BITS, TA_RTAB6_BITS,
+                 TA_INTEL_KIND__COUNT, TA_INTEL_TYPE__COUNT, ver, o->grace_before_s,
+                 o->grace_after_s, o->skip_undated ? 1 : 0, (unsigned long long)o->valid_at);
+    if (w < 0 || (size_t)w >= n)
+        return false;
+    size_t used = (size_t)w;
+    for (size_t i = 0; o->allow_files != NULL && o->allow_files[i] != NULL; i++) {
+        struct stat st;
+        if (stat(o->allow_files[i], &st) != 0)
+            return false; /* the build reports the missing file */
+        w = snprintf(k + used, n - used, " allow=%s:%lld:%lld.%09ld:%llu", o->allow_files[i],
+                     (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                     (unsigned long long)st.st_ino);
+        if (w < 0 || (size_t)w >= n - used)
+            return false;
+        used += (size_t)w;
+    }
+    return true;
+}
+
+static void cache_tables(const struct ta_intel_index *x, const void *p[S__COUNT],
+                         uint64_t count[S__COUNT])
+{
+    p[S_POOL] = x->pool, count[S_POOL] = x->pool_len;
+    p[S_ENT] = x->ent, count[S_ENT] = x->nent;
+    p[S_SRC] = x->src, count[S_SRC] = x->nsrc;
+    p[S_KEYS] = x->keys, count[S_KEYS] = x->nkeys;
+    p[S_SLOTS] = x->slots, count[S_SLOTS] = x->nslots;
+    p[S_BLOOM] = x->bloom, count[S_BLOOM] = x->bloom != NULL ? x->bloom_mask + 1 : 0;
+    p[S_ANS] = x->ans, count[S_ANS] = x->nans;
+    p[S_LISTS] = x->lists, count[S_LISTS] = x->nlists;
+    p[S_V4] = x->v4, count[S_V4] = x->nv4;
+    p[S_R4DIR] = x->r4.dir, count[S_R4DIR] = x->r4.dir != NULL ? (uint64_t)1 << TA_RTAB4_BITS : 0;
+    p[S_V6START] = x->v6_start, count[S_V6START] = x->nv6;
+    p[S_V6ANS] = x->v6_ans, count[S_V6ANS] = x->nv6;
+    p[S_R6DIR] = x->r6.dir,
+    count[S_R6DIR] = x->r6.dir != NULL ? ((uint64_t)1 << TA_RTAB6_BITS) + 1 : 0;
+    p[S_IPP] = x->ipp, count[S_IPP] = x->nipp;
+    p[S_IPPSLOTS] = x->ipp_slots, count[S_IPPSLOTS] = x->nipp_slots;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        c += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+static ta_err cache_write(const struct ta_intel_index *x, const char *path, const char *key,
+                          int *err)
+{
+    *err = 0;
+    const void *p[S__COUNT];
+    uint64_t count[S__COUNT];
+    cache_tables(x, p, count);
+    if (count[S_R4DIR] == 0 || count[S_R6DIR] == 0 || count[S_ANS] == 0 || count[S_POOL] == 0)
+        return TA_ERR_UNSUPPORTED;
+    struct cache_hdr h;
+    memset(&h, 0, sizeof(h));
+    memcpy(h.magic, CACHE_MAGIC, 8);
+    h.format = CACHE_FORMAT;
+    h.nsec = S__COUNT;
+    h.key_len = strlen(key);
+    h.grace_before = x->grace_before;
+    h.grace_after = x->grace_after;
+    h.skip_undated = x->skip_undated;
+    h.bloom_mask = x->bloom_mask;
+    h.st = x->st;
+    uint64_t off = sizeof(h) + h.key_len;
+    for (int s = 0; s < S__COUNT; s++) {
+        off = (off + CACHE_ALIGN - 1) & ~(uint64_t)(CACHE_ALIGN - 1);
+        h.sec[s] = (struct cache_sec){off, count[s] * sec_elem(s), count[s]};
+        off += h.sec[s].bytes;
+    }
+    h.file_len = off;
+    h.check = hdr_check(&h, key);
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+        return TA_ERR_LIMIT;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = errno;
+        return TA_ERR_IO;
+    }
+    static const char zeros[CACHE_ALIGN];
+    bool ok = write_all(fd, &h, sizeof(h)) && write_all(fd, key, (size_t)h.key_len);
+    uint64_t at = sizeof(h) + h.key_len;
+    for (int s = 0; ok && s < S__COUNT; s++) {
+        ok = write_all(fd, zeros, (size_t)(h.sec[s].off - at)) &&
+             (h.sec[s].bytes == 0 || write_all(fd, p[s], (size_t)h.sec[s].bytes));
+        at = h.sec[s].off + h.sec[s].bytes;
+    }
+    /* Durable before it becomes visible: a crash never leaves a short file
+     * under the final name. */
+    ok = ok && fsync(fd) == 0;
+    int we = ok ? 0 : errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        we = errno;
+    }
+    if (ok && rename(tmp, path) == 0)
+        return TA_OK;
+    *err = we != 0 ? we : errno;
+    unlink(tmp);
+    return TA_ERR_IO;
+}
+
+static bool pow2_or_zero(uint64_t v)
+{
+    return (v & (v - 1)) == 0;
+}
+
+/* Maps the cache if it is sound and its key is `key`; NULL otherwise. */
+static struct ta_intel_index *cache_map(const char *path, const char *key, bool *seen)
+{
+    *seen = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    *seen = true;
+    struct stat st;
+    struct cache_hdr h;
+    size_t kl = strlen(key);
+    char *fkey = malloc(kl + 1);
+    void *m = MAP_FAILED;
+    struct ta_intel_index *x = NULL;
+    if (fkey == NULL || fstat(fd, &st) != 0 || pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+        goto out;
+    if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.format != CACHE_FORMAT || h.nsec != S__COUNT ||
+        h.file_len != (uint64_t)st.st_size || h.key_len != kl ||
+        pread(fd, fkey, kl, sizeof(h)) != (ssize_t)kl || memcmp(fkey, key, kl) != 0 ||
+        h.check != hdr_check(&h, key))
+        goto out;
+    uint64_t prev = sizeof(h) + kl;
+    for (int s = 0; s < S__COUNT; s++) {
+        const struct cache_sec *c = &h.sec[s];
+        size_t e = sec_elem(s);
+        if (c->off % CACHE_ALIGN != 0 || c->off < prev || c->off > h.file_len ||
+            c->count > (h.file_len - c->off) / e || c->bytes != c->count * e)
+            goto out;
+        prev = c->off + c->bytes;
+    }
+    const struct cache_sec *S = h.sec;
+    if (S[S_R4DIR].count != (uint64_t)1 << TA_RTAB4_BITS ||
+        S[S_R6DIR].count != ((uint64_t)1 << TA_RTAB6_BITS) + 1 || S[S_ANS].count == 0 ||
+        S[S_POOL].count == 0 || S[S_V6ANS].count != S[S_V6START].count ||
+        S[S_V4].count >= TA_RTAB_MAX_RNG || S[S_V6START].count >= TA_RTAB_MAX_RNG ||
+        !pow2_or_zero(S[S_SLOTS].count) || !pow2_or_zero(S[S_IPPSLOTS].count) ||
+        (S[S_BLOOM].count != 0 && S[S_BLOOM].count != h.bloom_mask + 1) ||
+        !pow2_or_zero(S[S_BLOOM].count))
+        goto out;
+    m = mmap(NULL, (size_t)h.file_len, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        goto out;
+    const char *b = m;
+    if (b[S[S_POOL].off + S[S_POOL].bytes - 1] != '\0')
+        goto out;
+    x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        goto out;
+#define AT(s) (S[s].count != 0 ? (void *)(uintptr_t)(b + S[s].off) : NULL)
+    x->pool = AT(S_POOL);
+    x->pool_len = x->pool_cap = (size_t)S[S_POOL].count;
+    x->ent = AT(S_ENT);
+    x->nent = x->cap_ent = (size_t)S[S_ENT].count;
+    x->src = AT(S_SRC);
+    x->nsrc = x->cap_src = (size_t)S[S_SRC].count;
+    x->keys = AT(S_KEYS);
+    x->nkeys = x->cap_keys = (size_t)S[S_KEYS].count;
+    x->slots = AT(S_SLOTS);
+    x->nslots = (size_t)S[S_SLOTS].count;
+    x->bloom = AT(S_BLOOM);
+    x->bloom_mask = (size_t)h.bloom_mask;
+    x->ans = AT(S_ANS);
+    x->nans = x->cap_ans = (size_t)S[S_ANS].count;
+    x->lists = AT(S_LISTS);
+    x->nlists = x->cap_lists = (size_t)S[S_LISTS].count;
+    x->v4 = AT(S_V4);
+    x->nv4 = (size_t)S[S_V4].count;
+    x->v6_start = AT(S_V6START);
+    x->v6_ans = AT(S_V6ANS);
+    x->nv6 = (size_t)S[S_V6START].count;
+    x->ipp = AT(S_IPP);
+    x->nipp = x->cap_ipp = (size_t)S[S_IPP].count;
+    x->ipp_slots = AT(S_IPPSLOTS);
+    x->nipp_slots = (size_t)S[S_IPPSLOTS].count;
+    x->r4 = (struct ta_rtab4){.n = x->nv4, .stride = 2, .dir = AT(S_R4DIR)};
+    ta_rtab4_point_pairs(&x->r4, x->v4);
+    x->r6 = (struct ta_rtab6){.n = x->nv6, .dir = AT(S_R6DIR)};
+    ta_rtab6_point(&x->r6, x->v6_start, x->v6_ans);
+#undef AT
+    x->st = h.st;
+    x->grace_before = h.grace_before;
+    x->grace_after = h.grace_after;
+    x->skip_undated = h.skip_undated != 0;
+    x->map = m;
+    x->map_len = (size_t)h.file_len;
+    m = MAP_FAILED;
+out:
+    if (m != MAP_FAILED)
+        munmap(m, (size_t)h.file_len);
+    free(fkey);
+    close(fd);
+    return x;
+}
+
+ta_err ta_intel_index_open(struct ta_intel_db *db, const struct ta_intel_index_opts *opts,
+                           const char *cache_path, struct ta_intel_index **out,
+                           struct ta_intel_cache_info *info)
+{
+    struct ta_intel_cache_info scratch;
+    if (info == NULL)
+        info = &scratch;
+    memset(info, 0, sizeof(*info));
+    *out = NULL;
+    struct ta_intel_index_opts dflt;
+    if (opts == NULL) {
+        ta_intel_index_opts_default(&dflt);
+        opts = &dflt;
+    }
+    if (cache_path == NULL) {
+        const char *dbf = sqlite3_db_filename(ta__intel_db_handle(db), "main");
+        if (dbf != NULL && dbf[0] != '\0')
+            snprintf(info->path, sizeof(info->path), "%s.index-cache", dbf);
+    } else {
+        snprintf(info->path, sizeof(info->path), "%s", cache_path);
+    }
+    char *key = malloc(16384);
+    bool keyed = key != NULL && info->path[0] != '\0' && cache_key(db, opts, key, 16384);
+    if (keyed) {
+        struct ta_intel_index *x = cache_map(info->path, key, &info->stale);
+        if (x != NULL) {
+            info->stale = false;
+            info->hit = true;
+            free(key);
+            *out = x;
+            return TA_OK;
+        }
+    }
+    ta_err e = ta_intel_index_build(db, opts, out);
+    if (e == TA_OK)
+        info->write_err =
+            keyed ? cache_write(*out, info->path, key, &info->write_errno) : TA_ERR_UNSUPPORTED;
+    free(key);
+    return e;
 }

@@ -104,4 +104,8 @@ bool ta__intel_ieq(const char *a, const char *b, size_t n);
  */
 struct sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
 
+/* "ID:COUNTER" of the indicators' content ("none" before the first write):
+ * changes with every import, expiry or fetch (see bump_version). */
+ta_err ta__intel_db_version(struct ta_intel_db *db, char *out, size_t n);
+
 #endif

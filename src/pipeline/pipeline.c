@@ -40,6 +40,7 @@ struct ta_pipeline {
     const struct ta_pipeline_opts *o;
     struct ta_pipeline_hooks h;
     bool analyze;
+    bool cache_said; /* the intel index cache could not be written: said once */
 
     struct ta_source **src;
     size_t nsrc;
@@ -242,7 +243,19 @@ static ta_err intel_load(struct ta_pipeline *p, const struct ta_intel_index_opts
     ta_err te = ta_intel_db_open(p->o->db, &s->db, e, sizeof(e));
     if (te != TA_OK)
         return fail(err, te, false, "%s: %s", p->o->name, e);
-    te = ta_intel_index_build(s->db, io, &s->idx);
+    /* Start and reload map the index cached beside the database when the
+     * indicators and options are those it was built from. */
+    struct ta_intel_cache_info ci;
+    te = ta_intel_index_open(s->db, io, NULL, &s->idx, &ci);
+    if (te == TA_OK && !ci.hit && ci.write_err != TA_OK && ci.path[0] != '\0' && !p->cache_said) {
+        char text[4400];
+        snprintf(text, sizeof(text),
+                 "%s: cannot write the intel index cache %s (%s); the index is built in memory "
+                 "at each start",
+                 p->o->name, ci.path, ci.write_errno != 0 ? strerror(ci.write_errno) : "?");
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+        p->cache_said = true;
+    }
     if (te == TA_OK)
         te = ta_detect_intel_adapter_new(s->db, s->idx, &s->ad);
     if (te != TA_OK) {
@@ -341,7 +354,9 @@ static void intel_note_loaded(struct ta_pipeline *p, uint64_t entries)
 {
     struct intel_ver v;
     memset(&v, 0, sizeof(v));
-    if (ta_intel_db_stats(p->intel.db, intel_ver_count, intel_ver_run, &v) == TA_OK)
+    /* Only the import runs: the per-source counts scan every row (most of a
+     * start from the index cache). */
+    if (ta_intel_db_stats(p->intel.db, NULL, intel_ver_run, &v) == TA_OK)
         p->intel_last_import = v.last_import;
     p->intel_entries = entries;
     p->intel_loaded = (int64_t)time(NULL);

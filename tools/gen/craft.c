@@ -684,8 +684,9 @@ static ta_err seg(struct tg_tcp_sess *s, bool from_client, ta_time_us t, uint8_t
         .wscale = -1,
         .ts = true,
         .tsval = ts_ms(s, t, from_client),
-        .tsecr =
-            (flags & TG_ACK) ? ts_ms(s, t > s->rtt_us ? t - s->rtt_us / 2 : t, !from_client) : 0,
+        /* Echo only a value the peer really sent: stacks (and Suricata) drop
+         * segments whose tsecr is ahead of anything they emitted. A SYN echoes 0. */
+        .tsecr = (flags & TG_ACK) ? (from_client ? s->tss_sent : s->tsc_sent) : 0,
     };
     if (syn_opts) {
         h.mss = s->mss;
@@ -697,6 +698,10 @@ static ta_err seg(struct tg_tcp_sess *s, bool from_client, ta_time_us t, uint8_t
     if (n == 0)
         return TA_ERR_LIMIT;
     f->ip_id++;
+    if (from_client)
+        s->tsc_sent = h.tsval;
+    else
+        s->tss_sent = h.tsval;
     uint32_t adv = (uint32_t)len + ((flags & (TG_SYN | TG_FIN)) ? 1u : 0u);
     if (from_client)
         s->cnxt += adv;

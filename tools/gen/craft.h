@@ -214,15 +214,16 @@ typedef ta_err (*tg_emit_fn)(void *ctx, ta_time_us ts, const uint8_t *frame, siz
 struct tg_tcp_sess {
     struct tg_frame c2s, s2c; /* per-direction templates; ip_id increments per packet */
     uint16_t cport, sport;
-    uint32_t cnxt, snxt;   /* next sequence number each side will send */
-    uint16_t mss;          /* segment size (default 1460; 1440 for IPv6) */
-    uint16_t cwin, swin;   /* advertised windows (scaled values on the wire) */
-    uint32_t rtt_us;       /* round-trip time client <-> server */
-    uint32_t gap_us;       /* spacing of back-to-back segments (default 20) */
-    uint32_t ack_delay_us; /* client's delay before ACKing server data (default 40) */
-    uint32_t tsc, tss;     /* TCP timestamp clocks (ms) */
-    ta_time_us now;        /* time of the last emitted packet */
-    bool last_from_client; /* who sent the last data */
+    uint32_t cnxt, snxt;         /* next sequence number each side will send */
+    uint16_t mss;                /* segment size (default 1460; 1440 for IPv6) */
+    uint16_t cwin, swin;         /* advertised windows (scaled values on the wire) */
+    uint32_t rtt_us;             /* round-trip time client <-> server */
+    uint32_t gap_us;             /* spacing of back-to-back segments (default 20) */
+    uint32_t ack_delay_us;       /* client's delay before ACKing server data (default 40) */
+    uint32_t tsc, tss;           /* TCP timestamp clocks (ms) */
+    uint32_t tsc_sent, tss_sent; /* latest tsval each side put on the wire, echoed as tsecr */
+    ta_time_us now;              /* time of the last emitted packet */
+    bool last_from_client;       /* who sent the last data */
     bool established;
     tg_emit_fn emit;
     void *ctx;

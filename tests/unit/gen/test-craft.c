@@ -228,6 +228,8 @@ struct rec {
     uint32_t seq, ack;
     bool c2s;
     size_t plen;
+    uint32_t tsval, tsecr;
+    bool has_ts;
 };
 
 struct col {
@@ -249,6 +251,22 @@ static ta_err collect(void *ctx, ta_time_us ts, const uint8_t *fr, size_t len)
     r->ack = rd32(tcp + 8);
     r->c2s = rd16(tcp + 2) == 80;
     r->plen = len - 14 - 20 - hl;
+    r->has_ts = false;
+    for (size_t o = 20; o < hl;) {
+        if (tcp[o] == 0)
+            break;
+        if (tcp[o] == 1) {
+            o++;
+            continue;
+        }
+        assert_true(o + 1 < hl && tcp[o + 1] >= 2 && o + tcp[o + 1] <= hl);
+        if (tcp[o] == 8 && tcp[o + 1] == 10) {
+            r->has_ts = true;
+            r->tsval = rd32(tcp + o + 2);
+            r->tsecr = rd32(tcp + o + 6);
+        }
+        o += tcp[o + 1];
+    }
     assert_int_equal(ref_sum(ip, 20, 0), 0xffff);
     assert_l4_ok(ip + 12, ip + 16, 4, 6, tcp, len - 34);
     return TA_OK;
@@ -315,6 +333,21 @@ static void test_tcp_session(void **state)
                 c.r[12].ack == 8002);
     for (int i = 1; i < c.n; i++)
         assert_true(c.r[i].ts >= c.r[i - 1].ts);
+    /* Every segment carries timestamps; the SYN echoes 0 and every other
+     * segment echoes the latest tsval its peer put on the wire before it (a
+     * tsecr the peer never sent makes Suricata drop the segment). */
+    assert_true(c.r[0].has_ts);
+    assert_int_equal(c.r[0].tsecr, 0);
+    assert_int_equal(c.r[1].tsecr, c.r[0].tsval);
+    assert_int_equal(c.r[2].tsecr, c.r[1].tsval);
+    for (int i = 1; i < c.n; i++) {
+        assert_true(c.r[i].has_ts);
+        int peer = i - 1;
+        while (peer >= 0 && c.r[peer].c2s == c.r[i].c2s)
+            peer--;
+        assert_true(peer >= 0);
+        assert_int_equal(c.r[i].tsecr, c.r[peer].tsval);
+    }
 }
 
 static void test_pcap_bytes(void **state)
