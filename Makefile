@@ -22,7 +22,7 @@ Q := $(if $(V),,@)
 export THREATATLAS_DATA_DIR ?= $(CURDIR)/data
 B := build/$(VARIANT)
 
-PKGS := libpcap jansson sqlite3 zlib libmaxminddb minizip libcrypto libidn2
+PKGS := libpcap jansson sqlite3 zlib libmaxminddb minizip libcrypto libidn2 libcurl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -143,6 +143,14 @@ static const struct ta_cmd_spec analyze_spec = {
     "exit status: 0 success, 1 input/output/database error, 2 usage error.\n",
 };
 
+const struct ta_opt *ta_cli_analyze_opt(const char *name)
+{
+    for (size_t i = 0; i < analyze_spec.nopts; i++)
+        if (strcmp(analyze_opts[i].name, name) == 0)
+            return &analyze_opts[i];
+    return NULL;
+}
+
 /* Parse "N" or "N,M" (days) into the index options; false if malformed. */
 static bool parse_grace(const char *v, struct ta_intel_index_opts *io)
 {
