@@ -446,6 +446,12 @@ int ta_cli_analyze(int argc, char **argv)
         fprintf(stderr, "analyze: %llu packets analysed in %.2f s (%.0f packets/s)\n",
                 (unsigned long long)st.engine.packets, t,
                 t > 0 ? (double)st.engine.packets / t : 0.0);
+        /* A sensor's operator must hear of packets it never saw, even none. */
+        if (cfg.iface != NULL)
+            fprintf(stderr,
+                    "analyze: %llu frames dropped by the kernel before the capture read "
+                    "them on %s\n",
+                    (unsigned long long)st.capture.kernel_drops, cfg.iface);
         if (st.engine.flows_evicted + st.stream_memcap_drops + st.app_memcap_drops > 0)
             fprintf(stderr,
                     "analyze: memory caps reached: %llu flows ended early at --max-flows, %llu "

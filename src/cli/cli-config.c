@@ -105,8 +105,7 @@ static bool read_map(struct rd *r, struct ta_cli_kvlist *l, bool lists)
                     ok = add(r, l, key, line_of(r));
             }
         } else if (ok) {
-            ok = bad(r, lists ? "expected a value or a list of values"
-                              : "expected a plain value");
+            ok = bad(r, lists ? "expected a value or a list of values" : "expected a plain value");
         }
         free(key);
         if (!ok)

@@ -70,7 +70,10 @@ static uint64_t parse_size(const char *v)
     unsigned long long n = strtoull(v, &end, 10);
     if (end == v || n == 0)
         return 0;
-    unsigned sh = strcmp(end, "K") == 0 ? 10 : strcmp(end, "M") == 0 ? 20 : strcmp(end, "G") == 0 ? 30 : 0;
+    unsigned sh = strcmp(end, "K") == 0   ? 10
+                  : strcmp(end, "M") == 0 ? 20
+                  : strcmp(end, "G") == 0 ? 30
+                                          : 0;
     if (sh == 0 && *end != '\0')
         return 0;
     if (n > (1ull << 40) >> sh)
@@ -232,8 +235,7 @@ int ta_cli_intel_fetch(int argc, char **argv)
             ta_cli_line(stderr,
                         "intel fetch: %s: %llu bytes, %llu accepted (%llu new, %llu updated), "
                         "%llu rejected, %llu no longer listed and ended now",
-                        f->name, (unsigned long long)r.bytes,
-                        (unsigned long long)r.load.accepted,
+                        f->name, (unsigned long long)r.bytes, (unsigned long long)r.load.accepted,
                         (unsigned long long)r.load.inserted, (unsigned long long)r.load.updated,
                         (unsigned long long)r.load.rejected, (unsigned long long)r.expired);
     }

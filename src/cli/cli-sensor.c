@@ -79,8 +79,7 @@ int ta_cli_sensor(int argc, char **argv)
                 *c = '-';
         const struct ta_opt *o = ta_cli_analyze_opt(name);
         if (o == NULL || strcmp(name, "read") == 0) {
-            ta_cli_error("sensor: %s:%u: unknown sensor option '%s'", sc.config, kv->line,
-                         kv->key);
+            ta_cli_error("sensor: %s:%u: unknown sensor option '%s'", sc.config, kv->line, kv->key);
             goto out;
         }
         if (strcmp(name, "interface") == 0)

@@ -151,11 +151,12 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)(feed->connect_timeout_s
-                                                           ? feed->connect_timeout_s
-                                                           : DEF_CONNECT_TIMEOUT));
+    curl_easy_setopt(
+        c, CURLOPT_CONNECTTIMEOUT,
+        (long)(feed->connect_timeout_s ? feed->connect_timeout_s : DEF_CONNECT_TIMEOUT));
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)(feed->low_speed_bps ? feed->low_speed_bps : 1));
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
+                     (long)(feed->low_speed_bps ? feed->low_speed_bps : 1));
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)low_s);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip/deflate as offered */
@@ -169,8 +170,8 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
     res->bytes = b.len;
     if (b.over || cr == CURLE_FILESIZE_EXCEEDED) {
-        snprintf(err, errlen, "%s: the download is larger than its limit of %llu bytes",
-                 feed->name, (unsigned long long)b.max);
+        snprintf(err, errlen, "%s: the download is larger than its limit of %llu bytes", feed->name,
+                 (unsigned long long)b.max);
         e = TA_ERR_LIMIT;
         goto out;
     }
@@ -223,12 +224,11 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     e = ta_intel_db_replace_source(db, feed->url, b.buf, b.len, &o, &ns, now, &res->load,
                                    &res->expired);
     if (e == TA_ERR_FORMAT)
-        snprintf(err, errlen,
-                 "%s: no indicator accepted from %llu bytes (format %s, %llu rejected)",
-                 feed->name, (unsigned long long)b.len,
-                 res->load.format < TA_INTEL_FMT__COUNT ? ta_intel_format_name(res->load.format)
-                                                        : "?",
-                 (unsigned long long)res->load.rejected);
+        snprintf(
+            err, errlen, "%s: no indicator accepted from %llu bytes (format %s, %llu rejected)",
+            feed->name, (unsigned long long)b.len,
+            res->load.format < TA_INTEL_FMT__COUNT ? ta_intel_format_name(res->load.format) : "?",
+            (unsigned long long)res->load.rejected);
     else if (e != TA_OK)
         snprintf(err, errlen, "%s: %s", feed->name, ta_intel_db_errmsg(db));
     goto out;

@@ -13,7 +13,7 @@
 
 #include "threatatlas/intel.h"
 
-#define S(t) ((ta_time_us)(t) * 1000000ull)
+#define S(t) ((ta_time_us)(t)*1000000ull)
 #define T1   1700000000u
 #define T2   1700086400u
 
@@ -35,8 +35,7 @@ static void rm_db(const char *path)
 static void fx_open(struct fx *f)
 {
     static int seq;
-    snprintf(f->path, sizeof(f->path), "/tmp/ta-test-intel-replace-%d-%d.db", (int)getpid(),
-             seq++);
+    snprintf(f->path, sizeof(f->path), "/tmp/ta-test-intel-replace-%d-%d.db", (int)getpid(), seq++);
     rm_db(f->path);
     char err[256];
     assert_int_equal(ta_intel_db_open(f->path, &f->db, err, sizeof(err)), TA_OK);
