@@ -632,6 +632,7 @@ static ta_err begin_import(struct ta_intel_db *db, struct import *im, const char
     memset(res, 0, sizeof(*res));
     im->db = db;
     im->res = res;
+    im->touch = NULL;
     if (db->upsert == NULL &&
         sqlite3_prepare_v2(db->db, upsert_sql, -1, &db->upsert, NULL) != SQLITE_OK)
         return fail(db);
@@ -784,7 +785,6 @@ ta_err ta_intel_db_replace_source(struct ta_intel_db *db, const char *name, cons
         return TA_ERR_ARG;
     }
     struct import im;
-    memset(&im, 0, sizeof(im));
     ta_err e = begin_import(db, &im, name, res);
     if (e != TA_OK)
         return e;
