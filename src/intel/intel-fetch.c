@@ -3,8 +3,14 @@
  * database. The download is held in memory up to the feed's size limit and
  * imported only once it is complete and consistent, so a failed, cut or
  * empty transfer leaves the source's previous indicators in force.
+ *
+ * libcurl is loaded when a fetch first runs, not linked: with its thirty-odd
+ * dependencies (TLS, HTTP/2, LDAP, SSH ...) it would add megabytes to the
+ * resident memory of every command, and the sensor's memory budget is
+ * documented (bench/README.md).
  */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,13 +92,58 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static bool curl_ready(void)
+static struct {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    void (*easy_cleanup)(CURL *);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} cu;
+
+/* Load libcurl once; false with err set when it cannot be. */
+static bool curl_ready(char *err, size_t errlen)
 {
     static bool done, ok;
+    static char why[256];
     if (!done) {
-        ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
         done = true;
+        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (h == NULL) {
+            snprintf(why, sizeof(why), "cannot load libcurl (package libcurl4): %s", dlerror());
+        } else {
+            /* POSIX: a function pointer is read through its object representation. */
+            struct {
+                void **fn;
+                const char *name;
+            } syms[] = {
+                {(void **)&cu.global_init, "curl_global_init"},
+                {(void **)&cu.easy_init, "curl_easy_init"},
+                {(void **)&cu.easy_setopt, "curl_easy_setopt"},
+                {(void **)&cu.easy_perform, "curl_easy_perform"},
+                {(void **)&cu.easy_getinfo, "curl_easy_getinfo"},
+                {(void **)&cu.easy_strerror, "curl_easy_strerror"},
+                {(void **)&cu.easy_cleanup, "curl_easy_cleanup"},
+                {(void **)&cu.slist_append, "curl_slist_append"},
+                {(void **)&cu.slist_free_all, "curl_slist_free_all"},
+            };
+            ok = true;
+            for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]) && ok; i++)
+                if ((*syms[i].fn = dlsym(h, syms[i].name)) == NULL) {
+                    snprintf(why, sizeof(why), "libcurl lacks %s", syms[i].name);
+                    ok = false;
+                }
+            if (ok && cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                snprintf(why, sizeof(why), "libcurl could not be initialised");
+                ok = false;
+            }
+        }
     }
+    if (!ok)
+        snprintf(err, errlen, "%s", why);
     return ok;
 }
 
@@ -104,8 +155,9 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
         snprintf(err, errlen, "a feed needs a name and a url");
         return TA_ERR_ARG;
     }
-    if (!curl_ready()) {
-        snprintf(err, errlen, "%s: libcurl could not be initialised", feed->name);
+    char why[256];
+    if (!curl_ready(why, sizeof(why))) {
+        snprintf(err, errlen, "%s: %s", feed->name, why);
         return TA_ERR_IO;
     }
     struct ta_intel_fetch_state old;
@@ -124,50 +176,49 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     struct curl_slist *hl = NULL;
     char line[400];
     ta_err e = TA_OK;
-    CURL *c = curl_easy_init();
+    CURL *c = cu.easy_init();
     if (c == NULL) {
         snprintf(err, errlen, "%s: out of memory", feed->name);
         return TA_ERR_NOMEM;
     }
-    if (feed->header != NULL && (hl = curl_slist_append(hl, feed->header)) == NULL)
+    if (feed->header != NULL && (hl = cu.slist_append(hl, feed->header)) == NULL)
         goto nomem;
     if (same_url && old.etag[0] != '\0') {
         snprintf(line, sizeof(line), "If-None-Match: %s", old.etag);
-        struct curl_slist *t = curl_slist_append(hl, line);
+        struct curl_slist *t = cu.slist_append(hl, line);
         if (t == NULL)
             goto nomem;
         hl = t;
     }
     if (same_url && old.last_modified[0] != '\0') {
         snprintf(line, sizeof(line), "If-Modified-Since: %s", old.last_modified);
-        struct curl_slist *t = curl_slist_append(hl, line);
+        struct curl_slist *t = cu.slist_append(hl, line);
         if (t == NULL)
             goto nomem;
         hl = t;
     }
-    curl_easy_setopt(c, CURLOPT_URL, feed->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(
-        c, CURLOPT_CONNECTTIMEOUT,
-        (long)(feed->connect_timeout_s ? feed->connect_timeout_s : DEF_CONNECT_TIMEOUT));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
-                     (long)(feed->low_speed_bps ? feed->low_speed_bps : 1));
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)low_s);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip/deflate as offered */
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "threatatlas/" TA_VERSION);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    CURLcode cr = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
+    cu.easy_setopt(c, CURLOPT_URL, feed->url);
+    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    cu.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                   (long)(feed->connect_timeout_s ? feed->connect_timeout_s : DEF_CONNECT_TIMEOUT));
+    cu.easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
+    cu.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
+                   (long)(feed->low_speed_bps ? feed->low_speed_bps : 1));
+    cu.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)low_s);
+    cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max);
+    cu.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip/deflate as offered */
+    cu.easy_setopt(c, CURLOPT_USERAGENT, "threatatlas/" TA_VERSION);
+    cu.easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    cu.easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    cu.easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    CURLcode cr = cu.easy_perform(c);
+    cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
     res->bytes = b.len;
     if (b.over || cr == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "%s: the download is larger than its limit of %llu bytes", feed->name,
@@ -183,12 +234,12 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     }
     if (cr == CURLE_OPERATION_TIMEDOUT) {
         snprintf(err, errlen, "%s: %s after %llu bytes (timeout %u s)", feed->name,
-                 curl_easy_strerror(cr), (unsigned long long)b.len, timeout);
+                 cu.easy_strerror(cr), (unsigned long long)b.len, timeout);
         e = TA_ERR_IO;
         goto out;
     }
     if (cr != CURLE_OK) {
-        snprintf(err, errlen, "%s: %s", feed->name, curl_easy_strerror(cr));
+        snprintf(err, errlen, "%s: %s", feed->name, cu.easy_strerror(cr));
         e = TA_ERR_IO;
         goto out;
     }
@@ -236,8 +287,8 @@ nomem:
     snprintf(err, errlen, "%s: out of memory", feed->name);
     e = TA_ERR_NOMEM;
 out:
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
+    cu.slist_free_all(hl);
+    cu.easy_cleanup(c);
     free(b.buf);
     return e;
 }
