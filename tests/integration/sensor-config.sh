@@ -88,6 +88,7 @@ done
 # The provider changes its list: fetch replaces it, SIGHUP makes the sensor use it.
 printf 'new.sensor.example\n' >"$tmp/www/c2.txt"
 "$TA_BIN" intel fetch --config "$tmp/conf.yaml" 2>"$tmp/ferr" || fail "second fetch: $(cat "$tmp/ferr")"
+tfetch=$(date +%s)
 grep -q "1 no longer listed" "$tmp/ferr" || fail "second fetch: $(cat "$tmp/ferr")"
 kill -HUP "$pid"
 for _ in $(seq 1 50); do
@@ -96,6 +97,8 @@ for _ in $(seq 1 50); do
 done
 grep -q "intel reloaded" "$tmp/log" || fail "no reload after SIGHUP"
 out=$("${traffic[@]}" http "$port" new.sensor.example 1 "$tmp/ev.json" 1.0) || fail "new domain: $out"
+# The dropped value ends at the fetch's second (inclusive): traffic after it.
+while [[ $(date +%s) -le $((tfetch + 1)) ]]; do sleep 0.2; done
 "${traffic[@]}" http "$port" old.sensor.example 1 >/dev/null || fail "request to the old domain"
 sleep 1.5
 [[ $(grep -c old.sensor.example "$tmp/ev.json") == 2 ]] ||
