@@ -22,8 +22,10 @@ Q := $(if $(V),,@)
 export THREATATLAS_DATA_DIR ?= $(CURDIR)/data
 B := build/$(VARIANT)
 
-PKGS := libpcap jansson sqlite3 zlib libmaxminddb minizip libcrypto libidn2
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS := libpcap jansson sqlite3 zlib libmaxminddb minizip libcrypto libidn2 yaml-0.1
+# libcurl: headers only; intel fetch loads it at run time (src/intel/intel-fetch.c)
+PKG_CFLAGS_CURL := $(shell pkg-config --cflags libcurl 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(PKG_CFLAGS_CURL)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \

@@ -332,6 +332,70 @@ ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_in
  * with neither (undated) never expire. */
 ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *deleted);
 
+/*
+ * Fetched sources (threatatlas intel fetch). The validators of a source's
+ * last accepted download, kept in the table intel_fetch; times in µs (whole
+ * seconds), 0 = never.
+ */
+struct ta_intel_fetch_state {
+    char url[1024];
+    char etag[256];
+    char last_modified[64];
+    ta_time_us fetched; /* last successful request (200 or 304) */
+    ta_time_us changed; /* last download that replaced the source */
+};
+/* The stored state of source (all empty when it was never fetched). */
+ta_err ta_intel_db_fetch_state_get(struct ta_intel_db *db, const char *source,
+                                   struct ta_intel_fetch_state *out);
+/* Record a request at now; changed says the source was replaced by it. */
+ta_err ta_intel_db_fetch_state_set(struct ta_intel_db *db, const char *source,
+                                   const struct ta_intel_fetch_state *fs, ta_time_us now,
+                                   bool changed);
+/*
+ * Replace the indicators of source opts->source (required) by the feed in
+ * buf, in one transaction: listed values are imported as by
+ * ta_intel_db_import_buffer (a value already stored keeps its first_seen)
+ * and take the validity the feed gives them now; stored values of the source
+ * the feed no longer lists end at now (valid_until = now; an undated one
+ * becomes valid from 1970 to now), so analyses of earlier traffic still match
+ * them. *expired counts those. A feed in which nothing is accepted is
+ * TA_ERR_FORMAT and, like any error, leaves the database as it was. With fs,
+ * the fetch state is stored in the same transaction.
+ */
+ta_err ta_intel_db_replace_source(struct ta_intel_db *db, const char *name, const uint8_t *buf,
+                                  size_t len, const struct ta_intel_load_opts *opts,
+                                  const struct ta_intel_fetch_state *fs, ta_time_us now,
+                                  struct ta_intel_load_result *res, uint64_t *expired);
+
+/*
+ * Download one feed (libcurl) and replace its source. A conditional request
+ * is made with the stored ETag / Last-Modified; 304 changes nothing but the
+ * fetch time. Any failure (HTTP status other than 200/304, connect or total
+ * timeout, a transfer slower than low_speed_bps for low_speed_s, a body past
+ * max_bytes, a body shorter than its Content-Length, an empty body, no
+ * indicator accepted) is an error with err saying which, and leaves the
+ * source as it was.
+ */
+struct ta_intel_feed {
+    const char *name;                    /* source name given to every indicator */
+    const char *url;                     /* http(s):// or file:// */
+    const char *header;                  /* extra request header ("Auth-Key: ..."), or NULL */
+    struct ta_intel_load_opts load;      /* format, kind ...; load.source is set to name */
+    uint64_t max_bytes;                  /* 0 = 256 MiB */
+    uint32_t connect_timeout_s;          /* 0 = 10 */
+    uint32_t timeout_s;                  /* whole transfer; 0 = 300 */
+    uint32_t low_speed_bps, low_speed_s; /* 0 = 1 byte/s over timeout_s/2 (min 1 s) */
+};
+struct ta_intel_fetch_result {
+    long http_status;  /* 0 when no answer */
+    bool not_modified; /* 304: nothing changed */
+    uint64_t bytes;    /* body size */
+    uint64_t expired;  /* values the feed no longer lists, ended now */
+    struct ta_intel_load_result load;
+};
+ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, ta_time_us now,
+                      struct ta_intel_fetch_result *res, char *err, size_t errlen);
+
 /* ---------------------------------------------------------------------- */
 /* 4. The index                                                            */
 

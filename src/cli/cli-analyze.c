@@ -143,6 +143,14 @@ static const struct ta_cmd_spec analyze_spec = {
     "exit status: 0 success, 1 input/output/database error, 2 usage error.\n",
 };
 
+const struct ta_opt *ta_cli_analyze_opt(const char *name)
+{
+    for (size_t i = 0; i < analyze_spec.nopts; i++)
+        if (strcmp(analyze_opts[i].name, name) == 0)
+            return &analyze_opts[i];
+    return NULL;
+}
+
 /* Parse "N" or "N,M" (days) into the index options; false if malformed. */
 static bool parse_grace(const char *v, struct ta_intel_index_opts *io)
 {
@@ -438,6 +446,12 @@ int ta_cli_analyze(int argc, char **argv)
         fprintf(stderr, "analyze: %llu packets analysed in %.2f s (%.0f packets/s)\n",
                 (unsigned long long)st.engine.packets, t,
                 t > 0 ? (double)st.engine.packets / t : 0.0);
+        /* A sensor's operator must hear of packets it never saw, even none. */
+        if (cfg.iface != NULL)
+            fprintf(stderr,
+                    "analyze: %llu frames dropped by the kernel before the capture read "
+                    "them on %s\n",
+                    (unsigned long long)st.capture.kernel_drops, cfg.iface);
         if (st.engine.flows_evicted + st.stream_memcap_drops + st.app_memcap_drops > 0)
             fprintf(stderr,
                     "analyze: memory caps reached: %llu flows ended early at --max-flows, %llu "

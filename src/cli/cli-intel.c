@@ -129,6 +129,7 @@ static void usage(FILE *f)
             "  stats    count the stored indicators, list the imports\n"
             "  lookup   look values up as analyze does\n"
             "  expire   delete indicators last valid before a day\n"
+            "  fetch    download the feeds of a configuration file, replacing their sources\n"
             "options of each: threatatlas intel SUBCOMMAND --help\n\n%s",
             names_epilog(true));
 }
@@ -656,6 +657,8 @@ int ta_cli_intel(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (strcmp(sub, "fetch") == 0)
+        return ta_cli_intel_fetch(argc - 1, argv + 1);
     struct ta_cmd_spec *spec = NULL;
     for (size_t i = 0; i < NSPECS; i++)
         if (strcmp(sub, specs[i].name + 6) == 0)

@@ -123,5 +123,10 @@ int ta_cli_intel(int argc, char **argv);
 int ta_cli_report(int argc, char **argv);
 int ta_cli_events(int argc, char **argv);
 int ta_cli_runs(int argc, char **argv);
+int ta_cli_sensor(int argc, char **argv);
+/* intel fetch (argv[0] "fetch"), in cli-intel-fetch.c */
+int ta_cli_intel_fetch(int argc, char **argv);
+/* analyze's option of that long name, or NULL: the sensor's config keys are these. */
+const struct ta_opt *ta_cli_analyze_opt(const char *name);
 
 #endif

@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"report", ta_cli_report,
      "attribution report by country pair over a period (or --list evidence)"},
     {"events", ta_cli_events, "export stored detection events (EVE, IntelMQ, CSV)"},
+    {"sensor", ta_cli_sensor, "run analyze -i as a service from a configuration file"},
     {"runs", ta_cli_runs, "list, show and delete the analysis runs stored in a database"},
 };
 

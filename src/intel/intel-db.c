@@ -48,7 +48,11 @@ static const char *const schema_sql =
     " accepted INTEGER, rejected INTEGER, unsupported INTEGER, inserted INTEGER,"
     " updated INTEGER);"
     "CREATE TABLE IF NOT EXISTS intel_reject("
-    " import_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER, reason TEXT);";
+    " import_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER, reason TEXT);"
+    /* intel fetch: the validators of each source's last accepted download */
+    "CREATE TABLE IF NOT EXISTS intel_fetch("
+    " source TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT NOT NULL DEFAULT '',"
+    " last_modified TEXT NOT NULL DEFAULT '', fetched INTEGER NOT NULL, changed INTEGER NOT NULL);";
 
 /*
  * The upsert keeps the oldest first_seen and the newest last_seen/validity
@@ -298,6 +302,8 @@ struct import {
     struct ta_intel_db *db;
     int64_t import_id;
     struct ta_intel_load_result *res;
+    /* replace: every listed row is stamped with this import (see touch_sql) */
+    sqlite3_stmt *touch;
 };
 
 static int64_t secs(ta_time_us t)
@@ -340,6 +346,11 @@ static ta_err upsert_cb(void *user, const struct ta_intel_indicator *ind)
         return fail(im->db);
     if (sqlite3_changes(im->db->db) > 0)
         im->res->updated++;
+    if (im->touch != NULL) {
+        bind_ind(im->touch, ind, im->import_id);
+        if (sqlite3_step(im->touch) != SQLITE_DONE)
+            return fail(im->db);
+    }
     return TA_OK;
 }
 
@@ -659,6 +670,7 @@ static ta_err begin_import(struct ta_intel_db *db, struct import *im, const char
     memset(res, 0, sizeof(*res));
     im->db = db;
     im->res = res;
+    im->touch = NULL;
     if (db->upsert == NULL &&
         sqlite3_prepare_v2(db->db, upsert_sql, -1, &db->upsert, NULL) != SQLITE_OK)
         return fail(db);
@@ -774,6 +786,134 @@ ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicato
     }
     res->format = TA_INTEL_FMT_PLAIN;
     return end_import(&im, s.err);
+}
+
+/* ---- replacing a fetched source ------------------------------------------ */
+
+/*
+ * A row listed by the new download: it belongs to this import, and the
+ * download is the source's word on its validity now, so an end an earlier
+ * fetch gave it (it had left the feed) is replaced by what the feed says.
+ * first_seen 1 marks an undated row a fetch expired (see expire_sql); listed
+ * again it is undated again.
+ */
+static const char *const touch_sql =
+    "UPDATE intel_indicator SET import_id = ?13, valid_until = ?12,"
+    " first_seen = CASE WHEN first_seen = 1 AND ?10 = 0 THEN 0 ELSE first_seen END"
+    " WHERE type = ?1 AND value = ?2 AND source = ?3";
+
+/*
+ * Rows of the source the download no longer lists end now: their validity
+ * stops at ?3, so a report of the past still counts them and traffic after
+ * does not match. An undated row matches at any time whatever its end, so
+ * it becomes dated from the beginning of time (first_seen 1 s) to now.
+ * Rows already ended before now keep their end.
+ */
+static const char *const expire_sql =
+    "UPDATE intel_indicator SET valid_until = ?3,"
+    " first_seen = CASE WHEN first_seen = 0 THEN 1 ELSE first_seen END"
+    " WHERE source = ?1 AND import_id <> ?2 AND (valid_until = 0 OR valid_until > ?3)";
+
+ta_err ta_intel_db_replace_source(struct ta_intel_db *db, const char *name, const uint8_t *buf,
+                                  size_t len, const struct ta_intel_load_opts *opts,
+                                  const struct ta_intel_fetch_state *fs, ta_time_us now,
+                                  struct ta_intel_load_result *res, uint64_t *expired)
+{
+    *expired = 0;
+    if (opts->source == NULL || opts->source[0] == '\0') {
+        snprintf(db->msg, sizeof(db->msg), "replacing a source needs its name");
+        return TA_ERR_ARG;
+    }
+    struct import im;
+    ta_err e = begin_import(db, &im, name, res);
+    if (e != TA_OK)
+        return e;
+    if (sqlite3_prepare_v2(db->db, touch_sql, -1, &im.touch, NULL) != SQLITE_OK) {
+        e = fail(db);
+        goto done;
+    }
+    struct ta_intel_load_result r;
+    e = import_one(&im, name, buf, len, opts, &r);
+    memcpy(res, &r, sizeof(r));
+    im.res = res;
+    if (e == TA_OK && res->accepted == 0) {
+        /* An empty download is a provider's failure, not an empty list. */
+        snprintf(db->msg, sizeof(db->msg), "no indicator accepted");
+        e = TA_ERR_FORMAT;
+    }
+    if (e != TA_OK)
+        goto done;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db, expire_sql, -1, &st, NULL) != SQLITE_OK) {
+        e = fail(db);
+        goto done;
+    }
+    sqlite3_bind_text(st, 1, opts->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, im.import_id);
+    sqlite3_bind_int64(st, 3, secs(now));
+    if (sqlite3_step(st) != SQLITE_DONE)
+        e = fail(db);
+    else
+        *expired = (uint64_t)sqlite3_changes(db->db);
+    sqlite3_finalize(st);
+    if (e == TA_OK && fs != NULL)
+        e = ta_intel_db_fetch_state_set(db, opts->source, fs, now, true);
+done:
+    sqlite3_finalize(im.touch);
+    im.touch = NULL;
+    return end_import(&im, e);
+}
+
+ta_err ta_intel_db_fetch_state_get(struct ta_intel_db *db, const char *source,
+                                   struct ta_intel_fetch_state *out)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db,
+                           "SELECT url, etag, last_modified, fetched, changed FROM intel_fetch"
+                           " WHERE source = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t;
+        t = sqlite3_column_text(st, 0);
+        snprintf(out->url, sizeof(out->url), "%s", t != NULL ? (const char *)t : "");
+        t = sqlite3_column_text(st, 1);
+        snprintf(out->etag, sizeof(out->etag), "%s", t != NULL ? (const char *)t : "");
+        t = sqlite3_column_text(st, 2);
+        snprintf(out->last_modified, sizeof(out->last_modified), "%s",
+                 t != NULL ? (const char *)t : "");
+        out->fetched = (ta_time_us)sqlite3_column_int64(st, 3) * 1000000ull;
+        out->changed = (ta_time_us)sqlite3_column_int64(st, 4) * 1000000ull;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TA_OK : fail(db);
+}
+
+ta_err ta_intel_db_fetch_state_set(struct ta_intel_db *db, const char *source,
+                                   const struct ta_intel_fetch_state *fs, ta_time_us now,
+                                   bool changed)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db,
+                           "INSERT INTO intel_fetch(source, url, etag, last_modified, fetched,"
+                           " changed) VALUES(?1, ?2, ?3, ?4, ?5, ?5)"
+                           " ON CONFLICT(source) DO UPDATE SET url = ?2, etag = ?3,"
+                           " last_modified = ?4, fetched = ?5,"
+                           " changed = CASE WHEN ?6 THEN ?5 ELSE changed END",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, fs->url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, fs->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, fs->last_modified, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, secs(now));
+    sqlite3_bind_int(st, 6, changed ? 1 : 0);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? TA_OK : fail(db);
 }
 
 /* ---- queries -------------------------------------------------------------- */
