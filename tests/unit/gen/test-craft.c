@@ -357,7 +357,7 @@ static void test_pcap_bytes(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    struct tg_pcap *w;
+    struct tg_pcap *w = NULL;
     struct tg_pcap_opts o = {.linktype = 113, .snaplen = 60};
     assert_int_equal(tg_pcap_open(&w, path, &o), TA_OK);
     uint8_t pkt[100];

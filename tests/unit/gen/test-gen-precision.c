@@ -84,7 +84,7 @@ static void ip_bytes(const char *s, uint8_t out[4])
 static void run(const char *scenario, const char *out, uint64_t seed, uint64_t shift_us,
                 const char *top_sites)
 {
-    struct tg_geo *g;
+    struct tg_geo *g = NULL;
     assert_int_equal(tg_geo_open(&g, NULL), TA_OK);
     struct tg_gen_opts o = {.scenario = scenario,
                             .out = out,

@@ -89,9 +89,9 @@ static void test_sink_order(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    struct tg_pcap *w;
+    struct tg_pcap *w = NULL;
     assert_int_equal(tg_pcap_open(&w, path, NULL), TA_OK);
-    struct tg_sink *s;
+    struct tg_sink *s = NULL;
     assert_int_equal(tg_sink_new(&s, w), TA_OK);
     uint8_t p[8] = {0};
     const ta_time_us order[] = {50, 10, 30, 10, 70, 20};
@@ -132,7 +132,7 @@ static void test_sink_order(void **state)
 static void test_geo_fallback_unique(void **state)
 {
     (void)state;
-    struct tg_geo *g;
+    struct tg_geo *g = NULL;
     assert_int_equal(tg_geo_open(&g, NULL), TA_OK);
     assert_false(tg_geo_verified(g));
     struct tg_rng r;

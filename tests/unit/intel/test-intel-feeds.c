@@ -83,7 +83,7 @@ static ta_err parse_shared(const char *rel, struct got *g, struct ta_intel_load_
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", tu_shared_data(), rel);
-    size_t len;
+    size_t len = 0;
     uint8_t *b = slurp(path, &len);
     assert_non_null(b);
     struct ta_intel_load_opts o = {.file_name = path};

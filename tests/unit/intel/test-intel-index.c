@@ -450,7 +450,7 @@ static void test_domains_at_scale(void **state)
         size_t want = i % 37 == 3 ? 2 : 1;
         assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), want);
         assert_string_equal(m[0].value, vals[i]);
-        snprintf(q, sizeof(q), "a.b.%s", vals[i]);
+        snprintf(q, sizeof(q), "a.b.%.40s", vals[i]);
         want = (i % 10 == 0 ? 0 : 1) + (i % 37 == 3 ? 1 : 0);
         assert_int_equal(ta_intel_match_domain(f.idx, q, strlen(q), 0, 0, m, 8), want);
         snprintf(q, sizeof(q), "x%zu.zone%zu.example", i, i % 37);

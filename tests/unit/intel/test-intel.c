@@ -84,7 +84,7 @@ static ta_err parse_file(const char *rel, const struct ta_intel_load_opts *opts,
     const char *d = tu_shared_data();
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", d, rel);
-    size_t len;
+    size_t len = 0;
     uint8_t *b = slurp(path, &len);
     assert_non_null(b);
     struct ta_intel_load_opts o = {0};
