@@ -29,18 +29,13 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
 }
 
 /*
- * What a held segment of len bytes costs: its header and payload plus the
- * allocator's own header, rounded to the allocator's 16-byte granule (glibc
- * on 64-bit: 8 bytes of header, chunks of at least 32). The memcaps count
- * this, not the payload alone: a flood of one-byte segments is mostly
- * overhead.
+ * What a held segment of len bytes costs: its header and payload as the
+ * allocator holds them (ta__alloc_cost). The memcaps count this, not the
+ * payload alone: a flood of one-byte segments is mostly overhead.
  */
 static uint32_t seg_cost(uint32_t len)
 {
-    uint64_t n = sizeof(struct ta__seg) + (uint64_t)len + sizeof(size_t);
-    n = (n + 15) & ~(uint64_t)15;
-    if (n < 32)
-        n = 32;
+    uint64_t n = ta__alloc_cost(sizeof(struct ta__seg) + (uint64_t)len);
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
