@@ -104,4 +104,21 @@ const struct ta_decoder *ta_engine_decoder(const struct ta_engine *e);
 /* The latest packet time seen (0 before the first packet). */
 ta_time_us ta_engine_now(const struct ta_engine *e);
 
+/*
+ * Observations made without packets (flow records, sensor and server logs)
+ * reach the same sinks through the engine's fan-out: on_flow and on_record
+ * call every registered sink in registration order, exactly as for the
+ * engine's own observations. The sink is valid while e lives; the caller
+ * owns the flows and records it passes. Such flows are not in the flow
+ * table and do not move the engine's clock.
+ */
+const struct ta_obs_sink *ta_engine_fanout(struct ta_engine *e);
+
+/*
+ * The EVE flow_id the engine gives a flow with f's 5-tuple (src = client),
+ * VLANs, ip_version (and, for ICMP, icmp_type) starting at f->start: so a
+ * flow rebuilt from a record gets the id its packets would have had.
+ */
+uint64_t ta_flow_id_of(const struct ta_flow *f);
+
 #endif

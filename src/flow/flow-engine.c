@@ -707,3 +707,29 @@ ta_time_us ta_engine_now(const struct ta_engine *e)
 {
     return e->now;
 }
+
+const struct ta_obs_sink *ta_engine_fanout(struct ta_engine *e)
+{
+    return &e->emit;
+}
+
+uint64_t ta_flow_id_of(const struct ta_flow *f)
+{
+    /* The packet fields make_key() reads, taken from the flow's view. */
+    struct ta_packet p;
+    memset(&p, 0, sizeof(p));
+    p.src = f->src;
+    p.dst = f->dst;
+    p.sport = f->sp;
+    p.dport = f->dp;
+    p.ip_proto = f->proto;
+    p.ip_version = f->ip_version;
+    p.icmp_type = f->icmp_type;
+    p.vlan_count = f->vlan_count;
+    p.vlan_id[0] = f->vlan_id[0];
+    p.vlan_id[1] = f->vlan_id[1];
+    struct fkey k;
+    bool src_is_a;
+    make_key(&p, &k, &src_is_a);
+    return flow_id(&k, f->start);
+}

@@ -117,6 +117,20 @@ static void test_tcp_session(void **state)
     assert_int_equal(r.n, 2);
     assert_int_equal(r.f[1].reason, TA_FLOW_REASON_SHUTDOWN);
     assert_int_equal(r.app_ends, 2);
+    /* A flow rebuilt from a record gets the id its packets gave it. */
+    assert_int_equal(ta_flow_id_of(&r.f[0]), r.f[0].id);
+    assert_int_equal(ta_flow_id_of(&r.f[1]), r.f[1].id);
+    struct ta_flow g = r.f[0];
+    g.start += 1;
+    assert_int_not_equal(ta_flow_id_of(&g), r.f[0].id);
+    g = r.f[0];
+    g.src = r.f[0].dst, g.dst = r.f[0].src, g.sp = r.f[0].dp, g.dp = r.f[0].sp;
+    assert_int_equal(ta_flow_id_of(&g), r.f[0].id); /* one id for both directions */
+    /* Observations made without packets reach the sinks through the fan-out. */
+    const struct ta_obs_sink *fan = ta_engine_fanout(e);
+    fan->on_flow(fan->ud, &g);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.f[2].id, r.f[0].id);
     struct ta_engine_stats st;
     ta_engine_get_stats(e, &st);
     assert_int_equal(st.packets, 8);
