@@ -313,7 +313,7 @@ int main(int argc, char **argv)
         free(found);
         return 1;
     }
-    if (db == NULL && strcmp(o.scenario, "national") == 0)
+    if (db == NULL)
         fprintf(stderr, "threatatlas-gen: warning: no GeoIP database (--geo-db, or run "
                         "'threatatlas geo install'); using built-in prefixes, "
                         "geolocation of generated addresses is unverified\n");
@@ -322,6 +322,14 @@ int main(int argc, char **argv)
     free(found);
     e = run(&o, geo);
     tg_geo_free(geo);
+    if (e == TA_ERR_NOTFOUND && db == NULL) {
+        /* Only the addresses of countries the built-in prefixes cover can be drawn. */
+        fprintf(stderr,
+                "threatatlas-gen: %s: a country this scenario needs is not among the built-in "
+                "prefixes: run 'threatatlas geo install' or pass --geo-db FILE\n",
+                o.scenario);
+        return 1;
+    }
     if (e != TA_OK) {
         fprintf(stderr, "threatatlas-gen: %s: %s\n", o.scenario, ta_strerror(e));
         return 1;
