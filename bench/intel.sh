@@ -113,6 +113,11 @@ if [[ -d $MT/trails && -d $WL/lists ]]; then
         ANPHASE=$(grep -o 'packets analysed in [0-9.]* s' "$LOG/an_feeds.err" | awk '{print $4}' | median)
         ANPHASE0=$(grep -o 'packets analysed in [0-9.]* s' "$LOG/an_none.err" | awk '{print $4}' | median)
         ANLOAD=$(grep -o 'intel loaded in [0-9.]* s' "$LOG/an_feeds.err" | awk '{print $4}' | median)
+        # The same with the store: the run records the intel's rows per source,
+        # which the last import counted (no scan of the indicators here).
+        measure an_feeds_store "$RUNS" "$B/threatatlas" analyze -r "$NATPCAP" --db "$T/feeds.db" \
+            --home CN --redo -o /dev/null
+        ANPHASES=$(grep -o 'packets analysed in [0-9.]* s' "$LOG/an_feeds_store.err" | awk '{print $4}' | median)
     else
         FAILED+=("threatatlas-gen --scenario national for the analyze figure")
     fi
@@ -146,6 +151,7 @@ if [[ -n $FEEDS && -n ${WALL[feeds]:-} ]]; then
         frag "| the analyze below without an index cache (built and written each run; median of $RUNS) | ${WALL[an_feeds_cold]} s wall (intel load ${ANLOADC:-?} s) |"
     [[ -n ${WALL[an_feeds]:-} ]] &&
         frag "| analyze of one generated national day (${NATPKTS:-?} packets) with those feeds (median of $RUNS) | ${WALL[an_feeds]} s wall (intel load ${ANLOAD:-?} s, packet phase ${ANPHASE:-?} s), peak RSS ${RSS[an_feeds]} kB |" \
+             "| the same analyze storing its events (\`--redo\`, cache hit) | ${WALL[an_feeds_store]:-?} s wall (packet phase ${ANPHASES:-?} s) |" \
              "| the same analyze with --no-intel | ${WALL[an_none]} s wall (packet phase ${ANPHASE0:-?} s), peak RSS ${RSS[an_none]} kB; packet phase with the feeds / without: $(ratio "${ANPHASE:-}" "${ANPHASE0:-}") |"
 fi
 ins=$(grep '^insert:' "$LOG/intel-lookups.txt" | head -1)

@@ -52,7 +52,9 @@ static const char *const schema_sql =
     /* intel fetch: the validators of each source's last accepted download */
     "CREATE TABLE IF NOT EXISTS intel_fetch("
     " source TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT NOT NULL DEFAULT '',"
-    " last_modified TEXT NOT NULL DEFAULT '', fetched INTEGER NOT NULL, changed INTEGER NOT NULL);";
+    " last_modified TEXT NOT NULL DEFAULT '', fetched INTEGER NOT NULL, changed INTEGER NOT NULL);"
+    /* Rows per source as of the intel.version in meta 'intel.source_rows' (see bump_version). */
+    "CREATE TABLE IF NOT EXISTS intel_source_rows(source TEXT PRIMARY KEY, rows INTEGER NOT NULL);";
 
 /*
  * The upsert keeps the oldest first_seen and the newest last_seen/validity
@@ -112,13 +114,46 @@ static ta_err exec(struct ta_intel_db *db, const char *sql)
  * transaction, so a reader (the index cache) can tell that the indicators
  * changed without reading them; 'intel.id', drawn at the first write, tells
  * a database recreated at the same path (whose counter restarts) apart.
+ *
+ * Every analysis run records the rows per source, and counting a million
+ * rows at each start took seconds: intel_source_rows keeps them, brought up
+ * to date by each write before it bumps the version, and stamped with that
+ * version ('intel.source_rows'). A writer that does not know the table (an
+ * older threatatlas, sqlite3 by hand) moves the version without the stamp:
+ * readers then count, and the next write here counts afresh.
  */
 static ta_err bump_version(struct ta_intel_db *db)
 {
     return exec(db, "INSERT INTO meta(key, value) VALUES('intel.version', '1') ON CONFLICT(key)"
                     " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);"
                     "INSERT OR IGNORE INTO meta(key, value)"
-                    " VALUES('intel.id', lower(hex(randomblob(8))));");
+                    " VALUES('intel.id', lower(hex(randomblob(8))));"
+                    "INSERT OR REPLACE INTO meta(key, value) SELECT 'intel.source_rows', value"
+                    " FROM meta WHERE key = 'intel.version';");
+}
+
+/* Whether intel_source_rows is of the current version (before a bump). */
+static bool source_rows_current(struct ta_intel_db *db)
+{
+    sqlite3_stmt *st;
+    bool current = false;
+    if (ta__db_table_state(db->db, "intel_source_rows") > 0 &&
+        sqlite3_prepare_v2(db->db,
+                           "SELECT (SELECT value FROM meta WHERE key='intel.source_rows') IS"
+                           " (SELECT value FROM meta WHERE key='intel.version')",
+                           -1, &st, NULL) == SQLITE_OK) {
+        current = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+        sqlite3_finalize(st);
+    }
+    return current;
+}
+
+/* Count every source afresh (one scan of the index on source). */
+static ta_err source_rows_recount(struct ta_intel_db *db)
+{
+    return exec(db, "DELETE FROM intel_source_rows;"
+                    "INSERT INTO intel_source_rows(source, rows)"
+                    " SELECT source, count(*) FROM intel_indicator GROUP BY source;");
 }
 
 ta_err ta__intel_db_version(struct ta_intel_db *db, char *out, size_t n)
@@ -169,7 +204,11 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
         snprintf(err, errlen, "%s: %s", path, db->msg);
         goto out_close;
     }
-    if (exec(db, schema_sql) != TA_OK) {
+    bool had_counts = ta__db_table_state(db->db, "intel_source_rows") > 0;
+    if (exec(db, schema_sql) != TA_OK ||
+        (!had_counts &&
+         exec(db, "INSERT INTO intel_source_rows(source, rows)"
+                  " SELECT source, count(*) FROM intel_indicator GROUP BY source") != TA_OK)) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
         exec(db, "ROLLBACK");
         goto out_close;
@@ -208,7 +247,8 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
         snprintf(sql, sizeof(sql),
                  "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
                  TA_INTEL_SCHEMA_VERSION);
-        if (exec(db, sql) != TA_OK || bump_version(db) != TA_OK) {
+        if (exec(db, sql) != TA_OK || source_rows_recount(db) != TA_OK ||
+            bump_version(db) != TA_OK) {
             snprintf(err, errlen, "%s: %s", path, db->msg);
             exec(db, "ROLLBACK");
             goto out_close;
@@ -304,7 +344,68 @@ struct import {
     struct ta_intel_load_result *res;
     /* replace: every listed row is stamped with this import (see touch_sql) */
     sqlite3_stmt *touch;
+    /* New rows per source, added to intel_source_rows at the end; past
+     * IMPORT_MAX_SOURCES distinct sources every source is counted instead. */
+    struct src_delta {
+        char *source;
+        uint64_t n;
+    } * delta;
+    size_t ndelta;
+    bool recount;
 };
+#define IMPORT_MAX_SOURCES 64
+
+static void delta_add(struct import *im, const char *source)
+{
+    if (im->recount)
+        return;
+    for (size_t i = im->ndelta; i-- > 0;)
+        if (strcmp(im->delta[i].source, source) == 0) {
+            im->delta[i].n++;
+            return;
+        }
+    if (im->delta == NULL)
+        im->delta = calloc(IMPORT_MAX_SOURCES, sizeof(*im->delta));
+    char *c = im->delta != NULL && im->ndelta < IMPORT_MAX_SOURCES ? strdup(source) : NULL;
+    if (c == NULL) {
+        im->recount = true;
+        return;
+    }
+    im->delta[im->ndelta++] = (struct src_delta){c, 1};
+}
+
+static void delta_free(struct import *im)
+{
+    for (size_t i = 0; i < im->ndelta; i++)
+        free(im->delta[i].source);
+    free(im->delta);
+    im->delta = NULL;
+    im->ndelta = 0;
+}
+
+/* Bring intel_source_rows up to date with this import's new rows. */
+static ta_err delta_apply(struct import *im)
+{
+    struct ta_intel_db *db = im->db;
+    if (im->recount || !source_rows_current(db))
+        return source_rows_recount(db);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db,
+                           "INSERT INTO intel_source_rows(source, rows) VALUES(?1, ?2)"
+                           " ON CONFLICT(source) DO UPDATE SET rows = rows + ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db);
+    ta_err e = TA_OK;
+    for (size_t i = 0; i < im->ndelta && e == TA_OK; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, im->delta[i].source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)im->delta[i].n);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            e = fail(db);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
 
 static int64_t secs(ta_time_us t)
 {
@@ -339,6 +440,7 @@ static ta_err upsert_cb(void *user, const struct ta_intel_indicator *ind)
         return fail(im->db);
     if (sqlite3_changes(im->db->db) > 0) {
         im->res->inserted++;
+        delta_add(im, ind->source != NULL ? ind->source : "");
         return TA_OK;
     }
     bind_ind(im->db->upsert, ind, im->import_id);
@@ -671,6 +773,9 @@ static ta_err begin_import(struct ta_intel_db *db, struct import *im, const char
     im->db = db;
     im->res = res;
     im->touch = NULL;
+    im->delta = NULL;
+    im->ndelta = 0;
+    im->recount = false;
     if (db->upsert == NULL &&
         sqlite3_prepare_v2(db->db, upsert_sql, -1, &db->upsert, NULL) != SQLITE_OK)
         return fail(db);
@@ -726,6 +831,9 @@ static ta_err end_import(struct import *im, ta_err e)
             sqlite3_finalize(st);
         }
     }
+    if (e == TA_OK)
+        e = delta_apply(im);
+    delta_free(im);
     if (e == TA_OK)
         e = bump_version(db);
     if (e == TA_OK)
@@ -986,6 +1094,18 @@ static ta_err count_query(struct ta_intel_db *db, const char *sql, const char *w
     return TA_OK;
 }
 
+static const char source_count_sql[] =
+    "SELECT source, count(*) FROM intel_indicator GROUP BY source ORDER BY source";
+
+ta_err ta_intel_db_source_counts(struct ta_intel_db *db, ta_intel_count_fn counts, void *user)
+{
+    return count_query(db,
+                       source_rows_current(db)
+                           ? "SELECT source, rows FROM intel_source_rows ORDER BY source"
+                           : source_count_sql,
+                       "source", false, false, counts, user);
+}
+
 ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_intel_run_fn runs,
                          void *user)
 {
@@ -997,10 +1117,8 @@ ta_err ta_intel_db_stats(struct ta_intel_db *db, ta_intel_count_fn counts, ta_in
                              "SELECT 'values', count(*) FROM (SELECT DISTINCT type, value FROM "
                              "intel_indicator)",
                              "total", false, false, counts, user)) != TA_OK ||
-            (e = count_query(db,
-                             "SELECT source, count(*) FROM intel_indicator GROUP BY source "
-                             "ORDER BY source",
-                             "source", false, false, counts, user)) != TA_OK ||
+            (e = count_query(db, source_count_sql, "source", false, false, counts, user)) !=
+                TA_OK ||
             (e = count_query(db,
                              "SELECT kind, count(*) FROM intel_indicator GROUP BY kind "
                              "ORDER BY kind",
@@ -1051,7 +1169,10 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
     if (rc != SQLITE_DONE)
         return fail(db);
     *deleted = (uint64_t)sqlite3_changes(db->db);
-    return *deleted > 0 ? bump_version(db) : TA_OK;
+    if (*deleted == 0)
+        return TA_OK;
+    ta_err e = source_rows_recount(db);
+    return e == TA_OK ? bump_version(db) : e;
 }
 
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db)

@@ -339,7 +339,8 @@ static void intel_version(struct ta_intel_db *db, struct vbuf *out)
 {
     struct intel_ver v;
     memset(&v, 0, sizeof(v));
-    if (db == NULL || ta_intel_db_stats(db, intel_ver_count, intel_ver_run, &v) != TA_OK) {
+    if (db == NULL || ta_intel_db_source_counts(db, intel_ver_count, &v) != TA_OK ||
+        ta_intel_db_stats(db, NULL, intel_ver_run, &v) != TA_OK) {
         vbuf_add(out, "none loaded");
         return;
     }

@@ -618,6 +618,20 @@ static ta_err last_seen_cb(void *user, const struct ta_intel_indicator *ind)
     return TA_OK;
 }
 
+static void counts_cat(void *user, const char *what, const char *name, uint64_t count)
+{
+    char *out = user;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%s:%s=%llu", n ? " " : "", what, name, (unsigned long long)count);
+}
+
+static const char *source_counts(struct ta_intel_db *db, char out[256])
+{
+    out[0] = '\0';
+    assert_int_equal(ta_intel_db_source_counts(db, counts_cat, out), TA_OK);
+    return out;
+}
+
 static void test_store_idempotent_and_updates(void **state)
 {
     (void)state;
@@ -685,9 +699,42 @@ static void test_store_idempotent_and_updates(void **state)
     assert_true(ta_date_parse("2023-11-15", &t));
     assert_int_equal(ta_intel_db_expire(db, t, &del), TA_OK);
     assert_int_equal(del, 0);
+    char cs[256];
+    assert_string_equal(source_counts(db, cs), "source:feodo=2 source:mylist=1");
     assert_true(ta_date_parse("2024-01-01", &t));
     assert_int_equal(ta_intel_db_expire(db, t, &del), TA_OK);
     assert_int_equal(del, 1);
+    /* Rows per source follow every write, expiry included. */
+    assert_string_equal(source_counts(db, cs), "source:feodo=1 source:mylist=1");
+    ta_intel_db_close(db);
+    /* A writer that does not keep the counts (an older threatatlas) moves the
+     * version without them: readers count, and the next import counts afresh. */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "INSERT INTO intel_indicator(type, value, source, kind,"
+                                  " confidence, first_seen, last_seen, valid_until, import_id)"
+                                  " VALUES(1, '9.9.9.9', 'old', 1, 50, 0, 0, 0, 1);"
+                                  "DELETE FROM intel_indicator WHERE source = 'mylist';"
+                                  "UPDATE meta SET value = value + 1 WHERE key = 'intel.version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    db = open_db(path);
+    assert_string_equal(source_counts(db, cs), "source:feodo=1 source:old=1");
+    struct ta_intel_load_opts pn = p;
+    pn.source = "old";
+    assert_int_equal(import_str(db, "9.9.9.8\n", &pn, &r), TA_OK);
+    assert_string_equal(source_counts(db, cs), "source:feodo=1 source:old=2");
+    ta_intel_db_close(db);
+    /* The table itself lost (a database from before it): filled at open. */
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DROP TABLE intel_source_rows", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    db = open_db(path);
+    assert_string_equal(source_counts(db, cs), "source:feodo=1 source:old=2");
+    assert_int_equal(import_str(db, "9.9.9.7\n", &pn, &r), TA_OK);
+    assert_string_equal(source_counts(db, cs), "source:feodo=1 source:old=3");
     ta_intel_db_close(db);
     rm_db(path);
 }
