@@ -156,8 +156,7 @@ enum ta_report_list {
     TA_LIST_BACKDOORED_SITES,
     TA_LIST__COUNT
 };
-/* "c2-servers", ...; parse returns false for an unknown name. */
-const char *ta_report_list_name(enum ta_report_list l);
+/* A list by its name ("c2-servers", ...: ta_store_list_name()); false for an unknown name. */
 bool ta_report_list_parse(const char *s, enum ta_report_list *out);
 /* Write the list, largest first; limit 0 = no limit. */
 ta_err ta_report_list_write(struct ta_store *st, const struct ta_report_query *q,

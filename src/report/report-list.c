@@ -17,11 +17,6 @@
 /* The report's lists are the store's, in the same order. */
 _Static_assert((int)TA_LIST__COUNT == (int)TA_STORE_LIST__COUNT, "report lists are store lists");
 
-const char *ta_report_list_name(enum ta_report_list l)
-{
-    return ta_store_list_name((enum ta_store_list)l);
-}
-
 bool ta_report_list_parse(const char *s, enum ta_report_list *out)
 {
     for (unsigned i = 0; i < TA_LIST__COUNT; i++) {
