@@ -6,9 +6,15 @@
 Exit 0 when every check passes, 77 when a requirement is missing (shared data
 or a tool; tests/run-all.sh counts that as a failure in CI), 1 otherwise.
 Uses $TA_BIN, $TA_GEN and $TA_SHARED_DATA like the integration scripts.
+The checks are tested by tests/integration/run-case-test.py.
 """
+import collections
+import copy
+import csv
+import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,80 +23,278 @@ import tempfile
 import yaml
 
 MISSING = object()
+# A wanted value that is a mapping with exactly one of these key sets is a
+# matcher, not a literal object.
+MATCHERS = ({"re"}, {"has"}, {"min"}, {"max"}, {"min", "max"}, {"file", "path"})
+
+
+class CaseError(Exception):
+    """A check that cannot even be evaluated (a file not written, a bad path)."""
+
+
+class Record(dict):
+    """A record and the file it came from (pseudo-fields _file and _dir)."""
+
+    file = ""
 
 
 def get(ev, path):
     """Value at a dotted path ("threatatlas.evidence.url"), or MISSING. A key
-    that itself holds dots (IntelMQ's "source.ip") is found whole first."""
+    that itself holds dots (IntelMQ's "source.ip") is found whole first; a
+    number indexes a list ("alert.metadata.confirmed.0"); "." is the record;
+    _file and _dir are the file a record came from and its folder."""
+    if isinstance(ev, Record) and path in ("_file", "_dir"):
+        return ev.file if path == "_file" else os.path.dirname(ev.file)
+    if path == ".":
+        return ev
+    head, dot, rest = path.partition(".")
+    if isinstance(ev, list):
+        if not head.isdigit() or int(head) >= len(ev):
+            return MISSING
+        return ev[int(head)] if not dot else get(ev[int(head)], rest)
     if not isinstance(ev, dict):
         return MISSING
     if path in ev:
         return ev[path]
-    head, dot, rest = path.partition(".")
     if not dot or head not in ev:
         return MISSING
     return get(ev[head], rest)
 
 
-def same(a, b):
-    """Equality that keeps JSON true apart from 1 (Python's True == 1); a
-    wanted null (YAML ~ or null) means no value: absent, null or empty."""
-    if b is None:
-        return a is MISSING or a in (None, "", [], {})
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
+def is_matcher(w):
+    return isinstance(w, dict) and set(w) in MATCHERS
 
 
-def load_lines(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def check_one(work, c, errors):
-    """One entry of `checks`: appends what failed to errors."""
-    name = c["file"]
-    evs = load_lines(os.path.join(work, name))
-    flt = c.get("filter", {})
-    sel = [e for e in evs if all(same(get(e, k), v) for k, v in flt.items())]
-    what = "%s%s" % (name, " " + json.dumps(flt, sort_keys=True) if flt else "")
-    if "count" in c and len(sel) != c["count"]:
-        errors.append("%s: %d records, want %d%s" % (
-            what, len(sel), c["count"],
-            "".join("\n    " + json.dumps(e, sort_keys=True)[:300] for e in sel[:5])))
-    for i, e in enumerate(sel):
-        where = "%s record %d" % (what, i + 1)
-        for k, v in c.get("match", {}).items():
-            if not same(get(e, k), v):
-                errors.append("%s: %s is %r, want %r" % (where, k, get(e, k), v))
-        for k, vs in c.get("one-of", {}).items():
-            if get(e, k) not in vs:
-                errors.append("%s: %s is %r, want one of %r" % (where, k, get(e, k), vs))
-        for k in c.get("nonempty", []):
-            if get(e, k) in (MISSING, None, "", [], {}):
-                errors.append("%s: %s is empty" % (where, k))
-        for k in c.get("absent", []):
-            if get(e, k) is not MISSING:
-                errors.append("%s: %s is present (%r)" % (where, k, get(e, k)))
-        for a, b in c.get("ordered", []):
-            va, vb = get(e, a), get(e, b)
-            if va is MISSING or vb is MISSING or not va <= vb:
-                errors.append("%s: %s %r is not <= %s %r" % (where, a, va, b, vb))
-    g = c.get("groups")
-    if g:
+class Case:
+    """The work folder a case's command wrote, and what its checks found."""
+
+    def __init__(self, work):
+        self.work = work
+        self.errors = []
+        self.notes = []
+        self.docs = {}
+
+    def doc(self, name):
+        """A JSON document the command wrote, read once."""
+        if name not in self.docs:
+            try:
+                with open(os.path.join(self.work, name), encoding="utf-8") as f:
+                    self.docs[name] = json.load(f)
+            except (OSError, ValueError) as e:
+                raise CaseError("%s: %s" % (name, e))
+        return self.docs[name]
+
+    def ref(self, w):
+        v = get(self.doc(w["file"]), w["path"])
+        if v is MISSING:
+            raise CaseError("%s has no %s" % (w["file"], w["path"]))
+        return v
+
+    def want(self, w):
+        """A wanted value as written: a reference is replaced by what it names."""
+        return self.ref(w) if is_matcher(w) and "file" in w else w
+
+    def same(self, a, b):
+        """Equality that keeps JSON true apart from 1 (Python's True == 1); a
+        wanted null (YAML ~ or null) means no value: absent, null or empty.
+        Objects and lists compare member by member, so matchers nest."""
+        if is_matcher(b):
+            if "file" in b:
+                return self.same(a, self.ref(b))
+            if "re" in b:
+                return isinstance(a, str) and re.search(b["re"], a) is not None
+            if "has" in b:
+                return isinstance(a, (str, list)) and b["has"] in a
+            return (is_number(a) and ("min" not in b or a >= self.want(b["min"])) and
+                    ("max" not in b or a <= self.want(b["max"])))
+        if b is None:
+            return a is MISSING or a in (None, "", [], {})
+        if isinstance(a, bool) or isinstance(b, bool):
+            return type(a) is type(b) and a == b
+        if isinstance(b, dict):
+            return (isinstance(a, dict) and set(a) == set(b) and
+                    all(self.same(a[k], v) for k, v in b.items()))
+        if isinstance(b, list):
+            return (isinstance(a, list) and len(a) == len(b) and
+                    all(self.same(x, y) for x, y in zip(a, b)))
+        return a == b
+
+    def load(self, src):
+        """The records of a source: `file` (a glob, matched in sorted order),
+        `format`, `path`, `columns`, then `filter`."""
+        fmt = src.get("format", "jsonl")
+        names = sorted(glob.glob(os.path.join(self.work, src["file"])))
+        if not names:
+            raise CaseError("%s: not written" % src["file"])
+        recs = []
+        for name in names:
+            rel = os.path.relpath(name, self.work)
+            with open(name, encoding="utf-8") as f:
+                if fmt == "jsonl":
+                    items = [json.loads(line) for line in f if line.strip()]
+                elif fmt == "json":
+                    items = json.load(f)
+                    if "path" in src:
+                        items = get(items, src["path"])
+                        if items is MISSING:
+                            raise CaseError("%s has no %s" % (rel, src["path"]))
+                    if not isinstance(items, list):
+                        items = [items]
+                elif fmt in ("csv", "tsv"):
+                    rows = csv.reader((line for line in f
+                                       if line.strip() and not line.startswith("#")),
+                                      delimiter="," if fmt == "csv" else "\t",
+                                      skipinitialspace=fmt == "csv")
+                    cols = src.get("columns") or next(rows, [])
+                    items = [dict(zip(cols, row)) for row in rows]
+                elif fmt == "lines":
+                    items = [{"line": line.rstrip("\n")} for line in f]
+                else:
+                    raise CaseError("%s: unknown format %r" % (rel, fmt))
+            for it in items:
+                r = Record(it) if isinstance(it, dict) else Record(value=it)
+                r.file = rel
+                recs.append(r)
+        flt = src.get("filter", {})
+        return [r for r in recs if all(self.same(get(r, k), v) for k, v in flt.items())]
+
+    def check(self, c):
+        """One entry of `checks`: what fails goes to self.errors."""
+        flt = c.get("filter", {})
+        what = "%s%s" % (c["file"], " " + json.dumps(flt, sort_keys=True) if flt else "")
+        try:
+            self.check_records(c, what, self.load(c))
+        except CaseError as e:
+            self.errors.append("%s: %s" % (what, e))
+
+    def check_records(self, c, what, sel):
+        err = self.errors.append
+        if "count" in c and not self.same(len(sel), c["count"]):
+            err("%s: %d records, want %s%s" % (
+                what, len(sel), json.dumps(self.want(c["count"])),
+                "".join("\n    " + json.dumps(e, sort_keys=True)[:300] for e in sel[:5])))
+        for i, e in enumerate(sel):
+            where = "%s record %d" % (what, i + 1)
+            for k, v in c.get("match", {}).items():
+                if not self.same(get(e, k), v):
+                    err("%s: %s is %s, want %s" % (where, k, show(get(e, k)),
+                                                   json.dumps(self.want(v))))
+            for k, vs in c.get("one-of", {}).items():
+                if not any(self.same(get(e, k), v) for v in vs):
+                    err("%s: %s is %s, want one of %r" % (where, k, show(get(e, k)), vs))
+            for k in c.get("nonempty", []):
+                if get(e, k) in (MISSING, None, "", [], {}):
+                    err("%s: %s is empty" % (where, k))
+            for k in c.get("absent", []):
+                if get(e, k) is not MISSING:
+                    err("%s: %s is present (%r)" % (where, k, get(e, k)))
+            for a, b in c.get("ordered", []):
+                va, vb = get(e, a), get(e, b)
+                if va is MISSING or vb is MISSING or not va <= vb:
+                    err("%s: %s %s is not <= %s %s" % (where, a, show(va), b, show(vb)))
+        if "unique" in c:
+            seen = collections.Counter(key(e, c["unique"]) for e in sel)
+            for k, n in sorted(seen.items()):
+                if n > 1:
+                    err("%s: %d records with %s = %s" % (what, n, c["unique"], list(k)))
+        if "groups" in c:
+            self.check_groups(c["groups"], what, sel)
+        if "join" in c:
+            self.check_join(c["join"], what, sel)
+        if "same-as" in c:
+            self.check_same_as(c["same-as"], what, sel)
+
+    def check_groups(self, g, what, sel):
         groups = {}
         for e in sel:
-            key = tuple(json.dumps(get(e, k)) for k in g["by"])
-            groups.setdefault(key, []).append(get(e, g["numbered"]) if "numbered" in g else 0)
+            k = tuple(json.dumps(get(e, f)) for f in g["by"])
+            groups.setdefault(k, []).append(get(e, g["numbered"]) if "numbered" in g else 0)
         sizes = sorted(len(v) for v in groups.values())
+        if "count" in g and not self.same(len(groups), g["count"]):
+            self.errors.append("%s grouped by %s: %d groups, want %s" % (
+                what, g["by"], len(groups), json.dumps(self.want(g["count"]))))
         if "sizes" in g and sizes != sorted(g["sizes"]):
-            errors.append("%s grouped by %s: sizes %r, want %r" % (what, g["by"], sizes,
-                                                                   sorted(g["sizes"])))
+            self.errors.append("%s grouped by %s: sizes %r, want %r" % (what, g["by"], sizes,
+                                                                        sorted(g["sizes"])))
         if "numbered" in g:
-            for key, v in groups.items():
+            for k, v in groups.items():
                 if sorted(v) != list(range(len(v))):
-                    errors.append("%s group %s: %s %r, want 0..%d" % (
-                        what, key, g["numbered"], sorted(v), len(v) - 1))
+                    self.errors.append("%s group %s: %s %r, want 0..%d" % (
+                        what, k, g["numbered"], sorted(v), len(v) - 1))
+
+    def check_join(self, j, what, sel):
+        """The selected records' keys against a truth file's: the same set, or
+        precision and recall above floors (printed as a note either way)."""
+        truth = self.load(j["truth"])
+        got = {key(e, j["key"]) for e in sel}
+        want = {key(t, j["truth"].get("key", j["key"])) for t in truth}
+        tp, fp, fn = len(got & want), sorted(got - want), sorted(want - got)
+        name = j.get("name", what)
+        if "precision" not in j and "recall" not in j:
+            for k in fp:
+                self.errors.append("%s: %s not in %s" % (name, list(k), j["truth"]["file"]))
+            for k in fn:
+                self.errors.append("%s: %s of %s missing" % (name, list(k), j["truth"]["file"]))
+            self.notes.append("note: %s: %d keys, as %s says" % (name, tp, j["truth"]["file"]))
+            return
+        p = tp / (tp + len(fp)) if tp + len(fp) else 0.0
+        r = tp / (tp + len(fn)) if tp + len(fn) else 0.0
+        self.notes.append("note: %s: precision %.3f recall %.3f (%d/%d/%d)" % (
+            name, p, r, tp, len(fp), len(fn)))
+        for k in fp:
+            print("false positive: %s" % list(k))
+        for k in fn:
+            print("false negative: %s" % list(k))
+        if p < j.get("precision", 0):
+            self.errors.append("%s: precision %.3f below %s" % (name, p, j["precision"]))
+        if r < j.get("recall", 0):
+            self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
+
+    def check_same_as(self, o, what, sel):
+        """The selected records and another source's as multisets, compared
+        on `fields` only or on everything but `ignore`."""
+        def proj(r):
+            if "fields" in o:
+                r = {f: get(r, f) for f in o["fields"]}
+                return json.dumps({f: v for f, v in r.items() if v is not MISSING},
+                                  sort_keys=True)
+            r = copy.deepcopy(dict(r))
+            for f in o.get("ignore", []):
+                drop(r, f)
+            return json.dumps(r, sort_keys=True)
+        a = collections.Counter(proj(r) for r in sel)
+        b = collections.Counter(proj(r) for r in self.load(o))
+        if a == b:
+            return
+        self.errors.append("%s: not the records of %s (%d and %d)%s%s" % (
+            what, o["file"], sum(a.values()), sum(b.values()),
+            "".join("\n    only here: " + r[:300] for r in list((a - b).elements())[:5]),
+            "".join("\n    only there: " + r[:300] for r in list((b - a).elements())[:5])))
+
+
+def key(rec, fields):
+    return tuple(json.dumps(get(rec, f), sort_keys=True) if get(rec, f) is not MISSING
+                 else "(absent)" for f in fields)
+
+
+def drop(rec, path):
+    """Remove a dotted path from nested objects (nothing when absent)."""
+    if not isinstance(rec, dict):
+        return
+    if path in rec:
+        del rec[path]
+        return
+    head, dot, rest = path.partition(".")
+    if dot and head in rec:
+        drop(rec[head], rest)
+
+
+def show(v):
+    return "absent" if v is MISSING else json.dumps(v)
 
 
 def run_script(script, work, env, what):
@@ -127,9 +331,10 @@ def main():
         ok, out = run_script(spec["command"], work, env, "command")
         if not ok:
             return 1
-        errors = []
+        run = Case(work)
         for c in spec.get("checks", []):
-            check_one(work, c, errors)
+            run.check(c)
+        errors = run.errors
         exp = os.path.join(case, "expected")
         if os.path.isdir(exp):
             for name in sorted(os.listdir(exp)):
@@ -145,6 +350,8 @@ def main():
         for line in out.splitlines():
             if line.startswith(("note:", "info:")):
                 print(line)
+        for line in run.notes:
+            print(line)
         for e in errors[:40]:
             print("FAIL: " + e)
         if len(errors) > 40:
