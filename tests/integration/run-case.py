@@ -133,34 +133,38 @@ class Case:
         recs = []
         for name in names:
             rel = os.path.relpath(name, self.work)
-            with open(name, encoding="utf-8") as f:
-                if fmt == "jsonl":
-                    items = [json.loads(line) for line in f if line.strip()]
-                elif fmt == "json":
-                    items = json.load(f)
-                    if "path" in src:
-                        items = get(items, src["path"])
-                        if items is MISSING:
-                            raise CaseError("%s has no %s" % (rel, src["path"]))
-                    if not isinstance(items, list):
-                        items = [items]
-                elif fmt in ("csv", "tsv"):
-                    rows = csv.reader((line for line in f
-                                       if line.strip() and not line.startswith("#")),
-                                      delimiter="," if fmt == "csv" else "\t",
-                                      skipinitialspace=fmt == "csv")
-                    cols = src.get("columns") or next(rows, [])
-                    items = [dict(zip(cols, row)) for row in rows]
-                elif fmt == "lines":
-                    items = [{"line": line.rstrip("\n")} for line in f]
-                else:
-                    raise CaseError("%s: unknown format %r" % (rel, fmt))
+            try:
+                items = self.read(name, rel, fmt, src)
+            except ValueError as e:
+                raise CaseError("%s: %s" % (rel, e))
             for it in items:
                 r = Record(it) if isinstance(it, dict) else Record(value=it)
                 r.file = rel
                 recs.append(r)
         flt = src.get("filter", {})
         return [r for r in recs if all(self.same(get(r, k), v) for k, v in flt.items())]
+
+    @staticmethod
+    def read(name, rel, fmt, src):
+        with open(name, encoding="utf-8") as f:
+            if fmt == "jsonl":
+                return [json.loads(line) for line in f if line.strip()]
+            if fmt == "json":
+                doc = json.load(f)
+                if "path" in src:
+                    doc = get(doc, src["path"])
+                    if doc is MISSING:
+                        raise CaseError("%s has no %s" % (rel, src["path"]))
+                return doc if isinstance(doc, list) else [doc]
+            if fmt in ("csv", "tsv"):
+                rows = csv.reader((line for line in f if line.strip() and not line.startswith("#")),
+                                  delimiter="," if fmt == "csv" else "\t",
+                                  skipinitialspace=fmt == "csv")
+                cols = src.get("columns") or next(rows, [])
+                return [dict(zip(cols, row)) for row in rows]
+            if fmt == "lines":
+                return [{"line": line.rstrip("\n")} for line in f]
+            raise CaseError("%s: unknown format %r" % (rel, fmt))
 
     def check(self, c):
         """One entry of `checks`: what fails goes to self.errors."""
