@@ -90,6 +90,10 @@ class Checks(unittest.TestCase):
         self.both({"file": "ev.json", "count": {"file": "truth.json", "path": "expected.events"}},
                   {"file": "ev.json", "filter": {"ok": True},
                    "count": {"file": "truth.json", "path": "expected.events"}}, "want 3")
+        self.both({"file": "ev.json",
+                   "count": {"max": {"file": "truth.json", "path": "expected.events"}}},
+                  {"file": "ev.json",
+                   "count": {"min": {"file": "truth.json", "path": "packets"}}}, "want {")
         self.fails({"file": "ev.json", "count": {"file": "truth.json", "path": "no.such"}},
                    "has no no.such")
 
@@ -208,6 +212,12 @@ class Checks(unittest.TestCase):
                                                   "filter": {}}},
                   {"file": "ev.json", "same-as": {"file": "ev2.json", "ignore": ["flow_id"],
                                                   "filter": {"dest_port": 443}}})
+        # In order: the same records in another order differ.
+        self.both({"file": "ev.json", "same-as": {"file": "s1/ev.json", "in-order": True}},
+                  {"file": "ev.json", "same-as": {"file": "ev2.json", "ignore": ["flow_id"],
+                                                  "in-order": True}}, "record 1:")
+        self.fails({"file": "ev.json", "same-as": {"file": "s*/ev.json", "in-order": True}},
+                   "record 4:")
         # Multisets: a record twice is not the same as once.
         self.fails({"file": "s*/ev.json", "same-as": {"file": "ev.json"}}, "(6 and 3)")
         # Fields compared: a record's other fields may differ.

@@ -95,8 +95,17 @@ class Case:
         return v
 
     def want(self, w):
-        """A wanted value as written: a reference is replaced by what it names."""
-        return self.ref(w) if is_matcher(w) and "file" in w else w
+        """A wanted value to show: references replaced by what they name."""
+        if is_matcher(w) and "file" in w:
+            try:
+                return self.ref(w)
+            except CaseError:
+                return w
+        if isinstance(w, dict):
+            return {k: self.want(v) for k, v in w.items()}
+        if isinstance(w, list):
+            return [self.want(v) for v in w]
+        return w
 
     def same(self, a, b):
         """Equality that keeps JSON true apart from 1 (Python's True == 1); a
@@ -109,8 +118,9 @@ class Case:
                 return isinstance(a, str) and re.search(b["re"], a) is not None
             if "has" in b:
                 return isinstance(a, (str, list)) and b["has"] in a
-            return (is_number(a) and ("min" not in b or a >= self.want(b["min"])) and
-                    ("max" not in b or a <= self.want(b["max"])))
+            bound = lambda v: self.ref(v) if is_matcher(v) and "file" in v else v
+            return (is_number(a) and ("min" not in b or a >= bound(b["min"])) and
+                    ("max" not in b or a <= bound(b["max"])))
         if b is None:
             return a is MISSING or a in (None, "", [], {})
         if isinstance(a, bool) or isinstance(b, bool):
@@ -259,8 +269,9 @@ class Case:
             self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
 
     def check_same_as(self, o, what, sel):
-        """The selected records and another source's as multisets, compared
-        on `fields` only or on everything but `ignore`."""
+        """The selected records and another source's as multisets (as
+        sequences with in-order), compared on `fields` only or on everything
+        but `ignore`."""
         def proj(r):
             if "fields" in o:
                 r = {f: get(r, f) for f in o["fields"]}
@@ -270,8 +281,19 @@ class Case:
             for f in o.get("ignore", []):
                 drop(r, f)
             return json.dumps(r, sort_keys=True)
-        a = collections.Counter(proj(r) for r in sel)
-        b = collections.Counter(proj(r) for r in self.load(o))
+        mine, theirs = [proj(r) for r in sel], [proj(r) for r in self.load(o)]
+        if o.get("in-order"):
+            if mine == theirs:
+                return
+            i = next((i for i, (x, y) in enumerate(zip(mine, theirs)) if x != y),
+                     min(len(mine), len(theirs)))
+            self.errors.append("%s: not the records of %s in order (%d and %d); record %d:"
+                               "\n    here: %s\n    there: %s" % (
+                                   what, o["file"], len(mine), len(theirs), i + 1,
+                                   (mine[i:] or ["(none)"])[0][:300],
+                                   (theirs[i:] or ["(none)"])[0][:300]))
+            return
+        a, b = collections.Counter(mine), collections.Counter(theirs)
         if a == b:
             return
         self.errors.append("%s: not the records of %s (%d and %d)%s%s" % (
