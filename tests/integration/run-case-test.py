@@ -234,7 +234,7 @@ class Checks(unittest.TestCase):
 class WholeCase(unittest.TestCase):
     """main(): a case folder's command, its checks and expected/ files."""
 
-    def run_case(self, yaml_text, expected=None):
+    def run_case(self, yaml_text, expected=None, args=()):
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "test.yaml"), "w") as f:
                 f.write(yaml_text)
@@ -243,7 +243,7 @@ class WholeCase(unittest.TestCase):
                 for n, t in expected.items():
                     with open(os.path.join(d, "expected", n), "w") as f:
                         f.write(t)
-            p = subprocess.run([sys.executable, os.path.join(HERE, "run-case.py"), d],
+            p = subprocess.run([sys.executable, os.path.join(HERE, "run-case.py"), d, *args],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             return p.returncode, p.stdout
 
@@ -258,6 +258,16 @@ class WholeCase(unittest.TestCase):
         code, out = self.run_case(body % 1, {"t.txt": "y\n"})
         self.assertEqual(code, 1)
         self.assertIn("differs from expected/t.txt", out)
+
+    def test_keep_and_checks_only(self):
+        with tempfile.TemporaryDirectory() as w:
+            body = "command: |\n  echo x >>o.txt\nchecks: [{file: o.txt, format: lines, count: %d}]\n"
+            self.assertEqual(self.run_case(body % 1, args=("--keep", w))[0], 0)
+            self.assertTrue(os.path.exists(os.path.join(w, "o.txt")))
+            # The command does not run again: still one line.
+            self.assertEqual(self.run_case(body % 1, args=("--checks-only", w))[0], 0)
+            self.assertEqual(self.run_case(body % 2, args=("--checks-only", w))[0], 1)
+        self.assertEqual(self.run_case("command: 'true'\n", args=("--bogus", "x"))[0], 2)
 
     def test_nothing_checked_command_failing_requirement_missing(self):
         self.assertEqual(self.run_case("command: 'true'\n")[0], 1)

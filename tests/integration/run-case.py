@@ -43,6 +43,8 @@ def get(ev, path):
     that itself holds dots (IntelMQ's "source.ip") is found whole first; a
     number indexes a list ("alert.metadata.confirmed.0"); "." is the record;
     _file and _dir are the file a record came from and its folder."""
+    if isinstance(ev, dict) and path in ev:
+        return ev[path]
     if isinstance(ev, Record) and path in ("_file", "_dir"):
         return ev.file if path == "_file" else os.path.dirname(ev.file)
     if path == ".":
@@ -54,8 +56,6 @@ def get(ev, path):
         return ev[int(head)] if not dot else get(ev[int(head)], rest)
     if not isinstance(ev, dict):
         return MISSING
-    if path in ev:
-        return ev[path]
     if not dot or head not in ev:
         return MISSING
     return get(ev[head], rest)
@@ -140,41 +140,56 @@ class Case:
         names = sorted(glob.glob(os.path.join(self.work, src["file"])))
         if not names:
             raise CaseError("%s: not written" % src["file"])
+        flt = [(k, self.predicate(v)) for k, v in src.get("filter", {}).items()]
         recs = []
         for name in names:
             rel = os.path.relpath(name, self.work)
             try:
-                items = self.read(name, rel, fmt, src)
+                for it in self.read(name, rel, fmt, src):
+                    r = Record(it) if isinstance(it, dict) else Record(value=it)
+                    r.file = rel
+                    for k, p in flt:
+                        if not p(get(r, k)):
+                            break
+                    else:
+                        recs.append(r)
             except ValueError as e:
                 raise CaseError("%s: %s" % (rel, e))
-            for it in items:
-                r = Record(it) if isinstance(it, dict) else Record(value=it)
-                r.file = rel
-                recs.append(r)
-        flt = src.get("filter", {})
-        return [r for r in recs if all(self.same(get(r, k), v) for k, v in flt.items())]
+        return recs
+
+    def predicate(self, b):
+        """same(a, b) as a function of a, a regular expression compiled once
+        (a filter may read a million lines)."""
+        if is_matcher(b) and "re" in b:
+            rx = re.compile(b["re"])
+            return lambda a: isinstance(a, str) and rx.search(a) is not None
+        return lambda a: self.same(a, b)
 
     @staticmethod
     def read(name, rel, fmt, src):
+        """The items of one file, one at a time (a file may hold millions)."""
         with open(name, encoding="utf-8") as f:
             if fmt == "jsonl":
-                return [json.loads(line) for line in f if line.strip()]
-            if fmt == "json":
+                yield from (json.loads(line) for line in f if line.strip())
+            elif fmt == "json":
                 doc = json.load(f)
                 if "path" in src:
                     doc = get(doc, src["path"])
                     if doc is MISSING:
                         raise CaseError("%s has no %s" % (rel, src["path"]))
-                return doc if isinstance(doc, list) else [doc]
-            if fmt in ("csv", "tsv"):
+                yield from doc if isinstance(doc, list) else [doc]
+            elif fmt in ("csv", "tsv"):
                 rows = csv.reader((line for line in f if line.strip() and not line.startswith("#")),
                                   delimiter="," if fmt == "csv" else "\t",
                                   skipinitialspace=fmt == "csv")
                 cols = src.get("columns") or next(rows, [])
-                return [dict(zip(cols, row)) for row in rows]
-            if fmt == "lines":
-                return [{"line": line.rstrip("\n")} for line in f]
-            raise CaseError("%s: unknown format %r" % (rel, fmt))
+                for row in rows:
+                    # Cells beyond the named columns are named by their position.
+                    yield dict(zip(cols + [str(i) for i in range(len(cols), len(row))], row))
+            elif fmt == "lines":
+                yield from ({"line": line.rstrip("\n")} for line in f)
+            else:
+                raise CaseError("%s: unknown format %r" % (rel, fmt))
 
     def check(self, c):
         """One entry of `checks`: what fails goes to self.errors."""
@@ -334,7 +349,11 @@ def run_script(script, work, env, what):
 
 
 def main():
-    case = os.path.abspath(sys.argv[1])
+    args = sys.argv[1:]
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] not in ("--keep", "--checks-only")):
+        print("usage: run-case.py CASE_DIR [--keep DIR | --checks-only DIR]")
+        return 2
+    case = os.path.abspath(args[0])
     with open(os.path.join(case, "test.yaml"), encoding="utf-8") as f:
         spec = yaml.safe_load(f)
     shared = os.environ.get("TA_SHARED_DATA", "../shared/data")
@@ -348,15 +367,24 @@ def main():
             print("%s is not installed" % t)
             return 77
     env = dict(os.environ, CASE=case, TA_SHARED_DATA=os.path.abspath(shared))
-    work = tempfile.mkdtemp(prefix="ta-case-")
+    # --keep runs in DIR and leaves it; --checks-only checks what a kept run
+    # wrote, without running anything (to work on a slow case's checks).
+    keep = len(args) == 3
+    if keep:
+        work = os.path.abspath(args[2])
+        os.makedirs(work, exist_ok=True)
+    else:
+        work = tempfile.mkdtemp(prefix="ta-case-")
     try:
-        if spec.get("input"):
-            ok, _ = run_script(spec["input"], work, env, "input")
+        out = ""
+        if not keep or args[1] == "--keep":
+            if spec.get("input"):
+                ok, _ = run_script(spec["input"], work, env, "input")
+                if not ok:
+                    return 1
+            ok, out = run_script(spec["command"], work, env, "command")
             if not ok:
                 return 1
-        ok, out = run_script(spec["command"], work, env, "command")
-        if not ok:
-            return 1
         run = Case(work)
         for c in spec.get("checks", []):
             run.check(c)
@@ -388,7 +416,8 @@ def main():
             return 1
         return 1 if errors else 0
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
