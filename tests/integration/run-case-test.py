@@ -122,6 +122,10 @@ class Checks(unittest.TestCase):
                   {"file": "ev.json", "match": {"src_ip": {"has": "10.0.0.1"}}})
         self.both({"file": "ev.json", "filter": {"n": 3}, "match": {"md.kind": {"has": "c2"}}},
                   {"file": "ev.json", "filter": {"n": 7}, "match": {"md.kind": {"has": "c2"}}})
+        self.both({"file": "truth.json", "format": "json",
+                   "match": {"expected": {"keys": ["by", "events"]}}},
+                  {"file": "truth.json", "format": "json", "match": {"expected": {"keys": ["by"]}}})
+        self.fails({"file": "ev.json", "match": {"src_ip": {"keys": []}}})
         # Objects compare member by member, matchers inside.
         self.both({"file": "ev.json", "filter": {"n": 3}, "match": {"t": {"a": 1, "b": {"min": 2}}}},
                   {"file": "ev.json", "filter": {"n": 3}, "match": {"t": {"a": 1}}})
@@ -156,6 +160,25 @@ class Checks(unittest.TestCase):
                    "count": 1},
                   {"file": "out.txt", "format": "lines", "filter": {"line": "b: 5 accepted"},
                    "count": 1})
+
+    def test_string_bounds_and_strict(self):
+        self.both({"file": "feed.csv", "format": "csv", "match": {"ip": {"gt": "10.0.0.1",
+                                                                      "lt": "10.0.0.4"}}},
+                  {"file": "feed.csv", "format": "csv", "match": {"ip": {"gt": "10.0.0.2"}}})
+        self.both({"file": "ev.json", "match": {"n": {"lt": 8, "gt": 0}}},
+                  {"file": "ev.json", "match": {"n": {"lt": 7}}}, "n is 7")
+        # A string is not within numeric bounds, nor a number within string ones.
+        self.fails({"file": "feed.csv", "format": "csv", "match": {"port": {"min": 0}}})
+        self.fails({"file": "ev.json", "match": {"n": {"min": "0"}}})
+
+    def test_sorted(self):
+        self.both({"file": "ev.json", "sorted": {"by": "src_ip"}},
+                  {"file": "ev.json", "sorted": {"by": "src_ip", "descending": True}},
+                  "not in descending order")
+        self.both({"file": "ev.json", "filter": {"dest_port": 443},
+                   "sorted": {"by": "n", "descending": True}},
+                  {"file": "ev.json", "sorted": {"by": "n", "descending": True}}, "records 1 and 2")
+        self.fails({"file": "ev.json", "sorted": {"by": "nothing"}}, "absent")
 
     def test_unique(self):
         self.both({"file": "ev.json", "unique": ["src_ip", "dest_port"]},

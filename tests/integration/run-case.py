@@ -23,9 +23,10 @@ import tempfile
 import yaml
 
 MISSING = object()
-# A wanted value that is a mapping with exactly one of these key sets is a
-# matcher, not a literal object.
-MATCHERS = ({"re"}, {"has"}, {"min"}, {"max"}, {"min", "max"}, {"file", "path"})
+# A wanted value that is a mapping with exactly one of these key sets, or
+# with bounds only, is a matcher, not a literal object.
+MATCHERS = ({"re"}, {"has"}, {"keys"}, {"file", "path"})
+BOUNDS = {"min", "max", "lt", "gt"}
 
 
 class CaseError(Exception):
@@ -62,7 +63,7 @@ def get(ev, path):
 
 
 def is_matcher(w):
-    return isinstance(w, dict) and set(w) in MATCHERS
+    return isinstance(w, dict) and w != {} and (set(w) in MATCHERS or set(w) <= BOUNDS)
 
 
 def is_number(v):
@@ -118,9 +119,9 @@ class Case:
                 return isinstance(a, str) and re.search(b["re"], a) is not None
             if "has" in b:
                 return isinstance(a, (str, list)) and b["has"] in a
-            bound = lambda v: self.ref(v) if is_matcher(v) and "file" in v else v
-            return (is_number(a) and ("min" not in b or a >= bound(b["min"])) and
-                    ("max" not in b or a <= bound(b["max"])))
+            if "keys" in b:
+                return isinstance(a, dict) and sorted(a) == sorted(b["keys"])
+            return all(self.bound(a, op, v) for op, v in b.items())
         if b is None:
             return a is MISSING or a in (None, "", [], {})
         if isinstance(a, bool) or isinstance(b, bool):
@@ -132,6 +133,14 @@ class Case:
             return (isinstance(a, list) and len(a) == len(b) and
                     all(self.same(x, y) for x, y in zip(a, b)))
         return a == b
+
+    def bound(self, a, op, v):
+        """a >= v (min), a <= v (max), a < v (lt) or a > v (gt): numbers with
+        numbers, strings (ISO dates) with strings."""
+        v = self.ref(v) if is_matcher(v) and "file" in v else v
+        if not (is_number(a) and is_number(v) or isinstance(a, str) and isinstance(v, str)):
+            return False
+        return {"min": a >= v, "max": a <= v, "lt": a < v, "gt": a > v}[op]
 
     def load(self, src):
         """The records of a source: `file` (a glob, matched in sorted order),
@@ -225,6 +234,15 @@ class Case:
                 va, vb = get(e, a), get(e, b)
                 if va is MISSING or vb is MISSING or not va <= vb:
                     err("%s: %s %s is not <= %s %s" % (where, a, show(va), b, show(vb)))
+        if "sorted" in c:
+            f, desc = c["sorted"]["by"], c["sorted"].get("descending", False)
+            vals = [get(e, f) for e in sel]
+            for i in range(1, len(vals)):
+                x, y = (vals[i], vals[i - 1]) if desc else (vals[i - 1], vals[i])
+                if MISSING in (x, y) or not self.bound(x, "max", y):
+                    err("%s: %s of records %d and %d (%s, %s) not in %s order" % (
+                        what, f, i, i + 1, show(vals[i - 1]), show(vals[i]),
+                        "descending" if desc else "ascending"))
         if "unique" in c:
             seen = collections.Counter(key(e, c["unique"]) for e in sel)
             for k, n in sorted(seen.items()):
