@@ -206,11 +206,38 @@ class Checks(unittest.TestCase):
         good = self.join()
         good["join"]["truth"]["filter"] = {"port": 443}
         self.passes(good)
-        self.assertEqual(self.notes, ["note: ev.json {\"dest_port\": 443}: 2 keys, as truth.json says"])
+        self.assertEqual(self.notes, ["note: ev.json {\"dest_port\": 443}: 2 keys found in truth.json"])
         extra = self.join()
         extra["filter"] = {}
         extra["join"]["truth"]["filter"] = {"port": 443}
         self.fails(extra, "not in truth.json")  # 10.0.0.1:80 is not in the truth
+
+    def test_join_modes(self):
+        # ev.json on 443: 10.0.0.2, 10.0.0.3; the truth: those and 10.0.0.9:8080.
+        self.both(self.join(expect="subset"), self.join(expect="superset"), "10.0.0.9")
+        self.both(self.join(expect="subset", multiset=True), self.join(expect="disjoint"),
+                  "is in truth.json")
+        apart = self.join(expect="disjoint")
+        apart["filter"] = {"dest_port": 80}
+        self.passes(apart)
+        self.fails(self.join(expect="sideways"), "unknown expect")
+        # Multisets: the truth's keys twice need two records each.
+        with open(os.path.join(self.w, "t2.json"), "w") as f:
+            f.writelines(json.dumps(b) + "\n" for b in TRUTH["beacon"] * 2)
+        twice = self.join(expect="superset", multiset=True)
+        twice["join"]["truth"] = {"file": "t2.json", "key": ["host", "port"], "filter": {"port": 443}}
+        self.fails(twice, "of t2.json missing")
+        twice["join"]["multiset"] = False
+        self.passes(twice)
+        twice["file"] = "s*/ev.json"
+        twice["join"]["multiset"] = True
+        self.passes(twice)
+
+    def test_equal_fields(self):
+        self.both({"file": "truth.json", "format": "json", "path": "beacon", "filter": {"port": 443},
+                   "equal": [["port", "port"]]},
+                  {"file": "ev.json", "equal": [["t.a", "t.b"]]}, "t.a 1 is not t.b 2")
+        self.fails({"file": "ev.json", "equal": [["none", "nothing"]]})
 
     def test_join_precision_recall(self):
         # 2 of 2 found are true (precision 1), 2 of 3 true ones found (recall 0.667).

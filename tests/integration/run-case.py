@@ -230,6 +230,9 @@ class Case:
             for k in c.get("absent", []):
                 if get(e, k) is not MISSING:
                     err("%s: %s is present (%r)" % (where, k, get(e, k)))
+            for a, b in c.get("equal", []):
+                if get(e, a) is MISSING or not self.same(get(e, a), get(e, b)):
+                    err("%s: %s %s is not %s %s" % (where, a, show(get(e, a)), b, show(get(e, b))))
             for a, b in c.get("ordered", []):
                 va, vb = get(e, a), get(e, b)
                 if va is MISSING or vb is MISSING or not va <= vb:
@@ -274,32 +277,47 @@ class Case:
                         what, k, g["numbered"], sorted(v), len(v) - 1))
 
     def check_join(self, j, what, sel):
-        """The selected records' keys against a truth file's: the same set, or
-        precision and recall above floors (printed as a note either way)."""
+        """The selected records' keys against a truth file's: `expect` equal
+        (the default), subset (every key is in the truth), superset (every
+        truth key is here) or disjoint; or precision and recall above floors,
+        printed as a note. Keys are a set, or with multiset a key n times in
+        the truth needs n records."""
         truth = self.load(j["truth"])
-        got = {key(e, j["key"]) for e in sel}
-        want = {key(t, j["truth"].get("key", j["key"])) for t in truth}
-        tp, fp, fn = len(got & want), sorted(got - want), sorted(want - got)
-        name = j.get("name", what)
-        if "precision" not in j and "recall" not in j:
+        got = collections.Counter(key(e, j["key"]) for e in sel)
+        want = collections.Counter(key(t, j["truth"].get("key", j["key"])) for t in truth)
+        if not j.get("multiset"):
+            got, want = collections.Counter(set(got)), collections.Counter(set(want))
+        tp = sum((got & want).values())
+        fp, fn = sorted((got - want).elements()), sorted((want - got).elements())
+        name, tname = j.get("name", what), j["truth"]["file"]
+        if "precision" in j or "recall" in j:
+            p = tp / (tp + len(fp)) if tp + len(fp) else 0.0
+            r = tp / (tp + len(fn)) if tp + len(fn) else 0.0
+            self.notes.append("note: %s: precision %.3f recall %.3f (%d/%d/%d)" % (
+                name, p, r, tp, len(fp), len(fn)))
             for k in fp:
-                self.errors.append("%s: %s not in %s" % (name, list(k), j["truth"]["file"]))
+                print("false positive: %s" % list(k))
             for k in fn:
-                self.errors.append("%s: %s of %s missing" % (name, list(k), j["truth"]["file"]))
-            self.notes.append("note: %s: %d keys, as %s says" % (name, tp, j["truth"]["file"]))
+                print("false negative: %s" % list(k))
+            if p < j.get("precision", 0):
+                self.errors.append("%s: precision %.3f below %s" % (name, p, j["precision"]))
+            if r < j.get("recall", 0):
+                self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
             return
-        p = tp / (tp + len(fp)) if tp + len(fp) else 0.0
-        r = tp / (tp + len(fn)) if tp + len(fn) else 0.0
-        self.notes.append("note: %s: precision %.3f recall %.3f (%d/%d/%d)" % (
-            name, p, r, tp, len(fp), len(fn)))
-        for k in fp:
-            print("false positive: %s" % list(k))
-        for k in fn:
-            print("false negative: %s" % list(k))
-        if p < j.get("precision", 0):
-            self.errors.append("%s: precision %.3f below %s" % (name, p, j["precision"]))
-        if r < j.get("recall", 0):
-            self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
+        expect = j.get("expect", "equal")
+        if expect not in ("equal", "subset", "superset", "disjoint"):
+            raise CaseError("join: unknown expect %r" % expect)
+        if expect == "disjoint":
+            for k in sorted((got & want).elements()):
+                self.errors.append("%s: %s is in %s" % (name, list(k), tname))
+            return
+        if expect in ("equal", "subset"):
+            for k in fp:
+                self.errors.append("%s: %s not in %s" % (name, list(k), tname))
+        if expect in ("equal", "superset"):
+            for k in fn:
+                self.errors.append("%s: %s of %s missing" % (name, list(k), tname))
+        self.notes.append("note: %s: %d keys found in %s" % (name, tp, tname))
 
     def check_same_as(self, o, what, sel):
         """The selected records and another source's as multisets (as
