@@ -319,6 +319,26 @@ class WholeCase(unittest.TestCase):
             self.assertEqual(self.run_case(body % 2, args=("--checks-only", w))[0], 1)
         self.assertEqual(self.run_case("command: 'true'\n", args=("--bogus", "x"))[0], 2)
 
+    def test_outcomes(self):
+        cmd = ("command: |\n"
+               "  outcome ok sh -c 'echo fine; echo warn >&2'\n"
+               "  outcome bad sh -c 'echo \"x: bad value\" >&2; exit 2'\n"
+               "  outcome chatty sh -c 'echo out; echo \"x: bad value\" >&2; exit 1'\n"
+               "  outcome two sh -c 'printf \"a\\nb\\n\" >&2; exit 1'\n"
+               "outcomes:\n")
+        good = cmd + ("  ok: {exit: 0, stdout: '^fine$'}\n"
+                      "  bad: {exit: 2, stderr: 'bad value$'}\n")
+        self.assertEqual(self.run_case(good)[0], 0)
+        for wrong, text in (("  ok: {exit: 1}\n", "exit 0, want 1"),
+                            ("  ok: {exit: 0, stdout: '^warn'}\n", "no stdout line"),
+                            ("  bad: {exit: 2, stderr: 'good value'}\n", "lacks"),
+                            ("  chatty: {exit: 1, stderr: 'bad value'}\n", "wrote to stdout"),
+                            ("  two: {exit: 1, stderr: 'a'}\n", "2 stderr lines"),
+                            ("  never: {exit: 0}\n", "not recorded")):
+            code, out = self.run_case(cmd + wrong)
+            self.assertEqual(code, 1, wrong)
+            self.assertIn(text, out)
+
     def test_nothing_checked_command_failing_requirement_missing(self):
         self.assertEqual(self.run_case("command: 'true'\n")[0], 1)
         self.assertEqual(self.run_case("command: 'false'\nchecks: [{file: x, count: 0}]\n")[0], 1)

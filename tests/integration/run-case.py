@@ -258,6 +258,35 @@ class Case:
         if "same-as" in c:
             self.check_same_as(c["same-as"], what, sel)
 
+    def outcome(self, name, o):
+        """What `outcome NAME ...` recorded: the exit status; with `stderr`,
+        exactly one stderr line, which the regular expression finds; with
+        `stdout`, a stdout line it finds; on a failure, nothing on stdout."""
+        files = {}
+        for ext in ("rc", "out", "err"):
+            try:
+                with open(os.path.join(self.work, "outcomes", "%s.%s" % (name, ext)),
+                          encoding="utf-8", errors="replace") as f:
+                    files[ext] = f.read()
+            except OSError:
+                self.errors.append("outcome %s: not recorded (outcome %s ARGS...)" % (name, name))
+                return
+        rc, out, err = int(files["rc"]), files["out"], files["err"].splitlines()
+        what = "outcome %s" % name
+        if rc != o["exit"]:
+            self.errors.append("%s: exit %d, want %d; stderr: %s" % (what, rc, o["exit"],
+                                                                   " | ".join(err)[:300]))
+        if "stderr" in o:
+            if len(err) != 1:
+                self.errors.append("%s: %d stderr lines, want 1: %s" % (what, len(err),
+                                                                       " | ".join(err)[:300]))
+            elif not re.search(o["stderr"], err[0]):
+                self.errors.append("%s: stderr %r lacks %r" % (what, err[0], o["stderr"]))
+        if "stdout" in o and not any(re.search(o["stdout"], x) for x in out.splitlines()):
+            self.errors.append("%s: no stdout line has %r: %s" % (what, o["stdout"], out[:300]))
+        if o["exit"] != 0 and out:
+            self.errors.append("%s: wrote to stdout on error: %s" % (what, out[:300]))
+
     def check_groups(self, g, what, sel):
         groups = {}
         for e in sel:
@@ -374,6 +403,18 @@ def show(v):
     return "absent" if v is MISSING else json.dumps(v)
 
 
+# Defined for the command: `outcome NAME ARGS...` runs ARGS and records its
+# exit status, stdout and stderr in outcomes/NAME.{rc,out,err} for `outcomes`.
+OUTCOME_FN = """outcome() {
+    local n=$1 rc=0
+    shift
+    mkdir -p outcomes
+    "$@" >"outcomes/$n.out" 2>"outcomes/$n.err" || rc=$?
+    echo $rc >"outcomes/$n.rc"
+}
+"""
+
+
 def run_script(script, work, env, what):
     p = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=work, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -418,12 +459,14 @@ def main():
                 ok, _ = run_script(spec["input"], work, env, "input")
                 if not ok:
                     return 1
-            ok, out = run_script(spec["command"], work, env, "command")
+            ok, out = run_script(OUTCOME_FN + spec["command"], work, env, "command")
             if not ok:
                 return 1
         run = Case(work)
         for c in spec.get("checks", []):
             run.check(c)
+        for name, o in (spec.get("outcomes") or {}).items():
+            run.outcome(name, o)
         errors = run.errors
         exp = os.path.join(case, "expected")
         if os.path.isdir(exp):
@@ -446,7 +489,8 @@ def main():
             print("FAIL: " + e)
         if len(errors) > 40:
             print("FAIL: ... %d more" % (len(errors) - 40))
-        nchecks = len(spec.get("checks", [])) + (len(os.listdir(exp)) if os.path.isdir(exp) else 0)
+        nchecks = (len(spec.get("checks", [])) + len(spec.get("outcomes") or {}) +
+                   (len(os.listdir(exp)) if os.path.isdir(exp) else 0))
         if not errors and nchecks == 0:
             print("FAIL: the case checks nothing")
             return 1
