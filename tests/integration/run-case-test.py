@@ -192,6 +192,10 @@ class Checks(unittest.TestCase):
     def test_glob_and_dir(self):
         self.both({"file": "s*/ev.json", "count": 6, "unique": ["_dir", "src_ip"]},
                   {"file": "s*/ev.json", "unique": ["src_ip"]})
+        self.both({"file": "s*/ev.json", "filter": {"_n": 1}, "count": 2,
+                   "match": {"src_ip": "10.0.0.1"}},
+                  {"file": "out.txt", "format": "lines", "filter": {"_n": 1},
+                   "match": {"line": {"re": "^total"}}})
         self.both({"file": "s*/ev.json", "filter": {"_dir": "s2"}, "count": 3},
                   {"file": "s*/ev.json", "filter": {"_file": "s2/ev.json"}, "count": 6})
 

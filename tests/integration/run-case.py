@@ -34,20 +34,23 @@ class CaseError(Exception):
 
 
 class Record(dict):
-    """A record and the file it came from (pseudo-fields _file and _dir)."""
+    """A record, the file it came from and its place there (pseudo-fields
+    _file, _dir and _n)."""
 
     file = ""
+    n = 0
 
 
 def get(ev, path):
     """Value at a dotted path ("threatatlas.evidence.url"), or MISSING. A key
     that itself holds dots (IntelMQ's "source.ip") is found whole first; a
     number indexes a list ("alert.metadata.confirmed.0"); "." is the record;
-    _file and _dir are the file a record came from and its folder."""
+    _file and _dir are the file a record came from and its folder, _n its
+    place there (1 for the first)."""
     if isinstance(ev, dict) and path in ev:
         return ev[path]
-    if isinstance(ev, Record) and path in ("_file", "_dir"):
-        return ev.file if path == "_file" else os.path.dirname(ev.file)
+    if isinstance(ev, Record) and path in ("_file", "_dir", "_n"):
+        return {"_file": ev.file, "_dir": os.path.dirname(ev.file), "_n": ev.n}[path]
     if path == ".":
         return ev
     head, dot, rest = path.partition(".")
@@ -154,9 +157,9 @@ class Case:
         for name in names:
             rel = os.path.relpath(name, self.work)
             try:
-                for it in self.read(name, rel, fmt, src):
+                for n, it in enumerate(self.read(name, rel, fmt, src), 1):
                     r = Record(it) if isinstance(it, dict) else Record(value=it)
-                    r.file = rel
+                    r.file, r.n = rel, n
                     for k, p in flt:
                         if not p(get(r, k)):
                             break
