@@ -331,7 +331,8 @@ class WholeCase(unittest.TestCase):
                "  outcome two sh -c 'printf \"a\\nb\\n\" >&2; exit 1'\n"
                "outcomes:\n")
         good = cmd + ("  ok: {exit: 0, stdout: '^fine$'}\n"
-                      "  bad: {exit: 2, stderr: 'bad value$'}\n")
+                      "  bad: {exit: 2, stderr: 'bad value$'}\n"
+                      "  chatty: {exit: 1, stdout: '^out$'}\n")
         self.assertEqual(self.run_case(good)[0], 0)
         for wrong, text in (("  ok: {exit: 1}\n", "exit 0, want 1"),
                             ("  ok: {exit: 0, stdout: '^warn'}\n", "no stdout line"),
