@@ -10,7 +10,8 @@
  * 85 events per host as in 100M events / 1.18M hosts), fewer phishing and
  * backdoor events, a few malware downloads (payload) and allow-listed
  * (suppressed) contacts; countries drawn from a small skewed set. Also used by
- * tests/integration/report-cli.sh (with a small N and --keep) to make a database for the CLI.
+ * tests/integration/report-cli/ and report-counts.sh (with a small N and --keep) to make a
+ * database for the CLI.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -65,11 +65,15 @@ for r in "$B"/replay/fuzz-*; do
     fi
 done
 
-# Integration scripts, then case folders (tests/integration/<case>/test.yaml,
-# run by tests/integration/run-case.py; see tests/integration/README.md).
-for s in tests/integration/*.sh tests/integration/*/test.yaml; do
+# Integration scripts, the case runner's own test, then case folders
+# (tests/integration/<case>/test.yaml, run by tests/integration/run-case.py;
+# see tests/integration/README.md).
+for s in tests/integration/*.sh tests/integration/run-case-test.py tests/integration/*/test.yaml; do
     [[ -f "$s" ]] || continue
-    if [[ $s == */test.yaml ]]; then
+    if [[ $s == *.py ]]; then
+        name=$(basename "$s" .py)
+        run=(python3 "$s")
+    elif [[ $s == */test.yaml ]]; then
         name=$(basename "$(dirname "$s")")
         run=(python3 tests/integration/run-case.py "$(dirname "$s")")
     else

@@ -9,7 +9,8 @@ compares with truth.json. Countries come from the pinned database when given
 truth-extra.json's roles.
 
 usage: gen-national-truth.py DIR [MMDB]
-Exit 0 when everything matches; prints the differences otherwise.
+Exit 0 when everything matches; prints the differences otherwise. Run by the
+gen-national case (tests/integration/gen-national/test.yaml).
 """
 import csv
 import glob

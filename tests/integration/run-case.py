@@ -6,9 +6,15 @@
 Exit 0 when every check passes, 77 when a requirement is missing (shared data
 or a tool; tests/run-all.sh counts that as a failure in CI), 1 otherwise.
 Uses $TA_BIN, $TA_GEN and $TA_SHARED_DATA like the integration scripts.
+The checks are tested by tests/integration/run-case-test.py.
 """
+import collections
+import copy
+import csv
+import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,80 +23,400 @@ import tempfile
 import yaml
 
 MISSING = object()
+# A wanted value that is a mapping with exactly one of these key sets, or
+# with bounds only, is a matcher, not a literal object.
+MATCHERS = ({"re"}, {"has"}, {"keys"}, {"file", "path"})
+BOUNDS = {"min", "max", "lt", "gt"}
+
+
+class CaseError(Exception):
+    """A check that cannot even be evaluated (a file not written, a bad path)."""
+
+
+class Record(dict):
+    """A record, the file it came from and its place there (pseudo-fields
+    _file, _dir and _n)."""
+
+    file = ""
+    n = 0
 
 
 def get(ev, path):
     """Value at a dotted path ("threatatlas.evidence.url"), or MISSING. A key
-    that itself holds dots (IntelMQ's "source.ip") is found whole first."""
+    that itself holds dots (IntelMQ's "source.ip") is found whole first; a
+    number indexes a list ("alert.metadata.confirmed.0"); "." is the record;
+    _file and _dir are the file a record came from and its folder, _n its
+    place there (1 for the first)."""
+    if isinstance(ev, dict) and path in ev:
+        return ev[path]
+    if isinstance(ev, Record) and path in ("_file", "_dir", "_n"):
+        return {"_file": ev.file, "_dir": os.path.dirname(ev.file), "_n": ev.n}[path]
+    if path == ".":
+        return ev
+    head, dot, rest = path.partition(".")
+    if isinstance(ev, list):
+        if not head.isdigit() or int(head) >= len(ev):
+            return MISSING
+        return ev[int(head)] if not dot else get(ev[int(head)], rest)
     if not isinstance(ev, dict):
         return MISSING
-    if path in ev:
-        return ev[path]
-    head, dot, rest = path.partition(".")
     if not dot or head not in ev:
         return MISSING
     return get(ev[head], rest)
 
 
-def same(a, b):
-    """Equality that keeps JSON true apart from 1 (Python's True == 1); a
-    wanted null (YAML ~ or null) means no value: absent, null or empty."""
-    if b is None:
-        return a is MISSING or a in (None, "", [], {})
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
+def is_matcher(w):
+    return isinstance(w, dict) and w != {} and (set(w) in MATCHERS or set(w) <= BOUNDS)
 
 
-def load_lines(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def check_one(work, c, errors):
-    """One entry of `checks`: appends what failed to errors."""
-    name = c["file"]
-    evs = load_lines(os.path.join(work, name))
-    flt = c.get("filter", {})
-    sel = [e for e in evs if all(same(get(e, k), v) for k, v in flt.items())]
-    what = "%s%s" % (name, " " + json.dumps(flt, sort_keys=True) if flt else "")
-    if "count" in c and len(sel) != c["count"]:
-        errors.append("%s: %d records, want %d%s" % (
-            what, len(sel), c["count"],
-            "".join("\n    " + json.dumps(e, sort_keys=True)[:300] for e in sel[:5])))
-    for i, e in enumerate(sel):
-        where = "%s record %d" % (what, i + 1)
-        for k, v in c.get("match", {}).items():
-            if not same(get(e, k), v):
-                errors.append("%s: %s is %r, want %r" % (where, k, get(e, k), v))
-        for k, vs in c.get("one-of", {}).items():
-            if get(e, k) not in vs:
-                errors.append("%s: %s is %r, want one of %r" % (where, k, get(e, k), vs))
-        for k in c.get("nonempty", []):
-            if get(e, k) in (MISSING, None, "", [], {}):
-                errors.append("%s: %s is empty" % (where, k))
-        for k in c.get("absent", []):
-            if get(e, k) is not MISSING:
-                errors.append("%s: %s is present (%r)" % (where, k, get(e, k)))
-        for a, b in c.get("ordered", []):
-            va, vb = get(e, a), get(e, b)
-            if va is MISSING or vb is MISSING or not va <= vb:
-                errors.append("%s: %s %r is not <= %s %r" % (where, a, va, b, vb))
-    g = c.get("groups")
-    if g:
+class Case:
+    """The work folder a case's command wrote, and what its checks found."""
+
+    def __init__(self, work):
+        self.work = work
+        self.errors = []
+        self.notes = []
+        self.docs = {}
+
+    def doc(self, name):
+        """A JSON document the command wrote, read once."""
+        if name not in self.docs:
+            try:
+                with open(os.path.join(self.work, name), encoding="utf-8") as f:
+                    self.docs[name] = json.load(f)
+            except (OSError, ValueError) as e:
+                raise CaseError("%s: %s" % (name, e))
+        return self.docs[name]
+
+    def ref(self, w):
+        v = get(self.doc(w["file"]), w["path"])
+        if v is MISSING:
+            raise CaseError("%s has no %s" % (w["file"], w["path"]))
+        return v
+
+    def want(self, w):
+        """A wanted value to show: references replaced by what they name."""
+        if is_matcher(w) and "file" in w:
+            try:
+                return self.ref(w)
+            except CaseError:
+                return w
+        if isinstance(w, dict):
+            return {k: self.want(v) for k, v in w.items()}
+        if isinstance(w, list):
+            return [self.want(v) for v in w]
+        return w
+
+    def same(self, a, b):
+        """Equality that keeps JSON true apart from 1 (Python's True == 1); a
+        wanted null (YAML ~ or null) means no value: absent, null or empty.
+        Objects and lists compare member by member, so matchers nest."""
+        if is_matcher(b):
+            if "file" in b:
+                return self.same(a, self.ref(b))
+            if "re" in b:
+                return isinstance(a, str) and re.search(b["re"], a) is not None
+            if "has" in b:
+                return isinstance(a, (str, list)) and b["has"] in a
+            if "keys" in b:
+                return isinstance(a, dict) and sorted(a) == sorted(b["keys"])
+            return all(self.bound(a, op, v) for op, v in b.items())
+        if b is None:
+            return a is MISSING or a in (None, "", [], {})
+        if isinstance(a, bool) or isinstance(b, bool):
+            return type(a) is type(b) and a == b
+        if isinstance(b, dict):
+            return (isinstance(a, dict) and set(a) == set(b) and
+                    all(self.same(a[k], v) for k, v in b.items()))
+        if isinstance(b, list):
+            return (isinstance(a, list) and len(a) == len(b) and
+                    all(self.same(x, y) for x, y in zip(a, b)))
+        return a == b
+
+    def bound(self, a, op, v):
+        """a >= v (min), a <= v (max), a < v (lt) or a > v (gt): numbers with
+        numbers, strings (ISO dates) with strings."""
+        v = self.ref(v) if is_matcher(v) and "file" in v else v
+        if not (is_number(a) and is_number(v) or isinstance(a, str) and isinstance(v, str)):
+            return False
+        return {"min": a >= v, "max": a <= v, "lt": a < v, "gt": a > v}[op]
+
+    def load(self, src):
+        """The records of a source: `file` (a glob, matched in sorted order),
+        `format`, `path`, `columns`, then `filter`."""
+        fmt = src.get("format", "jsonl")
+        names = sorted(glob.glob(os.path.join(self.work, src["file"])))
+        if not names:
+            raise CaseError("%s: not written" % src["file"])
+        flt = [(k, self.predicate(v)) for k, v in src.get("filter", {}).items()]
+        recs = []
+        for name in names:
+            rel = os.path.relpath(name, self.work)
+            try:
+                for n, it in enumerate(self.read(name, rel, fmt, src), 1):
+                    r = Record(it) if isinstance(it, dict) else Record(value=it)
+                    r.file, r.n = rel, n
+                    for k, p in flt:
+                        if not p(get(r, k)):
+                            break
+                    else:
+                        recs.append(r)
+            except ValueError as e:
+                raise CaseError("%s: %s" % (rel, e))
+        return recs
+
+    def predicate(self, b):
+        """same(a, b) as a function of a, a regular expression compiled once
+        (a filter may read a million lines)."""
+        if is_matcher(b) and "re" in b:
+            rx = re.compile(b["re"])
+            return lambda a: isinstance(a, str) and rx.search(a) is not None
+        return lambda a: self.same(a, b)
+
+    @staticmethod
+    def read(name, rel, fmt, src):
+        """The items of one file, one at a time (a file may hold millions)."""
+        with open(name, encoding="utf-8") as f:
+            if fmt == "jsonl":
+                yield from (json.loads(line) for line in f if line.strip())
+            elif fmt == "json":
+                doc = json.load(f)
+                if "path" in src:
+                    doc = get(doc, src["path"])
+                    if doc is MISSING:
+                        raise CaseError("%s has no %s" % (rel, src["path"]))
+                yield from doc if isinstance(doc, list) else [doc]
+            elif fmt in ("csv", "tsv"):
+                rows = csv.reader((line for line in f if line.strip() and not line.startswith("#")),
+                                  delimiter="," if fmt == "csv" else "\t",
+                                  skipinitialspace=fmt == "csv")
+                cols = src.get("columns") or next(rows, [])
+                for row in rows:
+                    # Cells beyond the named columns are named by their position.
+                    yield dict(zip(cols + [str(i) for i in range(len(cols), len(row))], row))
+            elif fmt == "lines":
+                yield from ({"line": line.rstrip("\n")} for line in f)
+            else:
+                raise CaseError("%s: unknown format %r" % (rel, fmt))
+
+    def check(self, c):
+        """One entry of `checks`: what fails goes to self.errors."""
+        flt = c.get("filter", {})
+        what = "%s%s" % (c["file"], " " + json.dumps(flt, sort_keys=True) if flt else "")
+        try:
+            self.check_records(c, what, self.load(c))
+        except CaseError as e:
+            self.errors.append("%s: %s" % (what, e))
+
+    def check_records(self, c, what, sel):
+        err = self.errors.append
+        if "count" in c and not self.same(len(sel), c["count"]):
+            err("%s: %d records, want %s%s" % (
+                what, len(sel), json.dumps(self.want(c["count"])),
+                "".join("\n    " + json.dumps(e, sort_keys=True)[:300] for e in sel[:5])))
+        for i, e in enumerate(sel):
+            where = "%s record %d" % (what, i + 1)
+            for k, v in c.get("match", {}).items():
+                if not self.same(get(e, k), v):
+                    err("%s: %s is %s, want %s" % (where, k, show(get(e, k)),
+                                                   json.dumps(self.want(v))))
+            for k, vs in c.get("one-of", {}).items():
+                if not any(self.same(get(e, k), v) for v in vs):
+                    err("%s: %s is %s, want one of %r" % (where, k, show(get(e, k)), vs))
+            for k in c.get("nonempty", []):
+                if get(e, k) in (MISSING, None, "", [], {}):
+                    err("%s: %s is empty" % (where, k))
+            for k in c.get("absent", []):
+                if get(e, k) is not MISSING:
+                    err("%s: %s is present (%r)" % (where, k, get(e, k)))
+            for a, b in c.get("equal", []):
+                if get(e, a) is MISSING or not self.same(get(e, a), get(e, b)):
+                    err("%s: %s %s is not %s %s" % (where, a, show(get(e, a)), b, show(get(e, b))))
+            for a, b in c.get("ordered", []):
+                va, vb = get(e, a), get(e, b)
+                if va is MISSING or vb is MISSING or not va <= vb:
+                    err("%s: %s %s is not <= %s %s" % (where, a, show(va), b, show(vb)))
+        if "sorted" in c:
+            f, desc = c["sorted"]["by"], c["sorted"].get("descending", False)
+            vals = [get(e, f) for e in sel]
+            for i in range(1, len(vals)):
+                x, y = (vals[i], vals[i - 1]) if desc else (vals[i - 1], vals[i])
+                if MISSING in (x, y) or not self.bound(x, "max", y):
+                    err("%s: %s of records %d and %d (%s, %s) not in %s order" % (
+                        what, f, i, i + 1, show(vals[i - 1]), show(vals[i]),
+                        "descending" if desc else "ascending"))
+        if "unique" in c:
+            seen = collections.Counter(key(e, c["unique"]) for e in sel)
+            for k, n in sorted(seen.items()):
+                if n > 1:
+                    err("%s: %d records with %s = %s" % (what, n, c["unique"], list(k)))
+        if "groups" in c:
+            self.check_groups(c["groups"], what, sel)
+        if "join" in c:
+            self.check_join(c["join"], what, sel)
+        if "same-as" in c:
+            self.check_same_as(c["same-as"], what, sel)
+
+    def outcome(self, name, o):
+        """What `outcome NAME ...` recorded: the exit status; with `stderr`,
+        exactly one stderr line, which the regular expression finds; with
+        `stdout`, a stdout line it finds; without, on a failure, nothing on
+        stdout."""
+        files = {}
+        for ext in ("rc", "out", "err"):
+            try:
+                with open(os.path.join(self.work, "outcomes", "%s.%s" % (name, ext)),
+                          encoding="utf-8", errors="replace") as f:
+                    files[ext] = f.read()
+            except OSError:
+                self.errors.append("outcome %s: not recorded (outcome %s ARGS...)" % (name, name))
+                return
+        rc, out, err = int(files["rc"]), files["out"], files["err"].splitlines()
+        what = "outcome %s" % name
+        if rc != o["exit"]:
+            self.errors.append("%s: exit %d, want %d; stderr: %s" % (what, rc, o["exit"],
+                                                                   " | ".join(err)[:300]))
+        if "stderr" in o:
+            if len(err) != 1:
+                self.errors.append("%s: %d stderr lines, want 1: %s" % (what, len(err),
+                                                                       " | ".join(err)[:300]))
+            elif not re.search(o["stderr"], err[0]):
+                self.errors.append("%s: stderr %r lacks %r" % (what, err[0], o["stderr"]))
+        if "stdout" in o and not any(re.search(o["stdout"], x) for x in out.splitlines()):
+            self.errors.append("%s: no stdout line has %r: %s" % (what, o["stdout"], out[:300]))
+        if o["exit"] != 0 and "stdout" not in o and out:
+            self.errors.append("%s: wrote to stdout on error: %s" % (what, out[:300]))
+
+    def check_groups(self, g, what, sel):
         groups = {}
         for e in sel:
-            key = tuple(json.dumps(get(e, k)) for k in g["by"])
-            groups.setdefault(key, []).append(get(e, g["numbered"]) if "numbered" in g else 0)
+            k = tuple(json.dumps(get(e, f)) for f in g["by"])
+            groups.setdefault(k, []).append(get(e, g["numbered"]) if "numbered" in g else 0)
         sizes = sorted(len(v) for v in groups.values())
+        if "count" in g and not self.same(len(groups), g["count"]):
+            self.errors.append("%s grouped by %s: %d groups, want %s" % (
+                what, g["by"], len(groups), json.dumps(self.want(g["count"]))))
         if "sizes" in g and sizes != sorted(g["sizes"]):
-            errors.append("%s grouped by %s: sizes %r, want %r" % (what, g["by"], sizes,
-                                                                   sorted(g["sizes"])))
+            self.errors.append("%s grouped by %s: sizes %r, want %r" % (what, g["by"], sizes,
+                                                                        sorted(g["sizes"])))
         if "numbered" in g:
-            for key, v in groups.items():
+            for k, v in groups.items():
                 if sorted(v) != list(range(len(v))):
-                    errors.append("%s group %s: %s %r, want 0..%d" % (
-                        what, key, g["numbered"], sorted(v), len(v) - 1))
+                    self.errors.append("%s group %s: %s %r, want 0..%d" % (
+                        what, k, g["numbered"], sorted(v), len(v) - 1))
+
+    def check_join(self, j, what, sel):
+        """The selected records' keys against a truth file's: `expect` equal
+        (the default), subset (every key is in the truth), superset (every
+        truth key is here) or disjoint; or precision and recall above floors,
+        printed as a note. Keys are a set, or with multiset a key n times in
+        the truth needs n records."""
+        truth = self.load(j["truth"])
+        got = collections.Counter(key(e, j["key"]) for e in sel)
+        want = collections.Counter(key(t, j["truth"].get("key", j["key"])) for t in truth)
+        if not j.get("multiset"):
+            got, want = collections.Counter(set(got)), collections.Counter(set(want))
+        tp = sum((got & want).values())
+        fp, fn = sorted((got - want).elements()), sorted((want - got).elements())
+        name, tname = j.get("name", what), j["truth"]["file"]
+        if "precision" in j or "recall" in j:
+            p = tp / (tp + len(fp)) if tp + len(fp) else 0.0
+            r = tp / (tp + len(fn)) if tp + len(fn) else 0.0
+            self.notes.append("note: %s: precision %.3f recall %.3f (%d/%d/%d)" % (
+                name, p, r, tp, len(fp), len(fn)))
+            for k in fp:
+                print("false positive: %s" % list(k))
+            for k in fn:
+                print("false negative: %s" % list(k))
+            if p < j.get("precision", 0):
+                self.errors.append("%s: precision %.3f below %s" % (name, p, j["precision"]))
+            if r < j.get("recall", 0):
+                self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
+            return
+        expect = j.get("expect", "equal")
+        if expect not in ("equal", "subset", "superset", "disjoint"):
+            raise CaseError("join: unknown expect %r" % expect)
+        if expect == "disjoint":
+            for k in sorted((got & want).elements()):
+                self.errors.append("%s: %s is in %s" % (name, list(k), tname))
+            return
+        if expect in ("equal", "subset"):
+            for k in fp:
+                self.errors.append("%s: %s not in %s" % (name, list(k), tname))
+        if expect in ("equal", "superset"):
+            for k in fn:
+                self.errors.append("%s: %s of %s missing" % (name, list(k), tname))
+        self.notes.append("note: %s: %d keys found in %s" % (name, tp, tname))
+
+    def check_same_as(self, o, what, sel):
+        """The selected records and another source's as multisets (as
+        sequences with in-order), compared on `fields` only or on everything
+        but `ignore`."""
+        def proj(r):
+            if "fields" in o:
+                r = {f: get(r, f) for f in o["fields"]}
+                return json.dumps({f: v for f, v in r.items() if v is not MISSING},
+                                  sort_keys=True)
+            r = copy.deepcopy(dict(r))
+            for f in o.get("ignore", []):
+                drop(r, f)
+            return json.dumps(r, sort_keys=True)
+        mine, theirs = [proj(r) for r in sel], [proj(r) for r in self.load(o)]
+        if o.get("in-order"):
+            if mine == theirs:
+                return
+            i = next((i for i, (x, y) in enumerate(zip(mine, theirs)) if x != y),
+                     min(len(mine), len(theirs)))
+            self.errors.append("%s: not the records of %s in order (%d and %d); record %d:"
+                               "\n    here: %s\n    there: %s" % (
+                                   what, o["file"], len(mine), len(theirs), i + 1,
+                                   (mine[i:] or ["(none)"])[0][:300],
+                                   (theirs[i:] or ["(none)"])[0][:300]))
+            return
+        a, b = collections.Counter(mine), collections.Counter(theirs)
+        if a == b:
+            return
+        self.errors.append("%s: not the records of %s (%d and %d)%s%s" % (
+            what, o["file"], sum(a.values()), sum(b.values()),
+            "".join("\n    only here: " + r[:300] for r in list((a - b).elements())[:5]),
+            "".join("\n    only there: " + r[:300] for r in list((b - a).elements())[:5])))
+
+
+def key(rec, fields):
+    return tuple(json.dumps(get(rec, f), sort_keys=True) if get(rec, f) is not MISSING
+                 else "(absent)" for f in fields)
+
+
+def drop(rec, path):
+    """Remove a dotted path from nested objects (nothing when absent)."""
+    if not isinstance(rec, dict):
+        return
+    if path in rec:
+        del rec[path]
+        return
+    head, dot, rest = path.partition(".")
+    if dot and head in rec:
+        drop(rec[head], rest)
+
+
+def show(v):
+    return "absent" if v is MISSING else json.dumps(v)
+
+
+# Defined for the command: `outcome NAME ARGS...` runs ARGS and records its
+# exit status, stdout and stderr in outcomes/NAME.{rc,out,err} for `outcomes`.
+OUTCOME_FN = """outcome() {
+    local n=$1 rc=0
+    shift
+    mkdir -p outcomes
+    "$@" >"outcomes/$n.out" 2>"outcomes/$n.err" || rc=$?
+    echo $rc >"outcomes/$n.rc"
+}
+"""
 
 
 def run_script(script, work, env, what):
@@ -104,7 +430,11 @@ def run_script(script, work, env, what):
 
 
 def main():
-    case = os.path.abspath(sys.argv[1])
+    args = sys.argv[1:]
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] not in ("--keep", "--checks-only")):
+        print("usage: run-case.py CASE_DIR [--keep DIR | --checks-only DIR]")
+        return 2
+    case = os.path.abspath(args[0])
     with open(os.path.join(case, "test.yaml"), encoding="utf-8") as f:
         spec = yaml.safe_load(f)
     shared = os.environ.get("TA_SHARED_DATA", "../shared/data")
@@ -118,18 +448,30 @@ def main():
             print("%s is not installed" % t)
             return 77
     env = dict(os.environ, CASE=case, TA_SHARED_DATA=os.path.abspath(shared))
-    work = tempfile.mkdtemp(prefix="ta-case-")
+    # --keep runs in DIR and leaves it; --checks-only checks what a kept run
+    # wrote, without running anything (to work on a slow case's checks).
+    keep = len(args) == 3
+    if keep:
+        work = os.path.abspath(args[2])
+        os.makedirs(work, exist_ok=True)
+    else:
+        work = tempfile.mkdtemp(prefix="ta-case-")
     try:
-        if spec.get("input"):
-            ok, _ = run_script(spec["input"], work, env, "input")
+        out = ""
+        if not keep or args[1] == "--keep":
+            if spec.get("input"):
+                ok, _ = run_script(spec["input"], work, env, "input")
+                if not ok:
+                    return 1
+            ok, out = run_script(OUTCOME_FN + spec["command"], work, env, "command")
             if not ok:
                 return 1
-        ok, out = run_script(spec["command"], work, env, "command")
-        if not ok:
-            return 1
-        errors = []
+        run = Case(work)
         for c in spec.get("checks", []):
-            check_one(work, c, errors)
+            run.check(c)
+        for name, o in (spec.get("outcomes") or {}).items():
+            run.outcome(name, o)
+        errors = run.errors
         exp = os.path.join(case, "expected")
         if os.path.isdir(exp):
             for name in sorted(os.listdir(exp)):
@@ -145,17 +487,21 @@ def main():
         for line in out.splitlines():
             if line.startswith(("note:", "info:")):
                 print(line)
+        for line in run.notes:
+            print(line)
         for e in errors[:40]:
             print("FAIL: " + e)
         if len(errors) > 40:
             print("FAIL: ... %d more" % (len(errors) - 40))
-        nchecks = len(spec.get("checks", [])) + (len(os.listdir(exp)) if os.path.isdir(exp) else 0)
+        nchecks = (len(spec.get("checks", [])) + len(spec.get("outcomes") or {}) +
+                   (len(os.listdir(exp)) if os.path.isdir(exp) else 0))
         if not errors and nchecks == 0:
             print("FAIL: the case checks nothing")
             return 1
         return 1 if errors else 0
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
