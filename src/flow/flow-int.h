@@ -51,8 +51,7 @@ const struct ta__engine_ctx *ta__engine_ctx(const struct ta_engine *e);
  * whose append sequence is below bound[class]: with bound the minimum of
  * first_live over all workers, exactly the flows one engine would end.
  */
-void ta__engine_first_live(struct ta_engine *e, ta_time_us now,
-                           uint64_t out[TA__ENGINE_CLASSES]);
+void ta__engine_first_live(struct ta_engine *e, ta_time_us now, uint64_t out[TA__ENGINE_CLASSES]);
 void ta__engine_expire_before(struct ta_engine *e, const uint64_t bound[TA__ENGINE_CLASSES]);
 
 /* Add src's counters (engine and decoder) to dst's; dst's clock becomes the later one. */

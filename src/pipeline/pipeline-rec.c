@@ -137,10 +137,10 @@ static const struct ta_http_header *hdrs_copy(struct bump *b, const struct ta_ht
 
 static size_t http_size(const struct ta_http_tx *t)
 {
-    return ALIGN8(sizeof(*t)) + str_size(&t->method) + str_size(&t->url) +
-           str_size(&t->protocol) + str_size(&t->hostname) + str_size(&t->user_agent) +
-           str_size(&t->referer) + str_size(&t->content_type) + str_size(&t->redirect) +
-           str_size(&t->resp_protocol) + hdrs_size(t->req_headers, t->n_req_headers) +
+    return ALIGN8(sizeof(*t)) + str_size(&t->method) + str_size(&t->url) + str_size(&t->protocol) +
+           str_size(&t->hostname) + str_size(&t->user_agent) + str_size(&t->referer) +
+           str_size(&t->content_type) + str_size(&t->redirect) + str_size(&t->resp_protocol) +
+           hdrs_size(t->req_headers, t->n_req_headers) +
            hdrs_size(t->resp_headers, t->n_resp_headers) +
            bytes_size(t->req_body, t->req_body_kept) + bytes_size(t->resp_body, t->resp_body_kept);
 }
