@@ -104,7 +104,7 @@ uint64_t ta_decoder_counter(const struct ta_decoder *d, size_t i)
     return i < DC__COUNT ? d->ctr[i] : 0;
 }
 
-void ta__decoder_absorb(struct ta_decoder *dst, const struct ta_decoder *src)
+void ta_decoder_absorb(struct ta_decoder *dst, const struct ta_decoder *src)
 {
     for (size_t i = 0; i < DC__COUNT; i++)
         dst->ctr[i] += src->ctr[i];

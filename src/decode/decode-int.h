@@ -74,9 +74,6 @@ struct frag_key {
     uint8_t proto;
     uint8_t version;
 };
-/* Add src's counters to dst's (a worker set's totals). */
-void ta__decoder_absorb(struct ta_decoder *dst, const struct ta_decoder *src);
-
 ta_err ta__frag_new(const struct ta_decode_opts *o, struct frag_table **out);
 void ta__frag_free(struct frag_table *ft);
 /*

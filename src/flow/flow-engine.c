@@ -18,9 +18,6 @@
 
 #include "threatatlas/engine.h"
 
-#include "decode/decode-int.h"
-#include "flow/flow-int.h"
-
 #include "common/hash64.h"
 #include "common/pool.h"
 
@@ -77,8 +74,8 @@ struct ta_engine {
     ta_time_us tmo[CLS__COUNT];
     uint64_t seq;
     uint64_t fseq; /* sequence of the frame being processed */
-    bool worker;   /* timeouts are checked by the caller (flow-int.h) */
-    struct ta__engine_ctx ctx;
+    bool worker;   /* timeouts are checked by the caller (engine.h, worker mode) */
+    struct ta_engine_ctx ctx;
     ta_time_us now;
     uint64_t last_expire_sec;
     struct ta_obs_sink sinks[MAX_SINKS];
@@ -655,7 +652,7 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
     struct ta_packet p;
     if (!e->worker)
         e->fseq = e->st.packets;
-    e->ctx.phase = TA__PHASE_PACKET;
+    e->ctx.phase = TA_ENGINE_PHASE_PACKET;
     e->st.packets++;
     e->st.bytes += wirelen;
     if (ts > e->now)
@@ -687,7 +684,7 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
 
 void ta_engine_advance(struct ta_engine *e, ta_time_us now)
 {
-    e->ctx.phase = TA__PHASE_EXPIRE;
+    e->ctx.phase = TA_ENGINE_PHASE_EXPIRE;
     /* Never backwards: packet times already seen stay the engine's clock. */
     if (now <= e->now)
         return;
@@ -702,7 +699,7 @@ void ta_engine_advance(struct ta_engine *e, ta_time_us now)
 void ta_engine_flush(struct ta_engine *e)
 {
     /* Creation order: deterministic, and the order the input introduced them. */
-    e->ctx.phase = TA__PHASE_FLUSH;
+    e->ctx.phase = TA_ENGINE_PHASE_FLUSH;
     e->flushing = true;
     while (e->created_head != NULL)
         end_flow(e, e->created_head, TA_FLOW_REASON_SHUTDOWN);
@@ -752,28 +749,28 @@ uint64_t ta_flow_id_of(const struct ta_flow *f)
     return flow_id(&k, f->start);
 }
 
-/* ---- worker mode (flow-int.h) ---- */
+/* ---- worker mode (engine.h, worker mode) ---- */
 
-void ta__engine_set_worker(struct ta_engine *e)
+void ta_engine_set_worker(struct ta_engine *e)
 {
     e->worker = true;
 }
 
-void ta__engine_set_seq(struct ta_engine *e, uint64_t seq)
+void ta_engine_set_seq(struct ta_engine *e, uint64_t seq)
 {
     e->fseq = seq;
     /* Creation order is the frame order of the whole input. */
     e->seq = seq;
 }
 
-const struct ta__engine_ctx *ta__engine_ctx(const struct ta_engine *e)
+const struct ta_engine_ctx *ta_engine_ctx(const struct ta_engine *e)
 {
     return &e->ctx;
 }
 
-void ta__engine_first_live(struct ta_engine *e, ta_time_us now, uint64_t out[TA__ENGINE_CLASSES])
+void ta_engine_first_live(struct ta_engine *e, ta_time_us now, uint64_t out[TA_ENGINE_CLASSES])
 {
-    _Static_assert(TA__ENGINE_CLASSES == CLS__COUNT, "one bound per class list");
+    _Static_assert(TA_ENGINE_CLASSES == CLS__COUNT, "one bound per class list");
     if (now > e->now)
         e->now = now;
     for (int c = 0; c < CLS__COUNT; c++) {
@@ -784,9 +781,9 @@ void ta__engine_first_live(struct ta_engine *e, ta_time_us now, uint64_t out[TA_
     }
 }
 
-void ta__engine_expire_before(struct ta_engine *e, const uint64_t bound[TA__ENGINE_CLASSES])
+void ta_engine_expire_before(struct ta_engine *e, const uint64_t bound[TA_ENGINE_CLASSES])
 {
-    e->ctx.phase = TA__PHASE_EXPIRE;
+    e->ctx.phase = TA_ENGINE_PHASE_EXPIRE;
     for (int c = 0; c < CLS__COUNT; c++) {
         struct fentry *x;
         while ((x = e->cl[c].head) != NULL && x->aseq < bound[c])
@@ -794,7 +791,7 @@ void ta__engine_expire_before(struct ta_engine *e, const uint64_t bound[TA__ENGI
     }
 }
 
-void ta__engine_absorb(struct ta_engine *dst, const struct ta_engine *src)
+void ta_engine_absorb(struct ta_engine *dst, const struct ta_engine *src)
 {
     dst->st.packets += src->st.packets;
     dst->st.decoded += src->st.decoded;
@@ -808,5 +805,5 @@ void ta__engine_absorb(struct ta_engine *dst, const struct ta_engine *src)
     dst->st.flows_active += src->st.flows_active;
     if (src->now > dst->now)
         dst->now = src->now;
-    ta__decoder_absorb(dst->dec, src->dec);
+    ta_decoder_absorb(dst->dec, src->dec);
 }

@@ -24,9 +24,7 @@
 
 #include "threatatlas/decode.h"
 
-#include "flow/flow-int.h"
 #include "pipeline/pipeline-rec.h"
-#include "proto/proto-int.h"
 
 #include "common/hash64.h"
 
@@ -202,7 +200,7 @@ struct part {
     size_t in_len, in_cap;
     struct arena out;
     struct msg *head, *tail;
-    uint64_t first_live[TA__ENGINE_CLASSES];
+    uint64_t first_live[TA_ENGINE_CLASSES];
 };
 
 enum batch_end { END_NONE, END_EXPIRE, END_FLUSH };
@@ -261,17 +259,17 @@ static struct msg *msg_new(struct worker *k, const struct ta_flow *f, uint32_t t
         atomic_fetch_add_explicit(&k->lost, 1, memory_order_relaxed);
         return NULL;
     }
-    const struct ta__engine_ctx *c = ta__engine_ctx(k->e);
+    const struct ta_engine_ctx *c = ta_engine_ctx(k->e);
     m->next = NULL;
     m->phase = c->phase;
     m->sub = k->sub++;
     m->type = type;
-    if (c->phase == TA__PHASE_FLUSH) {
+    if (c->phase == TA_ENGINE_PHASE_FLUSH) {
         /* After the frames of the last batch, in creation order. */
         m->seq = UINT64_MAX;
         m->cls = 0;
         m->aseq = c->cseq;
-    } else if (c->phase == TA__PHASE_EXPIRE) {
+    } else if (c->phase == TA_ENGINE_PHASE_EXPIRE) {
         m->seq = k->seq;
         m->cls = c->cls;
         m->aseq = c->aseq;
@@ -321,7 +319,7 @@ static void run_frames(struct worker *k, struct part *pt)
         const uint8_t *frame = pt->in + off + sizeof(h);
         off += sizeof(h) + ALIGN8(h.caplen);
         k->seq = h.seq;
-        ta__engine_set_seq(k->e, h.seq);
+        ta_engine_set_seq(k->e, h.seq);
         ta_engine_packet(k->e, h.linktype, h.ts, frame, h.caplen, h.wirelen);
     }
 }
@@ -345,18 +343,18 @@ static void *worker_main(void *arg)
         k->cur = pt;
         run_frames(k, pt);
         if (b->end == END_EXPIRE) {
-            /* One engine's timeout check, shared out (flow-int.h). */
-            ta__engine_first_live(k->e, b->expire_now, pt->first_live);
+            /* One engine's timeout check, shared out (engine.h, worker mode). */
+            ta_engine_first_live(k->e, b->expire_now, pt->first_live);
             pthread_barrier_wait(&ws->bar);
-            uint64_t bound[TA__ENGINE_CLASSES];
-            for (int c = 0; c < TA__ENGINE_CLASSES; c++) {
+            uint64_t bound[TA_ENGINE_CLASSES];
+            for (int c = 0; c < TA_ENGINE_CLASSES; c++) {
                 bound[c] = UINT64_MAX;
                 for (unsigned i = 0; i < ws->n; i++)
                     if (b->part[i].first_live[c] < bound[c])
                         bound[c] = b->part[i].first_live[c];
             }
             k->seq = b->expire_seq;
-            ta__engine_expire_before(k->e, bound);
+            ta_engine_expire_before(k->e, bound);
         } else if (b->end == END_FLUSH) {
             ta_engine_flush(k->e);
         }
@@ -609,7 +607,7 @@ ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct
             err = ta_proto_new(&wpo, &k->proto);
         if (err != TA_OK)
             break;
-        ta__engine_set_worker(k->e);
+        ta_engine_set_worker(k->e);
         ta_engine_set_app_layer(k->e, ta_proto_hooks(), k->proto);
         struct ta_obs_sink s = {k, rec_flow, rec_record};
         err = ta_engine_add_sink(k->e, &s);
@@ -661,9 +659,9 @@ void ta__workers_free(struct ta__workers *ws)
 void ta__workers_absorb(struct ta__workers *ws, struct ta_engine *e, struct ta_proto *p)
 {
     for (unsigned i = 0; i < ws->n; i++) {
-        ta__engine_absorb(e, ws->w[i].e);
+        ta_engine_absorb(e, ws->w[i].e);
         if (p != NULL)
-            ta__proto_absorb(p, ws->w[i].proto);
+            ta_proto_absorb(p, ws->w[i].proto);
     }
 }
 

@@ -16,7 +16,7 @@
  * the flow's class and the frame that last queued it; at the end of input,
  * the frame that created the flow. Batches end at every timeout check (each
  * second of packet time, as the engine checks them) and the workers decide
- * together which flows that check ends (flow-int.h), so a flow ends at the
+ * together which flows that check ends (engine.h, worker mode), so a flow ends at the
  * same frame as with one engine. docs/design/workers.md has the design.
  */
 #ifndef THREATATLAS_PIPELINE_WORKERS_H

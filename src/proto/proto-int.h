@@ -115,8 +115,6 @@ struct ta_proto {
  * realloc take the size the block was allocated with.
  */
 uint64_t ta__alloc_cost(uint64_t n);
-/* Add src's counters to dst's (a worker set's totals). */
-void ta__proto_absorb(struct ta_proto *dst, const struct ta_proto *src);
 bool ta__app_charge(struct ta_proto *p, size_t n);
 void ta__app_uncharge(struct ta_proto *p, size_t n);
 void *ta__app_malloc(struct ta_proto *p, size_t n);

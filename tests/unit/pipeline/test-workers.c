@@ -7,7 +7,7 @@
  */
 #include "testutil.h"
 
-#include "craft.h"
+#include "pktbuild.h"
 #include "pipeline/pipeline-workers.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -36,8 +36,11 @@ static size_t tcp_frame(uint8_t *buf, const struct tg_frame *f, bool reverse)
         g.src = f->dst;
         g.dst = f->src;
     }
-    struct tg_tcp t = {.sport = reverse ? 80 : 43210, .dport = reverse ? 43210 : 80,
-                       .flags = TG_ACK, .win = 1000, .wscale = -1};
+    struct tg_tcp t = {.sport = reverse ? 80 : 43210,
+                       .dport = reverse ? 43210 : 80,
+                       .flags = TG_ACK,
+                       .win = 1000,
+                       .wscale = -1};
     return tg_build_tcp(buf, TG_FRAME_MAX, &g, &t, (const uint8_t *)"x", 1);
 }
 
@@ -215,9 +218,16 @@ static size_t make_stream(uint8_t **frames, size_t **lens, ta_time_us **ts)
         uint8_t msg[64];
         size_t mlen = 0;
         if (sport == 53) { /* a DNS query or answer for q<h>.example */
-            uint8_t q[] = {0x12, 0x34, reply ? 0x81 : 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                           2, 'q', (uint8_t)('a' + h % 26), 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-                           0, 0, 1, 0, 1};
+            uint8_t q[] = {0x12, 0x34, reply ? 0x81 : 0x01,
+                           0x00, 0,    1,
+                           0,    0,    0,
+                           0,    0,    0,
+                           2,    'q',  (uint8_t)('a' + h % 26),
+                           7,    'e',  'x',
+                           'a',  'm',  'p',
+                           'l',  'e',  0,
+                           0,    1,    0,
+                           1};
             memcpy(msg, q, sizeof(q));
             mlen = sizeof(q);
         } else {
@@ -341,8 +351,8 @@ static void test_free_midway(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_symmetric),    cmocka_unit_test(test_fragments),
-        cmocka_unit_test(test_not_ip),       cmocka_unit_test(test_replay_order),
+        cmocka_unit_test(test_symmetric),   cmocka_unit_test(test_fragments),
+        cmocka_unit_test(test_not_ip),      cmocka_unit_test(test_replay_order),
         cmocka_unit_test(test_free_midway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
