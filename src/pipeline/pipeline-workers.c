@@ -31,9 +31,9 @@
 #include "common/banned.h"
 
 #define NBATCH       4
-#define BATCH_FRAMES 8192u
-#define BATCH_BYTES  (8u << 20)
-#define CHUNK_BYTES  (256u << 10)
+#define BATCH_FRAMES 2048u
+#define BATCH_BYTES  (2u << 20)
+#define CHUNK_BYTES  (64u << 10)
 #define ALIGN8(n)    (((n) + 7u) & ~(size_t)7u)
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -186,6 +186,7 @@ struct msg {
     uint32_t type; /* 0: a flow ended, else the record's tag */
     struct ta_flow flow;
     const void *rec;
+    const struct ta_detect_http_content *content; /* HTTP, with hooks.http_content */
 };
 
 struct frame_hdr {
@@ -227,7 +228,7 @@ struct worker {
     struct part *cur; /* the batch part being processed */
     uint64_t seq;     /* frame (or check) being processed */
     uint32_t sub;
-    _Atomic uint64_t flows_active;
+    struct ta_engine_stats snap; /* the engine's counters after its last batch (under mu) */
     _Atomic uint64_t lost;
 };
 
@@ -240,6 +241,7 @@ struct ta__workers {
     pthread_barrier_t bar;
     bool quit;
     struct ta_obs_sink out;
+    struct ta__workers_hooks hooks;
 
     /* The calling thread's side. */
     uint64_t next_id;   /* id of the batch being filled */
@@ -282,6 +284,7 @@ static struct msg *msg_new(struct worker *k, const struct ta_flow *f, uint32_t t
     /* The app state stays with the worker: no sink reads it. */
     m->flow.app = NULL;
     m->rec = NULL;
+    m->content = NULL;
     if (k->cur->tail != NULL)
         k->cur->tail->next = m;
     else
@@ -303,9 +306,19 @@ static void rec_record(void *ud, const struct ta_flow *f, uint32_t type, const v
         atomic_fetch_add_explicit(&k->lost, 1, memory_order_relaxed);
         return;
     }
-    struct msg *m = msg_new(k, f, type, sz);
-    if (m != NULL)
-        m->rec = ta__rec_copy(type, rec, m + 1);
+    bool content = type == TA_REC_HTTP && k->ws->hooks.http_content != NULL;
+    size_t csz = content ? ALIGN8(sizeof(struct ta_detect_http_content)) : 0;
+    struct msg *m = msg_new(k, f, type, sz + csz);
+    if (m == NULL)
+        return;
+    m->rec = ta__rec_copy(type, rec, m + 1);
+    struct ta_detect_http h;
+    if (content && ta_detect_http_of(rec, &h)) {
+        /* The detector's per-transaction content checks, done here in parallel. */
+        struct ta_detect_http_content *c = (void *)((uint8_t *)(m + 1) + sz);
+        ta_detect_http_content(&h, c);
+        m->content = c;
+    }
 }
 
 /* ---- the worker thread ------------------------------------------------- */
@@ -360,9 +373,9 @@ static void *worker_main(void *arg)
         }
         struct ta_engine_stats st;
         ta_engine_get_stats(k->e, &st);
-        atomic_store_explicit(&k->flows_active, st.flows_active, memory_order_relaxed);
         enum batch_end end = b->end;
         pthread_mutex_lock(&ws->mu);
+        k->snap = st;
         if (++b->done == ws->n)
             pthread_cond_broadcast(&ws->cv_done);
         pthread_mutex_unlock(&ws->mu);
@@ -404,6 +417,8 @@ static void replay(struct ta__workers *ws, struct batch *b)
             if (ws->out.on_flow != NULL)
                 ws->out.on_flow(ws->out.ud, &m->flow);
         } else if (ws->out.on_record != NULL) {
+            if (m->type == TA_REC_HTTP && ws->hooks.http_content != NULL)
+                ws->hooks.http_content(ws->hooks.ud, m->content);
             ws->out.on_record(ws->out.ud, &m->flow, m->type, m->rec);
         }
     }
@@ -571,7 +586,8 @@ static uint64_t share64(uint64_t v, unsigned n)
 }
 
 ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct ta_proto_opts *po,
-                       const struct ta_obs_sink *out, struct ta__workers **wsp)
+                       const struct ta_obs_sink *out, const struct ta__workers_hooks *hooks,
+                       struct ta__workers **wsp)
 {
     *wsp = NULL;
     if (n < 2 || n > TA__WORKERS_MAX)
@@ -581,6 +597,8 @@ ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct
         return TA_ERR_NOMEM;
     ws->n = n;
     ws->out = *out;
+    if (hooks != NULL)
+        ws->hooks = *hooks;
     pthread_mutex_init(&ws->mu, NULL);
     pthread_cond_init(&ws->cv_work, NULL);
     pthread_cond_init(&ws->cv_done, NULL);
@@ -670,12 +688,24 @@ uint64_t ta__workers_frames(const struct ta__workers *ws)
     return ws->seq;
 }
 
-uint64_t ta__workers_flows_active(const struct ta__workers *ws)
+void ta__workers_stats(struct ta__workers *ws, struct ta_engine_stats *st)
 {
-    uint64_t n = 0;
-    for (unsigned i = 0; i < ws->n; i++)
-        n += atomic_load_explicit(&ws->w[i].flows_active, memory_order_relaxed);
-    return n;
+    memset(st, 0, sizeof(*st));
+    pthread_mutex_lock(&ws->mu);
+    for (unsigned i = 0; i < ws->n; i++) {
+        const struct ta_engine_stats *x = &ws->w[i].snap;
+        st->packets += x->packets;
+        st->decoded += x->decoded;
+        st->bytes += x->bytes;
+        st->skipped += x->skipped;
+        st->invalid += x->invalid;
+        st->frag_held += x->frag_held;
+        st->flows_created += x->flows_created;
+        st->flows_ended += x->flows_ended;
+        st->flows_evicted += x->flows_evicted;
+        st->flows_active += x->flows_active;
+    }
+    pthread_mutex_unlock(&ws->mu);
 }
 
 uint64_t ta__workers_lost(const struct ta__workers *ws)

@@ -22,6 +22,7 @@
 #ifndef THREATATLAS_PIPELINE_WORKERS_H
 #define THREATATLAS_PIPELINE_WORKERS_H
 
+#include "threatatlas/detect.h"
 #include "threatatlas/engine.h"
 #include "threatatlas/proto.h"
 
@@ -31,12 +32,25 @@
 struct ta__workers;
 
 /*
+ * Work the workers do for the detector. With http_content set, each worker
+ * runs the content checks of every HTTP transaction it parses
+ * (ta_detect_http_content: webshell shapes, phishing forms) and, on
+ * replay, http_content(ud, verdicts or NULL) is called just before that
+ * transaction's record reaches the sinks.
+ */
+struct ta__workers_hooks {
+    void *ud;
+    void (*http_content)(void *ud, const struct ta_detect_http_content *c);
+};
+
+/*
  * Start n workers (2..TA__WORKERS_MAX) with the given stage options (caps
  * divided by n); observations are replayed to out (borrowed; called on the
- * thread that calls ta__workers_frame, _advance and _finish).
+ * thread that calls ta__workers_frame, _advance and _finish). hooks may be NULL.
  */
 ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct ta_proto_opts *po,
-                       const struct ta_obs_sink *out, struct ta__workers **ws);
+                       const struct ta_obs_sink *out, const struct ta__workers_hooks *hooks,
+                       struct ta__workers **ws);
 /* Stops the threads (at once if the input was not finished) and frees everything; NULL ok. */
 void ta__workers_free(struct ta__workers *ws);
 
@@ -52,9 +66,9 @@ void ta__workers_finish(struct ta__workers *ws);
 
 /* Add the workers' counters (engine, decoder, app layer) to e's and p's. */
 void ta__workers_absorb(struct ta__workers *ws, struct ta_engine *e, struct ta_proto *p);
-/* Progress: frames taken, flows active in the workers (as of their last batch). */
+/* Progress: frames taken; the workers' engine counters summed, as of their last batch. */
 uint64_t ta__workers_frames(const struct ta__workers *ws);
-uint64_t ta__workers_flows_active(const struct ta__workers *ws);
+void ta__workers_stats(struct ta__workers *ws, struct ta_engine_stats *st);
 /* Observations that could not be handed over (out of memory); non-zero fails the run. */
 uint64_t ta__workers_lost(const struct ta__workers *ws);
 

@@ -192,10 +192,11 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
         ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
     if (p->h.progress != NULL && (++p->npk & 0xffff) == 0) {
         struct ta_engine_stats st;
-        ta_engine_get_stats(p->e, &st);
         if (p->ws != NULL) {
+            ta__workers_stats(p->ws, &st);
             st.packets = ta__workers_frames(p->ws);
-            st.flows_active = ta__workers_flows_active(p->ws);
+        } else {
+            ta_engine_get_stats(p->e, &st);
         }
         struct ta_pipeline_progress pr = {.file = p->file,
                                           .nfiles = p->nsrc,
@@ -794,6 +795,12 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     return add_eve_records(p, err);
 }
 
+static void http_content(void *ud, const struct ta_detect_http_content *c)
+{
+    struct ta_pipeline *p = ud;
+    ta_detector_next_http_content(p->det, c);
+}
+
 /* The packet stages on worker threads when more than one is asked for (or cores exist). */
 static ta_err start_workers(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
@@ -809,7 +816,9 @@ static ta_err start_workers(struct ta_pipeline *p, struct ta_pipeline_error *err
         return fail(err, TA_ERR_ARG, true, "%s: --threads: at most %d", o->name, TA__WORKERS_MAX);
     if (n <= 1)
         return TA_OK;
-    ta_err te = ta__workers_new(n, &o->engine, &o->proto, ta_engine_fanout(p->e), &p->ws);
+    /* analyze: the detector's content checks of HTTP transactions run on the workers. */
+    struct ta__workers_hooks hooks = {p, p->det != NULL ? http_content : NULL};
+    ta_err te = ta__workers_new(n, &o->engine, &o->proto, ta_engine_fanout(p->e), &hooks, &p->ws);
     if (te != TA_OK)
         return fail(err, te, false, "%s: cannot start %u worker threads: %s", o->name, n,
                     ta_strerror(te));
@@ -973,7 +982,10 @@ static void metrics_body(void *ud, FILE *f)
 {
     struct ta_pipeline *p = ud;
     struct ta_engine_stats es;
-    ta_engine_get_stats(p->e, &es);
+    if (p->ws != NULL) /* the workers' counters as of their last batch */
+        ta__workers_stats(p->ws, &es);
+    else
+        ta_engine_get_stats(p->e, &es);
     struct ta_source_stats ss = {0};
     if (p->nsrc > 0)
         ta_source_get_stats(p->src[0], &ss);

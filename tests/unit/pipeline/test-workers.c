@@ -294,7 +294,7 @@ static void test_replay_order(void **state)
         assert_int_equal(TA_OK, ta_engine_new(&eo, &agg));
         struct ta_obs_sink s2 = {&many, on_flow, on_record};
         struct ta__workers *ws;
-        assert_int_equal(TA_OK, ta__workers_new(w, &eo, &po, &s2, &ws));
+        assert_int_equal(TA_OK, ta__workers_new(w, &eo, &po, &s2, NULL, &ws));
         for (size_t i = 0; i < n; i++)
             ta__workers_frame(ws, TG_LINK_ETH, ts[i], frames + i * 200, (uint32_t)lens[i],
                               (uint32_t)lens[i]);
@@ -335,8 +335,8 @@ static void test_free_midway(void **state)
     struct seen sink = {0};
     struct ta_obs_sink s = {&sink, on_flow, on_record};
     struct ta__workers *ws;
-    assert_int_equal(TA_ERR_ARG, ta__workers_new(1, &eo, &po, &s, &ws));
-    assert_int_equal(TA_OK, ta__workers_new(3, &eo, &po, &s, &ws));
+    assert_int_equal(TA_ERR_ARG, ta__workers_new(1, &eo, &po, &s, NULL, &ws));
+    assert_int_equal(TA_OK, ta__workers_new(3, &eo, &po, &s, NULL, &ws));
     for (size_t i = 0; i < n / 2; i++)
         ta__workers_frame(ws, TG_LINK_ETH, ts[i], frames + i * 200, (uint32_t)lens[i],
                           (uint32_t)lens[i]);
