@@ -248,24 +248,43 @@ static size_t make_stream(uint8_t **frames, size_t **lens, ta_time_us **ts)
     return n;
 }
 
-static void engine_opts(struct ta_engine_opts *eo)
+/* The stream and the stage options both tests run it with (short timeouts). */
+struct stream {
+    uint8_t *frames;
+    size_t *lens;
+    ta_time_us *ts;
+    size_t n;
+    struct ta_engine_opts eo;
+    struct ta_proto_opts po;
+};
+
+static void stream_make(struct stream *st)
 {
-    ta_engine_opts_default(eo);
-    eo->udp_timeout = 3;
-    eo->other_timeout = 2;
+    st->n = make_stream(&st->frames, &st->lens, &st->ts);
+    ta_engine_opts_default(&st->eo);
+    st->eo.udp_timeout = 3;
+    st->eo.other_timeout = 2;
+    ta_proto_opts_default(&st->po);
+}
+
+static void stream_free(struct stream *st)
+{
+    free(st->frames);
+    free(st->lens);
+    free(st->ts);
 }
 
 static void test_replay_order(void **state)
 {
     (void)state;
-    uint8_t *frames;
-    size_t *lens;
-    ta_time_us *ts;
-    size_t n = make_stream(&frames, &lens, &ts);
-    struct ta_engine_opts eo;
-    engine_opts(&eo);
-    struct ta_proto_opts po;
-    ta_proto_opts_default(&po);
+    struct stream sm;
+    stream_make(&sm);
+    const uint8_t *frames = sm.frames;
+    const size_t *lens = sm.lens;
+    const ta_time_us *ts = sm.ts;
+    size_t n = sm.n;
+    const struct ta_engine_opts eo = sm.eo;
+    const struct ta_proto_opts po = sm.po;
 
     /* One engine. */
     struct seen one = {0};
@@ -315,23 +334,21 @@ static void test_replay_order(void **state)
         free(many.log);
     }
     free(one.log);
-    free(frames);
-    free(lens);
-    free(ts);
+    stream_free(&sm);
 }
 
 /* A set stopped before the end of its input frees everything (ASan checks). */
 static void test_free_midway(void **state)
 {
     (void)state;
-    uint8_t *frames;
-    size_t *lens;
-    ta_time_us *ts;
-    size_t n = make_stream(&frames, &lens, &ts);
-    struct ta_engine_opts eo;
-    engine_opts(&eo);
-    struct ta_proto_opts po;
-    ta_proto_opts_default(&po);
+    struct stream sm;
+    stream_make(&sm);
+    const uint8_t *frames = sm.frames;
+    const size_t *lens = sm.lens;
+    const ta_time_us *ts = sm.ts;
+    size_t n = sm.n;
+    const struct ta_engine_opts eo = sm.eo;
+    const struct ta_proto_opts po = sm.po;
     struct seen sink = {0};
     struct ta_obs_sink s = {&sink, on_flow, on_record};
     struct ta__workers *ws;
@@ -343,9 +360,7 @@ static void test_free_midway(void **state)
     ta__workers_free(ws);
     assert_true(sink.len > 0);
     free(sink.log);
-    free(frames);
-    free(lens);
-    free(ts);
+    stream_free(&sm);
 }
 
 int main(void)
