@@ -37,6 +37,11 @@ ifeq ($(VARIANT),asan)
   CC ?= cc
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),tsan)
+  # ThreadSanitizer, for the worker threads: make VARIANT=tsan tests (gcc or CC=clang)
+  CC ?= cc
+  OPT := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+  LDOPT := -fsanitize=thread
 else ifeq ($(VARIANT),fuzz)
   CC := clang
   OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer

@@ -85,6 +85,8 @@ enum ta_decode_result ta_decoder_decode(struct ta_decoder *d, int linktype, ta_t
 size_t ta_decoder_counter_count(void);
 const char *ta_decoder_counter_name(size_t i);
 uint64_t ta_decoder_counter(const struct ta_decoder *d, size_t i);
+/* Add src's counters to dst's (the totals of several decoders, one per worker). */
+void ta_decoder_absorb(struct ta_decoder *dst, const struct ta_decoder *src);
 /* True for the reasons that count skipped (non-IP) frames, not malformed ones. */
 bool ta_decoder_counter_is_skip(size_t i);
 

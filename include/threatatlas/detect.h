@@ -332,7 +332,26 @@ struct ta_detect_http {
     const uint8_t *resp_body;
     size_t resp_len;
     bool have_resp;
+    /* The content verdicts, computed ahead by ta_detect_http_content(); NULL: the detector
+     * computes them. */
+    const struct ta_detect_http_content *content;
 };
+
+/*
+ * The content checks of one HTTP transaction: the webshell request shapes
+ * (ta_webshell_analyze) and, on an HTML answer from a named host, the
+ * phishing form check (ta_phish_content_check with the built-in brands).
+ * They read only the transaction, not the detector's state, so they can run
+ * ahead on another thread (the pipeline's workers); the detector then takes
+ * the verdicts instead of reading the bodies again, with the same result.
+ */
+struct ta_detect_http_content {
+    bool ws; /* a webshell request (v says which, and whether only suspected) */
+    struct ta_webshell_verdict v;
+    bool phish; /* a phishing form (pv) */
+    struct ta_phish_verdict pv;
+};
+void ta_detect_http_content(const struct ta_detect_http *tx, struct ta_detect_http_content *out);
 
 struct ta_detect_tls {
     ta_time_us ts;
@@ -435,5 +454,15 @@ void ta_detect_geo_ops(const struct ta_geo *g, struct ta_detect_geo *out);
 
 /* An observation sink that feeds the detector from the proto module's records. */
 void ta_detector_sink(struct ta_detector *d, struct ta_obs_sink *out);
+
+/* The detector's view of an app-layer HTTP transaction (borrowing its strings); false when
+ * the transaction has no request (the sink does not feed those). */
+struct ta_http_tx;
+bool ta_detect_http_of(const struct ta_http_tx *tx, struct ta_detect_http *out);
+/*
+ * The content verdicts (ta_detect_http_content) of the next HTTP transaction
+ * the sink feeds, computed ahead; used once. c must stay valid until then.
+ */
+void ta_detector_next_http_content(struct ta_detector *d, const struct ta_detect_http_content *c);
 
 #endif

@@ -121,4 +121,55 @@ const struct ta_obs_sink *ta_engine_fanout(struct ta_engine *e);
  */
 uint64_t ta_flow_id_of(const struct ta_flow *f);
 
+/*
+ * Worker mode, for a set of engines that together must do what one engine
+ * fed every frame does (the pipeline's worker set): each holds the flows of
+ * the frames dispatched to it, by a hash of the addresses. A worker's clock
+ * and timeout checks are driven from outside, and every observation can be
+ * placed in the whole input's order through ta_engine_ctx().
+ *
+ * Positions are the global frame sequence numbers (0-based) the dispatcher
+ * gives each frame. One engine's class lists (one per timeout class) are in
+ * the order of the frame that last queued each flow (its append sequence),
+ * so the workers' lists are disjoint slices of one engine's lists.
+ */
+#define TA_ENGINE_CLASSES 5
+
+/* What the engine is doing when it calls a sink. */
+enum ta_engine_phase {
+    TA_ENGINE_PHASE_PACKET = 0, /* inside ta_engine_packet() */
+    TA_ENGINE_PHASE_EXPIRE = 1, /* a timeout check */
+    TA_ENGINE_PHASE_FLUSH = 2,  /* inside ta_engine_flush() */
+};
+
+struct ta_engine_ctx {
+    uint8_t phase; /* enum ta_engine_phase */
+    uint8_t cls;   /* class list of the flow being ended */
+    uint64_t aseq; /* its append sequence */
+    uint64_t cseq; /* its creation sequence */
+};
+
+/*
+ * Worker mode: ta_engine_packet() no longer checks timeouts itself (the
+ * caller does, with the two calls below) and flows are numbered by the
+ * global frame sequence set before each frame.
+ */
+void ta_engine_set_worker(struct ta_engine *e);
+void ta_engine_set_seq(struct ta_engine *e, uint64_t seq);
+/* The context of the flow end or record being emitted now. */
+const struct ta_engine_ctx *ta_engine_ctx(const struct ta_engine *e);
+/*
+ * A timeout check at clock `now`, in two steps so that several workers end
+ * what one engine would. One engine walks each class list from its oldest
+ * end and stops at the first flow still alive; first_live() gives, per
+ * class, the append sequence of this engine's first live flow (UINT64_MAX if
+ * none), and expire_before() ends, per class, the flows whose append
+ * sequence is below bound[class]: with bound the minimum of first_live over
+ * all workers, exactly the flows one engine would end.
+ */
+void ta_engine_first_live(struct ta_engine *e, ta_time_us now, uint64_t out[TA_ENGINE_CLASSES]);
+void ta_engine_expire_before(struct ta_engine *e, const uint64_t bound[TA_ENGINE_CLASSES]);
+/* Add src's counters (engine and decoder) to dst's; dst's clock becomes the later one. */
+void ta_engine_absorb(struct ta_engine *dst, const struct ta_engine *src);
+
 #endif

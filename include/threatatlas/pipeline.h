@@ -34,11 +34,21 @@
  * through the same ta_source_cb, so it feeds ta_engine_packet() like the
  * files and interfaces do; its options go in struct ta_pipeline_opts. A new
  * sink is a struct ta_obs_sink registered in assemble() next to the EVE
- * writer and the detector. Worker threads go in ta_pipeline_run(): the
- * engine is the unit of parallelism (one engine + proto + detector per
- * worker, frames hashed to workers by flow), and the sinks that write
- * (EVE, alerts, store) are the points to serialise; every per-run object
- * is created in assemble(), so that is where a worker set is built.
+ * writer and the detector.
+ *
+ * Workers (opts.threads, src/pipeline/pipeline-workers.c): the engine is
+ * the unit of parallelism. With N > 1 each of N threads runs its own engine
+ * and app layer (decode, flow table, TCP reassembly, DNS/HTTP/TLS parsing)
+ * with 1/N of the memory caps; frames are dispatched by a hash of the IP
+ * address pair (the same both ways, no ports, so fragments follow their
+ * flow). Everything that needs one view stays on the calling thread: the
+ * detector (DNS answers linked to later connections, beaconing per host
+ * pair, per-flow de-duplication, event identity), the EVE and alert
+ * writers and the store. The workers' observations are replayed to those
+ * sinks in exactly the order one engine would have made them (each carries
+ * its position in the input; the workers take each timeout decision
+ * together), so output, event ids and the report do not depend on N or on
+ * scheduling. docs/design/workers.md says how and what it costs.
  */
 #ifndef THREATATLAS_PIPELINE_H
 #define THREATATLAS_PIPELINE_H
@@ -75,6 +85,12 @@ struct ta_pipeline_opts {
     struct ta_source_opts source; /* BPF, snaplen */
 
     /* Stages. */
+    /*
+     * Packet worker threads (decode, flows, app layer), frames dispatched by a
+     * hash of their addresses; 0: one per online core; 1: everything on the
+     * calling thread. Any count gives the same records in the same order.
+     */
+    unsigned threads;
     struct ta_engine_opts engine;
     struct ta_proto_opts proto;
     struct ta_detect_opts detect; /* analyze */

@@ -232,6 +232,8 @@ uint64_t ta_proto_app_memory(const struct ta_proto *p);
 size_t ta_proto_counter_count(void);
 const char *ta_proto_counter_name(size_t i);
 uint64_t ta_proto_counter(const struct ta_proto *p, size_t i);
+/* Add src's counters to dst's (the totals of several app layers, one per worker). */
+void ta_proto_absorb(struct ta_proto *dst, const struct ta_proto *src);
 
 /*
  * Direct entry points (tests, fuzzers, offline tools): parse one DNS message

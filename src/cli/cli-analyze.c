@@ -42,6 +42,7 @@ struct analyze_cfg {
     bool no_beacon;
     bool progress;
     uint32_t http_body_limit;
+    uint32_t threads;
     uint32_t max_flows, max_resolutions;
     uint64_t stream_memcap, app_memcap;
     const char *intel_undated;
@@ -99,6 +100,9 @@ static const struct ta_opt analyze_opts[] = {
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
      "bytes of each HTTP body (de-chunked, decompressed) the detectors read"},
+    {"threads", 0, TA_OPT_U32, OFF(threads), "0", 0, 64, "N",
+     "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
+     "per core. Output is the same with any N"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended"},
     {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",
@@ -346,6 +350,7 @@ int ta_cli_analyze(int argc, char **argv)
     po.proto.stream_global_memcap = cfg.stream_memcap;
     po.proto.app_memcap = cfg.app_memcap;
     po.engine.max_flows = cfg.max_flows;
+    po.threads = cfg.threads;
     po.detect.max_resolutions = cfg.max_resolutions;
     po.detect.beacon = !cfg.no_beacon;
     po.output = cfg.output;

@@ -23,6 +23,7 @@ struct observe_cfg {
     const char *iface;
     const char *filter;
     const char *output;
+    uint32_t threads;
     uint32_t max_flows;
     uint32_t tcp_new_timeout, tcp_est_timeout, tcp_closed_timeout, udp_timeout, other_timeout;
     uint32_t frag_timeout, max_frag_datagrams;
@@ -43,6 +44,9 @@ static const struct ta_opt observe_opts[] = {
      "capture live on this interface until SIGINT/SIGTERM; SIGHUP reopens -o"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
+    {"threads", 0, TA_OPT_U32, OFF(threads), "0", 0, 64, "N",
+     "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
+     "per core. Output is the same with any N"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended (reason forced)"},
     {"tcp-new-timeout", 0, TA_OPT_U32, OFF(tcp_new_timeout), "30", 1, 86400, "SEC",
@@ -137,6 +141,7 @@ int ta_cli_observe(int argc, char **argv)
     po.source.bpf = cfg.filter;
     po.source.snaplen = cfg.snaplen;
     po.engine.max_flows = cfg.max_flows;
+    po.threads = cfg.threads;
     po.engine.tcp_new_timeout = cfg.tcp_new_timeout;
     po.engine.tcp_est_timeout = cfg.tcp_est_timeout;
     po.engine.tcp_closed_timeout = cfg.tcp_closed_timeout;

@@ -104,6 +104,12 @@ uint64_t ta_decoder_counter(const struct ta_decoder *d, size_t i)
     return i < DC__COUNT ? d->ctr[i] : 0;
 }
 
+void ta_decoder_absorb(struct ta_decoder *dst, const struct ta_decoder *src)
+{
+    for (size_t i = 0; i < DC__COUNT; i++)
+        dst->ctr[i] += src->ctr[i];
+}
+
 bool ta_decoder_counter_is_skip(size_t i)
 {
     return i == DC_UNSUPPORTED_LINKTYPE || i == DC_NON_IP;

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "detect/detect-cache.h"
+#include "detect/detect-util.h"
 
 #include "common/hash64.h"
 
@@ -79,6 +80,7 @@ struct ta_detector {
     struct ta__cache res, c2doms, names, marks;
     const struct ta_phish_brand *brands;
     size_t nbrands;
+    const struct ta_detect_http_content *next_content; /* ta_detector_next_http_content */
     struct ta_detect_stats st;
 };
 
@@ -688,6 +690,48 @@ static const struct c2dom *c2_resolution(struct ta_detector *d, const struct ta_
     return ta__cache_get(&d->c2doms, &k); /* NULL if the domain was evicted (counted) */
 }
 
+void ta_detector_next_http_content(struct ta_detector *d, const struct ta_detect_http_content *c)
+{
+    d->next_content = c;
+}
+
+const struct ta_detect_http_content *ta__detector_take_http_content(struct ta_detector *d)
+{
+    const struct ta_detect_http_content *c = d->next_content;
+    d->next_content = NULL;
+    return c;
+}
+
+static struct ta_webshell_input webshell_input(const struct ta_detect_http *tx)
+{
+    return (struct ta_webshell_input){
+        .method = tx->method,
+        .url = tx->url != NULL ? tx->url : "/",
+        .content_type = tx->content_type,
+        .user_agent = tx->user_agent,
+        .accept = tx->accept,
+        .req_body = tx->req_body,
+        .req_len = tx->req_len,
+        .resp_body = tx->resp_body,
+        .resp_len = tx->resp_len,
+        .have_resp = tx->have_resp,
+    };
+}
+
+void ta_detect_http_content(const struct ta_detect_http *tx, struct ta_detect_http_content *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct ta_webshell_input in = webshell_input(tx);
+    out->ws = ta_webshell_analyze(&in, &out->v);
+    char host[NAME_MAX_LEN];
+    host_clean(tx->host, host, sizeof(host));
+    size_t nbrands;
+    const struct ta_phish_brand *brands = ta_phish_brands_builtin(&nbrands);
+    out->phish =
+        tx->have_resp && tx->resp_len > 0 && html_like(tx->resp_content_type) && host[0] != 0 &&
+        ta_phish_content_check(host, tx->resp_body, tx->resp_len, brands, nbrands, &out->pv);
+}
+
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
                       const struct ta_detect_http *tx)
 {
@@ -784,20 +828,15 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
     /* Backdoor: webshell URL indicator and/or webshell content; one event per request. */
     struct ta_detect_match wm;
     bool ws_url = imatch_url(d, url, tx->ts, TA_DETECT_IK_WEBSHELL, &wm);
-    struct ta_webshell_input in = {
-        .method = tx->method,
-        .url = path,
-        .content_type = tx->content_type,
-        .user_agent = tx->user_agent,
-        .accept = tx->accept,
-        .req_body = tx->req_body,
-        .req_len = tx->req_len,
-        .resp_body = tx->resp_body,
-        .resp_len = tx->resp_len,
-        .have_resp = tx->have_resp,
-    };
     struct ta_webshell_verdict v;
-    bool ws = ta_webshell_analyze(&in, &v);
+    bool ws;
+    if (tx->content != NULL) {
+        ws = tx->content->ws;
+        v = tx->content->v;
+    } else {
+        struct ta_webshell_input in = webshell_input(tx);
+        ws = ta_webshell_analyze(&in, &v);
+    }
     if (ws && v.suspected && !d->o.webshell_suspected)
         ws = false;
     /* A bot's encrypted POST to its C&C server looks like a webshell request
@@ -865,10 +904,17 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
 
     /* Phishing content (suspected), unless the flow is already a known phishing visit. */
     struct ta_phish_verdict pv;
-    if (d->o.phish_content && tx->have_resp && tx->resp_len > 0 &&
-        html_like(tx->resp_content_type) && host[0] != 0 &&
-        ta_phish_content_check(host, tx->resp_body, tx->resp_len, d->brands, d->nbrands, &pv) &&
-        !flow_seen(d, f, TA_EVENT_PHISHING) && !flow_seen(d, f, TA_EVENT_PHISHING_SUSPECTED)) {
+    bool phish_form;
+    if (tx->content != NULL) {
+        phish_form = tx->content->phish;
+        pv = tx->content->pv;
+    } else {
+        phish_form =
+            tx->have_resp && tx->resp_len > 0 && html_like(tx->resp_content_type) && host[0] != 0 &&
+            ta_phish_content_check(host, tx->resp_body, tx->resp_len, d->brands, d->nbrands, &pv);
+    }
+    if (d->o.phish_content && phish_form && !flow_seen(d, f, TA_EVENT_PHISHING) &&
+        !flow_seen(d, f, TA_EVENT_PHISHING_SUSPECTED)) {
         char page[URL_BUF];
         if (d->intel.normalize_url == NULL ||
             !d->intel.normalize_url(d->intel.ctx, url, page, sizeof(page)))

@@ -14,6 +14,8 @@
 #include "threatatlas/intel.h"
 #include "threatatlas/proto.h"
 
+#include "detect/detect-util.h"
+
 #include "common/hash64.h"
 #include "common/htab.h"
 #include "common/urlhost.h"
@@ -385,11 +387,11 @@ static const char *req_header(const struct ta_http_tx *tx, const char *name)
     return NULL;
 }
 
-static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+bool ta_detect_http_of(const struct ta_http_tx *tx, struct ta_detect_http *h)
 {
     if (!tx->has_request)
-        return;
-    struct ta_detect_http h = {
+        return false;
+    *h = (struct ta_detect_http){
         .ts = tx->ts,
         .tx_index = tx->tx_id,
         .method = tx->method.ptr,
@@ -406,6 +408,17 @@ static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *t
         .resp_len = tx->resp_body_kept,
         .have_resp = tx->has_response,
     };
+    return true;
+}
+
+static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *tx)
+{
+    /* Taken first: verdicts computed ahead belong to this transaction, fed or not. */
+    const struct ta_detect_http_content *c = ta__detector_take_http_content(ud);
+    struct ta_detect_http h;
+    if (!ta_detect_http_of(tx, &h))
+        return;
+    h.content = c;
     ta_detector_http(ud, f, &h);
 }
 

@@ -37,4 +37,9 @@ static inline unsigned ta__detect_hexval(uint8_t c)
     return (unsigned)(c - 'A' + 10);
 }
 
+struct ta_detector;
+struct ta_detect_http_content;
+/* The verdicts set by ta_detector_next_http_content(), cleared (the sink's HTTP feed). */
+const struct ta_detect_http_content *ta__detector_take_http_content(struct ta_detector *d);
+
 #endif

@@ -49,6 +49,7 @@ struct fentry {
     struct fentry *prev, *next;   /* class list, least recently active at head */
     struct fentry *cprev, *cnext; /* all flows in creation order, for the flush */
     uint64_t seq;                 /* creation order */
+    uint64_t aseq;                /* frame sequence when last appended to its class list */
     uint64_t qsec;                /* packet-time second when last queued on its class list */
 };
 
@@ -72,6 +73,9 @@ struct ta_engine {
     bool flushing;
     ta_time_us tmo[CLS__COUNT];
     uint64_t seq;
+    uint64_t fseq; /* sequence of the frame being processed */
+    bool worker;   /* timeouts are checked by the caller (engine.h, worker mode) */
+    struct ta_engine_ctx ctx;
     ta_time_us now;
     uint64_t last_expire_sec;
     struct ta_obs_sink sinks[MAX_SINKS];
@@ -257,6 +261,7 @@ static void cl_append(struct ta_engine *e, struct fentry *x, uint8_t cls)
 {
     struct clist *l = &e->cl[cls];
     x->cls = cls;
+    x->aseq = e->fseq;
     x->next = NULL;
     x->prev = l->tail;
     if (l->tail)
@@ -408,6 +413,9 @@ static void end_flow(struct ta_engine *e, struct fentry *x, enum ta_flow_reason 
     else
         e->created_tail = x->cprev;
     x->f.reason = (uint8_t)reason;
+    e->ctx.cls = x->cls;
+    e->ctx.aseq = x->aseq;
+    e->ctx.cseq = x->seq;
     if (e->has_app && e->app.flow_end)
         e->app.flow_end(e->app_ctx, &x->f, &e->emit);
     fan_flow(e, &x->f);
@@ -642,6 +650,9 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
                       uint32_t caplen, uint32_t wirelen)
 {
     struct ta_packet p;
+    if (!e->worker)
+        e->fseq = e->st.packets;
+    e->ctx.phase = TA_ENGINE_PHASE_PACKET;
     e->st.packets++;
     e->st.bytes += wirelen;
     if (ts > e->now)
@@ -662,6 +673,8 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
         break;
     }
     /* Timeouts are checked once per second of packet time: cheap, deterministic. */
+    if (e->worker)
+        return;
     uint64_t sec = e->now / US;
     if (sec != e->last_expire_sec) {
         e->last_expire_sec = sec;
@@ -671,6 +684,7 @@ void ta_engine_packet(struct ta_engine *e, int linktype, ta_time_us ts, const ui
 
 void ta_engine_advance(struct ta_engine *e, ta_time_us now)
 {
+    e->ctx.phase = TA_ENGINE_PHASE_EXPIRE;
     /* Never backwards: packet times already seen stay the engine's clock. */
     if (now <= e->now)
         return;
@@ -685,6 +699,7 @@ void ta_engine_advance(struct ta_engine *e, ta_time_us now)
 void ta_engine_flush(struct ta_engine *e)
 {
     /* Creation order: deterministic, and the order the input introduced them. */
+    e->ctx.phase = TA_ENGINE_PHASE_FLUSH;
     e->flushing = true;
     while (e->created_head != NULL)
         end_flow(e, e->created_head, TA_FLOW_REASON_SHUTDOWN);
@@ -732,4 +747,63 @@ uint64_t ta_flow_id_of(const struct ta_flow *f)
     bool src_is_a;
     make_key(&p, &k, &src_is_a);
     return flow_id(&k, f->start);
+}
+
+/* ---- worker mode (engine.h, worker mode) ---- */
+
+void ta_engine_set_worker(struct ta_engine *e)
+{
+    e->worker = true;
+}
+
+void ta_engine_set_seq(struct ta_engine *e, uint64_t seq)
+{
+    e->fseq = seq;
+    /* Creation order is the frame order of the whole input. */
+    e->seq = seq;
+}
+
+const struct ta_engine_ctx *ta_engine_ctx(const struct ta_engine *e)
+{
+    return &e->ctx;
+}
+
+void ta_engine_first_live(struct ta_engine *e, ta_time_us now, uint64_t out[TA_ENGINE_CLASSES])
+{
+    _Static_assert(TA_ENGINE_CLASSES == CLS__COUNT, "one bound per class list");
+    if (now > e->now)
+        e->now = now;
+    for (int c = 0; c < CLS__COUNT; c++) {
+        struct fentry *x = e->cl[c].head;
+        while (x != NULL && x->f.last + e->tmo[c] < e->now)
+            x = x->next;
+        out[c] = x != NULL ? x->aseq : UINT64_MAX;
+    }
+}
+
+void ta_engine_expire_before(struct ta_engine *e, const uint64_t bound[TA_ENGINE_CLASSES])
+{
+    e->ctx.phase = TA_ENGINE_PHASE_EXPIRE;
+    for (int c = 0; c < CLS__COUNT; c++) {
+        struct fentry *x;
+        while ((x = e->cl[c].head) != NULL && x->aseq < bound[c])
+            end_flow(e, x, TA_FLOW_REASON_TIMEOUT);
+    }
+}
+
+void ta_engine_absorb(struct ta_engine *dst, const struct ta_engine *src)
+{
+    dst->st.packets += src->st.packets;
+    dst->st.decoded += src->st.decoded;
+    dst->st.bytes += src->st.bytes;
+    dst->st.skipped += src->st.skipped;
+    dst->st.invalid += src->st.invalid;
+    dst->st.frag_held += src->st.frag_held;
+    dst->st.flows_created += src->st.flows_created;
+    dst->st.flows_ended += src->st.flows_ended;
+    dst->st.flows_evicted += src->st.flows_evicted;
+    dst->st.flows_active += src->st.flows_active;
+    if (src->now > dst->now)
+        dst->now = src->now;
+    ta_decoder_absorb(dst->dec, src->dec);
 }

@@ -22,6 +22,7 @@
 #include "threatatlas/json.h"
 
 #include "pipeline/pipeline-metrics.h"
+#include "pipeline/pipeline-workers.h"
 
 #include "common/banned.h"
 
@@ -48,8 +49,10 @@ struct ta_pipeline {
     volatile sig_atomic_t stop;
     volatile sig_atomic_t hup;
 
+    /* With workers, e and proto only gather the sinks and the workers' counters. */
     struct ta_engine *e;
     struct ta_proto *proto;
+    struct ta__workers *ws; /* NULL: one thread */
 
     /* observe */
     struct ta_eve_writer *w;
@@ -183,10 +186,18 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
                      uint32_t wirelen)
 {
     struct ta_pipeline *p = ud;
-    ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
+    if (p->ws != NULL)
+        ta__workers_frame(p->ws, lt, ts, frame, caplen, wirelen);
+    else
+        ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
     if (p->h.progress != NULL && (++p->npk & 0xffff) == 0) {
         struct ta_engine_stats st;
-        ta_engine_get_stats(p->e, &st);
+        if (p->ws != NULL) {
+            ta__workers_stats(p->ws, &st);
+            st.packets = ta__workers_frames(p->ws);
+        } else {
+            ta_engine_get_stats(p->e, &st);
+        }
         struct ta_pipeline_progress pr = {.file = p->file,
                                           .nfiles = p->nsrc,
                                           .name = ta_source_name(p->src[p->file - 1]),
@@ -785,6 +796,36 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
     return add_eve_records(p, err);
 }
 
+static void http_content(void *ud, const struct ta_detect_http_content *c)
+{
+    struct ta_pipeline *p = ud;
+    ta_detector_next_http_content(p->det, c);
+}
+
+/* The packet stages on worker threads when more than one is asked for (or cores exist). */
+static ta_err start_workers(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    unsigned n = o->threads;
+    if (n == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (unsigned)c : 1;
+        if (n > TA__WORKERS_MAX)
+            n = TA__WORKERS_MAX;
+    }
+    if (n > TA__WORKERS_MAX)
+        return fail(err, TA_ERR_ARG, true, "%s: --threads: at most %d", o->name, TA__WORKERS_MAX);
+    if (n <= 1)
+        return TA_OK;
+    /* analyze: the detector's content checks of HTTP transactions run on the workers. */
+    struct ta__workers_hooks hooks = {p, p->det != NULL ? http_content : NULL};
+    ta_err te = ta__workers_new(n, &o->engine, &o->proto, ta_engine_fanout(p->e), &hooks, &p->ws);
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: cannot start %u worker threads: %s", o->name, n,
+                    ta_strerror(te));
+    return TA_OK;
+}
+
 ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeline_hooks *h,
                         struct ta_pipeline **out, struct ta_pipeline_error *err)
 {
@@ -802,6 +843,8 @@ ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeli
     ta_err te = open_sources(p, err);
     if (te == TA_OK)
         te = p->analyze ? assemble_analyze(p, err) : assemble_observe(p, err);
+    if (te == TA_OK && !p->nothing_to_do)
+        te = start_workers(p, err);
     if (te != TA_OK) {
         ta_pipeline_free(p);
         return te;
@@ -817,9 +860,32 @@ bool ta_pipeline_nothing_to_do(const struct ta_pipeline *p)
 
 /* ---- run --------------------------------------------------------------- */
 
+/*
+ * End of input: every flow ends, in creation order. With workers, what they
+ * still hold is replayed and their counters are added up in p->e and
+ * p->proto, which the stats and the stats record read.
+ */
+static ta_err end_packets(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    if (p->ws == NULL) {
+        ta_engine_flush(p->e);
+        return TA_OK;
+    }
+    ta__workers_finish(p->ws);
+    ta__workers_absorb(p->ws, p->e, p->proto);
+    uint64_t lost = ta__workers_lost(p->ws);
+    if (lost > 0 && err->code == TA_OK) {
+        p->failed = true;
+        return fail(err, TA_ERR_NOMEM, false,
+                    "%s: out of memory handing %llu observations from the worker threads",
+                    p->o->name, (unsigned long long)lost);
+    }
+    return TA_OK;
+}
+
 static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
-    ta_err ret = TA_OK;
+    ta_err ret = TA_OK, te_end;
     char e[TA_SOURCE_ERRLEN];
     for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
         p->file = i + 1;
@@ -840,7 +906,8 @@ static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
             break;
         }
     }
-    ta_engine_flush(p->e);
+    if ((te_end = end_packets(p, err)) != TA_OK && ret == TA_OK)
+        ret = te_end;
     if (!p->o->no_stats)
         ta_eve_write_stats(p->w, p->e, &p->cap, ta_engine_now(p->e));
     return ret;
@@ -916,7 +983,10 @@ static void metrics_body(void *ud, FILE *f)
 {
     struct ta_pipeline *p = ud;
     struct ta_engine_stats es;
-    ta_engine_get_stats(p->e, &es);
+    if (p->ws != NULL) /* the workers' counters as of their last batch */
+        ta__workers_stats(p->ws, &es);
+    else
+        ta_engine_get_stats(p->e, &es);
     struct ta_source_stats ss = {0};
     if (p->nsrc > 0)
         ta_source_get_stats(p->src[0], &ss);
@@ -988,9 +1058,13 @@ static void on_tick(void *ud)
     struct ta_pipeline *p = ud;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec > 0)
-        ta_engine_advance(p->e,
-                          (ta_time_us)now.tv_sec * 1000000u + (ta_time_us)now.tv_nsec / 1000u);
+    if (now.tv_sec > 0) {
+        ta_time_us t = (ta_time_us)now.tv_sec * 1000000u + (ta_time_us)now.tv_nsec / 1000u;
+        if (p->ws != NULL)
+            ta__workers_advance(p->ws, t);
+        else
+            ta_engine_advance(p->e, t);
+    }
     /* SIGHUP: analyze reloads its intel; both reopen their output for logrotate. */
     if (p->hup) {
         p->hup = 0;
@@ -1021,7 +1095,7 @@ static void on_tick(void *ud)
 
 static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
-    ta_err ret = TA_OK;
+    ta_err ret = TA_OK, te_end;
     char e[512];
     for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
         p->file = i + 1;
@@ -1034,7 +1108,8 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
         if (te == TA_ERR_TRUNCATED)
             notice(p, TA_PIPELINE_NOTE_TRUNCATED, e, 0, 0);
     }
-    ta_engine_flush(p->e);
+    if ((te_end = end_packets(p, err)) != TA_OK && ret == TA_OK)
+        ret = te_end;
     ta_detector_finish(p->det);
     fflush(p->out);
     if (ret == TA_OK && p->store_err != TA_OK) {
@@ -1124,6 +1199,7 @@ void ta_pipeline_free(struct ta_pipeline *p)
     if (p == NULL)
         return;
     ta__metrics_close(p->metrics);
+    ta__workers_free(p->ws);
     ta_store_close(p->store);
     ta_store_lock_release(p->lock);
     ta_eve_writer_free(p->w);

@@ -323,6 +323,12 @@ const char *ta_proto_counter_name(size_t i)
     return i < TA_PC__COUNT ? counter_names[i] : NULL;
 }
 
+void ta_proto_absorb(struct ta_proto *dst, const struct ta_proto *src)
+{
+    for (size_t i = 0; i < TA_PC__COUNT; i++)
+        dst->c[i] += src->c[i];
+}
+
 uint64_t ta_proto_counter(const struct ta_proto *p, size_t i)
 {
     return i < TA_PC__COUNT ? p->c[i] : 0;

@@ -1,0 +1,218 @@
+/*
+ * Deep copies of app-layer records for the worker set (pipeline-rec.h).
+ * Sizing and copying walk the same fields in the same order: every piece is
+ * rounded up to 8 bytes so the structs inside the block stay aligned.
+ */
+#include "pipeline/pipeline-rec.h"
+
+#include <string.h>
+
+#include "threatatlas/proto.h"
+
+#include "common/banned.h"
+
+#define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
+
+/* A bump allocator over the destination block. */
+struct bump {
+    uint8_t *p;
+};
+
+static void *take(struct bump *b, const void *src, size_t n)
+{
+    void *d = b->p;
+    if (n > 0)
+        memcpy(d, src, n);
+    b->p += ALIGN8(n);
+    return d;
+}
+
+static size_t str_size(const struct ta_str *s)
+{
+    return s->ptr != NULL ? ALIGN8((size_t)s->len + 1) : 0;
+}
+
+static void str_copy(struct bump *b, struct ta_str *s)
+{
+    /* A view is NUL-terminated and len excludes the NUL. */
+    if (s->ptr != NULL)
+        s->ptr = take(b, s->ptr, (size_t)s->len + 1);
+}
+
+static size_t bytes_size(const void *p, size_t n)
+{
+    return p != NULL ? ALIGN8(n) : 0;
+}
+
+/* ---- DNS ---- */
+
+static size_t rr_size(const struct ta_dns_rr *r)
+{
+    return str_size(&r->rrname) + str_size(&r->rdata) + str_size(&r->soa.mname) +
+           str_size(&r->soa.rname) + str_size(&r->srv.target) + bytes_size(r->opt, r->opt_len);
+}
+
+static void rr_copy(struct bump *b, struct ta_dns_rr *r)
+{
+    str_copy(b, &r->rrname);
+    str_copy(b, &r->rdata);
+    str_copy(b, &r->soa.mname);
+    str_copy(b, &r->soa.rname);
+    str_copy(b, &r->srv.target);
+    if (r->opt != NULL)
+        r->opt = take(b, r->opt, r->opt_len);
+}
+
+static size_t rrs_size(const struct ta_dns_rr *rr, uint32_t n)
+{
+    if (rr == NULL)
+        return 0;
+    size_t s = ALIGN8((size_t)n * sizeof(*rr));
+    for (uint32_t i = 0; i < n; i++)
+        s += rr_size(&rr[i]);
+    return s;
+}
+
+static const struct ta_dns_rr *rrs_copy(struct bump *b, const struct ta_dns_rr *rr, uint32_t n)
+{
+    if (rr == NULL)
+        return NULL;
+    struct ta_dns_rr *c = take(b, rr, (size_t)n * sizeof(*rr));
+    for (uint32_t i = 0; i < n; i++)
+        rr_copy(b, &c[i]);
+    return c;
+}
+
+static size_t dns_size(const struct ta_dns_record *r)
+{
+    size_t s = ALIGN8(sizeof(*r));
+    if (r->queries != NULL) {
+        s += ALIGN8((size_t)r->n_queries * sizeof(*r->queries));
+        for (uint32_t i = 0; i < r->n_queries; i++)
+            s += str_size(&r->queries[i].rrname);
+    }
+    return s + rrs_size(r->answers, r->n_answers) + rrs_size(r->authorities, r->n_authorities) +
+           rrs_size(r->additionals, r->n_additionals);
+}
+
+static void *dns_copy(const struct ta_dns_record *r, struct bump *b)
+{
+    struct ta_dns_record *c = take(b, r, sizeof(*r));
+    if (r->queries != NULL) {
+        struct ta_dns_query *q = take(b, r->queries, (size_t)r->n_queries * sizeof(*q));
+        for (uint32_t i = 0; i < r->n_queries; i++)
+            str_copy(b, &q[i].rrname);
+        c->queries = q;
+    }
+    c->answers = rrs_copy(b, r->answers, r->n_answers);
+    c->authorities = rrs_copy(b, r->authorities, r->n_authorities);
+    c->additionals = rrs_copy(b, r->additionals, r->n_additionals);
+    return c;
+}
+
+/* ---- HTTP ---- */
+
+static size_t hdrs_size(const struct ta_http_header *h, uint32_t n)
+{
+    if (h == NULL)
+        return 0;
+    size_t s = ALIGN8((size_t)n * sizeof(*h));
+    for (uint32_t i = 0; i < n; i++)
+        s += str_size(&h[i].name) + str_size(&h[i].value);
+    return s;
+}
+
+static const struct ta_http_header *hdrs_copy(struct bump *b, const struct ta_http_header *h,
+                                              uint32_t n)
+{
+    if (h == NULL)
+        return NULL;
+    struct ta_http_header *c = take(b, h, (size_t)n * sizeof(*h));
+    for (uint32_t i = 0; i < n; i++) {
+        str_copy(b, &c[i].name);
+        str_copy(b, &c[i].value);
+    }
+    return c;
+}
+
+static size_t http_size(const struct ta_http_tx *t)
+{
+    return ALIGN8(sizeof(*t)) + str_size(&t->method) + str_size(&t->url) + str_size(&t->protocol) +
+           str_size(&t->hostname) + str_size(&t->user_agent) + str_size(&t->referer) +
+           str_size(&t->content_type) + str_size(&t->redirect) + str_size(&t->resp_protocol) +
+           hdrs_size(t->req_headers, t->n_req_headers) +
+           hdrs_size(t->resp_headers, t->n_resp_headers) +
+           bytes_size(t->req_body, t->req_body_kept) + bytes_size(t->resp_body, t->resp_body_kept);
+}
+
+static void *http_copy(const struct ta_http_tx *t, struct bump *b)
+{
+    struct ta_http_tx *c = take(b, t, sizeof(*t));
+    str_copy(b, &c->method);
+    str_copy(b, &c->url);
+    str_copy(b, &c->protocol);
+    str_copy(b, &c->hostname);
+    str_copy(b, &c->user_agent);
+    str_copy(b, &c->referer);
+    str_copy(b, &c->content_type);
+    str_copy(b, &c->redirect);
+    str_copy(b, &c->resp_protocol);
+    c->req_headers = hdrs_copy(b, t->req_headers, t->n_req_headers);
+    c->resp_headers = hdrs_copy(b, t->resp_headers, t->n_resp_headers);
+    if (t->req_body != NULL)
+        c->req_body = take(b, t->req_body, t->req_body_kept);
+    if (t->resp_body != NULL)
+        c->resp_body = take(b, t->resp_body, t->resp_body_kept);
+    return c;
+}
+
+/* ---- TLS ---- */
+
+static size_t tls_size(const struct ta_tls_record *t)
+{
+    return ALIGN8(sizeof(*t)) + str_size(&t->sni) + str_size(&t->ja3_string) +
+           str_size(&t->ja3s_string) + str_size(&t->subject) + str_size(&t->issuerdn) +
+           str_size(&t->serial) + str_size(&t->fingerprint);
+}
+
+static void *tls_copy(const struct ta_tls_record *t, struct bump *b)
+{
+    struct ta_tls_record *c = take(b, t, sizeof(*t));
+    str_copy(b, &c->sni);
+    str_copy(b, &c->ja3_string);
+    str_copy(b, &c->ja3s_string);
+    str_copy(b, &c->subject);
+    str_copy(b, &c->issuerdn);
+    str_copy(b, &c->serial);
+    str_copy(b, &c->fingerprint);
+    return c;
+}
+
+size_t ta__rec_size(uint32_t type, const void *rec)
+{
+    switch (type) {
+    case TA_REC_DNS:
+        return dns_size(rec);
+    case TA_REC_HTTP:
+        return http_size(rec);
+    case TA_REC_TLS:
+        return tls_size(rec);
+    default:
+        return 0;
+    }
+}
+
+const void *ta__rec_copy(uint32_t type, const void *rec, void *dst)
+{
+    struct bump b = {dst};
+    switch (type) {
+    case TA_REC_DNS:
+        return dns_copy(rec, &b);
+    case TA_REC_HTTP:
+        return http_copy(rec, &b);
+    case TA_REC_TLS:
+        return tls_copy(rec, &b);
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,25 @@
+/*
+ * Deep copies of the app layer's records (proto.h: DNS, HTTP, TLS), so a
+ * worker thread can hand what it observed to the thread that runs the
+ * detector and the writers after the record's own memory is gone. A copy
+ * is one contiguous block: the record, then every string, array and body
+ * it points to, with the pointers aimed inside the block.
+ *
+ * Internal to the pipeline. A new record tag of proto.h gets its case here
+ * too; a tag this file does not know cannot cross threads (size 0).
+ */
+#ifndef THREATATLAS_PIPELINE_REC_H
+#define THREATATLAS_PIPELINE_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes the copy of rec (a record of tag type) takes; 0 for an unknown tag. */
+size_t ta__rec_size(uint32_t type, const void *rec);
+/*
+ * Copy rec into dst (ta__rec_size bytes, aligned to 8); returns the copy,
+ * which dst now holds with everything it points to.
+ */
+const void *ta__rec_copy(uint32_t type, const void *rec, void *dst);
+
+#endif
