@@ -19,7 +19,7 @@
 #include "common/banned.h"
 
 struct observe_cfg {
-    struct ta_strlist read;
+    struct ta_argseq inputs; /* -r, --collect, --input in order */
     const char *iface;
     const char *filter;
     const char *output;
@@ -36,9 +36,16 @@ struct observe_cfg {
 
 #define OFF(f) offsetof(struct observe_cfg, f)
 static const struct ta_opt observe_opts[] = {
-    {"read", 'r', TA_OPT_STRLIST, OFF(read), NULL, 0, 0, "FILE",
-     "capture to read: pcap or pcapng, optionally gzip-compressed; repeat to read several in "
-     "order"},
+    {"read", 'r', TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "FILE",
+     "input to read: a capture (pcap or pcapng, optionally gzip-compressed) or, after --input, "
+     "another kind; repeat to read several in order"},
+    {"input", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "KIND",
+     "kind of the inputs (-r, --collect) after it: auto (default: from the content), pcap, "
+     "flows (NetFlow v5/v9, IPFIX, sFlow exports: a capture of export packets), eve, zeek, "
+     "access-log"},
+    {"collect", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "udp://ADDR:PORT",
+     "receive NetFlow/IPFIX/sFlow exports from any number of exporters until SIGINT/SIGTERM "
+     "(after the files); repeatable"},
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
      "capture live on this interface until SIGINT/SIGTERM; SIGHUP reopens -o"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
@@ -131,8 +138,14 @@ int ta_cli_observe(int argc, char **argv)
     ta_pipeline_opts_default(&po);
     po.mode = TA_PIPELINE_OBSERVE;
     po.name = "observe";
-    po.files = cfg.read.v;
-    po.n_files = cfg.read.n;
+    struct ta_pipeline_input *inputs = NULL;
+    size_t n_inputs = 0;
+    if ((rc = ta_cli_inputs_build("observe", &cfg.inputs, &inputs, &n_inputs)) != 0) {
+        ta_opts_release(&observe_spec, &cfg);
+        return rc;
+    }
+    po.inputs = inputs;
+    po.n_inputs = n_inputs;
     po.iface = cfg.iface;
     po.source.bpf = cfg.filter;
     po.source.snaplen = cfg.snaplen;
@@ -180,6 +193,7 @@ int ta_cli_observe(int argc, char **argv)
 out:
     ta_cli_signals_restore();
     ta_pipeline_free(p);
+    free(inputs);
     ta_opts_release(&observe_spec, &cfg);
     return rc;
 }

@@ -1,0 +1,114 @@
+/*
+ * The inputs of a run: each struct ta_pipeline_input resolved to a capture
+ * (kept as a path for the packet sources) or an observation source, opened
+ * before anything is written, and the observation sources run in order into
+ * the engine's fan-out. See threatatlas/pipeline.h ("Inputs of several
+ * kinds").
+ */
+#include "pipeline/pipeline-inputs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/banned.h"
+
+ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, char *errbuf,
+                       size_t errlen, bool *usage)
+{
+    memset(in, 0, sizeof(*in));
+    *usage = false;
+    if (o->n_inputs > 0 && o->n_files > 0) {
+        *usage = true;
+        snprintf(errbuf, errlen, "%s: give inputs or files, not both", o->name);
+        return TA_ERR_ARG;
+    }
+    size_t n = o->n_inputs > 0 ? o->n_inputs : o->n_files;
+    in->files = calloc(n ? n : 1, sizeof(*in->files));
+    in->hashed = calloc(n ? n : 1, sizeof(*in->hashed));
+    in->obs = calloc(n ? n : 1, sizeof(*in->obs));
+    if (in->files == NULL || in->hashed == NULL || in->obs == NULL) {
+        snprintf(errbuf, errlen, "%s: out of memory", o->name);
+        return TA_ERR_NOMEM;
+    }
+    if (o->n_inputs == 0) {
+        for (size_t i = 0; i < o->n_files; i++)
+            in->files[in->n_files++] = in->hashed[in->n_hashed++] = o->files[i];
+        return TA_OK;
+    }
+    for (size_t i = 0; i < o->n_inputs; i++) {
+        const struct ta_pipeline_input *pi = &o->inputs[i];
+        enum ta_input_kind k = pi->kind;
+        bool addr = ta_obsrc_is_address(pi->where);
+        if (addr && k != TA_INPUT_FLOWS && k != TA_INPUT_AUTO) {
+            *usage = true;
+            snprintf(errbuf, errlen,
+                     "%s: %s: only flow exports are collected from an address (--input flows)",
+                     o->name, pi->where);
+            return TA_ERR_ARG;
+        }
+        if (addr)
+            k = TA_INPUT_FLOWS;
+        if (k == TA_INPUT_AUTO) {
+            ta_err te = ta_input_kind_detect(pi->where, &k, errbuf, errlen);
+            if (te != TA_OK)
+                return te;
+            /* Not sure of the kind: the capture reader says what is wrong with it. */
+            if (k == TA_INPUT_AUTO)
+                k = TA_INPUT_PCAP;
+        }
+        if (!addr)
+            in->hashed[in->n_hashed++] = pi->where;
+        if (k == TA_INPUT_PCAP) {
+            in->files[in->n_files++] = pi->where;
+            continue;
+        }
+        ta_err te = ta_obsrc_open(k, pi->where, &o->obsrc, &in->obs[in->n_obs], errbuf, errlen);
+        if (te != TA_OK) {
+            *usage = te == TA_ERR_ARG || te == TA_ERR_UNSUPPORTED;
+            return te;
+        }
+        if (addr && in->collector == NULL)
+            in->collector = pi->where;
+        in->n_obs++;
+    }
+    return TA_OK;
+}
+
+ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
+                      volatile sig_atomic_t *stop, void (*tick)(void *ud), void *tick_ud,
+                      void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen)
+{
+    for (size_t i = 0; i < in->n_obs; i++) {
+        if (*stop)
+            return TA_ERR_INTERRUPTED;
+        struct ta_obsrc *s = in->obs[i];
+        in->running = s;
+        ta_err te = ta_obsrc_run(s, sink, ta_obsrc_live(s) ? tick : NULL, tick_ud, errbuf, errlen);
+        in->running = NULL;
+        if (te == TA_ERR_TRUNCATED) {
+            notice(tick_ud, errbuf);
+            continue;
+        }
+        if (te != TA_OK)
+            return te;
+    }
+    return TA_OK;
+}
+
+void ta__inputs_stop(struct ta__inputs *in)
+{
+    /* Every source, not just the running one: a stop between two sources still holds. */
+    for (size_t i = 0; i < in->n_obs; i++)
+        ta_obsrc_stop(in->obs[i]);
+}
+
+void ta__inputs_release(struct ta__inputs *in)
+{
+    for (size_t i = 0; i < in->n_obs; i++)
+        ta_obsrc_close(in->obs[i]);
+    free(in->obs);
+    free(in->files);
+    free(in->hashed);
+    memset(in, 0, sizeof(*in));
+}

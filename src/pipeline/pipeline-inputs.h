@@ -1,0 +1,41 @@
+/*
+ * The inputs of a run, internal to the pipeline: struct ta_pipeline_input
+ * resolved into capture files (read through the engine) and observation
+ * sources (threatatlas/obsrc.h), opened before anything is written.
+ */
+#ifndef TA_PIPELINE_INPUTS_H
+#define TA_PIPELINE_INPUTS_H
+
+#include "threatatlas/pipeline.h"
+
+struct ta__inputs {
+    const char **files; /* captures, in order (borrowed strings) */
+    size_t n_files;
+    const char **hashed; /* every file input, for the store's run identity */
+    size_t n_hashed;
+    struct ta_obsrc **obs; /* observation sources, in order */
+    size_t n_obs;
+    const char *collector; /* the first collector address, NULL: none (not live) */
+    struct ta_obsrc *volatile running;
+};
+
+/*
+ * Resolve o's inputs (o->inputs, else o->files as captures) into in. On an
+ * error errbuf holds one line, and *usage says whether the options were
+ * wrong; in is left for ta__inputs_release either way.
+ */
+ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, char *errbuf,
+                       size_t errlen, bool *usage);
+/*
+ * Run every observation source in order into sink. notice(ud, text) is called
+ * for what does not end the run (a damaged file). Returns the first error
+ * that ends it (errbuf says it), TA_ERR_INTERRUPTED after a stop, or TA_OK.
+ */
+ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
+                      volatile sig_atomic_t *stop, void (*tick)(void *ud), void *tick_ud,
+                      void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen);
+/* Async-signal-safe. */
+void ta__inputs_stop(struct ta__inputs *in);
+void ta__inputs_release(struct ta__inputs *in);
+
+#endif
