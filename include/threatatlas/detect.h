@@ -332,6 +332,10 @@ struct ta_detect_http {
     const uint8_t *resp_body;
     size_t resp_len;
     bool have_resp;
+    /* Body lengths as sent, for inputs that carry no bodies (sensor and server logs):
+     * where a body pointer is NULL, its length as sent stands in for req_len/resp_len
+     * in the answered test and the request sizes. */
+    uint64_t req_sent, resp_sent;
 };
 
 struct ta_detect_tls {

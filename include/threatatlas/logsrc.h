@@ -27,6 +27,8 @@
 #ifndef THREATATLAS_LOGSRC_H
 #define THREATATLAS_LOGSRC_H
 
+#include <signal.h>
+
 #include "threatatlas/common.h"
 #include "threatatlas/engine.h"
 
@@ -62,16 +64,16 @@ void ta_logsrc_opts_default(struct ta_logsrc_opts *o);
 
 struct ta_logsrc_stats {
     uint64_t files;
-    uint64_t lines;    /* every line read, headers and comments included */
-    uint64_t flows;    /* flows delivered */
-    uint64_t dns;      /* records delivered, by type */
+    uint64_t lines; /* every line read, headers and comments included */
+    uint64_t flows; /* flows delivered */
+    uint64_t dns;   /* records delivered, by type */
     uint64_t http;
     uint64_t tls;
-    uint64_t certs;    /* Zeek x509 lines joined to later ssl lines */
-    uint64_t headers;  /* header and comment lines (#fields, #Fields, blank) */
-    uint64_t ignored;  /* valid lines of a kind not read (EVE stats, Zeek notice) */
-    uint64_t rejected; /* malformed lines, too long lines included */
-    uint64_t evicted;  /* join entries dropped at max_flows or max_certs */
+    uint64_t certs;          /* Zeek x509 lines joined to later ssl lines */
+    uint64_t headers;        /* header and comment lines (#fields, #Fields, blank) */
+    uint64_t ignored;        /* valid lines of a kind not read (EVE stats, Zeek notice) */
+    uint64_t rejected;       /* malformed lines, too long lines included */
+    uint64_t evicted;        /* join entries dropped at max_flows or max_certs */
     uint64_t first_rejected; /* line number (in its file) of the first rejected line, 0 if none */
 };
 
@@ -109,6 +111,9 @@ void ta_logsrc_line(struct ta_logsrc *ls, const char *line, size_t len);
 void ta_logsrc_finish(struct ta_logsrc *ls);
 
 void ta_logsrc_get_stats(const struct ta_logsrc *ls, struct ta_logsrc_stats *st);
+
+/* Reading files stops (TA_ERR_INTERRUPTED) soon after *stop becomes non-zero. */
+void ta_logsrc_set_stop(struct ta_logsrc *ls, volatile sig_atomic_t *stop);
 
 /*
  * Guess the kind of a file from its first line (gzip read through): EVE

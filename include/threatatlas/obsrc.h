@@ -63,8 +63,7 @@ enum ta_input_kind ta_input_kind_sniff(const uint8_t *head, size_t n);
  * Sniff a file: TA_OK with *out set (TA_INPUT_AUTO when nothing is sure),
  * or TA_ERR_IO when it cannot be read (errbuf names it).
  */
-ta_err ta_input_kind_detect(const char *path, enum ta_input_kind *out, char *errbuf,
-                            size_t errlen);
+ta_err ta_input_kind_detect(const char *path, enum ta_input_kind *out, char *errbuf, size_t errlen);
 
 struct ta_obsrc_opts {
     struct ta_source_opts source; /* captures of export packets: the BPF filter */
@@ -76,6 +75,11 @@ struct ta_obsrc_opts {
     uint32_t max_exporters;
     /* Collector: bytes of socket receive buffer asked for (default 8 MiB). */
     uint32_t rcvbuf;
+    /* Access logs: the format (NULL: combined or common per line, IIS by its #Fields;
+     * "combined", "common", or an nginx log_format string) and the server's address
+     * when the log does not name it (threatatlas/logsrc.h). */
+    const char *access_format;
+    const char *access_server;
 };
 
 void ta_obsrc_opts_default(struct ta_obsrc_opts *o);

@@ -405,6 +405,8 @@ static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *t
         .resp_body = tx->resp_body,
         .resp_len = tx->resp_body_kept,
         .have_resp = tx->has_response,
+        .req_sent = tx->request_body_len,
+        .resp_sent = tx->response_body_len,
     };
     ta_detector_http(ud, f, &h);
 }

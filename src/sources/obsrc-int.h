@@ -10,5 +10,9 @@
 
 /* NetFlow v5/v9, IPFIX and sFlow v5 exports (src/sources/source-flows.c). */
 extern const struct ta_obsrc_ops ta__obsrc_flows;
+/* Suricata EVE, Zeek logs, access logs (src/sources/source-log.c, threatatlas/logsrc.h). */
+extern const struct ta_obsrc_ops ta__obsrc_eve;
+extern const struct ta_obsrc_ops ta__obsrc_zeek;
+extern const struct ta_obsrc_ops ta__obsrc_access_log;
 
 #endif

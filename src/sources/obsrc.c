@@ -65,7 +65,8 @@ enum ta_input_kind ta_input_kind_sniff(const uint8_t *h, size_t n)
      */
     if (has_prefix(h, n, "{\"timestamp\":") && line_has(h, n, "\"event_type\":"))
         return TA_INPUT_EVE;
-    if (has_prefix(h, n, "#separator ") || (has_prefix(h, n, "{\"ts\":") && line_has(h, n, "\"uid\":")))
+    if (has_prefix(h, n, "#separator ") ||
+        (has_prefix(h, n, "{\"ts\":") && line_has(h, n, "\"uid\":")))
         return TA_INPUT_ZEEK;
     if (has_prefix(h, n, "#Software: Microsoft Internet Information Services") ||
         (line_has(h, n, " - - [") && line_has(h, n, "] \"")))
@@ -73,8 +74,7 @@ enum ta_input_kind ta_input_kind_sniff(const uint8_t *h, size_t n)
     return TA_INPUT_AUTO;
 }
 
-ta_err ta_input_kind_detect(const char *path, enum ta_input_kind *out, char *errbuf,
-                            size_t errlen)
+ta_err ta_input_kind_detect(const char *path, enum ta_input_kind *out, char *errbuf, size_t errlen)
 {
     *out = TA_INPUT_AUTO;
     /* gzread passes a file that is not gzip-compressed through unchanged. */
@@ -121,11 +121,11 @@ static const struct ta_obsrc_ops *reader(enum ta_input_kind k)
     case TA_INPUT_FLOWS:
         return NULL; /* flow exports: next */
     case TA_INPUT_EVE:
-        return NULL; /* Suricata EVE JSON reader: not yet */
+        return &ta__obsrc_eve;
     case TA_INPUT_ZEEK:
-        return NULL; /* Zeek log reader: not yet */
+        return &ta__obsrc_zeek;
     case TA_INPUT_ACCESS_LOG:
-        return NULL; /* web-server access log reader: not yet */
+        return &ta__obsrc_access_log;
     case TA_INPUT_AUTO:
     case TA_INPUT_PCAP:
     case TA_INPUT__COUNT:

@@ -24,12 +24,12 @@
 #define EVE_MAX_HEADERS 64
 
 /* Strings of a token as a view into the arena; absent when not a string. */
-static struct ta_str S(struct ta_logsrc *ls, uint32_t tok)
-{
+static struct ta_str S(struct ta_logsrc *ls, uint32_t tok) {
     return ta__lj_str(ls->lj, tok, &ls->arena);
 }
 
-static bool get_u64(struct ta_logsrc *ls, uint32_t o, const char *k, uint64_t *v)
+static bool
+get_u64(struct ta_logsrc *ls, uint32_t o, const char *k, uint64_t *v)
 {
     return ta__lj_u64(ls->lj, ta__lj_get(ls->lj, o, k), v);
 }
@@ -220,7 +220,7 @@ static void eve_flow(struct ta_logsrc *ls, ta_time_us ts, bool netflow)
         if (f.tcp_flags_ts == 0 && f.tcp_flags_tc == 0)
             f.tcp_flags_ts = hex_flags(j, ta__lj_get(j, tcp, "tcp_flags"));
         uint32_t ts_ = ta__lj_get(j, tcp, "state");
-        static const char *const states[] = {"none",       "syn_sent",   "syn_recv", "established",
+        static const char *const states[] = {"none",      "syn_sent",   "syn_recv", "established",
                                              "fin_wait1", "close_wait", "closed"};
         for (uint8_t k = 0; k < 7; k++)
             if (str_is(j, ts_, states[k]))
@@ -249,9 +249,9 @@ static uint16_t rrtype_num(const struct lj *j, uint32_t i, struct ta_logsrc *ls)
     static const struct {
         const char *n;
         uint16_t t;
-    } common[] = {{"A", 1},    {"AAAA", 28}, {"CNAME", 5}, {"NS", 2},   {"PTR", 12},
-                  {"MX", 15},  {"TXT", 16},  {"SOA", 6},   {"SRV", 33}, {"HTTPS", 65},
-                  {"ANY", 255}, {"OPT", 41}};
+    } common[] = {{"A", 1},    {"AAAA", 28},  {"CNAME", 5}, {"NS", 2},
+                  {"PTR", 12}, {"MX", 15},    {"TXT", 16},  {"SOA", 6},
+                  {"SRV", 33}, {"HTTPS", 65}, {"ANY", 255}, {"OPT", 41}};
     for (size_t k = 0; k < sizeof(common) / sizeof(common[0]); k++)
         if (str_is(j, i, common[k].n))
             return common[k].t;
@@ -301,7 +301,8 @@ static uint32_t rrs(struct ta_logsrc *ls, uint32_t arr, struct ta_dns_rr *out, u
 }
 
 /* v2 "grouped" answers only ({"A":["1.2.3.4"]}): RRs named after the query. */
-static uint32_t grouped(struct ta_logsrc *ls, uint32_t g, struct ta_str qname, struct ta_dns_rr *out)
+static uint32_t grouped(struct ta_logsrc *ls, uint32_t g, struct ta_str qname,
+                        struct ta_dns_rr *out)
 {
     const struct lj *j = ls->lj;
     uint32_t n = 0;
@@ -414,8 +415,8 @@ static void eve_dns(struct ta_logsrc *ls, ta_time_us ts)
     r.n_queries = nq;
     r.n_answers = rrs(ls, ta__lj_get(j, d, "answers"), an, &r.dropped_rrs);
     if (r.n_answers == 0 && response)
-        r.n_answers = grouped(ls, ta__lj_get(j, d, "grouped"), nq ? q[0].rrname : (struct ta_str){0},
-                              an);
+        r.n_answers =
+            grouped(ls, ta__lj_get(j, d, "grouped"), nq ? q[0].rrname : (struct ta_str){0}, an);
     r.answers = an;
     r.n_authorities = rrs(ls, ta__lj_get(j, d, "authorities"), au, &r.dropped_rrs);
     r.authorities = au;

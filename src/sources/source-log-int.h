@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "threatatlas/flow.h"
@@ -30,7 +31,7 @@ struct lj_tok {
     bool esc;
 };
 
-#define LJ_MAX_TOKS 2048
+#define LJ_MAX_TOKS  2048
 #define LJ_MAX_DEPTH 32
 
 struct lj {
@@ -124,6 +125,8 @@ struct ls_web;
 
 struct ta_logsrc {
     enum ta_logsrc_kind kind;
+    struct ta_flow_origin origin; /* every flow delivered points here */
+    volatile sig_atomic_t *stop;  /* NULL: never stopped */
     struct ta_logsrc_opts o;
     const struct ta_obs_sink *sink;
     struct ta_logsrc_stats st;
@@ -135,6 +138,11 @@ struct ta_logsrc {
     struct ls_zeek *zeek;
     struct ls_web *web;
 };
+
+static inline bool ta__ls_stopped(const struct ta_logsrc *ls)
+{
+    return ls->stop != NULL && *ls->stop;
+}
 
 void ta__ls_reject(struct ta_logsrc *ls);
 /* Deliver, counting by type. */

@@ -173,7 +173,8 @@ static bool fmt_compile(struct wfmt *f, const char *s, char *errbuf, size_t errl
             }
             if (f->n > 0 && !f->t[f->n - 1].lit) {
                 snprintf(errbuf, errlen,
-                         "log format: two variables with nothing between them at offset %zu", b - 1);
+                         "log format: two variables with nothing between them at offset %zu",
+                         b - 1);
                 return false;
             }
             f->t[f->n].lit = false;
@@ -366,8 +367,8 @@ static bool deliver(struct ta_logsrc *ls, bool iis)
         if (v[W_DATE].ptr == NULL || v[W_TIME].ptr == NULL || v[W_DATE].len != 10 ||
             v[W_TIME].len > 12)
             return false;
-        int n = snprintf(b, sizeof(b), "%.10sT%.*sZ", v[W_DATE].ptr, (int)v[W_TIME].len,
-                         v[W_TIME].ptr);
+        int n =
+            snprintf(b, sizeof(b), "%.10sT%.*sZ", v[W_DATE].ptr, (int)v[W_TIME].len, v[W_TIME].ptr);
         if (n <= 0 || !ta__ls_time_iso(b, (size_t)n, &ts))
             return false;
     } else if (v[W_TIME_LOCAL].ptr != NULL) {
@@ -384,7 +385,8 @@ static bool deliver(struct ta_logsrc *ls, bool iis)
     }
     struct ta_flow f;
     memset(&f, 0, sizeof(f));
-    if (v[W_REMOTE_ADDR].ptr == NULL || !ta__ls_addr(v[W_REMOTE_ADDR].ptr, v[W_REMOTE_ADDR].len, &f.src))
+    if (v[W_REMOTE_ADDR].ptr == NULL ||
+        !ta__ls_addr(v[W_REMOTE_ADDR].ptr, v[W_REMOTE_ADDR].len, &f.src))
         return false;
     if (v[W_SERVER_ADDR].ptr != NULL) {
         if (!ta__ls_addr(v[W_SERVER_ADDR].ptr, v[W_SERVER_ADDR].len, &f.dst))
@@ -521,7 +523,8 @@ static bool iis_header(struct ls_web *w, const char *s, size_t len)
             return false;
         enum wvar v = W_SKIP;
         for (size_t k = 0; k < sizeof(iis_fields) / sizeof(iis_fields[0]); k++)
-            if (strlen(iis_fields[k].name) == i - b && memcmp(iis_fields[k].name, s + b, i - b) == 0)
+            if (strlen(iis_fields[k].name) == i - b &&
+                memcmp(iis_fields[k].name, s + b, i - b) == 0)
                 v = iis_fields[k].v;
         w->iis_col[w->iis_n++] = v;
     }

@@ -173,7 +173,8 @@ static enum zpath path_of(const char *s, size_t n)
     static const struct {
         const char *name;
         enum zpath p;
-    } paths[] = {{"conn", Z_CONN}, {"dns", Z_DNS}, {"http", Z_HTTP}, {"ssl", Z_SSL}, {"x509", Z_X509}};
+    } paths[] = {
+        {"conn", Z_CONN}, {"dns", Z_DNS}, {"http", Z_HTTP}, {"ssl", Z_SSL}, {"x509", Z_X509}};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         if (strlen(paths[i].name) == n && memcmp(paths[i].name, s, n) == 0)
             return paths[i].p;
@@ -566,7 +567,8 @@ static void z_conn(struct ta_logsrc *ls, ta_time_us ts)
         return;
     }
     ta_time_us dur = 0;
-    if (v[F_DURATION].ptr != NULL && !ta__ls_time_epoch(v[F_DURATION].ptr, v[F_DURATION].len, &dur)) {
+    if (v[F_DURATION].ptr != NULL &&
+        !ta__ls_time_epoch(v[F_DURATION].ptr, v[F_DURATION].len, &dur)) {
         ta__ls_reject(ls);
         return;
     }
@@ -612,8 +614,8 @@ static void z_conn(struct ta_logsrc *ls, ta_time_us ts)
     if (f.proto == 6) {
         bool est = (f.tcp_flags_tc & (TA_TCP_SYN | TA_TCP_ACK)) == (TA_TCP_SYN | TA_TCP_ACK);
         bool closed = (f.tcp_flags_ts | f.tcp_flags_tc) & (TA_TCP_FIN | TA_TCP_RST);
-        f.tcp_state = closed ? TA_TCP_STATE_CLOSED
-                      : est  ? TA_TCP_STATE_ESTABLISHED
+        f.tcp_state = closed                          ? TA_TCP_STATE_CLOSED
+                      : est                           ? TA_TCP_STATE_ESTABLISHED
                       : (f.tcp_flags_ts & TA_TCP_SYN) ? TA_TCP_STATE_SYN_SENT
                                                       : TA_TCP_STATE_NONE;
     }
@@ -1009,6 +1011,10 @@ ta_err ta__zeek_read_files(struct ta_logsrc *ls, const char *const *paths, size_
         }
     }
     while (err == TA_OK) {
+        if (ta__ls_stopped(ls)) {
+            err = TA_ERR_INTERRUPTED;
+            break;
+        }
         /* The earliest pending line; ties go to the file given first. */
         struct zfile *best = NULL;
         for (size_t i = 0; i < n; i++)
