@@ -31,17 +31,7 @@
 
 #include "threatatlas/common.h"
 #include "threatatlas/engine.h"
-
-enum ta_logsrc_kind {
-    TA_LOGSRC_EVE = 1, /* "eve" */
-    TA_LOGSRC_ZEEK,    /* "zeek" */
-    TA_LOGSRC_ACCESS,  /* "access-log" */
-};
-
-/* "eve", "zeek", "access-log"; NULL for an unknown kind. */
-const char *ta_logsrc_kind_name(enum ta_logsrc_kind k);
-/* The reverse; false for an unknown name. */
-bool ta_logsrc_kind_parse(const char *name, enum ta_logsrc_kind *out);
+#include "threatatlas/obsrc.h"
 
 struct ta_logsrc_opts {
     uint32_t max_line;  /* bytes in one line; a longer line is rejected [1 MiB] */
@@ -81,10 +71,11 @@ struct ta_logsrc;
 
 /*
  * A reader of one kind delivering to sink (borrowed; must outlive the
- * reader). TA_ERR_ARG: an access_format that does not parse, or a
+ * reader); kind is TA_INPUT_EVE, TA_INPUT_ZEEK or TA_INPUT_ACCESS_LOG.
+ * TA_ERR_ARG: another kind, an access_format that does not parse, or a
  * server_addr that is not an address (errbuf says which).
  */
-ta_err ta_logsrc_new(enum ta_logsrc_kind kind, const struct ta_logsrc_opts *o,
+ta_err ta_logsrc_new(enum ta_input_kind kind, const struct ta_logsrc_opts *o,
                      const struct ta_obs_sink *sink, struct ta_logsrc **out, char *errbuf,
                      size_t errlen);
 void ta_logsrc_free(struct ta_logsrc *ls);
@@ -114,13 +105,5 @@ void ta_logsrc_get_stats(const struct ta_logsrc *ls, struct ta_logsrc_stats *st)
 
 /* Reading files stops (TA_ERR_INTERRUPTED) soon after *stop becomes non-zero. */
 void ta_logsrc_set_stop(struct ta_logsrc *ls, volatile sig_atomic_t *stop);
-
-/*
- * Guess the kind of a file from its first line (gzip read through): EVE
- * ("{" with "event_type"), Zeek ("#separator" or "{" with "_path"/"uid"),
- * access log (an address then a bracketed time, or "#Software: Microsoft").
- * TA_ERR_FORMAT when none fits, TA_ERR_IO when it cannot be read.
- */
-ta_err ta_logsrc_guess(const char *path, enum ta_logsrc_kind *out);
 
 #endif

@@ -124,7 +124,7 @@ struct ls_zeek;
 struct ls_web;
 
 struct ta_logsrc {
-    enum ta_logsrc_kind kind;
+    enum ta_input_kind kind;
     struct ta_flow_origin origin; /* every flow delivered points here */
     volatile sig_atomic_t *stop;  /* NULL: never stopped */
     struct ta_logsrc_opts o;

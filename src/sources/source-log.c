@@ -19,30 +19,7 @@
 
 #include "common/banned.h"
 
-/* ---- kinds and options ------------------------------------------------------ */
-
-static const char *const kind_names[] = {
-    [TA_LOGSRC_EVE] = "eve",
-    [TA_LOGSRC_ZEEK] = "zeek",
-    [TA_LOGSRC_ACCESS] = "access-log",
-};
-
-const char *ta_logsrc_kind_name(enum ta_logsrc_kind k)
-{
-    if ((unsigned)k >= sizeof(kind_names) / sizeof(kind_names[0]))
-        return NULL;
-    return kind_names[k];
-}
-
-bool ta_logsrc_kind_parse(const char *name, enum ta_logsrc_kind *out)
-{
-    for (unsigned k = TA_LOGSRC_EVE; k <= TA_LOGSRC_ACCESS; k++)
-        if (strcmp(name, kind_names[k]) == 0) {
-            *out = (enum ta_logsrc_kind)k;
-            return true;
-        }
-    return false;
-}
+/* ---- options ------------------------------------------------------------------------- */
 
 void ta_logsrc_opts_default(struct ta_logsrc_opts *o)
 {
@@ -670,12 +647,12 @@ void ta__ls_record(struct ta_logsrc *ls, const struct ta_flow *f, uint32_t type,
         ls->sink->on_record(ls->sink->ud, f, type, rec);
 }
 
-ta_err ta_logsrc_new(enum ta_logsrc_kind kind, const struct ta_logsrc_opts *o,
+ta_err ta_logsrc_new(enum ta_input_kind kind, const struct ta_logsrc_opts *o,
                      const struct ta_obs_sink *sink, struct ta_logsrc **out, char *errbuf,
                      size_t errlen)
 {
     *out = NULL;
-    if (ta_logsrc_kind_name(kind) == NULL) {
+    if (kind != TA_INPUT_EVE && kind != TA_INPUT_ZEEK && kind != TA_INPUT_ACCESS_LOG) {
         snprintf(errbuf, errlen, "unknown log kind %d", (int)kind);
         return TA_ERR_ARG;
     }
@@ -683,7 +660,7 @@ ta_err ta_logsrc_new(enum ta_logsrc_kind kind, const struct ta_logsrc_opts *o,
     if (ls == NULL)
         return TA_ERR_NOMEM;
     ls->kind = kind;
-    ls->origin.format = ta_logsrc_kind_name(kind);
+    ls->origin.format = ta_input_kind_name(kind);
     ls->origin.sampling = 1;
     ta_logsrc_opts_default(&ls->o);
     if (o != NULL) {
@@ -703,16 +680,16 @@ ta_err ta_logsrc_new(enum ta_logsrc_kind kind, const struct ta_logsrc_opts *o,
     }
     ls->sink = sink;
     ta_err err = ta__ls_joins_init(&ls->joins, ls->o.max_flows, &ls->st.evicted);
-    if (err == TA_OK && kind != TA_LOGSRC_ACCESS && (ls->lj = malloc(sizeof(*ls->lj))) == NULL)
+    if (err == TA_OK && kind != TA_INPUT_ACCESS_LOG && (ls->lj = malloc(sizeof(*ls->lj))) == NULL)
         err = TA_ERR_NOMEM;
     /* Unescaped strings are never longer than the line; joined values and the NULs
      * of short values are what the rest is for. */
     ls->arena.cap = 2 * (size_t)ls->o.max_line + 65536;
     if (err == TA_OK && (ls->arena.buf = malloc(ls->arena.cap)) == NULL)
         err = TA_ERR_NOMEM;
-    if (err == TA_OK && kind == TA_LOGSRC_ZEEK)
+    if (err == TA_OK && kind == TA_INPUT_ZEEK)
         err = ta__zeek_new(ls);
-    if (err == TA_OK && kind == TA_LOGSRC_ACCESS)
+    if (err == TA_OK && kind == TA_INPUT_ACCESS_LOG)
         err = ta__web_new(ls, errbuf, errlen);
     if (err != TA_OK) {
         if (err == TA_ERR_NOMEM)
@@ -741,9 +718,9 @@ void ta_logsrc_begin(struct ta_logsrc *ls, const char *name)
     ls->file = name;
     ls->line_no = 0;
     ls->st.files++;
-    if (ls->kind == TA_LOGSRC_ZEEK)
+    if (ls->kind == TA_INPUT_ZEEK)
         ta__zeek_begin(ls, name);
-    else if (ls->kind == TA_LOGSRC_ACCESS)
+    else if (ls->kind == TA_INPUT_ACCESS_LOG)
         ta__web_begin(ls);
 }
 
@@ -759,13 +736,13 @@ void ta_logsrc_line(struct ta_logsrc *ls, const char *line, size_t len)
     }
     ls->arena.len = 0;
     switch (ls->kind) {
-    case TA_LOGSRC_EVE:
+    case TA_INPUT_EVE:
         ta__eve_line(ls, line, len);
         break;
-    case TA_LOGSRC_ZEEK:
+    case TA_INPUT_ZEEK:
         ta__zeek_line(ls, line, len);
         break;
-    case TA_LOGSRC_ACCESS:
+    default:
         ta__web_line(ls, line, len);
         break;
     }
@@ -867,7 +844,7 @@ int ta__ls_lines_next(struct ls_lines *r, const char **line, size_t *len, char *
             /* A truncated gzip stream reads as the end: say so rather than go on silently. */
             int zerr;
             const char *m = gzerror(r->gz, &zerr);
-            if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+            if (zerr != Z_OK) {
                 snprintf(errbuf, errlen, "cannot read %s: %s", r->path, m);
                 return -1;
             }
@@ -898,7 +875,7 @@ static ta_err read_one(struct ta_logsrc *ls, const char *path, char *errbuf, siz
 ta_err ta_logsrc_read_files(struct ta_logsrc *ls, const char *const *paths, size_t n, char *errbuf,
                             size_t errlen)
 {
-    if (ls->kind == TA_LOGSRC_ZEEK)
+    if (ls->kind == TA_INPUT_ZEEK)
         return ta__zeek_read_files(ls, paths, n, errbuf, errlen);
     for (size_t i = 0; i < n; i++) {
         ta_err err = read_one(ls, paths[i], errbuf, errlen);
@@ -911,40 +888,6 @@ ta_err ta_logsrc_read_files(struct ta_logsrc *ls, const char *const *paths, size
 void ta_logsrc_finish(struct ta_logsrc *ls)
 {
     (void)ls;
-}
-
-ta_err ta_logsrc_guess(const char *path, enum ta_logsrc_kind *out)
-{
-    char err[256];
-    struct ls_lines r;
-    if (ta__ls_lines_open(&r, path, 1u << 20, err, sizeof(err)) != TA_OK)
-        return TA_ERR_IO;
-    const char *line;
-    size_t len;
-    ta_err ret = TA_ERR_FORMAT;
-    int rc;
-    while ((rc = ta__ls_lines_next(&r, &line, &len, err, sizeof(err))) > 0) {
-        while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-            len--;
-        if (len == 0)
-            continue;
-        char head[4096];
-        size_t hn = len < sizeof(head) - 1 ? len : sizeof(head) - 1;
-        memcpy(head, line, hn);
-        head[hn] = 0;
-        if (strncmp(head, "#separator", 10) == 0 || strncmp(head, "#fields", 7) == 0 ||
-            (head[0] == '{' &&
-             (strstr(head, "\"_path\"") != NULL || strstr(head, "\"uid\"") != NULL)))
-            *out = TA_LOGSRC_ZEEK, ret = TA_OK;
-        else if (head[0] == '{' && strstr(head, "\"event_type\"") != NULL)
-            *out = TA_LOGSRC_EVE, ret = TA_OK;
-        else if (strncmp(head, "#Software: Microsoft", 20) == 0 ||
-                 strncmp(head, "#Fields:", 8) == 0 || strchr(head, '[') != NULL)
-            *out = TA_LOGSRC_ACCESS, ret = TA_OK;
-        break;
-    }
-    ta__ls_lines_close(&r);
-    return rc < 0 ? TA_ERR_IO : ret;
 }
 
 void ta_logsrc_set_stop(struct ta_logsrc *ls, volatile sig_atomic_t *stop)
@@ -1042,7 +985,7 @@ nomem:
     return TA_ERR_NOMEM;
 }
 
-static ta_err obs_open(enum ta_logsrc_kind kind, const char *where, const struct ta_obsrc_opts *o,
+static ta_err obs_open(enum ta_input_kind kind, const char *where, const struct ta_obsrc_opts *o,
                        void **state, char *errbuf, size_t errlen)
 {
     *state = NULL;
@@ -1108,19 +1051,19 @@ static size_t obs_origins(const void *state, struct ta_obsrc_origin *out, size_t
 static ta_err eve_open(const char *where, const struct ta_obsrc_opts *o, void **state, char *errbuf,
                        size_t errlen)
 {
-    return obs_open(TA_LOGSRC_EVE, where, o, state, errbuf, errlen);
+    return obs_open(TA_INPUT_EVE, where, o, state, errbuf, errlen);
 }
 
 static ta_err zeek_open(const char *where, const struct ta_obsrc_opts *o, void **state,
                         char *errbuf, size_t errlen)
 {
-    return obs_open(TA_LOGSRC_ZEEK, where, o, state, errbuf, errlen);
+    return obs_open(TA_INPUT_ZEEK, where, o, state, errbuf, errlen);
 }
 
 static ta_err access_open(const char *where, const struct ta_obsrc_opts *o, void **state,
                           char *errbuf, size_t errlen)
 {
-    return obs_open(TA_LOGSRC_ACCESS, where, o, state, errbuf, errlen);
+    return obs_open(TA_INPUT_ACCESS_LOG, where, o, state, errbuf, errlen);
 }
 
 const struct ta_obsrc_ops ta__obsrc_eve = {

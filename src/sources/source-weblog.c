@@ -342,8 +342,8 @@ static bool time_local(const struct ta_str *v, ta_time_us *out)
     int mo = month_of(s + 3);
     if (mo == 0)
         return false;
-    char iso[32];
-    snprintf(iso, sizeof(iso), "%.4s-%02d-%.2sT%.8s%.5s", s + 7, mo, s, s + 12, s + 21);
+    char iso[48];
+    snprintf(iso, sizeof(iso), "%.4s-%02d-%.2sT%.8s%.5s", s + 7, mo % 100, s, s + 12, s + 21);
     return ta__ls_time_iso(iso, strlen(iso), out);
 }
 

@@ -330,6 +330,11 @@ static struct ta_str tsv_value(struct ta_logsrc *ls, const struct zfile *z, cons
     char *o = (char *)r.ptr;
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\' && n - i >= 2 && p[i + 1] == '\\') {
+            o[w++] = '\\';
+            i++;
+            continue;
+        }
         if (p[i] == '\\' && n - i >= 4 && p[i + 1] == 'x') {
             int hi = p[i + 2], lo = p[i + 3];
             hi = hi >= 'a' ? hi - 'a' + 10 : hi >= 'A' ? hi - 'A' + 10 : hi - '0';
