@@ -503,11 +503,7 @@ static uint16_t tls_version(struct ta_logsrc *ls, uint32_t i)
 
 static void hash_copy(char *dst, size_t cap, struct ta_str s)
 {
-    dst[0] = 0;
-    if (s.ptr != NULL && s.len < cap) {
-        memcpy(dst, s.ptr, s.len);
-        dst[s.len] = 0;
-    }
+    ta__ls_fingerprint(dst, cap, s.ptr, s.len);
 }
 
 static void eve_tls(struct ta_logsrc *ls, ta_time_us ts)

@@ -70,6 +70,9 @@ bool ta__ls_time_iso(const char *s, size_t n, ta_time_us *out);
 bool ta__ls_time_epoch(const char *s, size_t n, ta_time_us *out);
 bool ta__ls_addr(const char *s, size_t n, struct ta_addr *out);
 bool ta__ls_u64(const char *s, size_t n, uint64_t *out);
+/* Copy a fingerprint into dst (cap bytes) when it is made only of [0-9a-z_] and fits;
+ * else dst is "" (a JA3 hash is 32 hex digits, a JA4 letters, digits and '_'). */
+void ta__ls_fingerprint(char *dst, size_t cap, const char *s, size_t n);
 
 /* ---- join table ------------------------------------------------------------ */
 

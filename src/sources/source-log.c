@@ -102,7 +102,8 @@ static size_t lj_number(struct lj *j, const char *s, size_t i, size_t len)
     size_t d = i;
     while (i < len && s[i] >= '0' && s[i] <= '9')
         i++;
-    if (i == d)
+    /* No leading zeros: "0", "0.5", never "01". */
+    if (i == d || (s[d] == '0' && i - d > 1))
         return 0;
     if (i < len && s[i] == '.') {
         size_t f = ++i;
@@ -406,6 +407,18 @@ bool ta__ls_u64(const char *s, size_t n, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+void ta__ls_fingerprint(char *dst, size_t cap, const char *s, size_t n)
+{
+    dst[0] = 0;
+    if (s == NULL || n >= cap)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+            return;
+    memcpy(dst, s, n);
+    dst[n] = 0;
 }
 
 bool ta__lj_u64(const struct lj *j, uint32_t i, uint64_t *out)

@@ -851,12 +851,9 @@ static void z_ssl(struct ta_logsrc *ls, ta_time_us ts)
     r.sni = v[F_SERVER_NAME];
     r.version = r.client_version = zeek_tls_version(&v[F_VERSION]);
     r.has_client_hello = true;
-    if (v[F_JA3].ptr != NULL && v[F_JA3].len < sizeof(r.ja3_hash))
-        memcpy(r.ja3_hash, v[F_JA3].ptr, v[F_JA3].len + 1);
-    if (v[F_JA3S].ptr != NULL && v[F_JA3S].len < sizeof(r.ja3s_hash)) {
-        memcpy(r.ja3s_hash, v[F_JA3S].ptr, v[F_JA3S].len + 1);
-        r.has_server_hello = true;
-    }
+    ta__ls_fingerprint(r.ja3_hash, sizeof(r.ja3_hash), v[F_JA3].ptr, v[F_JA3].len);
+    ta__ls_fingerprint(r.ja3s_hash, sizeof(r.ja3s_hash), v[F_JA3S].ptr, v[F_JA3S].len);
+    r.has_server_hello = r.ja3s_hash[0] != 0;
     /* The server's certificate: the first of the chain, by fingerprint or file id. */
     const struct ta_str *chain = v[F_CERT_FPS].ptr != NULL ? &v[F_CERT_FPS] : &v[F_CERT_FUIDS];
     int which = v[F_CERT_FPS].ptr != NULL ? F_CERT_FPS : F_CERT_FUIDS;

@@ -322,7 +322,7 @@ static void test_eve_counts(void **state)
     struct ta_logsrc *ls = mk(TA_INPUT_EVE, &o, &s, &sink);
 #define NF                                                                                         \
     "{\"timestamp\":\"2014-03-19T00:00:03.000000+0000\",\"flow_id\":5,\"event_type\":"             \
-    "\"netflow\",\"src_ip\":\"%s\",\"src_port\":%d,\"dest_ip\":\"%s\",\"dest_port\":%d,"         \
+    "\"netflow\",\"src_ip\":\"%s\",\"src_port\":%d,\"dest_ip\":\"%s\",\"dest_port\":%d,"           \
     "\"proto\":\"UDP\",\"netflow\":{\"pkts\":2,\"bytes\":200,\"start\":\"2014-03-19T00:00:01."     \
     "000000+0000\",\"end\":\"2014-03-19T00:00:02.000000+0000\",\"age\":1}}"
     char line[600];
@@ -368,14 +368,15 @@ static void test_zeek_merge(void **state)
     char buf[4096];
     /* A connection whose dns, http and ssl lines come while it is open; conn.log writes it
      * at its end (ts 10 + 5 s), so its flow comes last. */
-    snprintf(buf, sizeof(buf),
-             "%s#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
-             "service\tduration\torig_pkts\tresp_pkts\torig_ip_bytes\tresp_ip_bytes\tconn_state\t"
-             "history\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\t"
-             "count\tcount\tcount\tstring\tstring\n"
-             "1395187210.000000\tCa\t10.0.0.1\t40000\t192.0.2.80\t80\ttcp\thttp\t5.000000\t6\t5\t"
-             "900\t1200\tSF\tShADadFf\n#close\t2024\n",
-             zeek_hdr);
+    snprintf(
+        buf, sizeof(buf),
+        "%s#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
+        "service\tduration\torig_pkts\tresp_pkts\torig_ip_bytes\tresp_ip_bytes\tconn_state\t"
+        "history\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\t"
+        "count\tcount\tcount\tstring\tstring\n"
+        "1395187210.000000\tCa\t10.0.0.1\t40000\t192.0.2.80\t80\ttcp\thttp\t5.000000\t6\t5\t"
+        "900\t1200\tSF\tShADadFf\n#close\t2024\n",
+        zeek_hdr);
     write_file("conn.log", buf, true);
     snprintf(buf, sizeof(buf),
              "%s#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"
@@ -392,12 +393,13 @@ static void test_zeek_merge(void **state)
              "F\tT\tT\tcdn.example,192.0.2.80\t30.000000,60.000000\n",
              zeek_hdr);
     write_file("dns.log", buf, false);
-    snprintf(buf, sizeof(buf),
-             "%s#path\tx509\n#fields\tts\tfingerprint\tcertificate.serial\tcertificate.subject\t"
-             "certificate.issuer\tcertificate.not_valid_before\tcertificate.not_valid_after\n"
-             "1395187212.000000\t0123456789ABCDEF0123456789ABCDEF01234567\t0a0b0c\tCN=a\\\\,b\tCN=ca"
-             "\t1388534400.000000\t1420070400.000000\n",
-             zeek_hdr);
+    snprintf(
+        buf, sizeof(buf),
+        "%s#path\tx509\n#fields\tts\tfingerprint\tcertificate.serial\tcertificate.subject\t"
+        "certificate.issuer\tcertificate.not_valid_before\tcertificate.not_valid_after\n"
+        "1395187212.000000\t0123456789ABCDEF0123456789ABCDEF01234567\t0a0b0c\tCN=a\\\\,b\tCN=ca"
+        "\t1388534400.000000\t1420070400.000000\n",
+        zeek_hdr);
     write_file("x509.log", buf, false);
     snprintf(buf, sizeof(buf),
              "%s#path\tssl\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\t"
@@ -611,15 +613,14 @@ static void test_shared_zeek(void **state)
     const char *d = tu_shared_data();
     TU_SKIP_NO_DATA(d);
     static const char *const names[] = {
-        "dns",   "ftp",      "known_services", "notice", "pe", "smtp", "software",
-        "ssh",   "ssl",      "weird",          "x509",
+        "dns", "ftp", "known_services", "notice", "pe", "smtp", "software",
+        "ssh", "ssl", "weird",          "x509",
     };
     const size_t n = sizeof(names) / sizeof(names[0]);
     char p[16][512];
     const char *paths[16];
     for (size_t i = 0; i < n; i++) {
-        snprintf(p[i], sizeof(p[i]), "%s/zeek-logs-wrccdc2018/zeek-default/%s.log.gz", d,
-                 names[i]);
+        snprintf(p[i], sizeof(p[i]), "%s/zeek-logs-wrccdc2018/zeek-default/%s.log.gz", d, names[i]);
         paths[i] = p[i];
     }
     struct seen s;
@@ -718,12 +719,12 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_eve_flow),          cmocka_unit_test(test_eve_dns),
-        cmocka_unit_test(test_eve_http_tls),      cmocka_unit_test(test_eve_counts),
-        cmocka_unit_test(test_zeek_merge),        cmocka_unit_test(test_zeek_json),
-        cmocka_unit_test(test_access_combined),   cmocka_unit_test(test_access_nginx_format),
-        cmocka_unit_test(test_access_iis),        cmocka_unit_test(test_shared_zeek),
-        cmocka_unit_test(test_shared_access),     cmocka_unit_test(test_files_errors),
+        cmocka_unit_test(test_eve_flow),        cmocka_unit_test(test_eve_dns),
+        cmocka_unit_test(test_eve_http_tls),    cmocka_unit_test(test_eve_counts),
+        cmocka_unit_test(test_zeek_merge),      cmocka_unit_test(test_zeek_json),
+        cmocka_unit_test(test_access_combined), cmocka_unit_test(test_access_nginx_format),
+        cmocka_unit_test(test_access_iis),      cmocka_unit_test(test_shared_zeek),
+        cmocka_unit_test(test_shared_access),   cmocka_unit_test(test_files_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
