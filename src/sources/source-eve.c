@@ -23,6 +23,79 @@
 #define EVE_MAX_QUERIES 16
 #define EVE_MAX_HEADERS 64
 
+enum rkey {
+    RK_SRC_IP,
+    RK_DEST_IP,
+    RK_SRC_PORT,
+    RK_DEST_PORT,
+    RK_PROTO,
+    RK_VLAN,
+    RK_ICMP_TYPE,
+    RK_ICMP_CODE,
+    RK_RESPONSE_ICMP_TYPE,
+    RK_RESPONSE_ICMP_CODE,
+    RK_FLOW_ID,
+    RK_NETFLOW,
+    RK_FLOW,
+    RK_APP_PROTO,
+    RK_TCP,
+    RK_DNS,
+    RK_TX_ID,
+    RK_TLS,
+    RK_EVENT_TYPE,
+    RK_TIMESTAMP,
+    RK_HTTP,
+    RK__COUNT
+};
+_Static_assert(RK__COUNT <= LS_EVE_ROOT_KEYS, "eve_root holds every root key");
+
+static const char *const rkey_names[RK__COUNT] = {
+    [RK_SRC_IP] = "src_ip",
+    [RK_DEST_IP] = "dest_ip",
+    [RK_SRC_PORT] = "src_port",
+    [RK_DEST_PORT] = "dest_port",
+    [RK_PROTO] = "proto",
+    [RK_VLAN] = "vlan",
+    [RK_ICMP_TYPE] = "icmp_type",
+    [RK_ICMP_CODE] = "icmp_code",
+    [RK_RESPONSE_ICMP_TYPE] = "response_icmp_type",
+    [RK_RESPONSE_ICMP_CODE] = "response_icmp_code",
+    [RK_FLOW_ID] = "flow_id",
+    [RK_NETFLOW] = "netflow",
+    [RK_FLOW] = "flow",
+    [RK_APP_PROTO] = "app_proto",
+    [RK_TCP] = "tcp",
+    [RK_DNS] = "dns",
+    [RK_TX_ID] = "tx_id",
+    [RK_TLS] = "tls",
+    [RK_EVENT_TYPE] = "event_type",
+    [RK_TIMESTAMP] = "timestamp",
+    [RK_HTTP] = "http",
+};
+
+/* The root members of the current line, found in one pass (0: absent). */
+static void root_index(struct ta_logsrc *ls, const struct lj *j)
+{
+    uint32_t *g_root = ls->eve_root;
+    memset(ls->eve_root, 0, sizeof(ls->eve_root));
+    static uint8_t lens[RK__COUNT];
+    if (lens[0] == 0)
+        for (int r = 0; r < RK__COUNT; r++)
+            lens[r] = (uint8_t)strlen(rkey_names[r]);
+    for (uint32_t k = ta__lj_member_next(j, 0, 0); k != 0; k = ta__lj_member_next(j, 0, k)) {
+        const struct lj_tok *t = &j->t[k];
+        uint32_t n = t->end - t->start;
+        for (int r = 0; r < RK__COUNT; r++)
+            if (lens[r] == n && g_root[r] == 0 && !t->esc &&
+                memcmp(j->s + t->start, rkey_names[r], n) == 0) {
+                g_root[r] = k + 1;
+                break;
+            }
+    }
+}
+
+#define R(k) ls->eve_root[RK_##k]
+
 /* Strings of a token as a view into the arena; absent when not a string. */
 static struct ta_str S(struct ta_logsrc *ls, uint32_t tok) {
     return ta__lj_str(ls->lj, tok, &ls->arena);
@@ -34,13 +107,16 @@ get_u64(struct ta_logsrc *ls, uint32_t o, const char *k, uint64_t *v)
     return ta__lj_u64(ls->lj, ta__lj_get(ls->lj, o, k), v);
 }
 
-static bool get_time(struct ta_logsrc *ls, uint32_t o, const char *k, ta_time_us *t)
+static bool time_of(const struct lj *j, uint32_t i, ta_time_us *t)
 {
-    const struct lj *j = ls->lj;
-    uint32_t i = ta__lj_get(j, o, k);
     if (i == 0 || j->t[i].type != LJ_STR || j->t[i].esc)
         return false;
     return ta__ls_time_iso(j->s + j->t[i].start, j->t[i].end - j->t[i].start, t);
+}
+
+static bool get_time(struct ta_logsrc *ls, uint32_t o, const char *k, ta_time_us *t)
+{
+    return time_of(ls->lj, ta__lj_get(ls->lj, o, k), t);
 }
 
 static bool str_is(const struct lj *j, uint32_t i, const char *want)
@@ -83,21 +159,20 @@ static bool head(struct ta_logsrc *ls, struct ta_flow *f, ta_time_us ts, bool sw
     const struct lj *j = ls->lj;
     memset(f, 0, sizeof(*f));
     struct ta_addr a, b;
-    if (!get_addr(j, ta__lj_get(j, 0, "src_ip"), &a) ||
-        !get_addr(j, ta__lj_get(j, 0, "dest_ip"), &b))
+    if (!get_addr(j, R(SRC_IP), &a) || !get_addr(j, R(DEST_IP), &b))
         return false;
     uint64_t sp = 0, dp = 0;
-    get_u64(ls, 0, "src_port", &sp);
-    get_u64(ls, 0, "dest_port", &dp);
+    ta__lj_u64(j, R(SRC_PORT), &sp);
+    ta__lj_u64(j, R(DEST_PORT), &dp);
     if (sp > 65535 || dp > 65535)
         return false;
     f->src = swap ? b : a;
     f->dst = swap ? a : b;
     f->sp = (uint16_t)(swap ? dp : sp);
     f->dp = (uint16_t)(swap ? sp : dp);
-    f->proto = proto_num(j, ta__lj_get(j, 0, "proto"));
+    f->proto = proto_num(j, R(PROTO));
     f->ip_version = ta_addr_is_v4(&f->src) ? 4 : 6;
-    uint32_t vl = ta__lj_get(j, 0, "vlan");
+    uint32_t vl = R(VLAN);
     if (vl != 0 && j->t[vl].type == LJ_ARR)
         for (uint32_t e = vl + 1; e < j->t[vl].next && f->vlan_count < 2; e = j->t[e].next) {
             uint64_t v;
@@ -105,18 +180,18 @@ static bool head(struct ta_logsrc *ls, struct ta_flow *f, ta_time_us ts, bool sw
                 f->vlan_id[f->vlan_count++] = (uint16_t)v;
         }
     uint64_t v;
-    if (get_u64(ls, 0, "icmp_type", &v) && v < 256)
+    if (ta__lj_u64(j, R(ICMP_TYPE), &v) && v < 256)
         f->icmp_type = (uint8_t)v;
-    if (get_u64(ls, 0, "icmp_code", &v) && v < 256)
+    if (ta__lj_u64(j, R(ICMP_CODE), &v) && v < 256)
         f->icmp_code = (uint8_t)v;
-    if (get_u64(ls, 0, "response_icmp_type", &v) && v < 256) {
+    if (ta__lj_u64(j, R(RESPONSE_ICMP_TYPE), &v) && v < 256) {
         f->icmp_resp_seen = true;
         f->icmp_resp_type = (uint8_t)v;
-        if (get_u64(ls, 0, "response_icmp_code", &v) && v < 256)
+        if (ta__lj_u64(j, R(RESPONSE_ICMP_CODE), &v) && v < 256)
             f->icmp_resp_code = (uint8_t)v;
     }
     uint64_t id;
-    *has_id = get_u64(ls, 0, "flow_id", &id);
+    *has_id = ta__lj_u64(j, R(FLOW_ID), &id);
     f->id = *has_id ? id : 0;
     f->start = f->last = ts;
     return true;
@@ -175,7 +250,7 @@ static void eve_flow(struct ta_logsrc *ls, ta_time_us ts, bool netflow)
         ta__ls_reject(ls);
         return;
     }
-    uint32_t o = ta__lj_get(j, 0, netflow ? "netflow" : "flow");
+    uint32_t o = netflow ? R(NETFLOW) : R(FLOW);
     if (o == 0 || j->t[o].type != LJ_OBJ) {
         ta__ls_reject(ls);
         return;
@@ -212,8 +287,8 @@ static void eve_flow(struct ta_logsrc *ls, ta_time_us ts, bool netflow)
     f.reason = str_is(j, rs, "forced")     ? TA_FLOW_REASON_FORCED
                : str_is(j, rs, "shutdown") ? TA_FLOW_REASON_SHUTDOWN
                                            : TA_FLOW_REASON_TIMEOUT;
-    f.app_proto = app_of(j, ta__lj_get(j, 0, "app_proto"));
-    uint32_t tcp = ta__lj_get(j, 0, "tcp");
+    f.app_proto = app_of(j, R(APP_PROTO));
+    uint32_t tcp = R(TCP);
     if (tcp != 0 && j->t[tcp].type == LJ_OBJ) {
         f.tcp_flags_ts = hex_flags(j, ta__lj_get(j, tcp, "tcp_flags_ts"));
         f.tcp_flags_tc = hex_flags(j, ta__lj_get(j, tcp, "tcp_flags_tc"));
@@ -348,7 +423,7 @@ static uint16_t rcode_num(const struct lj *j, uint32_t i)
 static void eve_dns(struct ta_logsrc *ls, ta_time_us ts)
 {
     const struct lj *j = ls->lj;
-    uint32_t d = ta__lj_get(j, 0, "dns");
+    uint32_t d = R(DNS);
     if (d == 0 || j->t[d].type != LJ_OBJ) {
         ta__ls_reject(ls);
         return;
@@ -459,7 +534,7 @@ static void eve_http(struct ta_logsrc *ls, ta_time_us ts, uint32_t h)
     memset(&tx, 0, sizeof(tx));
     tx.ts = ts;
     uint64_t v;
-    if (get_u64(ls, 0, "tx_id", &v))
+    if (ta__lj_u64(j, R(TX_ID), &v))
         tx.tx_id = v;
     tx.hostname = S(ls, ta__lj_get(j, h, "hostname"));
     uint32_t pi = ta__lj_get(j, h, "http_port");
@@ -509,7 +584,7 @@ static void hash_copy(char *dst, size_t cap, struct ta_str s)
 static void eve_tls(struct ta_logsrc *ls, ta_time_us ts)
 {
     const struct lj *j = ls->lj;
-    uint32_t t = ta__lj_get(j, 0, "tls");
+    uint32_t t = R(TLS);
     struct ta_flow f;
     bool has_id;
     if (t == 0 || j->t[t].type != LJ_OBJ || !head(ls, &f, ts, false, &has_id)) {
@@ -568,8 +643,9 @@ void ta__eve_line(struct ta_logsrc *ls, const char *line, size_t len)
         return;
     }
     ta_time_us ts;
-    uint32_t et = ta__lj_get(j, 0, "event_type");
-    if (et == 0 || j->t[et].type != LJ_STR || !get_time(ls, 0, "timestamp", &ts)) {
+    root_index(ls, j);
+    uint32_t et = R(EVENT_TYPE);
+    if (et == 0 || j->t[et].type != LJ_STR || !time_of(j, R(TIMESTAMP), &ts)) {
         ta__ls_reject(ls);
         return;
     }
@@ -580,7 +656,7 @@ void ta__eve_line(struct ta_logsrc *ls, const char *line, size_t len)
     else if (str_is(j, et, "dns"))
         eve_dns(ls, ts);
     else if (str_is(j, et, "http"))
-        eve_http(ls, ts, ta__lj_get(j, 0, "http"));
+        eve_http(ls, ts, R(HTTP));
     else if (str_is(j, et, "tls"))
         eve_tls(ls, ts);
     else

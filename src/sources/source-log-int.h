@@ -126,6 +126,8 @@ int ta__ls_lines_next(struct ls_lines *r, const char **line, size_t *len, char *
 struct ls_zeek;
 struct ls_web;
 
+#define LS_EVE_ROOT_KEYS 24
+
 struct ta_logsrc {
     enum ta_input_kind kind;
     struct ta_flow_origin origin; /* every flow delivered points here */
@@ -140,6 +142,7 @@ struct ta_logsrc {
     struct ls_joins joins;
     struct ls_zeek *zeek;
     struct ls_web *web;
+    uint32_t eve_root[LS_EVE_ROOT_KEYS]; /* EVE: the line's root members by key */
 };
 
 static inline bool ta__ls_stopped(const struct ta_logsrc *ls)

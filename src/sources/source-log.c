@@ -53,6 +53,19 @@ static size_t lj_ws(const char *s, size_t i, size_t len)
     return i;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_WORDS 1
+#else
+#define LITTLE_ENDIAN_WORDS 0 /* the word scan finds the first byte by its low bits */
+#endif
+
+/* A byte that does not end the plain run of a string (a quote, a backslash, a control). */
+static inline bool plain(char ch)
+{
+    unsigned char c = (unsigned char)ch;
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
 /* A string starting after its quote at i; returns the index after the closing quote or 0. */
 static size_t lj_string(struct lj *j, const char *s, size_t i, size_t len)
 {
@@ -60,6 +73,27 @@ static size_t lj_string(struct lj *j, const char *s, size_t i, size_t len)
         return 0;
     struct lj_tok *t = &j->t[j->n - 1];
     while (i < len) {
+        /* Most strings have no escapes: skip plain bytes eight at a time (a word with
+         * no quote, backslash or control byte, tested with the has-zero-byte trick). */
+        while (LITTLE_ENDIAN_WORDS && len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t hit = ((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & highs;
+            /* ~w keeps bytes >= 0x80 out of the test: they are plain. A borrow only
+             * carries upwards past a real hit, so the lowest flagged byte is the first
+             * quote, backslash or control byte (little-endian load: the lowest bits). */
+            if (hit != 0) {
+                i += (size_t)__builtin_ctzll(hit) / 8;
+                break;
+            }
+            i += 8;
+        }
+        while (i < len && plain(s[i]))
+            i++;
+        if (i >= len)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c == '"') {
             t->end = (uint32_t)i;
@@ -248,11 +282,15 @@ bool ta__lj_parse(struct lj *j, const char *s, size_t len)
     }
 }
 
-bool ta__lj_key_is(const struct lj *j, uint32_t key, const char *want)
+static bool key_is_n(const struct lj *j, uint32_t key, const char *want, size_t wn)
 {
     const struct lj_tok *t = &j->t[key];
-    size_t n = t->end - t->start;
-    return !t->esc && strlen(want) == n && memcmp(j->s + t->start, want, n) == 0;
+    return t->end - t->start == wn && !t->esc && memcmp(j->s + t->start, want, wn) == 0;
+}
+
+bool ta__lj_key_is(const struct lj *j, uint32_t key, const char *want)
+{
+    return key_is_n(j, key, want, strlen(want));
 }
 
 uint32_t ta__lj_member_next(const struct lj *j, uint32_t o, uint32_t key)
@@ -265,8 +303,10 @@ uint32_t ta__lj_get(const struct lj *j, uint32_t o, const char *key)
 {
     if (o >= j->n || j->t[o].type != LJ_OBJ)
         return 0;
-    for (uint32_t k = ta__lj_member_next(j, o, 0); k != 0; k = ta__lj_member_next(j, o, k))
-        if (ta__lj_key_is(j, k, key))
+    size_t wn = strlen(key);
+    uint32_t end = j->t[o].next;
+    for (uint32_t k = o + 1; k < end; k = j->t[k + 1].next)
+        if (key_is_n(j, k, key, wn))
             return k + 1;
     return 0;
 }

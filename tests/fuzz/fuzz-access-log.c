@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ta_logsrc_opts_default(&o);
     o.max_line = 4096;
     o.access_format = formats[size > 0 ? data[0] % 4 : 0];
-    fz_run(TA_INPUT_ACCESS_LOG, size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0,
-           "access.log", &o);
+    fz_run(TA_INPUT_ACCESS_LOG, size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0, "access.log",
+           &o);
     return 0;
 }

@@ -28,7 +28,8 @@ static void differential(const char *s, size_t n)
     json_error_t e;
     json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
     /* Numbers beyond its range are jansson's limit, not a grammar difference. */
-    bool range = v == NULL && (strstr(e.text, "too big") != NULL || strstr(e.text, "overflow") != NULL);
+    bool range =
+        v == NULL && (strstr(e.text, "too big") != NULL || strstr(e.text, "overflow") != NULL);
     bool theirs = v != NULL;
     json_decref(v);
     if (mine && ascii && !surrogate && !theirs && !range)

@@ -9,8 +9,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const names[] = {"conn.log", "dns.log", "http.log", "ssl.log",
-                                        "x509.log", "weird.log", "dns.04:00:00-05:00:00.log.gz",
+    static const char *const names[] = {"conn.log",
+                                        "dns.log",
+                                        "http.log",
+                                        "ssl.log",
+                                        "x509.log",
+                                        "weird.log",
+                                        "dns.04:00:00-05:00:00.log.gz",
                                         "x"};
     const char *name = names[size > 0 ? data[0] % 8 : 0];
     struct ta_logsrc_opts o;
