@@ -20,6 +20,8 @@
 
 struct analyze_cfg {
     struct ta_argseq inputs; /* -r, --collect, --input in order */
+    const char *log_format;  /* access logs */
+    const char *log_server;
     const char *iface;
     const char *filter;
     const char *db;
@@ -69,6 +71,11 @@ static const struct ta_opt analyze_opts[] = {
      "capture live until SIGINT/SIGTERM, storing as it goes; SIGHUP reloads the intel and "
      "allow lists from --db and reopens -o and --log"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
+    {"log-format", 0, TA_OPT_STR, OFF(log_format), NULL, 0, 0, "FORMAT",
+     "access logs: combined, common, or an nginx log_format string (default: combined or "
+     "common line by line, IIS W3C by its #Fields header)"},
+    {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
+     "access logs: the web server's address, for logs that do not name it"},
     {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE",
      "database: indicators are read from it, events are stored in it"},
     {"home", 0, TA_OPT_STR, OFF(home), NULL, 0, 0, "CC[,CC]", "home constituency countries"},
@@ -352,6 +359,8 @@ int ta_cli_analyze(int argc, char **argv)
     po.n_inputs = n_inputs;
     po.iface = cfg.iface;
     po.source.bpf = cfg.filter;
+    po.obsrc.access_format = cfg.log_format;
+    po.obsrc.access_server = cfg.log_server;
     po.proto.http_keep_headers =
         true; /* Content-Type and Accept of requests feed the webshell check */
     po.proto.http_body_limit = cfg.http_body_limit;

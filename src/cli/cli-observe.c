@@ -20,6 +20,8 @@
 
 struct observe_cfg {
     struct ta_argseq inputs; /* -r, --collect, --input in order */
+    const char *log_format;  /* access logs */
+    const char *log_server;
     const char *iface;
     const char *filter;
     const char *output;
@@ -49,6 +51,11 @@ static const struct ta_opt observe_opts[] = {
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
      "capture live on this interface until SIGINT/SIGTERM; SIGHUP reopens -o"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
+    {"log-format", 0, TA_OPT_STR, OFF(log_format), NULL, 0, 0, "FORMAT",
+     "access logs: combined, common, or an nginx log_format string (default: combined or "
+     "common line by line, IIS W3C by its #Fields header)"},
+    {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
+     "access logs: the web server's address, for logs that do not name it"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended (reason forced)"},
@@ -148,6 +155,8 @@ int ta_cli_observe(int argc, char **argv)
     po.n_inputs = n_inputs;
     po.iface = cfg.iface;
     po.source.bpf = cfg.filter;
+    po.obsrc.access_format = cfg.log_format;
+    po.obsrc.access_server = cfg.log_server;
     po.source.snaplen = cfg.snaplen;
     po.engine.max_flows = cfg.max_flows;
     po.engine.tcp_new_timeout = cfg.tcp_new_timeout;
