@@ -11,8 +11,8 @@
 
 #include "common/banned.h"
 
-int ta_cli_inputs_build(const char *cmd, const struct ta_argseq *q,
-                        struct ta_pipeline_input **out, size_t *n)
+int ta_cli_inputs_build(const char *cmd, const struct ta_argseq *q, struct ta_pipeline_input **out,
+                        size_t *n)
 {
     *out = NULL;
     *n = 0;

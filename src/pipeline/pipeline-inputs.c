@@ -70,13 +70,19 @@ ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, 
         }
         if (addr && in->collector == NULL)
             in->collector = pi->where;
+        /* One state per kind in a run: templates read from one file decode the next. */
+        for (size_t j = 0; j < in->n_obs; j++)
+            if (ta_obsrc_kind(in->obs[j]) == k) {
+                ta_obsrc_share(in->obs[in->n_obs], in->obs[j]);
+                break;
+            }
         in->n_obs++;
     }
     return TA_OK;
 }
 
-ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
-                      volatile sig_atomic_t *stop, void (*tick)(void *ud), void *tick_ud,
+ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_atomic_t *stop,
+                      void (*tick)(void *ud), void *tick_ud,
                       void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen)
 {
     for (size_t i = 0; i < in->n_obs; i++) {
@@ -84,7 +90,9 @@ ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
             return TA_ERR_INTERRUPTED;
         struct ta_obsrc *s = in->obs[i];
         in->running = s;
-        ta_err te = ta_obsrc_run(s, sink, ta_obsrc_live(s) ? tick : NULL, tick_ud, errbuf, errlen);
+        ta_obsrc_set_engine(s, e);
+        ta_err te = ta_obsrc_run(s, ta_engine_fanout(e), ta_obsrc_live(s) ? tick : NULL, tick_ud,
+                                 errbuf, errlen);
         in->running = NULL;
         if (te == TA_ERR_TRUNCATED) {
             notice(tick_ud, errbuf);

@@ -27,12 +27,13 @@ struct ta__inputs {
 ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, char *errbuf,
                        size_t errlen, bool *usage);
 /*
- * Run every observation source in order into sink. notice(ud, text) is called
+ * Run every observation source in order into e's fan-out (and the packets
+ * some carry into e). notice(ud, text) is called
  * for what does not end the run (a damaged file). Returns the first error
  * that ends it (errbuf says it), TA_ERR_INTERRUPTED after a stop, or TA_OK.
  */
-ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
-                      volatile sig_atomic_t *stop, void (*tick)(void *ud), void *tick_ud,
+ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_atomic_t *stop,
+                      void (*tick)(void *ud), void *tick_ud,
                       void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen);
 /* Async-signal-safe. */
 void ta__inputs_stop(struct ta__inputs *in);

@@ -841,8 +841,7 @@ static ta_err run_obsrc(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (p->in.n_obs == 0 || p->stop)
         return TA_OK;
     char e[TA_OBSRC_ERRLEN];
-    ta_err te = ta__inputs_run(&p->in, ta_engine_fanout(p->e), &p->stop, on_tick, p, obsrc_notice,
-                               e, sizeof(e));
+    ta_err te = ta__inputs_run(&p->in, p->e, &p->stop, on_tick, p, obsrc_notice, e, sizeof(e));
     if (te == TA_OK || te == TA_ERR_INTERRUPTED)
         return TA_OK;
     p->failed = true;

@@ -65,7 +65,8 @@ enum ta_input_kind ta_input_kind_sniff(const uint8_t *h, size_t n)
      */
     if (has_prefix(h, n, "{\"timestamp\":") && line_has(h, n, "\"event_type\":"))
         return TA_INPUT_EVE;
-    if (has_prefix(h, n, "#separator ") || (has_prefix(h, n, "{\"ts\":") && line_has(h, n, "\"uid\":")))
+    if (has_prefix(h, n, "#separator ") ||
+        (has_prefix(h, n, "{\"ts\":") && line_has(h, n, "\"uid\":")))
         return TA_INPUT_ZEEK;
     if (has_prefix(h, n, "#Software: Microsoft Internet Information Services") ||
         (line_has(h, n, " - - [") && line_has(h, n, "] \"")))
@@ -73,8 +74,7 @@ enum ta_input_kind ta_input_kind_sniff(const uint8_t *h, size_t n)
     return TA_INPUT_AUTO;
 }
 
-ta_err ta_input_kind_detect(const char *path, enum ta_input_kind *out, char *errbuf,
-                            size_t errlen)
+ta_err ta_input_kind_detect(const char *path, enum ta_input_kind *out, char *errbuf, size_t errlen)
 {
     *out = TA_INPUT_AUTO;
     /* gzread passes a file that is not gzip-compressed through unchanged. */
@@ -119,7 +119,7 @@ static const struct ta_obsrc_ops *reader(enum ta_input_kind k)
 {
     switch (k) {
     case TA_INPUT_FLOWS:
-        return NULL; /* flow exports: next */
+        return &ta__obsrc_flows;
     case TA_INPUT_EVE:
         return NULL; /* Suricata EVE JSON reader: not yet */
     case TA_INPUT_ZEEK:
@@ -138,6 +138,7 @@ struct ta_obsrc {
     const struct ta_obsrc_ops *ops;
     void *state;
     char *name;
+    struct ta_engine *engine;
     volatile sig_atomic_t stop;
 };
 
@@ -174,10 +175,22 @@ ta_err ta_obsrc_open(enum ta_input_kind kind, const char *where, const struct ta
 ta_err ta_obsrc_run(struct ta_obsrc *s, const struct ta_obs_sink *out, void (*tick)(void *ud),
                     void *tick_ud, char *errbuf, size_t errlen)
 {
-    struct ta_obsrc_run r = {.out = out, .stop = &s->stop, .tick = tick, .tick_ud = tick_ud};
+    struct ta_obsrc_run r = {
+        .out = out, .stop = &s->stop, .tick = tick, .tick_ud = tick_ud, .engine = s->engine};
     if (s->stop)
         return TA_ERR_INTERRUPTED;
     return s->ops->run(s->state, &r, errbuf, errlen);
+}
+
+void ta_obsrc_share(struct ta_obsrc *s, struct ta_obsrc *first)
+{
+    if (s->ops == first->ops && s->ops->share != NULL)
+        s->ops->share(s->state, first->state);
+}
+
+void ta_obsrc_set_engine(struct ta_obsrc *s, struct ta_engine *e)
+{
+    s->engine = e;
 }
 
 void ta_obsrc_stop(struct ta_obsrc *s)
