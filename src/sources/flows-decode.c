@@ -74,7 +74,7 @@ struct tmpl {
     uint16_t id;
     bool options;
     uint16_t nfields;
-    uint32_t min_len; /* bytes of the smallest record */
+    uint32_t min_len;     /* bytes of the smallest record */
     uint64_t refreshed_s; /* export time of its last definition */
     struct field *f;
 };
@@ -219,7 +219,7 @@ struct rec {
 
 /* The export header's clock, to turn uptimes into times. */
 struct hdr_clock {
-    uint64_t unix_us;  /* export time */
+    uint64_t unix_us;   /* export time */
     uint32_t uptime_ms; /* v5/v9: the exporter's uptime at export; IPFIX: none */
     bool has_uptime;
 };
@@ -230,8 +230,11 @@ static uint64_t uptime_to_us(const struct hdr_clock *c, const struct rec *r, uin
         return (r->sysinit_ms + up) * 1000u;
     if (!c->has_uptime)
         return c->unix_us;
-    uint64_t back = (uint64_t)(uint32_t)(c->uptime_ms - up) * 1000u;
-    return back < c->unix_us ? c->unix_us - back : 0;
+    /* Signed: a record may end a little after the header's whole second. */
+    int64_t back = (int64_t)(int32_t)(c->uptime_ms - up) * 1000;
+    if (back < 0)
+        return c->unix_us + (uint64_t)(-back);
+    return (uint64_t)back < c->unix_us ? c->unix_us - (uint64_t)back : 0;
 }
 
 /* The 1-in-N a record says itself (0: none): n-out-of-N, interval and space, or interval. */
@@ -280,7 +283,7 @@ static void emit(struct ta__flows *x, struct exp *e, const struct hdr_clock *c, 
         f.sp = r->sp;
         f.dp = r->dp;
     }
-    f.start = r->start_us != 0 ? r->start_us
+    f.start = r->start_us != 0  ? r->start_us
               : r->has_first_up ? uptime_to_us(c, r, r->first_up)
                                 : c->unix_us;
     f.last = r->end_us != 0 ? r->end_us : r->has_last_up ? uptime_to_us(c, r, r->last_up) : f.start;
@@ -478,8 +481,8 @@ static bool tmpl_put(struct ta__flows *x, struct exp *e, const struct tmpl *nt)
  * and option lengths in bytes; IPFIX ones give a field count, then the
  * scope count. A bad template rejects the rest of the set.
  */
-static void tmpl_set(struct ta__flows *x, struct exp *e, bool ipfix, bool options,
-                     uint16_t set_id, struct ta_cursor *c, uint64_t now_s)
+static void tmpl_set(struct ta__flows *x, struct exp *e, bool ipfix, bool options, uint16_t set_id,
+                     struct ta_cursor *c, uint64_t now_s)
 {
     while (ta_cursor_left(c) >= 4) {
         uint16_t id = 0, nf = 0, scope = 0;
@@ -487,8 +490,7 @@ static void tmpl_set(struct ta__flows *x, struct exp *e, bool ipfix, bool option
             break;
         if (options && !ipfix) {
             uint16_t slen, olen;
-            if (!ta_cursor_u16be(c, &slen) || !ta_cursor_u16be(c, &olen) || slen % 4 ||
-                olen % 4) {
+            if (!ta_cursor_u16be(c, &slen) || !ta_cursor_u16be(c, &olen) || slen % 4 || olen % 4) {
                 x->st.rejected++;
                 return;
             }
@@ -832,9 +834,10 @@ static void sflow_records(struct ta__flows *x, struct exp *e, ta_time_us ts, str
             x->st.rejected++;
             return;
         }
-        int lt = hproto == 1 ? TA_LINK_ETHERNET : hproto == 11 ? TA_LINK_IPV4
-                                              : hproto == 12 ? TA_LINK_IPV6
-                                                             : -1;
+        int lt = hproto == 1    ? TA_LINK_ETHERNET
+                 : hproto == 11 ? TA_LINK_IPV4
+                 : hproto == 12 ? TA_LINK_IPV6
+                                : -1;
         if (lt < 0 || o->packet == NULL) {
             x->st.skipped++;
             continue;
@@ -861,8 +864,8 @@ static void sflow(struct ta__flows *x, ta_time_us ts, const uint8_t *p, size_t l
         ta_addr_set_v6(&agent, a);
     else
         ok = false;
-    ok = ok && ta_cursor_u32be(&c, &sub) && ta_cursor_u32be(&c, &seq) &&
-         ta_cursor_u32be(&c, &up) && ta_cursor_u32be(&c, &nsamp);
+    ok = ok && ta_cursor_u32be(&c, &sub) && ta_cursor_u32be(&c, &seq) && ta_cursor_u32be(&c, &up) &&
+         ta_cursor_u32be(&c, &nsamp);
     if (!ok) {
         x->st.rejected++;
         return;

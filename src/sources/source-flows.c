@@ -117,8 +117,7 @@ static ta_err flows_open(const char *where, const struct ta_obsrc_opts *o, void 
         socklen_t sl;
         if (!parse_addr(where, &ss, &sl)) {
             flows_close(s);
-            snprintf(errbuf, errlen, "%s: not udp://ADDR:PORT (udp://[ADDR]:PORT for IPv6)",
-                     where);
+            snprintf(errbuf, errlen, "%s: not udp://ADDR:PORT (udp://[ADDR]:PORT for IPv6)", where);
             return TA_ERR_ARG;
         }
         s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -147,8 +146,8 @@ static ta_err flows_open(const char *where, const struct ta_obsrc_opts *o, void 
     return TA_OK;
 }
 
-static void on_export_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame,
-                            uint32_t caplen, uint32_t wirelen)
+static void on_export_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
+                            uint32_t wirelen)
 {
     struct flows_src *s = ud;
     if (*s->run->stop) {
@@ -192,8 +191,8 @@ static ta_err collect(struct flows_src *s, const struct ta_obsrc_run *r, char *e
         for (int k = 0; n > 0 && k < 1024 && !*r->stop; k++) {
             struct sockaddr_storage from;
             socklen_t fl = sizeof(from);
-            ssize_t got = recvfrom(s->fd, buf, sizeof(s->buf), MSG_DONTWAIT,
-                                   (struct sockaddr *)&from, &fl);
+            ssize_t got =
+                recvfrom(s->fd, buf, sizeof(s->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
             if (got < 0)
                 break;
             struct ta_addr a;

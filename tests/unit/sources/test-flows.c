@@ -223,7 +223,8 @@ static void test_kinds(void **state)
     assert_string_equal(ta_input_kind_name(TA_INPUT_FLOWS), "flows");
     const uint8_t pcap[] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0};
     assert_int_equal(ta_input_kind_sniff(pcap, sizeof(pcap)), TA_INPUT_PCAP);
-    const char *eve = "{\"timestamp\":\"2024-01-01T00:00:00.000000+0000\",\"event_type\":\"dns\"}\n";
+    const char *eve =
+        "{\"timestamp\":\"2024-01-01T00:00:00.000000+0000\",\"event_type\":\"dns\"}\n";
     assert_int_equal(ta_input_kind_sniff((const uint8_t *)eve, strlen(eve)), TA_INPUT_EVE);
     const char *zeek = "#separator \\x09\n#set_separator\t,\n";
     assert_int_equal(ta_input_kind_sniff((const uint8_t *)zeek, strlen(zeek)), TA_INPUT_ZEEK);
@@ -239,8 +240,7 @@ static void test_kinds(void **state)
     ta_obsrc_opts_default(&o);
     assert_int_equal(ta_obsrc_open(TA_INPUT_FLOWS, "udp://nonsense", &o, &s, err, sizeof(err)),
                      TA_ERR_ARG);
-    assert_int_equal(ta_obsrc_open(TA_INPUT_FLOWS, "/nonexistent/x.pcap", &o, &s, err,
-                                   sizeof(err)),
+    assert_int_equal(ta_obsrc_open(TA_INPUT_FLOWS, "/nonexistent/x.pcap", &o, &s, err, sizeof(err)),
                      TA_ERR_IO);
 }
 
