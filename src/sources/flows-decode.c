@@ -68,6 +68,7 @@ enum act {
 struct field {
     uint16_t len; /* VARLEN: carried by the record */
     uint8_t act;
+    uint16_t off; /* fixed-length templates: the field's offset in the record */
 };
 
 struct tmpl {
@@ -75,6 +76,9 @@ struct tmpl {
     bool options;
     uint16_t nfields;
     uint32_t min_len;     /* bytes of the smallest record */
+    bool fixed;           /* no variable-length field: records are min_len bytes */
+    uint16_t nused;       /* fixed: the fields that fill something, first in f[] order */
+    struct field *used;   /* fixed: those fields with their offsets */
     uint64_t refreshed_s; /* export time of its last definition */
     struct field *f;
 };
@@ -122,7 +126,9 @@ ta_err ta__flows_new(const struct ta_obsrc_opts *o, struct ta__flows **out)
 static void tmpl_release(struct tmpl *t)
 {
     free(t->f);
+    free(t->used);
     t->f = NULL;
+    t->used = NULL;
 }
 
 void ta__flows_free(struct ta__flows *x)
@@ -477,6 +483,33 @@ static bool tmpl_put(struct ta__flows *x, struct exp *e, const struct tmpl *nt)
 }
 
 /*
+ * A template without variable-length fields reads its records at fixed
+ * offsets, visiting only the fields that fill something: most exporters'
+ * templates, and the hot path. False when out of memory.
+ */
+static bool compile_fixed(struct tmpl *t)
+{
+    t->fixed = true;
+    for (uint16_t i = 0; i < t->nfields; i++)
+        if (t->f[i].len == VARLEN)
+            t->fixed = false;
+    if (!t->fixed || t->min_len > 0xffff)
+        return (t->fixed = false, true);
+    t->used = malloc(t->nfields * sizeof(*t->used));
+    if (t->used == NULL)
+        return false;
+    uint32_t off = 0;
+    for (uint16_t i = 0; i < t->nfields; i++) {
+        if (t->f[i].act != A_SKIP) {
+            t->used[t->nused] = t->f[i];
+            t->used[t->nused++].off = (uint16_t)off;
+        }
+        off += t->f[i].len;
+    }
+    return true;
+}
+
+/*
  * One template or options template set. v9 options templates give the scope
  * and option lengths in bytes; IPFIX ones give a field count, then the
  * scope count. A bad template rejects the rest of the set.
@@ -547,6 +580,10 @@ static void tmpl_set(struct ta__flows *x, struct exp *e, bool ipfix, bool option
             x->st.rejected++;
             return;
         }
+        if (!compile_fixed(&t)) {
+            free(t.f);
+            return;
+        }
         if (!tmpl_put(x, e, &t)) {
             free(t.f);
             x->st.skipped++;
@@ -556,6 +593,18 @@ static void tmpl_set(struct ta__flows *x, struct exp *e, bool ipfix, bool option
 
 static uint64_t be_n(const uint8_t *p, uint16_t n)
 {
+    switch (n) {
+    case 1:
+        return p[0];
+    case 2:
+        return ta_rd16be(p);
+    case 4:
+        return ta_rd32be(p);
+    case 8:
+        return (uint64_t)ta_rd32be(p) << 32 | ta_rd32be(p + 4);
+    default:
+        break;
+    }
     uint64_t v = 0;
     for (uint16_t i = 0; i < n; i++)
         v = v << 8 | p[i];
@@ -572,7 +621,7 @@ static uint64_t ntp_us(const uint8_t *p, uint16_t n)
     return (s - 2208988800u) * 1000000u + ((frac * 1000000u) >> 32);
 }
 
-static void put(struct rec *r, uint8_t act, const uint8_t *v, uint16_t n)
+static inline __attribute__((always_inline)) void put(struct rec *r, uint8_t act, const uint8_t *v, uint16_t n)
 {
     uint64_t u = n <= 8 ? be_n(v, n) : 0;
     switch ((enum act)act) {
@@ -704,6 +753,22 @@ static void data_set(struct ta__flows *x, struct exp *e, const struct tmpl *t, b
                      const struct hdr_clock *clk, struct ta_cursor *c, uint16_t port,
                      const struct ta__flows_out *o)
 {
+    if (t->fixed) {
+        const uint8_t *q;
+        while (ta_cursor_view(c, t->min_len, &q)) {
+            struct rec r;
+            memset(&r, 0, sizeof(r));
+            for (uint16_t i = 0; i < t->nused; i++)
+                put(&r, t->used[i].act, q + t->used[i].off, t->used[i].len);
+            if (t->options) {
+                options_rec(e, &r);
+                x->st.skipped++;
+            } else {
+                emit(x, e, clk, &r, port, o);
+            }
+        }
+        return;
+    }
     while (ta_cursor_left(c) >= t->min_len) {
         struct rec r;
         memset(&r, 0, sizeof(r));

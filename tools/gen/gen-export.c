@@ -42,6 +42,7 @@ struct exporter {
     size_t len;       /* bytes in d */
     size_t set_start; /* v9/IPFIX: the open data set's offset, 0 none */
     uint32_t nrec;    /* records (v9: also sets) in d */
+    uint32_t ntmpl;   /* of which templates */
     uint32_t seq, dgrams;
     ta_time_us boot, last_ts;
     ta_time_us tmpl_ts; /* when the template was last sent */
@@ -151,7 +152,9 @@ static void flush_nf(struct exporter *x)
         put32(x->d + 12, x->seq);
         put32(x->d + 16, 1); /* source id */
     }
-    x->seq += x->fmt == F_IPFIX ? x->nrec : 1;
+    /* IPFIX counts data records (RFC 7011 3.1); v9 counts datagrams. */
+    x->seq += x->fmt == F_IPFIX ? x->nrec - x->ntmpl : 1;
+    x->ntmpl = 0;
     send_dgram(x);
     begin_dgram(x);
 }
@@ -175,6 +178,7 @@ static void add_template(struct exporter *x)
     }
     put16(x->d + start + 2, (uint32_t)(x->len - start));
     x->nrec++;
+    x->ntmpl++;
 }
 
 static void add_record(struct exporter *x, const struct ta_addr *s, const struct ta_addr *d,
