@@ -136,7 +136,7 @@ else
     SKIPPED+=("robustness: needs libfixbuf and $FUZZ (make VARIANT=asan tests)")
 fi
 
-frag_begin "flows"
+frag_begin "Flow records: NetFlow v9 and IPFIX decoding, libfixbuf and nfdump"
 frag "Flow export records decoded per second, one core (median of $RUNS runs; the decoder runs $PASSES passes over the records in memory). Records: \`threatatlas-gen --scenario national --scale $SCALE --export netflow9,ipfix\`, $NREC records in one day's export." ""
 frag "| reader | records | wall s | CPU s | records/s (wall) | records/s per core (CPU) |" "|---|---|---|---|---|---|"
 frag "| ours, NetFlow v9 | ${REC[v9]} | ${SECS[v9]} | ${CPUS[v9]} | $(fmt_rate "${REC[v9]}" "${SECS[v9]}") | $(fmt_rate "${REC[v9]}" "${CPUS[v9]}") |"
