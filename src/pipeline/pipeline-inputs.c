@@ -7,6 +7,7 @@
  */
 #include "pipeline/pipeline-inputs.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,49 @@ ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_a
             return te;
     }
     return TA_OK;
+}
+
+/* Append to buf (at *n of cap), keeping it terminated; false once full. */
+static bool add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+    if (*n >= cap - 1)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= cap - *n) {
+        *n = cap - 1;
+        return false;
+    }
+    *n += (size_t)k;
+    return true;
+}
+
+void ta__inputs_describe(const struct ta__inputs *in, bool packets, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (packets)
+        add(buf, cap, &n, "pcap");
+    for (size_t i = 0; i < in->n_obs; i++) {
+        const struct ta_obsrc *s = in->obs[i];
+        const char *kind = ta_input_kind_name(ta_obsrc_kind(s));
+        struct ta_obsrc_origin org[32];
+        size_t no = ta_obsrc_origins(s, org, 32);
+        struct ta_obsrc_stats st;
+        ta_obsrc_get_stats(s, &st);
+        if (no == 0 && st.records > 0)
+            add(buf, cap, &n, "%s%s", n ? "; " : "", kind);
+        for (size_t j = 0; j < no && j < 32; j++)
+            if (org[j].records > 0 &&
+                !add(buf, cap, &n, "%s%s: %s %s domain %u sampling 1 in %u", n ? "; " : "", kind,
+                     org[j].format, org[j].exporter, (unsigned)org[j].domain,
+                     (unsigned)(org[j].sampling ? org[j].sampling : 1)))
+                return;
+    }
 }
 
 void ta__inputs_stop(struct ta__inputs *in)

@@ -621,7 +621,8 @@ static uint64_t ntp_us(const uint8_t *p, uint16_t n)
     return (s - 2208988800u) * 1000000u + ((frac * 1000000u) >> 32);
 }
 
-static inline __attribute__((always_inline)) void put(struct rec *r, uint8_t act, const uint8_t *v, uint16_t n)
+static inline __attribute__((always_inline)) void put(struct rec *r, uint8_t act, const uint8_t *v,
+                                                      uint16_t n)
 {
     uint64_t u = n <= 8 ? be_n(v, n) : 0;
     switch ((enum act)act) {

@@ -3,8 +3,9 @@
 # (threatatlas-gen --export) and read with --input flows must give the same
 # botnet rows, and the same C&C events, as its packets, for its IP and IP:port
 # C&C servers (the intel here is the IP blocklist only: a flow record shows no
-# DNS, so C&C domains are not what it can show). The summary names the
-# exporter and its sampling rate. Release build, like e2e-national.sh.
+# DNS, so C&C domains are not what it can show). The summary and the report
+# (text and JSON) name the exporter and its sampling rate. Release build, like
+# e2e-national.sh.
 set -uo pipefail
 REL=${TA_REL:-$(dirname "$TA_BUILD")/rel}
 BIN=$REL/threatatlas
@@ -43,7 +44,15 @@ print(rows)' "$t/$k.json" >"$t/$k.rows"
         [[ $want -gt 0 && $want -eq $got ]] || { echo "FAIL: $k: $got C&C IP events, packets $want"; fail=1; }
         grep -q "from ${k/sflow/sflow5} 192.0.2.122 domain [0-9]* sampling 1 in 1:" "$t/$k.err" ||
             { echo "FAIL: $k: the summary does not name the exporter"; cat "$t/$k.err"; fail=1; }
+        # The report says which sources contributed, with the exporter and its sampling rate.
+        want_src="flows: ${k/sflow/sflow5} 192.0.2.122 domain $([[ $k == sflow ]] && echo 0 || echo 1) sampling 1 in 1"
+        "$BIN" report --db "$db" --from 2014-03-19 --to 2014-03-20 | grep -qxF "Sources: $want_src" ||
+            { echo "FAIL: $k: the text report does not say 'Sources: $want_src'"; fail=1; }
+        python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["data"]; sys.exit(d.get("sources") != [sys.argv[2]])' \
+            "$t/$k.json" "$want_src" || { echo "FAIL: $k: data.sources in the JSON report"; fail=1; }
     fi
 done
 [[ $(wc -c <"$t/pcap.rows") -gt 10 ]] || { echo "FAIL: the packets gave no botnet row"; fail=1; }
+python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["data"].get("sources") != ["pcap"])' \
+    "$t/pcap.json" || { echo "FAIL: pcap: data.sources is not [\"pcap\"]"; fail=1; }
 exit $fail
