@@ -117,6 +117,9 @@ struct ta_obsrc_run {
     volatile sig_atomic_t *stop;
     void (*tick)(void *ud); /* may be NULL */
     void *tick_ud;
+    /* Packets an input carries (sFlow's sampled headers) go to this engine, to be decoded,
+     * tracked and parsed like captured ones; NULL: they are counted and skipped. */
+    struct ta_engine *engine;
 };
 
 struct ta_obsrc_ops {
@@ -129,6 +132,11 @@ struct ta_obsrc_ops {
     size_t (*origins)(const void *state, struct ta_obsrc_origin *out, size_t max);
     bool live; /* a collector: runs until stopped */
     void (*close)(void *state);
+    /* Optional: from now on keep state (templates, exporters) with `first`, an earlier
+     * source of the same kind in the run, as one collector keeps them over datagrams:
+     * a template read from one file then decodes the data of the next. first outlives
+     * state. */
+    void (*share)(void *state, void *first);
 };
 
 /*
@@ -141,6 +149,10 @@ ta_err ta_obsrc_open(enum ta_input_kind kind, const char *where, const struct ta
                      struct ta_obsrc **out, char *errbuf, size_t errlen);
 ta_err ta_obsrc_run(struct ta_obsrc *s, const struct ta_obs_sink *out, void (*tick)(void *ud),
                     void *tick_ud, char *errbuf, size_t errlen);
+/* s continues from first's state (struct ta_obsrc_ops.share); both of one kind. */
+void ta_obsrc_share(struct ta_obsrc *s, struct ta_obsrc *first);
+/* The engine the packets an input carries go to (see struct ta_obsrc_run). */
+void ta_obsrc_set_engine(struct ta_obsrc *s, struct ta_engine *e);
 /* Async-signal-safe: the running source returns TA_ERR_INTERRUPTED soon. */
 void ta_obsrc_stop(struct ta_obsrc *s);
 void ta_obsrc_get_stats(const struct ta_obsrc *s, struct ta_obsrc_stats *st);

@@ -496,6 +496,7 @@ int ta_cli_analyze(int argc, char **argv)
                 (unsigned long long)st.store.events_repeat,
                 st.store.runs_replaced ? "; replaced the earlier runs of these inputs" : "");
     print_stats(&st.detect, st.events);
+    ta_cli_print_obsrc(stderr, "analyze", p);
 
 out:
     ta_cli_signals_restore();

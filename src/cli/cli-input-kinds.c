@@ -67,3 +67,35 @@ usage:
     free(v);
     return 2;
 }
+
+void ta_cli_print_obsrc(FILE *f, const char *cmd, const struct ta_pipeline *p)
+{
+    for (size_t i = 0; i < ta_pipeline_obsrc_count(p); i++) {
+        const struct ta_obsrc *s = ta_pipeline_obsrc(p, i);
+        struct ta_obsrc_stats st;
+        ta_obsrc_get_stats(s, &st);
+        struct ta_obsrc_origin org[16];
+        size_t n = ta_obsrc_origins(s, org, 16);
+        /* A source that shares another's state reports nothing of its own. */
+        if (st.datagrams == 0 && n == 0)
+            continue;
+        char line[2048];
+        int k = snprintf(line, sizeof(line),
+                         "%s: %s input %s: %llu datagrams, %llu observations, %llu rejected, "
+                         "%llu skipped, %llu templates expired, %llu exporters refused",
+                         cmd, ta_input_kind_name(ta_obsrc_kind(s)), ta_obsrc_name(s),
+                         (unsigned long long)st.datagrams, (unsigned long long)st.records,
+                         (unsigned long long)st.rejected, (unsigned long long)st.skipped,
+                         (unsigned long long)st.templates_expired,
+                         (unsigned long long)st.exporters_refused);
+        for (size_t j = 0; j < n && j < 16 && k > 0 && (size_t)k < sizeof(line); j++)
+            k += snprintf(line + k, sizeof(line) - (size_t)k,
+                          "%s %s %s domain %u sampling 1 in %u: %llu", j ? ";" : "; from",
+                          org[j].format, org[j].exporter, (unsigned)org[j].domain,
+                          (unsigned)(org[j].sampling ? org[j].sampling : 1),
+                          (unsigned long long)org[j].records);
+        if (n > 16 && k > 0 && (size_t)k < sizeof(line))
+            snprintf(line + k, sizeof(line) - (size_t)k, "; and %zu more exporters", n - 16);
+        ta_cli_line(f, "%s", line);
+    }
+}

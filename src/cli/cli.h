@@ -137,6 +137,12 @@ struct ta_pipeline_input;
 int ta_cli_inputs_build(const char *cmd, const struct ta_argseq *q, struct ta_pipeline_input **out,
                         size_t *n);
 
+/*
+ * One line per observation source of p (flow exports, logs) on f: what it read, made,
+ * rejected and skipped, and the exporters that contributed with their sampling rates.
+ */
+void ta_cli_print_obsrc(FILE *f, const char *cmd, const struct ta_pipeline *p);
+
 /* Subcommands: argv[0] is the subcommand name. Return the process exit code. */
 int ta_cli_observe(int argc, char **argv);
 int ta_cli_analyze(int argc, char **argv);

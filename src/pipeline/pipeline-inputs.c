@@ -7,6 +7,7 @@
  */
 #include "pipeline/pipeline-inputs.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,19 @@ ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, 
         }
         if (addr && in->collector == NULL)
             in->collector = pi->where;
+        /* One state per kind in a run: templates read from one file decode the next. */
+        for (size_t j = 0; j < in->n_obs; j++)
+            if (ta_obsrc_kind(in->obs[j]) == k) {
+                ta_obsrc_share(in->obs[in->n_obs], in->obs[j]);
+                break;
+            }
         in->n_obs++;
     }
     return TA_OK;
 }
 
-ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
-                      volatile sig_atomic_t *stop, void (*tick)(void *ud), void *tick_ud,
+ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_atomic_t *stop,
+                      void (*tick)(void *ud), void *tick_ud,
                       void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen)
 {
     for (size_t i = 0; i < in->n_obs; i++) {
@@ -84,7 +91,9 @@ ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
             return TA_ERR_INTERRUPTED;
         struct ta_obsrc *s = in->obs[i];
         in->running = s;
-        ta_err te = ta_obsrc_run(s, sink, ta_obsrc_live(s) ? tick : NULL, tick_ud, errbuf, errlen);
+        ta_obsrc_set_engine(s, e);
+        ta_err te = ta_obsrc_run(s, ta_engine_fanout(e), ta_obsrc_live(s) ? tick : NULL, tick_ud,
+                                 errbuf, errlen);
         in->running = NULL;
         if (te == TA_ERR_TRUNCATED) {
             notice(tick_ud, errbuf);
@@ -94,6 +103,49 @@ ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
             return te;
     }
     return TA_OK;
+}
+
+/* Append to buf (at *n of cap), keeping it terminated; false once full. */
+static bool add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+    if (*n >= cap - 1)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= cap - *n) {
+        *n = cap - 1;
+        return false;
+    }
+    *n += (size_t)k;
+    return true;
+}
+
+void ta__inputs_describe(const struct ta__inputs *in, bool packets, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (packets)
+        add(buf, cap, &n, "pcap");
+    for (size_t i = 0; i < in->n_obs; i++) {
+        const struct ta_obsrc *s = in->obs[i];
+        const char *kind = ta_input_kind_name(ta_obsrc_kind(s));
+        struct ta_obsrc_origin org[32];
+        size_t no = ta_obsrc_origins(s, org, 32);
+        struct ta_obsrc_stats st;
+        ta_obsrc_get_stats(s, &st);
+        if (no == 0 && st.records > 0)
+            add(buf, cap, &n, "%s%s", n ? "; " : "", kind);
+        for (size_t j = 0; j < no && j < 32; j++)
+            if (org[j].records > 0 &&
+                !add(buf, cap, &n, "%s%s: %s %s domain %u sampling 1 in %u", n ? "; " : "", kind,
+                     org[j].format, org[j].exporter, (unsigned)org[j].domain,
+                     (unsigned)(org[j].sampling ? org[j].sampling : 1)))
+                return;
+    }
 }
 
 void ta__inputs_stop(struct ta__inputs *in)

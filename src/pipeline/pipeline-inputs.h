@@ -27,13 +27,21 @@ struct ta__inputs {
 ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, char *errbuf,
                        size_t errlen, bool *usage);
 /*
- * Run every observation source in order into sink. notice(ud, text) is called
+ * Run every observation source in order into e's fan-out (and the packets
+ * some carry into e). notice(ud, text) is called
  * for what does not end the run (a damaged file). Returns the first error
  * that ends it (errbuf says it), TA_ERR_INTERRUPTED after a stop, or TA_OK.
  */
-ta_err ta__inputs_run(struct ta__inputs *in, const struct ta_obs_sink *sink,
-                      volatile sig_atomic_t *stop, void (*tick)(void *ud), void *tick_ud,
+ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_atomic_t *stop,
+                      void (*tick)(void *ud), void *tick_ud,
                       void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen);
+/*
+ * What contributed, for the store's run: "pcap" when captures or an interface were read,
+ * then per observation source its kind and each origin with its sampling rate
+ * ("flows: netflow9 192.0.2.1 domain 0 sampling 1 in 1000"), entries separated by "; ",
+ * cut at cap.
+ */
+void ta__inputs_describe(const struct ta__inputs *in, bool packets, char *buf, size_t cap);
 /* Async-signal-safe. */
 void ta__inputs_stop(struct ta__inputs *in);
 void ta__inputs_release(struct ta__inputs *in);

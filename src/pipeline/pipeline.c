@@ -841,8 +841,7 @@ static ta_err run_obsrc(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (p->in.n_obs == 0 || p->stop)
         return TA_OK;
     char e[TA_OBSRC_ERRLEN];
-    ta_err te = ta__inputs_run(&p->in, ta_engine_fanout(p->e), &p->stop, on_tick, p, obsrc_notice,
-                               e, sizeof(e));
+    ta_err te = ta__inputs_run(&p->in, p->e, &p->stop, on_tick, p, obsrc_notice, e, sizeof(e));
     if (te == TA_OK || te == TA_ERR_INTERRUPTED)
         return TA_OK;
     p->failed = true;
@@ -1120,7 +1119,11 @@ ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err)
     }
     if (p->store != NULL && !p->failed) {
         p->run_id = ta_store_run_id(p->store);
-        ta_err te = ta_store_run_finish(p->store, 0, 0);
+        char srcs[2048];
+        ta__inputs_describe(&p->in, p->in.n_files > 0 || o->iface != NULL, srcs, sizeof(srcs));
+        ta_err te = ta_store_run_set_sources(p->store, srcs);
+        if (te == TA_OK)
+            te = ta_store_run_finish(p->store, 0, 0);
         if (te != TA_OK) {
             p->failed = true;
             return fail(err, te, false, "%s: storing events: %s", o->name,

@@ -119,7 +119,7 @@ static const struct ta_obsrc_ops *reader(enum ta_input_kind k)
 {
     switch (k) {
     case TA_INPUT_FLOWS:
-        return NULL; /* flow exports: next */
+        return &ta__obsrc_flows;
     case TA_INPUT_EVE:
         return &ta__obsrc_eve;
     case TA_INPUT_ZEEK:
@@ -138,6 +138,7 @@ struct ta_obsrc {
     const struct ta_obsrc_ops *ops;
     void *state;
     char *name;
+    struct ta_engine *engine;
     volatile sig_atomic_t stop;
 };
 
@@ -174,10 +175,22 @@ ta_err ta_obsrc_open(enum ta_input_kind kind, const char *where, const struct ta
 ta_err ta_obsrc_run(struct ta_obsrc *s, const struct ta_obs_sink *out, void (*tick)(void *ud),
                     void *tick_ud, char *errbuf, size_t errlen)
 {
-    struct ta_obsrc_run r = {.out = out, .stop = &s->stop, .tick = tick, .tick_ud = tick_ud};
+    struct ta_obsrc_run r = {
+        .out = out, .stop = &s->stop, .tick = tick, .tick_ud = tick_ud, .engine = s->engine};
     if (s->stop)
         return TA_ERR_INTERRUPTED;
     return s->ops->run(s->state, &r, errbuf, errlen);
+}
+
+void ta_obsrc_share(struct ta_obsrc *s, struct ta_obsrc *first)
+{
+    if (s->ops == first->ops && s->ops->share != NULL)
+        s->ops->share(s->state, first->state);
+}
+
+void ta_obsrc_set_engine(struct ta_obsrc *s, struct ta_engine *e)
+{
+    s->engine = e;
 }
 
 void ta_obsrc_stop(struct ta_obsrc *s)
