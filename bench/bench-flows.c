@@ -10,8 +10,8 @@
  *
  * Prints one line: "<records per pass> <datagrams> <seconds for all passes> <CPU
  * seconds for them>" (wall clock, monotonic, and the process's CPU time; the load is
- * not timed: on a shared machine the CPU time is the figure to compare). Templates are kept from one pass to the
- * next, as a collector keeps them.
+ * not timed: on a shared machine the CPU time is the figure to compare). Templates are kept from
+ * one pass to the next, as a collector keeps them.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -137,6 +137,9 @@ struct ta_obsrc_ops {
      * a template read from one file then decodes the data of the next. first outlives
      * state. */
     void (*share)(void *state, void *first);
+    /* Optional: the files an input reads (a directory's files), up to max into out
+     * (owned by state); returns how many in all. NULL: the path given at open. */
+    size_t (*files)(const void *state, const char **out, size_t max);
 };
 
 /*
@@ -151,6 +154,8 @@ ta_err ta_obsrc_run(struct ta_obsrc *s, const struct ta_obs_sink *out, void (*ti
                     void *tick_ud, char *errbuf, size_t errlen);
 /* s continues from first's state (struct ta_obsrc_ops.share); both of one kind. */
 void ta_obsrc_share(struct ta_obsrc *s, struct ta_obsrc *first);
+/* The files s reads (struct ta_obsrc_ops.files), valid while s lives; returns how many. */
+size_t ta_obsrc_files(const struct ta_obsrc *s, const char **out, size_t max);
 /* The engine the packets an input carries go to (see struct ta_obsrc_run). */
 void ta_obsrc_set_engine(struct ta_obsrc *s, struct ta_engine *e);
 /* Async-signal-safe: the running source returns TA_ERR_INTERRUPTED soon. */

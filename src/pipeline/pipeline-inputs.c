@@ -58,16 +58,26 @@ ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, 
             if (k == TA_INPUT_AUTO)
                 k = TA_INPUT_PCAP;
         }
-        if (!addr)
-            in->hashed[in->n_hashed++] = pi->where;
         if (k == TA_INPUT_PCAP) {
-            in->files[in->n_files++] = pi->where;
+            in->hashed[in->n_hashed++] = in->files[in->n_files++] = pi->where;
             continue;
         }
         ta_err te = ta_obsrc_open(k, pi->where, &o->obsrc, &in->obs[in->n_obs], errbuf, errlen);
         if (te != TA_OK) {
             *usage = te == TA_ERR_ARG || te == TA_ERR_UNSUPPORTED;
             return te;
+        }
+        if (!addr) {
+            /* A directory of logs: each of its files is an input of the run's identity. */
+            size_t nf = ta_obsrc_files(in->obs[in->n_obs], NULL, 0);
+            const char **nh = realloc(in->hashed, (in->n_hashed + nf + n) * sizeof(*nh));
+            if (nh == NULL) {
+                ta_obsrc_close(in->obs[in->n_obs]);
+                snprintf(errbuf, errlen, "%s: out of memory", o->name);
+                return TA_ERR_NOMEM;
+            }
+            in->hashed = nh;
+            in->n_hashed += ta_obsrc_files(in->obs[in->n_obs], in->hashed + in->n_hashed, nf);
         }
         if (addr && in->collector == NULL)
             in->collector = pi->where;

@@ -205,6 +205,15 @@ void ta_obsrc_get_stats(const struct ta_obsrc *s, struct ta_obsrc_stats *st)
         s->ops->stats(s->state, st);
 }
 
+size_t ta_obsrc_files(const struct ta_obsrc *s, const char **out, size_t max)
+{
+    if (s->ops->files != NULL)
+        return s->ops->files(s->state, out, max);
+    if (max > 0)
+        out[0] = s->name;
+    return 1;
+}
+
 size_t ta_obsrc_origins(const struct ta_obsrc *s, struct ta_obsrc_origin *out, size_t max)
 {
     return s->ops->origins != NULL ? s->ops->origins(s->state, out, max) : 0;

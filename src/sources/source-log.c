@@ -955,6 +955,7 @@ void ta_logsrc_set_stop(struct ta_logsrc *ls, volatile sig_atomic_t *stop)
 
 struct obs_state {
     struct ta_logsrc *ls;
+    char *where;
     char **paths;
     size_t n;
 };
@@ -965,6 +966,7 @@ static void obs_close(void *state)
     if (s == NULL)
         return;
     ta_logsrc_free(s->ls);
+    free(s->where);
     for (size_t i = 0; i < s->n; i++)
         free(s->paths[i]);
     free(s->paths);
@@ -1058,7 +1060,8 @@ static ta_err obs_open(enum ta_input_kind kind, const char *where, const struct 
         obs_close(s);
         return err;
     }
-    err = obs_paths(s, where, lo.max_files, errbuf, errlen);
+    s->where = strdup(where);
+    err = s->where == NULL ? TA_ERR_NOMEM : obs_paths(s, where, lo.max_files, errbuf, errlen);
     if (err != TA_OK) {
         obs_close(s);
         return err;
@@ -1093,7 +1096,10 @@ static size_t obs_origins(const void *state, struct ta_obsrc_origin *out, size_t
     const struct obs_state *s = state;
     if (max > 0) {
         memset(out, 0, sizeof(*out));
-        snprintf(out->exporter, sizeof(out->exporter), "%s", s->ls->origin.format);
+        /* A log has no exporter: the file (or directory) it came from names the sensor. */
+        const char *w = s->where != NULL ? s->where : "";
+        const char *b = strrchr(w, '/');
+        snprintf(out->exporter, sizeof(out->exporter), "%s", b != NULL && b[1] ? b + 1 : w);
         out->format = s->ls->origin.format;
         out->sampling = 1;
         out->records = s->ls->st.flows + s->ls->st.dns + s->ls->st.http + s->ls->st.tls;
@@ -1119,6 +1125,14 @@ static ta_err access_open(const char *where, const struct ta_obsrc_opts *o, void
     return obs_open(TA_INPUT_ACCESS_LOG, where, o, state, errbuf, errlen);
 }
 
+static size_t obs_files(const void *state, const char **out, size_t max)
+{
+    const struct obs_state *s = state;
+    for (size_t i = 0; i < s->n && i < max; i++)
+        out[i] = s->paths[i];
+    return s->n;
+}
+
 const struct ta_obsrc_ops ta__obsrc_eve = {
     .kind = TA_INPUT_EVE,
     .open = eve_open,
@@ -1126,6 +1140,7 @@ const struct ta_obsrc_ops ta__obsrc_eve = {
     .stats = obs_stats,
     .origins = obs_origins,
     .close = obs_close,
+    .files = obs_files,
 };
 
 const struct ta_obsrc_ops ta__obsrc_zeek = {
@@ -1135,6 +1150,7 @@ const struct ta_obsrc_ops ta__obsrc_zeek = {
     .stats = obs_stats,
     .origins = obs_origins,
     .close = obs_close,
+    .files = obs_files,
 };
 
 const struct ta_obsrc_ops ta__obsrc_access_log = {
@@ -1144,4 +1160,5 @@ const struct ta_obsrc_ops ta__obsrc_access_log = {
     .stats = obs_stats,
     .origins = obs_origins,
     .close = obs_close,
+    .files = obs_files,
 };
