@@ -1061,7 +1061,12 @@ static ta_err obs_open(enum ta_input_kind kind, const char *where, const struct 
         return err;
     }
     s->where = strdup(where);
-    err = s->where == NULL ? TA_ERR_NOMEM : obs_paths(s, where, lo.max_files, errbuf, errlen);
+    if (s->where == NULL) {
+        snprintf(errbuf, errlen, "%s: out of memory", where);
+        obs_close(s);
+        return TA_ERR_NOMEM;
+    }
+    err = obs_paths(s, where, lo.max_files, errbuf, errlen);
     if (err != TA_OK) {
         obs_close(s);
         return err;
