@@ -254,7 +254,7 @@ static void on_flow(void *ud, const struct ta_flow *f)
                ip_bytes(f->bytes_toserver, f->pkts_toserver), f->start, f->last);
     if (f->pkts_toclient > 0) {
         uint16_t rdp =
-            f->proto == 1 ? (uint16_t)(f->icmp_resp_type << 8 | f->icmp_resp_code) : f->sp;
+            (uint16_t)(f->proto == 1 ? (f->icmp_resp_type << 8 | f->icmp_resp_code) : f->sp);
         add_record(x, &f->dst, &f->src, f->proto == 1 ? 0 : f->dp, rdp, f->proto, f->tcp_flags_tc,
                    f->pkts_toclient, ip_bytes(f->bytes_toclient, f->pkts_toclient), f->start,
                    f->last);
