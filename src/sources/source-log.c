@@ -808,7 +808,11 @@ void ta_logsrc_get_stats(const struct ta_logsrc *ls, struct ta_logsrc_stats *st)
 
 /* ---- files as lines ---------------------------------------------------------------------- */
 
-#define READ_CHUNK (256u * 1024u)
+/*
+ * Reads of 64 KiB into a buffer that starts at twice that and grows, up to the line cap,
+ * only for a line that needs it: a merge of many Zeek files holds little per file.
+ */
+#define READ_CHUNK (64u * 1024u)
 
 ta_err ta__ls_lines_open(struct ls_lines *r, const char *path, uint32_t max_line, char *errbuf,
                          size_t errlen)
@@ -821,7 +825,7 @@ ta_err ta__ls_lines_open(struct ls_lines *r, const char *path, uint32_t max_line
         return TA_ERR_IO;
     }
     gzbuffer(r->gz, READ_CHUNK);
-    r->cap = (size_t)max_line + READ_CHUNK + 1;
+    r->cap = 2 * READ_CHUNK;
     r->buf = malloc(r->cap);
     if (r->buf == NULL) {
         gzclose(r->gz);
@@ -868,7 +872,10 @@ int ta__ls_lines_next(struct ls_lines *r, const char **line, size_t *len, char *
             }
             return 0;
         }
-        if (r->end - r->start > r->max_line) {
+        if (r->skipping) {
+            /* Still inside a line that was too long: drop what was read of it. */
+            r->start = r->end = 0;
+        } else if (r->end - r->start > r->max_line) {
             /* Too long: hand out a line one byte over the cap (it is rejected) and drop the
              * rest up to the next line end. */
             *line = r->buf + r->start;
@@ -881,6 +888,17 @@ int ta__ls_lines_next(struct ls_lines *r, const char **line, size_t *len, char *
             memmove(r->buf, r->buf + r->start, r->end - r->start);
             r->end -= r->start;
             r->start = 0;
+        }
+        size_t most = (size_t)r->max_line + READ_CHUNK + 1;
+        if (r->cap - r->end < READ_CHUNK && r->cap < most) {
+            size_t ncap = r->cap * 2 < most ? r->cap * 2 : most;
+            char *nb = realloc(r->buf, ncap);
+            if (nb == NULL) {
+                snprintf(errbuf, errlen, "cannot read %s: out of memory", r->path);
+                return -1;
+            }
+            r->buf = nb;
+            r->cap = ncap;
         }
         size_t room = r->cap - r->end;
         if (room > READ_CHUNK)

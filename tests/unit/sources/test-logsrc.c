@@ -673,6 +673,41 @@ static void test_shared_access(void **state)
     ta_logsrc_free(ls);
 }
 
+/* A line over the cap in a file is one rejected line, however long; the next lines are read. */
+static void test_files_long_line(void **state)
+{
+    (void)state;
+    size_t big = 300000;
+    char *text = malloc(big + 400);
+    assert_non_null(text);
+    size_t o = (size_t)snprintf(text, 400,
+                                "{\"timestamp\":\"2014-03-19T00:00:03.000000+0000\","
+                                "\"event_type\":\"stats\"}\n{\"x\":\"");
+    memset(text + o, 'a', big);
+    o += big;
+    o += (size_t)snprintf(text + o, 400,
+                          "\"}\n{\"timestamp\":\"2014-03-19T00:00:04.000000+0000\","
+                          "\"event_type\":\"alert\"}\n");
+    text[o] = 0;
+    write_file("long.json", text, false);
+    free(text);
+    struct seen s;
+    struct ta_obs_sink sink;
+    struct ta_logsrc_opts lo;
+    ta_logsrc_opts_default(&lo);
+    lo.max_line = 1000;
+    struct ta_logsrc *ls = mk(TA_INPUT_EVE, &lo, &s, &sink);
+    const char *paths[] = {path("long.json")};
+    char err[512];
+    assert_int_equal(ta_logsrc_read_files(ls, paths, 1, err, sizeof(err)), TA_OK);
+    struct ta_logsrc_stats st = stats(ls);
+    assert_int_equal(st.lines, 3);
+    assert_int_equal(st.rejected, 1);
+    assert_int_equal(st.ignored, 2);
+    assert_int_equal(st.first_rejected, 2);
+    ta_logsrc_free(ls);
+}
+
 static void test_files_errors(void **state)
 {
     (void)state;
@@ -725,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_access_combined), cmocka_unit_test(test_access_nginx_format),
         cmocka_unit_test(test_access_iis),      cmocka_unit_test(test_shared_zeek),
         cmocka_unit_test(test_shared_access),   cmocka_unit_test(test_files_errors),
+        cmocka_unit_test(test_files_long_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
