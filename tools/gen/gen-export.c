@@ -102,15 +102,14 @@ static void send_dgram(struct exporter *x)
 /* ---- NetFlow v9 / IPFIX ---------------------------------------------- */
 
 /* v9 fields: src, dst, sport, dport, proto, flags, pkts, bytes, first, last (uptime). */
-static const uint16_t v9_fields[][2] = {{8, 4},  {12, 4}, {7, 2}, {11, 2}, {4, 1},
-                                        {6, 1},  {2, 4},  {1, 4}, {22, 4}, {21, 4}};
+static const uint16_t v9_fields[][2] = {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1},
+                                        {6, 1}, {2, 4},  {1, 4}, {22, 4}, {21, 4}};
 #define V9_REC 30u
 /* IPFIX: the same with absolute milliseconds, then an enterprise element (4 bytes) and a
  * variable-length one (interfaceName, 82). */
-static const uint16_t ipfix_fields[][2] = {{8, 4},   {12, 4},  {7, 2},  {11, 2},
-                                           {4, 1},   {6, 1},   {2, 8},  {1, 8},
-                                           {152, 8}, {153, 8}, {0x8000 | 100, 4},
-                                           {82, 0xffff}};
+static const uint16_t ipfix_fields[][2] = {
+    {8, 4}, {12, 4},  {7, 2},   {11, 2},           {4, 1},      {6, 1}, {2, 8},
+    {1, 8}, {152, 8}, {153, 8}, {0x8000 | 100, 4}, {82, 0xffff}};
 
 static void begin_dgram(struct exporter *x)
 {
@@ -254,10 +253,12 @@ static void on_flow(void *ud, const struct ta_flow *f)
     add_record(x, &f->src, &f->dst, sp, dp, f->proto, f->tcp_flags_ts, f->pkts_toserver,
                ip_bytes(f->bytes_toserver, f->pkts_toserver), f->start, f->last);
     if (f->pkts_toclient > 0) {
-        uint16_t rdp = f->proto == 1 ? (uint16_t)(f->icmp_resp_type << 8 | f->icmp_resp_code)
-                                     : f->sp;
-        add_record(x, &f->dst, &f->src, f->proto == 1 ? 0 : f->dp, rdp, f->proto,
-                   f->tcp_flags_tc, f->pkts_toclient,
+        uint16_t rdp = f->sp, rsp = f->dp;
+        if (f->proto == 1) {
+            rdp = (uint16_t)(f->icmp_resp_type << 8 | f->icmp_resp_code);
+            rsp = 0;
+        }
+        add_record(x, &f->dst, &f->src, rsp, rdp, f->proto, f->tcp_flags_tc, f->pkts_toclient,
                    ip_bytes(f->bytes_toclient, f->pkts_toclient), f->start, f->last);
     }
 }
@@ -292,17 +293,17 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
     if (x->len + 88 + hp > MAX_DGRAM)
         flush_sflow(x);
     x->last_ts = ts;
-    add32(x, 1);                  /* flow sample */
-    add32(x, 32 + 8 + 16 + hp);   /* its length */
+    add32(x, 1);                     /* flow sample */
+    add32(x, 32 + 8 + 16 + hp);      /* its length */
     add32(x, x->seq * 64 + x->nrec); /* sample sequence */
-    add32(x, 3);                  /* source id: interface 3 */
-    add32(x, 1);                  /* sampling rate: every packet */
+    add32(x, 3);                     /* source id: interface 3 */
+    add32(x, 1);                     /* sampling rate: every packet */
     add32(x, x->seq * 64 + x->nrec); /* sample pool */
-    add32(x, 0);                  /* drops */
-    add32(x, 3);                  /* input */
-    add32(x, 4);                  /* output */
-    add32(x, 1);                  /* one record */
-    add32(x, 1);                  /* raw packet header */
+    add32(x, 0);                     /* drops */
+    add32(x, 3);                     /* input */
+    add32(x, 4);                     /* output */
+    add32(x, 1);                     /* one record */
+    add32(x, 1);                     /* raw packet header */
     add32(x, 16 + hp);
     add32(x, 1); /* Ethernet */
     add32(x, wirelen);
