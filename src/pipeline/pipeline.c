@@ -564,6 +564,9 @@ static void stats_extra(struct ta_json *j, void *ud)
 {
     struct ta_pipeline *p = ud;
     ta_eve_proto_stats(j, p->proto, p->o->eve_extension);
+    /* Suricata's schema has no place for them: with the extension only. */
+    if (p->o->eve_extension)
+        ta__inputs_stats_json(&p->in, j);
 }
 
 bool ta_pipeline_eve_types_parse(const char *list, unsigned *out)
