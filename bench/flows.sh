@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Flow records: how fast NetFlow v9 and IPFIX export records are decoded, and
 # the peers on the same records here.
-#   ours        bench-flows FILE PASSES: the decoder alone (src/sources/flows-decode.c),
-#               datagrams in memory, records counted (no output)
+#   ours        bench-flows FILE PASSES: the flows reader (threatatlas/obsrc.h) over the
+#               export capture in the page cache: UDP decoded, records decoded and
+#               counted (no output)
 #   observe     threatatlas observe --input flows -r FILE -o /dev/null: capture read,
 #               decode, EVE netflow records written
 #   libfixbuf   bench/peers/fixbuf-read (CERT NetSA's IPFIX library) over the same IPFIX
@@ -137,7 +138,7 @@ else
 fi
 
 frag_begin "Flow records: NetFlow v9 and IPFIX decoding, libfixbuf and nfdump"
-frag "Flow export records decoded per second, one core (median of $RUNS runs; the decoder runs $PASSES passes over the records in memory). Records: \`threatatlas-gen --scenario national --scale $SCALE --export netflow9,ipfix\`, $NREC records in one day's export." ""
+frag "Flow export records decoded per second, one core (median of $RUNS runs; ours reads the export capture $PASSES times from the page cache). Records: \`threatatlas-gen --scenario national --scale $SCALE --export netflow9,ipfix\`, $NREC records in one day's export." ""
 frag "| reader | records | wall s | CPU s | records/s (wall) | records/s per core (CPU) |" "|---|---|---|---|---|---|"
 frag "| ours, NetFlow v9 | ${REC[v9]} | ${SECS[v9]} | ${CPUS[v9]} | $(fmt_rate "${REC[v9]}" "${SECS[v9]}") | $(fmt_rate "${REC[v9]}" "${CPUS[v9]}") |"
 frag "| ours, IPFIX (an enterprise and a variable-length element per record) | ${REC[ipfix]} | ${SECS[ipfix]} | ${CPUS[ipfix]} | $(fmt_rate "${REC[ipfix]}" "${SECS[ipfix]}") | $(fmt_rate "${REC[ipfix]}" "${CPUS[ipfix]}") |"

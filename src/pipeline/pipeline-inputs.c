@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "threatatlas/json.h"
+
 #include "common/banned.h"
 
 ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, char *errbuf,
@@ -156,6 +158,44 @@ void ta__inputs_describe(const struct ta__inputs *in, bool packets, char *buf, s
                      (unsigned)(org[j].sampling ? org[j].sampling : 1)))
                 return;
     }
+}
+
+void ta__inputs_stats_json(const struct ta__inputs *in, struct ta_json *j)
+{
+    if (in->n_obs == 0)
+        return;
+    ta_json_key(j, "inputs");
+    ta_json_arr_open(j);
+    for (size_t i = 0; i < in->n_obs; i++) {
+        const struct ta_obsrc *s = in->obs[i];
+        struct ta_obsrc_stats st;
+        ta_obsrc_get_stats(s, &st);
+        ta_json_obj_open(j);
+        ta_json_kv_str(j, "kind", ta_input_kind_name(ta_obsrc_kind(s)));
+        ta_json_kv_str(j, "name", ta_obsrc_name(s));
+        ta_json_kv_uint(j, "datagrams", st.datagrams);
+        ta_json_kv_uint(j, "observations", st.records);
+        ta_json_kv_uint(j, "rejected", st.rejected);
+        ta_json_kv_uint(j, "skipped", st.skipped);
+        ta_json_kv_uint(j, "templates_expired", st.templates_expired);
+        ta_json_kv_uint(j, "exporters_refused", st.exporters_refused);
+        struct ta_obsrc_origin org[32];
+        size_t no = ta_obsrc_origins(s, org, 32);
+        ta_json_key(j, "origins");
+        ta_json_arr_open(j);
+        for (size_t k = 0; k < no && k < 32; k++) {
+            ta_json_obj_open(j);
+            ta_json_kv_str(j, "format", org[k].format);
+            ta_json_kv_str(j, "exporter", org[k].exporter);
+            ta_json_kv_uint(j, "domain", org[k].domain);
+            ta_json_kv_uint(j, "sampling", org[k].sampling);
+            ta_json_kv_uint(j, "records", org[k].records);
+            ta_json_obj_close(j);
+        }
+        ta_json_arr_close(j);
+        ta_json_obj_close(j);
+    }
+    ta_json_arr_close(j);
 }
 
 void ta__inputs_stop(struct ta__inputs *in)

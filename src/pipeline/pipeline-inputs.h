@@ -42,6 +42,14 @@ ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_a
  * cut at cap.
  */
 void ta__inputs_describe(const struct ta__inputs *in, bool packets, char *buf, size_t cap);
+/*
+ * The observation sources' counts for the stats record (its extension): "inputs": one
+ * object per source with kind, name, datagrams, observations, rejected, skipped,
+ * templates_expired, exporters_refused and "origins" (format, exporter, domain, sampling,
+ * records). Nothing without observation sources.
+ */
+struct ta_json;
+void ta__inputs_stats_json(const struct ta__inputs *in, struct ta_json *j);
 /* Async-signal-safe. */
 void ta__inputs_stop(struct ta__inputs *in);
 void ta__inputs_release(struct ta__inputs *in);

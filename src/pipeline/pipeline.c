@@ -473,7 +473,9 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (te != TA_OK)
         return fail(err, te, false, "%s: %s", o->name, serr);
     ta_store_set_skew(p->store, (ta_time_us)o->skew_ms * 1000);
-    size_t nin = p->in.n_hashed;
+    /* A live run (a collector) has no input files of its own: every start is a new run;
+     * the files read before the collector starts are part of it, not its identity. */
+    size_t nin = p->live ? 0 : p->in.n_hashed;
     struct ta_store_input *inputs = calloc(nin ? nin : 1, sizeof(*inputs));
     if (inputs == NULL)
         return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
@@ -564,6 +566,9 @@ static void stats_extra(struct ta_json *j, void *ud)
 {
     struct ta_pipeline *p = ud;
     ta_eve_proto_stats(j, p->proto, p->o->eve_extension);
+    /* Suricata's schema has no place for them: with the extension only. */
+    if (p->o->eve_extension)
+        ta__inputs_stats_json(&p->in, j);
 }
 
 bool ta_pipeline_eve_types_parse(const char *list, unsigned *out)

@@ -585,7 +585,7 @@ static void tmpl_set(struct ta__flows *x, struct exp *e, bool ipfix, bool option
             return;
         }
         if (!tmpl_put(x, e, &t)) {
-            free(t.f);
+            tmpl_release(&t);
             x->st.skipped++;
         }
     }

@@ -2,8 +2,8 @@
 # observe --collect udp://127.0.0.1:PORT receives NetFlow exports from several
 # exporters at once until SIGTERM: akvorado's v5 export from 127.0.0.2 and its
 # v9 template and data from 127.0.0.3 give their 29 and 4 records (the counts
-# nfdump found in them), each record naming its exporter; a bad address is one
-# error line and exit 2.
+# nfdump found in them), each record naming its exporter, and the stats record
+# counts them by exporter; a bad address is one error line and exit 2.
 set -uo pipefail
 D=${TA_SHARED_DATA:-}
 AK=$D/netflow-akvorado/outlet/flow/decoder/netflow/testdata
@@ -44,5 +44,15 @@ pid=
 n2=$(grep '"event_type":"netflow"' "$t/out.json" | grep -c '"format":"netflow5","exporter":"127.0.0.2"')
 n3=$(grep '"event_type":"netflow"' "$t/out.json" | grep -c '"format":"netflow9","exporter":"127.0.0.3"')
 [[ $n2 -eq 29 && $n3 -eq 4 ]] || { echo "FAIL: records from 127.0.0.2: $n2 (want 29), from 127.0.0.3: $n3 (want 4)"; fail=1; }
-grep -q '"event_type":"stats"' "$t/out.json" || { echo "FAIL: no stats record at the end"; fail=1; }
+# The stats record (with the extension) counts the collector's records by exporter.
+python3 - "$t/out.json" <<'PY' || fail=1
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+ins = last["stats"]["inputs"]
+got = sorted((o["format"], o["exporter"], o["records"]) for o in ins[0]["origins"])
+want = [("netflow5", "127.0.0.2", 29), ("netflow9", "127.0.0.3", 4)]
+if last["event_type"] != "stats" or ins[0]["kind"] != "flows" or got != want or ins[0]["observations"] != 33:
+    print("FAIL: stats.inputs", ins)
+    sys.exit(1)
+PY
 exit $fail

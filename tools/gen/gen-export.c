@@ -253,11 +253,13 @@ static void on_flow(void *ud, const struct ta_flow *f)
     add_record(x, &f->src, &f->dst, sp, dp, f->proto, f->tcp_flags_ts, f->pkts_toserver,
                ip_bytes(f->bytes_toserver, f->pkts_toserver), f->start, f->last);
     if (f->pkts_toclient > 0) {
-        uint16_t rdp =
-            (uint16_t)(f->proto == 1 ? (f->icmp_resp_type << 8 | f->icmp_resp_code) : f->sp);
-        add_record(x, &f->dst, &f->src, f->proto == 1 ? 0 : f->dp, rdp, f->proto, f->tcp_flags_tc,
-                   f->pkts_toclient, ip_bytes(f->bytes_toclient, f->pkts_toclient), f->start,
-                   f->last);
+        uint16_t rdp = f->sp, rsp = f->dp;
+        if (f->proto == 1) {
+            rdp = (uint16_t)(f->icmp_resp_type << 8 | f->icmp_resp_code);
+            rsp = 0;
+        }
+        add_record(x, &f->dst, &f->src, rsp, rdp, f->proto, f->tcp_flags_tc, f->pkts_toclient,
+                   ip_bytes(f->bytes_toclient, f->pkts_toclient), f->start, f->last);
     }
 }
 
