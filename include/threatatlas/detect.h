@@ -335,6 +335,10 @@ struct ta_detect_http {
     /* The content verdicts, computed ahead by ta_detect_http_content(); NULL: the detector
      * computes them. */
     const struct ta_detect_http_content *content;
+    /* Body lengths as sent, for inputs that carry no bodies (sensor and server logs):
+     * where a body pointer is NULL, its length as sent stands in for req_len/resp_len
+     * in the answered test and the request sizes. */
+    uint64_t req_sent, resp_sent;
 };
 
 /*

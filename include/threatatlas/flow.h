@@ -34,6 +34,22 @@ enum ta_app_proto {
 };
 const char *ta_app_proto_name(enum ta_app_proto p);
 
+/*
+ * Where a flow made without packets came from (a flow record, a sensor's
+ * log): the reader that made it sets ta_flow.origin; flows the engine makes
+ * from packets have none.
+ */
+struct ta_flow_origin {
+    const char *format;       /* "netflow5", "netflow9", "ipfix", "sflow5", "eve", "zeek" ... */
+    struct ta_addr exporter;  /* the router or sensor (family 0: unknown) */
+    uint32_t domain;          /* observation domain, source id or engine id */
+    uint32_t sampling;        /* 1 in N packets was seen (0 or 1: every packet) */
+    uint32_t in_if, out_if;   /* SNMP interface indexes, 0 when not exported */
+    uint8_t min_ttl, max_ttl; /* 0: not exported */
+    uint8_t tos;
+    bool unidirectional; /* a one-way record: the *_toclient counters are not known */
+};
+
 struct ta_flow {
     uint64_t id;             /* EVE flow_id: deterministic hash of 5-tuple + start, < 2^53 */
     struct ta_addr src, dst; /* src = client (initiator) */
@@ -54,7 +70,8 @@ struct ta_flow {
     uint8_t icmp_type, icmp_code; /* ICMP: first packet toserver */
     bool icmp_resp_seen;          /* ICMP: a packet toclient was seen */
     uint8_t icmp_resp_type, icmp_resp_code;
-    uint8_t ip_version; /* 4 or 6 */
+    uint8_t ip_version;                  /* 4 or 6 */
+    const struct ta_flow_origin *origin; /* NULL: made from packets by the engine */
 };
 
 /* TCP connection state as reported in EVE tcp.state. */

@@ -29,10 +29,27 @@
  * allow list, waiting for the database's writer, a damaged capture) go to
  * the notice callback.
  *
- * Extending it. A new kind of source (a ring buffer, a socket, a replay of
- * a store) is opened in open_sources() in src/pipeline/pipeline.c and run
- * through the same ta_source_cb, so it feeds ta_engine_packet() like the
- * files and interfaces do; its options go in struct ta_pipeline_opts. A new
+ * Inputs of several kinds. Each input (struct ta_pipeline_input) names its
+ * kind (enum ta_input_kind, threatatlas/obsrc.h: pcap, flows, eve, zeek,
+ * access-log) or leaves it to be sniffed from the file's first bytes (a
+ * file whose kind is not sure is read as a capture, which then says what is
+ * wrong with it). Captures are read first, in order, through the engine;
+ * then every other input, in order, through its observation source, whose
+ * flows and records reach the same sinks through ta_engine_fanout() (they
+ * do not move the engine's clock). A collector (udp://ADDR:PORT, kind
+ * flows) makes the run live like an interface: it runs until
+ * ta_pipeline_stop(). Per-source counts and the exporters (with their
+ * sampling rates) that contributed: ta_pipeline_obsrc_count() and
+ * ta_pipeline_obsrc(). The inputs are resolved, opened and run in
+ * src/pipeline/pipeline-inputs.c.
+ *
+ * Extending it. A new kind of input that is not packets (a log format, a
+ * record format) is a struct ta_obsrc_ops registered by kind in
+ * src/sources/obsrc.c; the pipeline needs no change. A new kind of packet
+ * source (a ring buffer, a socket) is opened in open_sources() in
+ * src/pipeline/pipeline.c and run through the same ta_source_cb, so it
+ * feeds ta_engine_packet() like the files and interfaces do; its options go
+ * in struct ta_pipeline_opts. A new
  * sink is a struct ta_obs_sink registered in assemble() next to the EVE
  * writer and the detector.
  *
@@ -60,6 +77,7 @@
 #include "threatatlas/engine.h"
 #include "threatatlas/enrich.h"
 #include "threatatlas/intel.h"
+#include "threatatlas/obsrc.h"
 #include "threatatlas/proto.h"
 #include "threatatlas/source.h"
 #include "threatatlas/store.h"
@@ -74,6 +92,12 @@ enum ta_pipeline_format {
     TA_PIPELINE_INTELMQ, /* IntelMQ events */
 };
 
+/* One input of a run: a file or a collector address, of a kind. */
+struct ta_pipeline_input {
+    enum ta_input_kind kind; /* TA_INPUT_AUTO: sniffed from the file */
+    const char *where;       /* a path; with TA_INPUT_FLOWS also udp://ADDR:PORT */
+};
+
 struct ta_pipeline_opts {
     enum ta_pipeline_mode mode;
     const char *name; /* the command, the prefix of messages ("analyze") */
@@ -83,6 +107,10 @@ struct ta_pipeline_opts {
     size_t n_files;
     const char *iface;
     struct ta_source_opts source; /* BPF, snaplen */
+    /* Inputs with their kinds, in order (instead of files: give one or the other). */
+    const struct ta_pipeline_input *inputs;
+    size_t n_inputs;
+    struct ta_obsrc_opts obsrc; /* flow exports: template limits; collector buffer */
 
     /* Stages. */
     /*
@@ -228,5 +256,10 @@ struct ta_pipeline_stats {
     uint64_t app_memcap_drops;
 };
 void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats *st);
+
+/* The observation sources of the run (inputs that are not captures), in input order, for
+ * their counts and origins (threatatlas/obsrc.h); valid while p lives. */
+size_t ta_pipeline_obsrc_count(const struct ta_pipeline *p);
+const struct ta_obsrc *ta_pipeline_obsrc(const struct ta_pipeline *p, size_t i);
 
 #endif

@@ -217,6 +217,8 @@ ta_err ta_store_commit(struct ta_store *st);
 /* Replace the open run's intel version (a sensor reloaded its intel); written
  * with the open batch if there is one, else at once. */
 ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version);
+/* Record the open run's sources (struct ta_store_run_desc.sources). */
+ta_err ta_store_run_set_sources(struct ta_store *st, const char *sources);
 /* Whether events were added since the last commit. */
 bool ta_store_pending(const struct ta_store *st);
 
@@ -273,6 +275,10 @@ struct ta_store_run_desc {
                                      unfinished live run was interrupted) */
     const struct ta_store_input *inputs;
     size_t n_inputs;
+    /* The kinds of input that contributed and, for flow records, each exporter with its
+     * sampling rate: entries separated by "; " ("pcap; flows: ipfix 192.0.2.1 domain 1
+     * sampling 1 in 1000"); "" when not recorded. */
+    const char *sources;
 };
 /* Return false to stop the listing. */
 typedef bool (*ta_store_run_cb)(void *ctx, const struct ta_store_run_desc *run);

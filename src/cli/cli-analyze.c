@@ -19,7 +19,9 @@
 #include "common/banned.h"
 
 struct analyze_cfg {
-    struct ta_strlist read;
+    struct ta_argseq inputs; /* -r, --collect, --input in order */
+    const char *log_format;  /* access logs */
+    const char *log_server;
     const char *iface;
     const char *filter;
     const char *db;
@@ -56,12 +58,25 @@ struct analyze_cfg {
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
 static const struct ta_opt analyze_opts[] = {
-    {"read", 'r', TA_OPT_STRLIST, OFF(read), NULL, 0, 0, "FILE",
-     "capture to read (pcap/pcapng); repeat to read several in order"},
+    {"read", 'r', TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "FILE",
+     "input to read: a capture (pcap/pcapng) or, after --input, another kind; repeat to read "
+     "several in order"},
+    {"input", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "KIND",
+     "kind of the inputs (-r, --collect) after it: auto (default: from the content), pcap, "
+     "flows (NetFlow v5/v9, IPFIX, sFlow exports: a capture of export packets), eve, zeek, "
+     "access-log"},
+    {"collect", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "udp://ADDR:PORT",
+     "receive NetFlow/IPFIX/sFlow exports from any number of exporters until SIGINT/SIGTERM "
+     "(after the files); repeatable"},
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
      "capture live until SIGINT/SIGTERM, storing as it goes; SIGHUP reloads the intel and "
      "allow lists from --db and reopens -o and --log"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
+    {"log-format", 0, TA_OPT_STR, OFF(log_format), NULL, 0, 0, "FORMAT",
+     "access logs: combined, common, or an nginx log_format string (default: combined or "
+     "common line by line, IIS W3C by its #Fields header)"},
+    {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
+     "access logs: the web server's address, for logs that do not name it"},
     {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE",
      "database: indicators are read from it, events are stored in it"},
     {"home", 0, TA_OPT_STR, OFF(home), NULL, 0, 0, "CC[,CC]", "home constituency countries"},
@@ -329,6 +344,8 @@ int ta_cli_analyze(int argc, char **argv)
     struct ta_pipeline *p = NULL;
     struct ta_pipeline_error err;
     const char **allow = NULL;
+    struct ta_pipeline_input *inputs = NULL;
+    size_t n_inputs = 0;
     rc = 0;
 
     if (strcmp(cfg.format, "eve") != 0 && strcmp(cfg.format, "intelmq") != 0) {
@@ -340,10 +357,14 @@ int ta_cli_analyze(int argc, char **argv)
     ta_pipeline_opts_default(&po);
     po.mode = TA_PIPELINE_ANALYZE;
     po.name = "analyze";
-    po.files = cfg.read.v;
-    po.n_files = cfg.read.n;
+    if ((rc = ta_cli_inputs_build("analyze", &cfg.inputs, &inputs, &n_inputs)) != 0)
+        goto out;
+    po.inputs = inputs;
+    po.n_inputs = n_inputs;
     po.iface = cfg.iface;
     po.source.bpf = cfg.filter;
+    po.obsrc.access_format = cfg.log_format;
+    po.obsrc.access_server = cfg.log_server;
     po.proto.http_keep_headers =
         true; /* Content-Type and Accept of requests feed the webshell check */
     po.proto.http_body_limit = cfg.http_body_limit;
@@ -480,10 +501,12 @@ int ta_cli_analyze(int argc, char **argv)
                 (unsigned long long)st.store.events_repeat,
                 st.store.runs_replaced ? "; replaced the earlier runs of these inputs" : "");
     print_stats(&st.detect, st.events);
+    ta_cli_print_obsrc(stderr, "analyze", p);
 
 out:
     ta_cli_signals_restore();
     ta_pipeline_free(p);
+    free(inputs);
     free(allow);
     ta_opts_release(&analyze_spec, &cfg);
     return rc;

@@ -19,7 +19,9 @@
 #include "common/banned.h"
 
 struct observe_cfg {
-    struct ta_strlist read;
+    struct ta_argseq inputs; /* -r, --collect, --input in order */
+    const char *log_format;  /* access logs */
+    const char *log_server;
     const char *iface;
     const char *filter;
     const char *output;
@@ -37,12 +39,24 @@ struct observe_cfg {
 
 #define OFF(f) offsetof(struct observe_cfg, f)
 static const struct ta_opt observe_opts[] = {
-    {"read", 'r', TA_OPT_STRLIST, OFF(read), NULL, 0, 0, "FILE",
-     "capture to read: pcap or pcapng, optionally gzip-compressed; repeat to read several in "
-     "order"},
+    {"read", 'r', TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "FILE",
+     "input to read: a capture (pcap or pcapng, optionally gzip-compressed) or, after --input, "
+     "another kind; repeat to read several in order"},
+    {"input", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "KIND",
+     "kind of the inputs (-r, --collect) after it: auto (default: from the content), pcap, "
+     "flows (NetFlow v5/v9, IPFIX, sFlow exports: a capture of export packets), eve, zeek, "
+     "access-log"},
+    {"collect", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "udp://ADDR:PORT",
+     "receive NetFlow/IPFIX/sFlow exports from any number of exporters until SIGINT/SIGTERM "
+     "(after the files); repeatable"},
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
      "capture live on this interface until SIGINT/SIGTERM; SIGHUP reopens -o"},
     {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
+    {"log-format", 0, TA_OPT_STR, OFF(log_format), NULL, 0, 0, "FORMAT",
+     "access logs: combined, common, or an nginx log_format string (default: combined or "
+     "common line by line, IIS W3C by its #Fields header)"},
+    {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
+     "access logs: the web server's address, for logs that do not name it"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
     {"threads", 0, TA_OPT_U32, OFF(threads), "0", 0, 64, "N",
      "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
@@ -135,10 +149,18 @@ int ta_cli_observe(int argc, char **argv)
     ta_pipeline_opts_default(&po);
     po.mode = TA_PIPELINE_OBSERVE;
     po.name = "observe";
-    po.files = cfg.read.v;
-    po.n_files = cfg.read.n;
+    struct ta_pipeline_input *inputs = NULL;
+    size_t n_inputs = 0;
+    if ((rc = ta_cli_inputs_build("observe", &cfg.inputs, &inputs, &n_inputs)) != 0) {
+        ta_opts_release(&observe_spec, &cfg);
+        return rc;
+    }
+    po.inputs = inputs;
+    po.n_inputs = n_inputs;
     po.iface = cfg.iface;
     po.source.bpf = cfg.filter;
+    po.obsrc.access_format = cfg.log_format;
+    po.obsrc.access_server = cfg.log_server;
     po.source.snaplen = cfg.snaplen;
     po.engine.max_flows = cfg.max_flows;
     po.threads = cfg.threads;
@@ -185,6 +207,7 @@ int ta_cli_observe(int argc, char **argv)
 out:
     ta_cli_signals_restore();
     ta_pipeline_free(p);
+    free(inputs);
     ta_opts_release(&observe_spec, &cfg);
     return rc;
 }

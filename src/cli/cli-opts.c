@@ -70,6 +70,18 @@ static bool set_value(const struct ta_cmd_spec *spec, const struct ta_opt *o, vo
             return false;
         }
         return true;
+    case TA_OPT_SEQ: {
+        struct ta_argseq *q = field(cfg, o);
+        struct ta_argseq_item *nv = realloc(q->v, (q->n + 1) * sizeof(*nv));
+        if (nv == NULL) {
+            ta_cli_error("%s: out of memory", spec->name);
+            return false;
+        }
+        q->v = nv;
+        q->v[q->n].opt = o->name;
+        q->v[q->n++].val = val;
+        return true;
+    }
     case TA_OPT_U32:
     case TA_OPT_U64: {
         uint64_t v;
@@ -211,7 +223,7 @@ static int parse_args(const struct ta_cmd_spec *spec, int argc, char **argv, voi
             val = argv[++i];
         }
         size_t k = (size_t)(o - spec->opts);
-        if (given[k] && o->type != TA_OPT_STRLIST) {
+        if (given[k] && o->type != TA_OPT_STRLIST && o->type != TA_OPT_SEQ) {
             ta_cli_error("%s: option --%s given twice", spec->name, o->name);
             return 2;
         }
@@ -230,6 +242,12 @@ void ta_opts_release(const struct ta_cmd_spec *spec, void *cfg)
             free(l->v);
             l->v = NULL;
             l->n = 0;
+        } else if (spec->opts[i].type == TA_OPT_SEQ) {
+            /* Several options share the field: the first frees it, the others see NULL. */
+            struct ta_argseq *q = field(cfg, &spec->opts[i]);
+            free(q->v);
+            q->v = NULL;
+            q->n = 0;
         }
     }
 }

@@ -73,6 +73,19 @@ enum ta_opt_type {
     TA_OPT_STRLIST, /* struct ta_strlist, repeatable */
     TA_OPT_U32,     /* uint32_t within [min, max] */
     TA_OPT_U64,     /* uint64_t within [min, max] */
+    TA_OPT_SEQ,     /* struct ta_argseq, repeatable: options that share one field keep
+                       their relative order (-r, --collect and --input, which applies to
+                       the inputs after it, as gcc's -x) */
+};
+
+struct ta_argseq_item {
+    const char *opt; /* the option's long name */
+    const char *val; /* borrowed from argv */
+};
+
+struct ta_argseq {
+    struct ta_argseq_item *v; /* freed by ta_opts_release() */
+    size_t n;
 };
 
 struct ta_strlist {
@@ -114,6 +127,21 @@ int ta_opts_parse_operands(const struct ta_cmd_spec *spec, int argc, char **argv
                            struct ta_strlist *operands);
 void ta_opts_release(const struct ta_cmd_spec *spec, void *cfg);
 void ta_opts_help(const struct ta_cmd_spec *spec, FILE *f);
+
+/*
+ * The inputs of observe and analyze (-r, --collect, --input sharing one
+ * struct ta_argseq) as pipeline inputs; *out is freed by the caller. Returns
+ * 0, or the exit code after printing one error line (2 usage, 1 memory).
+ */
+struct ta_pipeline_input;
+int ta_cli_inputs_build(const char *cmd, const struct ta_argseq *q, struct ta_pipeline_input **out,
+                        size_t *n);
+
+/*
+ * One line per observation source of p (flow exports, logs) on f: what it read, made,
+ * rejected and skipped, and the exporters that contributed with their sampling rates.
+ */
+void ta_cli_print_obsrc(FILE *f, const char *cmd, const struct ta_pipeline *p);
 
 /* Subcommands: argv[0] is the subcommand name. Return the process exit code. */
 int ta_cli_observe(int argc, char **argv);

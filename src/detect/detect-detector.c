@@ -732,6 +732,17 @@ void ta_detect_http_content(const struct ta_detect_http *tx, struct ta_detect_ht
         ta_phish_content_check(host, tx->resp_body, tx->resp_len, brands, nbrands, &out->pv);
 }
 
+/* Body lengths: what was kept, or without the bytes (a log), what was sent. */
+static uint64_t http_req_len(const struct ta_detect_http *tx)
+{
+    return tx->req_body != NULL ? tx->req_len : tx->req_sent;
+}
+
+static uint64_t http_resp_len(const struct ta_detect_http *tx)
+{
+    return tx->resp_body != NULL ? tx->resp_len : tx->resp_sent;
+}
+
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
                       const struct ta_detect_http *tx)
 {
@@ -857,7 +868,8 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
          * /c99.php everywhere and get 404s or nothing: a probe, kept as suspected.
          * A request whose content is a webshell's needs no answer.
          */
-        bool answered = tx->have_resp && tx->status >= 200 && tx->status < 300 && tx->resp_len > 0;
+        bool answered =
+            tx->have_resp && tx->status >= 200 && tx->status < 300 && http_resp_len(tx) > 0;
         bool by_content = ws && !v.suspected;
         bool probe = ws_url && !by_content && !answered;
         bool confirmed = by_content || (ws_url && answered);
@@ -895,7 +907,7 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
      * hold no state at all.
      */
     if (d->beacon != NULL && tx->tx_index >= 1) {
-        uint64_t size = (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0);
+        uint64_t size = http_req_len(tx) + (tx->have_resp ? http_resp_len(tx) : 0);
         if (tx->tx_index == 1)
             ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start,
                                   size);

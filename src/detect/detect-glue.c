@@ -407,6 +407,8 @@ bool ta_detect_http_of(const struct ta_http_tx *tx, struct ta_detect_http *h)
         .resp_body = tx->resp_body,
         .resp_len = tx->resp_body_kept,
         .have_resp = tx->has_response,
+        .req_sent = tx->request_body_len,
+        .resp_sent = tx->response_body_len,
     };
     return true;
 }

@@ -78,14 +78,15 @@ void ta_eve_tls_fields(struct ta_json *j, const struct ta_tls_record *t)
         tls_date(j, "notbefore", t->notbefore);
         tls_date(j, "notafter", t->notafter);
     }
-    if (t->has_client_hello) {
+    /* A hello known from a log without its fingerprint has no ja3 to write. */
+    if (t->has_client_hello && t->ja3_hash[0] != '\0') {
         TA_JSON_KEY(j, "ja3");
         ta_json_obj_open(j);
         TA_JSON_KV_STR(j, "hash", t->ja3_hash);
         ta__eve_kv_s(j, "string", t->ja3_string);
         ta_json_obj_close(j);
     }
-    if (t->has_server_hello) {
+    if (t->has_server_hello && t->ja3s_hash[0] != '\0') {
         TA_JSON_KEY(j, "ja3s");
         ta_json_obj_open(j);
         TA_JSON_KV_STR(j, "hash", t->ja3s_hash);

@@ -314,8 +314,68 @@ static void kv_flags_(struct ta_json *j, const char *qk, size_t qn, uint8_t fl)
     ta_json_raw(j, b, 4);
 }
 
+static void tcp_flag_bits(struct ta_json *j, uint8_t all)
+{
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } bits[] = {{TA_TCP_SYN, "syn"}, {TA_TCP_FIN, "fin"}, {TA_TCP_RST, "rst"},
+                {TA_TCP_PSH, "psh"}, {TA_TCP_ACK, "ack"}, {TA_TCP_URG, "urg"}};
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+        if (all & bits[i].bit)
+            ta_json_kv_bool(j, bits[i].name, true);
+}
+
+/*
+ * A one-way flow record (NetFlow, IPFIX) as Suricata writes its netflow
+ * records: the counters of the one direction, TTLs when exported. With the
+ * extension, where it came from (the exporter, its domain, the sampling).
+ */
+static void write_netflow(struct ta_eve_writer *w, const struct ta_flow *f)
+{
+    const struct ta_flow_origin *o = f->origin;
+    struct ta_json *j = ta_eve_begin(w, f, "netflow", f->start);
+    TA_JSON_KEY(j, "netflow");
+    ta_json_obj_open(j);
+    kv_u64(j, "pkts", f->pkts_toserver);
+    kv_u64(j, "bytes", f->bytes_toserver);
+    kv_time(w, "start", f->start);
+    kv_time(w, "end", f->last);
+    kv_u64(j, "age", f->last / 1000000u - f->start / 1000000u);
+    if (o->min_ttl != 0 || o->max_ttl != 0) {
+        kv_u64(j, "min_ttl", o->min_ttl);
+        kv_u64(j, "max_ttl", o->max_ttl);
+    }
+    ta_json_obj_close(j);
+    if (f->proto == 6) {
+        TA_JSON_KEY(j, "tcp");
+        ta_json_obj_open(j);
+        kv_flags(j, "tcp_flags", f->tcp_flags_ts);
+        tcp_flag_bits(j, f->tcp_flags_ts);
+        ta_json_obj_close(j);
+    }
+    if (w->o.extension) {
+        char a[TA_ADDR_STRLEN];
+        TA_JSON_KEY(j, "threatatlas");
+        ta_json_obj_open(j);
+        TA_JSON_KV_STR(j, "format", o->format != NULL ? o->format : "");
+        if (o->exporter.family != 0)
+            TA_JSON_KV_STR(j, "exporter", ta_addr_format(&o->exporter, a, sizeof(a)));
+        kv_u64(j, "domain", o->domain);
+        kv_u64(j, "sampling", o->sampling);
+        kv_u64(j, "in_if", o->in_if);
+        kv_u64(j, "out_if", o->out_if);
+        ta_json_obj_close(j);
+    }
+    ta_eve_end(w);
+}
+
 void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
 {
+    if (f->origin != NULL && f->origin->unidirectional) {
+        write_netflow(w, f);
+        return;
+    }
     struct ta_json *j = ta_eve_begin(w, f, "flow", f->start);
     if (f->app_proto != TA_APP_UNKNOWN)
         TA_JSON_KV_STR(j, "app_proto", ta_app_proto_name((enum ta_app_proto)f->app_proto));
@@ -340,14 +400,7 @@ void ta_eve_write_flow(struct ta_eve_writer *w, const struct ta_flow *f)
         kv_flags(j, "tcp_flags", all);
         kv_flags(j, "tcp_flags_ts", f->tcp_flags_ts);
         kv_flags(j, "tcp_flags_tc", f->tcp_flags_tc);
-        static const struct {
-            uint8_t bit;
-            const char *name;
-        } bits[] = {{TA_TCP_SYN, "syn"}, {TA_TCP_FIN, "fin"}, {TA_TCP_RST, "rst"},
-                    {TA_TCP_PSH, "psh"}, {TA_TCP_ACK, "ack"}, {TA_TCP_URG, "urg"}};
-        for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
-            if (all & bits[i].bit)
-                ta_json_kv_bool(j, bits[i].name, true);
+        tcp_flag_bits(j, all);
         TA_JSON_KV_STR(j, "state", ta_tcp_state_name((enum ta_tcp_state)f->tcp_state));
         ta_json_obj_close(j);
     }

@@ -21,6 +21,7 @@
 #include "threatatlas/eve.h"
 #include "threatatlas/json.h"
 
+#include "pipeline/pipeline-inputs.h"
 #include "pipeline/pipeline-metrics.h"
 #include "pipeline/pipeline-workers.h"
 
@@ -45,6 +46,8 @@ struct ta_pipeline {
 
     struct ta_source **src;
     size_t nsrc;
+    struct ta__inputs in;  /* resolved inputs: capture paths, observation sources */
+    const char *live_name; /* the interface, or the collector address */
     struct ta_source *volatile running;
     volatile sig_atomic_t stop;
     volatile sig_atomic_t hup;
@@ -147,6 +150,7 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
     ta_proto_opts_default(&o->proto);
     ta_detect_opts_default(&o->detect);
     ta_intel_index_opts_default(&o->intel);
+    ta_obsrc_opts_default(&o->obsrc);
 }
 
 /* ---- sources ----------------------------------------------------------- */
@@ -155,15 +159,22 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
 static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     const struct ta_pipeline_opts *o = p->o;
-    if (o->n_files == 0 && o->iface == NULL)
+    if (o->n_files == 0 && o->n_inputs == 0 && o->iface == NULL)
         return fail(err, TA_ERR_ARG, true,
                     "%s: give captures (-r FILE) or an interface (-i IFACE); see --help", o->name);
-    if (o->n_files > 0 && o->iface != NULL)
+    if ((o->n_files > 0 || o->n_inputs > 0) && o->iface != NULL)
         return fail(err, TA_ERR_ARG, true, "%s: -r and -i cannot be used together", o->name);
-    if (o->n_files > MAX_FILES)
+    if (o->n_files > MAX_FILES || o->n_inputs > MAX_FILES)
         return fail(err, TA_ERR_ARG, true, "%s: too many capture files (at most %d)", o->name,
                     MAX_FILES);
-    size_t want = o->iface != NULL ? 1 : o->n_files;
+    bool usage = false;
+    char ie_msg[TA_OBSRC_ERRLEN];
+    ta_err ie = ta__inputs_open(o, &p->in, ie_msg, sizeof(ie_msg), &usage);
+    if (ie != TA_OK)
+        return fail(err, ie, usage, "%s", ie_msg);
+    p->live_name = o->iface != NULL ? o->iface : p->in.collector;
+    p->live = p->live_name != NULL;
+    size_t want = o->iface != NULL ? 1 : p->in.n_files;
     p->src = calloc(want, sizeof(*p->src));
     if (p->src == NULL)
         return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
@@ -171,7 +182,7 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
     for (size_t i = 0; i < want; i++) {
         ta_err te = o->iface != NULL
                         ? ta_source_open_live(o->iface, &o->source, &p->src[i], e, sizeof(e))
-                        : ta_source_open_file(o->files[i], &o->source, &p->src[i], e, sizeof(e));
+                        : ta_source_open_file(p->in.files[i], &o->source, &p->src[i], e, sizeof(e));
         if (te != TA_OK)
             return fail(err, te, te == TA_ERR_ARG, "%s", e);
         p->nsrc++;
@@ -223,6 +234,7 @@ static ta_err run_source(struct ta_pipeline *p, struct ta_source *s, char *e, si
 void ta_pipeline_stop(struct ta_pipeline *p)
 {
     p->stop = 1;
+    ta__inputs_stop(&p->in);
     struct ta_source *s = p->running;
     if (s != NULL)
         ta_source_stop(s);
@@ -231,7 +243,7 @@ void ta_pipeline_stop(struct ta_pipeline *p)
 void ta_pipeline_reload(struct ta_pipeline *p)
 {
     /* Only a live capture reloads, at its next tick (on_tick), between two packets. */
-    if (p->o->iface == NULL)
+    if (!p->live)
         return;
     p->hup = 1;
 }
@@ -449,7 +461,7 @@ static void fmt_wall(int64_t secs, char *buf, size_t cap)
  * on this interface kept and lost (it stays listed as interrupted). */
 static void last_live_run(struct ta_pipeline *p, const char *sensor)
 {
-    struct last_live l = {.iface = p->o->iface, .sensor = sensor};
+    struct last_live l = {.iface = p->live_name, .sensor = sensor};
     if (ta_store_runs_list(p->store, 0, last_live_cb, &l) != TA_OK || l.id == 0 || l.done ||
         l.alive)
         return;
@@ -459,7 +471,8 @@ static void last_live_run(struct ta_pipeline *p, const char *sensor)
     snprintf(text, sizeof(text),
              "run %lld (live on %s since %s) was interrupted: its %lld new and %lld known events "
              "up to its last commit (%s) are kept, events after it were lost",
-             (long long)l.id, p->o->iface, started, (long long)l.n_new, (long long)l.n_known, last);
+             (long long)l.id, p->live_name, started, (long long)l.n_new, (long long)l.n_known,
+             last);
     notice(p, TA_PIPELINE_NOTE_INTERRUPTED, text, 0, (uint64_t)l.id);
 }
 
@@ -472,14 +485,17 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (te != TA_OK)
         return fail(err, te, false, "%s: %s", o->name, serr);
     ta_store_set_skew(p->store, (ta_time_us)o->skew_ms * 1000);
-    struct ta_store_input *inputs = calloc(o->n_files ? o->n_files : 1, sizeof(*inputs));
+    /* A live run (a collector) has no input files of its own: every start is a new run;
+     * the files read before the collector starts are part of it, not its identity. */
+    size_t nin = p->live ? 0 : p->in.n_hashed;
+    struct ta_store_input *inputs = calloc(nin ? nin : 1, sizeof(*inputs));
     if (inputs == NULL)
         return fail(err, TA_ERR_NOMEM, false, "%s: out of memory", o->name);
-    for (size_t i = 0; i < o->n_files; i++) {
-        te = ta_store_input_hash(o->files[i], &inputs[i]);
+    for (size_t i = 0; i < nin; i++) {
+        te = ta_store_input_hash(p->in.hashed[i], &inputs[i]);
         if (te != TA_OK) {
             free(inputs);
-            return fail(err, te, false, "%s: cannot read %s", o->name, o->files[i]);
+            return fail(err, te, false, "%s: cannot read %s", o->name, p->in.hashed[i]);
         }
     }
     struct vbuf iv = {.n = 0}, gv = {.n = 0};
@@ -490,7 +506,7 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
     if (o->sensor == NULL && gethostname(host, sizeof(host) - 1) != 0)
         snprintf(host, sizeof(host), "unknown");
     struct ta_store_run_info ri = {.inputs = inputs,
-                                   .n_inputs = o->n_files,
+                                   .n_inputs = nin,
                                    .home = o->geo.home_countries,
                                    .home_nets = o->geo.home_nets,
                                    .sensor = o->sensor ? o->sensor : host,
@@ -498,7 +514,7 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
                                    .geoip_version = gv.s,
                                    .geoip_built = geoip_built(p->geo),
                                    .redo = o->redo,
-                                   .live = o->iface};
+                                   .live = p->live_name};
     if (p->live)
         last_live_run(p, ri.sensor);
     bool done = false;
@@ -525,7 +541,7 @@ static ta_err store_begin(struct ta_pipeline *p, struct ta_pipeline_error *err)
         p->lock = NULL;
         ta_store_set_batch(p->store, o->commit_events);
         p->commit_ms = mono_ms();
-        notice(p, TA_PIPELINE_NOTE_LIVE_RUN, o->iface, 0, (uint64_t)ta_store_run_id(p->store));
+        notice(p, TA_PIPELINE_NOTE_LIVE_RUN, p->live_name, 0, (uint64_t)ta_store_run_id(p->store));
         return TA_OK;
     }
     char holder[64];
@@ -562,6 +578,9 @@ static void stats_extra(struct ta_json *j, void *ud)
 {
     struct ta_pipeline *p = ud;
     ta_eve_proto_stats(j, p->proto, p->o->eve_extension);
+    /* Suricata's schema has no place for them: with the extension only. */
+    if (p->o->eve_extension)
+        ta__inputs_stats_json(&p->in, j);
 }
 
 bool ta_pipeline_eve_types_parse(const char *list, unsigned *out)
@@ -639,7 +658,7 @@ static ta_err open_output(struct ta_pipeline *p, struct ta_pipeline_error *err)
         return TA_OK;
     }
     /* A sensor restarted (or its output rotated) appends: alerts already written stay. */
-    p->out = fopen(p->o->output, p->o->iface != NULL ? "a" : "w");
+    p->out = fopen(p->o->output, p->live ? "a" : "w");
     if (p->out == NULL)
         return fail(err, TA_ERR_IO, false, "cannot write %s: %s", p->o->output, strerror(errno));
     return TA_OK;
@@ -661,7 +680,7 @@ static ta_err assemble_observe(struct ta_pipeline *p, struct ta_pipeline_error *
      * must outlive the pipeline (stdout is flushed at exit), so it is static.
      */
     static char stdout_buf[1u << 18];
-    if (o->iface == NULL && !isatty(fileno(p->out))) {
+    if (!p->live && !isatty(fileno(p->out))) {
         char *buf = stdout_buf;
         if (p->out != stdout)
             buf = p->outbuf = malloc(sizeof(stdout_buf));
@@ -714,17 +733,17 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
             return te;
         io.allow_files = p->allow;
     }
-    if (o->iface != NULL && o->redo)
+    if (p->live && o->redo)
         return fail(err, TA_ERR_ARG, true,
                     "%s: --redo replaces the runs of capture files; a live capture (-i) is a new "
                     "run each time",
                     o->name);
-    if (o->iface != NULL && (o->commit_interval_ms == 0 || o->commit_events == 0))
+    if (p->live && (o->commit_interval_ms == 0 || o->commit_events == 0))
         return fail(err, TA_ERR_ARG, true,
                     "%s: --commit-interval and --commit-events must be above 0", o->name);
     if (o->metrics != NULL) {
         /* Before any work: a wrong or busy address is known at once. */
-        if (o->iface == NULL)
+        if (!p->live)
             return fail(err, TA_ERR_ARG, true,
                         "%s: --metrics serves a live capture's counters: give -i IFACE", o->name);
         char me[256];
@@ -838,7 +857,7 @@ ta_err ta_pipeline_open(const struct ta_pipeline_opts *o, const struct ta_pipeli
     if (h != NULL)
         p->h = *h;
     p->analyze = o->mode == TA_PIPELINE_ANALYZE;
-    p->live = o->iface != NULL;
+    p->live = o->iface != NULL; /* or a collector: set with the inputs */
     ta_json_init(&p->j);
     ta_err te = open_sources(p, err);
     if (te == TA_OK)
@@ -883,6 +902,24 @@ static ta_err end_packets(struct ta_pipeline *p, struct ta_pipeline_error *err)
     return TA_OK;
 }
 
+static void obsrc_notice(void *ud, const char *text)
+{
+    notice(ud, TA_PIPELINE_NOTE_TRUNCATED, text, 0, 0);
+}
+
+/* The inputs that are not captures, after the captures, into the engine's fan-out. */
+static ta_err run_obsrc(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    if (p->in.n_obs == 0 || p->stop)
+        return TA_OK;
+    char e[TA_OBSRC_ERRLEN];
+    ta_err te = ta__inputs_run(&p->in, p->e, &p->stop, on_tick, p, obsrc_notice, e, sizeof(e));
+    if (te == TA_OK || te == TA_ERR_INTERRUPTED)
+        return TA_OK;
+    p->failed = true;
+    return fail(err, te, false, "%s", e);
+}
+
 static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     ta_err ret = TA_OK, te_end;
@@ -908,6 +945,8 @@ static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
     }
     if ((te_end = end_packets(p, err)) != TA_OK && ret == TA_OK)
         ret = te_end;
+    if (ret == TA_OK)
+        ret = run_obsrc(p, err);
     if (!p->o->no_stats)
         ta_eve_write_stats(p->w, p->e, &p->cap, ta_engine_now(p->e));
     return ret;
@@ -1110,6 +1149,8 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
     }
     if ((te_end = end_packets(p, err)) != TA_OK && ret == TA_OK)
         ret = te_end;
+    if (ret == TA_OK)
+        ret = run_obsrc(p, err);
     ta_detector_finish(p->det);
     fflush(p->out);
     if (ret == TA_OK && p->store_err != TA_OK) {
@@ -1159,7 +1200,11 @@ ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err)
     }
     if (p->store != NULL && !p->failed) {
         p->run_id = ta_store_run_id(p->store);
-        ta_err te = ta_store_run_finish(p->store, 0, 0);
+        char srcs[2048];
+        ta__inputs_describe(&p->in, p->in.n_files > 0 || o->iface != NULL, srcs, sizeof(srcs));
+        ta_err te = ta_store_run_set_sources(p->store, srcs);
+        if (te == TA_OK)
+            te = ta_store_run_finish(p->store, 0, 0);
         if (te != TA_OK) {
             p->failed = true;
             return fail(err, te, false, "%s: storing events: %s", o->name,
@@ -1216,5 +1261,16 @@ void ta_pipeline_free(struct ta_pipeline *p)
     for (size_t i = 0; i < p->nsrc; i++)
         ta_source_close(p->src[i]);
     free(p->src);
+    ta__inputs_release(&p->in);
     free(p);
+}
+
+size_t ta_pipeline_obsrc_count(const struct ta_pipeline *p)
+{
+    return p->in.n_obs;
+}
+
+const struct ta_obsrc *ta_pipeline_obsrc(const struct ta_pipeline *p, size_t i)
+{
+    return i < p->in.n_obs ? p->in.obs[i] : NULL;
 }

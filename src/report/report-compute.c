@@ -74,6 +74,7 @@ void ta_report_free(struct ta_report *r)
     free_strv(r->intel, r->n_intel);
     free_strv(r->geoip, r->n_geoip);
     free_strv(r->sensors, r->n_sensors);
+    free_strv(r->sources, r->n_sources);
     free_strv(r->notes, r->n_notes);
     for (size_t i = 0; i < r->n_supp; i++)
         free((char *)r->supp[i].list);
@@ -241,6 +242,13 @@ static bool add_run(void *ctx, const struct ta_store_run_desc *d)
         err = strv_add(&r->geoip, &r->n_geoip, gv, strlen(gv));
     if (err == TA_OK)
         err = strv_add(&r->sensors, &r->n_sensors, sn, strlen(sn));
+    /* Sources: "; "-separated entries, each listed once over the runs. */
+    for (const char *so = d->sources; err == TA_OK && so != NULL && *so;) {
+        const char *e = strstr(so, "; ");
+        size_t n = e != NULL ? (size_t)(e - so) : strlen(so);
+        err = strv_add(&r->sources, &r->n_sources, so, n);
+        so = e != NULL ? e + 2 : NULL;
+    }
     /* Countries are those of the GeoIP data's date: say so when the
      * traffic predates it (addresses move between countries). */
     int64_t built = (int64_t)d->geoip_built;
@@ -573,6 +581,12 @@ static void write_footer(const struct ta_report *r, FILE *f)
             fprintf(f, "%s%s", i ? ", " : "", r->sensors[i]);
         fputc('\n', f);
     }
+    if (r->n_sources > 0) {
+        fprintf(f, "Sources: ");
+        for (size_t i = 0; i < r->n_sources; i++)
+            fprintf(f, "%s%s", i ? "; " : "", r->sources[i]);
+        fputc('\n', f);
+    }
     for (size_t i = 0; i < r->n_notes; i++)
         fprintf(f, "Note: %s.\n", r->notes[i]);
     if (r->gc_a != NULL) {
@@ -777,6 +791,7 @@ static ta_err write_json(const struct ta_report *r, FILE *f)
         ta_json_kv_str(&j, "credit_location", TA_REPORT_DBIP_CREDIT);
     ta_json_kv_uint(&j, "runs", r->runs);
     json_strv(&j, "sensors", r->sensors, r->n_sensors);
+    json_strv(&j, "sources", r->sources, r->n_sources);
     json_strv(&j, "notes", r->notes, r->n_notes);
     if (r->gc_a != NULL) {
         ta_json_key(&j, "geo_compare");

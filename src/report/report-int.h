@@ -19,6 +19,8 @@ struct ta_report {
     /* Data versions of the runs overlapping the period. */
     char **homes, **intel, **geoip, **sensors, **notes;
     size_t n_homes, n_intel, n_geoip, n_sensors, n_notes;
+    char **sources; /* kinds of input, exporters and sampling rates of the runs */
+    size_t n_sources;
     uint64_t runs;
     struct ta_report_suppressed *supp;
     size_t n_supp;

@@ -73,7 +73,8 @@ struct keycache {
 struct ta_store {
     sqlite3 *db;
     bool has_tables;
-    bool has_live; /* store_run has the live columns (added on a writable open) */
+    bool has_live;    /* store_run has the live columns (added on a writable open) */
+    bool has_sources; /* store_run has the sources column (added on a writable open) */
     bool readonly;
     char errmsg[TA_STORE_ERRLEN];
     ta_time_us skew;
@@ -286,6 +287,15 @@ static bool has_live_cols(sqlite3 *db)
     return ok;
 }
 
+static bool has_sources_col(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    bool ok =
+        sqlite3_prepare_v2(db, "SELECT sources FROM store_run LIMIT 0", -1, &s, NULL) == SQLITE_OK;
+    sqlite3_finalize(s);
+    return ok;
+}
+
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN])
 {
@@ -368,7 +378,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
              exec(st,
                   "ALTER TABLE store_run ADD COLUMN live TEXT NOT NULL DEFAULT '';"
                   "ALTER TABLE store_run ADD COLUMN last_commit INTEGER NOT NULL DEFAULT 0;",
-                  "add the live-run columns"))) {
+                  "add the live-run columns")) ||
+            (!has_sources_col(st->db) &&
+             exec(st, "ALTER TABLE store_run ADD COLUMN sources TEXT NOT NULL DEFAULT '';",
+                  "add the sources column"))) {
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             snprintf(errbuf, TA_STORE_ERRLEN, "%.80s: %.160s", path, st->errmsg);
             goto out_close;
@@ -384,9 +397,11 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         }
         st->has_tables = true;
         st->has_live = true;
+        st->has_sources = true;
     } else {
         st->has_tables = v >= 1 && table_exists(st->db, "store_run");
         st->has_live = st->has_tables && has_live_cols(st->db);
+        st->has_sources = st->has_tables && has_sources_col(st->db);
     }
     /* 256 MiB page cache; checkpoint the WAL every ~80 MB rather than 4 MB
      * so bulk runs are not throttled by checkpoints. */
@@ -1158,9 +1173,9 @@ ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, v
     snprintf(q, sizeof(q),
              "SELECT id, state, digest, home, home_nets, sensor, intel_version,"
              " geoip_version, geoip_built, ts_first, ts_last, n_new, n_known,"
-             " started, finished, pid, %s FROM store_run"
+             " started, finished, pid, %s, %s FROM store_run"
              " WHERE ?1 <= 0 OR id = ?1 ORDER BY id",
-             st->has_live ? "live, last_commit" : "'', 0");
+             st->has_live ? "live, last_commit" : "'', 0", st->has_sources ? "sources" : "''");
     if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "SELECT path, size, sha256 FROM store_input WHERE run_id = ?"
@@ -1193,6 +1208,7 @@ ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, v
             .pid = sqlite3_column_int64(s, 15),
             .live = col_str(s, 16),
             .last_commit = sqlite3_column_int64(s, 17),
+            .sources = col_str(s, 18),
         };
         /* In the process that runs it, only the open run is alive: an
          * interrupted one may carry the same pid (a container's pid 1). */
@@ -2101,6 +2117,25 @@ ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version)
                            NULL) != SQLITE_OK)
         return ta__store_dberr(st, "update run");
     sqlite3_bind_text(s, 1, nz(version), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, st->run_id);
+    ta_err err = sqlite3_step(s) == SQLITE_DONE ? TA_OK : ta__store_dberr(st, "update run");
+    sqlite3_finalize(s);
+    return err;
+}
+
+ta_err ta_store_run_set_sources(struct ta_store *st, const char *sources)
+{
+    if (st->run_id == 0) {
+        snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
+        return TA_ERR_ARG;
+    }
+    if (!st->has_sources)
+        return TA_OK;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "UPDATE store_run SET sources = ? WHERE id = ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return ta__store_dberr(st, "update run");
+    sqlite3_bind_text(s, 1, nz(sources), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, st->run_id);
     ta_err err = sqlite3_step(s) == SQLITE_DONE ? TA_OK : ta__store_dberr(st, "update run");
     sqlite3_finalize(s);

@@ -63,6 +63,10 @@ static const char usage[] =
     "                    one 'threatatlas geo install' installed, else a built-in handful\n"
     "  --time-shift-ms N national, topsites, precision: add N ms to every packet time (the\n"
     "                    same traffic as a second sensor on the link records it; 0-60000)\n"
+    "  --export FMT[,..] also write each capture NAME.pcap as NAME.FMT.pcap, the UDP export\n"
+    "                    datagrams a router would send of its traffic: netflow9, ipfix (two\n"
+    "                    one-way records per flow) or sflow (every packet sampled, 128-byte\n"
+    "                    headers); read them with threatatlas --input flows\n"
     "  --quiet           no progress on stderr\n"
     "  --help            this text\n";
 
@@ -150,11 +154,26 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
+/* "netflow9", "ipfix", "sflow", comma-separated. */
+static bool export_list_ok(const char *s)
+{
+    for (;;) {
+        const char *c = strchr(s, ',');
+        size_t n = c ? (size_t)(c - s) : strlen(s);
+        if (!((n == 8 && strncmp(s, "netflow9", 8) == 0) ||
+              (n == 5 && strncmp(s, "ipfix", 5) == 0) || (n == 5 && strncmp(s, "sflow", 5) == 0)))
+            return false;
+        if (c == NULL)
+            return true;
+        s = c + 1;
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct tg_gen_opts o = {
         .seed = 1, .scale = 1.0, .size = 100ull << 20, .flows = 5000000, .hours = 8};
-    const char *from = "2014-03-19", *to = "2014-05-18", *geo_path = NULL;
+    const char *from = "2014-03-19", *to = "2014-05-18", *geo_path = NULL, *export_fmt = NULL;
     static const struct option longs[] = {
         {"scenario", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
@@ -170,6 +189,7 @@ int main(int argc, char **argv)
         {"hours", required_argument, NULL, 'H'},
         {"geo-db", required_argument, NULL, 'G'},
         {"quiet", no_argument, NULL, 'q'},
+        {"export", required_argument, NULL, 'E'},
         {"top-sites", required_argument, NULL, 'T'},
         {"time-shift-ms", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
@@ -245,6 +265,11 @@ int main(int argc, char **argv)
         }
         case 'q':
             o.quiet = true;
+            break;
+        case 'E':
+            export_fmt = optarg;
+            if (!export_list_ok(optarg))
+                return die("--export wants netflow9, ipfix or sflow (comma-separated)", optarg);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -333,6 +358,16 @@ int main(int argc, char **argv)
     if (e != TA_OK) {
         fprintf(stderr, "threatatlas-gen: %s: %s\n", o.scenario, ta_strerror(e));
         return 1;
+    }
+    for (const char *f = export_fmt; f != NULL && *f != '\0';) {
+        const char *comma = strchr(f, ',');
+        char one[16];
+        snprintf(one, sizeof(one), "%.*s", (int)(comma ? (size_t)(comma - f) : strlen(f)), f);
+        if ((e = tg_export(o.out, one)) != TA_OK) {
+            fprintf(stderr, "threatatlas-gen: --export %s: %s\n", one, ta_strerror(e));
+            return 1;
+        }
+        f = comma ? comma + 1 : NULL;
     }
     return 0;
 }

@@ -34,5 +34,8 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_appmix(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_topsites(const struct tg_gen_opts *o, struct tg_geo *geo);
 ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo);
+/* Every capture NAME.pcap in dir also as NAME.FORMAT.pcap, a capture of the export
+ * datagrams a router would send of it (format: netflow9, ipfix, sflow; gen-export.c). */
+ta_err tg_export(const char *dir, const char *format);
 
 #endif
