@@ -32,7 +32,7 @@
 
 #define NBATCH       4
 #define BATCH_FRAMES 2048u
-#define BATCH_BYTES  (2u << 20)
+#define BATCH_BYTES  (512u << 10)
 #define CHUNK_BYTES  (64u << 10)
 #define ALIGN8(n)    (((n) + 7u) & ~(size_t)7u)
 
