@@ -424,6 +424,37 @@ ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row
 /* NULL ok. */
 void ta_store_events_close(struct ta_store_events *c);
 
+/* ---- merging databases (SQLite) ----
+ *
+ * For deployments without a server: sensors analyse into databases of their
+ * own, and ta_store_merge combines them into one with the guarantee of one
+ * combined pass. Every run of every input is written again into out_path
+ * through the run API, keeping its digest, inputs, options, sensor, data
+ * versions, time range, state and wall-clock times, and replaying the events
+ * it saw (those it stored, then those it sighted): the event identity
+ * (with clock skew `skew`) makes a transaction seen by several sensors, or
+ * present in several inputs, one event with sightings. A run whose digest
+ * is already done in the output is skipped, so merging the same input again
+ * adds nothing; an unfinished run is resumed. Only the store_ tables are
+ * merged (not intel). Inputs are read from one snapshot each and never
+ * written. Every input is opened and checked (a store database of this
+ * schema version, not the output itself) before the output is opened
+ * (created if absent), and all the writing is one transaction: on any error
+ * the output is left as it was and errbuf holds one line naming the file.
+ * The caller holds the output's writer lock.
+ */
+struct ta_store_merge_stats {
+    uint64_t inputs;        /* inputs merged */
+    uint64_t runs_merged;   /* runs written (new, or unfinished ones resumed) */
+    uint64_t runs_present;  /* runs already done in the output: skipped */
+    uint64_t events;        /* events replayed */
+    uint64_t events_new;    /* stored as new events */
+    uint64_t events_known;  /* already stored by another run: a sighting added */
+    uint64_t events_repeat; /* already seen by the same run */
+};
+ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t n, ta_time_us skew,
+                      struct ta_store_merge_stats *stats, char errbuf[TA_STORE_ERRLEN]);
+
 /* ---- the writer lock ---- */
 
 struct ta_store_lock;

@@ -75,6 +75,9 @@ struct ta_store {
     bool has_tables;
     bool has_live; /* store_run has the live columns (added on a writable open) */
     bool readonly;
+    /* The writer's transactions are savepoints inside a caller's transaction
+     * (a merge), which commits or rolls back all of them at once. */
+    bool nested;
     char errmsg[TA_STORE_ERRLEN];
     ta_time_us skew;
     /* Open run. */
@@ -245,6 +248,28 @@ static ta_err exec(struct ta_store *st, const char *sql, const char *what)
         return TA_ERR_DB;
     }
     return TA_OK;
+}
+
+/* A write transaction of a run (begin, batch, finish): a savepoint when nested. */
+static ta_err txn_begin(struct ta_store *st, const char *what)
+{
+    return exec(st, st->nested ? "SAVEPOINT ta_write" : "BEGIN IMMEDIATE", what);
+}
+
+static ta_err txn_commit(struct ta_store *st, const char *what)
+{
+    return exec(st, st->nested ? "RELEASE ta_write" : "COMMIT", what);
+}
+
+static void txn_rollback(struct ta_store *st)
+{
+    sqlite3_exec(st->db, st->nested ? "ROLLBACK TO ta_write; RELEASE ta_write" : "ROLLBACK", NULL,
+                 NULL, NULL);
+}
+
+void ta__store_set_nested(struct ta_store *st, bool on)
+{
+    st->nested = on;
 }
 
 static bool table_exists(sqlite3 *db, const char *name)
@@ -957,8 +982,10 @@ static void mem_init(struct ta_store *st)
     ta__kset_init(&st->zones, 2);
 }
 
-ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
-                          bool *already_done)
+/* Begin a run; with as_hex, the run of that digest (a merged run keeps its
+ * digest): done -> *already_done, unfinished -> resumed, else a new run. */
+static ta_err run_begin(struct ta_store *st, const struct ta_store_run_info *info,
+                        const char *as_hex, bool *already_done)
 {
     *already_done = false;
     if (st->readonly) {
@@ -980,16 +1007,21 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     }
     uint8_t digest[TA_SHA256_LEN];
     char hex[TA_SHA256_HEXLEN];
-    if (live)
+    if (as_hex != NULL)
+        snprintf(hex, sizeof(hex), "%s", as_hex);
+    else if (live)
         live_digest(info, digest);
     else
         ta_store_run_digest(info->inputs, info->n_inputs, digest);
-    ta_sha256_hex(digest, hex);
+    if (as_hex == NULL)
+        ta_sha256_hex(digest, hex);
 
-    ta_err err = exec(st, "BEGIN IMMEDIATE", "begin run");
+    ta_err err = txn_begin(st, "begin run");
     if (err)
         return err;
-    if (live) {
+    if (as_hex != NULL) {
+        /* Decided by the digest below. */
+    } else if (live) {
         /* Every start of a sensor is a run of its own: nothing to resume. */
     } else if (!info->redo) {
         bool all = true;
@@ -1000,17 +1032,21 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
         }
         if (all) {
             *already_done = true;
-            return exec(st, "COMMIT", "begin run");
+            return txn_commit(st, "begin run");
         }
     } else if ((err = replace_runs(st, info)) != TA_OK) {
         goto out_rollback;
     }
     int64_t id;
     int state;
-    if (live)
+    if (live && as_hex == NULL)
         id = 0;
     else if ((err = find_run(st, hex, &id, &state)) != TA_OK)
         goto out_rollback;
+    if (as_hex != NULL && id != 0 && state == 1) {
+        *already_done = true;
+        return txn_commit(st, "begin run");
+    }
     sqlite3_stmt *s = NULL;
     if (id != 0) {
         /* An earlier attempt on these inputs was interrupted: resume it. Its
@@ -1083,7 +1119,7 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
         seq = ((uint64_t)sqlite3_column_int64(s, 0) & (EVENTS_PER_RUN - 1)) + 1;
     sqlite3_finalize(s);
-    if ((err = exec(st, "COMMIT", "begin run")) != TA_OK)
+    if ((err = txn_commit(st, "begin run")) != TA_OK)
         goto out_rollback;
     if ((err = prepare_insert(st)) != TA_OK)
         return err;
@@ -1105,8 +1141,20 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
 out_dberr:
     err = ta__store_dberr(st, "begin run");
 out_rollback:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    txn_rollback(st);
     return err;
+}
+
+ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
+                          bool *already_done)
+{
+    return run_begin(st, info, NULL, already_done);
+}
+
+ta_err ta__store_run_begin_as(struct ta_store *st, const struct ta_store_run_info *info,
+                              const char *digest_hex, bool *already_done)
+{
+    return run_begin(st, info, digest_hex, already_done);
 }
 
 int64_t ta_store_run_id(const struct ta_store *st)
@@ -1651,7 +1699,7 @@ out:
 static ta_err commit_batch(struct ta_store *st)
 {
     ta_err err;
-    if ((err = flush_rollups(st)) != TA_OK || (err = exec(st, "COMMIT", "commit event batch")))
+    if ((err = flush_rollups(st)) != TA_OK || (err = txn_commit(st, "commit event batch")))
         return err;
     st->in_txn = false;
     st->batch = 0;
@@ -1822,7 +1870,7 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
 {
     ta_err err;
     if (!st->in_txn) {
-        if ((err = exec(st, "BEGIN IMMEDIATE", "begin event batch")) != TA_OK)
+        if ((err = txn_begin(st, "begin event batch")) != TA_OK)
             return err;
         st->in_txn = true;
         if ((err = kc_check(st)) != TA_OK)
@@ -2029,7 +2077,8 @@ void ta_store_event_sink(void *ctx, const struct ta_event *ev)
     st->sticky = ta_store_add_event(st, ev);
 }
 
-ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last)
+/* Commit the rest of the open run; done marks it finished. */
+static ta_err run_end(struct ta_store *st, ta_time_us first, ta_time_us last, bool done)
 {
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
@@ -2045,8 +2094,7 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
         goto out_abort;
     /* The last batch, its rollups and the state share one transaction. */
     if (!st->in_txn) {
-        if ((err = exec(st, "BEGIN IMMEDIATE", "finish run")) != TA_OK ||
-            (err = kc_check(st)) != TA_OK)
+        if ((err = txn_begin(st, "finish run")) != TA_OK || (err = kc_check(st)) != TA_OK)
             goto out_abort;
         st->in_txn = true;
     }
@@ -2059,8 +2107,8 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
     char sql[160];
     snprintf(sql, sizeof(sql), "UPDATE store_run SET state = 1, finished = %lld WHERE id = %lld",
              (long long)time(NULL), (long long)st->run_id);
-    if ((err = exec(st, sql, "finish run")) != TA_OK ||
-        (err = exec(st, "COMMIT", "finish run")) != TA_OK)
+    if ((done && (err = exec(st, sql, "finish run")) != TA_OK) ||
+        (err = txn_commit(st, "finish run")) != TA_OK)
         goto out_abort;
     st->stats.commits++;
     st->in_txn = false;
@@ -2072,6 +2120,16 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
 out_abort:
     ta_store_run_abort(st);
     return err;
+}
+
+ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last)
+{
+    return run_end(st, first, last, true);
+}
+
+ta_err ta__store_run_end(struct ta_store *st, ta_time_us first, ta_time_us last, bool done)
+{
+    return run_end(st, first, last, done);
 }
 
 ta_err ta_store_commit(struct ta_store *st)
@@ -2115,7 +2173,7 @@ bool ta_store_pending(const struct ta_store *st)
 void ta_store_run_abort(struct ta_store *st)
 {
     if (st->in_txn)
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        txn_rollback(st);
     st->in_txn = false;
     st->run_id = 0;
     st->batch = 0;

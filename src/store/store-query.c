@@ -521,6 +521,42 @@ ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kind
     return TA_OK;
 }
 
+ta_err ta__store_run_events_open(struct ta_store *st, int64_t run_id, struct ta_store_events **out)
+{
+    *out = NULL;
+    struct ta_store_events *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return TA_ERR_NOMEM;
+    c->st = st;
+    c->detail = true;
+    if (!ta__store_has_tables(st)) {
+        *out = c;
+        return TA_OK;
+    }
+    /* The columns of ta_store_events_open, in the same order (F_*). */
+#define RUN_EV_COLS                                                                                \
+    "e.id, e.kind, e.method, e.ts, e.flow_id, e.proto, e.a_ip, e.a_port, e.a_cc, e.a_asn,"         \
+    " e.v_ip, e.v_port, e.v_cc, e.v_asn, e.confidence, e.signature, e.family, e.indicator,"        \
+    " e.indicator_type, e.sources, e.hostname, e.url, e.item, e.a_as_name, e.a_home,"              \
+    " e.v_as_name, e.v_home, e.dns_answer, e.body, e.fs, e.tx_index, e.established, e.undated,"    \
+    " e.suppressed_by, NULL"
+    /* Stored events in id (capture) order, then the sighted ones; no sort. */
+    static const char sql[] =
+        "SELECT " RUN_EV_COLS " FROM store_event e WHERE e.id BETWEEN ?1 AND ?2"
+        " UNION ALL SELECT " RUN_EV_COLS " FROM store_sighting g"
+        " JOIN store_event e ON e.id = g.event_id WHERE g.run_id = ?3";
+#undef RUN_EV_COLS
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &c->s, NULL) != SQLITE_OK) {
+        free(c);
+        return ta__store_dberr(st, "events of a run");
+    }
+    sqlite3_bind_int64(c->s, 1, (sqlite3_int64)((uint64_t)run_id << 32));
+    sqlite3_bind_int64(c->s, 2, (sqlite3_int64)(((uint64_t)run_id << 32) | 0xffffffffu));
+    sqlite3_bind_int64(c->s, 3, run_id);
+    *out = c;
+    return TA_OK;
+}
+
 static const char *txt(sqlite3_stmt *s, int i)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
