@@ -107,7 +107,7 @@
  * 3: event identity across runs, sightings, reference-counted rollups
  *    written per batch, sensors, suppressed and payload events.
  */
-#define TA_STORE_SCHEMA_VERSION 3
+#define TA_STORE_SCHEMA_VERSION 4
 /* Events per write transaction during a run. Each batch also writes its
  * rollups, whose upserts (spread over the per-member tables) cost more than
  * the events: fewer, larger batches are cheaper (bench-report, 3M events

@@ -14,6 +14,8 @@
 sqlite3 *ta__store_db(struct ta_store *st);
 /* false if the database has no store_ tables yet (nothing analysed). */
 bool ta__store_has_tables(const struct ta_store *st);
+/* The database has store_shape_* (a version 3 one opened read-only has not). */
+bool ta__store_has_shapes(const struct ta_store *st);
 /* Record a SQLite error as st's message; returns TA_ERR_DB. */
 ta_err ta__store_dberr(struct ta_store *st, const char *what);
 

@@ -71,8 +71,7 @@ static bool merge_run(void *ctx, const struct ta_store_run_desc *d)
     bool present = false;
     ta_err err = ta__store_run_begin_as(m->out, &info, d->digest, &present);
     if (err != TA_OK) {
-        set_err(m->errbuf, "%s: run %lld: %s", m->path, (long long)d->id,
-                 ta_store_errmsg(m->out));
+        set_err(m->errbuf, "%s: run %lld: %s", m->path, (long long)d->id, ta_store_errmsg(m->out));
         m->err = err;
         return false;
     }
@@ -102,9 +101,8 @@ static bool merge_run(void *ctx, const struct ta_store_run_desc *d)
     if (err == TA_OK)
         err = keep_times(m, d);
     if (err != TA_OK) {
-        set_err(m->errbuf, "%s: run %lld: %s", bad == m->in ? m->path : "output",
-                 (long long)d->id,
-                 err == TA_ERR_DB || err == TA_ERR_ARG ? ta_store_errmsg(bad) : ta_strerror(err));
+        set_err(m->errbuf, "%s: run %lld: %s", bad == m->in ? m->path : "output", (long long)d->id,
+                err == TA_ERR_DB || err == TA_ERR_ARG ? ta_store_errmsg(bad) : ta_strerror(err));
         m->err = err;
         return false;
     }
@@ -161,15 +159,13 @@ static ta_err open_input(const char *path, const struct stat *out_st, struct ta_
     return TA_OK;
 }
 
-ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t n,
-                      ta_time_us skew, struct ta_store_merge_stats *stats,
-                      char errbuf[TA_STORE_ERRLEN])
+ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t n, ta_time_us skew,
+                      struct ta_store_merge_stats *stats, char errbuf[TA_STORE_ERRLEN])
 {
     memset(stats, 0, sizeof(*stats));
     errbuf[0] = '\0';
     if (skew > TA_STORE_SKEW_MAX_US) {
-        set_err(errbuf, "clock skew above %lld ms",
-                 (long long)(TA_STORE_SKEW_MAX_US / 1000));
+        set_err(errbuf, "clock skew above %lld ms", (long long)(TA_STORE_SKEW_MAX_US / 1000));
         return TA_ERR_ARG;
     }
     struct ta_store **in = calloc(n ? n : 1, sizeof(*in));
@@ -193,8 +189,7 @@ ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t 
     if (err == TA_OK) {
         char *msg = NULL;
         if (sqlite3_exec(ta__store_db(out), "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
-            set_err(errbuf, "%s: %s", out_path,
-                     msg ? msg : sqlite3_errmsg(ta__store_db(out)));
+            set_err(errbuf, "%s: %s", out_path, msg ? msg : sqlite3_errmsg(ta__store_db(out)));
             err = TA_ERR_DB;
         } else {
             in_txn = true;
@@ -216,7 +211,7 @@ ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t 
         if (err == TA_OK &&
             sqlite3_exec(ta__store_db(out), "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             set_err(errbuf, "%s: commit: %s", out_path,
-                     msg ? msg : sqlite3_errmsg(ta__store_db(out)));
+                    msg ? msg : sqlite3_errmsg(ta__store_db(out)));
             err = TA_ERR_DB;
         }
         sqlite3_free(msg);

@@ -71,9 +71,10 @@ ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period 
 }
 
 /*
- * Exact distinct count per pair from the spans: a member whose first or
- * last day lies in the range was seen in it; one whose span strictly
- * contains the range is looked up in the per-day set.
+ * Exact distinct count per pair from the members' shapes; in a version 3
+ * database read as it is, from the spans: a member whose first or last day
+ * lies in the range was seen in it; one whose span strictly contains the
+ * range is looked up in the per-day set.
  */
 ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period *p,
                               enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
@@ -94,6 +95,20 @@ ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period 
     long long from = (long long)p->from_day, to = (long long)p->to_day;
     char sc[32], dc[32], sql[900];
     cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    if (ta__store_has_shapes(st)) {
+        /* Members whose span meets the period, less those with a gap (days
+         * without them inside their span) covering it: a member has at most
+         * one such gap, and has it exactly when it was not seen in the
+         * period. Rows per pair: distinct (first, last) days and gaps, not
+         * members. */
+        snprintf(sql, sizeof(sql),
+                 "SELECT src_cc, dst_cc, SUM(CASE WHEN gap THEN -n ELSE n END) AS c"
+                 " FROM store_shape_%s WHERE kind=?1%s%s AND ((gap = 0 AND lo <= %lld AND"
+                 " hi >= %lld) OR (gap = 1 AND lo <= %lld AND hi >= %lld))"
+                 " GROUP BY src_cc, dst_cc HAVING c > 0",
+                 t, sc, dc, to, from, from, to);
+        return pair_rows(st, sql, (int)kind, false, cb, ctx, "report distinct");
+    }
     snprintf(sql, sizeof(sql),
              "SELECT src_cc, dst_cc, COUNT(*) FROM store_span_%s m"
              " WHERE kind=?1%s%s AND first_day <= %lld AND last_day >= %lld"
