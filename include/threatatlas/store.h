@@ -41,9 +41,17 @@
  *                    session), attacker_dated (C&C servers behind at least
  *                    one dated indicator); per-day counters (events, visits)
  *                    and suppressed events per allow list.
- *   store_span_*     per member, its first and last day: a member counts in a
- *                    period when either day falls inside; only for a period
- *                    strictly inside its span are the per-day sets consulted.
+ *   store_span_*     per member, its first and last day.
+ *   store_shape_*    per (kind, src_cc, dst_cc): how many members have each
+ *                    span (gap 0, lo = first day, hi = last day) and each
+ *                    gap (gap 1: days lo..hi without the member inside its
+ *                    span). The members seen in a period are those whose
+ *                    span meets it less those with a gap covering it (at
+ *                    most one each), so a distinct count reads rows that
+ *                    grow with the days, not with the members. Kept with
+ *                    each batch's rollups; a batch in time order changes a
+ *                    member's shape at its last day without reading its
+ *                    days.
  *   Suppressed events (suppressed_by set) are stored but enter only the
  *   suppressed counters.
  *
@@ -106,6 +114,9 @@
  * 2: event ids are (run id << 32 | sequence in the run), no run_id index.
  * 3: event identity across runs, sightings, reference-counted rollups
  *    written per batch, sensors, suppressed and payload events.
+ * 4: member shapes (store_shape_*). A version 3 database is migrated by a
+ *    writable open (shapes computed from the per-day sets) and read as it
+ *    is by a read-only one.
  */
 #define TA_STORE_SCHEMA_VERSION 4
 /* Events per write transaction during a run. Each batch also writes its
