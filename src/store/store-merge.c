@@ -168,6 +168,15 @@ ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t 
         set_err(errbuf, "clock skew above %lld ms", (long long)(TA_STORE_SKEW_MAX_US / 1000));
         return TA_ERR_ARG;
     }
+    /* Files only: a database behind a URL (a server store) has no SQLite
+     * connection to merge with. */
+    for (size_t i = 0; i <= n; i++) {
+        const char *p = i < n ? in_paths[i] : out_path;
+        if (strstr(p, "://") != NULL) {
+            set_err(errbuf, "%s: merge combines SQLite database files, not a URL", p);
+            return TA_ERR_ARG;
+        }
+    }
     struct ta_store **in = calloc(n ? n : 1, sizeof(*in));
     if (in == NULL)
         return TA_ERR_NOMEM;
