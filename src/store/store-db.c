@@ -401,13 +401,13 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         /* WAL: readers never block the analysis, and a killed writer leaves
          * the last committed transaction intact. NORMAL sync is durable
          * against process death (not power loss of the last commits). */
-        bool shapes = false;
-        if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL") ||
-            exec(st, "BEGIN IMMEDIATE", "create schema") ||
-            /* Version 3 kept no shapes: computed once from the per-day sets,
-             * inside the schema transaction (so by one writer only). */
-            ((shapes = v == 3 && !table_exists(st->db, "store_shape_attacker")), false) ||
-            exec(st, schema_sql, "create schema") || create_set_tables(st) ||
+        ta_err e = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL");
+        if (e == TA_OK)
+            e = exec(st, "BEGIN IMMEDIATE", "create schema");
+        /* Version 3 kept no shapes: computed once from the per-day sets,
+         * inside the schema transaction (so by one writer only). */
+        bool shapes = e == TA_OK && v == 3 && !table_exists(st->db, "store_shape_attacker");
+        if (e != TA_OK || exec(st, schema_sql, "create schema") || create_set_tables(st) ||
             (shapes && fill_shapes(st)) ||
             /* Inside the schema transaction, so two writers opening at once add them once. */
             (!has_live_cols(st->db) &&
