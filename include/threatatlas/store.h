@@ -41,9 +41,17 @@
  *                    session), attacker_dated (C&C servers behind at least
  *                    one dated indicator); per-day counters (events, visits)
  *                    and suppressed events per allow list.
- *   store_span_*     per member, its first and last day: a member counts in a
- *                    period when either day falls inside; only for a period
- *                    strictly inside its span are the per-day sets consulted.
+ *   store_span_*     per member, its first and last day.
+ *   store_shape_*    per (kind, src_cc, dst_cc): how many members have each
+ *                    span (gap 0, lo = first day, hi = last day) and each
+ *                    gap (gap 1: days lo..hi without the member inside its
+ *                    span). The members seen in a period are those whose
+ *                    span meets it less those with a gap covering it (at
+ *                    most one each), so a distinct count reads rows that
+ *                    grow with the days, not with the members. Kept with
+ *                    each batch's rollups; a batch in time order changes a
+ *                    member's shape at its last day without reading its
+ *                    days.
  *   Suppressed events (suppressed_by set) are stored but enter only the
  *   suppressed counters.
  *
@@ -106,8 +114,11 @@
  * 2: event ids are (run id << 32 | sequence in the run), no run_id index.
  * 3: event identity across runs, sightings, reference-counted rollups
  *    written per batch, sensors, suppressed and payload events.
+ * 4: member shapes (store_shape_*). A version 3 database is migrated by a
+ *    writable open (shapes computed from the per-day sets) and read as it
+ *    is by a read-only one.
  */
-#define TA_STORE_SCHEMA_VERSION 3
+#define TA_STORE_SCHEMA_VERSION 4
 /* Events per write transaction during a run. Each batch also writes its
  * rollups, whose upserts (spread over the per-member tables) cost more than
  * the events: fewer, larger batches are cheaper (bench-report, 3M events
@@ -429,6 +440,37 @@ ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kind
 ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row *row, bool *more);
 /* NULL ok. */
 void ta_store_events_close(struct ta_store_events *c);
+
+/* ---- merging databases (SQLite) ----
+ *
+ * For deployments without a server: sensors analyse into databases of their
+ * own, and ta_store_merge combines them into one with the guarantee of one
+ * combined pass. Every run of every input is written again into out_path
+ * through the run API, keeping its digest, inputs, options, sensor, data
+ * versions, time range, state and wall-clock times, and replaying the events
+ * it saw (those it stored, then those it sighted): the event identity
+ * (with clock skew `skew`) makes a transaction seen by several sensors, or
+ * present in several inputs, one event with sightings. A run whose digest
+ * is already done in the output is skipped, so merging the same input again
+ * adds nothing; an unfinished run is resumed. Only the store_ tables are
+ * merged (not intel). Inputs are read from one snapshot each and never
+ * written. Every input is opened and checked (a store database of this
+ * schema version, not the output itself) before the output is opened
+ * (created if absent), and all the writing is one transaction: on any error
+ * the output is left as it was and errbuf holds one line naming the file.
+ * The caller holds the output's writer lock.
+ */
+struct ta_store_merge_stats {
+    uint64_t inputs;        /* inputs merged */
+    uint64_t runs_merged;   /* runs written (new, or unfinished ones resumed) */
+    uint64_t runs_present;  /* runs already done in the output: skipped */
+    uint64_t events;        /* events replayed */
+    uint64_t events_new;    /* stored as new events */
+    uint64_t events_known;  /* already stored by another run: a sighting added */
+    uint64_t events_repeat; /* already seen by the same run */
+};
+ta_err ta_store_merge(const char *out_path, const char *const *in_paths, size_t n, ta_time_us skew,
+                      struct ta_store_merge_stats *stats, char errbuf[TA_STORE_ERRLEN]);
 
 /* ---- the writer lock ---- */
 

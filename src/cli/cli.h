@@ -151,6 +151,7 @@ int ta_cli_intel(int argc, char **argv);
 int ta_cli_report(int argc, char **argv);
 int ta_cli_events(int argc, char **argv);
 int ta_cli_runs(int argc, char **argv);
+int ta_cli_merge(int argc, char **argv);
 int ta_cli_sensor(int argc, char **argv);
 /* intel fetch (argv[0] "fetch"), in cli-intel-fetch.c */
 int ta_cli_intel_fetch(int argc, char **argv);

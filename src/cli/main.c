@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"events", ta_cli_events, "export stored detection events (EVE, IntelMQ, CSV)"},
     {"sensor", ta_cli_sensor, "run analyze -i as a service from a configuration file"},
     {"runs", ta_cli_runs, "list, show and delete the analysis runs stored in a database"},
+    {"merge", ta_cli_merge, "combine sensor databases into one, counting each event once"},
 };
 
 /*

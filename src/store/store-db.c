@@ -45,7 +45,11 @@ enum {
     ST_NRUNS,
     ST_DAY0,
     ST_SPAN0 = ST_DAY0 + SET__COUNT,
-    ST_COUNT = ST_SPAN0 + SET__COUNT,
+    ST_SPANGET0 = ST_SPAN0 + SET__COUNT,
+    ST_DAYS0 = ST_SPANGET0 + SET__COUNT,
+    ST_SHAPE0 = ST_DAYS0 + SET__COUNT,
+    ST_SHAPEZ0 = ST_SHAPE0 + SET__COUNT,
+    ST_COUNT = ST_SHAPEZ0 + SET__COUNT,
     ST_SUPP,
     ST_ZONE,
     ST_BUCKET,
@@ -75,7 +79,11 @@ struct ta_store {
     bool has_tables;
     bool has_live;    /* store_run has the live columns (added on a writable open) */
     bool has_sources; /* store_run has the sources column (added on a writable open) */
+    bool has_shapes;  /* store_shape_* exist (version 3 databases opened read-only: not) */
     bool readonly;
+    /* The writer's transactions are savepoints inside a caller's transaction
+     * (a merge), which commits or rolls back all of them at once. */
+    bool nested;
     char errmsg[TA_STORE_ERRLEN];
     ta_time_us skew;
     /* Open run. */
@@ -195,7 +203,7 @@ static const char schema_sql[] =
 static ta_err exec(struct ta_store *st, const char *sql, const char *what);
 static ta_err create_set_tables(struct ta_store *st)
 {
-    char sql[1024];
+    char sql[1536];
     for (int i = 0; i < SET__COUNT; i++) {
         snprintf(sql, sizeof(sql),
                  "CREATE TABLE IF NOT EXISTS store_day_%s(kind INTEGER NOT NULL,"
@@ -205,9 +213,13 @@ static ta_err create_set_tables(struct ta_store *st)
                  "CREATE TABLE IF NOT EXISTS store_span_%s(kind INTEGER NOT NULL,"
                  " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, %s %s NOT NULL,"
                  " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
-                 " PRIMARY KEY(kind, src_cc, dst_cc, %s)) WITHOUT ROWID;",
+                 " PRIMARY KEY(kind, src_cc, dst_cc, %s)) WITHOUT ROWID;"
+                 "CREATE TABLE IF NOT EXISTS store_shape_%s(kind INTEGER NOT NULL,"
+                 " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, gap INTEGER NOT NULL,"
+                 " lo INTEGER NOT NULL, hi INTEGER NOT NULL, n INTEGER NOT NULL,"
+                 " PRIMARY KEY(kind, src_cc, dst_cc, gap, lo, hi)) WITHOUT ROWID;",
                  sets[i].table, sets[i].col, sets[i].type, sets[i].col, sets[i].table, sets[i].col,
-                 sets[i].type, sets[i].col);
+                 sets[i].type, sets[i].col, sets[i].table);
         ta_err err = exec(st, sql, "create schema");
         if (err)
             return err;
@@ -218,6 +230,11 @@ static ta_err create_set_tables(struct ta_store *st)
 sqlite3 *ta__store_db(struct ta_store *st)
 {
     return st->db;
+}
+
+bool ta__store_has_shapes(const struct ta_store *st)
+{
+    return st->has_shapes;
 }
 
 bool ta__store_has_tables(const struct ta_store *st)
@@ -246,6 +263,28 @@ static ta_err exec(struct ta_store *st, const char *sql, const char *what)
         return TA_ERR_DB;
     }
     return TA_OK;
+}
+
+/* A write transaction of a run (begin, batch, finish): a savepoint when nested. */
+static ta_err txn_begin(struct ta_store *st, const char *what)
+{
+    return exec(st, st->nested ? "SAVEPOINT ta_write" : "BEGIN IMMEDIATE", what);
+}
+
+static ta_err txn_commit(struct ta_store *st, const char *what)
+{
+    return exec(st, st->nested ? "RELEASE ta_write" : "COMMIT", what);
+}
+
+static void txn_rollback(struct ta_store *st)
+{
+    sqlite3_exec(st->db, st->nested ? "ROLLBACK TO ta_write; RELEASE ta_write" : "ROLLBACK", NULL,
+                 NULL, NULL);
+}
+
+void ta__store_set_nested(struct ta_store *st, bool on)
+{
+    st->nested = on;
 }
 
 static bool table_exists(sqlite3 *db, const char *name)
@@ -295,6 +334,8 @@ static bool has_sources_col(sqlite3 *db)
     sqlite3_finalize(s);
     return ok;
 }
+
+static ta_err fill_shapes(struct ta_store *st);
 
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN])
@@ -354,7 +395,7 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         err = TA_ERR_UNSUPPORTED;
         goto out_close;
     }
-    if (v != 0 && v < TA_STORE_SCHEMA_VERSION) {
+    if (v != 0 && v < 3) {
         /* Version 2 identified runs by their inputs only and counted an
          * event once per run that saw it; its rollups cannot be turned into
          * reference counts without the events' identities, which it did not
@@ -370,9 +411,14 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         /* WAL: readers never block the analysis, and a killed writer leaves
          * the last committed transaction intact. NORMAL sync is durable
          * against process death (not power loss of the last commits). */
-        if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL") ||
-            exec(st, "BEGIN IMMEDIATE", "create schema") || exec(st, schema_sql, "create schema") ||
-            create_set_tables(st) ||
+        ta_err e = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL");
+        if (e == TA_OK)
+            e = exec(st, "BEGIN IMMEDIATE", "create schema");
+        /* Version 3 kept no shapes: computed once from the per-day sets,
+         * inside the schema transaction (so by one writer only). */
+        bool shapes = e == TA_OK && v == 3 && !table_exists(st->db, "store_shape_attacker");
+        if (e != TA_OK || exec(st, schema_sql, "create schema") || create_set_tables(st) ||
+            (shapes && fill_shapes(st)) ||
             /* Inside the schema transaction, so two writers opening at once add them once. */
             (!has_live_cols(st->db) &&
              exec(st,
@@ -398,10 +444,12 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         st->has_tables = true;
         st->has_live = true;
         st->has_sources = true;
+        st->has_shapes = true;
     } else {
         st->has_tables = v >= 1 && table_exists(st->db, "store_run");
         st->has_live = st->has_tables && has_live_cols(st->db);
         st->has_sources = st->has_tables && has_sources_col(st->db);
+        st->has_shapes = st->has_tables && table_exists(st->db, "store_shape_attacker");
     }
     /* 256 MiB page cache; checkpoint the WAL every ~80 MB rather than 4 MB
      * so bulk runs are not throttled by checkpoints. */
@@ -617,6 +665,28 @@ static sqlite3_stmt *stmt(struct ta_store *st, int which)
                  " first_day = MIN(first_day, excluded.first_day),"
                  " last_day = MAX(last_day, excluded.last_day)",
                  sets[i].table, sets[i].col);
+    } else if (which >= ST_SPANGET0 && which < ST_SPANGET0 + SET__COUNT) {
+        int i = which - ST_SPANGET0;
+        snprintf(sql, sizeof(sql),
+                 "SELECT first_day, last_day FROM store_span_%s"
+                 " WHERE kind = ? AND src_cc = ? AND dst_cc = ? AND %s = ?",
+                 sets[i].table, sets[i].col);
+    } else if (which >= ST_DAYS0 && which < ST_DAYS0 + SET__COUNT) {
+        int i = which - ST_DAYS0;
+        snprintf(sql, sizeof(sql),
+                 "SELECT day FROM store_day_%s"
+                 " WHERE kind = ? AND src_cc = ? AND dst_cc = ? AND %s = ? ORDER BY day",
+                 sets[i].table, sets[i].col);
+    } else if (which >= ST_SHAPE0 && which < ST_SHAPE0 + SET__COUNT) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_shape_%s(kind, src_cc, dst_cc, gap, lo, hi, n)"
+                 " VALUES(?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                 sets[which - ST_SHAPE0].table);
+    } else if (which >= ST_SHAPEZ0 && which < ST_SHAPEZ0 + SET__COUNT) {
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM store_shape_%s WHERE kind = ? AND src_cc = ? AND dst_cc = ?"
+                 " AND gap = ? AND lo = ? AND hi = ? AND n = 0",
+                 sets[which - ST_SHAPEZ0].table);
     } else if (which == ST_COUNT) {
         snprintf(sql, sizeof(sql),
                  "INSERT INTO store_day_count(kind, src_cc, dst_cc, day, events, flows)"
@@ -682,6 +752,60 @@ static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, .
 }
 
 /*
+ * The shapes of members (first and last day, and the gaps of days without
+ * them in between: store_shape_*) as computed from store_day_<set>, into
+ * temp.shp; with touched, of the members in temp.d only.
+ */
+static ta_err shapes_of(struct ta_store *st, int set, bool touched)
+{
+    const char *t = sets[set].table, *c = sets[set].col;
+    char join[300] = "";
+    if (touched)
+        snprintf(join, sizeof(join),
+                 " JOIN (SELECT DISTINCT kind AS k, src AS s, dst AS d, m FROM temp.d) AS u"
+                 " ON y.kind = u.k AND y.src_cc = u.s AND y.dst_cc = u.d AND y.%s = u.m",
+                 c);
+    return exec_fmt(
+        st, "member shapes",
+        "DROP TABLE IF EXISTS temp.shp;"
+        "CREATE TEMP TABLE shp AS WITH dd AS (SELECT y.kind, y.src_cc, y.dst_cc, y.%s AS m,"
+        " y.day, LAG(y.day) OVER (PARTITION BY y.kind, y.src_cc, y.dst_cc, y.%s ORDER BY y.day)"
+        " AS prev FROM store_day_%s y%s)"
+        " SELECT kind, src_cc AS src, dst_cc AS dst, 1 AS gap, prev + 1 AS lo, day - 1 AS hi,"
+        " COUNT(*) AS c FROM dd WHERE day - prev > 1 GROUP BY 1, 2, 3, 5, 6"
+        " UNION ALL SELECT kind, src_cc, dst_cc, 0, f, l, COUNT(*) FROM (SELECT kind, src_cc,"
+        " dst_cc, MIN(day) AS f, MAX(day) AS l FROM dd GROUP BY kind, src_cc, dst_cc, m)"
+        " GROUP BY 1, 2, 3, 5, 6;",
+        c, c, t, join);
+}
+
+/* Add (sign 1) or subtract (-1) temp.shp to store_shape_<set>. */
+static ta_err shapes_apply(struct ta_store *st, int set, int sign);
+
+/* Every member's shape, from the per-day sets (a version 3 database). */
+static ta_err fill_shapes(struct ta_store *st)
+{
+    ta_err err = TA_OK;
+    for (int i = 0; i < SET__COUNT && err == TA_OK; i++)
+        if ((err = shapes_of(st, i, false)) == TA_OK)
+            err = shapes_apply(st, i, 1);
+    return err;
+}
+
+static ta_err shapes_apply(struct ta_store *st, int set, int sign)
+{
+    const char *t = sets[set].table;
+    return exec_fmt(st, "member shapes",
+                    "INSERT INTO store_shape_%s(kind, src_cc, dst_cc, gap, lo, hi, n)"
+                    " SELECT kind, src, dst, gap, lo, hi, %d * c FROM temp.shp WHERE true"
+                    " ON CONFLICT DO UPDATE SET n = n + excluded.n;"
+                    "DELETE FROM store_shape_%s WHERE n = 0 AND (kind, src_cc, dst_cc, gap, lo, hi)"
+                    " IN (SELECT kind, src, dst, gap, lo, hi FROM temp.shp);"
+                    "DROP TABLE temp.shp;",
+                    t, sign, t);
+}
+
+/*
  * Remove run id and its contribution, inside the caller's transaction: its
  * sightings go; events left without any sighting are deleted and their
  * share of every rollup subtracted (per-day reference counts, counters),
@@ -712,7 +836,12 @@ static ta_err delete_run(struct ta_store *st, int64_t id)
                  "DROP TABLE IF EXISTS temp.d;"
                  "CREATE TEMP TABLE d AS SELECT kind, a_cc AS src, v_cc AS dst, %s AS m, day,"
                  " COUNT(*) AS c FROM store_event WHERE id IN (SELECT id FROM temp.gone)"
-                 " AND suppressed_by IS NULL AND %s GROUP BY 1, 2, 3, 4, 5;"
+                 " AND suppressed_by IS NULL AND %s GROUP BY 1, 2, 3, 4, 5;",
+                 sets[i].expr, sets[i].cond)) != TA_OK ||
+            (err = shapes_of(st, i, true)) != TA_OK || (err = shapes_apply(st, i, -1)) != TA_OK)
+            return err;
+        if ((err = exec_fmt(
+                 st, "delete run",
                  "UPDATE store_day_%s AS t SET n = t.n - d.c FROM temp.d AS d"
                  " WHERE t.kind = d.kind AND t.src_cc = d.src AND t.dst_cc = d.dst"
                  " AND t.%s = d.m AND t.day = d.day;"
@@ -728,8 +857,8 @@ static ta_err delete_run(struct ta_store *st, int64_t id)
                  " last_day = (SELECT MAX(day) FROM store_day_%s y WHERE y.kind = p.kind"
                  "  AND y.src_cc = p.src_cc AND y.dst_cc = p.dst_cc AND y.%s = p.%s)"
                  " WHERE (kind, src_cc, dst_cc, %s) IN (SELECT kind, src, dst, m FROM temp.d);",
-                 sets[i].expr, sets[i].cond, t, c, t, c, t, c, t, c, c, t, t, c, c, t, c, c, c)) !=
-            TA_OK)
+                 t, c, t, c, t, c, t, c, c, t, t, c, c, t, c, c, c)) != TA_OK ||
+            (err = shapes_of(st, i, true)) != TA_OK || (err = shapes_apply(st, i, 1)) != TA_OK)
             return err;
     }
     if ((err = exec_fmt(
@@ -972,8 +1101,10 @@ static void mem_init(struct ta_store *st)
     ta__kset_init(&st->zones, 2);
 }
 
-ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
-                          bool *already_done)
+/* Begin a run; with as_hex, the run of that digest (a merged run keeps its
+ * digest): done -> *already_done, unfinished -> resumed, else a new run. */
+static ta_err run_begin(struct ta_store *st, const struct ta_store_run_info *info,
+                        const char *as_hex, bool *already_done)
 {
     *already_done = false;
     if (st->readonly) {
@@ -995,16 +1126,21 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     }
     uint8_t digest[TA_SHA256_LEN];
     char hex[TA_SHA256_HEXLEN];
-    if (live)
+    if (as_hex != NULL)
+        snprintf(hex, sizeof(hex), "%s", as_hex);
+    else if (live)
         live_digest(info, digest);
     else
         ta_store_run_digest(info->inputs, info->n_inputs, digest);
-    ta_sha256_hex(digest, hex);
+    if (as_hex == NULL)
+        ta_sha256_hex(digest, hex);
 
-    ta_err err = exec(st, "BEGIN IMMEDIATE", "begin run");
+    ta_err err = txn_begin(st, "begin run");
     if (err)
         return err;
-    if (live) {
+    if (as_hex != NULL) {
+        /* Decided by the digest below. */
+    } else if (live) {
         /* Every start of a sensor is a run of its own: nothing to resume. */
     } else if (!info->redo) {
         bool all = true;
@@ -1015,17 +1151,21 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
         }
         if (all) {
             *already_done = true;
-            return exec(st, "COMMIT", "begin run");
+            return txn_commit(st, "begin run");
         }
     } else if ((err = replace_runs(st, info)) != TA_OK) {
         goto out_rollback;
     }
     int64_t id;
     int state;
-    if (live)
+    if (live && as_hex == NULL)
         id = 0;
     else if ((err = find_run(st, hex, &id, &state)) != TA_OK)
         goto out_rollback;
+    if (as_hex != NULL && id != 0 && state == 1) {
+        *already_done = true;
+        return txn_commit(st, "begin run");
+    }
     sqlite3_stmt *s = NULL;
     if (id != 0) {
         /* An earlier attempt on these inputs was interrupted: resume it. Its
@@ -1098,7 +1238,7 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
         seq = ((uint64_t)sqlite3_column_int64(s, 0) & (EVENTS_PER_RUN - 1)) + 1;
     sqlite3_finalize(s);
-    if ((err = exec(st, "COMMIT", "begin run")) != TA_OK)
+    if ((err = txn_commit(st, "begin run")) != TA_OK)
         goto out_rollback;
     if ((err = prepare_insert(st)) != TA_OK)
         return err;
@@ -1120,8 +1260,20 @@ ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *i
 out_dberr:
     err = ta__store_dberr(st, "begin run");
 out_rollback:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    txn_rollback(st);
     return err;
+}
+
+ta_err ta_store_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
+                          bool *already_done)
+{
+    return run_begin(st, info, NULL, already_done);
+}
+
+ta_err ta__store_run_begin_as(struct ta_store *st, const struct ta_store_run_info *info,
+                              const char *digest_hex, bool *already_done)
+{
+    return run_begin(st, info, digest_hex, already_done);
 }
 
 int64_t ta_store_run_id(const struct ta_store *st)
@@ -1512,6 +1664,201 @@ static void bind_key_cc(sqlite3_stmt *s, int col, const uint8_t *cc)
     sqlite3_bind_text(s, col, (const char *)cc, cc[0] ? (cc[1] ? 2 : 1) : 0, SQLITE_STATIC);
 }
 
+/* Bind (kind, src, dst, member) of tuple key k (member of mlen bytes at k + 10). */
+static void bind_member(sqlite3_stmt *s, const uint8_t *k, size_t mlen)
+{
+    sqlite3_bind_int(s, 1, k[1]);
+    bind_key_cc(s, 2, k + 2);
+    bind_key_cc(s, 3, k + 4);
+    if (k[0] == SET_ITEM)
+        sqlite3_bind_text(s, 4, (const char *)k + 10, (int)mlen, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(s, 4, k + 10, (int)mlen, SQLITE_STATIC);
+}
+
+/* Shape key: set, kind, src, dst, gap, lo (4), hi (4). */
+static bool shape_add(struct ta__kset *shape, const uint8_t *k, int gap, int64_t lo, int64_t hi,
+                      int64_t delta)
+{
+    uint8_t sk[15];
+    memcpy(sk, k, 6);
+    sk[6] = (uint8_t)gap;
+    uint32_t l = (uint32_t)lo, h = (uint32_t)hi;
+    memcpy(sk + 7, &l, 4);
+    memcpy(sk + 11, &h, 4);
+    uint64_t *v = ta__kset_get(shape, sk, sizeof(sk), NULL);
+    if (v == NULL)
+        return false;
+    *v += (uint64_t)delta;
+    return true;
+}
+
+/* The gaps between the sorted days d[0..n). */
+static bool gaps_add(struct ta__kset *shape, const uint8_t *k, const int64_t *d, size_t n,
+                     int64_t delta)
+{
+    for (size_t i = 1; i < n; i++)
+        if (d[i] - d[i - 1] > 1 && !shape_add(shape, k, 1, d[i - 1] + 1, d[i] - 1, delta))
+            return false;
+    return true;
+}
+
+/*
+ * One member's change of shape (store_shape_*) by this batch's days of it
+ * (the cnt tuples at idx, in day order), as deltas into shape; its span
+ * before (the spans cache, else store_span_*) and after is kept in the
+ * cache. Captures are analysed in time order, so the batch's days usually
+ * all follow the member's last day (or precede its first): only the gaps
+ * next to that end change, with no read of its days. A batch reaching
+ * inside the span reads them. *write_span: the span grows.
+ */
+static ta_err member_shape(struct ta_store *st, struct ta__kset *shape, const uint32_t *idx,
+                           size_t cnt, bool *write_span)
+{
+    size_t len;
+    const uint8_t *k = ta__kset_key(&st->tuples, idx[0], &len);
+    size_t mlen = len - 10;
+    int set = k[0];
+    ta_err err = TA_OK;
+    int64_t *b = malloc(cnt * sizeof(*b)), *o = NULL, *nd = NULL;
+    if (b == NULL)
+        return TA_ERR_NOMEM;
+    for (size_t i = 0; i < cnt; i++) {
+        size_t l2;
+        const uint8_t *t = ta__kset_key(&st->tuples, idx[i], &l2);
+        b[i] = (int64_t)((uint32_t)t[6] << 24 | (uint32_t)t[7] << 16 | (uint32_t)t[8] << 8 | t[9]);
+    }
+    uint8_t sk[6 + ITEM_MAX];
+    memcpy(sk, k, 6);
+    memcpy(sk + 6, k + 10, mlen);
+    bool created = true, known = false;
+    uint64_t *sp = ta__kset_get(&st->spans, sk, 6 + mlen, &created);
+    int64_t f = 0, l = 0;
+    if (sp != NULL && !created) {
+        known = true;
+        f = (int64_t)sp[0] - 1;
+        l = (int64_t)sp[1] - 1;
+    } else {
+        sqlite3_stmt *s = stmt(st, ST_SPANGET0 + set);
+        if (s == NULL) {
+            err = TA_ERR_DB;
+            goto out;
+        }
+        bind_member(s, k, mlen);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            known = true;
+            f = sqlite3_column_int64(s, 0);
+            l = sqlite3_column_int64(s, 1);
+        } else if (rc != SQLITE_DONE) {
+            err = ta__store_dberr(st, "read span");
+            goto out;
+        }
+        sqlite3_reset(s);
+    }
+    /* o: the member's days that bound the change (all of them when the
+     * batch reaches inside its span). */
+    size_t no = 0, cap = 2;
+    if (known) {
+        o = malloc(cap * sizeof(*o));
+        if (o == NULL) {
+            err = TA_ERR_NOMEM;
+            goto out;
+        }
+        if (b[0] >= l || b[cnt - 1] <= f) {
+            o[no++] = b[0] >= l ? l : f;
+        } else {
+            sqlite3_stmt *s = stmt(st, ST_DAYS0 + set);
+            if (s == NULL) {
+                err = TA_ERR_DB;
+                goto out;
+            }
+            bind_member(s, k, mlen);
+            int rc;
+            while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+                if (no == cap) {
+                    int64_t *g = realloc(o, 2 * cap * sizeof(*o));
+                    if (g == NULL) {
+                        sqlite3_reset(s);
+                        err = TA_ERR_NOMEM;
+                        goto out;
+                    }
+                    o = g;
+                    cap *= 2;
+                }
+                o[no++] = sqlite3_column_int64(s, 0);
+            }
+            sqlite3_reset(s);
+            if (rc != SQLITE_DONE) {
+                err = ta__store_dberr(st, "read member days");
+                goto out;
+            }
+        }
+    }
+    /* nd: o and the batch's days, merged. */
+    nd = malloc((no + cnt) * sizeof(*nd));
+    if (nd == NULL) {
+        err = TA_ERR_NOMEM;
+        goto out;
+    }
+    size_t nn = 0, i = 0, j = 0;
+    while (i < no || j < cnt) {
+        int64_t v = j == cnt || (i < no && o[i] <= b[j]) ? o[i++] : b[j++];
+        if (nn == 0 || nd[nn - 1] != v)
+            nd[nn++] = v;
+    }
+    /* o may hold one end of the span only. */
+    int64_t nf = known && f < nd[0] ? f : nd[0], nl = known && l > nd[nn - 1] ? l : nd[nn - 1];
+    bool ok = gaps_add(shape, k, o, no, -1) && gaps_add(shape, k, nd, nn, 1);
+    if (ok && (!known || nf != f || nl != l))
+        ok = (!known || shape_add(shape, k, 0, f, l, -1)) && shape_add(shape, k, 0, nf, nl, 1);
+    if (!ok) {
+        err = TA_ERR_NOMEM;
+        goto out;
+    }
+    *write_span = !known || nf < f || nl > l;
+    if (sp != NULL) {
+        sp[0] = (uint64_t)nf + 1;
+        sp[1] = (uint64_t)nl + 1;
+    }
+out:
+    free(b);
+    free(o);
+    free(nd);
+    return err;
+}
+
+/* Write the batch's shape deltas. */
+static ta_err flush_shapes(struct ta_store *st, struct ta__kset *shape)
+{
+    for (size_t i = 0; i < shape->n; i++) {
+        int64_t delta = (int64_t)shape->vals[i];
+        if (delta == 0)
+            continue;
+        size_t len;
+        const uint8_t *k = ta__kset_key(shape, i, &len);
+        uint32_t lo, hi;
+        memcpy(&lo, k + 7, 4);
+        memcpy(&hi, k + 11, 4);
+        for (int z = 0; z < (delta < 0 ? 2 : 1); z++) {
+            sqlite3_stmt *s = stmt(st, (z ? ST_SHAPEZ0 : ST_SHAPE0) + k[0]);
+            if (s == NULL)
+                return TA_ERR_DB;
+            sqlite3_bind_int(s, 1, k[1]);
+            bind_key_cc(s, 2, k + 2);
+            bind_key_cc(s, 3, k + 4);
+            sqlite3_bind_int(s, 4, k[6]);
+            sqlite3_bind_int64(s, 5, lo);
+            sqlite3_bind_int64(s, 6, hi);
+            if (z == 0)
+                sqlite3_bind_int64(s, 7, delta);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                return ta__store_dberr(st, "write shapes");
+        }
+    }
+    return TA_OK;
+}
+
 /* Write the batch's rollups (inside its transaction) and empty them. */
 static ta_err flush_rollups(struct ta_store *st)
 {
@@ -1530,7 +1877,17 @@ static ta_err flush_rollups(struct ta_store *st)
     /* In primary-key order, so the upserts walk each B-tree once; runs of
      * the same member give its span in this batch. */
     int64_t first = 0;
+    bool write_span = false;
+    struct ta__kset shape;
+    ta__kset_init(&shape, 1);
     for (size_t i = 0; i < n; i++) {
+        if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i])) {
+            size_t j = i + 1;
+            while (j < n && same_member(&st->tuples, idx[j - 1], idx[j]))
+                j++;
+            if ((err = member_shape(st, &shape, idx + i, j - i, &write_span)) != TA_OK)
+                goto out;
+        }
         size_t len;
         const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
         int set = k[0];
@@ -1552,21 +1909,7 @@ static ta_err flush_rollups(struct ta_store *st)
             goto out_dberr;
         if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i]))
             first = day;
-        if (i + 1 == n || !same_member(&st->tuples, idx[i], idx[i + 1])) {
-            uint8_t sk[6 + ITEM_MAX];
-            memcpy(sk, k, 6);
-            memcpy(sk + 6, k + 10, len - 10);
-            bool created;
-            uint64_t *sp = ta__kset_get(&st->spans, sk, 6 + (len - 10), &created);
-            if (sp != NULL && !created && sp[0] - 1 <= (uint64_t)first &&
-                sp[1] - 1 >= (uint64_t)day)
-                continue;
-            if (sp != NULL) {
-                if (created || (uint64_t)first < sp[0] - 1)
-                    sp[0] = (uint64_t)first + 1;
-                if (created || (uint64_t)day > sp[1] - 1)
-                    sp[1] = (uint64_t)day + 1;
-            }
+        if (write_span && (i + 1 == n || !same_member(&st->tuples, idx[i], idx[i + 1]))) {
             s = stmt(st, ST_SPAN0 + set);
             if (s == NULL)
                 goto out_err;
@@ -1583,6 +1926,8 @@ static ta_err flush_rollups(struct ta_store *st)
                 goto out_dberr;
         }
     }
+    if ((err = flush_shapes(st, &shape)) != TA_OK)
+        goto out;
     for (size_t i = 0; i < st->counters.n; i++) {
         size_t len;
         const uint8_t *k = ta__kset_key(&st->counters, i, &len);
@@ -1660,6 +2005,7 @@ out_dberr:
 out_err:
     err = TA_ERR_DB;
 out:
+    ta__kset_release(&shape);
     free(idx);
     return err;
 }
@@ -1667,7 +2013,7 @@ out:
 static ta_err commit_batch(struct ta_store *st)
 {
     ta_err err;
-    if ((err = flush_rollups(st)) != TA_OK || (err = exec(st, "COMMIT", "commit event batch")))
+    if ((err = flush_rollups(st)) != TA_OK || (err = txn_commit(st, "commit event batch")))
         return err;
     st->in_txn = false;
     st->batch = 0;
@@ -1838,7 +2184,7 @@ static ta_err insert_event(struct ta_store *st, const struct ta_event *ev)
 {
     ta_err err;
     if (!st->in_txn) {
-        if ((err = exec(st, "BEGIN IMMEDIATE", "begin event batch")) != TA_OK)
+        if ((err = txn_begin(st, "begin event batch")) != TA_OK)
             return err;
         st->in_txn = true;
         if ((err = kc_check(st)) != TA_OK)
@@ -2045,7 +2391,8 @@ void ta_store_event_sink(void *ctx, const struct ta_event *ev)
     st->sticky = ta_store_add_event(st, ev);
 }
 
-ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last)
+/* Commit the rest of the open run; done marks it finished. */
+static ta_err run_end(struct ta_store *st, ta_time_us first, ta_time_us last, bool done)
 {
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
@@ -2061,8 +2408,7 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
         goto out_abort;
     /* The last batch, its rollups and the state share one transaction. */
     if (!st->in_txn) {
-        if ((err = exec(st, "BEGIN IMMEDIATE", "finish run")) != TA_OK ||
-            (err = kc_check(st)) != TA_OK)
+        if ((err = txn_begin(st, "finish run")) != TA_OK || (err = kc_check(st)) != TA_OK)
             goto out_abort;
         st->in_txn = true;
     }
@@ -2075,8 +2421,8 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
     char sql[160];
     snprintf(sql, sizeof(sql), "UPDATE store_run SET state = 1, finished = %lld WHERE id = %lld",
              (long long)time(NULL), (long long)st->run_id);
-    if ((err = exec(st, sql, "finish run")) != TA_OK ||
-        (err = exec(st, "COMMIT", "finish run")) != TA_OK)
+    if ((done && (err = exec(st, sql, "finish run")) != TA_OK) ||
+        (err = txn_commit(st, "finish run")) != TA_OK)
         goto out_abort;
     st->stats.commits++;
     st->in_txn = false;
@@ -2088,6 +2434,16 @@ ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us las
 out_abort:
     ta_store_run_abort(st);
     return err;
+}
+
+ta_err ta_store_run_finish(struct ta_store *st, ta_time_us first, ta_time_us last)
+{
+    return run_end(st, first, last, true);
+}
+
+ta_err ta__store_run_end(struct ta_store *st, ta_time_us first, ta_time_us last, bool done)
+{
+    return run_end(st, first, last, done);
 }
 
 ta_err ta_store_commit(struct ta_store *st)
@@ -2150,7 +2506,7 @@ bool ta_store_pending(const struct ta_store *st)
 void ta_store_run_abort(struct ta_store *st)
 {
     if (st->in_txn)
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        txn_rollback(st);
     st->in_txn = false;
     st->run_id = 0;
     st->batch = 0;

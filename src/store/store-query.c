@@ -71,9 +71,10 @@ ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period 
 }
 
 /*
- * Exact distinct count per pair from the spans: a member whose first or
- * last day lies in the range was seen in it; one whose span strictly
- * contains the range is looked up in the per-day set.
+ * Exact distinct count per pair from the members' shapes; in a version 3
+ * database read as it is, from the spans: a member whose first or last day
+ * lies in the range was seen in it; one whose span strictly contains the
+ * range is looked up in the per-day set.
  */
 ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period *p,
                               enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
@@ -94,6 +95,20 @@ ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period 
     long long from = (long long)p->from_day, to = (long long)p->to_day;
     char sc[32], dc[32], sql[900];
     cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    if (ta__store_has_shapes(st)) {
+        /* Members whose span meets the period, less those with a gap (days
+         * without them inside their span) covering it: a member has at most
+         * one such gap, and has it exactly when it was not seen in the
+         * period. Rows per pair: distinct (first, last) days and gaps, not
+         * members. */
+        snprintf(sql, sizeof(sql),
+                 "SELECT src_cc, dst_cc, SUM(CASE WHEN gap THEN -n ELSE n END) AS c"
+                 " FROM store_shape_%s WHERE kind=?1%s%s AND ((gap = 0 AND lo <= %lld AND"
+                 " hi >= %lld) OR (gap = 1 AND lo <= %lld AND hi >= %lld))"
+                 " GROUP BY src_cc, dst_cc HAVING c > 0",
+                 t, sc, dc, to, from, from, to);
+        return pair_rows(st, sql, (int)kind, false, cb, ctx, "report distinct");
+    }
     snprintf(sql, sizeof(sql),
              "SELECT src_cc, dst_cc, COUNT(*) FROM store_span_%s m"
              " WHERE kind=?1%s%s AND first_day <= %lld AND last_day >= %lld"
@@ -517,6 +532,42 @@ ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kind
         return ta__store_dberr(st, "events");
     }
     sqlite3_bind_int64(c->s, 1, (sqlite3_int64)since);
+    *out = c;
+    return TA_OK;
+}
+
+ta_err ta__store_run_events_open(struct ta_store *st, int64_t run_id, struct ta_store_events **out)
+{
+    *out = NULL;
+    struct ta_store_events *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return TA_ERR_NOMEM;
+    c->st = st;
+    c->detail = true;
+    if (!ta__store_has_tables(st)) {
+        *out = c;
+        return TA_OK;
+    }
+    /* The columns of ta_store_events_open, in the same order (F_*). */
+#define RUN_EV_COLS                                                                                \
+    "e.id, e.kind, e.method, e.ts, e.flow_id, e.proto, e.a_ip, e.a_port, e.a_cc, e.a_asn,"         \
+    " e.v_ip, e.v_port, e.v_cc, e.v_asn, e.confidence, e.signature, e.family, e.indicator,"        \
+    " e.indicator_type, e.sources, e.hostname, e.url, e.item, e.a_as_name, e.a_home,"              \
+    " e.v_as_name, e.v_home, e.dns_answer, e.body, e.fs, e.tx_index, e.established, e.undated,"    \
+    " e.suppressed_by, NULL"
+    /* Stored events in id (capture) order, then the sighted ones; no sort. */
+    static const char sql[] =
+        "SELECT " RUN_EV_COLS " FROM store_event e WHERE e.id BETWEEN ?1 AND ?2"
+        " UNION ALL SELECT " RUN_EV_COLS " FROM store_sighting g"
+        " JOIN store_event e ON e.id = g.event_id WHERE g.run_id = ?3";
+#undef RUN_EV_COLS
+    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &c->s, NULL) != SQLITE_OK) {
+        free(c);
+        return ta__store_dberr(st, "events of a run");
+    }
+    sqlite3_bind_int64(c->s, 1, (sqlite3_int64)((uint64_t)run_id << 32));
+    sqlite3_bind_int64(c->s, 2, (sqlite3_int64)(((uint64_t)run_id << 32) | 0xffffffffu));
+    sqlite3_bind_int64(c->s, 3, run_id);
     *out = c;
     return TA_OK;
 }

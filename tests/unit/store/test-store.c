@@ -782,13 +782,13 @@ static void test_newer_schema_refused(void **state)
     struct ta_store *st = open_db(g_path);
     assert_int_equal(fx_run(st, 1), TA_OK);
     ta_store_close(st);
-    exec_sql(g_path, "UPDATE meta SET value='4' WHERE key='schema.store'");
+    exec_sql(g_path, "UPDATE meta SET value='5' WHERE key='schema.store'");
     char err[TA_STORE_ERRLEN];
     st = (struct ta_store *)1;
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
-    assert_non_null(strstr(err, "store schema version 4 is newer than this threatatlas supports "
-                                "(3); upgrade threatatlas"));
+    assert_non_null(strstr(err, "store schema version 5 is newer than this threatatlas supports "
+                                "(4); upgrade threatatlas"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* A version 2 database (no event identities) is refused, not written
      * to with the new counting. */
@@ -796,7 +796,7 @@ static void test_newer_schema_refused(void **state)
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
     assert_non_null(strstr(err, "store schema version 2 is older than this threatatlas supports "
-                                "(3); analyse the captures again into a new database"));
+                                "(4); analyse the captures again into a new database"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* Garbage in the version is refused too, not taken for 0. */
     exec_sql(g_path, "UPDATE meta SET value='x' WHERE key='schema.store'");
@@ -822,7 +822,7 @@ static void test_shared_with_intel(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.intel=3");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=3");
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=4");
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -1092,6 +1092,144 @@ static size_t cursor_count(struct ta_store *st, ta_time_us since, uint32_t kinds
     return n;
 }
 
+/*
+ * Distinct counts from the members' shapes against a brute-force count
+ * over the events, for every period of the data: runs in random day order
+ * with small batches (a batch's days before, after and inside a member's
+ * span), a second run re-seeing some events, a run deleted, and a version 3
+ * database (no shapes) read as it is and migrated on a writable open.
+ */
+#define SH_DAYS    12
+#define SH_HOSTS   9
+#define SH_RUNS    3
+#define SH_PER_RUN 60
+
+struct sh_ev {
+    int run, day, host, cc;
+    uint16_t port;
+};
+
+static uint64_t sh_rng = 88172645463325252ull;
+static unsigned sh_below(unsigned n)
+{
+    sh_rng ^= sh_rng << 13;
+    sh_rng ^= sh_rng >> 7;
+    sh_rng ^= sh_rng << 17;
+    return (unsigned)(sh_rng % n);
+}
+
+static void sh_event(const struct sh_ev *e, struct ta_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = TA_EVENT_C2;
+    ev->ts = (ta_time_us)(FX_D0 + e->day) * FX_DAY_US + (ta_time_us)e->port * 1000000;
+    ev->flow_start = ev->ts;
+    ev->flow_id = e->port;
+    ev->proto = 6;
+    ev->established = true;
+    const uint8_t a[4] = {1, 1, 1, 1}, v[4] = {10, 0, 0, (uint8_t)(1 + e->host)};
+    ta_addr_set_v4(&ev->attacker.ip, a);
+    ta_addr_set_v4(&ev->victim.ip, v);
+    ev->attacker.port = 443;
+    ev->victim.port = e->port;
+    memcpy(ev->attacker.cc, "US", 3);
+    memcpy(ev->victim.cc, e->cc ? "CN" : "JP", 3);
+    ev->signature = "s";
+}
+
+/* Brute force: distinct hosts per victim country among live runs' events in days [d0, d1]. */
+static int64_t sh_brute(const struct sh_ev *evs, size_t n, const bool *live, int d0, int d1, int cc)
+{
+    bool seen[SH_HOSTS] = {0};
+    int64_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sh_ev *e = &evs[i];
+        if (live[e->run] && e->cc == cc && e->day >= d0 && e->day <= d1 && !seen[e->host]) {
+            seen[e->host] = true;
+            c++;
+        }
+    }
+    return c;
+}
+
+static void sh_check(struct ta_store *st, const struct sh_ev *evs, size_t n, const bool *live)
+{
+    for (int d0 = -1; d0 <= SH_DAYS; d0++) {
+        for (int d1 = d0; d1 <= SH_DAYS; d1++) {
+            for (int cc = 0; cc < 2; cc++) {
+                for (int set = TA_STORE_SET_VICTIM; set <= TA_STORE_SET_VICTIM_EST;
+                     set += TA_STORE_SET_VICTIM_EST - TA_STORE_SET_VICTIM) {
+                    int64_t want = sh_brute(evs, n, live, d0, d1, cc);
+                    int64_t got = dpair(st, d0, d1, TA_EVENT_C2, (enum ta_store_set)set, "US",
+                                        cc ? "CN" : "JP");
+                    if (got != (want ? want : -1))
+                        fail_msg("days %d..%d cc %d set %d: %lld, expected %lld", d0, d1, cc, set,
+                                 (long long)got, (long long)want);
+                }
+            }
+        }
+    }
+}
+
+static void test_shapes_brute(void **state)
+{
+    (void)state;
+    struct sh_ev evs[SH_RUNS * SH_PER_RUN + 40];
+    size_t n = 0;
+    bool live[SH_RUNS] = {true, true, true};
+    struct ta_store *st = open_db(g_path);
+    ta_store_set_batch(st, 5);
+    uint16_t port = 1000;
+    for (int r = 0; r < SH_RUNS; r++) {
+        char name[32];
+        snprintf(name, sizeof(name), "shapes run %d", r);
+        struct ta_store_input in = {.path = name, .size = 1};
+        ta_sha256(name, strlen(name), in.sha256);
+        struct ta_store_run_info info = {.inputs = &in, .n_inputs = 1, .home = "CN"};
+        bool done;
+        assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+        for (int i = 0; i < SH_PER_RUN; i++) {
+            /* Mostly in time order with jumps back (a member's span grows
+             * at both ends and fills inside); run 1 re-sees run 0's events. */
+            struct sh_ev e = {r, (i * SH_DAYS) / SH_PER_RUN, (int)sh_below(SH_HOSTS),
+                              (int)sh_below(2), port++};
+            if (sh_below(4) == 0)
+                e.day = (int)sh_below(SH_DAYS);
+            if (r == 1 && i % 3 == 0 && n > 0) {
+                e = evs[sh_below(SH_PER_RUN)];
+                e.run = r;
+            }
+            evs[n++] = e;
+            struct ta_event ev;
+            sh_event(&e, &ev);
+            assert_int_equal(ta_store_add_event(st, &ev), TA_OK);
+        }
+        assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+    }
+    sh_check(st, evs, n, live);
+    /* The second run (id 2) goes; its copies of the first run's events stay with that one. */
+    assert_int_equal(ta_store_run_delete(st, 2), TA_OK);
+    live[1] = false;
+    sh_check(st, evs, n, live);
+    ta_store_close(st);
+    /* The same data as version 3 wrote it: no shapes. Read as it is, then
+     * migrated by a writable open. */
+    exec_sql(g_path, "DROP TABLE store_shape_attacker; DROP TABLE store_shape_victim;"
+                     " DROP TABLE store_shape_item; DROP TABLE store_shape_victim_est;"
+                     " DROP TABLE store_shape_attacker_dated;"
+                     " UPDATE meta SET value='3' WHERE key='schema.store'");
+    char err[TA_STORE_ERRLEN];
+    assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_OK);
+    sh_check(st, evs, n, live);
+    ta_store_close(st);
+    st = open_db(g_path);
+    sh_check(st, evs, n, live);
+    ta_store_close(st);
+    assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_OK);
+    sh_check(st, evs, n, live);
+    ta_store_close(st);
+}
+
 static void test_query_api(void **state)
 {
     (void)state;
@@ -1244,6 +1382,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_geo_note, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shapes_brute, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
