@@ -57,7 +57,8 @@ struct ta_webshell_input {
     size_t req_len;
     const uint8_t *resp_body;
     size_t resp_len;
-    bool have_resp; /* a response was seen (resp_len may still be 0) */
+    bool have_resp;     /* a response was seen (resp_len may still be 0) */
+    const char *cookie; /* request Cookie header as sent, NULL when absent */
 };
 
 struct ta_webshell_verdict {
@@ -325,6 +326,7 @@ struct ta_detect_http {
     const char *user_agent;
     const char *content_type;
     const char *accept;
+    const char *cookie; /* request Cookie header, NULL when absent */
     const char *resp_content_type;
     uint16_t status;
     const uint8_t *req_body;

@@ -795,6 +795,7 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         .resp_body = tx->resp_body,
         .resp_len = tx->resp_len,
         .have_resp = tx->have_resp,
+        .cookie = tx->cookie,
     };
     struct ta_webshell_verdict v;
     bool ws = ta_webshell_analyze(&in, &v);

@@ -398,6 +398,7 @@ static void s_http(void *ud, const struct ta_flow *f, const struct ta_http_tx *t
         .user_agent = tx->user_agent.ptr,
         .content_type = req_header(tx, "Content-Type"),
         .accept = req_header(tx, "Accept"),
+        .cookie = req_header(tx, "Cookie"),
         .resp_content_type = tx->content_type.ptr,
         .status = tx->status,
         .req_body = tx->req_body,
