@@ -345,6 +345,9 @@ struct ta_detect_tls {
     const char *ja3, *ja3s, *ja4;
     const char *cert_sha1;
     const char *cert_subject;
+    /* The certificate's subjectAltName dNSNames, as written (wildcards kept). */
+    const char *const *cert_san;
+    size_t n_cert_san;
 };
 
 struct ta_detect_opts {

@@ -207,7 +207,13 @@ struct ta_tls_record {
     struct ta_str serial;        /* "00:AB:..." uppercase colon hex */
     struct ta_str fingerprint;   /* SHA-1 of the DER, lowercase colon hex */
     int64_t notbefore, notafter; /* seconds since the epoch (may be negative) */
+    /* The first TA_TLS_MAX_SAN dNSName entries of its subjectAltName, as
+     * written (wildcards kept, at most 255 bytes each); n_san_dns of them. */
+    const struct ta_str *san_dns;
+    uint32_t n_san_dns;
 };
+
+#define TA_TLS_MAX_SAN 16
 
 /* Suricata's version text: "TLS 1.2", "TLSv1", "SSLv3", ... "UNDETERMINED". */
 const char *ta_tls_version_name(uint16_t v);

@@ -414,6 +414,11 @@ static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record 
 {
     if (!t->has_client_hello && !t->has_server_hello)
         return;
+    const char *san[TA_TLS_MAX_SAN];
+    size_t nsan = 0;
+    for (uint32_t i = 0; t->has_cert && i < t->n_san_dns && nsan < TA_TLS_MAX_SAN; i++)
+        if (t->san_dns[i].ptr != NULL)
+            san[nsan++] = t->san_dns[i].ptr;
     struct ta_detect_tls r = {
         .ts = t->ts,
         .sni = t->sni.ptr,
@@ -422,6 +427,8 @@ static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record 
         .ja4 = t->ja4,
         .cert_sha1 = t->has_cert ? t->fingerprint.ptr : NULL,
         .cert_subject = t->has_cert ? t->subject.ptr : NULL,
+        .cert_san = san,
+        .n_cert_san = nsan,
     };
     ta_detector_tls(ud, f, &r);
 }

@@ -84,6 +84,7 @@ static const struct ta_alert_signature sigs[] = {
     {9101327, TA_EVENT_BACKDOOR, false, "Behinder image-wrapped encrypted body"},
     {9101328, TA_EVENT_BACKDOOR, false, "AntSword JSP class payload (base64)"},
     {9101329, TA_EVENT_BACKDOOR, false, "AntSword JSP class payload (hex)"},
+    {9101016, TA_EVENT_C2, false, "C&C domain in TLS certificate SAN"},
 };
 
 size_t ta_alert_signature_count(void)

@@ -42,6 +42,7 @@ struct ta__tls {
     struct ta_proto *p;
     struct tdir d[2];
     struct ta_tls_record r;
+    struct ta_str san[TA_TLS_MAX_SAN];
     struct ta__arena ar;
     bool emitted;
 };
@@ -420,7 +421,7 @@ static void certificate(struct ta__tls *t, const uint8_t *m, size_t len)
         return;
     }
     t->p->c[TA_PC_TLS_CERTS]++;
-    if (ta__x509_parse(t->p, &t->ar, der, cl, &t->r))
+    if (ta__x509_parse(t->p, &t->ar, der, cl, &t->r, t->san, TA_TLS_MAX_SAN))
         t->r.has_cert = true;
     else
         t->p->c[TA_PC_TLS_CERT_ERRORS]++;
