@@ -387,6 +387,10 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
                       const struct ta_detect_http *tx);
 void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struct ta_detect_tls *t);
+/* A client burst of encrypted application data (index: 0-based in the
+ * connection, bytes: its size): request timing where no HTTP is visible. */
+void ta_detector_tls_data(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                          uint64_t index, uint64_t bytes);
 /* The flow ended: IP, IP:port and DNS-resolution checks, beacon sample. */
 void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f);
 /* End of input: report beaconing pairs. */

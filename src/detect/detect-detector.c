@@ -720,6 +720,31 @@ static const struct c2dom *c2_resolution(struct ta_detector *d, const struct ta_
     return ta__cache_get(&d->c2doms, &k); /* NULL if the domain was evicted (counted) */
 }
 
+/*
+ * Request timing inside the connection: a beacon that keeps one HTTP (or
+ * TLS) connection alive shows a single connection start, so its requests
+ * are a series of their own (bodies as the size). The series starts at the
+ * second request, with the connection's start standing in for the first
+ * (one round trip earlier), so that the many one-request connections hold
+ * no state at all.
+ */
+static void in_conn_request(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                            uint64_t index, uint64_t size)
+{
+    if (d->beacon == NULL || index < 1)
+        return;
+    if (index == 1)
+        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start, size);
+    ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, ts, size);
+}
+
+/* Encrypted application data: the same series from the client's bursts. */
+void ta_detector_tls_data(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                          uint64_t index, uint64_t bytes)
+{
+    in_conn_request(d, f, ts, index, bytes);
+}
+
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
                       const struct ta_detect_http *tx)
 {
@@ -880,21 +905,8 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         emit(d, &ev);
     }
 
-    /*
-     * Request timing inside the connection: a beacon that keeps one HTTP
-     * connection alive shows a single connection start, so its requests are
-     * a series of their own (bodies as the size). The series starts at the
-     * second request, with the connection's start standing in for the first
-     * (one round trip earlier), so that the many one-request connections
-     * hold no state at all.
-     */
-    if (d->beacon != NULL && tx->tx_index >= 1) {
-        uint64_t size = (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0);
-        if (tx->tx_index == 1)
-            ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start,
-                                  size);
-        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, tx->ts, size);
-    }
+    in_conn_request(d, f, tx->ts, tx->tx_index,
+                    (uint64_t)tx->req_len + (tx->have_resp ? tx->resp_len : 0));
 
     /* Phishing content (suspected), unless the flow is already a known phishing visit. */
     struct ta_phish_verdict pv;

@@ -445,6 +445,11 @@ static void s_record(void *ud, const struct ta_flow *f, uint32_t type, const voi
     case TA_REC_TLS:
         s_tls(ud, f, rec);
         break;
+    case TA_REC_TLS_DATA: {
+        const struct ta_tls_data *x = rec;
+        ta_detector_tls_data(ud, f, x->ts, x->index, x->bytes);
+        break;
+    }
     default:
         break;
     }

@@ -6,7 +6,8 @@
 # (host, server, port); precision and recall must stay above the floors, and
 # no confirmed event may appear (there is nothing to confirm against). The
 # keep-alive beacon (one connection, 40 requests, 20 % jitter) must be found by
-# the timing of its requests inside the connection.
+# the timing of its requests inside the connection, and so must its twin over
+# one TLS connection (no HTTP visible: the timing of the client's records).
 set -euo pipefail
 if ! "$TA_GEN" --help | grep -q '^  beacon'; then echo "threatatlas-gen has no beacon scenario"; exit 77; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -46,10 +47,11 @@ for seed in (7, 11):
                   ben.get(k, "not in truth"), e["alert"]["signature"]))
     # The keep-alive beacon (one connection, 40 requests, 20 % jitter) is found by the
     # timing of its requests.
-    ka = [k for k, b in pos.items() if b["channel"] == "http-keepalive"]
-    assert len(ka) == 1 and pos[ka[0]]["requests"] == 40 and pos[ka[0]]["jitter"] == 0.2, ka
-    assert ka[0] in got, ("keep-alive beacon missed", ka[0])
-    assert sig[ka[0]][0] == 9101015 and "40 requests" in sig[ka[0]][1], sig[ka[0]]
+    for chan in ("http-keepalive", "tls-keepalive"):
+        ka = [k for k, b in pos.items() if b["channel"] == chan]
+        assert len(ka) == 1 and pos[ka[0]]["requests"] == 40 and pos[ka[0]]["jitter"] == 0.2, ka
+        assert ka[0] in got, (chan + " beacon missed", ka[0])
+        assert sig[ka[0]][0] == 9101015 and "40 requests" in sig[ka[0]][1], sig[ka[0]]
     for k in sorted(set(pos) - got):
         b = pos[k]
         print("FN seed %d: %s -> %s:%d %s period %d s jitter %.2f (%s), %d connections" % (

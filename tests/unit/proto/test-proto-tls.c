@@ -376,6 +376,58 @@ static void test_certificate(void **state)
     tu_reset();
 }
 
+/*
+ * Client application-data bursts: a record at least 1 s after the previous
+ * client record starts a burst (numbered from 0, its record's length as the
+ * size); records closer together, and the server's, do not.
+ */
+static void test_app_bursts(void **state)
+{
+    (void)state;
+    struct ta_proto *p;
+    assert_int_equal(ta_proto_new(NULL, &p), TA_OK);
+    tu_reset();
+    struct ta_flow f;
+    tu_flow(&f, 6, 443);
+    struct buf hs, rec = {{0}, 0};
+    client_hello(&hs);
+    records(&rec, 22, hs.b, hs.n, 16384);
+    uint32_t cseq = 1, sseq = 1;
+    tu_tcp(p, &f, TA_DIR_TOSERVER, cseq, TA_TCP_ACK, rec.b, rec.n);
+    cseq += (uint32_t)rec.n;
+    static const struct {
+        uint64_t at_ms;
+        bool client;
+        uint16_t len;
+    } seq[] = {{100, true, 300}, {300, true, 40},    {350, false, 900},  {5300, true, 310},
+               {5400, true, 50}, {5500, false, 800}, {65300, true, 305}, {65301, false, 20}};
+    for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+        static uint8_t r[5 + 1000];
+        r[0] = 23;
+        r[1] = 3;
+        r[2] = 3;
+        r[3] = (uint8_t)(seq[i].len >> 8);
+        r[4] = (uint8_t)seq[i].len;
+        memset(r + 5, 0xa5, seq[i].len);
+        f.last = f.start + seq[i].at_ms * 1000;
+        uint32_t *sq = seq[i].client ? &cseq : &sseq;
+        tu_tcp(p, &f, seq[i].client ? TA_DIR_TOSERVER : TA_DIR_TOCLIENT, *sq, TA_TCP_ACK, r,
+               5u + seq[i].len);
+        *sq += 5u + seq[i].len;
+    }
+    assert_int_equal(tu_cap.nburst, 3);
+    static const uint64_t want_ms[3] = {100, 5300, 65300};
+    static const uint32_t want_len[3] = {300, 310, 305};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tu_cap.burst[i].index, (uint64_t)i);
+        assert_int_equal(tu_cap.burst[i].ts, f.start + want_ms[i] * 1000);
+        assert_int_equal(tu_cap.burst[i].bytes, want_len[i]);
+    }
+    tu_end(p, &f);
+    ta_proto_free(p);
+    tu_reset();
+}
+
 static void test_garbage_and_gap(void **state)
 {
     (void)state;
@@ -483,11 +535,9 @@ static void test_hashes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_client_hello_split),
-        cmocka_unit_test(test_certificate),
-        cmocka_unit_test(test_certificate_san),
-        cmocka_unit_test(test_garbage_and_gap),
-        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_client_hello_split), cmocka_unit_test(test_certificate),
+        cmocka_unit_test(test_certificate_san),    cmocka_unit_test(test_app_bursts),
+        cmocka_unit_test(test_garbage_and_gap),    cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_safe_append),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
