@@ -57,7 +57,8 @@ struct ta_webshell_input {
     size_t req_len;
     const uint8_t *resp_body;
     size_t resp_len;
-    bool have_resp; /* a response was seen (resp_len may still be 0) */
+    bool have_resp;     /* a response was seen (resp_len may still be 0) */
+    const char *cookie; /* request Cookie header as sent, NULL when absent */
 };
 
 struct ta_webshell_verdict {
@@ -325,6 +326,7 @@ struct ta_detect_http {
     const char *user_agent;
     const char *content_type;
     const char *accept;
+    const char *cookie; /* request Cookie header, NULL when absent */
     const char *resp_content_type;
     uint16_t status;
     const uint8_t *req_body;
@@ -366,6 +368,9 @@ struct ta_detect_tls {
     const char *ja3, *ja3s, *ja4;
     const char *cert_sha1;
     const char *cert_subject;
+    /* The certificate's subjectAltName dNSNames, as written (wildcards kept). */
+    const char *const *cert_san;
+    size_t n_cert_san;
 };
 
 struct ta_detect_opts {
@@ -405,6 +410,10 @@ void ta_detector_dns(struct ta_detector *d, const struct ta_flow *f, const struc
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
                       const struct ta_detect_http *tx);
 void ta_detector_tls(struct ta_detector *d, const struct ta_flow *f, const struct ta_detect_tls *t);
+/* A client burst of encrypted application data (index: 0-based in the
+ * connection, bytes: its size): request timing where no HTTP is visible. */
+void ta_detector_tls_data(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                          uint64_t index, uint64_t bytes);
 /* The flow ended: IP, IP:port and DNS-resolution checks, beacon sample. */
 void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f);
 /* End of input: report beaconing pairs. */

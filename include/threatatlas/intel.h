@@ -153,6 +153,10 @@ enum ta_intel_format {
     TA_INTEL_FMT_SPAMHAUS_DROP,
     /* OpenPhish premium JSON: one object per line (url, brand, ...) */
     TA_INTEL_FMT_OPENPHISH_JSON,
+    /* abuse.ch SSLBL JA3 fingerprints CSV "ja3_md5,Firstseen,Lastseen,Listingreason" */
+    TA_INTEL_FMT_SSLBL_JA3,
+    /* abuse.ch SSLBL SSL certificate blacklist CSV "Listingdate,SHA1,Listingreason" */
+    TA_INTEL_FMT_SSLBL_CERT,
     TA_INTEL_FMT__COUNT
 };
 

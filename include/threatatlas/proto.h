@@ -38,9 +38,10 @@
 
 /* Record tags (struct ta_obs_sink.on_record's type) of the app layer. */
 enum ta_rec_type {
-    TA_REC_DNS = 1, /* const struct ta_dns_record * */
-    TA_REC_HTTP,    /* const struct ta_http_tx * */
-    TA_REC_TLS,     /* const struct ta_tls_record * */
+    TA_REC_DNS = 1,  /* const struct ta_dns_record * */
+    TA_REC_HTTP,     /* const struct ta_http_tx * */
+    TA_REC_TLS,      /* const struct ta_tls_record * */
+    TA_REC_TLS_DATA, /* const struct ta_tls_data * */
 };
 
 /* A string view: NUL-terminated, len excludes the NUL; ptr NULL = absent. */
@@ -207,7 +208,27 @@ struct ta_tls_record {
     struct ta_str serial;        /* "00:AB:..." uppercase colon hex */
     struct ta_str fingerprint;   /* SHA-1 of the DER, lowercase colon hex */
     int64_t notbefore, notafter; /* seconds since the epoch (may be negative) */
+    /* The first TA_TLS_MAX_SAN dNSName entries of its subjectAltName, as
+     * written (wildcards kept, at most 255 bytes each); n_san_dns of them. */
+    const struct ta_str *san_dns;
+    uint32_t n_san_dns;
 };
+
+#define TA_TLS_MAX_SAN 16
+
+/*
+ * A client burst of encrypted application data: the first toserver
+ * application-data record after at least TA_TLS_BURST_GAP_US without one
+ * (a request, as far as timing shows it; records of one request follow each
+ * other closely). Emitted as the record's header is read; no EVE record.
+ */
+struct ta_tls_data {
+    ta_time_us ts;
+    uint64_t index; /* 0-based burst number in the connection */
+    uint32_t bytes; /* length of the burst's first record */
+};
+
+#define TA_TLS_BURST_GAP_US 1000000
 
 /* Suricata's version text: "TLS 1.2", "TLSv1", "SSLv3", ... "UNDETERMINED". */
 const char *ta_tls_version_name(uint16_t v);

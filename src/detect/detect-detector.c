@@ -537,9 +537,41 @@ static bool subject_cn(const char *subject, char *out, size_t cap)
     return strchr(out, '.') != NULL;
 }
 
+/* A SAN dNSName as a domain to look up: "*." dropped, cleaned as a host. */
+static bool san_name(const char *name, char *out, size_t cap)
+{
+    if (name == NULL)
+        return false;
+    if (name[0] == '*' && name[1] == '.')
+        name += 2;
+    size_t n = strlen(name);
+    if (n == 0 || n >= NAME_MAX_LEN)
+        return false;
+    host_clean(name, out, cap);
+    return strchr(out, '.') != NULL;
+}
+
 static bool same_family(const char *a, const char *b)
 {
     return a == NULL || b == NULL || a[0] == 0 || b[0] == 0 || strcasecmp(a, b) == 0;
+}
+
+/* A name the certificate gives, listed as a c2 domain: C&C (method cert-name). */
+static bool cert_name_event(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                            const char *name, const char *signature)
+{
+    struct ta_detect_match m;
+    struct ta_event ev;
+    char list[LIST_LEN];
+    if (!imatch_domain(d, name, ts, TA_DETECT_IK_C2, &m) || flow_seen(d, f, TA_EVENT_C2))
+        return false;
+    event_init(d, &ev, TA_EVENT_C2, TA_METHOD_CERT_NAME, f, ts);
+    event_match(&ev, &m);
+    ev.signature = signature;
+    ev.hostname = name;
+    ev.suppressed_by = allow_domain(d, name, m.value, list, sizeof(list));
+    emit(d, &ev);
+    return true;
 }
 
 /*
@@ -570,14 +602,14 @@ static void tls_fingerprints(struct ta_detector *d, const struct ta_flow *f,
         emit(d, &ev);
     }
     char cn[NAME_MAX_LEN];
-    if (t->cert_subject != NULL && subject_cn(t->cert_subject, cn, sizeof(cn)) &&
-        imatch_domain(d, cn, t->ts, TA_DETECT_IK_C2, &m) && !flow_seen(d, f, TA_EVENT_C2)) {
-        event_init(d, &ev, TA_EVENT_C2, TA_METHOD_CERT_NAME, f, t->ts);
-        event_match(&ev, &m);
-        ev.signature = "C&C domain in TLS certificate subject";
-        ev.hostname = cn;
-        ev.suppressed_by = allow_domain(d, cn, m.value, list, sizeof(list));
-        emit(d, &ev);
+    if (t->cert_subject != NULL && subject_cn(t->cert_subject, cn, sizeof(cn)))
+        cert_name_event(d, f, t->ts, cn, "C&C domain in TLS certificate subject");
+    /* The names a certificate is good for, when the subject does not give them. */
+    for (size_t i = 0; i < t->n_cert_san && t->cert_san != NULL; i++) {
+        char san[NAME_MAX_LEN];
+        if (san_name(t->cert_san[i], san, sizeof(san)) &&
+            cert_name_event(d, f, t->ts, san, "C&C domain in TLS certificate SAN"))
+            break;
     }
     bool ja3 = imatch_hash(d, TA_DETECT_HASH_JA3, t->ja3, t->ts, &cm);
     bool ja4 = !ja3 && imatch_hash(d, TA_DETECT_HASH_JA4, t->ja4, t->ts, &cm);
@@ -715,6 +747,7 @@ static struct ta_webshell_input webshell_input(const struct ta_detect_http *tx)
         .resp_body = tx->resp_body,
         .resp_len = tx->resp_len,
         .have_resp = tx->have_resp,
+        .cookie = tx->cookie,
     };
 }
 
@@ -741,6 +774,31 @@ static uint64_t http_req_len(const struct ta_detect_http *tx)
 static uint64_t http_resp_len(const struct ta_detect_http *tx)
 {
     return tx->resp_body != NULL ? tx->resp_len : tx->resp_sent;
+}
+
+/*
+ * Request timing inside the connection: a beacon that keeps one HTTP (or
+ * TLS) connection alive shows a single connection start, so its requests
+ * are a series of their own (bodies as the size). The series starts at the
+ * second request, with the connection's start standing in for the first
+ * (one round trip earlier), so that the many one-request connections hold
+ * no state at all.
+ */
+static void in_conn_request(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                            uint64_t index, uint64_t size)
+{
+    if (d->beacon == NULL || index < 1)
+        return;
+    if (index == 1)
+        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start, size);
+    ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, ts, size);
+}
+
+/* Encrypted application data: the same series from the client's bursts. */
+void ta_detector_tls_data(struct ta_detector *d, const struct ta_flow *f, ta_time_us ts,
+                          uint64_t index, uint64_t bytes)
+{
+    in_conn_request(d, f, ts, index, bytes);
 }
 
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
@@ -898,21 +956,8 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         emit(d, &ev);
     }
 
-    /*
-     * Request timing inside the connection: a beacon that keeps one HTTP
-     * connection alive shows a single connection start, so its requests are
-     * a series of their own (bodies as the size). The series starts at the
-     * second request, with the connection's start standing in for the first
-     * (one round trip earlier), so that the many one-request connections
-     * hold no state at all.
-     */
-    if (d->beacon != NULL && tx->tx_index >= 1) {
-        uint64_t size = http_req_len(tx) + (tx->have_resp ? http_resp_len(tx) : 0);
-        if (tx->tx_index == 1)
-            ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, f->start,
-                                  size);
-        ta_beacon_add_request(d->beacon, &f->src, &f->dst, f->dp, f->proto, f->id, tx->ts, size);
-    }
+    in_conn_request(d, f, tx->ts, tx->tx_index,
+                    http_req_len(tx) + (tx->have_resp ? http_resp_len(tx) : 0));
 
     /* Phishing content (suspected), unless the flow is already a known phishing visit. */
     struct ta_phish_verdict pv;

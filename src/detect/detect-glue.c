@@ -400,6 +400,7 @@ bool ta_detect_http_of(const struct ta_http_tx *tx, struct ta_detect_http *h)
         .user_agent = tx->user_agent.ptr,
         .content_type = req_header(tx, "Content-Type"),
         .accept = req_header(tx, "Accept"),
+        .cookie = req_header(tx, "Cookie"),
         .resp_content_type = tx->content_type.ptr,
         .status = tx->status,
         .req_body = tx->req_body,
@@ -428,6 +429,11 @@ static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record 
 {
     if (!t->has_client_hello && !t->has_server_hello)
         return;
+    const char *san[TA_TLS_MAX_SAN];
+    size_t nsan = 0;
+    for (uint32_t i = 0; t->has_cert && i < t->n_san_dns && nsan < TA_TLS_MAX_SAN; i++)
+        if (t->san_dns[i].ptr != NULL)
+            san[nsan++] = t->san_dns[i].ptr;
     struct ta_detect_tls r = {
         .ts = t->ts,
         .sni = t->sni.ptr,
@@ -436,6 +442,8 @@ static void s_tls(void *ud, const struct ta_flow *f, const struct ta_tls_record 
         .ja4 = t->ja4,
         .cert_sha1 = t->has_cert ? t->fingerprint.ptr : NULL,
         .cert_subject = t->has_cert ? t->subject.ptr : NULL,
+        .cert_san = san,
+        .n_cert_san = nsan,
     };
     ta_detector_tls(ud, f, &r);
 }
@@ -452,6 +460,11 @@ static void s_record(void *ud, const struct ta_flow *f, uint32_t type, const voi
     case TA_REC_TLS:
         s_tls(ud, f, rec);
         break;
+    case TA_REC_TLS_DATA: {
+        const struct ta_tls_data *x = rec;
+        ta_detector_tls_data(ud, f, x->ts, x->index, x->bytes);
+        break;
+    }
     default:
         break;
     }

@@ -14,10 +14,15 @@
  *     payloads under random parameter names, optionally through base64 /
  *     rot13 / chr() encoders and 0x-hex arguments; its default UA names it.
  *   - Behinder v3/v4 posts the raw AES ciphertext (optionally base64) as
- *     the whole body: a decoded length that is a multiple of the block size.
+ *     the whole body: a decoded length that is a multiple of the block size;
+ *     v4's other transports XOR its code with a 16-byte key (raw or base64)
+ *     or wrap the ciphertext in JSON or behind an image.
  *   - Godzilla (PHP_XOR_BASE64, JAVA_AES_BASE64...) posts one parameter
  *     (default `pass`) holding base64 of an XOR/AES-encrypted payload, and
- *     wraps each response in the two 16-hex-digit halves of an md5.
+ *     wraps each response in the two 16-hex-digit halves of an md5; its raw
+ *     variants post and answer bare ciphertext, told from Behinder's by the
+ *     session cookie it echoes with a trailing ';' and its default headers.
+ *   - AntSword's JSP shell receives a compiled class (base64 or hex).
  */
 #include "threatatlas/detect.h"
 
@@ -132,8 +137,9 @@ static void parse_form(struct ctx *c)
     size_t n = c->body_len, i = 0;
     c->is_form = false;
     c->nparams = 0;
-    /* A base64 blob ends in '=' padding but is not a form. */
-    if (ta_base64_valid(b, n))
+    /* A base64 blob ends in '=' padding but is not a form, nor is JSON
+     * whose strings hold one. */
+    if (ta_base64_valid(b, n) || (n > 0 && (b[0] == '{' || b[0] == '[')))
         return;
     while (i < n && c->nparams < MAX_PARAMS) {
         size_t start = i;
@@ -149,8 +155,15 @@ static void parse_form(struct ctx *c)
         p->name_len = i - start;
         i++; /* '=' */
         size_t vs = i;
-        while (i < n && b[i] != '&')
+        /* Forms carry text, even unencoded: a control byte means ciphertext
+         * that happens to hold an '=' sign. */
+        while (i < n && b[i] != '&') {
+            if (b[i] < 0x20 && b[i] != '\t' && b[i] != '\r' && b[i] != '\n') {
+                c->nparams = 0;
+                return;
+            }
             i++;
+        }
         p->value = b + vs;
         p->value_len = i - vs;
         if (i < n)
@@ -344,6 +357,145 @@ static bool aes_like(const uint8_t *s, size_t n, bool *was_b64)
            random_looking(s, n, 8.0);
 }
 
+/*
+ * XOR with a repeating 16-byte key over text: c[i] ^ c[i+16] is the XOR of
+ * two plaintext bytes, which for ASCII text never has its top bit set,
+ * while ciphertext of a block cipher or of compressed data sets it half the
+ * time. Behinder's XOR transports encrypt its payload code and JSON answers
+ * this way (so does Godzilla's first, source-carrying request). The bytes
+ * themselves must look encrypted and varied, or text would pass trivially.
+ */
+static bool xor16_text(const uint8_t *p, size_t n, size_t min)
+{
+    if (n < min || n < 32 || ta_detect_entropy(p, n) < 5.0)
+        return false;
+    /* An ASCII key over ASCII text: no byte has its top bit set (which
+     * excludes UTF-8 text) and many fall below 0x20 (which plain text never
+     * does). */
+    size_t high = 0, ctl = 0;
+    for (size_t i = 0; i < n; i++) {
+        high += p[i] >= 0x80;
+        ctl += p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n';
+    }
+    if (high * 100 > n * 3 || ctl * 10 < n)
+        return false;
+    size_t clear = 0, total = n - 16;
+    for (size_t i = 0; i < total; i++)
+        clear += ((p[i] ^ p[i + 16]) & 0x80) == 0;
+    return clear * 100 >= total * 97;
+}
+
+/* Random-looking binary of any length (a stream or XOR key over compressed data). */
+static bool binary_cipher(const uint8_t *p, size_t n)
+{
+    return n >= 16 && ta__detect_binary_fraction(p, n) > 0.25 && random_looking(p, n, 8.0);
+}
+
+/*
+ * Godzilla's session: its first answer sets a cookie that the client sends
+ * back with a trailing ';', which browsers never write; its default headers
+ * are Firefox 84's user agent with that browser's Accept. Used to name the
+ * family of a request already shaped like an encrypted webshell exchange.
+ */
+static bool godzilla_headers(const struct ta_webshell_input *in)
+{
+    if (in->cookie != NULL) {
+        size_t n = strlen(in->cookie);
+        while (n > 0 && in->cookie[n - 1] == ' ')
+            n--;
+        if (n > 1 && in->cookie[n - 1] == ';')
+            return true;
+    }
+    return in->user_agent != NULL && in->accept != NULL &&
+           strcmp(in->user_agent, "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:84.0) "
+                                  "Gecko/20100101 Firefox/84.0") == 0 &&
+           strcmp(in->accept,
+                  "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,*/*;q=0.8") ==
+               0;
+}
+
+/* Behinder's fixed Accept headers (PHP/ASP and Java shells, v3 and v4). */
+static bool behinder_accept(const struct ta_webshell_input *in)
+{
+    return in->accept != NULL &&
+           (strcmp(in->accept, "application/json, text/javascript, */*; q=0.01") == 0 ||
+            strcmp(in->accept, "text/html,image/gif, image/jpeg, *; q=.2, */*; q=.2") == 0 ||
+            strncmp(in->accept,
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,image/"
+                    "apng,*/*;q=0.8,application/signed-exchange",
+                    106) == 0);
+}
+
+/*
+ * The ciphertext inside a wrapper: the first JSON string member of at least
+ * 44 base64 characters (decoded into dec), or what follows a PNG's IEND
+ * chunk or a JPEG's end-of-image marker. Returns the bytes in *out.
+ */
+static bool json_cipher(const uint8_t *p, size_t n, uint8_t *dec, size_t cap)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t'))
+        i++;
+    if (i >= n || p[i] != '{')
+        return false;
+    for (; i < n; i++) {
+        if (p[i] != '"')
+            continue;
+        size_t s = i + 1, e = s;
+        while (e < n && p[e] != '"' && p[e] != '\\')
+            e++;
+        if (e >= n)
+            return false;
+        if (e - s >= 44 && ta_base64_valid(p + s, e - s)) {
+            size_t dl = ta_base64_decoded_len(p + s, e - s);
+            size_t dn = ta_base64_decode(p + s, e - s, dec, cap);
+            return dl % 16 == 0 && dn >= 32 && binary_cipher(dec, dn);
+        }
+        i = e;
+    }
+    return false;
+}
+
+static bool image_cipher(const uint8_t *p, size_t n)
+{
+    static const uint8_t png[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+    size_t end = 0;
+    if (n > 8 && memcmp(p, png, 8) == 0) {
+        long at = ta__detect_ifind(p, n, "IEND");
+        if (at < 0 || (size_t)at + 8 > n)
+            return false;
+        end = (size_t)at + 8;
+    } else if (n > 4 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) {
+        for (size_t i = 2; i + 1 < n; i++)
+            if (p[i] == 0xff && p[i + 1] == 0xd9) {
+                end = i + 2;
+                break;
+            }
+    }
+    return end > 0 && n - end >= 32 && binary_cipher(p + end, n - end);
+}
+
+/* A compiled Java class (magic 0xCAFEBABE) in a parameter, base64 or hex. */
+static const char *java_class_param(const struct ctx *c)
+{
+    for (size_t i = 0; i < c->nparams; i++) {
+        const struct param *pr = &c->params[i];
+        uint8_t val[64];
+        size_t vn = ta__detect_urldecode(pr->value, pr->value_len < 64 ? pr->value_len : 64, val,
+                                         sizeof(val));
+        if (vn >= 16 && memcmp(val, "yv66vg", 6) == 0 && ta_base64_valid(val, 16))
+            return "AntSword JSP class payload (base64)";
+        if (vn >= 16 && ta__detect_ifind(val, 8, "cafebabe") == 0) {
+            bool hex = true;
+            for (size_t k = 0; k < vn; k++)
+                hex = hex && ta__detect_is_hex(val[k]);
+            if (hex)
+                return "AntSword JSP class payload (hex)";
+        }
+    }
+    return NULL;
+}
+
 static bool set(struct ta_webshell_verdict *v, enum ta_webshell_family f, uint8_t conf,
                 const char *sig)
 {
@@ -488,6 +640,11 @@ bool ta_webshell_analyze(const struct ta_webshell_input *in, struct ta_webshell_
         views_have(c, "FromBase64String("))
         return set(out, TA_WS_ANTSWORD, 85, "AntSword ASP.NET eval payload");
 
+    /* AntSword's JSP shell defines and runs the class it is sent. */
+    const char *cls = post && c->is_form ? java_class_param(c) : NULL;
+    if (cls != NULL)
+        return set(out, TA_WS_ANTSWORD, 85, cls);
+
     /* Godzilla: one parameter with base64 of an encrypted payload. */
     if (post && c->is_form && c->nparams <= 2) {
         for (size_t i = 0; i < c->nparams; i++) {
@@ -511,36 +668,72 @@ bool ta_webshell_analyze(const struct ta_webshell_input *in, struct ta_webshell_
         return set(out, TA_WS_GODZILLA, 85, "Godzilla md5-framed response");
 
     /*
-     * Behinder v3/v4: the whole body is AES ciphertext, raw or base64, and so
-     * is the answer. A body whose length happens to be a multiple of 16 is
-     * common enough (binary uploads, app telemetry), so confirmation also
-     * needs a script URL or Behinder's fixed Accept header (memory shells
-     * live at any path), and a ciphertext answer or none captured; an empty
-     * answer or neither marker leaves it suspected.
+     * An encrypted body (AES blocks raw or base64, or a 16-byte XOR key over
+     * text or compressed data) to a script, answered with ciphertext or not
+     * at all: Godzilla's raw variants or one of Behinder's transports. The
+     * family comes from the session's marks (Godzilla's cookie and default
+     * headers, Behinder's Accept, an XOR-over-text answer), never from the
+     * body: both encrypt the same way. A body whose length happens to be a
+     * multiple of 16 is common enough (binary uploads, app telemetry), so
+     * confirmation also needs a script URL or a mark (memory shells live at
+     * any path), and a ciphertext answer or none captured; an empty answer
+     * or neither marker leaves it suspected.
      */
-    bool b64;
-    if (post && !c->is_form && aes_like(c->body, c->body_len, &b64)) {
-        bool resp_b64;
+    if (post && !c->is_form) {
+        bool b64, resp_b64;
+        bool aes = aes_like(c->body, c->body_len, &b64);
+        /* The base64 transports: look at the decoded bytes too. */
+        uint8_t dec[VIEW_CAP];
+        size_t dn = 0;
+        if (ta_base64_valid(c->body, c->body_len) && c->body_len >= 24)
+            dn = ta_base64_decode(c->body, c->body_len, dec, sizeof(dec));
+        const uint8_t *rd = resp;
+        size_t rn = resp_len;
+        uint8_t rdec[VIEW_CAP];
+        if (rn >= 24 && ta_base64_valid(resp, rn)) {
+            rn = ta_base64_decode(resp, rn, rdec, sizeof(rdec));
+            rd = rdec;
+        }
+        bool xor_req = xor16_text(c->body, c->body_len, 64) || xor16_text(dec, dn, 64);
+        bool xor_resp = in->have_resp && xor16_text(rd, rn, 32);
         bool resp_aes = in->have_resp && resp_len > 0 && aes_like(resp, resp_len, &resp_b64);
-        bool resp_ok = !in->have_resp || resp_len == 0 || resp_aes;
-        bool accept_fp =
-            in->accept != NULL &&
-            (strcmp(in->accept, "application/json, text/javascript, */*; q=0.01") == 0 ||
-             strcmp(in->accept, "text/html,image/gif, image/jpeg, *; q=.2, */*; q=.2") == 0 ||
-             strncmp(in->accept,
-                     "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,image/"
-                     "apng,*/*;q=0.8,application/signed-exchange",
-                     106) == 0);
-        if ((script || accept_fp) && (resp_aes || !in->have_resp))
-            return set(out, TA_WS_BEHINDER, accept_fp ? 90 : 80,
-                       b64 ? "Behinder AES-encrypted base64 body"
-                           : "Behinder AES-encrypted raw body");
-        if (resp_ok && (script || accept_fp || resp_aes)) {
-            set(out, TA_WS_BEHINDER, 50,
-                b64 ? "Possible Behinder: block-sized base64 body"
-                    : "Possible Behinder: block-sized binary body");
-            out->suspected = true;
-            return true;
+        bool resp_cipher = resp_aes || xor_resp || (in->have_resp && binary_cipher(rd, rn));
+        bool no_resp = !in->have_resp || resp_len == 0;
+        bool stream = xor_req || binary_cipher(c->body, c->body_len) || binary_cipher(dec, dn);
+        bool beh = behinder_accept(in);
+        if ((aes || stream) && script && godzilla_headers(in) && (resp_cipher || no_resp))
+            return set(out, TA_WS_GODZILLA, 90,
+                       aes ? "Godzilla raw AES-encrypted body (session marks)"
+                           : "Godzilla raw XOR-encrypted body (session marks)");
+        if ((aes || stream) && xor_req && xor_resp && (script || beh))
+            return set(out, TA_WS_BEHINDER, 90,
+                       dn > 0 ? "Behinder XOR-encrypted base64 body and answer"
+                              : "Behinder XOR-encrypted body and answer");
+        if (aes) {
+            bool resp_ok = no_resp || resp_aes;
+            if ((script || beh) && (resp_aes || !in->have_resp))
+                return set(out, TA_WS_BEHINDER, beh ? 90 : 80,
+                           b64 ? "Behinder AES-encrypted base64 body"
+                               : "Behinder AES-encrypted raw body");
+            if (resp_ok && (script || beh || resp_aes)) {
+                set(out, TA_WS_BEHINDER, 50,
+                    b64 ? "Possible Behinder: block-sized base64 body"
+                        : "Possible Behinder: block-sized binary body");
+                out->suspected = true;
+                return true;
+            }
+        }
+        /* Behinder v4's wrappers: ciphertext in a JSON member or behind an image. */
+        if (script || beh) {
+            uint8_t jd[VIEW_CAP];
+            bool json_req = json_cipher(c->body, c->body_len, jd, sizeof(jd));
+            bool json_resp =
+                json_req && in->have_resp && json_cipher(resp, resp_len, jd, sizeof(jd));
+            if (json_req && (json_resp || !in->have_resp))
+                return set(out, TA_WS_BEHINDER, 85, "Behinder JSON-wrapped encrypted body");
+            if (image_cipher(c->body, c->body_len) &&
+                (!in->have_resp || image_cipher(resp, resp_len)))
+                return set(out, TA_WS_BEHINDER, 85, "Behinder image-wrapped encrypted body");
         }
     }
     /* Behinder v2: GET key exchange `?pass=N` answered with a 16-char key. */

@@ -1,7 +1,7 @@
 /*
  * CSV feed loaders: abuse.ch Feodo Tracker, URLhaus and ThreatFox exports,
- * OpenPhish premium CSV, PhishTank CSV, Suricata iprep lists and maltrail's
- * compiled trails.csv. Columns are
+ * OpenPhish premium CSV, PhishTank CSV, Suricata iprep lists, maltrail's
+ * compiled trails.csv and abuse.ch SSLBL's JA3 and certificate blacklists. Columns are
  * found by header name when the feed has a header (abuse.ch writes it as a
  * "# " comment), otherwise by the format's documented order.
  */
@@ -159,6 +159,38 @@ static const struct layout layouts[TA_INTEL_FMT__COUNT] =
                                             [C_COUNTRY] = -1,
                                             [C_VERIFIED] = -1},
                                    .key = NULL},
+        [TA_INTEL_FMT_SSLBL_JA3] = {.names = {[C_VALUE] = "ja3_md5",
+                                              [C_FIRST] = "Firstseen",
+                                              [C_LAST] = "Lastseen",
+                                              [C_FAMILY] = "Listingreason"},
+                                    .dflt = {[C_VALUE] = 0,
+                                             [C_PORT] = -1,
+                                             [C_TYPE] = -1,
+                                             [C_THREAT] = -1,
+                                             [C_STATUS] = -1,
+                                             [C_FIRST] = 1,
+                                             [C_LAST] = 2,
+                                             [C_FAMILY] = 3,
+                                             [C_CONF] = -1,
+                                             [C_BRAND] = -1,
+                                             [C_COUNTRY] = -1,
+                                             [C_VERIFIED] = -1},
+                                    .key = "ja3_md5"},
+        [TA_INTEL_FMT_SSLBL_CERT] =
+            {.names = {[C_VALUE] = "SHA1", [C_FIRST] = "Listingdate", [C_FAMILY] = "Listingreason"},
+             .dflt = {[C_VALUE] = 1,
+                      [C_PORT] = -1,
+                      [C_TYPE] = -1,
+                      [C_THREAT] = -1,
+                      [C_STATUS] = -1,
+                      [C_FIRST] = 0,
+                      [C_LAST] = -1,
+                      [C_FAMILY] = 2,
+                      [C_CONF] = -1,
+                      [C_BRAND] = -1,
+                      [C_COUNTRY] = -1,
+                      [C_VERIFIED] = -1},
+             .key = "Listingdate"},
         [TA_INTEL_FMT_MALTRAIL_CSV] = {.dflt = {[C_VALUE] = 0,
                                                 [C_PORT] = -1,
                                                 [C_TYPE] = -1,
@@ -394,6 +426,24 @@ static const char *bambenek_family(const char *d, char *fam, size_t cap)
     return fam;
 }
 
+/*
+ * SSLBL's listing reason names the family, "Dridex" or "AsyncRAT C&C";
+ * " C&C" is dropped, and a reason naming no family ("Malware C&C") gives
+ * none.
+ */
+static const char *sslbl_family(const char *reason, char *fam, size_t cap)
+{
+    size_t n = strlen(reason);
+    static const char tag[] = " C&C";
+    if (n >= sizeof(tag) - 1 && strcmp(reason + n - (sizeof(tag) - 1), tag) == 0)
+        n -= sizeof(tag) - 1;
+    if (n >= cap || (n == 7 && ta__intel_ieq(reason, "Malware", 7)))
+        n = 0;
+    memcpy(fam, reason, n);
+    fam[n] = '\0';
+    return fam;
+}
+
 /* A date column: empty or a "no value" marker is unknown (0); anything else
  * must be a date. False when it is not (the line is rejected). */
 static bool date_col(const char *v, ta_time_us *out)
@@ -535,6 +585,22 @@ void ta__intel_load_csv(const uint8_t *buf, size_t len, enum ta_intel_format fmt
             ind.kind = TA_INTEL_KIND_C2;
             ind.confidence = 85;
             ind.family = bambenek_family(col(f, nf, pos, C_THREAT), vbuf, sizeof(vbuf));
+            break;
+        case TA_INTEL_FMT_SSLBL_JA3:
+            /* A client fingerprint: the detector never counts one alone. */
+            ind.source = "sslbl";
+            ind.kind = TA_INTEL_KIND_C2;
+            ind.confidence = 70;
+            ind.family = sslbl_family(col(f, nf, pos, C_FAMILY), vbuf, sizeof(vbuf));
+            type = TA_INTEL_JA3;
+            break;
+        case TA_INTEL_FMT_SSLBL_CERT:
+            /* The SHA-1 of a certificate seen on a C&C server. */
+            ind.source = "sslbl";
+            ind.kind = TA_INTEL_KIND_C2;
+            ind.confidence = 90;
+            ind.family = sslbl_family(col(f, nf, pos, C_FAMILY), vbuf, sizeof(vbuf));
+            type = TA_INTEL_SHA1;
             break;
         case TA_INTEL_FMT_MALTRAIL_CSV: {
             const char *why = maltrail_unsupported(value);

@@ -34,6 +34,8 @@ static const char *const fmt_names[TA_INTEL_FMT__COUNT] = {
     [TA_INTEL_FMT_BAMBENEK] = "bambenek",
     [TA_INTEL_FMT_SPAMHAUS_DROP] = "spamhaus-drop",
     [TA_INTEL_FMT_OPENPHISH_JSON] = "openphish-json",
+    [TA_INTEL_FMT_SSLBL_JA3] = "sslbl-ja3",
+    [TA_INTEL_FMT_SSLBL_CERT] = "sslbl-cert",
 };
 
 const char *ta_intel_format_name(enum ta_intel_format f)
@@ -153,6 +155,11 @@ enum ta_intel_format ta_intel_format_detect(const uint8_t *buf, size_t len, cons
     if (name != NULL &&
         (has(name, strlen(name), "/trails/static/") || has(name, strlen(name), "/trails/custom/")))
         return TA_INTEL_FMT_MALTRAIL;
+    /* abuse.ch SSLBL: its CSVs name their columns in a "# " header line. */
+    if (has(s, n, "ja3_md5,"))
+        return TA_INTEL_FMT_SSLBL_JA3;
+    if (has(s, n, "Listingdate,SHA1,"))
+        return TA_INTEL_FMT_SSLBL_CERT;
     if (has(s, n, "ThreatFox") || has(s, n, "ioc_value"))
         return TA_INTEL_FMT_THREATFOX_CSV;
     if (has(s, n, "URLhaus") || has(s, n, "url_status") || has(s, n, "URL_status"))
@@ -242,6 +249,8 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
     case TA_INTEL_FMT_IPREP:
     case TA_INTEL_FMT_MALTRAIL_CSV:
     case TA_INTEL_FMT_BAMBENEK:
+    case TA_INTEL_FMT_SSLBL_JA3:
+    case TA_INTEL_FMT_SSLBL_CERT:
         ta__intel_load_csv(buf, len, f, &s);
         break;
     default:

@@ -76,6 +76,15 @@ static const struct ta_alert_signature sigs[] = {
     {9101014, TA_EVENT_C2_SUSPECTED, false, "JA3S fingerprint of a C&C server"},
     {9101015, TA_EVENT_C2_SUSPECTED, true, "Periodic requests in one connection"},
     {9101321, TA_EVENT_BACKDOOR, false, "AntSword ASP eval payload"},
+    {9101322, TA_EVENT_BACKDOOR, false, "Godzilla raw AES-encrypted body (session marks)"},
+    {9101323, TA_EVENT_BACKDOOR, false, "Godzilla raw XOR-encrypted body (session marks)"},
+    {9101324, TA_EVENT_BACKDOOR, false, "Behinder XOR-encrypted body and answer"},
+    {9101325, TA_EVENT_BACKDOOR, false, "Behinder XOR-encrypted base64 body and answer"},
+    {9101326, TA_EVENT_BACKDOOR, false, "Behinder JSON-wrapped encrypted body"},
+    {9101327, TA_EVENT_BACKDOOR, false, "Behinder image-wrapped encrypted body"},
+    {9101328, TA_EVENT_BACKDOOR, false, "AntSword JSP class payload (base64)"},
+    {9101329, TA_EVENT_BACKDOOR, false, "AntSword JSP class payload (hex)"},
+    {9101016, TA_EVENT_C2, false, "C&C domain in TLS certificate SAN"},
 };
 
 size_t ta_alert_signature_count(void)

@@ -168,11 +168,31 @@ static void *http_copy(const struct ta_http_tx *t, struct bump *b)
 
 /* ---- TLS ---- */
 
+static size_t strs_size(const struct ta_str *v, uint32_t n)
+{
+    if (v == NULL)
+        return 0;
+    size_t s = ALIGN8((size_t)n * sizeof(*v));
+    for (uint32_t i = 0; i < n; i++)
+        s += str_size(&v[i]);
+    return s;
+}
+
+static const struct ta_str *strs_copy(struct bump *b, const struct ta_str *v, uint32_t n)
+{
+    if (v == NULL)
+        return NULL;
+    struct ta_str *c = take(b, v, (size_t)n * sizeof(*v));
+    for (uint32_t i = 0; i < n; i++)
+        str_copy(b, &c[i]);
+    return c;
+}
+
 static size_t tls_size(const struct ta_tls_record *t)
 {
     return ALIGN8(sizeof(*t)) + str_size(&t->sni) + str_size(&t->ja3_string) +
            str_size(&t->ja3s_string) + str_size(&t->subject) + str_size(&t->issuerdn) +
-           str_size(&t->serial) + str_size(&t->fingerprint);
+           str_size(&t->serial) + str_size(&t->fingerprint) + strs_size(t->san_dns, t->n_san_dns);
 }
 
 static void *tls_copy(const struct ta_tls_record *t, struct bump *b)
@@ -185,6 +205,7 @@ static void *tls_copy(const struct ta_tls_record *t, struct bump *b)
     str_copy(b, &c->issuerdn);
     str_copy(b, &c->serial);
     str_copy(b, &c->fingerprint);
+    c->san_dns = strs_copy(b, t->san_dns, t->n_san_dns);
     return c;
 }
 
@@ -197,6 +218,8 @@ size_t ta__rec_size(uint32_t type, const void *rec)
         return http_size(rec);
     case TA_REC_TLS:
         return tls_size(rec);
+    case TA_REC_TLS_DATA:
+        return ALIGN8(sizeof(struct ta_tls_data));
     default:
         return 0;
     }
@@ -212,6 +235,8 @@ const void *ta__rec_copy(uint32_t type, const void *rec, void *dst)
         return http_copy(rec, &b);
     case TA_REC_TLS:
         return tls_copy(rec, &b);
+    case TA_REC_TLS_DATA:
+        return take(&b, rec, sizeof(struct ta_tls_data));
     default:
         return NULL;
     }

@@ -220,8 +220,12 @@ void ta__tls_data(struct ta__tls *t, const struct ta__emit *em, enum ta_flow_dir
                   const uint8_t *data, size_t len, bool gap);
 void ta__tls_end(struct ta__tls *t, const struct ta__emit *em);
 bool ta__tls_probe(const uint8_t *d, size_t len);
-/* Parse a DER certificate into r (subject, issuerdn, serial, fingerprint, validity). */
+/*
+ * Parse a DER certificate into r (subject, issuerdn, serial, fingerprint,
+ * validity) and up to san_cap subjectAltName dNSNames into san (r->san_dns
+ * points there). Malformed extensions end the SAN list, not the parse.
+ */
 bool ta__x509_parse(struct ta_proto *p, struct ta__arena *a, const uint8_t *der, size_t len,
-                    struct ta_tls_record *r);
+                    struct ta_tls_record *r, struct ta_str *san, uint32_t san_cap);
 
 #endif

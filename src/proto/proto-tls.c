@@ -36,12 +36,15 @@ struct tdir {
     uint8_t *hbuf;
     bool hskip; /* skipping an oversized message */
     bool stopped, encrypted;
+    ta_time_us last_app; /* start of the last application-data record */
+    uint64_t bursts;     /* client application-data bursts so far */
 };
 
 struct ta__tls {
     struct ta_proto *p;
     struct tdir d[2];
     struct ta_tls_record r;
+    struct ta_str san[TA_TLS_MAX_SAN];
     struct ta__arena ar;
     bool emitted;
 };
@@ -420,7 +423,7 @@ static void certificate(struct ta__tls *t, const uint8_t *m, size_t len)
         return;
     }
     t->p->c[TA_PC_TLS_CERTS]++;
-    if (ta__x509_parse(t->p, &t->ar, der, cl, &t->r))
+    if (ta__x509_parse(t->p, &t->ar, der, cl, &t->r, t->san, TA_TLS_MAX_SAN))
         t->r.has_cert = true;
     else
         t->p->c[TA_PC_TLS_CERT_ERRORS]++;
@@ -506,6 +509,22 @@ static void hs_data(struct ta__tls *t, struct tdir *d, int dir, const uint8_t *p
     }
 }
 
+/*
+ * The timing of a client's requests inside one encrypted connection, for
+ * beaconing that keeps a connection open: one observation per burst.
+ */
+static void app_burst(struct tdir *d, const struct ta__emit *em)
+{
+    bool fresh = d->bursts == 0 || em->ts < d->last_app ||
+                 em->ts - d->last_app >= (ta_time_us)TA_TLS_BURST_GAP_US;
+    d->last_app = em->ts;
+    if (!fresh)
+        return;
+    struct ta_tls_data x = {.ts = em->ts, .index = d->bursts++, .bytes = d->rleft};
+    if (em->sink != NULL && em->sink->on_record != NULL)
+        em->sink->on_record(em->sink->ud, em->f, TA_REC_TLS_DATA, &x);
+}
+
 void ta__tls_data(struct ta__tls *t, const struct ta__emit *em, enum ta_flow_dir dir,
                   const uint8_t *data, size_t len, bool gap)
 {
@@ -541,6 +560,8 @@ void ta__tls_data(struct ta__tls *t, const struct ta__emit *em, enum ta_flow_dir
             } else if (d->rtype == 23) {
                 d->encrypted = true;
                 emit(t, em);
+                if (dir == TA_DIR_TOSERVER)
+                    app_burst(d, em);
             }
             continue;
         }

@@ -1,8 +1,9 @@
 /*
  * Minimal X.509 (RFC 5280) DER reader for the TLS record: serial, issuer
- * and subject distinguished names, validity, and the SHA-1 fingerprint of
- * the whole certificate. Only the fields Suricata's EVE "tls" record shows
- * are read; everything goes through the bounded cursor.
+ * and subject distinguished names, validity, the SHA-1 fingerprint of the
+ * whole certificate (the fields Suricata's EVE "tls" record shows), and the
+ * subjectAltName dNSNames, which name the servers a certificate is good
+ * for when the subject does not. Everything goes through the bounded cursor.
  *
  * DN text follows Suricata: RDNs in certificate order, "SN=value" joined by
  * ", " (attributes of one multi-valued RDN by " + "), short names for the
@@ -212,8 +213,70 @@ static size_t colon_hex(const uint8_t *b, size_t n, const char *digits, char *ou
     return o;
 }
 
+#define SAN_NAME_MAX 255 /* a DNS name's longest text */
+
+/*
+ * The dNSName ([2] IA5String) entries of a subjectAltName extension's
+ * GeneralNames, at most cap of them, each of 1..255 printable bytes;
+ * returns how many were kept. Other name forms are skipped.
+ */
+static uint32_t san_names(struct ta_proto *p, struct ta__arena *a, struct ta_cursor v,
+                          struct ta_str *out, uint32_t cap)
+{
+    struct ta_cursor seq, gn;
+    uint8_t tag;
+    uint32_t n = 0;
+    if (!tlv(&v, &tag, &seq, NULL) || tag != 0x30)
+        return 0;
+    while (n < cap && ta_cursor_left(&seq) > 0 && tlv(&seq, &tag, &gn, NULL)) {
+        size_t gl = ta_cursor_left(&gn);
+        if (tag != 0x82 || gl == 0 || gl > SAN_NAME_MAX)
+            continue;
+        bool text = true;
+        for (size_t i = 0; i < gl; i++)
+            text = text && gn.p[i] > 0x20 && gn.p[i] < 0x7f;
+        if (!text)
+            continue;
+        out[n] = ta__str(p, a, gn.p, gl, SAN_NAME_MAX);
+        if (out[n].ptr != NULL)
+            n++;
+    }
+    return n;
+}
+
+/* After the subject: subjectPublicKeyInfo, optional unique IDs, [3] extensions. */
+static uint32_t extensions_san(struct ta_proto *p, struct ta__arena *a, struct ta_cursor tbs,
+                               struct ta_str *out, uint32_t cap)
+{
+    static const uint8_t san_oid[3] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
+    struct ta_cursor x, exts, seq, ext, oid, val;
+    uint8_t tag;
+    if (cap == 0 || !tlv(&tbs, &tag, &x, NULL) || tag != 0x30)
+        return 0;
+    while (ta_cursor_left(&tbs) > 0 && tlv(&tbs, &tag, &exts, NULL)) {
+        if (tag != 0xa3)
+            continue; /* issuerUniqueID [1], subjectUniqueID [2] */
+        if (!tlv(&exts, &tag, &seq, NULL) || tag != 0x30)
+            return 0;
+        while (ta_cursor_left(&seq) > 0 && tlv(&seq, &tag, &ext, NULL)) {
+            if (tag != 0x30 || !tlv(&ext, &tag, &oid, NULL) || tag != 0x06)
+                return 0;
+            if (ta_cursor_left(&oid) != sizeof(san_oid) ||
+                memcmp(oid.p, san_oid, sizeof(san_oid)) != 0)
+                continue;
+            if (!tlv(&ext, &tag, &val, NULL))
+                return 0;
+            if (tag == 0x01 && !tlv(&ext, &tag, &val, NULL)) /* critical */
+                return 0;
+            return tag == 0x04 ? san_names(p, a, val, out, cap) : 0;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 bool ta__x509_parse(struct ta_proto *p, struct ta__arena *a, const uint8_t *der, size_t len,
-                    struct ta_tls_record *r)
+                    struct ta_tls_record *r, struct ta_str *san, uint32_t san_cap)
 {
     struct ta_cursor c, cert, tbs, x, serial, name, validity, tv;
     uint8_t tag;
@@ -243,6 +306,8 @@ bool ta__x509_parse(struct ta_proto *p, struct ta__arena *a, const uint8_t *der,
     if (!tlv(&tbs, &tag, &name, NULL) || tag != 0x30 || !dn_text(name, dn, &dl))
         return false;
     r->subject = ta__str(p, a, dn, dl, DN_MAX);
+    r->san_dns = san;
+    r->n_san_dns = extensions_san(p, a, tbs, san, san_cap);
     /* Serial: uppercase colon hex of the content octets, as Suricata. */
     char sb[3 * 64 + 1];
     size_t sl = colon_hex(serial.p, ta_cursor_left(&serial) < 64 ? ta_cursor_left(&serial) : 64,

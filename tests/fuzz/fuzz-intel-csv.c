@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum ta_intel_format fmts[] = {
         TA_INTEL_FMT_AUTO,          TA_INTEL_FMT_FEODO_CSV,     TA_INTEL_FMT_URLHAUS_CSV,
         TA_INTEL_FMT_THREATFOX_CSV, TA_INTEL_FMT_OPENPHISH_CSV, TA_INTEL_FMT_PHISHTANK_CSV,
-        TA_INTEL_FMT_IPREP,         TA_INTEL_FMT_MALTRAIL_CSV,  TA_INTEL_FMT_BAMBENEK};
+        TA_INTEL_FMT_IPREP,         TA_INTEL_FMT_MALTRAIL_CSV,  TA_INTEL_FMT_BAMBENEK,
+        TA_INTEL_FMT_SSLBL_JA3,     TA_INTEL_FMT_SSLBL_CERT};
     if (size < 1)
         return 0;
     struct ta_intel_load_opts o = {.format = fmts[data[0] % (sizeof(fmts) / sizeof(fmts[0]))],

@@ -3,11 +3,10 @@
  * checks on the same URL (path extension) and response body (executable magic).
  *
  * Input layout: four '\n'-terminated lines (method, url, user agent,
- * accept), then the request body, optionally followed by the two bytes
- * 0xff 0xfe and the response body. Strings are copied to NUL-terminated
- * buffers; bodies are passed as exact-size views so ASan sees overreads.
- * Checked: a verdict is well formed (family, confidence 1-100, a signature,
- * entropy 0-8 bits) and the same for the same input.
+ * accept, which may carry a tab and the Cookie header), then the request body, optionally followed
+ * by the two bytes 0xff 0xfe and the response body. Strings are copied to NUL-terminated buffers;
+ * bodies are passed as exact-size views so ASan sees overreads. Checked: a verdict is well formed
+ * (family, confidence 1-100, a signature, entropy 0-8 bits) and the same for the same input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,6 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p = line(p, end, url, sizeof(url));
     p = line(p, end, ua, sizeof(ua));
     p = line(p, end, accept, sizeof(accept));
+    char *cookie = strchr(accept, '\t');
+    if (cookie != NULL)
+        *cookie++ = '\0';
     size_t rest = (size_t)(end - p);
     size_t qlen = rest, split = rest;
     for (size_t i = 0; i + 1 < rest; i++) {
@@ -67,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .resp_body = r,
         .resp_len = rlen,
         .have_resp = split != rest,
+        .cookie = cookie,
     };
     /* Properties: a verdict is well formed, and the same input gives the same verdict. */
     struct ta_webshell_verdict v, v2;

@@ -24,7 +24,9 @@
  *     60 s with 20 % symmetric jitter, 40 requests (Caldera's and Mythic's
  *     HTTP agents poll so): one connection start, so only request timing
  *     inside the connection shows it. It has a random stream of its own, so
- *     the rest of the capture is as without it.
+ *     the rest of the capture is as without it. A second one does the same
+ *     over one TLS connection to port 443 (one application-data record per
+ *     request), its own stream too: only the records' timing shows it.
  */
 #include "gen-scenarios.h"
 
@@ -69,9 +71,9 @@ struct bpair {
     uint64_t sent;
 };
 
-enum skind { S_BEACON, S_AV, S_APPUPD, S_HTTPUPD, S_NTP, S_VISIT, S_KEEPALIVE };
+enum skind { S_BEACON, S_AV, S_APPUPD, S_HTTPUPD, S_NTP, S_VISIT, S_KEEPALIVE, S_KEEPALIVE_TLS };
 
-enum { KA_REQUESTS = 40, KA_PERIOD_S = 60, KA_PORT = 8080 };
+enum { KA_REQUESTS = 40, KA_PERIOD_S = 60, KA_PORT = 8080, KT_PORT = 443 };
 #define KA_JITTER 0.20
 
 struct sess {
@@ -98,12 +100,17 @@ struct bw {
     size_t ns, scap;
     /* Benign pairs for the truth: bit per (host, server slot, port slot). */
     uint8_t *seen;
-    uint64_t counts[7];
+    uint64_t counts[8];
     /* The keep-alive beacon: its own random stream, host index, server, requests. */
     struct tg_rng krng;
     uint32_t ka_host, ka_ip;
     ta_time_us ka_start;
     uint64_t ka_sent;
+    /* The same over one TLS connection: its own stream too. */
+    struct tg_rng trng;
+    uint32_t kt_host, kt_ip;
+    ta_time_us kt_start;
+    uint64_t kt_sent;
 };
 
 /* Server slots for the benign-pair bitmap. */
@@ -345,20 +352,33 @@ static ta_err emit_beacon(struct bw *w, ta_time_us t, uint32_t pi)
 
 /*
  * The keep-alive beacon: one connection, KA_REQUESTS POSTs at KA_PERIOD_S
- * with KA_JITTER, each answered at once. Drawn from krng only.
+ * with KA_JITTER, each answered at once. Drawn from krng only. Over TLS
+ * (trng): a handshake, then each request and answer one application-data
+ * record, so only the records' timing shows it.
  */
-static ta_err emit_keepalive(struct bw *w)
+static ta_err emit_keepalive(struct bw *w, bool tls)
 {
     struct tg_rng *saved = w->c.rng;
-    struct tg_rng *r = &w->krng;
+    struct tg_rng *r = tls ? &w->trng : &w->krng;
     w->c.rng = r;
+    uint32_t ip = tls ? w->kt_ip : w->ka_ip;
+    uint16_t port = tls ? KT_PORT : KA_PORT;
     char ipb[16];
-    const char *hn = tg_ip4_str(w->ka_ip, ipb);
-    struct tg_tcp_sess *ss =
-        tg_tcp_start(&w->c, w->ka_start, w->hosts[w->ka_host], w->ka_ip, KA_PORT,
-                     (uint32_t)tg_rng_range(r, 30000, 120000), 128, 50);
+    const char *hn = tg_ip4_str(ip, ipb);
+    struct tg_tcp_sess *ss = tg_tcp_start(&w->c, tls ? w->kt_start : w->ka_start,
+                                          w->hosts[tls ? w->kt_host : w->ka_host], ip, port,
+                                          (uint32_t)tg_rng_range(r, 30000, 120000), 128, 50);
     ta_err e = tg_tcp_sess_open(ss);
     struct tg_ctx *c = &w->c;
+    if (tls && e == TA_OK) {
+        tg_buf_reset(&c->a);
+        tg_tls_client_hello(&c->a, r, NULL);
+        e = tg_tcp_sess_send(ss, true, c->a.p, c->a.len);
+        tg_buf_reset(&c->b);
+        tg_tls_server_hello(&c->b, r);
+        if (e == TA_OK)
+            e = tg_tcp_sess_send(ss, false, c->b.p, c->b.len);
+    }
     for (uint32_t i = 0; i < KA_REQUESTS && e == TA_OK; i++) {
         if (i > 0) {
             double f = 1.0 + KA_JITTER * (2.0 * tg_rng_unit(r) - 1.0);
@@ -374,7 +394,13 @@ static ta_err emit_keepalive(struct bw *w)
             &c->a,
             "POST /api/beacon HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: Go-http-client/1.1\r\n"
             "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-            hn, (unsigned)KA_PORT, bl, body);
+            hn, (unsigned)port, bl, body);
+        if (tls) {
+            /* The same request encrypted: a record of its length plus a tag. */
+            size_t n = c->a.len + 24;
+            tg_buf_reset(&c->a);
+            tg_tls_appdata(&c->a, r, n);
+        }
         e = tg_tcp_sess_send(ss, true, c->a.p, c->a.len);
         tg_buf_reset(&c->b);
         const char *task = "{\"tasks\":[]}";
@@ -382,9 +408,17 @@ static ta_err emit_keepalive(struct bw *w)
                       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
                       "\r\n%s",
                       strlen(task), task);
+        if (tls) {
+            size_t n = c->b.len + 24;
+            tg_buf_reset(&c->b);
+            tg_tls_appdata(&c->b, r, n);
+        }
         if (e == TA_OK)
             e = tg_tcp_sess_send(ss, false, c->b.p, c->b.len);
-        w->ka_sent++;
+        if (tls)
+            w->kt_sent++;
+        else
+            w->ka_sent++;
     }
     if (e == TA_OK)
         e = tg_tcp_sess_close(ss, true);
@@ -652,11 +686,12 @@ static ta_err write_truth(struct bw *w, ta_time_us t0, ta_time_us t1, uint64_t p
     ta_json_kv_time(&j, "end", t1);
     ta_json_kv_uint(&j, "hosts", w->nhosts);
     ta_json_kv_uint(&j, "packets", packets);
-    static const char *const kn[] = {"beacon", "av_update",    "app_update",      "http_update",
-                                     "ntp",    "browse_visit", "keepalive_beacon"};
+    static const char *const kn[] = {
+        "beacon", "av_update",    "app_update",       "http_update",
+        "ntp",    "browse_visit", "keepalive_beacon", "keepalive_tls_beacon"};
     ta_json_key(&j, "sessions_by_kind");
     ta_json_obj_open(&j);
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         ta_json_kv_uint(&j, kn[i], w->counts[i]);
     ta_json_obj_close(&j);
     ta_json_key(&j, "beacon");
@@ -692,6 +727,21 @@ static ta_err write_truth(struct bw *w, ta_time_us t0, ta_time_us t1, uint64_t p
         ta_json_kv_str(&j, "jitter_style", "symmetric");
         ta_json_kv_uint(&j, "connections", 1);
         ta_json_kv_uint(&j, "requests", w->ka_sent);
+        ta_json_obj_close(&j);
+    }
+    if (w->kt_sent > 0) {
+        char a[16], b[16];
+        ta_json_obj_open(&j);
+        ta_json_kv_str(&j, "host", tg_ip4_str(w->hosts[w->kt_host], a));
+        ta_json_kv_str(&j, "server", tg_ip4_str(w->kt_ip, b));
+        ta_json_kv_uint(&j, "port", KT_PORT);
+        ta_json_kv_str(&j, "proto", "tcp");
+        ta_json_kv_str(&j, "channel", "tls-keepalive");
+        ta_json_kv_uint(&j, "period_s", KA_PERIOD_S);
+        ta_json_kv_double(&j, "jitter", KA_JITTER);
+        ta_json_kv_str(&j, "jitter_style", "symmetric");
+        ta_json_kv_uint(&j, "connections", 1);
+        ta_json_kv_uint(&j, "requests", w->kt_sent);
         ta_json_obj_close(&j);
     }
     ta_json_arr_close(&j);
@@ -742,9 +792,15 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo)
     w->o = o;
     tg_rng_seed(&w->rng, o->seed ^ 0x626561636f6eull);
     tg_rng_seed(&w->krng, o->seed ^ 0x6b6565702d616c76ull);
+    tg_rng_seed(&w->trng, o->seed ^ 0x6b6565702d746c73ull);
     w->c.rng = &w->rng;
     ta_time_us t0 = o->from, t1 = o->from + (ta_time_us)o->hours * 3600 * SEC;
     ta_err e = setup(w, geo);
+    /* The TLS keep-alive beacon, from its own stream, after every other draw. */
+    w->kt_host = (uint32_t)tg_rng_below(&w->trng, w->nhosts);
+    w->kt_start = o->from + (ta_time_us)tg_rng_below(&w->trng, 600) * SEC;
+    if (e == TA_OK)
+        e = tg_geo_draw(geo, &w->trng, "RU", &w->kt_ip);
     char path[4096];
     snprintf(path, sizeof(path), "%s/beacon.pcap", o->out);
     struct tg_pcap *pw = NULL;
@@ -758,6 +814,8 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo)
         /* Only when the capture is long enough to hold its requests. */
         if (w->ka_start + (ta_time_us)KA_REQUESTS * (KA_PERIOD_S + 15) * SEC < t1)
             add_sess(w, w->ka_start, S_KEEPALIVE, w->ka_host, 0);
+        if (w->kt_start + (ta_time_us)KA_REQUESTS * (KA_PERIOD_S + 15) * SEC < t1)
+            add_sess(w, w->kt_start, S_KEEPALIVE_TLS, w->kt_host, 0);
         qsort(w->s, w->ns, sizeof(*w->s), sess_cmp);
     }
     for (size_t i = 0; i < w->ns && e == TA_OK; i++) {
@@ -785,7 +843,10 @@ ta_err tg_scenario_beacon(const struct tg_gen_opts *o, struct tg_geo *geo)
             e = emit_visit(w, s->t, s->a);
             break;
         case S_KEEPALIVE:
-            e = emit_keepalive(w);
+            e = emit_keepalive(w, false);
+            break;
+        case S_KEEPALIVE_TLS:
+            e = emit_keepalive(w, true);
             break;
         }
     }

@@ -192,6 +192,8 @@ int main(int argc, char **argv)
         {"export", required_argument, NULL, 'E'},
         {"top-sites", required_argument, NULL, 'T'},
         {"time-shift-ms", required_argument, NULL, 'M'},
+        {"family", required_argument, NULL, 'W'},
+        {"variant", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -263,6 +265,12 @@ int main(int argc, char **argv)
             o.shift_us = ms * 1000;
             break;
         }
+        case 'W':
+            o.family = optarg;
+            break;
+        case 'V':
+            o.variant = optarg;
+            break;
         case 'q':
             o.quiet = true;
             break;
@@ -303,10 +311,17 @@ int main(int argc, char **argv)
         run = tg_scenario_topsites;
     else if (strcmp(o.scenario, "precision") == 0)
         run = tg_scenario_precision;
+    else if (strcmp(o.scenario, "webshell") == 0)
+        run = tg_scenario_webshell;
     else
         return die("unknown scenario (national, mixed, flood, edge, beacon, appmix, topsites, "
-                   "precision)",
+                   "precision, webshell)",
                    o.scenario);
+    if ((o.family != NULL || o.variant != NULL) && run != tg_scenario_webshell)
+        return die("--family and --variant belong to the webshell scenario", o.scenario);
+    if (!tg_webshell_known(o.family, o.variant))
+        return die("no webshell variant of that family and name",
+                   o.variant != NULL ? o.variant : o.family);
     if (o.flood != NULL && strcmp(o.scenario, "flood") != 0)
         return die("--flood belongs to the flood scenario", o.flood);
     if (o.flood != NULL && strcmp(o.flood, "flows") != 0 && strcmp(o.flood, "frags") != 0 &&

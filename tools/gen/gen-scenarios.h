@@ -21,6 +21,8 @@ struct tg_gen_opts {
     uint32_t hours;        /* beacon: capture length in hours (from --from) */
     uint64_t shift_us;     /* national, topsites, precision: added to every packet time */
     const char *top_sites; /* topsites: top-sites.json to take names from (NULL: installed) */
+    const char *family;    /* webshell: only this family's captures (NULL: all) */
+    const char *variant;   /* webshell: only this variant's captures (NULL: all) */
     bool quiet;
 };
 
@@ -37,5 +39,9 @@ ta_err tg_scenario_precision(const struct tg_gen_opts *o, struct tg_geo *geo);
 /* Every capture NAME.pcap in dir also as NAME.FORMAT.pcap, a capture of the export
  * datagrams a router would send of it (format: netflow9, ipfix, sflow; gen-export.c). */
 ta_err tg_export(const char *dir, const char *format);
+ta_err tg_scenario_webshell(const struct tg_gen_opts *o, struct tg_geo *geo);
+
+/* Whether the webshell scenario has a variant of this family and name (NULL: any). */
+bool tg_webshell_known(const char *family, const char *variant);
 
 #endif

@@ -632,11 +632,8 @@ void tg_tls_server_hello(struct tg_buf *b, struct tg_rng *r)
     tg_buf_put(b, fin, 40);
 }
 
-void tg_tls_appdata(struct tg_buf *b, struct tg_rng *r, size_t n)
+void tg_buf_random(struct tg_buf *b, struct tg_rng *r, size_t n)
 {
-    tg_buf_u8(b, 0x17);
-    tg_buf_u16(b, 0x0303);
-    tg_buf_u16(b, (uint16_t)n);
     uint8_t tmp[512];
     while (n > 0) {
         size_t k = n < sizeof(tmp) ? n : sizeof(tmp);
@@ -644,6 +641,14 @@ void tg_tls_appdata(struct tg_buf *b, struct tg_rng *r, size_t n)
         tg_buf_put(b, tmp, k);
         n -= k;
     }
+}
+
+void tg_tls_appdata(struct tg_buf *b, struct tg_rng *r, size_t n)
+{
+    tg_buf_u8(b, 0x17);
+    tg_buf_u16(b, 0x0303);
+    tg_buf_u16(b, (uint16_t)n);
+    tg_buf_random(b, r, n);
 }
 
 /* ---- Sessions -------------------------------------------------------- */

@@ -89,6 +89,8 @@ void tg_buf_u16(struct tg_buf *b, uint16_t v);
 void tg_buf_u24(struct tg_buf *b, uint32_t v);
 void tg_buf_release(struct tg_buf *b);
 void tg_buf_base64(struct tg_buf *b, const uint8_t *p, size_t n);
+/* n bytes from the PRNG (ciphertext stand-ins, TLS record payloads). */
+void tg_buf_random(struct tg_buf *b, struct tg_rng *r, size_t n);
 /* application/x-www-form-urlencoded escape of n bytes. */
 void tg_buf_urlenc(struct tg_buf *b, const char *p, size_t n);
 

@@ -311,6 +311,208 @@ static void test_behinder_godzilla(void **state)
     assert_int_equal(v.family, TA_WS_BEHINDER);
 }
 
+/* A POST of raw bytes with the given headers and answer. */
+static bool analyze_raw(const char *url, const uint8_t *body, size_t n, const uint8_t *resp,
+                        size_t rn, bool have_resp, const char *ua, const char *accept,
+                        const char *cookie, struct ta_webshell_verdict *v)
+{
+    struct ta_webshell_input in = {
+        .method = "POST",
+        .url = url,
+        .content_type = "application/octet-stream",
+        .user_agent = ua,
+        .accept = accept,
+        .cookie = cookie,
+        .req_body = body,
+        .req_len = n,
+        .resp_body = resp,
+        .resp_len = rn,
+        .have_resp = have_resp,
+    };
+    return ta_webshell_analyze(&in, v);
+}
+
+static const char gz_ua[] =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:84.0) Gecko/20100101 Firefox/84.0";
+static const char gz_accept[] =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,*/*;q=0.8";
+static const char chrome_ua[] = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36";
+
+/* Text under a repeating 16-byte XOR key, as Behinder's XOR transports send it. */
+static size_t xor_text(const char *key, size_t n, uint8_t *out)
+{
+    static const char code[] = "@error_reporting(0);function main($content){$result=array();"
+                               "$result[\"status\"]=base64_encode(\"success\");echo encrypt(";
+    size_t o = 0;
+    for (; o < n && code[o] != 0; o++)
+        out[o] = (uint8_t)code[o];
+    for (; o < n; o++)
+        out[o] = (uint8_t)b64tab[rnd8() & 63];
+    for (size_t i = 0; i < n; i++)
+        out[i] ^= (uint8_t)key[(i + 1) & 15];
+    return n;
+}
+
+static void test_raw_variants(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    static uint8_t ct[4096], ans[256];
+    for (size_t i = 0; i < sizeof(ct); i++)
+        ct[i] = rnd8();
+    for (size_t i = 0; i < sizeof(ans); i++)
+        ans[i] = rnd8();
+    /* Godzilla JAVA_AES_RAW: the session cookie comes back with a trailing ';'. */
+    assert_true(analyze_raw("/ok.jsp", ct, 1024, ans, 160, true, chrome_ua, "*/*",
+                            "JSESSIONID=2B1C0F3A9D;", &v));
+    assert_int_equal(v.family, TA_WS_GODZILLA);
+    assert_int_equal(v.confidence, 90);
+    assert_false(v.suspected);
+    assert_string_equal(v.signature, "Godzilla raw AES-encrypted body (session marks)");
+    /* Its first request: default headers, no cookie yet, empty answer. */
+    assert_true(analyze_raw("/ok.jsp", ct, 4096, ans, 0, true, gz_ua, gz_accept, NULL, &v));
+    assert_int_equal(v.family, TA_WS_GODZILLA);
+    /* The same exchange without Godzilla's marks stays Behinder's, as before. */
+    assert_true(analyze_raw("/ok.jsp", ct, 1024, ans, 160, true, chrome_ua, "*/*",
+                            "JSESSIONID=2B1C0F3A9D", &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_int_equal(v.confidence, 80);
+    /* PHP_XOR_RAW: any length, named by the cookie. */
+    assert_true(analyze_raw("/img.php", ct, 301, ans, 77, true, gz_ua, gz_accept,
+                            "PHPSESSID=94bd792176605ebd; ", &v));
+    assert_int_equal(v.family, TA_WS_GODZILLA);
+    assert_string_equal(v.signature, "Godzilla raw XOR-encrypted body (session marks)");
+    /* Without a mark, random bytes of an odd length are only a high-entropy body. */
+    assert_true(analyze_raw("/img.php", ct, 301, ans, 77, true, chrome_ua, "*/*", NULL, &v));
+    assert_true(v.suspected);
+    assert_int_equal(v.family, TA_WS_STATS);
+    /* A Godzilla-looking cookie on an answer that is a page: not an exchange. */
+    assert_true(analyze_raw("/img.php", ct, 301, (const uint8_t *)"<html>ok</html>", 15, true,
+                            gz_ua, gz_accept, "a=b;", &v));
+    assert_true(v.suspected);
+
+    /* Behinder XOR: payload text and JSON answer under the 16-byte key. */
+    static const char key[] = "e45e329feb5d925b";
+    static uint8_t xb[3000], xr[120];
+    xor_text(key, sizeof(xb), xb);
+    xor_text(key, sizeof(xr), xr);
+    assert_true(analyze_raw("/shell.php", xb, sizeof(xb), xr, sizeof(xr), true, chrome_ua, "*/*",
+                            NULL, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_int_equal(v.confidence, 90);
+    assert_string_equal(v.signature, "Behinder XOR-encrypted body and answer");
+    /* xor_base64: the same, base64 both ways. */
+    static char xb64[4200], xr64[200];
+    b64enc(xb, sizeof(xb), xb64);
+    b64enc(xr, sizeof(xr), xr64);
+    assert_true(analyze_raw("/shell.php", (const uint8_t *)xb64, strlen(xb64),
+                            (const uint8_t *)xr64, strlen(xr64), true, chrome_ua, "*/*", NULL, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_string_equal(v.signature, "Behinder XOR-encrypted base64 body and answer");
+    /* An answer of random bytes is not Behinder's XOR'd JSON: suspected only. */
+    assert_true(
+        analyze_raw("/shell.php", xb, sizeof(xb), ans, 120, true, chrome_ua, "*/*", NULL, &v));
+    assert_true(v.suspected);
+    /* Plain text is not XOR'd text although every byte pair passes. */
+    static uint8_t plain[3000];
+    for (size_t i = 0; i < sizeof(plain); i++)
+        plain[i] = (uint8_t)b64tab[rnd8() & 63];
+    if (analyze_raw("/shell.php", plain, sizeof(plain), plain, 120, true, chrome_ua, "*/*", NULL,
+                    &v))
+        assert_int_not_equal(v.family, TA_WS_BEHINDER);
+    /* Nor is UTF-8 text (every byte pair of two high bytes has the top bit clear). */
+    static uint8_t utf8[3000];
+    for (size_t i = 0; i + 3 <= sizeof(utf8); i += 3) {
+        unsigned cp = 0x4e00 + (rnd8() << 4 | (rnd8() & 15));
+        utf8[i] = (uint8_t)(0xe0 | cp >> 12);
+        utf8[i + 1] = (uint8_t)(0x80 | (cp >> 6 & 63));
+        utf8[i + 2] = (uint8_t)(0x80 | (cp & 63));
+    }
+    if (analyze_raw("/post.php", utf8, sizeof(utf8), utf8, 120, true, chrome_ua, "*/*", NULL, &v))
+        assert_true(v.suspected);
+    /* Random bytes that happen to hold one '=' after printable ones are not a form. */
+    static uint8_t eq[192];
+    memcpy(eq, ct, sizeof(eq));
+    memcpy(eq, "Xk7=", 4);
+    assert_true(analyze_raw("/ok.aspx", eq, sizeof(eq), ans, 64, true, gz_ua, gz_accept,
+                            "ASP.NET_SessionId=x1;", &v));
+    assert_int_equal(v.family, TA_WS_GODZILLA);
+}
+
+static void test_wrappers_and_classes(void **state)
+{
+    (void)state;
+    struct ta_webshell_verdict v;
+    static uint8_t ct[2048];
+    for (size_t i = 0; i < sizeof(ct); i++)
+        ct[i] = rnd8();
+    /* Behinder v4 default_json: ciphertext in a JSON member, both ways. */
+    static char req[3200], b64[3000], resp[3100];
+    b64enc(ct, 2048, b64);
+    snprintf(req, sizeof(req), "{\"id\":\"7f529e9d\",\"body\":{\"user\":\"%s\"}}", b64);
+    b64enc(ct + 100, 96, b64);
+    snprintf(resp, sizeof(resp), "{\"id\":\"1\",\"body\":{\"data\":\"%s\"}}", b64);
+    assert_true(analyze_post("/images/shell.php", req, resp, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_int_equal(v.confidence, 85);
+    assert_string_equal(v.signature, "Behinder JSON-wrapped encrypted body");
+    /* JSON of an API that carries base64 text, answered with JSON: nothing counted. */
+    static const char note[] = "Meeting notes: bring the quarterly figures and the new plan.";
+    b64enc((const uint8_t *)note, strlen(note), b64);
+    snprintf(req, sizeof(req), "{\"doc\":\"%s\"}", b64);
+    if (analyze_post("/api/save.php", req, "{\"ok\":true}", &v))
+        assert_true(v.suspected);
+    /* A JSON ciphertext request answered with a page: not Behinder's exchange. */
+    b64enc(ct, 2048, b64);
+    snprintf(req, sizeof(req), "{\"user\":\"%s\"}", b64);
+    if (analyze_post("/api/save.php", req, "<html>saved</html>", &v))
+        assert_true(v.suspected);
+
+    /* default_image: ciphertext after a PNG's IEND chunk, both ways. */
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,
+                                  0,    0,   'I', 'E', 'N',  'D',  0xae, 0x42, 0x60, 0x82};
+    static uint8_t img[sizeof(png) + 1024], rimg[sizeof(png) + 64];
+    memcpy(img, png, sizeof(png));
+    memcpy(img + sizeof(png), ct, 1024);
+    memcpy(rimg, png, sizeof(png));
+    memcpy(rimg + sizeof(png), ct + 1024, 64);
+    assert_true(analyze_raw("/images/shell.php", img, sizeof(img), rimg, sizeof(rimg), true,
+                            chrome_ua, "*/*", NULL, &v));
+    assert_int_equal(v.family, TA_WS_BEHINDER);
+    assert_string_equal(v.signature, "Behinder image-wrapped encrypted body");
+    /* An image upload answered with a page is not. */
+    if (analyze_raw("/upload.php", img, sizeof(img), (const uint8_t *)"<html>ok</html>", 15, true,
+                    chrome_ua, "*/*", NULL, &v))
+        assert_true(v.suspected);
+    /* Nor is a PNG with nothing after its end, answered with one. */
+    if (analyze_raw("/upload.php", img, sizeof(png), rimg, sizeof(png), true, chrome_ua, "*/*",
+                    NULL, &v))
+        assert_true(v.suspected);
+
+    /* AntSword's JSP shell: a compiled class, base64 or hex, in a parameter. */
+    static uint8_t cls[600];
+    static char cb64[900], body[2400];
+    memcpy(cls, "\xca\xfe\xba\xbe\x00\x00\x00\x32", 8);
+    for (size_t i = 8; i < sizeof(cls); i++)
+        cls[i] = rnd8();
+    b64enc(cls, sizeof(cls), cb64);
+    char enc[1400];
+    urlenc(cb64, enc, sizeof(enc));
+    snprintf(body, sizeof(body), "ant=%s&0x3f2a1b=QmL3Vzci8=", enc);
+    assert_true(analyze_post("/ant.jsp", body, "abcdefbin/\tlogs/\tghijkl", &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    assert_string_equal(v.signature, "AntSword JSP class payload (base64)");
+    size_t o = (size_t)snprintf(body, sizeof(body), "ant=");
+    for (size_t i = 0; i < 200; i++)
+        o += (size_t)snprintf(body + o, sizeof(body) - o, "%02x", cls[i]);
+    assert_true(analyze_post("/ant.jsp", body, "ok", &v));
+    assert_int_equal(v.family, TA_WS_ANTSWORD);
+    assert_string_equal(v.signature, "AntSword JSP class payload (hex)");
+    /* A form field that merely mentions the magic is not a class. */
+    if (analyze_post("/search.jsp", "q=cafebabe+coffee+shop", "<html></html>", &v))
+        assert_int_not_equal(v.family, TA_WS_ANTSWORD);
+}
+
 static void test_generic_and_benign(void **state)
 {
     (void)state;
@@ -574,6 +776,8 @@ int main(void)
         cmocka_unit_test(test_antsword),
         cmocka_unit_test(test_asp_forms),
         cmocka_unit_test(test_behinder_godzilla),
+        cmocka_unit_test(test_raw_variants),
+        cmocka_unit_test(test_wrappers_and_classes),
         cmocka_unit_test(test_generic_and_benign),
         cmocka_unit_test(test_godzilla_capture),
     };

@@ -4,7 +4,8 @@
  * unsupported), URLhaus's country/ASN feeds, gzip and zip files, Suricata
  * iprep with its categories file, Zeek SHA-512 hashes, maltrail TLD trails,
  * date offsets and unreadable dates, an ET rules file with no rule in it, ET's
- * JA3/JA3S rules and Zeek certificate hashes.
+ * JA3/JA3S rules and Zeek certificate hashes, abuse.ch SSLBL's JA3 and
+ * certificate CSVs.
  */
 #include "testutil.h"
 
@@ -503,6 +504,74 @@ static void test_et_ja3(void **state)
     assert_int_equal(r.by_kind[TA_INTEL_KIND_OTHER], 9);
 }
 
+/* ---- abuse.ch SSLBL ----------------------------------------------------------- */
+
+/* Both CSVs as SSLBL documents them: a comment banner, the column names as a
+ * "# " comment line, then the rows. Written here, never copied from the feed. */
+static void test_sslbl(void **state)
+{
+    (void)state;
+    const char *ja3 = "################################################################\n"
+                      "# abuse.ch SSLBL JA3 Fingerprint Blacklist (CSV)               #\n"
+                      "# ja3_md5,Firstseen,Lastseen,Listingreason\n"
+                      "B386946A5A44D1DDCC843BC75336DFCE,2017-07-14 18:08:15,2019-07-27 "
+                      "20:42:54,Dridex\n"
+                      "1aa7bf8b97e540ca5edd75f7b8384bfa,2017-10-24 17:17:34,2017-11-28 "
+                      "13:31:06,TrickBot\n"
+                      "not-a-hash,2017-10-24 17:17:34,2017-11-28 13:31:06,Broken\n"
+                      "0123456789abcdef0123456789abcdef,yesterday,2017-11-28 13:31:06,X\n";
+    struct got g;
+    struct ta_intel_load_result r;
+    assert_int_equal(parse(ja3, &(struct ta_intel_load_opts){0}, &g, &r), TA_OK);
+    assert_int_equal(r.format, TA_INTEL_FMT_SSLBL_JA3);
+    assert_string_equal(ta_intel_format_name(r.format), "sslbl-ja3");
+    assert_int_equal(r.accepted, 2);
+    assert_int_equal(r.rejected, 2);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.v[0].value, "b386946a5a44d1ddcc843bc75336dfce");
+    assert_int_equal(g.v[0].type, TA_INTEL_JA3);
+    assert_int_equal(g.v[0].kind, TA_INTEL_KIND_C2);
+    assert_string_equal(g.v[0].family, "Dridex");
+    assert_int_equal(g.v[0].first, 1500055695ull * SEC);
+    assert_int_equal(g.v[0].last, 1564260174ull * SEC);
+    assert_string_equal(g.v[1].family, "TrickBot");
+
+    const char *cert = "# abuse.ch SSLBL SSL Certificate Blacklist (CSV)\n"
+                       "# Listingdate,SHA1,Listingreason\n"
+                       "2026-11-30 10:41:46,7BB698386970363D2919CC5772846984FFD4A889,"
+                       "AsyncRAT C&C\n"
+                       "2026-11-29 08:02:11,2f2aa4a2c1f64a36fa2c6e3f7b11b6f0f0dfcc01,Malware "
+                       "C&C\n"
+                       "2026-11-29 08:02:11,2f2aa4a2c1f64a36,Short\n";
+    assert_int_equal(parse(cert, &(struct ta_intel_load_opts){0}, &g, &r), TA_OK);
+    assert_int_equal(r.format, TA_INTEL_FMT_SSLBL_CERT);
+    assert_string_equal(ta_intel_format_name(r.format), "sslbl-cert");
+    assert_int_equal(r.accepted, 2);
+    assert_int_equal(r.rejected, 1);
+    assert_string_equal(g.v[0].value, "7bb698386970363d2919cc5772846984ffd4a889");
+    assert_int_equal(g.v[0].type, TA_INTEL_SHA1);
+    assert_int_equal(g.v[0].kind, TA_INTEL_KIND_C2);
+    assert_string_equal(g.v[0].family, "AsyncRAT");
+    assert_int_equal(g.v[0].first, 1796035306ull * SEC);
+    assert_string_equal(g.v[1].family, "");
+    /* Rows alone (the header cut off): by the documented column order, named. */
+    enum ta_intel_format f;
+    assert_true(ta_intel_format_parse("sslbl-cert", &f));
+    assert_int_equal(parse("2026-11-30 10:41:46,7bb698386970363d2919cc5772846984ffd4a889,Qakbot "
+                           "C&C\n",
+                           &(struct ta_intel_load_opts){.format = f}, &g, &r),
+                     TA_OK);
+    assert_int_equal(r.accepted, 1);
+    assert_string_equal(g.v[0].family, "Qakbot");
+    assert_true(ta_intel_format_parse("sslbl-ja3", &f));
+    assert_int_equal(parse("b386946a5a44d1ddcc843bc75336dfce,2017-07-14 18:08:15,2019-07-27 "
+                           "20:42:54,Dridex\n",
+                           &(struct ta_intel_load_opts){.format = f}, &g, &r),
+                     TA_OK);
+    assert_int_equal(r.accepted, 1);
+    assert_int_equal(g.v[0].type, TA_INTEL_JA3);
+}
+
 /* ---- dates ------------------------------------------------------------------- */
 
 static void test_dates(void **state)
@@ -542,6 +611,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reserved_refused),
         cmocka_unit_test(test_bambenek),
+        cmocka_unit_test(test_sslbl),
         cmocka_unit_test(test_spamhaus_drop),
         cmocka_unit_test(test_urlhaus_country),
         cmocka_unit_test(test_compressed),

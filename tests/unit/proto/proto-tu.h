@@ -19,7 +19,9 @@ struct tu_cap {
     uint8_t *body[TU_MAX_REC][2];
     uint32_t body_len[TU_MAX_REC][2];
     uint32_t nreq_headers[TU_MAX_REC];
-    struct ta_addr first_a; /* first A/AAAA answer address seen */
+    struct ta_addr first_a;               /* first A/AAAA answer address seen */
+    struct ta_tls_data burst[TU_MAX_REC]; /* TLS client bursts, in order */
+    int nburst;
 };
 
 static struct tu_cap tu_cap;
@@ -94,6 +96,8 @@ static inline void tu_on_record(void *ud, const struct ta_flow *f, uint32_t type
         tu_on_http(ud, f, rec);
     else if (type == TA_REC_TLS)
         tu_on_tls(ud, f, rec);
+    else if (type == TA_REC_TLS_DATA && tu_cap.nburst < TU_MAX_REC)
+        tu_cap.burst[tu_cap.nburst++] = *(const struct ta_tls_data *)rec;
 }
 
 static const struct ta_obs_sink tu_sink = {NULL, NULL, tu_on_record};
