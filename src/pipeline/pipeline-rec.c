@@ -13,6 +13,22 @@
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 
+/*
+ * A record copied as bytes keeps the worker's pointers in any field not
+ * walked below, which the reading thread would then read after the worker
+ * reused them. These sizes (x86-64) make a new field fail the build here
+ * until it has its copy; update them with it.
+ */
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct ta_dns_record) == 96 && sizeof(struct ta_dns_rr) == 160 &&
+                   sizeof(struct ta_dns_query) == 24,
+               "a new DNS field needs its copy in pipeline-rec.c");
+_Static_assert(sizeof(struct ta_http_tx) == 264 && sizeof(struct ta_http_header) == 32,
+               "a new HTTP field needs its copy in pipeline-rec.c");
+_Static_assert(sizeof(struct ta_tls_record) == 280 && sizeof(struct ta_tls_data) == 24,
+               "a new TLS field needs its copy in pipeline-rec.c");
+#endif
+
 /* A bump allocator over the destination block. */
 struct bump {
     uint8_t *p;
