@@ -134,7 +134,8 @@ enum ta_store_flags {
  * (default "default"), the password from the file named by
  * TA_CLICKHOUSE_PASSWORD_FILE or from TA_CLICKHOUSE_PASSWORD, never from the
  * URL. TA_CLICKHOUSE_RETRY: seconds a request is retried while the server
- * cannot be reached (default 120). A ClickHouse store takes many writers at
+ * cannot be reached (default 120); TA_CLICKHOUSE_BATCH: events per batch
+ * (default 100,000). A ClickHouse store takes many writers at
  * once (the writer lock below holds nothing there), keeps no indicators,
  * and does not delete runs (TA_ERR_UNSUPPORTED, as for --redo). See
  * docs/design/store-clickhouse.md.

@@ -59,7 +59,8 @@ ta_err ta__ch_pair_counters(struct ta_store *st, const struct ta_store_period *p
                            "SELECT src_cc, dst_cc, sum(events), sum(flows) FROM `%s`.ta_day_count"
                            " WHERE kind = %d AND day BETWEEN %lld AND %lld",
                            ta__ch_db(c), (int)kind, (long long)p->from_day, (long long)p->to_day) ||
-        !cc_filters(&q, p, "src_cc", "dst_cc") || !ta__ch_buf_printf(&q, " GROUP BY src_cc, dst_cc")) {
+        !cc_filters(&q, p, "src_cc", "dst_cc") ||
+        !ta__ch_buf_printf(&q, " GROUP BY src_cc, dst_cc")) {
         ta__ch_buf_free(&q);
         return TA_ERR_NOMEM;
     }
@@ -132,7 +133,7 @@ ta_err ta__ch_suppressed(struct ta_store *st, const struct ta_store_period *p,
 /* A sorted, unique comma list of a column's values; NULL when it has none. */
 #define LISTC(x) "if(count(" x ") = 0, NULL, arrayStringConcat(groupUniqArray(" x "), ','))"
 /* Distinct non-null texts, distinct addresses. */
-#define UNIQS(x) "uniqExactIf(ifNull(" x ", ''), isNotNull(" x "))"
+#define UNIQS(x)  "uniqExactIf(ifNull(" x ", ''), isNotNull(" x "))"
 #define UNIQIP(x) "uniqExactIf(" x ", " x " != '')"
 
 /* The same lists as the SQLite store's (store-query.c), column for column;
@@ -309,7 +310,7 @@ struct ch_events {
     struct {
         int64_t id;
         char *runs; /* "[1,2]" */
-    } *sights;
+    } * sights;
     size_t nsights;
     struct ta__ch_buf sensor_text;
 };
@@ -337,8 +338,8 @@ ta_err ta__ch_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds,
         bool first = true;
         for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)
             if (kinds & (1u << k)) {
-                o += (size_t)snprintf(e->kinds + o, sizeof(e->kinds) - o, "%s%u",
-                                      first ? "" : ", ", k);
+                o += (size_t)snprintf(e->kinds + o, sizeof(e->kinds) - o, "%s%u", first ? "" : ", ",
+                                      k);
                 first = false;
             }
         snprintf(e->kinds + o, sizeof(e->kinds) - o, "%s", first ? "255)" : ")");
@@ -360,15 +361,16 @@ static ta_err load_sightings(struct ch_events *e)
     free(e->sights);
     e->sights = NULL;
     struct ta__ch_buf q = {0};
-    bool ok = ta__ch_buf_printf(&q,
-                                "SELECT event_id, groupUniqArray(run_id) FROM `%s`.ta_sighting"
-                                " WHERE event_id IN (SELECT id FROM `%s`.ta_event WHERE ts >= %lld%s",
-                                ta__ch_db(e->c), ta__ch_db(e->c), (long long)e->since, e->kinds);
+    bool ok =
+        ta__ch_buf_printf(&q,
+                          "SELECT event_id, groupUniqArray(run_id) FROM `%s`.ta_sighting"
+                          " WHERE event_id IN (SELECT id FROM `%s`.ta_event WHERE ts >= %lld%s",
+                          ta__ch_db(e->c), ta__ch_db(e->c), (long long)e->since, e->kinds);
     if (ok && e->started)
         ok = ta__ch_buf_printf(&q, " AND (ts > %lld OR (ts = %lld AND id > %lld))",
                                (long long)e->last_ts, (long long)e->last_ts, (long long)e->last_id);
-    ok = ok && ta__ch_buf_printf(&q, " ORDER BY ts, id LIMIT %d) GROUP BY event_id ORDER BY event_id",
-                                 PAGE_ROWS);
+    ok = ok && ta__ch_buf_printf(
+                   &q, " ORDER BY ts, id LIMIT %d) GROUP BY event_id ORDER BY event_id", PAGE_ROWS);
     ta_err err = ok ? ta__ch_exec(e->c, q.p, NULL, 0, &e->sight, NULL, NULL) : TA_ERR_NOMEM;
     ta__ch_buf_free(&q);
     size_t cap = 0;
@@ -556,10 +558,10 @@ ta_err ta__ch_events_next(struct ta_store_events *cur, struct ta_store_event_row
     ev->method = (enum ta_event_method)ta__ch_i64(&f[F_METHOD]);
     ev->ts = ta__ch_i64(&f[F_TS]);
     ev->flow_id = (uint64_t)strtoull(f[F_FLOW].p, NULL, 10);
-    row->a_cc = side_of(f, &ev->attacker, F_AIP, F_APORT, F_ACC, F_AASN, F_AASNAME, F_AHOME,
-                        e->detail);
-    row->v_cc = side_of(f, &ev->victim, F_VIP, F_VPORT, F_VCC, F_VASN, F_VASNAME, F_VHOME,
-                        e->detail);
+    row->a_cc =
+        side_of(f, &ev->attacker, F_AIP, F_APORT, F_ACC, F_AASN, F_AASNAME, F_AHOME, e->detail);
+    row->v_cc =
+        side_of(f, &ev->victim, F_VIP, F_VPORT, F_VCC, F_VASN, F_VASNAME, F_VHOME, e->detail);
     ev->confidence = (uint8_t)ta__ch_i64(&f[F_CONF]);
     ev->signature = txt(&f[F_SIG]);
     ev->family = txt(&f[F_FAMILY]);

@@ -49,7 +49,7 @@
 /* A waiting writer rewrites its row this often, so it never looks dead. */
 #define LOCK_REFRESH_S 30
 /* Default seconds to retry a request while the server is unreachable. */
-#define CH_RETRY_S 120
+#define CH_RETRY_S     120
 #define EVENTS_PER_RUN ((uint64_t)1 << 32)
 
 /* ---- buffers, quoting, TabSeparated ---- */
@@ -145,13 +145,26 @@ size_t ta__ch_tsv_row(char **pos, char *end, struct ta__ch_field *f, size_t max)
                 char e = p[1];
                 p += 2;
                 switch (e) {
-                case 'b': *o++ = '\b'; break;
-                case 'f': *o++ = '\f'; break;
-                case 'r': *o++ = '\r'; break;
-                case 'n': *o++ = '\n'; break;
-                case 't': *o++ = '\t'; break;
-                case '0': *o++ = '\0'; break;
-                default: *o++ = e;
+                case 'b':
+                    *o++ = '\b';
+                    break;
+                case 'f':
+                    *o++ = '\f';
+                    break;
+                case 'r':
+                    *o++ = '\r';
+                    break;
+                case 'n':
+                    *o++ = '\n';
+                    break;
+                case 't':
+                    *o++ = '\t';
+                    break;
+                case '0':
+                    *o++ = '\0';
+                    break;
+                default:
+                    *o++ = e;
                 }
             } else {
                 *o++ = *p++;
@@ -185,7 +198,7 @@ struct ta__ch {
     const struct ta__curl *cu;
     CURL *h;
     char base[600]; /* http://HOST:PORT/?database=DB&settings */
-    char db[104]; /* an identifier of under 100 bytes */
+    char db[104];   /* an identifier of under 100 bytes */
     char *user, *pass;
     bool has_tables;
     double retry_s;
@@ -267,8 +280,7 @@ static CURLcode request(struct ta__ch *c, const char *sql, const void *data, siz
     out->len = 0;
     if (!ta__ch_buf_add(&c->url, c->base, strlen(c->base)))
         return CURLE_OUT_OF_MEMORY;
-    if (data != NULL &&
-        (!ta__ch_buf_add(&c->url, "&query=", 7) || !url_escape(&c->url, sql)))
+    if (data != NULL && (!ta__ch_buf_add(&c->url, "&query=", 7) || !url_escape(&c->url, sql)))
         return CURLE_OUT_OF_MEMORY;
     cu->easy_reset(c->h);
     cu->easy_setopt(c->h, CURLOPT_URL, c->url.p);
@@ -327,7 +339,7 @@ ta_err ta__ch_exec(struct ta__ch *c, const char *sql, const void *data, size_t l
                      rc == CURLE_WRITE_ERROR ? "answer too large or out of memory"
                                              : c->cu->easy_strerror(rc),
                      transient(rc) ? " (gave up retrying)" : "");
-            err = rc == CURLE_WRITE_ERROR ? TA_ERR_LIMIT : TA_ERR_IO;
+            err = rc == CURLE_WRITE_ERROR ? TA_ERR_LIMIT : TA_ERR_DB;
             break;
         }
         sleep_s(wait);
@@ -471,14 +483,14 @@ static void conn_close(struct ta__ch *c)
 /* ---- the handle ---- */
 
 struct pend {
-    uint64_t h;     /* identity hash */
-    ta_time_us t;   /* identity time */
+    uint64_t h;   /* identity hash */
+    ta_time_us t; /* identity time */
     ta_time_us lo, hi;
     ta_time_us ts;
-    size_t off;     /* its row in rows */
+    size_t off; /* its row in rows */
     size_t len;
-    int64_t copy;   /* the stored event it is a copy of (0: new) */
-    int64_t next;   /* chain of the batch's new events by hash (-1 end) */
+    int64_t copy; /* the stored event it is a copy of (0: new) */
+    int64_t next; /* chain of the batch's new events by hash (-1 end) */
 };
 
 struct ch_store {
@@ -556,53 +568,67 @@ static const char *const schema[] = {
     " v_as_name Nullable(String), v_home UInt8, confidence UInt8, signature Nullable(String),"
     " family Nullable(String), indicator Nullable(String), indicator_type Nullable(String),"
     " sources Nullable(String), hostname Nullable(String), url Nullable(String),"
-    " dns_answer Nullable(String), body Nullable(String), item Nullable(String))"
+    " dns_answer Nullable(String), body Nullable(String), item Nullable(String), batch Int64)"
     " ENGINE = MergeTree PARTITION BY intDiv(day, 7) ORDER BY (kind, day, a_cc, v_cc, id)",
     /* The identity index: sorted by key (time bucket in the high bits). */
-    "CREATE TABLE IF NOT EXISTS `{db}`.ta_ident (ikey Int64, fs Int64, id Int64)"
+    "CREATE TABLE IF NOT EXISTS `{db}`.ta_ident (ikey Int64, fs Int64, id Int64, batch Int64)"
     " ENGINE = MergeTree ORDER BY (ikey, fs)",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.ta_ident_mv TO `{db}`.ta_ident"
-    " AS SELECT ikey, fs, id FROM `{db}`.ta_event",
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_sighting (event_id Int64, run_id UInt32)"
     " ENGINE = MergeTree ORDER BY (event_id, run_id)",
+    /* The rollups keep the batch in their key: after a server restart the
+     * writer can tell whether a batch's rows reached each of them. */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_count (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, events UInt64, flows UInt64) ENGINE = SummingMergeTree((events, flows))"
-    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc)",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.ta_day_count_mv TO `{db}`.ta_day_count"
-    " AS SELECT kind, day, a_cc AS src_cc, v_cc AS dst_cc, count() AS events,"
-    " countIf(kind IN (2, 3)) AS flows FROM `{db}`.ta_event WHERE isNull(suppressed_by)"
-    " GROUP BY kind, day, src_cc, dst_cc",
+    " dst_cc String, batch Int64, events UInt64, flows UInt64)"
+    " ENGINE = SummingMergeTree((events, flows))"
+    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, batch)",
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_supp (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, list String, events UInt64) ENGINE = SummingMergeTree(events)"
-    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, list)",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.ta_day_supp_mv TO `{db}`.ta_day_supp"
-    " AS SELECT kind, day, a_cc AS src_cc, v_cc AS dst_cc, assumeNotNull(suppressed_by) AS list,"
-    " count() AS events FROM `{db}`.ta_event WHERE isNotNull(suppressed_by)"
-    " GROUP BY kind, day, src_cc, dst_cc, list",
+    " dst_cc String, list String, batch Int64, events UInt64) ENGINE = SummingMergeTree(events)"
+    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, list, batch)",
     /* Per day and pair, the exact sets (uniqExact states: the members'
      * hashes, merged over the period's days at query time). */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_set (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, attacker AggregateFunction(uniqExactIf, String, UInt8),"
+    " dst_cc String, batch Int64, attacker AggregateFunction(uniqExactIf, String, UInt8),"
     " victim AggregateFunction(uniqExactIf, String, UInt8),"
     " item AggregateFunction(uniqExactIf, String, UInt8),"
     " victim_est AggregateFunction(uniqExactIf, String, UInt8),"
     " attacker_dated AggregateFunction(uniqExactIf, String, UInt8))"
     " ENGINE = AggregatingMergeTree PARTITION BY intDiv(day, 7)"
-    " ORDER BY (kind, day, src_cc, dst_cc)",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.ta_day_set_mv TO `{db}`.ta_day_set"
-    " AS SELECT kind, day, a_cc AS src_cc, v_cc AS dst_cc,"
-    " uniqExactIfState(a_ip, toUInt8(a_ip != '')) AS attacker,"
-    " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1, 6))) AS victim,"
-    " uniqExactIfState(ifNull(item, ''), toUInt8(isNotNull(item))) AS item,"
-    " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1) AND established = 1))"
-    " AS victim_est,"
-    " uniqExactIfState(a_ip, toUInt8(a_ip != '' AND kind IN (0, 1) AND undated = 0))"
-    " AS attacker_dated"
-    " FROM `{db}`.ta_event WHERE isNull(suppressed_by) GROUP BY kind, day, src_cc, dst_cc",
+    " ORDER BY (kind, day, src_cc, dst_cc, batch)",
     /* The writers' turns (bakery algorithm): one row per change of a writer's state. */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_lock (writer UInt64, ver UInt64, choosing UInt8,"
     " num UInt64, at DateTime) ENGINE = MergeTree ORDER BY (writer, ver)",
 };
+
+/*
+ * The tables written from ta_event: by materialized views in the INSERT of
+ * the events, and by repair_batch() when a server restart may have cut an
+ * INSERT between the events and its views. "SELECT cols FROM ta_event
+ * WHERE cond GROUP BY group" for each; batch is the batch's first event id.
+ */
+static const struct {
+    const char *table, *cols, *cond, *group;
+} views[] = {
+    {"ta_ident", "ikey, fs, id, batch", "1", NULL},
+    {"ta_day_count",
+     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, batch, count() AS events,"
+     " countIf(kind IN (2, 3)) AS flows",
+     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc, batch"},
+    {"ta_day_supp",
+     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, assumeNotNull(suppressed_by) AS list, batch,"
+     " count() AS events",
+     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list, batch"},
+    {"ta_day_set",
+     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, batch,"
+     " uniqExactIfState(a_ip, toUInt8(a_ip != '')) AS attacker,"
+     " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1, 6))) AS victim,"
+     " uniqExactIfState(ifNull(item, ''), toUInt8(isNotNull(item))) AS item,"
+     " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1) AND established = 1))"
+     " AS victim_est,"
+     " uniqExactIfState(a_ip, toUInt8(a_ip != '' AND kind IN (0, 1) AND undated = 0))"
+     " AS attacker_dated",
+     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc, batch"},
+};
+#define NVIEWS (sizeof(views) / sizeof(views[0]))
 
 static ta_err meta_version(struct ta__ch *c, struct ta__ch_buf *a, long *v)
 {
@@ -612,8 +638,7 @@ static ta_err meta_version(struct ta__ch *c, struct ta__ch_buf *a, long *v)
         return err;
     if (a->len == 0 || a->p[0] != '1')
         return TA_OK;
-    if ((err = execf(c, a,
-                     "SELECT argMax(value, _part) FROM `%s`.ta_meta WHERE key = 'schema.store'",
+    if ((err = execf(c, a, "SELECT any(value) FROM `%s`.ta_meta WHERE key = 'schema.store'",
                      c->db)) != TA_OK)
         return err;
     *v = a->len ? strtol(a->p, NULL, 10) : 0;
@@ -635,6 +660,13 @@ static ta_err create_schema(struct ch_store *s)
         }
         err = ta__ch_exec(&s->c, q->p, NULL, 0, NULL, NULL, NULL);
     }
+    for (size_t i = 0; i < NVIEWS && err == TA_OK; i++)
+        err = execf(&s->c, NULL,
+                    "CREATE MATERIALIZED VIEW IF NOT EXISTS `%s`.%s_mv TO `%s`.%s AS SELECT %s"
+                    " FROM `%s`.ta_event WHERE %s%s%s",
+                    s->c.db, views[i].table, s->c.db, views[i].table, views[i].cols, s->c.db,
+                    views[i].cond, views[i].group ? " GROUP BY " : "",
+                    views[i].group ? views[i].group : "");
     if (err == TA_OK)
         err = execf(&s->c, NULL,
                     "INSERT INTO `%s`.ta_meta SELECT 'schema.store', '%d' WHERE (SELECT count()"
@@ -660,6 +692,10 @@ ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
     s->readonly = (flags & TA_STORE_READONLY) != 0;
     s->skew = TA_STORE_SKEW_US;
     s->batch_max = CH_BATCH;
+    /* Smaller batches for tests of a server restart mid-run. */
+    const char *bs = getenv("TA_CLICKHOUSE_BATCH");
+    if (bs != NULL && strtoul(bs, NULL, 10) > 0)
+        s->batch_max = (unsigned)strtoul(bs, NULL, 10);
     s->memcap = TA_STORE_MEMCAP;
     ta_err err = conn_open(&s->c, url, errbuf, TA_STORE_ERRLEN);
     if (err != TA_OK)
@@ -674,7 +710,10 @@ ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
         err = TA_ERR_UNSUPPORTED;
         goto out_free;
     }
-    if (!s->readonly && (flags & TA_STORE_CREATE) && (err = create_schema(s)) != TA_OK)
+    /* A database with the tables is used as found: a cluster's (Distributed
+     * tables over the shards' own, see the design page) is made by its
+     * administrator, not here. */
+    if (v == 0 && !s->readonly && (flags & TA_STORE_CREATE) && (err = create_schema(s)) != TA_OK)
         goto out_err;
     s->c.has_tables = v != 0 || (!s->readonly && (flags & TA_STORE_CREATE));
     if (getrandom(&s->writer, sizeof(s->writer), 0) != (ssize_t)sizeof(s->writer))
@@ -692,8 +731,8 @@ out_free:
 
 static void run_strings_free(struct ch_store *s)
 {
-    char **v[] = {&s->home, &s->home_nets, &s->sensor, &s->intel_version, &s->geoip_version,
-                  &s->live};
+    char **v[] = {&s->home,          &s->home_nets,     &s->sensor,
+                  &s->intel_version, &s->geoip_version, &s->live};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         free(*v[i]);
         *v[i] = NULL;
@@ -742,10 +781,9 @@ static ta_err set_err(struct ch_store *s, ta_err e, const char *fmt, ...)
 
 static ta_err lock_write(struct ch_store *s, int choosing, uint64_t num)
 {
-    return execf(&s->c, NULL,
-                 "INSERT INTO `%s`.ta_lock SELECT %llu, %llu, %d, %llu, now()", s->c.db,
-                 (unsigned long long)s->writer, (unsigned long long)++s->lock_ver, choosing,
-                 (unsigned long long)num);
+    return execf(&s->c, NULL, "INSERT INTO `%s`.ta_lock SELECT %llu, %llu, %d, %llu, now()",
+                 s->c.db, (unsigned long long)s->writer, (unsigned long long)++s->lock_ver,
+                 choosing, (unsigned long long)num);
 }
 
 struct lock_row {
@@ -813,9 +851,8 @@ static ta_err lock_take(struct ch_store *s)
         for (size_t i = 0; i < n && go; i++) {
             if (r[i].writer == s->writer)
                 continue;
-            if (r[i].choosing ||
-                (r[i].num != 0 &&
-                 (r[i].num < mine || (r[i].num == mine && r[i].writer < s->writer))))
+            if (r[i].choosing || (r[i].num != 0 && (r[i].num < mine ||
+                                                    (r[i].num == mine && r[i].writer < s->writer))))
                 go = false;
         }
         free(r);
@@ -965,6 +1002,8 @@ static ta_err inputs_done(struct ch_store *s, const struct ta_store_run_info *in
     return TA_OK;
 }
 
+static ta_err repair_batch(struct ch_store *s, int64_t batch, int64_t dmin, int64_t dmax);
+
 static ta_err ch_run_begin(struct ta_store *st, const struct ta_store_run_info *info,
                            bool *already_done)
 {
@@ -1021,14 +1060,33 @@ static ta_err ch_run_begin(struct ta_store *st, const struct ta_store_run_info *
             n_known = (uint64_t)ta__ch_i64(&f[3]);
         }
         s->stats.runs_redone++;
+        /* From ta_event itself: its views may lack the last batch if the
+         * server stopped inside its INSERT; that batch's views are
+         * completed here. */
         if ((err = execf(&s->c, &s->a,
-                         "SELECT max(id) FROM `%s`.ta_ident WHERE id BETWEEN %lld AND %lld",
-                         s->c.db, (long long)((uint64_t)id << 32),
-                         (long long)((uint64_t)id << 32 | (EVENTS_PER_RUN - 1)))) != TA_OK)
+                         "SELECT max(id), max(batch) FROM `%s`.ta_event WHERE run_id = %lld",
+                         s->c.db, (long long)id)) != TA_OK)
             goto out_give;
-        int64_t mx = s->a.len ? strtoll(s->a.p, NULL, 10) : 0;
+        char *rp = s->a.p;
+        struct ta__ch_field rf[3];
+        int64_t mx = 0, lastb = 0;
+        if (ta__ch_tsv_row(&rp, s->a.p + s->a.len, rf, 3) == 2) {
+            mx = ta__ch_i64(&rf[0]);
+            lastb = ta__ch_i64(&rf[1]);
+        }
         if (mx > 0)
             seq = ((uint64_t)mx & (EVENTS_PER_RUN - 1)) + 1;
+        if (lastb > 0) {
+            if ((err = execf(&s->c, &s->a,
+                             "SELECT min(day), max(day) FROM `%s`.ta_event WHERE run_id = %lld"
+                             " AND batch = %lld",
+                             s->c.db, (long long)id, (long long)lastb)) != TA_OK)
+                goto out_give;
+            rp = s->a.p;
+            if (ta__ch_tsv_row(&rp, s->a.p + s->a.len, rf, 3) == 2 &&
+                (err = repair_batch(s, lastb, ta__ch_i64(&rf[0]), ta__ch_i64(&rf[1]))) != TA_OK)
+                goto out_give;
+        }
     } else {
         if ((err = execf(&s->c, &s->a, "SELECT max(id) FROM `%s`.ta_run", s->c.db)) != TA_OK)
             goto out_give;
@@ -1213,8 +1271,9 @@ ta_err ta__ch_run_sensors(struct ta__ch *c, struct ta__ch_run_sensor **out, size
     *out = NULL;
     *n = 0;
     struct ta__ch_buf a = {0};
-    ta_err err = execf(c, &a, "SELECT id, argMax(sensor, ver) FROM `%s`.ta_run GROUP BY id"
-                              " ORDER BY id",
+    ta_err err = execf(c, &a,
+                       "SELECT id, argMax(sensor, ver) FROM `%s`.ta_run GROUP BY id"
+                       " ORDER BY id",
                        c->db);
     char *p = a.p, *end = a.p + a.len;
     struct ta__ch_field f[2];
@@ -1264,8 +1323,8 @@ static bool rb_side(struct ta__ch_buf *b, const struct ta_event_side *sd)
 {
     char cc[3];
     upcase_cc(sd->cc, cc);
-    return rb_ip(b, &sd->ip) && rb_int(b, sd->port, 2) && rb_cstr(b, cc) &&
-           rb_int(b, sd->asn, 4) && rb_nstr(b, sd->as_name) && rb_int(b, sd->home, 1);
+    return rb_ip(b, &sd->ip) && rb_int(b, sd->port, 2) && rb_cstr(b, cc) && rb_int(b, sd->asn, 4) &&
+           rb_nstr(b, sd->as_name) && rb_int(b, sd->home, 1);
 }
 
 /* The event's row; id and run id are patched in at commit. */
@@ -1281,12 +1340,11 @@ static bool event_row(struct ch_store *s, const struct ta_event *ev, uint64_t h,
               rb_int(b, (uint64_t)ta__store_ident_key(h, t), 8) && rb_int(b, (uint64_t)t, 8) &&
               rb_int(b, (uint64_t)ev->kind, 1) && rb_int(b, (uint64_t)ev->method, 1) &&
               rb_int(b, (uint64_t)ev->ts, 8) && rb_int(b, (uint64_t)ta_store_day(ev->ts), 4) &&
-              rb_int(b, ev->flow_id, 8) && rb_int(b, ev->proto, 1) &&
-              rb_int(b, ev->tx_index, 4) && rb_int(b, ev->established, 1) &&
-              rb_int(b, ev->undated, 1) && rb_nstr(b, ev->suppressed_by) &&
-              rb_side(b, &ev->attacker) && rb_side(b, &ev->victim) &&
-              rb_int(b, ev->confidence, 1) && rb_nstr(b, ev->signature) &&
-              rb_nstr(b, ev->family) && rb_nstr(b, ev->indicator) &&
+              rb_int(b, ev->flow_id, 8) && rb_int(b, ev->proto, 1) && rb_int(b, ev->tx_index, 4) &&
+              rb_int(b, ev->established, 1) && rb_int(b, ev->undated, 1) &&
+              rb_nstr(b, ev->suppressed_by) && rb_side(b, &ev->attacker) &&
+              rb_side(b, &ev->victim) && rb_int(b, ev->confidence, 1) &&
+              rb_nstr(b, ev->signature) && rb_nstr(b, ev->family) && rb_nstr(b, ev->indicator) &&
               rb_nstr(b, ev->indicator_type) && rb_nstr(b, ev->sources) &&
               rb_nstr(b, ev->hostname) && rb_nstr(b, ev->url) && rb_nstr(b, ev->dns_answer);
     if (ok && bl > 0) {
@@ -1296,7 +1354,7 @@ static bool event_row(struct ch_store *s, const struct ta_event *ev, uint64_t h,
         uint8_t one = 1;
         ok = ta__ch_buf_add(b, &one, 1);
     }
-    return ok && rb_nstr(b, item);
+    return ok && rb_nstr(b, item) && rb_int(b, 0, 8); /* batch: patched at commit */
 }
 
 static ta_err commit_batch(struct ch_store *s);
@@ -1446,8 +1504,7 @@ static ta_err load_cands(struct ch_store *s, struct cand **out, size_t *nc)
 }
 
 /* First stored candidate of key k with fs in [lo, hi], 0 if none. */
-static int64_t find_cand(const struct cand *c, size_t n, int64_t k, ta_time_us ulo,
-                         ta_time_us uhi)
+static int64_t find_cand(const struct cand *c, size_t n, int64_t k, ta_time_us ulo, ta_time_us uhi)
 {
     int64_t lo = (int64_t)ulo, hi = (int64_t)uhi;
     size_t a = 0, b = n;
@@ -1485,27 +1542,55 @@ struct landed_ctx {
     int64_t lo, hi;     /* the batch's new event ids */
     int64_t dmin, dmax; /* and days: the partitions to look in */
     uint64_t n;
+    bool asked; /* an answer was lost: the views may lack the batch */
 };
 
 static ta_err events_landed(struct ta__ch *c, void *ctx, bool *landed)
 {
     struct landed_ctx *l = ctx;
+    l->asked = true;
     struct ta__ch_buf a = {0};
     /* ta_event itself, not a view of it: the view is written after it. */
-    ta_err err = execf(c, &a,
-                       "SELECT count() FROM `%s`.ta_event WHERE day BETWEEN %lld AND %lld"
-                       " AND id BETWEEN %lld AND %lld",
-                       c->db, (long long)l->dmin, (long long)l->dmax, (long long)l->lo,
-                       (long long)l->hi);
+    ta_err err =
+        execf(c, &a,
+              "SELECT count() FROM `%s`.ta_event WHERE day BETWEEN %lld AND %lld"
+              " AND id BETWEEN %lld AND %lld",
+              c->db, (long long)l->dmin, (long long)l->dmax, (long long)l->lo, (long long)l->hi);
     if (err == TA_OK) {
         uint64_t got = a.len ? strtoull(a.p, NULL, 10) : 0;
         *landed = got == l->n;
         if (got != 0 && got != l->n)
             err = set_err(l->s, TA_ERR_DB,
                           "ClickHouse: a batch of %llu events landed with %llu; run again to "
-                          "resume", (unsigned long long)l->n, (unsigned long long)got);
+                          "resume",
+                          (unsigned long long)l->n, (unsigned long long)got);
     }
     ta__ch_buf_free(&a);
+    return err;
+}
+
+/*
+ * Make sure every view of ta_event has batch's rows: after a lost answer the
+ * server may have stopped between the events and a view. A view without a
+ * row of the batch gets them from ta_event (a view with some has them all:
+ * each view's rows of one INSERT are one part).
+ */
+static ta_err repair_batch(struct ch_store *s, int64_t batch, int64_t dmin, int64_t dmax)
+{
+    ta_err err = TA_OK;
+    for (size_t i = 0; i < NVIEWS && err == TA_OK; i++) {
+        if ((err = execf(&s->c, &s->a, "SELECT count() FROM `%s`.%s WHERE batch = %lld", s->c.db,
+                         views[i].table, (long long)batch)) != TA_OK)
+            break;
+        if (s->a.len > 0 && s->a.p[0] != '0')
+            continue;
+        err = execf(&s->c, NULL,
+                    "INSERT INTO `%s`.%s SELECT %s FROM `%s`.ta_event WHERE day BETWEEN %lld AND"
+                    " %lld AND batch = %lld AND (%s)%s%s",
+                    s->c.db, views[i].table, views[i].cols, s->c.db, (long long)dmin,
+                    (long long)dmax, (long long)batch, views[i].cond,
+                    views[i].group ? " GROUP BY " : "", views[i].group ? views[i].group : "");
+    }
     return err;
 }
 
@@ -1549,6 +1634,10 @@ static ta_err write_batch(struct ch_store *s)
                 row[j] = (uint8_t)((uint64_t)id >> (8 * j));
             for (int j = 0; j < 4; j++)
                 row[8 + j] = (uint8_t)((uint64_t)s->run_id >> (8 * j));
+            /* The batch: its first new event's id. */
+            int64_t batch = (int64_t)((uint64_t)s->run_id << 32 | s->seq);
+            for (int j = 0; j < 8; j++)
+                row[p->len - 8 + (size_t)j] = (uint8_t)((uint64_t)batch >> (8 * j));
             if (!ta__ch_buf_add(&out, row, p->len)) {
                 err = TA_ERR_NOMEM;
                 goto out;
@@ -1617,11 +1706,15 @@ static ta_err write_batch(struct ch_store *s)
     s->stats.events_repeat += b_copies - b_known;
     char sql[200];
     if (out.len > 0) {
-        struct landed_ctx lc = {s,    (int64_t)((uint64_t)s->run_id << 32 | s->seq),
-                                (int64_t)((uint64_t)s->run_id << 32 | (seq - 1)),
-                                dmin, dmax, b_new};
+        struct landed_ctx lc = {.s = s,
+                                .lo = (int64_t)((uint64_t)s->run_id << 32 | s->seq),
+                                .hi = (int64_t)((uint64_t)s->run_id << 32 | (seq - 1)),
+                                .dmin = dmin,
+                                .dmax = dmax,
+                                .n = b_new};
         snprintf(sql, sizeof(sql), "INSERT INTO `%s`.ta_event FORMAT RowBinary", s->c.db);
-        if ((err = ta__ch_exec(&s->c, sql, out.p, out.len, NULL, events_landed, &lc)) != TA_OK)
+        if ((err = ta__ch_exec(&s->c, sql, out.p, out.len, NULL, events_landed, &lc)) != TA_OK ||
+            (lc.asked && (err = repair_batch(s, lc.lo, dmin, dmax)) != TA_OK))
             goto out;
     }
     s->seq = seq;
