@@ -596,7 +596,7 @@ static const char *const schema[] = {
     " ORDER BY (kind, day, src_cc, dst_cc, batch)",
     /* The writers' turns (bakery algorithm): one row per change of a writer's state. */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_lock (writer UInt64, ver UInt64, choosing UInt8,"
-    " num UInt64, at DateTime) ENGINE = MergeTree ORDER BY (writer, ver)",
+    " num UInt64, at DateTime, host String, pid UInt32) ENGINE = MergeTree ORDER BY (writer, ver)",
 };
 
 /*
@@ -779,11 +779,26 @@ static ta_err set_err(struct ch_store *s, ta_err e, const char *fmt, ...)
 
 /* ---- the writers' turns ---- */
 
+/* This host's name, for telling a dead writer of this host from a live one. */
+static const char *host_name(void)
+{
+    static char name[256];
+    if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
+        snprintf(name, sizeof(name), "?");
+    return name;
+}
+
 static ta_err lock_write(struct ch_store *s, int choosing, uint64_t num)
 {
-    return execf(&s->c, NULL, "INSERT INTO `%s`.ta_lock SELECT %llu, %llu, %d, %llu, now()",
-                 s->c.db, (unsigned long long)s->writer, (unsigned long long)++s->lock_ver,
-                 choosing, (unsigned long long)num);
+    struct ta__ch_buf *q = &s->q;
+    q->len = 0;
+    if (!ta__ch_buf_printf(q, "INSERT INTO `%s`.ta_lock SELECT %llu, %llu, %d, %llu, now(), ",
+                           s->c.db, (unsigned long long)s->writer,
+                           (unsigned long long)++s->lock_ver, choosing, (unsigned long long)num) ||
+        !ta__ch_quote(q, host_name(), strlen(host_name())) ||
+        !ta__ch_buf_printf(q, ", %ld", (long)getpid()))
+        return TA_ERR_NOMEM;
+    return ta__ch_exec(&s->c, q->p, NULL, 0, NULL, NULL, NULL);
 }
 
 struct lock_row {
@@ -791,21 +806,36 @@ struct lock_row {
     bool choosing;
 };
 
-/* The live writers' current rows into s->a; parsed into rows (malloc'd). */
+static bool pid_alive(int64_t pid);
+
+/* The live writers' current rows: a writer is dead when its last row is
+ * older than the lease, or sooner when it ran on this host and its process
+ * is gone (a run that failed with the server down could not give its turn
+ * back). */
 static ta_err lock_read(struct ch_store *s, struct lock_row **rows, size_t *n)
 {
     *rows = NULL;
     *n = 0;
-    ta_err err = execf(&s->c, &s->a,
-                       "SELECT writer, argMax(choosing, ver), argMax(num, ver) FROM `%s`.ta_lock"
-                       " GROUP BY writer HAVING max(at) > now() - %d",
-                       s->c.db, LOCK_LEASE_S);
+    struct ta__ch_buf *q = &s->q;
+    q->len = 0;
+    if (!ta__ch_buf_printf(q, "SELECT writer, argMax(choosing, ver), argMax(num, ver),"
+                              " argMax(host, ver) = ") ||
+        !ta__ch_quote(q, host_name(), strlen(host_name())) ||
+        !ta__ch_buf_printf(q,
+                           ", argMax(pid, ver) FROM `%s`.ta_lock GROUP BY writer"
+                           " HAVING max(at) > now() - %d",
+                           s->c.db, LOCK_LEASE_S))
+        return TA_ERR_NOMEM;
+    ta_err err = ta__ch_exec(&s->c, q->p, NULL, 0, &s->a, NULL, NULL);
     if (err != TA_OK)
         return err;
     char *p = s->a.p, *end = s->a.p + s->a.len;
-    struct ta__ch_field f[3];
+    struct ta__ch_field f[5];
     size_t cap = 0;
-    while (ta__ch_tsv_row(&p, end, f, 3) == 3) {
+    while (ta__ch_tsv_row(&p, end, f, 5) == 5) {
+        int64_t pid = ta__ch_i64(&f[4]);
+        if (f[3].p[0] == '1' && pid != (int64_t)getpid() && !pid_alive(pid))
+            continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
             struct lock_row *r = realloc(*rows, cap * sizeof(*r));

@@ -31,7 +31,7 @@ s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1", 0)) for x in s]
 print(" ".join(str(x.getsockname()[1]) for x in s))')
 read -r HTTP TCP <<<"$ports"
-"$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"
+"$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"; echo "server up ($SECONDS s)"
 export TA_CLICKHOUSE_USER=ta TA_CLICKHOUSE_PASSWORD_FILE=$t/ch/password
 unset TA_CLICKHOUSE_PASSWORD
 CH=clickhouse://127.0.0.1:$HTTP
@@ -88,7 +88,7 @@ same "report text" report --from $FROM --to $TO
 same "events csv" events --format csv
 same "events eve" events
 [[ $fail -eq 0 ]] || exit 1
-echo "ok: same answers (whole period, ${#pcaps[@]} days, $SRC->$DST, 6 lists, events)"
+echo "ok ($SECONDS s): same answers (whole period, ${#pcaps[@]} days, $SRC->$DST, 6 lists, events)"
 
 # ---- many sensors at once ----
 sections() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('data'); print(json.dumps(d,sort_keys=True))" "$1"; }
@@ -118,7 +118,7 @@ for l in "${lists[@]}"; do
     "$BIN" report --db "$CH/many" --from $FROM --to $TO --format json --list "$l" >"$t/b.out"
     cmp -s "$t/a.out" "$t/b.out" || { echo "FAIL: two sensors: --list $l differs"; exit 1; }
 done
-echo "ok: two sensors writing at once give one pass's report and lists"
+echo "ok ($SECONDS s): two sensors writing at once give one pass's report and lists"
 
 # ---- the server killed and restarted mid-run ----
 export TA_CLICKHOUSE_BATCH=4000
@@ -127,7 +127,7 @@ pr=$!
 sleep 2
 kill -9 "$(cat "$t/ch/pid")"
 sleep 2
-"$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"
+"$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"; echo "server up ($SECONDS s)"
 wait $pr || { echo "FAIL: run across a server restart: $(cat "$t/r.err")"; exit 1; }
 "$BIN" report --db "$CH/restart" --from $FROM --to $TO --format json >"$t/restart.json"
 cmp -s <(sections "$t/clean.json") <(sections "$t/restart.json") ||
@@ -142,7 +142,7 @@ rc=0
 wait $pg || rc=$?
 [[ $rc -ne 0 ]] || { echo "FAIL: run with the server gone succeeded"; exit 1; }
 grep -q "ClickHouse.*gave up retrying" "$t/g.err" || { echo "FAIL: no clear error: $(tail -3 "$t/g.err")"; exit 1; }
-"$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"
+"$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"; echo "server up ($SECONDS s)"
 "$BIN" analyze "${args[@]}" --db "$CH/gone" --intel-db "$intel" --home CN -o /dev/null 2>/dev/null
 unset TA_CLICKHOUSE_BATCH
 "$BIN" report --db "$CH/gone" --from $FROM --to $TO --format json >"$t/gone.json"
@@ -150,7 +150,7 @@ cmp -s <(sections "$t/clean.json") <(sections "$t/gone.json") ||
     { echo "FAIL: report after a failed run and its rerun"; diff <(sections "$t/clean.json") <(sections "$t/gone.json") | head; exit 1; }
 [[ $("$BIN" events --db "$CH/gone" --format csv | wc -l) -eq $("$BIN" events --db "$sq" --format csv | wc -l) ]] ||
     { echo "FAIL: the resumed run doubled or lost events"; exit 1; }
-echo "ok: server restart mid-run; failure past the retry time, then resume"
+echo "ok ($SECONDS s): server restart mid-run; failure past the retry time, then resume"
 
 # ---- hostile strings ----
 evil=$'x\'); DROP TABLE ta_event; --\\\t\n\x01'
@@ -170,4 +170,4 @@ done
 rc=0
 "$BIN" runs delete 1 --db "$CH/evil" 2>"$t/e" >/dev/null || rc=$?
 [[ $rc -ne 0 ]] && grep -q "does not delete runs" "$t/e" || { echo "FAIL: runs delete: $(cat "$t/e")"; exit 1; }
-echo "ok: hostile strings stored as given, bad URLs refused"
+echo "ok ($SECONDS s): hostile strings stored as given, bad URLs refused"
