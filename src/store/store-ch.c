@@ -575,25 +575,24 @@ static const char *const schema[] = {
     " ENGINE = MergeTree ORDER BY (ikey, fs)",
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_sighting (event_id Int64, run_id UInt32)"
     " ENGINE = MergeTree ORDER BY (event_id, run_id)",
-    /* The rollups keep the batch in their key: after a server restart the
-     * writer can tell whether a batch's rows reached each of them. */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_count (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, batch Int64, events UInt64, flows UInt64)"
-    " ENGINE = SummingMergeTree((events, flows))"
-    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, batch)",
+    " dst_cc String, events UInt64, flows UInt64) ENGINE = SummingMergeTree((events, flows))"
+    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc)",
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_supp (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, list String, batch Int64, events UInt64) ENGINE = SummingMergeTree(events)"
-    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, list, batch)",
+    " dst_cc String, list String, events UInt64) ENGINE = SummingMergeTree(events)"
+    " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, list)",
     /* Per day and pair, the exact sets (uniqExact states: the members'
-     * hashes, merged over the period's days at query time). */
+     * hashes, merged over the period's days at query time) and the events
+     * behind them (n: how a writer checks the view after a restart). */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_set (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, batch Int64, attacker AggregateFunction(uniqExactIf, String, UInt8),"
+    " dst_cc String, n AggregateFunction(count),"
+    " attacker AggregateFunction(uniqExactIf, String, UInt8),"
     " victim AggregateFunction(uniqExactIf, String, UInt8),"
     " item AggregateFunction(uniqExactIf, String, UInt8),"
     " victim_est AggregateFunction(uniqExactIf, String, UInt8),"
     " attacker_dated AggregateFunction(uniqExactIf, String, UInt8))"
     " ENGINE = AggregatingMergeTree PARTITION BY intDiv(day, 7)"
-    " ORDER BY (kind, day, src_cc, dst_cc, batch)",
+    " ORDER BY (kind, day, src_cc, dst_cc)",
     /* The writers' turns (bakery algorithm): one row per change of a writer's state. */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_lock (writer UInt64, ver UInt64, choosing UInt8,"
     " num UInt64, at DateTime, host String, pid UInt32) ENGINE = MergeTree ORDER BY (writer, ver)",
@@ -603,22 +602,24 @@ static const char *const schema[] = {
  * The tables written from ta_event: by materialized views in the INSERT of
  * the events, and by repair_batch() when a server restart may have cut an
  * INSERT between the events and its views. "SELECT cols FROM ta_event
- * WHERE cond GROUP BY group" for each; batch is the batch's first event id.
+ * WHERE cond GROUP BY group" for each; "total" is what the view holds for a
+ * set of days (where: the days) and must equal count() of the events of
+ * those days that meet cond.
  */
 static const struct {
-    const char *table, *cols, *cond, *group;
+    const char *table, *cols, *cond, *group, *total;
 } views[] = {
-    {"ta_ident", "ikey, fs, id, batch", "1", NULL},
+    {"ta_ident", "ikey, fs, id, batch", "1", NULL, NULL},
     {"ta_day_count",
-     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, batch, count() AS events,"
+     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, count() AS events,"
      " countIf(kind IN (2, 3)) AS flows",
-     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc, batch"},
+     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "sum(events)"},
     {"ta_day_supp",
-     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, assumeNotNull(suppressed_by) AS list, batch,"
+     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, assumeNotNull(suppressed_by) AS list,"
      " count() AS events",
-     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list, batch"},
+     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list", "sum(events)"},
     {"ta_day_set",
-     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, batch,"
+     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, countState() AS n,"
      " uniqExactIfState(a_ip, toUInt8(a_ip != '')) AS attacker,"
      " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1, 6))) AS victim,"
      " uniqExactIfState(ifNull(item, ''), toUInt8(isNotNull(item))) AS item,"
@@ -626,7 +627,7 @@ static const struct {
      " AS victim_est,"
      " uniqExactIfState(a_ip, toUInt8(a_ip != '' AND kind IN (0, 1) AND undated = 0))"
      " AS attacker_dated",
-     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc, batch"},
+     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "countMerge(n)"},
 };
 #define NVIEWS (sizeof(views) / sizeof(views[0]))
 
@@ -1631,18 +1632,26 @@ static ta_err events_landed(struct ta__ch *c, void *ctx, bool *landed)
 
 /*
  * Make sure every view of ta_event has batch's rows: after a lost answer the
- * server may have stopped between the events and a view. A view without a
- * row of the batch gets them from ta_event (a view with some has them all:
- * each view's rows of one INSERT are one part).
+ * server may have stopped between the events and a view. Under the turn no
+ * other writer adds events, so a view holds for the batch's days exactly
+ * what ta_event has there, or lacks the whole batch (a view's rows of one
+ * INSERT are one part); then they are made from ta_event.
  */
 static ta_err repair_batch(struct ch_store *s, int64_t batch, int64_t dmin, int64_t dmax)
 {
     ta_err err = TA_OK;
     for (size_t i = 0; i < NVIEWS && err == TA_OK; i++) {
-        if ((err = execf(&s->c, &s->a, "SELECT count() FROM `%s`.%s WHERE batch = %lld", s->c.db,
-                         views[i].table, (long long)batch)) != TA_OK)
-            break;
-        if (s->a.len > 0 && s->a.p[0] != '0')
+        if (views[i].total != NULL)
+            err = execf(&s->c, &s->a,
+                        "SELECT (SELECT %s FROM `%s`.%s WHERE day BETWEEN %lld AND %lld) <"
+                        " (SELECT count() FROM `%s`.ta_event WHERE day BETWEEN %lld AND %lld"
+                        " AND (%s))",
+                        views[i].total, s->c.db, views[i].table, (long long)dmin, (long long)dmax,
+                        s->c.db, (long long)dmin, (long long)dmax, views[i].cond);
+        else
+            err = execf(&s->c, &s->a, "SELECT count() = 0 FROM `%s`.%s WHERE batch = %lld", s->c.db,
+                        views[i].table, (long long)batch);
+        if (err != TA_OK || s->a.len == 0 || s->a.p[0] != '1')
             continue;
         err = execf(&s->c, NULL,
                     "INSERT INTO `%s`.%s SELECT %s FROM `%s`.ta_event WHERE day BETWEEN %lld AND"
