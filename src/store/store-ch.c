@@ -40,6 +40,8 @@
 /* Events per batch by default: a batch is serialised in memory until its
  * turn; 100,000 rows is a few tens of MB and one INSERT block. */
 #define CH_BATCH 100000
+/* Below the server's max_insert_block_size (1,048,576 rows by default). */
+#define CH_BATCH_MAX 1000000
 /* Largest answer read into memory at once. */
 #define CH_ANSWER_MAX ((size_t)1 << 30)
 /* Keys per identity lookup (the IN list is part of the query text). */
@@ -679,6 +681,7 @@ static ta_err create_schema(struct ch_store *s)
 /* ---- ops ---- */
 
 static const struct ta__store_ops ch_ops;
+static void ch_set_batch(struct ta_store *st, unsigned events);
 
 ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
                          char errbuf[TA_STORE_ERRLEN])
@@ -696,7 +699,7 @@ ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
     /* Smaller batches for tests of a server restart mid-run. */
     const char *bs = getenv("TA_CLICKHOUSE_BATCH");
     if (bs != NULL && strtoul(bs, NULL, 10) > 0)
-        s->batch_max = (unsigned)strtoul(bs, NULL, 10);
+        ch_set_batch((struct ta_store *)(void *)s, (unsigned)strtoul(bs, NULL, 10));
     s->memcap = TA_STORE_MEMCAP;
     ta_err err = conn_open(&s->c, url, errbuf, TA_STORE_ERRLEN);
     if (err != TA_OK)
@@ -709,6 +712,15 @@ ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
                  "%.100s: ClickHouse store schema version %ld, this threatatlas supports %d", url,
                  v, CH_SCHEMA_VERSION);
         err = TA_ERR_UNSUPPORTED;
+        goto out_free;
+    }
+    if (v == 0 && s->readonly) {
+        /* As a reader of a SQLite path never creates it. */
+        snprintf(errbuf, TA_STORE_ERRLEN,
+                 "%.120s: no threatatlas store in this ClickHouse database (nothing analysed "
+                 "into it)",
+                 url);
+        err = TA_ERR_NOTFOUND;
         goto out_free;
     }
     /* A database with the tables is used as found: a cluster's (Distributed
@@ -1882,6 +1894,10 @@ static bool ch_pending(const struct ta_store *st)
 static void ch_set_batch(struct ta_store *st, unsigned events)
 {
     chs(st)->batch_max = events ? events : CH_BATCH;
+    /* One INSERT block at most (the server splits larger ones, and a batch
+     * must be written whole or not at all). */
+    if (chs(st)->batch_max > CH_BATCH_MAX)
+        chs(st)->batch_max = CH_BATCH_MAX;
 }
 
 static void ch_set_memcap(struct ta_store *st, size_t bytes)
