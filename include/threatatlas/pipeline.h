@@ -137,7 +137,8 @@ struct ta_pipeline_opts {
     const char *feed_name; /* IntelMQ feed.name */
 
     /* Intel and store (analyze). */
-    const char *db; /* indicators are read from it, events stored in it */
+    const char *db;       /* indicators are read from it, events stored in it */
+    const char *intel_db; /* indicators from here instead (needed when db is ClickHouse) */
     bool no_intel;
     bool no_store;
     struct ta_intel_index_opts intel; /* allow_files is set from the two below */

@@ -140,6 +140,20 @@ enum ta_store_flags {
 };
 
 /*
+ * Backends. path is a SQLite file, or clickhouse://HOST:PORT/DATABASE for a
+ * ClickHouse server (its HTTP port): the user comes from TA_CLICKHOUSE_USER
+ * (default "default"), the password from the file named by
+ * TA_CLICKHOUSE_PASSWORD_FILE or from TA_CLICKHOUSE_PASSWORD, never from the
+ * URL. TA_CLICKHOUSE_RETRY: seconds a request is retried while the server
+ * cannot be reached (default 120); TA_CLICKHOUSE_BATCH: events per batch
+ * (default 100,000). A ClickHouse store takes many writers at
+ * once (the writer lock below holds nothing there), keeps no indicators,
+ * and does not delete runs (TA_ERR_UNSUPPORTED, as for --redo). See
+ * docs/design/store-clickhouse.md.
+ */
+bool ta_store_is_clickhouse(const char *path);
+
+/*
  * Open (and with TA_STORE_CREATE create or upgrade) the database at path.
  * A database whose schema.store is newer or older than
  * TA_STORE_SCHEMA_VERSION is refused with TA_ERR_UNSUPPORTED and a message

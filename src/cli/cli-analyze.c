@@ -25,6 +25,7 @@ struct analyze_cfg {
     const char *iface;
     const char *filter;
     const char *db;
+    const char *intel_db;
     const char *home;
     const char *home_nets;
     const char *format;
@@ -77,8 +78,11 @@ static const struct ta_opt analyze_opts[] = {
      "common line by line, IIS W3C by its #Fields header)"},
     {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
      "access logs: the web server's address, for logs that do not name it"},
-    {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE",
-     "database: indicators are read from it, events are stored in it"},
+    {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE|URL",
+     "database: indicators are read from it, events are stored in it; or a ClickHouse store, "
+     "clickhouse://HOST:PORT/DATABASE (events only: give --intel-db)"},
+    {"intel-db", 0, TA_OPT_STR, OFF(intel_db), NULL, 0, 0, "FILE",
+     "read the indicators and allow lists from this database instead of --db"},
     {"home", 0, TA_OPT_STR, OFF(home), NULL, 0, 0, "CC[,CC]", "home constituency countries"},
     {"home-nets", 0, TA_OPT_STR, OFF(home_nets), NULL, 0, 0, "FILE",
      "file of CIDRs in the home constituency"},
@@ -391,6 +395,7 @@ int ta_cli_analyze(int argc, char **argv)
     po.eve_extension = cfg.eve_extension;
     po.feed_name = cfg.feed_name;
     po.db = cfg.db;
+    po.intel_db = cfg.intel_db;
     po.no_intel = cfg.no_intel;
     po.no_store = cfg.no_store;
     po.sensor = cfg.sensor;
@@ -407,7 +412,8 @@ int ta_cli_analyze(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (cfg.db != NULL && !cfg.no_intel && (rc = intel_opts(&cfg, &po.intel)) != 0)
+    if ((cfg.db != NULL || cfg.intel_db != NULL) && !cfg.no_intel &&
+        (rc = intel_opts(&cfg, &po.intel)) != 0)
         goto out;
     allow = calloc(cfg.allow_files.n + 1, sizeof(*allow));
     if (allow == NULL) {

@@ -349,7 +349,8 @@ int ta_cli_runs(int argc, char **argv)
     }
     if (te != TA_OK)
         ta_cli_error("%s: %s", spec->name,
-                     te == TA_ERR_NOTFOUND || te == TA_ERR_DB || te == TA_ERR_ARG
+                     te == TA_ERR_NOTFOUND || te == TA_ERR_DB || te == TA_ERR_ARG ||
+                             te == TA_ERR_UNSUPPORTED
                          ? ta_store_errmsg(st)
                          : ta_strerror(te));
     ta_store_close(st);

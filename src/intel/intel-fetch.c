@@ -4,19 +4,16 @@
  * imported only once it is complete and consistent, so a failed, cut or
  * empty transfer leaves the source's previous indicators in force.
  *
- * libcurl is loaded when a fetch first runs, not linked: with its thirty-odd
- * dependencies (TLS, HTTP/2, LDAP, SSH ...) it would add megabytes to the
- * resident memory of every command, and the sensor's memory budget is
- * documented (bench/README.md).
+ * libcurl is loaded when a fetch first runs, not linked (common/curl.h).
  */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "threatatlas/intel.h"
+#include "common/curl.h"
 
 #include "common/banned.h"
 
@@ -92,59 +89,14 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static struct {
-    CURLcode (*global_init)(long);
-    CURL *(*easy_init)(void);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_perform)(CURL *);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    const char *(*easy_strerror)(CURLcode);
-    void (*easy_cleanup)(CURL *);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
-} cu;
+static const struct ta__curl *cu;
 
 /* Load libcurl once; false with err set when it cannot be. */
 static bool curl_ready(char *err, size_t errlen)
 {
-    static bool done, ok;
-    static char why[256];
-    if (!done) {
-        done = true;
-        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-        if (h == NULL) {
-            snprintf(why, sizeof(why), "cannot load libcurl (package libcurl4): %s", dlerror());
-        } else {
-            /* POSIX: a function pointer is read through its object representation. */
-            struct {
-                void **fn;
-                const char *name;
-            } syms[] = {
-                {(void **)&cu.global_init, "curl_global_init"},
-                {(void **)&cu.easy_init, "curl_easy_init"},
-                {(void **)&cu.easy_setopt, "curl_easy_setopt"},
-                {(void **)&cu.easy_perform, "curl_easy_perform"},
-                {(void **)&cu.easy_getinfo, "curl_easy_getinfo"},
-                {(void **)&cu.easy_strerror, "curl_easy_strerror"},
-                {(void **)&cu.easy_cleanup, "curl_easy_cleanup"},
-                {(void **)&cu.slist_append, "curl_slist_append"},
-                {(void **)&cu.slist_free_all, "curl_slist_free_all"},
-            };
-            ok = true;
-            for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]) && ok; i++)
-                if ((*syms[i].fn = dlsym(h, syms[i].name)) == NULL) {
-                    snprintf(why, sizeof(why), "libcurl lacks %s", syms[i].name);
-                    ok = false;
-                }
-            if (ok && cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-                snprintf(why, sizeof(why), "libcurl could not be initialised");
-                ok = false;
-            }
-        }
-    }
-    if (!ok)
-        snprintf(err, errlen, "%s", why);
-    return ok;
+    if (cu == NULL)
+        cu = ta__curl_load(err, errlen);
+    return cu != NULL;
 }
 
 ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, ta_time_us now,
@@ -176,49 +128,50 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     struct curl_slist *hl = NULL;
     char line[400];
     ta_err e = TA_OK;
-    CURL *c = cu.easy_init();
+    CURL *c = cu->easy_init();
     if (c == NULL) {
         snprintf(err, errlen, "%s: out of memory", feed->name);
         return TA_ERR_NOMEM;
     }
-    if (feed->header != NULL && (hl = cu.slist_append(hl, feed->header)) == NULL)
+    if (feed->header != NULL && (hl = cu->slist_append(hl, feed->header)) == NULL)
         goto nomem;
     if (same_url && old.etag[0] != '\0') {
         snprintf(line, sizeof(line), "If-None-Match: %s", old.etag);
-        struct curl_slist *t = cu.slist_append(hl, line);
+        struct curl_slist *t = cu->slist_append(hl, line);
         if (t == NULL)
             goto nomem;
         hl = t;
     }
     if (same_url && old.last_modified[0] != '\0') {
         snprintf(line, sizeof(line), "If-Modified-Since: %s", old.last_modified);
-        struct curl_slist *t = cu.slist_append(hl, line);
+        struct curl_slist *t = cu->slist_append(hl, line);
         if (t == NULL)
             goto nomem;
         hl = t;
     }
-    cu.easy_setopt(c, CURLOPT_URL, feed->url);
-    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    cu.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
-                   (long)(feed->connect_timeout_s ? feed->connect_timeout_s : DEF_CONNECT_TIMEOUT));
-    cu.easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
-    cu.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
-                   (long)(feed->low_speed_bps ? feed->low_speed_bps : 1));
-    cu.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)low_s);
-    cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max);
-    cu.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip/deflate as offered */
-    cu.easy_setopt(c, CURLOPT_USERAGENT, "threatatlas/" TA_VERSION);
-    cu.easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    cu.easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    cu.easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    CURLcode cr = cu.easy_perform(c);
-    cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
+    cu->easy_setopt(c, CURLOPT_URL, feed->url);
+    cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    cu->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    cu->easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu->easy_setopt(
+        c, CURLOPT_CONNECTTIMEOUT,
+        (long)(feed->connect_timeout_s ? feed->connect_timeout_s : DEF_CONNECT_TIMEOUT));
+    cu->easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout);
+    cu->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
+                    (long)(feed->low_speed_bps ? feed->low_speed_bps : 1));
+    cu->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)low_s);
+    cu->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max);
+    cu->easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip/deflate as offered */
+    cu->easy_setopt(c, CURLOPT_USERAGENT, "threatatlas/" TA_VERSION);
+    cu->easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    cu->easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    cu->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    cu->easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    CURLcode cr = cu->easy_perform(c);
+    cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
     res->bytes = b.len;
     if (b.over || cr == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "%s: the download is larger than its limit of %llu bytes", feed->name,
@@ -234,12 +187,12 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     }
     if (cr == CURLE_OPERATION_TIMEDOUT) {
         snprintf(err, errlen, "%s: %s after %llu bytes (timeout %u s)", feed->name,
-                 cu.easy_strerror(cr), (unsigned long long)b.len, timeout);
+                 cu->easy_strerror(cr), (unsigned long long)b.len, timeout);
         e = TA_ERR_IO;
         goto out;
     }
     if (cr != CURLE_OK) {
-        snprintf(err, errlen, "%s: %s", feed->name, cu.easy_strerror(cr));
+        snprintf(err, errlen, "%s: %s", feed->name, cu->easy_strerror(cr));
         e = TA_ERR_IO;
         goto out;
     }
@@ -287,8 +240,8 @@ nomem:
     snprintf(err, errlen, "%s: out of memory", feed->name);
     e = TA_ERR_NOMEM;
 out:
-    cu.slist_free_all(hl);
-    cu.easy_cleanup(c);
+    cu->slist_free_all(hl);
+    cu->easy_cleanup(c);
     free(b.buf);
     return e;
 }

@@ -258,12 +258,18 @@ static void intel_release(struct intel_state *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* Where the indicators are: --intel-db, else --db. */
+static const char *intel_path(const struct ta_pipeline_opts *o)
+{
+    return o->intel_db != NULL ? o->intel_db : o->db;
+}
+
 static ta_err intel_load(struct ta_pipeline *p, const struct ta_intel_index_opts *io,
                          struct intel_state *s, struct ta_pipeline_error *err)
 {
     char e[256];
     memset(s, 0, sizeof(*s));
-    ta_err te = ta_intel_db_open(p->o->db, &s->db, e, sizeof(e));
+    ta_err te = ta_intel_db_open(intel_path(p->o), &s->db, e, sizeof(e));
     if (te != TA_OK)
         return fail(err, te, false, "%s: %s", p->o->name, e);
     /* Start and reload map the index cached beside the database when the
@@ -284,7 +290,7 @@ static ta_err intel_load(struct ta_pipeline *p, const struct ta_intel_index_opts
     if (te != TA_OK) {
         intel_release(s);
         return fail(err, te, false, "%s: cannot load the indicators from %s (or an allow file): %s",
-                    p->o->name, p->o->db, ta_strerror(te));
+                    p->o->name, intel_path(p->o), ta_strerror(te));
     }
     return TA_OK;
 }
@@ -715,17 +721,23 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
      * Indicators are the point of most detections: a run that silently has none (no --db,
      * a mistyped path, a database never imported into) would look like clean traffic.
      */
-    if (o->db == NULL && !o->no_intel)
+    const char *idb = intel_path(o);
+    if (idb != NULL && o->intel_db == NULL && ta_store_is_clickhouse(idb) && !o->no_intel)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: a ClickHouse --db holds no indicators: give --intel-db FILE (filled by "
+                    "`threatatlas intel import --db FILE FEED`), or --no-intel",
+                    o->name);
+    if (idb == NULL && !o->no_intel)
         return fail(err, TA_ERR_ARG, true,
                     "%s: no indicators: give --db FILE (filled by `threatatlas intel import --db "
                     "FILE FEED`), or --no-intel to run without them",
                     o->name);
-    p->with_intel = o->db != NULL && !o->no_intel;
-    if (p->with_intel && access(o->db, F_OK) != 0)
+    p->with_intel = idb != NULL && !o->no_intel;
+    if (p->with_intel && access(idb, F_OK) != 0)
         return fail(err, TA_ERR_NOTFOUND, false,
                     "%s: %s does not exist: import indicators into it first (`threatatlas intel "
                     "import --db %s FEED`), or pass --no-intel",
-                    o->name, o->db, o->db);
+                    o->name, idb, idb);
     ta_err te;
     struct ta_intel_index_opts io = o->intel;
     if (p->with_intel) {
@@ -777,7 +789,7 @@ static ta_err assemble_analyze(struct ta_pipeline *p, struct ta_pipeline_error *
             return fail(err, TA_ERR_NOTFOUND, false,
                         "%s: %s holds no indicators: import some first (`threatatlas intel "
                         "import --db %s FEED`), or pass --no-intel",
-                        o->name, o->db, o->db);
+                        o->name, idb, idb);
         notice(p, TA_PIPELINE_NOTE_INTEL_LOADED, NULL, secs, ist.entries);
         intel_note_loaded(p, ist.entries);
     }
@@ -981,7 +993,7 @@ static void reload_intel(struct ta_pipeline *p)
         if (ta_store_run_set_intel_version(p->store, iv.s) != TA_OK)
             notice(p, TA_PIPELINE_NOTE_ERROR, ta_store_errmsg(p->store), 0, 0);
     }
-    notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, p->o->db, 0, 0);
+    notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, intel_path(p->o), 0, 0);
 }
 
 /* SIGHUP: reopen the output in append mode (logrotate moved it away). */

@@ -75,6 +75,7 @@ struct keycache {
 };
 
 struct ta_store {
+    struct ta__store_head head; /* ops NULL: this is the SQLite store */
     sqlite3 *db;
     bool has_tables;
     bool has_live;    /* store_run has the live columns (added on a writable open) */
@@ -125,7 +126,7 @@ struct ta_store {
 #define PEND_MAX   256
 #define PEND_ARENA ((size_t)256 << 10)
 /* Items (pages, websites) are kept up to this many bytes. */
-#define ITEM_MAX 1024
+#define ITEM_MAX TA__STORE_ITEM_MAX
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -244,6 +245,7 @@ bool ta__store_has_tables(const struct ta_store *st)
 
 const char *ta_store_errmsg(const struct ta_store *st)
 {
+    TA__STORE_FWD(st, errmsg, st);
     return st->errmsg;
 }
 
@@ -342,6 +344,8 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
 {
     *out = NULL;
     errbuf[0] = '\0';
+    if (ta_store_is_clickhouse(path))
+        return ta__store_ch_open(path, flags, out, errbuf);
     struct ta_store *st = calloc(1, sizeof(*st));
     if (st == NULL) {
         snprintf(errbuf, TA_STORE_ERRLEN, "out of memory");
@@ -471,6 +475,7 @@ void ta_store_close(struct ta_store *st)
 {
     if (st == NULL)
         return;
+    TA__STORE_FWD_VOID(st, close, st);
     if (st->run_id != 0)
         ta_store_run_abort(st);
     sqlite3_finalize(st->ins_event);
@@ -555,6 +560,7 @@ static ta_err find_run(struct ta_store *st, const char *hex, int64_t *id, int *s
 
 ta_err ta_store_run_is_done(struct ta_store *st, const uint8_t digest[TA_SHA256_LEN], bool *done)
 {
+    TA__STORE_FWD(st, run_is_done, st, digest, done);
     char hex[TA_SHA256_HEXLEN];
     int64_t id;
     int state;
@@ -943,6 +949,7 @@ static ta_err live_writer(struct ta_store *st, int64_t id)
 
 ta_err ta_store_run_delete(struct ta_store *st, int64_t id)
 {
+    TA__STORE_FWD(st, run_delete, st, id);
     if (st->readonly || st->run_id != 0) {
         snprintf(st->errmsg, sizeof(st->errmsg),
                  st->readonly ? "database opened read-only" : "a run is open");
@@ -1106,6 +1113,7 @@ static void mem_init(struct ta_store *st)
 static ta_err run_begin(struct ta_store *st, const struct ta_store_run_info *info,
                         const char *as_hex, bool *already_done)
 {
+    TA__STORE_FWD(st, run_begin, st, info, already_done);
     *already_done = false;
     if (st->readonly) {
         snprintf(st->errmsg, sizeof(st->errmsg), "database opened read-only");
@@ -1278,6 +1286,7 @@ ta_err ta__store_run_begin_as(struct ta_store *st, const struct ta_store_run_inf
 
 int64_t ta_store_run_id(const struct ta_store *st)
 {
+    TA__STORE_FWD(st, run_id, st);
     return st->run_id;
 }
 
@@ -1317,6 +1326,7 @@ static bool pid_alive(int64_t pid)
 
 ta_err ta_store_runs_list(struct ta_store *st, int64_t id, ta_store_run_cb cb, void *ctx)
 {
+    TA__STORE_FWD(st, runs_list, st, id, cb, ctx);
     if (!st->has_tables)
         return id > 0 ? TA_ERR_NOTFOUND : TA_OK;
     sqlite3_stmt *s = NULL, *in = NULL;
@@ -2324,6 +2334,7 @@ static size_t pend_size(const struct ta_event *ev)
 
 ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
 {
+    TA__STORE_FWD(st, add_event, st, ev);
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
         return TA_ERR_ARG;
@@ -2385,6 +2396,7 @@ ta_err ta_store_add_event(struct ta_store *st, const struct ta_event *ev)
 
 void ta_store_event_sink(void *ctx, const struct ta_event *ev)
 {
+    TA__STORE_FWD_VOID(ctx, event_sink, ctx, ev);
     struct ta_store *st = ctx;
     if (st->sticky != TA_OK)
         return;
@@ -2394,6 +2406,7 @@ void ta_store_event_sink(void *ctx, const struct ta_event *ev)
 /* Commit the rest of the open run; done marks it finished. */
 static ta_err run_end(struct ta_store *st, ta_time_us first, ta_time_us last, bool done)
 {
+    TA__STORE_FWD(st, run_finish, st, first, last);
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
         return TA_ERR_ARG;
@@ -2448,6 +2461,7 @@ ta_err ta__store_run_end(struct ta_store *st, ta_time_us first, ta_time_us last,
 
 ta_err ta_store_commit(struct ta_store *st)
 {
+    TA__STORE_FWD(st, commit, st);
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
         return TA_ERR_ARG;
@@ -2464,6 +2478,7 @@ ta_err ta_store_commit(struct ta_store *st)
 
 ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version)
 {
+    TA__STORE_FWD(st, run_set_intel_version, st, version);
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
         return TA_ERR_ARG;
@@ -2481,6 +2496,7 @@ ta_err ta_store_run_set_intel_version(struct ta_store *st, const char *version)
 
 ta_err ta_store_run_set_sources(struct ta_store *st, const char *sources)
 {
+    TA__STORE_FWD(st, run_set_sources, st, sources);
     if (st->run_id == 0) {
         snprintf(st->errmsg, sizeof(st->errmsg), "no run open");
         return TA_ERR_ARG;
@@ -2500,11 +2516,13 @@ ta_err ta_store_run_set_sources(struct ta_store *st, const char *sources)
 
 bool ta_store_pending(const struct ta_store *st)
 {
+    TA__STORE_FWD(st, pending, st);
     return st->npend > 0 || st->in_txn;
 }
 
 void ta_store_run_abort(struct ta_store *st)
 {
+    TA__STORE_FWD_VOID(st, run_abort, st);
     if (st->in_txn)
         txn_rollback(st);
     st->in_txn = false;
@@ -2518,16 +2536,19 @@ void ta_store_run_abort(struct ta_store *st)
 
 void ta_store_set_memcap(struct ta_store *st, size_t bytes)
 {
+    TA__STORE_FWD_VOID(st, set_memcap, st, bytes);
     st->memcap = bytes;
 }
 
 void ta_store_set_batch(struct ta_store *st, unsigned events)
 {
+    TA__STORE_FWD_VOID(st, set_batch, st, events);
     st->batch_max = events ? events : TA_STORE_BATCH;
 }
 
 ta_err ta_store_set_skew(struct ta_store *st, ta_time_us skew)
 {
+    TA__STORE_FWD(st, set_skew, st, skew);
     if (skew > TA_STORE_SKEW_MAX_US)
         return TA_ERR_ARG;
     st->skew = skew;
@@ -2536,5 +2557,33 @@ ta_err ta_store_set_skew(struct ta_store *st, ta_time_us skew)
 
 void ta_store_get_stats(const struct ta_store *st, struct ta_store_stats *out)
 {
+    TA__STORE_FWD_VOID(st, get_stats, st, out);
     *out = st->stats;
+}
+
+/* ---- shared with the other backends (store-int.h) ---- */
+
+uint64_t ta__store_ident_hash(const struct ta_event *ev)
+{
+    return ident_hash(ev);
+}
+
+ta_time_us ta__store_ident_time(const struct ta_event *ev)
+{
+    return ident_time(ev);
+}
+
+int64_t ta__store_ident_key(uint64_t h, ta_time_us t)
+{
+    return ident_key(h, t);
+}
+
+const char *ta__store_item_of(const struct ta_event *ev, char *buf)
+{
+    return item_of(ev, buf);
+}
+
+size_t ta__store_body_max(void)
+{
+    return BODY_MAX;
 }

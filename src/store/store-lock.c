@@ -5,8 +5,12 @@
  * a stale lock. The file holds the holder's description for waiters. It is
  * a separate file, not the database itself: SQLite's POSIX locks on the
  * database would be dropped by closing any other descriptor of it.
+ *
+ * A ClickHouse store (a clickhouse:// URL) has no file to lock and takes many
+ * writers at once: its handle is a lock that holds nothing, and the backend
+ * orders the writers' batches itself (store-ch.c).
  */
-#include "threatatlas/store.h"
+#include "store/store-int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +42,7 @@ static void read_holder(int fd, char *buf, size_t cap)
 
 void ta_store_lock_set_holder(struct ta_store_lock *l, const char *holder)
 {
-    if (l == NULL)
+    if (l == NULL || l->fd < 0)
         return;
     size_t n = strlen(holder);
     /* Waiters read it without the lock; a torn read only shows a partial name. */
@@ -52,6 +56,16 @@ ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, t
 {
     *out = NULL;
     errbuf[0] = '\0';
+    if (ta_store_is_clickhouse(db_path)) {
+        struct ta_store_lock *nl = malloc(sizeof(*nl));
+        if (nl == NULL) {
+            snprintf(errbuf, TA_STORE_ERRLEN, "out of memory");
+            return TA_ERR_NOMEM;
+        }
+        nl->fd = -1;
+        *out = nl;
+        return TA_OK;
+    }
     char path[4096];
     if ((size_t)snprintf(path, sizeof(path), "%s.lock", db_path) >= sizeof(path)) {
         snprintf(errbuf, TA_STORE_ERRLEN, "database path too long");
@@ -106,6 +120,10 @@ void ta_store_lock_release(struct ta_store_lock *l)
 {
     if (l == NULL)
         return;
+    if (l->fd < 0) {
+        free(l);
+        return;
+    }
     if (ftruncate(l->fd, 0) != 0) {
         /* Only the description is stale; the lock goes with the descriptor. */
     }

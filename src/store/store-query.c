@@ -14,6 +14,7 @@
 
 bool ta_store_has_data(const struct ta_store *st)
 {
+    TA__STORE_FWD(st, has_data, st);
     return ta__store_has_tables(st);
 }
 
@@ -59,6 +60,7 @@ static ta_err pair_rows(struct ta_store *st, const char *sql, int kind, bool two
 ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period *p,
                               enum ta_event_kind kind, ta_store_pair_cb cb, void *ctx)
 {
+    TA__STORE_FWD(st, pair_counters, st, p, kind, cb, ctx);
     if (!ta__store_has_tables(st))
         return TA_OK;
     char sc[32], dc[32], sql[400];
@@ -80,6 +82,7 @@ ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period 
                               enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
                               void *ctx)
 {
+    TA__STORE_FWD(st, pair_distinct, st, p, kind, set, cb, ctx);
     static const char *const tables[TA_STORE_SET__COUNT][2] = {
         [TA_STORE_SET_ATTACKER] = {"attacker", "ip"},
         [TA_STORE_SET_VICTIM] = {"victim", "ip"},
@@ -123,6 +126,7 @@ ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period 
 ta_err ta_store_suppressed(struct ta_store *st, const struct ta_store_period *p,
                            ta_store_suppressed_cb cb, void *ctx)
 {
+    TA__STORE_FWD(st, suppressed, st, p, cb, ctx);
     if (!ta__store_has_tables(st))
         return TA_OK;
     char sc[32], dc[32], sql[400];
@@ -320,7 +324,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Split a comma list (from group_concat of comma lists), dedupe, sort. */
-static char *clean_list(const char *s)
+char *ta__store_clean_list(const char *s)
 {
     size_t len = strlen(s);
     char *copy = malloc(len + 1), *out = malloc(len + 1);
@@ -364,6 +368,7 @@ static char *clean_list(const char *s)
 ta_err ta_store_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
                      size_t limit, ta_store_row_cb cb, void *ctx)
 {
+    TA__STORE_FWD(st, list, st, p, l, limit, cb, ctx);
     if ((unsigned)l >= TA_STORE_LIST__COUNT)
         return TA_ERR_ARG;
     if (!ta__store_has_tables(st))
@@ -415,7 +420,7 @@ ta_err ta_store_list(struct ta_store *st, const struct ta_store_period *p, enum 
                 break;
             case TA_STORE_COL_LIST:
                 if (!c->null) {
-                    owned[i] = clean_list((const char *)sqlite3_column_text(s, (int)i));
+                    owned[i] = ta__store_clean_list((const char *)sqlite3_column_text(s, (int)i));
                     if (owned[i] == NULL)
                         err = TA_ERR_NOMEM;
                     c->text = owned[i] ? owned[i] : "";
@@ -480,6 +485,7 @@ enum {
 };
 
 struct ta_store_events {
+    struct ta__store_head head; /* ops NULL: a SQLite cursor */
     struct ta_store *st;
     sqlite3_stmt *s; /* NULL: nothing analysed, no rows */
     bool sensors, detail;
@@ -488,6 +494,7 @@ struct ta_store_events {
 ta_err ta_store_events_open(struct ta_store *st, ta_time_us since, uint32_t kinds, unsigned flags,
                             struct ta_store_events **out)
 {
+    TA__STORE_FWD(st, events_open, st, since, kinds, flags, out);
     *out = NULL;
     struct ta_store_events *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -648,6 +655,7 @@ static void row_event(sqlite3_stmt *s, int kind, bool detail, struct ta_store_ev
 
 ta_err ta_store_events_next(struct ta_store_events *c, struct ta_store_event_row *row, bool *more)
 {
+    TA__STORE_FWD(c, events_next, c, row, more);
     *more = false;
     if (c->s == NULL)
         return TA_OK;
@@ -670,6 +678,7 @@ void ta_store_events_close(struct ta_store_events *c)
 {
     if (c == NULL)
         return;
+    TA__STORE_FWD_VOID(c, events_close, c);
     sqlite3_finalize(c->s);
     free(c);
 }
