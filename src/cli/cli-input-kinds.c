@@ -80,14 +80,24 @@ void ta_cli_print_obsrc(FILE *f, const char *cmd, const struct ta_pipeline *p)
         if (st.datagrams == 0 && n == 0)
             continue;
         char line[2048];
-        int k = snprintf(line, sizeof(line),
-                         "%s: %s input %s: %llu datagrams, %llu observations, %llu rejected, "
-                         "%llu skipped, %llu templates expired, %llu exporters refused",
-                         cmd, ta_input_kind_name(ta_obsrc_kind(s)), ta_obsrc_name(s),
-                         (unsigned long long)st.datagrams, (unsigned long long)st.records,
-                         (unsigned long long)st.rejected, (unsigned long long)st.skipped,
-                         (unsigned long long)st.templates_expired,
-                         (unsigned long long)st.exporters_refused);
+        int k;
+        if (ta_obsrc_kind(s) != TA_INPUT_FLOWS) {
+            /* Logs: lines, and no exporter or sampling to name. */
+            ta_cli_line(
+                f, "%s: %s input %s: %llu lines, %llu observations, %llu rejected, %llu skipped",
+                cmd, ta_input_kind_name(ta_obsrc_kind(s)), ta_obsrc_name(s),
+                (unsigned long long)st.datagrams, (unsigned long long)st.records,
+                (unsigned long long)st.rejected, (unsigned long long)st.skipped);
+            continue;
+        }
+        k = snprintf(line, sizeof(line),
+                     "%s: %s input %s: %llu datagrams, %llu observations, %llu rejected, "
+                     "%llu skipped, %llu templates expired, %llu exporters refused",
+                     cmd, ta_input_kind_name(ta_obsrc_kind(s)), ta_obsrc_name(s),
+                     (unsigned long long)st.datagrams, (unsigned long long)st.records,
+                     (unsigned long long)st.rejected, (unsigned long long)st.skipped,
+                     (unsigned long long)st.templates_expired,
+                     (unsigned long long)st.exporters_refused);
         for (size_t j = 0; j < n && j < 16 && k > 0 && (size_t)k < sizeof(line); j++)
             k += snprintf(line + k, sizeof(line) - (size_t)k,
                           "%s %s %s domain %u sampling 1 in %u: %llu", j ? ";" : "; from",

@@ -94,6 +94,21 @@ ta_err ta__inputs_open(const struct ta_pipeline_opts *o, struct ta__inputs *in, 
     return TA_OK;
 }
 
+/* The fan-out, noting the latest time of what passes. */
+static void clock_flow(void *ud, const struct ta_flow *f)
+{
+    struct ta__inputs *in = ud;
+    if (f->last > in->latest)
+        in->latest = f->last;
+    in->fan->on_flow(in->fan->ud, f);
+}
+
+static void clock_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
+{
+    struct ta__inputs *in = ud;
+    in->fan->on_record(in->fan->ud, f, type, rec);
+}
+
 ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_atomic_t *stop,
                       void (*tick)(void *ud), void *tick_ud,
                       void (*notice)(void *ud, const char *text), char *errbuf, size_t errlen)
@@ -104,8 +119,10 @@ ta_err ta__inputs_run(struct ta__inputs *in, struct ta_engine *e, volatile sig_a
         struct ta_obsrc *s = in->obs[i];
         in->running = s;
         ta_obsrc_set_engine(s, e);
-        ta_err te = ta_obsrc_run(s, ta_engine_fanout(e), ta_obsrc_live(s) ? tick : NULL, tick_ud,
-                                 errbuf, errlen);
+        in->fan = ta_engine_fanout(e);
+        struct ta_obs_sink clock = {in, clock_flow, clock_record};
+        ta_err te =
+            ta_obsrc_run(s, &clock, ta_obsrc_live(s) ? tick : NULL, tick_ud, errbuf, errlen);
         in->running = NULL;
         if (te == TA_ERR_TRUNCATED) {
             notice(tick_ud, errbuf);

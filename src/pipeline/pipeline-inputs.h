@@ -17,6 +17,10 @@ struct ta__inputs {
     size_t n_obs;
     const char *collector; /* the first collector address, NULL: none (not live) */
     struct ta_obsrc *volatile running;
+    /* The latest observation time the sources gave (the end of a flow they
+     * made): the run's clock where no packet moved the engine's. */
+    ta_time_us latest;
+    const struct ta_obs_sink *fan; /* the engine's fan-out, while running */
 };
 
 /*

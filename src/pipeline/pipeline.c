@@ -959,8 +959,11 @@ static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
         ret = te_end;
     if (ret == TA_OK)
         ret = run_obsrc(p, err);
+    /* sFlow's sampled headers went through the engine's own flow table. */
+    ta_engine_flush(p->e);
     if (!p->o->no_stats)
-        ta_eve_write_stats(p->w, p->e, &p->cap, ta_engine_now(p->e));
+        ta_eve_write_stats(p->w, p->e, &p->cap,
+                           ta_engine_now(p->e) > p->in.latest ? ta_engine_now(p->e) : p->in.latest);
     return ret;
 }
 
@@ -1163,6 +1166,8 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
         ret = te_end;
     if (ret == TA_OK)
         ret = run_obsrc(p, err);
+    /* sFlow's sampled headers went through the engine's own flow table. */
+    ta_engine_flush(p->e);
     ta_detector_finish(p->det);
     fflush(p->out);
     if (ret == TA_OK && p->store_err != TA_OK) {
