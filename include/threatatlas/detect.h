@@ -390,6 +390,22 @@ struct ta_detect_opts {
     uint32_t max_c2_domains;
     /* server address -> last DNS/SNI/Host name, for the allowlist (default 100,000; 0 = default) */
     uint32_t max_names;
+    /*
+     * Webshells by behaviour, for inputs without bodies (server logs): per (server, port, Host,
+     * script path) profile of the requests, about 700 bytes each, LRU (default 50,000; 0 =
+     * default). A script (.php, .jsp, .aspx...) never requested with GET or another method,
+     * POSTed to by at most script_max_clients addresses (default 3, at most 8), with at least
+     * script_min_posts POSTs answered 2xx (default 10) whose answer sizes are non-empty and lie
+     * within script_size_spread bytes of each other, or whose answer-minus-request sizes do
+     * (default 32), is reported at the end of the input: one backdoor-suspected event (method
+     * behaviour) per script and client, unless a webshell event by URL or content already
+     * named the script. 0 = default for each.
+     */
+    bool no_script_behaviour; /* turn the profiles off (default false) */
+    uint32_t max_scripts;
+    uint32_t script_min_posts;
+    uint32_t script_max_clients;
+    uint32_t script_size_spread;
 };
 void ta_detect_opts_default(struct ta_detect_opts *o);
 
@@ -416,7 +432,7 @@ void ta_detector_tls_data(struct ta_detector *d, const struct ta_flow *f, ta_tim
                           uint64_t index, uint64_t bytes);
 /* The flow ended: IP, IP:port and DNS-resolution checks, beacon sample. */
 void ta_detector_flow_end(struct ta_detector *d, const struct ta_flow *f);
-/* End of input: report beaconing pairs. */
+/* End of input: report beaconing pairs and scripts by behaviour. */
 void ta_detector_finish(struct ta_detector *d);
 
 struct ta_detect_stats {
@@ -432,6 +448,9 @@ struct ta_detect_stats {
     uint64_t c2_domains_evicted;  /* c2 domains dropped at max_c2_domains (their resolutions
                                      are then unusable) */
     uint64_t http_seen, dns_seen, tls_seen, flows_seen;
+    uint64_t scripts;          /* script profiles held now */
+    uint64_t scripts_evicted;  /* script profiles dropped at max_scripts */
+    uint64_t scripts_reported; /* script profiles reported by behaviour */
     struct ta_beacon_stats beacon;
     size_t memory;
 };

@@ -57,6 +57,7 @@ enum ta_event_method {
     TA_METHOD_JA3,       /* TLS client/server fingerprint (JA3, JA3S, JA4) matched */
     TA_METHOD_CERT,      /* server certificate SHA-1 fingerprint matched */
     TA_METHOD_CERT_NAME, /* server certificate subject CN matched a domain */
+    TA_METHOD_BEHAVIOUR, /* requests to a script over the input (webshells in server logs) */
     TA_METHOD__COUNT
 };
 const char *ta_event_method_name(enum ta_event_method m);

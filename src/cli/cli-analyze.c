@@ -206,13 +206,13 @@ static void print_stats(const struct ta_detect_stats *d, uint64_t n)
             "; flows %llu, http %llu, dns %llu, tls %llu; deduplicated %llu, allowlisted %llu, "
             "suspected webshell requests to C&C servers dropped %llu, resolutions evicted %llu, "
             "beacon pairs evicted %llu, beacon pairs to prevalent servers %llu, "
-            "c2 domains evicted %llu",
+            "c2 domains evicted %llu, script profiles evicted %llu",
             (unsigned long long)st.flows_seen, (unsigned long long)st.http_seen,
             (unsigned long long)st.dns_seen, (unsigned long long)st.tls_seen,
             (unsigned long long)st.deduplicated, (unsigned long long)st.allowlisted,
             (unsigned long long)st.suspected_to_c2, (unsigned long long)st.resolutions_evicted,
             (unsigned long long)st.beacon.pairs_evicted, (unsigned long long)st.beacon.prevalent,
-            (unsigned long long)st.c2_domains_evicted);
+            (unsigned long long)st.c2_domains_evicted, (unsigned long long)st.scripts_evicted);
     /* Suppressed events are in the counts above and in the output, marked. */
     fprintf(stderr, "; suppressed by allow lists (kept, not counted)");
     for (unsigned k = 0; k < TA_EVENT_KIND__COUNT; k++)

@@ -161,3 +161,9 @@ void ta__cache_del(struct ta__cache *c, const struct ta__ckey *k)
     if (e != NULL)
         remove_entry(c, e);
 }
+
+void ta__cache_each(struct ta__cache *c, void (*fn)(void *ud, void *value), void *ud)
+{
+    for (struct ta__centry *e = c->head; e != NULL; e = e->lnext)
+        fn(ud, e->value);
+}

@@ -35,5 +35,7 @@ void *ta__cache_get(struct ta__cache *c, const struct ta__ckey *k);
  * cap, counted); NULL only when allocation fails. *fresh says which. */
 void *ta__cache_put(struct ta__cache *c, const struct ta__ckey *k, bool *fresh);
 void ta__cache_del(struct ta__cache *c, const struct ta__ckey *k);
+/* Call fn on every value, most recently used first; fn must not change the cache. */
+void ta__cache_each(struct ta__cache *c, void (*fn)(void *ud, void *value), void *ud);
 
 #endif

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "detect/detect-cache.h"
+#include "detect/detect-scripts.h"
 #include "detect/detect-util.h"
 
 #include "common/hash64.h"
@@ -78,6 +79,8 @@ struct ta_detector {
     void *ud;
     struct ta_beacon *beacon;
     struct ta__cache res, c2doms, names, marks;
+    struct ta__scripts scripts;
+    bool have_scripts;
     const struct ta_phish_brand *brands;
     size_t nbrands;
     const struct ta_detect_http_content *next_content; /* ta_detector_next_http_content */
@@ -135,6 +138,16 @@ ta_err ta_detector_new(const struct ta_detect_opts *opts, const struct ta_detect
         err = ta__cache_init(&d->marks, d->o.max_flow_marks, sizeof(struct mark_val));
     if (err == TA_OK && d->o.beacon)
         err = ta_beacon_new(&d->o.beacon_opts, &d->beacon);
+    if (err == TA_OK && !d->o.no_script_behaviour) {
+        struct ta__script_opts so = {
+            .max_scripts = d->o.max_scripts ? d->o.max_scripts : 50000,
+            .min_posts = d->o.script_min_posts ? d->o.script_min_posts : 10,
+            .max_clients = d->o.script_max_clients ? d->o.script_max_clients : 3,
+            .size_spread = d->o.script_size_spread ? d->o.script_size_spread : 32,
+        };
+        err = ta__scripts_init(&d->scripts, &so);
+        d->have_scripts = err == TA_OK;
+    }
     if (err != TA_OK) {
         ta_detector_free(d);
         return err;
@@ -151,6 +164,8 @@ void ta_detector_free(struct ta_detector *d)
     ta__cache_release(&d->c2doms);
     ta__cache_release(&d->names);
     ta__cache_release(&d->marks);
+    if (d->have_scripts)
+        ta__scripts_release(&d->scripts);
     ta_beacon_free(d->beacon);
     free(d);
 }
@@ -955,6 +970,26 @@ void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
         ev.website = website;
         emit(d, &ev);
     }
+    if (d->have_scripts && ta__script_path(path) && !absolute) {
+        struct ta__script_req sr = {
+            .client = &f->src,
+            .server = &f->dst,
+            .client_port = f->sp,
+            .server_port = f->dp,
+            .host = host,
+            .url = path,
+            .method = tx->method,
+            .status = tx->status,
+            .have_resp = tx->have_resp,
+            .req_size = http_req_len(tx),
+            .resp_size = http_resp_len(tx),
+            .ts = tx->ts,
+            .flow_id = f->id,
+        };
+        uint64_t before = d->scripts.c.evicted;
+        ta__scripts_add(&d->scripts, &sr, ws_url || ws);
+        d->st.scripts_evicted += d->scripts.c.evicted - before;
+    }
 
     in_conn_request(d, f, tx->ts, tx->tx_index,
                     http_req_len(tx) + (tx->have_resp ? http_resp_len(tx) : 0));
@@ -1079,8 +1114,64 @@ static void on_beacon(void *ud, const struct ta_beacon_hit *h)
     emit(d, &ev);
 }
 
+static int client_cmp(const void *a, const void *b)
+{
+    const struct ta__script_client *x = a, *y = b;
+    return ta_addr_cmp(&x->ip, &y->ip);
+}
+
+/* One backdoor-suspected event per client of a script that behaves like a webshell. */
+static void on_script(void *ud, const struct ta__script *p)
+{
+    struct ta_detector *d = ud;
+    d->st.scripts_reported++;
+    struct ta__script_client cl[TA__SCRIPT_CLIENTS];
+    uint32_t n = p->nclients;
+    memcpy(cl, p->clients, n * sizeof(cl[0]));
+    qsort(cl, n, sizeof(cl[0]), client_cmp);
+    char ipbuf[TA_ADDR_STRLEN], sig[192];
+    const char *website = p->host[0] ? p->host : ta_addr_format(&p->server, ipbuf, sizeof(ipbuf));
+    bool sized = p->resp_max - p->resp_min <= d->scripts.o.size_spread;
+    if (sized)
+        snprintf(sig, sizeof(sig),
+                 "Script only POSTed to, by %u client(s), answers of constant size "
+                 "(%llu POSTs, %llu-%llu bytes)",
+                 n, (unsigned long long)p->posts, (unsigned long long)p->resp_min,
+                 (unsigned long long)p->resp_max);
+    else
+        snprintf(sig, sizeof(sig),
+                 "Script only POSTed to, by %u client(s), answers of constant framing "
+                 "(%llu POSTs, answer - request %lld..%lld bytes)",
+                 n, (unsigned long long)p->posts, (long long)p->delta_min, (long long)p->delta_max);
+    for (uint32_t i = 0; i < n; i++) {
+        struct ta_flow f;
+        memset(&f, 0, sizeof(f));
+        f.id = cl[i].last_flow;
+        f.src = cl[i].ip;
+        f.sp = cl[i].port;
+        f.dst = p->server;
+        f.dp = p->port;
+        f.proto = 6;
+        f.start = cl[i].first;
+        f.app_proto = TA_APP_HTTP;
+        struct ta_event ev;
+        event_init(d, &ev, TA_EVENT_BACKDOOR_SUSPECTED, TA_METHOD_BEHAVIOUR, &f, cl[i].last);
+        /* The requests' flows are gone: answered 2xx, so contact was made. */
+        ev.established = true;
+        ev.counted = false;
+        ev.confidence = 40;
+        ev.signature = sig;
+        ev.hostname = p->host[0] ? p->host : NULL;
+        ev.url = p->path;
+        ev.website = website;
+        emit(d, &ev);
+    }
+}
+
 void ta_detector_finish(struct ta_detector *d)
 {
+    if (d->have_scripts)
+        (void)ta__scripts_report(&d->scripts, on_script, d);
     if (d->beacon == NULL)
         return;
     struct beacon_ctx bc = {d};
@@ -1091,8 +1182,9 @@ void ta_detector_get_stats(const struct ta_detector *d, struct ta_detect_stats *
 {
     *st = d->st;
     st->resolutions = d->res.n;
+    st->scripts = d->have_scripts ? d->scripts.c.n : 0;
     if (d->beacon != NULL)
         ta_beacon_get_stats(d->beacon, &st->beacon);
     st->memory = sizeof(*d) + d->res.memory + d->c2doms.memory + d->names.memory + d->marks.memory +
-                 st->beacon.memory;
+                 (d->have_scripts ? d->scripts.c.memory : 0) + st->beacon.memory;
 }

@@ -22,12 +22,19 @@ static const char *const kind_names[TA_EVENT_KIND__COUNT] = {
 };
 
 static const char *const method_names[TA_METHOD__COUNT] = {
-    [TA_METHOD_IP] = "ip",           [TA_METHOD_IP_PORT] = "ip-port",
-    [TA_METHOD_DNS] = "dns",         [TA_METHOD_SNI] = "sni",
-    [TA_METHOD_HOST] = "host",       [TA_METHOD_URL] = "url",
-    [TA_METHOD_CONTENT] = "content", [TA_METHOD_BEACON] = "beacon",
-    [TA_METHOD_PROBE] = "probe",     [TA_METHOD_JA3] = "ja3",
-    [TA_METHOD_CERT] = "cert",       [TA_METHOD_CERT_NAME] = "cert-name",
+    [TA_METHOD_IP] = "ip",
+    [TA_METHOD_IP_PORT] = "ip-port",
+    [TA_METHOD_DNS] = "dns",
+    [TA_METHOD_SNI] = "sni",
+    [TA_METHOD_HOST] = "host",
+    [TA_METHOD_URL] = "url",
+    [TA_METHOD_CONTENT] = "content",
+    [TA_METHOD_BEACON] = "beacon",
+    [TA_METHOD_PROBE] = "probe",
+    [TA_METHOD_JA3] = "ja3",
+    [TA_METHOD_CERT] = "cert",
+    [TA_METHOD_CERT_NAME] = "cert-name",
+    [TA_METHOD_BEHAVIOUR] = "behaviour",
 };
 
 const char *ta_event_kind_name(enum ta_event_kind k)

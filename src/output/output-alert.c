@@ -310,6 +310,7 @@ static const char *app_proto(const struct ta_event *ev)
     case TA_METHOD_URL:
     case TA_METHOD_CONTENT:
     case TA_METHOD_PROBE:
+    case TA_METHOD_BEHAVIOUR:
         return "http";
     default:
         return NULL;
@@ -319,7 +320,7 @@ static const char *app_proto(const struct ta_event *ev)
 static bool http_method(enum ta_event_method m)
 {
     return m == TA_METHOD_HOST || m == TA_METHOD_URL || m == TA_METHOD_CONTENT ||
-           m == TA_METHOD_PROBE;
+           m == TA_METHOD_PROBE || m == TA_METHOD_BEHAVIOUR;
 }
 
 /* The transaction behind the event, in the app-layer object Suricata uses. */
