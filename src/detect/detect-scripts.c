@@ -13,9 +13,9 @@
 #include "common/banned.h"
 
 /* Server-side script extensions: what a planted shell is written as. */
-static const char *const script_exts[] = {"php",  "php3", "php4", "php5", "php7", "phtml",
-                                          "jsp",  "jspx", "asp",  "aspx", "ashx", "asmx",
-                                          "cer",  "cfm",  "cgi",  "pl"};
+static const char *const script_exts[] = {"php", "php3", "php4", "php5", "php7", "phtml",
+                                          "jsp", "jspx", "asp",  "aspx", "ashx", "asmx",
+                                          "cer", "cfm",  "cgi",  "pl"};
 
 /*
  * Entry points that applications make to be POSTed to by machines, without a

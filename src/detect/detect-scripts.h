@@ -86,7 +86,8 @@ ta_err ta__scripts_init(struct ta__scripts *s, const struct ta__script_opts *o);
 void ta__scripts_release(struct ta__scripts *s);
 /* Record one request to a script path; mark it explained when `explained`. */
 void ta__scripts_add(struct ta__scripts *s, const struct ta__script_req *r, bool explained);
-enum ta__script_rule ta__script_verdict(const struct ta__script *p, const struct ta__script_opts *o);
+enum ta__script_rule ta__script_verdict(const struct ta__script *p,
+                                        const struct ta__script_opts *o);
 const char *ta__script_rule_name(enum ta__script_rule r);
 
 /*
