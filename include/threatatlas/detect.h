@@ -392,9 +392,9 @@ struct ta_detect_opts {
     uint32_t max_names;
     /*
      * Webshells by behaviour, for inputs without bodies (server logs): per (server, port, Host,
-     * script path) profile of the requests, about 700 bytes each, LRU (default 50,000; 0 =
+     * script path) profile of the requests, about 800 bytes each, LRU (default 50,000; 0 =
      * default). A script (.php, .jsp, .aspx...) never requested with GET or another method,
-     * POSTed to by at most script_max_clients addresses (default 3, at most 8), with at least
+     * POSTed to by at most script_max_clients addresses (default 3, at most 4), with at least
      * script_min_posts POSTs answered 2xx (default 10) whose answer sizes are non-empty and lie
      * within script_size_spread bytes of each other, or whose answer-minus-request sizes do
      * (default 32), is reported at the end of the input: one backdoor-suspected event (method

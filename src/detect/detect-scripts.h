@@ -16,7 +16,7 @@
 
 #define TA__SCRIPT_HOST    128
 #define TA__SCRIPT_PATH    256
-#define TA__SCRIPT_CLIENTS 8 /* upper bound of max_clients */
+#define TA__SCRIPT_CLIENTS 4 /* upper bound of max_clients */
 
 struct ta__script_opts {
     uint32_t max_scripts; /* profiles kept (LRU) */
