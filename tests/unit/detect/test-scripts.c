@@ -192,8 +192,7 @@ static void test_framing(void **state)
             false);
     }
     assert_int_equal(only_verdict(&s), TA__SCRIPT_SUSPECT);
-    add(&s, &(struct req){"198.51.100.9", "/i/y.jsp", "POST", 200, 100, 100 + 40 + 33, 99},
-        false);
+    add(&s, &(struct req){"198.51.100.9", "/i/y.jsp", "POST", 200, 100, 100 + 40 + 33, 99}, false);
     assert_int_equal(only_verdict(&s), TA__SCRIPT_SIZES);
     ta__scripts_release(&s);
 }
@@ -242,8 +241,13 @@ static void test_order(void **state)
     fresh(&b);
     struct req q[12];
     for (int i = 0; i < 12; i++)
-        q[i] = (struct req){i % 2 ? "203.0.113.66" : "203.0.113.67", "/x.php", "POST", 200,
-                            (uint64_t)i, 700 + (uint64_t)i, 1000 + (i % 5)};
+        q[i] = (struct req){i % 2 ? "203.0.113.66" : "203.0.113.67",
+                            "/x.php",
+                            "POST",
+                            200,
+                            (uint64_t)i,
+                            700 + (uint64_t)i,
+                            1000 + (i % 5)};
     for (int i = 0; i < 12; i++) {
         add(&a, &q[i], false);
         add(&b, &q[11 - i], false);
@@ -334,9 +338,9 @@ static void test_detector(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_suspect),     cmocka_unit_test(test_rules_alone),
-        cmocka_unit_test(test_framing),     cmocka_unit_test(test_script_paths),
-        cmocka_unit_test(test_cap),         cmocka_unit_test(test_order),
+        cmocka_unit_test(test_suspect),  cmocka_unit_test(test_rules_alone),
+        cmocka_unit_test(test_framing),  cmocka_unit_test(test_script_paths),
+        cmocka_unit_test(test_cap),      cmocka_unit_test(test_order),
         cmocka_unit_test(test_detector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
