@@ -335,13 +335,57 @@ static void test_detector(void **state)
     ta_detector_free(d);
 }
 
+/* The detector's cap: profiles beyond max_scripts evict the oldest, counted in its stats. */
+static void test_detector_cap(void **state)
+{
+    (void)state;
+    struct evs e = {0};
+    struct ta_detect_opts o;
+    ta_detect_opts_default(&o);
+    o.max_scripts = 2;
+    struct ta_detector *d;
+    assert_int_equal(ta_detector_new(&o, NULL, NULL, on_ev, &e, &d), TA_OK);
+    char url[32];
+    for (int i = 0; i < 5; i++) {
+        struct ta_flow f;
+        memset(&f, 0, sizeof(f));
+        f.src = ip("203.0.113.66");
+        f.dst = ip("10.0.0.80");
+        f.dp = 80;
+        f.proto = 6;
+        f.id = 1 + (uint64_t)i;
+        snprintf(url, sizeof(url), "/s%d.aspx", i);
+        struct ta_detect_http tx = {
+            .ts = i, .method = "POST", .url = url, .status = 200, .have_resp = true};
+        ta_detector_http(d, &f, &tx);
+    }
+    /* Not a script: no profile. */
+    struct ta_flow f;
+    memset(&f, 0, sizeof(f));
+    struct ta_detect_http tx = {.ts = 9, .method = "POST", .url = "/api/x", .have_resp = true};
+    ta_detector_http(d, &f, &tx);
+    struct ta_detect_stats st;
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.scripts, 2);
+    assert_int_equal(st.scripts_evicted, 3);
+    ta_detector_free(d);
+
+    /* Turned off: no profile at all. */
+    o.no_script_behaviour = true;
+    assert_int_equal(ta_detector_new(&o, NULL, NULL, on_ev, &e, &d), TA_OK);
+    ta_detector_http(d, &f, &(struct ta_detect_http){.method = "POST", .url = "/x.php"});
+    ta_detector_get_stats(d, &st);
+    assert_int_equal(st.scripts, 0);
+    ta_detector_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_suspect),  cmocka_unit_test(test_rules_alone),
         cmocka_unit_test(test_framing),  cmocka_unit_test(test_script_paths),
         cmocka_unit_test(test_cap),      cmocka_unit_test(test_order),
-        cmocka_unit_test(test_detector),
+        cmocka_unit_test(test_detector), cmocka_unit_test(test_detector_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
