@@ -166,8 +166,10 @@ enum ta__script_rule ta__script_verdict(const struct ta__script *p, const struct
     if (p->answered < o->min_posts || p->answered == 0)
         return TA__SCRIPT_FEW_POSTS;
     /* An empty answer is no shell's output (and is what cron hooks answer). */
+    /* delta_max >= delta_min: their distance fits in 64 bits unsigned, not signed. */
     bool sized = p->resp_min > 0 && p->resp_max - p->resp_min <= o->size_spread;
-    bool framed = p->resp_min > 0 && (uint64_t)(p->delta_max - p->delta_min) <= o->size_spread;
+    bool framed =
+        p->resp_min > 0 && (uint64_t)p->delta_max - (uint64_t)p->delta_min <= o->size_spread;
     if (!sized && !framed)
         return TA__SCRIPT_SIZES;
     return TA__SCRIPT_SUSPECT;
