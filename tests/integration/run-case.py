@@ -443,6 +443,12 @@ def main():
         if not os.path.exists(os.path.join(shared, p)):
             print("shared data absent: %s" % os.path.join(shared, p))
             return 77
+    # Installed data (threatatlas geo install) under $THREATATLAS_DATA_DIR.
+    data = os.environ.get("THREATATLAS_DATA_DIR", "")
+    for p in req.get("data", []):
+        if not data or not os.path.exists(os.path.join(data, p)):
+            print("installed data absent: %s (threatatlas geo install)" % os.path.join(data, p))
+            return 77
     for t in req.get("tools", []):
         if shutil.which(t) is None:
             print("%s is not installed" % t)
