@@ -12,6 +12,7 @@ import collections
 import copy
 import csv
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -448,6 +449,10 @@ def main():
     for p in req.get("data", []):
         if not data or not os.path.exists(os.path.join(data, p)):
             print("installed data absent: %s (threatatlas geo install)" % os.path.join(data, p))
+            return 77
+    for m in req.get("modules", []):
+        if importlib.util.find_spec(m) is None:
+            print("python3 module %s is not installed" % m)
             return 77
     for t in req.get("tools", []):
         if shutil.which(t) is None:
