@@ -355,6 +355,8 @@ class WholeCase(unittest.TestCase):
         self.assertEqual(self.run_case("command: 'false'\nchecks: [{file: x, count: 0}]\n")[0], 1)
         self.assertEqual(self.run_case("requires: {tools: [no-such-tool-here]}\ncommand: 'true'\n"
                                        "checks: [{file: x, count: 0}]\n")[0], 77)
+        self.assertEqual(self.run_case("requires: {build: [no/such/program]}\n"
+                                       "command: 'true'\nchecks: [{file: x, count: 0}]\n")[0], 77)
         self.assertEqual(self.run_case("requires: {modules: [no_such_module_here]}\n"
                                        "command: 'true'\nchecks: [{file: x, count: 0}]\n")[0], 77)
         self.assertEqual(self.run_case("requires: {data: [no/such/file]}\ncommand: 'true'\n"

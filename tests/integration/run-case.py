@@ -450,6 +450,11 @@ def main():
         if not data or not os.path.exists(os.path.join(data, p)):
             print("installed data absent: %s (threatatlas geo install)" % os.path.join(data, p))
             return 77
+    # Programs of the build under test beyond threatatlas (bench/bench-report).
+    for p in req.get("build", []):
+        if not os.access(os.path.join(os.environ.get("TA_BUILD", ""), p), os.X_OK):
+            print("%s is not built in %s" % (p, os.environ.get("TA_BUILD", "")))
+            return 77
     for m in req.get("modules", []):
         if importlib.util.find_spec(m) is None:
             print("python3 module %s is not installed" % m)
