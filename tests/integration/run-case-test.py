@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import unittest
+import unittest.mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("run_case", os.path.join(HERE, "run-case.py"))
@@ -354,6 +355,18 @@ class WholeCase(unittest.TestCase):
         self.assertEqual(self.run_case("command: 'false'\nchecks: [{file: x, count: 0}]\n")[0], 1)
         self.assertEqual(self.run_case("requires: {tools: [no-such-tool-here]}\ncommand: 'true'\n"
                                        "checks: [{file: x, count: 0}]\n")[0], 77)
+        self.assertEqual(self.run_case("requires: {build: [no/such/program]}\n"
+                                       "command: 'true'\nchecks: [{file: x, count: 0}]\n")[0], 77)
+        self.assertEqual(self.run_case("requires: {modules: [no_such_module_here]}\n"
+                                       "command: 'true'\nchecks: [{file: x, count: 0}]\n")[0], 77)
+        self.assertEqual(self.run_case("requires: {data: [no/such/file]}\ncommand: 'true'\n"
+                                       "checks: [{file: x, count: 0}]\n")[0], 77)
+        # Present installed data is no reason to skip.
+        with tempfile.TemporaryDirectory() as d, unittest.mock.patch.dict(
+                os.environ, {"THREATATLAS_DATA_DIR": d}):
+            open(os.path.join(d, "f"), "w").close()
+            self.assertEqual(self.run_case("requires: {data: [f]}\ncommand: 'true'\n"
+                                           "checks: [{file: x, count: 0}]\n")[0], 1)
 
 
 if __name__ == "__main__":

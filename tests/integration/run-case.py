@@ -12,6 +12,7 @@ import collections
 import copy
 import csv
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -442,6 +443,21 @@ def main():
     for p in req.get("shared", []):
         if not os.path.exists(os.path.join(shared, p)):
             print("shared data absent: %s" % os.path.join(shared, p))
+            return 77
+    # Installed data (threatatlas geo install) under $THREATATLAS_DATA_DIR.
+    data = os.environ.get("THREATATLAS_DATA_DIR", "")
+    for p in req.get("data", []):
+        if not data or not os.path.exists(os.path.join(data, p)):
+            print("installed data absent: %s (threatatlas geo install)" % os.path.join(data, p))
+            return 77
+    # Programs of the build under test beyond threatatlas (bench/bench-report).
+    for p in req.get("build", []):
+        if not os.access(os.path.join(os.environ.get("TA_BUILD", ""), p), os.X_OK):
+            print("%s is not built in %s" % (p, os.environ.get("TA_BUILD", "")))
+            return 77
+    for m in req.get("modules", []):
+        if importlib.util.find_spec(m) is None:
+            print("python3 module %s is not installed" % m)
             return 77
     for t in req.get("tools", []):
         if shutil.which(t) is None:
