@@ -115,8 +115,9 @@ struct ta_pipeline_opts {
     /* Stages. */
     /*
      * Packet worker threads (decode, flows, app layer), frames dispatched by a
-     * hash of their addresses; 0: one per online core; 1: everything on the
-     * calling thread. Any count gives the same records in the same order.
+     * hash of their addresses; 0: one per online core; 1 (the default):
+     * everything on the calling thread. Any count gives the same records in
+     * the same order.
      */
     unsigned threads;
     struct ta_engine_opts engine;

@@ -119,9 +119,9 @@ static const struct ta_opt analyze_opts[] = {
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
      "bytes of each HTTP body (de-chunked, decompressed) the detectors read"},
-    {"threads", 0, TA_OPT_U32, OFF(threads), "0", 0, 64, "N",
+    {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
      "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
-     "per core. Output is the same with any N"},
+     "per core. Output is the same with any N; on 2 cores, 2 gave no speed-up (bench/README.md)"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended"},
     {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",

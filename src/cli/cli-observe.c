@@ -58,9 +58,9 @@ static const struct ta_opt observe_opts[] = {
     {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
      "access logs: the web server's address, for logs that do not name it"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
-    {"threads", 0, TA_OPT_U32, OFF(threads), "0", 0, 64, "N",
+    {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
      "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
-     "per core. Output is the same with any N"},
+     "per core. Output is the same with any N; on 2 cores, 2 gave no speed-up (bench/README.md)"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended (reason forced)"},
     {"tcp-new-timeout", 0, TA_OPT_U32, OFF(tcp_new_timeout), "30", 1, 86400, "SEC",

@@ -145,6 +145,7 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
     o->skew_ms = 2000;
     o->commit_interval_ms = 2000;
     o->commit_events = 10000;
+    o->threads = 1;
     ta_source_opts_default(&o->source);
     ta_engine_opts_default(&o->engine);
     ta_proto_opts_default(&o->proto);
