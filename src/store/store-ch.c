@@ -999,21 +999,6 @@ static ta_err run_row(struct ch_store *s, int state, int64_t finished)
     return ta__ch_exec(&s->c, sql, b->p, b->len, NULL, NULL, NULL);
 }
 
-static void live_digest(const struct ta_store_run_info *info, uint8_t out[TA_SHA256_LEN])
-{
-    struct ta_sha256 h;
-    ta_sha256_init(&h);
-    ta_sha256_update(&h, "live", 5);
-    ta_sha256_update(&h, info->live, strlen(info->live) + 1);
-    const char *sensor = info->sensor ? info->sensor : "";
-    ta_sha256_update(&h, sensor, strlen(sensor) + 1);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t v[3] = {(int64_t)now.tv_sec, (int64_t)now.tv_nsec, (int64_t)getpid()};
-    ta_sha256_update(&h, v, sizeof(v));
-    ta_sha256_final(&h, out);
-}
-
 /* Whether every input was analysed to completion by some run. */
 static ta_err inputs_done(struct ch_store *s, const struct ta_store_run_info *info, bool *all)
 {
@@ -1068,7 +1053,7 @@ static ta_err ch_run_begin(struct ta_store *st, const struct ta_store_run_info *
                        "cannot subtract a run; analyse into a new database instead");
     uint8_t digest[TA_SHA256_LEN];
     if (live)
-        live_digest(info, digest);
+        ta__store_live_digest(info, digest);
     else
         ta_store_run_digest(info->inputs, info->n_inputs, digest);
     ta_sha256_hex(digest, s->digest);

@@ -1084,9 +1084,7 @@ static ta_err replace_runs(struct ta_store *st, const struct ta_store_run_info *
     return err;
 }
 
-/* A live run's digest: unique to this start of this sensor (interface,
- * sensor, wall clock, process), so no other run shares it. */
-static void live_digest(const struct ta_store_run_info *info, uint8_t out[TA_SHA256_LEN])
+void ta__store_live_digest(const struct ta_store_run_info *info, uint8_t out[TA_SHA256_LEN])
 {
     struct ta_sha256 h;
     ta_sha256_init(&h);
@@ -1137,7 +1135,7 @@ static ta_err run_begin(struct ta_store *st, const struct ta_store_run_info *inf
     if (as_hex != NULL)
         snprintf(hex, sizeof(hex), "%s", as_hex);
     else if (live)
-        live_digest(info, digest);
+        ta__store_live_digest(info, digest);
     else
         ta_store_run_digest(info->inputs, info->n_inputs, digest);
     if (as_hex == NULL)

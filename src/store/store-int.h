@@ -81,6 +81,10 @@ static inline const struct ta__store_ops *ta__store_ops(const void *handle)
         }                                                                                          \
     } while (0)
 
+/* A live run's digest, for either backend: unique to this start of this
+ * sensor (interface, sensor, wall clock, process), so no other run shares it. */
+void ta__store_live_digest(const struct ta_store_run_info *info, uint8_t out[TA_SHA256_LEN]);
+
 /* The ClickHouse backend: url is "clickhouse://HOST:PORT/DATABASE". */
 ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
                          char errbuf[TA_STORE_ERRLEN]);
