@@ -174,7 +174,13 @@ int ta_cli_intel_fetch(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* The sensor reads its intel from intel_db when it has one (a ClickHouse
+     * events store keeps the intel in a local SQLite file), else from db. */
     const char *dbpath = fc.db;
+    for (size_t i = 0; dbpath == NULL && i < cfg.sensor.n; i++)
+        if (strcmp(cfg.sensor.v[i].key, "intel_db") == 0 ||
+            strcmp(cfg.sensor.v[i].key, "intel-db") == 0)
+            dbpath = cfg.sensor.v[i].value;
     for (size_t i = 0; dbpath == NULL && i < cfg.sensor.n; i++)
         if (strcmp(cfg.sensor.v[i].key, "db") == 0)
             dbpath = cfg.sensor.v[i].value;

@@ -28,9 +28,10 @@ static const struct ta_cmd_spec sensor_spec = {
     "sensor",
     "sensor [--config FILE]",
     "Capture live and analyse as `analyze -i` does, with the options of the configuration\n"
-    "file's sensor: section (interface, filter, db, home, home_nets, sensor, output,\n"
-    "format, log, metrics, commit_interval, and any other analyze option by its long\n"
-    "name). SIGHUP reloads the intel from db and reopens output and log; SIGINT/SIGTERM\n"
+    "file's sensor: section (interface and/or collect, filter, db, intel_db, home,\n"
+    "home_nets, sensor, output, format, log, metrics, commit_interval, and any other\n"
+    "analyze option by its long name). SIGHUP reloads the intel from db and reopens output and "
+    "log; SIGINT/SIGTERM\n"
     "stop. The kernel's and the interface's drops are in the closing statistics, the\n"
     "EVE stats record and /metrics. See docs/sensor.md.",
     sensor_opts,
@@ -82,7 +83,9 @@ int ta_cli_sensor(int argc, char **argv)
             ta_cli_error("sensor: %s:%u: unknown sensor option '%s'", sc.config, kv->line, kv->key);
             goto out;
         }
-        if (strcmp(name, "interface") == 0)
+        /* a sensor captures: packets from an interface, flow exports from
+         * collectors, or both */
+        if (strcmp(name, "interface") == 0 || strcmp(name, "collect") == 0)
             have_iface = true;
         if (o->type == TA_OPT_FLAG) {
             if (strcmp(kv->value, "true") == 0 || strcmp(kv->value, "yes") == 0) {
@@ -107,7 +110,7 @@ int ta_cli_sensor(int argc, char **argv)
             av[ac++] = kv->value;
     }
     if (!have_iface) {
-        ta_cli_error("sensor: %s:%u: the sensor: section needs interface:", sc.config,
+        ta_cli_error("sensor: %s:%u: the sensor: section needs interface: or collect:", sc.config,
                      cfg.sensor.line);
         goto out;
     }

@@ -4,6 +4,9 @@
 # v9 template and data from 127.0.0.3 give their 29 and 4 records (the counts
 # nfdump found in them), each record naming its exporter, and the stats record
 # counts them by exporter; a bad address is one error line and exit 2.
+# A collector-only sensor (threatatlas sensor with collect: and no
+# interface:, intel from intel_db:) stores its run and the C&C event of the
+# v5 export's record whose destination is a listed address.
 set -uo pipefail
 D=${TA_SHARED_DATA:-}
 AK=$D/netflow-akvorado/outlet/flow/decoder/netflow/testdata
@@ -11,7 +14,7 @@ AK=$D/netflow-akvorado/outlet/flow/decoder/netflow/testdata
 REPLAY=$(dirname "$0")/../tools/udp-replay.py
 t=$(mktemp -d)
 pid=
-trap '[[ -n $pid ]] && kill $pid 2>/dev/null; rm -rf "$t"' EXIT
+trap '[[ -n $pid ]] && kill $pid 2>/dev/null; [[ -n ${KEEP:-} ]] || rm -rf "$t"' EXIT
 fail=0
 "$TA_BIN" observe --collect udp://127.0.0.1:notaport -o "$t/x.json" 2>"$t/err"
 rc=$?
@@ -53,6 +56,66 @@ got = sorted((o["format"], o["exporter"], o["records"]) for o in ins[0]["origins
 want = [("netflow5", "127.0.0.2", 29), ("netflow9", "127.0.0.3", 4)]
 if last["event_type"] != "stats" or ins[0]["kind"] != "flows" or got != want or ins[0]["observations"] != 33:
     print("FAIL: stats.inputs", ins)
+    sys.exit(1)
+PY
+
+# A flow collector as a sensor: the config names collect:, not interface:.
+echo 202.152.70.24 >"$t/c2.txt"
+"$TA_BIN" intel import --db "$t/i.db" --format plain --kind c2 "$t/c2.txt" >/dev/null 2>&1 ||
+    { echo "FAIL: intel import"; exit 1; }
+for try in 1 2 3 4 5; do
+    port=$((30000 + RANDOM % 20000))
+    cat >"$t/c.yaml" <<YAML
+sensor:
+  collect: udp://127.0.0.1:$port
+  db: $t/s.db
+  intel_db: $t/i.db
+  sensor: flow-sensor
+  output: $t/alerts.json
+  commit_interval: 1s
+YAML
+    "$TA_BIN" sensor --config "$t/c.yaml" 2>"$t/sensor.err" &
+    pid=$!
+    for _ in $(seq 50); do
+        grep -q "is live on udp://" "$t/sensor.err" && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q "is live on udp://" "$t/sensor.err" && break
+    kill $pid 2>/dev/null
+    pid=
+done
+[[ -n $pid ]] || { echo "FAIL: the collector sensor did not start"; cat "$t/sensor.err"; exit 1; }
+python3 "$REPLAY" "$port" 127.0.0.2 "$AK/nfv5.pcap" || { echo "FAIL: replay"; fail=1; }
+for _ in $(seq 50); do
+    grep -q "202.152.70.24" "$t/alerts.json" 2>/dev/null && break
+    sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+pid=
+[[ $rc -eq 0 ]] || { echo "FAIL: sensor exit $rc after SIGTERM"; cat "$t/sensor.err"; fail=1; }
+grep -q "flows input udp://127.0.0.1:$port: 1 datagrams, 29 observations" "$t/sensor.err" ||
+    { echo "FAIL: the sensor's closing line"; cat "$t/sensor.err"; fail=1; }
+python3 - "$t" <<'PY' || fail=1
+import json, subprocess, sys, os
+t = sys.argv[1]
+ta = os.environ["TA_BIN"]
+runs = json.loads(subprocess.run([ta, "runs", "list", "--db", t + "/s.db", "--format", "json"],
+                                 capture_output=True, text=True, check=True).stdout)
+ev = subprocess.run([ta, "events", "--db", t + "/s.db", "--format", "csv"],
+                    capture_output=True, text=True, check=True).stdout.splitlines()
+bad = []
+if len(runs) != 1 or runs[0]["sensor"] != "flow-sensor" or runs[0]["live"] != "udp://127.0.0.1:" + open(t + "/c.yaml").read().split("udp://127.0.0.1:")[1].split()[0]:
+    bad.append("runs: %r" % runs)
+if not runs or not runs[0]["intel_version"].startswith("c2 1 indicators"):
+    bad.append("intel not from intel_db")
+rows = [l for l in ev[1:] if "202.152.70.24" in l]
+if len(rows) != 1 or len(ev) != 2:
+    bad.append("events: %r" % ev)
+if bad:
+    print("FAIL: collector sensor:", *bad, sep="\n  ")
     sys.exit(1)
 PY
 exit $fail

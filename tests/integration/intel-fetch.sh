@@ -116,6 +116,13 @@ printf '198.51.100.7\n192.0.2.44\n203.0.113.9\n' >"$tmp/www/c2.txt"
 fetch --only lab-c2 || fail "relisting fetch: exit $?"
 [[ $(row 203.0.113.9) == "0|0" ]] || fail "relisted value: $(row 203.0.113.9)"
 
+# A sensor whose events go to a ClickHouse store keeps its intel in intel_db:
+# intel fetch fills that file, not db.
+sed -e "s|^  db: .*|  db: clickhouse://127.0.0.1:1/none\n  intel_db: $tmp/intel.db|" "$tmp/t.yaml" >"$tmp/ch.yaml"
+"$TA_BIN" intel fetch --config "$tmp/ch.yaml" --only lab-c2 2>"$tmp/err" || fail "intel_db fetch: exit $?"
+[[ $(sqlite3 "$tmp/intel.db" "SELECT count(*) FROM intel_indicator WHERE source='lab-c2'") == 3 ]] ||
+    fail "intel_db fetch: $(cat "$tmp/err")"
+
 # Configuration mistakes: file:line, exit 2.
 printf 'feeds:\n  - name: x\n    url: http://127.0.0.1:1/\n    colour: red\n' >"$tmp/bad.yaml"
 "$TA_BIN" intel fetch --config "$tmp/bad.yaml" --db "$db" 2>"$tmp/err"
@@ -129,4 +136,9 @@ printf 'sensor:\n  interface: lo\n  colour: red\n' >"$tmp/bad3.yaml"
 "$TA_BIN" sensor --config "$tmp/bad3.yaml" 2>"$tmp/err"
 [[ $? == 2 ]] || fail "sensor unknown key: exit not 2"
 grep -q "bad3.yaml:3: unknown sensor option 'colour'" "$tmp/err" || fail "sensor key line: $(cat "$tmp/err")"
+printf 'sensor:\n  db: x.db\n' >"$tmp/bad4.yaml"
+"$TA_BIN" sensor --config "$tmp/bad4.yaml" 2>"$tmp/err"
+[[ $? == 2 ]] || fail "sensor without a capture: exit not 2"
+grep -q "bad4.yaml:2: the sensor: section needs interface: or collect:" "$tmp/err" ||
+    fail "sensor without a capture: $(cat "$tmp/err")"
 echo "ok"
