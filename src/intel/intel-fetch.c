@@ -14,6 +14,7 @@
 
 #include "threatatlas/intel.h"
 #include "common/curl.h"
+#include "intel/intel-internal.h"
 
 #include "common/banned.h"
 
@@ -26,11 +27,6 @@ struct body {
     size_t len, cap;
     uint64_t max;
     bool over;
-};
-
-struct hdrs {
-    char etag[256];
-    char last_modified[64];
 };
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -58,7 +54,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* The value of header line "Name: value\r\n" into out, trimmed, if it is name. */
+/* The value of header line "Name: value\r\n" into out, trimmed, if it is
+ * name and a value worth keeping (see ta__intel_fetch_header_line). */
 static void header_value(const char *line, size_t n, const char *name, char *out, size_t cap)
 {
     size_t nl = strlen(name);
@@ -68,24 +65,32 @@ static void header_value(const char *line, size_t n, const char *name, char *out
     const char *end = line + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
     size_t vl = (size_t)(end - v);
     if (vl >= cap)
         return; /* a validator too long to store is not used */
+    for (size_t i = 0; i < vl; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f)
+            return;
+    }
     memcpy(out, v, vl);
     out[vl] = '\0';
 }
 
+void ta__intel_fetch_header_line(struct ta__fetch_hdrs *h, const char *line, size_t n)
+{
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+        memset(h, 0, sizeof(*h));
+    header_value(line, n, "ETag", h->etag, sizeof(h->etag));
+    header_value(line, n, "Last-Modified", h->last_modified, sizeof(h->last_modified));
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    struct hdrs *h = ud;
     size_t n = size * nmemb;
-    /* A new status line (a redirect, 100 Continue) starts the headers over. */
-    if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
-        memset(h, 0, sizeof(*h));
-    header_value(ptr, n, "ETag", h->etag, sizeof(h->etag));
-    header_value(ptr, n, "Last-Modified", h->last_modified, sizeof(h->last_modified));
+    ta__intel_fetch_header_line(ud, ptr, n);
     return n;
 }
 
@@ -123,7 +128,7 @@ ta_err ta_intel_fetch(struct ta_intel_db *db, const struct ta_intel_feed *feed, 
     uint32_t timeout = feed->timeout_s ? feed->timeout_s : DEF_TIMEOUT;
     uint32_t low_s = feed->low_speed_s ? feed->low_speed_s : (timeout / 2 ? timeout / 2 : 1);
     struct body b = {.max = feed->max_bytes ? feed->max_bytes : DEF_MAX_BYTES};
-    struct hdrs h;
+    struct ta__fetch_hdrs h;
     memset(&h, 0, sizeof(h));
     struct curl_slist *hl = NULL;
     char line[400];

@@ -108,4 +108,18 @@ struct sqlite3 *ta__intel_db_handle(struct ta_intel_db *db);
  * changes with every import, expiry or fetch (see bump_version). */
 ta_err ta__intel_db_version(struct ta_intel_db *db, char *out, size_t n);
 
+/*
+ * The cache validators of a feed download, read from the response's header
+ * lines as libcurl hands them over (one line each, terminator included).
+ * A new status line (a redirect, 100 Continue) starts them over. A value
+ * that is too long, or holds a control character, is not kept: the ETag is
+ * sent back in If-None-Match, and a hostile server must not be able to
+ * inject header lines into the next request.
+ */
+struct ta__fetch_hdrs {
+    char etag[256];
+    char last_modified[64];
+};
+void ta__intel_fetch_header_line(struct ta__fetch_hdrs *h, const char *line, size_t n);
+
 #endif
