@@ -183,19 +183,22 @@ struct ta_pipeline_error {
 };
 
 enum ta_pipeline_notice_kind {
-    TA_PIPELINE_NOTE_NO_TOPSITES,    /* no top-sites allowlist installed */
-    TA_PIPELINE_NOTE_LOCK_WAIT,      /* text: who holds the database */
-    TA_PIPELINE_NOTE_INTEL_LOADED,   /* secs, count (index entries) */
-    TA_PIPELINE_NOTE_GEO_LOADED,     /* secs */
-    TA_PIPELINE_NOTE_ALREADY_DONE,   /* text: the database; nothing to do */
-    TA_PIPELINE_NOTE_INTEL_RELOADED, /* text: the database */
-    TA_PIPELINE_NOTE_TRUNCATED,      /* text: the source's message */
-    TA_PIPELINE_NOTE_ERROR,          /* text: an error that does not end the run */
-    TA_PIPELINE_NOTE_LIVE_RUN,       /* text: the interface; count: the run id (live, stored) */
-    TA_PIPELINE_NOTE_INTERRUPTED,    /* text: what an earlier live run of this sensor lost;
-                                        count: its run id */
-    TA_PIPELINE_NOTE_REOPENED,       /* text: the output; after SIGHUP, the output file was
-                                        reopened (a client reopens its own log now) */
+    TA_PIPELINE_NOTE_NO_TOPSITES,     /* no top-sites allowlist installed */
+    TA_PIPELINE_NOTE_LOCK_WAIT,       /* text: who holds the database */
+    TA_PIPELINE_NOTE_INTEL_LOADED,    /* secs, count (index entries) */
+    TA_PIPELINE_NOTE_GEO_LOADED,      /* secs */
+    TA_PIPELINE_NOTE_ALREADY_DONE,    /* text: the database; nothing to do */
+    TA_PIPELINE_NOTE_INTEL_RELOADED,  /* text: the database; secs: the build, made while the
+                                         capture went on */
+    TA_PIPELINE_NOTE_TRUNCATED,       /* text: the source's message */
+    TA_PIPELINE_NOTE_ERROR,           /* text: an error that does not end the run */
+    TA_PIPELINE_NOTE_LIVE_RUN,        /* text: the interface; count: the run id (live, stored) */
+    TA_PIPELINE_NOTE_INTERRUPTED,     /* text: what an earlier live run of this sensor lost;
+                                         count: its run id */
+    TA_PIPELINE_NOTE_REOPENED,        /* text: the output; after SIGHUP, the output file was
+                                         reopened (a client reopens its own log now) */
+    TA_PIPELINE_NOTE_INTEL_RELOADING, /* text: the database; after SIGHUP, the new index is
+                                         being built while the capture goes on */
 };
 
 struct ta_pipeline_notice {

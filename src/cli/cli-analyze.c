@@ -281,8 +281,11 @@ static void on_notice(void *ud, const struct ta_pipeline_notice *n)
                 "(--redo analyses them again)\n",
                 n->text);
         break;
+    case TA_PIPELINE_NOTE_INTEL_RELOADING:
+        fprintf(stderr, "analyze: reloading the intel from %s while capturing\n", n->text);
+        break;
     case TA_PIPELINE_NOTE_INTEL_RELOADED:
-        fprintf(stderr, "analyze: intel reloaded from %s\n", n->text);
+        fprintf(stderr, "analyze: intel reloaded from %s (built in %.2f s)\n", n->text, n->secs);
         break;
     case TA_PIPELINE_NOTE_TRUNCATED:
         ta_cli_warn("%s", n->text);

@@ -8,8 +8,10 @@
 #include "threatatlas/pipeline.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +38,27 @@ struct intel_state {
     struct ta_intel_db *db;
     struct ta_intel_index *idx;
     struct ta_detect_intel_adapter *ad;
+};
+
+/*
+ * A reload (SIGHUP) builds the new index on a thread of its own, so the
+ * capture reads on while it is built (seconds for a large intel tree, long
+ * enough to overflow the kernel's buffer); the capture thread swaps it in at
+ * a tick. The builder owns fresh, ci, err and msg until done is set; then
+ * the capture thread joins it and owns everything again.
+ */
+struct reload {
+    pthread_t th;
+    bool running;     /* th is to be joined */
+    atomic_bool done; /* the builder has finished */
+    bool again;       /* a SIGHUP came during the build: build once more */
+    const char *path;
+    struct ta_intel_index_opts io;
+    struct intel_state fresh;
+    struct ta_intel_cache_info ci;
+    ta_err err;
+    char msg[TA_PIPELINE_ERRLEN - 64];
+    double secs; /* the build's */
 };
 
 struct ta_pipeline {
@@ -91,6 +114,7 @@ struct ta_pipeline {
     int64_t intel_loaded;         /* wall clock of its (re)load, Unix seconds */
     ta_time_us intel_last_import; /* newest import in the database then */
     uint64_t intel_reloads;
+    struct reload rl;
 
     FILE *out;
     bool failed; /* an error ended the run: the store run is not finished */
@@ -191,7 +215,9 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
     return TA_OK;
 }
 
-static void reload_intel(struct ta_pipeline *p);
+static void reload_start(struct ta_pipeline *p);
+static void reload_finish(struct ta_pipeline *p);
+static void reload_abandon(struct ta_pipeline *p);
 static void on_tick(void *ud);
 
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
@@ -265,34 +291,56 @@ static const char *intel_path(const struct ta_pipeline_opts *o)
     return o->intel_db != NULL ? o->intel_db : o->db;
 }
 
-static ta_err intel_load(struct ta_pipeline *p, const struct ta_intel_index_opts *io,
-                         struct intel_state *s, struct ta_pipeline_error *err)
+/* Open the indicators at path and their index. No notices: a reload's
+ * builder thread runs it. */
+static ta_err intel_build(const char *path, const struct ta_intel_index_opts *io,
+                          struct intel_state *s, struct ta_intel_cache_info *ci, char *msg,
+                          size_t msglen)
 {
     char e[256];
     memset(s, 0, sizeof(*s));
-    ta_err te = ta_intel_db_open(intel_path(p->o), &s->db, e, sizeof(e));
-    if (te != TA_OK)
-        return fail(err, te, false, "%s: %s", p->o->name, e);
+    memset(ci, 0, sizeof(*ci));
+    ta_err te = ta_intel_db_open(path, &s->db, e, sizeof(e));
+    if (te != TA_OK) {
+        snprintf(msg, msglen, "%s", e);
+        return te;
+    }
     /* Start and reload map the index cached beside the database when the
      * indicators and options are those it was built from. */
-    struct ta_intel_cache_info ci;
-    te = ta_intel_index_open(s->db, io, NULL, &s->idx, &ci);
-    if (te == TA_OK && !ci.hit && ci.write_err != TA_OK && ci.path[0] != '\0' && !p->cache_said) {
-        char text[4400];
-        snprintf(text, sizeof(text),
-                 "%s: cannot write the intel index cache %s (%s); the index is built in memory "
-                 "at each start",
-                 p->o->name, ci.path, ci.write_errno != 0 ? strerror(ci.write_errno) : "?");
-        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
-        p->cache_said = true;
-    }
+    te = ta_intel_index_open(s->db, io, NULL, &s->idx, ci);
     if (te == TA_OK)
         te = ta_detect_intel_adapter_new(s->db, s->idx, &s->ad);
     if (te != TA_OK) {
         intel_release(s);
-        return fail(err, te, false, "%s: cannot load the indicators from %s (or an allow file): %s",
-                    p->o->name, intel_path(p->o), ta_strerror(te));
+        snprintf(msg, msglen, "cannot load the indicators from %s (or an allow file): %s", path,
+                 ta_strerror(te));
     }
+    return te;
+}
+
+/* Say once that the index cache could not be written. */
+static void cache_note(struct ta_pipeline *p, const struct ta_intel_cache_info *ci)
+{
+    if (ci->hit || ci->write_err == TA_OK || ci->path[0] == '\0' || p->cache_said)
+        return;
+    char text[4400];
+    snprintf(text, sizeof(text),
+             "%s: cannot write the intel index cache %s (%s); the index is built in memory "
+             "at each start",
+             p->o->name, ci->path, ci->write_errno != 0 ? strerror(ci->write_errno) : "?");
+    notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+    p->cache_said = true;
+}
+
+static ta_err intel_load(struct ta_pipeline *p, const struct ta_intel_index_opts *io,
+                         struct intel_state *s, struct ta_pipeline_error *err)
+{
+    struct ta_intel_cache_info ci;
+    char msg[TA_PIPELINE_ERRLEN - 64];
+    ta_err te = intel_build(intel_path(p->o), io, s, &ci, msg, sizeof(msg));
+    if (te != TA_OK)
+        return fail(err, te, false, "%s: %s", p->o->name, msg);
+    cache_note(p, &ci);
     return TA_OK;
 }
 
@@ -968,36 +1016,95 @@ static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
     return ret;
 }
 
-static void reload_intel(struct ta_pipeline *p)
+static void *reload_main(void *arg)
 {
-    p->intel_reloads++;
-    struct intel_state fresh;
-    struct ta_intel_index_opts io = p->o->intel;
-    io.allow_files = p->allow;
-    struct ta_pipeline_error rerr;
-    if (intel_load(p, &io, &fresh, &rerr) != TA_OK) {
-        notice(p, TA_PIPELINE_NOTE_ERROR, rerr.msg, 0, 0);
+    struct reload *r = arg;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r->err = intel_build(r->path, &r->io, &r->fresh, &r->ci, r->msg, sizeof(r->msg));
+    r->secs = since(&t0);
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+/* SIGHUP: start building the new index; during a build, build once more
+ * when it ends (the intel may have changed after it was read). */
+static void reload_start(struct ta_pipeline *p)
+{
+    struct reload *r = &p->rl;
+    if (r->running) {
+        r->again = true;
         return;
     }
-    ta_detect_intel_adapter_ops(fresh.ad, &p->iops);
-    ta_detector_set_intel(p->det, &p->iops);
-    intel_release(&p->intel);
-    p->intel = fresh;
-    struct ta_intel_index_stats ist;
-    ta_intel_index_stats(p->intel.idx, &ist);
-    intel_note_loaded(p, ist.entries);
-    if (p->store != NULL) {
-        /* The run lists the intel it matches with now. */
-        struct vbuf iv = {.n = 0};
-        iv.s[0] = '\0';
-        intel_version(p->intel.db, &iv);
-        char ts[TA_TS_STRLEN];
-        vbuf_add(&iv, "; reloaded %s",
-                 ta_time_format((ta_time_us)time(NULL) * 1000000u, ts, sizeof(ts)));
-        if (ta_store_run_set_intel_version(p->store, iv.s) != TA_OK)
-            notice(p, TA_PIPELINE_NOTE_ERROR, ta_store_errmsg(p->store), 0, 0);
+    r->path = intel_path(p->o);
+    r->io = p->o->intel;
+    r->io.allow_files = p->allow;
+    r->err = TA_OK;
+    r->msg[0] = '\0';
+    atomic_store(&r->done, false);
+    int e = pthread_create(&r->th, NULL, reload_main, r);
+    if (e != 0) {
+        char text[256];
+        snprintf(text, sizeof(text), "%s: cannot start the intel reload: %s", p->o->name,
+                 strerror(e));
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+        return;
     }
-    notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, intel_path(p->o), 0, 0);
+    r->running = true;
+    notice(p, TA_PIPELINE_NOTE_INTEL_RELOADING, r->path, 0, 0);
+}
+
+/* The run ends during a build: wait for it and drop what it built. */
+static void reload_abandon(struct ta_pipeline *p)
+{
+    if (!p->rl.running)
+        return;
+    pthread_join(p->rl.th, NULL);
+    p->rl.running = false;
+    intel_release(&p->rl.fresh);
+}
+
+/* At a tick, on the capture thread: swap in a finished build's index. */
+static void reload_finish(struct ta_pipeline *p)
+{
+    struct reload *r = &p->rl;
+    if (!r->running || !atomic_load(&r->done))
+        return;
+    pthread_join(r->th, NULL);
+    r->running = false;
+    p->intel_reloads++;
+    if (r->err != TA_OK) {
+        char text[TA_PIPELINE_ERRLEN];
+        snprintf(text, sizeof(text), "%s: %s", p->o->name, r->msg);
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+    } else {
+        cache_note(p, &r->ci);
+        struct intel_state fresh = r->fresh;
+        memset(&r->fresh, 0, sizeof(r->fresh));
+        ta_detect_intel_adapter_ops(fresh.ad, &p->iops);
+        ta_detector_set_intel(p->det, &p->iops);
+        intel_release(&p->intel);
+        p->intel = fresh;
+        struct ta_intel_index_stats ist;
+        ta_intel_index_stats(p->intel.idx, &ist);
+        intel_note_loaded(p, ist.entries);
+        if (p->store != NULL) {
+            /* The run lists the intel it matches with now. */
+            struct vbuf iv = {.n = 0};
+            iv.s[0] = '\0';
+            intel_version(p->intel.db, &iv);
+            char ts[TA_TS_STRLEN];
+            vbuf_add(&iv, "; reloaded %s",
+                     ta_time_format((ta_time_us)time(NULL) * 1000000u, ts, sizeof(ts)));
+            if (ta_store_run_set_intel_version(p->store, iv.s) != TA_OK)
+                notice(p, TA_PIPELINE_NOTE_ERROR, ta_store_errmsg(p->store), 0, 0);
+        }
+        notice(p, TA_PIPELINE_NOTE_INTEL_RELOADED, intel_path(p->o), r->secs, 0);
+    }
+    if (r->again) {
+        r->again = false;
+        reload_start(p);
+    }
 }
 
 /* SIGHUP: reopen the output in append mode (logrotate moved it away). */
@@ -1120,11 +1227,12 @@ static void on_tick(void *ud)
         else
             ta_engine_advance(p->e, t);
     }
+    reload_finish(p);
     /* SIGHUP: analyze reloads its intel; both reopen their output for logrotate. */
     if (p->hup) {
         p->hup = 0;
         if (p->analyze && p->with_intel)
-            reload_intel(p);
+            reload_start(p);
         reopen_output(p);
     }
     uint64_t ms = mono_ms();
@@ -1261,6 +1369,7 @@ void ta_pipeline_free(struct ta_pipeline *p)
 {
     if (p == NULL)
         return;
+    reload_abandon(p);
     ta__metrics_close(p->metrics);
     ta__workers_free(p->ws);
     ta_store_close(p->store);

@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         memcpy(line, s + i, n);
         ta__intel_fetch_header_line(&h, line, n);
-        if (n >= 5 && memcmp(line, "HTTP/", 5) == 0 && (h.etag[0] != '\0' || h.last_modified[0] != '\0'))
+        if (n >= 5 && memcmp(line, "HTTP/", 5) == 0 &&
+            (h.etag[0] != '\0' || h.last_modified[0] != '\0'))
             abort();
         free(line);
         check_value(h.etag, sizeof(h.etag));
