@@ -253,14 +253,14 @@ class Checks(unittest.TestCase):
         # 2 of 2 found are true (precision 1), 2 of 3 true ones found (recall 0.667).
         self.passes(self.join(name="b", precision=1, recall=0.6))
         self.assertEqual(self.notes, ["note: b: precision 1.000 recall 0.667 (2/0/1)"])
-        self.fails(self.join(recall=0.7), "recall 0.667 below 0.7")
+        self.fails(self.join(recall=0.7), "recall 0.667 (2 of 3) below 0.7")
         wide = self.join(precision=0.7)
         wide["filter"] = {}
-        self.fails(wide, "precision 0.667 below 0.7")
+        self.fails(wide, "precision 0.667 (2 of 3) below 0.7")
         # Keys compare as JSON: the CSV's "443" is not 443.
         csvj = self.join(recall=0.5)
         csvj["join"]["truth"] = {"file": "feed.csv", "format": "csv", "key": ["ip", "port"]}
-        self.fails(csvj, "recall 0.000")
+        self.fails(csvj, "recall 0.000 (0 of 2)")
 
     def test_same_as(self):
         with open(os.path.join(self.w, "ev2.json"), "w") as f:

@@ -391,9 +391,11 @@ class Case:
             for k in fn:
                 print("false negative: %s" % list(k))
             if p < j.get("precision", 0):
-                self.errors.append("%s: precision %.3f below %s" % (name, p, j["precision"]))
+                self.errors.append("%s: precision %.3f (%d of %d) below %s" % (
+                    name, p, tp, tp + len(fp), j["precision"]))
             if r < j.get("recall", 0):
-                self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
+                self.errors.append("%s: recall %.3f (%d of %d) below %s" % (
+                    name, r, tp_truth, tp_truth + len(fn), j["recall"]))
             return
         expect = j.get("expect", "equal")
         if expect not in ("equal", "subset", "superset", "disjoint"):
