@@ -299,13 +299,15 @@ class Checks(unittest.TestCase):
         j["join"]["truth"] = {"file": "alt.json", "format": "json", "key": ["host", "ports"],
                               "alternatives": ["ports"]}
         self.passes(j)
-        self.assertEqual(self.notes, ["note: ev.json {\"dest_port\": 443}: 2 keys found in alt.json"])
+        self.assertEqual(self.notes,
+                         ["note: ev.json {\"dest_port\": 443}: 2 keys found in alt.json"])
         # 10.0.0.1:80 is none of the alternatives; 10.0.0.2 on 8443 only is not found.
         wide = json.loads(json.dumps(j))
         wide["filter"] = {}
         self.fails(wide, "\"10.0.0.1\"', '80'] not in alt.json")
         with open(os.path.join(self.w, "alt.json"), "w") as f:
-            json.dump([{"host": "10.0.0.2", "ports": [8443]}, {"host": "10.0.0.3", "ports": [443]}], f)
+            json.dump([{"host": "10.0.0.2", "ports": [8443]},
+                       {"host": "10.0.0.3", "ports": [443]}], f)
         self.fails(j, "missing")
         j["join"]["expect"] = "disjoint"
         self.fails(j, "10.0.0.3")
@@ -330,7 +332,8 @@ class Checks(unittest.TestCase):
         # In a comparison's other source too.
         self.both({"file": "ev.json", "filter": {"dest_port": 80},
                    "same-as": {"file": "s1/ev.json", "exclude": good["exclude"]}},
-                  {"file": "ev.json", "same-as": {"file": "s1/ev.json", "exclude": good["exclude"]}},
+                  {"file": "ev.json",
+                   "same-as": {"file": "s1/ev.json", "exclude": good["exclude"]}},
                   "only here")
 
     def test_share(self):
