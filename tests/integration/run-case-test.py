@@ -451,6 +451,16 @@ class WholeCase(unittest.TestCase):
             self.assertIn("outcome each/b/z.pcap/cat: no stdout line", out)
             code, out = self.run_case(body.replace("each/**/cat", "each/**/dog") % (2, "true"))
             self.assertIn("outcome each/**/dog: not recorded", out)
+        # The files the input wrote, and outcomes recorded by the input.
+        body = ("input: |\n  mkdir g; echo 1 >g/a.txt; echo 22 >g/b.txt\n  outcome mk true\n"
+                "each: {under: work, files: [g/*.txt], min: 2, command: 'wc -c <\"$IN\" >n'}\n"
+                "outcomes: {mk: {exit: 0}}\n"
+                "checks: [{file: each/g/*/n, format: lines, count: 2, "
+                "match: {line: {re: '^%s$'}}}]\n")
+        self.assertEqual(self.run_case(body % "[23]")[0], 0)
+        code, out = self.run_case(body % "2")
+        self.assertEqual(code, 1)
+        self.assertIn('each/g/*/n record 2: line is "3"', out)
 
     def test_nothing_checked_command_failing_requirement_missing(self):
         self.assertEqual(self.run_case("command: 'true'\n")[0], 1)
