@@ -100,7 +100,7 @@ class Checks(unittest.TestCase):
     def test_missing_or_bad_file(self):
         self.fails({"file": "nothing.json", "count": 0}, "not written")
         self.fails({"file": "ev.json", "format": "json", "count": 0}, "Extra data")
-        self.fails({"file": "ev.json", "format": "yaml", "count": 0}, "unknown format")
+        self.fails({"file": "ev.json", "format": "xml", "count": 0}, "unknown format")
 
     def test_list_index_and_whole_record(self):
         self.both({"file": "ev.json", "filter": {"md.kind.0": "c2"}, "count": 1},
@@ -143,6 +143,12 @@ class Checks(unittest.TestCase):
         self.both({"file": "truth.json", "format": "json", "path": "beacon", "count": 3},
                   {"file": "truth.json", "format": "json", "path": "beacon", "count": 2})
         self.fails({"file": "truth.json", "format": "json", "path": "nope", "count": 0}, "has no")
+        # YAML, as a table written by hand (JSON is YAML too).
+        self.both({"file": "truth.json", "format": "yaml", "path": "beacon", "count": 3,
+                   "match": {"port": {"min": 443}}},
+                  {"file": "truth.json", "format": "yaml", "path": "beacon", "count": 3,
+                   "match": {"port": 443}}, "port is 8080")
+        self.fails({"file": "ev.json", "format": "yaml", "count": 1}, "expected '<document start>'")
         self.both({"file": "feed.csv", "format": "csv", "filter": {"ip": "10.0.0.2"},
                    "match": {"port": "443"}, "count": 1},
                   {"file": "feed.csv", "format": "csv", "match": {"port": 443}})
@@ -247,14 +253,14 @@ class Checks(unittest.TestCase):
         # 2 of 2 found are true (precision 1), 2 of 3 true ones found (recall 0.667).
         self.passes(self.join(name="b", precision=1, recall=0.6))
         self.assertEqual(self.notes, ["note: b: precision 1.000 recall 0.667 (2/0/1)"])
-        self.fails(self.join(recall=0.7), "recall 0.667 below 0.7")
+        self.fails(self.join(recall=0.7), "recall 0.667 (2 of 3) below 0.7")
         wide = self.join(precision=0.7)
         wide["filter"] = {}
-        self.fails(wide, "precision 0.667 below 0.7")
+        self.fails(wide, "precision 0.667 (2 of 3) below 0.7")
         # Keys compare as JSON: the CSV's "443" is not 443.
         csvj = self.join(recall=0.5)
         csvj["join"]["truth"] = {"file": "feed.csv", "format": "csv", "key": ["ip", "port"]}
-        self.fails(csvj, "recall 0.000")
+        self.fails(csvj, "recall 0.000 (0 of 2)")
 
     def test_same_as(self):
         with open(os.path.join(self.w, "ev2.json"), "w") as f:
@@ -283,6 +289,72 @@ class Checks(unittest.TestCase):
         self.both({"file": "ev.json", "same-as": {"file": "s1/ev.json", "fields": ["src_ip", "n"]}},
                   {"file": "ev.json", "filter": {"n": 3},
                    "same-as": {"file": "s1/ev.json", "fields": ["src_ip", "n"]}})
+
+    def test_join_alternatives(self):
+        # Each truth record is found by any one of its listed ports.
+        with open(os.path.join(self.w, "alt.json"), "w") as f:
+            json.dump([{"host": "10.0.0.2", "ports": [8443, 443]},
+                       {"host": "10.0.0.3", "ports": [443]}], f)
+        j = self.join(expect="equal")
+        j["join"]["truth"] = {"file": "alt.json", "format": "json", "key": ["host", "ports"],
+                              "alternatives": ["ports"]}
+        self.passes(j)
+        self.assertEqual(self.notes,
+                         ["note: ev.json {\"dest_port\": 443}: 2 keys found in alt.json"])
+        # 10.0.0.1:80 is none of the alternatives; 10.0.0.2 on 8443 only is not found.
+        wide = json.loads(json.dumps(j))
+        wide["filter"] = {}
+        self.fails(wide, "\"10.0.0.1\"', '80'] not in alt.json")
+        with open(os.path.join(self.w, "alt.json"), "w") as f:
+            json.dump([{"host": "10.0.0.2", "ports": [8443]},
+                       {"host": "10.0.0.3", "ports": [443]}], f)
+        self.fails(j, "missing")
+        j["join"]["expect"] = "disjoint"
+        self.fails(j, "10.0.0.3")
+        pr = self.join(recall=0.5)
+        pr["join"]["truth"] = j["join"]["truth"]
+        self.passes(pr)
+        self.assertIn("precision 0.500 recall 0.500 (1/1/1)", self.notes[0])
+        pr["join"]["multiset"] = True
+        self.fails(pr, "not a multiset")
+
+    def test_exclude(self):
+        # The records whose key another source holds are left out, and counted.
+        good = {"file": "ev.json", "exclude": {"file": "truth.json", "format": "json",
+                                               "path": "beacon", "key": ["port"],
+                                               "as": ["dest_port"], "why": "port in the truth"},
+                "count": 1, "match": {"dest_port": 80}}
+        self.passes(good)
+        self.assertEqual(self.notes, ["note: ev.json: 2 of 3 records excluded (port in the truth)"])
+        bad = json.loads(json.dumps(good))
+        bad["exclude"]["filter"] = {"port": 8080}
+        self.fails(bad, "3 records")
+        # In a comparison's other source too.
+        self.both({"file": "ev.json", "filter": {"dest_port": 80},
+                   "same-as": {"file": "s1/ev.json", "exclude": good["exclude"]}},
+                  {"file": "ev.json",
+                   "same-as": {"file": "s1/ev.json", "exclude": good["exclude"]}},
+                  "only here")
+
+    def test_share(self):
+        self.both({"file": "ev.json", "share": {"where": {"ok": True}, "min": 0.6, "name": "ok"}},
+                  {"file": "ev.json", "share": {"where": {"ok": True}, "min": 0.7}},
+                  "2 of 3 records match")
+        self.assertEqual(self.notes, ["note: ev.json: 2/3 (66.67%)"])
+        self.errors({"file": "ev.json", "share": {"where": {"ok": True}, "min": 0.6, "name": "ok"}})
+        self.assertEqual(self.notes, ["note: ok: 2/3 (66.67%)"])
+        # Without min, every record; no record at all is no agreement.
+        self.both({"file": "ev.json", "share": {"where": {"sig": {"re": "requests$"}}}},
+                  {"file": "ev.json", "share": {"where": {"ok": True}}}, '"n": 7')
+        self.fails({"file": "ev.json", "filter": {"n": 99}, "share": {"where": {"ok": True}}},
+                   "0 of 0")
+
+    def test_recursive_glob(self):
+        os.makedirs(os.path.join(self.w, "each", "a", "b"))
+        with open(os.path.join(self.w, "each", "a", "b", "ev.json"), "w") as f:
+            f.write(json.dumps(EVENTS[0]) + "\n")
+        self.both({"file": "each/**/ev.json", "count": 1, "match": {"_dir": "each/a/b"}},
+                  {"file": "each/*/ev.json", "count": 1}, "not written")
 
 
 class WholeCase(unittest.TestCase):
@@ -349,6 +421,46 @@ class WholeCase(unittest.TestCase):
             code, out = self.run_case(cmd + wrong)
             self.assertEqual(code, 1, wrong)
             self.assertIn(text, out)
+
+    def test_each(self):
+        with tempfile.TemporaryDirectory() as shared, unittest.mock.patch.dict(
+                os.environ, {"TA_SHARED_DATA": shared}):
+            for rel in ("a/x.pcap", "a/holdout/y.pcap", "b/z.pcap", "b/z.txt"):
+                os.makedirs(os.path.join(shared, os.path.dirname(rel)), exist_ok=True)
+                with open(os.path.join(shared, rel), "w") as f:
+                    f.write(rel + "\n")
+            body = ("each:\n  files: ['**/*.pcap']\n  exclude: ['*/holdout/*']\n  min: %d\n"
+                    "  command: |\n    echo \"each/$REL\" >dir.txt; echo \"$REL\" >rel.txt\n"
+                    "    outcome cat cat \"$IN\"\n    %s\n"
+                    "command: cat each/*/*/rel.txt >all.txt\n"
+                    "checks:\n  - {file: each/**/dir.txt, format: lines, count: 2,\n"
+                    "     equal: [[line, _dir]]}\n"
+                    "  - {file: each.txt, format: lines, count: 2}\n"
+                    "outcomes:\n  'each/**/cat': {exit: 0, stdout: '^[ab]/[xz].pcap$'}\n")
+            code, out = self.run_case(body % (2, "true"), {"all.txt": "a/x.pcap\nb/z.pcap\n"})
+            self.assertEqual((code, out), (0, ""))
+            # Too few inputs, a run failing, an outcome not as stated.
+            code, out = self.run_case(body % (3, "true"))
+            self.assertEqual(code, 1)
+            self.assertIn("each: 2 files match ['**/*.pcap'], want at least 3", out)
+            code, out = self.run_case(body % (2, "[[ $REL != b/* ]]"))
+            self.assertEqual(code, 1)
+            self.assertIn("FAIL: each: b/z.pcap: command exited 1", out)
+            code, out = self.run_case(body.replace("^[ab]", "^a") % (2, "true"))
+            self.assertEqual(code, 1)
+            self.assertIn("outcome each/b/z.pcap/cat: no stdout line", out)
+            code, out = self.run_case(body.replace("each/**/cat", "each/**/dog") % (2, "true"))
+            self.assertIn("outcome each/**/dog: not recorded", out)
+        # The files the input wrote, and outcomes recorded by the input.
+        body = ("input: |\n  mkdir g; echo 1 >g/a.txt; echo 22 >g/b.txt\n  outcome mk true\n"
+                "each: {under: work, files: [g/*.txt], min: 2, command: 'wc -c <\"$IN\" >n'}\n"
+                "outcomes: {mk: {exit: 0}}\n"
+                "checks: [{file: each/g/*/n, format: lines, count: 2, "
+                "match: {line: {re: '^%s$'}}}]\n")
+        self.assertEqual(self.run_case(body % "[23]")[0], 0)
+        code, out = self.run_case(body % "2")
+        self.assertEqual(code, 1)
+        self.assertIn('each/g/*/n record 2: line is "3"', out)
 
     def test_nothing_checked_command_failing_requirement_missing(self):
         self.assertEqual(self.run_case("command: 'true'\n")[0], 1)

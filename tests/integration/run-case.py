@@ -9,10 +9,13 @@ Uses $TA_BIN, $TA_GEN and $TA_SHARED_DATA like the integration scripts.
 The checks are tested by tests/integration/run-case-test.py.
 """
 import collections
+import concurrent.futures
 import copy
 import csv
+import fnmatch
 import glob
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -150,7 +153,7 @@ class Case:
         """The records of a source: `file` (a glob, matched in sorted order),
         `format`, `path`, `columns`, then `filter`."""
         fmt = src.get("format", "jsonl")
-        names = sorted(glob.glob(os.path.join(self.work, src["file"])))
+        names = sorted(glob.glob(os.path.join(self.work, src["file"]), recursive=True))
         if not names:
             raise CaseError("%s: not written" % src["file"])
         flt = [(k, self.predicate(v)) for k, v in src.get("filter", {}).items()]
@@ -166,8 +169,17 @@ class Case:
                             break
                     else:
                         recs.append(r)
-            except ValueError as e:
+            except (ValueError, yaml.YAMLError) as e:
                 raise CaseError("%s: %s" % (rel, e))
+        if "exclude" in src:
+            # Stated exclusions: the records whose key another source holds
+            # (a tunnel's flows, a fragmented 5-tuple) are left out, and counted.
+            x = src["exclude"]
+            drop_keys = {key(r, x["key"]) for r in self.load(x)}
+            kept = [r for r in recs if key(r, x.get("as", x["key"])) not in drop_keys]
+            self.notes.append("note: %s: %d of %d records excluded (%s)" % (
+                src["file"], len(recs) - len(kept), len(recs), x.get("why", x["file"])))
+            recs = kept
         return recs
 
     def predicate(self, b):
@@ -184,8 +196,8 @@ class Case:
         with open(name, encoding="utf-8") as f:
             if fmt == "jsonl":
                 yield from (json.loads(line) for line in f if line.strip())
-            elif fmt == "json":
-                doc = json.load(f)
+            elif fmt in ("json", "yaml"):
+                doc = json.load(f) if fmt == "json" else yaml.safe_load(f)
                 if "path" in src:
                     doc = get(doc, src["path"])
                     if doc is MISSING:
@@ -255,6 +267,8 @@ class Case:
             for k, n in sorted(seen.items()):
                 if n > 1:
                     err("%s: %d records with %s = %s" % (what, n, c["unique"], list(k)))
+        if "share" in c:
+            self.check_share(c["share"], what, sel)
         if "groups" in c:
             self.check_groups(c["groups"], what, sel)
         if "join" in c:
@@ -266,18 +280,32 @@ class Case:
         """What `outcome NAME ...` recorded: the exit status; with `stderr`,
         exactly one stderr line, which the regular expression finds; with
         `stdout`, a stdout line it finds; without, on a failure, nothing on
-        stdout."""
+        stdout. A NAME with a folder (each/**/observe) is every outcome the
+        `each` commands recorded under that glob."""
+        folder, _, base = name.rpartition("/")
+        if folder:
+            rcs = sorted(glob.glob(os.path.join(self.work, folder, "outcomes", base + ".rc"),
+                                   recursive=True))
+            if not rcs:
+                self.errors.append("outcome %s: not recorded (outcome %s ARGS...)" % (name, base))
+            for rc in rcs:
+                d = os.path.dirname(os.path.dirname(rc))
+                self.outcome_in(d, base, o, os.path.relpath(d, self.work) + "/" + base)
+            return
+        self.outcome_in(self.work, name, o, name)
+
+    def outcome_in(self, folder, name, o, label):
         files = {}
         for ext in ("rc", "out", "err"):
             try:
-                with open(os.path.join(self.work, "outcomes", "%s.%s" % (name, ext)),
+                with open(os.path.join(folder, "outcomes", "%s.%s" % (name, ext)),
                           encoding="utf-8", errors="replace") as f:
                     files[ext] = f.read()
             except OSError:
-                self.errors.append("outcome %s: not recorded (outcome %s ARGS...)" % (name, name))
+                self.errors.append("outcome %s: not recorded (outcome %s ARGS...)" % (label, name))
                 return
         rc, out, err = int(files["rc"]), files["out"], files["err"].splitlines()
-        what = "outcome %s" % name
+        what = "outcome %s" % label
         if rc != o["exit"]:
             self.errors.append("%s: exit %d, want %d; stderr: %s" % (what, rc, o["exit"],
                                                                    " | ".join(err)[:300]))
@@ -291,6 +319,20 @@ class Case:
             self.errors.append("%s: no stdout line has %r: %s" % (what, o["stdout"], out[:300]))
         if o["exit"] != 0 and "stdout" not in o and out:
             self.errors.append("%s: wrote to stdout on error: %s" % (what, out[:300]))
+
+    def check_share(self, s, what, sel):
+        """At least `min` (a fraction, 1 when absent) of the selected records
+        match `where`, as an agreement rate with an oracle: printed as
+        note: NAME: A/T (P%); the records that do not match are shown."""
+        where = [(k, self.predicate(v)) for k, v in s["where"].items()]
+        off = [e for e in sel if not all(p(get(e, k)) for k, p in where)]
+        n, t = len(sel) - len(off), len(sel)
+        self.notes.append("note: %s: %d/%d (%.2f%%)" % (s.get("name", what), n, t,
+                                                       100.0 * n / t if t else 0.0))
+        if not t or n < s.get("min", 1) * t:
+            self.errors.append("%s: %d of %d records match %s, want at least %s%s" % (
+                what, n, t, json.dumps(s["where"]), s.get("min", 1),
+                "".join("\n    " + json.dumps(e, sort_keys=True)[:300] for e in off[:5])))
 
     def check_groups(self, g, what, sel):
         groups = {}
@@ -317,16 +359,31 @@ class Case:
         printed as a note. Keys are a set, or with multiset a key n times in
         the truth needs n records."""
         truth = self.load(j["truth"])
+        tkey, alts = j["truth"].get("key", j["key"]), j["truth"].get("alternatives", [])
         got = collections.Counter(key(e, j["key"]) for e in sel)
-        want = collections.Counter(key(t, j["truth"].get("key", j["key"])) for t in truth)
-        if not j.get("multiset"):
-            got, want = collections.Counter(set(got)), collections.Counter(set(want))
-        tp = sum((got & want).values())
-        fp, fn = sorted((got - want).elements()), sorted((want - got).elements())
+        if alts:
+            if j.get("multiset"):
+                raise CaseError("join: alternatives are keys of a set, not a multiset")
+            # A truth record whose `alternatives` fields hold lists is found by
+            # any one of its keys (an expectation met by any of its indicators).
+            cands = [alternatives(t, tkey, alts) for t in truth]
+            found = set(got)
+            every = set().union(*cands)
+            tp, tp_truth = len(found & every), sum(1 for c in cands if c & found)
+            fp = sorted(found - every)
+            fn = sorted(key(t, tkey) for t, c in zip(truth, cands) if not c & found)
+            matched = sorted(found & every)
+        else:
+            want = collections.Counter(key(t, tkey) for t in truth)
+            if not j.get("multiset"):
+                got, want = collections.Counter(set(got)), collections.Counter(set(want))
+            tp = tp_truth = sum((got & want).values())
+            fp, fn = sorted((got - want).elements()), sorted((want - got).elements())
+            matched = sorted((got & want).elements())
         name, tname = j.get("name", what), j["truth"]["file"]
         if "precision" in j or "recall" in j:
             p = tp / (tp + len(fp)) if tp + len(fp) else 0.0
-            r = tp / (tp + len(fn)) if tp + len(fn) else 0.0
+            r = tp_truth / (tp_truth + len(fn)) if tp_truth + len(fn) else 0.0
             self.notes.append("note: %s: precision %.3f recall %.3f (%d/%d/%d)" % (
                 name, p, r, tp, len(fp), len(fn)))
             for k in fp:
@@ -334,15 +391,17 @@ class Case:
             for k in fn:
                 print("false negative: %s" % list(k))
             if p < j.get("precision", 0):
-                self.errors.append("%s: precision %.3f below %s" % (name, p, j["precision"]))
+                self.errors.append("%s: precision %.3f (%d of %d) below %s" % (
+                    name, p, tp, tp + len(fp), j["precision"]))
             if r < j.get("recall", 0):
-                self.errors.append("%s: recall %.3f below %s" % (name, r, j["recall"]))
+                self.errors.append("%s: recall %.3f (%d of %d) below %s" % (
+                    name, r, tp_truth, tp_truth + len(fn), j["recall"]))
             return
         expect = j.get("expect", "equal")
         if expect not in ("equal", "subset", "superset", "disjoint"):
             raise CaseError("join: unknown expect %r" % expect)
         if expect == "disjoint":
-            for k in sorted((got & want).elements()):
+            for k in matched:
                 self.errors.append("%s: %s is in %s" % (name, list(k), tname))
             return
         if expect in ("equal", "subset"):
@@ -392,6 +451,18 @@ def key(rec, fields):
                  else "(absent)" for f in fields)
 
 
+def alternatives(rec, fields, alts):
+    """The keys a record stands for: one per combination of the items of its
+    list-valued `alts` fields (a value that is not a list is one item)."""
+    parts = []
+    for f in fields:
+        v = get(rec, f)
+        items = v if f in alts and isinstance(v, list) else [v]
+        parts.append([json.dumps(x, sort_keys=True) if x is not MISSING else "(absent)"
+                      for x in items])
+    return set(itertools.product(*parts))
+
+
 def drop(rec, path):
     """Remove a dotted path from nested objects (nothing when absent)."""
     if not isinstance(rec, dict):
@@ -428,6 +499,47 @@ def run_script(script, work, env, what):
         print("FAIL: %s exited %d" % (what, p.returncode))
         return False, p.stdout
     return True, p.stdout
+
+
+def run_each(each, work, env):
+    """`each`: the command once per input file, in its own folder
+    each/<the file's path>/ (so its records' _dir names the input), with $IN
+    the file and $REL its path under the root; `jobs` at a time. The inputs
+    are listed in each.txt. Returns whether every run exited 0."""
+    root = env["TA_SHARED_DATA"] if each.get("under", "shared") == "shared" else work
+    found = set()
+    for g in each["files"]:
+        found.update(f for f in glob.glob(os.path.join(root, g), recursive=True)
+                     if os.path.isfile(f))
+    rels = sorted(os.path.relpath(f, root) for f in found)
+    rels = [r for r in rels if not any(fnmatch.fnmatch(r, x) for x in each.get("exclude", []))]
+    with open(os.path.join(work, "each.txt"), "w", encoding="utf-8") as f:
+        f.writelines(r + "\n" for r in rels)
+    if len(rels) < each.get("min", 1):
+        print("FAIL: each: %d files match %s, want at least %d" % (
+            len(rels), each["files"], each.get("min", 1)))
+        return False
+
+    def one(rel):
+        d = os.path.join(work, "each", rel)
+        os.makedirs(d, exist_ok=True)
+        p = subprocess.run(["bash", "-euo", "pipefail", "-c", OUTCOME_FN + each["command"]],
+                           cwd=d, env=dict(env, IN=os.path.join(root, rel), REL=rel),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return rel, p.returncode, p.stdout
+
+    jobs = int(each.get("jobs", os.environ.get("TA_JOBS", "2")))
+    ok = True
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+        for rel, code, out in pool.map(one, rels):
+            for line in out.splitlines():
+                if line.startswith(("note:", "info:")):
+                    print("%s (%s)" % (line, rel))
+            if code != 0:
+                sys.stdout.write(out[-2000:])
+                print("FAIL: each: %s: command exited %d" % (rel, code))
+                ok = False
+    return ok
 
 
 def main():
@@ -472,16 +584,20 @@ def main():
         os.makedirs(work, exist_ok=True)
     else:
         work = tempfile.mkdtemp(prefix="ta-case-")
+    env["WORK"] = work  # for the `each` commands, which run in folders below it
     try:
         out = ""
         if not keep or args[1] == "--keep":
             if spec.get("input"):
-                ok, _ = run_script(spec["input"], work, env, "input")
+                ok, _ = run_script(OUTCOME_FN + spec["input"], work, env, "input")
                 if not ok:
                     return 1
-            ok, out = run_script(OUTCOME_FN + spec["command"], work, env, "command")
-            if not ok:
+            if "each" in spec and not run_each(spec["each"], work, env):
                 return 1
+            if spec.get("command"):
+                ok, out = run_script(OUTCOME_FN + spec["command"], work, env, "command")
+                if not ok:
+                    return 1
         run = Case(work)
         for c in spec.get("checks", []):
             run.check(c)

@@ -12,7 +12,10 @@ skipped (we emit the version 8 shapes). A check passes when the number of
 records matching all remaining keys equals `count`.
 
 Prints one line per failing check and "sv-checks: P/T passed (X%)".
-Usage: sv-checks.py SV_DIR OBSERVE_CMD...   (pcap appended to the command)
+Usage: sv-checks.py [--jsonl FILE] SV_DIR OBSERVE_CMD...   (pcap appended to the command)
+With --jsonl, also writes each check to FILE as a record: test, kind (app:
+a dns/http/tls check; flow: a flow's app_proto), match, want (the count
+suricata-verify expects), got, pass.
 """
 import ipaddress
 import json
@@ -83,9 +86,14 @@ def version_ok(req):
 
 
 def main():
-    sv, cmd = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    jsonl = None
+    if args[:1] == ["--jsonl"]:
+        jsonl, args = args[1], args[2:]
+    sv, cmd = args[0], args[1:]
     total = passed = ftotal = fpassed = 0
     fails = []
+    results = []
     skipped = []
     for root, _dirs, files in sorted(os.walk(os.path.join(sv, "tests"))):
         if "test.yaml" not in files or "input.pcap" not in files:
@@ -135,6 +143,8 @@ def main():
                 if all((lambda fv: fv[0] and same(v, fv[1], k))(lookup(r, k))
                        for k, v in match.items()):
                     n += 1
+            results.append({"test": name, "kind": "flow" if is_flow else "app",
+                            "match": match, "want": count, "got": n, "pass": n == count})
             if n == count:
                 if is_flow:
                     fpassed += 1
@@ -144,6 +154,9 @@ def main():
                 fails.append(f"FAIL {name}: want {count} got {n}: {json.dumps(match)[:300]}")
     for f in skipped + fails:
         print(f)
+    if jsonl:
+        with open(jsonl, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, sort_keys=True) + "\n" for r in results)
     pct = 100.0 * passed / total if total else 0.0
     print(f"note: flow app_proto checks: {fpassed}/{ftotal} passed")
     print(f"sv-checks: {passed}/{total} passed ({pct:.1f}%)")

@@ -22,8 +22,11 @@ Known differences, each labelled "[known: ...]" where it is printed:
 Not counted as disagreement: a DNS message both sides reject (tshark marks it
 malformed, we count dns_malformed). Out of scope: DNS inside HTTP/2 (DoH).
 
-Usage: tshark-compare.py DIR OBSERVE_CMD...   (the pcap path is appended)
-Prints "tshark-compare: A/T agree (P%)" last; exit 1 if P < 99.5.
+Usage: tshark-compare.py [--jsonl FILE] DIR OBSERVE_CMD...   (the pcap path is appended)
+Prints "tshark-compare: A/T agree (P%)" last; exit 1 if P < 99.5. With
+--jsonl, also writes each comparison to FILE as a record (capture, what, key,
+tshark, threatatlas, agree, known: the known cause of a disagreement) and
+exits 0: the reader (tests/integration/proto-compat) states the floor.
 """
 import collections
 import ipaddress
@@ -132,7 +135,13 @@ def compare(path, cmd):
     agree = total = 0
     bad = []
     notes = []
+    recs = []
     name = "/".join(path.split("/")[-2:])
+
+    def result(what, k, i, x, y, ok, known=None):
+        """One comparison, as a record for --jsonl."""
+        recs.append({"what": what, "key": [*k, i], "tshark": x, "threatatlas": y, "agree": ok,
+                     "known": known})
 
     # ---- DNS: one record per message
     ts_dns = collections.defaultdict(list)
@@ -180,6 +189,7 @@ def compare(path, cmd):
                 # count it as dns_malformed without a record.
                 agree += 1
                 notes.append(f"{name}: dns {k}: both malformed (tshark frame {x['frame']})")
+                result("dns", k, i, x, y, True, "both malformed")
                 continue
             if x is not None and y is not None:
                 x2 = dict(x)
@@ -189,6 +199,7 @@ def compare(path, cmd):
                     x2["qname"] = "<root>"
                 if x2 == y:
                     agree += 1
+                    result("dns", k, i, x, y, True)
                     continue
             why = ""
             if y is None and x is not None and k[1] in (80, 443, 8080) or k[3] in (80, 443, 8080):
@@ -199,6 +210,7 @@ def compare(path, cmd):
                     **y, "qname": "", "frame": x["frame"]}:
                 why = " [known: binary label bytes; tshark and EVE render them differently]"
             bad.append(f"{name}: dns {k}: tshark={x} threatatlas={y}{why}")
+            result("dns", k, i, x, y, False, why[9:-1] or None)
 
     # ---- HTTP: requests and responses in order per connection
     def conn(s, sp, d, dp):
@@ -240,6 +252,7 @@ def compare(path, cmd):
                 # tshark shows no host when the header is absent; neither do we.
                 if x2 == y:
                     agree += 1
+                    result("http-request", k, i, x, y, True)
                     continue
             why = ""
             if x and y is None and x.get("gre"):
@@ -249,6 +262,7 @@ def compare(path, cmd):
             elif x and y and x["uri"].lower().startswith("http") and x["uri"] == y["uri"]:
                 why = " [known: absolute URI; we name the URI's host, tshark the Host header]"
             bad.append(f"{name}: http-request {k} #{i}: tshark={x} threatatlas={y}{why}")
+            result("http-request", k, i, x, y, False, why[9:-1] or None)
     for k in set(ts_resp) | set(ta_resp):
         a, b = ts_resp.get(k, []), ta_resp.get(k, [])
         for i in range(max(len(a), len(b))):
@@ -257,11 +271,13 @@ def compare(path, cmd):
             y = b[i] if i < len(b) else None
             if x is not None and x == y:
                 agree += 1
+                result("http-response", k, i, x, y, True)
                 continue
             why = ""
             if x is None and y is not None:
                 why = " [known: tshark shows a response only once its body is complete (cut by RST, gap or capture end)]"
             bad.append(f"{name}: http-response {k} #{i}: tshark={x} threatatlas={y}{why}")
+            result("http-response", k, i, x, y, False, why[9:-1] or None)
 
     # ---- TLS: one ClientHello per connection
     ts_tls = collections.defaultdict(list)
@@ -286,13 +302,19 @@ def compare(path, cmd):
             y = b[i] if i < len(b) else None
             if x is not None and x == y:
                 agree += 1
+                result("tls", k, i, x, y, True)
                 continue
             bad.append(f"{name}: tls {k} #{i}: tshark={x} threatatlas={y}")
-    return agree, total, bad + notes
+            result("tls", k, i, x, y, False)
+    return agree, total, bad + notes, recs
 
 
 def main():
-    root, cmd = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    jsonl = None
+    if args[:1] == ["--jsonl"]:
+        jsonl, args = args[1], args[2:]
+    root, cmd = args[0], args[1:]
     files = []
     for d, _dirs, fs in os.walk(root):
         if "/oracle" in d:
@@ -310,17 +332,23 @@ def main():
     allbad = []
     with multiprocessing.Pool(int(os.environ.get("TA_JOBS", "2"))) as pool:
         results = pool.starmap(compare, [(p, cmd) for p in files])
-    for p, (a, t, bad) in zip(files, results):
+    for p, (a, t, bad, _recs) in zip(files, results):
         A += a
         T += t
         allbad += [os.path.relpath(p, root).split("/")[0] + "/" + b for b in bad]
+    if jsonl:
+        with open(jsonl, "w", encoding="utf-8") as f:
+            for p, (_a, _t, _bad, recs) in zip(files, results):
+                for r in recs:
+                    f.write(json.dumps(dict(r, capture=os.path.relpath(p, root)),
+                                       sort_keys=True) + "\n")
     nd = sum(1 for b in allbad if "both malformed" not in b)
     for b in allbad:
         print("agree" if "both malformed" in b else "disagree", b[:400])
     pct = 100.0 * A / T if T else 100.0
     print(f"note: skipped {len(skipped)} NetFlow/IPFIX export captures (no dns/http/tls)")
     print(f"tshark-compare: {A}/{T} agree ({pct:.2f}%) over {len(files)} captures")
-    return 0 if pct >= 99.5 else 1
+    return 0 if pct >= 99.5 or jsonl else 1
 
 
 if __name__ == "__main__":

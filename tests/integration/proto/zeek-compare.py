@@ -9,7 +9,9 @@ issuer as sets of attribute=value pairs (Zeek writes RFC 2253 order, EVE
 writes certificate order). Baselines do not name their trace, so each log
 is matched to the trace whose connections it shares.
 
-Usage: zeek-compare.py ZEEK_DIR OBSERVE_CMD...   Prints "zeek-compare: A/T agree (P%)".
+Usage: zeek-compare.py [--jsonl FILE] ZEEK_DIR OBSERVE_CMD...
+Prints "zeek-compare: A/T agree (P%)"; with --jsonl, also writes each
+comparison to FILE as a record: log, trace, key, zeek, threatatlas, agree.
 """
 import collections
 import ipaddress
@@ -56,7 +58,16 @@ def dn_set(s):
 
 
 def main():
-    root, cmd = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    jsonl = None
+    if args[:1] == ["--jsonl"]:
+        jsonl, args = args[1], args[2:]
+    root, cmd = args[0], args[1:]
+    recs = []
+
+    def result(log, trace, k, w, g, ok):
+        recs.append({"log": os.path.relpath(log, root), "trace": os.path.relpath(trace, root),
+                     "key": list(k), "zeek": w, "threatatlas": g, "agree": ok})
     traces = []
     for d, _ds, fs in os.walk(root):
         for f in fs:
@@ -101,6 +112,7 @@ def main():
                     for i, w in enumerate(want[k]):
                         T += 1
                         g = got[k][i] if i < len(got[k]) else None
+                        result(p, best, k + (i,), w, g, g == w)
                         if g == w:
                             A += 1
                         else:
@@ -141,6 +153,8 @@ def main():
                 for k, w in want.items():
                     T += 1
                     g = got.get(k)
+                    result(p, best, k, w, g,
+                           g is not None and all(g.get(kk) == vv for kk, vv in w.items()))
                     if g is not None and all(g.get(kk) == vv for kk, vv in w.items()):
                         A += 1
                     else:
@@ -148,6 +162,9 @@ def main():
                                    f" zeek={w} threatatlas={g}")
     for b in bad:
         print("disagree", b[:500])
+    if jsonl:
+        with open(jsonl, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, sort_keys=True) + "\n" for r in recs)
     pct = 100.0 * A / T if T else 100.0
     print(f"zeek-compare: {A}/{T} agree ({pct:.2f}%)")
     return 0
