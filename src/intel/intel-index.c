@@ -933,15 +933,23 @@ static void bits_set(uint64_t *b, uint32_t lo, uint32_t hi)
  * checked). */
 static bool derive_tables(struct ta_intel_index *x)
 {
-    x->v4_any = calloc(V4_ANY_WORDS, sizeof(*x->v4_any));
+    /* Looked up at random by every lookup: on huge pages where the kernel
+     * gives them (see finish()). */
+    x->v4_any = aligned_alloc(HUGE_PAGE, V4_ANY_WORDS * sizeof(*x->v4_any));
     if (x->v4_any == NULL)
         return false;
+    madvise(x->v4_any, V4_ANY_WORDS * sizeof(*x->v4_any), MADV_HUGEPAGE);
+    memset(x->v4_any, 0, V4_ANY_WORDS * sizeof(*x->v4_any));
     for (size_t i = 0; i < x->nv4; i++)
         if (x->v4[i].val != 0)
             bits_set(x->v4_any, x->v4[i].start >> 8,
                      (i + 1 < x->nv4 ? x->v4[i + 1].start - 1 : UINT32_MAX) >> 8);
-    return ta_rtab4_build_pairs(&x->r4, x->v4, x->nv4) == TA_OK &&
-           ta_rtab6_build(&x->r6, x->v6_start, x->v6_ans, x->nv6) == TA_OK;
+    if (ta_rtab4_build_pairs(&x->r4, x->v4, x->nv4) != TA_OK ||
+        ta_rtab6_build(&x->r6, x->v6_start, x->v6_ans, x->nv6) != TA_OK)
+        return false;
+    size_t nd = (size_t)1 << TA_RTAB4_BITS, c = nd;
+    finish((void **)&x->r4.dir, &c, nd, sizeof(*x->r4.dir));
+    return true;
 }
 
 static bool build_ranges(struct builder *B)
@@ -1507,6 +1515,53 @@ static inline bool in_window(uint32_t at, uint32_t lo, uint32_t hi)
     return at == 0 || (at >= lo && at <= hi);
 }
 
+/* The entries of an answer's prefixes (after n matches already in out). A
+ * prefix whose window excludes the time has no entry to give: its entries
+ * are not read. */
+static inline size_t put_list(const struct ta_intel_index *x, const struct answer *A,
+                              uint32_t kinds, uint32_t at_s, struct ta_intel_match *out, size_t n,
+                              size_t max)
+{
+    if (A->n > 0 && n < max && in_window(at_s, A->wlo, A->whi))
+        n = put_entries(x, A->efirst, A->ecount, kinds, at_s, A->plen, false, out, n, max);
+    for (size_t i = 1; i < A->n && n < max; i++) {
+        const struct pfx *p = &x->lists[A->off + i - 1];
+        if ((p->kinds & kinds) && in_window(at_s, p->wlo, p->whi))
+            n = put_entries(x, p->efirst, p->ecount, kinds, at_s, p->plen, false, out, n, max);
+    }
+    return n;
+}
+
+/* An answer with IP:port indicators inside, asked with a port: those of the
+ * address and port first (an IP:port indicator holds only on its port; a
+ * flow without a port, ICMP ..., never reaches one), then the prefixes. */
+static __attribute__((noinline)) size_t
+match_ipport(const struct ta_intel_index *x, const struct answer *A, const struct ta_addr *addr,
+             uint16_t port, uint32_t at_s, uint32_t kinds, struct ta_intel_match *out, size_t max)
+{
+    size_t ipp_first = 0, ipp_n = 0;
+    size_t j = addr_hash(addr->b) & (x->nipp_slots - 1);
+    while (x->ipp_slots[j] != 0) {
+        size_t k = x->ipp_slots[j] - 1;
+        if (memcmp(x->ipp[k].addr, addr->b, 16) == 0) {
+            ipp_first = k;
+            while (k < x->nipp && memcmp(x->ipp[k].addr, addr->b, 16) == 0)
+                k++;
+            ipp_n = k - ipp_first;
+            break;
+        }
+        j = (j + 1) & (x->nipp_slots - 1);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < ipp_n && n < max; i++) {
+        const struct ipport *p = &x->ipp[ipp_first + i];
+        if (p->port == port)
+            n = put_entries(x, p->efirst, p->ecount, kinds, at_s, addr->family == 4 ? 32 : 128,
+                            false, out, n, max);
+    }
+    return (A->kinds & kinds) ? put_list(x, A, kinds, at_s, out, n, max) : n;
+}
+
 /* The matches of a covered address: kept out of line so that the common
  * case, nothing covers the address, is a short leaf function. */
 static __attribute__((noinline)) size_t match_answer(const struct ta_intel_index *x, uint32_t id,
@@ -1516,45 +1571,11 @@ static __attribute__((noinline)) size_t match_answer(const struct ta_intel_index
 {
     kinds = norm_kinds(kinds);
     const struct answer *A = &x->ans[id];
-    bool ipp = (A->flags & A_IPP) && port != 0 && x->nipp_slots > 0;
-    if (!ipp && !(A->kinds & kinds))
+    if ((A->flags & A_IPP) && port != 0 && x->nipp_slots > 0)
+        return match_ipport(x, A, addr, port, at_secs(at), kinds, out, max);
+    if (!(A->kinds & kinds))
         return 0;
-    uint32_t at_s = at_secs(at);
-    size_t nlist = A->n;
-    size_t ipp_first = 0, ipp_n = 0;
-    if (ipp) {
-        size_t j = addr_hash(addr->b) & (x->nipp_slots - 1);
-        while (x->ipp_slots[j] != 0) {
-            size_t k = x->ipp_slots[j] - 1;
-            if (memcmp(x->ipp[k].addr, addr->b, 16) == 0) {
-                ipp_first = k;
-                while (k < x->nipp && memcmp(x->ipp[k].addr, addr->b, 16) == 0)
-                    k++;
-                ipp_n = k - ipp_first;
-                break;
-            }
-            j = (j + 1) & (x->nipp_slots - 1);
-        }
-    }
-    size_t n = 0;
-    /* An IP:port indicator holds only on its port; a flow without a port
-     * (ICMP ...) never reaches one. */
-    for (size_t i = 0; i < ipp_n && n < max; i++) {
-        const struct ipport *p = &x->ipp[ipp_first + i];
-        if (p->port == port)
-            n = put_entries(x, p->efirst, p->ecount, kinds, at_s, addr->family == 4 ? 32 : 128,
-                            false, out, n, max);
-    }
-    /* A prefix whose window excludes the time has no entry to give: its
-     * entries are not read. */
-    if (nlist > 0 && n < max && in_window(at_s, A->wlo, A->whi))
-        n = put_entries(x, A->efirst, A->ecount, kinds, at_s, A->plen, false, out, n, max);
-    for (size_t i = 1; i < nlist && n < max; i++) {
-        const struct pfx *p = &x->lists[A->off + i - 1];
-        if ((p->kinds & kinds) && in_window(at_s, p->wlo, p->whi))
-            n = put_entries(x, p->efirst, p->ecount, kinds, at_s, p->plen, false, out, n, max);
-    }
-    return n;
+    return put_list(x, A, kinds, at_secs(at), out, 0, max);
 }
 
 size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *addr, uint16_t port,

@@ -71,9 +71,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ta__intel_cache_parse(buf, size, "fuzz", &x) == TA__INTEL_CACHE_VALID) {
         size_t sum = 0;
         struct ta_addr a;
-        static const char *const addrs[] = {"0.0.0.0",        "255.255.255.255", "192.0.2.1",
-                                            "198.51.100.7",   "203.0.113.200",   "10.1.2.3",
-                                            "::",             "2001:db8::1",     "ffff::1",
+        static const char *const addrs[] = {"0.0.0.0",
+                                            "255.255.255.255",
+                                            "192.0.2.1",
+                                            "198.51.100.7",
+                                            "203.0.113.200",
+                                            "10.1.2.3",
+                                            "::",
+                                            "2001:db8::1",
+                                            "ffff::1",
                                             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"};
         for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
             if (ta_addr_parse(&a, addrs[i]))
@@ -104,8 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sum += touch(x, m, ta_intel_match_hash(x, TA_INTEL_JA3, ja3, 32, 0, 0, m, 8));
         for (int t = 0; t < TA_INTEL_TYPE__COUNT; t++)
             for (int k = 0; k < TA_INTEL_KIND__COUNT; k++)
-                ta_intel_index_each(x, (enum ta_intel_type)t, (enum ta_intel_kind)k, each_fn,
-                                    &sum);
+                ta_intel_index_each(x, (enum ta_intel_type)t, (enum ta_intel_kind)k, each_fn, &sum);
         struct ta_intel_index_stats st;
         ta_intel_index_stats(x, &st);
         if (sum == (size_t)-1)

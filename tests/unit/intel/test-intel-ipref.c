@@ -16,9 +16,9 @@
 
 #include "threatatlas/intel.h"
 
-#define NIND  400
-#define DAY   86400u
-#define T0    1700000000u /* seconds: the indicators' dates are around it */
+#define NIND         400
+#define DAY          86400u
+#define T0           1700000000u /* seconds: the indicators' dates are around it */
 #define GRACE_BEFORE (28u * DAY)
 #define GRACE_AFTER  (90u * DAY)
 
@@ -88,8 +88,8 @@ static void check_one(const struct ta_intel_index *idx, const struct ref *refs, 
     ta_addr_set_v4(&addr, b);
     struct rm want[NIND];
     size_t nw = 0;
-    uint32_t k = kinds != 0 ? kinds
-                            : ((1u << TA_INTEL_KIND__COUNT) - 1) & ~(1u << TA_INTEL_KIND_ALLOW);
+    uint32_t k =
+        kinds != 0 ? kinds : ((1u << TA_INTEL_KIND__COUNT) - 1) & ~(1u << TA_INTEL_KIND_ALLOW);
     for (size_t i = 0; i < n; i++) {
         const struct ref *r = &refs[i];
         if (!(k & (1u << r->kind)) || (a & mask_of(r->len)) != r->net)
@@ -102,8 +102,8 @@ static void check_one(const struct ta_intel_index *idx, const struct ref *refs, 
     }
     qsort(want, nw, sizeof(want[0]), rm_cmp);
     struct ta_intel_match m[NIND];
-    size_t got = ta_intel_match_ip(idx, &addr, port, at == 0 ? 0 : (ta_time_us)at * 1000000u,
-                                   kinds, m, NIND);
+    size_t got = ta_intel_match_ip(idx, &addr, port, at == 0 ? 0 : (ta_time_us)at * 1000000u, kinds,
+                                   m, NIND);
     if (got != nw) {
         for (size_t i = 0; i < got; i++)
             print_message("got %s kind %d\n", m[i].value, m[i].kind);
@@ -129,8 +129,7 @@ static void check_one(const struct ta_intel_index *idx, const struct ref *refs, 
     int best = -1;
     for (size_t i = 0; i < n; i++)
         if (refs[i].kind == TA_INTEL_KIND_ALLOW && refs[i].port == 0 &&
-            (a & mask_of(refs[i].len)) == refs[i].net &&
-            (best < 0 || refs[i].len > refs[best].len))
+            (a & mask_of(refs[i].len)) == refs[i].net && (best < 0 || refs[i].len > refs[best].len))
             best = (int)i;
     struct ta_intel_match al;
     bool allowed = ta_intel_allow_ip(idx, &addr, &al);
