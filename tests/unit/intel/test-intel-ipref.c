@@ -12,8 +12,6 @@
  */
 #include "testutil.h"
 
-#include <unistd.h>
-
 #include "threatatlas/intel.h"
 
 #define NIND         400
@@ -224,8 +222,9 @@ static void test_ipv4_against_reference(void **state)
     (void)state;
     char dir[256], db[320];
     assert_int_equal(tu_tmpdir_make(dir, sizeof(dir), "ta-intel-ipref"), 0);
-    snprintf(db, sizeof(db), "%s/atlas.db", dir);
     for (int round = 0; round < 4; round++) {
+        /* A database (and its cache) per round; the directory goes at the end. */
+        snprintf(db, sizeof(db), "%s/atlas-%d.db", dir, round);
         struct ref *refs = calloc(NIND, sizeof(*refs));
         struct ta_intel_indicator *inds = calloc(NIND, sizeof(*inds));
         assert_non_null(refs);
@@ -257,14 +256,6 @@ static void test_ipv4_against_reference(void **state)
             ta_intel_index_free(idx);
         }
         ta_intel_db_close(h);
-        char path[400];
-        unlink(db);
-        snprintf(path, sizeof(path), "%s-wal", db);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s-shm", db);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s.index-cache", db);
-        unlink(path);
         free(refs);
         free(inds);
     }
