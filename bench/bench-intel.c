@@ -102,6 +102,35 @@ static void report_index(struct ta_intel_index *idx, double secs)
 
 #define NQ (1u << 20)
 
+/*
+ * The IP streams, each a function of its own so that callgrind counts its
+ * instructions alone (instructions per lookup are the figure that holds on
+ * a loaded machine):
+ *   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=ip_stream_miss99 \
+ *       bench-intel --keep DB --cached 1 --only ip --lookups 1000000
+ * Query i is qa[(i * step) & mask]: step 1 walks a large set in order, an
+ * odd step scatters over a small one.
+ */
+#define IP_STREAM(name)                                                                            \
+    static __attribute__((noipa)) uint64_t name(                                                   \
+        const struct ta_intel_index *idx, const struct ta_addr *qa, size_t mask, size_t step,      \
+        size_t nlook, uint16_t port, uint32_t kinds)                                               \
+    {                                                                                              \
+        struct ta_intel_match m[8];                                                                \
+        uint64_t hits = 0;                                                                         \
+        for (size_t i = 0; i < nlook; i++)                                                         \
+            hits +=                                                                                \
+                ta_intel_match_ip(idx, &qa[(i * step) & mask], port, BENCH_AT, kinds, m, 8) > 0;   \
+        return hits;                                                                               \
+    }
+IP_STREAM(ip_stream_mixed)
+IP_STREAM(ip_stream_hits)
+IP_STREAM(ip_stream_miss99)
+IP_STREAM(ip_stream_miss99_c2)
+
+/* Set by --only ip: the IP streams alone (for callgrind). */
+static bool only_ip;
+
 static void rate(const char *what, size_t n, double dt, uint64_t hits)
 {
     printf("%s: %zu in %.2f s = %.1f M/s (%llu with a match)\n", what, n, dt, (double)n / dt / 1e6,
@@ -140,17 +169,14 @@ static void miss99(struct ta_intel_index *idx, const struct ta_intel_indicator *
     }
     printf("miss99: %.1f%% of uniformly random IPv4 addresses are covered by the listed prefixes\n",
            tries > 0 ? 100.0 * (double)covered / (double)tries : 0.0);
-    uint64_t hits = 0;
     double t0 = cpu();
-    for (size_t i = 0; i < nlook; i++)
-        hits += ta_intel_match_ip(idx, &qa[i & (NQ - 1)], 0, BENCH_AT, 0, m, 8) > 0;
+    uint64_t hits = ip_stream_miss99(idx, qa, NQ - 1, 1, nlook, 0, 0);
     rate("miss99 ip lookups", nlook, cpu() - t0, hits);
-    hits = 0;
     t0 = cpu();
-    for (size_t i = 0; i < nlook; i++)
-        hits += ta_intel_match_ip(idx, &qa[i & (NQ - 1)], 443, BENCH_AT,
-                                  TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2), m, 8) > 0;
+    hits = ip_stream_miss99_c2(idx, qa, NQ - 1, 1, nlook, 443, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2));
     rate("miss99 ip lookups (port 443, c2 only)", nlook, cpu() - t0, hits);
+    if (only_ip)
+        goto out;
     /* Domains: random names under common TLDs, 1% subdomains of listed ones. */
     static const char *const tld[] = {"com", "net", "org", "de", "co.uk", "io"};
     for (size_t i = 0; i < NQ; i++) {
@@ -220,6 +246,8 @@ int main(int argc, char **argv)
             keep = argv[i + 1];
         else if (strcmp(argv[i], "--cached") == 0)
             cached = strcmp(argv[i + 1], "0") != 0;
+        else if (strcmp(argv[i], "--only") == 0)
+            only_ip = strcmp(argv[i + 1], "ip") == 0;
     }
     char err[512];
     struct ta_intel_db *db;
@@ -279,7 +307,8 @@ int main(int argc, char **argv)
     struct ta_intel_indicator *inds = calloc(total, sizeof(*inds));
     char *text = malloc(total * 64);
     uint32_t *ips = malloc(nip * sizeof(uint32_t));
-    if (inds == NULL || text == NULL || ips == NULL)
+    uint8_t *plens = malloc(nip);
+    if (inds == NULL || text == NULL || ips == NULL || plens == NULL)
         return 1;
     size_t k = 0;
     for (size_t i = 0; i < nip; i++, k++) {
@@ -289,6 +318,7 @@ int main(int argc, char **argv)
         if (plen < 32)
             a &= ~((1u << (32 - plen)) - 1);
         ips[i] = a;
+        plens[i] = (uint8_t)plen;
         if (plen == 32)
             snprintf(t, 64, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
         else
@@ -353,6 +383,7 @@ int main(int argc, char **argv)
     /* IPs: half drawn near indexed prefixes (hits), half uniformly random. */
     uint64_t hits = 0;
     struct ta_addr *qa = malloc(4096 * sizeof(*qa));
+    char(*qd)[80] = NULL;
     for (size_t i = 0; i < 4096; i++) {
         uint32_t a =
             (i % 2 || nip == 0) ? (uint32_t)rnd() : ips[rnd() % nip] | (uint32_t)(rnd() & 0xff);
@@ -360,13 +391,35 @@ int main(int argc, char **argv)
         ta_addr_set_v4(&qa[i], b);
     }
     t0 = cpu();
-    for (size_t i = 0; i < nlook; i++)
-        hits += ta_intel_match_ip(idx, &qa[(i * 2654435761u) & 4095], 0, BENCH_AT, 0, m, 8) > 0;
+    hits = ip_stream_mixed(idx, qa, 4095, 2654435761u, nlook, 0, 0);
     double dt = cpu() - t0;
     printf("ip lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nlook, dt,
            (double)nlook / dt / 1e6, (unsigned long long)hits);
+    /* Hits: 1M distinct addresses, each inside a listed prefix (at BENCH_AT
+     * the dated two thirds are out of their windows: covered, no match). */
+    struct ta_addr *qh = malloc(NQ * sizeof(*qh));
+    uint64_t saved = rng_state; /* the other streams' queries stay as they were */
+    rng_state = 0x2545f4914f6cdd1dull;
+    for (size_t i = 0; qh != NULL && nip > 0 && i < NQ; i++) {
+        size_t j = rnd() % nip;
+        uint32_t host = plens[j] == 32 ? 0 : (uint32_t)rnd() & ((1u << (32 - plens[j])) - 1);
+        uint32_t a = ips[j] | host;
+        uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+        ta_addr_set_v4(&qh[i], b);
+    }
+    if (qh != NULL && nip > 0) {
+        t0 = cpu();
+        hits = ip_stream_hits(idx, qh, NQ - 1, 1, nlook, 0, 0);
+        rate("hit ip lookups", nlook, cpu() - t0, hits);
+    }
+    rng_state = saved;
+    free(qh);
+    if (only_ip) {
+        miss99(idx, inds, nip, ndom, nurl, ips, nlook);
+        goto done;
+    }
     /* Domains: subdomains of indexed names (parent match) and random misses. */
-    char(*qd)[80] = malloc(4096 * sizeof(*qd));
+    qd = malloc(4096 * sizeof(*qd));
     for (size_t i = 0; i < 4096; i++) {
         char l[10];
         rand_label(l, 5);
@@ -398,11 +451,13 @@ int main(int argc, char **argv)
     printf("url lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nl, dt,
            (double)nl / dt / 1e6, (unsigned long long)hits);
     miss99(idx, inds, nip, ndom, nurl, ips, nlook);
+done:
     ta_intel_index_free(idx);
     ta_intel_db_close(db);
     free(inds);
     free(text);
     free(ips);
+    free(plens);
     free(qa);
     free(qd);
     if (keep != NULL)

@@ -157,7 +157,8 @@ fi
 ins=$(grep '^insert:' "$LOG/intel-lookups.txt" | head -1)
 [[ -n $ins ]] && frag "| bench-intel: generated set, inserted via the API (first run) | ${ins#insert: } |"
 # "miss99": 1M distinct queries of which 99% miss, as a sensor mostly sees.
-for k in ip domain url "miss99 ip" "miss99 domain" "miss99 url"; do
+# "hit ip": 1M distinct addresses inside listed prefixes (not cache-resident).
+for k in ip domain url "hit ip" "miss99 ip" "miss99 domain" "miss99 url"; do
     line=$(grep "^$k lookups:" "$LOG/intel-lookups.txt" | head -1)
     [[ -n $line ]] && frag "| $k lookups per core (median of $RUNS; $(echo "$line" | sed 's/.*lookups: \([0-9]*\) in.*/\1/') per run) | $(rate "$k") M/s |"
 done

@@ -122,4 +122,26 @@ struct ta__fetch_hdrs {
 };
 void ta__intel_fetch_header_line(struct ta__fetch_hdrs *h, const char *line, size_t n);
 
+/*
+ * The index cache file (intel-index.c; also used by the fuzz target).
+ * ta__intel_cache_write writes x to path atomically (temporary file, fsync,
+ * rename) under key, the text of what the index was built from.
+ * ta__intel_cache_parse checks buf[0..len) (untrusted, 64-byte aligned) as a
+ * cache for key: on VALID *out is an index whose tables point into buf (buf
+ * must outlive it; ta_intel_index_free does not free buf), every index a
+ * lookup follows having been checked.
+ * ta__intel_cache_seal (fuzzing only) sets the size and both checksums of a
+ * file to match buf, so that mutations reach the checks behind them.
+ */
+enum ta__intel_cache_status {
+    TA__INTEL_CACHE_VALID,
+    TA__INTEL_CACHE_STALE,   /* another format, key or header checksum */
+    TA__INTEL_CACHE_CORRUPT, /* checksum of the tables, bounds, indexes ... */
+};
+ta_err ta__intel_cache_write(const struct ta_intel_index *x, const char *path, const char *key,
+                             int *err);
+enum ta__intel_cache_status ta__intel_cache_parse(const uint8_t *buf, size_t len, const char *key,
+                                                  struct ta_intel_index **out);
+void ta__intel_cache_seal(uint8_t *buf, size_t len);
+
 #endif
