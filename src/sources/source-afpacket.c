@@ -179,7 +179,7 @@ struct ta_afpacket {
     /* Delivery of the block being walked. */
     ta_source_cb cb;
     void *ud;
-    uint8_t *vlanbuf; /* allocated at the first tagged frame */
+    uint8_t *vlanbuf;        /* allocated at the first tagged frame */
     uint64_t packets, bytes; /* the reading thread's */
     /* Published after each block for other threads (ta_afpacket_get_stats). */
     _Atomic uint64_t pub_packets, pub_bytes;
@@ -221,8 +221,8 @@ static ta_err attach_filter(struct ta_afpacket *s, const char *bpf, char *errbuf
 {
     if (bpf == NULL || bpf[0] == '\0')
         return TA_OK;
-    pcap_t *dead = pcap_open_dead(s->linktype == TA_LINK_ETHERNET ? DLT_EN10MB : DLT_RAW,
-                                  (int)s->snaplen);
+    pcap_t *dead =
+        pcap_open_dead(s->linktype == TA_LINK_ETHERNET ? DLT_EN10MB : DLT_RAW, (int)s->snaplen);
     if (dead == NULL) {
         snprintf(errbuf, errlen, "%s: out of memory", s->name);
         return TA_ERR_NOMEM;
