@@ -294,7 +294,8 @@ static uint64_t mono_ms(void)
 static void stop_all(struct ta__live *lv)
 {
     for (unsigned i = 0; i < lv->n; i++)
-        ta_afpacket_stop(lv->w[i].sock);
+        if (lv->w[i].sock != NULL)
+            ta_afpacket_stop(lv->w[i].sock);
 }
 
 static void join_all(struct ta__live *lv)

@@ -181,9 +181,6 @@ static unsigned threads_wanted(const struct ta_pipeline_opts *o)
 static ta_err open_afpacket(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     const struct ta_pipeline_opts *o = p->o;
-    if (o->capture == TA_CAPTURE_AFPACKET && o->iface == NULL)
-        return fail(err, TA_ERR_ARG, true,
-                    "%s: --capture afpacket captures from an interface: give -i IFACE", o->name);
     unsigned n = threads_wanted(o);
     if (o->iface == NULL || o->capture == TA_CAPTURE_PCAP || n > TA__WORKERS_MAX ||
         (o->capture == TA_CAPTURE_AUTO && n < 2))
@@ -211,6 +208,9 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
                     "%s: give captures (-r FILE) or an interface (-i IFACE); see --help", o->name);
     if ((o->n_files > 0 || o->n_inputs > 0) && o->iface != NULL)
         return fail(err, TA_ERR_ARG, true, "%s: -r and -i cannot be used together", o->name);
+    if (o->capture == TA_CAPTURE_AFPACKET && o->iface == NULL)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: --capture afpacket captures from an interface: give -i IFACE", o->name);
     if (o->n_files > MAX_FILES || o->n_inputs > MAX_FILES)
         return fail(err, TA_ERR_ARG, true, "%s: too many capture files (at most %d)", o->name,
                     MAX_FILES);

@@ -242,8 +242,8 @@ static void test_open_geometry(void **state)
     ao.block_count = 1;
     assert_int_equal(ta_afpacket_open("lo", &so, &ao, &group, &s, e, sizeof(e)), TA_ERR_ARG);
     ta_afpacket_opts_default(&ao);
-    assert_int_equal(
-        ta_afpacket_open("no-such-if-xyz0", &so, &ao, &group, &s, e, sizeof(e)), TA_ERR_NOTFOUND);
+    assert_int_equal(ta_afpacket_open("no-such-if-xyz0", &so, &ao, &group, &s, e, sizeof(e)),
+                     TA_ERR_NOTFOUND);
     assert_non_null(strstr(e, "no-such-if-xyz0"));
     assert_null(s);
 }
