@@ -6,11 +6,11 @@
  * Hand-over. A worker's sink copies each observation into one allocation
  * (the flow, and the record deep-copied by pipeline-rec.c) stamped with the
  * worker's engine clock, which never goes back, so each worker's list is
- * in time order. After each frame (and each tick) the worker appends what
- * it made to its shared list under its lock, then publishes its clock: all
- * it will ever make later is stamped at or after that time. The calling
- * thread takes the lists, and replays, in (time, worker, order made) order,
- * what is at or before the least published clock.
+ * in time order. After each frame (and each tick) the worker hands what it
+ * made to the merge (pipeline-merge.h) and publishes its clock: all it
+ * will ever make later is stamped at or after that time. The calling
+ * thread replays, in (time, worker, order made) order, what is at or
+ * before the least published clock.
  *
  * Memory: what waits in the hand-over is counted; past HANDOVER_CAP bytes
  * the oldest observations are replayed without waiting for the watermark
@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pipeline/pipeline-merge.h"
 #include "pipeline/pipeline-rec.h"
 
 #include "common/banned.h"
@@ -42,11 +43,8 @@
 #define IDLE_LAG_US 100000u
 
 struct lmsg {
-    struct lmsg *next;
-    ta_time_us ts;
-    uint64_t sub;
-    size_t size;
-    uint32_t type; /* 0: a flow ended, else the record's tag */
+    struct ta__merge_item it; /* first: the merge's links, time and size */
+    uint32_t type;            /* 0: a flow ended, else the record's tag */
     struct ta_flow flow;
     const void *rec;
     const struct ta_detect_http_content *content;
@@ -60,18 +58,12 @@ struct lworker {
     struct ta_afpacket *sock;
     struct ta_engine *e;
     struct ta_proto *proto;
-    uint64_t sub;
-    struct lmsg *mine_head, *mine_tail; /* made, not yet handed over (worker only) */
-    size_t mine_bytes;
-    pthread_mutex_t mu; /* guards the hand-over list and snap */
-    struct lmsg *head, *tail;
+    struct ta__merge_item *mine_head, *mine_tail; /* made, not yet handed over */
+    pthread_mutex_t mu;                           /* guards snap */
     struct ta_engine_stats snap;
-    _Atomic uint64_t latest; /* clock up to which all is handed over; UINT64_MAX: done */
     _Atomic uint64_t lost;
     ta_err err;
     char errbuf[TA_SOURCE_ERRLEN];
-    /* The calling thread's: taken from the hand-over, not yet replayed. */
-    struct lmsg *pend, *pend_tail;
 };
 
 struct ta__live {
@@ -80,8 +72,7 @@ struct ta__live {
     bool prepared;
     struct ta_obs_sink out;
     struct ta__workers_hooks hooks;
-    _Atomic uint64_t queued; /* bytes in the hand-over and pending */
-    uint64_t early;
+    struct ta__merge *merge;
     uint32_t timeout_ms; /* the calling thread's tick */
 };
 
@@ -96,10 +87,9 @@ static struct lmsg *lmsg_new(struct lworker *k, const struct ta_flow *f, uint32_
         atomic_fetch_add_explicit(&k->lost, 1, memory_order_relaxed);
         return NULL;
     }
-    m->next = NULL;
-    m->ts = ta_engine_now(k->e);
-    m->sub = k->sub++;
-    m->size = size;
+    m->it.next = NULL;
+    m->it.ts = ta_engine_now(k->e);
+    m->it.size = size;
     m->type = type;
     m->flow = *f;
     /* The app state stays with the worker: no sink reads it. */
@@ -107,11 +97,10 @@ static struct lmsg *lmsg_new(struct lworker *k, const struct ta_flow *f, uint32_
     m->rec = NULL;
     m->content = NULL;
     if (k->mine_tail != NULL)
-        k->mine_tail->next = m;
+        k->mine_tail->next = &m->it;
     else
-        k->mine_head = m;
-    k->mine_tail = m;
-    k->mine_bytes += size;
+        k->mine_head = &m->it;
+    k->mine_tail = &m->it;
     return m;
 }
 
@@ -145,28 +134,17 @@ static void rec_record(void *ud, const struct ta_flow *f, uint32_t type, const v
 }
 
 /* Everything made so far goes to the calling thread, then the clock says how far that is. */
-static void hand_over(struct lworker *k, bool with_stats)
+static void hand_over(struct lworker *k, bool with_stats, uint64_t clock)
 {
-    struct ta_engine_stats st;
-    if (with_stats)
+    if (with_stats) {
+        struct ta_engine_stats st;
         ta_engine_get_stats(k->e, &st);
-    if (k->mine_head != NULL || with_stats) {
         pthread_mutex_lock(&k->mu);
-        if (k->mine_head != NULL) {
-            if (k->tail != NULL)
-                k->tail->next = k->mine_head;
-            else
-                k->head = k->mine_head;
-            k->tail = k->mine_tail;
-        }
-        if (with_stats)
-            k->snap = st;
+        k->snap = st;
         pthread_mutex_unlock(&k->mu);
-        atomic_fetch_add_explicit(&k->lv->queued, k->mine_bytes, memory_order_relaxed);
-        k->mine_head = k->mine_tail = NULL;
-        k->mine_bytes = 0;
     }
-    atomic_store_explicit(&k->latest, ta_engine_now(k->e), memory_order_release);
+    ta__merge_hand_over(k->lv->merge, k->idx, k->mine_head, k->mine_tail, clock);
+    k->mine_head = k->mine_tail = NULL;
 }
 
 static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
@@ -174,7 +152,7 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
 {
     struct lworker *k = ud;
     ta_engine_packet(k->e, lt, ts, frame, caplen, wirelen);
-    hand_over(k, false);
+    hand_over(k, false, ta_engine_now(k->e));
 }
 
 static ta_time_us wall_us(void)
@@ -191,7 +169,7 @@ static void on_tick(void *ud)
     ta_time_us now = wall_us();
     if (now > IDLE_LAG_US)
         ta_engine_advance(k->e, now - IDLE_LAG_US);
-    hand_over(k, true);
+    hand_over(k, true, ta_engine_now(k->e));
 }
 
 static void *worker_main(void *arg)
@@ -201,50 +179,13 @@ static void *worker_main(void *arg)
     ta_err te = ta_afpacket_run(k->sock, on_frame, k, k->errbuf, sizeof(k->errbuf));
     k->err = te == TA_ERR_INTERRUPTED ? TA_OK : te;
     ta_engine_flush(k->e);
-    hand_over(k, true);
-    atomic_store_explicit(&k->latest, UINT64_MAX, memory_order_release);
+    hand_over(k, true, TA__MERGE_DONE);
     return NULL;
 }
 
 /* ---- the calling thread ------------------------------------------------ */
 
-static bool before(const struct lmsg *a, unsigned ia, const struct lmsg *b, unsigned ib)
-{
-    if (a->ts != b->ts)
-        return a->ts < b->ts;
-    if (ia != ib)
-        return ia < ib;
-    return a->sub < b->sub;
-}
-
-/* Take what the workers handed over; returns the watermark it is safe up to. */
-static uint64_t take(struct ta__live *lv)
-{
-    uint64_t mark = UINT64_MAX;
-    for (unsigned i = 0; i < lv->n; i++) {
-        /* The clock first: what was handed over before it was published is in the list. */
-        uint64_t t = atomic_load_explicit(&lv->w[i].latest, memory_order_acquire);
-        if (t < mark)
-            mark = t;
-    }
-    for (unsigned i = 0; i < lv->n; i++) {
-        struct lworker *k = &lv->w[i];
-        pthread_mutex_lock(&k->mu);
-        struct lmsg *h = k->head, *t = k->tail;
-        k->head = k->tail = NULL;
-        pthread_mutex_unlock(&k->mu);
-        if (h == NULL)
-            continue;
-        if (k->pend_tail != NULL)
-            k->pend_tail->next = h;
-        else
-            k->pend = h;
-        k->pend_tail = t;
-    }
-    return mark;
-}
-
-static void replay_one(struct ta__live *lv, struct lmsg *m)
+static void replay_one(struct ta__live *lv, const struct lmsg *m)
 {
     if (m->type == 0) {
         if (lv->out.on_flow != NULL)
@@ -256,31 +197,13 @@ static void replay_one(struct ta__live *lv, struct lmsg *m)
     }
 }
 
-/* Replay, in time order, what is at or before mark (and, over the cap, the oldest anyway). */
-static void merge(struct ta__live *lv, uint64_t mark)
+/* Replay what the merge lets go of. */
+static void replay(struct ta__live *lv)
 {
-    for (;;) {
-        unsigned best = lv->n;
-        for (unsigned i = 0; i < lv->n; i++) {
-            const struct lmsg *m = lv->w[i].pend;
-            if (m != NULL && (best == lv->n || before(m, i, lv->w[best].pend, best)))
-                best = i;
-        }
-        if (best == lv->n)
-            return;
-        struct lworker *k = &lv->w[best];
-        struct lmsg *m = k->pend;
-        if (m->ts > mark) {
-            if (atomic_load_explicit(&lv->queued, memory_order_relaxed) <= HANDOVER_CAP)
-                return;
-            lv->early++;
-        }
-        k->pend = m->next;
-        if (k->pend == NULL)
-            k->pend_tail = NULL;
-        replay_one(lv, m);
-        atomic_fetch_sub_explicit(&lv->queued, m->size, memory_order_relaxed);
-        free(m);
+    struct ta__merge_item *it;
+    while ((it = ta__merge_pop(lv->merge)) != NULL) {
+        replay_one(lv, (struct lmsg *)(void *)it);
+        free(it);
     }
 }
 
@@ -330,11 +253,12 @@ ta_err ta__live_run(struct ta__live *lv, const volatile sig_atomic_t *stop, void
         nanosleep(&d, NULL);
         bool failed = false;
         for (unsigned i = 0; i < lv->n; i++)
-            if (atomic_load_explicit(&lv->w[i].latest, memory_order_acquire) == UINT64_MAX)
+            if (ta__merge_done(lv->merge, i))
                 failed = true; /* a worker ends only on a stop or a socket error */
         if (failed)
             break;
-        merge(lv, take(lv));
+        ta__merge_take(lv->merge);
+        replay(lv);
         uint64_t now = mono_ms();
         if (tick != NULL && now - last_tick >= lv->timeout_ms) {
             last_tick = now;
@@ -343,8 +267,9 @@ ta_err ta__live_run(struct ta__live *lv, const volatile sig_atomic_t *stop, void
     }
     stop_all(lv);
     join_all(lv);
-    (void)take(lv);
-    merge(lv, UINT64_MAX);
+    ta__merge_take(lv->merge);
+    ta__merge_drain(lv->merge);
+    replay(lv);
     for (unsigned i = 0; i < lv->n; i++) {
         if (lv->w[i].err != TA_OK && ret == TA_ERR_INTERRUPTED) {
             snprintf(errbuf, errlen, "%s", lv->w[i].errbuf);
@@ -374,6 +299,12 @@ ta_err ta__live_open(const char *iface, unsigned n, const struct ta_source_opts 
         return TA_ERR_NOMEM;
     }
     lv->w = w;
+    if (ta__merge_new(n, HANDOVER_CAP, &lv->merge) != TA_OK) {
+        free(lv);
+        free(w);
+        snprintf(errbuf, errlen, "%s: out of memory", iface);
+        return TA_ERR_NOMEM;
+    }
     lv->timeout_ms = so->timeout_ms ? so->timeout_ms : 100;
     uint16_t group = 0;
     ta_err te = TA_OK;
@@ -435,13 +366,9 @@ ta_err ta__live_prepare(struct ta__live *lv, const struct ta_engine_opts *eo,
     return TA_OK;
 }
 
-static void free_list(struct lmsg *m)
+static void free_item(struct ta__merge_item *it)
 {
-    while (m != NULL) {
-        struct lmsg *n = m->next;
-        free(m);
-        m = n;
-    }
+    free(it);
 }
 
 void ta__live_free(struct ta__live *lv)
@@ -455,11 +382,14 @@ void ta__live_free(struct ta__live *lv)
         ta_afpacket_close(k->sock);
         ta_engine_free(k->e);
         ta_proto_free(k->proto);
-        free_list(k->mine_head);
-        free_list(k->head);
-        free_list(k->pend);
+        while (k->mine_head != NULL) {
+            struct ta__merge_item *next = k->mine_head->next;
+            free(k->mine_head);
+            k->mine_head = next;
+        }
         pthread_mutex_destroy(&k->mu);
     }
+    ta__merge_free(lv->merge, free_item);
     free(lv->w);
     free(lv);
 }
@@ -523,5 +453,5 @@ uint64_t ta__live_lost(const struct ta__live *lv)
 
 uint64_t ta__live_early(const struct ta__live *lv)
 {
-    return lv->early;
+    return ta__merge_early(lv->merge);
 }
