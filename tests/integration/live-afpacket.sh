@@ -148,12 +148,15 @@ unshare -n bash -c '
     ip link set lo up || exit 3
     "$3" observe -i any --threads 2 -f "udp port $1" -o "$2/any.json" 2>"$2/any.err" &
     pid=$!
-    for i in $(seq 1 50); do
-        python3 -c "import socket,sys; socket.socket(2,2).sendto(b\"x\", (\"127.0.0.1\", int(sys.argv[1])))" "$1"
-        sleep 0.2
-        grep -q "\"dest_port\":$1" "$2/any.json" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || exit 4
-    done
+    # Flow records come out when the flow ends (here: at the stop); datagrams are sent
+    # until then, so some reach the capture once it is up.
+    python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(30):
+    s.sendto(b\"x\", (\"127.0.0.1\", int(sys.argv[1])))
+    time.sleep(0.05)" "$1"
+    kill -0 "$pid" 2>/dev/null || exit 4
     kill -INT "$pid"
     wait "$pid"
 ' sh "$port" "$tmp" "$TA_BIN"
