@@ -20,7 +20,7 @@ struct src {
     pthread_mutex_t mu;
     struct ta__merge_item *head, *tail; /* handed over, not yet taken */
     _Atomic uint64_t clock;
-    uint64_t sub;                       /* the producer's own count */
+    uint64_t sub;                            /* the producer's own count */
     struct ta__merge_item *pend, *pend_tail; /* the consumer's */
 };
 

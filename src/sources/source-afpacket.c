@@ -143,7 +143,6 @@ uint32_t ta_afpacket_walk_block(const uint8_t *blk, size_t len, bool skip_outgoi
 #include <net/if_arp.h>
 #include <pcap/pcap.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -173,7 +172,7 @@ struct ta_afpacket {
     bool loopback;
     uint32_t snaplen, timeout_ms;
     char name[IF_NAMESIZE + 1];
-    volatile sig_atomic_t stop;
+    atomic_int stop; /* lock-free: set from another thread or a signal handler */
     ta_source_tick_cb tick;
     void *tick_ud;
     /* Delivery of the block being walked. */
@@ -359,9 +358,8 @@ ta_err ta_afpacket_open(const char *iface, const struct ta_source_opts *so,
     s->block_size = ao->block_size;
     s->block_count = ao->block_count;
     s->ring_len = (size_t)ao->block_size * ao->block_count;
-    void *m = mmap(NULL, s->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, s->fd, 0);
-    if (m == MAP_FAILED)
-        m = mmap(NULL, s->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
+    /* The ring is the kernel's memory, never swapped: no MAP_LOCKED (and no RLIMIT_MEMLOCK). */
+    void *m = mmap(NULL, s->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
     if (m == MAP_FAILED)
         return fail_errno(s, TA_ERR_IO, errbuf, errlen, "mapping the ring");
     s->ring = m;
@@ -394,7 +392,7 @@ void ta_afpacket_set_tick(struct ta_afpacket *s, ta_source_tick_cb tick, void *u
 
 void ta_afpacket_stop(struct ta_afpacket *s)
 {
-    s->stop = 1;
+    atomic_store_explicit(&s->stop, 1, memory_order_relaxed);
 }
 
 /* One frame of a block: the VLAN tag the kernel took off is put back, as libpcap does. */
@@ -438,7 +436,7 @@ ta_err ta_afpacket_run(struct ta_afpacket *s, ta_source_cb cb, void *ud, char *e
     s->ud = ud;
     uint64_t last_tick = mono_ms();
     for (;;) {
-        if (s->stop)
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
             return TA_ERR_INTERRUPTED;
         uint8_t *blk = s->ring + (size_t)s->cur * s->block_size;
         uint32_t *status = (uint32_t *)(void *)(blk + 8);
@@ -456,7 +454,7 @@ ta_err ta_afpacket_run(struct ta_afpacket *s, ta_source_cb cb, void *ud, char *e
             last_tick = now;
             s->tick(s->tick_ud);
         }
-        if (!ready && !s->stop) {
+        if (!ready && !atomic_load_explicit(&s->stop, memory_order_relaxed)) {
             /* The wait is short so that a stop from another thread is seen promptly. */
             struct pollfd pfd = {.fd = s->fd, .events = POLLIN | POLLERR};
             int wait = s->timeout_ms < 50 ? (int)s->timeout_ms : 50;
