@@ -43,6 +43,18 @@ grep -q "give -i IFACE" "$tmp/err" || fail "--capture afpacket with -r: $(cat "$
 rc=$?
 [[ $rc == 2 && $(wc -l <"$tmp/err") == 1 ]] || fail "--capture ring: exit $rc, $(cat "$tmp/err")"
 
+# The sensor's configuration takes the same keys.
+printf 'sensor:\n  interface: no-such-if0\n  no_intel: true\n  threads: 2\n  capture: afpacket\n  ring_blocks: 4\n' \
+    >"$tmp/sensor.yaml"
+"$TA_BIN" sensor --config "$tmp/sensor.yaml" 2>"$tmp/err"
+rc=$?
+[[ $rc == 1 && $(wc -l <"$tmp/err") == 1 ]] || fail "sensor capture: afpacket: exit $rc, $(cat "$tmp/err")"
+grep -q "no-such-if0.*AF_PACKET" "$tmp/err" || fail "sensor capture: afpacket: $(cat "$tmp/err")"
+printf 'sensor:\n  interface: lo\n  no_intel: true\n  capture: ring\n' >"$tmp/sensor.yaml"
+"$TA_BIN" sensor --config "$tmp/sensor.yaml" 2>"$tmp/err"
+rc=$?
+[[ $rc == 2 && $(wc -l <"$tmp/err") == 1 ]] || fail "sensor capture: ring: exit $rc, $(cat "$tmp/err")"
+
 day=$(date -u +%F)
 "$TA_GEN" --scenario topsites --from "$day" --to "$day" --out "$tmp/g" --quiet >/dev/null ||
     fail "generate the topsites scenario"
