@@ -1,6 +1,8 @@
 /*
  * Packet sources: capture files (pcap, pcapng, either gzip-compressed) and
- * live interfaces, through libpcap, with an optional BPF filter.
+ * live interfaces, through libpcap, with an optional BPF filter; and, for a
+ * live capture on many cores (Linux), AF_PACKET sockets with TPACKET_V3
+ * rings in a fanout group (the second half of this header).
  *
  * Stage 1 of the pipeline. A source delivers frames with their link type,
  * packet timestamp (microseconds) and captured/wire lengths to a callback;
