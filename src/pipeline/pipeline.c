@@ -997,6 +997,16 @@ static ta_err run_live(struct ta_pipeline *p, struct ta_pipeline_error *err)
     struct ta_source_stats ss;
     ta__live_capture(p->lv, &ss);
     p->cap.kernel_drops += ss.kernel_drops;
+    uint64_t early = ta__live_early(p->lv);
+    if (early > 0) {
+        char text[256];
+        snprintf(text, sizeof(text),
+                 "%s: %llu observations went to the detector before the slowest capture "
+                 "worker's clock reached them (over 64 MiB waited); their order with its may "
+                 "differ from the packets'",
+                 p->o->name, (unsigned long long)early);
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+    }
     if (te == TA_OK || te == TA_ERR_INTERRUPTED)
         return TA_OK;
     p->failed = true;
