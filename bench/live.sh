@@ -6,7 +6,8 @@
 # ring each); runs interleaved. Per rate: the
 # rate the sender reached, the frames each capture got and the kernel's drops (median over
 # the runs), and the capture's CPU (user+sys of the process while the frames were sent).
-# "Without drops": the highest rate at which no run of that mode dropped a frame.
+# "Without drops": the highest rate at which, and below which, no run of that mode dropped a
+# frame.
 #   bench/live.sh [RATES] [BUILD_DIR]  (default TA_BENCH_LIVE_RATES or "50000 100000 200000
 #                                      400000"; each rate for TA_BENCH_LIVE_SECS (3) seconds)
 # Needs root (network namespaces, capture); skips (77) without.
@@ -89,9 +90,10 @@ col() { awk -v c="$2" '{print $c}' "$1" | median; }
     for mode in "${MODES[@]}"; do
         best=none
         for rate in "${RATES[@]}"; do
-            [[ $(awk '$3 > 0' "$LOG/live.$mode.$rate.runs" | wc -l) == 0 ]] && best=$rate
+            [[ $(awk '$3 > 0' "$LOG/live.$mode.$rate.runs" | wc -l) == 0 ]] || break
+            best=$rate
         done
-        echo "- $mode: highest rate without a drop in any run: $best frames/s asked"
+        echo "- $mode: no run dropped a frame at this rate or any lower one: $best frames/s asked"
     done
     echo
 } >"$FRAG"

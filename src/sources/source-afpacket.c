@@ -156,8 +156,8 @@ uint32_t ta_afpacket_walk_block(const uint8_t *blk, size_t len, bool skip_outgoi
 #ifndef PACKET_FANOUT_FLAG_DEFRAG
 #define PACKET_FANOUT_FLAG_DEFRAG 0x8000
 #endif
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
 #endif
 
 /* A frame with its VLAN tag put back: the tag plus the largest snaplen. */
@@ -246,28 +246,44 @@ static ta_err attach_filter(struct ta_afpacket *s, const char *bpf, char *errbuf
     return TA_OK;
 }
 
+static bool fanout(struct ta_afpacket *s, uint16_t id, int mode)
+{
+    int arg = (int)(id | (unsigned)mode << 16);
+    return setsockopt(s->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0;
+}
+
+/*
+ * Join (*group set) or create the run's fanout group. On a loopback
+ * interface what it sends comes back as received, so the group ignores the
+ * outgoing copies where the kernel knows how (Linux 6.8 on); elsewhere the
+ * ring holds them and the walker skips them.
+ */
 static ta_err join_fanout(struct ta_afpacket *s, const struct ta_afpacket_opts *ao, uint16_t *group,
                           char *errbuf, size_t errlen)
 {
-    int mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+    int base = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+    int modes[2] = {base | PACKET_FANOUT_FLAG_IGNORE_OUTGOING, base};
+    int first = s->loopback ? 0 : 1;
     if (*group != 0) {
-        int arg = (int)(*group | (unsigned)mode << 16);
-        if (setsockopt(s->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0)
-            return fail_errno(s, TA_ERR_IO, errbuf, errlen, "joining the fanout group");
-        return TA_OK;
+        /* The group's flags were set by its first socket: one of these matches them. */
+        for (int m = first; m < 2; m++)
+            if (fanout(s, *group, modes[m]))
+                return TA_OK;
+        return fail_errno(s, TA_ERR_IO, errbuf, errlen, "joining the fanout group");
     }
     /* A group of this run's own: another capture in this network namespace may hold an id. */
     uint16_t id = ao->fanout_group ? ao->fanout_group : (uint16_t)(getpid() & 0xffff);
     for (int tries = 0; tries < 64; tries++, id++) {
         if (id == 0)
             id = 1;
-        int arg = (int)(id | (unsigned)mode << 16);
-        if (setsockopt(s->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0) {
-            *group = id;
-            return TA_OK;
+        for (int m = first; m < 2; m++) {
+            if (fanout(s, id, modes[m])) {
+                *group = id;
+                return TA_OK;
+            }
+            if (errno != EINVAL && errno != EEXIST && errno != EALREADY)
+                return fail_errno(s, TA_ERR_IO, errbuf, errlen, "creating a fanout group");
         }
-        if (errno != EINVAL && errno != EEXIST && errno != EALREADY)
-            break;
     }
     return fail_errno(s, TA_ERR_IO, errbuf, errlen, "creating a fanout group");
 }
@@ -336,11 +352,6 @@ ta_err ta_afpacket_open(const char *iface, const struct ta_source_opts *so,
     int v = TPACKET_V3;
     if (setsockopt(s->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) != 0)
         return fail_errno(s, TA_ERR_IO, errbuf, errlen, "TPACKET_V3");
-    if (s->loopback) {
-        /* What lo sends comes back as received: the kernel need not copy it twice. */
-        int one = 1;
-        (void)setsockopt(s->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-    }
     ta_err te = attach_filter(s, so->bpf, errbuf, errlen);
     if (te != TA_OK) {
         ta_afpacket_close(s);
