@@ -440,6 +440,22 @@ static uint64_t mono_ms(void)
     return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
+/* Deliver the frames of the next block if the kernel has handed it over. */
+static bool take_block(struct ta_afpacket *s)
+{
+    uint8_t *blk = s->ring + (size_t)s->cur * s->block_size;
+    uint32_t *status = (uint32_t *)(void *)(blk + 8);
+    if (!(__atomic_load_n(status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+        return false;
+    ta_afpacket_walk_block(blk, s->block_size, s->loopback, deliver, s, &s->bad);
+    /* The block goes back to the kernel only after its frames were used. */
+    __atomic_store_n(status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    atomic_store_explicit(&s->pub_packets, s->packets, memory_order_relaxed);
+    atomic_store_explicit(&s->pub_bytes, s->bytes, memory_order_relaxed);
+    s->cur = (s->cur + 1) % s->block_count;
+    return true;
+}
+
 ta_err ta_afpacket_run(struct ta_afpacket *s, ta_source_cb cb, void *ud, char *errbuf,
                        size_t errlen)
 {
@@ -447,19 +463,13 @@ ta_err ta_afpacket_run(struct ta_afpacket *s, ta_source_cb cb, void *ud, char *e
     s->ud = ud;
     uint64_t last_tick = mono_ms();
     for (;;) {
-        if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+            /* What the kernel handed over before the stop is used, not thrown away. */
+            for (uint32_t i = 0; i < s->block_count && take_block(s); i++)
+                ;
             return TA_ERR_INTERRUPTED;
-        uint8_t *blk = s->ring + (size_t)s->cur * s->block_size;
-        uint32_t *status = (uint32_t *)(void *)(blk + 8);
-        bool ready = __atomic_load_n(status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
-        if (ready) {
-            ta_afpacket_walk_block(blk, s->block_size, s->loopback, deliver, s, &s->bad);
-            /* The block goes back to the kernel only after its frames were used. */
-            __atomic_store_n(status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-            atomic_store_explicit(&s->pub_packets, s->packets, memory_order_relaxed);
-            atomic_store_explicit(&s->pub_bytes, s->bytes, memory_order_relaxed);
-            s->cur = (s->cur + 1) % s->block_count;
         }
+        bool ready = take_block(s);
         uint64_t now = mono_ms();
         if (s->tick != NULL && (!ready || now - last_tick >= s->timeout_ms)) {
             last_tick = now;
