@@ -127,7 +127,7 @@ ta_err ta_afpacket_open(const char *iface, const struct ta_source_opts *so,
                         const struct ta_afpacket_opts *ao, uint16_t *group,
                         struct ta_afpacket **out, char *errbuf, size_t errlen);
 void ta_afpacket_close(struct ta_afpacket *s);
-/* The link type of the frames delivered (TA_LINK_*). */
+/* The link type of the frames delivered: libpcap's DLT_ value, as the pcap source gives it. */
 int ta_afpacket_linktype(const struct ta_afpacket *s);
 
 /*

@@ -151,8 +151,6 @@ uint32_t ta_afpacket_walk_block(const uint8_t *blk, size_t len, bool skip_outgoi
 #include <time.h>
 #include <unistd.h>
 
-#include "threatatlas/decode.h"
-
 #ifndef PACKET_FANOUT_FLAG_DEFRAG
 #define PACKET_FANOUT_FLAG_DEFRAG 0x8000
 #endif
@@ -220,8 +218,7 @@ static ta_err attach_filter(struct ta_afpacket *s, const char *bpf, char *errbuf
 {
     if (bpf == NULL || bpf[0] == '\0')
         return TA_OK;
-    pcap_t *dead =
-        pcap_open_dead(s->linktype == TA_LINK_ETHERNET ? DLT_EN10MB : DLT_RAW, (int)s->snaplen);
+    pcap_t *dead = pcap_open_dead(s->linktype, (int)s->snaplen);
     if (dead == NULL) {
         snprintf(errbuf, errlen, "%s: out of memory", s->name);
         return TA_ERR_NOMEM;
@@ -332,14 +329,14 @@ ta_err ta_afpacket_open(const char *iface, const struct ta_source_opts *so,
         return fail_errno(s, TA_ERR_IO, errbuf, errlen, "reading the link type");
     switch (ifr.ifr_hwaddr.sa_family) {
     case ARPHRD_ETHER:
-        s->linktype = TA_LINK_ETHERNET;
+        s->linktype = DLT_EN10MB;
         break;
     case ARPHRD_LOOPBACK:
-        s->linktype = TA_LINK_ETHERNET;
+        s->linktype = DLT_EN10MB;
         s->loopback = true;
         break;
     case ARPHRD_NONE: /* tun and other point-to-point links: IP from the first byte */
-        s->linktype = TA_LINK_RAW;
+        s->linktype = DLT_RAW;
         break;
     default:
         snprintf(errbuf, errlen,
@@ -413,7 +410,7 @@ static void deliver(void *ud, const struct ta_afpacket_frame *f)
     const uint8_t *data = f->data;
     uint32_t caplen = f->caplen < s->snaplen ? f->caplen : s->snaplen;
     uint32_t wire = f->wirelen;
-    if (f->vlan_tpid != 0 && s->linktype == TA_LINK_ETHERNET && caplen >= 12) {
+    if (f->vlan_tpid != 0 && s->linktype == DLT_EN10MB && caplen >= 12) {
         if (s->vlanbuf == NULL && (s->vlanbuf = malloc(VLAN_BUF)) == NULL)
             goto out; /* the frame goes without its tag */
         uint32_t n = caplen + 4 <= VLAN_BUF ? caplen : VLAN_BUF - 4;

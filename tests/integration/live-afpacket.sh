@@ -3,7 +3,8 @@
 # fanout group) gives what one libpcap thread gives on the same traffic: in a
 # network namespace made for the test, generated captures with a known truth
 # (the topsites scenario: DNS, TLS, C&C contacts by address, most of them to
-# allow-listed sites; and HTTP sessions with C&C hosts and a phishing page)
+# allow-listed sites; HTTP sessions with C&C hosts and a phishing page; IPv6 HTTP sessions
+# whose two directions carry different flow labels)
 # are replayed onto lo while analyze -i lo runs with --threads 1 (libpcap),
 # 2 and 4 (AF_PACKET); the three runs must analyse every frame replayed,
 # drop none, write the same multiset of flow/dns/http/tls/alert records
@@ -59,6 +60,7 @@ day=$(date -u +%F)
 "$TA_GEN" --scenario topsites --from "$day" --to "$day" --out "$tmp/g" --quiet >/dev/null ||
     fail "generate the topsites scenario"
 python3 "$here/live-traffic.py" craft "$tmp/http.pcap" || fail "craft the HTTP capture"
+python3 "$here/live-traffic.py" craft6 "$tmp/v6.pcap" || fail "craft the IPv6 capture"
 printf 'evil.live.example\n' >"$tmp/c2.txt"
 printf 'http://bank-login.live.example/secure/login.html\n' >"$tmp/phish.txt"
 "$TA_BIN" intel import --db "$tmp/base.db" "$tmp/g/feodo-topsites.csv" "$tmp/g/trails" \
@@ -69,7 +71,7 @@ printf 'http://bank-login.live.example/secure/login.html\n' >"$tmp/phish.txt"
     "$tmp/phish.txt" >/dev/null 2>&1 || fail "intel import phishing"
 for w in file 1 2 4; do cp "$tmp/base.db" "$tmp/$w.db"; done
 common=(--sensor s --allow-file "$tmp/g/allowlist-top-sites.json" --eve-types alert,flow,dns,http,tls)
-"$TA_BIN" analyze -r "$tmp/g/topsites.pcap" -r "$tmp/http.pcap" --db "$tmp/file.db" "${common[@]}" \
+"$TA_BIN" analyze -r "$tmp/g/topsites.pcap" -r "$tmp/http.pcap" -r "$tmp/v6.pcap" --db "$tmp/file.db" "${common[@]}" \
     -o "$tmp/file.json" 2>"$tmp/file.err" || fail "file run: $(tail -1 "$tmp/file.err")"
 
 # Each run in a namespace of its own (its lo only): replay both captures, then stop.
@@ -89,6 +91,7 @@ for th in 1 2 4; do
         done
         python3 "$lt" replay "$tmp/g/topsites.pcap" lo >"$tmp/$th.replay" || exit 5
         python3 "$lt" replay "$tmp/http.pcap" lo >>"$tmp/$th.replay" || exit 5
+        python3 "$lt" replay "$tmp/v6.pcap" lo >>"$tmp/$th.replay" || exit 5
         # Frames reach the capture within its read timeout (100 ms), and the merge
         # within its tick.
         sleep 1
@@ -143,6 +146,10 @@ for type in flow dns http tls alert; do
     n=$(grep -c "\"event_type\": \"$type\"" "$tmp/1.records")
     [[ $n -gt 0 ]] || fail "--threads 1 wrote no $type records"
 done
+# Each IPv6 connection is one flow with both directions (the kernel's hash leaves labels out).
+n6=$(grep '"event_type": "flow"' "$tmp/4.records" | grep '"src_ip": "2001:db8::' |
+    grep '"pkts_toserver": 5' | grep -c '"pkts_toclient": 3')
+[[ $n6 == 40 ]] || fail "--threads 4: $n6 of 40 IPv6 connections are whole flows"
 for th in 2 4; do
     diff "$tmp/1.records" "$tmp/$th.records" >"$tmp/diff" ||
         fail "--threads $th records differ from --threads 1: $(head -6 "$tmp/diff")"
@@ -178,6 +185,29 @@ rc=$?
 grep -q "any.*AF_PACKET.*capturing through libpcap" "$tmp/any.err" ||
     fail "-i any: the warning does not say why: $(cat "$tmp/any.err")"
 grep -q "\"dest_port\":$port" "$tmp/any.json" || fail "-i any: nothing captured after the fallback"
+
+# A BPF filter is compiled by libpcap and attached to every socket of the group.
+unshare -n bash -c '
+    ip link set lo up || exit 3
+    "$3" observe -i lo --threads 2 --capture afpacket -f "udp port $1" -o "$2/bpf.json" \
+        2>"$2/bpf.err" &
+    pid=$!
+    python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(30):
+    for p in (int(sys.argv[1]), int(sys.argv[1]) + 1):
+        s.sendto(b\"x\", (\"127.0.0.1\", p))
+    time.sleep(0.05)" "$1"
+    kill -0 "$pid" 2>/dev/null || exit 4
+    kill -INT "$pid"
+    wait "$pid"
+' sh "$port" "$tmp" "$TA_BIN"
+rc=$?
+[[ $rc == 0 ]] || fail "observe -i lo -f with AF_PACKET exited $rc: $(cat "$tmp/bpf.err")"
+grep -q "through AF_PACKET, 2 sockets" "$tmp/bpf.err" || fail "-f: not AF_PACKET: $(cat "$tmp/bpf.err")"
+grep -q "\"dest_port\":$port," "$tmp/bpf.json" || fail "-f: the filtered port was not captured"
+grep -q "\"dest_port\":$((port + 1))," "$tmp/bpf.json" && fail "-f: the filter let another port through"
 
 echo "note: AF_PACKET live capture: $frames frames with 1, 2 and 4 threads, $(wc -l <"$tmp/1.records") records and $nev stored events the same"
 exit 0
