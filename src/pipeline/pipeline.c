@@ -1002,8 +1002,8 @@ static ta_err run_live(struct ta_pipeline *p, struct ta_pipeline_error *err)
         char text[256];
         snprintf(text, sizeof(text),
                  "%s: %llu observations went to the detector before the slowest capture "
-                 "worker's clock reached them (over 64 MiB waited); their order with its may "
-                 "differ from the packets'",
+                 "worker's clock reached them (over 64 MiB waited): their order relative to "
+                 "that worker's may differ from the packets'",
                  p->o->name, (unsigned long long)early);
         notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
     }
