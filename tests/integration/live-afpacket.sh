@@ -161,48 +161,41 @@ nev=$(wc -l <"$tmp/file.events")
 diff "$tmp/file.events" "$tmp/1.events" >"$tmp/diff" ||
     fail "live stored events differ from the file run's: $(head -6 "$tmp/diff")"
 
-# --capture auto on `any`: AF_PACKET cannot open it, libpcap can; one warning says why.
-port=$((40000 + RANDOM % 20000))
-unshare -n bash -c '
-    ip link set lo up || exit 3
-    "$3" observe -i any --threads 2 -f "udp port $1" -o "$2/any.json" 2>"$2/any.err" &
-    pid=$!
-    # Flow records come out when the flow ends (here: at the stop); datagrams are sent
-    # until then, so some reach the capture once it is up.
-    python3 -c "
+# udp-run OUT PORT OBSERVE-ARGS...: in a namespace of its own, observe OBSERVE-ARGS -o OUT.json
+# (stderr OUT.err) while datagrams go to 127.0.0.1:PORT and PORT+1, then stop it. Flow records
+# come out when the flows end (here: at the stop); the datagrams are sent for 1.5 s, so some
+# reach the capture once it is up.
+cat >"$tmp/udp-run.sh" <<'SH'
+ip link set lo up || exit 3
+bin=$1 out=$2 port=$3
+shift 3
+"$bin" observe "$@" -o "$out.json" 2>"$out.err" &
+pid=$!
+python3 -c "
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(30):
-    s.sendto(b\"x\", (\"127.0.0.1\", int(sys.argv[1])))
-    time.sleep(0.05)" "$1"
-    kill -0 "$pid" 2>/dev/null || exit 4
-    kill -INT "$pid"
-    wait "$pid"
-' sh "$port" "$tmp" "$TA_BIN"
+for i in range(30):
+    for p in (int(sys.argv[1]), int(sys.argv[1]) + 1):
+        s.sendto(b'x', ('127.0.0.1', p))
+    time.sleep(0.05)" "$port"
+kill -0 "$pid" 2>/dev/null || exit 4
+kill -INT "$pid"
+wait "$pid"
+SH
+port=$((40000 + RANDOM % 20000))
+
+# --capture auto on `any`: AF_PACKET cannot open it, libpcap can; one warning says why.
+unshare -n bash "$tmp/udp-run.sh" "$TA_BIN" "$tmp/any" "$port" -i any --threads 2 -f "udp port $port"
 rc=$?
 [[ $rc == 0 ]] || fail "observe -i any --threads 2 exited $rc: $(cat "$tmp/any.err")"
 [[ $(grep -c warning "$tmp/any.err") == 1 ]] || fail "-i any: not one warning: $(cat "$tmp/any.err")"
 grep -q "any.*AF_PACKET.*capturing through libpcap" "$tmp/any.err" ||
     fail "-i any: the warning does not say why: $(cat "$tmp/any.err")"
-grep -q "\"dest_port\":$port" "$tmp/any.json" || fail "-i any: nothing captured after the fallback"
+grep -q "\"dest_port\":$port," "$tmp/any.json" || fail "-i any: nothing captured after the fallback"
 
 # A BPF filter is compiled by libpcap and attached to every socket of the group.
-unshare -n bash -c '
-    ip link set lo up || exit 3
-    "$3" observe -i lo --threads 2 --capture afpacket -f "udp port $1" -o "$2/bpf.json" \
-        2>"$2/bpf.err" &
-    pid=$!
-    python3 -c "
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(30):
-    for p in (int(sys.argv[1]), int(sys.argv[1]) + 1):
-        s.sendto(b\"x\", (\"127.0.0.1\", p))
-    time.sleep(0.05)" "$1"
-    kill -0 "$pid" 2>/dev/null || exit 4
-    kill -INT "$pid"
-    wait "$pid"
-' sh "$port" "$tmp" "$TA_BIN"
+unshare -n bash "$tmp/udp-run.sh" "$TA_BIN" "$tmp/bpf" "$port" -i lo --threads 2 --capture afpacket \
+    -f "udp port $port"
 rc=$?
 [[ $rc == 0 ]] || fail "observe -i lo -f with AF_PACKET exited $rc: $(cat "$tmp/bpf.err")"
 grep -q "through AF_PACKET, 2 sockets" "$tmp/bpf.err" || fail "-f: not AF_PACKET: $(cat "$tmp/bpf.err")"
