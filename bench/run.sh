@@ -14,7 +14,7 @@
 # Settings: see bench/lib.sh and the head of each bench/<fig>.sh; bench/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ALL=(core floods proto threads intel enrich detect report store clickhouse national flows logs)
+ALL=(core floods proto threads live intel enrich detect report store clickhouse national flows logs)
 OUT=${TA_BENCH_DIR:-bench/out}
 RESULTS=${TA_BENCH_RESULTS:-bench/results.md}
 mkdir -p "$OUT/results" "$OUT/logs"

@@ -66,6 +66,13 @@
  * its position in the input; the workers take each timeout decision
  * together), so output, event ids and the report do not depend on N or on
  * scheduling. docs/design/workers.md says how and what it costs.
+ *
+ * A live capture with several workers on Linux (opts.capture) instead gives
+ * each worker an AF_PACKET socket of one fanout group and its own clock
+ * (src/pipeline/pipeline-live.c); their observations reach the calling
+ * thread's sinks merged by time with a bounded delay. That output is a live
+ * capture's: the same records and events as one thread on the same
+ * traffic, not in a byte-identical order.
  */
 #ifndef THREATATLAS_PIPELINE_H
 #define THREATATLAS_PIPELINE_H
@@ -107,6 +114,17 @@ struct ta_pipeline_opts {
     size_t n_files;
     const char *iface;
     struct ta_source_opts source; /* BPF, snaplen */
+    /*
+     * How -i captures (threatatlas/source.h): TA_CAPTURE_AUTO (the default)
+     * uses AF_PACKET with one socket per worker when more than one thread
+     * runs on Linux, and falls back to libpcap with a TA_PIPELINE_NOTE_FALLBACK
+     * notice when the sockets cannot be opened; TA_CAPTURE_AFPACKET fails
+     * instead (and runs even one thread that way); TA_CAPTURE_PCAP is the
+     * ordered worker set fed by one libpcap handle. Each worker's ring has
+     * afpacket.block_count blocks of afpacket.block_size bytes.
+     */
+    enum ta_capture_kind capture;
+    struct ta_afpacket_opts afpacket;
     /* Inputs with their kinds, in order (instead of files: give one or the other). */
     const struct ta_pipeline_input *inputs;
     size_t n_inputs;
@@ -199,6 +217,10 @@ enum ta_pipeline_notice_kind {
                                          reopened (a client reopens its own log now) */
     TA_PIPELINE_NOTE_INTEL_RELOADING, /* text: the database; after SIGHUP, the new index is
                                          being built while the capture goes on */
+    TA_PIPELINE_NOTE_FALLBACK,        /* text: why AF_PACKET could not be used; the capture
+                                         goes through libpcap */
+    TA_PIPELINE_NOTE_AFPACKET,        /* text: the interface; count: the AF_PACKET sockets
+                                         (one per worker) the capture runs on */
 };
 
 struct ta_pipeline_notice {

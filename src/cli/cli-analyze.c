@@ -46,6 +46,9 @@ struct analyze_cfg {
     bool progress;
     uint32_t http_body_limit;
     uint32_t threads;
+    const char *capture;
+    uint32_t ring_blocks;
+    uint64_t ring_block_size;
     uint32_t max_flows, max_resolutions;
     uint64_t stream_memcap, app_memcap;
     const char *intel_undated;
@@ -122,6 +125,15 @@ static const struct ta_opt analyze_opts[] = {
     {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
      "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
      "per core. Output is the same with any N; on 2 cores, 2 gave no speed-up (bench/README.md)"},
+    {"capture", 0, TA_OPT_STR, OFF(capture), "auto", 0, 0, "auto|pcap|afpacket",
+     "-i: afpacket (Linux) gives each thread an AF_PACKET socket (TPACKET_V3 ring, kernel "
+     "fanout by flow), pcap one libpcap handle feeding the ordered workers; auto: afpacket with "
+     "--threads 2 or more, pcap otherwise or when AF_PACKET cannot be opened"},
+    {"ring-blocks", 0, TA_OPT_U32, OFF(ring_blocks), "16", 2, 65536, "N",
+     "-i with afpacket: blocks of each thread's ring (kernel memory: threads x blocks x "
+     "block size)"},
+    {"ring-block-size", 0, TA_OPT_U64, OFF(ring_block_size), "1M", 65536, 1ull << 30, "BYTES",
+     "-i with afpacket: bytes of a ring block, a multiple of the page size (suffix K or M)"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended"},
     {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",
@@ -304,6 +316,15 @@ static void on_notice(void *ud, const struct ta_pipeline_notice *n)
         reopen_log(ud);
         fprintf(stderr, "analyze: reopened %s\n", n->text);
         break;
+    case TA_PIPELINE_NOTE_FALLBACK:
+        ta_cli_warn("%s", n->text);
+        break;
+    case TA_PIPELINE_NOTE_AFPACKET:
+        fprintf(stderr,
+                "analyze: capturing on %s through AF_PACKET, %llu sockets in a fanout "
+                "group\n",
+                n->text, (unsigned long long)n->count);
+        break;
     }
     fflush(stderr);
 }
@@ -379,6 +400,9 @@ int ta_cli_analyze(int argc, char **argv)
     po.proto.app_memcap = cfg.app_memcap;
     po.engine.max_flows = cfg.max_flows;
     po.threads = cfg.threads;
+    if ((rc = ta_cli_capture_build("analyze", cfg.capture, cfg.ring_blocks, cfg.ring_block_size,
+                                   &po)) != 0)
+        goto out;
     po.detect.max_resolutions = cfg.max_resolutions;
     po.detect.beacon = !cfg.no_beacon;
     po.output = cfg.output;

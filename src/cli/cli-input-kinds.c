@@ -109,3 +109,15 @@ void ta_cli_print_obsrc(FILE *f, const char *cmd, const struct ta_pipeline *p)
         ta_cli_line(f, "%s", line);
     }
 }
+
+int ta_cli_capture_build(const char *cmd, const char *kind, uint32_t blocks, uint64_t block_size,
+                         struct ta_pipeline_opts *po)
+{
+    if (!ta_capture_kind_parse(kind, &po->capture)) {
+        ta_cli_error("%s: --capture must be auto, pcap or afpacket, not '%s'", cmd, kind);
+        return 2;
+    }
+    po->afpacket.block_count = blocks;
+    po->afpacket.block_size = (uint32_t)block_size; /* bounded by the option table */
+    return 0;
+}

@@ -26,6 +26,9 @@ struct observe_cfg {
     const char *filter;
     const char *output;
     uint32_t threads;
+    const char *capture;
+    uint32_t ring_blocks;
+    uint64_t ring_block_size;
     uint32_t max_flows;
     uint32_t tcp_new_timeout, tcp_est_timeout, tcp_closed_timeout, udp_timeout, other_timeout;
     uint32_t frag_timeout, max_frag_datagrams;
@@ -61,6 +64,15 @@ static const struct ta_opt observe_opts[] = {
     {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
      "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
      "per core. Output is the same with any N; on 2 cores, 2 gave no speed-up (bench/README.md)"},
+    {"capture", 0, TA_OPT_STR, OFF(capture), "auto", 0, 0, "auto|pcap|afpacket",
+     "-i: afpacket (Linux) gives each thread an AF_PACKET socket (TPACKET_V3 ring, kernel "
+     "fanout by flow), pcap one libpcap handle feeding the ordered workers; auto: afpacket with "
+     "--threads 2 or more, pcap otherwise or when AF_PACKET cannot be opened"},
+    {"ring-blocks", 0, TA_OPT_U32, OFF(ring_blocks), "16", 2, 65536, "N",
+     "-i with afpacket: blocks of each thread's ring (kernel memory: threads x blocks x "
+     "block size)"},
+    {"ring-block-size", 0, TA_OPT_U64, OFF(ring_block_size), "1M", 65536, 1ull << 30, "BYTES",
+     "-i with afpacket: bytes of a ring block, a multiple of the page size (suffix K or M)"},
     {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
      "flows tracked at once; at the cap the least recently active flow is ended (reason forced)"},
     {"tcp-new-timeout", 0, TA_OPT_U32, OFF(tcp_new_timeout), "30", 1, 86400, "SEC",
@@ -119,6 +131,13 @@ static void on_notice(void *ud, const struct ta_pipeline_notice *n)
         ta_cli_error("%s", n->text);
     else if (n->kind == TA_PIPELINE_NOTE_REOPENED)
         fprintf(stderr, "observe: reopened %s\n", n->text);
+    else if (n->kind == TA_PIPELINE_NOTE_FALLBACK)
+        ta_cli_warn("%s", n->text);
+    else if (n->kind == TA_PIPELINE_NOTE_AFPACKET)
+        fprintf(stderr,
+                "observe: capturing on %s through AF_PACKET, %llu sockets in a fanout "
+                "group\n",
+                n->text, (unsigned long long)n->count);
 }
 
 static void on_progress(void *ud, const struct ta_pipeline_progress *pr)
@@ -164,6 +183,12 @@ int ta_cli_observe(int argc, char **argv)
     po.source.snaplen = cfg.snaplen;
     po.engine.max_flows = cfg.max_flows;
     po.threads = cfg.threads;
+    if ((rc = ta_cli_capture_build("observe", cfg.capture, cfg.ring_blocks, cfg.ring_block_size,
+                                   &po)) != 0) {
+        free(inputs);
+        ta_opts_release(&observe_spec, &cfg);
+        return rc;
+    }
     po.engine.tcp_new_timeout = cfg.tcp_new_timeout;
     po.engine.tcp_est_timeout = cfg.tcp_est_timeout;
     po.engine.tcp_closed_timeout = cfg.tcp_closed_timeout;

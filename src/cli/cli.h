@@ -138,6 +138,14 @@ int ta_cli_inputs_build(const char *cmd, const struct ta_argseq *q, struct ta_pi
                         size_t *n);
 
 /*
+ * --capture KIND, --ring-blocks N, --ring-block-size BYTES of observe and
+ * analyze into po. Returns 0, or 2 after printing one error line.
+ */
+struct ta_pipeline_opts;
+int ta_cli_capture_build(const char *cmd, const char *kind, uint32_t blocks, uint64_t block_size,
+                         struct ta_pipeline_opts *po);
+
+/*
  * One line per observation source of p (flow exports, logs) on f: what it read, made,
  * rejected and skipped, and the exporters that contributed with their sampling rates.
  */

@@ -24,6 +24,7 @@
 #include "threatatlas/json.h"
 
 #include "pipeline/pipeline-inputs.h"
+#include "pipeline/pipeline-live.h"
 #include "pipeline/pipeline-metrics.h"
 #include "pipeline/pipeline-workers.h"
 
@@ -79,6 +80,7 @@ struct ta_pipeline {
     struct ta_engine *e;
     struct ta_proto *proto;
     struct ta__workers *ws; /* NULL: one thread */
+    struct ta__live *lv;    /* a live capture's AF_PACKET workers (then no ws, no src) */
 
     /* observe */
     struct ta_eve_writer *w;
@@ -171,6 +173,7 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
     o->commit_events = 10000;
     o->threads = 1;
     ta_source_opts_default(&o->source);
+    ta_afpacket_opts_default(&o->afpacket);
     ta_engine_opts_default(&o->engine);
     ta_proto_opts_default(&o->proto);
     ta_detect_opts_default(&o->detect);
@@ -179,6 +182,46 @@ void ta_pipeline_opts_default(struct ta_pipeline_opts *o)
 }
 
 /* ---- sources ----------------------------------------------------------- */
+
+/* Worker threads asked for: --threads, 0 for one per online core (at most the set's limit). */
+static unsigned threads_wanted(const struct ta_pipeline_opts *o)
+{
+    unsigned n = o->threads;
+    if (n == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (unsigned)c : 1;
+        if (n > TA__WORKERS_MAX)
+            n = TA__WORKERS_MAX;
+    }
+    return n;
+}
+
+/*
+ * -i with AF_PACKET sockets, one per worker: forced by --capture afpacket,
+ * or chosen for several threads, falling back to libpcap (with a notice)
+ * when the interface or the kernel does not allow it. A wrong option value
+ * (a filter, the ring's geometry) is an error either way.
+ */
+static ta_err open_afpacket(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    const struct ta_pipeline_opts *o = p->o;
+    unsigned n = threads_wanted(o);
+    if (o->iface == NULL || o->capture == TA_CAPTURE_PCAP || n > TA__WORKERS_MAX ||
+        (o->capture == TA_CAPTURE_AUTO && n < 2))
+        return TA_OK;
+    char e[TA_SOURCE_ERRLEN];
+    ta_err te = ta__live_open(o->iface, n, &o->source, &o->afpacket, &p->lv, e, sizeof(e));
+    if (te == TA_OK) {
+        notice(p, TA_PIPELINE_NOTE_AFPACKET, o->iface, 0, n);
+        return TA_OK;
+    }
+    if (o->capture == TA_CAPTURE_AFPACKET || te == TA_ERR_ARG)
+        return fail(err, te, te == TA_ERR_ARG, "%s: %s", o->name, e);
+    char text[TA_SOURCE_ERRLEN + 128];
+    snprintf(text, sizeof(text), "%s: %s; capturing through libpcap", o->name, e);
+    notice(p, TA_PIPELINE_NOTE_FALLBACK, text, 0, 0);
+    return TA_OK;
+}
 
 /* Every input is opened before anything is written, so a bad one leaves no output. */
 static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
@@ -189,6 +232,9 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
                     "%s: give captures (-r FILE) or an interface (-i IFACE); see --help", o->name);
     if ((o->n_files > 0 || o->n_inputs > 0) && o->iface != NULL)
         return fail(err, TA_ERR_ARG, true, "%s: -r and -i cannot be used together", o->name);
+    if (o->capture == TA_CAPTURE_AFPACKET && o->iface == NULL)
+        return fail(err, TA_ERR_ARG, true,
+                    "%s: --capture afpacket captures from an interface: give -i IFACE", o->name);
     if (o->n_files > MAX_FILES || o->n_inputs > MAX_FILES)
         return fail(err, TA_ERR_ARG, true, "%s: too many capture files (at most %d)", o->name,
                     MAX_FILES);
@@ -199,6 +245,9 @@ static ta_err open_sources(struct ta_pipeline *p, struct ta_pipeline_error *err)
         return fail(err, ie, usage, "%s", ie_msg);
     p->live_name = o->iface != NULL ? o->iface : p->in.collector;
     p->live = p->live_name != NULL;
+    ta_err ae = open_afpacket(p, err);
+    if (ae != TA_OK || p->lv != NULL)
+        return ae;
     size_t want = o->iface != NULL ? 1 : p->in.n_files;
     p->src = calloc(want, sizeof(*p->src));
     if (p->src == NULL)
@@ -886,19 +935,20 @@ static void http_content(void *ud, const struct ta_detect_http_content *c)
 static ta_err start_workers(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     const struct ta_pipeline_opts *o = p->o;
-    unsigned n = o->threads;
-    if (n == 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        n = c > 0 ? (unsigned)c : 1;
-        if (n > TA__WORKERS_MAX)
-            n = TA__WORKERS_MAX;
-    }
+    unsigned n = threads_wanted(o);
     if (n > TA__WORKERS_MAX)
         return fail(err, TA_ERR_ARG, true, "%s: --threads: at most %d", o->name, TA__WORKERS_MAX);
-    if (n <= 1)
-        return TA_OK;
     /* analyze: the detector's content checks of HTTP transactions run on the workers. */
     struct ta__workers_hooks hooks = {p, p->det != NULL ? http_content : NULL};
+    if (p->lv != NULL) {
+        ta_err le = ta__live_prepare(p->lv, &o->engine, &o->proto, ta_engine_fanout(p->e), &hooks);
+        if (le != TA_OK)
+            return fail(err, le, false, "%s: cannot start the capture workers: %s", o->name,
+                        ta_strerror(le));
+        return TA_OK;
+    }
+    if (n <= 1)
+        return TA_OK;
     ta_err te = ta__workers_new(n, &o->engine, &o->proto, ta_engine_fanout(p->e), &hooks, &p->ws);
     if (te != TA_OK)
         return fail(err, te, false, "%s: cannot start %u worker threads: %s", o->name, n,
@@ -947,13 +997,19 @@ bool ta_pipeline_nothing_to_do(const struct ta_pipeline *p)
  */
 static ta_err end_packets(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
-    if (p->ws == NULL) {
+    uint64_t lost;
+    if (p->lv != NULL) {
+        /* The workers ended their flows when the run stopped, and everything was replayed. */
+        ta__live_absorb(p->lv, p->e, p->proto);
+        lost = ta__live_lost(p->lv);
+    } else if (p->ws == NULL) {
         ta_engine_flush(p->e);
         return TA_OK;
+    } else {
+        ta__workers_finish(p->ws);
+        ta__workers_absorb(p->ws, p->e, p->proto);
+        lost = ta__workers_lost(p->ws);
     }
-    ta__workers_finish(p->ws);
-    ta__workers_absorb(p->ws, p->e, p->proto);
-    uint64_t lost = ta__workers_lost(p->ws);
     if (lost > 0 && err->code == TA_OK) {
         p->failed = true;
         return fail(err, TA_ERR_NOMEM, false,
@@ -981,10 +1037,36 @@ static ta_err run_obsrc(struct ta_pipeline *p, struct ta_pipeline_error *err)
     return fail(err, te, false, "%s", e);
 }
 
+/* -i through the AF_PACKET workers, until ta_pipeline_stop(). */
+static ta_err run_live(struct ta_pipeline *p, struct ta_pipeline_error *err)
+{
+    char e[TA_SOURCE_ERRLEN];
+    ta_err te = ta__live_run(p->lv, &p->stop, on_tick, p, e, sizeof(e));
+    struct ta_source_stats ss;
+    ta__live_capture(p->lv, &ss);
+    p->cap.kernel_drops += ss.kernel_drops;
+    uint64_t early = ta__live_early(p->lv);
+    if (early > 0) {
+        char text[256];
+        snprintf(text, sizeof(text),
+                 "%s: %llu observations went to the detector before the slowest capture "
+                 "worker's clock reached them (over 64 MiB waited): their order relative to "
+                 "that worker's may differ from the packets'",
+                 p->o->name, (unsigned long long)early);
+        notice(p, TA_PIPELINE_NOTE_ERROR, text, 0, 0);
+    }
+    if (te == TA_OK || te == TA_ERR_INTERRUPTED)
+        return TA_OK;
+    p->failed = true;
+    return fail(err, te, false, "%s", e);
+}
+
 static ta_err run_observe(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     ta_err ret = TA_OK, te_end;
     char e[TA_SOURCE_ERRLEN];
+    if (p->lv != NULL)
+        ret = run_live(p, err);
     for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
         p->file = i + 1;
         ta_err te = run_source(p, p->src[i], e, sizeof(e));
@@ -1147,11 +1229,15 @@ static void metrics_body(void *ud, FILE *f)
     struct ta_engine_stats es;
     if (p->ws != NULL) /* the workers' counters as of their last batch */
         ta__workers_stats(p->ws, &es);
+    else if (p->lv != NULL)
+        ta__live_stats(p->lv, &es);
     else
         ta_engine_get_stats(p->e, &es);
     struct ta_source_stats ss = {0};
     if (p->nsrc > 0)
         ta_source_get_stats(p->src[0], &ss);
+    else if (p->lv != NULL)
+        ta__live_capture(p->lv, &ss);
     metric(f, "threatatlas_packets_total", "counter", "Frames captured and analysed.", es.packets);
     metric(f, "threatatlas_bytes_total", "counter", "Bytes of the frames (wire length).", es.bytes);
     metric(f, "threatatlas_kernel_drops_total", "counter",
@@ -1222,9 +1308,10 @@ static void on_tick(void *ud)
     clock_gettime(CLOCK_REALTIME, &now);
     if (now.tv_sec > 0) {
         ta_time_us t = (ta_time_us)now.tv_sec * 1000000u + (ta_time_us)now.tv_nsec / 1000u;
+        /* AF_PACKET workers keep their own clocks. */
         if (p->ws != NULL)
             ta__workers_advance(p->ws, t);
-        else
+        else if (p->lv == NULL)
             ta_engine_advance(p->e, t);
     }
     reload_finish(p);
@@ -1260,6 +1347,8 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
 {
     ta_err ret = TA_OK, te_end;
     char e[512];
+    if (p->lv != NULL)
+        ret = run_live(p, err);
     for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
         p->file = i + 1;
         ta_err te = run_source(p, p->src[i], e, sizeof(e));
@@ -1372,6 +1461,7 @@ void ta_pipeline_free(struct ta_pipeline *p)
     reload_abandon(p);
     ta__metrics_close(p->metrics);
     ta__workers_free(p->ws);
+    ta__live_free(p->lv);
     ta_store_close(p->store);
     ta_store_lock_release(p->lock);
     ta_eve_writer_free(p->w);

@@ -11,6 +11,9 @@ namespace the test made).
   live-traffic.py craft PCAP
       Write a capture of HTTP sessions between public addresses (C&C requests
       by Host, a phishing URL, a benign one), stamped with the current time.
+  live-traffic.py craft6 PCAP
+      Write a capture of IPv6 HTTP sessions whose two directions carry different
+      flow labels (as two Linux hosts choose them), stamped with the current time.
   live-traffic.py replay PCAP IFACE
       Send every frame of PCAP on IFACE (an AF_PACKET socket), in order.
 """
@@ -128,6 +131,42 @@ def craft(path):
     ]
     for cli, srv, sp, host, p in plan:
         frames += session(cli, srv, sp, host, p)
+    write_pcap(path, frames)
+    return 0
+
+
+def frame6(src, dst, sp, dp, seq, ack, flags, label, payload=b""):
+    s6, d6 = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    pseudo = s6 + d6 + struct.pack("!IxxxB", len(tcp), 6)
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!IHBB", (6 << 28) | label, len(tcp), 6, 64) + s6 + d6
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x86\xdd" + ip + tcp
+
+
+def craft6(path):
+    frames = []
+    req = b"GET /v6 HTTP/1.1\r\nHost: v6.live.example\r\nUser-Agent: live-test\r\n\r\n"
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    for i in range(40):
+        cli, srv, sp = "2001:db8::%x" % (i + 1), "2001:db8:1::%x" % (i % 5 + 1), 41000 + i
+        lc, ls = 0x10000 + i * 7919 % 0xFFFFF, 0x80000 + i * 104729 % 0x7FFFF
+        c, s = 1000, 5000
+        frames += [
+            frame6(cli, srv, sp, 80, c, 0, 0x02, lc),
+            frame6(srv, cli, 80, sp, s, c + 1, 0x12, ls),
+            frame6(cli, srv, sp, 80, c + 1, s + 1, 0x10, lc),
+            frame6(cli, srv, sp, 80, c + 1, s + 1, 0x18, lc, req),
+            frame6(srv, cli, 80, sp, s + 1, c + 1 + len(req), 0x18, ls, resp),
+            frame6(cli, srv, sp, 80, c + 1 + len(req), s + 1 + len(resp), 0x11, lc),
+            frame6(srv, cli, 80, sp, s + 1 + len(resp), c + 2 + len(req), 0x11, ls),
+            frame6(cli, srv, sp, 80, c + 2 + len(req), s + 2 + len(resp), 0x10, lc),
+        ]
+    write_pcap(path, frames)
+    return 0
+
+
+def write_pcap(path, frames):
     now = time.time()
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -135,7 +174,6 @@ def craft(path):
             t = now + i * 0.001
             f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(fr), len(fr)))
             f.write(fr)
-    return 0
 
 
 def replay(path, iface):
@@ -162,6 +200,8 @@ def main(a):
         return http(int(a[1]), a[2], int(a[3]), alerts, within)
     if len(a) == 2 and a[0] == "craft":
         return craft(a[1])
+    if len(a) == 2 and a[0] == "craft6":
+        return craft6(a[1])
     if len(a) == 3 and a[0] == "replay":
         return replay(a[1], a[2])
     sys.stderr.write(__doc__)
