@@ -300,7 +300,8 @@ class Checks(unittest.TestCase):
                               "alternatives": ["ports"]}
         self.passes(j)
         self.assertEqual(self.notes,
-                         ["note: ev.json {\"dest_port\": 443}: 2 keys found in alt.json"])
+                         ["note: ev.json {\"dest_port\": 443}: 2 of the 2 records of alt.json "
+                          "found (2 keys)"])
         # 10.0.0.1:80 is none of the alternatives; 10.0.0.2 on 8443 only is not found.
         wide = json.loads(json.dumps(j))
         wide["filter"] = {}

@@ -410,7 +410,11 @@ class Case:
         if expect in ("equal", "superset"):
             for k in fn:
                 self.errors.append("%s: %s of %s missing" % (name, list(k), tname))
-        self.notes.append("note: %s: %d keys found in %s" % (name, tp, tname))
+        if alts:
+            self.notes.append("note: %s: %d of the %d records of %s found (%d keys)" % (
+                name, tp_truth, len(truth), tname, tp))
+        else:
+            self.notes.append("note: %s: %d keys found in %s" % (name, tp, tname))
 
     def check_same_as(self, o, what, sel):
         """The selected records and another source's as multisets (as
