@@ -1352,6 +1352,10 @@ static ta_err run_analyze(struct ta_pipeline *p, struct ta_pipeline_error *err)
     for (size_t i = 0; i < p->nsrc && !p->stop; i++) {
         p->file = i + 1;
         ta_err te = run_source(p, p->src[i], e, sizeof(e));
+        /* The closing line and the stats record say what the kernel dropped. */
+        struct ta_source_stats ss;
+        ta_source_get_stats(p->src[i], &ss);
+        p->cap.kernel_drops += ss.kernel_drops;
         if (te != TA_OK && te != TA_ERR_TRUNCATED && te != TA_ERR_INTERRUPTED) {
             ret = fail(err, te, false, "%s", e);
             p->failed = true;
