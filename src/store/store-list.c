@@ -22,7 +22,7 @@
 
 #define MAX_COLS 12
 
-/* The event columns the in-memory grouping reads, in the order of EVENT_COLS. */
+/* The event columns the in-memory grouping can read. */
 enum ecol {
     E_AIP,
     E_ACC,
@@ -38,10 +38,11 @@ enum ecol {
     E_ITEM,
     E_URL,
     E_TS,
+    E__COUNT
 };
-#define EVENT_COLS                                                                                 \
-    "e.a_ip, e.a_cc, e.a_asn, e.a_as_name, e.v_ip, e.v_cc, e.v_asn, e.v_as_name, e.family,"       \
-    " e.sources, e.indicator, e.item, e.url, e.ts"
+static const char *const ecol_sql[E__COUNT] = {
+    "e.a_ip",      "e.a_cc",   "e.a_asn",   "e.a_as_name", "e.v_ip", "e.v_cc", "e.v_asn",
+    "e.v_as_name", "e.family", "e.sources", "e.indicator", "e.item", "e.url",  "e.ts"};
 
 /* What a column is in memory; it must say what its SQL expression says. */
 enum agg {
@@ -96,8 +97,20 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                    {"last_seen", TIME},
                                    {"hosts", INT},
                                    {"events", INT}},
-{E_AIP, E_ACC}, 2, {9, 10},
-{{A_KEY, 0}, {A_KEY, 1}, {A_MAX, E_AASN}, {A_MAX, E_AASNAME}, {A_SET, E_FAMILY}, {A_SET, E_SOURCES}, {A_SET, E_INDICATOR}, {A_MIN, E_TS}, {A_MAX, E_TS}, {A_DISTINCT, E_VIP}, {A_COUNT, 0}}},
+                                  {E_AIP, E_ACC},
+                                  2,
+                                  {9, 10},
+                                  {{A_KEY, 0},
+                                   {A_KEY, 1},
+                                   {A_MAX, E_AASN},
+                                   {A_MAX, E_AASNAME},
+                                   {A_SET, E_FAMILY},
+                                   {A_SET, E_SOURCES},
+                                   {A_SET, E_INDICATOR},
+                                   {A_MIN, E_TS},
+                                   {A_MAX, E_TS},
+                                   {A_DISTINCT, E_VIP},
+                                   {A_COUNT, 0}}},
     [TA_STORE_LIST_CONTROLLED_HOSTS] = {"controlled-hosts",
                                         TA_EVENT_C2,
                                         "e.v_ip, e.v_cc",
@@ -116,8 +129,19 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {"last_seen", TIME},
                                          {"c2_servers", INT},
                                          {"events", INT}},
-{E_VIP, E_VCC}, 2, {8, 9},
-{{A_KEY, 0}, {A_KEY, 1}, {A_MAX, E_VASN}, {A_MAX, E_VASNAME}, {A_SET, E_FAMILY}, {A_SET, E_SOURCES}, {A_MIN, E_TS}, {A_MAX, E_TS}, {A_DISTINCT, E_AIP}, {A_COUNT, 0}}},
+                                        {E_VIP, E_VCC},
+                                        2,
+                                        {8, 9},
+                                        {{A_KEY, 0},
+                                         {A_KEY, 1},
+                                         {A_MAX, E_VASN},
+                                         {A_MAX, E_VASNAME},
+                                         {A_SET, E_FAMILY},
+                                         {A_SET, E_SOURCES},
+                                         {A_MIN, E_TS},
+                                         {A_MAX, E_TS},
+                                         {A_DISTINCT, E_AIP},
+                                         {A_COUNT, 0}}},
     [TA_STORE_LIST_PHISHING_HOSTS] = {"phishing-hosts",
                                       TA_EVENT_PHISHING,
                                       "e.a_ip, e.a_cc",
@@ -136,8 +160,19 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                        {"first_seen", TIME},
                                        {"last_seen", TIME},
                                        {"events", INT}},
-{E_AIP, E_ACC}, 2, {5, 9},
-{{A_KEY, 0}, {A_KEY, 1}, {A_MAX, E_AASN}, {A_MAX, E_AASNAME}, {A_SET, E_SOURCES}, {A_DISTINCT, E_ITEM}, {A_DISTINCT, E_VIP}, {A_MIN, E_TS}, {A_MAX, E_TS}, {A_COUNT, 0}}},
+                                      {E_AIP, E_ACC},
+                                      2,
+                                      {5, 9},
+                                      {{A_KEY, 0},
+                                       {A_KEY, 1},
+                                       {A_MAX, E_AASN},
+                                       {A_MAX, E_AASNAME},
+                                       {A_SET, E_SOURCES},
+                                       {A_DISTINCT, E_ITEM},
+                                       {A_DISTINCT, E_VIP},
+                                       {A_MIN, E_TS},
+                                       {A_MAX, E_TS},
+                                       {A_COUNT, 0}}},
     [TA_STORE_LIST_PHISHING_PAGES] = {"phishing-pages",
                                       TA_EVENT_PHISHING,
                                       "e.item",
@@ -154,8 +189,17 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                        {"sources", LIST},
                                        {"first_seen", TIME},
                                        {"last_seen", TIME}},
-{E_ITEM, 0}, 1, {4, 3},
-{{A_KEY, 0}, {A_DISTINCT, E_AIP}, {A_SET, E_ACC}, {A_DISTINCT, E_VIP}, {A_COUNT, 0}, {A_SET, E_SOURCES}, {A_MIN, E_TS}, {A_MAX, E_TS}}},
+                                      {E_ITEM, 0},
+                                      1,
+                                      {4, 3},
+                                      {{A_KEY, 0},
+                                       {A_DISTINCT, E_AIP},
+                                       {A_SET, E_ACC},
+                                       {A_DISTINCT, E_VIP},
+                                       {A_COUNT, 0},
+                                       {A_SET, E_SOURCES},
+                                       {A_MIN, E_TS},
+                                       {A_MAX, E_TS}}},
     [TA_STORE_LIST_BACKDOOR_SOURCES] = {"backdoor-sources",
                                         TA_EVENT_BACKDOOR,
                                         "e.a_ip, e.a_cc",
@@ -175,8 +219,19 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {"first_seen", TIME},
                                          {"last_seen", TIME},
                                          {"backdoor_attacks", INT}},
-{E_AIP, E_ACC}, 2, {9, 6},
-{{A_KEY, 0}, {A_KEY, 1}, {A_MAX, E_AASN}, {A_MAX, E_AASNAME}, {A_SET, E_FAMILY}, {A_SET, E_SOURCES}, {A_DISTINCT, E_ITEM}, {A_MIN, E_TS}, {A_MAX, E_TS}, {A_COUNT, 0}}},
+                                        {E_AIP, E_ACC},
+                                        2,
+                                        {9, 6},
+                                        {{A_KEY, 0},
+                                         {A_KEY, 1},
+                                         {A_MAX, E_AASN},
+                                         {A_MAX, E_AASNAME},
+                                         {A_SET, E_FAMILY},
+                                         {A_SET, E_SOURCES},
+                                         {A_DISTINCT, E_ITEM},
+                                         {A_MIN, E_TS},
+                                         {A_MAX, E_TS},
+                                         {A_COUNT, 0}}},
     [TA_STORE_LIST_BACKDOORED_SITES] = {"backdoored-sites",
                                         TA_EVENT_BACKDOOR,
                                         "e.item, e.v_cc",
@@ -195,8 +250,19 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {"first_seen", TIME},
                                          {"last_seen", TIME},
                                          {"backdoor_attacks", INT}},
-{E_ITEM, E_VCC}, 2, {9, 4},
-{{A_KEY, 0}, {A_MIN, E_VIP}, {A_KEY, 1}, {A_MAX, E_VASN}, {A_DISTINCT, E_AIP}, {A_SET, E_FAMILY}, {A_DISTINCT, E_URL}, {A_MIN, E_TS}, {A_MAX, E_TS}, {A_COUNT, 0}}},
+                                        {E_ITEM, E_VCC},
+                                        2,
+                                        {9, 4},
+                                        {{A_KEY, 0},
+                                         {A_MIN, E_VIP},
+                                         {A_KEY, 1},
+                                         {A_MAX, E_VASN},
+                                         {A_DISTINCT, E_AIP},
+                                         {A_SET, E_FAMILY},
+                                         {A_DISTINCT, E_URL},
+                                         {A_MIN, E_TS},
+                                         {A_MAX, E_TS},
+                                         {A_COUNT, 0}}},
 };
 
 #undef IP
@@ -351,7 +417,6 @@ static ta_err list_sql(struct ta_store *st, const struct ta_store_period *p,
     return err;
 }
 
-
 /* ---- grouping in memory ---- */
 
 /*
@@ -412,11 +477,13 @@ struct mem {
     size_t nc;
     unsigned nslots;
     unsigned slot[MAX_COLS]; /* first value slot of each column in a group */
-    struct ta__kset groups; /* group key -> slot 0: group number, then the columns' slots */
-    struct ta__kset strs;   /* text and blob minima and maxima */
-    struct ta__kset dist;   /* (group, column, value) counted by COUNT(DISTINCT) */
-    struct ta__kset sets;   /* (group, column, text) listed by group_concat(DISTINCT);
-                             * value: its entry number + 1 */
+    int at[E__COUNT];        /* result column of each event column read (only those
+                              * the list uses are selected: each costs its decoding) */
+    struct ta__kset groups;  /* group key -> slot 0: group number, then the columns' slots */
+    struct ta__kset strs;    /* text and blob minima and maxima */
+    struct ta__kset dist;    /* (group, column, value) counted by COUNT(DISTINCT) */
+    struct ta__kset sets;    /* (group, column, text) listed by group_concat(DISTINCT);
+                              * value: its entry number + 1 */
     uint8_t buf[VAL_MAX + 8], key[2 * (VAL_MAX + 3)];
 };
 
@@ -453,8 +520,8 @@ static bool mem_row(struct mem *m, sqlite3_stmt *s, uint32_t g, uint64_t *v)
         size_t n;
         if (op == A_SET) {
             /* group_concat joins the values as text. */
-            const unsigned char *t = sqlite3_column_text(s, (int)src);
-            n = t == NULL ? 0 : (size_t)sqlite3_column_bytes(s, (int)src) + 1;
+            const unsigned char *t = sqlite3_column_text(s, m->at[src]);
+            n = t == NULL ? 0 : (size_t)sqlite3_column_bytes(s, m->at[src]) + 1;
             if (n > VAL_MAX)
                 return false;
             if (n) {
@@ -462,7 +529,7 @@ static bool mem_row(struct mem *m, sqlite3_stmt *s, uint32_t g, uint64_t *v)
                 memcpy(m->buf + 1, t, n - 1);
             }
         } else {
-            n = enc_col(s, (int)src, m->buf);
+            n = enc_col(s, m->at[src], m->buf);
         }
         if (n == 0)
             continue; /* NULLs are neither counted, listed nor compared */
@@ -764,15 +831,32 @@ static ta_err list_mem(struct ta_store *st, const struct ta_store_period *p,
     ta__kset_init(&m->strs, 1);
     ta__kset_init(&m->dist, 0);
     ta__kset_init(&m->sets, 1);
+    bool used[E__COUNT] = {false};
+    for (unsigned i = 0; i < sp->ngroup; i++)
+        used[sp->gsrc[i]] = true;
+    for (size_t i = 0; i < m->nc; i++)
+        if (sp->agg[i].op != A_KEY && sp->agg[i].op != A_COUNT)
+            used[sp->agg[i].src] = true;
+    char cols[256] = "";
+    size_t co = 0;
+    int nsel = 0;
+    for (int e = 0; e < E__COUNT; e++) {
+        m->at[e] = -1;
+        if (used[e]) {
+            co += (size_t)snprintf(cols + co, sizeof(cols) - co, "%s%s", nsel ? ", " : "",
+                                   ecol_sql[e]);
+            m->at[e] = nsel++;
+        }
+    }
     char sc[32], dc[32], sql[1024];
     ta__store_cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
     snprintf(sql, sizeof(sql),
-             "SELECT " EVENT_COLS " FROM store_event_zone z"
+             "SELECT %s FROM store_event_zone z"
              " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
              " AND e.kind = z.kind AND e.day = z.day"
              " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
              " AND e.suppressed_by IS NULL",
-             sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc);
+             cols, sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc);
     sqlite3_stmt *s = NULL;
     ta_err err = TA_OK;
     if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
@@ -785,7 +869,7 @@ static ta_err list_mem(struct ta_store *st, const struct ta_store_period *p,
     while (err == TA_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         size_t kl = 0;
         for (unsigned i = 0; i < sp->ngroup && err == TA_OK; i++) {
-            size_t n = enc_col(s, sp->gsrc[i], m->key + kl + 2);
+            size_t n = enc_col(s, m->at[sp->gsrc[i]], m->key + kl + 2);
             if (n == SIZE_MAX) {
                 err = TA_ERR_LIMIT;
             } else if (n == 0) {
