@@ -44,7 +44,7 @@ static const char *const ecol_sql[E__COUNT] = {
     "e.a_ip",      "e.a_cc",   "e.a_asn",   "e.a_as_name", "e.v_ip", "e.v_cc", "e.v_asn",
     "e.v_as_name", "e.family", "e.sources", "e.indicator", "e.item", "e.url",  "e.ts"};
 
-/* What a column is in memory; it must say what its SQL expression says. */
+/* What a column is: its SQL, computed alike in memory. */
 enum agg {
     A_KEY,      /* the group's src-th key (a GROUP BY column) */
     A_MAX,      /* MAX(src), SQLite's order of values */
@@ -53,17 +53,23 @@ enum agg {
     A_DISTINCT, /* COUNT(DISTINCT src) */
     A_COUNT,    /* COUNT(*) */
 };
+static const char *const agg_sql[][2] = {{"", ""},
+                                         {"MAX(", ")"},
+                                         {"MIN(", ")"},
+                                         {"group_concat(DISTINCT ", ")"},
+                                         {"COUNT(DISTINCT ", ")"},
+                                         {"COUNT(*)", ""}};
 
+/*
+ * A list: its columns (names and types are the output contract), the event
+ * columns it groups by, its order (two count columns descending, then
+ * column 0, the first group column) and what each column is. Both the SQL
+ * and the in-memory grouping are made from it.
+ */
 struct list_spec {
     const char *name;
     int kind;
-    const char *group; /* GROUP BY */
-    const char *order; /* ORDER BY (column aliases cN) */
-    const char *expr[MAX_COLS];
     struct ta_store_col cols[MAX_COLS];
-    /* The same in memory: the GROUP BY columns (event columns), and the
-     * ORDER BY: two count columns descending, then column 0 (the first
-     * group column). */
     unsigned char gsrc[2], ngroup, order_by[2];
     struct {
         unsigned char op, src;
@@ -79,13 +85,6 @@ struct list_spec {
 static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
     [TA_STORE_LIST_C2_SERVERS] = {"c2-servers",
                                   TA_EVENT_C2,
-                                  "e.a_ip, e.a_cc",
-                                  "c9 DESC, c10 DESC, c0",
-                                  {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
-                                   "group_concat(DISTINCT e.family)",
-                                   "group_concat(DISTINCT e.sources)",
-                                   "group_concat(DISTINCT e.indicator)", "MIN(e.ts)", "MAX(e.ts)",
-                                   "COUNT(DISTINCT e.v_ip)", "COUNT(*)"},
                                   {{"ip", IP},
                                    {"cc", TEXT},
                                    {"asn", INT},
@@ -113,12 +112,6 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                    {A_COUNT, 0}}},
     [TA_STORE_LIST_CONTROLLED_HOSTS] = {"controlled-hosts",
                                         TA_EVENT_C2,
-                                        "e.v_ip, e.v_cc",
-                                        "c8 DESC, c9 DESC, c0",
-                                        {"e.v_ip", "e.v_cc", "MAX(e.v_asn)", "MAX(e.v_as_name)",
-                                         "group_concat(DISTINCT e.family)",
-                                         "group_concat(DISTINCT e.sources)", "MIN(e.ts)",
-                                         "MAX(e.ts)", "COUNT(DISTINCT e.a_ip)", "COUNT(*)"},
                                         {{"ip", IP},
                                          {"cc", TEXT},
                                          {"asn", INT},
@@ -144,12 +137,6 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {A_COUNT, 0}}},
     [TA_STORE_LIST_PHISHING_HOSTS] = {"phishing-hosts",
                                       TA_EVENT_PHISHING,
-                                      "e.a_ip, e.a_cc",
-                                      "c5 DESC, c9 DESC, c0",
-                                      {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
-                                       "group_concat(DISTINCT e.sources)", "COUNT(DISTINCT e.item)",
-                                       "COUNT(DISTINCT e.v_ip)", "MIN(e.ts)", "MAX(e.ts)",
-                                       "COUNT(*)"},
                                       {{"ip", IP},
                                        {"cc", TEXT},
                                        {"asn", INT},
@@ -175,12 +162,6 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                        {A_COUNT, 0}}},
     [TA_STORE_LIST_PHISHING_PAGES] = {"phishing-pages",
                                       TA_EVENT_PHISHING,
-                                      "e.item",
-                                      "c4 DESC, c3 DESC, c0",
-                                      {"e.item", "COUNT(DISTINCT e.a_ip)",
-                                       "group_concat(DISTINCT e.a_cc)", "COUNT(DISTINCT e.v_ip)",
-                                       "COUNT(*)", "group_concat(DISTINCT e.sources)", "MIN(e.ts)",
-                                       "MAX(e.ts)"},
                                       {{"page", TEXT},
                                        {"hosts", INT},
                                        {"host_cc", LIST},
@@ -202,13 +183,6 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                        {A_MAX, E_TS}}},
     [TA_STORE_LIST_BACKDOOR_SOURCES] = {"backdoor-sources",
                                         TA_EVENT_BACKDOOR,
-                                        "e.a_ip, e.a_cc",
-                                        "c9 DESC, c6 DESC, c0",
-                                        {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
-                                         "group_concat(DISTINCT e.family)",
-                                         "group_concat(DISTINCT e.sources)",
-                                         "COUNT(DISTINCT e.item)", "MIN(e.ts)", "MAX(e.ts)",
-                                         "COUNT(*)"},
                                         {{"ip", IP},
                                          {"cc", TEXT},
                                          {"asn", INT},
@@ -234,12 +208,6 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {A_COUNT, 0}}},
     [TA_STORE_LIST_BACKDOORED_SITES] = {"backdoored-sites",
                                         TA_EVENT_BACKDOOR,
-                                        "e.item, e.v_cc",
-                                        "c9 DESC, c4 DESC, c0",
-                                        {"e.item", "MIN(e.v_ip)", "e.v_cc", "MAX(e.v_asn)",
-                                         "COUNT(DISTINCT e.a_ip)",
-                                         "group_concat(DISTINCT e.family)", "COUNT(DISTINCT e.url)",
-                                         "MIN(e.ts)", "MAX(e.ts)", "COUNT(*)"},
                                         {{"website", TEXT},
                                          {"server_ip", IP},
                                          {"cc", TEXT},
@@ -350,11 +318,17 @@ static ta_err list_sql(struct ta_store *st, const struct ta_store_period *p,
     size_t nc = ncols(sp);
     char sql[2048];
     size_t o = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
-    for (size_t i = 0; i < nc; i++)
-        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s AS c%zu", i ? ", " : "", sp->expr[i],
-                              i);
-    char sc[32], dc[32];
+    for (size_t i = 0; i < nc; i++) {
+        unsigned op = sp->agg[i].op, src = op == A_KEY ? sp->gsrc[sp->agg[i].src] : sp->agg[i].src;
+        char expr[64];
+        snprintf(expr, sizeof(expr), "%s%s%s", agg_sql[op][0], op == A_COUNT ? "" : ecol_sql[src],
+                 agg_sql[op][1]);
+        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s AS c%zu", i ? ", " : "", expr, i);
+    }
+    char sc[32], dc[32], group[64];
     ta__store_cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
+    snprintf(group, sizeof(group), "%s%s%s", ecol_sql[sp->gsrc[0]], sp->ngroup > 1 ? ", " : "",
+             sp->ngroup > 1 ? ecol_sql[sp->gsrc[1]] : "");
     /* The events of the kind and days come from their zones (id ranges per
      * storing run, kind and day; see store.h), walked in (day, id) order. */
     o += (size_t)snprintf(sql + o, sizeof(sql) - o,
@@ -363,9 +337,9 @@ static ta_err list_sql(struct ta_store *st, const struct ta_store_period *p,
                           " AND e.kind = z.kind AND e.day = z.day"
                           " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
                           " AND e.suppressed_by IS NULL"
-                          " GROUP BY %s ORDER BY %s",
-                          sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc, sp->group,
-                          sp->order);
+                          " GROUP BY %s ORDER BY c%u DESC, c%u DESC, c0",
+                          sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc, group,
+                          sp->order_by[0], sp->order_by[1]);
     if (limit > 0)
         snprintf(sql + o, sizeof(sql) - o, " LIMIT %zu", limit);
 
