@@ -846,7 +846,9 @@ static ta_err list_mem(struct ta_store *st, const struct ta_store_period *p,
             size_t n = enc_col(s, m->at[sp->gsrc[i]], m->key + kl + 2);
             if (n == SIZE_MAX) {
                 err = TA_ERR_LIMIT;
-            } else if (n == 0) {
+                break;
+            }
+            if (n == 0) {
                 m->key[kl + 2] = T_NULL;
                 n = 1;
             }
@@ -860,7 +862,7 @@ static ta_err list_mem(struct ta_store *st, const struct ta_store_period *p,
             v[0] = m->groups.n - 1;
         if (v == NULL || !mem_row(m, s, (uint32_t)v[0], v))
             err = TA_ERR_LIMIT;
-        if (err == TA_OK && ++rows % 4096 == 0 && mem_bytes(m) > cap)
+        if (err == TA_OK && ++rows % 256 == 0 && mem_bytes(m) > cap)
             err = TA_ERR_LIMIT;
     }
     if (err == TA_OK && rc != SQLITE_DONE)
