@@ -4,6 +4,11 @@
  * the whole period, over a period cutting through the data, and one list.
  *
  *   bench-report [--events N] [--days D] [--db PATH|URL] [--keep] [--seed S] [--wall] [--all-hosts]
+ *                [--lists] [--reuse]
+ *
+ * --lists also times the other evidence lists (100 rows each, over the whole
+ * period and days D/4..D/2); --reuse reports on the database --db as it is
+ * (written by an earlier --keep run) instead of storing.
  *
  * The data is shaped like a national CERT's: many controlled hosts beaconing
  * to few C&C servers (each host to its botnet's one to three servers, about
@@ -62,6 +67,8 @@ static double wall(void)
 static bool use_wall;
 /* --all-hosts: also time the whole controlled-hosts list (every row). */
 static bool all_hosts;
+/* --lists: time every list. */
+static bool all_lists;
 static double now(void)
 {
     if (use_wall)
@@ -86,7 +93,7 @@ int main(int argc, char **argv)
 {
     uint64_t n = 1000000, days = 60, seed = 1;
     const char *db = NULL;
-    bool keep = false, no_finish = false;
+    bool keep = false, no_finish = false, reuse = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--events") == 0 && i + 1 < argc)
             n = strtoull(argv[++i], NULL, 10);
@@ -102,13 +109,17 @@ int main(int argc, char **argv)
             use_wall = true;
         else if (strcmp(argv[i], "--all-hosts") == 0)
             all_hosts = true;
+        else if (strcmp(argv[i], "--lists") == 0)
+            all_lists = true;
+        else if (strcmp(argv[i], "--reuse") == 0)
+            reuse = keep = true;
         else if (strcmp(argv[i], "--no-finish") == 0)
             no_finish = keep = true;
         else {
             fprintf(
                 stderr,
                 "usage: bench-report [--events N] [--days D] [--db PATH|URL] [--keep] [--seed S] "
-                "[--wall] [--all-hosts]\n");
+                "[--wall] [--all-hosts] [--lists] [--reuse]\n");
             return 2;
         }
     }
@@ -121,18 +132,23 @@ int main(int argc, char **argv)
         db = path;
     }
     char p2[300];
-    unlink(db);
-    snprintf(p2, sizeof(p2), "%s-wal", db);
-    unlink(p2);
-    snprintf(p2, sizeof(p2), "%s-shm", db);
-    unlink(p2);
+    if (!reuse) {
+        unlink(db);
+        snprintf(p2, sizeof(p2), "%s-wal", db);
+        unlink(p2);
+        snprintf(p2, sizeof(p2), "%s-shm", db);
+        unlink(p2);
+    }
 
     char err[TA_STORE_ERRLEN];
     struct ta_store *st = NULL;
-    if (ta_store_open(db, TA_STORE_CREATE, &st, err) != TA_OK) {
+    if (ta_store_open(db, reuse ? TA_STORE_READONLY : TA_STORE_CREATE, &st, err) != TA_OK) {
         fprintf(stderr, "bench-report: %s\n", err);
         return 1;
     }
+    const uint64_t day0 = 16148; /* 2014-03-19 */
+    if (reuse)
+        goto report;
     struct ta_store_input in = {.path = "synthetic", .size = n};
     char name[64];
     snprintf(name, sizeof(name), "synthetic %llu %llu %llu", (unsigned long long)n,
@@ -154,7 +170,6 @@ int main(int argc, char **argv)
     uint64_t c2_servers = n / 20000 + 5, hosts = n / 85 + 10;
     uint64_t phish_hosts = n / 100000 + 3, pages = n / 20000 + 5, visitors = n / 50 + 10;
     uint64_t bd_attackers = n / 10000 + 3, sites = n / 5000 + 5;
-    const uint64_t day0 = 16148; /* 2014-03-19 */
     double t0 = now();
     char page[96], site[64];
     for (uint64_t i = 0; i < n; i++) {
@@ -257,6 +272,7 @@ int main(int argc, char **argv)
            (unsigned long long)(stats.events_known + stats.events_repeat));
     printf("store total:       %.2f s (%.0f events/s)\n", t2 - t0, (double)n / (t2 - t0));
 
+report:;
     struct ta_report_query q;
     ta_report_query_init(&q);
     q.from_day = (int64_t)day0;
@@ -294,6 +310,26 @@ int main(int argc, char **argv)
     t4 = now();
     fclose(devnull);
     printf("list c2-servers:   %.3f s\n", t4 - t3);
+    for (unsigned l = 0; all_lists && l < TA_LIST__COUNT; l++) {
+        /* The whole period, then one cutting through the data. */
+        for (int cut = 0; cut < 2; cut++) {
+            q.from_day = (int64_t)(day0 + (cut ? days / 4 : 0));
+            q.to_day = (int64_t)(day0 + (cut ? days / 2 : days - 1));
+            devnull = fopen("/dev/null", "w");
+            t3 = now();
+            if (devnull == NULL || ta_report_list_write(st, &q, (enum ta_report_list)l, 100,
+                                                        TA_REPORT_FMT_JSON, devnull) != TA_OK)
+                return 1;
+            t4 = now();
+            fclose(devnull);
+            char label[64];
+            snprintf(label, sizeof(label), "list %s%s:", ta_store_list_name((enum ta_store_list)l),
+                     cut ? " (cut)" : "");
+            printf("%-30s %.3f s\n", label, t4 - t3);
+        }
+    }
+    q.from_day = (int64_t)day0;
+    q.to_day = (int64_t)(day0 + days - 1);
     devnull = all_hosts ? fopen("/dev/null", "w") : NULL;
     t3 = now();
     if (devnull != NULL && ta_report_list_write(st, &q, TA_LIST_CONTROLLED_HOSTS, 0,

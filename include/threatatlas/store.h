@@ -256,7 +256,9 @@ void ta_store_set_batch(struct ta_store *st, unsigned events);
 
 /*
  * A batch's rollup tuples and counters are collected in memory and written
- * with the batch. Past `bytes` the batch is committed early.
+ * with the batch. Past `bytes` the batch is committed early. The same cap
+ * bounds a list's grouping in memory (ta_store_list), past which SQLite
+ * groups the rows instead.
  */
 void ta_store_set_memcap(struct ta_store *st, size_t bytes);
 
@@ -422,7 +424,8 @@ const char *ta_store_list_name(enum ta_store_list l);
 /* One row: cells[i] for column i of ta_store_list_cols. */
 typedef ta_err (*ta_store_row_cb)(void *ctx, const struct ta_store_cell *cells, size_t n);
 /* Rows of list l over the period, in the list's order, at most limit (0 =
- * all). TA_ERR_ARG if l is out of range. */
+ * all). TA_ERR_ARG if l is out of range. Reads every event of the kind and
+ * period once (store-list.c). */
 ta_err ta_store_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
                      size_t limit, ta_store_row_cb cb, void *ctx);
 

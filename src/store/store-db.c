@@ -2538,6 +2538,11 @@ void ta_store_set_memcap(struct ta_store *st, size_t bytes)
     st->memcap = bytes;
 }
 
+size_t ta__store_memcap(const struct ta_store *st)
+{
+    return st->memcap;
+}
+
 void ta_store_set_batch(struct ta_store *st, unsigned events)
 {
     TA__STORE_FWD_VOID(st, set_batch, st, events);

@@ -107,6 +107,20 @@ sqlite3 *ta__store_db(struct ta_store *st);
 bool ta__store_has_tables(const struct ta_store *st);
 /* The database has store_shape_* (a version 3 one opened read-only has not). */
 bool ta__store_has_shapes(const struct ta_store *st);
+/* " AND <src_col>='XX'" (s) and " AND <dst_col>='YY'" (d) for the period's
+ * country filters, empty when none. */
+void ta__store_cc_filters(const struct ta_store_period *p, const char *src_col, const char *dst_col,
+                          char s[32], char d[32]);
+/* The cap on a batch's in-memory rollups (ta_store_set_memcap), which also
+ * bounds a list's in-memory grouping. */
+size_t ta__store_memcap(const struct ta_store *st);
+/* How ta_store_list computes: grouping in memory (falling back to SQL past
+ * the memcap), only in SQL, or only in memory (TA_ERR_LIMIT past the
+ * memcap); the latter two for tests that compare them. */
+enum ta__store_list_how { TA__LIST_AUTO, TA__LIST_SQL, TA__LIST_MEM };
+ta_err ta__store_list_how(struct ta_store *st, const struct ta_store_period *p,
+                          enum ta_store_list l, size_t limit, enum ta__store_list_how how,
+                          ta_store_row_cb cb, void *ctx);
 /* Record a SQLite error as st's message; returns TA_ERR_DB. */
 ta_err ta__store_dberr(struct ta_store *st, const char *what);
 

@@ -1,7 +1,7 @@
 /*
  * The store's query API (see threatatlas/store.h, "reading"): every SQL
- * statement a reader needs, over the per-day rollups, the spans, the event
- * zones and the events. Readers get plain values through callbacks and
+ * statement a reader needs, over the per-day rollups, the shapes and the
+ * events (the evidence lists are in store-list.c). Readers get plain values through callbacks and
  * never see the connection.
  */
 #include "store/store-int.h"
@@ -24,9 +24,8 @@ static const char *col_text(sqlite3_stmt *s, int i)
     return t ? (const char *)t : "";
 }
 
-/* " AND <prefix>src_cc='XX'" etc. for the period's country filters. */
-static void cc_filters(const struct ta_store_period *p, const char *src_col, const char *dst_col,
-                       char s[32], char d[32])
+void ta__store_cc_filters(const struct ta_store_period *p, const char *src_col, const char *dst_col,
+                          char s[32], char d[32])
 {
     s[0] = d[0] = '\0';
     if (p->src_cc[0])
@@ -64,7 +63,7 @@ ta_err ta_store_pair_counters(struct ta_store *st, const struct ta_store_period 
     if (!ta__store_has_tables(st))
         return TA_OK;
     char sc[32], dc[32], sql[400];
-    cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    ta__store_cc_filters(p, "src_cc", "dst_cc", sc, dc);
     snprintf(sql, sizeof(sql),
              "SELECT src_cc, dst_cc, SUM(events), SUM(flows) FROM store_day_count"
              " WHERE kind=?1 AND day BETWEEN %lld AND %lld%s%s GROUP BY src_cc, dst_cc",
@@ -97,7 +96,7 @@ ta_err ta_store_pair_distinct(struct ta_store *st, const struct ta_store_period 
     const char *t = tables[set][0], *m = tables[set][1];
     long long from = (long long)p->from_day, to = (long long)p->to_day;
     char sc[32], dc[32], sql[900];
-    cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    ta__store_cc_filters(p, "src_cc", "dst_cc", sc, dc);
     if (ta__store_has_shapes(st)) {
         /* Members whose span meets the period, less those with a gap (days
          * without them inside their span) covering it: a member has at most
@@ -130,7 +129,7 @@ ta_err ta_store_suppressed(struct ta_store *st, const struct ta_store_period *p,
     if (!ta__store_has_tables(st))
         return TA_OK;
     char sc[32], dc[32], sql[400];
-    cc_filters(p, "src_cc", "dst_cc", sc, dc);
+    ta__store_cc_filters(p, "src_cc", "dst_cc", sc, dc);
     snprintf(sql, sizeof(sql),
              "SELECT kind, list, SUM(events) FROM store_day_suppressed"
              " WHERE day BETWEEN %lld AND %lld%s%s"
@@ -152,294 +151,6 @@ ta_err ta_store_suppressed(struct ta_store *st, const struct ta_store_period *p,
     }
     if (err == TA_OK && rc != SQLITE_DONE)
         err = ta__store_dberr(st, "report suppressed");
-    sqlite3_finalize(s);
-    return err;
-}
-
-/* ---- evidence lists ---- */
-
-#define MAX_COLS 12
-
-struct list_spec {
-    const char *name;
-    int kind;
-    const char *group; /* GROUP BY */
-    const char *order; /* ORDER BY (column aliases cN) */
-    const char *expr[MAX_COLS];
-    struct ta_store_col cols[MAX_COLS];
-};
-
-#define IP   TA_STORE_COL_IP
-#define TEXT TA_STORE_COL_TEXT
-#define INT  TA_STORE_COL_INT
-#define TIME TA_STORE_COL_TIME
-#define LIST TA_STORE_COL_LIST
-
-static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
-    [TA_STORE_LIST_C2_SERVERS] = {"c2-servers",
-                                  TA_EVENT_C2,
-                                  "e.a_ip, e.a_cc",
-                                  "c9 DESC, c10 DESC, c0",
-                                  {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
-                                   "group_concat(DISTINCT e.family)",
-                                   "group_concat(DISTINCT e.sources)",
-                                   "group_concat(DISTINCT e.indicator)", "MIN(e.ts)", "MAX(e.ts)",
-                                   "COUNT(DISTINCT e.v_ip)", "COUNT(*)"},
-                                  {{"ip", IP},
-                                   {"cc", TEXT},
-                                   {"asn", INT},
-                                   {"as_name", TEXT},
-                                   {"family", LIST},
-                                   {"sources", LIST},
-                                   {"indicator", LIST},
-                                   {"first_seen", TIME},
-                                   {"last_seen", TIME},
-                                   {"hosts", INT},
-                                   {"events", INT}}},
-    [TA_STORE_LIST_CONTROLLED_HOSTS] = {"controlled-hosts",
-                                        TA_EVENT_C2,
-                                        "e.v_ip, e.v_cc",
-                                        "c8 DESC, c9 DESC, c0",
-                                        {"e.v_ip", "e.v_cc", "MAX(e.v_asn)", "MAX(e.v_as_name)",
-                                         "group_concat(DISTINCT e.family)",
-                                         "group_concat(DISTINCT e.sources)", "MIN(e.ts)",
-                                         "MAX(e.ts)", "COUNT(DISTINCT e.a_ip)", "COUNT(*)"},
-                                        {{"ip", IP},
-                                         {"cc", TEXT},
-                                         {"asn", INT},
-                                         {"as_name", TEXT},
-                                         {"family", LIST},
-                                         {"sources", LIST},
-                                         {"first_seen", TIME},
-                                         {"last_seen", TIME},
-                                         {"c2_servers", INT},
-                                         {"events", INT}}},
-    [TA_STORE_LIST_PHISHING_HOSTS] = {"phishing-hosts",
-                                      TA_EVENT_PHISHING,
-                                      "e.a_ip, e.a_cc",
-                                      "c5 DESC, c9 DESC, c0",
-                                      {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
-                                       "group_concat(DISTINCT e.sources)", "COUNT(DISTINCT e.item)",
-                                       "COUNT(DISTINCT e.v_ip)", "MIN(e.ts)", "MAX(e.ts)",
-                                       "COUNT(*)"},
-                                      {{"ip", IP},
-                                       {"cc", TEXT},
-                                       {"asn", INT},
-                                       {"as_name", TEXT},
-                                       {"sources", LIST},
-                                       {"pages", INT},
-                                       {"visitors", INT},
-                                       {"first_seen", TIME},
-                                       {"last_seen", TIME},
-                                       {"events", INT}}},
-    [TA_STORE_LIST_PHISHING_PAGES] = {"phishing-pages",
-                                      TA_EVENT_PHISHING,
-                                      "e.item",
-                                      "c4 DESC, c3 DESC, c0",
-                                      {"e.item", "COUNT(DISTINCT e.a_ip)",
-                                       "group_concat(DISTINCT e.a_cc)", "COUNT(DISTINCT e.v_ip)",
-                                       "COUNT(*)", "group_concat(DISTINCT e.sources)", "MIN(e.ts)",
-                                       "MAX(e.ts)"},
-                                      {{"page", TEXT},
-                                       {"hosts", INT},
-                                       {"host_cc", LIST},
-                                       {"visitors", INT},
-                                       {"events", INT},
-                                       {"sources", LIST},
-                                       {"first_seen", TIME},
-                                       {"last_seen", TIME}}},
-    [TA_STORE_LIST_BACKDOOR_SOURCES] = {"backdoor-sources",
-                                        TA_EVENT_BACKDOOR,
-                                        "e.a_ip, e.a_cc",
-                                        "c9 DESC, c6 DESC, c0",
-                                        {"e.a_ip", "e.a_cc", "MAX(e.a_asn)", "MAX(e.a_as_name)",
-                                         "group_concat(DISTINCT e.family)",
-                                         "group_concat(DISTINCT e.sources)",
-                                         "COUNT(DISTINCT e.item)", "MIN(e.ts)", "MAX(e.ts)",
-                                         "COUNT(*)"},
-                                        {{"ip", IP},
-                                         {"cc", TEXT},
-                                         {"asn", INT},
-                                         {"as_name", TEXT},
-                                         {"family", LIST},
-                                         {"sources", LIST},
-                                         {"websites", INT},
-                                         {"first_seen", TIME},
-                                         {"last_seen", TIME},
-                                         {"backdoor_attacks", INT}}},
-    [TA_STORE_LIST_BACKDOORED_SITES] = {"backdoored-sites",
-                                        TA_EVENT_BACKDOOR,
-                                        "e.item, e.v_cc",
-                                        "c9 DESC, c4 DESC, c0",
-                                        {"e.item", "MIN(e.v_ip)", "e.v_cc", "MAX(e.v_asn)",
-                                         "COUNT(DISTINCT e.a_ip)",
-                                         "group_concat(DISTINCT e.family)", "COUNT(DISTINCT e.url)",
-                                         "MIN(e.ts)", "MAX(e.ts)", "COUNT(*)"},
-                                        {{"website", TEXT},
-                                         {"server_ip", IP},
-                                         {"cc", TEXT},
-                                         {"asn", INT},
-                                         {"attacker_ips", INT},
-                                         {"family", LIST},
-                                         {"urls", INT},
-                                         {"first_seen", TIME},
-                                         {"last_seen", TIME},
-                                         {"backdoor_attacks", INT}}},
-};
-
-#undef IP
-#undef TEXT
-#undef INT
-#undef TIME
-#undef LIST
-
-static size_t ncols(const struct list_spec *sp)
-{
-    size_t n = 0;
-    while (n < MAX_COLS && sp->cols[n].name != NULL)
-        n++;
-    return n;
-}
-
-const struct ta_store_col *ta_store_list_cols(enum ta_store_list l, size_t *n)
-{
-    if ((unsigned)l >= TA_STORE_LIST__COUNT) {
-        *n = 0;
-        return NULL;
-    }
-    *n = ncols(&specs[l]);
-    return specs[l].cols;
-}
-
-const char *ta_store_list_name(enum ta_store_list l)
-{
-    if ((unsigned)l >= TA_STORE_LIST__COUNT)
-        return NULL;
-    return specs[l].name;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Split a comma list (from group_concat of comma lists), dedupe, sort. */
-char *ta__store_clean_list(const char *s)
-{
-    size_t len = strlen(s);
-    char *copy = malloc(len + 1), *out = malloc(len + 1);
-    char **tok = calloc(len / 2 + 2, sizeof(char *));
-    if (copy == NULL || out == NULL || tok == NULL) {
-        free(copy);
-        free(tok);
-        free(out);
-        return NULL;
-    }
-    memcpy(copy, s, len + 1);
-    size_t n = 0;
-    for (char *p = copy; *p;) {
-        size_t k = strcspn(p, ",");
-        char *t = p;
-        p += k;
-        if (*p)
-            *p++ = '\0';
-        while (*t == ' ')
-            t++;
-        if (*t)
-            tok[n++] = t;
-    }
-    qsort(tok, n, sizeof(*tok), cmp_str);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && strcmp(tok[i], tok[i - 1]) == 0)
-            continue;
-        size_t k = strlen(tok[i]);
-        if (o)
-            out[o++] = ',';
-        memcpy(out + o, tok[i], k);
-        o += k;
-    }
-    out[o] = '\0';
-    free(tok);
-    free(copy);
-    return out;
-}
-
-ta_err ta_store_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
-                     size_t limit, ta_store_row_cb cb, void *ctx)
-{
-    TA__STORE_FWD(st, list, st, p, l, limit, cb, ctx);
-    if ((unsigned)l >= TA_STORE_LIST__COUNT)
-        return TA_ERR_ARG;
-    if (!ta__store_has_tables(st))
-        return TA_OK;
-    const struct list_spec *sp = &specs[l];
-    size_t nc = ncols(sp);
-    char sql[2048];
-    size_t o = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
-    for (size_t i = 0; i < nc; i++)
-        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s AS c%zu", i ? ", " : "", sp->expr[i],
-                              i);
-    char sc[32], dc[32];
-    cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
-    /* The events of the kind and days come from their zones (id ranges per
-     * storing run, kind and day; see store.h), walked in (day, id) order. */
-    o += (size_t)snprintf(sql + o, sizeof(sql) - o,
-                          " FROM store_event_zone z"
-                          " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
-                          " AND e.kind = z.kind AND e.day = z.day"
-                          " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
-                          " AND e.suppressed_by IS NULL"
-                          " GROUP BY %s ORDER BY %s",
-                          sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc, sp->group,
-                          sp->order);
-    if (limit > 0)
-        snprintf(sql + o, sizeof(sql) - o, " LIMIT %zu", limit);
-
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
-        return ta__store_dberr(st, "list");
-    struct ta_store_cell cells[MAX_COLS];
-    char *owned[MAX_COLS];
-    int rc;
-    ta_err err = TA_OK;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        memset(owned, 0, sizeof(owned));
-        for (size_t i = 0; i < nc; i++) {
-            struct ta_store_cell *c = &cells[i];
-            memset(c, 0, sizeof(*c));
-            c->null = sqlite3_column_type(s, (int)i) == SQLITE_NULL;
-            switch (sp->cols[i].type) {
-            case TA_STORE_COL_IP:
-                c->addr = sqlite3_column_blob(s, (int)i);
-                c->addr_len = (size_t)sqlite3_column_bytes(s, (int)i);
-                break;
-            case TA_STORE_COL_INT:
-            case TA_STORE_COL_TIME:
-                c->i = sqlite3_column_int64(s, (int)i);
-                break;
-            case TA_STORE_COL_LIST:
-                if (!c->null) {
-                    owned[i] = ta__store_clean_list((const char *)sqlite3_column_text(s, (int)i));
-                    if (owned[i] == NULL)
-                        err = TA_ERR_NOMEM;
-                    c->text = owned[i] ? owned[i] : "";
-                }
-                break;
-            default:
-                if (!c->null)
-                    c->text = (const char *)sqlite3_column_text(s, (int)i);
-            }
-        }
-        if (err == TA_OK)
-            err = cb(ctx, cells, nc);
-        for (size_t i = 0; i < nc; i++)
-            free(owned[i]);
-        if (err)
-            break;
-    }
-    if (err == TA_OK && rc != SQLITE_DONE)
-        err = ta__store_dberr(st, "list");
     sqlite3_finalize(s);
     return err;
 }

@@ -5,7 +5,8 @@
  * safety (a child killed with SIGKILL at fixed points and at an arbitrary
  * moment, then the run resumed; the report must equal an uninterrupted
  * run's), schema versioning against the shared meta table, the event-sink
- * adaptor's sticky errors, the query API readers use (exact values).
+ * adaptor's sticky errors, the query API readers use (exact values), the
+ * evidence lists grouped in memory against SQL.
  */
 #include "testutil.h"
 
@@ -18,6 +19,7 @@
 #include "threatatlas/store.h"
 
 #include "../report/report-fixture.h"
+#include "store/store-int.h"
 
 static char g_path[64];
 
@@ -1230,6 +1232,188 @@ static void test_shapes_brute(void **state)
     ta_store_close(st);
 }
 
+/*
+ * Lists grouped in memory against the SQL GROUP BY: the same rows, cell for
+ * cell, in the same order, for every list over periods cutting through the
+ * data, with country filters and limits, on events with NULLs, repeated and
+ * comma-joined listed values, IPv4 and IPv6 addresses, an address seen in
+ * two countries, ties in the counts, suppressed events and a deleted run;
+ * and past the memcap the SQL answers.
+ */
+#define LM_DAYS 8
+
+struct lm_out {
+    FILE *f;
+    const struct ta_store_col *cols;
+    size_t rows;
+};
+
+static ta_err lm_row(void *ctx, const struct ta_store_cell *c, size_t n)
+{
+    struct lm_out *o = ctx;
+    for (size_t i = 0; i < n; i++) {
+        switch (o->cols[i].type) {
+        case TA_STORE_COL_IP:
+            fprintf(o->f, "%d:", c[i].null);
+            for (size_t k = 0; k < c[i].addr_len; k++)
+                fprintf(o->f, "%02x", c[i].addr[k]);
+            break;
+        case TA_STORE_COL_INT:
+        case TA_STORE_COL_TIME:
+            fprintf(o->f, "%lld", (long long)c[i].i);
+            break;
+        default:
+            fprintf(o->f, "%d:%s", c[i].null, c[i].null ? "" : c[i].text);
+        }
+        fputc('|', o->f);
+    }
+    fputc('\n', o->f);
+    o->rows++;
+    return TA_OK;
+}
+
+static char *lm_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
+                     size_t limit, enum ta__store_list_how how, ta_err want, size_t *rows)
+{
+    char *buf = NULL;
+    size_t len = 0, nc;
+    struct lm_out o = {open_memstream(&buf, &len), ta_store_list_cols(l, &nc), 0};
+    assert_int_equal(ta__store_list_how(st, p, l, limit, how, lm_row, &o), want);
+    fclose(o.f);
+    if (rows)
+        *rows = o.rows;
+    return buf;
+}
+
+static void lm_event(struct ta_event *ev, unsigned i, char *page, char *site)
+{
+    static const char *const fam[] = {NULL, "zeus", "emotet,zeus", "", "godzilla"};
+    static const char *const src[] = {"feedA", "feedB", "feedB,feedA", NULL, " feedC"};
+    static const char *const ind[] = {NULL, "1.1.1.1", "evil.example"};
+    static const char *const asname[] = {NULL, "AS-ONE", "AS-TWO", ""};
+    static const char *const cc[] = {"US", "CN", "DE"};
+    static const enum ta_event_kind kinds[] = {TA_EVENT_C2, TA_EVENT_C2, TA_EVENT_PHISHING,
+                                               TA_EVENT_BACKDOOR, TA_EVENT_C2_SUSPECTED};
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = kinds[sh_below(5)];
+    ev->ts =
+        (ta_time_us)(FX_D0 + sh_below(LM_DAYS)) * FX_DAY_US + (ta_time_us)sh_below(86400) * 1000000;
+    ev->flow_start = ev->ts;
+    ev->flow_id = i + 1;
+    ev->proto = 6;
+    unsigned a = sh_below(7), v = sh_below(9);
+    if (a == 6) {
+        uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8};
+        b6[15] = (uint8_t)sh_below(2);
+        ta_addr_set_v4(&ev->attacker.ip, (const uint8_t[]){1, 1, 1, 0});
+        ta_addr_set_v6(&ev->attacker.ip, b6);
+    } else {
+        ta_addr_set_v4(&ev->attacker.ip, (const uint8_t[]){1, 1, 1, (uint8_t)a});
+    }
+    ta_addr_set_v4(&ev->victim.ip, (const uint8_t[]){10, 0, 0, (uint8_t)v});
+    ev->attacker.port = 443;
+    ev->victim.port = (uint16_t)(1024 + i);
+    /* Attacker 1.1.1.5 moves between countries; the others stay. */
+    memcpy(ev->attacker.cc, cc[a == 5 ? sh_below(3) : a % 3], 3);
+    memcpy(ev->victim.cc, cc[v % 2], 3);
+    ev->attacker.asn = sh_below(3) == 0 ? 0 : 64500 + sh_below(3);
+    ev->attacker.as_name = asname[sh_below(4)];
+    ev->victim.asn = sh_below(2) ? 0 : 64600 + v;
+    ev->victim.as_name = asname[sh_below(4)];
+    ev->family = fam[sh_below(5)];
+    ev->sources = src[sh_below(5)];
+    ev->indicator = ind[sh_below(3)];
+    ev->signature = "s";
+    ev->established = sh_below(2);
+    if (ev->kind == TA_EVENT_PHISHING) {
+        snprintf(page, 64, "http://p%u.example/login", sh_below(4));
+        ev->page = sh_below(5) ? page : NULL;
+    } else if (ev->kind == TA_EVENT_BACKDOOR) {
+        snprintf(site, 64, "site%u.example", sh_below(4));
+        ev->website = site;
+        ev->hostname = site;
+        ev->url = sh_below(2) ? "/a.php" : "/b.php";
+        ev->tx_index = 0;
+    }
+    if (sh_below(12) == 0)
+        ev->suppressed_by = "allow";
+}
+
+static void lm_check(struct ta_store *st)
+{
+    static const char *const ccs[][2] = {
+        {"", ""}, {"US", ""}, {"", "CN"}, {"DE", "JP"}, {"US", "CN"}};
+    size_t nonempty = 0;
+    for (int d0 = -1; d0 <= LM_DAYS; d0 += 2) {
+        for (int d1 = d0; d1 <= LM_DAYS; d1 += 3) {
+            for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
+                struct ta_store_period p = {.from_day = FX_D0 + d0, .to_day = FX_D0 + d1};
+                memcpy(p.src_cc, ccs[c][0], strlen(ccs[c][0]) + 1);
+                memcpy(p.dst_cc, ccs[c][1], strlen(ccs[c][1]) + 1);
+                for (int l = 0; l < TA_STORE_LIST__COUNT; l++) {
+                    for (size_t limit = 0; limit <= 3; limit += 3) {
+                        size_t rows = 0;
+                        char *a = lm_list(st, &p, (enum ta_store_list)l, limit, TA__LIST_SQL, TA_OK,
+                                          &rows);
+                        char *b = lm_list(st, &p, (enum ta_store_list)l, limit, TA__LIST_MEM, TA_OK,
+                                          NULL);
+                        if (strcmp(a, b) != 0)
+                            fail_msg("list %d days %d..%d cc %s/%s limit %zu:\nsql:\n%s\nmem:\n%s",
+                                     l, d0, d1, ccs[c][0], ccs[c][1], limit, a, b);
+                        nonempty += rows > 1;
+                        free(a);
+                        free(b);
+                    }
+                }
+            }
+        }
+    }
+    /* The comparison saw real groups, not only empty lists. */
+    assert_true(nonempty > 100);
+}
+
+static void test_list_mem_vs_sql(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    ta_store_set_batch(st, 50);
+    unsigned flow = 0;
+    for (int r = 0; r < 2; r++) {
+        char name[32];
+        snprintf(name, sizeof(name), "lists run %d", r);
+        struct ta_store_input in = {.path = name, .size = 1};
+        ta_sha256(name, strlen(name), in.sha256);
+        struct ta_store_run_info info = {.inputs = &in, .n_inputs = 1, .home = "CN"};
+        bool done;
+        assert_int_equal(ta_store_run_begin(st, &info, &done), TA_OK);
+        for (int i = 0; i < 400; i++) {
+            struct ta_event ev;
+            char page[64], site[64];
+            lm_event(&ev, flow++, page, site);
+            assert_int_equal(ta_store_add_event(st, &ev), TA_OK);
+        }
+        assert_int_equal(ta_store_run_finish(st, 0, 0), TA_OK);
+    }
+    lm_check(st);
+    /* A row the sets could not tell from its neighbours: the whole top. */
+    struct ta_store_period all = {.from_day = FX_D0, .to_day = FX_D0 + LM_DAYS};
+    size_t rows = 0;
+    free(lm_list(st, &all, TA_STORE_LIST_C2_SERVERS, 0, TA__LIST_MEM, TA_OK, &rows));
+    assert_int_equal(rows, 10); /* 1.1.1.0-4, 1.1.1.5 in three countries, two IPv6 */
+    assert_int_equal(ta_store_run_delete(st, 1), TA_OK);
+    lm_check(st);
+    /* Past the memcap the grouping gives up and the SQL answers. */
+    ta_store_set_memcap(st, 1);
+    char *a = lm_list(st, &all, TA_STORE_LIST_C2_SERVERS, 0, TA__LIST_SQL, TA_OK, NULL);
+    char *b = lm_list(st, &all, TA_STORE_LIST_C2_SERVERS, 0, TA__LIST_AUTO, TA_OK, NULL);
+    assert_string_equal(a, b);
+    assert_true(strlen(a) > 0);
+    free(a);
+    free(b);
+    free(lm_list(st, &all, TA_STORE_LIST_C2_SERVERS, 0, TA__LIST_MEM, TA_ERR_LIMIT, NULL));
+    ta_store_close(st);
+}
+
 static void test_query_api(void **state)
 {
     (void)state;
@@ -1383,6 +1567,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shapes_brute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_mem_vs_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
