@@ -67,17 +67,28 @@ ta_err ta__ch_pair_counters(struct ta_store *st, const struct ta_store_period *p
     return pair_rows(c, &q, true, cb, ctx);
 }
 
-/* Bits lo..hi of a 64-day block. */
-static uint64_t day_bits(int lo, int hi)
+/* "blk BETWEEN b0 AND b1" and, into mask, the period's days of a block as
+ * bits (an expression of blk: from the period's first day in the block, or
+ * 0, to its last, or 63). Arithmetic, not multiIf(blk = b0, ...): 18.16
+ * fails on that in a WHERE over Distributed tables. */
+static bool period_blocks(struct ta__ch_buf *q, const struct ta_store_period *p, char *mask,
+                          size_t masklen)
 {
-    uint64_t up = hi >= 63 ? ~(uint64_t)0 : ((uint64_t)1 << (hi + 1)) - 1;
-    return up & ~(((uint64_t)1 << lo) - 1);
+    int64_t from = p->from_day < 0 ? 0 : p->from_day, to = p->to_day;
+    snprintf(mask, masklen,
+             "bitAnd(bitShiftLeft(toUInt64(18446744073709551615), toUInt64(greatest(%lld - blk *"
+             " 64, 0))), bitShiftRight(toUInt64(18446744073709551615), toUInt64(63 - least(%lld"
+             " - blk * 64, 63))))",
+             (long long)from, (long long)to);
+    return ta__ch_buf_printf(q, " AND blk BETWEEN %lld AND %lld", (long long)(from / 64),
+                             (long long)(to / 64));
 }
 
 /*
  * Distinct members per pair over the period, from ta_member: a member counts
- * when one of its blocks in the period has a bit inside it. The period's
- * first and last blocks are cut by masks; the blocks between are whole.
+ * when one of its rows in the period's blocks has a bit inside it. The
+ * period's first and last blocks are cut by masks; the blocks between are
+ * whole.
  */
 ta_err ta__ch_pair_distinct(struct ta_store *st, const struct ta_store_period *p,
                             enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
@@ -96,25 +107,19 @@ ta_err ta__ch_pair_distinct(struct ta_store *st, const struct ta_store_period *p
     struct ta__ch *c = ta__ch_of(st);
     if (!ta__ch_has_tables(c) || p->to_day < 0 || p->to_day < p->from_day)
         return TA_OK;
-    int64_t from = p->from_day < 0 ? 0 : p->from_day, to = p->to_day;
-    int64_t b0 = from / 64, b1 = to / 64;
-    uint64_t m0 = day_bits((int)(from % 64), b0 == b1 ? (int)(to % 64) : 63);
-    uint64_t m1 = day_bits(0, (int)(to % 64));
+    char mask[256];
     struct ta__ch_buf q = {0};
-    /* One block: each member has one row there, so count() is exact. */
+    /* A member is in the period when one of its rows has a day in it (the
+     * OR of its rows' bits meets the mask exactly when one row's does), so
+     * rows are filtered one by one and no member is grouped. */
     if (!ta__ch_buf_printf(&q,
-                           "SELECT src_cc, dst_cc, %s FROM (SELECT src_cc, dst_cc, member, blk,"
-                           " groupBitOrMerge(%s) AS b FROM `%s`.ta_member WHERE kind = %d"
-                           " AND role = %d AND blk BETWEEN %lld AND %lld",
-                           b0 == b1 ? "count()" : "uniqExact(member)", sets[set].col, ta__ch_db(c),
-                           (int)kind, sets[set].role, (long long)b0, (long long)b1) ||
-        !cc_filters(&q, p, "src_cc", "dst_cc") ||
+                           "SELECT src_cc, dst_cc, uniqExact(member) FROM `%s`.ta_member"
+                           " WHERE kind = %d AND role = %d",
+                           ta__ch_db(c), (int)kind, sets[set].role) ||
+        !period_blocks(&q, p, mask, sizeof(mask)) || !cc_filters(&q, p, "src_cc", "dst_cc") ||
         !ta__ch_buf_printf(&q,
-                           " GROUP BY src_cc, dst_cc, member, blk HAVING bitAnd(b, multiIf(blk ="
-                           " %lld, toUInt64(%llu), blk = %lld, toUInt64(%llu),"
-                           " toUInt64(18446744073709551615))) != 0) GROUP BY src_cc, dst_cc",
-                           (long long)b0, (unsigned long long)m0, (long long)b1,
-                           (unsigned long long)m1)) {
+                           " AND bitAnd(finalizeAggregation(%s), %s) != 0 GROUP BY src_cc, dst_cc",
+                           sets[set].col, mask)) {
         ta__ch_buf_free(&q);
         return TA_ERR_NOMEM;
     }
@@ -159,15 +164,15 @@ ta_err ta__ch_suppressed(struct ta_store *st, const struct ta_store_period *p,
 /* Distinct non-null texts, distinct addresses. */
 #define UNIQS(x)  "uniqExactIf(ifNull(" x ", ''), isNotNull(" x "))"
 #define UNIQIP(x) "uniqExactIf(" x ", " x " != '')"
-/* Distinct non-null values of a Nullable(String) column, as an array. */
-#define CSET(x) "groupUniqArrayIf(assumeNotNull(" x "), isNotNull(" x "))"
-
-/* Over the partial rows of contacts (contact_rows): arrays of distinct
- * values merged, as LISTC and max() give them over events. */
+/* Over ta_contact's states: the distinct values merged, as LISTC and max()
+ * give them over events. (Not arrayReduce('max', ...): 18.16 crashes on it
+ * over Distributed tables.) */
 #define LISTA(x)                                                                                   \
-    "if(sum(length(" x ")) = 0, NULL, arrayStringConcat(groupUniqArrayArray(" x "), ','))"
-/* (Not arrayReduce('max', ...): 18.16 crashes on it over Distributed tables.) */
-#define MAXA(x) "if(sum(length(" x ")) = 0, NULL, arraySort(groupUniqArrayArray(" x "))[-1])"
+    "if(length(groupUniqArrayIfMerge(" x ")) = 0, NULL,"                                           \
+    " arrayStringConcat(groupUniqArrayIfMerge(" x "), ','))"
+#define MAXA(x)                                                                                    \
+    "if(length(groupUniqArrayIfMerge(" x ")) = 0, NULL, arraySort(groupUniqArrayIfMerge(" x        \
+    "))[-1])"
 
 /* The same lists as the SQLite store's (store-query.c), column for column;
  * the column names and types come from ta_store_list_cols. cexpr: the same
@@ -184,18 +189,18 @@ static const struct {
                                   {"a_ip", "a_cc", "max(a_asn)", "max(a_as_name)", LISTC("family"),
                                    LISTC("sources"), LISTC("indicator"), "min(ts)", "max(ts)",
                                    UNIQIP("v_ip"), "count()"},
-                                  {"a_ip", "a_cc", "max(aasn)", MAXA("aname"), LISTA("fam"),
-                                   LISTA("src"), LISTA("ind"), "min(t0)", "max(t1)", UNIQIP("v_ip"),
-                                   "sum(cnt)"}},
+                                  {"a_ip", "a_cc", "maxMerge(s_aasn)", MAXA("s_aname"),
+                                   LISTA("s_fam"), LISTA("s_src"), LISTA("s_ind"), "minMerge(tmin)",
+                                   "maxMerge(tmax)", UNIQIP("v_ip"), "countMerge(n)"}},
     [TA_STORE_LIST_CONTROLLED_HOSTS] = {TA_EVENT_C2,
                                         "v_ip, v_cc",
                                         "c8 DESC, c9 DESC, c0",
                                         {"v_ip", "v_cc", "max(v_asn)", "max(v_as_name)",
                                          LISTC("family"), LISTC("sources"), "min(ts)", "max(ts)",
                                          UNIQIP("a_ip"), "count()"},
-                                        {"v_ip", "v_cc", "max(vasn)", MAXA("vname"), LISTA("fam"),
-                                         LISTA("src"), "min(t0)", "max(t1)", UNIQIP("a_ip"),
-                                         "sum(cnt)"}},
+                                        {"v_ip", "v_cc", "maxMerge(s_vasn)", MAXA("s_vname"),
+                                         LISTA("s_fam"), LISTA("s_src"), "minMerge(tmin)",
+                                         "maxMerge(tmax)", UNIQIP("a_ip"), "countMerge(n)"}},
     [TA_STORE_LIST_PHISHING_HOSTS] = {TA_EVENT_PHISHING,
                                       "a_ip, a_cc",
                                       "c5 DESC, c9 DESC, c0",
@@ -221,86 +226,6 @@ static const struct {
                                          "max(ts)", "count()"}},
 };
 
-/* "blk BETWEEN b0 AND b1" and, into mask, the period's days of a block
- * (an expression of blk). */
-static bool period_blocks(struct ta__ch_buf *q, const struct ta_store_period *p, char *mask,
-                          size_t masklen)
-{
-    int64_t from = p->from_day < 0 ? 0 : p->from_day, to = p->to_day;
-    int64_t b0 = from / 64, b1 = to / 64;
-    uint64_t m0 = day_bits((int)(from % 64), b0 == b1 ? (int)(to % 64) : 63);
-    uint64_t m1 = day_bits(0, (int)(to % 64));
-    snprintf(mask, masklen,
-             "multiIf(blk = %lld, toUInt64(%llu), blk = %lld, toUInt64(%llu),"
-             " toUInt64(18446744073709551615))",
-             (long long)b0, (unsigned long long)m0, (long long)b1, (unsigned long long)m1);
-    return ta__ch_buf_printf(q, " AND blk BETWEEN %lld AND %lld", (long long)b0, (long long)b1);
-}
-
-/*
- * One row per C&C contact (a_ip, v_ip, a_cc, v_cc) and block with what the
- * lists take of its events in the period: the rollup's rows whose days lie
- * inside the period as they are, and for the contacts whose days the period
- * cuts (its first and last blocks), their events from ta_event. GLOBAL IN:
- * on a cluster the cut contacts are found once, by the initiator.
- */
-/* The contacts (and blocks) whose days in the period's blocks the period
- * cuts: seen in it and outside it. */
-static bool cut_contacts(struct ta__ch_buf *q, struct ta__ch *c, const struct ta_store_period *p,
-                         int kind)
-{
-    char mask[256];
-    return ta__ch_buf_printf(
-               q, "SELECT a_ip, v_ip, a_cc, v_cc, blk FROM `%s`.ta_contact WHERE kind = %d",
-               ta__ch_db(c), kind) &&
-           period_blocks(q, p, mask, sizeof(mask)) && cc_filters(q, p, "a_cc", "v_cc") &&
-           ta__ch_buf_printf(q,
-                             " GROUP BY a_ip, v_ip, a_cc, v_cc, blk HAVING"
-                             " bitAnd(groupBitOrMerge(bits), %s) != 0 AND"
-                             " bitAnd(groupBitOrMerge(bits), bitNot(%s)) != 0",
-                             mask, mask);
-}
-
-static bool contact_rows(struct ta__ch_buf *q, struct ta__ch *c, const struct ta_store_period *p,
-                         int kind, bool cut)
-{
-    const char *db = ta__ch_db(c);
-    char mask[256];
-    bool ok = ta__ch_buf_printf(
-                  q,
-                  "SELECT a_ip, v_ip, a_cc, v_cc, countMerge(n) AS cnt, minMerge(tmin) AS t0,"
-                  " maxMerge(tmax) AS t1, maxMerge(s_aasn) AS aasn, maxMerge(s_vasn) AS vasn,"
-                  " groupUniqArrayIfMerge(s_aname) AS aname,"
-                  " groupUniqArrayIfMerge(s_vname) AS vname,"
-                  " groupUniqArrayIfMerge(s_fam) AS fam, groupUniqArrayIfMerge(s_src) AS src,"
-                  " groupUniqArrayIfMerge(s_ind) AS ind FROM `%s`.ta_contact WHERE kind = %d",
-                  db, kind) &&
-              period_blocks(q, p, mask, sizeof(mask)) && cc_filters(q, p, "a_cc", "v_cc") &&
-              ta__ch_buf_printf(q,
-                                " GROUP BY a_ip, v_ip, a_cc, v_cc, blk HAVING"
-                                " bitAnd(groupBitOrMerge(bits), %s) != 0 AND"
-                                " bitAnd(groupBitOrMerge(bits), bitNot(%s)) = 0",
-                                mask, mask);
-    if (!ok || !cut)
-        return ok;
-    return ta__ch_buf_printf(
-               q,
-               " UNION ALL SELECT a_ip, v_ip, a_cc, v_cc, count() AS cnt, min(ts) AS t0,"
-               " max(ts) AS t1, max(a_asn) AS aasn, max(v_asn) AS vasn, " CSET(
-                   "a_as_name") " AS aname,"
-                                " " CSET("v_as_name") " AS vname, " CSET("family") " AS fam, " CSET(
-                                    "sources") " AS src,"
-                                               " " CSET(
-                                                   "indicator") " AS ind FROM `%s`.ta_event WHERE "
-                                                                "kind = %d AND day BETWEEN %lld"
-                                                                " AND %lld AND "
-                                                                "isNull(suppressed_by)",
-               db, kind, (long long)p->from_day, (long long)p->to_day) &&
-           cc_filters(q, p, "a_cc", "v_cc") &&
-           ta__ch_buf_printf(q, " AND (a_ip, v_ip, a_cc, v_cc, intDiv(day, 64)) GLOBAL IN (") &&
-           cut_contacts(q, c, p, kind) && ta__ch_buf_printf(q, ") GROUP BY a_ip, v_ip, a_cc, v_cc");
-}
-
 ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
                    size_t limit, ta_store_row_cb cb, void *ctx)
 {
@@ -313,27 +238,38 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
     const struct ta_store_col *cols = ta_store_list_cols(l, &nc);
     struct ta__ch_buf q = {0}, a = {0};
     bool contacts = specs[l].cexpr[0] != NULL && p->to_day >= 0 && p->to_day >= p->from_day;
-    bool cut = false, ok = true;
+    char mask[256];
     if (contacts) {
-        /* Whether the period cuts any contact: else no event is read. */
-        ok = ta__ch_buf_printf(&q, "SELECT count() FROM (") &&
-             cut_contacts(&q, c, p, specs[l].kind) && ta__ch_buf_add(&q, ")", 1);
+        /* The rollup answers when the period holds every day of its blocks
+         * that has a contact; a period cutting them reads the events. */
+        bool ok = ta__ch_buf_printf(&q,
+                                    "SELECT count() FROM (SELECT blk FROM `%s`.ta_contact WHERE"
+                                    " kind = %d",
+                                    ta__ch_db(c), specs[l].kind) &&
+                  period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
+                  ta__ch_buf_printf(&q,
+                                    " AND bitAnd(finalizeAggregation(bits), bitNot(%s)) != 0"
+                                    " LIMIT 1)",
+                                    mask);
         ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
         if (err != TA_OK) {
             ta__ch_buf_free(&q);
             ta__ch_buf_free(&a);
             return err;
         }
-        cut = a.len > 0 && a.p[0] != '0';
+        contacts = a.len > 0 && a.p[0] == '0';
         q.len = 0;
     }
+    bool ok = true;
     ok = ok && ta__ch_buf_printf(&q, "SELECT ");
     for (size_t i = 0; i < nc && ok; i++)
         ok = ta__ch_buf_printf(&q, "%s%s AS c%zu", i ? ", " : "",
                                contacts ? specs[l].cexpr[i] : specs[l].expr[i], i);
     if (contacts)
-        ok = ok && ta__ch_buf_add(&q, " FROM (", 7) && contact_rows(&q, c, p, specs[l].kind, cut) &&
-             ta__ch_buf_add(&q, ")", 1);
+        ok = ok &&
+             ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
+                               specs[l].kind) &&
+             period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc");
     else
         ok = ok &&
              ta__ch_buf_printf(&q,
