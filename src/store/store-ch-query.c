@@ -1,6 +1,6 @@
 /*
  * Store (stage 7), ClickHouse backend: the query API of threatatlas/store.h
- * over the per-day rollups (ta_day_count, ta_day_supp, ta_day_set) and the
+ * over the rollups (ta_day_count, ta_day_supp, ta_member) and the
  * events. Each function gives the SQLite store's answer for the same
  * events: the report cannot tell the backends apart.
  */
@@ -67,30 +67,59 @@ ta_err ta__ch_pair_counters(struct ta_store *st, const struct ta_store_period *p
     return pair_rows(c, &q, true, cb, ctx);
 }
 
+/* "blk BETWEEN b0 AND b1" and, into mask, the period's days of a block as
+ * bits (an expression of blk: from the period's first day in the block, or
+ * 0, to its last, or 63). Arithmetic, not multiIf(blk = b0, ...): 18.16
+ * fails on that in a WHERE over Distributed tables. */
+static bool period_blocks(struct ta__ch_buf *q, const struct ta_store_period *p, char *mask,
+                          size_t masklen)
+{
+    int64_t from = p->from_day < 0 ? 0 : p->from_day, to = p->to_day;
+    snprintf(mask, masklen,
+             "bitAnd(bitShiftLeft(toUInt64(18446744073709551615), toUInt64(greatest(%lld - blk *"
+             " 64, 0))), bitShiftRight(toUInt64(18446744073709551615), toUInt64(63 - least(%lld"
+             " - blk * 64, 63))))",
+             (long long)from, (long long)to);
+    return ta__ch_buf_printf(q, " AND blk BETWEEN %lld AND %lld", (long long)(from / 64),
+                             (long long)(to / 64));
+}
+
+/*
+ * Distinct members per pair over the period, from ta_member: a member counts
+ * when one of its rows in the period's blocks has a bit inside it. The
+ * period's first and last blocks are cut by masks; the blocks between are
+ * whole.
+ */
 ta_err ta__ch_pair_distinct(struct ta_store *st, const struct ta_store_period *p,
                             enum ta_event_kind kind, enum ta_store_set set, ta_store_pair_cb cb,
                             void *ctx)
 {
-    static const char *const cols[TA_STORE_SET__COUNT] = {
-        [TA_STORE_SET_ATTACKER] = "attacker",
-        [TA_STORE_SET_VICTIM] = "victim",
-        [TA_STORE_SET_ITEM] = "item",
-        [TA_STORE_SET_VICTIM_EST] = "victim_est",
-        [TA_STORE_SET_ATTACKER_DATED] = "attacker_dated",
+    static const struct {
+        int role;
+        const char *col;
+    } sets[TA_STORE_SET__COUNT] = {
+        [TA_STORE_SET_ATTACKER] = {0, "bits"},      [TA_STORE_SET_VICTIM] = {1, "bits"},
+        [TA_STORE_SET_ITEM] = {2, "bits"},          [TA_STORE_SET_VICTIM_EST] = {1, "sub"},
+        [TA_STORE_SET_ATTACKER_DATED] = {0, "sub"},
     };
     if ((unsigned)set >= TA_STORE_SET__COUNT)
         return TA_ERR_ARG;
     struct ta__ch *c = ta__ch_of(st);
-    if (!ta__ch_has_tables(c))
+    if (!ta__ch_has_tables(c) || p->to_day < 0 || p->to_day < p->from_day)
         return TA_OK;
+    char mask[256];
     struct ta__ch_buf q = {0};
+    /* A member is in the period when one of its rows has a day in it (the
+     * OR of its rows' bits meets the mask exactly when one row's does), so
+     * rows are filtered one by one and no member is grouped. */
     if (!ta__ch_buf_printf(&q,
-                           "SELECT src_cc, dst_cc, uniqExactIfMerge(%s) AS n FROM `%s`.ta_day_set"
-                           " WHERE kind = %d AND day BETWEEN %lld AND %lld",
-                           cols[set], ta__ch_db(c), (int)kind, (long long)p->from_day,
-                           (long long)p->to_day) ||
-        !cc_filters(&q, p, "src_cc", "dst_cc") ||
-        !ta__ch_buf_printf(&q, " GROUP BY src_cc, dst_cc HAVING n > 0")) {
+                           "SELECT src_cc, dst_cc, uniqExact(member) FROM `%s`.ta_member"
+                           " WHERE kind = %d AND role = %d",
+                           ta__ch_db(c), (int)kind, sets[set].role) ||
+        !period_blocks(&q, p, mask, sizeof(mask)) || !cc_filters(&q, p, "src_cc", "dst_cc") ||
+        !ta__ch_buf_printf(&q,
+                           " AND bitAnd(finalizeAggregation(%s), %s) != 0 GROUP BY src_cc, dst_cc",
+                           sets[set].col, mask)) {
         ta__ch_buf_free(&q);
         return TA_ERR_NOMEM;
     }
@@ -135,26 +164,43 @@ ta_err ta__ch_suppressed(struct ta_store *st, const struct ta_store_period *p,
 /* Distinct non-null texts, distinct addresses. */
 #define UNIQS(x)  "uniqExactIf(ifNull(" x ", ''), isNotNull(" x "))"
 #define UNIQIP(x) "uniqExactIf(" x ", " x " != '')"
+/* Over ta_contact's states: the distinct values merged, as LISTC and max()
+ * give them over events. (Not arrayReduce('max', ...): 18.16 crashes on it
+ * over Distributed tables.) */
+#define LISTA(x)                                                                                   \
+    "if(length(groupUniqArrayIfMerge(" x ")) = 0, NULL,"                                           \
+    " arrayStringConcat(groupUniqArrayIfMerge(" x "), ','))"
+#define MAXA(x)                                                                                    \
+    "if(length(groupUniqArrayIfMerge(" x ")) = 0, NULL, arraySort(groupUniqArrayIfMerge(" x        \
+    "))[-1])"
 
 /* The same lists as the SQLite store's (store-query.c), column for column;
- * the column names and types come from ta_store_list_cols. */
+ * the column names and types come from ta_store_list_cols. cexpr: the same
+ * columns over the C&C contacts (ta_contact), for the lists it serves. */
 static const struct {
     int kind;
     const char *group, *order;
     const char *expr[MAX_COLS];
+    const char *cexpr[MAX_COLS];
 } specs[TA_STORE_LIST__COUNT] = {
     [TA_STORE_LIST_C2_SERVERS] = {TA_EVENT_C2,
                                   "a_ip, a_cc",
                                   "c9 DESC, c10 DESC, c0",
                                   {"a_ip", "a_cc", "max(a_asn)", "max(a_as_name)", LISTC("family"),
                                    LISTC("sources"), LISTC("indicator"), "min(ts)", "max(ts)",
-                                   UNIQIP("v_ip"), "count()"}},
+                                   UNIQIP("v_ip"), "count()"},
+                                  {"a_ip", "a_cc", "maxMerge(s_aasn)", MAXA("s_aname"),
+                                   LISTA("s_fam"), LISTA("s_src"), LISTA("s_ind"), "minMerge(tmin)",
+                                   "maxMerge(tmax)", UNIQIP("v_ip"), "countMerge(n)"}},
     [TA_STORE_LIST_CONTROLLED_HOSTS] = {TA_EVENT_C2,
                                         "v_ip, v_cc",
                                         "c8 DESC, c9 DESC, c0",
                                         {"v_ip", "v_cc", "max(v_asn)", "max(v_as_name)",
                                          LISTC("family"), LISTC("sources"), "min(ts)", "max(ts)",
-                                         UNIQIP("a_ip"), "count()"}},
+                                         UNIQIP("a_ip"), "count()"},
+                                        {"v_ip", "v_cc", "maxMerge(s_vasn)", MAXA("s_vname"),
+                                         LISTA("s_fam"), LISTA("s_src"), "minMerge(tmin)",
+                                         "maxMerge(tmax)", UNIQIP("a_ip"), "countMerge(n)"}},
     [TA_STORE_LIST_PHISHING_HOSTS] = {TA_EVENT_PHISHING,
                                       "a_ip, a_cc",
                                       "c5 DESC, c9 DESC, c0",
@@ -191,17 +237,48 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
     size_t nc = 0;
     const struct ta_store_col *cols = ta_store_list_cols(l, &nc);
     struct ta__ch_buf q = {0}, a = {0};
-    bool ok = ta__ch_buf_printf(&q, "SELECT ");
+    bool contacts = specs[l].cexpr[0] != NULL && p->to_day >= 0 && p->to_day >= p->from_day;
+    char mask[256];
+    if (contacts) {
+        /* The rollup answers when the period holds every day of its blocks
+         * that has a contact; a period cutting them reads the events. */
+        bool ok = ta__ch_buf_printf(&q,
+                                    "SELECT count() FROM (SELECT blk FROM `%s`.ta_contact WHERE"
+                                    " kind = %d",
+                                    ta__ch_db(c), specs[l].kind) &&
+                  period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
+                  ta__ch_buf_printf(&q,
+                                    " AND bitAnd(finalizeAggregation(bits), bitNot(%s)) != 0"
+                                    " LIMIT 1)",
+                                    mask);
+        ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
+        if (err != TA_OK) {
+            ta__ch_buf_free(&q);
+            ta__ch_buf_free(&a);
+            return err;
+        }
+        contacts = a.len > 0 && a.p[0] == '0';
+        q.len = 0;
+    }
+    bool ok = true;
+    ok = ok && ta__ch_buf_printf(&q, "SELECT ");
     for (size_t i = 0; i < nc && ok; i++)
-        ok = ta__ch_buf_printf(&q, "%s%s AS c%zu", i ? ", " : "", specs[l].expr[i], i);
-    ok = ok &&
-         ta__ch_buf_printf(&q,
-                           " FROM `%s`.ta_event WHERE kind = %d AND day BETWEEN %lld AND %lld"
-                           " AND isNull(suppressed_by)",
-                           ta__ch_db(c), specs[l].kind, (long long)p->from_day,
-                           (long long)p->to_day) &&
-         cc_filters(&q, p, "a_cc", "v_cc") &&
-         ta__ch_buf_printf(&q, " GROUP BY %s ORDER BY %s", specs[l].group, specs[l].order) &&
+        ok = ta__ch_buf_printf(&q, "%s%s AS c%zu", i ? ", " : "",
+                               contacts ? specs[l].cexpr[i] : specs[l].expr[i], i);
+    if (contacts)
+        ok = ok &&
+             ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
+                               specs[l].kind) &&
+             period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc");
+    else
+        ok = ok &&
+             ta__ch_buf_printf(&q,
+                               " FROM `%s`.ta_event WHERE kind = %d AND day BETWEEN %lld AND %lld"
+                               " AND isNull(suppressed_by)",
+                               ta__ch_db(c), specs[l].kind, (long long)p->from_day,
+                               (long long)p->to_day) &&
+             cc_filters(&q, p, "a_cc", "v_cc");
+    ok = ok && ta__ch_buf_printf(&q, " GROUP BY %s ORDER BY %s", specs[l].group, specs[l].order) &&
          (limit == 0 || ta__ch_buf_printf(&q, " LIMIT %zu", limit));
     ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
     char *pos = a.p, *end = a.p + a.len;

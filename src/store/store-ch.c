@@ -36,10 +36,11 @@
 #include "common/banned.h"
 
 /* Version of the ClickHouse tables, in ta_meta('schema.store'). */
-#define CH_SCHEMA_VERSION 1
+#define CH_SCHEMA_VERSION 2
 /* Events per batch by default: a batch is serialised in memory until its
- * turn; 100,000 rows is a few tens of MB and one INSERT block. */
-#define CH_BATCH 100000
+ * turn; 500,000 rows is about 110 MB and one INSERT block. Fewer, larger
+ * inserts leave the server fewer parts to merge and fewer turns to take. */
+#define CH_BATCH 500000
 /* Below the server's max_insert_block_size (1,048,576 rows by default). */
 #define CH_BATCH_MAX 1000000
 /* Largest answer read into memory at once. */
@@ -438,8 +439,11 @@ static ta_err conn_open(struct ta__ch *c, const char *url, char *err, size_t err
         }
     }
     snprintf(c->db, sizeof(c->db), "%s", slash + 1);
-    /* max_query_size: the identity lookups send their keys in the query. */
-    snprintf(c->base, sizeof(c->base), "http://%.*s/?database=default&max_query_size=67108864",
+    /* max_query_size: the identity lookups may send their keys in the
+     * query. parallel_view_processing: an INSERT of events feeds its views
+     * in parallel threads (the server's time goes there; 18.16 has it). */
+    snprintf(c->base, sizeof(c->base),
+             "http://%.*s/?database=default&max_query_size=67108864&parallel_view_processing=1",
              (int)hl, hp);
     const char *u = getenv("TA_CLICKHOUSE_USER");
     c->user = strdup(u && u[0] ? u : "default");
@@ -584,18 +588,33 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_supp (kind UInt8, day Int32, src_cc String,"
     " dst_cc String, list String, events UInt64) ENGINE = SummingMergeTree(events)"
     " PARTITION BY intDiv(day, 7) ORDER BY (kind, day, src_cc, dst_cc, list)",
-    /* Per day and pair, the exact sets (uniqExact states: the members'
-     * hashes, merged over the period's days at query time) and the events
-     * behind them (n: how a writer checks the view after a restart). */
-    "CREATE TABLE IF NOT EXISTS `{db}`.ta_day_set (kind UInt8, day Int32, src_cc String,"
-    " dst_cc String, n AggregateFunction(count),"
-    " attacker AggregateFunction(uniqExactIf, String, UInt8),"
-    " victim AggregateFunction(uniqExactIf, String, UInt8),"
-    " item AggregateFunction(uniqExactIf, String, UInt8),"
-    " victim_est AggregateFunction(uniqExactIf, String, UInt8),"
-    " attacker_dated AggregateFunction(uniqExactIf, String, UInt8))"
-    " ENGINE = AggregatingMergeTree PARTITION BY intDiv(day, 7)"
-    " ORDER BY (kind, day, src_cc, dst_cc)",
+    /* The exact sets, one row per member, block of 64 days and pair: the
+     * member's days in the block as bits (set bits: the days it was seen;
+     * sub: the days it met the narrower set's condition). A distinct count
+     * over any period reads each member once per block the period touches,
+     * never once per day, and needs no per-member state at insert. n: the
+     * events behind the row, how a writer checks the view after a restart. */
+    "CREATE TABLE IF NOT EXISTS `{db}`.ta_member (kind UInt8, role UInt8, blk Int32,"
+    " src_cc String, dst_cc String, member String, n AggregateFunction(count),"
+    " bits AggregateFunction(groupBitOr, UInt64), sub AggregateFunction(groupBitOr, UInt64))"
+    " ENGINE = AggregatingMergeTree PARTITION BY blk"
+    " ORDER BY (kind, role, blk, src_cc, dst_cc, member)",
+    /* The C&C lists' rollup: one row per contact (server, host, pair) and
+     * block of 64 days, with what the c2-servers and controlled-hosts lists
+     * show of it. A list over a period reads the rows whose days lie inside
+     * the period and only the events of the contacts it cuts through. */
+    "CREATE TABLE IF NOT EXISTS `{db}`.ta_contact (kind UInt8, blk Int32, a_cc String,"
+    " v_cc String, a_ip String, v_ip String, n AggregateFunction(count),"
+    " bits AggregateFunction(groupBitOr, UInt64), tmin AggregateFunction(min, Int64),"
+    " tmax AggregateFunction(max, Int64), s_aasn AggregateFunction(max, UInt32),"
+    " s_vasn AggregateFunction(max, UInt32),"
+    " s_aname AggregateFunction(groupUniqArrayIf, String, UInt8),"
+    " s_vname AggregateFunction(groupUniqArrayIf, String, UInt8),"
+    " s_fam AggregateFunction(groupUniqArrayIf, String, UInt8),"
+    " s_src AggregateFunction(groupUniqArrayIf, String, UInt8),"
+    " s_ind AggregateFunction(groupUniqArrayIf, String, UInt8))"
+    " ENGINE = AggregatingMergeTree PARTITION BY blk"
+    " ORDER BY (kind, blk, a_cc, v_cc, a_ip, v_ip)",
     /* The writers' turns (bakery algorithm): one row per change of a writer's state. */
     "CREATE TABLE IF NOT EXISTS `{db}`.ta_lock (writer UInt64, ver UInt64, choosing UInt8,"
     " num UInt64, at DateTime, host String, pid UInt32) ENGINE = MergeTree ORDER BY (writer, ver)",
@@ -605,32 +624,54 @@ static const char *const schema[] = {
  * The tables written from ta_event: by materialized views in the INSERT of
  * the events, and by repair_batch() when a server restart may have cut an
  * INSERT between the events and its views. "SELECT cols FROM ta_event
- * WHERE cond GROUP BY group" for each; "total" is what the view holds for a
- * set of days (where: the days) and must equal count() of the events of
- * those days that meet cond.
+ * WHERE cond GROUP BY group" for each (name: the view's, name_mv); "total"
+ * is what the view holds (where tcond) for a set of days, in blocks of
+ * "scale" days (its time column: day, or blk when scale is 64), and must
+ * equal count() of the events of those days that meet cond.
  */
+#define MEMBER_DAY_BIT "bitShiftLeft(toUInt64(1), toUInt64(day % 64))"
+#define MEMBER_VIEW(role, member, cond, sub)                                                       \
+    {                                                                                              \
+        "ta_member" #role, "ta_member",                                                            \
+            "kind, toUInt8(" #role                                                                 \
+            ") AS role, intDiv(day, 64) AS blk, a_cc AS src_cc, v_cc AS dst_cc, " member           \
+            " AS member, countState() AS n, groupBitOrState(" MEMBER_DAY_BIT ") AS bits,"          \
+            " groupBitOrState(if(" sub ", " MEMBER_DAY_BIT ", toUInt64(0))) AS sub",               \
+            "isNull(suppressed_by) AND " cond, "kind, role, blk, src_cc, dst_cc, member",          \
+            "countMerge(n)", "role = " #role, 64                                                   \
+    }
+/* The distinct non-null values of a Nullable(String) column, as a state. */
+#define CONTACT_SET(col, as)                                                                       \
+    "groupUniqArrayIfState(assumeNotNull(" col "), isNotNull(" col ")) AS " as
 static const struct {
-    const char *table, *cols, *cond, *group, *total;
+    const char *name, *table, *cols, *cond, *group, *total, *tcond;
+    int scale;
 } views[] = {
-    {"ta_ident", "ikey, fs, id, batch", "1", NULL, NULL},
-    {"ta_day_count",
+    {"ta_ident", "ta_ident", "ikey, fs, id, batch", "1", NULL, NULL, NULL, 1},
+    {"ta_day_count", "ta_day_count",
      "kind, day, a_cc AS src_cc, v_cc AS dst_cc, count() AS events,"
      " countIf(kind IN (2, 3)) AS flows",
-     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "sum(events)"},
-    {"ta_day_supp",
+     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "sum(events)", "1", 1},
+    {"ta_day_supp", "ta_day_supp",
      "kind, day, a_cc AS src_cc, v_cc AS dst_cc, assumeNotNull(suppressed_by) AS list,"
      " count() AS events",
-     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list", "sum(events)"},
-    {"ta_day_set",
-     "kind, day, a_cc AS src_cc, v_cc AS dst_cc, countState() AS n,"
-     " uniqExactIfState(a_ip, toUInt8(a_ip != '')) AS attacker,"
-     " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1, 6))) AS victim,"
-     " uniqExactIfState(ifNull(item, ''), toUInt8(isNotNull(item))) AS item,"
-     " uniqExactIfState(v_ip, toUInt8(v_ip != '' AND kind IN (0, 1) AND established = 1))"
-     " AS victim_est,"
-     " uniqExactIfState(a_ip, toUInt8(a_ip != '' AND kind IN (0, 1) AND undated = 0))"
-     " AS attacker_dated",
-     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "countMerge(n)"},
+     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list", "sum(events)", "1", 1},
+    MEMBER_VIEW(0, "a_ip", "a_ip != ''", "kind IN (0, 1) AND undated = 0"),
+    MEMBER_VIEW(1, "v_ip", "v_ip != '' AND kind IN (0, 1, 6)",
+                "kind IN (0, 1) AND established = 1"),
+    MEMBER_VIEW(2, "assumeNotNull(item)", "isNotNull(item)", "0"),
+    {"ta_contact", "ta_contact",
+     "kind, intDiv(day, 64) AS blk, a_cc, v_cc, a_ip, v_ip, countState() AS n,"
+     " groupBitOrState(" MEMBER_DAY_BIT ") AS bits, minState(ts) AS tmin, maxState(ts) AS tmax,"
+     " maxState(a_asn) AS s_aasn, maxState(v_asn) AS s_vasn, " CONTACT_SET("a_as_name", "s_aname") ", " CONTACT_SET(
+         "v_as_name",
+         "s_vname") ", " CONTACT_SET("family",
+                                     "s_fam") ", " CONTACT_SET("sources",
+                                                               "s_src") ", " CONTACT_SET("indicato"
+                                                                                         "r",
+                                                                                         "s_ind"),
+     "isNull(suppressed_by) AND kind = 0", "kind, blk, a_cc, v_cc, a_ip, v_ip", "countMerge(n)",
+     "1", 64},
 };
 #define NVIEWS (sizeof(views) / sizeof(views[0]))
 
@@ -668,7 +709,7 @@ static ta_err create_schema(struct ch_store *s)
         err = execf(&s->c, NULL,
                     "CREATE MATERIALIZED VIEW IF NOT EXISTS `%s`.%s_mv TO `%s`.%s AS SELECT %s"
                     " FROM `%s`.ta_event WHERE %s%s%s",
-                    s->c.db, views[i].table, s->c.db, views[i].table, views[i].cols, s->c.db,
+                    s->c.db, views[i].name, s->c.db, views[i].table, views[i].cols, s->c.db,
                     views[i].cond, views[i].group ? " GROUP BY " : "",
                     views[i].group ? views[i].group : "");
     if (err == TA_OK)
@@ -708,7 +749,17 @@ ta_err ta__store_ch_open(const char *url, unsigned flags, struct ta_store **out,
     long v = 0;
     if ((err = meta_version(&s->c, &s->a, &v)) != TA_OK)
         goto out_err;
-    if (v > CH_SCHEMA_VERSION || (v != 0 && v < CH_SCHEMA_VERSION)) {
+    if (v != 0 && v < CH_SCHEMA_VERSION) {
+        /* Version 1 kept per-day hash sets, not the member table: it is not
+         * converted in place (that would rewrite every event). */
+        snprintf(errbuf, TA_STORE_ERRLEN,
+                 "%.100s: ClickHouse store schema version %ld (an earlier threatatlas), this one "
+                 "needs %d: analyse the captures again into a new database",
+                 url, v, CH_SCHEMA_VERSION);
+        err = TA_ERR_UNSUPPORTED;
+        goto out_free;
+    }
+    if (v > CH_SCHEMA_VERSION) {
         snprintf(errbuf, TA_STORE_ERRLEN,
                  "%.100s: ClickHouse store schema version %ld, this threatatlas supports %d", url,
                  v, CH_SCHEMA_VERSION);
@@ -1512,7 +1563,9 @@ static ta_err load_cands(struct ch_store *s, struct cand **out, size_t *nc)
     /* Captures advance in time: a batch's keys fall in a few time buckets
      * (the keys' high bits). Reading those buckets whole costs one index
      * range each, far less than parsing a list of every key, unless other
-     * sensors stored many more events there than the batch has. */
+     * sensors stored many more events there than the batch has. A batch
+     * spread over more buckets (a long quiet capture, events of many days)
+     * reads its whole span of buckets, on the same condition. */
     struct ta__ch_buf *w = &s->q;
     w->len = 0;
     size_t nb = 0;
@@ -1525,6 +1578,14 @@ static ta_err load_cands(struct ch_store *s, struct cand **out, size_t *nc)
         ok = ta__ch_buf_printf(w, "%s(ikey BETWEEN %lld AND %lld)", nb > 1 ? " OR " : "",
                                (long long)(b * ((int64_t)1 << 41)),
                                (long long)(b * ((int64_t)1 << 41) + (((int64_t)1 << 41) - 1)));
+    }
+    if (ok && nb > 16) {
+        int64_t lo = keys[0] >> 41, hi = keys[nk - 1] >> 41;
+        w->len = 0;
+        ok =
+            ta__ch_buf_printf(w, "ikey BETWEEN %lld AND %lld", (long long)(lo * ((int64_t)1 << 41)),
+                              (long long)(hi * ((int64_t)1 << 41) + (((int64_t)1 << 41) - 1)));
+        nb = 1;
     }
     char *where = ok && nb <= 16 ? strdup(w->p ? w->p : "0") : NULL;
     bool whole = false;
@@ -1642,13 +1703,18 @@ static ta_err repair_batch(struct ch_store *s, int64_t batch, int64_t dmin, int6
 {
     ta_err err = TA_OK;
     for (size_t i = 0; i < NVIEWS && err == TA_OK; i++) {
+        int sc = views[i].scale;
+        const char *vcol = sc == 1 ? "day" : "blk";
+        char ecol[32];
+        snprintf(ecol, sizeof(ecol), sc == 1 ? "day" : "intDiv(day, %d)", sc);
         if (views[i].total != NULL)
             err = execf(&s->c, &s->a,
-                        "SELECT (SELECT %s FROM `%s`.%s WHERE day BETWEEN %lld AND %lld) <"
-                        " (SELECT count() FROM `%s`.ta_event WHERE day BETWEEN %lld AND %lld"
+                        "SELECT (SELECT %s FROM `%s`.%s WHERE %s BETWEEN %lld AND %lld AND %s) <"
+                        " (SELECT count() FROM `%s`.ta_event WHERE %s BETWEEN %lld AND %lld"
                         " AND (%s))",
-                        views[i].total, s->c.db, views[i].table, (long long)dmin, (long long)dmax,
-                        s->c.db, (long long)dmin, (long long)dmax, views[i].cond);
+                        views[i].total, s->c.db, views[i].table, vcol, (long long)(dmin / sc),
+                        (long long)(dmax / sc), views[i].tcond, s->c.db, ecol,
+                        (long long)(dmin / sc), (long long)(dmax / sc), views[i].cond);
         else
             err = execf(&s->c, &s->a, "SELECT count() = 0 FROM `%s`.%s WHERE batch = %lld", s->c.db,
                         views[i].table, (long long)batch);

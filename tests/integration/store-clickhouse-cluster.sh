@@ -65,9 +65,9 @@ done
 # The initiator's database: Distributed tables over the shards, local small tables.
 sql "$H1" "CREATE DATABASE atlas"
 for tb in ta_meta ta_run ta_input ta_lock; do sql "$H1" "CREATE TABLE atlas.$tb AS atlas_local.$tb"; done
-sql "$H1" "INSERT INTO atlas.ta_meta VALUES ('schema.store', '1')"
+sql "$H1" "INSERT INTO atlas.ta_meta VALUES ('schema.store', '2')"
 for spec in ta_event:"intHash64(ikey)" ta_ident:"intHash64(ikey)" ta_sighting:event_id \
-    ta_day_count:"rand()" ta_day_supp:"rand()" ta_day_set:"rand()"; do
+    ta_day_count:"rand()" ta_day_supp:"rand()" ta_member:"rand()" ta_contact:"rand()"; do
     tb=${spec%%:*} key=${spec#*:}
     sql "$H1" "CREATE TABLE atlas.$tb AS atlas_local.$tb ENGINE = Distributed(ta2, atlas_local, $tb, $key)"
 done

@@ -90,6 +90,36 @@ same "events eve" events
 [[ $fail -eq 0 ]] || exit 1
 echo "ok ($SECONDS s): same answers (whole period, ${#pcaps[@]} days, $SRC->$DST, 6 lists, events)"
 
+# ---- periods that cut the 64-day blocks of the member and contact rollups ----
+# bench-report's synthetic events over 100 days (2014-03-19 .. 2014-06-26: blocks of days
+# 16128-16191 and 16192-16255) into both stores; every period's report and C&C lists must match.
+BR=$REL/bench/bench-report
+[[ -x $BR ]] || { echo "FAIL: $BR missing"; exit 1; }
+"$BR" --events 30000 --days 100 --db "$t/syn.db" --keep >/dev/null
+"$BR" --events 30000 --days 100 --db "$CH/syn" --keep >/dev/null
+for period in 2014-03-19:2014-06-26 2014-04-20:2014-05-10 2014-05-01:2014-05-02 2014-05-02:2014-05-02 \
+    2014-03-25:2014-05-01 2014-05-02:2014-06-30 2014-06-27:2014-07-01; do
+    f=${period%%:*} to=${period#*:}
+    for l in "" c2-servers controlled-hosts; do
+        "$BIN" report --db "$t/syn.db" --from "$f" --to "$to" --format json ${l:+--list $l} >"$t/a.out"
+        "$BIN" report --db "$CH/syn" --from "$f" --to "$to" --format json ${l:+--list $l} >"$t/b.out"
+        cmp -s "$t/a.out" "$t/b.out" || { echo "FAIL: synthetic $f..$to ${l:-report}: ClickHouse differs"; diff "$t/a.out" "$t/b.out" | head -3; exit 1; }
+    done
+    "$BIN" report --db "$t/syn.db" --from "$f" --to "$to" --src-cc US --format json --list c2-servers >"$t/a.out"
+    "$BIN" report --db "$CH/syn" --from "$f" --to "$to" --src-cc US --format json --list c2-servers >"$t/b.out"
+    cmp -s "$t/a.out" "$t/b.out" || { echo "FAIL: synthetic $f..$to US c2-servers differs"; exit 1; }
+done
+# A database of the previous schema (1) is refused with one line saying what to do.
+curl -fsS -u "ta:$(cat "$t/ch/password")" "http://127.0.0.1:$HTTP/" --data-binary "CREATE DATABASE old1" >/dev/null
+curl -fsS -u "ta:$(cat "$t/ch/password")" "http://127.0.0.1:$HTTP/" \
+    --data-binary "CREATE TABLE old1.ta_meta (key String, value String) ENGINE = ReplacingMergeTree ORDER BY key" >/dev/null
+curl -fsS -u "ta:$(cat "$t/ch/password")" "http://127.0.0.1:$HTTP/" --data-binary "INSERT INTO old1.ta_meta VALUES ('schema.store', '1')" >/dev/null
+rc=0
+"$BIN" report --db "$CH/old1" --from $FROM --to $TO >/dev/null 2>"$t/e" || rc=$?
+[[ $rc -ne 0 && $(wc -l <"$t/e") -eq 1 ]] && grep -q "schema version 1.*analyse the captures again into a new database" "$t/e" ||
+    { echo "FAIL: schema 1 database: rc $rc: $(cat "$t/e")"; exit 1; }
+echo "ok ($SECONDS s): periods cutting 64-day blocks (7 periods, report and C&C lists); schema 1 refused"
+
 # ---- many sensors at once ----
 sections() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('data'); print(json.dumps(d,sort_keys=True))" "$1"; }
 "$BIN" report --db "$sq" --from $FROM --to $TO --format json >"$t/clean.json"
