@@ -45,17 +45,6 @@
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-/* The share of the configured caps engine i of n holds: as engine_of() shares the traffic. */
-static uint64_t cap_share(uint64_t v, unsigned i, unsigned n)
-{
-    uint64_t s;
-    if (n == 2)
-        s = i == 0 ? v / 4u : v - v / 4u;
-    else
-        s = i == 0 ? 0 : v / (n - 1u);
-    return s > 0 ? s : 1;
-}
-
 static unsigned pick_ip(const uint8_t *ip, uint32_t left, unsigned n)
 {
     /* Word loads and one mix per word: this runs for every frame on the reading thread. */
@@ -136,16 +125,30 @@ unsigned ta__workers_pick(int linktype, const uint8_t *f, uint32_t caplen, unsig
 
 /*
  * The engine of a frame. Engine 0 runs on the calling thread, which also
- * reads the input and replays every observation (about as much work again as
- * half the packet stages: docs/design/workers.md). With 2 engines it takes
- * one of 4 slots (a quarter of the address pairs and the frames that are not
- * IP); with more it takes none and the others share the slots evenly.
+ * reads the input and replays every observation (measured: about 0.7 of the
+ * other thread's work; docs/design/workers.md). With 2 engines it takes one
+ * of 6 slots (a sixth of the address pairs, and the frames that are not IP),
+ * which evened the two threads' CPU time on observe and analyze; with more
+ * it takes none and the others share the slots evenly.
  */
+#define OWN_SLOTS 6u
+
 static unsigned engine_of(int linktype, const uint8_t *f, uint32_t caplen, unsigned n)
 {
     if (n == 2)
-        return ta__workers_pick(linktype, f, caplen, 4) == 0 ? 0u : 1u;
+        return ta__workers_pick(linktype, f, caplen, OWN_SLOTS) == 0 ? 0u : 1u;
     return 1u + ta__workers_pick(linktype, f, caplen, n - 1u);
+}
+
+/* The share of a configured cap engine i of n holds: as engine_of() shares the traffic. */
+static uint64_t cap_share(uint64_t v, unsigned i, unsigned n)
+{
+    uint64_t s;
+    if (n == 2)
+        s = i == 0 ? v / OWN_SLOTS : v - v / OWN_SLOTS;
+    else
+        s = i == 0 ? 0 : v / (n - 1u);
+    return s > 0 ? s : 1;
 }
 
 /* ---- buffers ----------------------------------------------------------- */
@@ -222,6 +225,7 @@ struct msg {
 };
 
 struct frame_hdr {
+    const uint8_t *kept; /* the frame where the source keeps it, or NULL: its copy follows */
     uint64_t seq;
     ta_time_us ts;
     int32_t linktype;
@@ -247,7 +251,8 @@ struct batch {
     uint64_t expire_seq;   /* END_EXPIRE: the frame after which it runs */
     uint32_t frames;
     size_t bytes;
-    struct part *part; /* [n] */
+    uint64_t first_seq; /* the number of its first frame */
+    struct part *part;  /* [n] */
 };
 
 struct worker {
@@ -363,8 +368,8 @@ static void run_frames(struct worker *k, struct part *pt)
     while (off < pt->in_len) {
         struct frame_hdr h;
         memcpy(&h, pt->in + off, sizeof(h));
-        const uint8_t *frame = pt->in + off + sizeof(h);
-        off += sizeof(h) + ALIGN8(h.caplen);
+        const uint8_t *frame = h.kept != NULL ? h.kept : pt->in + off + sizeof(h);
+        off += sizeof(h) + (h.kept != NULL ? 0 : ALIGN8(h.caplen));
         k->seq = h.seq;
         ta_engine_set_seq(k->e, h.seq);
         ta_engine_packet(k->e, h.linktype, h.ts, frame, h.caplen, h.wirelen);
@@ -521,6 +526,7 @@ static struct batch *batch_cur(struct ta__workers *ws)
     b->end = END_NONE;
     b->frames = 0;
     b->bytes = 0;
+    b->first_seq = ws->seq;
     ws->cur = b;
     return b;
 }
@@ -547,7 +553,7 @@ void ta__workers_poll(struct ta__workers *ws)
 
 static bool part_append(struct part *pt, const struct frame_hdr *h, const uint8_t *frame)
 {
-    size_t need = sizeof(*h) + ALIGN8(h->caplen);
+    size_t need = sizeof(*h) + (h->kept != NULL ? 0 : ALIGN8(h->caplen));
     if (pt->in_len + need > pt->in_cap) {
         size_t cap = pt->in_cap ? pt->in_cap : 1u << 16;
         while (cap < pt->in_len + need)
@@ -559,7 +565,7 @@ static bool part_append(struct part *pt, const struct frame_hdr *h, const uint8_
         pt->in_cap = cap;
     }
     memcpy(pt->in + pt->in_len, h, sizeof(*h));
-    if (h->caplen > 0)
+    if (h->kept == NULL && h->caplen > 0)
         memcpy(pt->in + pt->in_len + sizeof(*h), frame, h->caplen);
     pt->in_len += need;
     return true;
@@ -575,12 +581,12 @@ static void check_timeouts(struct ta__workers *ws, uint64_t seq)
     publish(ws);
 }
 
-void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
-                       uint32_t caplen, uint32_t wirelen)
+static void take_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
+                       uint32_t caplen, uint32_t wirelen, bool kept)
 {
     struct batch *b = batch_cur(ws);
     unsigned w = engine_of(linktype, frame, caplen, ws->n);
-    struct frame_hdr h = {ws->seq, ts, linktype, caplen, wirelen};
+    struct frame_hdr h = {kept ? frame : NULL, ws->seq, ts, linktype, caplen, wirelen};
     if (!part_append(&b->part[w], &h, frame))
         atomic_fetch_add_explicit(&ws->w[w].lost, 1, memory_order_relaxed);
     uint64_t seq = ws->seq++;
@@ -597,6 +603,35 @@ void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, cons
         publish(ws);
     }
     ta__workers_poll(ws);
+}
+
+void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
+                       uint32_t caplen, uint32_t wirelen)
+{
+    take_frame(ws, linktype, ts, frame, caplen, wirelen, false);
+}
+
+void ta__workers_frame_kept(struct ta__workers *ws, int linktype, ta_time_us ts,
+                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+{
+    take_frame(ws, linktype, ts, frame, caplen, wirelen, true);
+}
+
+void ta__workers_release(struct ta__workers *ws, uint64_t n)
+{
+    /* Batches hold frames in number order: wait for those that start below n. */
+    if (ws->cur != NULL && ws->cur->frames > 0 && ws->cur->first_seq < n)
+        publish(ws);
+    for (uint64_t id = ws->merged_id; id < ws->next_id; id++) {
+        struct batch *b = &ws->ring[id % NBATCH];
+        if (b->first_seq >= n)
+            break;
+        run_own(ws, id);
+        pthread_mutex_lock(&ws->mu);
+        while (b->done < ws->n)
+            pthread_cond_wait(&ws->cv_done, &ws->mu);
+        pthread_mutex_unlock(&ws->mu);
+    }
 }
 
 void ta__workers_advance(struct ta__workers *ws, ta_time_us now)

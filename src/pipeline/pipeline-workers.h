@@ -57,6 +57,15 @@ void ta__workers_free(struct ta__workers *ws);
 /* One frame (copied). Replays what the workers have finished meanwhile. */
 void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
                        uint32_t caplen, uint32_t wirelen);
+/*
+ * One frame that stays readable, not copied: the workers read it where it
+ * lies until ta__workers_release() says its number (the count of frames
+ * taken before it) is below n.
+ */
+void ta__workers_frame_kept(struct ta__workers *ws, int linktype, ta_time_us ts,
+                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+/* Frames numbered below n go away: returns once no worker reads them any more. */
+void ta__workers_release(struct ta__workers *ws, uint64_t n);
 /* ta_engine_advance() of every worker: the live capture's wall clock. */
 void ta__workers_advance(struct ta__workers *ws, ta_time_us now);
 /* Replay what the workers have finished, without waiting (a live capture's tick). */
