@@ -358,7 +358,9 @@ static bool map_at(struct ta_source *s, uint64_t off, uint64_t page, struct wind
     if (off >= s->map_size)
         return false;
     w->base = off & ~(page - 1);
-    w->len = s->map_size - w->base < MAP_WINDOW ? s->map_size - w->base : MAP_WINDOW;
+    /* With a release callback two windows are mapped at a time: half the size each. */
+    uint64_t win = s->release != NULL ? MAP_WINDOW / 2 : MAP_WINDOW;
+    w->len = s->map_size - w->base < win ? s->map_size - w->base : win;
     void *m = mmap(NULL, (size_t)w->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->map_fd,
                    (off_t)w->base);
     if (m == MAP_FAILED)
