@@ -4,7 +4,8 @@
 # default), runs interleaved (1, 2, N, 1, 2, N, ...) so that a change in the machine's load
 # hits every thread count alike. analyze's rate is its own "packets analysed in S s" line (the
 # packet phase, without loading intel or GeoIP); observe's is packets per wall second of the
-# whole process. Speed-up: the median rate over the median rate with one thread.
+# whole process. Speed-up: the median rate over the median rate with one thread. --threads T is
+# T threads in all, the reading thread among them (docs/design/workers.md).
 #   bench/threads.sh [SIZE_MB] [BUILD_DIR]   (default TA_BENCH_THREADS_MB or 1024; build/rel)
 # Writes $TA_BENCH_DIR/results/threads.md (see bench/lib.sh for the settings).
 set -uo pipefail

@@ -64,6 +64,19 @@ ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbu
 typedef void (*ta_source_tick_cb)(void *ud);
 void ta_source_set_tick(struct ta_source *s, ta_source_tick_cb tick, void *ud);
 
+/*
+ * Frames that outlive the frame callback, for a caller that hands them to
+ * other threads. With release set, the frames a plain pcap file's mapping
+ * delivers (ta_source_frame_kept() is true inside the callback) stay
+ * readable after the callback returns: before unmapping any of them the
+ * source calls release(ud, n), after which the first n frames this source
+ * delivered (counted from 0 since it was opened) are no longer read. Other
+ * frames are valid only during the callback, as without release.
+ */
+typedef void (*ta_source_release_cb)(void *ud, uint64_t n);
+void ta_source_set_release(struct ta_source *s, ta_source_release_cb release, void *ud);
+bool ta_source_frame_kept(const struct ta_source *s);
+
 /* Ask a running source to stop; safe to call from a signal handler. */
 void ta_source_stop(struct ta_source *s);
 

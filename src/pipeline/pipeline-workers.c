@@ -1,6 +1,7 @@
 /*
- * The worker set: N engines on N threads, replayed in one engine's order
- * (see pipeline-workers.h and docs/design/workers.md).
+ * The worker set: N engines on N threads, the calling thread one of them,
+ * replayed in one engine's order (see pipeline-workers.h and
+ * docs/design/workers.md).
  *
  * Batches. The calling thread fills a ring of NBATCH batches; a batch holds,
  * per worker, the frames for it (copied) and, once the worker is done, what
@@ -10,6 +11,12 @@
  * tick, and at the end of input (then every worker flushes its engine). The
  * calling thread merges a finished batch's per-worker lists by key and
  * replays them; all keys of a batch sort before the next batch's.
+ *
+ * Engine 0 runs on the calling thread, one batch behind: its part of batch
+ * b runs after batch b+1 is published, so that it overlaps the other
+ * workers' part of b+1 and they meet at b's timeout check (if any) having
+ * both worked meanwhile. The calling thread also reads, dispatches and
+ * replays, so engine 0 takes a smaller share of the addresses (pick_slot).
  *
  * Memory: at most NBATCH batches of BATCH_FRAMES frames or BATCH_BYTES of
  * frame bytes are in flight, plus what their frames made the workers
@@ -116,6 +123,34 @@ unsigned ta__workers_pick(int linktype, const uint8_t *f, uint32_t caplen, unsig
     }
 }
 
+/*
+ * The engine of a frame. Engine 0 runs on the calling thread, which also
+ * reads the input and replays every observation (measured: about 0.7 of the
+ * other thread's work; docs/design/workers.md). With 2 engines it takes one
+ * of 6 slots (a sixth of the address pairs, and the frames that are not IP),
+ * which evened the two threads' CPU time on observe and analyze; with more
+ * it takes none and the others share the slots evenly.
+ */
+#define OWN_SLOTS 6u
+
+static unsigned engine_of(int linktype, const uint8_t *f, uint32_t caplen, unsigned n)
+{
+    if (n == 2)
+        return ta__workers_pick(linktype, f, caplen, OWN_SLOTS) == 0 ? 0u : 1u;
+    return 1u + ta__workers_pick(linktype, f, caplen, n - 1u);
+}
+
+/* The share of a configured cap engine i of n holds: as engine_of() shares the traffic. */
+static uint64_t cap_share(uint64_t v, unsigned i, unsigned n)
+{
+    uint64_t s;
+    if (n == 2)
+        s = i == 0 ? v / OWN_SLOTS : v - v / OWN_SLOTS;
+    else
+        s = i == 0 ? 0 : v / (n - 1u);
+    return s > 0 ? s : 1;
+}
+
 /* ---- buffers ----------------------------------------------------------- */
 
 struct chunk {
@@ -190,6 +225,7 @@ struct msg {
 };
 
 struct frame_hdr {
+    const uint8_t *kept; /* the frame where the source keeps it, or NULL: its copy follows */
     uint64_t seq;
     ta_time_us ts;
     int32_t linktype;
@@ -215,7 +251,8 @@ struct batch {
     uint64_t expire_seq;   /* END_EXPIRE: the frame after which it runs */
     uint32_t frames;
     size_t bytes;
-    struct part *part; /* [n] */
+    uint64_t first_seq; /* the number of its first frame */
+    struct part *part;  /* [n] */
 };
 
 struct worker {
@@ -229,6 +266,7 @@ struct worker {
     uint64_t seq;     /* frame (or check) being processed */
     uint32_t sub;
     struct ta_engine_stats snap; /* the engine's counters after its last batch (under mu) */
+    uint64_t next_id;            /* the next batch this engine runs */
     _Atomic uint64_t lost;
 };
 
@@ -247,7 +285,8 @@ struct ta__workers {
     uint64_t next_id;   /* id of the batch being filled */
     uint64_t merged_id; /* id of the oldest batch not yet replayed */
     struct batch *cur;
-    uint64_t seq; /* frames taken */
+    uint64_t seq;  /* frames taken */
+    bool stopping; /* free before finish: engine 0 runs no more batches */
     ta_time_us now;
     uint64_t last_sec;
 };
@@ -329,12 +368,48 @@ static void run_frames(struct worker *k, struct part *pt)
     while (off < pt->in_len) {
         struct frame_hdr h;
         memcpy(&h, pt->in + off, sizeof(h));
-        const uint8_t *frame = pt->in + off + sizeof(h);
-        off += sizeof(h) + ALIGN8(h.caplen);
+        const uint8_t *frame = h.kept != NULL ? h.kept : pt->in + off + sizeof(h);
+        off += sizeof(h) + (h.kept != NULL ? 0 : ALIGN8(h.caplen));
         k->seq = h.seq;
         ta_engine_set_seq(k->e, h.seq);
         ta_engine_packet(k->e, h.linktype, h.ts, frame, h.caplen, h.wirelen);
     }
+}
+
+/* One engine's part of a published batch; the batch's end for the caller. */
+static enum batch_end run_part(struct worker *k, struct batch *b)
+{
+    struct ta__workers *ws = k->ws;
+    struct part *pt = &b->part[k->idx];
+    k->cur = pt;
+    run_frames(k, pt);
+    if (b->end == END_EXPIRE) {
+        /* One engine's timeout check, shared out (engine.h, worker mode). */
+        ta_engine_first_live(k->e, b->expire_now, pt->first_live);
+        pthread_barrier_wait(&ws->bar);
+        uint64_t bound[TA_ENGINE_CLASSES];
+        for (int c = 0; c < TA_ENGINE_CLASSES; c++) {
+            bound[c] = UINT64_MAX;
+            for (unsigned i = 0; i < ws->n; i++)
+                if (b->part[i].first_live[c] < bound[c])
+                    bound[c] = b->part[i].first_live[c];
+        }
+        k->seq = b->expire_seq;
+        ta_engine_expire_before(k->e, bound);
+    } else if (b->end == END_FLUSH) {
+        ta_engine_flush(k->e);
+    }
+    struct ta_engine_stats st;
+    ta_engine_get_stats(k->e, &st);
+    /* Read before the batch is handed back: the calling thread reuses it then. */
+    enum batch_end end = b->end;
+    k->next_id = b->id + 1;
+    pthread_mutex_lock(&ws->mu);
+    k->snap = st;
+    if (++b->done == ws->n)
+        pthread_cond_broadcast(&ws->cv_done);
+    pthread_mutex_unlock(&ws->mu);
+    return end;
 }
 
 static void *worker_main(void *arg)
@@ -350,38 +425,17 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&ws->cv_work, &ws->mu);
         bool go = b->ready && b->id == id;
         pthread_mutex_unlock(&ws->mu);
-        if (!go)
-            return NULL;
-        struct part *pt = &b->part[k->idx];
-        k->cur = pt;
-        run_frames(k, pt);
-        if (b->end == END_EXPIRE) {
-            /* One engine's timeout check, shared out (engine.h, worker mode). */
-            ta_engine_first_live(k->e, b->expire_now, pt->first_live);
-            pthread_barrier_wait(&ws->bar);
-            uint64_t bound[TA_ENGINE_CLASSES];
-            for (int c = 0; c < TA_ENGINE_CLASSES; c++) {
-                bound[c] = UINT64_MAX;
-                for (unsigned i = 0; i < ws->n; i++)
-                    if (b->part[i].first_live[c] < bound[c])
-                        bound[c] = b->part[i].first_live[c];
-            }
-            k->seq = b->expire_seq;
-            ta_engine_expire_before(k->e, bound);
-        } else if (b->end == END_FLUSH) {
-            ta_engine_flush(k->e);
-        }
-        struct ta_engine_stats st;
-        ta_engine_get_stats(k->e, &st);
-        enum batch_end end = b->end;
-        pthread_mutex_lock(&ws->mu);
-        k->snap = st;
-        if (++b->done == ws->n)
-            pthread_cond_broadcast(&ws->cv_done);
-        pthread_mutex_unlock(&ws->mu);
-        if (end == END_FLUSH)
+        if (!go || run_part(k, b) == END_FLUSH)
             return NULL;
     }
+}
+
+/* Engine 0's parts of the published batches up to id (inclusive), on the calling thread. */
+static void run_own(struct ta__workers *ws, uint64_t id)
+{
+    struct worker *k = &ws->w[0];
+    while (k->next_id <= id && k->next_id < ws->next_id && !ws->stopping)
+        (void)run_part(k, &ws->ring[k->next_id % NBATCH]);
 }
 
 /* ---- the calling thread ------------------------------------------------ */
@@ -430,6 +484,10 @@ static bool merge_oldest(struct ta__workers *ws, bool wait)
     if (ws->merged_id == ws->next_id)
         return false;
     struct batch *b = &ws->ring[ws->merged_id % NBATCH];
+    if (wait)
+        run_own(ws, ws->merged_id);
+    else if (ws->w[0].next_id <= ws->merged_id)
+        return false;
     pthread_mutex_lock(&ws->mu);
     if (!b->ready) {
         pthread_mutex_unlock(&ws->mu);
@@ -468,6 +526,7 @@ static struct batch *batch_cur(struct ta__workers *ws)
     b->end = END_NONE;
     b->frames = 0;
     b->bytes = 0;
+    b->first_seq = ws->seq;
     ws->cur = b;
     return b;
 }
@@ -481,6 +540,9 @@ static void publish(struct ta__workers *ws)
     pthread_mutex_unlock(&ws->mu);
     ws->cur = NULL;
     ws->next_id++;
+    /* Engine 0 one batch behind: its part of the previous batch overlaps the others' of this. */
+    if (ws->next_id >= 2)
+        run_own(ws, ws->next_id - 2);
 }
 
 void ta__workers_poll(struct ta__workers *ws)
@@ -491,7 +553,7 @@ void ta__workers_poll(struct ta__workers *ws)
 
 static bool part_append(struct part *pt, const struct frame_hdr *h, const uint8_t *frame)
 {
-    size_t need = sizeof(*h) + ALIGN8(h->caplen);
+    size_t need = sizeof(*h) + (h->kept != NULL ? 0 : ALIGN8(h->caplen));
     if (pt->in_len + need > pt->in_cap) {
         size_t cap = pt->in_cap ? pt->in_cap : 1u << 16;
         while (cap < pt->in_len + need)
@@ -503,7 +565,7 @@ static bool part_append(struct part *pt, const struct frame_hdr *h, const uint8_
         pt->in_cap = cap;
     }
     memcpy(pt->in + pt->in_len, h, sizeof(*h));
-    if (h->caplen > 0)
+    if (h->kept == NULL && h->caplen > 0)
         memcpy(pt->in + pt->in_len + sizeof(*h), frame, h->caplen);
     pt->in_len += need;
     return true;
@@ -519,12 +581,12 @@ static void check_timeouts(struct ta__workers *ws, uint64_t seq)
     publish(ws);
 }
 
-void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
-                       uint32_t caplen, uint32_t wirelen)
+static void take_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
+                       uint32_t caplen, uint32_t wirelen, bool kept)
 {
     struct batch *b = batch_cur(ws);
-    unsigned w = ta__workers_pick(linktype, frame, caplen, ws->n);
-    struct frame_hdr h = {ws->seq, ts, linktype, caplen, wirelen};
+    unsigned w = engine_of(linktype, frame, caplen, ws->n);
+    struct frame_hdr h = {kept ? frame : NULL, ws->seq, ts, linktype, caplen, wirelen};
     if (!part_append(&b->part[w], &h, frame))
         atomic_fetch_add_explicit(&ws->w[w].lost, 1, memory_order_relaxed);
     uint64_t seq = ws->seq++;
@@ -543,6 +605,35 @@ void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, cons
     ta__workers_poll(ws);
 }
 
+void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
+                       uint32_t caplen, uint32_t wirelen)
+{
+    take_frame(ws, linktype, ts, frame, caplen, wirelen, false);
+}
+
+void ta__workers_frame_kept(struct ta__workers *ws, int linktype, ta_time_us ts,
+                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+{
+    take_frame(ws, linktype, ts, frame, caplen, wirelen, true);
+}
+
+void ta__workers_release(struct ta__workers *ws, uint64_t n)
+{
+    /* Batches hold frames in number order: wait for those that start below n. */
+    if (ws->cur != NULL && ws->cur->frames > 0 && ws->cur->first_seq < n)
+        publish(ws);
+    for (uint64_t id = ws->merged_id; id < ws->next_id; id++) {
+        struct batch *b = &ws->ring[id % NBATCH];
+        if (b->first_seq >= n)
+            break;
+        run_own(ws, id);
+        pthread_mutex_lock(&ws->mu);
+        while (b->done < ws->n)
+            pthread_cond_wait(&ws->cv_done, &ws->mu);
+        pthread_mutex_unlock(&ws->mu);
+    }
+}
+
 void ta__workers_advance(struct ta__workers *ws, ta_time_us now)
 {
     /* As ta_engine_advance: never backwards, a check when the second changes. */
@@ -556,6 +647,9 @@ void ta__workers_advance(struct ta__workers *ws, ta_time_us now)
     }
     if (ws->cur != NULL && ws->cur->frames > 0)
         publish(ws);
+    /* A live capture's tick: what arrived is handled now, not at the next batch. */
+    if (ws->next_id > 0)
+        run_own(ws, ws->next_id - 1);
     ta__workers_poll(ws);
 }
 
@@ -574,16 +668,6 @@ void ta__workers_finish(struct ta__workers *ws)
 }
 
 /* ---- lifecycle and counters -------------------------------------------- */
-
-static uint32_t share32(uint32_t v, unsigned n)
-{
-    return v / n > 0 ? v / n : 1;
-}
-
-static uint64_t share64(uint64_t v, unsigned n)
-{
-    return v / n > 0 ? v / n : 1;
-}
 
 ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct ta_proto_opts *po,
                        const struct ta_obs_sink *out, const struct ta__workers_hooks *hooks,
@@ -608,15 +692,15 @@ ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct
     for (int i = 0; i < NBATCH && err == TA_OK; i++)
         if ((ws->ring[i].part = calloc(n, sizeof(struct part))) == NULL)
             err = TA_ERR_NOMEM;
-    /* The configured caps bound the whole set: each worker holds its share. */
-    struct ta_engine_opts weo = *eo;
-    weo.max_flows = share32(eo->max_flows, n);
-    weo.decode.max_frag_datagrams = share32(eo->decode.max_frag_datagrams, n);
-    weo.decode.max_frag_bytes = (size_t)share64(eo->decode.max_frag_bytes, n);
-    struct ta_proto_opts wpo = *po;
-    wpo.stream_global_memcap = share64(po->stream_global_memcap, n);
-    wpo.app_memcap = share64(po->app_memcap, n);
     for (unsigned i = 0; i < n && err == TA_OK; i++) {
+        /* The configured caps bound the whole set: each engine holds its share of the traffic's. */
+        struct ta_engine_opts weo = *eo;
+        weo.max_flows = (uint32_t)cap_share(eo->max_flows, i, n);
+        weo.decode.max_frag_datagrams = (uint32_t)cap_share(eo->decode.max_frag_datagrams, i, n);
+        weo.decode.max_frag_bytes = (size_t)cap_share(eo->decode.max_frag_bytes, i, n);
+        struct ta_proto_opts wpo = *po;
+        wpo.stream_global_memcap = cap_share(po->stream_global_memcap, i, n);
+        wpo.app_memcap = cap_share(po->app_memcap, i, n);
         struct worker *k = &ws->w[i];
         k->ws = ws;
         k->idx = i;
@@ -630,7 +714,7 @@ ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct
         struct ta_obs_sink s = {k, rec_flow, rec_record};
         err = ta_engine_add_sink(k->e, &s);
     }
-    for (unsigned i = 0; i < n && err == TA_OK; i++) {
+    for (unsigned i = 1; i < n && err == TA_OK; i++) {
         if (pthread_create(&ws->w[i].th, NULL, worker_main, &ws->w[i]) != 0)
             err = TA_ERR_NOMEM;
         else
@@ -648,6 +732,10 @@ void ta__workers_free(struct ta__workers *ws)
 {
     if (ws == NULL)
         return;
+    /* The threads may wait for engine 0 at a published batch's timeout check. */
+    if (ws->w != NULL && ws->next_id > 0)
+        run_own(ws, ws->next_id - 1);
+    ws->stopping = true;
     pthread_mutex_lock(&ws->mu);
     ws->quit = true;
     pthread_cond_broadcast(&ws->cv_work);

@@ -3,13 +3,13 @@
  * spread over N threads, with output identical to one engine's.
  *
  * The calling thread (the one reading the sources) numbers every frame,
- * copies it into the current batch for the worker its addresses hash to
- * (ta__workers_pick), and replays, in batch order, what the workers
+ * adds it (a copy, or a pointer to a frame the source keeps) to the current
+ * batch for the engine its addresses hash to (ta__workers_pick), runs
+ * engine 0 itself, one batch behind, and replays, in batch order, what the engines
  * observed into one fan-out sink: the detector and the writers stay on the
  * calling thread and see the observations in exactly the order one engine
- * would have made them. Each worker owns an engine, an app layer (TCP
- * reassembly, DNS/HTTP/TLS) and its share of the memory caps (the
- * configured caps divided by N).
+ * would have made them. Each engine has an app layer (TCP reassembly,
+ * DNS/HTTP/TLS) and the share of the memory caps that it has of the frames.
  *
  * Order. Every observation carries the position that orders it in one
  * engine's run: the frame that caused it; for a timeout, the timeout check,
@@ -44,8 +44,9 @@ struct ta__workers_hooks {
 };
 
 /*
- * Start n workers (2..TA__WORKERS_MAX) with the given stage options (caps
- * divided by n); observations are replayed to out (borrowed; called on the
+ * Start n engines (2..TA__WORKERS_MAX): engine 0 on the calling thread, the
+ * others on n-1 threads, with the given stage options (caps shared out as
+ * the frames are); observations are replayed to out (borrowed; called on the
  * thread that calls ta__workers_frame, _advance and _finish). hooks may be NULL.
  */
 ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct ta_proto_opts *po,
@@ -57,6 +58,15 @@ void ta__workers_free(struct ta__workers *ws);
 /* One frame (copied). Replays what the workers have finished meanwhile. */
 void ta__workers_frame(struct ta__workers *ws, int linktype, ta_time_us ts, const uint8_t *frame,
                        uint32_t caplen, uint32_t wirelen);
+/*
+ * One frame that stays readable, not copied: the workers read it where it
+ * lies until ta__workers_release() says its number (the count of frames
+ * taken before it) is below n.
+ */
+void ta__workers_frame_kept(struct ta__workers *ws, int linktype, ta_time_us ts,
+                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+/* Frames numbered below n go away: returns once no worker reads them any more. */
+void ta__workers_release(struct ta__workers *ws, uint64_t n);
 /* ta_engine_advance() of every worker: the live capture's wall clock. */
 void ta__workers_advance(struct ta__workers *ws, ta_time_us now);
 /* Replay what the workers have finished, without waiting (a live capture's tick). */

@@ -81,6 +81,7 @@ struct ta_pipeline {
     struct ta_proto *proto;
     struct ta__workers *ws; /* NULL: one thread */
     struct ta__live *lv;    /* a live capture's AF_PACKET workers (then no ws, no src) */
+    uint64_t src_base;      /* with workers: the frame number of the running source's first frame */
 
     /* observe */
     struct ta_eve_writer *w;
@@ -273,7 +274,9 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
                      uint32_t wirelen)
 {
     struct ta_pipeline *p = ud;
-    if (p->ws != NULL)
+    if (p->ws != NULL && ta_source_frame_kept(p->running))
+        ta__workers_frame_kept(p->ws, lt, ts, frame, caplen, wirelen);
+    else if (p->ws != NULL)
         ta__workers_frame(p->ws, lt, ts, frame, caplen, wirelen);
     else
         ta_engine_packet(p->e, lt, ts, frame, caplen, wirelen);
@@ -295,10 +298,24 @@ static void on_frame(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint
     }
 }
 
+/* The source is about to unmap its first n frames: the workers must be done with them. */
+static void on_release(void *ud, uint64_t n)
+{
+    struct ta_pipeline *p = ud;
+    ta__workers_release(p->ws, p->src_base + n);
+}
+
 static ta_err run_source(struct ta_pipeline *p, struct ta_source *s, char *e, size_t elen)
 {
     if (p->stop)
         return TA_ERR_INTERRUPTED;
+    if (p->ws != NULL) {
+        /* The workers read the frames of a mapped file where they lie instead of copies. */
+        struct ta_source_stats ss;
+        ta_source_get_stats(s, &ss);
+        p->src_base = ta__workers_frames(p->ws) - ss.packets;
+        ta_source_set_release(s, on_release, p);
+    }
     p->running = s;
     if (p->live)
         ta_source_set_tick(s, on_tick, p);

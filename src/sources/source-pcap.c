@@ -39,6 +39,10 @@ struct ta_source {
     uint32_t timeout_ms;
     ta_source_tick_cb tick;
     void *tick_ud;
+    /* Frames kept past the callback (ta_source_set_release); map_kept while map_run delivers. */
+    ta_source_release_cb release;
+    void *release_ud;
+    bool map_kept;
 };
 
 /*
@@ -328,10 +332,11 @@ void ta_source_stop(struct ta_source *s)
  * first record not delivered; TA_ERR_INTERRUPTED after a stop; TA_ERR_IO
  * when the file position cannot be handed back.
  */
-/* The mapping window: base offset, length, bytes (NULL when none). */
+/* The mapping window: base offset, length, bytes (NULL when none), frames delivered before it. */
 struct window {
     const uint8_t *p;
     uint64_t base, len;
+    uint64_t first;
 };
 
 /*
@@ -353,13 +358,35 @@ static bool map_at(struct ta_source *s, uint64_t off, uint64_t page, struct wind
     if (off >= s->map_size)
         return false;
     w->base = off & ~(page - 1);
-    w->len = s->map_size - w->base < MAP_WINDOW ? s->map_size - w->base : MAP_WINDOW;
+    /* With a release callback two windows are mapped at a time: half the size each. */
+    uint64_t win = s->release != NULL ? MAP_WINDOW / 2 : MAP_WINDOW;
+    w->len = s->map_size - w->base < win ? s->map_size - w->base : win;
     void *m = mmap(NULL, (size_t)w->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->map_fd,
                    (off_t)w->base);
     if (m == MAP_FAILED)
         return false;
     w->p = m;
+    w->first = s->st.packets;
     return true;
+}
+
+/*
+ * The next window. With a release callback the one being left stays mapped
+ * until the one after it is: its frames may still be read elsewhere, and the
+ * caller is told before they go.
+ */
+static bool map_next(struct ta_source *s, uint64_t off, uint64_t page, struct window *w,
+                     struct window *prev)
+{
+    if (s->release != NULL) {
+        if (prev->p != NULL) {
+            s->release(s->release_ud, w->first);
+            munmap((void *)(uintptr_t)prev->p, (size_t)prev->len);
+        }
+        *prev = *w;
+        w->p = NULL;
+    }
+    return map_at(s, off, page, w);
 }
 
 static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
@@ -369,7 +396,8 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         snap = MAP_MAX_CAPLEN;
     long pg = sysconf(_SC_PAGESIZE);
     uint64_t page = pg > 0 ? (uint64_t)pg : 4096u;
-    struct window w = {NULL, 0, 0};
+    struct window w = {NULL, 0, 0, 0}, prev = {NULL, 0, 0, 0};
+    s->map_kept = s->release != NULL;
     uint64_t off = s->map_off;
     ta_err rc = TA_OK;
     struct pcap_pkthdr ph;
@@ -379,7 +407,7 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
             break;
         }
         /* The record's header, then its data, must lie in the window. */
-        if ((w.p == NULL || off + 16 > w.base + w.len) && !map_at(s, off, page, &w))
+        if ((w.p == NULL || off + 16 > w.base + w.len) && !map_next(s, off, page, &w, &prev))
             break;
         if (off + 16 > w.base + w.len)
             break; /* a partial record header: libpcap reports it */
@@ -389,7 +417,7 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
             break;
         if (off + 16 + caplen > w.base + w.len) {
             /* Mapped from this record's page already: the record passes the file's end. */
-            if (w.base == (off & ~(page - 1)) || !map_at(s, off, page, &w) ||
+            if (w.base == (off & ~(page - 1)) || !map_next(s, off, page, &w, &prev) ||
                 off + 16 + caplen > w.base + w.len)
                 break;
             r = w.p + (off - w.base);
@@ -420,6 +448,11 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         s->st.bytes += wire;
         cb(ud, lt, ts, data, caplen, wire);
     }
+    s->map_kept = false;
+    if (s->release != NULL && (w.p != NULL || prev.p != NULL))
+        s->release(s->release_ud, s->st.packets);
+    if (prev.p != NULL)
+        munmap((void *)(uintptr_t)prev.p, (size_t)prev.len);
     if (w.p != NULL)
         munmap((void *)(uintptr_t)w.p, (size_t)w.len);
     s->map_off = off;
@@ -427,6 +460,17 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
     if (rc == TA_OK && fseeko(pcap_file(s->pc), (off_t)off, SEEK_SET) != 0)
         rc = TA_ERR_IO;
     return rc;
+}
+
+void ta_source_set_release(struct ta_source *s, ta_source_release_cb release, void *ud)
+{
+    s->release = release;
+    s->release_ud = ud;
+}
+
+bool ta_source_frame_kept(const struct ta_source *s)
+{
+    return s->map_kept;
 }
 
 void ta_source_set_tick(struct ta_source *s, ta_source_tick_cb tick, void *ud)

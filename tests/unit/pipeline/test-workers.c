@@ -274,6 +274,29 @@ static void stream_free(struct stream *st)
     free(st->ts);
 }
 
+/* What one engine observes of the stream, and its counters. */
+static void one_engine(const struct stream *sm, struct seen *one, struct ta_engine_stats *st,
+                       ta_time_us *now)
+{
+    struct ta_engine *e;
+    struct ta_proto *p;
+    assert_int_equal(TA_OK, ta_engine_new(&sm->eo, &e));
+    assert_int_equal(TA_OK, ta_proto_new(&sm->po, &p));
+    ta_engine_set_app_layer(e, ta_proto_hooks(), p);
+    struct ta_obs_sink s1 = {one, on_flow, on_record};
+    ta_engine_add_sink(e, &s1);
+    for (size_t i = 0; i < sm->n; i++)
+        ta_engine_packet(e, TG_LINK_ETH, sm->ts[i], sm->frames + i * 200, (uint32_t)sm->lens[i],
+                         (uint32_t)sm->lens[i]);
+    ta_engine_flush(e);
+    ta_engine_get_stats(e, st);
+    *now = ta_engine_now(e);
+    ta_engine_free(e);
+    ta_proto_free(p);
+    assert_true(st->flows_created > 1000);
+    assert_non_null(strstr(one->log, "rec 1 "));
+}
+
 static void test_replay_order(void **state)
 {
     (void)state;
@@ -286,26 +309,10 @@ static void test_replay_order(void **state)
     const struct ta_engine_opts eo = sm.eo;
     const struct ta_proto_opts po = sm.po;
 
-    /* One engine. */
     struct seen one = {0};
-    struct ta_engine *e;
-    struct ta_proto *p;
-    assert_int_equal(TA_OK, ta_engine_new(&eo, &e));
-    assert_int_equal(TA_OK, ta_proto_new(&po, &p));
-    ta_engine_set_app_layer(e, ta_proto_hooks(), p);
-    struct ta_obs_sink s1 = {&one, on_flow, on_record};
-    ta_engine_add_sink(e, &s1);
-    for (size_t i = 0; i < n; i++)
-        ta_engine_packet(e, TG_LINK_ETH, ts[i], frames + i * 200, (uint32_t)lens[i],
-                         (uint32_t)lens[i]);
-    ta_engine_flush(e);
     struct ta_engine_stats st1;
-    ta_engine_get_stats(e, &st1);
-    ta_time_us st1_now = ta_engine_now(e);
-    ta_engine_free(e);
-    ta_proto_free(p);
-    assert_true(st1.flows_created > 1000);
-    assert_non_null(strstr(one.log, "rec 1 "));
+    ta_time_us st1_now;
+    one_engine(&sm, &one, &st1, &st1_now);
 
     for (unsigned w = 2; w <= 5; w++) {
         struct seen many = {0};
@@ -333,6 +340,56 @@ static void test_replay_order(void **state)
         assert_string_equal(one.log, many.log);
         free(many.log);
     }
+    free(one.log);
+    stream_free(&sm);
+}
+
+/*
+ * Frames the source keeps (not copied): the workers read them where they lie
+ * until released, and never after. Each release is followed by overwriting
+ * the released frames, so a read after it would change what is observed.
+ */
+static void test_kept_frames(void **state)
+{
+    (void)state;
+    struct stream sm;
+    stream_make(&sm);
+    struct seen one = {0};
+    struct ta_engine_stats st1;
+    ta_time_us now1;
+    one_engine(&sm, &one, &st1, &now1);
+    uint8_t *mine = malloc(sm.n * 200);
+    assert_non_null(mine);
+    for (unsigned w = 2; w <= 3; w++) {
+        memcpy(mine, sm.frames, sm.n * 200);
+        struct seen many = {0};
+        struct ta_obs_sink s2 = {&many, on_flow, on_record};
+        struct ta__workers *ws;
+        assert_int_equal(TA_OK, ta__workers_new(w, &sm.eo, &sm.po, &s2, NULL, &ws));
+        size_t gone = 0;
+        for (size_t i = 0; i < sm.n; i++) {
+            /* Some frames copied, as a source that is not mapped gives them. */
+            if (i % 7 == 0)
+                ta__workers_frame(ws, TG_LINK_ETH, sm.ts[i], mine + i * 200, (uint32_t)sm.lens[i],
+                                  (uint32_t)sm.lens[i]);
+            else
+                ta__workers_frame_kept(ws, TG_LINK_ETH, sm.ts[i], mine + i * 200,
+                                       (uint32_t)sm.lens[i], (uint32_t)sm.lens[i]);
+            if (i % 997 == 996) { /* keep the last 300 frames, release the rest */
+                ta__workers_release(ws, i + 1 - 300);
+                memset(mine + gone * 200, 0xa5, (i + 1 - 300 - gone) * 200);
+                gone = i + 1 - 300;
+            }
+        }
+        ta__workers_release(ws, sm.n);
+        memset(mine, 0xa5, sm.n * 200);
+        ta__workers_finish(ws);
+        assert_int_equal(0, ta__workers_lost(ws));
+        ta__workers_free(ws);
+        assert_string_equal(one.log, many.log);
+        free(many.log);
+    }
+    free(mine);
     free(one.log);
     stream_free(&sm);
 }
@@ -368,7 +425,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_symmetric),   cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_not_ip),      cmocka_unit_test(test_replay_order),
-        cmocka_unit_test(test_free_midway),
+        cmocka_unit_test(test_free_midway), cmocka_unit_test(test_kept_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
