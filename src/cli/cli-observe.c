@@ -62,8 +62,9 @@ static const struct ta_opt observe_opts[] = {
      "access logs: the web server's address, for logs that do not name it"},
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
     {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
-     "packet worker threads (decode, flows, app layer), frames split by address pair; 0: one "
-     "per core. Output is the same with any N; on 2 cores, 2 gave no speed-up (bench/README.md)"},
+     "threads in all for decode, flows and the app layer (the reading thread among them), frames "
+     "split by address pair; 0: one per core. Output is the same with any N; on 2 cores, 2 "
+     "gave no speed-up (bench/results.md)"},
     {"capture", 0, TA_OPT_STR, OFF(capture), "auto", 0, 0, "auto|pcap|afpacket",
      "-i: afpacket (Linux) gives each thread an AF_PACKET socket (TPACKET_V3 ring, kernel "
      "fanout by flow), pcap one libpcap handle feeding the ordered workers; auto: afpacket with "
