@@ -151,11 +151,25 @@ done
 echo "ok ($SECONDS s): two sensors writing at once give one pass's report and lists"
 
 # ---- the server killed and restarted mid-run ----
+# mid_run DB PID: once the run writing DB has stored a batch, pause it (SIGSTOP)
+# and kill the server, so the server dies mid-run however fast the run is.
+mid_run() {
+    local n=0
+    for _ in $(seq 1 1000); do
+        n=$(curl -fsS "http://127.0.0.1:$HTTP/" --data-binary "SELECT count() FROM $1.ta_event" 2>/dev/null || echo 0)
+        [[ ${n:-0} -gt 0 ]] && break
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.02
+    done
+    kill -STOP "$2" 2>/dev/null || { echo "FAIL: the run into $1 ended before it stored a batch"; exit 1; }
+    [[ ${n:-0} -gt 0 ]] || { echo "FAIL: the run into $1 stored no batch within 20 s"; exit 1; }
+    kill -9 "$(cat "$t/ch/pid")"
+}
 export TA_CLICKHOUSE_BATCH=4000
 "$BIN" analyze "${args[@]}" --db "$CH/restart" --intel-db "$intel" --home CN -o /dev/null 2>"$t/r.err" &
 pr=$!
-sleep 2
-kill -9 "$(cat "$t/ch/pid")"
+mid_run restart $pr
+kill -CONT $pr
 sleep 2
 "$here/scripts/clickhouse-test" start "$t/ch" "$HTTP" "$TCP"; echo "server up ($SECONDS s)"
 wait $pr || { echo "FAIL: run across a server restart: $(cat "$t/r.err")"; exit 1; }
@@ -166,8 +180,8 @@ cmp -s <(sections "$t/clean.json") <(sections "$t/restart.json") ||
 # Gone for longer than the retry time: one clear line, then a rerun resumes.
 TA_CLICKHOUSE_RETRY=1 "$BIN" analyze "${args[@]}" --db "$CH/gone" --intel-db "$intel" --home CN -o /dev/null 2>"$t/g.err" &
 pg=$!
-sleep 2
-kill -9 "$(cat "$t/ch/pid")"
+mid_run gone $pg
+kill -CONT $pg
 rc=0
 wait $pg || rc=$?
 [[ $rc -ne 0 ]] || { echo "FAIL: run with the server gone succeeded"; exit 1; }
