@@ -62,7 +62,7 @@ frag "Detection from the packets and from their EVE (intel of the scenario, no s
 frag "| input | wall s | CPU s | events |" "|---|---:|---:|---:|"
 frag "$(awk -v w="${WALL[analyze_pcap]:-0}" -v c="${CPU[analyze_pcap]:-0}" -v n="$np" 'BEGIN { printf "| analyze on the packets | %.2f | %.2f | %d |\n", w, c, n }')"
 frag "$(awk -v w="${WALL[analyze_eve]:-0}" -v c="${CPU[analyze_eve]:-0}" -v n="$ne" 'BEGIN { printf "| analyze --input eve on their EVE | %.2f | %.2f | %d |\n", w, c, n }')" ""
-frag "The events are the same ones (tests/integration/log-inputs.sh) but for webshell requests" \
+frag "The events are the same ones (case tests/integration/log-inputs/) but for webshell requests" \
     "known by their bodies, which EVE does not carry."
 frag_end
 [[ $KEEP == 1 ]] || rm -rf "$W"
