@@ -25,9 +25,9 @@
  * values except the flow id (flow/flow-engine.c), which is built from
  * ta_hash64_round/last: they keep the values they had. Everywhere else only
  * slot positions (and the order of nothing visible) depend on them. The
- * store's event identity and the geolocation cache's file checksum are
- * written to disk and are not table hashes; they stay with their files. Low-level primitive: uses
- * nothing but the C library.
+ * store's event identity is written to disk and is not a table hash; it stays
+ * with its file. The caches' file checksum (ta_hash64_file) is written too. Low-level primitive:
+ * uses nothing but the C library.
  */
 #ifndef TA_COMMON_HASH64_H
 #define TA_COMMON_HASH64_H
@@ -105,6 +105,38 @@ static inline uint64_t ta_hash64_words(uint64_t seed, const void *p, size_t n)
         h = ta_hash64_last(h, w);
     }
     return ta_hash_mix64(h ^ n);
+}
+
+/*
+ * The checksum of a cache file's bytes (the GeoIP tables' and the intel
+ * index's): four 64-bit lanes over 32-byte blocks, then the tail byte by
+ * byte, folded with the length. Each step is a bijection of its lane for a
+ * given word, so a change to any one word always changes the sum; fast
+ * enough (several GB/s) to run over a whole file at start. Written to disk: a change of these
+ * values only makes every existing cache rebuild once.
+ */
+static inline uint64_t ta_hash64_file(const uint8_t *p, size_t n)
+{
+    const uint64_t m1 = 0x9e3779b185ebca87ull, m2 = 0xc2b2ae3d27d4eb4full;
+    uint64_t a[4] = {m1, m2, m1 ^ m2, n};
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * (size_t)k, 8);
+            uint64_t v = a[k] ^ w * m1;
+            a[k] = (v << 29 | v >> 35) * m2;
+        }
+    for (int k = 0; i < n; i++, k = (k + 1) & 3) {
+        uint64_t v = a[k] ^ (uint64_t)(p[i] + 1u) * m1;
+        a[k] = (v << 29 | v >> 35) * m2;
+    }
+    uint64_t h = n;
+    for (int k = 0; k < 4; k++) {
+        uint64_t v = h ^ a[k] * m2;
+        h = (v << 31 | v >> 33) * m1;
+    }
+    return h ^ h >> 29;
 }
 
 #endif

@@ -29,6 +29,8 @@
 
 #include "threatatlas/enrich.h"
 
+#include "common/hash64.h"
+
 #include "common/banned.h"
 
 #define MAGIC           "TAGEOTB\0"
@@ -55,38 +57,13 @@ struct hdr {
     struct sec sec[S__COUNT];
 };
 
-/* ---- checksum ---- */
+/* ---- reading ---- */
 
 static inline uint64_t rd64(const uint8_t *p)
 {
     uint64_t v;
     memcpy(&v, p, 8);
     return v;
-}
-
-static inline uint64_t rotl64(uint64_t x, unsigned r)
-{
-    return x << r | x >> (64 - r);
-}
-
-/*
- * Four independent lanes, each updated by a bijection of its state for a
- * given word, so any change to a single word always changes the result.
- */
-static uint64_t checksum(const uint8_t *p, size_t n)
-{
-    const uint64_t m1 = 0x9e3779b185ebca87ull, m2 = 0xc2b2ae3d27d4eb4full;
-    uint64_t a[4] = {m1, m2, m1 ^ m2, n};
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        for (int k = 0; k < 4; k++)
-            a[k] = rotl64(a[k] ^ rd64(p + i + 8 * (size_t)k) * m1, 29) * m2;
-    for (int k = 0; i < n; i++, k = (k + 1) & 3)
-        a[k] = rotl64(a[k] ^ (uint64_t)(p[i] + 1u) * m1, 29) * m2;
-    uint64_t h = n;
-    for (int k = 0; k < 4; k++)
-        h = rotl64(h ^ a[k] * m2, 31) * m1;
-    return h ^ h >> 29;
 }
 
 /* ---- parsing ---- */
@@ -197,7 +174,7 @@ enum ta__geo_cache_status ta__geo_cache_parse(const uint8_t *buf, size_t len, co
     if (h.version != VERSION || h.byte_order != BYTE_ORDER_MARK ||
         h.rec_size != sizeof(struct ta__geo_rec))
         return TA__GEO_CACHE_STALE;
-    if (h.file_size != len || checksum(buf + sizeof(h), len - sizeof(h)) != h.checksum)
+    if (h.file_size != len || ta_hash64_file(buf + sizeof(h), len - sizeof(h)) != h.checksum)
         return TA__GEO_CACHE_CORRUPT;
     const uint8_t *p[S__COUNT];
     if (!section(buf, len, &h.sec[S_FP], h.sec[S_FP].len, &p[S_FP]) ||
@@ -249,7 +226,7 @@ void ta__geo_cache_seal(uint8_t *buf, size_t len)
         return;
     memcpy(&h, buf, sizeof(h));
     h.file_size = len;
-    h.checksum = checksum(buf + sizeof(h), len - sizeof(h));
+    h.checksum = ta_hash64_file(buf + sizeof(h), len - sizeof(h));
     memcpy(buf, &h, sizeof(h));
 }
 
@@ -336,7 +313,7 @@ static bool serialize(struct out *o, const struct ta__geo_cache *c, const char *
     if (!ok)
         return false;
     h.file_size = o->len;
-    h.checksum = checksum(o->buf + sizeof(h), o->len - sizeof(h));
+    h.checksum = ta_hash64_file(o->buf + sizeof(h), o->len - sizeof(h));
     memcpy(o->buf, &h, sizeof(h));
     return true;
 }

@@ -1889,7 +1889,7 @@ struct cache_hdr {
     uint64_t bloom_mask;
     struct ta_intel_index_stats st;
     struct cache_sec sec[S__COUNT];
-    uint64_t data_check; /* data_sum() of the bytes after the key */
+    uint64_t data_check; /* ta_hash64_file() of the bytes after the key */
     uint64_t check;      /* ta_hash64 of the header up to here, then of the key */
 };
 
@@ -1917,35 +1917,6 @@ static uint64_t hdr_check(const struct cache_hdr *h, const char *key)
 {
     uint64_t c = ta_hash64(0x7461696478636331ull, h, offsetof(struct cache_hdr, check));
     return ta_hash64(c, key, (size_t)h->key_len);
-}
-
-/*
- * Checksum of the tables: four lanes of 64-bit words, each step a bijection
- * of the lane for a given word, so a change to any one word always changes
- * the sum; fast enough (several GB/s) to run over the whole file at start.
- */
-static uint64_t data_sum(const uint8_t *p, size_t n)
-{
-    const uint64_t m1 = 0x9e3779b185ebca87ull, m2 = 0xc2b2ae3d27d4eb4full;
-    uint64_t a[4] = {m1, m2, m1 ^ m2, n};
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        for (int k = 0; k < 4; k++) {
-            uint64_t w;
-            memcpy(&w, p + i + 8 * (size_t)k, 8);
-            uint64_t v = a[k] ^ w * m1;
-            a[k] = (v << 29 | v >> 35) * m2;
-        }
-    for (int k = 0; i < n; i++, k = (k + 1) & 3) {
-        uint64_t v = a[k] ^ (uint64_t)(p[i] + 1u) * m1;
-        a[k] = (v << 29 | v >> 35) * m2;
-    }
-    uint64_t h = n;
-    for (int k = 0; k < 4; k++) {
-        uint64_t v = h ^ a[k] * m2;
-        h = (v << 31 | v >> 33) * m1;
-    }
-    return h ^ h >> 29;
 }
 
 /* The key: everything the built index depends on besides this file's format. */
@@ -2057,7 +2028,7 @@ ta_err ta__intel_cache_write(const struct ta_intel_index *x, const char *path, c
             memcpy(data + at, p[s], (size_t)h.sec[s].bytes);
         at += (size_t)h.sec[s].bytes;
     }
-    h.data_check = data_sum(data, dlen);
+    h.data_check = ta_hash64_file(data, dlen);
     h.check = hdr_check(&h, key);
     char tmp[4200];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
@@ -2185,7 +2156,7 @@ enum ta__intel_cache_status ta__intel_cache_parse(const uint8_t *buf, size_t len
         memcmp(buf + sizeof(h), key, kl) != 0 || h.check != hdr_check(&h, key))
         return TA__INTEL_CACHE_STALE;
     uint64_t prev = sizeof(h) + kl;
-    if (data_sum(buf + prev, len - (size_t)prev) != h.data_check)
+    if (ta_hash64_file(buf + prev, len - (size_t)prev) != h.data_check)
         return TA__INTEL_CACHE_CORRUPT;
     for (int s = 0; s < S__COUNT; s++) {
         const struct cache_sec *c = &h.sec[s];
@@ -2258,7 +2229,7 @@ void ta__intel_cache_seal(uint8_t *buf, size_t len)
     if (h.key_len > len - sizeof(h))
         h.key_len = len - sizeof(h);
     size_t start = sizeof(h) + (size_t)h.key_len;
-    h.data_check = data_sum(buf + start, len - start);
+    h.data_check = ta_hash64_file(buf + start, len - start);
     h.check = hdr_check(&h, (const char *)buf + sizeof(h));
     memcpy(buf, &h, sizeof(h));
 }
