@@ -60,6 +60,16 @@ struct ta_source {
  */
 #define MAP_WINDOW     (2u << 20)
 #define MAP_MAX_CAPLEN 262144u
+/*
+ * With a release callback MAP_KEPT windows of MAP_WINDOW / MAP_KEPT bytes
+ * (at least the largest record from its page) stay mapped, about the
+ * resident memory of one window, and the oldest goes when a new one is
+ * mapped: the frames the caller must be done with are then 1.5-1.75 MiB
+ * behind the one being read instead of the window just left, so a caller
+ * that hands frames to other threads need not wait for them to catch up at
+ * every window (it did at most windows with two).
+ */
+#define MAP_KEPT 8u
 
 /*
  * Read buffer of a capture file. stdio's default (the 4 KiB block size)
@@ -358,8 +368,12 @@ static bool map_at(struct ta_source *s, uint64_t off, uint64_t page, struct wind
     if (off >= s->map_size)
         return false;
     w->base = off & ~(page - 1);
-    /* With a release callback two windows are mapped at a time: half the size each. */
-    uint64_t win = s->release != NULL ? MAP_WINDOW / 2 : MAP_WINDOW;
+    uint64_t win = MAP_WINDOW;
+    if (s->release != NULL) {
+        win = MAP_WINDOW / MAP_KEPT;
+        if (win < page + 16 + MAP_MAX_CAPLEN)
+            win = page + 16 + MAP_MAX_CAPLEN;
+    }
     w->len = s->map_size - w->base < win ? s->map_size - w->base : win;
     void *m = mmap(NULL, (size_t)w->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->map_fd,
                    (off_t)w->base);
@@ -371,19 +385,27 @@ static bool map_at(struct ta_source *s, uint64_t off, uint64_t page, struct wind
 }
 
 /*
- * The next window. With a release callback the one being left stays mapped
- * until the one after it is: its frames may still be read elsewhere, and the
- * caller is told before they go.
+ * The windows left behind, oldest first, with a release callback: their
+ * frames may still be read elsewhere, and the caller is told before they go.
  */
+struct kept {
+    struct window w[MAP_KEPT - 1];
+    unsigned n;
+};
+
+/* The next window; with a release callback the one being left is kept. */
 static bool map_next(struct ta_source *s, uint64_t off, uint64_t page, struct window *w,
-                     struct window *prev)
+                     struct kept *k)
 {
-    if (s->release != NULL) {
-        if (prev->p != NULL) {
-            s->release(s->release_ud, w->first);
-            munmap((void *)(uintptr_t)prev->p, (size_t)prev->len);
+    if (s->release != NULL && w->p != NULL) {
+        if (k->n == MAP_KEPT - 1) {
+            /* Frames below the next kept window's first lie in the oldest (or before). */
+            s->release(s->release_ud, k->n > 1 ? k->w[1].first : w->first);
+            munmap((void *)(uintptr_t)k->w[0].p, (size_t)k->w[0].len);
+            memmove(&k->w[0], &k->w[1], (k->n - 1) * sizeof(k->w[0]));
+            k->n--;
         }
-        *prev = *w;
+        k->w[k->n++] = *w;
         w->p = NULL;
     }
     return map_at(s, off, page, w);
@@ -396,7 +418,8 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         snap = MAP_MAX_CAPLEN;
     long pg = sysconf(_SC_PAGESIZE);
     uint64_t page = pg > 0 ? (uint64_t)pg : 4096u;
-    struct window w = {NULL, 0, 0, 0}, prev = {NULL, 0, 0, 0};
+    struct window w = {NULL, 0, 0, 0};
+    struct kept kept = {.n = 0};
     s->map_kept = s->release != NULL;
     uint64_t off = s->map_off;
     ta_err rc = TA_OK;
@@ -407,7 +430,7 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
             break;
         }
         /* The record's header, then its data, must lie in the window. */
-        if ((w.p == NULL || off + 16 > w.base + w.len) && !map_next(s, off, page, &w, &prev))
+        if ((w.p == NULL || off + 16 > w.base + w.len) && !map_next(s, off, page, &w, &kept))
             break;
         if (off + 16 > w.base + w.len)
             break; /* a partial record header: libpcap reports it */
@@ -417,7 +440,7 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
             break;
         if (off + 16 + caplen > w.base + w.len) {
             /* Mapped from this record's page already: the record passes the file's end. */
-            if (w.base == (off & ~(page - 1)) || !map_next(s, off, page, &w, &prev) ||
+            if (w.base == (off & ~(page - 1)) || !map_next(s, off, page, &w, &kept) ||
                 off + 16 + caplen > w.base + w.len)
                 break;
             r = w.p + (off - w.base);
@@ -449,10 +472,10 @@ static ta_err map_run(struct ta_source *s, int lt, ta_source_cb cb, void *ud)
         cb(ud, lt, ts, data, caplen, wire);
     }
     s->map_kept = false;
-    if (s->release != NULL && (w.p != NULL || prev.p != NULL))
+    if (s->release != NULL && (w.p != NULL || kept.n > 0))
         s->release(s->release_ud, s->st.packets);
-    if (prev.p != NULL)
-        munmap((void *)(uintptr_t)prev.p, (size_t)prev.len);
+    for (unsigned i = 0; i < kept.n; i++)
+        munmap((void *)(uintptr_t)kept.w[i].p, (size_t)kept.w[i].len);
     if (w.p != NULL)
         munmap((void *)(uintptr_t)w.p, (size_t)w.len);
     s->map_off = off;

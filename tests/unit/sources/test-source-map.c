@@ -315,6 +315,96 @@ static void test_growing_file(void **state)
     assert_int_equal(g.n, 5);
 }
 
+/*
+ * Kept frames (ta_source_set_release): every frame stays readable, unchanged,
+ * until a release says it goes; releases only move forward and end at the
+ * last frame; and the caller is asked to let go only of frames well behind
+ * the one being read (at least 1 MiB of records), not of the window just
+ * left, so a caller handing frames to other threads is not made to wait for
+ * them at every window. Records up to the largest size the mapping takes.
+ */
+struct kept_ctx {
+    struct ta_source *s;
+    const uint8_t **p;
+    struct frame *f;
+    uint64_t *end; /* file bytes up to the end of each record */
+    size_t n, cap;
+    uint64_t released, releases, bytes;
+};
+
+static void kept_check(struct kept_ctx *k, uint64_t from, uint64_t to)
+{
+    for (uint64_t i = from; i < to; i++)
+        assert_int_equal(fnv(k->p[i], k->f[i].caplen), k->f[i].sum);
+}
+
+static void kept_cb(void *ud, int lt, ta_time_us ts, const uint8_t *frame, uint32_t caplen,
+                    uint32_t wirelen)
+{
+    (void)lt;
+    struct kept_ctx *k = ud;
+    assert_true(ta_source_frame_kept(k->s));
+    if (k->n == k->cap) {
+        k->cap = k->cap ? k->cap * 2 : 64;
+        k->p = realloc(k->p, k->cap * sizeof(*k->p));
+        k->f = realloc(k->f, k->cap * sizeof(*k->f));
+        k->end = realloc(k->end, k->cap * sizeof(*k->end));
+        assert_true(k->p != NULL && k->f != NULL && k->end != NULL);
+    }
+    k->bytes += 16 + caplen;
+    k->p[k->n] = frame;
+    k->f[k->n] = (struct frame){ts, caplen, wirelen, fnv(frame, caplen)};
+    k->end[k->n] = k->bytes;
+    k->n++;
+    /* The oldest frame not released is still where it was. */
+    kept_check(k, k->released, k->released + 1);
+}
+
+static void kept_release(void *ud, uint64_t n)
+{
+    struct kept_ctx *k = ud;
+    assert_true(n >= k->released && n <= k->n);
+    kept_check(k, k->released, k->n);
+    if (n < k->n) /* not the end: what stays kept reaches far behind the newest record */
+        assert_true(k->bytes - (n > 0 ? k->end[n - 1] : 0) >= (1u << 20));
+    k->released = n;
+    k->releases++;
+}
+
+static void test_kept_frames(void **state)
+{
+    (void)state;
+    struct w w;
+    w_open(&w, "kept.pcap", false, false, 262144);
+    uint32_t x = 777;
+    for (uint32_t i = 0; i < 3000; i++) {
+        x = x * 1103515245u + 12345u;
+        uint32_t n = 42 + (x >> 8) % 3000;
+        if (i % 211 == 5)
+            n = 262144; /* the largest record the mapping takes */
+        w_frame(&w, 1700000000u + i, i, n, n, i, 53);
+    }
+    fclose(w.fp);
+    char err[TA_SOURCE_ERRLEN];
+    struct kept_ctx k = {0};
+    assert_int_equal(ta_source_open_file(path("kept.pcap"), NULL, &k.s, err, sizeof(err)), TA_OK);
+    ta_source_set_release(k.s, kept_release, &k);
+    assert_int_equal(ta_source_run(k.s, kept_cb, &k, err, sizeof(err)), TA_OK);
+    ta_source_close(k.s);
+    assert_int_equal(k.n, 3000);
+    assert_int_equal(k.released, 3000);
+    /* About 8 MiB of records: the windows moved on many times. */
+    assert_true(k.releases >= 10);
+    struct got b;
+    assert_int_equal(run_pcap(path("kept.pcap"), NULL, &b), 0);
+    struct got a = {k.f, k.n, k.cap, NULL, 0};
+    same(&a, &b);
+    free(b.f);
+    free(k.f);
+    free(k.p);
+    free(k.end);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -324,8 +414,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"le.pcap",  "be.pcap",  "ns.pcap",   "bens.pcap", "over.pcap",
-                           "bad.pcap", "cut.pcap", "cuth.pcap", "stop.pcap", "grow.pcap"};
+    const char *names[] = {"le.pcap",   "be.pcap",   "ns.pcap",  "bens.pcap",
+                           "over.pcap", "bad.pcap",  "cut.pcap", "cuth.pcap",
+                           "stop.pcap", "grow.pcap", "kept.pcap"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         remove(path(names[i]));
     return rmdir(dir);
@@ -338,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_damaged_and_oversized),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_growing_file),
+        cmocka_unit_test(test_kept_frames),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
