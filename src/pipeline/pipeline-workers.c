@@ -14,9 +14,12 @@
  *
  * Engine 0 runs on the calling thread, one batch behind: its part of batch
  * b runs after batch b+1 is published, so that it overlaps the other
- * workers' part of b+1 and they meet at b's timeout check (if any) having
- * both worked meanwhile. The calling thread also reads, dispatches and
- * replays, so engine 0 takes a smaller share of the addresses (pick_slot).
+ * workers' part of b+1. A batch that ends at a timeout check is the
+ * exception: engine 0 runs its frames as soon as it is published and says
+ * its first live flows, so that the others find them when they reach the
+ * check instead of waiting for the calling thread, and ends its own flows
+ * at the next batch. The calling thread also reads, dispatches and
+ * replays, so engine 0 takes a smaller share of the addresses (engine_of).
  *
  * Memory: at most NBATCH batches of BATCH_FRAMES frames or BATCH_BYTES of
  * frame bytes are in flight, plus what their frames made the workers
@@ -246,6 +249,7 @@ struct batch {
     uint64_t id;
     bool ready;
     unsigned done;
+    unsigned lived; /* END_EXPIRE: engines that have set their part's first_live */
     enum batch_end end;
     ta_time_us expire_now; /* END_EXPIRE: the clock of the check */
     uint64_t expire_seq;   /* END_EXPIRE: the frame after which it runs */
@@ -267,6 +271,7 @@ struct worker {
     uint32_t sub;
     struct ta_engine_stats snap; /* the engine's counters after its last batch (under mu) */
     uint64_t next_id;            /* the next batch this engine runs */
+    struct batch *pending;       /* engine 0: a batch whose frames ran, its check not yet */
     _Atomic uint64_t lost;
 };
 
@@ -275,8 +280,7 @@ struct ta__workers {
     struct worker *w;
     struct batch ring[NBATCH];
     pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
-    pthread_barrier_t bar;
+    pthread_cond_t cv_work, cv_done, cv_live;
     bool quit;
     struct ta_obs_sink out;
     struct ta__workers_hooks hooks;
@@ -376,17 +380,39 @@ static void run_frames(struct worker *k, struct part *pt)
     }
 }
 
-/* One engine's part of a published batch; the batch's end for the caller. */
-static enum batch_end run_part(struct worker *k, struct batch *b)
+/*
+ * One engine's part of a published batch, in two steps. part_frames: its
+ * frames and, at a timeout check, its first live flows (engine.h, worker
+ * mode) for the others to see. part_end: the check's flow ends, once every
+ * engine has said its first live flows (no barrier: an engine that said
+ * early goes on with other work, which is how engine 0 on the calling
+ * thread keeps the others from waiting for it), or the flush at the end of
+ * input; then the batch is done for this engine.
+ */
+static void part_frames(struct worker *k, struct batch *b)
 {
     struct ta__workers *ws = k->ws;
     struct part *pt = &b->part[k->idx];
     k->cur = pt;
     run_frames(k, pt);
     if (b->end == END_EXPIRE) {
-        /* One engine's timeout check, shared out (engine.h, worker mode). */
         ta_engine_first_live(k->e, b->expire_now, pt->first_live);
-        pthread_barrier_wait(&ws->bar);
+        pthread_mutex_lock(&ws->mu);
+        if (++b->lived == ws->n)
+            pthread_cond_broadcast(&ws->cv_live);
+        pthread_mutex_unlock(&ws->mu);
+    }
+}
+
+static enum batch_end part_end(struct worker *k, struct batch *b)
+{
+    struct ta__workers *ws = k->ws;
+    k->cur = &b->part[k->idx];
+    if (b->end == END_EXPIRE) {
+        pthread_mutex_lock(&ws->mu);
+        while (b->lived < ws->n)
+            pthread_cond_wait(&ws->cv_live, &ws->mu);
+        pthread_mutex_unlock(&ws->mu);
         uint64_t bound[TA_ENGINE_CLASSES];
         for (int c = 0; c < TA_ENGINE_CLASSES; c++) {
             bound[c] = UINT64_MAX;
@@ -425,17 +451,35 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&ws->cv_work, &ws->mu);
         bool go = b->ready && b->id == id;
         pthread_mutex_unlock(&ws->mu);
-        if (!go || run_part(k, b) == END_FLUSH)
+        if (!go)
+            return NULL;
+        part_frames(k, b);
+        if (part_end(k, b) == END_FLUSH)
             return NULL;
     }
 }
 
-/* Engine 0's parts of the published batches up to id (inclusive), on the calling thread. */
-static void run_own(struct ta__workers *ws, uint64_t id)
+/*
+ * Engine 0's parts of the published batches up to id (inclusive), on the
+ * calling thread. With defer, a timeout check that ends batch id is left
+ * pending after its frames (the others may not have reached it yet): the
+ * next call ends it, before engine 0 runs anything else.
+ */
+static void run_own(struct ta__workers *ws, uint64_t id, bool defer)
 {
     struct worker *k = &ws->w[0];
-    while (k->next_id <= id && k->next_id < ws->next_id && !ws->stopping)
-        (void)run_part(k, &ws->ring[k->next_id % NBATCH]);
+    while (k->next_id <= id && k->next_id < ws->next_id && !ws->stopping) {
+        struct batch *b = &ws->ring[k->next_id % NBATCH];
+        if (k->pending != b) {
+            part_frames(k, b);
+            if (b->end == END_EXPIRE)
+                k->pending = b;
+        }
+        if (defer && k->pending == b && b->id == id)
+            return;
+        k->pending = NULL;
+        (void)part_end(k, b);
+    }
 }
 
 /* ---- the calling thread ------------------------------------------------ */
@@ -485,7 +529,7 @@ static bool merge_oldest(struct ta__workers *ws, bool wait)
         return false;
     struct batch *b = &ws->ring[ws->merged_id % NBATCH];
     if (wait)
-        run_own(ws, ws->merged_id);
+        run_own(ws, ws->merged_id, false);
     else if (ws->w[0].next_id <= ws->merged_id)
         return false;
     pthread_mutex_lock(&ws->mu);
@@ -509,6 +553,7 @@ static bool merge_oldest(struct ta__workers *ws, bool wait)
     pthread_mutex_lock(&ws->mu);
     b->ready = false;
     b->done = 0;
+    b->lived = 0;
     pthread_mutex_unlock(&ws->mu);
     ws->merged_id++;
     return true;
@@ -542,7 +587,14 @@ static void publish(struct ta__workers *ws)
     ws->next_id++;
     /* Engine 0 one batch behind: its part of the previous batch overlaps the others' of this. */
     if (ws->next_id >= 2)
-        run_own(ws, ws->next_id - 2);
+        run_own(ws, ws->next_id - 2, true);
+    /*
+     * But a timeout check's first live flows at once, when engine 0 is not
+     * behind: the others need them when they reach the check, and engine 0's
+     * share is small. Its flow ends wait for the next batch (run_own's defer).
+     */
+    if (b->end == END_EXPIRE && ws->w[0].next_id == b->id && ws->w[0].pending == NULL)
+        run_own(ws, b->id, true);
 }
 
 void ta__workers_poll(struct ta__workers *ws)
@@ -626,7 +678,7 @@ void ta__workers_release(struct ta__workers *ws, uint64_t n)
         struct batch *b = &ws->ring[id % NBATCH];
         if (b->first_seq >= n)
             break;
-        run_own(ws, id);
+        run_own(ws, id, false);
         pthread_mutex_lock(&ws->mu);
         while (b->done < ws->n)
             pthread_cond_wait(&ws->cv_done, &ws->mu);
@@ -649,7 +701,7 @@ void ta__workers_advance(struct ta__workers *ws, ta_time_us now)
         publish(ws);
     /* A live capture's tick: what arrived is handled now, not at the next batch. */
     if (ws->next_id > 0)
-        run_own(ws, ws->next_id - 1);
+        run_own(ws, ws->next_id - 1, false);
     ta__workers_poll(ws);
 }
 
@@ -686,7 +738,7 @@ ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct
     pthread_mutex_init(&ws->mu, NULL);
     pthread_cond_init(&ws->cv_work, NULL);
     pthread_cond_init(&ws->cv_done, NULL);
-    pthread_barrier_init(&ws->bar, NULL, n);
+    pthread_cond_init(&ws->cv_live, NULL);
     ws->w = calloc(n, sizeof(*ws->w));
     ta_err err = ws->w != NULL ? TA_OK : TA_ERR_NOMEM;
     for (int i = 0; i < NBATCH && err == TA_OK; i++)
@@ -734,7 +786,7 @@ void ta__workers_free(struct ta__workers *ws)
         return;
     /* The threads may wait for engine 0 at a published batch's timeout check. */
     if (ws->w != NULL && ws->next_id > 0)
-        run_own(ws, ws->next_id - 1);
+        run_own(ws, ws->next_id - 1, false);
     ws->stopping = true;
     pthread_mutex_lock(&ws->mu);
     ws->quit = true;
@@ -755,7 +807,7 @@ void ta__workers_free(struct ta__workers *ws)
         free(ws->ring[i].part);
     }
     free(ws->w);
-    pthread_barrier_destroy(&ws->bar);
+    pthread_cond_destroy(&ws->cv_live);
     pthread_cond_destroy(&ws->cv_done);
     pthread_cond_destroy(&ws->cv_work);
     pthread_mutex_destroy(&ws->mu);
