@@ -335,7 +335,8 @@ struct ta_detect_http {
     size_t resp_len;
     bool have_resp;
     /* The content verdicts, computed ahead by ta_detect_http_content(); NULL: the detector
-     * computes them. */
+     * computes them. Given, they also give req_len and resp_len, and the bodies need hold
+     * only their first ta_detect_http_body_prefix() bytes. */
     const struct ta_detect_http_content *content;
     /* Body lengths as sent, for inputs that carry no bodies (sensor and server logs):
      * where a body pointer is NULL, its length as sent stands in for req_len/resp_len
@@ -351,13 +352,21 @@ struct ta_detect_http {
  * ahead on another thread (the pipeline's workers); the detector then takes
  * the verdicts instead of reading the bodies again, with the same result.
  */
+struct ta_detect_opts;
 struct ta_detect_http_content {
     bool ws; /* a webshell request (v says which, and whether only suspected) */
     struct ta_webshell_verdict v;
     bool phish; /* a phishing form (pv) */
     struct ta_phish_verdict pv;
+    /* The transaction's req_len and resp_len: with the verdicts given, the detector reads
+     * no more than ta_detect_http_body_prefix() bytes of each body, so the transaction it
+     * is given may carry only those (with their own lengths), and these stand in. */
+    size_t req_len, resp_len;
 };
 void ta_detect_http_content(const struct ta_detect_http *tx, struct ta_detect_http_content *out);
+/* The bytes of each body the detector reads of a transaction whose content verdicts are given
+ * (an executable's magic, the evidence prefix of detect opts o). */
+size_t ta_detect_http_body_prefix(const struct ta_detect_opts *o);
 
 struct ta_detect_tls {
     ta_time_us ts;

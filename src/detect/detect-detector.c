@@ -778,6 +778,14 @@ void ta_detect_http_content(const struct ta_detect_http *tx, struct ta_detect_ht
     out->phish =
         tx->have_resp && tx->resp_len > 0 && html_like(tx->resp_content_type) && host[0] != 0 &&
         ta_phish_content_check(host, tx->resp_body, tx->resp_len, brands, nbrands, &out->pv);
+    out->req_len = tx->req_len;
+    out->resp_len = tx->resp_len;
+}
+
+size_t ta_detect_http_body_prefix(const struct ta_detect_opts *o)
+{
+    /* ta_detect_executable reads 4 bytes; the backdoor event's evidence the option's. */
+    return o->evidence_body_bytes > 4 ? o->evidence_body_bytes : 4;
 }
 
 /* Body lengths: what was kept, or without the bytes (a log), what was sent. */
@@ -817,8 +825,15 @@ void ta_detector_tls_data(struct ta_detector *d, const struct ta_flow *f, ta_tim
 }
 
 void ta_detector_http(struct ta_detector *d, const struct ta_flow *f,
-                      const struct ta_detect_http *tx)
+                      const struct ta_detect_http *given)
 {
+    struct ta_detect_http cut = *given;
+    if (given->content != NULL) {
+        /* The bodies may be only their first bytes (ta_detect_http_content): the whole lengths. */
+        cut.req_len = given->content->req_len;
+        cut.resp_len = given->content->resp_len;
+    }
+    const struct ta_detect_http *tx = &cut;
     d->st.http_seen++;
     char host[NAME_MAX_LEN], ipbuf[TA_ADDR_STRLEN];
     host_clean(tx->host, host, sizeof(host));

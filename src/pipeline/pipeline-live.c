@@ -112,21 +112,23 @@ static void rec_flow(void *ud, const struct ta_flow *f)
 static void rec_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
 {
     struct lworker *k = ud;
-    size_t sz = ta__rec_size(type, rec);
+    /* The detector's per-transaction content checks, done here in parallel. */
+    struct ta_detect_http h;
+    bool content =
+        type == TA_REC_HTTP && k->lv->hooks.http_content != NULL && ta_detect_http_of(rec, &h);
+    size_t cap = ta__rec_body_cap(&k->lv->hooks, content);
+    size_t sz = ta__rec_size(type, rec, cap);
     if (sz == 0) {
         atomic_fetch_add_explicit(&k->lost, 1, memory_order_relaxed);
         return;
     }
-    bool content = type == TA_REC_HTTP && k->lv->hooks.http_content != NULL;
     size_t csz = content ? ALIGN8(sizeof(struct ta_detect_http_content)) : 0;
     struct lmsg *m = lmsg_new(k, f, type, sz + csz);
     if (m == NULL)
         return;
     uint8_t *body = (uint8_t *)m + ALIGN8(sizeof(struct lmsg));
-    m->rec = ta__rec_copy(type, rec, body);
-    struct ta_detect_http h;
-    if (content && ta_detect_http_of(rec, &h)) {
-        /* The detector's per-transaction content checks, done here in parallel. */
+    m->rec = ta__rec_copy(type, rec, body, cap);
+    if (content) {
         struct ta_detect_http_content *c = (void *)(body + sz);
         ta_detect_http_content(&h, c);
         m->content = c;

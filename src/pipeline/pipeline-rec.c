@@ -151,17 +151,23 @@ static const struct ta_http_header *hdrs_copy(struct bump *b, const struct ta_ht
     return c;
 }
 
-static size_t http_size(const struct ta_http_tx *t)
+static uint32_t cut(uint32_t kept, size_t cap)
+{
+    return kept < cap ? kept : (uint32_t)cap;
+}
+
+static size_t http_size(const struct ta_http_tx *t, size_t cap)
 {
     return ALIGN8(sizeof(*t)) + str_size(&t->method) + str_size(&t->url) + str_size(&t->protocol) +
            str_size(&t->hostname) + str_size(&t->user_agent) + str_size(&t->referer) +
            str_size(&t->content_type) + str_size(&t->redirect) + str_size(&t->resp_protocol) +
            hdrs_size(t->req_headers, t->n_req_headers) +
            hdrs_size(t->resp_headers, t->n_resp_headers) +
-           bytes_size(t->req_body, t->req_body_kept) + bytes_size(t->resp_body, t->resp_body_kept);
+           bytes_size(t->req_body, cut(t->req_body_kept, cap)) +
+           bytes_size(t->resp_body, cut(t->resp_body_kept, cap));
 }
 
-static void *http_copy(const struct ta_http_tx *t, struct bump *b)
+static void *http_copy(const struct ta_http_tx *t, struct bump *b, size_t cap)
 {
     struct ta_http_tx *c = take(b, t, sizeof(*t));
     str_copy(b, &c->method);
@@ -175,10 +181,14 @@ static void *http_copy(const struct ta_http_tx *t, struct bump *b)
     str_copy(b, &c->resp_protocol);
     c->req_headers = hdrs_copy(b, t->req_headers, t->n_req_headers);
     c->resp_headers = hdrs_copy(b, t->resp_headers, t->n_resp_headers);
-    if (t->req_body != NULL)
-        c->req_body = take(b, t->req_body, t->req_body_kept);
-    if (t->resp_body != NULL)
-        c->resp_body = take(b, t->resp_body, t->resp_body_kept);
+    if (t->req_body != NULL) {
+        c->req_body_kept = cut(t->req_body_kept, cap);
+        c->req_body = take(b, t->req_body, c->req_body_kept);
+    }
+    if (t->resp_body != NULL) {
+        c->resp_body_kept = cut(t->resp_body_kept, cap);
+        c->resp_body = take(b, t->resp_body, c->resp_body_kept);
+    }
     return c;
 }
 
@@ -225,13 +235,13 @@ static void *tls_copy(const struct ta_tls_record *t, struct bump *b)
     return c;
 }
 
-size_t ta__rec_size(uint32_t type, const void *rec)
+size_t ta__rec_size(uint32_t type, const void *rec, size_t body_cap)
 {
     switch (type) {
     case TA_REC_DNS:
         return dns_size(rec);
     case TA_REC_HTTP:
-        return http_size(rec);
+        return http_size(rec, body_cap);
     case TA_REC_TLS:
         return tls_size(rec);
     case TA_REC_TLS_DATA:
@@ -241,14 +251,14 @@ size_t ta__rec_size(uint32_t type, const void *rec)
     }
 }
 
-const void *ta__rec_copy(uint32_t type, const void *rec, void *dst)
+const void *ta__rec_copy(uint32_t type, const void *rec, void *dst, size_t body_cap)
 {
     struct bump b = {dst};
     switch (type) {
     case TA_REC_DNS:
         return dns_copy(rec, &b);
     case TA_REC_HTTP:
-        return http_copy(rec, &b);
+        return http_copy(rec, &b, body_cap);
     case TA_REC_TLS:
         return tls_copy(rec, &b);
     case TA_REC_TLS_DATA:

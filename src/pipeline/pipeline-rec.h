@@ -14,12 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes the copy of rec (a record of tag type) takes; 0 for an unknown tag. */
-size_t ta__rec_size(uint32_t type, const void *rec);
 /*
- * Copy rec into dst (ta__rec_size bytes, aligned to 8); returns the copy,
- * which dst now holds with everything it points to.
+ * Bytes the copy of rec (a record of tag type) takes; 0 for an unknown tag.
+ * body_cap: the most bytes of each HTTP body that are copied (the copy's
+ * req_body_kept and resp_body_kept say how many were), SIZE_MAX for all:
+ * the reading thread's sinks may need only a body's first bytes.
  */
-const void *ta__rec_copy(uint32_t type, const void *rec, void *dst);
+size_t ta__rec_size(uint32_t type, const void *rec, size_t body_cap);
+/*
+ * Copy rec into dst (ta__rec_size bytes for the same body_cap, aligned to
+ * 8); returns the copy, which dst now holds with everything it points to.
+ */
+const void *ta__rec_copy(uint32_t type, const void *rec, void *dst, size_t body_cap);
 
 #endif

@@ -41,7 +41,19 @@ struct ta__workers;
 struct ta__workers_hooks {
     void *ud;
     void (*http_content)(void *ud, const struct ta_detect_http_content *c);
+    /*
+     * With http_content: the most bytes of each HTTP body the sinks read
+     * once the verdicts are given (ta_detect_http_body_prefix), so the rest
+     * is not copied across threads; 0 is taken as all.
+     */
+    size_t body_prefix;
 };
+
+/* The body_cap of ta__rec_copy for a record handed over with these hooks (content: verdicts). */
+static inline size_t ta__rec_body_cap(const struct ta__workers_hooks *h, bool content)
+{
+    return content && h->body_prefix > 0 ? h->body_prefix : SIZE_MAX;
+}
 
 /*
  * Start n engines (2..TA__WORKERS_MAX): engine 0 on the calling thread, the

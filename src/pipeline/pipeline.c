@@ -956,7 +956,8 @@ static ta_err start_workers(struct ta_pipeline *p, struct ta_pipeline_error *err
     if (n > TA__WORKERS_MAX)
         return fail(err, TA_ERR_ARG, true, "%s: --threads: at most %d", o->name, TA__WORKERS_MAX);
     /* analyze: the detector's content checks of HTTP transactions run on the workers. */
-    struct ta__workers_hooks hooks = {p, p->det != NULL ? http_content : NULL};
+    struct ta__workers_hooks hooks = {p, p->det != NULL ? http_content : NULL,
+                                      ta_detect_http_body_prefix(&o->detect)};
     if (p->lv != NULL) {
         ta_err le = ta__live_prepare(p->lv, &o->engine, &o->proto, ta_engine_fanout(p->e), &hooks);
         if (le != TA_OK)

@@ -336,6 +336,7 @@ struct rec {
     char indicator[256], page[256], website[256], family[64], dns[64], host[256], sources[64];
     char suppressed_by[64];
     size_t body_len;
+    uint64_t body_sum; /* FNV-1a of the evidence body */
     uint64_t flow_id;
     uint8_t conf;
     ta_time_us ts, flow_start;
@@ -376,6 +377,9 @@ static void on_event(void *ud, const struct ta_event *ev)
     cp(r->host, sizeof(r->host), ev->hostname);
     cp(r->sources, sizeof(r->sources), ev->sources);
     r->body_len = ev->body_len;
+    r->body_sum = 1469598103934665603ull;
+    for (size_t i = 0; ev->body != NULL && i < ev->body_len; i++)
+        r->body_sum = (r->body_sum ^ ev->body[i]) * 1099511628211ull;
     r->flow_id = ev->flow_id;
     r->conf = ev->confidence;
     r->ts = ev->ts;
@@ -1384,6 +1388,109 @@ static void test_webshell_probe(void **state)
 }
 
 /*
+ * Verdicts computed ahead (ta_detect_http_content, as the pipeline's workers
+ * do) with only the first ta_detect_http_body_prefix() bytes of each body
+ * handed on: the same events, evidence bytes included, as the whole
+ * transaction gives. The cut bodies are allocated to their exact length, so
+ * a read past the prefix is caught by the sanitizer.
+ */
+static void test_content_prefix(void **state)
+{
+    (void)state;
+    struct ta_detect_opts o;
+    ta_detect_opts_default(&o);
+    size_t prefix = ta_detect_http_body_prefix(&o);
+    assert_int_equal(prefix, 256);
+    static char weak[301];
+    static uint8_t pe[600];
+    uint32_t x = 7;
+    for (int i = 0; i < 300; i++) {
+        x = x * 1103515245u + 12345u;
+        weak[i] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x >> 16) & 63];
+    }
+    weak[5] = '=';
+    pe[0] = 'M', pe[1] = 'Z';
+    static const char gz[] = "pass=DlMRWA1cL1gOVDc2MjRhRwZFEQAbCg8MDQ4CBAYJ";
+    static const char gzr[] = "11cd6a8758984163fL1tMGI4YTljMv79NDQm7r9PZzBiOA==6c37ac826a2a04bc";
+    struct ta_detect_http tx[] = {
+        {.ts = T,
+         .method = "POST",
+         .host = "www.victim.example",
+         .url = "/upload/g.php",
+         .content_type = "application/x-www-form-urlencoded",
+         .req_body = (const uint8_t *)gz,
+         .req_len = strlen(gz),
+         .resp_body = (const uint8_t *)gzr,
+         .resp_len = strlen(gzr),
+         .have_resp = true},
+        {.ts = T + 1,
+         .method = "POST",
+         .host = "v.example",
+         .url = "/a.php",
+         .req_body = (const uint8_t *)weak,
+         .req_len = 300,
+         .resp_body = (const uint8_t *)"ok",
+         .resp_len = 2,
+         .have_resp = true},
+        {.ts = T + 2,
+         .method = "GET",
+         .host = "panel.example",
+         .url = "/gate/admin.php",
+         .status = 200,
+         .resp_body = pe,
+         .resp_len = sizeof(pe),
+         .have_resp = true},
+    };
+    size_t n = sizeof(tx) / sizeof(tx[0]);
+    struct ta_flow f[3];
+    mkflow(&f[0], "203.0.113.77", 42000, "10.0.2.1", 80, T);
+    mkflow(&f[1], "203.0.113.78", 42001, "10.0.2.2", 80, T);
+    mkflow(&f[2], "10.0.15.3", 58002, "198.51.100.52", 80, T);
+    struct sink whole, cut;
+    struct ta_detector *dw = mk(&whole, &o), *dc = mk(&cut, &o);
+    for (size_t i = 0; i < n; i++) {
+        ta_detector_http(dw, &f[i], &tx[i]);
+        struct ta_detect_http_content c;
+        ta_detect_http_content(&tx[i], &c);
+        assert_true(c.req_len == tx[i].req_len && c.resp_len == tx[i].resp_len);
+        struct ta_detect_http t = tx[i];
+        t.content = &c;
+        size_t rl = t.req_len < prefix ? t.req_len : prefix;
+        size_t sl = t.resp_len < prefix ? t.resp_len : prefix;
+        uint8_t *rb = t.req_body != NULL ? malloc(rl > 0 ? rl : 1) : NULL;
+        uint8_t *sb = t.resp_body != NULL ? malloc(sl > 0 ? sl : 1) : NULL;
+        if (rb != NULL)
+            memcpy(rb, t.req_body, rl);
+        if (sb != NULL)
+            memcpy(sb, t.resp_body, sl);
+        t.req_body = rb, t.req_len = rl, t.resp_body = sb, t.resp_len = sl;
+        ta_detector_http(dc, &f[i], &t);
+        free(rb);
+        free(sb);
+    }
+    /* A webshell by content, a suspected one with 256 bytes of evidence, a payload by its PE. */
+    assert_int_equal(whole.n, 3);
+    assert_int_equal(whole.r[0].kind, TA_EVENT_BACKDOOR);
+    assert_int_equal(whole.r[1].kind, TA_EVENT_BACKDOOR_SUSPECTED);
+    assert_int_equal(whole.r[1].body_len, 256);
+    assert_int_equal(whole.r[2].kind, TA_EVENT_PAYLOAD);
+    assert_int_equal(cut.n, whole.n);
+    for (size_t i = 0; i < whole.n; i++) {
+        assert_int_equal(cut.r[i].kind, whole.r[i].kind);
+        assert_int_equal(cut.r[i].method, whole.r[i].method);
+        assert_string_equal(cut.r[i].family, whole.r[i].family);
+        assert_string_equal(cut.r[i].indicator, whole.r[i].indicator);
+        assert_int_equal(cut.r[i].body_len, whole.r[i].body_len);
+        assert_int_equal(cut.r[i].body_sum, whole.r[i].body_sum);
+        assert_int_equal(cut.r[i].conf, whole.r[i].conf);
+        assert_int_equal(cut.r[i].sid, whole.r[i].sid);
+    }
+    ta_detector_free(dw);
+    ta_detector_free(dc);
+}
+
+/*
  * Payload downloads are not C&C: a malware-distribution URL, a c2 URL naming a
  * payload file, or a c2 URL answered with an executable gives a payload event
  * (attacker = the serving host, victim = the downloader), one per flow, and no
@@ -1865,6 +1972,7 @@ int main(void)
         cmocka_unit_test(test_tls_fingerprints),
         cmocka_unit_test(test_phishing),
         cmocka_unit_test(test_content),
+        cmocka_unit_test(test_content_prefix),
         cmocka_unit_test(test_beacon_allowlist),
         cmocka_unit_test(test_beacon_keepalive),
         cmocka_unit_test(test_caps),
