@@ -248,7 +248,7 @@ enum batch_end { END_NONE, END_EXPIRE, END_FLUSH };
 struct batch {
     uint64_t id;
     bool ready;
-    unsigned done;
+    _Atomic unsigned done; /* engines done with it: changed under mu, read without by polls */
     unsigned lived; /* END_EXPIRE: engines that have set their part's first_live */
     enum batch_end end;
     ta_time_us expire_now; /* END_EXPIRE: the clock of the check */
@@ -532,8 +532,9 @@ static bool merge_oldest(struct ta__workers *ws, bool wait)
     struct batch *b = &ws->ring[ws->merged_id % NBATCH];
     if (wait)
         run_own(ws, ws->merged_id, false);
-    else if (ws->w[0].next_id <= ws->merged_id)
-        return false;
+    else if (ws->w[0].next_id <= ws->merged_id ||
+             atomic_load_explicit(&b->done, memory_order_relaxed) < ws->n)
+        return false; /* polled at every frame: no lock (and its cache line) until it is done */
     pthread_mutex_lock(&ws->mu);
     if (!b->ready) {
         pthread_mutex_unlock(&ws->mu);
