@@ -112,27 +112,17 @@ static void rec_flow(void *ud, const struct ta_flow *f)
 static void rec_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
 {
     struct lworker *k = ud;
-    /* The detector's per-transaction content checks, done here in parallel. */
-    struct ta_detect_http h;
-    bool content =
-        type == TA_REC_HTTP && k->lv->hooks.http_content != NULL && ta_detect_http_of(rec, &h);
-    size_t cap = ta__rec_body_cap(&k->lv->hooks, content);
-    size_t sz = ta__rec_size(type, rec, cap);
+    const struct ta__workers_hooks *hk = &k->lv->hooks;
+    struct ta__rec_out o;
+    size_t sz = ta__rec_plan(&o, type, rec, hk->http_content != NULL, hk->body_prefix);
     if (sz == 0) {
         atomic_fetch_add_explicit(&k->lost, 1, memory_order_relaxed);
         return;
     }
-    size_t csz = content ? ALIGN8(sizeof(struct ta_detect_http_content)) : 0;
-    struct lmsg *m = lmsg_new(k, f, type, sz + csz);
-    if (m == NULL)
-        return;
-    uint8_t *body = (uint8_t *)m + ALIGN8(sizeof(struct lmsg));
-    m->rec = ta__rec_copy(type, rec, body, cap);
-    if (content) {
-        struct ta_detect_http_content *c = (void *)(body + sz);
-        ta_detect_http_content(&h, c);
-        m->content = c;
-    }
+    struct lmsg *m = lmsg_new(k, f, type, sz);
+    if (m != NULL)
+        m->rec =
+            ta__rec_put(&o, type, rec, (uint8_t *)m + ALIGN8(sizeof(struct lmsg)), &m->content);
 }
 
 /* Everything made so far goes to the calling thread, then the clock says how far that is. */
@@ -326,13 +316,10 @@ ta_err ta__live_open(const char *iface, unsigned n, const struct ta_source_opts 
     return TA_OK;
 }
 
-static uint32_t share32(uint32_t v, unsigned n)
+/* Each worker's share of a configured cap: the kernel spreads the flows evenly. */
+static uint64_t share(uint64_t v, unsigned i, unsigned n)
 {
-    return v / n > 0 ? v / n : 1;
-}
-
-static uint64_t share64(uint64_t v, unsigned n)
-{
+    (void)i;
     return v / n > 0 ? v / n : 1;
 }
 
@@ -345,13 +332,9 @@ ta_err ta__live_prepare(struct ta__live *lv, const struct ta_engine_opts *eo,
     if (hooks != NULL)
         lv->hooks = *hooks;
     /* The configured caps bound the whole set: each worker holds its share. */
-    struct ta_engine_opts weo = *eo;
-    weo.max_flows = share32(eo->max_flows, n);
-    weo.decode.max_frag_datagrams = share32(eo->decode.max_frag_datagrams, n);
-    weo.decode.max_frag_bytes = (size_t)share64(eo->decode.max_frag_bytes, n);
-    struct ta_proto_opts wpo = *po;
-    wpo.stream_global_memcap = share64(po->stream_global_memcap, n);
-    wpo.app_memcap = share64(po->app_memcap, n);
+    struct ta_engine_opts weo;
+    struct ta_proto_opts wpo;
+    ta__workers_caps(eo, po, share, 0, n, &weo, &wpo);
     for (unsigned i = 0; i < n; i++) {
         struct lworker *k = &lv->w[i];
         ta_err err = ta_engine_new(&weo, &k->e);
@@ -419,16 +402,7 @@ void ta__live_stats(struct ta__live *lv, struct ta_engine_stats *st)
         pthread_mutex_lock(&k->mu);
         struct ta_engine_stats x = k->snap;
         pthread_mutex_unlock(&k->mu);
-        st->packets += x.packets;
-        st->decoded += x.decoded;
-        st->bytes += x.bytes;
-        st->skipped += x.skipped;
-        st->invalid += x.invalid;
-        st->frag_held += x.frag_held;
-        st->flows_created += x.flows_created;
-        st->flows_ended += x.flows_ended;
-        st->flows_evicted += x.flows_evicted;
-        st->flows_active += x.flows_active;
+        ta__workers_stats_add(st, &x);
     }
 }
 

@@ -251,6 +251,31 @@ size_t ta__rec_size(uint32_t type, const void *rec, size_t body_cap)
     }
 }
 
+size_t ta__rec_plan(struct ta__rec_out *o, uint32_t type, const void *rec, bool verdicts,
+                    size_t body_prefix)
+{
+    o->content = verdicts && type == TA_REC_HTTP && ta_detect_http_of(rec, &o->h);
+    o->cap = o->content && body_prefix > 0 ? body_prefix : SIZE_MAX;
+    o->rec_size = ta__rec_size(type, rec, o->cap);
+    if (o->rec_size == 0)
+        return 0;
+    return o->rec_size + (o->content ? ALIGN8(sizeof(struct ta_detect_http_content)) : 0);
+}
+
+const void *ta__rec_put(const struct ta__rec_out *o, uint32_t type, const void *rec, void *dst,
+                        const struct ta_detect_http_content **content)
+{
+    const void *c = ta__rec_copy(type, rec, dst, o->cap);
+    *content = NULL;
+    if (o->content) {
+        /* The verdicts from the whole transaction, before its bodies are gone. */
+        struct ta_detect_http_content *v = (void *)((uint8_t *)dst + o->rec_size);
+        ta_detect_http_content(&o->h, v);
+        *content = v;
+    }
+    return c;
+}
+
 const void *ta__rec_copy(uint32_t type, const void *rec, void *dst, size_t body_cap)
 {
     struct bump b = {dst};

@@ -143,6 +143,33 @@ static unsigned engine_of(int linktype, const uint8_t *f, uint32_t caplen, unsig
     return 1u + ta__workers_pick(linktype, f, caplen, n - 1u);
 }
 
+void ta__workers_caps(const struct ta_engine_opts *eo, const struct ta_proto_opts *po,
+                      ta__workers_share_fn share, unsigned i, unsigned n,
+                      struct ta_engine_opts *weo, struct ta_proto_opts *wpo)
+{
+    *weo = *eo;
+    weo->max_flows = (uint32_t)share(eo->max_flows, i, n);
+    weo->decode.max_frag_datagrams = (uint32_t)share(eo->decode.max_frag_datagrams, i, n);
+    weo->decode.max_frag_bytes = (size_t)share(eo->decode.max_frag_bytes, i, n);
+    *wpo = *po;
+    wpo->stream_global_memcap = share(po->stream_global_memcap, i, n);
+    wpo->app_memcap = share(po->app_memcap, i, n);
+}
+
+void ta__workers_stats_add(struct ta_engine_stats *st, const struct ta_engine_stats *x)
+{
+    st->packets += x->packets;
+    st->decoded += x->decoded;
+    st->bytes += x->bytes;
+    st->skipped += x->skipped;
+    st->invalid += x->invalid;
+    st->frag_held += x->frag_held;
+    st->flows_created += x->flows_created;
+    st->flows_ended += x->flows_ended;
+    st->flows_evicted += x->flows_evicted;
+    st->flows_active += x->flows_active;
+}
+
 /* The share of a configured cap engine i of n holds: as engine_of() shares the traffic. */
 static uint64_t cap_share(uint64_t v, unsigned i, unsigned n)
 {
@@ -249,7 +276,7 @@ struct batch {
     uint64_t id;
     bool ready;
     _Atomic unsigned done; /* engines done with it: changed under mu, read without by polls */
-    unsigned lived; /* END_EXPIRE: engines that have set their part's first_live */
+    unsigned lived;        /* END_EXPIRE: engines that have set their part's first_live */
     enum batch_end end;
     ta_time_us expire_now; /* END_EXPIRE: the clock of the check */
     uint64_t expire_seq;   /* END_EXPIRE: the frame after which it runs */
@@ -344,26 +371,16 @@ static void rec_flow(void *ud, const struct ta_flow *f)
 static void rec_record(void *ud, const struct ta_flow *f, uint32_t type, const void *rec)
 {
     struct worker *k = ud;
-    /* The detector's per-transaction content checks, done here in parallel. */
-    struct ta_detect_http h;
-    bool content =
-        type == TA_REC_HTTP && k->ws->hooks.http_content != NULL && ta_detect_http_of(rec, &h);
-    size_t cap = ta__rec_body_cap(&k->ws->hooks, content);
-    size_t sz = ta__rec_size(type, rec, cap);
+    const struct ta__workers_hooks *hk = &k->ws->hooks;
+    struct ta__rec_out o;
+    size_t sz = ta__rec_plan(&o, type, rec, hk->http_content != NULL, hk->body_prefix);
     if (sz == 0) {
         atomic_fetch_add_explicit(&k->lost, 1, memory_order_relaxed);
         return;
     }
-    size_t csz = content ? ALIGN8(sizeof(struct ta_detect_http_content)) : 0;
-    struct msg *m = msg_new(k, f, type, sz + csz);
-    if (m == NULL)
-        return;
-    m->rec = ta__rec_copy(type, rec, m + 1, cap);
-    if (content) {
-        struct ta_detect_http_content *c = (void *)((uint8_t *)(m + 1) + sz);
-        ta_detect_http_content(&h, c);
-        m->content = c;
-    }
+    struct msg *m = msg_new(k, f, type, sz);
+    if (m != NULL)
+        m->rec = ta__rec_put(&o, type, rec, m + 1, &m->content);
 }
 
 /* ---- the worker thread ------------------------------------------------- */
@@ -749,13 +766,9 @@ ta_err ta__workers_new(unsigned n, const struct ta_engine_opts *eo, const struct
             err = TA_ERR_NOMEM;
     for (unsigned i = 0; i < n && err == TA_OK; i++) {
         /* The configured caps bound the whole set: each engine holds its share of the traffic's. */
-        struct ta_engine_opts weo = *eo;
-        weo.max_flows = (uint32_t)cap_share(eo->max_flows, i, n);
-        weo.decode.max_frag_datagrams = (uint32_t)cap_share(eo->decode.max_frag_datagrams, i, n);
-        weo.decode.max_frag_bytes = (size_t)cap_share(eo->decode.max_frag_bytes, i, n);
-        struct ta_proto_opts wpo = *po;
-        wpo.stream_global_memcap = cap_share(po->stream_global_memcap, i, n);
-        wpo.app_memcap = cap_share(po->app_memcap, i, n);
+        struct ta_engine_opts weo;
+        struct ta_proto_opts wpo;
+        ta__workers_caps(eo, po, cap_share, i, n, &weo, &wpo);
         struct worker *k = &ws->w[i];
         k->ws = ws;
         k->idx = i;
@@ -835,19 +848,8 @@ void ta__workers_stats(struct ta__workers *ws, struct ta_engine_stats *st)
 {
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&ws->mu);
-    for (unsigned i = 0; i < ws->n; i++) {
-        const struct ta_engine_stats *x = &ws->w[i].snap;
-        st->packets += x->packets;
-        st->decoded += x->decoded;
-        st->bytes += x->bytes;
-        st->skipped += x->skipped;
-        st->invalid += x->invalid;
-        st->frag_held += x->frag_held;
-        st->flows_created += x->flows_created;
-        st->flows_ended += x->flows_ended;
-        st->flows_evicted += x->flows_evicted;
-        st->flows_active += x->flows_active;
-    }
+    for (unsigned i = 0; i < ws->n; i++)
+        ta__workers_stats_add(st, &ws->w[i].snap);
     pthread_mutex_unlock(&ws->mu);
 }
 

@@ -49,11 +49,17 @@ struct ta__workers_hooks {
     size_t body_prefix;
 };
 
-/* The body_cap of ta__rec_copy for a record handed over with these hooks (content: verdicts). */
-static inline size_t ta__rec_body_cap(const struct ta__workers_hooks *h, bool content)
-{
-    return content && h->body_prefix > 0 ? h->body_prefix : SIZE_MAX;
-}
+/*
+ * Shared with the AF_PACKET workers (pipeline-live.c). ta__workers_caps:
+ * engine i of n's stage options, each configured cap cut to share(cap, i, n)
+ * (the flow table, the fragment table, the stream and app-layer memcaps).
+ * ta__workers_stats_add: x's engine counters added to st's.
+ */
+typedef uint64_t (*ta__workers_share_fn)(uint64_t v, unsigned i, unsigned n);
+void ta__workers_caps(const struct ta_engine_opts *eo, const struct ta_proto_opts *po,
+                      ta__workers_share_fn share, unsigned i, unsigned n,
+                      struct ta_engine_opts *weo, struct ta_proto_opts *wpo);
+void ta__workers_stats_add(struct ta_engine_stats *st, const struct ta_engine_stats *x);
 
 /*
  * Start n engines (2..TA__WORKERS_MAX): engine 0 on the calling thread, the

@@ -728,6 +728,64 @@ static const char phish_page[] =
     "<form action=\"/post.php\" method=\"post\"><input name=\"email\">"
     "<input type=\"password\" name=\"pw\"></form>PayPal</body></html>";
 
+/* A c2 URL indicator (fake_intel) answered with the body given. */
+static struct ta_detect_http panel_tx(const uint8_t *body, size_t len)
+{
+    return (struct ta_detect_http){.ts = T,
+                                   .method = "GET",
+                                   .host = "panel.example",
+                                   .url = "/gate/admin.php",
+                                   .status = 200,
+                                   .resp_body = body,
+                                   .resp_len = len,
+                                   .have_resp = true};
+}
+
+/* A Godzilla webshell's request and answer. */
+static const char godzilla_req[] = "pass=DlMRWA1cL1gOVDc2MjRhRwZFEQAbCg8MDQ4CBAYJ";
+static const char godzilla_resp[] =
+    "11cd6a8758984163fL1tMGI4YTljMv79NDQm7r9PZzBiOA==6c37ac826a2a04bc";
+
+static struct ta_detect_http godzilla_tx(const char *host)
+{
+    return (struct ta_detect_http){.ts = T,
+                                   .method = "POST",
+                                   .host = host,
+                                   .url = "/upload/g.php",
+                                   .content_type = "application/x-www-form-urlencoded",
+                                   .req_body = (const uint8_t *)godzilla_req,
+                                   .req_len = strlen(godzilla_req),
+                                   .resp_body = (const uint8_t *)godzilla_resp,
+                                   .resp_len = strlen(godzilla_resp),
+                                   .have_resp = true};
+}
+
+/* A weak webshell signal: 300 random base64 characters after a short name and '='. */
+static void weak_body(char rnd[301])
+{
+    uint32_t x = 7;
+    for (int i = 0; i < 300; i++) {
+        x = x * 1103515245u + 12345u;
+        rnd[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x >> 16) & 63];
+    }
+    rnd[300] = 0;
+    rnd[5] = '=';
+}
+
+/* That body posted, answered "ok". */
+static struct ta_detect_http weak_tx(const char *rnd)
+{
+    return (struct ta_detect_http){.ts = T,
+                                   .method = "POST",
+                                   .host = "v.example",
+                                   .url = "/a.php",
+                                   .req_body = (const uint8_t *)rnd,
+                                   .req_len = 300,
+                                   .resp_body = (const uint8_t *)"ok",
+                                   .resp_len = 2,
+                                   .have_resp = true};
+}
+
 static void test_content(void **state)
 {
     (void)state;
@@ -736,18 +794,8 @@ static void test_content(void **state)
     struct ta_flow f;
     /* Godzilla-shaped requests: one backdoor event per request. */
     mkflow(&f, "203.0.113.77", 42000, "10.0.2.1", 80, T);
-    static const char body[] = "pass=DlMRWA1cL1gOVDc2MjRhRwZFEQAbCg8MDQ4CBAYJ";
-    static const char resp[] = "11cd6a8758984163fL1tMGI4YTljMv79NDQm7r9PZzBiOA==6c37ac826a2a04bc";
-    struct ta_detect_http tx = {.ts = T,
-                                .method = "POST",
-                                .host = "WWW.Victim.example:8080",
-                                .url = "/upload/g.php",
-                                .content_type = "application/x-www-form-urlencoded",
-                                .req_body = (const uint8_t *)body,
-                                .req_len = strlen(body),
-                                .resp_body = (const uint8_t *)resp,
-                                .resp_len = strlen(resp),
-                                .have_resp = true};
+    const char *body = godzilla_req;
+    struct ta_detect_http tx = godzilla_tx("WWW.Victim.example:8080");
     ta_detector_http(d, &f, &tx);
     ta_detector_http(d, &f, &tx);
     assert_int_equal(s.n, 2);
@@ -775,22 +823,8 @@ static void test_content(void **state)
     assert_string_equal(s.r[2].indicator, "/shell.php");
     /* Weak body signal: suspected. */
     char rnd[301];
-    uint32_t x = 7;
-    for (int i = 0; i < 300; i++) {
-        x = x * 1103515245u + 12345u;
-        rnd[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x >> 16) & 63];
-    }
-    rnd[300] = 0;
-    rnd[5] = '=';
-    struct ta_detect_http weak = {.ts = T,
-                                  .method = "POST",
-                                  .host = "v.example",
-                                  .url = "/a.php",
-                                  .req_body = (const uint8_t *)rnd,
-                                  .req_len = 300,
-                                  .resp_body = (const uint8_t *)"ok",
-                                  .resp_len = 2,
-                                  .have_resp = true};
+    weak_body(rnd);
+    struct ta_detect_http weak = weak_tx(rnd);
     ta_detector_http(d, &f, &weak);
     assert_int_equal(s.n, 4);
     assert_int_equal(s.r[3].kind, TA_EVENT_BACKDOOR_SUSPECTED);
@@ -1403,44 +1437,12 @@ static void test_content_prefix(void **state)
     assert_int_equal(prefix, 256);
     static char weak[301];
     static uint8_t pe[600];
-    uint32_t x = 7;
-    for (int i = 0; i < 300; i++) {
-        x = x * 1103515245u + 12345u;
-        weak[i] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x >> 16) & 63];
-    }
-    weak[5] = '=';
+    weak_body(weak);
     pe[0] = 'M', pe[1] = 'Z';
-    static const char gz[] = "pass=DlMRWA1cL1gOVDc2MjRhRwZFEQAbCg8MDQ4CBAYJ";
-    static const char gzr[] = "11cd6a8758984163fL1tMGI4YTljMv79NDQm7r9PZzBiOA==6c37ac826a2a04bc";
     struct ta_detect_http tx[] = {
-        {.ts = T,
-         .method = "POST",
-         .host = "www.victim.example",
-         .url = "/upload/g.php",
-         .content_type = "application/x-www-form-urlencoded",
-         .req_body = (const uint8_t *)gz,
-         .req_len = strlen(gz),
-         .resp_body = (const uint8_t *)gzr,
-         .resp_len = strlen(gzr),
-         .have_resp = true},
-        {.ts = T + 1,
-         .method = "POST",
-         .host = "v.example",
-         .url = "/a.php",
-         .req_body = (const uint8_t *)weak,
-         .req_len = 300,
-         .resp_body = (const uint8_t *)"ok",
-         .resp_len = 2,
-         .have_resp = true},
-        {.ts = T + 2,
-         .method = "GET",
-         .host = "panel.example",
-         .url = "/gate/admin.php",
-         .status = 200,
-         .resp_body = pe,
-         .resp_len = sizeof(pe),
-         .have_resp = true},
+        godzilla_tx("www.victim.example"),
+        weak_tx(weak),
+        panel_tx(pe, sizeof(pe)),
     };
     size_t n = sizeof(tx) / sizeof(tx[0]);
     struct ta_flow f[3];
@@ -1520,14 +1522,8 @@ static void test_payload(void **state)
     /* By the answer: a c2 URL answered with a PE file. */
     mkflow(&f, "10.0.15.3", 58002, "198.51.100.52", 80, T + 2 * SEC);
     static const uint8_t pe[] = {'M', 'Z', 0x90, 0, 3, 0, 0, 0, 4, 0};
-    struct ta_detect_http mz = {.ts = T + 2 * SEC,
-                                .method = "GET",
-                                .host = "panel.example",
-                                .url = "/gate/admin.php",
-                                .status = 200,
-                                .resp_body = pe,
-                                .resp_len = sizeof(pe),
-                                .have_resp = true};
+    struct ta_detect_http mz = panel_tx(pe, sizeof(pe));
+    mz.ts = T + 2 * SEC;
     ta_detector_http(d, &f, &mz);
     ta_detector_flow_end(d, &f);
     assert_int_equal(s.n, 3);
@@ -1573,20 +1569,10 @@ static void test_identity(void **state)
     struct ta_flow f;
     mkflow(&f, "203.0.113.77", 59000, "10.0.16.1", 80, T - 5 * SEC);
     tcp_handshake(&f);
-    static const char body[] = "pass=DlMRWA1cL1gOVDc2MjRhRwZFEQAbCg8MDQ4CBAYJ";
-    static const char resp[] = "11cd6a8758984163fL1tMGI4YTljMv79NDQm7r9PZzBiOA==6c37ac826a2a04bc";
     for (uint64_t i = 0; i < 3; i++) {
-        struct ta_detect_http tx = {.ts = T + i * SEC,
-                                    .tx_index = i + 1, /* the first request was innocuous */
-                                    .method = "POST",
-                                    .host = "www.victim.example",
-                                    .url = "/upload/g.php",
-                                    .content_type = "application/x-www-form-urlencoded",
-                                    .req_body = (const uint8_t *)body,
-                                    .req_len = strlen(body),
-                                    .resp_body = (const uint8_t *)resp,
-                                    .resp_len = strlen(resp),
-                                    .have_resp = true};
+        struct ta_detect_http tx = godzilla_tx("www.victim.example");
+        tx.ts = T + i * SEC;
+        tx.tx_index = i + 1; /* the first request was innocuous */
         ta_detector_http(d, &f, &tx);
     }
     /* The same connection then requests a C&C Host: tx_index 0 for that kind. */
