@@ -1780,6 +1780,73 @@ size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *a
     return match_answer(x, id, addr, port, at, kinds, out, max);
 }
 
+/* Addresses a batch keeps in flight: enough misses to fill the core's
+ * outstanding-miss slots, few enough for their state to stay in registers
+ * and L1. */
+#define BATCH 32
+
+size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_addr *addrs,
+                               const uint16_t *ports, size_t n, ta_time_us at, uint32_t kinds,
+                               struct ta_intel_match *out, size_t max, size_t *counts)
+{
+    size_t total = 0;
+    for (size_t g = 0; g < n; g += BATCH) {
+        size_t m = n - g < BATCH ? n - g : BATCH;
+        const struct ta_addr *a = addrs + g;
+        uint32_t ip[BATCH], d[BATCH];
+        /* Stage 1: the /24 bit and the jump slot of every IPv4 address. */
+        for (size_t i = 0; i < m; i++) {
+            ip[i] = ta_rd32be(a[i].b + 12);
+            if (a[i].family == 4) {
+                __builtin_prefetch(&x->v4_any[ip[i] >> 14]);
+                __builtin_prefetch(&x->r4.dir[ip[i] >> (32 - TA_RTAB4_BITS)]);
+            }
+        }
+        /* Stage 2: a slot inside one range gives the block (fetch it);
+         * other slots give the ranges to search (fetch where it starts). */
+        for (size_t i = 0; i < m; i++) {
+            d[i] = 0;
+            if (a[i].family != 4 || !(x->v4_any[ip[i] >> 14] >> (ip[i] >> 8 & 63) & 1))
+                continue;
+            d[i] = x->r4.dir[ip[i] >> (32 - TA_RTAB4_BITS)];
+            if (d[i] & TA_RTAB_UNIFORM) {
+                d[i] &= ~TA_RTAB_UNIFORM;
+                __builtin_prefetch(&x->heap[d[i]]);
+                __builtin_prefetch((const char *)&x->heap[d[i]] + 64);
+                d[i] |= TA_RTAB_UNIFORM;
+            } else {
+                size_t base = d[i] & TA_RTAB4_IDX, half = ((size_t)1 << (d[i] >> 27 & 15u)) >> 1;
+                __builtin_prefetch(&x->v4[base]);
+                if (base + half < x->nv4)
+                    __builtin_prefetch(&x->v4[base + half]);
+            }
+        }
+        /* Stage 3: finish the searches and fetch their blocks. */
+        for (size_t i = 0; i < m; i++) {
+            if (d[i] == 0 || (d[i] & TA_RTAB_UNIFORM)) {
+                d[i] &= ~TA_RTAB_UNIFORM;
+                continue;
+            }
+            d[i] = ta_rtab4_find(&x->r4, ip[i]);
+            __builtin_prefetch(&x->heap[d[i]]);
+            __builtin_prefetch((const char *)&x->heap[d[i]] + 64);
+        }
+        /* Stage 4: the matches. */
+        for (size_t i = 0; i < m; i++) {
+            struct ta_intel_match *o = out + (g + i) * max;
+            uint16_t port = ports != NULL ? ports[g + i] : 0;
+            size_t k;
+            if (a[i].family != 4)
+                k = ta_intel_match_ip(x, &a[i], port, at, kinds, o, max);
+            else
+                k = d[i] == 0 ? 0 : match_block(x, d[i], &a[i], port, at, kinds, o, max);
+            counts[g + i] = k;
+            total += k;
+        }
+    }
+    return total;
+}
+
 bool ta_intel_allow_ip(const struct ta_intel_index *x, const struct ta_addr *addr,
                        struct ta_intel_match *out)
 {
