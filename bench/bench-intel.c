@@ -131,7 +131,7 @@ IP_STREAM(ip_stream_miss99_c2)
 /* The same queries through ta_intel_match_ip_batch, BATCH_N at a time
  * (gathered into an array first, as a caller holding several addresses
  * would have them). */
-#define BATCH_N 64
+#define BATCH_N 16
 #define IP_STREAM_BATCH(name)                                                                      \
     static __attribute__((noipa)) uint64_t name(                                                   \
         const struct ta_intel_index *idx, const struct ta_addr *qa, size_t mask, size_t step,      \

@@ -14,14 +14,9 @@
  *             one load from a table that stays in cache; then a 2^20 jump
  *             table on the top 20 bits; a slot that lies inside one range
  *             holds its answer directly, other slots hold the first range
- *             and the log2 of how many ranges to search. An IPv4 range
- *             leads to a block of the answer heap: a header (the union of
- *             the records' kinds and time windows, so a lookup at a time
- *             outside it reads no record) followed by a copy of every
- *             covering prefix's entries, longest prefix first, so a hit
- *             reads one block instead of one entry per covering prefix.
- *             Every prefix of an answer carries the window of times its
- *             entries can match (IPv6 and IP:port lookups skip by it).
+ *             and the log2 of how many ranges to search. Every prefix of an
+ *             answer carries the window of times its entries can match, so
+ *             a lookup at a time outside it reads no entry.
  *             IPv6: a 2^16 jump table plus a binary search.
  *   IP:port   open-addressing hash on the address into (address, port)
  *             items sorted by address; probed only when the range's answer
@@ -132,39 +127,6 @@ struct answer {
 };
 _Static_assert(sizeof(struct answer) == 24, "an answer is 24 bytes");
 
-/*
- * The IPv4 answers as a lookup reads them: a block per answer, its header
- * then one record per entry of every covering prefix, longest prefix first,
- * each record holding all that a match is filled from. An IPv4 range's
- * value is the index of its block's header, so a hit reads the ranges and
- * then one block (one or two cache lines) instead of the answer, its list
- * and one entry per covering prefix at random places (each a cache miss
- * with a large index). The entries' data is copied: more memory, fewer
- * misses. Slot 0 is the empty block.
- */
-struct hrec {
-    uint32_t value, family, brand, country; /* pool offsets */
-    uint32_t first, last, valid;            /* seconds */
-    uint32_t src_first, nsrc;
-    uint8_t kt; /* kind | type << 4 */
-    uint8_t conf, plen, flags;
-};
-
-struct hhead {
-    uint32_t aid;      /* the answer (IP:port and allow lookups read it) */
-    uint32_t wlo, whi; /* union of the records' windows (see entry_window) */
-    uint16_t n;        /* records that follow */
-    uint16_t kinds;    /* union of the records' kinds */
-    uint8_t flags;     /* the answer's A_ flags */
-    uint8_t pad[23];
-};
-
-union hslot {
-    struct hrec r;
-    struct hhead h;
-};
-_Static_assert(sizeof(struct hrec) == 40 && sizeof(union hslot) == 40, "heap slots are 40 bytes");
-
 /* IP ranges: common/rtab.h, over starts and answer ids kept here. */
 #define IPP_MARK UINT32_MAX /* pitem of an IP:port address, not a prefix */
 
@@ -191,10 +153,8 @@ struct ta_intel_index {
     struct pfx *lists;
     size_t nlists, cap_lists;
     /* IPv4 ranges */
-    struct ta_range4 *v4; /* (start, heap block): a search ends next to its answer */
+    struct ta_range4 *v4; /* (start, answer id): a search ends next to its answer */
     size_t nv4;
-    union hslot *heap; /* the IPv4 answers' blocks */
-    size_t nheap, cap_heap;
     struct ta_rtab4 r4;
     /* One bit per /24: set when an address in it has an answer. Most misses
      * end here, in a table a quarter of the jump table's size. */
@@ -1033,82 +993,6 @@ static bool build_ranges(struct builder *B)
     return ok;
 }
 
-/* The records of entries efirst .. + ecount into heap slots at r. */
-static void heap_recs(const struct ta_intel_index *x, uint32_t efirst, uint16_t ecount,
-                      uint8_t plen, union hslot *r, struct hhead *h)
-{
-    for (uint32_t i = 0; i < ecount; i++) {
-        const struct entry *e = &x->ent[efirst + i];
-        r[i].r = (struct hrec){.value = e->value,
-                               .family = e->family,
-                               .brand = e->brand,
-                               .country = e->country,
-                               .first = e->first,
-                               .last = e->last,
-                               .valid = e->valid,
-                               .src_first = e->src_first,
-                               .nsrc = e->nsrc,
-                               .kt = (uint8_t)(e->kind | e->type << 4),
-                               .conf = e->conf,
-                               .plen = plen,
-                               .flags = e->flags};
-        uint32_t lo, hi;
-        entry_window(x, e, &lo, &hi);
-        if (lo < h->wlo)
-            h->wlo = lo;
-        if (hi > h->whi)
-            h->whi = hi;
-        h->kinds |= (uint16_t)(1u << e->kind);
-    }
-}
-
-/* One heap block per answer an IPv4 range holds; the ranges' values become
- * the blocks' header slots (see struct hrec). */
-static bool build_heap(struct ta_intel_index *x)
-{
-    uint32_t *blk = calloc(x->nans > 0 ? x->nans : 1, sizeof(*blk));
-    if (blk == NULL || !GROW(x->heap, x->nheap, x->cap_heap)) {
-        free(blk);
-        return false;
-    }
-    memset(&x->heap[0], 0, sizeof(x->heap[0]));
-    x->nheap = 1;
-    bool ok = true;
-    for (size_t i = 0; ok && i < x->nv4; i++) {
-        uint32_t aid = x->v4[i].val;
-        if (aid == 0 || blk[aid] != 0) {
-            x->v4[i].val = blk[aid];
-            continue;
-        }
-        const struct answer *A = &x->ans[aid];
-        size_t nr = 0;
-        for (size_t k = 0; k < A->n; k++)
-            nr += answer_pfx(x, A, k).ecount;
-        if (nr > UINT16_MAX || x->nheap >= TA_RTAB_UNIFORM ||
-            !grow((void **)&x->heap, &x->cap_heap, x->nheap + 1 + nr, sizeof(*x->heap))) {
-            ok = false;
-            break;
-        }
-        union hslot *H = &x->heap[x->nheap];
-        memset(H, 0, sizeof(*H));
-        H->h.aid = aid;
-        H->h.n = (uint16_t)nr;
-        H->h.flags = A->flags;
-        H->h.wlo = UINT32_MAX;
-        size_t at = 1;
-        for (size_t k = 0; k < A->n; k++) {
-            struct pfx p = answer_pfx(x, A, k);
-            heap_recs(x, p.efirst, p.ecount, p.plen, H + at, &H->h);
-            at += p.ecount;
-        }
-        blk[aid] = (uint32_t)x->nheap;
-        x->v4[i].val = (uint32_t)x->nheap;
-        x->nheap += 1 + nr;
-    }
-    free(blk);
-    return ok;
-}
-
 static uint32_t to_secs(sqlite3_int64 v)
 {
     return v <= 0 ? 0 : v > (sqlite3_int64)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
@@ -1345,7 +1229,7 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
         e = TA_ERR_DB;
         goto fail;
     }
-    if (!build_strings(x) || !build_ipport(&B) || !build_ranges(&B) || !build_heap(x))
+    if (!build_strings(x) || !build_ipport(&B) || !build_ranges(&B))
         goto fail;
     /* The answers hold copies of the prefixes. */
     free(x->pfx);
@@ -1373,7 +1257,6 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
     finish((void **)&x->keys, &x->cap_keys, x->nkeys, sizeof(*x->keys));
     finish((void **)&x->lists, &x->cap_lists, x->nlists, sizeof(*x->lists));
     finish((void **)&x->ans, &x->cap_ans, x->nans, sizeof(*x->ans));
-    finish((void **)&x->heap, &x->cap_heap, x->nheap, sizeof(*x->heap));
     finish((void **)&x->ipp, &x->cap_ipp, x->nipp, sizeof(*x->ipp));
     size_t c = x->nslots;
     finish((void **)&x->slots, &c, x->nslots, sizeof(*x->slots));
@@ -1390,10 +1273,10 @@ ta_err ta_intel_index_build(struct ta_intel_db *db, const struct ta_intel_index_
                    x->cap_src * sizeof(struct src) + x->cap_keys * sizeof(struct skey) +
                    x->nslots * sizeof(*x->slots) + (x->bloom_mask + 1) * sizeof(*x->bloom) +
                    x->cap_ans * sizeof(struct answer) + x->cap_lists * sizeof(struct pfx) +
-                   x->cap_heap * sizeof(union hslot) + x->nv4 * sizeof(*x->v4) +
-                   ta_rtab4_bytes(&x->r4) + V4_ANY_WORDS * sizeof(*x->v4_any) +
-                   x->nv6 * (sizeof(u128) + sizeof(uint32_t)) + ta_rtab6_bytes(&x->r6) +
-                   x->cap_ipp * sizeof(struct ipport) + x->nipp_slots * sizeof(uint32_t);
+                   x->nv4 * sizeof(*x->v4) + ta_rtab4_bytes(&x->r4) +
+                   V4_ANY_WORDS * sizeof(*x->v4_any) + x->nv6 * (sizeof(u128) + sizeof(uint32_t)) +
+                   ta_rtab6_bytes(&x->r6) + x->cap_ipp * sizeof(struct ipport) +
+                   x->nipp_slots * sizeof(uint32_t);
     *out = x;
     return TA_OK;
 fail:
@@ -1432,7 +1315,6 @@ void ta_intel_index_free(struct ta_intel_index *x)
     free(x->pfx);
     free(x->ans);
     free(x->lists);
-    free(x->heap);
     free(x->v4);
     free(x->v6_start);
     free(x->v6_ans);
@@ -1476,54 +1358,41 @@ static inline bool src_valid(const struct ta_intel_index *x, const struct src *s
     return true;
 }
 
-/* The fields of an entry (or a heap record, which copies them) that its
- * validity depends on. */
-struct vfields {
-    uint32_t first, last, valid, nsrc, src_first;
-    uint8_t flags;
-};
-
 /* Whether an entry matches at time at (seconds, 0 = any): 0 no, 1 yes through a
  * dated source (or without a time check), 2 only through an undated source. */
-static inline int valid_at(const struct ta_intel_index *x, struct vfields e, uint32_t at)
+static int entry_valid(const struct ta_intel_index *x, const struct entry *e, uint32_t at)
 {
     if (at == 0)
-        return (e.flags & F_DATED) ? 1 : 2;
-    int undated = (e.flags & F_UNDATED) && !x->skip_undated ? 2 : 0;
-    if (!(e.flags & F_DATED))
+        return (e->flags & F_DATED) ? 1 : 2;
+    int undated = (e->flags & F_UNDATED) && !x->skip_undated ? 2 : 0;
+    if (!(e->flags & F_DATED))
         return undated;
     /* The entry's own summary (earliest first_seen, latest last_seen and
      * valid_until) bounds every source's window, and is the window itself
      * for a single source: most lookups decide here without reading the
      * sources (one cache miss less on the hit path). */
-    uint64_t lo = e.first > x->grace_before ? (uint64_t)e.first - x->grace_before : 0;
+    uint64_t lo = e->first > x->grace_before ? (uint64_t)e->first - x->grace_before : 0;
     if (at < lo)
         return undated;
-    if (e.nsrc == 1) {
-        uint64_t end = e.valid != 0  ? e.valid
-                       : e.last != 0 ? (uint64_t)e.last + x->grace_after
-                                     : UINT64_MAX;
+    if (e->nsrc == 1) {
+        uint64_t end = e->valid != 0  ? e->valid
+                       : e->last != 0 ? (uint64_t)e->last + x->grace_after
+                                      : UINT64_MAX;
         return at <= end ? 1 : 0;
     }
-    if (!(e.flags & F_OPEN)) {
-        uint64_t hi = e.last != 0 ? (uint64_t)e.last + x->grace_after : 0;
-        if (e.valid > hi)
-            hi = e.valid;
+    if (!(e->flags & F_OPEN)) {
+        uint64_t hi = e->last != 0 ? (uint64_t)e->last + x->grace_after : 0;
+        if (e->valid > hi)
+            hi = e->valid;
         if (at > hi)
             return undated;
     }
-    for (uint32_t i = 0; i < e.nsrc; i++) {
-        const struct src *s = &x->src[e.src_first + i];
+    for (uint32_t i = 0; i < e->nsrc; i++) {
+        const struct src *s = &x->src[e->src_first + i];
         if (s->first != 0 && src_valid(x, s, at))
             return 1;
     }
     return undated;
-}
-
-static inline int entry_valid(const struct ta_intel_index *x, const struct entry *e, uint32_t at)
-{
-    return valid_at(
-        x, (struct vfields){e->first, e->last, e->valid, e->nsrc, e->src_first, e->flags}, at);
 }
 
 static void fill(const struct ta_intel_index *x, const struct entry *e, uint8_t plen,
@@ -1624,8 +1493,8 @@ void ta_intel_match_source(const struct ta_intel_index *x, const struct ta_intel
     out->valid_until = us(s->valid);
 }
 
-/* Heap block of an IPv4 address (host order; 0 = nothing covers it). */
-static inline uint32_t block_of4(const struct ta_intel_index *x, uint32_t ip)
+/* Answer id of an IPv4 address (host order; 0 = nothing covers it). */
+static inline uint32_t answer_of4(const struct ta_intel_index *x, uint32_t ip)
 {
     if (!(x->v4_any[ip >> 14] >> (ip >> 8 & 63) & 1))
         return 0;
@@ -1635,7 +1504,7 @@ static inline uint32_t block_of4(const struct ta_intel_index *x, uint32_t ip)
 static inline uint32_t answer_of(const struct ta_intel_index *x, const struct ta_addr *addr)
 {
     if (addr->family == 4)
-        return x->heap[block_of4(x, ta_rd32be(addr->b + 12))].h.aid;
+        return answer_of4(x, ta_rd32be(addr->b + 12));
     if (addr->family == 6)
         return ta_rtab6_find(&x->r6, addr_u128(addr->b));
     return 0;
@@ -1693,61 +1562,6 @@ match_ipport(const struct ta_intel_index *x, const struct answer *A, const struc
     return (A->kinds & kinds) ? put_list(x, A, kinds, at_s, out, n, max) : n;
 }
 
-static inline void fill_rec(const struct ta_intel_index *x, const struct hrec *r,
-                            struct ta_intel_match *m)
-{
-    m->value = x->pool + r->value;
-    m->type = (enum ta_intel_type)(r->kt >> 4);
-    m->kind = (enum ta_intel_kind)(r->kt & 15);
-    m->confidence = r->conf;
-    m->exact = (r->flags & F_EXACT) != 0;
-    m->prefix_len = r->plen;
-    m->family = x->pool + r->family;
-    m->brand = x->pool + r->brand;
-    m->country = x->pool + r->country;
-    m->first_seen = us(r->first);
-    m->last_seen = us(r->last);
-    m->valid_until = us(r->valid);
-    m->nsources = r->nsrc;
-    m->src_first = r->src_first;
-}
-
-/* The matches of an IPv4 heap block: its records in order (longest prefix
- * first), as put_list gives them from the answer. */
-static inline size_t put_block(const struct ta_intel_index *x, const union hslot *H, uint32_t kinds,
-                               uint32_t at_s, struct ta_intel_match *out, size_t max)
-{
-    size_t n = 0;
-    if (!(H->h.kinds & kinds) || !in_window(at_s, H->h.wlo, H->h.whi))
-        return 0;
-    for (uint32_t i = 1; i <= H->h.n && n < max; i++) {
-        const struct hrec *r = &H[i].r;
-        if (!(kinds & (1u << (r->kt & 15))))
-            continue;
-        int v = valid_at(
-            x, (struct vfields){r->first, r->last, r->valid, r->nsrc, r->src_first, r->flags},
-            at_s);
-        if (v == 0)
-            continue;
-        fill_rec(x, r, &out[n]);
-        out[n++].undated = v == 2;
-    }
-    return n;
-}
-
-/* The matches of a covered IPv4 address: out of line, as match_answer. */
-static __attribute__((noinline)) size_t match_block(const struct ta_intel_index *x, uint32_t b,
-                                                    const struct ta_addr *addr, uint16_t port,
-                                                    ta_time_us at, uint32_t kinds,
-                                                    struct ta_intel_match *out, size_t max)
-{
-    kinds = norm_kinds(kinds);
-    const union hslot *H = &x->heap[b];
-    if ((H->h.flags & A_IPP) && port != 0 && x->nipp_slots > 0)
-        return match_ipport(x, &x->ans[H->h.aid], addr, port, at_secs(at), kinds, out, max);
-    return put_block(x, H, kinds, at_secs(at), out, max);
-}
-
 /* The matches of a covered address: kept out of line so that the common
  * case, nothing covers the address, is a short leaf function. */
 static __attribute__((noinline)) size_t match_answer(const struct ta_intel_index *x, uint32_t id,
@@ -1767,14 +1581,8 @@ static __attribute__((noinline)) size_t match_answer(const struct ta_intel_index
 size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *addr, uint16_t port,
                          ta_time_us at, uint32_t kinds, struct ta_intel_match *out, size_t max)
 {
-    if (addr->family == 4) {
-        uint32_t b = block_of4(x, ta_rd32be(addr->b + 12));
-        /* Most traffic ends here: nothing covers the address. */
-        if (b == 0)
-            return 0;
-        return match_block(x, b, addr, port, at, kinds, out, max);
-    }
     uint32_t id = answer_of(x, addr);
+    /* Most traffic ends here: nothing covers the address. */
     if (id == 0)
         return 0;
     return match_answer(x, id, addr, port, at, kinds, out, max);
@@ -1783,13 +1591,23 @@ size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *a
 /* Addresses a batch keeps in flight: enough misses to fill the core's
  * outstanding-miss slots, few enough for their state to stay in registers
  * and L1. */
-#define BATCH 32
+#define BATCH 16
+
+/* Fetch the entries of a prefix whose window holds the time (those a match
+ * reads). */
+static inline void prefetch_entries(const struct ta_intel_index *x, uint32_t efirst, uint32_t at_s,
+                                    uint32_t wlo, uint32_t whi)
+{
+    if (in_window(at_s, wlo, whi))
+        __builtin_prefetch(&x->ent[efirst]);
+}
 
 size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_addr *addrs,
                                const uint16_t *ports, size_t n, ta_time_us at, uint32_t kinds,
                                struct ta_intel_match *out, size_t max, size_t *counts)
 {
     size_t total = 0;
+    uint32_t at_s = at_secs(at);
     for (size_t g = 0; g < n; g += BATCH) {
         size_t m = n - g < BATCH ? n - g : BATCH;
         const struct ta_addr *a = addrs + g;
@@ -1802,7 +1620,7 @@ size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_a
                 __builtin_prefetch(&x->r4.dir[ip[i] >> (32 - TA_RTAB4_BITS)]);
             }
         }
-        /* Stage 2: a slot inside one range gives the block (fetch it);
+        /* Stage 2: a slot inside one range gives the answer (fetch it);
          * other slots give the ranges to search (fetch where it starts). */
         for (size_t i = 0; i < m; i++) {
             d[i] = 0;
@@ -1810,10 +1628,7 @@ size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_a
                 continue;
             d[i] = x->r4.dir[ip[i] >> (32 - TA_RTAB4_BITS)];
             if (d[i] & TA_RTAB_UNIFORM) {
-                d[i] &= ~TA_RTAB_UNIFORM;
-                __builtin_prefetch(&x->heap[d[i]]);
-                __builtin_prefetch((const char *)&x->heap[d[i]] + 64);
-                d[i] |= TA_RTAB_UNIFORM;
+                __builtin_prefetch(&x->ans[d[i] & ~TA_RTAB_UNIFORM]);
             } else {
                 size_t base = d[i] & TA_RTAB4_IDX, half = ((size_t)1 << (d[i] >> 27 & 15u)) >> 1;
                 __builtin_prefetch(&x->v4[base]);
@@ -1821,17 +1636,33 @@ size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_a
                     __builtin_prefetch(&x->v4[base + half]);
             }
         }
-        /* Stage 3: finish the searches and fetch their blocks. */
+        /* Stage 3: finish the searches and fetch their answers. */
         for (size_t i = 0; i < m; i++) {
             if (d[i] == 0 || (d[i] & TA_RTAB_UNIFORM)) {
                 d[i] &= ~TA_RTAB_UNIFORM;
                 continue;
             }
             d[i] = ta_rtab4_find(&x->r4, ip[i]);
-            __builtin_prefetch(&x->heap[d[i]]);
-            __builtin_prefetch((const char *)&x->heap[d[i]] + 64);
+            __builtin_prefetch(&x->ans[d[i]]);
         }
-        /* Stage 4: the matches. */
+        /* Stage 4: the first prefix's entries and the list of the others. */
+        for (size_t i = 0; i < m; i++) {
+            const struct answer *A = &x->ans[d[i]];
+            if (d[i] == 0 || A->n == 0)
+                continue;
+            prefetch_entries(x, A->efirst, at_s, A->wlo, A->whi);
+            if (A->n > 1)
+                __builtin_prefetch(&x->lists[A->off]);
+        }
+        /* Stage 5: the other prefixes' entries. */
+        for (size_t i = 0; i < m; i++) {
+            const struct answer *A = &x->ans[d[i]];
+            for (size_t k = 1; d[i] != 0 && k < A->n && k < 4; k++) {
+                const struct pfx *p = &x->lists[A->off + k - 1];
+                prefetch_entries(x, p->efirst, at_s, p->wlo, p->whi);
+            }
+        }
+        /* Stage 6: the matches. */
         for (size_t i = 0; i < m; i++) {
             struct ta_intel_match *o = out + (g + i) * max;
             uint16_t port = ports != NULL ? ports[g + i] : 0;
@@ -1839,7 +1670,7 @@ size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_a
             if (a[i].family != 4)
                 k = ta_intel_match_ip(x, &a[i], port, at, kinds, o, max);
             else
-                k = d[i] == 0 ? 0 : match_block(x, d[i], &a[i], port, at, kinds, o, max);
+                k = d[i] == 0 ? 0 : match_answer(x, d[i], &a[i], port, at, kinds, o, max);
             counts[g + i] = k;
             total += k;
         }
@@ -2116,7 +1947,7 @@ size_t ta_intel_match_hash(const struct ta_intel_index *x, enum ta_intel_type ty
  * a million indicators, against seconds for a build.
  */
 #define CACHE_MAGIC  "TAIDXC\r\n"
-#define CACHE_FORMAT 3u
+#define CACHE_FORMAT 2u
 #define CACHE_ALIGN  64u
 
 enum {
@@ -2129,7 +1960,6 @@ enum {
     S_ANS,
     S_LISTS,
     S_V4,
-    S_HEAP,
     S_V6START,
     S_V6ANS,
     S_IPP,
@@ -2165,7 +1995,6 @@ static size_t sec_elem(int s)
         [S_ANS] = sizeof(struct answer),
         [S_LISTS] = sizeof(struct pfx),
         [S_V4] = sizeof(struct ta_range4),
-        [S_HEAP] = sizeof(union hslot),
         [S_V6START] = sizeof(u128),
         [S_V6ANS] = sizeof(uint32_t),
         [S_IPP] = sizeof(struct ipport),
@@ -2189,13 +2018,13 @@ static bool cache_key(struct ta_intel_db *db, const struct ta_intel_index_opts *
         return false;
     /* The sizes change the meaning of the bytes. */
     int w = snprintf(k, n,
-                     "format=%u sizes=%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu kinds=%d types=%d "
+                     "format=%u sizes=%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu kinds=%d types=%d "
                      "db=%s grace=%u/%u undated=%d valid_at=%llu",
                      CACHE_FORMAT, sizeof(struct entry), sizeof(struct src), sizeof(struct skey),
-                     sizeof(struct pfx), sizeof(struct answer), sizeof(union hslot),
-                     sizeof(struct ipport), sizeof(struct ta_intel_index_stats), sizeof(void *),
-                     TA_INTEL_KIND__COUNT, TA_INTEL_TYPE__COUNT, ver, o->grace_before_s,
-                     o->grace_after_s, o->skip_undated ? 1 : 0, (unsigned long long)o->valid_at);
+                     sizeof(struct pfx), sizeof(struct answer), sizeof(struct ipport),
+                     sizeof(struct ta_intel_index_stats), sizeof(void *), TA_INTEL_KIND__COUNT,
+                     TA_INTEL_TYPE__COUNT, ver, o->grace_before_s, o->grace_after_s,
+                     o->skip_undated ? 1 : 0, (unsigned long long)o->valid_at);
     if (w < 0 || (size_t)w >= n)
         return false;
     size_t used = (size_t)w;
@@ -2225,7 +2054,6 @@ static void cache_tables(const struct ta_intel_index *x, const void *p[S__COUNT]
     p[S_ANS] = x->ans, count[S_ANS] = x->nans;
     p[S_LISTS] = x->lists, count[S_LISTS] = x->nlists;
     p[S_V4] = x->v4, count[S_V4] = x->nv4;
-    p[S_HEAP] = x->heap, count[S_HEAP] = x->nheap;
     p[S_V6START] = x->v6_start, count[S_V6START] = x->nv6;
     p[S_V6ANS] = x->v6_ans, count[S_V6ANS] = x->nv6;
     p[S_IPP] = x->ipp, count[S_IPP] = x->nipp;
@@ -2346,39 +2174,6 @@ static bool slots32_ok(const uint32_t *v, size_t n, size_t lim)
     return empty;
 }
 
-/*
- * The heap read as the blocks it must be, from slot 0 (the empty block):
- * a header whose records lie inside the heap and whose answer exists, then
- * records whose offsets lie inside their tables. Returns a bitmap of the
- * header slots (the only slots a range may point at; the caller frees it),
- * NULL when a block is wrong or on OOM.
- */
-static uint64_t *heap_ok(const struct ta_intel_index *x)
-{
-    const uint64_t pl = x->pool_len;
-    uint64_t *head = calloc((x->nheap + 63) / 64, sizeof(*head));
-    if (head == NULL || x->nheap == 0 || x->heap[0].h.n != 0 || x->heap[0].h.aid != 0)
-        goto bad;
-    for (size_t i = 0; i < x->nheap;) {
-        const struct hhead *h = &x->heap[i].h;
-        if (h->aid >= x->nans || h->n > x->nheap - i - 1)
-            goto bad;
-        head[i >> 6] |= 1ull << (i & 63);
-        for (size_t k = i + 1; k <= i + h->n; k++) {
-            const struct hrec *r = &x->heap[k].r;
-            if (r->value >= pl || r->family >= pl || r->brand >= pl || r->country >= pl ||
-                r->nsrc == 0 || !span_ok(r->src_first, r->nsrc, x->nsrc) ||
-                (r->kt & 15) >= TA_INTEL_KIND__COUNT || (r->kt >> 4) >= TA_INTEL_TYPE__COUNT)
-                goto bad;
-        }
-        i += 1 + (size_t)h->n;
-    }
-    return head;
-bad:
-    free(head);
-    return NULL;
-}
-
 /* Every index a lookup follows, checked once (see the layout comment). */
 static bool tables_ok(const struct ta_intel_index *x)
 {
@@ -2422,19 +2217,11 @@ static bool tables_ok(const struct ta_intel_index *x)
     for (size_t i = 0; i < x->nlists; i++)
         if (!span_ok(x->lists[i].efirst, x->lists[i].ecount, x->nent))
             return false;
-    /* Ranges cover the space from 0 in increasing order, each with an answer
-     * (IPv4: a heap block's header). */
-    uint64_t *head = heap_ok(x);
-    if (head == NULL)
-        return false;
-    bool ok = true;
-    for (size_t i = 0; ok && i < x->nv4; i++)
-        if (x->v4[i].val >= x->nheap || !(head[x->v4[i].val >> 6] >> (x->v4[i].val & 63) & 1) ||
+    /* Ranges cover the space from 0 in increasing order, each with an answer. */
+    for (size_t i = 0; i < x->nv4; i++)
+        if (x->v4[i].val >= x->nans ||
             (i == 0 ? x->v4[0].start != 0 : x->v4[i].start <= x->v4[i - 1].start))
-            ok = false;
-    free(head);
-    if (!ok)
-        return false;
+            return false;
     for (size_t i = 0; i < x->nv6; i++)
         if (x->v6_ans[i] >= x->nans ||
             (i == 0 ? x->v6_start[0] != 0 : x->v6_start[i] <= x->v6_start[i - 1]))
@@ -2470,10 +2257,10 @@ enum ta__intel_cache_status ta__intel_cache_parse(const uint8_t *buf, size_t len
         prev = c->off + c->bytes;
     }
     const struct cache_sec *S = h.sec;
-    if (S[S_ANS].count == 0 || S[S_POOL].count == 0 || S[S_HEAP].count == 0 ||
-        S[S_V6ANS].count != S[S_V6START].count || S[S_V4].count >= TA_RTAB_MAX_RNG ||
-        S[S_V6START].count >= TA_RTAB_MAX_RNG || S[S_ANS].count >= TA_RTAB_UNIFORM ||
-        !pow2_or_zero(S[S_SLOTS].count) || !pow2_or_zero(S[S_IPPSLOTS].count) ||
+    if (S[S_ANS].count == 0 || S[S_POOL].count == 0 || S[S_V6ANS].count != S[S_V6START].count ||
+        S[S_V4].count >= TA_RTAB_MAX_RNG || S[S_V6START].count >= TA_RTAB_MAX_RNG ||
+        S[S_ANS].count >= TA_RTAB_UNIFORM || !pow2_or_zero(S[S_SLOTS].count) ||
+        !pow2_or_zero(S[S_IPPSLOTS].count) ||
         (S[S_BLOOM].count != 0 && S[S_BLOOM].count != h.bloom_mask + 1) ||
         !pow2_or_zero(S[S_BLOOM].count) || buf[S[S_POOL].off + S[S_POOL].bytes - 1] != '\0' ||
         (uintptr_t)buf % CACHE_ALIGN != 0)
@@ -2501,8 +2288,6 @@ enum ta__intel_cache_status ta__intel_cache_parse(const uint8_t *buf, size_t len
     x->nlists = x->cap_lists = (size_t)S[S_LISTS].count;
     x->v4 = AT(S_V4);
     x->nv4 = (size_t)S[S_V4].count;
-    x->heap = AT(S_HEAP);
-    x->nheap = x->cap_heap = (size_t)S[S_HEAP].count;
     x->v6_start = AT(S_V6START);
     x->v6_ans = AT(S_V6ANS);
     x->nv6 = (size_t)S[S_V6START].count;

@@ -8,13 +8,13 @@
  * port and a time, domains, URLs, hashes, allow lookups, the sources of
  * every match, the listing of every entry), under ASan.
  *
- * The seeds (tests/fuzz/corpus/intel-cache/seed-*) are cache files written
- * by ta__intel_cache_write under the key "fuzz" for small indexes built
- * from feeds of CIDRs, addresses, IP:port pairs, domains, URLs, hashes and
- * allow entries, dated and undated (tests/fuzz/gen-intel-cache-seeds.c
- * writes them; rerun it when the format changes); forged-* are seed-0 with a
- * heap index broken under valid checksums, which the reader must refuse
- * (test-intel-cache asserts it).
+ * The seeds (tests/fuzz/corpus/intel-cache/seed-*, gen-*) are cache files
+ * written by ta__intel_cache_write under the key "fuzz" for small indexes
+ * built from feeds of CIDRs, addresses, IP:port pairs, domains, URLs, hashes
+ * and allow entries, dated and undated (tests/fuzz/gen-intel-cache-seeds.c
+ * writes the gen-* ones; rerun it when the format changes); forged-* are
+ * gen-0 with one index broken under valid checksums, which the reader must
+ * refuse (test-intel-cache asserts it).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /*
- * Writes the seed corpus of fuzz-intel-cache (tests/fuzz/corpus/intel-cache/
- * seed-*, flip-*): cache files under the key "fuzz" for small indexes of
+ * Writes seeds of fuzz-intel-cache (tests/fuzz/corpus/intel-cache/gen-*,
+ * gen-flip-*): cache files under the key "fuzz" for small indexes of
  * CIDRs (nested), addresses, IP:port pairs, domains, URLs, hashes and allow
- * entries, dated and undated, several sources for one value; the flip-*
- * files are seed-0 with one byte changed in each of its last tables (the
+ * entries, dated and undated, several sources for one value; the gen-flip-*
+ * files are gen-0 with one byte changed in each of its last tables (the
  * fuzz target reseals them, so they reach the index checks). Not part of the
  * build; rerun it when the cache format changes:
  *   cc -std=c11 -Iinclude -Isrc tests/fuzz/gen-intel-cache-seeds.c \
@@ -17,32 +17,30 @@
 #include "intel/intel-internal.h"
 #include "threatatlas/intel.h"
 
-#define S(x) ((ta_time_us)(x) * 1000000u)
+#define S(x) ((ta_time_us)(x)*1000000u)
 
 static const struct ta_intel_indicator set0[] = {
     {TA_INTEL_CIDR, TA_INTEL_KIND_C2, "192.0.2.0/24", "feodo", 80, false, "emotet", "", "",
      S(1690000000), S(1700000000), 0},
-    {TA_INTEL_CIDR, TA_INTEL_KIND_SCANNER, "192.0.0.0/16", "spamhaus", 50, false, "", "", "", 0,
-     0, 0},
+    {TA_INTEL_CIDR, TA_INTEL_KIND_SCANNER, "192.0.0.0/16", "spamhaus", 50, false, "", "", "", 0, 0,
+     0},
     {TA_INTEL_IP, TA_INTEL_KIND_C2, "192.0.2.1", "threatfox", 90, false, "qakbot", "", "",
      S(1600000000), 0, S(1800000000)},
     {TA_INTEL_IP, TA_INTEL_KIND_C2, "192.0.2.1", "feodo", 70, false, "", "", "", 0, 0, 0},
     {TA_INTEL_IP_PORT, TA_INTEL_KIND_C2, "198.51.100.7:443", "threatfox", 90, false, "cs", "", "",
      S(1690000000), 0, 0},
-    {TA_INTEL_CIDR, TA_INTEL_KIND_ALLOW, "203.0.113.0/24", "top", 100, false, "", "", "", 0, 0,
-     0},
-    {TA_INTEL_IP, TA_INTEL_KIND_PHISHING, "203.0.113.200", "openphish", 60, false, "", "bank",
-     "de", S(1700000000), S(1700086400), 0},
+    {TA_INTEL_CIDR, TA_INTEL_KIND_ALLOW, "203.0.113.0/24", "top", 100, false, "", "", "", 0, 0, 0},
+    {TA_INTEL_IP, TA_INTEL_KIND_PHISHING, "203.0.113.200", "openphish", 60, false, "", "bank", "de",
+     S(1700000000), S(1700086400), 0},
     {TA_INTEL_CIDR, TA_INTEL_KIND_OTHER, "2001:db8::/32", "x", 10, false, "", "", "", 0, 0, 0},
-    {TA_INTEL_IP, TA_INTEL_KIND_C2, "2001:db8::1", "x", 10, false, "", "", "", S(1690000000), 0,
+    {TA_INTEL_IP, TA_INTEL_KIND_C2, "2001:db8::1", "x", 10, false, "", "", "", S(1690000000), 0, 0},
+    {TA_INTEL_DOMAIN, TA_INTEL_KIND_C2, "evil.example.com", "maltrail", 80, false, "", "", "", 0, 0,
      0},
-    {TA_INTEL_DOMAIN, TA_INTEL_KIND_C2, "evil.example.com", "maltrail", 80, false, "", "", "", 0,
-     0, 0},
     {TA_INTEL_DOMAIN, TA_INTEL_KIND_ALLOW, "example.net", "top", 100, true, "", "", "", 0, 0, 0},
     {TA_INTEL_URL, TA_INTEL_KIND_PHISHING, "http://phish.example.net/login.php", "openphish", 60,
      false, "", "", "", S(1690000000), 0, 0},
-    {TA_INTEL_JA3, TA_INTEL_KIND_C2, "e7d705a3286e19ea42f587b344ee6865", "sslbl", 80, false, "",
-     "", "", 0, 0, 0},
+    {TA_INTEL_JA3, TA_INTEL_KIND_C2, "e7d705a3286e19ea42f587b344ee6865", "sslbl", 80, false, "", "",
+     "", 0, 0, 0},
     {TA_INTEL_CIDR, TA_INTEL_KIND_C2, "0.0.0.0/1", "wide", 5, false, "", "", "", 0, 0, 0},
     {TA_INTEL_IP, TA_INTEL_KIND_C2, "255.255.255.255", "edge", 5, false, "", "", "", 0, 0, 0},
 };
@@ -62,7 +60,7 @@ static int write_seed(const char *tmp, const char *out, int k, const struct ta_i
     struct ta_intel_index *x;
     if (ta_intel_db_insert(h, in, n, &res) != TA_OK || ta_intel_index_build(h, NULL, &x) != TA_OK)
         return 1;
-    snprintf(path, sizeof(path), "%s/seed-%d", out, k);
+    snprintf(path, sizeof(path), "%s/gen-%d", out, k);
     int e;
     if (ta__intel_cache_write(x, path, "fuzz", &e) != TA_OK)
         return 1;
@@ -86,8 +84,8 @@ int main(int argc, char **argv)
         unsigned len = 8 + (unsigned)i % 25;
         unsigned a = (10u << 24) | ((unsigned)i * 2654435761u >> 8);
         a &= len == 32 ? ~0u : ~((1u << (32 - len)) - 1);
-        snprintf(vals[i], sizeof(vals[i]), "%u.%u.%u.%u/%u", a >> 24, a >> 16 & 255,
-                 a >> 8 & 255, a & 255, len);
+        snprintf(vals[i], sizeof(vals[i]), "%u.%u.%u.%u/%u", a >> 24, a >> 16 & 255, a >> 8 & 255,
+                 a & 255, len);
         many[i] = (struct ta_intel_indicator){
             .type = TA_INTEL_CIDR,
             .kind = (enum ta_intel_kind)(i % 3 == 0 ? TA_INTEL_KIND_ALLOW : i % 4),
@@ -99,9 +97,9 @@ int main(int argc, char **argv)
     }
     if (write_seed(argv[1], argv[2], 3, many, 200) != 0)
         return 1;
-    /* flip-*: seed-0 with one byte changed at 5 places in its second half. */
+    /* gen-flip-*: gen-0 with one byte changed at 5 places in its second half. */
     char path[512];
-    snprintf(path, sizeof(path), "%s/seed-0", argv[2]);
+    snprintf(path, sizeof(path), "%s/gen-0", argv[2]);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return 1;
@@ -111,7 +109,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 5; i++) {
         size_t at = len / 2 + (len / 2) * (size_t)i / 5;
         buf[at] ^= (unsigned char)(0x41 + i);
-        snprintf(path, sizeof(path), "%s/flip-%d", argv[2], i);
+        snprintf(path, sizeof(path), "%s/gen-flip-%d", argv[2], i);
         f = fopen(path, "wb");
         if (f == NULL || fwrite(buf, 1, len, f) != len)
             return 1;

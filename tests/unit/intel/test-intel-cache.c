@@ -289,12 +289,13 @@ static enum ta__intel_cache_status parse_corpus(const char *name)
     struct ta_intel_index *x = NULL;
     enum ta__intel_cache_status st = ta__intel_cache_parse(buf, n, "fuzz", &x);
     if (st == TA__INTEL_CACHE_VALID) {
-        /* The seed's 192.0.2.1: a /32 inside a /24 inside a /16, longest first. */
+        /* gen-0's 192.0.2.1: a /32 (two sources) inside a /24 inside a /16,
+         * longest first. */
         struct ta_addr a;
         struct ta_intel_match m[8];
         assert_true(ta_addr_parse(&a, "192.0.2.1"));
         size_t k = ta_intel_match_ip(x, &a, 0, 0, 0, m, 8);
-        if (strcmp(name, "seed-0") == 0) {
+        if (strcmp(name, "gen-0") == 0) {
             assert_int_equal(k, 3);
             assert_int_equal(m[0].prefix_len, 32);
             assert_int_equal(m[0].nsources, 2);
@@ -307,17 +308,18 @@ static enum ta__intel_cache_status parse_corpus(const char *name)
     return st;
 }
 
-/* Forged files with valid checksums: an IPv4 range pointing into a heap
- * block's records instead of at its header, a block whose records run past
- * the heap, a record whose text lies outside the pool. */
-static void test_forged_heap_refused(void **state)
+/* Forged files with valid checksums (gen-0 with one index broken): an IPv4
+ * range whose answer id is past the answers, an answer whose list lies past
+ * the lists, an entry whose text lies outside the pool. */
+static void test_forged_refused(void **state)
 {
     (void)state;
+    assert_int_equal(parse_corpus("gen-0"), TA__INTEL_CACHE_VALID);
+    assert_int_equal(parse_corpus("gen-3"), TA__INTEL_CACHE_VALID);
     assert_int_equal(parse_corpus("seed-0"), TA__INTEL_CACHE_VALID);
-    assert_int_equal(parse_corpus("seed-3"), TA__INTEL_CACHE_VALID);
-    assert_int_equal(parse_corpus("forged-range-to-record"), TA__INTEL_CACHE_CORRUPT);
-    assert_int_equal(parse_corpus("forged-block-past-end"), TA__INTEL_CACHE_CORRUPT);
-    assert_int_equal(parse_corpus("forged-record-pool"), TA__INTEL_CACHE_CORRUPT);
+    assert_int_equal(parse_corpus("forged-range-answer"), TA__INTEL_CACHE_CORRUPT);
+    assert_int_equal(parse_corpus("forged-answer-list"), TA__INTEL_CACHE_CORRUPT);
+    assert_int_equal(parse_corpus("forged-entry-pool"), TA__INTEL_CACHE_CORRUPT);
 }
 
 static void test_recreated_database(void **state)
@@ -377,7 +379,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changes_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_file_in_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_rebuilt, setup, teardown),
-        cmocka_unit_test(test_forged_heap_refused),
+        cmocka_unit_test(test_forged_refused),
         cmocka_unit_test_setup_teardown(test_recreated_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
     };
