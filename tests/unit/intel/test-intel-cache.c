@@ -276,15 +276,16 @@ static enum ta__intel_cache_status parse_corpus(const char *name)
 {
     char path[256];
     snprintf(path, sizeof(path), "tests/fuzz/corpus/intel-cache/%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static uint8_t raw[1 << 18];
-    size_t n = fread(raw, 1, sizeof(raw), f);
-    fclose(f);
-    assert_true(n > 0 && n < sizeof(raw));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    size_t n = (size_t)st.st_size;
+    /* Read straight into memory aligned as a mapping is. */
     uint8_t *buf = aligned_alloc(64, (n + 64) & ~(size_t)63);
     assert_non_null(buf);
-    memcpy(buf, raw, n);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, n, f), n);
+    fclose(f);
     ta__intel_cache_seal(buf, n);
     struct ta_intel_index *x = NULL;
     enum ta__intel_cache_status st = ta__intel_cache_parse(buf, n, "fuzz", &x);
