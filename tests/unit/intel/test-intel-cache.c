@@ -276,9 +276,9 @@ static enum ta__intel_cache_status parse_corpus(const char *name)
 {
     char path[256];
     snprintf(path, sizeof(path), "tests/fuzz/corpus/intel-cache/%s", name);
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    size_t n = (size_t)st.st_size;
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    size_t n = (size_t)sb.st_size;
     /* Read straight into memory aligned as a mapping is. */
     uint8_t *buf = aligned_alloc(64, (n + 64) & ~(size_t)63);
     assert_non_null(buf);
