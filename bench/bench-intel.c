@@ -128,6 +128,36 @@ IP_STREAM(ip_stream_hits)
 IP_STREAM(ip_stream_miss99)
 IP_STREAM(ip_stream_miss99_c2)
 
+/* The same queries through ta_intel_match_ip_batch, BATCH_N at a time
+ * (gathered into an array first, as a caller holding several addresses
+ * would have them). */
+#define BATCH_N 16
+#define IP_STREAM_BATCH(name)                                                                      \
+    static __attribute__((noipa)) uint64_t name(                                                   \
+        const struct ta_intel_index *idx, const struct ta_addr *qa, size_t mask, size_t step,      \
+        size_t nlook, uint16_t port, uint32_t kinds)                                               \
+    {                                                                                              \
+        static struct ta_intel_match m[BATCH_N * 8];                                               \
+        struct ta_addr a[BATCH_N];                                                                 \
+        uint16_t ports[BATCH_N];                                                                   \
+        size_t counts[BATCH_N];                                                                    \
+        uint64_t hits = 0;                                                                         \
+        for (size_t i = 0; i < nlook; i += BATCH_N) {                                              \
+            size_t n = nlook - i < BATCH_N ? nlook - i : BATCH_N;                                  \
+            for (size_t k = 0; k < n; k++) {                                                       \
+                a[k] = qa[((i + k) * step) & mask];                                                \
+                ports[k] = port;                                                                   \
+            }                                                                                      \
+            ta_intel_match_ip_batch(idx, a, ports, n, BENCH_AT, kinds, m, 8, counts);              \
+            for (size_t k = 0; k < n; k++)                                                         \
+                hits += counts[k] > 0;                                                             \
+        }                                                                                          \
+        return hits;                                                                               \
+    }
+IP_STREAM_BATCH(ip_stream_mixed_batch)
+IP_STREAM_BATCH(ip_stream_hits_batch)
+IP_STREAM_BATCH(ip_stream_miss99_batch)
+
 /* Set by --only ip: the IP streams alone (for callgrind). */
 static bool only_ip;
 
@@ -175,6 +205,9 @@ static void miss99(struct ta_intel_index *idx, const struct ta_intel_indicator *
     t0 = cpu();
     hits = ip_stream_miss99_c2(idx, qa, NQ - 1, 1, nlook, 443, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2));
     rate("miss99 ip lookups (port 443, c2 only)", nlook, cpu() - t0, hits);
+    t0 = cpu();
+    hits = ip_stream_miss99_batch(idx, qa, NQ - 1, 1, nlook, 0, 0);
+    rate("miss99 ip batched lookups", nlook, cpu() - t0, hits);
     if (only_ip)
         goto out;
     /* Domains: random names under common TLDs, 1% subdomains of listed ones. */
@@ -395,6 +428,9 @@ int main(int argc, char **argv)
     double dt = cpu() - t0;
     printf("ip lookups: %zu in %.2f s = %.1f M/s (%llu with a match)\n", nlook, dt,
            (double)nlook / dt / 1e6, (unsigned long long)hits);
+    t0 = cpu();
+    hits = ip_stream_mixed_batch(idx, qa, 4095, 2654435761u, nlook, 0, 0);
+    rate("ip batched lookups", nlook, cpu() - t0, hits);
     /* Hits: 1M distinct addresses, each inside a listed prefix (at BENCH_AT
      * the dated two thirds are out of their windows: covered, no match). */
     struct ta_addr *qh = malloc(NQ * sizeof(*qh));
@@ -411,6 +447,9 @@ int main(int argc, char **argv)
         t0 = cpu();
         hits = ip_stream_hits(idx, qh, NQ - 1, 1, nlook, 0, 0);
         rate("hit ip lookups", nlook, cpu() - t0, hits);
+        t0 = cpu();
+        hits = ip_stream_hits_batch(idx, qh, NQ - 1, 1, nlook, 0, 0);
+        rate("hit ip batched lookups", nlook, cpu() - t0, hits);
     }
     rng_state = saved;
     free(qh);

@@ -158,9 +158,14 @@ ins=$(grep '^insert:' "$LOG/intel-lookups.txt" | head -1)
 [[ -n $ins ]] && frag "| bench-intel: generated set, inserted via the API (first run) | ${ins#insert: } |"
 # "miss99": 1M distinct queries of which 99% miss, as a sensor mostly sees.
 # "hit ip": 1M distinct addresses inside listed prefixes (not cache-resident).
-for k in ip domain url "hit ip" "miss99 ip" "miss99 domain" "miss99 url"; do
+# "batched": the same queries through ta_intel_match_ip_batch, 16 at a time.
+# Every stream's rate is also printed, for whoever re-measures by hand.
+for k in ip "ip batched" domain url "hit ip" "hit ip batched" "miss99 ip" "miss99 ip batched" \
+    "miss99 domain" "miss99 url"; do
     line=$(grep "^$k lookups:" "$LOG/intel-lookups.txt" | head -1)
-    [[ -n $line ]] && frag "| $k lookups per core (median of $RUNS; $(echo "$line" | sed 's/.*lookups: \([0-9]*\) in.*/\1/') per run) | $(rate "$k") M/s |"
+    [[ -n $line ]] || continue
+    frag "| $k lookups per core (median of $RUNS; $(echo "$line" | sed 's/.*lookups: \([0-9]*\) in.*/\1/') per run) | $(rate "$k") M/s |"
+    echo "intel: $k lookups per core: $(rate "$k") M/s (median of $RUNS)"
 done
 frag "" "Targets: IP lookups 20 M/s per core, domain lookups 5 M/s per core, index < 2 GB for 10M indicators." \
     "Commands: \`$IMPORT\`; \`$TFIMPORT\`; \`$B/bench/bench-intel --db $T/atlas.db\`; \`$B/bench/bench-intel --tmp $T ${TA_BENCH_INTEL_ARGS:-}\`${FEEDS:+; \`$FEEDS\`}." \

@@ -1588,6 +1588,96 @@ size_t ta_intel_match_ip(const struct ta_intel_index *x, const struct ta_addr *a
     return match_answer(x, id, addr, port, at, kinds, out, max);
 }
 
+/* Addresses a batch keeps in flight: enough misses to fill the core's
+ * outstanding-miss slots, few enough for their state to stay in registers
+ * and L1. */
+#define BATCH 16
+
+/* Fetch the entries of a prefix whose window holds the time (those a match
+ * reads). */
+static inline void prefetch_entries(const struct ta_intel_index *x, uint32_t efirst, uint32_t at_s,
+                                    uint32_t wlo, uint32_t whi)
+{
+    if (in_window(at_s, wlo, whi))
+        __builtin_prefetch(&x->ent[efirst]);
+}
+
+size_t ta_intel_match_ip_batch(const struct ta_intel_index *x, const struct ta_addr *addrs,
+                               const uint16_t *ports, size_t n, ta_time_us at, uint32_t kinds,
+                               struct ta_intel_match *out, size_t max, size_t *counts)
+{
+    size_t total = 0;
+    uint32_t at_s = at_secs(at);
+    for (size_t g = 0; g < n; g += BATCH) {
+        size_t m = n - g < BATCH ? n - g : BATCH;
+        const struct ta_addr *a = addrs + g;
+        uint32_t ip[BATCH], d[BATCH];
+        /* Stage 1: the /24 bit and the jump slot of every IPv4 address. */
+        for (size_t i = 0; i < m; i++) {
+            ip[i] = ta_rd32be(a[i].b + 12);
+            if (a[i].family == 4) {
+                __builtin_prefetch(&x->v4_any[ip[i] >> 14]);
+                __builtin_prefetch(&x->r4.dir[ip[i] >> (32 - TA_RTAB4_BITS)]);
+            }
+        }
+        /* Stage 2: a slot inside one range gives the answer (fetch it);
+         * other slots give the ranges to search (fetch where it starts). */
+        for (size_t i = 0; i < m; i++) {
+            d[i] = 0;
+            if (a[i].family != 4 || !(x->v4_any[ip[i] >> 14] >> (ip[i] >> 8 & 63) & 1))
+                continue;
+            d[i] = x->r4.dir[ip[i] >> (32 - TA_RTAB4_BITS)];
+            if (d[i] & TA_RTAB_UNIFORM) {
+                __builtin_prefetch(&x->ans[d[i] & ~TA_RTAB_UNIFORM]);
+            } else {
+                size_t base = d[i] & TA_RTAB4_IDX, half = ((size_t)1 << (d[i] >> 27 & 15u)) >> 1;
+                __builtin_prefetch(&x->v4[base]);
+                if (base + half < x->nv4)
+                    __builtin_prefetch(&x->v4[base + half]);
+            }
+        }
+        /* Stage 3: finish the searches and fetch their answers. */
+        for (size_t i = 0; i < m; i++) {
+            if (d[i] == 0 || (d[i] & TA_RTAB_UNIFORM)) {
+                d[i] &= ~TA_RTAB_UNIFORM;
+                continue;
+            }
+            d[i] = ta_rtab4_find(&x->r4, ip[i]);
+            __builtin_prefetch(&x->ans[d[i]]);
+        }
+        /* Stage 4: the first prefix's entries and the list of the others. */
+        for (size_t i = 0; i < m; i++) {
+            const struct answer *A = &x->ans[d[i]];
+            if (d[i] == 0 || A->n == 0)
+                continue;
+            prefetch_entries(x, A->efirst, at_s, A->wlo, A->whi);
+            if (A->n > 1)
+                __builtin_prefetch(&x->lists[A->off]);
+        }
+        /* Stage 5: the other prefixes' entries. */
+        for (size_t i = 0; i < m; i++) {
+            const struct answer *A = &x->ans[d[i]];
+            for (size_t k = 1; d[i] != 0 && k < A->n && k < 4; k++) {
+                const struct pfx *p = &x->lists[A->off + k - 1];
+                prefetch_entries(x, p->efirst, at_s, p->wlo, p->whi);
+            }
+        }
+        /* Stage 6: the matches. */
+        for (size_t i = 0; i < m; i++) {
+            struct ta_intel_match *o = out + (g + i) * max;
+            uint16_t port = ports != NULL ? ports[g + i] : 0;
+            size_t k;
+            if (a[i].family != 4)
+                k = ta_intel_match_ip(x, &a[i], port, at, kinds, o, max);
+            else
+                k = d[i] == 0 ? 0 : match_answer(x, d[i], &a[i], port, at, kinds, o, max);
+            counts[g + i] = k;
+            total += k;
+        }
+    }
+    return total;
+}
+
 bool ta_intel_allow_ip(const struct ta_intel_index *x, const struct ta_addr *addr,
                        struct ta_intel_match *out)
 {

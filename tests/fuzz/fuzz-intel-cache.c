@@ -8,10 +8,13 @@
  * port and a time, domains, URLs, hashes, allow lookups, the sources of
  * every match, the listing of every entry), under ASan.
  *
- * The seeds (tests/fuzz/corpus/intel-cache/seed-*) are cache files written
- * by ta__intel_cache_write under the key "fuzz" for small indexes built
- * from feeds of CIDRs, addresses, IP:port pairs, domains, URLs, hashes and
- * allow entries, dated and undated.
+ * The seeds (tests/fuzz/corpus/intel-cache/seed-*, gen-*) are cache files
+ * written by ta__intel_cache_write under the key "fuzz" for small indexes
+ * built from feeds of CIDRs, addresses, IP:port pairs, domains, URLs, hashes
+ * and allow entries, dated and undated (tests/fuzz/gen-intel-cache-seeds.c
+ * writes the gen-* ones; rerun it when the format changes); forged-* are
+ * gen-0 with one index broken under valid checksums, which the reader must
+ * refuse (test-intel-cache asserts it).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +58,16 @@ static size_t probe(const struct ta_intel_index *x, const struct ta_addr *a)
     }
     if (ta_intel_allow_ip(x, a, m))
         sum += touch(x, m, 1);
+    /* The batched lookup over this address and its neighbours. */
+    struct ta_addr b[3] = {*a, *a, *a};
+    b[1].b[15]++;
+    b[2].b[15]--;
+    uint16_t ports[3] = {0, 443, 1};
+    size_t counts[3];
+    struct ta_intel_match bm[3 * 4];
+    ta_intel_match_ip_batch(x, b, ports, 3, times[1], 0, bm, 4, counts);
+    for (size_t i = 0; i < 3; i++)
+        sum += touch(x, bm + i * 4, counts[i]);
     return sum;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intel/intel-internal.h"
 #include "threatatlas/intel.h"
 
 struct fx {
@@ -269,6 +270,59 @@ static void test_corrupt_rebuilt(void **state)
     ta_intel_index_free(x);
 }
 
+/* ta__intel_cache_parse on a corpus file, sealed as the fuzz target does
+ * (size and checksums made to match, so only the index checks decide). */
+static enum ta__intel_cache_status parse_corpus(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "tests/fuzz/corpus/intel-cache/%s", name);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    size_t n = (size_t)sb.st_size;
+    /* Read straight into memory aligned as a mapping is. */
+    uint8_t *buf = aligned_alloc(64, (n + 64) & ~(size_t)63);
+    assert_non_null(buf);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, n, f), n);
+    fclose(f);
+    ta__intel_cache_seal(buf, n);
+    struct ta_intel_index *x = NULL;
+    enum ta__intel_cache_status st = ta__intel_cache_parse(buf, n, "fuzz", &x);
+    if (st == TA__INTEL_CACHE_VALID) {
+        /* gen-0's 192.0.2.1: a /32 (two sources) inside a /24 inside a /16,
+         * longest first. */
+        struct ta_addr a;
+        struct ta_intel_match m[8];
+        assert_true(ta_addr_parse(&a, "192.0.2.1"));
+        size_t k = ta_intel_match_ip(x, &a, 0, 0, 0, m, 8);
+        if (strcmp(name, "gen-0") == 0) {
+            assert_int_equal(k, 3);
+            assert_int_equal(m[0].prefix_len, 32);
+            assert_int_equal(m[0].nsources, 2);
+            assert_int_equal(m[1].prefix_len, 24);
+            assert_int_equal(m[2].prefix_len, 16);
+        }
+        ta_intel_index_free(x);
+    }
+    free(buf);
+    return st;
+}
+
+/* Forged files with valid checksums (gen-0 with one index broken): an IPv4
+ * range whose answer id is past the answers, an answer whose list lies past
+ * the lists, an entry whose text lies outside the pool. */
+static void test_forged_refused(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_corpus("gen-0"), TA__INTEL_CACHE_VALID);
+    assert_int_equal(parse_corpus("gen-3"), TA__INTEL_CACHE_VALID);
+    assert_int_equal(parse_corpus("seed-0"), TA__INTEL_CACHE_VALID);
+    assert_int_equal(parse_corpus("forged-range-answer"), TA__INTEL_CACHE_CORRUPT);
+    assert_int_equal(parse_corpus("forged-answer-list"), TA__INTEL_CACHE_CORRUPT);
+    assert_int_equal(parse_corpus("forged-entry-pool"), TA__INTEL_CACHE_CORRUPT);
+}
+
 static void test_recreated_database(void **state)
 {
     struct fx *f = *state;
@@ -326,6 +380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changes_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_file_in_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_rebuilt, setup, teardown),
+        cmocka_unit_test(test_forged_refused),
         cmocka_unit_test_setup_teardown(test_recreated_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
     };

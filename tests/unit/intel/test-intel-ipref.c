@@ -188,6 +188,76 @@ static size_t make_refs(struct ref *refs)
     return n;
 }
 
+static void match_eq(const struct ta_intel_match *a, const struct ta_intel_match *b)
+{
+    assert_ptr_equal(a->value, b->value);
+    assert_int_equal(a->type, b->type);
+    assert_int_equal(a->kind, b->kind);
+    assert_int_equal(a->confidence, b->confidence);
+    assert_int_equal(a->exact, b->exact);
+    assert_int_equal(a->prefix_len, b->prefix_len);
+    assert_ptr_equal(a->family, b->family);
+    assert_ptr_equal(a->brand, b->brand);
+    assert_ptr_equal(a->country, b->country);
+    assert_int_equal(a->first_seen, b->first_seen);
+    assert_int_equal(a->last_seen, b->last_seen);
+    assert_int_equal(a->valid_until, b->valid_until);
+    assert_int_equal(a->nsources, b->nsources);
+    assert_int_equal(a->src_first, b->src_first);
+    assert_int_equal(a->undated, b->undated);
+}
+
+/*
+ * The batched lookup against single ones (which check_one holds to the
+ * reference): the probes in batches of an odd size, so that partial groups
+ * occur, with IPv6 and family-less addresses among them, and a max that
+ * cuts long lists.
+ */
+#define BN 37
+static void check_batch(const struct ta_intel_index *idx, const uint32_t *probes, size_t np)
+{
+    static const uint32_t times[] = {0, T0 + 200 * DAY, T0 - 60 * DAY, T0 + 800 * DAY};
+    static const uint32_t masks[] = {0, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2),
+                                     TA_INTEL_KIND_BIT(TA_INTEL_KIND_ALLOW)};
+    static const size_t maxes[] = {8, 1};
+    struct ta_addr a[BN];
+    uint16_t ports[BN];
+    size_t counts[BN];
+    struct ta_intel_match m[BN * 8], one[8];
+    for (size_t t = 0; t < 4; t++)
+        for (size_t k = 0; k < 3; k++)
+            for (size_t x = 0; x < 2; x++) {
+                ta_time_us at = (ta_time_us)times[t] * 1000000u;
+                size_t max = maxes[x];
+                for (size_t g = 0; g < np; g += BN) {
+                    size_t nb = np - g < BN ? np - g : BN;
+                    for (size_t i = 0; i < nb; i++) {
+                        uint32_t v = probes[g + i];
+                        uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                                        (uint8_t)v};
+                        ta_addr_set_v4(&a[i], b);
+                        if (i % 11 == 5)
+                            assert_true(ta_addr_parse(&a[i], "2001:db8::1"));
+                        if (i % 13 == 7)
+                            memset(&a[i], 0, sizeof(a[i]));
+                        ports[i] = (uint16_t)(i % 4);
+                    }
+                    size_t total = ta_intel_match_ip_batch(idx, a, x == 0 ? ports : NULL, nb, at,
+                                                           masks[k], m, max, counts);
+                    size_t sum = 0;
+                    for (size_t i = 0; i < nb; i++) {
+                        size_t got = ta_intel_match_ip(idx, &a[i], x == 0 ? ports[i] : 0, at,
+                                                       masks[k], one, max);
+                        assert_int_equal(counts[i], got);
+                        for (size_t j = 0; j < got; j++)
+                            match_eq(&m[i * max + j], &one[j]);
+                        sum += got;
+                    }
+                    assert_int_equal(total, sum);
+                }
+            }
+}
+
 static void check_all(const struct ta_intel_index *idx, const struct ref *refs, size_t n)
 {
     static const uint32_t masks[] = {0, TA_INTEL_KIND_BIT(TA_INTEL_KIND_C2),
@@ -215,6 +285,7 @@ static void check_all(const struct ta_intel_index *idx, const struct ref *refs, 
         uint16_t port = (uint16_t)(i % 3 == 0 ? 0 : 1 + rnd32() % 3);
         check_one(idx, refs, n, probes[i], port, at, masks[i % 3]);
     }
+    check_batch(idx, probes, np);
 }
 
 static void test_ipv4_against_reference(void **state)
