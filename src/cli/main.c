@@ -36,7 +36,7 @@ static const struct command commands[] = {
  * character in them would reach the terminal as an escape sequence. Each
  * one is written as \xNN instead, so a message is always one plain line.
  */
-static void put_neutral(FILE *f, const char *s)
+void ta_cli_put_neutral(FILE *f, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
@@ -51,7 +51,7 @@ void ta_cli_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
     char buf[2048];
     vsnprintf(buf, sizeof(buf), fmt, ap);
     fputs(prefix, f);
-    put_neutral(f, buf);
+    ta_cli_put_neutral(f, buf);
     fputc('\n', f);
 }
 
