@@ -4,6 +4,7 @@
  * options, calls the library and turns ta_err values into one clear line.
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,6 +130,10 @@ int main(int argc, char **argv)
         printf("threatatlas %s\n", TA_VERSION);
         return 0;
     }
+    /* A file size limit (ulimit -f) would kill the process mid-write with no
+     * word; ignored, the write fails (EFBIG) and the command says which file
+     * it could not write, as on a full disk. */
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
