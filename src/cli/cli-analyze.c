@@ -427,14 +427,6 @@ int ta_cli_analyze(int argc, char **argv)
     po.no_intel = cfg.no_intel;
     po.no_store = cfg.no_store;
     po.sensor = cfg.sensor;
-    /* The name is stored with every run and printed in reports and lists. */
-    for (const char *c = cfg.sensor; c != NULL && *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            ta_cli_error("analyze: --sensor '%s' has a control character", cfg.sensor);
-            rc = 2;
-            goto out;
-        }
-    }
     po.redo = cfg.redo;
     po.no_wait = cfg.no_wait;
     po.skew_ms = cfg.skew_ms;

@@ -36,11 +36,12 @@ static void ip_text(const struct ta_addr *a, char *buf, size_t cap)
 }
 
 /*
- * The request's host, URL and page as CSV, with each control character
- * percent-encoded as a URL writes it (%1B): they come from traffic, and a
- * CSV read in a terminal must not run their escape sequences.
+ * A CSV field whose control characters are written as text: percent-encoded
+ * as a URL writes them (%1B) in the request's host, URL and page, which come
+ * from traffic; as \xNN (as messages do) in a sensor's name. A CSV read in a
+ * terminal must not run an escape sequence.
  */
-static bool csv_url_field(FILE *f, const char *s)
+static bool csv_neutral_field(FILE *f, const char *s, bool url)
 {
     size_t n = 0, ctl = 0;
     for (; s != NULL && s[n]; n++)
@@ -49,14 +50,14 @@ static bool csv_url_field(FILE *f, const char *s)
         ta_csv_write_field(f, s);
         return true;
     }
-    char *e = malloc(n + 2 * ctl + 1);
+    char *e = malloc(n + 3 * ctl + 1);
     if (e == NULL)
         return false;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7f)
-            o += (size_t)snprintf(e + o, 4, "%%%02X", c);
+            o += (size_t)snprintf(e + o, 5, url ? "%%%02X" : "\\x%02x", c);
         else
             e[o++] = (char)c;
     }
@@ -85,14 +86,15 @@ static bool write_csv_row(FILE *f, const struct ta_store_event_row *row)
             fputc(',', f);
         if (i < 4)
             ta_csv_write_field(f, rest[i]);
-        else if (!csv_url_field(f, rest[i]))
+        else if (!csv_neutral_field(f, rest[i], true))
             return false;
     }
     fprintf(f, ",%s,%lld,%d,%d,", ta_time_format(ev->flow_start, ts, sizeof(ts)),
             (long long)ev->tx_index, (int)ev->established, (int)ev->undated);
     ta_csv_write_field(f, ev->suppressed_by);
     fputc(',', f);
-    ta_csv_write_field(f, row->sensors);
+    if (!csv_neutral_field(f, row->sensors, false))
+        return false;
     fputc('\n', f);
     return true;
 }
