@@ -170,15 +170,23 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
         if (c->n == 0)
             fprintf(f, "%-5s %-10s %-16s %-20s %-20s %10s %10s  %s\n", "id", "state", "sensor",
                     "traffic from", "traffic to", "new", "known", "inputs");
-        fprintf(f, "%-5lld %-10s %-16s %-20.19s %-20.19s %10llu %10llu  ", (long long)r->id,
-                run_state(r), r->sensor[0] ? r->sensor : "-",
+        /* Names (sensor, files) are the user's and are printed neutralised. */
+        const char *sn = r->sensor[0] ? r->sensor : "-";
+        size_t sl = strlen(sn);
+        fprintf(f, "%-5lld %-10s ", (long long)r->id, run_state(r));
+        ta_cli_put_neutral(f, sn);
+        fprintf(f, "%*s %-20.19s %-20.19s %10llu %10llu  ", sl < 16 ? (int)(16 - sl) : 0, "",
                 r->ts_first ? ta_time_format(r->ts_first, a, sizeof(a)) : "-",
                 r->ts_last ? ta_time_format(r->ts_last, b, sizeof(b)) : "-",
                 (unsigned long long)r->events_new, (unsigned long long)r->events_known);
-        for (size_t i = 0; i < r->n_inputs; i++)
-            fprintf(f, "%s%s", i ? " " : "", r->inputs[i].path);
-        if (r->live[0] != '\0')
-            fprintf(f, "live:%s", r->live);
+        for (size_t i = 0; i < r->n_inputs; i++) {
+            fputs(i ? " " : "", f);
+            ta_cli_put_neutral(f, r->inputs[i].path);
+        }
+        if (r->live[0] != '\0') {
+            fputs("live:", f);
+            ta_cli_put_neutral(f, r->live);
+        }
         fputc('\n', f);
         c->n++;
         return true;
@@ -194,12 +202,15 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
     time_text(r->started, a);
     time_text(r->finished, b);
     fprintf(f, "  started        %s (pid %lld)\n  finished       %s\n", a, (long long)r->pid, b);
-    fprintf(f, "  sensor         %s\n  home           %s\n  home nets      %s\n",
-            r->sensor[0] ? r->sensor : "-", r->home[0] ? r->home : "-",
-            r->home_nets[0] ? r->home_nets : "-");
-    fprintf(f, "  threat intel   %s\n  geoip          %s\n",
-            r->intel_version[0] ? r->intel_version : "-",
-            r->geoip_version[0] ? r->geoip_version : "-");
+    ta_cli_line(f, "  sensor         %s", r->sensor[0] ? r->sensor : "-");
+    ta_cli_line(f, "  home           %s", r->home[0] ? r->home : "-");
+    fputs("  home nets      ", f);
+    ta_cli_put_neutral(f, r->home_nets[0] ? r->home_nets : "-");
+    fputs("\n  threat intel   ", f);
+    ta_cli_put_neutral(f, r->intel_version[0] ? r->intel_version : "-");
+    fputs("\n  geoip          ", f);
+    ta_cli_put_neutral(f, r->geoip_version[0] ? r->geoip_version : "-");
+    fputc('\n', f);
     time_text((int64_t)r->geoip_built, a);
     fprintf(f, "  geoip built    %s\n", a);
     fprintf(f, "  traffic        %s to %s\n",
@@ -210,13 +221,17 @@ static bool on_run(void *ctx, const struct ta_store_run_desc *r)
             (unsigned long long)(r->events_new + r->events_known));
     if (r->live[0] != '\0') {
         time_text(r->last_commit, a);
-        fprintf(f, "  live capture   %s, last commit %s\n", r->live, a);
+        fputs("  live capture   ", f);
+        ta_cli_put_neutral(f, r->live);
+        fprintf(f, ", last commit %s\n", a);
     }
     fprintf(f, "  inputs\n");
     for (size_t i = 0; i < r->n_inputs; i++) {
         char hex[TA_SHA256_HEXLEN];
-        fprintf(f, "    %s  %llu bytes  sha256 %s\n", r->inputs[i].path,
-                (unsigned long long)r->inputs[i].size, ta_sha256_hex(r->inputs[i].sha256, hex));
+        fputs("    ", f);
+        ta_cli_put_neutral(f, r->inputs[i].path);
+        fprintf(f, "  %llu bytes  sha256 %s\n", (unsigned long long)r->inputs[i].size,
+                ta_sha256_hex(r->inputs[i].sha256, hex));
     }
     c->n++;
     return true;

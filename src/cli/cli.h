@@ -23,6 +23,9 @@
 void ta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "threatatlas: warning: <message>" to stderr. */
 void ta_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* s to f with each control character written as \xNN (no newline): a file
+ * name or sensor name printed in a table or a field. */
+void ta_cli_put_neutral(FILE *f, const char *s);
 /* One neutralised line (no prefix) to f. */
 void ta_cli_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ta_cli_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)

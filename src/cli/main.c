@@ -4,6 +4,7 @@
  * options, calls the library and turns ta_err values into one clear line.
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ static const struct command commands[] = {
  * character in them would reach the terminal as an escape sequence. Each
  * one is written as \xNN instead, so a message is always one plain line.
  */
-static void put_neutral(FILE *f, const char *s)
+void ta_cli_put_neutral(FILE *f, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
@@ -51,7 +52,7 @@ void ta_cli_vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
     char buf[2048];
     vsnprintf(buf, sizeof(buf), fmt, ap);
     fputs(prefix, f);
-    put_neutral(f, buf);
+    ta_cli_put_neutral(f, buf);
     fputc('\n', f);
 }
 
@@ -129,6 +130,10 @@ int main(int argc, char **argv)
         printf("threatatlas %s\n", TA_VERSION);
         return 0;
     }
+    /* A file size limit (ulimit -f) would kill the process mid-write with no
+     * word; ignored, the write fails (EFBIG) and the command says which file
+     * it could not write, as on a full disk. */
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -192,8 +193,27 @@ static bool header_cut(const uint8_t *h, uint64_t size)
     return size < pages * page;
 }
 
+/*
+ * Whether path's WAL holds frames (more than its 32-byte header). A disk that
+ * fills during a checkpoint leaves page 1, with the new page count, in the
+ * main file and the later pages only in the WAL: SQLite reads them there,
+ * so the main file's size alone says nothing. stat() opens no descriptor
+ * (see ta__db_conn_truncated).
+ */
+static bool wal_has_frames(const char *path)
+{
+    char wal[4096];
+    if (path == NULL || path[0] == '\0' ||
+        (size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
+        return false;
+    struct stat st;
+    return stat(wal, &st) == 0 && st.st_size > 32;
+}
+
 bool ta__db_file_truncated(const char *path)
 {
+    if (wal_has_frames(path))
+        return false;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return false;
@@ -209,6 +229,8 @@ bool ta__db_file_truncated(const char *path)
 
 bool ta__db_conn_truncated(struct sqlite3 *db)
 {
+    if (wal_has_frames(sqlite3_db_filename(db, "main")))
+        return false;
     sqlite3_file *f = NULL;
     if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || f == NULL ||
         f->pMethods == NULL)

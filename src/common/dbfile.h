@@ -11,9 +11,11 @@
  * true when the file at path is an SQLite database shorter than the size
  * its header records: it has lost its end (a copy cut short, a full disk),
  * and SQLite would read it until the first missing page and then fail
- * midway. The header's page count only grows at checkpoints, so a file
- * with a live WAL is never taken for truncated. false for anything else,
- * including files that cannot be read (opening them reports that).
+ * midway. The header's page count only grows at checkpoints, and a
+ * checkpoint cut short by a full disk leaves the pages past the file's end
+ * in the WAL, where SQLite reads them: a file whose WAL holds frames is
+ * never taken for truncated. false for anything else, including files that
+ * cannot be read (opening them reports that).
  */
 bool ta__db_file_truncated(const char *path);
 

@@ -563,6 +563,47 @@ const char *ta__intel_source(const struct ta__intel_sink *s, const char *dflt)
     return dflt;
 }
 
+/*
+ * Family, brand, country and source are free text from the feed (or its file
+ * name) that intel list, report --list and CSV print as they are: a control
+ * character there, raw or as a UTF-8 C1 code (U+0080..U+009F), would drive
+ * the analyst's terminal or split a tab-separated row. Each becomes '?';
+ * text without one is returned as it is.
+ */
+static const char *text_clean(const char *s, char *buf, size_t cap)
+{
+    if (s == NULL)
+        return NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (u[i] != '\0' && u[i] >= 0x20 && u[i] != 0x7f &&
+           !(u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f))
+        i++;
+    if (u[i] == '\0')
+        return s;
+    size_t o = 0;
+    for (i = 0; u[i] != '\0' && o + 1 < cap; i++) {
+        if (u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f) {
+            buf[o++] = '?';
+            i++;
+        } else {
+            buf[o++] = u[i] < 0x20 || u[i] == 0x7f ? '?' : (char)u[i];
+        }
+    }
+    /* A cut inside a UTF-8 sequence would leave half a character. */
+    if (u[i] != '\0') {
+        size_t st = o;
+        while (st > 0 && ((unsigned char)buf[st - 1] & 0xc0) == 0x80)
+            st--;
+        unsigned char lead = st > 0 ? (unsigned char)buf[st - 1] : 0;
+        size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (lead >= 0xc0 && o - (st - 1) < want)
+            o = st - 1;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, size_t len,
                    enum ta_intel_type type, const struct ta_intel_indicator *ind)
 {
@@ -616,6 +657,11 @@ bool ta__intel_add(struct ta__intel_sink *s, uint64_t line, const char *raw, siz
         c.valid_until = base + (ta_time_us)o->valid_days * 86400ull * 1000000ull;
     if (c.type != TA_INTEL_DOMAIN)
         c.exact = false;
+    char fam[256], brand[256], cc[16], src[256];
+    c.family = text_clean(c.family, fam, sizeof(fam));
+    c.brand = text_clean(c.brand, brand, sizeof(brand));
+    c.country = text_clean(c.country, cc, sizeof(cc));
+    c.source = text_clean(c.source, src, sizeof(src));
     ta_err e = s->emit(s->user, &c);
     if (e != TA_OK) {
         s->err = e;

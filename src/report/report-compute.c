@@ -556,6 +556,19 @@ static bool uses_dbip(const struct ta_report *r)
     return r->gc_b != NULL && strstr(r->gc_b, "dbip") != NULL;
 }
 
+/* Names in the footer (sensors, input files, feed sources) are the user's:
+ * each control character is written as \xNN, as in messages. */
+static void put_name(FILE *f, const char *sep, const char *s)
+{
+    fputs(sep, f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\x%02x", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
 static void write_footer(const struct ta_report *r, FILE *f)
 {
     char from[16], to[16];
@@ -567,24 +580,24 @@ static void write_footer(const struct ta_report *r, FILE *f)
                 r->q.dst_cc[0] ? r->q.dst_cc : "any");
     fprintf(f, "\nHome constituency: ");
     for (size_t i = 0; i < r->n_homes; i++)
-        fprintf(f, "%s%s", i ? ", " : "", r->homes[i]);
+        put_name(f, i ? ", " : "", r->homes[i]);
     fprintf(f, "%s\nThreat intel: ", r->n_homes ? "" : "(not recorded)");
     for (size_t i = 0; i < r->n_intel; i++)
-        fprintf(f, "%s%s", i ? "; " : "", r->intel[i]);
+        put_name(f, i ? "; " : "", r->intel[i]);
     fprintf(f, "%s\nGeoIP: ", r->n_intel ? "" : "(not recorded)");
     for (size_t i = 0; i < r->n_geoip; i++)
-        fprintf(f, "%s%s", i ? "; " : "", r->geoip[i]);
+        put_name(f, i ? "; " : "", r->geoip[i]);
     fprintf(f, "%s\n", r->n_geoip ? "" : "(not recorded)");
     if (r->n_sensors > 0) {
         fprintf(f, "Sensors: ");
         for (size_t i = 0; i < r->n_sensors; i++)
-            fprintf(f, "%s%s", i ? ", " : "", r->sensors[i]);
+            put_name(f, i ? ", " : "", r->sensors[i]);
         fputc('\n', f);
     }
     if (r->n_sources > 0) {
         fprintf(f, "Sources: ");
         for (size_t i = 0; i < r->n_sources; i++)
-            fprintf(f, "%s%s", i ? "; " : "", r->sources[i]);
+            put_name(f, i ? "; " : "", r->sources[i]);
         fputc('\n', f);
     }
     for (size_t i = 0; i < r->n_notes; i++)

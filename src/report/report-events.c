@@ -5,6 +5,7 @@
  */
 #include "threatatlas/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "threatatlas/alert.h"
@@ -34,7 +35,39 @@ static void ip_text(const struct ta_addr *a, char *buf, size_t cap)
     ta_addr_format(a, buf, cap);
 }
 
-static void write_csv_row(FILE *f, const struct ta_store_event_row *row)
+/*
+ * A CSV field whose control characters are written as text: percent-encoded
+ * as a URL writes them (%1B) in the request's host, URL and page, which come
+ * from traffic; as \xNN (as messages do) in a sensor's name. A CSV read in a
+ * terminal must not run an escape sequence.
+ */
+static bool csv_neutral_field(FILE *f, const char *s, bool url)
+{
+    size_t n = 0, ctl = 0;
+    for (; s != NULL && s[n]; n++)
+        ctl += (unsigned char)s[n] < 0x20 || s[n] == 0x7f;
+    if (ctl == 0) {
+        ta_csv_write_field(f, s);
+        return true;
+    }
+    char *e = malloc(n + 3 * ctl + 1);
+    if (e == NULL)
+        return false;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(e + o, 5, url ? "%%%02X" : "\\x%02x", c);
+        else
+            e[o++] = (char)c;
+    }
+    e[o] = '\0';
+    ta_csv_write_field(f, e);
+    free(e);
+    return true;
+}
+
+static bool write_csv_row(FILE *f, const struct ta_store_event_row *row)
 {
     const struct ta_event *ev = &row->ev;
     char aip[TA_ADDR_STRLEN], vip[TA_ADDR_STRLEN], ts[TA_TS_STRLEN];
@@ -51,14 +84,19 @@ static void write_csv_row(FILE *f, const struct ta_store_event_row *row)
     for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
         if (i)
             fputc(',', f);
-        ta_csv_write_field(f, rest[i]);
+        if (i < 4)
+            ta_csv_write_field(f, rest[i]);
+        else if (!csv_neutral_field(f, rest[i], true))
+            return false;
     }
     fprintf(f, ",%s,%lld,%d,%d,", ta_time_format(ev->flow_start, ts, sizeof(ts)),
             (long long)ev->tx_index, (int)ev->established, (int)ev->undated);
     ta_csv_write_field(f, ev->suppressed_by);
     fputc(',', f);
-    ta_csv_write_field(f, row->sensors);
+    if (!csv_neutral_field(f, row->sensors, false))
+        return false;
     fputc('\n', f);
+    return true;
 }
 
 ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us since,
@@ -100,7 +138,10 @@ ta_err ta_report_events_write(struct ta_store *st, const char *type, ta_time_us 
     bool more;
     while ((err = ta_store_events_next(cur, &row, &more)) == TA_OK && more) {
         if (fmt == TA_EVENTS_FMT_CSV) {
-            write_csv_row(out, &row);
+            if (!write_csv_row(out, &row)) {
+                err = TA_ERR_NOMEM;
+                break;
+            }
         } else {
             ta_json_reset(&j);
             if (fmt == TA_EVENTS_FMT_EVE)

@@ -43,6 +43,7 @@ struct ta_source {
     ta_source_release_cb release;
     void *release_ud;
     bool map_kept;
+    void *gz; /* gzFile of a compressed file (owned by its stdio cookie), for messages */
 };
 
 /*
@@ -98,6 +99,26 @@ static ssize_t gz_read(void *cookie, char *buf, size_t size)
         return -1;
     }
     return r;
+}
+
+/*
+ * Whether the gzip stream under a compressed capture is damaged (a CRC or
+ * data error, not the end of a cut file, which reads as truncation): libpcap
+ * only sees a failed read, so the message comes from zlib.
+ */
+static bool gz_damage(void *z, char *msg, size_t cap)
+{
+    if (z == NULL)
+        return false;
+    int zerr = Z_OK;
+    const char *m = gzerror((gzFile)z, &zerr);
+    if (zerr == Z_OK || zerr == Z_BUF_ERROR)
+        return false;
+    /* gzdopen() names the stream "<fd:N>": the path is in the message already. */
+    if (m != NULL && strncmp(m, "<fd:", 4) == 0 && strstr(m, ": ") != NULL)
+        m = strstr(m, ": ") + 2;
+    snprintf(msg, cap, "damaged gzip stream (%s)", m != NULL && m[0] ? m : "zlib error");
+    return true;
 }
 
 static int gz_close(void *cookie)
@@ -221,12 +242,13 @@ ta_err ta_source_open_file(const char *path, const struct ta_source_opts *o, str
     }
     rewind(f);
     bool gz = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    gzFile z = NULL;
     if (gz) {
         int fd = dup(fileno(f));
         fclose(f);
         free(iobuf);
         iobuf = NULL;
-        gzFile z = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+        z = fd >= 0 ? gzdopen(fd, "rb") : NULL;
         if (z == NULL) {
             snprintf(errbuf, errlen, "cannot read %s: gzip open failed", path);
             return TA_ERR_IO;
@@ -243,10 +265,14 @@ ta_err ta_source_open_file(const char *path, const struct ta_source_opts *o, str
     /* libpcap owns f from here and closes it with pcap_close(). */
     pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, pe);
     if (pc == NULL) {
+        char zmsg[160];
+        if (gz_damage(z, zmsg, sizeof(zmsg)))
+            snprintf(errbuf, errlen, "%s: %s", path, zmsg);
+        else
+            snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture%s (%s)", path,
+                     gz ? " after gzip decompression" : "", pe);
         fclose(f);
         free(iobuf);
-        snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture%s (%s)", path,
-                 gz ? " after gzip decompression" : "", pe);
         return TA_ERR_FORMAT;
     }
     struct ta_source *s = source_alloc(path);
@@ -258,6 +284,7 @@ ta_err ta_source_open_file(const char *path, const struct ta_source_opts *o, str
     }
     s->pc = pc;
     s->iobuf = iobuf;
+    s->gz = z;
     ta_err err = apply_filter(s, o->bpf, errbuf, errlen);
     if (err != TA_OK) {
         ta_source_close(s);
@@ -605,8 +632,20 @@ ta_err ta_source_run(struct ta_source *s, ta_source_cb cb, void *ud, char *errbu
                 snprintf(errbuf, errlen, "capture on %s failed: %s", s->name, pcap_geterr(s->pc));
                 return TA_ERR_IO;
             }
-            snprintf(errbuf, errlen, "%s: capture is damaged after %llu packets (%s)", s->name,
-                     (unsigned long long)s->st.packets, pcap_geterr(s->pc));
+            const char *why = pcap_geterr(s->pc);
+            char zmsg[160];
+            if (gz_damage(s->gz, zmsg, sizeof(zmsg)))
+                why = zmsg;
+            if (strstr(why, "different from the type of the first interface") != NULL)
+                snprintf(errbuf, errlen,
+                         "%s: read stopped after %llu packets: the pcapng file has interfaces of "
+                         "different link types, which libpcap reads only one at a time (%s); "
+                         "split it per interface (tshark -r FILE -Y 'frame.interface_id == N' "
+                         "-w PART.pcapng)",
+                         s->name, (unsigned long long)s->st.packets, why);
+            else
+                snprintf(errbuf, errlen, "%s: capture is damaged after %llu packets (%s)", s->name,
+                         (unsigned long long)s->st.packets, why);
             return TA_ERR_TRUNCATED;
         }
     }

@@ -7,6 +7,9 @@
  */
 #include "testutil.h"
 
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,10 +131,89 @@ static void test_readers_refuse_unusable_files(void **state)
     assert_int_equal(tu_tmpdir_remove(dir), 0);
 }
 
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+/*
+ * A disk that fills during a checkpoint: SQLite has copied the WAL's first
+ * pages into the main file, page 1 (with the new page count) among them,
+ * and failed on the rest. The main file is shorter than its header says
+ * but the WAL still holds every page, so SQLite reads the database whole:
+ * it is not taken for truncated, and once the disk has room again every
+ * reader opens it.
+ */
+static void test_checkpoint_cut_by_full_disk(void **state)
+{
+    (void)state;
+    assert_int_equal(tu_tmpdir_make(dir, sizeof(dir), "ta-dbfile"), 0);
+    char p[300], wal[310];
+    path_of(p, sizeof(p), "ckpt.db");
+    snprintf(wal, sizeof(wal), "%s-wal", p);
+    make_intel_db(p);
+    long before = size_of(p);
+
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+                "CREATE TABLE pad(x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                "FROM n WHERE i < 2000) INSERT INTO pad SELECT randomblob(200) FROM n;");
+    assert_true(size_of(wal) > before);
+    /* The file may not grow past 2 more pages: the checkpoint stops midway. */
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)before + 8192;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    (void)rc;
+    /* Closing would finish the checkpoint now that there is room. */
+    assert_int_equal(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    /* The state of a disk that filled: the header counts more pages than the file holds. */
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    unsigned char h[100];
+    assert_int_equal(fread(h, 1, sizeof(h), f), sizeof(h));
+    fclose(f);
+    long pages = (long)h[28] << 24 | (long)h[29] << 16 | (long)h[30] << 8 | h[31];
+    long psz = h[16] << 8 | h[17];
+    assert_true(size_of(p) < pages * psz);
+    assert_true(size_of(wal) > 0);
+
+    assert_false(ta__db_file_truncated(p));
+    struct ta_intel_db *idb = NULL;
+    char ierr[256] = "";
+    assert_int_equal(ta_intel_db_open_readonly(p, &idb, ierr, sizeof(ierr)), TA_OK);
+    struct ta_intel_index *idx = NULL;
+    struct ta_intel_index_opts io;
+    ta_intel_index_opts_default(&io);
+    assert_int_equal(ta_intel_index_build(idb, &io, &idx), TA_OK);
+    struct ta_intel_index_stats is;
+    ta_intel_index_stats(idx, &is);
+    assert_int_equal(is.rows, 400);
+    ta_intel_index_free(idx);
+    ta_intel_db_close(idb);
+    struct ta_store *st = NULL;
+    char serr[TA_STORE_ERRLEN] = "";
+    assert_int_equal(ta_store_open(p, TA_STORE_READONLY, &st, serr), TA_OK);
+    ta_store_close(st);
+    assert_int_equal(tu_tmpdir_remove(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readers_refuse_unusable_files),
+        cmocka_unit_test(test_checkpoint_cut_by_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

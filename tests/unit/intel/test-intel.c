@@ -576,6 +576,41 @@ static void test_malformed_everything(void **state)
     assert_int_equal(c.v[2].type, TA_INTEL_SHA256);
 }
 
+/* A feed's free text (family, brand, the source named by --source or the
+ * file) is printed by intel list, report --list and CSV as it is: a control
+ * character, raw or as a UTF-8 C1 code, is stored as '?', so a feed cannot
+ * drive the analyst's terminal or split a tab-separated list. */
+static void test_control_characters_in_text(void **state)
+{
+    (void)state;
+    struct collect c;
+    struct ta_intel_load_result r;
+    assert_int_equal(
+        parse_str("# Feodo\n\"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\","
+                  "\"last_online\",\"malware\"\n\"2024-02-01 10:00:00\",\"8.8.4.9\","
+                  "\"443\",\"online\",\"2024-02-29\",\"Evil\033[31m\tFam\033]0;t\a\"\n"
+                  "\"2024-02-01 10:00:00\",\"8.8.4.10\",\"443\",\"online\",\"2024-02-29\","
+                  "\"C1\xc2\x9b"
+                  "31m \xc3\xa9t\xc3\xa9\x7f\"\n",
+                  TA_INTEL_FMT_FEODO_CSV, &c, &r),
+        TA_OK);
+    assert_int_equal(r.accepted, 2);
+    assert_string_equal(c.v[0].family, "Evil?[31m?Fam?]0;t?");
+    assert_string_equal(c.v[1].family, "C1?31m \xc3\xa9t\xc3\xa9?");
+    struct ta_intel_load_opts o = {
+        .format = TA_INTEL_FMT_PHISHTANK_CSV, .source = "my\033[2Jfeed", .allow_private = true};
+    const char *csv = "phish_id,url,phish_detail_url,submission_time,verified,verification_time,"
+                      "online,target\n"
+                      "1,http://phish.test/login,x,2024-02-01T00:00:00+00:00,yes,"
+                      "2024-02-01T00:00:00+00:00,yes,Bank\033[8m\n";
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(ta_intel_parse((const uint8_t *)csv, strlen(csv), &o, collect_cb, &c, &r),
+                     TA_OK);
+    assert_int_equal(r.accepted, 1);
+    assert_string_equal(c.v[0].source, "my?[2Jfeed");
+    assert_string_equal(c.v[0].brand, "Bank?[8m");
+}
+
 /* ---- store ---------------------------------------------------------------- */
 
 static ta_err count_cb(void *user, const struct ta_intel_indicator *ind)
@@ -986,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_generated_abusech),
         cmocka_unit_test(test_generated_phish_zeek_plain),
         cmocka_unit_test(test_malformed_everything),
+        cmocka_unit_test(test_control_characters_in_text),
         cmocka_unit_test(test_store_idempotent_and_updates),
         cmocka_unit_test(test_store_crash_safety_and_schema),
         cmocka_unit_test(test_index_ip),
