@@ -276,6 +276,9 @@ struct ta_pipeline_stats {
     uint64_t events;               /* analyze: events written */
     struct ta_detect_stats detect; /* analyze */
     bool stored;                   /* analyze: the store run was finished */
+    /* analyze: stopped (ta_pipeline_stop) before the end of its files: the events found so far
+     * are committed, but the run stays unfinished, so the same inputs resume it. */
+    bool interrupted;
     int64_t run_id;
     struct ta_store_stats store;
     /* Refusals at the memory caps of the app layer (proto counters of the same names). */

@@ -526,6 +526,14 @@ int ta_cli_analyze(int argc, char **argv)
         rc = 1;
     }
     ta_pipeline_get_stats(p, &st);
+    if (st.interrupted) {
+        fprintf(stderr,
+                "analyze: stopped before the end of the input: run %lld keeps the %llu new "
+                "events stored so far and stays unfinished; the same command resumes it\n",
+                (long long)st.run_id, (unsigned long long)st.store.events_new);
+        int sig = ta_cli_signals_stopped();
+        rc = sig > 0 ? 128 + sig : 1;
+    }
     if (st.stored)
         fprintf(stderr,
                 "analyze: run %lld stored %llu new events; %llu already known from other "

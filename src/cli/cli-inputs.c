@@ -19,6 +19,8 @@
 static struct ta_pipeline *volatile g_pipe;
 /* A SIGHUP that came while the pipeline was being opened. */
 static volatile sig_atomic_t g_early_hup;
+/* The SIGINT or SIGTERM that stopped the pipeline, 0 if none. */
+static volatile sig_atomic_t g_stop_sig;
 
 static void on_signal(int sig)
 {
@@ -28,10 +30,17 @@ static void on_signal(int sig)
             g_early_hup = 1;
         return;
     }
-    if (sig == SIGHUP)
+    if (sig == SIGHUP) {
         ta_pipeline_reload(p);
-    else
+    } else {
+        g_stop_sig = sig;
         ta_pipeline_stop(p);
+    }
+}
+
+int ta_cli_signals_stopped(void)
+{
+    return g_stop_sig;
 }
 
 void ta_cli_signals_hup_early(void)
@@ -46,6 +55,7 @@ void ta_cli_signals_hup_early(void)
 
 void ta_cli_signals_install(struct ta_pipeline *p, bool hup)
 {
+    g_stop_sig = 0;
     g_pipe = p;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

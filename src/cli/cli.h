@@ -64,6 +64,8 @@ void ta_cli_signals_install(struct ta_pipeline *p, bool hup);
 /* Before opening a live capture: a SIGHUP is remembered until ta_cli_signals_install. */
 void ta_cli_signals_hup_early(void);
 void ta_cli_signals_restore(void);
+/* The SIGINT or SIGTERM that stopped the pipeline since ta_cli_signals_install, 0 if none. */
+int ta_cli_signals_stopped(void);
 
 /*
  * Option tables: one entry per option (name, type, default, bounds, help)

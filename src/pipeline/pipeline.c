@@ -74,6 +74,7 @@ struct ta_pipeline {
     const char *live_name; /* the interface, or the collector address */
     struct ta_source *volatile running;
     volatile sig_atomic_t stop;
+    bool interrupted; /* ta_pipeline_finish left a stopped file run unfinished */
     volatile sig_atomic_t hup;
 
     /* With workers, e and proto only gather the sinks and the workers' counters. */
@@ -1435,6 +1436,21 @@ ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err)
         p->failed = true;
         return fail(err, TA_ERR_IO, false, "%s: error writing %s", o->name, o->output);
     }
+    if (p->store != NULL && !p->failed && p->stop && p->live_name == NULL &&
+        p->store_err == TA_OK) {
+        /* Stopped before the end of its files: marking the run done would record inputs as
+         * analysed that were not read to the end, and a rerun would find nothing to do. */
+        p->run_id = ta_store_run_id(p->store);
+        ta_err te = ta_store_commit(p->store);
+        ta_store_run_abort(p->store);
+        if (te != TA_OK) {
+            p->failed = true;
+            return fail(err, te, false, "%s: storing events: %s", o->name,
+                        ta_store_errmsg(p->store));
+        }
+        p->interrupted = true;
+        return TA_OK;
+    }
     if (p->store != NULL && !p->failed) {
         p->run_id = ta_store_run_id(p->store);
         char srcs[2048];
@@ -1462,6 +1478,7 @@ void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats
     if (p->det != NULL)
         ta_detector_get_stats(p->det, &st->detect);
     st->stored = p->stored;
+    st->interrupted = p->interrupted;
     st->run_id = p->run_id;
     if (p->proto != NULL)
         for (size_t i = 0; i < ta_proto_counter_count(); i++) {
@@ -1472,7 +1489,7 @@ void ta_pipeline_get_stats(const struct ta_pipeline *p, struct ta_pipeline_stats
                      strcmp(n, "stream_global_memcap_drops") == 0)
                 st->stream_memcap_drops += ta_proto_counter(p->proto, i);
         }
-    if (p->stored)
+    if (p->stored || p->interrupted)
         ta_store_get_stats(p->store, &st->store);
 }
 

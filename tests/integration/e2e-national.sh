@@ -122,6 +122,36 @@ wait $pid 2>/dev/null || true
 "$BIN" report --db "$db2" --from $FROM --to $TO --format json > "$t/r3.json"
 compare "$t/s/truth.json" "$t/r3.json" after-kill || { echo "report after kill -9 and rerun differs from truth"; exit 1; }
 
+# SIGINT before the end of the files: the events so far are kept, the run stays unfinished
+# (a rerun must not find its inputs "already analysed") and the same command completes it.
+# The signal is sent once analyze has its handler (SigCgt in /proc), with the process paused,
+# so it comes during the packets, not before the handler or after the end.
+db3=$t/stopped.db
+cp "$t/intel.db" "$db3"
+"$BIN" analyze "${args[@]}" --db "$db3" --home CN -o /dev/null 2>"$t/stop.err" &
+pid=$!
+handles_int() { local m; m=$(awk '/^SigCgt:/ {print $2}' /proc/$pid/status 2>/dev/null) && (( (16#${m:-0} & 2) != 0 )); }
+for ((i = 0; i < 2000; i++)); do handles_int && break; kill -0 $pid 2>/dev/null || break; sleep 0.005; done
+sleep 0.3 # some packets analysed (the whole run takes seconds)
+committed() { python3 -c "import sqlite3,sys; print(sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True).execute('select count(*) from store_event').fetchone()[0])" "$db3" 2>/dev/null || echo 0; }
+kill -STOP $pid 2>/dev/null
+kill -INT $pid 2>/dev/null
+kill -CONT $pid 2>/dev/null
+rc=0; wait $pid || rc=$?
+[[ $rc -eq 130 ]] || { echo "analyze stopped by SIGINT exited $rc, not 130"; cat "$t/stop.err"; exit 1; }
+grep -q 'stopped before the end of the input: run 1 keeps the [0-9]* new events stored so far and stays unfinished' "$t/stop.err" ||
+    { echo "no line saying the stopped run stays unfinished"; cat "$t/stop.err"; exit 1; }
+kept=$(committed)
+[[ $kept -gt 0 ]] || { echo "the stopped run kept no events"; exit 1; }
+"$BIN" runs list --db "$db3" >"$t/stop.runs"
+[[ $(awk '$1 == 1 {print $2}' "$t/stop.runs") == unfinished ]] ||
+    { echo "a stopped run is not listed as interrupted"; cat "$t/stop.runs"; exit 1; }
+"$BIN" analyze "${args[@]}" --db "$db3" --home CN -o /dev/null 2>"$t/resume.err" ||
+    { echo "rerun after SIGINT failed"; cat "$t/resume.err"; exit 1; }
+grep -q 'already analysed' "$t/resume.err" && { echo "rerun after SIGINT found nothing to do"; exit 1; }
+"$BIN" report --db "$db3" --from $FROM --to $TO --format json > "$t/r4.json"
+compare "$t/s/truth.json" "$t/r4.json" after-sigint || { echo "report after SIGINT and rerun differs from truth"; exit 1; }
+
 # ---- event identity and runs ----
 newdb() { rm -f "$1" "$1"-*; cp "$t/intel.db" "$1"; }
 # The report without its "data" object (runs, sensors: how the data came).
@@ -242,4 +272,4 @@ python3 -c "import json,sys; n=json.load(open(sys.argv[1]))['data']['notes']; as
     { echo "FAIL: no note on GeoIP data newer than the traffic"; exit 1; }
 
 n=$(python3 -c "import json,sys; t=json.load(open(sys.argv[1])); print(sum(r['controlled_hosts'] for r in t['botnet']), sum(r['phishing_attacks'] for r in t['phishing']), sum(r['backdoor_attacks'] for r in t['backdoor']))" "$t/s/truth.json")
-echo "info: national scale 0.01, $FROM..$TO (${#pcaps[@]} days): report == truth.json for the period, each day and US->CN (controlled hosts, phishing visits, backdoor requests: $n); idempotent rerun; kill -9 + rerun; overlapping runs in any order, repeats and a gzip copy count once; $sensor_note; deleting a day's run; --redo; two concurrent analyses; writer lock wait and --no-wait"
+echo "info: national scale 0.01, $FROM..$TO (${#pcaps[@]} days): report == truth.json for the period, each day and US->CN (controlled hosts, phishing visits, backdoor requests: $n); idempotent rerun; kill -9 + rerun; SIGINT + rerun; overlapping runs in any order, repeats and a gzip copy count once; $sensor_note; deleting a day's run; --redo; two concurrent analyses; writer lock wait and --no-wait"
