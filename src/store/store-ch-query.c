@@ -226,6 +226,65 @@ static const struct {
                                          "max(ts)", "count()"}},
 };
 
+/* Whether a list's order clause reads column i ("c9 DESC, c10 DESC, c0"). */
+static bool order_reads(const char *order, size_t i)
+{
+    for (const char *t = order; t != NULL; t = strchr(t, ',')) {
+        while (*t == ',' || *t == ' ')
+            t++;
+        char *e = NULL;
+        if (t[0] == 'c' && strtoul(t + 1, &e, 10) == i && e != t + 1 &&
+            (*e == ' ' || !*e || *e == ','))
+            return true;
+    }
+    return false;
+}
+
+/* A C&C list's first rows come from the contacts' cheap columns: the ones
+ * its order reads (distinct far ends, events) and its two group columns, so
+ * the states of sets (AS names, families, sources, indicators) are merged for
+ * those rows' groups only, not for every server or host. At most this many
+ * rows go that way (their keys are written into the second query). */
+#define TOP_KEYS_MAX 1000
+
+/* Into filter: " AND (g0, g1) IN ((k, k), ...)", the groups of the list's
+ * first limit rows over ta_contact; *none when there are none. */
+static ta_err top_groups(struct ta__ch *c, const struct ta_store_period *p, enum ta_store_list l,
+                         size_t limit, struct ta__ch_buf *filter, bool *none)
+{
+    size_t nc = 0;
+    ta_store_list_cols(l, &nc);
+    struct ta__ch_buf q = {0}, a = {0};
+    char mask[256];
+    bool ok =
+        ta__ch_buf_printf(&q, "SELECT %s AS c0, %s AS c1", specs[l].cexpr[0], specs[l].cexpr[1]);
+    for (size_t i = 2; i < nc && ok; i++)
+        if (order_reads(specs[l].order, i))
+            ok = ta__ch_buf_printf(&q, ", %s AS c%zu", specs[l].cexpr[i], i);
+    ok = ok &&
+         ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
+                           specs[l].kind) &&
+         period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
+         ta__ch_buf_printf(&q, " GROUP BY %s ORDER BY %s LIMIT %zu", specs[l].group, specs[l].order,
+                           limit);
+    ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
+    char *pos = a.p, *end = a.p + a.len;
+    struct ta__ch_field f[MAX_COLS];
+    size_t n = 0;
+    ok = ta__ch_buf_printf(filter, " AND (%s) IN (", specs[l].group);
+    while (err == TA_OK && ok && ta__ch_tsv_row(&pos, end, f, MAX_COLS) >= 2) {
+        ok = ta__ch_buf_printf(filter, "%s(", n++ ? ", " : "") &&
+             ta__ch_quote(filter, f[0].p, f[0].len) && ta__ch_buf_printf(filter, ", ") &&
+             ta__ch_quote(filter, f[1].p, f[1].len) && ta__ch_buf_printf(filter, ")");
+    }
+    if (err == TA_OK && !(ok && ta__ch_buf_printf(filter, ")")))
+        err = TA_ERR_NOMEM;
+    *none = n == 0;
+    ta__ch_buf_free(&q);
+    ta__ch_buf_free(&a);
+    return err;
+}
+
 ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
                    size_t limit, ta_store_row_cb cb, void *ctx)
 {
@@ -260,6 +319,17 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
         contacts = a.len > 0 && a.p[0] == '0';
         q.len = 0;
     }
+    struct ta__ch_buf top = {0};
+    if (contacts && limit > 0 && limit <= TOP_KEYS_MAX) {
+        bool none = false;
+        ta_err err = top_groups(c, p, l, limit, &top, &none);
+        if (err != TA_OK || none) {
+            ta__ch_buf_free(&q);
+            ta__ch_buf_free(&a);
+            ta__ch_buf_free(&top);
+            return err;
+        }
+    }
     bool ok = true;
     ok = ok && ta__ch_buf_printf(&q, "SELECT ");
     for (size_t i = 0; i < nc && ok; i++)
@@ -269,7 +339,8 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
         ok = ok &&
              ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
                                specs[l].kind) &&
-             period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc");
+             period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
+             (top.len == 0 || ta__ch_buf_add(&q, top.p, top.len));
     else
         ok = ok &&
              ta__ch_buf_printf(&q,
@@ -324,6 +395,7 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
     }
     ta__ch_buf_free(&q);
     ta__ch_buf_free(&a);
+    ta__ch_buf_free(&top);
     return err;
 }
 
