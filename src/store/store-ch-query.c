@@ -247,39 +247,76 @@ static bool order_reads(const char *order, size_t i)
  * rows go that way (their keys are written into the second query). */
 #define TOP_KEYS_MAX 1000
 
-/* Into filter: " AND (g0, g1) IN ((k, k), ...)", the groups of the list's
- * first limit rows over ta_contact; *none when there are none. */
-static ta_err top_groups(struct ta__ch *c, const struct ta_store_period *p, enum ta_store_list l,
-                         size_t limit, struct ta__ch_buf *filter, bool *none)
+/* The first order column (a distinct count, descending) of list l. */
+static size_t order_first(enum ta_store_list l)
 {
-    size_t nc = 0;
+    return (size_t)strtoul(specs[l].order + 1, NULL, 10);
+}
+
+/*
+ * Into filter: " AND (g0, g1) IN ((k, k), ...)", the groups that can be among
+ * the list's first limit rows, from ta_contact; *none when there are none,
+ * *all when they cannot be told (the list is read as without a filter).
+ * Whole blocks (cut false): the groups of the first rows, ordered as the list
+ * is. A period that cuts blocks: a contact is in it when one of its days is,
+ * so the distinct far ends per group (the order's first column) are exact
+ * from the contacts, the other columns are not; the groups whose count
+ * reaches the limit-th row's are the candidates, ties included.
+ */
+static ta_err top_groups(struct ta__ch *c, const struct ta_store_period *p, enum ta_store_list l,
+                         size_t limit, bool cut, struct ta__ch_buf *filter, bool *none, bool *all)
+{
+    size_t nc = 0, k = order_first(l);
     ta_store_list_cols(l, &nc);
+    *none = *all = false;
     struct ta__ch_buf q = {0}, a = {0};
     char mask[256];
     bool ok =
         ta__ch_buf_printf(&q, "SELECT %s AS c0, %s AS c1", specs[l].cexpr[0], specs[l].cexpr[1]);
     for (size_t i = 2; i < nc && ok; i++)
-        if (order_reads(specs[l].order, i))
+        if (cut ? i == k : order_reads(specs[l].order, i))
             ok = ta__ch_buf_printf(&q, ", %s AS c%zu", specs[l].cexpr[i], i);
     ok = ok &&
          ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
                            specs[l].kind) &&
          period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
-         ta__ch_buf_printf(&q, " GROUP BY %s ORDER BY %s LIMIT %zu", specs[l].group, specs[l].order,
-                           limit);
-    ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
+         (!cut || ta__ch_buf_printf(&q, " AND bitAnd(finalizeAggregation(bits), %s) != 0", mask)) &&
+         ta__ch_buf_printf(&q, " GROUP BY %s", specs[l].group);
+    size_t body = q.len;
+    ta_err err = TA_OK;
+    if (ok && cut) {
+        /* The limit-th row's count, then every group that reaches it. */
+        ok = ta__ch_buf_printf(&q, " ORDER BY c%zu DESC LIMIT 1 OFFSET %zu", k, limit - 1);
+        err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
+        struct ta__ch_field f[MAX_COLS];
+        char *pos = a.p, *end = a.p + a.len;
+        if (err == TA_OK && ta__ch_tsv_row(&pos, end, f, MAX_COLS) != 3)
+            *all = true; /* fewer groups than the limit */
+        else if (err == TA_OK) {
+            q.len = body;
+            ok = ta__ch_buf_printf(&q, " HAVING c%zu >= %lld LIMIT %d", k,
+                                   (long long)ta__ch_i64(&f[2]), TOP_KEYS_MAX + 1);
+        }
+    } else if (ok) {
+        ok = ta__ch_buf_printf(&q, " ORDER BY %s LIMIT %zu", specs[l].order, limit);
+    }
+    if (err == TA_OK && !*all)
+        err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
     char *pos = a.p, *end = a.p + a.len;
     struct ta__ch_field f[MAX_COLS];
     size_t n = 0;
     ok = ta__ch_buf_printf(filter, " AND (%s) IN (", specs[l].group);
-    while (err == TA_OK && ok && ta__ch_tsv_row(&pos, end, f, MAX_COLS) >= 2) {
+    while (err == TA_OK && !*all && ok && ta__ch_tsv_row(&pos, end, f, MAX_COLS) >= 2) {
         ok = ta__ch_buf_printf(filter, "%s(", n++ ? ", " : "") &&
              ta__ch_quote(filter, f[0].p, f[0].len) && ta__ch_buf_printf(filter, ", ") &&
              ta__ch_quote(filter, f[1].p, f[1].len) && ta__ch_buf_printf(filter, ")");
     }
     if (err == TA_OK && !(ok && ta__ch_buf_printf(filter, ")")))
         err = TA_ERR_NOMEM;
-    *none = n == 0;
+    *all = *all || n > TOP_KEYS_MAX;
+    *none = n == 0 && !*all;
+    if (*all)
+        filter->len = 0;
     ta__ch_buf_free(&q);
     ta__ch_buf_free(&a);
     return err;
@@ -296,7 +333,8 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
     size_t nc = 0;
     const struct ta_store_col *cols = ta_store_list_cols(l, &nc);
     struct ta__ch_buf q = {0}, a = {0};
-    bool contacts = specs[l].cexpr[0] != NULL && p->to_day >= 0 && p->to_day >= p->from_day;
+    bool has_contacts = specs[l].cexpr[0] != NULL && p->to_day >= 0 && p->to_day >= p->from_day;
+    bool contacts = has_contacts;
     char mask[256];
     if (contacts) {
         /* The rollup answers when the period holds every day of its blocks
@@ -320,9 +358,9 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
         q.len = 0;
     }
     struct ta__ch_buf top = {0};
-    if (contacts && limit > 0 && limit <= TOP_KEYS_MAX) {
-        bool none = false;
-        ta_err err = top_groups(c, p, l, limit, &top, &none);
+    if (has_contacts && limit > 0 && limit <= TOP_KEYS_MAX) {
+        bool none = false, all = false;
+        ta_err err = top_groups(c, p, l, limit, !contacts, &top, &none, &all);
         if (err != TA_OK || none) {
             ta__ch_buf_free(&q);
             ta__ch_buf_free(&a);
@@ -348,7 +386,8 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
                                " AND isNull(suppressed_by)",
                                ta__ch_db(c), specs[l].kind, (long long)p->from_day,
                                (long long)p->to_day) &&
-             cc_filters(&q, p, "a_cc", "v_cc");
+             cc_filters(&q, p, "a_cc", "v_cc") &&
+             (top.len == 0 || ta__ch_buf_add(&q, top.p, top.len));
     ok = ok && ta__ch_buf_printf(&q, " GROUP BY %s ORDER BY %s", specs[l].group, specs[l].order) &&
          (limit == 0 || ta__ch_buf_printf(&q, " LIMIT %zu", limit));
     ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
