@@ -107,23 +107,63 @@ ta_err ta__ch_pair_distinct(struct ta_store *st, const struct ta_store_period *p
     struct ta__ch *c = ta__ch_of(st);
     if (!ta__ch_has_tables(c) || p->to_day < 0 || p->to_day < p->from_day)
         return TA_OK;
-    char mask[256];
-    struct ta__ch_buf q = {0};
-    /* A member is in the period when one of its rows has a day in it (the
-     * OR of its rows' bits meets the mask exactly when one row's does), so
-     * rows are filtered one by one and no member is grouped. */
-    if (!ta__ch_buf_printf(&q,
-                           "SELECT src_cc, dst_cc, uniqExact(member) FROM `%s`.ta_member"
-                           " WHERE kind = %d AND role = %d",
-                           ta__ch_db(c), (int)kind, sets[set].role) ||
-        !period_blocks(&q, p, mask, sizeof(mask)) || !cc_filters(&q, p, "src_cc", "dst_cc") ||
-        !ta__ch_buf_printf(&q,
-                           " AND bitAnd(finalizeAggregation(%s), %s) != 0 GROUP BY src_cc, dst_cc",
-                           sets[set].col, mask)) {
-        ta__ch_buf_free(&q);
-        return TA_ERR_NOMEM;
+    /* The C&C kinds read both bits and sub of roles 0 and 1: one query
+     * counts both (sub's days are among bits'), the second answer is held
+     * for the call that asks for it. */
+    int role = sets[set].role;
+    bool both = (kind == TA_EVENT_C2 || kind == TA_EVENT_C2_SUSPECTED) && role <= 1;
+    char key[96];
+    snprintf(key, sizeof(key), "%d/%d/%lld/%lld/%.2s/%.2s", (int)kind, role, (long long)p->from_day,
+             (long long)p->to_day, p->src_cc, p->dst_cc);
+    struct ta__ch_held *h = both ? ta__ch_held_of(c, role) : NULL;
+    bool want_sub = strcmp(sets[set].col, "sub") == 0;
+    bool held = h != NULL && want_sub && strcmp(h->key, key) == 0;
+    struct ta__ch_buf q = {0}, a = {0};
+    ta_err err = TA_OK;
+    if (!held) {
+        char mask[256];
+        struct ta__ch_buf w = {0};
+        /* A member is in the period when one of its rows has a day in it
+         * (the OR of its rows' bits meets the mask exactly when one row's
+         * does), so rows are filtered one by one and no member is grouped. */
+        bool ok = period_blocks(&w, p, mask, sizeof(mask)) &&
+                  cc_filters(&w, p, "src_cc", "dst_cc") &&
+                  ta__ch_buf_printf(&q, "SELECT src_cc, dst_cc, uniqExact(member)") &&
+                  (!both || ta__ch_buf_printf(&q,
+                                              ", uniqExactIf(member, bitAnd(finalizeAggregation("
+                                              "sub), %s) != 0)",
+                                              mask)) &&
+                  ta__ch_buf_printf(&q, " FROM `%s`.ta_member WHERE kind = %d AND role = %d",
+                                    ta__ch_db(c), (int)kind, role) &&
+                  ta__ch_buf_add(&q, w.p, w.len) &&
+                  ta__ch_buf_printf(&q,
+                                    " AND bitAnd(finalizeAggregation(%s), %s) != 0 GROUP BY"
+                                    " src_cc, dst_cc",
+                                    both ? "bits" : sets[set].col, mask);
+        ta__ch_buf_free(&w);
+        err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
     }
-    return pair_rows(c, &q, false, cb, ctx);
+    struct ta__ch_buf *ans = held ? &h->rows : &a;
+    size_t col = both && want_sub ? 3 : 2, want = both ? 4 : 3;
+    char *pos = ans->p, *end = ans->p + ans->len;
+    struct ta__ch_field f[4];
+    /* Parsing unescapes in place: a held answer is read once, and the
+     * answer to hold is copied first. */
+    if (err == TA_OK && h != NULL && !want_sub) {
+        h->key[0] = '\0';
+        h->rows.len = 0;
+        if (!ta__ch_buf_add(&h->rows, a.p, a.len))
+            err = TA_ERR_NOMEM;
+        else
+            snprintf(h->key, sizeof(h->key), "%s", key);
+    }
+    while (err == TA_OK && ta__ch_tsv_row(&pos, end, f, 4) == want)
+        err = cb(ctx, f[0].p, f[1].p, (uint64_t)ta__ch_i64(&f[col]), 0);
+    if (held)
+        h->key[0] = '\0';
+    ta__ch_buf_free(&q);
+    ta__ch_buf_free(&a);
+    return err;
 }
 
 ta_err ta__ch_suppressed(struct ta_store *st, const struct ta_store_period *p,

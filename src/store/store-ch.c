@@ -207,7 +207,13 @@ struct ta__ch {
     double retry_s;
     char errmsg[TA_STORE_ERRLEN];
     struct ta__ch_buf url; /* scratch: the URL of the current request */
+    struct ta__ch_held held[2];
 };
+
+struct ta__ch_held *ta__ch_held_of(struct ta__ch *c, int role)
+{
+    return &c->held[role];
+}
 
 char *ta__ch_errbuf(struct ta__ch *c)
 {
@@ -484,6 +490,8 @@ static void conn_close(struct ta__ch *c)
     free(c->pass);
     free(c->user);
     ta__ch_buf_free(&c->url);
+    for (size_t i = 0; i < sizeof(c->held) / sizeof(c->held[0]); i++)
+        ta__ch_buf_free(&c->held[i].rows);
 }
 
 /* ---- the handle ---- */
