@@ -51,6 +51,8 @@
 #define LOCK_LEASE_S 120
 /* A waiting writer rewrites its row this often, so it never looks dead. */
 #define LOCK_REFRESH_S 30
+/* Rows of ta_lock older than this are deleted when a run starts. */
+#define LOCK_KEEP_S 86400
 /* Default seconds to retry a request while the server is unreachable. */
 #define CH_RETRY_S     120
 #define EVENTS_PER_RUN ((uint64_t)1 << 32)
@@ -969,8 +971,8 @@ static ta_err lock_read(struct ch_store *s, struct lock_row **rows, size_t *n)
                               " argMax(host, ver) = ") ||
         !ta__ch_quote(q, host_name(), strlen(host_name())) ||
         !ta__ch_buf_printf(q,
-                           ", argMax(pid, ver) FROM `%s`.ta_lock GROUP BY writer"
-                           " HAVING max(at) > now() - %d",
+                           ", argMax(pid, ver) FROM `%s`.ta_lock WHERE at > now() - %d"
+                           " GROUP BY writer",
                            s->c.db, LOCK_LEASE_S))
         return TA_ERR_NOMEM;
     ta_err err = ta__ch_exec(&s->c, q->p, NULL, 0, &s->a, NULL, NULL);
@@ -1051,6 +1053,20 @@ static ta_err lock_take(struct ch_store *s)
 static ta_err lock_give(struct ch_store *s)
 {
     return lock_write(s, 0, 0);
+}
+
+/* The writers' rows older than a day are dropped (once a run starts, when
+ * there are any): a live writer's last row is never older than the lease,
+ * so the turns read the same, and the table holds a day of turns, not every
+ * batch ever written. */
+static ta_err lock_trim(struct ch_store *s)
+{
+    ta_err err = execf(&s->c, &s->a, "SELECT count() FROM `%s`.ta_lock WHERE at < now() - %d",
+                       s->c.db, LOCK_KEEP_S);
+    if (err == TA_OK && s->a.len > 0 && s->a.p[0] != '0')
+        err = execf(&s->c, NULL, "ALTER TABLE `%s`.ta_lock DELETE WHERE at < now() - %d", s->c.db,
+                    LOCK_KEEP_S);
+    return err;
 }
 
 /* ---- runs ---- */
@@ -1311,6 +1327,8 @@ static ta_err ch_run_begin(struct ta_store *st, const struct ta_store_run_info *
     s->rows.len = 0;
     memset(&s->stats, 0, sizeof(s->stats));
     s->stats.runs_redone = ver != 0;
+    if ((err = lock_trim(s)) != TA_OK)
+        goto out_give;
     return lock_give(s);
 
 out_give:

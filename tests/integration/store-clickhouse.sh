@@ -125,6 +125,16 @@ rc=0
     { echo "FAIL: schema 1 database: rc $rc: $(cat "$t/e")"; exit 1; }
 echo "ok ($SECONDS s): periods cutting 64-day blocks (7 periods, report and C&C lists, views and bulk load); schema 1 refused"
 
+# ta_lock keeps a day of the writers' turns: a row two days old goes when a run starts, the
+# rows of the run just made stay.
+chq() { curl -fsS -u "ta:$(cat "$t/ch/password")" "http://127.0.0.1:$HTTP/" --data-binary "$1"; }
+chq "INSERT INTO syn.ta_lock SELECT 42, 1, 0, 7, now() - 172800, 'old', 1"
+"$BR" --events 1000 --days 2 --seed 5 --db "$CH/syn" --keep >/dev/null
+for _ in $(seq 50); do [[ $(chq "SELECT countIf(writer = 42) FROM syn.ta_lock") == 0 ]] && break; sleep 0.2; done
+[[ $(chq "SELECT countIf(writer = 42), countIf(at > now() - 600) > 0 FROM syn.ta_lock FORMAT CSV") == "0,1" ]] ||
+    { echo "FAIL: ta_lock: the old row was not deleted or the new ones were: $(chq "SELECT writer, at FROM syn.ta_lock")"; exit 1; }
+echo "ok ($SECONDS s): ta_lock rows older than a day deleted when a run starts"
+
 # ---- many sensors at once ----
 sections() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('data'); print(json.dumps(d,sort_keys=True))" "$1"; }
 "$BIN" report --db "$sq" --from $FROM --to $TO --format json >"$t/clean.json"
