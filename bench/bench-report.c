@@ -12,8 +12,8 @@
  * a new database): the rollups are filled from the events after the load
  * instead of by the views during it (ta__ch_bulk_begin), the way to load
  * 100 M events in minutes; the answers are the same as without it.
- * --bulk-slice N: at most about N events per query that fills a rollup (the
- * default 8 M; small values test the slicing).
+ * --bulk-slice N: about N groups (members, contacts) per query that fills a
+ * rollup (default: each rollup's own; small values test the slicing).
  *
  * The data is shaped like a national CERT's: many controlled hosts beaconing
  * to few C&C servers (each host to its botnet's one to three servers, about

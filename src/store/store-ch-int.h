@@ -78,9 +78,10 @@ const struct ta__ch *ta__ch_of_const(const struct ta_store *st);
 
 /* A bulk load into an empty database no other writer uses (store-ch.c):
  * begin drops the rollups' views, end fills the rollups from the events
- * (slice_events a query at most, 0: the default) and makes the views again. */
+ * (about slice_groups groups a query, 0: each rollup's default) and makes
+ * the views again. */
 ta_err ta__ch_bulk_begin(struct ta_store *st);
-ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_events);
+ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_groups);
 
 /* The query API (store-ch-query.c). */
 bool ta__ch_has_data(const struct ta_store *st);

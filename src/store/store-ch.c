@@ -648,7 +648,7 @@ static const char *const schema[] = {
             " AS member, countState() AS n, groupBitOrState(" MEMBER_DAY_BIT ") AS bits,"          \
             " groupBitOrState(if(" sub ", " MEMBER_DAY_BIT ", toUInt64(0))) AS sub",               \
             "isNull(suppressed_by) AND " cond, "kind, role, blk, src_cc, dst_cc, member",          \
-            "countMerge(n)", "role = " #role, 64, member                                           \
+            "countMerge(n)", "role = " #role, 64, member, 4000000                                  \
     }
 /* The distinct non-null values of a Nullable(String) column, as a state. */
 #define CONTACT_SET(col, as)                                                                       \
@@ -657,18 +657,21 @@ static const struct {
     const char *name, *table, *cols, *cond, *group, *total, *tcond;
     int scale;
     /* A bulk load fills the rollup in slices of this expression's hash (its
-     * groups' key), so one query's groups stay within memory. */
+     * groups' key), about slice_groups groups a slice, so one query's
+     * aggregation stays within the server's memory limit (a contact's sets
+     * take about 2 KB, a member's states about 100 bytes). */
     const char *slice;
+    unsigned slice_groups;
 } views[] = {
-    {"ta_ident", "ta_ident", "ikey, fs, id, batch", "1", NULL, NULL, NULL, 1, NULL},
+    {"ta_ident", "ta_ident", "ikey, fs, id, batch", "1", NULL, NULL, NULL, 1, NULL, 0},
     {"ta_day_count", "ta_day_count",
      "kind, day, a_cc AS src_cc, v_cc AS dst_cc, count() AS events,"
      " countIf(kind IN (2, 3)) AS flows",
-     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "sum(events)", "1", 1, NULL},
+     "isNull(suppressed_by)", "kind, day, src_cc, dst_cc", "sum(events)", "1", 1, NULL, 0},
     {"ta_day_supp", "ta_day_supp",
      "kind, day, a_cc AS src_cc, v_cc AS dst_cc, assumeNotNull(suppressed_by) AS list,"
      " count() AS events",
-     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list", "sum(events)", "1", 1, NULL},
+     "isNotNull(suppressed_by)", "kind, day, src_cc, dst_cc, list", "sum(events)", "1", 1, NULL, 0},
     MEMBER_VIEW(0, "a_ip", "a_ip != ''", "kind IN (0, 1) AND undated = 0"),
     MEMBER_VIEW(1, "v_ip", "v_ip != '' AND kind IN (0, 1, 6)",
                 "kind IN (0, 1) AND established = 1"),
@@ -684,7 +687,7 @@ static const struct {
                                                                                          "r",
                                                                                          "s_ind"),
      "isNull(suppressed_by) AND kind = 0", "kind, blk, a_cc, v_cc, a_ip, v_ip", "countMerge(n)",
-     "1", 64, "v_ip"},
+     "1", 64, "a_ip, v_ip", 400000},
 };
 #define NVIEWS (sizeof(views) / sizeof(views[0]))
 
@@ -881,7 +884,7 @@ ta_err ta__ch_bulk_begin(struct ta_store *st)
     return err;
 }
 
-ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_events)
+ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_groups)
 {
     struct ch_store *s = chs(st);
     ta_err err =
@@ -900,21 +903,22 @@ ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_events)
                        sizeof(blk) / sizeof(blk[0]));
     for (size_t b = 0; b < nb && err == TA_OK; b++) {
         long long d0 = (long long)(blk[b] * 64), d1 = d0 + 63;
-        if ((err = execf(&s->c, &s->a,
-                         "SELECT count() FROM `%s`.ta_event WHERE day BETWEEN %lld AND %lld",
-                         s->c.db, d0, d1)) != TA_OK)
-            break;
-        /* By default about 8 M events a slice: a rollup's groups (contacts,
-         * members) for that many events fit the server's default memory
-         * limit. */
-        unsigned long long ns = 1 + (s->a.len ? strtoull(s->a.p, NULL, 10) : 0) /
-                                        (slice_events ? slice_events : 8000000);
         for (size_t i = 0; i < NVIEWS && err == TA_OK; i++) {
             if (strcmp(views[i].name, "ta_ident") == 0)
                 continue;
-            for (unsigned long long k = 0; k < (views[i].slice ? ns : 1) && err == TA_OK; k++) {
+            unsigned long long ns = 1;
+            if (views[i].slice_groups > 0) {
+                if ((err = execf(&s->c, &s->a,
+                                 "SELECT uniq(%s) FROM `%s`.ta_event WHERE day BETWEEN %lld AND"
+                                 " %lld AND (%s)",
+                                 views[i].slice, s->c.db, d0, d1, views[i].cond)) != TA_OK)
+                    break;
+                ns += (s->a.len ? strtoull(s->a.p, NULL, 10) : 0) /
+                      (slice_groups ? slice_groups : views[i].slice_groups);
+            }
+            for (unsigned long long k = 0; k < ns && err == TA_OK; k++) {
                 char slice[160] = "";
-                if (views[i].slice && ns > 1)
+                if (ns > 1)
                     snprintf(slice, sizeof(slice), " AND cityHash64(%s) %% %llu = %llu",
                              views[i].slice, ns, k);
                 err = execf(&s->c, NULL,

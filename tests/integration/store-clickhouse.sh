@@ -98,8 +98,8 @@ BR=$REL/bench/bench-report
 "$BR" --events 30000 --days 100 --db "$t/syn.db" --keep >/dev/null
 "$BR" --events 30000 --days 100 --db "$CH/syn" --keep >/dev/null
 # The benchmark's bulk load (rollups filled from the events after the load, in slices of
-# about 4,000 events' groups) must give the same answers as the views.
-"$BR" --events 30000 --days 100 --db "$CH/synbulk" --keep --bulk --bulk-slice 4000 >/dev/null
+# about 100 members or contacts) must give the same answers as the views.
+"$BR" --events 30000 --days 100 --db "$CH/synbulk" --keep --bulk --bulk-slice 100 >/dev/null
 for period in 2014-03-19:2014-06-26 2014-04-20:2014-05-10 2014-05-01:2014-05-02 2014-05-02:2014-05-02 \
     2014-03-25:2014-05-01 2014-05-02:2014-06-30 2014-06-27:2014-07-01; do
     f=${period%%:*} to=${period#*:}
