@@ -10,7 +10,7 @@
  * period and days D/4..D/2); --reuse reports on the database --db as it is
  * (written by an earlier --keep run) instead of storing. --bulk (ClickHouse,
  * a new database): the rollups are filled from the events after the load
- * instead of by the views during it (ta__ch_bulk_begin), the way to load
+ * instead of by the views during it (ta_store_bulk_begin), the way to load
  * 100 M events in minutes; the answers are the same as without it.
  * --bulk-slice N: about N groups (members, contacts) per query that fills a
  * rollup (default: each rollup's own; small values test the slicing).
@@ -31,8 +31,6 @@
 
 #include "threatatlas/report.h"
 #include "threatatlas/store.h"
-
-#include "store/store-ch-int.h"
 
 #include "common/banned.h"
 
@@ -176,9 +174,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-report: %s\n", ta_store_errmsg(st));
         return 1;
     }
-    if (bulk && (!ta_store_is_clickhouse(db) || ta__ch_bulk_begin(st) != TA_OK)) {
-        fprintf(stderr, "bench-report: --bulk: %s\n",
-                ta_store_is_clickhouse(db) ? ta_store_errmsg(st) : "needs a ClickHouse --db");
+    if (bulk && ta_store_bulk_begin(st) != TA_OK) {
+        fprintf(stderr, "bench-report: --bulk: %s\n", ta_store_errmsg(st));
         return 1;
     }
     rng_state = seed;
@@ -279,7 +276,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double t2 = now();
-    if (bulk && ta__ch_bulk_end(st, bulk_slice) != TA_OK) {
+    if (bulk && ta_store_bulk_end(st, bulk_slice) != TA_OK) {
         fprintf(stderr, "bench-report: %s\n", ta_store_errmsg(st));
         return 1;
     }

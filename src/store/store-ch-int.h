@@ -76,13 +76,6 @@ struct ta__ch_held *ta__ch_held_of(struct ta__ch *c, int role);
 struct ta__ch *ta__ch_of(struct ta_store *st);
 const struct ta__ch *ta__ch_of_const(const struct ta_store *st);
 
-/* A bulk load into an empty database no other writer uses (store-ch.c):
- * begin drops the rollups' views, end fills the rollups from the events
- * (about slice_groups groups a query, 0: each rollup's default) and makes
- * the views again. */
-ta_err ta__ch_bulk_begin(struct ta_store *st);
-ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_groups);
-
 /* The query API (store-ch-query.c). */
 bool ta__ch_has_data(const struct ta_store *st);
 ta_err ta__ch_pair_counters(struct ta_store *st, const struct ta_store_period *p,

@@ -871,7 +871,7 @@ static ta_err set_err(struct ch_store *s, ta_err e, const char *fmt, ...)
  * have written, merged per block instead of per INSERT; the server's work per
  * event is the views' without the many small parts and their merges.
  */
-ta_err ta__ch_bulk_begin(struct ta_store *st)
+static ta_err ch_bulk_begin(struct ta_store *st)
 {
     struct ch_store *s = chs(st);
     ta_err err = execf(&s->c, &s->a, "SELECT count() FROM `%s`.ta_event", s->c.db);
@@ -885,7 +885,7 @@ ta_err ta__ch_bulk_begin(struct ta_store *st)
     return err;
 }
 
-ta_err ta__ch_bulk_end(struct ta_store *st, uint64_t slice_groups)
+static ta_err ch_bulk_end(struct ta_store *st, uint64_t slice_groups)
 {
     struct ch_store *s = chs(st);
     ta_err err =
@@ -2107,6 +2107,8 @@ static const struct ta__store_ops ch_ops = {
     .set_batch = ch_set_batch,
     .set_memcap = ch_set_memcap,
     .set_skew = ch_set_skew,
+    .bulk_begin = ch_bulk_begin,
+    .bulk_end = ch_bulk_end,
     .run_id = ch_run_id,
     .get_stats = ch_get_stats,
     .runs_list = ch_runs_list,
