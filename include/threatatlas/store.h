@@ -269,6 +269,19 @@ ta_err ta_store_set_skew(struct ta_store *st, ta_time_us skew);
 /* Id of the open run, 0 if none. */
 int64_t ta_store_run_id(const struct ta_store *st);
 
+/*
+ * A bulk load into a new ClickHouse database that no other writer uses (the
+ * benchmark's 100 M events): begin (after ta_store_run_begin, before the
+ * first event) drops the rollups' views, so events are stored without them;
+ * end (after ta_store_run_finish) fills the rollups from the stored events,
+ * about slice_groups groups a statement (0: each rollup's default), and
+ * makes the views again. The answers are those of a load through the views.
+ * TA_ERR_ARG when the database already has events; TA_ERR_UNSUPPORTED on a
+ * SQLite store.
+ */
+ta_err ta_store_bulk_begin(struct ta_store *st);
+ta_err ta_store_bulk_end(struct ta_store *st, uint64_t slice_groups);
+
 /* Counters for the open (or last) run. */
 struct ta_store_stats {
     uint64_t events;        /* events added to the current run (this process) */

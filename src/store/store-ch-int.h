@@ -63,6 +63,15 @@ char *ta__ch_errbuf(struct ta__ch *c);
 const char *ta__ch_db(const struct ta__ch *c);
 /* Whether the store's tables exist (else every query finds nothing). */
 bool ta__ch_has_tables(const struct ta__ch *c);
+/* A distinct count's answer computed alongside another over the same rows
+ * (a member's sub bits with its bits), kept for the call that asks for it
+ * next: key names the query (kind, role, period, countries); rows hold the
+ * TabSeparated answer, the held count in the fourth column. Per role 0, 1. */
+struct ta__ch_held {
+    char key[96];
+    struct ta__ch_buf rows;
+};
+struct ta__ch_held *ta__ch_held_of(struct ta__ch *c, int role);
 /* The connection of a ClickHouse store handle. */
 struct ta__ch *ta__ch_of(struct ta_store *st);
 const struct ta__ch *ta__ch_of_const(const struct ta_store *st);

@@ -107,23 +107,63 @@ ta_err ta__ch_pair_distinct(struct ta_store *st, const struct ta_store_period *p
     struct ta__ch *c = ta__ch_of(st);
     if (!ta__ch_has_tables(c) || p->to_day < 0 || p->to_day < p->from_day)
         return TA_OK;
-    char mask[256];
-    struct ta__ch_buf q = {0};
-    /* A member is in the period when one of its rows has a day in it (the
-     * OR of its rows' bits meets the mask exactly when one row's does), so
-     * rows are filtered one by one and no member is grouped. */
-    if (!ta__ch_buf_printf(&q,
-                           "SELECT src_cc, dst_cc, uniqExact(member) FROM `%s`.ta_member"
-                           " WHERE kind = %d AND role = %d",
-                           ta__ch_db(c), (int)kind, sets[set].role) ||
-        !period_blocks(&q, p, mask, sizeof(mask)) || !cc_filters(&q, p, "src_cc", "dst_cc") ||
-        !ta__ch_buf_printf(&q,
-                           " AND bitAnd(finalizeAggregation(%s), %s) != 0 GROUP BY src_cc, dst_cc",
-                           sets[set].col, mask)) {
-        ta__ch_buf_free(&q);
-        return TA_ERR_NOMEM;
+    /* The C&C kinds read both bits and sub of roles 0 and 1: one query
+     * counts both (sub's days are among bits'), the second answer is held
+     * for the call that asks for it. */
+    int role = sets[set].role;
+    bool both = (kind == TA_EVENT_C2 || kind == TA_EVENT_C2_SUSPECTED) && role <= 1;
+    char key[96];
+    snprintf(key, sizeof(key), "%d/%d/%lld/%lld/%.2s/%.2s", (int)kind, role, (long long)p->from_day,
+             (long long)p->to_day, p->src_cc, p->dst_cc);
+    struct ta__ch_held *h = both ? ta__ch_held_of(c, role) : NULL;
+    bool want_sub = strcmp(sets[set].col, "sub") == 0;
+    bool held = h != NULL && want_sub && strcmp(h->key, key) == 0;
+    struct ta__ch_buf q = {0}, a = {0};
+    ta_err err = TA_OK;
+    if (!held) {
+        char mask[256];
+        struct ta__ch_buf w = {0};
+        /* A member is in the period when one of its rows has a day in it
+         * (the OR of its rows' bits meets the mask exactly when one row's
+         * does), so rows are filtered one by one and no member is grouped. */
+        bool ok = period_blocks(&w, p, mask, sizeof(mask)) &&
+                  cc_filters(&w, p, "src_cc", "dst_cc") &&
+                  ta__ch_buf_printf(&q, "SELECT src_cc, dst_cc, uniqExact(member)") &&
+                  (!both || ta__ch_buf_printf(&q,
+                                              ", uniqExactIf(member, bitAnd(finalizeAggregation("
+                                              "sub), %s) != 0)",
+                                              mask)) &&
+                  ta__ch_buf_printf(&q, " FROM `%s`.ta_member WHERE kind = %d AND role = %d",
+                                    ta__ch_db(c), (int)kind, role) &&
+                  ta__ch_buf_add(&q, w.p, w.len) &&
+                  ta__ch_buf_printf(&q,
+                                    " AND bitAnd(finalizeAggregation(%s), %s) != 0 GROUP BY"
+                                    " src_cc, dst_cc",
+                                    both ? "bits" : sets[set].col, mask);
+        ta__ch_buf_free(&w);
+        err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
     }
-    return pair_rows(c, &q, false, cb, ctx);
+    struct ta__ch_buf *ans = held ? &h->rows : &a;
+    size_t col = both && want_sub ? 3 : 2, want = both ? 4 : 3;
+    char *pos = ans->p, *end = ans->p + ans->len;
+    struct ta__ch_field f[4];
+    /* Parsing unescapes in place: a held answer is read once, and the
+     * answer to hold is copied first. */
+    if (err == TA_OK && h != NULL && !want_sub) {
+        h->key[0] = '\0';
+        h->rows.len = 0;
+        if (!ta__ch_buf_add(&h->rows, a.p, a.len))
+            err = TA_ERR_NOMEM;
+        else
+            snprintf(h->key, sizeof(h->key), "%s", key);
+    }
+    while (err == TA_OK && ta__ch_tsv_row(&pos, end, f, 4) == want)
+        err = cb(ctx, f[0].p, f[1].p, (uint64_t)ta__ch_i64(&f[col]), 0);
+    if (held)
+        h->key[0] = '\0';
+    ta__ch_buf_free(&q);
+    ta__ch_buf_free(&a);
+    return err;
 }
 
 ta_err ta__ch_suppressed(struct ta_store *st, const struct ta_store_period *p,
@@ -226,6 +266,102 @@ static const struct {
                                          "max(ts)", "count()"}},
 };
 
+/* Whether a list's order clause reads column i ("c9 DESC, c10 DESC, c0"). */
+static bool order_reads(const char *order, size_t i)
+{
+    for (const char *t = order; t != NULL; t = strchr(t, ',')) {
+        while (*t == ',' || *t == ' ')
+            t++;
+        char *e = NULL;
+        if (t[0] == 'c' && strtoul(t + 1, &e, 10) == i && e != t + 1 &&
+            (*e == ' ' || !*e || *e == ','))
+            return true;
+    }
+    return false;
+}
+
+/* A C&C list's first rows come from the contacts' cheap columns: the ones
+ * its order reads (distinct far ends, events) and its two group columns, so
+ * the states of sets (AS names, families, sources, indicators) are merged for
+ * those rows' groups only, not for every server or host. At most this many
+ * rows go that way (their keys are written into the second query). */
+#define TOP_KEYS_MAX 1000
+
+/* The first order column (a distinct count, descending) of list l. */
+static size_t order_first(enum ta_store_list l)
+{
+    return (size_t)strtoul(specs[l].order + 1, NULL, 10);
+}
+
+/*
+ * Into filter: " AND (g0, g1) IN ((k, k), ...)", the groups that can be among
+ * the list's first limit rows, from ta_contact; *none when there are none,
+ * *all when they cannot be told (the list is read as without a filter).
+ * Whole blocks (cut false): the groups of the first rows, ordered as the list
+ * is. A period that cuts blocks: a contact is in it when one of its days is,
+ * so the distinct far ends per group (the order's first column) are exact
+ * from the contacts, the other columns are not; the groups whose count
+ * reaches the limit-th row's are the candidates, ties included.
+ */
+static ta_err top_groups(struct ta__ch *c, const struct ta_store_period *p, enum ta_store_list l,
+                         size_t limit, bool cut, struct ta__ch_buf *filter, bool *none, bool *all)
+{
+    size_t nc = 0, k = order_first(l);
+    ta_store_list_cols(l, &nc);
+    *none = *all = false;
+    struct ta__ch_buf q = {0}, a = {0};
+    char mask[256];
+    bool ok =
+        ta__ch_buf_printf(&q, "SELECT %s AS c0, %s AS c1", specs[l].cexpr[0], specs[l].cexpr[1]);
+    for (size_t i = 2; i < nc && ok; i++)
+        if (cut ? i == k : order_reads(specs[l].order, i))
+            ok = ta__ch_buf_printf(&q, ", %s AS c%zu", specs[l].cexpr[i], i);
+    ok = ok &&
+         ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
+                           specs[l].kind) &&
+         period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
+         (!cut || ta__ch_buf_printf(&q, " AND bitAnd(finalizeAggregation(bits), %s) != 0", mask)) &&
+         ta__ch_buf_printf(&q, " GROUP BY %s", specs[l].group);
+    size_t body = q.len;
+    ta_err err = TA_OK;
+    if (ok && cut) {
+        /* The limit-th row's count, then every group that reaches it. */
+        ok = ta__ch_buf_printf(&q, " ORDER BY c%zu DESC LIMIT 1 OFFSET %zu", k, limit - 1);
+        err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
+        struct ta__ch_field f[MAX_COLS];
+        char *pos = a.p, *end = a.p + a.len;
+        if (err == TA_OK && ta__ch_tsv_row(&pos, end, f, MAX_COLS) != 3)
+            *all = true; /* fewer groups than the limit */
+        else if (err == TA_OK) {
+            q.len = body;
+            ok = ta__ch_buf_printf(&q, " HAVING c%zu >= %lld LIMIT %d", k,
+                                   (long long)ta__ch_i64(&f[2]), TOP_KEYS_MAX + 1);
+        }
+    } else if (ok) {
+        ok = ta__ch_buf_printf(&q, " ORDER BY %s LIMIT %zu", specs[l].order, limit);
+    }
+    if (err == TA_OK && !*all)
+        err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
+    char *pos = a.p, *end = a.p + a.len;
+    struct ta__ch_field f[MAX_COLS];
+    size_t n = 0;
+    ok = ta__ch_buf_printf(filter, " AND (%s) IN (", specs[l].group);
+    while (err == TA_OK && !*all && ok && ta__ch_tsv_row(&pos, end, f, MAX_COLS) >= 2) {
+        ok = ta__ch_buf_printf(filter, "%s(", n++ ? ", " : "") &&
+             ta__ch_quote(filter, f[0].p, f[0].len) && ta__ch_buf_printf(filter, ", ") &&
+             ta__ch_quote(filter, f[1].p, f[1].len) && ta__ch_buf_printf(filter, ")");
+    }
+    if (err == TA_OK && !(ok && ta__ch_buf_printf(filter, ")")))
+        err = TA_ERR_NOMEM;
+    *all = *all || n > TOP_KEYS_MAX;
+    *none = n == 0 && !*all;
+    if (*all)
+        filter->len = 0;
+    ta__ch_buf_free(&q);
+    ta__ch_buf_free(&a);
+    return err;
+}
+
 ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta_store_list l,
                    size_t limit, ta_store_row_cb cb, void *ctx)
 {
@@ -237,7 +373,8 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
     size_t nc = 0;
     const struct ta_store_col *cols = ta_store_list_cols(l, &nc);
     struct ta__ch_buf q = {0}, a = {0};
-    bool contacts = specs[l].cexpr[0] != NULL && p->to_day >= 0 && p->to_day >= p->from_day;
+    bool has_contacts = specs[l].cexpr[0] != NULL && p->to_day >= 0 && p->to_day >= p->from_day;
+    bool contacts = has_contacts;
     char mask[256];
     if (contacts) {
         /* The rollup answers when the period holds every day of its blocks
@@ -260,6 +397,17 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
         contacts = a.len > 0 && a.p[0] == '0';
         q.len = 0;
     }
+    struct ta__ch_buf top = {0};
+    if (has_contacts && limit > 0 && limit <= TOP_KEYS_MAX) {
+        bool none = false, all = false;
+        ta_err err = top_groups(c, p, l, limit, !contacts, &top, &none, &all);
+        if (err != TA_OK || none) {
+            ta__ch_buf_free(&q);
+            ta__ch_buf_free(&a);
+            ta__ch_buf_free(&top);
+            return err;
+        }
+    }
     bool ok = true;
     ok = ok && ta__ch_buf_printf(&q, "SELECT ");
     for (size_t i = 0; i < nc && ok; i++)
@@ -269,7 +417,8 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
         ok = ok &&
              ta__ch_buf_printf(&q, " FROM `%s`.ta_contact WHERE kind = %d", ta__ch_db(c),
                                specs[l].kind) &&
-             period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc");
+             period_blocks(&q, p, mask, sizeof(mask)) && cc_filters(&q, p, "a_cc", "v_cc") &&
+             (top.len == 0 || ta__ch_buf_add(&q, top.p, top.len));
     else
         ok = ok &&
              ta__ch_buf_printf(&q,
@@ -277,7 +426,8 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
                                " AND isNull(suppressed_by)",
                                ta__ch_db(c), specs[l].kind, (long long)p->from_day,
                                (long long)p->to_day) &&
-             cc_filters(&q, p, "a_cc", "v_cc");
+             cc_filters(&q, p, "a_cc", "v_cc") &&
+             (top.len == 0 || ta__ch_buf_add(&q, top.p, top.len));
     ok = ok && ta__ch_buf_printf(&q, " GROUP BY %s ORDER BY %s", specs[l].group, specs[l].order) &&
          (limit == 0 || ta__ch_buf_printf(&q, " LIMIT %zu", limit));
     ta_err err = ok ? ta__ch_exec(c, q.p, NULL, 0, &a, NULL, NULL) : TA_ERR_NOMEM;
@@ -324,6 +474,7 @@ ta_err ta__ch_list(struct ta_store *st, const struct ta_store_period *p, enum ta
     }
     ta__ch_buf_free(&q);
     ta__ch_buf_free(&a);
+    ta__ch_buf_free(&top);
     return err;
 }
 

@@ -2549,6 +2549,22 @@ void ta_store_set_batch(struct ta_store *st, unsigned events)
     st->batch_max = events ? events : TA_STORE_BATCH;
 }
 
+/* The SQLite store writes its rollups with the events in one transaction:
+ * there is nothing to defer. */
+ta_err ta_store_bulk_begin(struct ta_store *st)
+{
+    TA__STORE_FWD(st, bulk_begin, st);
+    snprintf(st->errmsg, sizeof(st->errmsg), "a bulk load needs a ClickHouse store");
+    return TA_ERR_UNSUPPORTED;
+}
+
+ta_err ta_store_bulk_end(struct ta_store *st, uint64_t slice_groups)
+{
+    TA__STORE_FWD(st, bulk_end, st, slice_groups);
+    snprintf(st->errmsg, sizeof(st->errmsg), "a bulk load needs a ClickHouse store");
+    return TA_ERR_UNSUPPORTED;
+}
+
 ta_err ta_store_set_skew(struct ta_store *st, ta_time_us skew)
 {
     TA__STORE_FWD(st, set_skew, st, skew);

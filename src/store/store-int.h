@@ -34,6 +34,8 @@ struct ta__store_ops {
     void (*set_batch)(struct ta_store *st, unsigned events);
     void (*set_memcap)(struct ta_store *st, size_t bytes);
     ta_err (*set_skew)(struct ta_store *st, ta_time_us skew);
+    ta_err (*bulk_begin)(struct ta_store *st);
+    ta_err (*bulk_end)(struct ta_store *st, uint64_t slice_groups);
     int64_t (*run_id)(const struct ta_store *st);
     void (*get_stats)(const struct ta_store *st, struct ta_store_stats *out);
     ta_err (*runs_list)(struct ta_store *st, int64_t id, ta_store_run_cb cb, void *ctx);
