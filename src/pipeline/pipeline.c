@@ -441,7 +441,7 @@ static ta_err allow_files(struct ta_pipeline *p, struct ta_pipeline_error *err)
 
 /* A bounded text accumulator for the data-version strings of a run. */
 struct vbuf {
-    char s[2048];
+    char s[8192];
     size_t n;
 };
 
@@ -461,14 +461,25 @@ static void vbuf_add(struct vbuf *b, const char *fmt, ...)
 struct intel_ver {
     struct vbuf b;
     unsigned nsources;
+    unsigned more;       /* sources past INTEL_VER_LIST, counted instead of named */
+    uint64_t more_count; /* their indicators */
     ta_time_us last_import;
 };
+
+/* Sources are named up to this many bytes; the rest are summed, so that a tree of feeds with
+ * hundreds of sources never cuts a name in two or loses the last import's time. */
+#define INTEL_VER_LIST 6144
 
 static void intel_ver_count(void *user, const char *what, const char *name, uint64_t count)
 {
     struct intel_ver *v = user;
     if (strcmp(what, "source") != 0)
         return;
+    if (v->more > 0 || v->b.n + strlen(name) + 24 > INTEL_VER_LIST) {
+        v->more++;
+        v->more_count += count;
+        return;
+    }
     vbuf_add(&v->b, "%s%s %llu", v->nsources++ ? ", " : "", name, (unsigned long long)count);
 }
 
@@ -490,7 +501,10 @@ static void intel_version(struct ta_intel_db *db, struct vbuf *out)
         return;
     }
     char ts[TA_TS_STRLEN];
-    vbuf_add(out, "%s indicators", v.nsources ? v.b.s : "no");
+    vbuf_add(out, "%s", v.nsources ? v.b.s : "no");
+    if (v.more > 0)
+        vbuf_add(out, " and %u more sources with %llu", v.more, (unsigned long long)v.more_count);
+    vbuf_add(out, " indicators");
     if (v.last_import)
         vbuf_add(out, "; last import %s", ta_time_format(v.last_import, ts, sizeof(ts)));
 }

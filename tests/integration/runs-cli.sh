@@ -84,6 +84,24 @@ out=$("$BIN" report --db "$T/a.db" --from 2014-03-19 --to 2014-03-21) || fail "r
 n=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(sum(c.execute('select count(*) from ' + t).fetchone()[0] for t in ('store_event', 'store_sighting', 'store_day_count', 'store_day_suppressed', 'store_span_attacker', 'store_day_item')))" "$T/a.db")
 [[ $n -eq 0 ]] || fail "rows left after deleting the only run: $n"
 
+# Intel from hundreds of sources (a feed tree): the run's intel version names sources whole,
+# sums the rest, and keeps the last import's time.
+mkdir -p "$T/feeds"
+for i in $(seq 1 300); do echo "198.$((i / 250 + 10)).$((i % 250)).1" >"$T/feeds/feed-with-a-rather-long-source-name-$i.txt"; done
+"$BIN" intel import --db "$T/iv.db" --kind c2 "$T"/feeds/*.txt >/dev/null 2>&1 || fail "import of 300 feeds"
+python3 -c "import struct; open('$T/empty.pcap','wb').write(struct.pack('<IHHiIII',0xa1b2c3d4,2,4,0,0,65535,1))"
+"$BIN" analyze -r "$T/empty.pcap" --db "$T/iv.db" -o /dev/null 2>"$T/iv.err" || fail "analyze with 300 sources: $(cat "$T/iv.err")"
+"$BIN" runs show 1 --db "$T/iv.db" --format json >"$T/iv.json" || fail "runs show after 300 sources"
+python3 - "$T/iv.json" <<'PY' || fail "intel version of 300 sources"
+import json, re, sys
+v = json.load(open(sys.argv[1]))["intel_version"]
+named = re.findall(r"feed-with-a-rather-long-source-name-(\d+) 1(?:,| and)", v)
+m = re.search(r" and (\d+) more sources with (\d+) indicators; last import \d{4}-", v)
+assert m, v[-200:]
+assert len(named) + int(m.group(1)) == 300 and int(m.group(2)) == int(m.group(1)), (len(named), m.groups())
+assert len(named) > 50, len(named)
+PY
+
 [[ $fails -eq 0 ]] || { echo "$fails failure(s)"; exit 1; }
 echo "info: runs list/show/delete CLI: help, errors, text and JSON, writer lock, delete to empty"
 exit 0
