@@ -4,6 +4,7 @@
  * versions, events new and already known), delete one with exactly its
  * contribution to the report.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,8 +310,9 @@ int ta_cli_runs(int argc, char **argv)
     int64_t id = 0;
     if (spec != &list_spec) {
         char *end = NULL;
+        errno = 0;
         long long v = pos ? strtoll(pos, &end, 10) : 0;
-        if (pos == NULL || end == pos || *end != '\0' || v <= 0) {
+        if (pos == NULL || end == pos || *end != '\0' || v <= 0 || errno == ERANGE) {
             ta_cli_error("%s: needs a run id (a positive number, see 'threatatlas runs list')",
                          spec->name);
             return 2;

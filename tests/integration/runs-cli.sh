@@ -39,6 +39,7 @@ expect_err 2 "runs: unknown subcommand 'bogus'" runs bogus
 expect_err 2 'runs list: --db FILE is required' runs list
 expect_err 2 'runs show: needs a run id' runs show --db "$T/a.db"
 expect_err 2 'runs show: needs a run id' runs show abc --db "$T/a.db"
+expect_err 2 'runs show: needs a run id' runs show 99999999999999999999 --db "$T/a.db"
 expect_err 2 'runs delete: needs a run id' runs delete 0 --db "$T/a.db"
 expect_err 2 "runs list: invalid --format 'xml'" runs list --db "$T/a.db" --format xml
 expect_err 2 "runs list: unexpected argument '3'" runs list 3 --db "$T/a.db"
