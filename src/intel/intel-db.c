@@ -151,6 +151,25 @@ static ta_err bump_version(struct ta_intel_db *db)
                     " FROM meta WHERE key = 'intel.version';");
 }
 
+/*
+ * End a write transaction: with e OK, bump the version and commit; else (or
+ * if that fails) roll back, keeping the first error's message.
+ */
+static ta_err finish(struct ta_intel_db *db, ta_err e)
+{
+    if (e == TA_OK)
+        e = bump_version(db);
+    if (e == TA_OK)
+        e = exec(db, "COMMIT");
+    if (e != TA_OK) {
+        char keep[sizeof(db->msg)];
+        memcpy(keep, db->msg, sizeof(keep));
+        exec(db, "ROLLBACK");
+        memcpy(db->msg, keep, sizeof(keep));
+    }
+    return e;
+}
+
 /* Whether intel_source_rows is of the current version (before a bump). */
 static bool source_rows_current(struct ta_intel_db *db)
 {
@@ -858,17 +877,7 @@ static ta_err end_import(struct import *im, ta_err e)
     if (e == TA_OK)
         e = delta_apply(im);
     delta_free(im);
-    if (e == TA_OK)
-        e = bump_version(db);
-    if (e == TA_OK)
-        e = exec(db, "COMMIT");
-    if (e != TA_OK) {
-        char keep[sizeof(db->msg)];
-        memcpy(keep, db->msg, sizeof(keep));
-        exec(db, "ROLLBACK");
-        memcpy(db->msg, keep, sizeof(keep));
-    }
-    return e;
+    return finish(db, e);
 }
 
 ta_err ta_intel_db_import_path(struct ta_intel_db *db, const char *path,
@@ -1226,20 +1235,11 @@ ta_err ta_intel_db_remove(struct ta_intel_db *db, const struct ta_intel_filter *
             *deleted = (uint64_t)sqlite3_changes(db->db);
         sqlite3_finalize(st);
     }
-    if (e == TA_OK && *deleted > 0) {
+    if (e == TA_OK && *deleted > 0)
         e = source_rows_recount(db);
-        if (e == TA_OK)
-            e = bump_version(db);
-    }
-    if (e == TA_OK)
-        e = exec(db, "COMMIT");
-    if (e != TA_OK) {
-        char keep[sizeof(db->msg)];
-        memcpy(keep, db->msg, sizeof(keep));
-        exec(db, "ROLLBACK");
-        memcpy(db->msg, keep, sizeof(keep));
+    e = *deleted > 0 || e != TA_OK ? finish(db, e) : exec(db, "COMMIT");
+    if (e != TA_OK)
         *deleted = 0;
-    }
     return e;
 }
 
