@@ -237,7 +237,8 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
         goto out_close;
     }
     sqlite3_busy_timeout(db->db, 10000);
-    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != TA_OK ||
+    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 " PRAGMA journal_size_limit=" TA__DB_WAL_LIMIT ";") != TA_OK ||
         exec(db, "BEGIN IMMEDIATE") != TA_OK) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
         goto out_close;
