@@ -223,20 +223,80 @@ const char *ta_intel_db_errmsg(const struct ta_intel_db *db)
     return db != NULL ? db->msg : "";
 }
 
-ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen)
+/* A connection to path (flags as sqlite3_open_v2); TA_ERR_IO with err on failure. */
+static ta_err connect(const char *path, int flags, struct ta_intel_db **out, char *err,
+                      size_t errlen)
 {
-    *out = NULL;
     struct ta_intel_db *db = calloc(1, sizeof(*db));
     if (db == NULL)
         return TA_ERR_NOMEM;
-    ta_err e = TA_ERR_DB;
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-        goto out_close;
+        sqlite3_close(db->db);
+        free(db);
+        return TA_ERR_IO;
     }
     sqlite3_busy_timeout(db->db, 10000);
+    *out = db;
+    return TA_OK;
+}
+
+/* meta 'schema.intel', or -1 when there is none. */
+static int schema_have(struct ta_intel_db *db)
+{
+    sqlite3_stmt *st;
+    int have = -1;
+    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return have;
+}
+
+/* TA_ERR_UNSUPPORTED with err when version have is newer than this build reads. */
+static ta_err schema_newer(const char *path, int have, char *err, size_t errlen)
+{
+    if (have <= TA_INTEL_SCHEMA_VERSION)
+        return TA_OK;
+    snprintf(err, errlen,
+             "%s: intel schema version %d is newer than this threatatlas supports (%d); "
+             "upgrade threatatlas",
+             path, have, TA_INTEL_SCHEMA_VERSION);
+    return TA_ERR_UNSUPPORTED;
+}
+
+/* Bring the intel tables of an open write transaction to the current schema. */
+static ta_err schema_update(struct ta_intel_db *db, int have)
+{
+    /* Version 1 stored the file's modification time where a feed gave no
+     * date; those cannot be told from real dates, so every old row becomes
+     * undated (a re-import of a dated feed restores its dates). */
+    if (have == 1 && exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK)
+        return TA_ERR_DB;
+    if (have >= 1 && have < 3 && exec(db, migrate_v3_sql) != TA_OK)
+        return TA_ERR_DB;
+    if (have >= TA_INTEL_SCHEMA_VERSION)
+        return TA_OK;
+    char sql[128];
+    snprintf(sql, sizeof(sql),
+             "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
+             TA_INTEL_SCHEMA_VERSION);
+    if (exec(db, sql) != TA_OK || source_rows_recount(db) != TA_OK || bump_version(db) != TA_OK)
+        return TA_ERR_DB;
+    return TA_OK;
+}
+
+ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct ta_intel_db *db;
+    ta_err e = connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errlen);
+    if (e != TA_OK)
+        return e;
+    e = TA_ERR_DB;
     if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                  " PRAGMA journal_size_limit=" TA__DB_WAL_LIMIT ";") != TA_OK ||
         exec(db, "BEGIN IMMEDIATE") != TA_OK) {
@@ -249,61 +309,24 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
          exec(db, "INSERT INTO intel_source_rows(source, rows)"
                   " SELECT source, count(*) FROM intel_indicator GROUP BY source") != TA_OK)) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
-        exec(db, "ROLLBACK");
-        goto out_close;
+        goto out_rollback;
     }
-    sqlite3_stmt *st;
-    int have = -1;
-    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
-                           NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->db));
-        exec(db, "ROLLBACK");
-        goto out_close;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        have = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (have > TA_INTEL_SCHEMA_VERSION) {
-        snprintf(err, errlen,
-                 "%s: intel schema version %d is newer than this threatatlas supports (%d); "
-                 "upgrade threatatlas",
-                 path, have, TA_INTEL_SCHEMA_VERSION);
-        exec(db, "ROLLBACK");
-        e = TA_ERR_UNSUPPORTED;
-        goto out_close;
-    }
-    /* Version 1 stored the file's modification time where a feed gave no
-     * date; those cannot be told from real dates, so every old row becomes
-     * undated (a re-import of a dated feed restores its dates). */
-    if (have == 1 &&
-        exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK) {
+    int have = schema_have(db);
+    if ((e = schema_newer(path, have, err, errlen)) != TA_OK)
+        goto out_rollback;
+    e = TA_ERR_DB;
+    if (schema_update(db, have) != TA_OK) {
         snprintf(err, errlen, "%s: migrating the intel schema: %s", path, db->msg);
-        exec(db, "ROLLBACK");
-        goto out_close;
-    }
-    if (have >= 1 && have < 3 && exec(db, migrate_v3_sql) != TA_OK) {
-        snprintf(err, errlen, "%s: migrating the intel schema: %s", path, db->msg);
-        exec(db, "ROLLBACK");
-        goto out_close;
-    }
-    if (have < TA_INTEL_SCHEMA_VERSION) {
-        char sql[128];
-        snprintf(sql, sizeof(sql),
-                 "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
-                 TA_INTEL_SCHEMA_VERSION);
-        if (exec(db, sql) != TA_OK || source_rows_recount(db) != TA_OK ||
-            bump_version(db) != TA_OK) {
-            snprintf(err, errlen, "%s: %s", path, db->msg);
-            exec(db, "ROLLBACK");
-            goto out_close;
-        }
+        goto out_rollback;
     }
     if (exec(db, "COMMIT") != TA_OK) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
-        goto out_close;
+        goto out_rollback;
     }
     *out = db;
     return TA_OK;
+out_rollback:
+    exec(db, "ROLLBACK");
 out_close:
     sqlite3_close(db->db);
     free(db);
@@ -322,17 +345,11 @@ ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, cha
         snprintf(err, errlen, "%s: the database is truncated (shorter than its header says)", path);
         return TA_ERR_FORMAT;
     }
-    struct ta_intel_db *db = calloc(1, sizeof(*db));
-    if (db == NULL)
-        return TA_ERR_NOMEM;
-    ta_err e = TA_ERR_FORMAT;
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path,
-                 db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-        e = TA_ERR_IO;
-        goto out_close;
-    }
-    sqlite3_busy_timeout(db->db, 10000);
+    struct ta_intel_db *db;
+    ta_err e = connect(path, SQLITE_OPEN_READONLY, &db, err, errlen);
+    if (e != TA_OK)
+        return e;
+    e = TA_ERR_FORMAT;
     int meta = ta__db_table_state(db->db, "meta");
     if (meta < 0) {
         snprintf(err, errlen, "%s: not a threatatlas database or unreadable (%s)", path,
@@ -347,21 +364,8 @@ ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, cha
         snprintf(err, errlen, "%s: holds no indicators (nothing was imported into it)", path);
         goto out_close;
     }
-    sqlite3_stmt *st = NULL;
-    int have = 0;
-    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        have = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (have > TA_INTEL_SCHEMA_VERSION) {
-        snprintf(err, errlen,
-                 "%s: intel schema version %d is newer than this threatatlas supports (%d); "
-                 "upgrade threatatlas",
-                 path, have, TA_INTEL_SCHEMA_VERSION);
-        e = TA_ERR_UNSUPPORTED;
+    if ((e = schema_newer(path, schema_have(db), err, errlen)) != TA_OK)
         goto out_close;
-    }
     *out = db;
     return TA_OK;
 out_close:
