@@ -257,8 +257,13 @@ ta_err ta_intel_parse(const uint8_t *buf, size_t len, const struct ta_intel_load
 
 struct ta_intel_db;
 
-/* 2: dates are what the feed gave (0 = unknown); version-1 rows became undated. */
-#define TA_INTEL_SCHEMA_VERSION 2
+/*
+ * 2: dates are what the feed gave (0 = unknown); version-1 rows became undated.
+ * 3: one row per (type, value, source, kind), where a second kind of a value
+ *    from the same source used to replace the first; older tables are rebuilt
+ *    with their rows on open.
+ */
+#define TA_INTEL_SCHEMA_VERSION 3
 
 /*
  * Open or create the database at path (WAL mode), creating the intel_ tables
@@ -313,7 +318,7 @@ struct ta_intel_filter {
     enum ta_intel_type type;
 };
 
-/* Calls fn for each stored row (value, source) ordered by type, value, source. */
+/* Calls fn for each stored row ordered by type, value, source, kind. */
 ta_err ta_intel_db_list(struct ta_intel_db *db, const struct ta_intel_filter *filter,
                         ta_intel_emit_fn fn, void *user);
 
@@ -341,6 +346,15 @@ ta_err ta_intel_db_source_counts(struct ta_intel_db *db, ta_intel_count_fn count
 /* Delete rows whose valid_until (or, if none, last_seen) is before t; rows
  * with neither (undated) never expire. */
 ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *deleted);
+/*
+ * Delete the rows of one source (filter->source, required: TA_ERR_ARG
+ * without it), only those of filter's kind and type when it has them, in one
+ * transaction; *deleted counts them. How a kind a feed no longer gives, or a
+ * wrong --kind given to an import, is taken out: an import only adds and
+ * updates rows.
+ */
+ta_err ta_intel_db_remove(struct ta_intel_db *db, const struct ta_intel_filter *filter,
+                          uint64_t *deleted);
 
 /*
  * Fetched sources (threatatlas intel fetch). The validators of a source's

@@ -520,6 +520,15 @@ ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, t
 void ta_store_lock_set_holder(struct ta_store_lock *l, const char *holder);
 /* Release (NULL ok). */
 void ta_store_lock_release(struct ta_store_lock *l);
+/*
+ * Release after the command holding the lock failed: when no database was at
+ * db_path as the lock was taken, what this writer created there (the
+ * database, its -wal, -shm and -journal files, the lock file) is removed
+ * first, so that refused input leaves no file behind. Otherwise, or for a
+ * ClickHouse URL, the same as ta_store_lock_release. The caller has closed
+ * its connections to the database. NULL ok.
+ */
+void ta_store_lock_release_undo(struct ta_store_lock *l);
 
 /* Day number (days since 1970-01-01 UTC) of a timestamp. */
 static inline int64_t ta_store_day(ta_time_us t)

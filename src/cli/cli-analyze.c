@@ -19,11 +19,8 @@
 #include "common/banned.h"
 
 struct analyze_cfg {
-    struct ta_argseq inputs; /* -r, --collect, --input in order */
-    const char *log_format;  /* access logs */
-    const char *log_server;
+    struct ta_cli_read_cfg rd;
     const char *iface;
-    const char *filter;
     const char *db;
     const char *intel_db;
     const char *home;
@@ -45,12 +42,7 @@ struct analyze_cfg {
     bool no_beacon;
     bool progress;
     uint32_t http_body_limit;
-    uint32_t threads;
-    const char *capture;
-    uint32_t ring_blocks;
-    uint64_t ring_block_size;
-    uint32_t max_flows, max_resolutions;
-    uint64_t stream_memcap, app_memcap;
+    uint32_t max_resolutions;
     const char *intel_undated;
     const char *intel_grace;
     struct ta_strlist allow_files;
@@ -62,25 +54,11 @@ struct analyze_cfg {
 
 #define OFF(f) offsetof(struct analyze_cfg, f)
 static const struct ta_opt analyze_opts[] = {
-    {"read", 'r', TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "FILE",
-     "input to read: a capture (pcap/pcapng) or, after --input, another kind; repeat to read "
-     "several in order"},
-    {"input", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "KIND",
-     "kind of the inputs (-r, --collect) after it: auto (default: from the content), pcap, "
-     "flows (NetFlow v5/v9, IPFIX, sFlow exports: a capture of export packets), eve, zeek, "
-     "access-log"},
-    {"collect", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "udp://ADDR:PORT",
-     "receive NetFlow/IPFIX/sFlow exports from any number of exporters until SIGINT/SIGTERM "
-     "(after the files); repeatable"},
+    TA_CLI_INPUT_OPTS(OFF(rd)),
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
      "capture live until SIGINT/SIGTERM, storing as it goes; SIGHUP reloads the intel and "
      "allow lists from --db and reopens -o and --log"},
-    {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
-    {"log-format", 0, TA_OPT_STR, OFF(log_format), NULL, 0, 0, "FORMAT",
-     "access logs: combined, common, or an nginx log_format string (default: combined or "
-     "common line by line, IIS W3C by its #Fields header)"},
-    {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
-     "access logs: the web server's address, for logs that do not name it"},
+    TA_CLI_FILTER_OPTS(OFF(rd)),
     {"db", 0, TA_OPT_STR, OFF(db), NULL, 0, 0, "FILE|URL",
      "database: indicators are read from it, events are stored in it; or a ClickHouse store, "
      "clickhouse://HOST:PORT/DATABASE (events only: give --intel-db)"},
@@ -122,25 +100,8 @@ static const struct ta_opt analyze_opts[] = {
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"http-body-limit", 0, TA_OPT_U32, OFF(http_body_limit), "65536", 1, 67108864, "BYTES",
      "bytes of each HTTP body (de-chunked, decompressed) the detectors read"},
-    {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
-     "threads in all for decode, flows and the app layer (the reading thread among them), frames "
-     "split by address pair; 0: one per core. Output is the same with any N; on 2 cores, 2 "
-     "gave no speed-up (bench/results.md)"},
-    {"capture", 0, TA_OPT_STR, OFF(capture), "auto", 0, 0, "auto|pcap|afpacket",
-     "-i: afpacket (Linux) gives each thread an AF_PACKET socket (TPACKET_V3 ring, kernel "
-     "fanout by flow), pcap one libpcap handle feeding the ordered workers; auto: afpacket with "
-     "--threads 2 or more, pcap otherwise or when AF_PACKET cannot be opened"},
-    {"ring-blocks", 0, TA_OPT_U32, OFF(ring_blocks), "16", 2, 65536, "N",
-     "-i with afpacket: blocks of each thread's ring (kernel memory: threads x blocks x "
-     "block size)"},
-    {"ring-block-size", 0, TA_OPT_U64, OFF(ring_block_size), "1M", 65536, 1ull << 30, "BYTES",
-     "-i with afpacket: bytes of a ring block, a multiple of the page size (suffix K or M)"},
-    {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
-     "flows tracked at once; at the cap the least recently active flow is ended"},
-    {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",
-     "memory for out-of-order TCP segments of all flows, as allocated (suffix K, M or G)"},
-    {"app-memcap", 0, TA_OPT_U64, OFF(app_memcap), "512M", 65536, 1ull << 40, "BYTES",
-     "memory of the DNS, HTTP and TLS parsers of all flows, as allocated (suffix K, M or G)"},
+    TA_CLI_THREAD_OPTS(OFF(rd)),
+    TA_CLI_MEMCAP_OPTS(OFF(rd)),
     {"max-resolutions", 0, TA_OPT_U32, OFF(max_resolutions), "1000000", 1, 100000000, "N",
      "DNS answers naming C&C domains kept to link later connections (oldest evicted)"},
     {"intel-undated", 0, TA_OPT_STR, OFF(intel_undated), "match", 0, 0, "match|skip",
@@ -374,7 +335,6 @@ int ta_cli_analyze(int argc, char **argv)
     struct ta_pipeline_error err;
     const char **allow = NULL;
     struct ta_pipeline_input *inputs = NULL;
-    size_t n_inputs = 0;
     rc = 0;
 
     if (strcmp(cfg.format, "eve") != 0 && strcmp(cfg.format, "intelmq") != 0) {
@@ -386,24 +346,12 @@ int ta_cli_analyze(int argc, char **argv)
     ta_pipeline_opts_default(&po);
     po.mode = TA_PIPELINE_ANALYZE;
     po.name = "analyze";
-    if ((rc = ta_cli_inputs_build("analyze", &cfg.inputs, &inputs, &n_inputs)) != 0)
+    if ((rc = ta_cli_read_apply("analyze", &cfg.rd, &po, &inputs)) != 0)
         goto out;
-    po.inputs = inputs;
-    po.n_inputs = n_inputs;
     po.iface = cfg.iface;
-    po.source.bpf = cfg.filter;
-    po.obsrc.access_format = cfg.log_format;
-    po.obsrc.access_server = cfg.log_server;
     po.proto.http_keep_headers =
         true; /* Content-Type and Accept of requests feed the webshell check */
     po.proto.http_body_limit = cfg.http_body_limit;
-    po.proto.stream_global_memcap = cfg.stream_memcap;
-    po.proto.app_memcap = cfg.app_memcap;
-    po.engine.max_flows = cfg.max_flows;
-    po.threads = cfg.threads;
-    if ((rc = ta_cli_capture_build("analyze", cfg.capture, cfg.ring_blocks, cfg.ring_block_size,
-                                   &po)) != 0)
-        goto out;
     po.detect.max_resolutions = cfg.max_resolutions;
     po.detect.beacon = !cfg.no_beacon;
     po.output = cfg.output;

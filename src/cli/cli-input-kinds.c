@@ -110,14 +110,27 @@ void ta_cli_print_obsrc(FILE *f, const char *cmd, const struct ta_pipeline *p)
     }
 }
 
-int ta_cli_capture_build(const char *cmd, const char *kind, uint32_t blocks, uint64_t block_size,
-                         struct ta_pipeline_opts *po)
+int ta_cli_read_apply(const char *cmd, const struct ta_cli_read_cfg *c, struct ta_pipeline_opts *po,
+                      struct ta_pipeline_input **inputs)
 {
-    if (!ta_capture_kind_parse(kind, &po->capture)) {
-        ta_cli_error("%s: --capture must be auto, pcap or afpacket, not '%s'", cmd, kind);
+    size_t n = 0;
+    int rc = ta_cli_inputs_build(cmd, &c->inputs, inputs, &n);
+    if (rc != 0)
+        return rc;
+    po->inputs = *inputs;
+    po->n_inputs = n;
+    po->source.bpf = c->filter;
+    po->obsrc.access_format = c->log_format;
+    po->obsrc.access_server = c->log_server;
+    po->threads = c->threads;
+    if (!ta_capture_kind_parse(c->capture, &po->capture)) {
+        ta_cli_error("%s: --capture must be auto, pcap or afpacket, not '%s'", cmd, c->capture);
         return 2;
     }
-    po->afpacket.block_count = blocks;
-    po->afpacket.block_size = (uint32_t)block_size; /* bounded by the option table */
+    po->afpacket.block_count = c->ring_blocks;
+    po->afpacket.block_size = (uint32_t)c->ring_block_size; /* bounded by the option table */
+    po->engine.max_flows = c->max_flows;
+    po->proto.stream_global_memcap = c->stream_memcap;
+    po->proto.app_memcap = c->app_memcap;
     return 0;
 }

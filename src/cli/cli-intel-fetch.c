@@ -170,6 +170,7 @@ int ta_cli_intel_fetch(int argc, char **argv)
     struct ta_intel_feed *feeds = calloc(cfg.nfeeds + 1, sizeof(*feeds));
     struct ta_store_lock *lock = NULL;
     struct ta_intel_db *db = NULL;
+    bool stored = false; /* some feed was stored (or found not modified) */
     if (feeds == NULL) {
         rc = 1;
         goto out;
@@ -234,6 +235,7 @@ int ta_cli_intel_fetch(int argc, char **argv)
             rc = 1;
             continue;
         }
+        stored = true;
         if (r.not_modified)
             ta_cli_line(stderr, "intel fetch: %s: not modified (HTTP 304); nothing changed",
                         f->name);
@@ -247,7 +249,11 @@ int ta_cli_intel_fetch(int argc, char **argv)
     }
 out:
     ta_intel_db_close(db);
-    ta_store_lock_release(lock);
+    /* A fetch that stored nothing leaves no new database behind. */
+    if (rc != 0 && !stored)
+        ta_store_lock_release_undo(lock);
+    else
+        ta_store_lock_release(lock);
     free(feeds);
     ta_cli_config_free(&cfg);
     ta_opts_release(&fetch_spec, &fc);

@@ -69,6 +69,13 @@ static const struct ta_opt expire_opts[] = {
      "delete indicators last valid before this day"},
 };
 
+static const struct ta_opt remove_opts[] = {
+    opt_db,
+    {"source", 0, TA_OPT_STR, OFF(source), NULL, 0, 0, "NAME", "the source removed (required)"},
+    {"kind", 0, TA_OPT_STR, OFF(kind), NULL, 0, 0, "KIND", "only its indicators of this kind"},
+    {"type", 0, TA_OPT_STR, OFF(type), NULL, 0, 0, "TYPE", "only its values of this type"},
+};
+
 #define SPEC(name, usage, summary, opts)                                                           \
     {                                                                                              \
         "intel " name, "intel " name " " usage, summary, opts, sizeof(opts) / sizeof(opts[0]),     \
@@ -83,7 +90,8 @@ static struct ta_cmd_spec specs[] = {
          "[--misp-all]\n"
          "                          [--allow-private] [--iprep-categories FILE] PATH...",
          "Import feeds (files or directories of them) into the database. A value already\n"
-         "stored from the same source is updated, never duplicated.",
+         "stored from the same source as the same kind is updated, never duplicated; as\n"
+         "another kind it is stored beside it ('intel remove' takes a kind out).",
          import_opts),
     SPEC("list", "--db FILE [--kind KIND] [--source NAME] [--type TYPE] [--json]",
          "List the stored indicators (tab-separated with a header line, or JSON lines).",
@@ -97,6 +105,9 @@ static struct ta_cmd_spec specs[] = {
          lookup_opts),
     SPEC("expire", "--db FILE --before YYYY-MM-DD",
          "Delete the indicators last valid before a day.", expire_opts),
+    SPEC("remove", "--db FILE --source NAME [--kind KIND] [--type TYPE]",
+         "Delete the indicators of a source (only those of a kind or a type when given).",
+         remove_opts),
 };
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -123,12 +134,14 @@ static const char *names_epilog(bool formats)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: threatatlas intel import|list|stats|lookup|expire --db FILE [options]\n"
+            "usage: threatatlas intel import|list|stats|lookup|expire|remove --db FILE "
+            "[options]\n"
             "  import   import feeds into the database\n"
             "  list     list the stored indicators\n"
             "  stats    count the stored indicators, list the imports\n"
             "  lookup   look values up as analyze does\n"
             "  expire   delete indicators last valid before a day\n"
+            "  remove   delete the indicators of a source (of a kind)\n"
             "  fetch    download the feeds of a configuration file, replacing their sources\n"
             "options of each: threatatlas intel SUBCOMMAND --help\n\n%s",
             names_epilog(true));
@@ -141,6 +154,7 @@ struct args {
     const char *before;
     const char *iprep_path; /* --iprep-categories */
     bool json;
+    bool stored; /* import: some file was stored */
     char **pos;
     int npos;
 };
@@ -401,6 +415,7 @@ static int cmd_import(struct args *a, struct ta_intel_db *db)
         if (fc.dir)
             printf(", %llu files, %llu skipped files", (unsigned long long)r.files,
                    (unsigned long long)r.files_skipped);
+        a->stored = true;
         print_kinds(stdout, &r);
         printf("\n");
         if (r.reserved > 0)
@@ -645,6 +660,21 @@ static int cmd_expire(struct args *a, struct ta_intel_db *db)
     return 0;
 }
 
+static int cmd_remove(struct args *a, struct ta_intel_db *db)
+{
+    if (a->filter.source == NULL) {
+        ta_cli_error("intel remove: --source NAME is required");
+        return 2;
+    }
+    uint64_t n;
+    if (ta_intel_db_remove(db, &a->filter, &n) != TA_OK) {
+        ta_cli_error("intel remove: %s", ta_intel_db_errmsg(db));
+        return 1;
+    }
+    printf("removed %llu indicators of source %s\n", (unsigned long long)n, a->filter.source);
+    return 0;
+}
+
 static void on_lock_wait(void *ctx, const char *holder)
 {
     fprintf(stderr, "intel %s: waiting for %s to finish\n", (const char *)ctx, holder);
@@ -667,7 +697,7 @@ int ta_cli_intel(int argc, char **argv)
         ta_cli_error("intel: unknown subcommand '%s' (see 'threatatlas intel --help')", sub);
         return 2;
     }
-    if (spec->opts != stats_opts && spec->opts != expire_opts)
+    if (spec->opts != stats_opts && spec->opts != expire_opts && spec->opts != remove_opts)
         spec->epilog = names_epilog(spec->opts == import_opts);
     struct args a;
     int rc = parse_args(spec, argc, argv, &a);
@@ -682,8 +712,16 @@ int ta_cli_intel(int argc, char **argv)
     }
     /* Writers of the database take its writer lock (see threatatlas/store.h),
      * so an import never fails half-way against an analysis. */
+    /* Writers that only delete never create a database. */
+    bool deleter = strcmp(sub, "expire") == 0 || strcmp(sub, "remove") == 0;
+    if (deleter && a.db != NULL && access(a.db, F_OK) != 0) {
+        ta_cli_error("intel %s: %s: no such database", sub, a.db);
+        free(a.pos);
+        return 1;
+    }
     struct ta_store_lock *lock = NULL;
-    if (a.db != NULL && (strcmp(sub, "import") == 0 || strcmp(sub, "expire") == 0)) {
+    bool writer = strcmp(sub, "import") == 0 || deleter;
+    if (a.db != NULL && writer) {
         char holder[64], lerr[TA_STORE_ERRLEN];
         snprintf(holder, sizeof(holder), "intel %s (pid %ld)", sub, (long)getpid());
         if (ta_store_lock_take(a.db, holder, -1, on_lock_wait, (void *)sub, &lock, lerr) != TA_OK) {
@@ -693,9 +731,8 @@ int ta_cli_intel(int argc, char **argv)
         }
     }
     struct ta_intel_db *db;
-    bool writer = strcmp(sub, "import") == 0 || strcmp(sub, "expire") == 0;
     if (open_db(&a, writer, &db) != 0) {
-        ta_store_lock_release(lock);
+        ta_store_lock_release_undo(lock);
         free(a.pos);
         return 1;
     }
@@ -707,10 +744,16 @@ int ta_cli_intel(int argc, char **argv)
         rc = cmd_stats(db);
     else if (strcmp(sub, "lookup") == 0)
         rc = cmd_lookup(&a, db);
+    else if (strcmp(sub, "remove") == 0)
+        rc = cmd_remove(&a, db);
     else
         rc = cmd_expire(&a, db);
     ta_intel_db_close(db);
-    ta_store_lock_release(lock);
+    /* An import that stored nothing leaves no new database behind. */
+    if (rc != 0 && !a.stored)
+        ta_store_lock_release_undo(lock);
+    else
+        ta_store_lock_release(lock);
     free(a.pos);
     return rc;
 }

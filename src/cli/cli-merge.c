@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -47,17 +46,6 @@ static void on_wait(void *ctx, const char *holder)
     fprintf(stderr, "merge: waiting for %s to finish\n", holder);
 }
 
-/* Remove what the failed merge created (OUT did not exist before). */
-static void remove_created(const char *out)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        char p[4096];
-        if ((size_t)snprintf(p, sizeof(p), "%s%s", out, suffix[i]) < sizeof(p))
-            unlink(p);
-    }
-}
-
 int ta_cli_merge(int argc, char **argv)
 {
     struct merge_cfg cfg = {0};
@@ -73,8 +61,6 @@ int ta_cli_merge(int argc, char **argv)
         return 2;
     }
     const char *out = ops.v[0];
-    struct stat sb;
-    bool existed = stat(out, &sb) == 0;
     char holder[64], err[TA_STORE_ERRLEN];
     snprintf(holder, sizeof(holder), "merge (pid %ld)", (long)getpid());
     struct ta_store_lock *lock = NULL;
@@ -87,8 +73,6 @@ int ta_cli_merge(int argc, char **argv)
     struct ta_store_merge_stats s;
     te = ta_store_merge(out, ops.v + 1, ops.n - 1, (ta_time_us)cfg.skew_ms * 1000, &s, err);
     if (te != TA_OK) {
-        if (!existed)
-            remove_created(out);
         ta_cli_error("merge: %s", err[0] ? err : ta_strerror(te));
     } else {
         fprintf(stderr,
@@ -99,12 +83,11 @@ int ta_cli_merge(int argc, char **argv)
                 (unsigned long long)s.events_new, (unsigned long long)s.events_known,
                 (unsigned long long)s.events_repeat);
     }
-    ta_store_lock_release(lock);
-    if (!existed && te != TA_OK) {
-        char p[4096];
-        if ((size_t)snprintf(p, sizeof(p), "%s.lock", out) < sizeof(p))
-            unlink(p);
-    }
+    /* A failed merge into a new OUT leaves no file behind. */
+    if (te != TA_OK)
+        ta_store_lock_release_undo(lock);
+    else
+        ta_store_lock_release(lock);
     free(ops.v);
     return te == TA_OK ? 0 : 1;
 }

@@ -19,21 +19,12 @@
 #include "common/banned.h"
 
 struct observe_cfg {
-    struct ta_argseq inputs; /* -r, --collect, --input in order */
-    const char *log_format;  /* access logs */
-    const char *log_server;
+    struct ta_cli_read_cfg rd;
     const char *iface;
-    const char *filter;
     const char *output;
-    uint32_t threads;
-    const char *capture;
-    uint32_t ring_blocks;
-    uint64_t ring_block_size;
-    uint32_t max_flows;
     uint32_t tcp_new_timeout, tcp_est_timeout, tcp_closed_timeout, udp_timeout, other_timeout;
     uint32_t frag_timeout, max_frag_datagrams;
     uint32_t snaplen;
-    uint64_t stream_memcap, app_memcap;
     bool progress;
     bool no_stats;
     bool http_headers;
@@ -42,40 +33,12 @@ struct observe_cfg {
 
 #define OFF(f) offsetof(struct observe_cfg, f)
 static const struct ta_opt observe_opts[] = {
-    {"read", 'r', TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "FILE",
-     "input to read: a capture (pcap or pcapng, optionally gzip-compressed) or, after --input, "
-     "another kind; repeat to read several in order"},
-    {"input", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "KIND",
-     "kind of the inputs (-r, --collect) after it: auto (default: from the content), pcap, "
-     "flows (NetFlow v5/v9, IPFIX, sFlow exports: a capture of export packets), eve, zeek, "
-     "access-log"},
-    {"collect", 0, TA_OPT_SEQ, OFF(inputs), NULL, 0, 0, "udp://ADDR:PORT",
-     "receive NetFlow/IPFIX/sFlow exports from any number of exporters until SIGINT/SIGTERM "
-     "(after the files); repeatable"},
+    TA_CLI_INPUT_OPTS(OFF(rd)),
     {"interface", 'i', TA_OPT_STR, OFF(iface), NULL, 0, 0, "IFACE",
      "capture live on this interface until SIGINT/SIGTERM; SIGHUP reopens -o"},
-    {"filter", 'f', TA_OPT_STR, OFF(filter), NULL, 0, 0, "BPF", "BPF filter (tcpdump syntax)"},
-    {"log-format", 0, TA_OPT_STR, OFF(log_format), NULL, 0, 0, "FORMAT",
-     "access logs: combined, common, or an nginx log_format string (default: combined or "
-     "common line by line, IIS W3C by its #Fields header)"},
-    {"log-server", 0, TA_OPT_STR, OFF(log_server), NULL, 0, 0, "ADDR",
-     "access logs: the web server's address, for logs that do not name it"},
+    TA_CLI_FILTER_OPTS(OFF(rd)),
     {"output", 'o', TA_OPT_STR, OFF(output), "-", 0, 0, "FILE", "EVE JSON output, - for stdout"},
-    {"threads", 0, TA_OPT_U32, OFF(threads), "1", 0, 64, "N",
-     "threads in all for decode, flows and the app layer (the reading thread among them), frames "
-     "split by address pair; 0: one per core. Output is the same with any N; on 2 cores, 2 "
-     "gave no speed-up (bench/results.md)"},
-    {"capture", 0, TA_OPT_STR, OFF(capture), "auto", 0, 0, "auto|pcap|afpacket",
-     "-i: afpacket (Linux) gives each thread an AF_PACKET socket (TPACKET_V3 ring, kernel "
-     "fanout by flow), pcap one libpcap handle feeding the ordered workers; auto: afpacket with "
-     "--threads 2 or more, pcap otherwise or when AF_PACKET cannot be opened"},
-    {"ring-blocks", 0, TA_OPT_U32, OFF(ring_blocks), "16", 2, 65536, "N",
-     "-i with afpacket: blocks of each thread's ring (kernel memory: threads x blocks x "
-     "block size)"},
-    {"ring-block-size", 0, TA_OPT_U64, OFF(ring_block_size), "1M", 65536, 1ull << 30, "BYTES",
-     "-i with afpacket: bytes of a ring block, a multiple of the page size (suffix K or M)"},
-    {"max-flows", 0, TA_OPT_U32, OFF(max_flows), "1000000", 1, 100000000, "N",
-     "flows tracked at once; at the cap the least recently active flow is ended (reason forced)"},
+    TA_CLI_THREAD_OPTS(OFF(rd)),
     {"tcp-new-timeout", 0, TA_OPT_U32, OFF(tcp_new_timeout), "30", 1, 86400, "SEC",
      "idle timeout of TCP flows not yet established"},
     {"tcp-est-timeout", 0, TA_OPT_U32, OFF(tcp_est_timeout), "300", 1, 86400, "SEC",
@@ -92,10 +55,7 @@ static const struct ta_opt observe_opts[] = {
      "IP datagrams under reassembly at once"},
     {"snaplen", 0, TA_OPT_U32, OFF(snaplen), "262144", 64, 262144, "BYTES",
      "live capture: bytes kept per packet"},
-    {"stream-memcap", 0, TA_OPT_U64, OFF(stream_memcap), "256M", 65536, 1ull << 40, "BYTES",
-     "memory for out-of-order TCP segments of all flows, as allocated (suffix K, M or G)"},
-    {"app-memcap", 0, TA_OPT_U64, OFF(app_memcap), "512M", 65536, 1ull << 40, "BYTES",
-     "memory of the DNS, HTTP and TLS parsers of all flows, as allocated (suffix K, M or G)"},
+    TA_CLI_MEMCAP_OPTS(OFF(rd)),
     {"progress", 0, TA_OPT_FLAG, OFF(progress), NULL, 0, 0, NULL,
      "report progress on stderr every few seconds (default when stderr is a terminal)"},
     {"no-stats", 0, TA_OPT_FLAG, OFF(no_stats), NULL, 0, 0, NULL,
@@ -170,26 +130,13 @@ int ta_cli_observe(int argc, char **argv)
     po.mode = TA_PIPELINE_OBSERVE;
     po.name = "observe";
     struct ta_pipeline_input *inputs = NULL;
-    size_t n_inputs = 0;
-    if ((rc = ta_cli_inputs_build("observe", &cfg.inputs, &inputs, &n_inputs)) != 0) {
-        ta_opts_release(&observe_spec, &cfg);
-        return rc;
-    }
-    po.inputs = inputs;
-    po.n_inputs = n_inputs;
-    po.iface = cfg.iface;
-    po.source.bpf = cfg.filter;
-    po.obsrc.access_format = cfg.log_format;
-    po.obsrc.access_server = cfg.log_server;
-    po.source.snaplen = cfg.snaplen;
-    po.engine.max_flows = cfg.max_flows;
-    po.threads = cfg.threads;
-    if ((rc = ta_cli_capture_build("observe", cfg.capture, cfg.ring_blocks, cfg.ring_block_size,
-                                   &po)) != 0) {
+    if ((rc = ta_cli_read_apply("observe", &cfg.rd, &po, &inputs)) != 0) {
         free(inputs);
         ta_opts_release(&observe_spec, &cfg);
         return rc;
     }
+    po.iface = cfg.iface;
+    po.source.snaplen = cfg.snaplen;
     po.engine.tcp_new_timeout = cfg.tcp_new_timeout;
     po.engine.tcp_est_timeout = cfg.tcp_est_timeout;
     po.engine.tcp_closed_timeout = cfg.tcp_closed_timeout;
@@ -198,8 +145,6 @@ int ta_cli_observe(int argc, char **argv)
     po.engine.decode.frag_timeout_s = cfg.frag_timeout;
     po.engine.decode.max_frag_datagrams = cfg.max_frag_datagrams;
     po.proto.http_keep_headers = cfg.http_headers;
-    po.proto.stream_global_memcap = cfg.stream_memcap;
-    po.proto.app_memcap = cfg.app_memcap;
     po.proto.http_keep_bodies = false; /* no detector here reads bodies: none kept or inflated */
     po.output = cfg.output;
     po.no_stats = cfg.no_stats;

@@ -143,12 +143,83 @@ int ta_cli_inputs_build(const char *cmd, const struct ta_argseq *q, struct ta_pi
                         size_t *n);
 
 /*
- * --capture KIND, --ring-blocks N, --ring-block-size BYTES of observe and
- * analyze into po. Returns 0, or 2 after printing one error line.
+ * The options observe and analyze both take (what they read and the limits
+ * of reading it), held in this part of each command's config struct and
+ * declared once by the TA_CLI_*_OPTS table runs below, each given the
+ * offsetof() of this struct in the command's config. The runs keep one
+ * option a line, as the commands' own tables do.
+ */
+struct ta_cli_read_cfg {
+    struct ta_argseq inputs; /* -r, --collect, --input in order */
+    const char *filter;
+    const char *log_format; /* access logs */
+    const char *log_server;
+    uint32_t threads;
+    const char *capture;
+    uint32_t ring_blocks;
+    uint64_t ring_block_size;
+    uint32_t max_flows;
+    uint64_t stream_memcap, app_memcap;
+};
+#define TA__CLI_RD(base, f) ((base) + offsetof(struct ta_cli_read_cfg, f))
+/* clang-format off */
+/* -r, --input, --collect */
+#define TA_CLI_INPUT_OPTS(base)                                                                    \
+    {"read", 'r', TA_OPT_SEQ, TA__CLI_RD(base, inputs), NULL, 0, 0, "FILE",                        \
+     "input to read: a capture (pcap or pcapng, optionally gzip-compressed) or, after --input, "   \
+     "another kind; repeat to read several in order"},                                             \
+    {"input", 0, TA_OPT_SEQ, TA__CLI_RD(base, inputs), NULL, 0, 0, "KIND",                         \
+     "kind of the inputs (-r, --collect) after it: auto (default: from the content), pcap, "       \
+     "flows (NetFlow v5/v9, IPFIX, sFlow exports: a capture of export packets), eve, zeek, "       \
+     "access-log"},                                                                                \
+    {"collect", 0, TA_OPT_SEQ, TA__CLI_RD(base, inputs), NULL, 0, 0, "udp://ADDR:PORT",            \
+     "receive NetFlow/IPFIX/sFlow exports from any number of exporters until SIGINT/SIGTERM "      \
+     "(after the files); repeatable"}
+/* -f, --log-format, --log-server */
+#define TA_CLI_FILTER_OPTS(base)                                                                   \
+    {"filter", 'f', TA_OPT_STR, TA__CLI_RD(base, filter), NULL, 0, 0, "BPF",                       \
+     "BPF filter (tcpdump syntax)"},                                                               \
+    {"log-format", 0, TA_OPT_STR, TA__CLI_RD(base, log_format), NULL, 0, 0, "FORMAT",              \
+     "access logs: combined, common, or an nginx log_format string (default: combined or "         \
+     "common line by line, IIS W3C by its #Fields header)"},                                       \
+    {"log-server", 0, TA_OPT_STR, TA__CLI_RD(base, log_server), NULL, 0, 0, "ADDR",                \
+     "access logs: the web server's address, for logs that do not name it"}
+/* --threads, --capture, --ring-blocks, --ring-block-size, --max-flows */
+#define TA_CLI_THREAD_OPTS(base)                                                                   \
+    {"threads", 0, TA_OPT_U32, TA__CLI_RD(base, threads), "1", 0, 64, "N",                         \
+     "threads in all for decode, flows and the app layer (the reading thread among them), frames " \
+     "split by address pair; 0: one per core. Output is the same with any N; on 2 cores, 2 "       \
+     "gave no speed-up (bench/results.md)"},                                                       \
+    {"capture", 0, TA_OPT_STR, TA__CLI_RD(base, capture), "auto", 0, 0, "auto|pcap|afpacket",      \
+     "-i: afpacket (Linux) gives each thread an AF_PACKET socket (TPACKET_V3 ring, kernel "        \
+     "fanout by flow), pcap one libpcap handle feeding the ordered workers; auto: afpacket with "  \
+     "--threads 2 or more, pcap otherwise or when AF_PACKET cannot be opened"},                    \
+    {"ring-blocks", 0, TA_OPT_U32, TA__CLI_RD(base, ring_blocks), "16", 2, 65536, "N",             \
+     "-i with afpacket: blocks of each thread's ring (kernel memory: threads x blocks x "          \
+     "block size)"},                                                                               \
+    {"ring-block-size", 0, TA_OPT_U64, TA__CLI_RD(base, ring_block_size), "1M", 65536, 1ull << 30, \
+     "BYTES",                                                                                      \
+     "-i with afpacket: bytes of a ring block, a multiple of the page size (suffix K or M)"},      \
+    {"max-flows", 0, TA_OPT_U32, TA__CLI_RD(base, max_flows), "1000000", 1, 100000000, "N",        \
+     "flows tracked at once; at the cap the least recently active flow is ended (reason forced)"}
+/* --stream-memcap, --app-memcap */
+#define TA_CLI_MEMCAP_OPTS(base)                                                                   \
+    {"stream-memcap", 0, TA_OPT_U64, TA__CLI_RD(base, stream_memcap), "256M", 65536, 1ull << 40,   \
+     "BYTES",                                                                                      \
+     "memory for out-of-order TCP segments of all flows, as allocated (suffix K, M or G)"},        \
+    {"app-memcap", 0, TA_OPT_U64, TA__CLI_RD(base, app_memcap), "512M", 65536, 1ull << 40,         \
+     "BYTES",                                                                                      \
+     "memory of the DNS, HTTP and TLS parsers of all flows, as allocated (suffix K, M or G)"}
+/* clang-format on */
+
+/*
+ * The shared options into po, the inputs among them (*inputs, allocated,
+ * freed by the caller also on error). Returns 0, or the exit code after
+ * printing one error line (2 usage, 1 memory).
  */
 struct ta_pipeline_opts;
-int ta_cli_capture_build(const char *cmd, const char *kind, uint32_t blocks, uint64_t block_size,
-                         struct ta_pipeline_opts *po);
+int ta_cli_read_apply(const char *cmd, const struct ta_cli_read_cfg *c, struct ta_pipeline_opts *po,
+                      struct ta_pipeline_input **inputs);
 
 /*
  * One line per observation source of p (flow exports, logs) on f: what it read, made,

@@ -29,6 +29,18 @@ struct sqlite3;
  */
 bool ta__db_conn_truncated(struct sqlite3 *db);
 
+/*
+ * The WAL's size, in bytes, that a writer's connection cuts it back to when
+ * it restarts the log (PRAGMA journal_size_limit, set by every writer). A
+ * reader holds the log from being checkpointed past its snapshot for as long
+ * as its read lasts (an evidence list over 100 million events: minutes), so
+ * the log grows with everything written meanwhile; without the limit it
+ * would keep that size on disk for as long as a writer stays open. Above the
+ * ~80 MB of the store's checkpoint interval, so that ordinary cycles never
+ * truncate.
+ */
+#define TA__DB_WAL_LIMIT "134217728"
+
 /* 1 if the table exists in db, 0 if not, -1 if the file cannot be read as a database. */
 int ta__db_table_state(struct sqlite3 *db, const char *name);
 

@@ -1,6 +1,6 @@
 /*
  * Intel store: indicators in the shared SQLite database (WAL mode). One row
- * per (type, value, source); each import is one transaction, so a killed or
+ * per (type, value, source, kind); each import is one transaction, so a killed or
  * failed import leaves the database as it was. Tables are prefixed intel_;
  * the shared meta(key, value) table records schema.intel.
  */
@@ -31,17 +31,38 @@ struct ta_intel_db {
     char msg[256];
 };
 
+/*
+ * One row per (type, value, source, kind): a feed that lists a value as two
+ * kinds (a C&C address that also serves payloads) states two things, and
+ * each keeps its own dates and confidence.
+ */
+#define INDICATOR_COLUMNS                                                                          \
+    "(id INTEGER PRIMARY KEY,"                                                                     \
+    " type INTEGER NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL,"                           \
+    " kind INTEGER NOT NULL, confidence INTEGER NOT NULL, exact INTEGER NOT NULL DEFAULT 0,"       \
+    " family TEXT NOT NULL DEFAULT '', brand TEXT NOT NULL DEFAULT '',"                            \
+    " country TEXT NOT NULL DEFAULT '',"                                                           \
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, valid_until INTEGER NOT NULL,"      \
+    " import_id INTEGER NOT NULL,"                                                                 \
+    " UNIQUE(type, value, source, kind))"
+
+/*
+ * Versions 1 and 2 kept one row per (type, value, source), a constraint
+ * SQLite cannot drop: the table is rebuilt with the same rows and ids.
+ */
+static const char *const migrate_v3_sql =
+    "CREATE TABLE intel_indicator_v3" INDICATOR_COLUMNS ";"
+    "INSERT INTO intel_indicator_v3(id, type, value, source, kind, confidence, exact, family,"
+    " brand, country, first_seen, last_seen, valid_until, import_id)"
+    " SELECT id, type, value, source, kind, confidence, exact, family, brand, country,"
+    " first_seen, last_seen, valid_until, import_id FROM intel_indicator;"
+    "DROP TABLE intel_indicator;"
+    "ALTER TABLE intel_indicator_v3 RENAME TO intel_indicator;"
+    "CREATE INDEX intel_indicator_source ON intel_indicator(source);";
+
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE IF NOT EXISTS intel_indicator("
-    " id INTEGER PRIMARY KEY,"
-    " type INTEGER NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL,"
-    " kind INTEGER NOT NULL, confidence INTEGER NOT NULL, exact INTEGER NOT NULL DEFAULT 0,"
-    " family TEXT NOT NULL DEFAULT '', brand TEXT NOT NULL DEFAULT '',"
-    " country TEXT NOT NULL DEFAULT '',"
-    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, valid_until INTEGER NOT NULL,"
-    " import_id INTEGER NOT NULL,"
-    " UNIQUE(type, value, source));"
+    "CREATE TABLE IF NOT EXISTS intel_indicator" INDICATOR_COLUMNS ";"
     "CREATE INDEX IF NOT EXISTS intel_indicator_source ON intel_indicator(source);"
     "CREATE TABLE IF NOT EXISTS intel_import("
     " id INTEGER PRIMARY KEY, at INTEGER NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL,"
@@ -70,8 +91,7 @@ static const char *const upsert_sql =
     "INSERT INTO intel_indicator(type, value, source, kind, confidence, exact, family, brand,"
     " country, first_seen, last_seen, valid_until, import_id)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    " ON CONFLICT(type, value, source) DO UPDATE SET"
-    "  kind = CASE WHEN excluded.last_seen >= last_seen THEN excluded.kind ELSE kind END,"
+    " ON CONFLICT(type, value, source, kind) DO UPDATE SET"
     "  confidence = CASE WHEN excluded.last_seen >= last_seen THEN excluded.confidence"
     "   ELSE confidence END,"
     "  exact = excluded.exact,"
@@ -86,7 +106,6 @@ static const char *const upsert_sql =
     "  import_id = excluded.import_id"
     " WHERE excluded.last_seen > last_seen OR excluded.valid_until > valid_until"
     "  OR (excluded.first_seen <> 0 AND (first_seen = 0 OR excluded.first_seen < first_seen))"
-    "  OR excluded.kind <> kind"
     "  OR excluded.confidence <> confidence OR excluded.exact <> exact"
     "  OR (excluded.family <> '' AND excluded.family <> family)"
     "  OR (excluded.brand <> '' AND excluded.brand <> brand)"
@@ -130,6 +149,25 @@ static ta_err bump_version(struct ta_intel_db *db)
                     " VALUES('intel.id', lower(hex(randomblob(8))));"
                     "INSERT OR REPLACE INTO meta(key, value) SELECT 'intel.source_rows', value"
                     " FROM meta WHERE key = 'intel.version';");
+}
+
+/*
+ * End a write transaction: with e OK, bump the version and commit; else (or
+ * if that fails) roll back, keeping the first error's message.
+ */
+static ta_err finish(struct ta_intel_db *db, ta_err e)
+{
+    if (e == TA_OK)
+        e = bump_version(db);
+    if (e == TA_OK)
+        e = exec(db, "COMMIT");
+    if (e != TA_OK) {
+        char keep[sizeof(db->msg)];
+        memcpy(keep, db->msg, sizeof(keep));
+        exec(db, "ROLLBACK");
+        memcpy(db->msg, keep, sizeof(keep));
+    }
+    return e;
 }
 
 /* Whether intel_source_rows is of the current version (before a bump). */
@@ -185,21 +223,82 @@ const char *ta_intel_db_errmsg(const struct ta_intel_db *db)
     return db != NULL ? db->msg : "";
 }
 
-ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen)
+/* A connection to path (flags as sqlite3_open_v2); TA_ERR_IO with err on failure. */
+static ta_err connect(const char *path, int flags, struct ta_intel_db **out, char *err,
+                      size_t errlen)
 {
-    *out = NULL;
     struct ta_intel_db *db = calloc(1, sizeof(*db));
     if (db == NULL)
         return TA_ERR_NOMEM;
-    ta_err e = TA_ERR_DB;
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-        goto out_close;
+        sqlite3_close(db->db);
+        free(db);
+        return TA_ERR_IO;
     }
     sqlite3_busy_timeout(db->db, 10000);
-    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != TA_OK ||
+    *out = db;
+    return TA_OK;
+}
+
+/* meta 'schema.intel', or -1 when there is none. */
+static int schema_have(struct ta_intel_db *db)
+{
+    sqlite3_stmt *st;
+    int have = -1;
+    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return have;
+}
+
+/* TA_ERR_UNSUPPORTED with err when version have is newer than this build reads. */
+static ta_err schema_newer(const char *path, int have, char *err, size_t errlen)
+{
+    if (have <= TA_INTEL_SCHEMA_VERSION)
+        return TA_OK;
+    snprintf(err, errlen,
+             "%s: intel schema version %d is newer than this threatatlas supports (%d); "
+             "upgrade threatatlas",
+             path, have, TA_INTEL_SCHEMA_VERSION);
+    return TA_ERR_UNSUPPORTED;
+}
+
+/* Bring the intel tables of an open write transaction to the current schema. */
+static ta_err schema_update(struct ta_intel_db *db, int have)
+{
+    /* Version 1 stored the file's modification time where a feed gave no
+     * date; those cannot be told from real dates, so every old row becomes
+     * undated (a re-import of a dated feed restores its dates). */
+    if (have == 1 && exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK)
+        return TA_ERR_DB;
+    if (have >= 1 && have < 3 && exec(db, migrate_v3_sql) != TA_OK)
+        return TA_ERR_DB;
+    if (have >= TA_INTEL_SCHEMA_VERSION)
+        return TA_OK;
+    char sql[128];
+    snprintf(sql, sizeof(sql),
+             "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
+             TA_INTEL_SCHEMA_VERSION);
+    if (exec(db, sql) != TA_OK || source_rows_recount(db) != TA_OK || bump_version(db) != TA_OK)
+        return TA_ERR_DB;
+    return TA_OK;
+}
+
+ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct ta_intel_db *db;
+    ta_err e = connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errlen);
+    if (e != TA_OK)
+        return e;
+    e = TA_ERR_DB;
+    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 " PRAGMA journal_size_limit=" TA__DB_WAL_LIMIT ";") != TA_OK ||
         exec(db, "BEGIN IMMEDIATE") != TA_OK) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
         goto out_close;
@@ -210,56 +309,24 @@ ta_err ta_intel_db_open(const char *path, struct ta_intel_db **out, char *err, s
          exec(db, "INSERT INTO intel_source_rows(source, rows)"
                   " SELECT source, count(*) FROM intel_indicator GROUP BY source") != TA_OK)) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
-        exec(db, "ROLLBACK");
-        goto out_close;
+        goto out_rollback;
     }
-    sqlite3_stmt *st;
-    int have = -1;
-    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
-                           NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->db));
-        exec(db, "ROLLBACK");
-        goto out_close;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        have = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (have > TA_INTEL_SCHEMA_VERSION) {
-        snprintf(err, errlen,
-                 "%s: intel schema version %d is newer than this threatatlas supports (%d); "
-                 "upgrade threatatlas",
-                 path, have, TA_INTEL_SCHEMA_VERSION);
-        exec(db, "ROLLBACK");
-        e = TA_ERR_UNSUPPORTED;
-        goto out_close;
-    }
-    /* Version 1 stored the file's modification time where a feed gave no
-     * date; those cannot be told from real dates, so every old row becomes
-     * undated (a re-import of a dated feed restores its dates). */
-    if (have == 1 &&
-        exec(db, "UPDATE intel_indicator SET first_seen = 0, last_seen = 0") != TA_OK) {
+    int have = schema_have(db);
+    if ((e = schema_newer(path, have, err, errlen)) != TA_OK)
+        goto out_rollback;
+    e = TA_ERR_DB;
+    if (schema_update(db, have) != TA_OK) {
         snprintf(err, errlen, "%s: migrating the intel schema: %s", path, db->msg);
-        exec(db, "ROLLBACK");
-        goto out_close;
-    }
-    if (have < TA_INTEL_SCHEMA_VERSION) {
-        char sql[128];
-        snprintf(sql, sizeof(sql),
-                 "INSERT OR REPLACE INTO meta(key, value) VALUES('schema.intel', '%d')",
-                 TA_INTEL_SCHEMA_VERSION);
-        if (exec(db, sql) != TA_OK || source_rows_recount(db) != TA_OK ||
-            bump_version(db) != TA_OK) {
-            snprintf(err, errlen, "%s: %s", path, db->msg);
-            exec(db, "ROLLBACK");
-            goto out_close;
-        }
+        goto out_rollback;
     }
     if (exec(db, "COMMIT") != TA_OK) {
         snprintf(err, errlen, "%s: %s", path, db->msg);
-        goto out_close;
+        goto out_rollback;
     }
     *out = db;
     return TA_OK;
+out_rollback:
+    exec(db, "ROLLBACK");
 out_close:
     sqlite3_close(db->db);
     free(db);
@@ -278,17 +345,11 @@ ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, cha
         snprintf(err, errlen, "%s: the database is truncated (shorter than its header says)", path);
         return TA_ERR_FORMAT;
     }
-    struct ta_intel_db *db = calloc(1, sizeof(*db));
-    if (db == NULL)
-        return TA_ERR_NOMEM;
-    ta_err e = TA_ERR_FORMAT;
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path,
-                 db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-        e = TA_ERR_IO;
-        goto out_close;
-    }
-    sqlite3_busy_timeout(db->db, 10000);
+    struct ta_intel_db *db;
+    ta_err e = connect(path, SQLITE_OPEN_READONLY, &db, err, errlen);
+    if (e != TA_OK)
+        return e;
+    e = TA_ERR_FORMAT;
     int meta = ta__db_table_state(db->db, "meta");
     if (meta < 0) {
         snprintf(err, errlen, "%s: not a threatatlas database or unreadable (%s)", path,
@@ -303,21 +364,8 @@ ta_err ta_intel_db_open_readonly(const char *path, struct ta_intel_db **out, cha
         snprintf(err, errlen, "%s: holds no indicators (nothing was imported into it)", path);
         goto out_close;
     }
-    sqlite3_stmt *st = NULL;
-    int have = 0;
-    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema.intel'", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        have = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (have > TA_INTEL_SCHEMA_VERSION) {
-        snprintf(err, errlen,
-                 "%s: intel schema version %d is newer than this threatatlas supports (%d); "
-                 "upgrade threatatlas",
-                 path, have, TA_INTEL_SCHEMA_VERSION);
-        e = TA_ERR_UNSUPPORTED;
+    if ((e = schema_newer(path, schema_have(db), err, errlen)) != TA_OK)
         goto out_close;
-    }
     *out = db;
     return TA_OK;
 out_close:
@@ -834,17 +882,7 @@ static ta_err end_import(struct import *im, ta_err e)
     if (e == TA_OK)
         e = delta_apply(im);
     delta_free(im);
-    if (e == TA_OK)
-        e = bump_version(db);
-    if (e == TA_OK)
-        e = exec(db, "COMMIT");
-    if (e != TA_OK) {
-        char keep[sizeof(db->msg)];
-        memcpy(keep, db->msg, sizeof(keep));
-        exec(db, "ROLLBACK");
-        memcpy(db->msg, keep, sizeof(keep));
-    }
-    return e;
+    return finish(db, e);
 }
 
 ta_err ta_intel_db_import_path(struct ta_intel_db *db, const char *path,
@@ -908,7 +946,7 @@ ta_err ta_intel_db_insert(struct ta_intel_db *db, const struct ta_intel_indicato
 static const char *const touch_sql =
     "UPDATE intel_indicator SET import_id = ?13, valid_until = ?12,"
     " first_seen = CASE WHEN first_seen = 1 AND ?10 = 0 THEN 0 ELSE first_seen END"
-    " WHERE type = ?1 AND value = ?2 AND source = ?3";
+    " WHERE type = ?1 AND value = ?2 AND source = ?3 AND kind = ?4";
 
 /*
  * Rows of the source the download no longer lists end now: their validity
@@ -1039,7 +1077,7 @@ ta_err ta_intel_db_list(struct ta_intel_db *db, const struct ta_intel_filter *fi
     const char *sql = "SELECT type, value, source, kind, confidence, exact, family, brand,"
                       " country, first_seen, last_seen, valid_until FROM intel_indicator"
                       " WHERE (?1 < 0 OR kind = ?1) AND (?2 IS NULL OR source = ?2)"
-                      " AND (?3 < 0 OR type = ?3) ORDER BY type, value, source";
+                      " AND (?3 < 0 OR type = ?3) ORDER BY type, value, source, kind";
     if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(db);
     sqlite3_bind_int(st, 1, filter != NULL && filter->have_kind ? (int)filter->kind : -1);
@@ -1173,6 +1211,41 @@ ta_err ta_intel_db_expire(struct ta_intel_db *db, ta_time_us before, uint64_t *d
         return TA_OK;
     ta_err e = source_rows_recount(db);
     return e == TA_OK ? bump_version(db) : e;
+}
+
+ta_err ta_intel_db_remove(struct ta_intel_db *db, const struct ta_intel_filter *filter,
+                          uint64_t *deleted)
+{
+    *deleted = 0;
+    if (filter == NULL || filter->source == NULL || filter->source[0] == '\0') {
+        snprintf(db->msg, sizeof(db->msg), "removing indicators needs their source");
+        return TA_ERR_ARG;
+    }
+    ta_err e = exec(db, "BEGIN IMMEDIATE");
+    if (e != TA_OK)
+        return e;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db,
+                           "DELETE FROM intel_indicator WHERE source = ?1"
+                           " AND (?2 < 0 OR kind = ?2) AND (?3 < 0 OR type = ?3)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        e = fail(db);
+    } else {
+        sqlite3_bind_text(st, 1, filter->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, filter->have_kind ? (int)filter->kind : -1);
+        sqlite3_bind_int(st, 3, filter->have_type ? (int)filter->type : -1);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            e = fail(db);
+        else
+            *deleted = (uint64_t)sqlite3_changes(db->db);
+        sqlite3_finalize(st);
+    }
+    if (e == TA_OK && *deleted > 0)
+        e = source_rows_recount(db);
+    e = *deleted > 0 || e != TA_OK ? finish(db, e) : exec(db, "COMMIT");
+    if (e != TA_OK)
+        *deleted = 0;
+    return e;
 }
 
 sqlite3 *ta__intel_db_handle(struct ta_intel_db *db)

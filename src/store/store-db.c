@@ -415,7 +415,10 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         /* WAL: readers never block the analysis, and a killed writer leaves
          * the last committed transaction intact. NORMAL sync is durable
          * against process death (not power loss of the last commits). */
-        ta_err e = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "set WAL");
+        ta_err e = exec(st,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                        " PRAGMA journal_size_limit=" TA__DB_WAL_LIMIT ";",
+                        "set WAL");
         if (e == TA_OK)
             e = exec(st, "BEGIN IMMEDIATE", "create schema");
         /* Version 3 kept no shapes: computed once from the per-day sets,

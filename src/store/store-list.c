@@ -82,83 +82,85 @@ struct list_spec {
 #define TIME TA_STORE_COL_TIME
 #define LIST TA_STORE_COL_LIST
 
+/*
+ * The runs of columns several lists share, as columns and as what each is:
+ * a host (its address and country the group key, its AS the largest seen)
+ * and the first and last time of the group's events.
+ */
+#define HOST_COLS                                                                                  \
+    {"ip", IP}, {"cc", TEXT}, {"asn", INT},                                                        \
+    {                                                                                              \
+        "as_name", TEXT                                                                            \
+    }
+#define HOST_AGG(asn, as_name)                                                                     \
+    {A_KEY, 0}, {A_KEY, 1}, {A_MAX, asn},                                                          \
+    {                                                                                              \
+        A_MAX, as_name                                                                             \
+    }
+#define SEEN_COLS                                                                                  \
+    {"first_seen", TIME},                                                                          \
+    {                                                                                              \
+        "last_seen", TIME                                                                          \
+    }
+#define SEEN_AGG                                                                                   \
+    {A_MIN, E_TS},                                                                                 \
+    {                                                                                              \
+        A_MAX, E_TS                                                                                \
+    }
+
 static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
     [TA_STORE_LIST_C2_SERVERS] = {"c2-servers",
                                   TA_EVENT_C2,
-                                  {{"ip", IP},
-                                   {"cc", TEXT},
-                                   {"asn", INT},
-                                   {"as_name", TEXT},
+                                  {HOST_COLS,
                                    {"family", LIST},
                                    {"sources", LIST},
                                    {"indicator", LIST},
-                                   {"first_seen", TIME},
-                                   {"last_seen", TIME},
+                                   SEEN_COLS,
                                    {"hosts", INT},
                                    {"events", INT}},
                                   {E_AIP, E_ACC},
                                   2,
                                   {9, 10},
-                                  {{A_KEY, 0},
-                                   {A_KEY, 1},
-                                   {A_MAX, E_AASN},
-                                   {A_MAX, E_AASNAME},
+                                  {HOST_AGG(E_AASN, E_AASNAME),
                                    {A_SET, E_FAMILY},
                                    {A_SET, E_SOURCES},
                                    {A_SET, E_INDICATOR},
-                                   {A_MIN, E_TS},
-                                   {A_MAX, E_TS},
+                                   SEEN_AGG,
                                    {A_DISTINCT, E_VIP},
                                    {A_COUNT, 0}}},
     [TA_STORE_LIST_CONTROLLED_HOSTS] = {"controlled-hosts",
                                         TA_EVENT_C2,
-                                        {{"ip", IP},
-                                         {"cc", TEXT},
-                                         {"asn", INT},
-                                         {"as_name", TEXT},
+                                        {HOST_COLS,
                                          {"family", LIST},
                                          {"sources", LIST},
-                                         {"first_seen", TIME},
-                                         {"last_seen", TIME},
+                                         SEEN_COLS,
                                          {"c2_servers", INT},
                                          {"events", INT}},
                                         {E_VIP, E_VCC},
                                         2,
                                         {8, 9},
-                                        {{A_KEY, 0},
-                                         {A_KEY, 1},
-                                         {A_MAX, E_VASN},
-                                         {A_MAX, E_VASNAME},
+                                        {HOST_AGG(E_VASN, E_VASNAME),
                                          {A_SET, E_FAMILY},
                                          {A_SET, E_SOURCES},
-                                         {A_MIN, E_TS},
-                                         {A_MAX, E_TS},
+                                         SEEN_AGG,
                                          {A_DISTINCT, E_AIP},
                                          {A_COUNT, 0}}},
     [TA_STORE_LIST_PHISHING_HOSTS] = {"phishing-hosts",
                                       TA_EVENT_PHISHING,
-                                      {{"ip", IP},
-                                       {"cc", TEXT},
-                                       {"asn", INT},
-                                       {"as_name", TEXT},
+                                      {HOST_COLS,
                                        {"sources", LIST},
                                        {"pages", INT},
                                        {"visitors", INT},
-                                       {"first_seen", TIME},
-                                       {"last_seen", TIME},
+                                       SEEN_COLS,
                                        {"events", INT}},
                                       {E_AIP, E_ACC},
                                       2,
                                       {5, 9},
-                                      {{A_KEY, 0},
-                                       {A_KEY, 1},
-                                       {A_MAX, E_AASN},
-                                       {A_MAX, E_AASNAME},
+                                      {HOST_AGG(E_AASN, E_AASNAME),
                                        {A_SET, E_SOURCES},
                                        {A_DISTINCT, E_ITEM},
                                        {A_DISTINCT, E_VIP},
-                                       {A_MIN, E_TS},
-                                       {A_MAX, E_TS},
+                                       SEEN_AGG,
                                        {A_COUNT, 0}}},
     [TA_STORE_LIST_PHISHING_PAGES] = {"phishing-pages",
                                       TA_EVENT_PHISHING,
@@ -168,8 +170,7 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                        {"visitors", INT},
                                        {"events", INT},
                                        {"sources", LIST},
-                                       {"first_seen", TIME},
-                                       {"last_seen", TIME}},
+                                       SEEN_COLS},
                                       {E_ITEM, 0},
                                       1,
                                       {4, 3},
@@ -179,32 +180,23 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                        {A_DISTINCT, E_VIP},
                                        {A_COUNT, 0},
                                        {A_SET, E_SOURCES},
-                                       {A_MIN, E_TS},
-                                       {A_MAX, E_TS}}},
+                                       SEEN_AGG}},
     [TA_STORE_LIST_BACKDOOR_SOURCES] = {"backdoor-sources",
                                         TA_EVENT_BACKDOOR,
-                                        {{"ip", IP},
-                                         {"cc", TEXT},
-                                         {"asn", INT},
-                                         {"as_name", TEXT},
+                                        {HOST_COLS,
                                          {"family", LIST},
                                          {"sources", LIST},
                                          {"websites", INT},
-                                         {"first_seen", TIME},
-                                         {"last_seen", TIME},
+                                         SEEN_COLS,
                                          {"backdoor_attacks", INT}},
                                         {E_AIP, E_ACC},
                                         2,
                                         {9, 6},
-                                        {{A_KEY, 0},
-                                         {A_KEY, 1},
-                                         {A_MAX, E_AASN},
-                                         {A_MAX, E_AASNAME},
+                                        {HOST_AGG(E_AASN, E_AASNAME),
                                          {A_SET, E_FAMILY},
                                          {A_SET, E_SOURCES},
                                          {A_DISTINCT, E_ITEM},
-                                         {A_MIN, E_TS},
-                                         {A_MAX, E_TS},
+                                         SEEN_AGG,
                                          {A_COUNT, 0}}},
     [TA_STORE_LIST_BACKDOORED_SITES] = {"backdoored-sites",
                                         TA_EVENT_BACKDOOR,
@@ -215,8 +207,7 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {"attacker_ips", INT},
                                          {"family", LIST},
                                          {"urls", INT},
-                                         {"first_seen", TIME},
-                                         {"last_seen", TIME},
+                                         SEEN_COLS,
                                          {"backdoor_attacks", INT}},
                                         {E_ITEM, E_VCC},
                                         2,
@@ -228,11 +219,14 @@ static const struct list_spec specs[TA_STORE_LIST__COUNT] = {
                                          {A_DISTINCT, E_AIP},
                                          {A_SET, E_FAMILY},
                                          {A_DISTINCT, E_URL},
-                                         {A_MIN, E_TS},
-                                         {A_MAX, E_TS},
+                                         SEEN_AGG,
                                          {A_COUNT, 0}}},
 };
 
+#undef HOST_COLS
+#undef HOST_AGG
+#undef SEEN_COLS
+#undef SEEN_AGG
 #undef IP
 #undef TEXT
 #undef INT
@@ -311,6 +305,26 @@ char *ta__store_clean_list(const char *s)
     return out;
 }
 
+/*
+ * " FROM ... WHERE ...": the counted events of the list's kind in the period.
+ * They come from their zones (id ranges per storing run, kind and day; see
+ * store.h), walked in (day, id) order. Returns the length written.
+ */
+static size_t events_from(char *sql, size_t cap, const struct ta_store_period *p,
+                          const struct list_spec *sp)
+{
+    char sc[32], dc[32];
+    ta__store_cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
+    int n = snprintf(sql, cap,
+                     " FROM store_event_zone z"
+                     " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
+                     " AND e.kind = z.kind AND e.day = z.day"
+                     " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
+                     " AND e.suppressed_by IS NULL",
+                     sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* The list by SQL: GROUP BY over the events of the period. */
 static ta_err list_sql(struct ta_store *st, const struct ta_store_period *p,
                        const struct list_spec *sp, size_t limit, ta_store_row_cb cb, void *ctx)
@@ -325,21 +339,12 @@ static ta_err list_sql(struct ta_store *st, const struct ta_store_period *p,
                  agg_sql[op][1]);
         o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s AS c%zu", i ? ", " : "", expr, i);
     }
-    char sc[32], dc[32], group[64];
-    ta__store_cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
+    char group[64];
     snprintf(group, sizeof(group), "%s%s%s", ecol_sql[sp->gsrc[0]], sp->ngroup > 1 ? ", " : "",
              sp->ngroup > 1 ? ecol_sql[sp->gsrc[1]] : "");
-    /* The events of the kind and days come from their zones (id ranges per
-     * storing run, kind and day; see store.h), walked in (day, id) order. */
-    o += (size_t)snprintf(sql + o, sizeof(sql) - o,
-                          " FROM store_event_zone z"
-                          " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
-                          " AND e.kind = z.kind AND e.day = z.day"
-                          " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
-                          " AND e.suppressed_by IS NULL"
-                          " GROUP BY %s ORDER BY c%u DESC, c%u DESC, c0",
-                          sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc, group,
-                          sp->order_by[0], sp->order_by[1]);
+    o += events_from(sql + o, sizeof(sql) - o, p, sp);
+    o += (size_t)snprintf(sql + o, sizeof(sql) - o, " GROUP BY %s ORDER BY c%u DESC, c%u DESC, c0",
+                          group, sp->order_by[0], sp->order_by[1]);
     if (limit > 0)
         snprintf(sql + o, sizeof(sql) - o, " LIMIT %zu", limit);
 
@@ -822,15 +827,9 @@ static ta_err list_mem(struct ta_store *st, const struct ta_store_period *p,
             m->at[e] = nsel++;
         }
     }
-    char sc[32], dc[32], sql[1024];
-    ta__store_cc_filters(p, "e.a_cc", "e.v_cc", sc, dc);
-    snprintf(sql, sizeof(sql),
-             "SELECT %s FROM store_event_zone z"
-             " CROSS JOIN store_event e ON e.id BETWEEN z.id_lo AND z.id_hi"
-             " AND e.kind = z.kind AND e.day = z.day"
-             " WHERE z.kind = %d AND z.day BETWEEN %lld AND %lld%s%s"
-             " AND e.suppressed_by IS NULL",
-             cols, sp->kind, (long long)p->from_day, (long long)p->to_day, sc, dc);
+    char sql[1024];
+    size_t so = (size_t)snprintf(sql, sizeof(sql), "SELECT %s", cols);
+    events_from(sql + so, sizeof(sql) - so, p, sp);
     sqlite3_stmt *s = NULL;
     ta_err err = TA_OK;
     if (sqlite3_prepare_v2(ta__store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@
 
 struct ta_store_lock {
     int fd;
+    bool db_existed; /* whether the database was there when the lock was taken */
+    char *db_path;
 };
 
 static void read_holder(int fd, char *buf, size_t cap)
@@ -38,6 +41,14 @@ static void read_holder(int fd, char *buf, size_t cap)
     buf[strcspn(buf, "\n")] = '\0';
     if (buf[0] == '\0')
         snprintf(buf, cap, "another writer");
+}
+
+/* Whether fd is the file now at path. */
+static bool same_file(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
 }
 
 void ta_store_lock_set_holder(struct ta_store_lock *l, const char *holder)
@@ -63,6 +74,8 @@ ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, t
             return TA_ERR_NOMEM;
         }
         nl->fd = -1;
+        nl->db_existed = true;
+        nl->db_path = NULL;
         *out = nl;
         return TA_OK;
     }
@@ -81,8 +94,21 @@ ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, t
     double last_note = -1;
     char who[200];
     for (;;) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            break;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            /* A failed first writer removes the lock file it created
+             * (ta_store_lock_release_undo): a lock won on that unlinked file
+             * would exclude nobody who opens the path afresh, so it is
+             * taken again on the file now at the path. */
+            if (same_file(fd, path))
+                break;
+            close(fd);
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            if (fd < 0) {
+                snprintf(errbuf, TA_STORE_ERRLEN, "cannot open %.200s: %s", path, strerror(errno));
+                return TA_ERR_IO;
+            }
+            continue;
+        }
         if (errno != EWOULDBLOCK && errno != EINTR) {
             snprintf(errbuf, TA_STORE_ERRLEN, "cannot lock %.200s: %s", path, strerror(errno));
             close(fd);
@@ -105,12 +131,18 @@ ta_err ta_store_lock_take(const char *db_path, const char *holder, int wait_s, t
         nanosleep(&d, NULL);
     }
     struct ta_store_lock *l = malloc(sizeof(*l));
-    if (l == NULL) {
+    char *dp = strdup(db_path);
+    if (l == NULL || dp == NULL) {
         close(fd);
+        free(l);
+        free(dp);
         snprintf(errbuf, TA_STORE_ERRLEN, "out of memory");
         return TA_ERR_NOMEM;
     }
     l->fd = fd;
+    l->db_path = dp;
+    /* Every writer holds the lock, so what it sees now stays true until it is done. */
+    l->db_existed = access(db_path, F_OK) == 0;
     ta_store_lock_set_holder(l, holder ? holder : "another writer");
     *out = l;
     return TA_OK;
@@ -128,5 +160,23 @@ void ta_store_lock_release(struct ta_store_lock *l)
         /* Only the description is stale; the lock goes with the descriptor. */
     }
     close(l->fd);
+    free(l->db_path);
     free(l);
+}
+
+void ta_store_lock_release_undo(struct ta_store_lock *l)
+{
+    if (l == NULL)
+        return;
+    if (l->fd >= 0 && !l->db_existed) {
+        /* The lock file goes first, still locked, so that a waiter takes the
+         * lock again on a new file (see ta_store_lock_take). */
+        static const char *const suffix[] = {".lock", "", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+            char p[4096];
+            if ((size_t)snprintf(p, sizeof(p), "%s%s", l->db_path, suffix[i]) < sizeof(p))
+                unlink(p);
+        }
+    }
+    ta_store_lock_release(l);
 }

@@ -15,19 +15,10 @@
 # no AF_PACKET ring of its own) with one warning and goes on capturing.
 # Skips where network namespaces or capture are not permitted; in CI that fails.
 set -uo pipefail
-: "${TA_BIN:?}" "${TA_GEN:?}"
-command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
-command -v unshare >/dev/null || { echo "unshare (util-linux) absent"; exit 77; }
-command -v ip >/dev/null || { echo "ip (iproute2) absent"; exit 77; }
-unshare -n true 2>/dev/null || { echo "network namespaces not permitted here"; exit 77; }
+: "${TA_GEN:?}"
+. "$(dirname "$0")/live-lib.bash"
+live_setup netns
 [[ $(uname -s) == Linux ]] || { echo "AF_PACKET is Linux only"; exit 77; }
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    exit 1
-}
 
 # Option errors: one line each, before anything is captured.
 "$TA_BIN" observe -i no-such-if0 --capture afpacket --threads 2 -o "$tmp/x.json" 2>"$tmp/err"

@@ -7,18 +7,9 @@
 # kernel's drops during a flood are in its closing line.
 # Skips where this user may not capture (no CAP_NET_RAW) or has no loopback.
 set -uo pipefail
-: "${TA_BIN:?}"
-command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
-tmp=$(mktemp -d)
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    sed 's/^/  stderr: /' "$tmp/err" 2>/dev/null | head -5
-    exit 1
-}
-port=$((40000 + RANDOM % 20000))
-other=$((port + 1))
+. "$(dirname "$0")/live-lib.bash"
+live_setup
+other=$mport
 
 # send NAME PORT: one DNS query for NAME (type A) to 127.0.0.1:PORT.
 send() {
@@ -43,10 +34,7 @@ for i in $(seq 1 50); do
         wait "$pid"
         rc=$?
         pid=
-        if grep -qi "cannot capture\|permitted\|permission\|no such device" "$tmp/err"; then
-            echo "live capture not permitted here: $(head -1 "$tmp/err")"
-            exit 77
-        fi
+        live_skip_unpermitted "$tmp/err"
         fail "observe -i lo exited $rc before capturing"
     fi
     send "probe$i.live.example" "$port"

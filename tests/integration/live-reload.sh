@@ -7,21 +7,8 @@
 # and after the reload the new indicator alerts.
 # Skips where this user may not capture (no CAP_NET_RAW); in CI that fails.
 set -uo pipefail
-: "${TA_BIN:?}"
-command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
-here=$(cd "$(dirname "$0")" && pwd)
-traffic=(python3 "$here/live-traffic.py")
-tmp=$(mktemp -d)
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; [[ -n ${KEEP:-} ]] || rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    for f in "$tmp/err" "$tmp/log"; do
-        [[ -f $f ]] && sed "s|^|  $(basename "$f"): |" "$f" | tail -8
-    done
-    exit 1
-}
-port=$((40000 + RANDOM % 20000))
+. "$(dirname "$0")/live-lib.bash"
+live_setup
 db="$tmp/s.db"
 
 # 400,000 distinct public addresses in 45.0.0.0/8 and 46.0.0.0/8.
@@ -40,20 +27,7 @@ printf 'evil.reload.example\n' >"$tmp/c2.txt"
 "$TA_BIN" analyze -i lo -f "tcp port $port" --db "$db" -o "$tmp/ev.json" --log "$tmp/log" \
     --commit-interval 1s --sensor reload-test 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 1 300); do
-    grep -q "is live on lo" "$tmp/log" 2>/dev/null && break
-    if ! kill -0 "$pid" 2>/dev/null; then
-        wait "$pid"
-        pid=
-        if grep -qi "cannot capture\|permitted\|permission" "$tmp/err" "$tmp/log" 2>/dev/null; then
-            echo "live capture not permitted here: $(cat "$tmp/err" "$tmp/log" | head -1)"
-            exit 77
-        fi
-        fail "the sensor ended before its run was live"
-    fi
-    sleep 0.1
-done
-grep -q "is live on lo" "$tmp/log" || fail "the sensor's run was not live within 30 s"
+live_wait_run 0 30
 out=$("${traffic[@]}" http "$port" evil.reload.example 2 "$tmp/ev.json" 5.0) || fail "before: $out"
 
 # A new indicator changes the intel: the reload cannot use the index cache.

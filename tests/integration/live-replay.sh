@@ -7,19 +7,8 @@
 # two databases then give the same report (JSON) and the same events.
 # Skips where network namespaces or capture are not permitted; in CI that fails.
 set -uo pipefail
-: "${TA_BIN:?}"
-command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
-command -v unshare >/dev/null || { echo "unshare (util-linux) absent"; exit 77; }
-command -v ip >/dev/null || { echo "ip (iproute2) absent"; exit 77; }
-unshare -n true 2>/dev/null || { echo "network namespaces not permitted here"; exit 77; }
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    sed 's/^/  log: /' "$tmp/log" 2>/dev/null | tail -8
-    exit 1
-}
+. "$(dirname "$0")/live-lib.bash"
+live_setup netns
 
 python3 "$here/live-traffic.py" craft "$tmp/cap.pcap" || fail "craft the capture"
 printf 'evil.live.example\n' >"$tmp/c2.txt"
@@ -52,10 +41,7 @@ unshare -n bash -c '
     wait "$pid"
 ' sh "$TA_BIN" "$tmp" "$here/live-traffic.py"
 rc=$?
-if [[ $rc == 4 ]] && grep -qi "cannot capture\|permitted\|permission" "$tmp/err" "$tmp/log" 2>/dev/null; then
-    echo "live capture not permitted here: $(cat "$tmp/err" "$tmp/log" | head -1)"
-    exit 77
-fi
+[[ $rc == 4 ]] && live_skip_unpermitted "$tmp/err" "$tmp/log"
 [[ $rc == 0 ]] || fail "live run in the namespace exited $rc: $(cat "$tmp/err" 2>/dev/null | head -2)"
 
 frames=$(grep -o "replayed [0-9]*" "$tmp/replay.out" | awk '{print $2}')

@@ -12,22 +12,8 @@
 #    so, at most the last uncommitted batch is lost, nothing counts twice.
 # Skips where this user may not capture (no CAP_NET_RAW); in CI that fails.
 set -uo pipefail
-: "${TA_BIN:?}"
-command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
-here=$(cd "$(dirname "$0")" && pwd)
-traffic=(python3 "$here/live-traffic.py")
-tmp=$(mktemp -d)
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; [[ -n ${KEEP:-} ]] || rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    for f in "$tmp/err" "$tmp/log"; do
-        [[ -f $f ]] && sed "s|^|  $(basename "$f"): |" "$f" | tail -8
-    done
-    exit 1
-}
-port=$((40000 + RANDOM % 20000))
-mport=$((port + 1))
+. "$(dirname "$0")/live-lib.bash"
+live_setup
 db="$tmp/s.db"
 
 printf 'evil.live.example\n' >"$tmp/c2.txt"
@@ -42,20 +28,7 @@ start() {
     "$TA_BIN" analyze -i lo -f "tcp port $port" --db "$db" -o "$tmp/ev.json" --log "$tmp/log" \
         --commit-interval 1s --sensor live-test --metrics "127.0.0.1:$mport" 2>"$tmp/err" &
     pid=$!
-    for _ in $(seq 1 100); do
-        [[ $(cat "$tmp/log" 2>/dev/null | grep -c "is live on lo") -gt $n0 ]] && return 0
-        if ! kill -0 "$pid" 2>/dev/null; then
-            wait "$pid"
-            pid=
-            if grep -qi "cannot capture\|permitted\|permission" "$tmp/err" "$tmp/log" 2>/dev/null; then
-                echo "live capture not permitted here: $(cat "$tmp/err" "$tmp/log" | head -1)"
-                exit 77
-            fi
-            fail "the sensor ended before its run was live"
-        fi
-        sleep 0.1
-    done
-    fail "the sensor's run was not live within 10 s"
+    live_wait_run "$n0"
 }
 stop() {
     kill -"$1" "$pid"

@@ -11,22 +11,8 @@
 #  - SIGTERM ends the run cleanly (exit 0).
 # Skips where this user may not capture (no CAP_NET_RAW); in CI that fails.
 set -uo pipefail
-: "${TA_BIN:?}"
-command -v python3 >/dev/null || { echo "python3 absent"; exit 77; }
-here=$(cd "$(dirname "$0")" && pwd)
-traffic=(python3 "$here/live-traffic.py")
-tmp=$(mktemp -d)
-pid= spid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; [[ -n $spid ]] && kill "$spid" 2>/dev/null; [[ -n ${KEEP:-} ]] || rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    for f in "$tmp/err" "$tmp/log"; do
-        [[ -f $f ]] && sed "s|^|  $(basename "$f"): |" "$f" | tail -8
-    done
-    exit 1
-}
-port=$((40000 + RANDOM % 20000))
-mport=$((port + 1))
+. "$(dirname "$0")/live-lib.bash"
+live_setup
 db="$tmp/s.db"
 
 mkdir "$tmp/www"
@@ -61,20 +47,7 @@ YAML
 
 "$TA_BIN" sensor --config "$tmp/conf.yaml" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 1 100); do
-    grep -q "is live on lo" "$tmp/log" 2>/dev/null && break
-    if ! kill -0 "$pid" 2>/dev/null; then
-        wait "$pid"
-        pid=
-        if grep -qi "cannot capture\|permitted\|permission" "$tmp/err" "$tmp/log" 2>/dev/null; then
-            echo "live capture not permitted here: $(cat "$tmp/err" "$tmp/log" | head -1)"
-            exit 77
-        fi
-        fail "the sensor ended before its run was live"
-    fi
-    sleep 0.1
-done
-grep -q "is live on lo" "$tmp/log" || fail "the sensor's run was not live within 10 s"
+live_wait_run
 
 out=$("${traffic[@]}" http "$port" old.sensor.example 2 "$tmp/ev.json" 1.0) || fail "$out"
 for _ in $(seq 1 50); do

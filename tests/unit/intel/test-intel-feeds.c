@@ -62,30 +62,12 @@ static ta_err parse(const char *text, const struct ta_intel_load_opts *o, struct
     return ta_intel_parse((const uint8_t *)text, strlen(text), o, keep, g, r);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static ta_err parse_shared(const char *rel, struct got *g, struct ta_intel_load_result *r)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", tu_shared_data(), rel);
     size_t len = 0;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = tu_read_file(path, &len);
     assert_non_null(b);
     struct ta_intel_load_opts o = {.file_name = path};
     memset(g, 0, sizeof(*g));

@@ -303,9 +303,10 @@ static void test_ip_port(void **state)
     assert_int_equal(mip(&f, "2001:db8::5", 444, 0), 0);
     assert_int_equal(mip(&f, "2001:db8::4", 443, 0), 0);
     /* Matches are never hidden by the allowlist; an allow IP:port entry does
-     * not cover the address, an allow address does. (One row per value and
-     * source: the later allow row of "s" replaced its c2 row for 192.0.2.1:53.) */
-    assert_int_equal(mip(&f, "192.0.2.1", 53, 0), 0);
+     * not cover the address, an allow address does. (One row per value,
+     * source and kind: "s" lists 192.0.2.1:53 as c2 and as allow, both kept.) */
+    assert_int_equal(mip(&f, "192.0.2.1", 53, 0), 1);
+    assert_int_equal(m[0].kind, C2);
     assert_int_equal(mip(&f, "192.0.2.1", 53, TA_INTEL_KIND_BIT(ALLOW)), 1);
     assert_int_equal(m[0].kind, ALLOW);
     assert_int_equal(mip(&f, "192.0.2.1", 0, 0), 0);
@@ -340,8 +341,9 @@ static void test_allow_nested(void **state)
     assert_int_equal(mip(&f, "100.65.0.8", 0, 0), 0);
     assert_string_equal(allow_of(&f, "100.65.0.8"), "100.65.0.0/24");
     assert_string_equal(allow_of(&f, "100.65.1.8"), "100.65.0.0/16");
-    /* The same source's later allow row replaced its c2 row. */
-    assert_int_equal(mip(&f, "100.66.0.1", 0, 0), 0);
+    /* The same source lists it as c2 and as allow: the match stays, the allow entry is told. */
+    assert_int_equal(mip(&f, "100.66.0.1", 0, 0), 1);
+    assert_int_equal(m[0].kind, C2);
     assert_string_equal(allow_of(&f, "100.66.0.1"), "100.66.0.1");
     /* Asking for allow explicitly lists the allow entries. */
     assert_int_equal(mip(&f, "100.64.1.1", 0, TA_INTEL_KIND_BIT(ALLOW)), 1);

@@ -681,7 +681,178 @@ static void test_schema_migration(void **state)
         SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), TA_INTEL_SCHEMA_VERSION);
-    assert_int_equal(TA_INTEL_SCHEMA_VERSION, 2);
+    assert_int_equal(TA_INTEL_SCHEMA_VERSION, 3);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+/* Rows of the value as "kind/confidence/valid_until(s)" in list order, ";"-joined. */
+struct rows {
+    const char *value;
+    char text[256];
+};
+
+static ta_err rows_cb(void *user, const struct ta_intel_indicator *ind)
+{
+    struct rows *r = user;
+    size_t o = strlen(r->text);
+    if (strcmp(ind->value, r->value) == 0)
+        snprintf(r->text + o, sizeof(r->text) - o, "%s%s/%s/%u/%llu", o ? ";" : "", ind->source,
+                 ta_intel_kind_name(ind->kind), ind->confidence,
+                 (unsigned long long)(ind->valid_until / SEC));
+    return TA_OK;
+}
+
+static const char *rows_of(struct ta_intel_db *db, struct rows *r, const char *value)
+{
+    r->value = value;
+    r->text[0] = '\0';
+    assert_int_equal(ta_intel_db_list(db, NULL, rows_cb, r), TA_OK);
+    return r->text;
+}
+
+/*
+ * A source that lists a value as two kinds keeps both rows: a second kind
+ * used to replace the first. Re-imports update each row, a replacing fetch
+ * ends the kind it no longer lists, and remove takes one kind out.
+ */
+static void test_two_kinds_one_source(void **state)
+{
+    (void)state;
+    struct ta_intel_db *db = open_db("kinds.db");
+    struct ta_intel_indicator inds[] = {
+        {.type = TA_INTEL_IP,
+         .kind = TA_INTEL_KIND_C2,
+         .value = "192.0.2.77",
+         .source = "tf",
+         .confidence = 80},
+        {.type = TA_INTEL_IP,
+         .kind = TA_INTEL_KIND_MALWARE_DIST,
+         .value = "192.0.2.77",
+         .source = "tf",
+         .confidence = 60},
+    };
+    struct ta_intel_load_result r;
+    assert_int_equal(ta_intel_db_insert(db, inds, 2, &r), TA_OK);
+    assert_int_equal(r.inserted, 2);
+    assert_int_equal(r.updated, 0);
+    struct rows rw;
+    assert_string_equal(rows_of(db, &rw, "192.0.2.77"), "tf/c2/80/0;tf/malware-distribution/60/0");
+    /* The same again changes nothing; a new confidence updates its own kind's row only. */
+    assert_int_equal(ta_intel_db_insert(db, inds, 2, &r), TA_OK);
+    assert_int_equal(r.inserted, 0);
+    assert_int_equal(r.updated, 0);
+    inds[1].confidence = 70;
+    assert_int_equal(ta_intel_db_insert(db, &inds[1], 1, &r), TA_OK);
+    assert_int_equal(r.updated, 1);
+    assert_string_equal(rows_of(db, &rw, "192.0.2.77"), "tf/c2/80/0;tf/malware-distribution/70/0");
+
+    /* The index answers both kinds, each with its own confidence. */
+    struct ta_intel_index *idx;
+    assert_int_equal(ta_intel_index_build(db, NULL, &idx), TA_OK);
+    struct ta_addr a;
+    assert_true(ta_addr_parse(&a, "192.0.2.77"));
+    struct ta_intel_match m[4];
+    assert_int_equal(ta_intel_match_ip(idx, &a, 0, 0, KB(C2) | KB(MALWARE_DIST), m, 4), 2);
+    assert_int_equal(m[0].kind == TA_INTEL_KIND_C2 ? m[0].confidence : m[1].confidence, 80);
+    assert_int_equal(m[0].kind == TA_INTEL_KIND_MALWARE_DIST ? m[0].confidence : m[1].confidence,
+                     70);
+    assert_true(m[0].kind != m[1].kind);
+    assert_int_equal(ta_intel_match_ip(idx, &a, 0, 0, KB(C2), m, 4), 1);
+    assert_int_equal(m[0].kind, TA_INTEL_KIND_C2);
+    ta_intel_index_free(idx);
+
+    /* A fetch of the source that lists it as c2 only ends the other kind now. */
+    const char feed[] = "192.0.2.77\n";
+    struct ta_intel_load_opts o = {.format = TA_INTEL_FMT_PLAIN,
+                                   .have_kind = true,
+                                   .kind = TA_INTEL_KIND_C2,
+                                   .source = "tf",
+                                   .confidence = 80,
+                                   .allow_private = true};
+    uint64_t expired;
+    assert_int_equal(ta_intel_db_replace_source(db, "tf.txt", (const uint8_t *)feed,
+                                                sizeof(feed) - 1, &o, NULL, T2024, &r, &expired),
+                     TA_OK);
+    assert_int_equal(expired, 1);
+    assert_string_equal(rows_of(db, &rw, "192.0.2.77"),
+                        "tf/c2/80/0;tf/malware-distribution/70/1704067200");
+
+    /* remove: a source's kind, then nothing of another source. */
+    uint64_t n;
+    struct ta_intel_filter f = {
+        .source = "tf", .have_kind = true, .kind = TA_INTEL_KIND_MALWARE_DIST};
+    assert_int_equal(ta_intel_db_remove(db, &f, &n), TA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows_of(db, &rw, "192.0.2.77"), "tf/c2/80/0");
+    f.source = "other";
+    f.have_kind = false;
+    assert_int_equal(ta_intel_db_remove(db, &f, &n), TA_OK);
+    assert_int_equal(n, 0);
+    f.source = NULL;
+    assert_int_equal(ta_intel_db_remove(db, &f, &n), TA_ERR_ARG);
+    ta_intel_db_close(db);
+}
+
+/* A version-2 table (one row per value and source) is rebuilt on open with
+ * its rows and ids, then takes a second kind. */
+static void test_schema_v2_migration(void **state)
+{
+    (void)state;
+    char p[512];
+    snprintf(p, sizeof(p), "%s/v2.db", dir);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            h,
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+            "INSERT INTO meta VALUES('schema.intel', '2'), ('intel.version', '5'),"
+            " ('intel.id', 'abc');"
+            "CREATE TABLE intel_indicator(id INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
+            " value TEXT NOT NULL, source TEXT NOT NULL, kind INTEGER NOT NULL,"
+            " confidence INTEGER NOT NULL, exact INTEGER NOT NULL DEFAULT 0,"
+            " family TEXT NOT NULL DEFAULT '', brand TEXT NOT NULL DEFAULT '',"
+            " country TEXT NOT NULL DEFAULT '', first_seen INTEGER NOT NULL,"
+            " last_seen INTEGER NOT NULL, valid_until INTEGER NOT NULL,"
+            " import_id INTEGER NOT NULL, UNIQUE(type, value, source));"
+            "CREATE INDEX intel_indicator_source ON intel_indicator(source);"
+            "INSERT INTO intel_indicator VALUES(7, 0, '192.0.2.80', 's', 0, 90, 0, 'Fam', '',"
+            " '', 1700000000, 1700000100, 0, 3);",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(h);
+    struct ta_intel_db *db = open_db("v2.db");
+    struct ta_intel_indicator ind = {.type = TA_INTEL_IP,
+                                     .kind = TA_INTEL_KIND_SCANNER,
+                                     .value = "192.0.2.80",
+                                     .source = "s",
+                                     .confidence = 50};
+    struct ta_intel_load_result r;
+    assert_int_equal(ta_intel_db_insert(db, &ind, 1, &r), TA_OK);
+    assert_int_equal(r.inserted, 1);
+    struct rows rw;
+    assert_string_equal(rows_of(db, &rw, "192.0.2.80"), "s/c2/90/0;s/scanner/50/0");
+    ta_intel_db_close(db);
+    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT id, family, first_seen,"
+                                        " (SELECT value FROM meta WHERE key='schema.intel'),"
+                                        " (SELECT count(*) FROM sqlite_master WHERE"
+                                        "  name='intel_indicator_source'),"
+                                        " (SELECT value FROM meta WHERE key='intel.version')"
+                                        " FROM intel_indicator WHERE kind = 0",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 7);
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "Fam");
+    assert_int_equal(sqlite3_column_int64(st, 2), 1700000000);
+    assert_int_equal(sqlite3_column_int(st, 3), 3);
+    assert_int_equal(sqlite3_column_int(st, 4), 1);
+    /* 5, then one bump for the migration (a cached index is not reused) and one for the insert. */
+    assert_int_equal(sqlite3_column_int(st, 5), 7);
     sqlite3_finalize(st);
     sqlite3_close(h);
 }
@@ -696,6 +867,8 @@ int main(void)
         cmocka_unit_test(test_top_sites_and_allow_files),
         cmocka_unit_test(test_time_windows),
         cmocka_unit_test(test_schema_migration),
+        cmocka_unit_test(test_two_kinds_one_source),
+        cmocka_unit_test(test_schema_v2_migration),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

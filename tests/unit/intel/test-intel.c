@@ -60,24 +60,6 @@ static ta_err parse_str(const char *text, enum ta_intel_format f, struct collect
     return ta_intel_parse((const uint8_t *)text, strlen(text), &o, collect_cb, c, r);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static ta_err parse_file(const char *rel, const struct ta_intel_load_opts *opts, struct collect *c,
                          struct ta_intel_load_result *r)
 {
@@ -85,7 +67,7 @@ static ta_err parse_file(const char *rel, const struct ta_intel_load_opts *opts,
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", d, rel);
     size_t len = 0;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = tu_read_file(path, &len);
     assert_non_null(b);
     struct ta_intel_load_opts o = {0};
     if (opts != NULL)

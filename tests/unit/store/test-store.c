@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1372,6 +1373,54 @@ static void lm_check(struct ta_store *st)
     assert_true(nonempty > 100);
 }
 
+static long long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/*
+ * A reader holding one snapshot (a long evidence list) keeps the writer's
+ * WAL from being checkpointed past it, so the WAL grows with what is written
+ * meanwhile; once the read ends, the writer's next commits checkpoint it and
+ * cut it back to the limit instead of keeping the peak size on disk.
+ */
+static void test_wal_cut_back_after_long_read(void **state)
+{
+    (void)state;
+    struct ta_store *st = open_db(g_path);
+    sqlite3 *w = ta__store_db(st);
+    char wal[80];
+    snprintf(wal, sizeof(wal), "%s-wal", g_path);
+    assert_int_equal(sqlite3_exec(w, "CREATE TABLE scratch(x BLOB)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3 *r;
+    assert_int_equal(sqlite3_open_v2(g_path, &r, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(r, "BEGIN; SELECT count(*) FROM scratch;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* 160 commits of 1 MiB: past the limit (128 MiB), none checkpointed past the reader. */
+    for (int i = 0; i < 160; i++)
+        assert_int_equal(sqlite3_exec(w,
+                                      "INSERT INTO scratch SELECT randomblob(4096)"
+                                      " FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                                      " SELECT i + 1 FROM n WHERE i < 256) SELECT i FROM n)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    long long peak = file_size(wal);
+    assert_true(peak > (160ll << 20));
+    assert_int_equal(sqlite3_exec(r, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(r);
+    /* Once the whole log is checkpointed (the autocheckpoint of the next
+     * commits; here at once), the next commit restarts it from the
+     * beginning and cuts the file. */
+    assert_int_equal(sqlite3_exec(w, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(w, "INSERT INTO scratch VALUES(1)", NULL, NULL, NULL), SQLITE_OK);
+    long long after = file_size(wal);
+    assert_true(after >= 0);
+    assert_true(after <= 128ll << 20);
+    ta_store_close(st);
+}
+
 static void test_list_mem_vs_sql(void **state)
 {
     (void)state;
@@ -1568,6 +1617,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shapes_brute, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_mem_vs_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_cut_back_after_long_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
