@@ -386,6 +386,9 @@ void ta_intel_db_close(struct ta_intel_db *db)
 
 /* ---- import ------------------------------------------------------------- */
 
+/* Folders read inside a feed directory, at most this deep. */
+#define IMPORT_MAX_DEPTH 16
+
 struct import {
     struct ta_intel_db *db;
     int64_t import_id;
@@ -400,6 +403,11 @@ struct import {
     } * delta;
     size_t ndelta;
     bool recount;
+    /* The folders being read, outermost first: a link back to one of them is not followed. */
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } open_dirs[IMPORT_MAX_DEPTH + 1];
 };
 #define IMPORT_MAX_SOURCES 64
 
@@ -696,15 +704,53 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* Import path (file or directory). top: a file where nothing parses is an error. */
+/* Inside a directory, an entry that is neither a file nor a folder to read is skipped and
+ * reported, not fatal: a FIFO would block the read forever, a dangling link or a loop of
+ * links has nothing to read, and one such entry must not stop a tree of feeds. */
+static void skip_entry(struct import *im, const char *path, const char *why,
+                       const struct ta_intel_load_opts *opts)
+{
+    im->res->files_skipped++;
+    if (opts->on_file != NULL) {
+        struct ta_intel_load_result r;
+        memset(&r, 0, sizeof(r));
+        r.files_skipped = 1;
+        r.skip_reason = why;
+        struct ta_intel_file_report rep = {path, "", why, &r};
+        opts->on_file(opts->on_file_user, &rep);
+    }
+}
+
 static ta_err import_path(struct import *im, const char *path,
                           const struct ta_intel_load_opts *opts, bool top, int depth)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
-        return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
+    if (stat(path, &st) != 0) {
+        if (top)
+            return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
+        skip_entry(im, path,
+                   errno == ENOENT  ? "a link to nothing"
+                   : errno == ELOOP ? "a loop of links"
+                                    : "cannot be read",
+                   opts);
+        return TA_OK;
+    }
+    if (!top && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        skip_entry(im, path, "not a regular file", opts);
+        return TA_OK;
+    }
     if (S_ISDIR(st.st_mode)) {
-        if (depth > 16)
-            return TA_ERR_LIMIT;
+        if (depth > IMPORT_MAX_DEPTH) {
+            skip_entry(im, path, "folders nested too deep", opts);
+            return TA_OK;
+        }
+        for (int i = 0; i < depth; i++)
+            if (im->open_dirs[i].dev == st.st_dev && im->open_dirs[i].ino == st.st_ino) {
+                skip_entry(im, path, "a link back to a folder being read", opts);
+                return TA_OK;
+            }
+        im->open_dirs[depth].dev = st.st_dev;
+        im->open_dirs[depth].ino = st.st_ino;
         DIR *d = opendir(path);
         if (d == NULL)
             return TA_ERR_IO;
