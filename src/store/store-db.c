@@ -1972,6 +1972,61 @@ static ta_err flush_shapes(struct ta_store *st, struct ta__kset *shape)
     return TA_OK;
 }
 
+/*
+ * Reorder idx[0..n), sorted by cmp_tuple (member before day), into
+ * cmp_tuple_day order: within each (set, kind, pair) a stable counting sort
+ * by day keeps the members in order, in linear time (the comparison sort
+ * it replaces cost as much as the rest of the rollups); a pair whose days
+ * span too far for the counts falls back to the comparison sort.
+ */
+#define DAY_SORT_SPAN 4096
+static ta_err sort_by_day(const struct ta__kset *t, uint32_t *idx, size_t n)
+{
+    uint32_t *tmp = n > 1 ? malloc(n * sizeof(*tmp)) : NULL;
+    size_t *cnt = n > 1 ? malloc((DAY_SORT_SPAN + 1) * sizeof(*cnt)) : NULL;
+    if (n > 1 && (tmp == NULL || cnt == NULL)) {
+        free(tmp);
+        free(cnt);
+        return TA_ERR_NOMEM;
+    }
+    for (size_t a = 0; a < n;) {
+        size_t la;
+        const uint8_t *ka = ta__kset_key(t, idx[a], &la);
+        int64_t lo = tuple_day(ka), hi = lo;
+        size_t b = a + 1;
+        for (; b < n; b++) {
+            size_t lb;
+            const uint8_t *kb = ta__kset_key(t, idx[b], &lb);
+            if (memcmp(ka, kb, 6) != 0)
+                break;
+            int64_t d = tuple_day(kb);
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+        }
+        if (b - a > 1 && hi - lo >= DAY_SORT_SPAN) {
+            qsort_r(idx + a, b - a, sizeof(*idx), cmp_tuple_day, (void *)t);
+        } else if (b - a > 1) {
+            size_t span = (size_t)(hi - lo) + 1;
+            memset(cnt, 0, (span + 1) * sizeof(*cnt));
+            for (size_t i = a; i < b; i++) {
+                size_t l;
+                cnt[tuple_day(ta__kset_key(t, idx[i], &l)) - lo + 1]++;
+            }
+            for (size_t d = 1; d <= span; d++)
+                cnt[d] += cnt[d - 1];
+            for (size_t i = a; i < b; i++) {
+                size_t l;
+                tmp[cnt[tuple_day(ta__kset_key(t, idx[i], &l)) - lo]++] = idx[i];
+            }
+            memcpy(idx + a, tmp, (b - a) * sizeof(*idx));
+        }
+        a = b;
+    }
+    free(tmp);
+    free(cnt);
+    return TA_OK;
+}
+
 /* Write the batch's rollups (inside its transaction) and empty them. */
 static ta_err flush_rollups(struct ta_store *st)
 {
@@ -2016,8 +2071,8 @@ static ta_err flush_rollups(struct ta_store *st)
     }
     /* Then the per-day rows in their primary-key order (day before member),
      * so the upserts walk each B-tree once, near its end. */
-    if (n > 1)
-        qsort_r(idx, n, sizeof(*idx), cmp_tuple_day, &st->tuples);
+    if ((err = sort_by_day(&st->tuples, idx, n)) != TA_OK)
+        goto out;
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
