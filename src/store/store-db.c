@@ -1718,24 +1718,28 @@ static bool mem_record(struct ta_store *st, const struct ta_event *ev, const cha
     return true;
 }
 
+/* Members (at k + 10) as SQLite compares blobs and text. */
+static int cmp_member(const uint8_t *ka, size_t la, const uint8_t *kb, size_t lb)
+{
+    size_t ma = la - 10, mb = lb - 10;
+    int c = memcmp(ka + 10, kb + 10, ma < mb ? ma : mb);
+    if (c)
+        return c;
+    return ma == mb ? 0 : ma < mb ? -1 : 1;
+}
+
 static int cmp_tuple(const void *a, const void *b, void *ctx)
 {
     const struct ta__kset *s = ctx;
     size_t la, lb;
     const uint8_t *ka = ta__kset_key(s, *(const uint32_t *)a, &la);
     const uint8_t *kb = ta__kset_key(s, *(const uint32_t *)b, &lb);
-    /* (set, kind, src, dst), then member as SQLite compares blobs/text,
-     * then day: the primary-key order of the rollup tables. */
+    /* (set, kind, src, dst), member, then day: the order of the spans, so
+     * a member's days are consecutive. */
     int c = memcmp(ka, kb, 6);
-    if (c)
-        return c;
-    size_t ma = la - 10, mb = lb - 10;
-    c = memcmp(ka + 10, kb + 10, ma < mb ? ma : mb);
-    if (c)
-        return c;
-    if (ma != mb)
-        return ma < mb ? -1 : 1;
-    return memcmp(ka + 6, kb + 6, 4);
+    if (c == 0)
+        c = cmp_member(ka, la, kb, lb);
+    return c ? c : memcmp(ka + 6, kb + 6, 4);
 }
 
 /* (set, kind, src, dst), day, then member: the primary-key order of the
@@ -1747,13 +1751,7 @@ static int cmp_tuple_day(const void *a, const void *b, void *ctx)
     const uint8_t *ka = ta__kset_key(s, *(const uint32_t *)a, &la);
     const uint8_t *kb = ta__kset_key(s, *(const uint32_t *)b, &lb);
     int c = memcmp(ka, kb, 10);
-    if (c)
-        return c;
-    size_t ma = la - 10, mb = lb - 10;
-    c = memcmp(ka + 10, kb + 10, ma < mb ? ma : mb);
-    if (c)
-        return c;
-    return ma == mb ? 0 : ma < mb ? -1 : 1;
+    return c ? c : cmp_member(ka, la, kb, lb);
 }
 
 static int64_t tuple_day(const uint8_t *k)
