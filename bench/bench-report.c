@@ -83,6 +83,26 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Bytes this process has written: wchar (bytes handed to write/pwrite,
+ * which is what SQLite's WAL and checkpoints cost whatever the file system
+ * does with them) and write_bytes (what reached the block layer); -1 when
+ * /proc/self/io cannot be read. */
+static void io_written(long long *wchar, long long *wbytes)
+{
+    *wchar = *wbytes = -1;
+    FILE *f = fopen("/proc/self/io", "r");
+    if (f == NULL)
+        return;
+    char line[128];
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "wchar: ", 7) == 0)
+            *wchar = strtoll(line + 7, NULL, 10);
+        else if (strncmp(line, "write_bytes: ", 13) == 0)
+            *wbytes = strtoll(line + 13, NULL, 10);
+    }
+    fclose(f);
+}
+
 static const char *const ccs[] = {"US", "CN", "RU", "DE", "NL", "FR", "GB", "KR", "JP", "BR",
                                   "IN", "UA", "VN", "TR", "IR", "HK", "SG", "CA", "PL", "RO"};
 #define NCC (sizeof(ccs) / sizeof(ccs[0]))
@@ -184,7 +204,11 @@ int main(int argc, char **argv)
     uint64_t c2_servers = n / 20000 + 5, hosts = n / 85 + 10;
     uint64_t phish_hosts = n / 100000 + 3, pages = n / 20000 + 5, visitors = n / 50 + 10;
     uint64_t bd_attackers = n / 10000 + 3, sites = n / 5000 + 5;
-    double t0 = now();
+    double t0 = now(), tm = t0;
+    long long w0, wb0, wm, wbm;
+    io_written(&w0, &wb0);
+    wm = w0;
+    wbm = wb0;
     char page[96], site[64];
     for (uint64_t i = 0; i < n; i++) {
         struct ta_event ev;
@@ -262,6 +286,21 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench-report: %s\n", ta_store_errmsg(st));
             return 1;
         }
+        /* Each million: the marginal cost of storing, to see whether it
+         * grows with what is already stored. */
+        if ((i + 1) % 1000000 == 0) {
+            double t = now();
+            long long w, wb;
+            io_written(&w, &wb);
+            printf("at %4llu M events: %.2f us CPU/event, %.0f bytes written/event (%.0f to "
+                   "disk)\n",
+                   (unsigned long long)((i + 1) / 1000000), t - tm, (double)(w - wm) / 1e6,
+                   (double)(wb - wbm) / 1e6);
+            fflush(stdout);
+            tm = t;
+            wm = w;
+            wbm = wb;
+        }
     }
     double t1 = now();
     if (no_finish) {
@@ -292,6 +331,11 @@ int main(int argc, char **argv)
            t2 - t1, (unsigned long long)stats.events_new,
            (unsigned long long)(stats.events_known + stats.events_repeat));
     printf("store total:       %.2f s (%.0f events/s)\n", t2b - t0, (double)n / (t2b - t0));
+    long long w2, wb2;
+    io_written(&w2, &wb2);
+    if (w2 >= 0)
+        printf("store written:     %.0f bytes/event (%.0f to disk)\n",
+               (double)(w2 - w0) / (double)n, (double)(wb2 - wb0) / (double)n);
 
 report:;
     struct ta_report_query q;

@@ -35,7 +35,7 @@
  *                    id of those events; lists select events by kind and
  *                    day through it instead of an index on (kind, day).
  *   store_day_*      per-day distinct sets with reference counts (events
- *                    behind each (kind, src_cc, dst_cc, member, day)):
+ *                    behind each (kind, src_cc, dst_cc, day, member)):
  *                    attacker, victim (C&C and payload kinds), item (pages,
  *                    websites), victim_est (C&C hosts with an established
  *                    session), attacker_dated (C&C servers behind at least
@@ -117,8 +117,12 @@
  * 4: member shapes (store_shape_*). A version 3 database is migrated by a
  *    writable open (shapes computed from the per-day sets) and read as it
  *    is by a read-only one.
+ * 5: the per-day sets keyed (kind, src_cc, dst_cc, day, member), so a
+ *    batch writes near the end of each pair's rows. Versions 3 and 4 are
+ *    migrated by a writable open (rows copied in the new order) and read as
+ *    they are by a read-only one.
  */
-#define TA_STORE_SCHEMA_VERSION 4
+#define TA_STORE_SCHEMA_VERSION 5
 /* Events per write transaction during a run. Each batch also writes its
  * rollups, whose upserts (spread over the per-member tables) cost more than
  * the events: fewer, larger batches are cheaper (bench-report, 3M events

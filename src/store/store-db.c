@@ -199,8 +199,12 @@ static const char schema_sql[] =
     " events INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(kind, src_cc, dst_cc, list, day)) WITHOUT ROWID;";
 
-/* The per-set tables: per-day members with reference counts (member before
- * day so a pair's members come out sorted), and spans. */
+/* The per-set tables: per-day members with reference counts, and spans.
+ * The per-day rows are keyed day before member: a batch covers a day or
+ * less, so its rows land at the end of each pair's range instead of on
+ * every page of a table that grows with the members and days (each page a
+ * commit touches is written to the WAL and again by the checkpoint). A
+ * member's days are read by probing each day of its span. */
 static ta_err exec(struct ta_store *st, const char *sql, const char *what);
 static ta_err create_set_tables(struct ta_store *st)
 {
@@ -210,7 +214,7 @@ static ta_err create_set_tables(struct ta_store *st)
                  "CREATE TABLE IF NOT EXISTS store_day_%s(kind INTEGER NOT NULL,"
                  " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, %s %s NOT NULL,"
                  " day INTEGER NOT NULL, n INTEGER NOT NULL,"
-                 " PRIMARY KEY(kind, src_cc, dst_cc, %s, day)) WITHOUT ROWID;"
+                 " PRIMARY KEY(kind, src_cc, dst_cc, day, %s)) WITHOUT ROWID;"
                  "CREATE TABLE IF NOT EXISTS store_span_%s(kind INTEGER NOT NULL,"
                  " src_cc TEXT NOT NULL, dst_cc TEXT NOT NULL, %s %s NOT NULL,"
                  " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
@@ -339,6 +343,46 @@ static bool has_sources_col(sqlite3 *db)
 
 static ta_err fill_shapes(struct ta_store *st);
 
+/*
+ * Versions 3 and 4 keyed the per-day rows member before day: set them
+ * aside before the tables are created (rekey_move) and copy them over in
+ * the new key order after (rekey_copy), in the schema transaction.
+ */
+static ta_err rekey_move(struct ta_store *st)
+{
+    char sql[160];
+    for (int i = 0; i < SET__COUNT; i++) {
+        snprintf(sql, sizeof(sql), "store_day_%s", sets[i].table);
+        if (!table_exists(st->db, sql))
+            continue;
+        snprintf(sql, sizeof(sql), "ALTER TABLE store_day_%s RENAME TO store_day_%s_old",
+                 sets[i].table, sets[i].table);
+        if (exec(st, sql, "migrate the per-day sets"))
+            return TA_ERR_DB;
+    }
+    return TA_OK;
+}
+
+static ta_err rekey_copy(struct ta_store *st)
+{
+    char sql[400];
+    for (int i = 0; i < SET__COUNT; i++) {
+        snprintf(sql, sizeof(sql), "store_day_%s_old", sets[i].table);
+        if (!table_exists(st->db, sql))
+            continue;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO store_day_%s(kind, src_cc, dst_cc, day, %s, n)"
+                 " SELECT kind, src_cc, dst_cc, day, %s, n FROM store_day_%s_old"
+                 " ORDER BY kind, src_cc, dst_cc, day, %s;"
+                 "DROP TABLE store_day_%s_old;",
+                 sets[i].table, sets[i].col, sets[i].col, sets[i].table, sets[i].col,
+                 sets[i].table);
+        if (exec(st, sql, "migrate the per-day sets"))
+            return TA_ERR_DB;
+    }
+    return TA_OK;
+}
+
 ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
                      char errbuf[TA_STORE_ERRLEN])
 {
@@ -424,8 +468,9 @@ ta_err ta_store_open(const char *path, unsigned flags, struct ta_store **out,
         /* Version 3 kept no shapes: computed once from the per-day sets,
          * inside the schema transaction (so by one writer only). */
         bool shapes = e == TA_OK && v == 3 && !table_exists(st->db, "store_shape_attacker");
-        if (e != TA_OK || exec(st, schema_sql, "create schema") || create_set_tables(st) ||
-            (shapes && fill_shapes(st)) ||
+        bool rekey = e == TA_OK && (v == 3 || v == 4);
+        if (e != TA_OK || exec(st, schema_sql, "create schema") || (rekey && rekey_move(st)) ||
+            create_set_tables(st) || (rekey && rekey_copy(st)) || (shapes && fill_shapes(st)) ||
             /* Inside the schema transaction, so two writers opening at once add them once. */
             (!has_live_cols(st->db) &&
              exec(st,
@@ -682,9 +727,13 @@ static sqlite3_stmt *stmt(struct ta_store *st, int which)
                  sets[i].table, sets[i].col);
     } else if (which >= ST_DAYS0 && which < ST_DAYS0 + SET__COUNT) {
         int i = which - ST_DAYS0;
+        /* A member's days within its span ?5..?6: one primary-key probe per
+         * day (the rows are keyed day before member). */
         snprintf(sql, sizeof(sql),
-                 "SELECT day FROM store_day_%s"
-                 " WHERE kind = ? AND src_cc = ? AND dst_cc = ? AND %s = ? ORDER BY day",
+                 "WITH RECURSIVE r(day) AS (SELECT ?5 UNION ALL SELECT day + 1 FROM r"
+                 " WHERE day < ?6) SELECT y.day FROM r CROSS JOIN store_day_%s y"
+                 " WHERE y.kind = ?1 AND y.src_cc = ?2 AND y.dst_cc = ?3 AND y.day = r.day"
+                 " AND y.%s = ?4",
                  sets[i].table, sets[i].col);
     } else if (which >= ST_SHAPE0 && which < ST_SHAPE0 + SET__COUNT) {
         snprintf(sql, sizeof(sql),
@@ -748,7 +797,7 @@ static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, ...)
 {
-    char sql[2048];
+    char sql[4096];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(sql, sizeof(sql), fmt, ap);
@@ -761,31 +810,52 @@ static ta_err exec_fmt(struct ta_store *st, const char *what, const char *fmt, .
 }
 
 /*
+ * CTE t: the per-day rows of the members in temp.u (kind, src, dst, m, and
+ * f..l a range covering their days), found by one primary-key probe per
+ * member and day: the rows are keyed day before member, so a member's rows
+ * are not a range.
+ */
+static void touched_cte(char *buf, size_t len, int set)
+{
+    snprintf(buf, len,
+             "RECURSIVE r(kind, src, dst, m, day, l) AS (SELECT kind, src, dst, m, f, l"
+             " FROM temp.u UNION ALL SELECT kind, src, dst, m, day + 1, l FROM r WHERE day < l),"
+             " t AS (SELECT y.* FROM r CROSS JOIN store_day_%s y WHERE y.kind = r.kind"
+             " AND y.src_cc = r.src AND y.dst_cc = r.dst AND y.day = r.day AND y.%s = r.m)",
+             sets[set].table, sets[set].col);
+}
+
+/*
  * The shapes of members (first and last day, and the gaps of days without
  * them in between: store_shape_*) as computed from store_day_<set>, into
- * temp.shp; with touched, of the members in temp.d only.
+ * temp.shp; with touched, of the members in temp.u only.
  */
 static ta_err shapes_of(struct ta_store *st, int set, bool touched)
 {
-    const char *t = sets[set].table, *c = sets[set].col;
-    char join[300] = "";
-    if (touched)
-        snprintf(join, sizeof(join),
-                 " JOIN (SELECT DISTINCT kind AS k, src AS s, dst AS d, m FROM temp.d) AS u"
-                 " ON y.kind = u.k AND y.src_cc = u.s AND y.dst_cc = u.d AND y.%s = u.m",
-                 c);
+    const char *c = sets[set].col;
+    char with[600], from[64];
+    with[0] = '\0';
+    if (touched) {
+        touched_cte(with, sizeof(with) - 1, set);
+        size_t wl = strlen(with);
+        with[wl] = ',';
+        with[wl + 1] = '\0';
+        snprintf(from, sizeof(from), "t");
+    } else {
+        snprintf(from, sizeof(from), "store_day_%s", sets[set].table);
+    }
     return exec_fmt(
         st, "member shapes",
         "DROP TABLE IF EXISTS temp.shp;"
-        "CREATE TEMP TABLE shp AS WITH dd AS (SELECT y.kind, y.src_cc, y.dst_cc, y.%s AS m,"
+        "CREATE TEMP TABLE shp AS WITH %s dd AS (SELECT y.kind, y.src_cc, y.dst_cc, y.%s AS m,"
         " y.day, LAG(y.day) OVER (PARTITION BY y.kind, y.src_cc, y.dst_cc, y.%s ORDER BY y.day)"
-        " AS prev FROM store_day_%s y%s)"
+        " AS prev FROM %s y)"
         " SELECT kind, src_cc AS src, dst_cc AS dst, 1 AS gap, prev + 1 AS lo, day - 1 AS hi,"
         " COUNT(*) AS c FROM dd WHERE day - prev > 1 GROUP BY 1, 2, 3, 5, 6"
         " UNION ALL SELECT kind, src_cc, dst_cc, 0, f, l, COUNT(*) FROM (SELECT kind, src_cc,"
         " dst_cc, MIN(day) AS f, MAX(day) AS l FROM dd GROUP BY kind, src_cc, dst_cc, m)"
         " GROUP BY 1, 2, 3, 5, 6;",
-        c, c, t, join);
+        with, c, c, from);
 }
 
 /* Add (sign 1) or subtract (-1) temp.shp to store_shape_<set>. */
@@ -840,13 +910,23 @@ static ta_err delete_run(struct ta_store *st, int64_t id)
         return err;
     for (int i = 0; i < SET__COUNT; i++) {
         const char *t = sets[i].table, *c = sets[i].col;
+        char cte[600];
+        touched_cte(cte, sizeof(cte), i);
+        /* temp.u: the touched members and their spans before, which cover
+         * their days after too. */
         if ((err = exec_fmt(
                  st, "delete run",
                  "DROP TABLE IF EXISTS temp.d;"
                  "CREATE TEMP TABLE d AS SELECT kind, a_cc AS src, v_cc AS dst, %s AS m, day,"
                  " COUNT(*) AS c FROM store_event WHERE id IN (SELECT id FROM temp.gone)"
-                 " AND suppressed_by IS NULL AND %s GROUP BY 1, 2, 3, 4, 5;",
-                 sets[i].expr, sets[i].cond)) != TA_OK ||
+                 " AND suppressed_by IS NULL AND %s GROUP BY 1, 2, 3, 4, 5;"
+                 "DROP TABLE IF EXISTS temp.u;"
+                 "CREATE TEMP TABLE u AS SELECT p.kind, p.src_cc AS src, p.dst_cc AS dst,"
+                 " p.%s AS m, p.first_day AS f, p.last_day AS l FROM (SELECT DISTINCT kind,"
+                 " src, dst, m FROM temp.d) AS x CROSS JOIN store_span_%s p"
+                 " WHERE p.kind = x.kind AND p.src_cc = x.src AND p.dst_cc = x.dst"
+                 " AND p.%s = x.m;",
+                 sets[i].expr, sets[i].cond, c, t, c)) != TA_OK ||
             (err = shapes_of(st, i, true)) != TA_OK || (err = shapes_apply(st, i, -1)) != TA_OK)
             return err;
         if ((err = exec_fmt(
@@ -854,19 +934,19 @@ static ta_err delete_run(struct ta_store *st, int64_t id)
                  "UPDATE store_day_%s AS t SET n = t.n - d.c FROM temp.d AS d"
                  " WHERE t.kind = d.kind AND t.src_cc = d.src AND t.dst_cc = d.dst"
                  " AND t.%s = d.m AND t.day = d.day;"
-                 "DELETE FROM store_day_%s WHERE n <= 0 AND (kind, src_cc, dst_cc, %s, day) IN"
-                 " (SELECT kind, src, dst, m, day FROM temp.d);"
-                 "DELETE FROM store_span_%s AS p WHERE (kind, src_cc, dst_cc, %s) IN"
-                 " (SELECT kind, src, dst, m FROM temp.d) AND NOT EXISTS (SELECT 1 FROM"
-                 " store_day_%s y WHERE y.kind = p.kind AND y.src_cc = p.src_cc"
-                 " AND y.dst_cc = p.dst_cc AND y.%s = p.%s);"
-                 "UPDATE store_span_%s AS p SET"
-                 " first_day = (SELECT MIN(day) FROM store_day_%s y WHERE y.kind = p.kind"
-                 "  AND y.src_cc = p.src_cc AND y.dst_cc = p.dst_cc AND y.%s = p.%s),"
-                 " last_day = (SELECT MAX(day) FROM store_day_%s y WHERE y.kind = p.kind"
-                 "  AND y.src_cc = p.src_cc AND y.dst_cc = p.dst_cc AND y.%s = p.%s)"
-                 " WHERE (kind, src_cc, dst_cc, %s) IN (SELECT kind, src, dst, m FROM temp.d);",
-                 t, c, t, c, t, c, t, c, c, t, t, c, c, t, c, c, c)) != TA_OK ||
+                 "DELETE FROM store_day_%s WHERE n <= 0 AND (kind, src_cc, dst_cc, day, %s) IN"
+                 " (SELECT kind, src, dst, day, m FROM temp.d);"
+                 "DROP TABLE IF EXISTS temp.ns;"
+                 "CREATE TEMP TABLE ns AS WITH %s SELECT kind, src_cc AS src, dst_cc AS dst,"
+                 " %s AS m, MIN(day) AS f, MAX(day) AS l FROM t GROUP BY 1, 2, 3, 4;"
+                 "DELETE FROM store_span_%s WHERE (kind, src_cc, dst_cc, %s) IN"
+                 " (SELECT kind, src, dst, m FROM temp.u) AND (kind, src_cc, dst_cc, %s) NOT IN"
+                 " (SELECT kind, src, dst, m FROM temp.ns);"
+                 "UPDATE store_span_%s AS p SET first_day = n.f, last_day = n.l FROM temp.ns AS n"
+                 " WHERE p.kind = n.kind AND p.src_cc = n.src AND p.dst_cc = n.dst"
+                 " AND p.%s = n.m;"
+                 "DROP TABLE temp.ns;",
+                 t, c, t, c, cte, c, t, c, c, t, c)) != TA_OK ||
             (err = shapes_of(st, i, true)) != TA_OK || (err = shapes_apply(st, i, 1)) != TA_OK)
             return err;
     }
@@ -1641,24 +1721,45 @@ static bool mem_record(struct ta_store *st, const struct ta_event *ev, const cha
     return true;
 }
 
+/* Members (at k + 10) as SQLite compares blobs and text. */
+static int cmp_member(const uint8_t *ka, size_t la, const uint8_t *kb, size_t lb)
+{
+    size_t ma = la - 10, mb = lb - 10;
+    int c = memcmp(ka + 10, kb + 10, ma < mb ? ma : mb);
+    if (c)
+        return c;
+    return ma == mb ? 0 : ma < mb ? -1 : 1;
+}
+
 static int cmp_tuple(const void *a, const void *b, void *ctx)
 {
     const struct ta__kset *s = ctx;
     size_t la, lb;
     const uint8_t *ka = ta__kset_key(s, *(const uint32_t *)a, &la);
     const uint8_t *kb = ta__kset_key(s, *(const uint32_t *)b, &lb);
-    /* (set, kind, src, dst), then member as SQLite compares blobs/text,
-     * then day: the primary-key order of the rollup tables. */
+    /* (set, kind, src, dst), member, then day: the order of the spans, so
+     * a member's days are consecutive. */
     int c = memcmp(ka, kb, 6);
-    if (c)
-        return c;
-    size_t ma = la - 10, mb = lb - 10;
-    c = memcmp(ka + 10, kb + 10, ma < mb ? ma : mb);
-    if (c)
-        return c;
-    if (ma != mb)
-        return ma < mb ? -1 : 1;
-    return memcmp(ka + 6, kb + 6, 4);
+    if (c == 0)
+        c = cmp_member(ka, la, kb, lb);
+    return c ? c : memcmp(ka + 6, kb + 6, 4);
+}
+
+/* (set, kind, src, dst), day, then member: the primary-key order of the
+ * per-day tables. */
+static int cmp_tuple_day(const void *a, const void *b, void *ctx)
+{
+    const struct ta__kset *s = ctx;
+    size_t la, lb;
+    const uint8_t *ka = ta__kset_key(s, *(const uint32_t *)a, &la);
+    const uint8_t *kb = ta__kset_key(s, *(const uint32_t *)b, &lb);
+    int c = memcmp(ka, kb, 10);
+    return c ? c : cmp_member(ka, la, kb, lb);
+}
+
+static int64_t tuple_day(const uint8_t *k)
+{
+    return (int64_t)((uint32_t)k[6] << 24 | (uint32_t)k[7] << 16 | (uint32_t)k[8] << 8 | k[9]);
 }
 
 /* Same set, kind, pair and member (any day). */
@@ -1785,6 +1886,8 @@ static ta_err member_shape(struct ta_store *st, struct ta__kset *shape, const ui
                 goto out;
             }
             bind_member(s, k, mlen);
+            sqlite3_bind_int64(s, 5, f);
+            sqlite3_bind_int64(s, 6, l);
             int rc;
             while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                 if (no == cap) {
@@ -1870,6 +1973,61 @@ static ta_err flush_shapes(struct ta_store *st, struct ta__kset *shape)
     return TA_OK;
 }
 
+/*
+ * Reorder idx[0..n), sorted by cmp_tuple (member before day), into
+ * cmp_tuple_day order: within each (set, kind, pair) a stable counting sort
+ * by day keeps the members in order, in linear time (the comparison sort
+ * it replaces cost as much as the rest of the rollups); a pair whose days
+ * span too far for the counts falls back to the comparison sort.
+ */
+#define DAY_SORT_SPAN 4096
+static ta_err sort_by_day(const struct ta__kset *t, uint32_t *idx, size_t n)
+{
+    uint32_t *tmp = n > 1 ? malloc(n * sizeof(*tmp)) : NULL;
+    size_t *cnt = n > 1 ? malloc((DAY_SORT_SPAN + 1) * sizeof(*cnt)) : NULL;
+    if (n > 1 && (tmp == NULL || cnt == NULL)) {
+        free(tmp);
+        free(cnt);
+        return TA_ERR_NOMEM;
+    }
+    for (size_t a = 0; a < n;) {
+        size_t la;
+        const uint8_t *ka = ta__kset_key(t, idx[a], &la);
+        int64_t lo = tuple_day(ka), hi = lo;
+        size_t b = a + 1;
+        for (; b < n; b++) {
+            size_t lb;
+            const uint8_t *kb = ta__kset_key(t, idx[b], &lb);
+            if (memcmp(ka, kb, 6) != 0)
+                break;
+            int64_t d = tuple_day(kb);
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+        }
+        if (b - a > 1 && hi - lo >= DAY_SORT_SPAN) {
+            qsort_r(idx + a, b - a, sizeof(*idx), cmp_tuple_day, (void *)t);
+        } else if (b - a > 1) {
+            size_t span = (size_t)(hi - lo) + 1;
+            memset(cnt, 0, (span + 1) * sizeof(*cnt));
+            for (size_t i = a; i < b; i++) {
+                size_t l;
+                cnt[tuple_day(ta__kset_key(t, idx[i], &l)) - lo + 1]++;
+            }
+            for (size_t d = 1; d <= span; d++)
+                cnt[d] += cnt[d - 1];
+            for (size_t i = a; i < b; i++) {
+                size_t l;
+                tmp[cnt[tuple_day(ta__kset_key(t, idx[i], &l)) - lo]++] = idx[i];
+            }
+            memcpy(idx + a, tmp, (b - a) * sizeof(*idx));
+        }
+        a = b;
+    }
+    free(tmp);
+    free(cnt);
+    return TA_OK;
+}
+
 /* Write the batch's rollups (inside its transaction) and empty them. */
 static ta_err flush_rollups(struct ta_store *st)
 {
@@ -1885,57 +2043,48 @@ static ta_err flush_rollups(struct ta_store *st)
         idx[i] = (uint32_t)i;
     if (n > 1)
         qsort_r(idx, n, sizeof(*idx), cmp_tuple, &st->tuples);
-    /* In primary-key order, so the upserts walk each B-tree once; runs of
-     * the same member give its span in this batch. */
-    int64_t first = 0;
-    bool write_span = false;
+    /* Member order first: runs of the same member give its shape change and
+     * its span in this batch (the spans are keyed by member). */
     struct ta__kset shape;
     ta__kset_init(&shape, 1);
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i])) {
-            size_t j = i + 1;
-            while (j < n && same_member(&st->tuples, idx[j - 1], idx[j]))
-                j++;
-            if ((err = member_shape(st, &shape, idx + i, j - i, &write_span)) != TA_OK)
-                goto out;
-        }
-        size_t len;
-        const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
-        int set = k[0];
-        int64_t day =
-            (int64_t)((uint32_t)k[6] << 24 | (uint32_t)k[7] << 16 | (uint32_t)k[8] << 8 | k[9]);
-        sqlite3_stmt *s = stmt(st, ST_DAY0 + set);
-        if (s == NULL)
-            goto out_err;
-        sqlite3_bind_int(s, 1, k[1]);
-        bind_key_cc(s, 2, k + 2);
-        bind_key_cc(s, 3, k + 4);
-        if (set == SET_ITEM)
-            sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_STATIC);
-        else
-            sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_STATIC);
-        sqlite3_bind_int64(s, 5, day);
-        sqlite3_bind_int64(s, 6, (sqlite3_int64)st->tuples.vals[idx[i]]);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            goto out_dberr;
-        if (i == 0 || !same_member(&st->tuples, idx[i - 1], idx[i]))
-            first = day;
-        if (write_span && (i + 1 == n || !same_member(&st->tuples, idx[i], idx[i + 1]))) {
-            s = stmt(st, ST_SPAN0 + set);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && same_member(&st->tuples, idx[j - 1], idx[j]))
+            j++;
+        bool write_span = false;
+        if ((err = member_shape(st, &shape, idx + i, j - i, &write_span)) != TA_OK)
+            goto out;
+        if (write_span) {
+            size_t len;
+            const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
+            size_t ll;
+            const uint8_t *kl = ta__kset_key(&st->tuples, idx[j - 1], &ll);
+            sqlite3_stmt *s = stmt(st, ST_SPAN0 + k[0]);
             if (s == NULL)
                 goto out_err;
-            sqlite3_bind_int(s, 1, k[1]);
-            bind_key_cc(s, 2, k + 2);
-            bind_key_cc(s, 3, k + 4);
-            if (set == SET_ITEM)
-                sqlite3_bind_text(s, 4, (const char *)k + 10, (int)(len - 10), SQLITE_STATIC);
-            else
-                sqlite3_bind_blob(s, 4, k + 10, (int)(len - 10), SQLITE_STATIC);
-            sqlite3_bind_int64(s, 5, first);
-            sqlite3_bind_int64(s, 6, day);
+            bind_member(s, k, len - 10);
+            sqlite3_bind_int64(s, 5, tuple_day(k));
+            sqlite3_bind_int64(s, 6, tuple_day(kl));
             if (sqlite3_step(s) != SQLITE_DONE)
                 goto out_dberr;
         }
+        i = j;
+    }
+    /* Then the per-day rows in their primary-key order (day before member),
+     * so the upserts walk each B-tree once, near its end. */
+    if ((err = sort_by_day(&st->tuples, idx, n)) != TA_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *k = ta__kset_key(&st->tuples, idx[i], &len);
+        sqlite3_stmt *s = stmt(st, ST_DAY0 + k[0]);
+        if (s == NULL)
+            goto out_err;
+        bind_member(s, k, len - 10);
+        sqlite3_bind_int64(s, 5, tuple_day(k));
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)st->tuples.vals[idx[i]]);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto out_dberr;
     }
     if ((err = flush_shapes(st, &shape)) != TA_OK)
         goto out;

@@ -778,6 +778,20 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* The one integer a query on the file at path returns. */
+static int64_t sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
 static void test_newer_schema_refused(void **state)
 {
     (void)state;
@@ -785,13 +799,13 @@ static void test_newer_schema_refused(void **state)
     struct ta_store *st = open_db(g_path);
     assert_int_equal(fx_run(st, 1), TA_OK);
     ta_store_close(st);
-    exec_sql(g_path, "UPDATE meta SET value='5' WHERE key='schema.store'");
+    exec_sql(g_path, "UPDATE meta SET value='6' WHERE key='schema.store'");
     char err[TA_STORE_ERRLEN];
     st = (struct ta_store *)1;
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
-    assert_non_null(strstr(err, "store schema version 5 is newer than this threatatlas supports "
-                                "(4); upgrade threatatlas"));
+    assert_non_null(strstr(err, "store schema version 6 is newer than this threatatlas supports "
+                                "(5); upgrade threatatlas"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* A version 2 database (no event identities) is refused, not written
      * to with the new counting. */
@@ -799,7 +813,7 @@ static void test_newer_schema_refused(void **state)
     assert_int_equal(ta_store_open(g_path, TA_STORE_CREATE, &st, err), TA_ERR_UNSUPPORTED);
     assert_null(st);
     assert_non_null(strstr(err, "store schema version 2 is older than this threatatlas supports "
-                                "(4); analyse the captures again into a new database"));
+                                "(5); analyse the captures again into a new database"));
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_ERR_UNSUPPORTED);
     /* Garbage in the version is refused too, not taken for 0. */
     exec_sql(g_path, "UPDATE meta SET value='x' WHERE key='schema.store'");
@@ -825,7 +839,7 @@ static void test_shared_with_intel(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.intel=3");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=4");
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "schema.store=5");
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -1221,6 +1235,27 @@ static void test_shapes_brute(void **state)
                      " DROP TABLE store_shape_item; DROP TABLE store_shape_victim_est;"
                      " DROP TABLE store_shape_attacker_dated;"
                      " UPDATE meta SET value='3' WHERE key='schema.store'");
+    /* Versions 3 and 4 keyed the per-day sets member before day. */
+    static const char *const day_sets[][3] = {{"attacker", "ip", "BLOB"},
+                                              {"victim", "ip", "BLOB"},
+                                              {"item", "item", "TEXT"},
+                                              {"victim_est", "ip", "BLOB"},
+                                              {"attacker_dated", "ip", "BLOB"}};
+    int64_t day_rows = sql_int(g_path, "SELECT (SELECT COUNT(*) FROM store_day_victim)"
+                                       " + (SELECT COUNT(*) FROM store_day_victim_est)");
+    assert_true(day_rows > 0);
+    for (size_t i = 0; i < sizeof(day_sets) / sizeof(day_sets[0]); i++) {
+        char sql[1024];
+        const char *t = day_sets[i][0], *c = day_sets[i][1];
+        snprintf(sql, sizeof(sql),
+                 "CREATE TABLE m(kind INTEGER NOT NULL, src_cc TEXT NOT NULL,"
+                 " dst_cc TEXT NOT NULL, %s %s NOT NULL, day INTEGER NOT NULL,"
+                 " n INTEGER NOT NULL, PRIMARY KEY(kind, src_cc, dst_cc, %s, day)) WITHOUT ROWID;"
+                 "INSERT INTO m SELECT kind, src_cc, dst_cc, %s, day, n FROM store_day_%s;"
+                 "DROP TABLE store_day_%s; ALTER TABLE m RENAME TO store_day_%s;",
+                 c, day_sets[i][2], c, c, t, t, t);
+        exec_sql(g_path, sql);
+    }
     char err[TA_STORE_ERRLEN];
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_OK);
     sh_check(st, evs, n, live);
@@ -1229,6 +1264,22 @@ static void test_shapes_brute(void **state)
     sh_check(st, evs, n, live);
     ta_store_close(st);
     assert_int_equal(ta_store_open(g_path, TA_STORE_READONLY, &st, err), TA_OK);
+    sh_check(st, evs, n, live);
+    ta_store_close(st);
+    /* The writable open re-keyed the per-day sets day before member, rows unchanged. */
+    assert_int_equal(sql_int(g_path, "SELECT (SELECT COUNT(*) FROM store_day_victim)"
+                                     " + (SELECT COUNT(*) FROM store_day_victim_est)"),
+                     day_rows);
+    assert_int_equal(sql_int(g_path, "SELECT COUNT(*) FROM sqlite_master WHERE sql LIKE"
+                                     " '%PRIMARY KEY(kind, src_cc, dst_cc, day, %)%'"
+                                     " AND name LIKE 'store_day_%'"),
+                     5);
+    assert_int_equal(sql_int(g_path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_old'"),
+                     0);
+    /* And a run deleted from the migrated database still leaves the counts exact. */
+    st = open_db(g_path);
+    assert_int_equal(ta_store_run_delete(st, 3), TA_OK);
+    live[2] = false;
     sh_check(st, evs, n, live);
     ta_store_close(st);
 }
