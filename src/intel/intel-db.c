@@ -726,13 +726,11 @@ static ta_err import_path(struct import *im, const char *path,
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        if (top)
+        /* Only what has nothing to read is skipped; any other failure fails the import, which
+         * then stores nothing. */
+        if (top || (errno != ENOENT && errno != ELOOP))
             return errno == ENOENT ? TA_ERR_NOTFOUND : TA_ERR_IO;
-        skip_entry(im, path,
-                   errno == ENOENT  ? "a link to nothing"
-                   : errno == ELOOP ? "a loop of links"
-                                    : "cannot be read",
-                   opts);
+        skip_entry(im, path, errno == ENOENT ? "a link to nothing" : "a loop of links", opts);
         return TA_OK;
     }
     if (!top && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {

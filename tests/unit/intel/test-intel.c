@@ -765,8 +765,8 @@ static void test_store_crash_safety_and_schema(void **state)
     struct ta_intel_load_result r;
     struct ta_intel_load_opts o = {0};
     assert_int_equal(import_str(db, "# Feodo Tracker\n9.9.9.9\n", &o, &r), TA_OK);
-    /* A directory whose first file imports and whose second cannot be read:
-     * the whole import rolls back. */
+    /* A directory whose first file imports and whose second cannot be read (a
+     * damaged gzip stream): the whole import rolls back. */
     snprintf(dir, sizeof(dir), "%s.d", path);
     mkdir(dir, 0700);
     snprintf(f1, sizeof(f1), "%s/a.txt", dir);
@@ -775,13 +775,21 @@ static void test_store_crash_safety_and_schema(void **state)
     assert_non_null(f);
     fputs("# Feodo Tracker\n9.9.9.1\n9.9.9.2\n", f);
     fclose(f);
-    assert_int_equal(symlink("/nonexistent/feed", f2), 0);
+    snprintf(f2, sizeof(f2), "%s/b.txt.gz", dir);
+    f = fopen(f2, "wb");
+    assert_non_null(f);
+    fwrite("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", 1, 17, f);
+    fclose(f);
     assert_int_not_equal(ta_intel_db_import_path(db, dir, &o, &r), TA_OK);
     assert_int_equal(rows(db, NULL), 1);
     unlink(f2);
+    /* A link to nothing has nothing to read: skipped and counted, the rest imported. */
+    assert_int_equal(symlink("/nonexistent/feed", f2), 0);
     assert_int_equal(ta_intel_db_import_path(db, dir, &o, &r), TA_OK);
     assert_int_equal(r.inserted, 2);
+    assert_int_equal(r.files_skipped, 1);
     assert_int_equal(rows(db, NULL), 3);
+    unlink(f2);
     unlink(f1);
     rmdir(dir);
     ta_intel_db_close(db);
