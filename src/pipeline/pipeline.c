@@ -1450,34 +1450,31 @@ ta_err ta_pipeline_finish(struct ta_pipeline *p, struct ta_pipeline_error *err)
         p->failed = true;
         return fail(err, TA_ERR_IO, false, "%s: error writing %s", o->name, o->output);
     }
-    if (p->store != NULL && !p->failed && p->stop && p->live_name == NULL &&
-        p->store_err == TA_OK) {
-        /* Stopped before the end of its files: marking the run done would record inputs as
-         * analysed that were not read to the end, and a rerun would find nothing to do. */
-        p->run_id = ta_store_run_id(p->store);
-        ta_err te = ta_store_commit(p->store);
-        ta_store_run_abort(p->store);
-        if (te != TA_OK) {
-            p->failed = true;
-            return fail(err, te, false, "%s: storing events: %s", o->name,
-                        ta_store_errmsg(p->store));
-        }
-        p->interrupted = true;
-        return TA_OK;
-    }
     if (p->store != NULL && !p->failed) {
         p->run_id = ta_store_run_id(p->store);
-        char srcs[2048];
-        ta__inputs_describe(&p->in, p->in.n_files > 0 || o->iface != NULL, srcs, sizeof(srcs));
-        ta_err te = ta_store_run_set_sources(p->store, srcs);
-        if (te == TA_OK)
-            te = ta_store_run_finish(p->store, 0, 0);
+        /* Stopped before the end of its files: marking the run done would record inputs as
+         * analysed that were not read to the end, and a rerun would find nothing to do. So what
+         * was found is committed and the run stays unfinished, to be resumed. */
+        bool cut = p->stop && p->live_name == NULL && p->store_err == TA_OK;
+        ta_err te;
+        if (cut) {
+            te = ta_store_commit(p->store);
+        } else {
+            char srcs[2048];
+            ta__inputs_describe(&p->in, p->in.n_files > 0 || o->iface != NULL, srcs, sizeof(srcs));
+            te = ta_store_run_set_sources(p->store, srcs);
+            if (te == TA_OK)
+                te = ta_store_run_finish(p->store, 0, 0);
+        }
         if (te != TA_OK) {
             p->failed = true;
             return fail(err, te, false, "%s: storing events: %s", o->name,
                         ta_store_errmsg(p->store));
         }
-        p->stored = true;
+        if (cut)
+            ta_store_run_abort(p->store);
+        p->interrupted = cut;
+        p->stored = !cut;
     }
     return TA_OK;
 }
