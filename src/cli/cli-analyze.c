@@ -388,8 +388,8 @@ int ta_cli_analyze(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if ((cfg.db != NULL || cfg.intel_db != NULL) && !cfg.no_intel &&
-        (rc = intel_opts(&cfg, &po.intel)) != 0)
+    /* Checked even when no intel is loaded: a bad value is a mistake either way. */
+    if ((rc = intel_opts(&cfg, &po.intel)) != 0)
         goto out;
     allow = calloc(cfg.allow_files.n + 1, sizeof(*allow));
     if (allow == NULL) {
