@@ -95,17 +95,22 @@ for line in open(sys.argv[1]):
 PY
 obs="$(grep -c '"event_type":"dns"' "$tmp/out.json") dns records, $flows flows, output reopened on SIGHUP, clean stop"
 
+# wait_loaded: until the capture ($pid) has loaded its data and is about to capture.
+wait_loaded() {
+    for _ in $(seq 1 50); do
+        grep -q "geolocation loaded" "$tmp/err" && return 0
+        kill -0 "$pid" 2>/dev/null || fail "analyze -i lo ended before capturing"
+        sleep 0.2
+    done
+}
+
 # analyze -i with intel: SIGHUP reloads it before the next packet, twice, without ending the capture.
 printf 'evil.live.example\n' >"$tmp/ind.txt"
 "$TA_BIN" intel import --db "$tmp/i.db" --format plain --kind c2 --source t "$tmp/ind.txt" \
     >/dev/null 2>"$tmp/err" || fail "intel import"
 "$TA_BIN" analyze -i lo -f "udp port $port" --db "$tmp/i.db" -o "$tmp/ev.json" 2>"$tmp/err" &
 pid=$!
-for i in $(seq 1 50); do
-    grep -q "geolocation loaded" "$tmp/err" && break
-    kill -0 "$pid" 2>/dev/null || fail "analyze -i lo ended before capturing"
-    sleep 0.2
-done
+wait_loaded
 for n in 1 2; do
     kill -HUP "$pid"
     for i in $(seq 1 50); do
@@ -128,11 +133,7 @@ grep -q "packets analysed" "$tmp/err" || fail "analyze did not report its packet
 # the end how many frames the kernel dropped, and that is not 0.
 "$TA_BIN" analyze -i lo -f "udp port $other" --no-intel -o /dev/null 2>"$tmp/err" &
 pid=$!
-for i in $(seq 1 50); do
-    grep -q "geolocation loaded" "$tmp/err" && break
-    kill -0 "$pid" 2>/dev/null || fail "analyze -i lo ended before capturing"
-    sleep 0.2
-done
+wait_loaded
 sleep 0.3
 kill -STOP "$pid"
 python3 - "$other" <<'PY'
